@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * calendar.h - working days on a production calendar (Russia by default).
+ *
+ * A rights request is due on the 10th working day after the day of receipt (152-FZ Art. 20). Which days are
+ * working comes from a calendar file (share/calendar-ru.json): per year, weekday holidays and working
+ * weekends. The core holds the parsed form only; parsing JSON is the caller's job. For a year the calendar
+ * does not cover, counting falls back to weekdays only and the caller is told (privd_calendar_covers), so
+ * it can warn: never a silent wrong date.
+ */
+#ifndef PRIVD_CORE_CALENDAR_H
+#define PRIVD_CORE_CALENDAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rc.h"
+#include "validate.h"
+
+struct privd_calendar;
+
+/* An empty calendar (weekdays only). NULL when out of memory. */
+struct privd_calendar *privd_calendar_new(void);
+void privd_calendar_free(struct privd_calendar *c);	/* accepts NULL */
+
+/* Marks `year` as covered (official or partial data present). Call before adding its days. */
+enum privd_rc privd_calendar_add_year(struct privd_calendar *c, int year);
+/* A weekday that is not worked. */
+enum privd_rc privd_calendar_add_holiday(struct privd_calendar *c, const struct privd_date *d);
+/* A Saturday or Sunday that is worked. */
+enum privd_rc privd_calendar_add_working_weekend(struct privd_calendar *c, const struct privd_date *d);
+
+bool privd_calendar_covers(const struct privd_calendar *c, int year);
+bool privd_calendar_is_working_day(const struct privd_calendar *c, const struct privd_date *d);
+
+/* The n-th working day after `from` (n >= 1): day `from` itself never counts, whether or not it is a working
+ * day, so receipt on a non-working day counts from the next working day. n == 0 returns from unchanged.
+ * *uncovered (may be NULL) is set true when any year crossed is not covered by the calendar. */
+void privd_calendar_add_working_days(const struct privd_calendar *c, const struct privd_date *from, int n,
+				     struct privd_date *out, bool *uncovered);
+
+/* Working days from `from` (exclusive) to `to` (inclusive); negative when to is before from. */
+int privd_calendar_working_days_between(const struct privd_calendar *c, const struct privd_date *from,
+					const struct privd_date *to);
+
+/* Day of week, 0 = Monday .. 6 = Sunday. */
+int privd_date_weekday(const struct privd_date *d);
+
+/* The day after / before d. */
+void privd_date_next(struct privd_date *d);
+
+/* Date of a UTC millisecond time at a fixed offset east of UTC in seconds (the caller resolves the zone). */
+void privd_date_from_ms(long long utc_ms, long offset_seconds, struct privd_date *out);
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * consent.h - consent purposes and the current state derived from the append-only record.
+ *
+ * The state of one subject fits in a small fixed struct so that the consent check, the hot path, answers
+ * from memory without touching PII. A purpose is granted when its latest record grants it and the subject
+ * is active (a pending_guardian minor has no granted consent). reconsent_required is true when the grant was
+ * given under a policy version other than the current one.
+ */
+#ifndef PRIVD_CORE_CONSENT_H
+#define PRIVD_CORE_CONSENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rc.h"
+
+enum privd_purpose {
+	PRIVD_PURPOSE_PROCESSING = 0,
+	PRIVD_PURPOSE_THIRD_PARTY_TRANSFER,
+	PRIVD_PURPOSE_COOKIES_PREFERENCES,
+	PRIVD_PURPOSE_COOKIES_ANALYTICS,
+	PRIVD_PURPOSE_COOKIES_MARKETING,
+	PRIVD_PURPOSE_COUNT
+};
+
+enum privd_subject_status {
+	PRIVD_SUBJECT_ACTIVE = 0,
+	PRIVD_SUBJECT_PENDING_GUARDIAN,
+	PRIVD_SUBJECT_ERASED
+};
+
+#define PRIVD_POLICY_VERSION_MAX 64
+
+/* "processing", "third_party_transfer", "cookies.preferences", ... Never NULL for a valid purpose. */
+const char *privd_purpose_name(enum privd_purpose p);
+
+/* Parses a purpose name; PRIVD_ERR_INVALID for anything else. */
+enum privd_rc privd_purpose_parse(const char *name, enum privd_purpose *out);
+
+/* Parses the short cookie category used in registration ("preferences", "analytics", "marketing"). */
+enum privd_rc privd_cookie_category_parse(const char *name, enum privd_purpose *out);
+
+const char *privd_subject_status_name(enum privd_subject_status s);
+enum privd_rc privd_subject_status_parse(const char *name, enum privd_subject_status *out);
+
+struct privd_purpose_state {
+	bool recorded;		/* at least one record exists */
+	bool granted;		/* value of the latest record */
+	int64_t since_ms;	/* time of the latest record (UTC ms); 0 when none */
+	char policy_version[PRIVD_POLICY_VERSION_MAX];	/* policy version of the latest record */
+};
+
+struct privd_consent_state {
+	enum privd_subject_status status;
+	struct privd_purpose_state purpose[PRIVD_PURPOSE_COUNT];
+};
+
+/* A freshly registered subject with no records. Cannot fail. */
+void privd_consent_state_init(struct privd_consent_state *s, enum privd_subject_status status);
+
+/* Applies one record (records must be applied in the order they were appended). Cannot fail. */
+void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose p, bool granted,
+			       int64_t at_ms, const char *policy_version);
+
+/* The answer of a consent check. */
+struct privd_consent_answer {
+	bool granted;			/* effective: latest record grants it and the subject is active */
+	int64_t since_ms;
+	const char *policy_version;	/* points into the state; "" when no record */
+	bool reconsent_required;	/* granted under a version other than current_version */
+};
+
+/* Cannot fail. current_version may be NULL (then reconsent_required is false). */
+void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_purpose p,
+				const char *current_version, struct privd_consent_answer *out);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * http.h - privd's HTTP API on libmicrohttpd.
+ *
+ * A router table (method, path pattern, handler, roles) maps each request to a handler in one file per
+ * resource; a handler is parse -> service -> render. Errors are RFC 9457 problem+json. Request bodies are
+ * bounded (413). Registration suspends the connection while its write is group-committed, so many requests
+ * can wait on one fsync without holding a thread each.
+ */
+#ifndef PRIVD_HTTP_HTTP_H
+#define PRIVD_HTTP_HTTP_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/rc.h"
+#include "service/service.h"
+
+struct privd_http;
+
+struct privd_http_opts {
+	const char *listen;	/* "HOST:PORT"; IPv6 as "[::1]:8080"; port 0 picks a free port */
+	size_t body_limit;	/* bytes; larger bodies get 413 */
+	unsigned threads;	/* worker threads; 0 = one per core */
+};
+
+/* Starts serving. svc stays owned by the caller and must outlive the server. */
+enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_http_opts *o, struct privd_http **out,
+			       struct privd_err *err);
+
+/* The port actually bound (useful with port 0). */
+unsigned privd_http_port(const struct privd_http *h);
+
+/* Stops accepting, lets requests in flight finish (up to a few seconds), then stops. Accepts NULL. */
+void privd_http_stop(struct privd_http *h);
+
+/* Prints the route table, one "METHOD PATH ROLES" line per route (ROLES comma-separated or "public"); tests
+ * compare it with docs/openapi.yaml. */
+void privd_http_routes_print(FILE *f);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * config.h - privd's configuration: privd.conf (INI), overridden by environment variables, overridden by flags.
+ *
+ * Every key `name` of section `[section]` can be set as PRIVD_SECTION_NAME (upper case; `[smtp] url` is
+ * PRIVD_SMTP_URL). Unknown keys in the file are an error (a typo must not silently leave a default in force).
+ */
+#ifndef PRIVD_SERVICE_CONFIG_H
+#define PRIVD_SERVICE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/age.h"
+#include "core/rc.h"
+
+struct privd_config {
+	char data_dir[1024];
+	/* [server] */
+	char listen[128];		/* listen = 127.0.0.1:8080 */
+	size_t body_limit;		/* body_limit = 65536 (bytes) */
+	unsigned threads;		/* threads = 0 (0: one per core) */
+	char public_url[256];		/* public_url = "" (derived from listen when empty) */
+	/* [database] */
+	char database_url[1024];	/* url = sqlite */
+	size_t write_batch;		/* write_batch = 256 */
+	/* [operator] */
+	char operator_name[256];	/* name = "" */
+	char server_country[3];		/* server_country = RU */
+	char timezone[64];		/* timezone = Europe/Moscow */
+	/* [age] */
+	int coppa_min_age;		/* coppa_min_age = 13 */
+	int eu_min_age;			/* eu_min_age = 16 */
+	bool eu_per_country;		/* eu_per_country = false */
+	char eu_age_file[1024];		/* eu_age_file = <share>/eu-consent-age.json */
+	/* [log] */
+	char log_level[16];		/* level = info */
+};
+
+/* Defaults for everything; data_dir empty. Cannot fail. */
+void privd_config_defaults(struct privd_config *c);
+
+/* Reads DIR/privd.conf (a missing file is fine), then PRIVD_* environment variables. Flags are applied by the
+ * caller afterwards. PRIVD_ERR_INVALID names the key at fault in err. */
+enum privd_rc privd_config_load(struct privd_config *c, const char *data_dir, struct privd_err *err);
+
+/* Writes a commented privd.conf reflecting c (used by `privd init`). Refuses to overwrite. */
+enum privd_rc privd_config_write(const struct privd_config *c, const char *path, struct privd_err *err);
+
+/* Where privd's shipped data files live (policy template, calendar, EU age table): PRIVD_SHARE_DIR at build
+ * time, overridable with the environment variable PRIVD_SHARE_DIR. */
+const char *privd_share_dir(void);
+
+#endif

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * service.h - privd's use cases: the one place that orchestrates core, crypto and store.
+ *
+ * http/ and cli/ call these functions and nothing below them, so the API and the command line cannot drift.
+ * Each use case that writes is one job on the writer (one transaction, group-committed) and appends its audit
+ * entry in that same transaction. Plain-text PII exists only in the structs passed in and out here; callers
+ * zero them with the _clear functions. Every function is safe to call from many threads at once.
+ */
+#ifndef PRIVD_SERVICE_SERVICE_H
+#define PRIVD_SERVICE_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/consent.h"
+#include "core/rc.h"
+#include "core/validate.h"
+#include "service/config.h"
+
+struct privd_service;
+
+enum privd_role {
+	PRIVD_ROLE_ADMIN = 1 << 0,
+	PRIVD_ROLE_OPERATOR = 1 << 1,
+	PRIVD_ROLE_APP = 1 << 2,
+	PRIVD_ROLE_AUDITOR = 1 << 3,
+	PRIVD_ROLE_SUBJECT = 1 << 4
+};
+const char *privd_role_name(enum privd_role r);
+enum privd_rc privd_role_parse(const char *name, enum privd_role *out);	/* subject is not a key role */
+
+/* Who is calling: from an API key, or the command line. */
+struct privd_principal {
+	enum privd_role role;
+	char key_id[33];	/* "" for the command line */
+	char actor[80];		/* "apikey:<id>" or "cli"; goes to the audit log */
+};
+
+/* Opens everything: keyring (refuses a master.key readable by others), database and keystore (migrated),
+ * writer thread, caches, and on PostgreSQL the LISTEN thread that invalidates caches written by other
+ * processes. */
+enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_service **out,
+				 struct privd_err *err);
+/* Drains the writer and frees everything. Accepts NULL. */
+void privd_service_close(struct privd_service *svc);
+
+/* `privd init`: creates data_dir (refusing an initialised one), master.key, privd.conf, database and keystore,
+ * installs the shipped policy template as version "1" with the operator's name filled in, and creates the first
+ * admin key, written to admin_key (shown once). */
+enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key, size_t admin_key_len,
+				 struct privd_err *err);
+
+/* Readiness: a trivial query on the database. */
+enum privd_rc privd_service_ready(struct privd_service *svc);
+
+/* ---- API keys ---- */
+/* Maps a bearer key to a principal, from memory (cache of key hash -> key, invalidated on revoke, also across
+ * processes on PostgreSQL). PRIVD_ERR_NOT_FOUND for a missing, unknown or revoked key. */
+enum privd_rc privd_service_authenticate(struct privd_service *svc, const char *bearer,
+					 struct privd_principal *out);
+
+struct privd_apikey_info {
+	char id[33];
+	char name[128];
+	char role[16];
+	int64_t created_at;
+	int64_t revoked_at;	/* 0 when active */
+};
+/* name: 1..100 printable characters; role: admin, operator, app, auditor. key receives the key, shown once. */
+enum privd_rc privd_service_apikey_create(struct privd_service *svc, const struct privd_principal *who,
+					  const char *name, const char *role, struct privd_apikey_info *out,
+					  char *key, size_t key_len, struct privd_err *err);
+enum privd_rc privd_service_apikey_list(struct privd_service *svc,
+					int (*cb)(void *arg, const struct privd_apikey_info *k), void *arg);
+/* PRIVD_ERR_NOT_FOUND when no active key has that id. The key stops working at once. */
+enum privd_rc privd_service_apikey_revoke(struct privd_service *svc, const struct privd_principal *who,
+					  const char *id, struct privd_err *err);
+
+/* ---- policies ---- */
+struct privd_policy {
+	char version[64];
+	char sha256[65];
+	int64_t published_at;
+	char *text;	/* Markdown, malloc'd when asked for */
+};
+void privd_policy_clear(struct privd_policy *p);
+/* version: 1..63 of [A-Za-z0-9._-]; text: non-empty UTF-8. PRIVD_ERR_CONFLICT when the version exists. */
+enum privd_rc privd_service_policy_publish(struct privd_service *svc, const struct privd_principal *who,
+					   const char *version, const char *text, struct privd_policy *out,
+					   struct privd_err *err);
+/* PRIVD_ERR_NOT_FOUND when none is published. */
+enum privd_rc privd_service_policy_current(struct privd_service *svc, bool with_text, struct privd_policy *out);
+/* The current policy rendered as a complete HTML page (cmark), malloc'd. */
+enum privd_rc privd_service_policy_html(struct privd_service *svc, char **html);
+
+/* ---- subjects ---- */
+/* Registration input. NULL means absent. Strings are the raw input; the service validates and normalises. */
+struct privd_registration {
+	const char *name, *email, *phone, *ip, *birth_date, *residence_country, *policy_version;
+	int processing;			/* -1 absent, 0 false, 1 true */
+	int third_party_transfer;	/* -1 absent (= false), 0, 1 */
+	bool cookies[3];		/* preferences, analytics, marketing */
+	const char *source;		/* "api" unless set */
+};
+
+/* A subject's profile in plain text. All strings "" when absent. */
+struct privd_subject {
+	char id[33];
+	char status[24];
+	char name[PRIVD_NAME_MAX_BYTES + 1];
+	char email[PRIVD_EMAIL_MAX + 1];
+	char phone[PRIVD_PHONE_MAX + 1];
+	char ip[PRIVD_IP_MAX];
+	char birth_date[11];
+	char residence_country[3];
+	char policy_version[64];	/* the version registered under */
+	int64_t created_at;
+	int64_t updated_at;
+};
+void privd_subject_clear(struct privd_subject *s);	/* zeroes it (sodium_memzero) */
+
+/* Registers a subject: validates (PRIVD_ERR_INVALID naming every field at fault), applies the age rules
+ * (PRIVD_ERR_FORBIDDEN for an under-age person on a US server, with nothing stored; status pending_guardian for
+ * an EU/EEA minor), checks policy_version is current, encrypts, and stores the subject and its consent records
+ * in one transaction. PRIVD_ERR_CONFLICT when the e-mail or phone is taken (err names the field).
+ * The async form calls done from the writer thread (or at once on a validation failure) and must be used by
+ * code that cannot block; out is valid during the call only. */
+enum privd_rc privd_service_subject_register(struct privd_service *svc, const struct privd_principal *who,
+					     const struct privd_registration *reg, struct privd_subject *out,
+					     struct privd_err *err);
+typedef void (*privd_register_done)(void *arg, enum privd_rc rc, const struct privd_subject *out,
+				    const struct privd_err *err);
+void privd_service_subject_register_async(struct privd_service *svc, const struct privd_principal *who,
+					  const struct privd_registration *reg, privd_register_done done, void *arg);
+
+/* Decrypted profile; the read is an audit entry. PRIVD_ERR_NOT_FOUND, PRIVD_ERR_GONE (erased). */
+enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct privd_principal *who,
+					const char *id, struct privd_subject *out, struct privd_err *err);
+
+/* PATCH: only the non-NULL fields change (name, email, phone, ip, birth_date, residence_country), validated as
+ * at registration; setting email or phone to "" removes it, but one of them must remain. out is the result. */
+struct privd_subject_patch {
+	const char *name, *email, *phone, *ip, *birth_date, *residence_country;
+};
+enum privd_rc privd_service_subject_update(struct privd_service *svc, const struct privd_principal *who,
+					   const char *id, const struct privd_subject_patch *patch,
+					   struct privd_subject *out, struct privd_err *err);
+
+/* Finds a subject id by e-mail or phone (kind "email"/"phone"), through the blind index. Audited. */
+enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct privd_principal *who,
+					 const char *kind, const char *value, char id[33], struct privd_err *err);
+
+/* ---- consents ---- */
+struct privd_consent_record {
+	int64_t seq;
+	char purpose[32];
+	bool granted;
+	char policy_version[64];
+	char ip[PRIVD_IP_MAX];	/* decrypted; "" when not recorded */
+	char source[32];
+	int64_t created_at;
+};
+/* Appends a record. purpose: one of the five names; ip optional (validated when given); source optional
+ * ("api" default; one of api, banner, portal, registration, request). PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE. */
+enum privd_rc privd_service_consent_record(struct privd_service *svc, const struct privd_principal *who,
+					   const char *subject_id, const char *purpose, bool granted, const char *ip,
+					   const char *source, struct privd_consent_record *out, struct privd_err *err);
+
+/* The check, the hot path: from memory, no PII, no audit entry. PRIVD_ERR_NOT_FOUND for an unknown subject,
+ * PRIVD_ERR_GONE for an erased one (answered not granted by the caller where it wants an answer). */
+struct privd_consent_check {
+	bool granted;
+	int64_t since;
+	char policy_version[64];
+	bool reconsent_required;
+};
+enum privd_rc privd_service_consent_check(struct privd_service *svc, const char *subject_id,
+					  enum privd_purpose purpose, struct privd_consent_check *out);
+
+/* Current state of every purpose plus the whole history (decrypting IPs: audited). */
+enum privd_rc privd_service_consent_history(struct privd_service *svc, const struct privd_principal *who,
+					    const char *subject_id, struct privd_consent_check state[PRIVD_PURPOSE_COUNT],
+					    int (*cb)(void *arg, const struct privd_consent_record *r), void *arg,
+					    struct privd_err *err);
+
+/* ---- audit ---- */
+struct privd_audit_entry {
+	int64_t seq;
+	int64_t ts;
+	char actor[80];
+	char action[48];
+	char object_type[24];
+	char object_id[80];
+	char detail[512];	/* JSON text */
+	char prev_hash[65];
+	char hash[65];
+};
+enum privd_rc privd_service_audit_list(struct privd_service *svc, int64_t after, size_t limit,
+				       int (*cb)(void *arg, const struct privd_audit_entry *e), void *arg);
+struct privd_audit_verdict {
+	bool ok;
+	int64_t entries;
+	char head[65];		/* hash of the last entry */
+	int64_t first_bad;	/* seq of the first entry that does not verify; 0 when ok */
+};
+/* Recomputes the whole chain. */
+enum privd_rc privd_service_audit_verify(struct privd_service *svc, struct privd_audit_verdict *out);
+
+/* ---- metrics ---- */
+struct privd_service_stats {
+	unsigned long long commits, write_jobs, write_failed;
+	unsigned long long cache_hits, cache_misses;
+	unsigned long long subjects_registered;
+};
+void privd_service_stats(struct privd_service *svc, struct privd_service_stats *out);
+
+#endif

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * db.h - the one storage driver interface: open, prepare, bind, step, transactions.
+ *
+ * Two drivers implement it, sqlite.c (embedded, WAL, synchronous=FULL, secure_delete) and postgres.c (libpq).
+ * Repositories and migrations are written once above it. SQL is written with `?` placeholders; the PostgreSQL
+ * driver rewrites them to $1..$n. Portable SQL only: TEXT, BIGINT, BLOB (the PostgreSQL driver maps the type
+ * name BLOB to bytea in DDL through privd_db_exec_ddl), INSERT ... ON CONFLICT, RETURNING.
+ *
+ * A handle is used by one thread at a time. Statements belong to their handle and must be finalized before it
+ * is closed.
+ */
+#ifndef PRIVD_STORE_DB_H
+#define PRIVD_STORE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/rc.h"
+
+enum privd_db_engine { PRIVD_DB_SQLITE, PRIVD_DB_POSTGRES };
+
+/* What a database is: "sqlite" (files under data_dir) or a libpq "postgresql://" / "postgres://" URI. */
+struct privd_db_target {
+	enum privd_db_engine engine;
+	char data_dir[1024];	/* SQLite: directory holding privd.db and keystore.db */
+	char url[1024];		/* PostgreSQL: the connection URI */
+};
+
+/* Parses `url` ("sqlite", "", NULL -> sqlite; postgres[ql]://... -> postgres). PRIVD_ERR_INVALID otherwise. */
+enum privd_rc privd_db_target_parse(const char *url, const char *data_dir, struct privd_db_target *out,
+				    struct privd_err *err);
+
+/* Which database of a target a handle opens. The keystore is kept apart from the data: on SQLite its own file
+ * (keystore.db), on PostgreSQL its own schema (privd_keys, set as search_path on that connection, the schema
+ * created when missing). */
+enum privd_db_which { PRIVD_DB_DATA, PRIVD_DB_KEYSTORE };
+
+struct privd_db;
+struct privd_stmt;
+
+/* Opens a connection. read_only is a hint (SQLite opens the file read-only; query_only on PostgreSQL is not set).
+ * SQLite connections get WAL, synchronous=FULL, secure_delete=ON, foreign_keys=ON, busy_timeout 5 s. */
+enum privd_rc privd_db_open(const struct privd_db_target *t, enum privd_db_which which, bool read_only,
+			    struct privd_db **out, struct privd_err *err);
+void privd_db_close(struct privd_db *db);	/* accepts NULL; finalizes cached statements */
+
+enum privd_db_engine privd_db_engine(const struct privd_db *db);
+
+/* Runs one or more statements without parameters or results. In DDL, the word BLOB becomes bytea on PostgreSQL
+ * and the word AUTOINCREMENT_PK becomes "INTEGER PRIMARY KEY AUTOINCREMENT" / "BIGSERIAL PRIMARY KEY". */
+enum privd_rc privd_db_exec(struct privd_db *db, const char *sql, struct privd_err *err);
+
+/* Transactions. begin is "BEGIN IMMEDIATE" on SQLite. Savepoints nest inside a transaction. */
+enum privd_rc privd_db_begin(struct privd_db *db);
+enum privd_rc privd_db_commit(struct privd_db *db);
+enum privd_rc privd_db_rollback(struct privd_db *db);	/* accepts a handle with no open transaction */
+enum privd_rc privd_db_savepoint(struct privd_db *db, const char *name);
+enum privd_rc privd_db_release(struct privd_db *db, const char *name);
+enum privd_rc privd_db_rollback_to(struct privd_db *db, const char *name);
+
+/* Prepares sql. Drivers may cache prepared statements by sql text; the caller still finalizes each handle it
+ * gets. On failure *out is NULL. */
+enum privd_rc privd_db_prepare(struct privd_db *db, const char *sql, struct privd_stmt **out);
+void privd_stmt_finalize(struct privd_stmt *st);	/* accepts NULL */
+enum privd_rc privd_stmt_reset(struct privd_stmt *st);	/* clears bindings too */
+
+/* Parameters are numbered from 1. Text and blobs are copied. */
+enum privd_rc privd_stmt_bind_text(struct privd_stmt *st, int idx, const char *s);	/* NULL binds NULL */
+enum privd_rc privd_stmt_bind_int64(struct privd_stmt *st, int idx, int64_t v);
+enum privd_rc privd_stmt_bind_blob(struct privd_stmt *st, int idx, const void *p, size_t len);
+enum privd_rc privd_stmt_bind_null(struct privd_stmt *st, int idx);
+
+/* Steps: PRIVD_DB_ROW when a row is available, PRIVD_DB_DONE when finished. A unique-constraint violation is
+ * PRIVD_ERR_CONFLICT; any other failure PRIVD_ERR_DB (the driver logs the engine's message, which must not
+ * include bound values). */
+#define PRIVD_DB_ROW 100
+#define PRIVD_DB_DONE 101
+int privd_stmt_step(struct privd_stmt *st);
+
+/* Columns are numbered from 0 and valid until the next step, reset or finalize. NULL text reads as NULL. */
+const char *privd_stmt_col_text(struct privd_stmt *st, int col);
+int64_t privd_stmt_col_int64(struct privd_stmt *st, int col);
+const void *privd_stmt_col_blob(struct privd_stmt *st, int col, size_t *len);
+bool privd_stmt_col_is_null(struct privd_stmt *st, int col);
+
+/* Rows changed by the last INSERT/UPDATE/DELETE step of this statement. */
+int64_t privd_stmt_changes(struct privd_stmt *st);
+
+/* PostgreSQL only (no-ops returning PRIVD_OK on SQLite): NOTIFY channel, payload inside the current transaction
+ * (delivered on commit). */
+enum privd_rc privd_db_notify(struct privd_db *db, const char *channel, const char *payload);
+
+/* PostgreSQL only: LISTEN on channel, then wait up to timeout_ms for notifications and call cb for each.
+ * Returns PRIVD_OK on timeout too; PRIVD_ERR_DB when the connection broke. On SQLite returns PRIVD_ERR_UNSUPPORTED. */
+enum privd_rc privd_db_listen(struct privd_db *db, const char *channel);
+enum privd_rc privd_db_wait_notify(struct privd_db *db, int timeout_ms,
+				   void (*cb)(void *arg, const char *channel, const char *payload), void *arg);
+
+/* Removes what is left of deleted data in the files (SQLite: wal_checkpoint(TRUNCATE); PostgreSQL: no-op).
+ * Called after erasure. */
+enum privd_rc privd_db_purge(struct privd_db *db);
+
+#endif

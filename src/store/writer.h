@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * writer.h - one writer thread that commits queued writes in groups (group commit).
+ *
+ * With synchronous=FULL a commit costs an fsync, so one commit per registration tops out near the disk's fsync
+ * rate. Writers instead queue a job and wait; the writer thread takes every job queued (up to a batch limit),
+ * runs them in one transaction, each inside its own savepoint so that one failing job (a 409) rolls back alone,
+ * commits once and then reports each job's result. A 2xx is only sent after `done` is called, so an
+ * acknowledged write has been fsynced.
+ *
+ * A job may have a keystore part. The keystore is a separate database, so the batch commits the keystore
+ * transaction first and the data transaction second: a crash in between leaves an orphan key (harmless,
+ * unreadable to anyone without data) and never data without its key. When a job's data part fails after its
+ * keystore part committed, its ks_undo part runs in a follow-up keystore transaction.
+ */
+#ifndef PRIVD_STORE_WRITER_H
+#define PRIVD_STORE_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/rc.h"
+#include "store/db.h"
+
+struct privd_write_job {
+	/* optional: runs in the keystore transaction, before any data part of the batch */
+	enum privd_rc (*ks)(struct privd_db *ks, void *arg);
+	/* required: runs in the data transaction */
+	enum privd_rc (*data)(struct privd_db *db, void *arg);
+	/* optional: undoes ks when data failed or the data transaction did not commit */
+	enum privd_rc (*ks_undo)(struct privd_db *ks, void *arg);
+	/* required: called from the writer thread once the job's fate is durable; rc is the job's result
+	 * (PRIVD_OK only after commit). Must not block. */
+	void (*done)(void *arg, enum privd_rc rc);
+	void *arg;
+
+	struct privd_write_job *next;	/* the writer's; leave NULL */
+};
+
+struct privd_writer;
+
+/* Starts the writer thread on its own two connections (data and keystore). max_batch bounds a group. */
+enum privd_rc privd_writer_start(const struct privd_db_target *t, size_t max_batch, struct privd_writer **out,
+				 struct privd_err *err);
+
+/* Queues a job; the job memory must stay valid until done is called. PRIVD_ERR_BUSY after stop began. */
+enum privd_rc privd_writer_submit(struct privd_writer *w, struct privd_write_job *job);
+
+/* Queues a job and blocks until it is done; returns its rc. job->done must be NULL (it is set internally). */
+enum privd_rc privd_writer_run(struct privd_writer *w, struct privd_write_job *job);
+
+/* Finishes every queued job, stops the thread, closes its connections. Accepts NULL. */
+void privd_writer_stop(struct privd_writer *w);
+
+/* Counters for /metrics. */
+struct privd_writer_stats {
+	unsigned long long commits;	/* data transactions committed */
+	unsigned long long jobs;	/* jobs completed */
+	unsigned long long failed;	/* jobs that ended in an error */
+};
+void privd_writer_stats(struct privd_writer *w, struct privd_writer_stats *out);
+
+#endif
