@@ -48,6 +48,7 @@ int privd_date_weekday(const struct privd_date *d);
 
 /* The day after / before d. */
 void privd_date_next(struct privd_date *d);
+void privd_date_prev(struct privd_date *d);
 
 /* Date of a UTC millisecond time at a fixed offset east of UTC in seconds (the caller resolves the zone). */
 void privd_date_from_ms(long long utc_ms, long offset_seconds, struct privd_date *out);

@@ -79,6 +79,7 @@ struct privd_subject_row {
 	char email_bidx[65];		/* "" when no e-mail */
 	char phone_bidx[65];		/* "" when no phone */
 	struct privd_blob name_ct, email_ct, phone_ct, ip_ct, birth_date_ct;	/* empty blob = absent */
+	char policy_version[64];	/* the policy version registered under; "" when none */
 	int64_t created_at;
 	int64_t updated_at;
 };

@@ -1,0 +1,88 @@
+-- SPDX-License-Identifier: AGPL-3.0-or-later
+-- register.lua - wrk script that registers a new, unique person with every request (POST /v1/subjects).
+--
+-- Usage: wrk ... -s bench/register.lua URL -- RUN QUOTA [TOKEN]
+--   RUN    0..9, distinct for every wrk run against one data directory (it keeps e-mails and phones unique
+--          across runs);
+--   QUOTA  responses after which each thread stops sending (0: no limit); wrk itself still runs for its -d;
+--   TOKEN  the API key sent as "Authorization: Bearer TOKEN" (or pass -H to wrk instead).
+-- E-mail and phone are unique per request: a per-thread counter plus the thread's number and the run. Phones
+-- are E.164 Russian mobile numbers, +79<run><thread><7 digits> (+7900xxxxxxx for the first thread of run 0).
+-- done() prints one line "BENCH ..." that bench/run.sh reads: only 201 responses count as registrations, and
+-- every other status is listed with its count.
+
+local threads = {}
+local nthreads = 0
+
+function setup(thread)
+	nthreads = nthreads + 1
+	thread:set("tid", nthreads)
+	table.insert(threads, thread)
+end
+
+function init(args)
+	run = tonumber(args[1]) or 0
+	quota = tonumber(args[2]) or 0
+	local token = args[3]
+	n = 0
+	responses = 0
+	created = 0
+	statuses = {}
+	slot = string.format("%02d", (run * 10 + tid - 1) % 100)
+	headers = { ["Content-Type"] = "application/json" }
+	if token and token ~= "" then
+		headers["Authorization"] = "Bearer " .. token
+	end
+	path = wrk.path
+	if path == nil or path == "" or path == "/" then
+		path = "/v1/subjects"
+	end
+end
+
+function request()
+	n = n + 1
+	local body = string.format(
+		'{"name":"Иван Тестов","email":"bench-r%d-t%d-%d@example.com","phone":"+79%s%07d",' ..
+		'"ip":"192.0.2.%d","birth_date":"1990-05-17","residence_country":"RU","policy_version":"1",' ..
+		'"consents":{"processing":true,"third_party_transfer":false,"cookies":["analytics"]}}',
+		run, tid, n, slot, n, n % 254 + 1)
+	return wrk.format("POST", path, headers, body)
+end
+
+function response(status, hdrs, body)
+	responses = responses + 1
+	if status == 201 then
+		created = created + 1
+	else
+		local k = tostring(status)
+		statuses[k] = (statuses[k] or 0) + 1
+	end
+	if quota > 0 and responses >= quota then
+		wrk.thread:stop()
+	end
+end
+
+function done(summary, latency, requests)
+	local total_created, total_responses = 0, 0
+	local merged = {}
+	for _, t in ipairs(threads) do
+		total_created = total_created + (t:get("created") or 0)
+		total_responses = total_responses + (t:get("responses") or 0)
+		local st = t:get("statuses") or {}
+		for k, v in pairs(st) do
+			merged[k] = (merged[k] or 0) + v
+		end
+	end
+	local other = {}
+	for k, v in pairs(merged) do
+		table.insert(other, k .. ":" .. v)
+	end
+	table.sort(other)
+	local e = summary.errors
+	io.write(string.format(
+		"BENCH requests=%d responses=%d created=%d duration_us=%d connect=%d read=%d write=%d timeout=%d " ..
+		"p50_us=%.0f p99_us=%.0f max_us=%.0f other=%s\n",
+		summary.requests, total_responses, total_created, summary.duration, e.connect, e.read, e.write,
+		e.timeout, latency:percentile(50), latency:percentile(99), latency.max,
+		#other > 0 and table.concat(other, ",") or "none"))
+end

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * consent.c - consent purposes and the state derived from the append-only record (see consent.h).
+ *
+ * This is the hot path: an application asks on every page view or job whether a purpose is granted. The state
+ * is a fixed-size struct built by replaying the records in order, so answering is a few comparisons with no
+ * allocation and no PII.
+ */
+#include "consent.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const purpose_names[PRIVD_PURPOSE_COUNT] = {
+	[PRIVD_PURPOSE_PROCESSING] = "processing",
+	[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER] = "third_party_transfer",
+	[PRIVD_PURPOSE_COOKIES_PREFERENCES] = "cookies.preferences",
+	[PRIVD_PURPOSE_COOKIES_ANALYTICS] = "cookies.analytics",
+	[PRIVD_PURPOSE_COOKIES_MARKETING] = "cookies.marketing",
+};
+
+static const char *const status_names[] = {
+	[PRIVD_SUBJECT_ACTIVE] = "active",
+	[PRIVD_SUBJECT_PENDING_GUARDIAN] = "pending_guardian",
+	[PRIVD_SUBJECT_ERASED] = "erased",
+};
+
+#define NSTATUS (sizeof(status_names) / sizeof(status_names[0]))
+#define COOKIE_PREFIX "cookies."
+
+static bool purpose_valid(enum privd_purpose p)
+{
+	return (int)p >= 0 && (int)p < PRIVD_PURPOSE_COUNT;
+}
+
+const char *privd_purpose_name(enum privd_purpose p)
+{
+	return purpose_valid(p) ? purpose_names[p] : "unknown";
+}
+
+enum privd_rc privd_purpose_parse(const char *name, enum privd_purpose *out)
+{
+	int i;
+
+	if (name == NULL)
+		return PRIVD_ERR_INVALID;
+	for (i = 0; i < PRIVD_PURPOSE_COUNT; i++) {
+		if (strcmp(name, purpose_names[i]) == 0) {
+			if (out != NULL)
+				*out = (enum privd_purpose)i;
+			return PRIVD_OK;
+		}
+	}
+	return PRIVD_ERR_INVALID;
+}
+
+enum privd_rc privd_cookie_category_parse(const char *name, enum privd_purpose *out)
+{
+	size_t plen = strlen(COOKIE_PREFIX);
+	int i;
+
+	if (name == NULL)
+		return PRIVD_ERR_INVALID;
+	for (i = 0; i < PRIVD_PURPOSE_COUNT; i++) {
+		if (strncmp(purpose_names[i], COOKIE_PREFIX, plen) != 0)
+			continue;
+		if (strcmp(name, purpose_names[i] + plen) == 0) {
+			if (out != NULL)
+				*out = (enum privd_purpose)i;
+			return PRIVD_OK;
+		}
+	}
+	return PRIVD_ERR_INVALID;
+}
+
+const char *privd_subject_status_name(enum privd_subject_status s)
+{
+	return ((int)s >= 0 && (size_t)s < NSTATUS) ? status_names[s] : "unknown";
+}
+
+enum privd_rc privd_subject_status_parse(const char *name, enum privd_subject_status *out)
+{
+	size_t i;
+
+	if (name == NULL)
+		return PRIVD_ERR_INVALID;
+	for (i = 0; i < NSTATUS; i++) {
+		if (strcmp(name, status_names[i]) == 0) {
+			if (out != NULL)
+				*out = (enum privd_subject_status)i;
+			return PRIVD_OK;
+		}
+	}
+	return PRIVD_ERR_INVALID;
+}
+
+void privd_consent_state_init(struct privd_consent_state *s, enum privd_subject_status status)
+{
+	memset(s, 0, sizeof(*s));
+	s->status = status;
+}
+
+void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose p, bool granted,
+			       int64_t at_ms, const char *policy_version)
+{
+	struct privd_purpose_state *ps;
+
+	if (!purpose_valid(p))
+		return;
+	ps = &s->purpose[p];
+	ps->recorded = true;
+	ps->granted = granted;
+	ps->since_ms = at_ms;
+	snprintf(ps->policy_version, sizeof(ps->policy_version), "%s", policy_version ? policy_version : "");
+}
+
+void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_purpose p,
+				const char *current_version, struct privd_consent_answer *out)
+{
+	const struct privd_purpose_state *ps;
+
+	memset(out, 0, sizeof(*out));
+	out->policy_version = "";
+	if (!purpose_valid(p))
+		return;
+	ps = &s->purpose[p];
+	if (!ps->recorded)
+		return;
+	out->granted = ps->granted && s->status == PRIVD_SUBJECT_ACTIVE;
+	out->since_ms = ps->since_ms;
+	out->policy_version = ps->policy_version;
+	/* A stored version is cut at PRIVD_POLICY_VERSION_MAX - 1 bytes; compare no further, so that a long version
+	 * string does not ask for reconsent forever. */
+	out->reconsent_required = out->granted && current_version != NULL &&
+				  strncmp(ps->policy_version, current_version, PRIVD_POLICY_VERSION_MAX - 1) != 0;
+}

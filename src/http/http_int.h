@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * http_int.h - what only the files of src/http share: the server state, the per-request context, the route
+ * table entry, and the reply, problem and metrics helpers the resource files call.
+ *
+ * A handler is parse -> service -> render: it reads the request context (matched route, path parameters,
+ * principal, body) and leaves exactly one response in it through a privd_http_reply_* call. The server queues
+ * that response, never the handler, so that the two-phase rule of libmicrohttpd (no response on the first call
+ * of the access handler, or keep-alive breaks) is kept in one place.
+ */
+#ifndef PRIVD_HTTP_HTTP_INT_H
+#define PRIVD_HTTP_HTTP_INT_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/http.h"
+
+enum privd_http_method {
+	PRIVD_HTTP_GET = 0,
+	PRIVD_HTTP_POST,
+	PRIVD_HTTP_PATCH,
+	PRIVD_HTTP_DELETE,
+	PRIVD_HTTP_PUT,
+	PRIVD_HTTP_HEAD,
+	PRIVD_HTTP_OPTIONS,
+	PRIVD_HTTP_OTHER,
+	PRIVD_HTTP_METHOD_COUNT
+};
+
+#define PRIVD_HTTP_PUBLIC 0u	/* roles bitmask of a route anyone may call */
+#define PRIVD_HTTP_PARAM_MAX 64	/* longest {id} or {purpose} segment accepted; longer is 404 */
+
+struct privd_http_req;
+typedef void (*privd_http_handler)(struct privd_http_req *r);
+
+struct privd_http_route {
+	enum privd_http_method method;
+	privd_http_handler handler;
+	unsigned roles;		/* enum privd_role bits; PRIVD_HTTP_PUBLIC for anyone */
+	unsigned path_idx;	/* its path pattern ("/v1/subjects/{id}"), also the metrics label */
+};
+
+/* Outcome of an asynchronous registration, filled on the writer thread. */
+enum privd_http_async_state { PRIVD_HTTP_ASYNC_NONE = 0, PRIVD_HTTP_ASYNC_RUNNING, PRIVD_HTTP_ASYNC_SUSPENDED,
+			      PRIVD_HTTP_ASYNC_DONE };
+
+struct privd_http {
+	struct privd_service *svc;
+	struct MHD_Daemon *d;
+	size_t body_limit;
+	unsigned port;
+	atomic_uint inflight;		/* requests with a context, from first call to completion */
+	atomic_uint async_pending;	/* registrations whose done callback has not finished */
+	atomic_bool stopping;
+};
+
+struct privd_http_req {
+	struct privd_http *h;
+	struct MHD_Connection *conn;
+	const char *url;		/* path without query, owned by libmicrohttpd for the request's life */
+	enum privd_http_method method;
+	int route;			/* index in the route table; -1 unmatched */
+	unsigned path_idx;		/* metrics label; privd_http_path_count() when unmatched */
+	char id[PRIVD_HTTP_PARAM_MAX + 1];
+	char purpose[PRIVD_HTTP_PARAM_MAX + 1];
+	struct privd_principal who;
+	uint64_t t0_ns;
+	bool started;			/* second call reached: the handler or an early reply ran */
+
+	char *body;			/* request body, NUL-terminated, zeroed before free */
+	size_t body_len, body_cap;
+	bool too_large;
+
+	struct MHD_Response *resp;	/* the one response, queued by the server */
+	unsigned status;
+
+	/* registration in flight (subjects.c): refs counts the server and the writer's done callback */
+	pthread_mutex_t mu;
+	atomic_int refs;
+	enum privd_http_async_state async;
+	enum privd_rc async_rc;
+	struct privd_subject async_subject;
+	struct privd_err async_err;
+	json_t *json;			/* parsed body kept alive while the service may read it */
+};
+
+/* ---- router.c ---- */
+/* Matches method and path without allocating: sets r->route, r->path_idx and the path parameters. Returns 0
+ * when a route matches, 404 when no pattern matches the path, 405 when the path matches under other methods
+ * (allow then lists them, e.g. "GET, PATCH"). */
+unsigned privd_http_route_match(struct privd_http_req *r, char *allow, size_t allow_len);
+const struct privd_http_route *privd_http_route_get(int idx);
+unsigned privd_http_path_count(void);			/* distinct patterns */
+const char *privd_http_path_name(unsigned path_idx);	/* pattern, or "unmatched" */
+enum privd_http_method privd_http_method_parse(const char *m);
+const char *privd_http_method_name(enum privd_http_method m);
+/* Authenticates and authorises r for its route; on refusal leaves a 401 or 403 reply and returns false. */
+bool privd_http_authorize(struct privd_http_req *r);
+
+/* ---- problem.c and replies ---- */
+/* Each leaves r->resp and r->status set; on out of memory r->resp stays NULL and the server answers 500 from a
+ * static response. Calling a reply function twice replaces the first response. */
+void privd_http_reply_buf(struct privd_http_req *r, unsigned status, const char *content_type, const char *buf,
+			  size_t len);
+/* Takes ownership of a malloc'd buffer (zeroed then freed when the response is done: it may hold PII). */
+void privd_http_reply_owned(struct privd_http_req *r, unsigned status, const char *content_type, char *buf,
+			    size_t len);
+/* Renders j (reference stolen) as the body. */
+void privd_http_reply_json(struct privd_http_req *r, unsigned status, json_t *j);
+void privd_http_reply_empty(struct privd_http_req *r, unsigned status);
+/* A problem of type urn:privd:problem:<slug>; detail may be NULL; err may be NULL (its fields become "errors"). */
+void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
+			      const struct privd_err *err);
+/* Maps a service result to its problem (500 with a generic detail for anything unexpected). */
+void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struct privd_err *err);
+/* 422 naming one field. */
+void privd_http_reply_invalid(struct privd_http_req *r, const char *field, const char *reason);
+/* Adds a header to the reply already set (no-op without one). */
+void privd_http_reply_header(struct privd_http_req *r, const char *name, const char *value);
+
+/* ---- JSON helpers (problem.c) ---- */
+/* Parses r->body as a JSON object into *out (new reference). On failure leaves a 400/413/415 reply and returns
+ * false. */
+bool privd_http_body_object(struct privd_http_req *r, json_t **out);
+/* "2026-11-26T11:36:48.123Z" into out (at least 25 bytes). */
+void privd_http_time(int64_t ms, char *out, size_t outlen);
+/* A JSON string of the time, or null when ms is 0. */
+json_t *privd_http_json_time(int64_t ms);
+/* A JSON string, or null when s is empty (or not valid UTF-8). */
+json_t *privd_http_json_str_or_null(const char *s);
+/* Frees with the buffer zeroed first: jansson's allocator and response buffers that may hold PII. */
+void privd_http_free_zero(void *p);
+void privd_http_json_alloc_init(void);
+
+/* ---- metrics.c ---- */
+void privd_http_metrics_record(unsigned path_idx, enum privd_http_method m, unsigned status, uint64_t dur_ns);
+
+/* ---- handlers, one file per resource ---- */
+void privd_http_healthz(struct privd_http_req *r);
+void privd_http_readyz(struct privd_http_req *r);
+void privd_http_metrics(struct privd_http_req *r);
+void privd_http_privacy(struct privd_http_req *r);
+void privd_http_apikey_create(struct privd_http_req *r);
+void privd_http_apikey_list(struct privd_http_req *r);
+void privd_http_apikey_revoke(struct privd_http_req *r);
+void privd_http_policy_publish(struct privd_http_req *r);
+void privd_http_policy_current(struct privd_http_req *r);
+void privd_http_subject_register(struct privd_http_req *r);
+void privd_http_subject_find(struct privd_http_req *r);
+void privd_http_subject_get(struct privd_http_req *r);
+void privd_http_subject_patch(struct privd_http_req *r);
+void privd_http_consent_record(struct privd_http_req *r);
+void privd_http_consent_history(struct privd_http_req *r);
+void privd_http_consent_check(struct privd_http_req *r);
+void privd_http_consent_batch(struct privd_http_req *r);
+void privd_http_audit_list(struct privd_http_req *r);
+void privd_http_audit_verify(struct privd_http_req *r);
+
+/* Registration's second half (subjects.c): true when r waits on the writer (connection suspended); when the
+ * result is in, renders it. Called by the server on every later call of the access handler. */
+bool privd_http_subject_register_pending(struct privd_http_req *r);
+
+/* Reference counting of the request context shared with the writer's done callback (server.c). */
+void privd_http_req_unref(struct privd_http_req *r);
+
+#endif

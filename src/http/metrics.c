@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * metrics.c - GET /metrics in the Prometheus text format: requests by route, method and status, a latency
+ * histogram per route, and the service's counters (commits, write jobs, consent cache, registrations).
+ *
+ * Every request records itself, the consent check included at tens of thousands per second, so recording is a
+ * few relaxed atomic increments into fixed slots indexed by route pattern, method and status: no lock, no
+ * allocation, no label strings on the hot path. Labels are route patterns, never raw URLs.
+ */
+#include "http_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Enough for the routes of this table (checked at record time; the rest count as unmatched). */
+#define NPATHS 32
+#define NBUCKETS 13
+
+static const unsigned status_codes[] = {200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 500, 503};
+#define NCODES (sizeof(status_codes) / sizeof(status_codes[0]))
+#define NSLOTS (NCODES + 5)	/* then one per class 1xx..5xx for anything else */
+
+static const double bucket_le[NBUCKETS] = {.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 1e300};
+static const uint64_t bucket_ns[NBUCKETS] = {500000ull,	    1000000ull,	    2500000ull,	   5000000ull,	10000000ull,
+					     25000000ull,   50000000ull,    100000000ull,  250000000ull, 500000000ull,
+					     1000000000ull, 2500000000ull, UINT64_MAX};
+
+static atomic_ullong requests[NPATHS + 1][PRIVD_HTTP_METHOD_COUNT][NSLOTS];
+static atomic_ullong buckets[NPATHS + 1][NBUCKETS];	/* not cumulative; summed when rendered */
+static atomic_ullong sum_ns[NPATHS + 1];
+
+static unsigned status_slot(unsigned status)
+{
+	unsigned i;
+
+	for (i = 0; i < NCODES; i++)
+		if (status_codes[i] == status)
+			return i;
+	if (status >= 100 && status < 600)
+		return NCODES + status / 100 - 1;
+	return NCODES + 4;
+}
+
+void privd_http_metrics_record(unsigned path_idx, enum privd_http_method m, unsigned status, uint64_t dur_ns)
+{
+	unsigned p = path_idx < privd_http_path_count() && path_idx < NPATHS ? path_idx : NPATHS;
+	unsigned b = 0;
+
+	if (m >= PRIVD_HTTP_METHOD_COUNT)
+		m = PRIVD_HTTP_OTHER;
+	while (b < NBUCKETS - 1 && dur_ns > bucket_ns[b])
+		b++;
+	atomic_fetch_add_explicit(&requests[p][m][status_slot(status)], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&buckets[p][b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&sum_ns[p], dur_ns, memory_order_relaxed);
+}
+
+struct text {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->failed = true;
+			return;
+		}
+		if ((size_t)n < t->cap - t->len) {
+			t->len += (size_t)n;
+			return;
+		}
+		{
+			size_t ncap = t->cap * 2 + (size_t)n;
+			char *nb = realloc(t->buf, ncap);
+
+			if (nb == NULL) {
+				t->failed = true;
+				return;
+			}
+			t->buf = nb;
+			t->cap = ncap;
+		}
+	}
+}
+
+static const char *path_label(unsigned p)
+{
+	return p < NPATHS ? privd_http_path_name(p) : "unmatched";
+}
+
+static void status_label(unsigned slot, char *out, size_t outlen)
+{
+	if (slot < NCODES)
+		snprintf(out, outlen, "%u", status_codes[slot]);
+	else
+		snprintf(out, outlen, "%uxx", slot - (unsigned)NCODES + 1);
+}
+
+static void render_http(struct text *t)
+{
+	unsigned npaths = privd_http_path_count() < NPATHS ? privd_http_path_count() : NPATHS;
+	unsigned p, m, s, b;
+	char sl[8];
+
+	put(t, "# HELP privd_http_requests_total HTTP requests by route pattern, method and status.\n"
+	       "# TYPE privd_http_requests_total counter\n");
+	for (p = 0; p <= NPATHS; p++) {
+		if (p >= npaths && p != NPATHS)
+			continue;
+		for (m = 0; m < PRIVD_HTTP_METHOD_COUNT; m++) {
+			for (s = 0; s < NSLOTS; s++) {
+				unsigned long long v =
+					atomic_load_explicit(&requests[p][m][s], memory_order_relaxed);
+
+				if (v == 0)
+					continue;
+				status_label(s, sl, sizeof(sl));
+				put(t, "privd_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %llu\n",
+				    path_label(p), privd_http_method_name((enum privd_http_method)m), sl, v);
+			}
+		}
+	}
+	put(t, "# HELP privd_http_request_duration_seconds HTTP request latency by route pattern.\n"
+	       "# TYPE privd_http_request_duration_seconds histogram\n");
+	for (p = 0; p <= NPATHS; p++) {
+		unsigned long long cum = 0, v[NBUCKETS];
+
+		if (p >= npaths && p != NPATHS)
+			continue;
+		for (b = 0; b < NBUCKETS; b++) {
+			v[b] = atomic_load_explicit(&buckets[p][b], memory_order_relaxed);
+			cum += v[b];
+		}
+		if (cum == 0)
+			continue;
+		cum = 0;
+		for (b = 0; b < NBUCKETS; b++) {
+			cum += v[b];
+			if (b == NBUCKETS - 1)
+				put(t, "privd_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+				    path_label(p), cum);
+			else
+				put(t, "privd_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+				    path_label(p), bucket_le[b], cum);
+		}
+		put(t, "privd_http_request_duration_seconds_sum{route=\"%s\"} %.9f\n", path_label(p),
+		    (double)atomic_load_explicit(&sum_ns[p], memory_order_relaxed) / 1e9);
+		put(t, "privd_http_request_duration_seconds_count{route=\"%s\"} %llu\n", path_label(p), cum);
+	}
+}
+
+static void counter(struct text *t, const char *name, const char *help, unsigned long long v)
+{
+	put(t, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
+}
+
+void privd_http_metrics(struct privd_http_req *r)
+{
+	struct privd_service_stats st = {0};
+	struct text t = {NULL, 0, 0, false};
+
+	t.cap = 16384;
+	t.buf = malloc(t.cap);
+	if (t.buf == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		return;
+	}
+	render_http(&t);
+	privd_service_stats(r->h->svc, &st);
+	counter(&t, "privd_db_commits_total", "Database transactions committed by the writer.", st.commits);
+	counter(&t, "privd_write_jobs_total", "Write jobs run by the writer.", st.write_jobs);
+	counter(&t, "privd_write_jobs_failed_total", "Write jobs that failed.", st.write_failed);
+	counter(&t, "privd_consent_cache_hits_total", "Consent checks answered from the cache.", st.cache_hits);
+	counter(&t, "privd_consent_cache_misses_total", "Consent checks that had to load state.", st.cache_misses);
+	counter(&t, "privd_subjects_registered_total", "Subjects registered by this process.",
+		st.subjects_registered);
+	if (t.failed) {
+		free(t.buf);
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		return;
+	}
+	privd_http_reply_owned(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", t.buf, t.len);
+}

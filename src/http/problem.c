@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * problem.c - responses: RFC 9457 problem+json for every error, the mapping from enum privd_rc to a status,
+ * and the small JSON helpers the resource files share.
+ *
+ * Only this layer turns result codes into HTTP. What shaped it: an error answer must never carry what was
+ * submitted (it may be PII) nor an internal message (it may quote data), so 5xx details are fixed strings,
+ * parser errors give positions, not tokens, and field errors name the field and a reason only. Buffers that
+ * may have held PII (bodies, jansson's strings, rendered subjects) are zeroed before they are freed.
+ */
+#include "http_int.h"
+
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/log.h"
+
+struct problem_kind {
+	const char *slug;
+	const char *title;
+};
+
+static const struct problem_kind kinds[] = {
+	{"malformed", "Malformed request"},
+	{"unauthorized", "Unauthorized"},
+	{"forbidden", "Forbidden"},
+	{"age-restricted", "Age restricted"},
+	{"not-found", "Not found"},
+	{"method-not-allowed", "Method not allowed"},
+	{"conflict", "Conflict"},
+	{"gone", "Gone"},
+	{"too-large", "Payload too large"},
+	{"unsupported-media-type", "Unsupported media type"},
+	{"validation", "Validation failed"},
+	{"unavailable", "Service unavailable"},
+	{"internal", "Internal error"},
+};
+
+void privd_http_free_zero(void *p)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+void privd_http_json_alloc_init(void)
+{
+	json_set_alloc_funcs(malloc, privd_http_free_zero);
+}
+
+static void set_resp(struct privd_http_req *r, unsigned status, struct MHD_Response *resp, const char *ctype)
+{
+	if (r->resp != NULL)
+		MHD_destroy_response(r->resp);
+	r->resp = resp;
+	r->status = status;
+	if (resp != NULL && ctype != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+}
+
+void privd_http_reply_buf(struct privd_http_req *r, unsigned status, const char *content_type, const char *buf,
+			  size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
+
+	set_resp(r, status, resp, content_type);
+}
+
+void privd_http_reply_owned(struct privd_http_req *r, unsigned status, const char *content_type, char *buf,
+			    size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, buf, privd_http_free_zero);
+
+	if (resp == NULL)
+		privd_http_free_zero(buf);
+	set_resp(r, status, resp, content_type);
+}
+
+void privd_http_reply_json(struct privd_http_req *r, unsigned status, json_t *j)
+{
+	char *s = NULL;
+
+	if (j != NULL)
+		s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (s == NULL) {
+		set_resp(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, NULL);
+		return;
+	}
+	privd_http_reply_owned(r, status, "application/json", s, strlen(s));
+}
+
+void privd_http_reply_empty(struct privd_http_req *r, unsigned status)
+{
+	privd_http_reply_buf(r, status, NULL, "", 0);
+}
+
+void privd_http_reply_header(struct privd_http_req *r, const char *name, const char *value)
+{
+	if (r->resp != NULL)
+		MHD_add_response_header(r->resp, name, value);
+}
+
+static const char *title_of(const char *slug)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].slug, slug) == 0)
+			return kinds[i].title;
+	return "Error";
+}
+
+void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
+			      const struct privd_err *err)
+{
+	char type[64];
+	json_t *p = json_object();
+	json_t *inst;
+	char *s = NULL;
+	size_t i;
+
+	if (p == NULL)
+		goto out;
+	snprintf(type, sizeof(type), "urn:privd:problem:%s", slug);
+	json_object_set_new(p, "type", json_string(type));
+	json_object_set_new(p, "title", json_string(title_of(slug)));
+	json_object_set_new(p, "status", json_integer(status));
+	if (detail != NULL && detail[0] != '\0')
+		json_object_set_new(p, "detail", json_string(detail));
+	inst = r->url != NULL ? json_string(r->url) : NULL;	/* NULL when the path is not valid UTF-8 */
+	if (inst != NULL)
+		json_object_set_new(p, "instance", inst);
+	if (err != NULL && err->nfields > 0) {
+		json_t *errors = json_array();
+
+		for (i = 0; i < err->nfields && i < PRIVD_ERR_MAX_FIELDS; i++)
+			json_array_append_new(errors, json_pack("{s:s, s:s}", "field", err->fields[i].field, "reason",
+								err->fields[i].reason));
+		json_object_set_new(p, "errors", errors);
+	}
+	s = json_dumps(p, JSON_COMPACT);
+out:
+	json_decref(p);
+	if (s == NULL) {
+		set_resp(r, status, NULL, NULL);
+		return;
+	}
+	privd_http_reply_owned(r, status, "application/problem+json", s, strlen(s));
+}
+
+void privd_http_reply_invalid(struct privd_http_req *r, const char *field, const char *reason)
+{
+	struct privd_err e = {0};
+
+	privd_err_field(&e, field, reason);
+	privd_http_reply_problem(r, MHD_HTTP_UNPROCESSABLE_ENTITY, "validation", "1 field is invalid", &e);
+}
+
+/* A 4xx detail: the service's message (which by contract names fields, never values) or a fixed text. */
+static const char *detail_of(const struct privd_err *err, const char *fallback)
+{
+	return (err != NULL && err->msg[0] != '\0') ? err->msg : fallback;
+}
+
+void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struct privd_err *err)
+{
+	char detail[64];
+
+	switch (rc) {
+	case PRIVD_ERR_INVALID:
+		if (err != NULL && err->nfields > 0) {
+			snprintf(detail, sizeof(detail), "%zu field%s invalid", err->nfields,
+				 err->nfields == 1 ? " is" : "s are");
+			privd_http_reply_problem(r, MHD_HTTP_UNPROCESSABLE_ENTITY, "validation", detail, err);
+		} else {
+			privd_http_reply_problem(r, MHD_HTTP_UNPROCESSABLE_ENTITY, "validation",
+						 detail_of(err, "the request is invalid"), err);
+		}
+		return;
+	case PRIVD_ERR_MALFORMED:
+		privd_http_reply_problem(r, MHD_HTTP_BAD_REQUEST, "malformed",
+					 detail_of(err, "the request cannot be parsed"), NULL);
+		return;
+	case PRIVD_ERR_NOT_FOUND:
+		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", detail_of(err, "no such resource"),
+					 NULL);
+		return;
+	case PRIVD_ERR_CONFLICT:
+		privd_http_reply_problem(r, MHD_HTTP_CONFLICT, "conflict", detail_of(err, "the value is already taken"),
+					 err);
+		return;
+	case PRIVD_ERR_FORBIDDEN:
+		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "forbidden", detail_of(err, "not allowed"), NULL);
+		return;
+	case PRIVD_ERR_GONE:
+		privd_http_reply_problem(r, MHD_HTTP_GONE, "gone", detail_of(err, "the resource was erased"), NULL);
+		return;
+	case PRIVD_ERR_TOO_LARGE:
+		privd_http_reply_problem(r, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
+					 detail_of(err, "the request is too large"), NULL);
+		return;
+	case PRIVD_ERR_UNSUPPORTED:
+		privd_http_reply_problem(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+					 detail_of(err, "the media type is not supported"), NULL);
+		return;
+	case PRIVD_ERR_BUSY:
+		privd_http_reply_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+					 "the service is busy or shutting down; retry later", NULL);
+		privd_http_reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		return;
+	case PRIVD_OK:
+	case PRIVD_ERR_NOMEM:
+	case PRIVD_ERR_IO:
+	case PRIVD_ERR_DB:
+	case PRIVD_ERR_CRYPTO:
+	case PRIVD_ERR_INTERNAL:
+		break;
+	}
+	privd_log(PRIVD_LOG_ERROR, "http.error", "\"route\":\"%s\",\"rc\":\"%s\"", privd_http_path_name(r->path_idx),
+		  privd_rc_str(rc));
+	privd_http_reply_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "an internal error occurred", NULL);
+}
+
+static bool json_media_type(const char *ct)
+{
+	size_t n = strcspn(ct, ";");
+
+	while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+		n--;
+	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+		return true;
+	return n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
+bool privd_http_body_object(struct privd_http_req *r, json_t **out)
+{
+	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	json_error_t jerr;
+	char detail[96];
+	json_t *j;
+
+	*out = NULL;
+	if (ct != NULL && !json_media_type(ct)) {
+		privd_http_reply_problem(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+					 "the body must be application/json", NULL);
+		return false;
+	}
+	if (r->body_len == 0) {
+		privd_http_reply_problem(r, MHD_HTTP_BAD_REQUEST, "malformed", "a JSON body is required", NULL);
+		return false;
+	}
+	j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL) {
+		/* jerr.text may quote the input: give the position only */
+		snprintf(detail, sizeof(detail), "the body is not valid JSON (line %d, column %d)", jerr.line,
+			 jerr.column);
+		privd_http_reply_problem(r, MHD_HTTP_BAD_REQUEST, "malformed", detail, NULL);
+		return false;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		privd_http_reply_problem(r, MHD_HTTP_BAD_REQUEST, "malformed", "the body must be a JSON object", NULL);
+		return false;
+	}
+	*out = j;
+	return true;
+}
+
+void privd_http_time(int64_t ms, char *out, size_t outlen)
+{
+	time_t secs = (time_t)(ms / 1000);
+	int milli = (int)(ms % 1000);
+	struct tm tm;
+
+	if (milli < 0) {
+		milli += 1000;
+		secs -= 1;
+	}
+	gmtime_r(&secs, &tm);
+	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
+}
+
+json_t *privd_http_json_time(int64_t ms)
+{
+	char buf[40];
+
+	if (ms == 0)
+		return json_null();
+	privd_http_time(ms, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+json_t *privd_http_json_str_or_null(const char *s)
+{
+	json_t *j;
+
+	if (s == NULL || s[0] == '\0')
+		return json_null();
+	j = json_string(s);
+	return j != NULL ? j : json_null();
+}

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * router.c - the route table: method, path pattern, handler and the roles that may call it.
+ *
+ * Matching runs on every request, the consent check included, so it walks the patterns segment by segment
+ * over the path libmicrohttpd already split from the query, copying {id} and {purpose} into fixed buffers in
+ * the request context: no allocation, no regex. The table is also the source of `privd routes`, which tests
+ * compare with the API document, so a route cannot exist without being documented.
+ */
+#include "http_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+
+enum privd_http_path {
+	P_HEALTHZ,
+	P_READYZ,
+	P_METRICS,
+	P_PRIVACY,
+	P_POLICY_CURRENT,
+	P_POLICIES,
+	P_APIKEYS,
+	P_APIKEY,
+	P_SUBJECTS,
+	P_SUBJECT,
+	P_SUBJECT_CONSENTS,
+	P_SUBJECT_CONSENT,
+	P_CONSENT_CHECKS,
+	P_AUDIT,
+	P_AUDIT_VERIFY,
+	P_COUNT
+};
+
+static const char *const paths[P_COUNT] = {
+	[P_HEALTHZ] = "/healthz",
+	[P_READYZ] = "/readyz",
+	[P_METRICS] = "/metrics",
+	[P_PRIVACY] = "/privacy",
+	[P_POLICY_CURRENT] = "/v1/policies/current",
+	[P_POLICIES] = "/v1/policies",
+	[P_APIKEYS] = "/v1/api-keys",
+	[P_APIKEY] = "/v1/api-keys/{id}",
+	[P_SUBJECTS] = "/v1/subjects",
+	[P_SUBJECT] = "/v1/subjects/{id}",
+	[P_SUBJECT_CONSENTS] = "/v1/subjects/{id}/consents",
+	[P_SUBJECT_CONSENT] = "/v1/subjects/{id}/consents/{purpose}",
+	[P_CONSENT_CHECKS] = "/v1/consent-checks",
+	[P_AUDIT] = "/v1/audit",
+	[P_AUDIT_VERIFY] = "/v1/audit/verify",
+};
+
+#define R_ADMIN PRIVD_ROLE_ADMIN
+#define R_OPERATOR PRIVD_ROLE_OPERATOR
+#define R_APP PRIVD_ROLE_APP
+#define R_AUDITOR PRIVD_ROLE_AUDITOR
+
+/* The consent check comes first: it is the route matched most often. */
+static const struct privd_http_route routes[] = {
+	{PRIVD_HTTP_GET, privd_http_consent_check, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENT},
+	{PRIVD_HTTP_GET, privd_http_healthz, PRIVD_HTTP_PUBLIC, P_HEALTHZ},
+	{PRIVD_HTTP_GET, privd_http_readyz, PRIVD_HTTP_PUBLIC, P_READYZ},
+	{PRIVD_HTTP_GET, privd_http_metrics, PRIVD_HTTP_PUBLIC, P_METRICS},
+	{PRIVD_HTTP_GET, privd_http_privacy, PRIVD_HTTP_PUBLIC, P_PRIVACY},
+	{PRIVD_HTTP_GET, privd_http_policy_current, PRIVD_HTTP_PUBLIC, P_POLICY_CURRENT},
+	{PRIVD_HTTP_POST, privd_http_policy_publish, R_ADMIN, P_POLICIES},
+	{PRIVD_HTTP_POST, privd_http_apikey_create, R_ADMIN, P_APIKEYS},
+	{PRIVD_HTTP_GET, privd_http_apikey_list, R_ADMIN, P_APIKEYS},
+	{PRIVD_HTTP_DELETE, privd_http_apikey_revoke, R_ADMIN, P_APIKEY},
+	{PRIVD_HTTP_POST, privd_http_subject_register, R_APP | R_ADMIN, P_SUBJECTS},
+	{PRIVD_HTTP_GET, privd_http_subject_find, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECTS},
+	{PRIVD_HTTP_GET, privd_http_subject_get, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT},
+	{PRIVD_HTTP_PATCH, privd_http_subject_patch, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT},
+	{PRIVD_HTTP_POST, privd_http_consent_record, R_APP | R_ADMIN, P_SUBJECT_CONSENTS},
+	{PRIVD_HTTP_GET, privd_http_consent_history, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENTS},
+	{PRIVD_HTTP_POST, privd_http_consent_batch, R_APP | R_ADMIN, P_CONSENT_CHECKS},
+	{PRIVD_HTTP_GET, privd_http_audit_list, R_AUDITOR | R_ADMIN, P_AUDIT},
+	{PRIVD_HTTP_GET, privd_http_audit_verify, R_AUDITOR | R_ADMIN, P_AUDIT_VERIFY},
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static const char *const method_names[PRIVD_HTTP_METHOD_COUNT] = {
+	[PRIVD_HTTP_GET] = "GET",	  [PRIVD_HTTP_POST] = "POST",	    [PRIVD_HTTP_PATCH] = "PATCH",
+	[PRIVD_HTTP_DELETE] = "DELETE", [PRIVD_HTTP_PUT] = "PUT",	    [PRIVD_HTTP_HEAD] = "HEAD",
+	[PRIVD_HTTP_OPTIONS] = "OPTIONS", [PRIVD_HTTP_OTHER] = "OTHER",
+};
+
+const struct privd_http_route *privd_http_route_get(int idx)
+{
+	if (idx < 0 || (size_t)idx >= NROUTES)
+		return NULL;
+	return &routes[idx];
+}
+
+unsigned privd_http_path_count(void)
+{
+	return P_COUNT;
+}
+
+const char *privd_http_path_name(unsigned path_idx)
+{
+	return path_idx < P_COUNT ? paths[path_idx] : "unmatched";
+}
+
+enum privd_http_method privd_http_method_parse(const char *m)
+{
+	int i;
+
+	for (i = 0; i < PRIVD_HTTP_OTHER; i++)
+		if (strcmp(m, method_names[i]) == 0)
+			return (enum privd_http_method)i;
+	return PRIVD_HTTP_OTHER;
+}
+
+const char *privd_http_method_name(enum privd_http_method m)
+{
+	return m < PRIVD_HTTP_METHOD_COUNT ? method_names[m] : "OTHER";
+}
+
+/* Matches url against pattern, copying the {id} and {purpose} segments into r. */
+static bool match_path(const char *pattern, const char *url, struct privd_http_req *r)
+{
+	const char *p = pattern, *u = url;
+
+	while (*p != '\0') {
+		if (*p == '{') {
+			const char *pe = strchr(p, '}');
+			const char *ue = u;
+			size_t len;
+			char *dst;
+
+			while (*ue != '\0' && *ue != '/')
+				ue++;
+			len = (size_t)(ue - u);
+			if (len == 0 || len > PRIVD_HTTP_PARAM_MAX)
+				return false;
+			dst = (p[1] == 'i') ? r->id : r->purpose;
+			memcpy(dst, u, len);
+			dst[len] = '\0';
+			p = pe + 1;
+			u = ue;
+			continue;
+		}
+		if (*p != *u)
+			return false;
+		p++;
+		u++;
+	}
+	return *u == '\0';
+}
+
+unsigned privd_http_route_match(struct privd_http_req *r, char *allow, size_t allow_len)
+{
+	bool methods[PRIVD_HTTP_METHOD_COUNT] = {false};
+	bool any = false;
+	size_t i, o = 0;
+	int m;
+
+	for (i = 0; i < NROUTES; i++) {
+		if (routes[i].method == r->method && match_path(paths[routes[i].path_idx], r->url, r)) {
+			r->route = (int)i;
+			r->path_idx = routes[i].path_idx;
+			return 0;
+		}
+	}
+	r->route = -1;
+	r->path_idx = P_COUNT;
+	for (i = 0; i < NROUTES; i++) {
+		if (match_path(paths[routes[i].path_idx], r->url, r)) {
+			methods[routes[i].method] = true;
+			r->path_idx = routes[i].path_idx;
+			any = true;
+		}
+	}
+	if (!any)
+		return 404;
+	if (allow_len > 0)
+		allow[0] = '\0';
+	for (m = 0; m < PRIVD_HTTP_METHOD_COUNT; m++) {
+		int n;
+
+		if (!methods[m])
+			continue;
+		n = snprintf(allow + o, allow_len - o, "%s%s", o ? ", " : "", method_names[m]);
+		if (n < 0 || (size_t)n >= allow_len - o)
+			break;
+		o += (size_t)n;
+	}
+	return 405;
+}
+
+bool privd_http_authorize(struct privd_http_req *r)
+{
+	const struct privd_http_route *rt = &routes[r->route];
+	const char *auth;
+	enum privd_rc rc;
+
+	if (rt->roles == PRIVD_HTTP_PUBLIC)
+		return true;
+	auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
+		goto unauthorized;
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	if (*auth == '\0')
+		goto unauthorized;
+	rc = privd_service_authenticate(r->h->svc, auth, &r->who);
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		goto unauthorized;
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, NULL);
+		return false;
+	}
+	if ((r->who.role & rt->roles) == 0) {
+		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "forbidden", "this key's role may not call this route",
+					 NULL);
+		return false;
+	}
+	return true;
+
+unauthorized:
+	privd_http_reply_problem(r, MHD_HTTP_UNAUTHORIZED, "unauthorized", "a valid API key is required", NULL);
+	privd_http_reply_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	return false;
+}
+
+static void print_roles(FILE *f, unsigned roles)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} order[] = {{PRIVD_ROLE_APP, "app"},
+		     {PRIVD_ROLE_OPERATOR, "operator"},
+		     {PRIVD_ROLE_AUDITOR, "auditor"},
+		     {PRIVD_ROLE_ADMIN, "admin"}};
+	const char *sep = "";
+	size_t i;
+
+	if (roles == PRIVD_HTTP_PUBLIC) {
+		fputs("public", f);
+		return;
+	}
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (roles & order[i].bit) {
+			fprintf(f, "%s%s", sep, order[i].name);
+			sep = ",";
+		}
+	}
+}
+
+void privd_http_routes_print(FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < NROUTES; i++) {
+		fprintf(f, "%s %s ", method_names[routes[i].method], paths[routes[i].path_idx]);
+		print_roles(f, routes[i].roles);
+		fputc('\n', f);
+	}
+}

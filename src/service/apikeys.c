@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * apikeys.c - API keys: created by an admin, shown once, stored as a keyed hash, checked on every request.
+ *
+ * Authentication runs on every request, the consent check included, so known keys are cached in memory by
+ * hash. A revoked key leaves the cache in the same call (and, on PostgreSQL, in every other process through
+ * NOTIFY), so it stops working at once.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "service/service_int.h"
+
+static bool cache_lookup(struct privd_service *svc, const char *hash, struct privd_principal *out)
+{
+	bool found = false;
+
+	pthread_rwlock_rdlock(&svc->keys_lock);
+	for (struct privd_key_entry *e = svc->keys; e != NULL; e = e->next) {
+		if (strcmp(e->hash, hash) == 0) {
+			out->role = e->role;
+			memcpy(out->key_id, e->id, sizeof(out->key_id));
+			found = true;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&svc->keys_lock);
+	return found;
+}
+
+static void cache_add(struct privd_service *svc, const char *hash, const char *id, enum privd_role role)
+{
+	struct privd_key_entry *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return;
+	snprintf(e->hash, sizeof(e->hash), "%s", hash);
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	e->role = role;
+	pthread_rwlock_wrlock(&svc->keys_lock);
+	e->next = svc->keys;
+	svc->keys = e;
+	pthread_rwlock_unlock(&svc->keys_lock);
+}
+
+void privd_keys_invalidate_id(struct privd_service *svc, const char *id)
+{
+	pthread_rwlock_wrlock(&svc->keys_lock);
+	for (struct privd_key_entry **pp = &svc->keys; *pp != NULL;) {
+		if (strcmp((*pp)->id, id) == 0) {
+			struct privd_key_entry *dead = *pp;
+
+			*pp = dead->next;
+			free(dead);
+		} else {
+			pp = &(*pp)->next;
+		}
+	}
+	pthread_rwlock_unlock(&svc->keys_lock);
+}
+
+void privd_keys_cleanup(struct privd_service *svc)
+{
+	struct privd_key_entry *e, *next;
+
+	pthread_rwlock_wrlock(&svc->keys_lock);
+	for (e = svc->keys; e != NULL; e = next) {
+		next = e->next;
+		free(e);
+	}
+	svc->keys = NULL;
+	pthread_rwlock_unlock(&svc->keys_lock);
+}
+
+enum privd_rc privd_service_authenticate(struct privd_service *svc, const char *bearer, struct privd_principal *out)
+{
+	struct privd_apikey_row row;
+	struct privd_reader *r = NULL;
+	char hash[PRIVD_HASH_HEX];
+	enum privd_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (bearer == NULL || strncmp(bearer, "pk_", 3) != 0 || strlen(bearer) >= PRIVD_APIKEY_MAX)
+		return PRIVD_ERR_NOT_FOUND;
+	privd_apikey_hash(svc->kr, bearer, hash);
+	if (!cache_lookup(svc, hash, out)) {
+		rc = privd_reader_get(svc, &r);
+		if (rc != PRIVD_OK)
+			return rc;
+		rc = privd_repo_apikey_by_hash(r->db, hash, &row);
+		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+		if (rc != PRIVD_OK)
+			return rc;
+		if (privd_role_parse(row.role, &out->role) != PRIVD_OK)
+			return PRIVD_ERR_NOT_FOUND;
+		memcpy(out->key_id, row.id, sizeof(out->key_id));
+		cache_add(svc, hash, row.id, out->role);
+	}
+	snprintf(out->actor, sizeof(out->actor), "apikey:%s", out->key_id);
+	return PRIVD_OK;
+}
+
+struct create_job {
+	struct privd_service *svc;
+	const struct privd_principal *who;
+	struct privd_apikey_row row;
+	char hash[PRIVD_HASH_HEX];
+};
+
+static enum privd_rc create_data(struct privd_db *db, void *arg)
+{
+	struct create_job *j = arg;
+	char detail[64];
+	enum privd_rc rc;
+
+	rc = privd_repo_apikey_insert(db, &j->row, j->hash);
+	if (rc != PRIVD_OK)
+		return rc;
+	snprintf(detail, sizeof(detail), "{\"role\":\"%s\"}", j->row.role);
+	return privd_audit_append(j->svc, db, j->who->actor, "apikey.create", "apikey", j->row.id, detail);
+}
+
+static bool name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > 100)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return false;
+	return true;
+}
+
+enum privd_rc privd_service_apikey_create(struct privd_service *svc, const struct privd_principal *who,
+					  const char *name, const char *role, struct privd_apikey_info *out,
+					  char *key, size_t key_len, struct privd_err *err)
+{
+	struct create_job j;
+	struct privd_write_job job = {.data = create_data, .arg = &j};
+	enum privd_role r;
+	char plain[PRIVD_APIKEY_MAX];
+	bool bad = false;
+	enum privd_rc rc;
+
+	memset(&j, 0, sizeof(j));
+	if (!name_ok(name)) {
+		privd_err_field(err, "name", "must be 1 to 100 characters without control characters");
+		bad = true;
+	}
+	if (privd_role_parse(role, &r) != PRIVD_OK) {
+		privd_err_field(err, "role", "must be one of admin, operator, app, auditor");
+		bad = true;
+	}
+	if (key_len < PRIVD_APIKEY_MAX) {
+		privd_err_field(err, "key", "no room for the key");
+		bad = true;
+	}
+	if (bad)
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the API key request is invalid");
+	j.svc = svc;
+	j.who = who;
+	privd_random_id(j.row.id);
+	snprintf(j.row.name, sizeof(j.row.name), "%s", name);
+	snprintf(j.row.role, sizeof(j.row.role), "%s", privd_role_name(r));
+	j.row.created_at = privd_now_ms();
+	privd_apikey_generate(plain);
+	privd_apikey_hash(svc->kr, plain, j.hash);
+	rc = privd_writer_run(svc->writer, &job);
+	if (rc != PRIVD_OK) {
+		memset(plain, 0, sizeof(plain));
+		return rc;
+	}
+	snprintf(key, key_len, "%s", plain);
+	memset(plain, 0, sizeof(plain));
+	memset(out, 0, sizeof(*out));
+	memcpy(out->id, j.row.id, sizeof(out->id));
+	memcpy(out->name, j.row.name, sizeof(out->name));
+	memcpy(out->role, j.row.role, sizeof(out->role));
+	out->created_at = j.row.created_at;
+	privd_log(PRIVD_LOG_INFO, "apikey.created", "\"id\":\"%s\",\"role\":\"%s\"", out->id, out->role);
+	return PRIVD_OK;
+}
+
+struct list_ctx {
+	int (*cb)(void *arg, const struct privd_apikey_info *k);
+	void *arg;
+};
+
+static int list_one(void *arg, const struct privd_apikey_row *row)
+{
+	struct list_ctx *c = arg;
+	struct privd_apikey_info k;
+
+	memcpy(k.id, row->id, sizeof(k.id));
+	memcpy(k.name, row->name, sizeof(k.name));
+	memcpy(k.role, row->role, sizeof(k.role));
+	k.created_at = row->created_at;
+	k.revoked_at = row->revoked_at;
+	return c->cb(c->arg, &k);
+}
+
+enum privd_rc privd_service_apikey_list(struct privd_service *svc,
+					int (*cb)(void *arg, const struct privd_apikey_info *k), void *arg)
+{
+	struct list_ctx c = {cb, arg};
+	struct privd_reader *r = NULL;
+	enum privd_rc rc;
+
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_repo_apikey_list(r->db, list_one, &c);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	return rc;
+}
+
+struct revoke_job {
+	struct privd_service *svc;
+	const struct privd_principal *who;
+	const char *id;
+};
+
+static enum privd_rc revoke_data(struct privd_db *db, void *arg)
+{
+	struct revoke_job *j = arg;
+	enum privd_rc rc;
+
+	rc = privd_repo_apikey_revoke(db, j->id, privd_now_ms());
+	if (rc == PRIVD_OK)
+		rc = privd_audit_append(j->svc, db, j->who->actor, "apikey.revoke", "apikey", j->id, "{}");
+	if (rc == PRIVD_OK)
+		rc = privd_db_notify(db, PRIVD_CHAN_APIKEY, j->id);
+	return rc;
+}
+
+enum privd_rc privd_service_apikey_revoke(struct privd_service *svc, const struct privd_principal *who,
+					  const char *id, struct privd_err *err)
+{
+	struct revoke_job j = {svc, who, id};
+	struct privd_write_job job = {.data = revoke_data, .arg = &j};
+	enum privd_rc rc;
+
+	if (id == NULL || strlen(id) != 32)
+		return privd_err_set(err, PRIVD_ERR_NOT_FOUND, "no active API key has that id");
+	rc = privd_writer_run(svc->writer, &job);
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		return privd_err_set(err, rc, "no active API key has that id");
+	if (rc == PRIVD_OK) {
+		privd_keys_invalidate_id(svc, id);
+		privd_log(PRIVD_LOG_INFO, "apikey.revoked", "\"id\":\"%s\"", id);
+	}
+	return rc;
+}

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * cache.c - the consent state of every subject seen, in memory: the consent check's answer.
+ *
+ * The check is the hot path (every page view or processing job of the application asks it), so it is answered
+ * from here without touching the database or any PII. The table is split into shards, each behind a
+ * reader-writer lock, keyed by the subject's random 128-bit id. Entries are compact (policy versions interned)
+ * so that 100,000 subjects cost about 10 MB. A write invalidates the entry after it commits; each invalidation
+ * bumps the shard's generation, and a load that raced with a write is not stored, so a stale state can never
+ * outlive the write that replaced it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "service/service_int.h"
+
+static bool id_parse(const char *hex, uint8_t id[16])
+{
+	size_t len = 0;
+
+	if (hex == NULL || strlen(hex) != 32)
+		return false;
+	for (size_t i = 0; i < 32; i++) {
+		char c = hex[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return sodium_hex2bin(id, 16, hex, 32, NULL, &len, NULL) == 0 && len == 16;
+}
+
+static struct privd_cache_shard *shard_of(struct privd_service *svc, const uint8_t id[16])
+{
+	return &svc->shards[id[0] % PRIVD_CACHE_SHARDS];
+}
+
+static size_t bucket_of(const struct privd_cache_shard *s, const uint8_t id[16])
+{
+	uint64_t h;
+
+	memcpy(&h, id + 8, sizeof(h));
+	return (size_t)(h % s->nbuckets);
+}
+
+void privd_cache_init(struct privd_service *svc)
+{
+	for (size_t i = 0; i < PRIVD_CACHE_SHARDS; i++) {
+		pthread_rwlock_init(&svc->shards[i].lock, NULL);
+		svc->shards[i].nbuckets = 0;
+		svc->shards[i].buckets = NULL;
+	}
+}
+
+static void shard_clear(struct privd_cache_shard *s)
+{
+	for (size_t b = 0; b < s->nbuckets; b++) {
+		struct privd_cache_entry *e = s->buckets[b], *next;
+
+		for (; e != NULL; e = next) {
+			next = e->next;
+			free(e);
+		}
+		s->buckets[b] = NULL;
+	}
+	s->count = 0;
+}
+
+void privd_cache_cleanup(struct privd_service *svc)
+{
+	for (size_t i = 0; i < PRIVD_CACHE_SHARDS; i++) {
+		shard_clear(&svc->shards[i]);
+		free(svc->shards[i].buckets);
+		svc->shards[i].buckets = NULL;
+		pthread_rwlock_destroy(&svc->shards[i].lock);
+	}
+}
+
+static struct privd_cache_entry *find(struct privd_cache_shard *s, const uint8_t id[16])
+{
+	struct privd_cache_entry *e;
+
+	if (s->nbuckets == 0)
+		return NULL;
+	for (e = s->buckets[bucket_of(s, id)]; e != NULL; e = e->next)
+		if (memcmp(e->id, id, 16) == 0)
+			return e;
+	return NULL;
+}
+
+/* Grows the bucket array when the chains get long. Called with the write lock held. */
+static void maybe_grow(struct privd_cache_shard *s)
+{
+	struct privd_cache_entry **nb;
+	size_t n, old = s->nbuckets;
+
+	if (old != 0 && s->count < old * 2)
+		return;
+	n = old == 0 ? 64 : old * 4;
+	nb = calloc(n, sizeof(*nb));
+	if (nb == NULL)
+		return;	/* longer chains, still correct */
+	s->nbuckets = n;
+	for (size_t b = 0; b < old; b++) {
+		struct privd_cache_entry *e = s->buckets[b], *next;
+
+		for (; e != NULL; e = next) {
+			size_t nbk = bucket_of(s, e->id);
+
+			next = e->next;
+			e->next = nb[nbk];
+			nb[nbk] = e;
+		}
+	}
+	free(s->buckets);
+	s->buckets = nb;
+}
+
+/* Inserts or replaces. Called with the write lock held. */
+static void store(struct privd_cache_shard *s, const struct privd_cache_entry *src)
+{
+	struct privd_cache_entry *e = find(s, src->id);
+
+	if (e != NULL) {
+		struct privd_cache_entry *next = e->next;
+
+		*e = *src;
+		e->next = next;
+		return;
+	}
+	maybe_grow(s);
+	if (s->nbuckets == 0)
+		return;
+	e = malloc(sizeof(*e));
+	if (e == NULL)
+		return;	/* the next check loads again */
+	*e = *src;
+	e->next = s->buckets[bucket_of(s, e->id)];
+	s->buckets[bucket_of(s, e->id)] = e;
+	s->count++;
+}
+
+static void compact(struct privd_service *svc, const struct privd_consent_state *st, struct privd_cache_entry *e)
+{
+	e->status = (uint8_t)st->status;
+	for (size_t p = 0; p < PRIVD_PURPOSE_COUNT; p++) {
+		const struct privd_purpose_state *ps = &st->purpose[p];
+
+		e->purpose[p].recorded = ps->recorded;
+		e->purpose[p].granted = ps->granted;
+		e->purpose[p].since_ms = ps->since_ms;
+		e->purpose[p].version = ps->recorded ? privd_version_intern(svc, ps->policy_version) : 0;
+	}
+}
+
+enum privd_rc privd_cache_get(struct privd_service *svc, const char *subject_id, struct privd_cache_entry *out)
+{
+	struct privd_consent_state st;
+	struct privd_cache_shard *s;
+	struct privd_cache_entry *e, fresh;
+	struct privd_reader *r = NULL;
+	uint64_t gen;
+	uint8_t id[16];
+	enum privd_rc rc;
+
+	if (!id_parse(subject_id, id))
+		return PRIVD_ERR_NOT_FOUND;
+	s = shard_of(svc, id);
+	pthread_rwlock_rdlock(&s->lock);
+	e = find(s, id);
+	if (e != NULL)
+		*out = *e;
+	gen = s->generation;
+	pthread_rwlock_unlock(&s->lock);
+	if (e != NULL) {
+		atomic_fetch_add_explicit(&svc->cache_hits, 1, memory_order_relaxed);
+		return PRIVD_OK;
+	}
+	atomic_fetch_add_explicit(&svc->cache_misses, 1, memory_order_relaxed);
+
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_repo_consent_state(r->db, subject_id, &st);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc != PRIVD_OK)
+		return rc;
+	memset(&fresh, 0, sizeof(fresh));
+	memcpy(fresh.id, id, 16);
+	compact(svc, &st, &fresh);
+	pthread_rwlock_wrlock(&s->lock);
+	if (s->generation == gen)
+		store(s, &fresh);
+	pthread_rwlock_unlock(&s->lock);
+	*out = fresh;
+	return PRIVD_OK;
+}
+
+void privd_cache_put_state(struct privd_service *svc, const char *subject_id, const struct privd_consent_state *st)
+{
+	struct privd_cache_entry fresh;
+	struct privd_cache_shard *s;
+
+	memset(&fresh, 0, sizeof(fresh));
+	if (!id_parse(subject_id, fresh.id))
+		return;
+	compact(svc, st, &fresh);
+	s = shard_of(svc, fresh.id);
+	pthread_rwlock_wrlock(&s->lock);
+	s->generation++;
+	store(s, &fresh);
+	pthread_rwlock_unlock(&s->lock);
+}
+
+void privd_cache_invalidate(struct privd_service *svc, const char *subject_id)
+{
+	struct privd_cache_shard *s;
+	uint8_t id[16];
+
+	if (!id_parse(subject_id, id))
+		return;
+	s = shard_of(svc, id);
+	pthread_rwlock_wrlock(&s->lock);
+	s->generation++;
+	if (s->nbuckets != 0) {
+		struct privd_cache_entry **pp = &s->buckets[bucket_of(s, id)];
+
+		for (; *pp != NULL; pp = &(*pp)->next) {
+			if (memcmp((*pp)->id, id, 16) == 0) {
+				struct privd_cache_entry *dead = *pp;
+
+				*pp = dead->next;
+				free(dead);
+				s->count--;
+				break;
+			}
+		}
+	}
+	pthread_rwlock_unlock(&s->lock);
+}
+
+void privd_cache_invalidate_all(struct privd_service *svc)
+{
+	for (size_t i = 0; i < PRIVD_CACHE_SHARDS; i++) {
+		pthread_rwlock_wrlock(&svc->shards[i].lock);
+		svc->shards[i].generation++;
+		shard_clear(&svc->shards[i]);
+		pthread_rwlock_unlock(&svc->shards[i].lock);
+	}
+}

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * config.c - privd.conf and its PRIVD_* environment overrides.
+ *
+ * One table lists every key once: its section, name, type, where it lives in struct privd_config, its limits,
+ * its default and the comment `privd init` writes above it. The file reader, the environment reader, the
+ * defaults and the writer all walk that table, so a key cannot exist in one and be missing from another.
+ * An unknown key is an error, not a warning: a misspelt `eu_min_age` must not leave a minor unprotected.
+ */
+#include "service/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "core/validate.h"
+
+#ifndef PRIVD_SHARE_DIR
+#error "PRIVD_SHARE_DIR must be defined to where privd's data files are installed"
+#endif
+
+#define CONFIG_FILE "privd.conf"
+#define EU_AGE_FILE "eu-consent-age.json"
+#define LINE_MAX_BYTES 4096	/* longer than any value we accept, so a long line is never silently cut */
+#define ENV_NAME_MAX 64
+
+enum key_type {
+	T_STR,		/* char[size], any text without control line breaks */
+	T_STR_NONEMPTY,	/* same, but "" is refused */
+	T_SIZE,		/* size_t in [min, max] */
+	T_UINT,		/* unsigned in [min, max] */
+	T_INT,		/* int in [min, max] */
+	T_BOOL,		/* true/false, yes/no, 1/0 */
+	T_COUNTRY,	/* ISO 3166-1 alpha-2, or "" for unknown */
+	T_LEVEL		/* debug, info, warn, error */
+};
+
+struct key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	size_t size;		/* buffer size of string keys */
+	long long min, max;	/* numeric keys */
+	const char *def;	/* default as text; NULL: computed in privd_config_defaults */
+	const char *help;	/* comment written above the key; lines separated by \n */
+};
+
+#define STR(sec, nm, t, field, d, h) {sec, nm, t, offsetof(struct privd_config, field), \
+	sizeof(((struct privd_config *)0)->field), 0, 0, d, h}
+#define NUM(sec, nm, t, field, lo, hi, d, h) {sec, nm, t, offsetof(struct privd_config, field), 0, lo, hi, d, h}
+
+static const struct key keys[] = {
+	STR("server", "listen", T_STR_NONEMPTY, listen, "127.0.0.1:8080",
+	    "Address and port the HTTP API listens on (host:port; [::1]:8080 for IPv6)."),
+	NUM("server", "body_limit", T_SIZE, body_limit, 1024, 16 * 1024 * 1024, "65536",
+	    "Largest request body accepted, in bytes (1024 to 16777216). Uploaded documents count."),
+	NUM("server", "threads", T_UINT, threads, 0, 256, "0",
+	    "Worker threads for HTTP requests (0 to 256); 0 means one per CPU core."),
+	STR("server", "public_url", T_STR, public_url, "",
+	    "URL by which users and applications reach privd, used in links in e-mails.\n"
+	    "Empty: derived from listen."),
+	STR("database", "url", T_STR_NONEMPTY, database_url, "sqlite",
+	    "Where data is stored: \"sqlite\" for SQLite files in the data directory, or a\n"
+	    "PostgreSQL URL (postgresql://user@host/dbname) for more than one privd node."),
+	NUM("database", "write_batch", T_SIZE, write_batch, 1, 10000, "256",
+	    "Most writes committed together in one transaction (1 to 10000)."),
+	STR("operator", "name", T_STR, operator_name, "",
+	    "The operator's name as it appears in the privacy policy and in notifications."),
+	STR("operator", "server_country", T_COUNTRY, server_country, "RU",
+	    "Country where the server runs (ISO 3166-1 alpha-2). With US, nobody under\n"
+	    "[age] coppa_min_age may register."),
+	STR("operator", "timezone", T_STR_NONEMPTY, timezone, "Europe/Moscow",
+	    "Time zone in which request deadlines (working days) are counted."),
+	NUM("age", "coppa_min_age", T_INT, coppa_min_age, 0, 21, "13",
+	    "Minimum age to register when server_country is US (COPPA), 0 to 21; 0 turns the rule off."),
+	NUM("age", "eu_min_age", T_INT, eu_min_age, 0, 21, "16",
+	    "Below this age an EU/EEA resident needs a guardian's consent (GDPR Art. 8), 0 to 21;\n"
+	    "0 turns the rule off."),
+	NUM("age", "eu_per_country", T_BOOL, eu_per_country, 0, 1, "false",
+	    "true: apply each member state's own age of consent from eu_age_file, with\n"
+	    "eu_min_age for states not listed; false: eu_min_age everywhere."),
+	STR("age", "eu_age_file", T_STR_NONEMPTY, eu_age_file, NULL,
+	    "Table of ages of consent per member state (JSON), used with eu_per_country."),
+	STR("log", "level", T_LEVEL, log_level, "info",
+	    "Least severe log level written: debug, info, warn or error."),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* What went wrong while applying one value: the key ("section.key") and why. */
+struct fault {
+	char key[64];
+	char reason[160];
+};
+
+const char *privd_share_dir(void)
+{
+	const char *env = getenv("PRIVD_SHARE_DIR");
+
+	return (env != NULL && env[0] != '\0') ? env : PRIVD_SHARE_DIR;
+}
+
+static const struct key *key_find(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int fault_set(struct fault *f, const struct key *k, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Records the first fault only. Returns 0 so handlers can `return fault_set(...)`. */
+static int fault_set(struct fault *f, const struct key *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f->key[0] != '\0')
+		return 0;
+	snprintf(f->key, sizeof(f->key), "%s.%s", k->section, k->name);
+	va_start(ap, fmt);
+	vsnprintf(f->reason, sizeof(f->reason), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Strict decimal: refuses white space, a sign where min >= 0, trailing bytes and overflow. */
+static int parse_number(const char *s, long long min, long long max, long long *out)
+{
+	char *end = NULL;
+	long long v;
+
+	if (s[0] == '\0' || !((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && min < 0)))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"true", "yes", "1"};
+	static const char *const no[] = {"false", "no", "0"};
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Applies the text value of k to c. Returns 1, or 0 with the reason in f. */
+static int key_set(struct privd_config *c, const struct key *k, const char *value, struct fault *f)
+{
+	char *field = (char *)c + k->offset;
+	const char *reason = NULL;
+	long long n = 0;
+	size_t len = strlen(value);
+
+	switch (k->type) {
+	case T_STR_NONEMPTY:
+		if (len == 0)
+			return fault_set(f, k, "must not be empty");
+		/* fall through */
+	case T_STR:
+		if (len >= k->size)
+			return fault_set(f, k, "is too long (at most %zu bytes)", k->size - 1);
+		if (strpbrk(value, "\r\n") != NULL)
+			return fault_set(f, k, "must be on one line");
+		memcpy(field, value, len + 1);
+		return 1;
+	case T_SIZE:
+	case T_UINT:
+	case T_INT:
+		if (parse_number(value, k->min, k->max, &n) != 0)
+			return fault_set(f, k, "must be a whole number from %lld to %lld", k->min, k->max);
+		if (k->type == T_SIZE)
+			*(size_t *)(void *)field = (size_t)n;
+		else if (k->type == T_UINT)
+			*(unsigned *)(void *)field = (unsigned)n;
+		else
+			*(int *)(void *)field = (int)n;
+		return 1;
+	case T_BOOL:
+		if (parse_bool(value, (bool *)(void *)field) != 0)
+			return fault_set(f, k, "must be true or false (also yes/no, 1/0)");
+		return 1;
+	case T_COUNTRY:
+		if (len == 0) {
+			field[0] = '\0';
+			return 1;
+		}
+		if (privd_validate_country(value, field, &reason) != PRIVD_OK)
+			return fault_set(f, k, "must be an ISO 3166-1 alpha-2 country code (%s)",
+					 reason != NULL ? reason : "unknown code");
+		return 1;
+	case T_LEVEL:
+		if (strcmp(value, "debug") != 0 && strcmp(value, "info") != 0 && strcmp(value, "warn") != 0 &&
+		    strcmp(value, "error") != 0)
+			return fault_set(f, k, "must be debug, info, warn or error");
+		memcpy(field, value, len + 1);
+		return 1;
+	}
+	return fault_set(f, k, "has an unknown type");
+}
+
+/* Writes the current value of k in c as text into buf (which holds at least 1024 bytes + NUL). */
+static void key_format(const struct privd_config *c, const struct key *k, char *buf, size_t len)
+{
+	const char *field = (const char *)c + k->offset;
+
+	switch (k->type) {
+	case T_STR:
+	case T_STR_NONEMPTY:
+	case T_COUNTRY:
+	case T_LEVEL:
+		snprintf(buf, len, "%s", field);
+		return;
+	case T_SIZE:
+		snprintf(buf, len, "%zu", *(const size_t *)(const void *)field);
+		return;
+	case T_UINT:
+		snprintf(buf, len, "%u", *(const unsigned *)(const void *)field);
+		return;
+	case T_INT:
+		snprintf(buf, len, "%d", *(const int *)(const void *)field);
+		return;
+	case T_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)(const void *)field ? "true" : "false");
+		return;
+	}
+	buf[0] = '\0';
+}
+
+void privd_config_defaults(struct privd_config *c)
+{
+	struct fault f = {{0}, {0}};
+	size_t i;
+	int n;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].def != NULL && !key_set(c, &keys[i], keys[i].def, &f))
+			abort();	/* a default that fails its own check is a bug in the table */
+	n = snprintf(c->eu_age_file, sizeof(c->eu_age_file), "%s/%s", privd_share_dir(), EU_AGE_FILE);
+	if (n < 0 || (size_t)n >= sizeof(c->eu_age_file))
+		c->eu_age_file[0] = '\0';	/* an absurd share dir; loading the table will report it */
+}
+
+struct file_ctx {
+	struct privd_config *c;
+	struct fault fault;
+};
+
+static int file_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct file_ctx *ctx = user;
+	const struct key *k = key_find(section, name);
+	size_t len = strlen(value);
+	char unquoted[LINE_MAX_BYTES];
+
+	if (k == NULL) {
+		struct key unknown = {.section = section, .name = name};
+
+		if (section[0] == '\0')
+			return fault_set(&ctx->fault, &unknown, "is not in a [section]");
+		return fault_set(&ctx->fault, &unknown, "is not a known key");
+	}
+	/* name = "text" may quote a value, e.g. to write "" or keep surrounding spaces. */
+	if (len >= 2 && value[0] == '"' && value[len - 1] == '"' && len - 2 < sizeof(unquoted)) {
+		memcpy(unquoted, value + 1, len - 2);
+		unquoted[len - 2] = '\0';
+		value = unquoted;
+	}
+	return key_set(ctx->c, k, value, &ctx->fault);
+}
+
+static enum privd_rc load_file(struct privd_config *c, const char *path, struct privd_err *err)
+{
+	enum privd_rc rc = PRIVD_OK;
+	struct file_ctx ctx = {.c = c};
+	FILE *fp = NULL;
+	int line;
+
+	fp = fopen(path, "re");
+	if (fp == NULL) {
+		if (errno != ENOENT)
+			rc = privd_err_set(err, PRIVD_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+		goto out;
+	}
+	/* Values are taken literally (no inline comments, no continuation lines), and long lines are read whole
+	 * rather than split. Configuration is read at start-up, before any other thread uses inih. */
+	ini_allow_multiline = false;
+	ini_allow_inline_comments = false;
+	ini_stop_on_first_error = true;
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = LINE_MAX_BYTES;
+	line = ini_parse_file(fp, file_handler, &ctx);
+	if (line == -2) {
+		rc = privd_err_set(err, PRIVD_ERR_NOMEM, "cannot read %s: out of memory", path);
+		goto out;
+	}
+	if (line == 0 && ferror(fp)) {
+		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot read %s", path);
+		goto out;
+	}
+	if (line == 0)
+		goto out;
+	if (ctx.fault.key[0] != '\0') {
+		rc = privd_err_set(err, PRIVD_ERR_INVALID, "%s line %d: %s %s", path, line, ctx.fault.key,
+				   ctx.fault.reason);
+		privd_err_field(err, ctx.fault.key, ctx.fault.reason);
+	} else {
+		rc = privd_err_set(err, PRIVD_ERR_INVALID, "%s line %d: not a [section] or a name = value line",
+				   path, line);
+	}
+out:
+	if (fp != NULL)
+		fclose(fp);
+	return rc;
+}
+
+/* PRIVD_<SECTION>_<NAME>, upper case. */
+static void env_name(const struct key *k, char out[ENV_NAME_MAX])
+{
+	size_t i;
+
+	snprintf(out, ENV_NAME_MAX, "PRIVD_%s_%s", k->section, k->name);
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] >= 'a' && out[i] <= 'z')
+			out[i] = (char)(out[i] - 'a' + 'A');
+}
+
+static enum privd_rc load_env(struct privd_config *c, struct privd_err *err)
+{
+	struct fault f = {{0}, {0}};
+	char name[ENV_NAME_MAX];
+	const char *value;
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		env_name(&keys[i], name);
+		value = getenv(name);
+		if (value == NULL || key_set(c, &keys[i], value, &f))
+			continue;
+		privd_err_field(err, f.key, f.reason);
+		return privd_err_set(err, PRIVD_ERR_INVALID, "environment %s: %s %s", name, f.key, f.reason);
+	}
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_config_load(struct privd_config *c, const char *data_dir, struct privd_err *err)
+{
+	enum privd_rc rc = PRIVD_OK;
+	struct privd_config tmp;
+	char path[sizeof(tmp.data_dir) + sizeof(CONFIG_FILE) + 1];
+	const char *dir = data_dir != NULL ? data_dir : "";
+
+	/* data_dir may point into *c, so it is copied before anything in c changes. */
+	privd_config_defaults(&tmp);
+	if (strlen(dir) >= sizeof(tmp.data_dir)) {
+		rc = privd_err_set(err, PRIVD_ERR_INVALID, "data directory path is too long");
+		privd_err_field(err, "data_dir", "is too long");
+		goto out;
+	}
+	memcpy(tmp.data_dir, dir, strlen(dir) + 1);
+	if (tmp.data_dir[0] != '\0') {
+		snprintf(path, sizeof(path), "%s/%s", tmp.data_dir, CONFIG_FILE);
+		rc = load_file(&tmp, path, err);
+		if (rc != PRIVD_OK)
+			goto out;
+	}
+	rc = load_env(&tmp, err);
+	if (rc != PRIVD_OK)
+		goto out;
+	*c = tmp;
+out:
+	return rc;
+}
+
+/* Writes "# line" for each line of help. */
+static void write_comment(FILE *fp, const char *help)
+{
+	const char *nl;
+
+	while (help != NULL && *help != '\0') {
+		nl = strchr(help, '\n');
+		if (nl == NULL)
+			nl = help + strlen(help);
+		fprintf(fp, "# %.*s\n", (int)(nl - help), help);
+		help = *nl == '\n' ? nl + 1 : nl;
+	}
+}
+
+/* Checks that every value of c reads back as itself. */
+static enum privd_rc check_writable(const struct privd_config *c, struct privd_err *err)
+{
+	struct privd_config scratch;
+	struct fault f = {{0}, {0}};
+	char value[LINE_MAX_BYTES];
+	size_t i;
+
+	privd_config_defaults(&scratch);
+	for (i = 0; i < NKEYS; i++) {
+		key_format(c, &keys[i], value, sizeof(value));
+		if (key_set(&scratch, &keys[i], value, &f))
+			continue;
+		privd_err_field(err, f.key, f.reason);
+		return privd_err_set(err, PRIVD_ERR_INVALID, "cannot write configuration: %s %s", f.key, f.reason);
+	}
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_config_write(const struct privd_config *c, const char *path, struct privd_err *err)
+{
+	enum privd_rc rc = PRIVD_OK;
+	struct privd_config def;
+	char value[LINE_MAX_BYTES];
+	const char *section = "";
+	size_t i, len;
+	FILE *fp = NULL;
+	int fd = -1;
+	bool created = false;
+
+	rc = check_writable(c, err);
+	if (rc != PRIVD_OK)
+		goto out;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			rc = privd_err_set(err, PRIVD_ERR_CONFLICT, "cannot create %s: it already exists", path);
+		else
+			rc = privd_err_set(err, PRIVD_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+		goto out;
+	}
+	created = true;
+	fp = fdopen(fd, "w");
+	if (fp == NULL) {
+		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+	fd = -1;	/* now owned by fp */
+	fprintf(fp, "# privd configuration.\n"
+		    "#\n"
+		    "# Every key can also be set in the environment as PRIVD_<SECTION>_<KEY>, e.g.\n"
+		    "# PRIVD_SERVER_LISTEN; the environment wins over this file. Unknown keys are an\n"
+		    "# error. Comments go on lines of their own: a value is taken as written, up to\n"
+		    "# the end of its line. Quote a value (\"...\") to keep leading or trailing spaces.\n");
+	privd_config_defaults(&def);
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(section, keys[i].section) != 0) {
+			section = keys[i].section;
+			fprintf(fp, "\n[%s]\n", section);
+		}
+		fprintf(fp, "\n");
+		write_comment(fp, keys[i].help);
+		key_format(&def, &keys[i], value, sizeof(value));
+		fprintf(fp, "# Default: %s\n", value[0] != '\0' ? value : "(empty)");
+		key_format(c, &keys[i], value, sizeof(value));
+		len = strlen(value);
+		if (len == 0 || value[0] == ' ' || value[0] == '\t' || value[len - 1] == ' ' || value[len - 1] == '\t' ||
+		    (value[0] == '"' && value[len - 1] == '"'))
+			fprintf(fp, "%s = \"%s\"\n", keys[i].name, value);
+		else
+			fprintf(fp, "%s = %s\n", keys[i].name, value);
+	}
+	if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0) {
+		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+out:
+	if (fp != NULL && fclose(fp) != 0 && rc == PRIVD_OK)
+		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (rc != PRIVD_OK && created)
+		unlink(path);
+	return rc;
+}

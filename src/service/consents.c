@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * consents.c - recording consent and answering whether it is given.
+ *
+ * Records are append-only: each names the purpose, the policy version in force, the time, the IP (sealed under
+ * the subject's key) and the channel. The check is answered from the in-memory cache (cache.c) and never
+ * decrypts anything; a new record invalidates the subject's entry after it commits, here and, through NOTIFY,
+ * in every other process on the same PostgreSQL database.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "crypto/envelope.h"
+#include "service/service_int.h"
+
+static bool source_ok(const char *s)
+{
+	static const char *const ok[] = {"api", "banner", "portal", "registration", "request"};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(s, ok[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Fills a check answer from a cached entry. */
+static void answer(struct privd_service *svc, const struct privd_cache_entry *e, enum privd_purpose p,
+		   struct privd_consent_check *out)
+{
+	struct privd_consent_state st;
+	struct privd_consent_answer a;
+	char current[64];
+	const struct privd_cached_purpose *cp = &e->purpose[p];
+
+	memset(&st.purpose[p], 0, sizeof(st.purpose[p]));
+	st.status = (enum privd_subject_status)e->status;
+	st.purpose[p].recorded = cp->recorded;
+	st.purpose[p].granted = cp->granted;
+	st.purpose[p].since_ms = cp->since_ms;
+	privd_version_name(svc, cp->version, st.purpose[p].policy_version, sizeof(st.purpose[p].policy_version));
+	privd_policy_current_version(svc, current, sizeof(current));
+	privd_consent_state_answer(&st, p, current[0] ? current : NULL, &a);
+	out->granted = a.granted;
+	out->since = a.since_ms;
+	snprintf(out->policy_version, sizeof(out->policy_version), "%s", a.policy_version ? a.policy_version : "");
+	out->reconsent_required = a.reconsent_required;
+}
+
+enum privd_rc privd_service_consent_check(struct privd_service *svc, const char *subject_id,
+					  enum privd_purpose purpose, struct privd_consent_check *out)
+{
+	struct privd_cache_entry e;
+	enum privd_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)purpose >= PRIVD_PURPOSE_COUNT)
+		return PRIVD_ERR_NOT_FOUND;
+	rc = privd_cache_get(svc, subject_id, &e);
+	if (rc != PRIVD_OK)
+		return rc;
+	answer(svc, &e, purpose, out);
+	return e.status == PRIVD_SUBJECT_ERASED ? PRIVD_ERR_GONE : PRIVD_OK;
+}
+
+struct record_job {
+	struct privd_service *svc;
+	const struct privd_principal *who;
+	struct privd_consent_row row;
+};
+
+static enum privd_rc record_data(struct privd_db *db, void *arg)
+{
+	struct record_job *j = arg;
+	char detail[128];
+	enum privd_rc rc;
+
+	rc = privd_repo_consent_append(db, &j->row);
+	if (rc != PRIVD_OK)
+		return rc;
+	snprintf(detail, sizeof(detail), "{\"purpose\":\"%s\",\"granted\":%s,\"source\":\"%s\"}", j->row.purpose,
+		 j->row.granted ? "true" : "false", j->row.source);
+	rc = privd_audit_append(j->svc, db, j->who->actor, "consent.record", "subject", j->row.subject_id, detail);
+	if (rc == PRIVD_OK)
+		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, j->row.subject_id);
+	return rc;
+}
+
+enum privd_rc privd_service_consent_record(struct privd_service *svc, const struct privd_principal *who,
+					   const char *subject_id, const char *purpose, bool granted, const char *ip,
+					   const char *source, struct privd_consent_record *out, struct privd_err *err)
+{
+	struct record_job j;
+	struct privd_write_job job = {.data = record_data, .arg = &j};
+	struct privd_cache_entry e;
+	struct privd_reader *r = NULL;
+	enum privd_purpose p;
+	uint8_t key[PRIVD_KEY_BYTES];
+	char norm_ip[PRIVD_IP_MAX] = "";
+	const char *why = NULL;
+	bool ok = true;
+	enum privd_rc rc;
+
+	memset(&j, 0, sizeof(j));
+	if (purpose == NULL || privd_purpose_parse(purpose, &p) != PRIVD_OK) {
+		privd_err_field(err, "purpose", "must be one of processing, third_party_transfer, cookies.preferences, "
+						"cookies.analytics, cookies.marketing");
+		ok = false;
+	}
+	if (ip != NULL && privd_validate_ip(ip, norm_ip, sizeof(norm_ip), &why) != PRIVD_OK) {
+		privd_err_field(err, "ip", why);
+		ok = false;
+	}
+	if (source == NULL)
+		source = "api";
+	if (!source_ok(source)) {
+		privd_err_field(err, "source", "must be one of api, banner, portal, registration, request");
+		ok = false;
+	}
+	if (!ok)
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the consent record is invalid");
+	rc = privd_cache_get(svc, subject_id, &e);
+	if (rc == PRIVD_OK && e.status == PRIVD_SUBJECT_ERASED)
+		rc = PRIVD_ERR_GONE;
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		return privd_err_set(err, rc, "no subject has that id");
+	if (rc == PRIVD_ERR_GONE)
+		return privd_err_set(err, rc, "the subject's data was erased");
+	if (rc != PRIVD_OK)
+		return rc;
+
+	j.svc = svc;
+	j.who = who;
+	memcpy(j.row.subject_id, subject_id, 32);
+	snprintf(j.row.purpose, sizeof(j.row.purpose), "%s", privd_purpose_name(p));
+	j.row.granted = granted;
+	privd_policy_current_version(svc, j.row.policy_version, sizeof(j.row.policy_version));
+	snprintf(j.row.source, sizeof(j.row.source), "%s", source);
+	j.row.created_at = privd_now_ms();
+	if (norm_ip[0] != '\0') {
+		rc = privd_reader_get(svc, &r);
+		if (rc != PRIVD_OK)
+			return rc;
+		rc = privd_subject_key(svc, r, subject_id, key);
+		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+		if (rc == PRIVD_ERR_GONE)
+			return privd_err_set(err, rc, "the subject's data was erased");
+		if (rc != PRIVD_OK)
+			return rc;
+		j.row.ip_ct.len = strlen(norm_ip) + PRIVD_ENVELOPE_OVERHEAD;
+		j.row.ip_ct.data = malloc(j.row.ip_ct.len);
+		if (j.row.ip_ct.data == NULL) {
+			sodium_memzero(key, sizeof(key));
+			return PRIVD_ERR_NOMEM;
+		}
+		privd_envelope_seal(key, subject_id, "consent.ip", (const uint8_t *)norm_ip, strlen(norm_ip),
+				    j.row.ip_ct.data);
+		sodium_memzero(key, sizeof(key));
+	}
+	rc = privd_writer_run(svc->writer, &job);
+	privd_blob_clear(&j.row.ip_ct);
+	privd_cache_invalidate(svc, subject_id);
+	if (rc != PRIVD_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	out->seq = j.row.seq;
+	memcpy(out->purpose, j.row.purpose, sizeof(out->purpose));
+	out->granted = granted;
+	memcpy(out->policy_version, j.row.policy_version, sizeof(out->policy_version));
+	memcpy(out->ip, norm_ip, sizeof(out->ip));
+	memcpy(out->source, j.row.source, sizeof(out->source));
+	out->created_at = j.row.created_at;
+	return PRIVD_OK;
+}
+
+struct history_ctx {
+	const char *subject_id;
+	const uint8_t *key;
+	int (*cb)(void *arg, const struct privd_consent_record *r);
+	void *arg;
+	enum privd_rc rc;
+};
+
+static int history_one(void *arg, const struct privd_consent_row *row)
+{
+	struct history_ctx *c = arg;
+	struct privd_consent_record rec;
+	uint8_t buf[PRIVD_IP_MAX];
+	size_t n = 0;
+	int stop;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.seq = row->seq;
+	memcpy(rec.purpose, row->purpose, sizeof(rec.purpose));
+	rec.granted = row->granted;
+	memcpy(rec.policy_version, row->policy_version, sizeof(rec.policy_version));
+	memcpy(rec.source, row->source, sizeof(rec.source));
+	rec.created_at = row->created_at;
+	if (row->ip_ct.len > PRIVD_ENVELOPE_OVERHEAD && row->ip_ct.len - PRIVD_ENVELOPE_OVERHEAD < sizeof(buf) - 1) {
+		if (privd_envelope_open(c->key, c->subject_id, "consent.ip", row->ip_ct.data, row->ip_ct.len, buf,
+					&n) == PRIVD_OK)
+			memcpy(rec.ip, buf, n < sizeof(rec.ip) ? n : sizeof(rec.ip) - 1);
+		else
+			c->rc = PRIVD_ERR_CRYPTO;
+	}
+	stop = c->rc != PRIVD_OK ? 1 : c->cb(c->arg, &rec);
+	sodium_memzero(&rec, sizeof(rec));
+	sodium_memzero(buf, sizeof(buf));
+	return stop;
+}
+
+enum privd_rc privd_service_consent_history(struct privd_service *svc, const struct privd_principal *who,
+					    const char *subject_id, struct privd_consent_check state[PRIVD_PURPOSE_COUNT],
+					    int (*cb)(void *arg, const struct privd_consent_record *r), void *arg,
+					    struct privd_err *err)
+{
+	struct privd_cache_entry e;
+	struct privd_reader *r = NULL;
+	uint8_t key[PRIVD_KEY_BYTES];
+	struct history_ctx c = {.subject_id = subject_id, .key = key, .cb = cb, .arg = arg, .rc = PRIVD_OK};
+	enum privd_rc rc;
+
+	rc = privd_cache_get(svc, subject_id, &e);
+	if (rc == PRIVD_OK && e.status == PRIVD_SUBJECT_ERASED)
+		rc = PRIVD_ERR_GONE;
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		return privd_err_set(err, rc, "no subject has that id");
+	if (rc == PRIVD_ERR_GONE)
+		return privd_err_set(err, rc, "the subject's data was erased");
+	if (rc != PRIVD_OK)
+		return rc;
+	for (size_t p = 0; p < PRIVD_PURPOSE_COUNT; p++)
+		answer(svc, &e, (enum privd_purpose)p, &state[p]);
+	/* The history discloses IPs: audit first, so no disclosure goes unrecorded. */
+	rc = privd_audit_record(svc, who, "consent.read", "subject", subject_id, "{\"fields\":[\"ip\"]}");
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_subject_key(svc, r, subject_id, key);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_consent_list(r->db, subject_id, history_one, &c);
+	sodium_memzero(key, sizeof(key));
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc == PRIVD_OK)
+		rc = c.rc;
+	return rc;
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * policies.c - publishing the privacy policy and knowing which version is current.
+ *
+ * Every consent record names the policy version it was given under; when a newer version is published, the
+ * consent check answers reconsent_required for grants under an older one. Versions are interned into small
+ * integers so the consent cache can hold them in two bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmark.h>
+
+#include "core/log.h"
+#include "service/service_int.h"
+
+uint16_t privd_version_intern(struct privd_service *svc, const char *version)
+{
+	uint16_t idx = 0;
+
+	if (version == NULL || version[0] == '\0')
+		return 0;
+	pthread_rwlock_rdlock(&svc->policy_lock);
+	for (uint16_t i = 1; i < svc->nversions; i++) {
+		if (strcmp(svc->versions[i], version) == 0) {
+			idx = i;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&svc->policy_lock);
+	if (idx != 0)
+		return idx;
+	pthread_rwlock_wrlock(&svc->policy_lock);
+	for (uint16_t i = 1; i < svc->nversions; i++) {
+		if (strcmp(svc->versions[i], version) == 0) {
+			idx = i;
+			break;
+		}
+	}
+	if (idx == 0 && svc->nversions < PRIVD_MAX_POLICY_VERSIONS) {
+		svc->versions[svc->nversions] = strdup(version);
+		if (svc->versions[svc->nversions] != NULL)
+			idx = svc->nversions++;
+	}
+	pthread_rwlock_unlock(&svc->policy_lock);
+	return idx;
+}
+
+void privd_version_name(struct privd_service *svc, uint16_t idx, char *out, size_t outlen)
+{
+	pthread_rwlock_rdlock(&svc->policy_lock);
+	snprintf(out, outlen, "%s", idx != 0 && idx < svc->nversions ? svc->versions[idx] : "");
+	pthread_rwlock_unlock(&svc->policy_lock);
+}
+
+bool privd_policy_current_version(struct privd_service *svc, char *out, size_t outlen)
+{
+	uint16_t cur = atomic_load(&svc->current_version);
+
+	privd_version_name(svc, cur, out, outlen);
+	return cur != 0;
+}
+
+enum privd_rc privd_policy_load_current(struct privd_service *svc)
+{
+	struct privd_policy_row row;
+	struct privd_reader *r = NULL;
+	enum privd_rc rc;
+
+	memset(&row, 0, sizeof(row));
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_repo_policy_current(r->db, false, &row);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc == PRIVD_OK)
+		atomic_store(&svc->current_version, privd_version_intern(svc, row.version));
+	return rc;
+}
+
+void privd_policy_clear(struct privd_policy *p)
+{
+	if (p == NULL)
+		return;
+	free(p->text);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool version_ok(const char *v)
+{
+	size_t n = v ? strlen(v) : 0;
+
+	if (n == 0 || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+struct publish_job {
+	struct privd_service *svc;
+	const struct privd_principal *who;
+	struct privd_policy_row row;
+};
+
+static enum privd_rc publish_data(struct privd_db *db, void *arg)
+{
+	struct publish_job *j = arg;
+	char detail[160];
+	enum privd_rc rc;
+
+	rc = privd_repo_policy_insert(db, &j->row);
+	if (rc != PRIVD_OK)
+		return rc;
+	snprintf(detail, sizeof(detail), "{\"version\":\"%s\",\"sha256\":\"%s\"}", j->row.version, j->row.sha256);
+	rc = privd_audit_append(j->svc, db, j->who->actor, "policy.publish", "policy", j->row.version, detail);
+	if (rc == PRIVD_OK)
+		rc = privd_db_notify(db, PRIVD_CHAN_POLICY, j->row.version);
+	return rc;
+}
+
+enum privd_rc privd_service_policy_publish(struct privd_service *svc, const struct privd_principal *who,
+					   const char *version, const char *text, struct privd_policy *out,
+					   struct privd_err *err)
+{
+	struct publish_job j;
+	struct privd_write_job job = {.data = publish_data, .arg = &j};
+	enum privd_rc rc;
+	bool bad = false;
+
+	memset(&j, 0, sizeof(j));
+	if (!version_ok(version)) {
+		privd_err_field(err, "version", "must be 1 to 63 characters of letters, digits, '.', '_' or '-'");
+		bad = true;
+	}
+	if (text == NULL || text[0] == '\0') {
+		privd_err_field(err, "text", "must be a non-empty Markdown text");
+		bad = true;
+	}
+	if (bad)
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the policy is invalid");
+	j.svc = svc;
+	j.who = who;
+	snprintf(j.row.version, sizeof(j.row.version), "%s", version);
+	privd_sha256_hex((const uint8_t *)text, strlen(text), j.row.sha256);
+	j.row.published_at = privd_now_ms();
+	j.row.text = (char *)text;
+	rc = privd_writer_run(svc->writer, &job);
+	if (rc == PRIVD_ERR_CONFLICT) {
+		privd_err_field(err, "version", "is already published");
+		return privd_err_set(err, rc, "policy version already published");
+	}
+	if (rc != PRIVD_OK)
+		return rc;
+	atomic_store(&svc->current_version, privd_version_intern(svc, version));
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		memcpy(out->version, j.row.version, sizeof(out->version));
+		memcpy(out->sha256, j.row.sha256, sizeof(out->sha256));
+		out->published_at = j.row.published_at;
+	}
+	privd_log(PRIVD_LOG_INFO, "policy.published", "\"version\":\"%s\"", j.row.version);
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_service_policy_current(struct privd_service *svc, bool with_text, struct privd_policy *out)
+{
+	struct privd_policy_row row;
+	struct privd_reader *r = NULL;
+	enum privd_rc rc;
+
+	memset(&row, 0, sizeof(row));
+	memset(out, 0, sizeof(*out));
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_repo_policy_current(r->db, with_text, &row);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc != PRIVD_OK)
+		return rc;
+	memcpy(out->version, row.version, sizeof(out->version));
+	memcpy(out->sha256, row.sha256, sizeof(out->sha256));
+	out->published_at = row.published_at;
+	out->text = row.text;
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_service_policy_html(struct privd_service *svc, char **html)
+{
+	static const char head[] =
+		"<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		"<title>Privacy Policy</title>\n<style>body{font-family:system-ui,sans-serif;max-width:46rem;"
+		"margin:2rem auto;padding:0 1rem;line-height:1.55;color:#1b1b1b}footer{margin-top:3rem;"
+		"font-size:.85rem;color:#555}</style>\n</head>\n<body>\n<main>\n";
+	struct privd_policy pol;
+	char *body = NULL, *page = NULL;
+	size_t n;
+	enum privd_rc rc;
+
+	*html = NULL;
+	rc = privd_service_policy_current(svc, true, &pol);
+	if (rc != PRIVD_OK)
+		return rc;
+	/* cmark's default is safe: raw HTML in the Markdown is not passed through. */
+	body = cmark_markdown_to_html(pol.text, strlen(pol.text), CMARK_OPT_DEFAULT);
+	if (body == NULL) {
+		rc = PRIVD_ERR_NOMEM;
+		goto out;
+	}
+	n = sizeof(head) + strlen(body) + 512;
+	page = malloc(n);
+	if (page == NULL) {
+		rc = PRIVD_ERR_NOMEM;
+		goto out;
+	}
+	snprintf(page, n, "%s%s</main>\n<footer>Policy version %s &middot; SHA-256 <code>%s</code></footer>\n"
+		 "</body>\n</html>\n", head, body, pol.version, pol.sha256);
+	*html = page;
+out:
+	free(body);
+	privd_policy_clear(&pol);
+	return rc;
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * service_int.h - what only the service's own files share: the service struct, the caches, reader connections
+ * and the audit append used inside every write job.
+ */
+#ifndef PRIVD_SERVICE_INT_H
+#define PRIVD_SERVICE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/age.h"
+#include "core/consent.h"
+#include "crypto/keyring.h"
+#include "service/service.h"
+#include "store/db.h"
+#include "store/repo.h"
+#include "store/writer.h"
+
+#define PRIVD_CACHE_SHARDS 64
+#define PRIVD_MAX_POLICY_VERSIONS 4096
+
+/* Channels used on PostgreSQL to tell other processes what changed. */
+#define PRIVD_CHAN_CONSENT "privd_consent"	/* payload: subject id */
+#define PRIVD_CHAN_APIKEY "privd_apikey"	/* payload: key id */
+#define PRIVD_CHAN_POLICY "privd_policy"	/* payload: version */
+
+/* A subject's consent state in compact form: 5 purposes in ~90 bytes, so 100k subjects stay small. */
+struct privd_cached_purpose {
+	int64_t since_ms;
+	uint16_t version;	/* index into the interned policy versions; 0 = none */
+	uint8_t recorded;
+	uint8_t granted;
+};
+
+struct privd_cache_entry {
+	struct privd_cache_entry *next;
+	uint8_t id[16];
+	uint8_t status;		/* enum privd_subject_status */
+	struct privd_cached_purpose purpose[PRIVD_PURPOSE_COUNT];
+};
+
+struct privd_cache_shard {
+	pthread_rwlock_t lock;
+	uint64_t generation;	/* bumped by every invalidation, so a load racing a write is not cached */
+	size_t nbuckets;
+	size_t count;
+	struct privd_cache_entry **buckets;
+};
+
+struct privd_key_entry {
+	struct privd_key_entry *next;
+	char hash[PRIVD_HASH_HEX];
+	char id[33];
+	enum privd_role role;
+};
+
+struct privd_reader {
+	struct privd_reader *next;
+	struct privd_db *db;
+	struct privd_db *ks;
+};
+
+struct privd_service {
+	struct privd_config cfg;
+	struct privd_db_target target;
+	struct privd_keyring *kr;
+	struct privd_writer *writer;
+	struct privd_age_policy age;
+	struct privd_country_age *age_table;
+
+	pthread_mutex_t readers_lock;
+	struct privd_reader *readers;
+
+	struct privd_cache_shard shards[PRIVD_CACHE_SHARDS];
+
+	pthread_rwlock_t keys_lock;
+	struct privd_key_entry *keys;
+
+	/* interned policy versions; current_version indexes it */
+	pthread_rwlock_t policy_lock;
+	char *versions[PRIVD_MAX_POLICY_VERSIONS];
+	uint16_t nversions;
+	_Atomic uint16_t current_version;
+
+	/* PostgreSQL: cache invalidation from other processes */
+	pthread_t listener;
+	bool listener_running;
+	atomic_bool stopping;
+
+	atomic_ullong cache_hits, cache_misses, registered;
+};
+
+/* Now, UTC milliseconds. */
+int64_t privd_now_ms(void);
+/* Today in the operator's time zone. */
+void privd_today(struct privd_date *out);
+
+/* Reader connections, one per caller at a time. */
+enum privd_rc privd_reader_get(struct privd_service *svc, struct privd_reader **out);
+void privd_reader_put(struct privd_service *svc, struct privd_reader *r, bool broken);
+
+/* Appends one audit entry inside the caller's (writer) transaction. detail is JSON text without PII. */
+enum privd_rc privd_audit_append(struct privd_service *svc, struct privd_db *db, const char *actor,
+				 const char *action, const char *object_type, const char *object_id,
+				 const char *detail);
+
+/* A write job that only appends one audit entry (reads of PII), run synchronously. */
+enum privd_rc privd_audit_record(struct privd_service *svc, const struct privd_principal *who,
+				 const char *action, const char *object_type, const char *object_id,
+				 const char *detail);
+
+/* Consent cache (cache.c). */
+void privd_cache_init(struct privd_service *svc);
+void privd_cache_cleanup(struct privd_service *svc);
+/* Loads on a miss; PRIVD_ERR_NOT_FOUND for an unknown subject. */
+enum privd_rc privd_cache_get(struct privd_service *svc, const char *subject_id, struct privd_cache_entry *out);
+void privd_cache_put_state(struct privd_service *svc, const char *subject_id, const struct privd_consent_state *s);
+void privd_cache_invalidate(struct privd_service *svc, const char *subject_id);
+void privd_cache_invalidate_all(struct privd_service *svc);
+
+/* Policy versions (policies.c). */
+uint16_t privd_version_intern(struct privd_service *svc, const char *version);
+/* Copies the interned string idx into out ("" for 0). */
+void privd_version_name(struct privd_service *svc, uint16_t idx, char *out, size_t outlen);
+/* Copies the current version into out; false when none is published. */
+bool privd_policy_current_version(struct privd_service *svc, char *out, size_t outlen);
+enum privd_rc privd_policy_load_current(struct privd_service *svc);
+
+/* API key cache (apikeys.c). */
+void privd_keys_invalidate_id(struct privd_service *svc, const char *id);
+void privd_keys_cleanup(struct privd_service *svc);
+
+/* Subject helpers (subjects.c): unwraps the subject's data key through the keystore. PRIVD_ERR_GONE when the key
+ * was destroyed. key must be zeroed by the caller. */
+enum privd_rc privd_subject_key(struct privd_service *svc, struct privd_reader *r, const char *subject_id,
+				uint8_t key[PRIVD_KEY_BYTES]);
+
+/* Formats an "apikey:<id>" style actor; JSON helpers. */
+void privd_principal_cli(struct privd_principal *p);
+
+#endif

@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * subjects.c - registering data subjects, reading, correcting and finding them.
+ *
+ * Registration is the write-bound path: validation, the age rules and all the crypto (one fresh data key,
+ * wrapped by the master key; one seal per field; two blind indexes) run on the caller's thread, and only the
+ * SQL goes to the writer, where many registrations share one group commit. The key goes to the keystore in the
+ * keystore's transaction, which commits before the data's. Nothing about a person refused by the age rules is
+ * stored or logged. Plain text exists only in the structs handed in and out, zeroed when done.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/age.h"
+#include "core/log.h"
+#include "crypto/envelope.h"
+#include "service/service_int.h"
+
+void privd_subject_clear(struct privd_subject *s)
+{
+	if (s != NULL)
+		sodium_memzero(s, sizeof(*s));
+}
+
+/* ---- sealing ---- */
+
+static enum privd_rc seal_text(const uint8_t key[PRIVD_KEY_BYTES], const char *id, const char *field,
+			       const char *plain, struct privd_blob *out)
+{
+	size_t len = strlen(plain);
+
+	out->data = NULL;
+	out->len = 0;
+	if (len == 0)
+		return PRIVD_OK;
+	out->data = malloc(len + PRIVD_ENVELOPE_OVERHEAD);
+	if (out->data == NULL)
+		return PRIVD_ERR_NOMEM;
+	privd_envelope_seal(key, id, field, (const uint8_t *)plain, len, out->data);
+	out->len = len + PRIVD_ENVELOPE_OVERHEAD;
+	return PRIVD_OK;
+}
+
+static enum privd_rc open_text(const uint8_t key[PRIVD_KEY_BYTES], const char *id, const char *field,
+			       const struct privd_blob *ct, char *out, size_t outlen)
+{
+	uint8_t buf[1024];
+	size_t n = 0;
+	enum privd_rc rc;
+
+	out[0] = '\0';
+	if (ct->len == 0)
+		return PRIVD_OK;
+	if (ct->len < PRIVD_ENVELOPE_OVERHEAD || ct->len - PRIVD_ENVELOPE_OVERHEAD + 1 > sizeof(buf))
+		return PRIVD_ERR_CRYPTO;
+	rc = privd_envelope_open(key, id, field, ct->data, ct->len, buf, &n);
+	if (rc == PRIVD_OK)
+		snprintf(out, outlen, "%s", (const char *)buf);
+	sodium_memzero(buf, sizeof(buf));
+	return rc;
+}
+
+enum privd_rc privd_subject_key(struct privd_service *svc, struct privd_reader *r, const char *subject_id,
+				uint8_t key[PRIVD_KEY_BYTES])
+{
+	struct privd_blob wrapped = {0};
+	enum privd_rc rc;
+
+	rc = privd_repo_key_get(r->ks, subject_id, &wrapped);
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		return PRIVD_ERR_GONE;
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_datakey_unwrap(svc->kr, subject_id, wrapped.data, wrapped.len, key);
+	privd_blob_clear(&wrapped);
+	return rc;
+}
+
+/* Seals every PII field of s into row and computes the blind indexes. */
+static enum privd_rc seal_subject(struct privd_service *svc, const uint8_t key[PRIVD_KEY_BYTES],
+				  const struct privd_subject *s, struct privd_subject_row *row)
+{
+	enum privd_rc rc;
+
+	rc = seal_text(key, s->id, "name", s->name, &row->name_ct);
+	if (rc == PRIVD_OK)
+		rc = seal_text(key, s->id, "email", s->email, &row->email_ct);
+	if (rc == PRIVD_OK)
+		rc = seal_text(key, s->id, "phone", s->phone, &row->phone_ct);
+	if (rc == PRIVD_OK)
+		rc = seal_text(key, s->id, "ip", s->ip, &row->ip_ct);
+	if (rc == PRIVD_OK)
+		rc = seal_text(key, s->id, "birth_date", s->birth_date, &row->birth_date_ct);
+	row->email_bidx[0] = '\0';
+	row->phone_bidx[0] = '\0';
+	if (s->email[0] != '\0')
+		privd_blind_index(svc->kr, "email", s->email, row->email_bidx);
+	if (s->phone[0] != '\0')
+		privd_blind_index(svc->kr, "phone", s->phone, row->phone_bidx);
+	return rc;
+}
+
+static enum privd_rc open_subject(const uint8_t key[PRIVD_KEY_BYTES], const struct privd_subject_row *row,
+				  struct privd_subject *s)
+{
+	enum privd_rc rc;
+
+	memset(s, 0, sizeof(*s));
+	memcpy(s->id, row->id, sizeof(s->id));
+	memcpy(s->status, row->status, sizeof(s->status));
+	memcpy(s->residence_country, row->residence_country, sizeof(s->residence_country));
+	memcpy(s->policy_version, row->policy_version, sizeof(s->policy_version));
+	s->created_at = row->created_at;
+	s->updated_at = row->updated_at;
+	rc = open_text(key, row->id, "name", &row->name_ct, s->name, sizeof(s->name));
+	if (rc == PRIVD_OK)
+		rc = open_text(key, row->id, "email", &row->email_ct, s->email, sizeof(s->email));
+	if (rc == PRIVD_OK)
+		rc = open_text(key, row->id, "phone", &row->phone_ct, s->phone, sizeof(s->phone));
+	if (rc == PRIVD_OK)
+		rc = open_text(key, row->id, "ip", &row->ip_ct, s->ip, sizeof(s->ip));
+	if (rc == PRIVD_OK)
+		rc = open_text(key, row->id, "birth_date", &row->birth_date_ct, s->birth_date, sizeof(s->birth_date));
+	return rc;
+}
+
+/* ---- validation ---- */
+
+/* Validates one optional-or-required field group shared by registration and PATCH into s. Each pointer NULL =
+ * not given. Returns false when a field is at fault (recorded in err). */
+static bool validate_fields(const char *name, const char *email, const char *phone, const char *ip,
+			    const char *birth_date, const char *country, struct privd_subject *s,
+			    struct privd_err *err)
+{
+	const char *why = NULL;
+	bool ok = true;
+
+	if (name != NULL && privd_validate_name(name, s->name, sizeof(s->name), &why) != PRIVD_OK) {
+		privd_err_field(err, "name", why);
+		ok = false;
+	}
+	if (email != NULL && email[0] != '\0' &&
+	    privd_validate_email(email, s->email, sizeof(s->email), &why) != PRIVD_OK) {
+		privd_err_field(err, "email", why);
+		ok = false;
+	}
+	if (phone != NULL && phone[0] != '\0' &&
+	    privd_validate_phone(phone, s->phone, sizeof(s->phone), &why) != PRIVD_OK) {
+		privd_err_field(err, "phone", why);
+		ok = false;
+	}
+	if (ip != NULL && privd_validate_ip(ip, s->ip, sizeof(s->ip), &why) != PRIVD_OK) {
+		privd_err_field(err, "ip", why);
+		ok = false;
+	}
+	if (birth_date != NULL) {
+		struct privd_date d, today;
+
+		privd_today(&today);
+		if (privd_date_parse(birth_date, &d, &why) != PRIVD_OK) {
+			privd_err_field(err, "birth_date", why);
+			ok = false;
+		} else if (privd_date_cmp(&d, &today) > 0) {
+			privd_err_field(err, "birth_date", "must not be in the future");
+			ok = false;
+		} else {
+			privd_date_format(&d, s->birth_date, sizeof(s->birth_date));
+		}
+	}
+	if (country != NULL && privd_validate_country(country, s->residence_country, &why) != PRIVD_OK) {
+		privd_err_field(err, "residence_country", why);
+		ok = false;
+	}
+	return ok;
+}
+
+/* ---- registration ---- */
+
+#define REG_CONSENTS PRIVD_PURPOSE_COUNT
+
+struct reg_job {
+	struct privd_write_job job;
+	struct privd_service *svc;
+	struct privd_principal who;
+	struct privd_subject subject;
+	struct privd_subject_row row;
+	struct privd_consent_row consents[REG_CONSENTS];
+	struct privd_consent_state state;
+	uint8_t wrapped[PRIVD_WRAPPED_KEY_BYTES];
+	const char *conflict_field;
+	privd_register_done done;
+	void *arg;
+};
+
+static void reg_job_free(struct reg_job *j)
+{
+	if (j == NULL)
+		return;
+	privd_subject_row_clear(&j->row);
+	for (size_t i = 0; i < REG_CONSENTS; i++)
+		privd_blob_clear(&j->consents[i].ip_ct);
+	sodium_memzero(j, sizeof(*j));
+	free(j);
+}
+
+static enum privd_rc reg_ks(struct privd_db *ks, void *arg)
+{
+	struct reg_job *j = arg;
+
+	return privd_repo_key_put(ks, j->subject.id, j->wrapped, sizeof(j->wrapped), j->subject.created_at);
+}
+
+static enum privd_rc reg_ks_undo(struct privd_db *ks, void *arg)
+{
+	struct reg_job *j = arg;
+
+	return privd_repo_key_delete(ks, j->subject.id);
+}
+
+static enum privd_rc reg_data(struct privd_db *db, void *arg)
+{
+	struct reg_job *j = arg;
+	char detail[400];
+	enum privd_rc rc;
+	size_t n;
+
+	rc = privd_repo_subject_insert(db, &j->row, &j->conflict_field);
+	for (size_t i = 0; rc == PRIVD_OK && i < REG_CONSENTS; i++)
+		rc = privd_repo_consent_append(db, &j->consents[i]);
+	if (rc != PRIVD_OK)
+		return rc;
+	n = (size_t)snprintf(detail, sizeof(detail), "{\"status\":\"%s\",\"fields\":[\"name\"%s%s,\"ip\",\"birth_date\"]"
+			     ",\"consents\":{", j->row.status, j->subject.email[0] ? ",\"email\"" : "",
+			     j->subject.phone[0] ? ",\"phone\"" : "");
+	for (size_t i = 0; i < REG_CONSENTS && n < sizeof(detail); i++)
+		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%s\"%s\":%s", i ? "," : "",
+				      j->consents[i].purpose, j->consents[i].granted ? "true" : "false");
+	if (n < sizeof(detail))
+		snprintf(detail + n, sizeof(detail) - n, "}}");
+	return privd_audit_append(j->svc, db, j->who.actor, "subject.create", "subject", j->subject.id, detail);
+}
+
+static void reg_done(void *arg, enum privd_rc rc)
+{
+	struct reg_job *j = arg;
+	struct privd_err err;
+
+	memset(&err, 0, sizeof(err));
+	if (rc == PRIVD_OK) {
+		privd_cache_put_state(j->svc, j->subject.id, &j->state);
+		atomic_fetch_add_explicit(&j->svc->registered, 1, memory_order_relaxed);
+		j->done(j->arg, rc, &j->subject, NULL);
+	} else {
+		if (rc == PRIVD_ERR_CONFLICT) {
+			const char *f = j->conflict_field ? j->conflict_field : "email";
+
+			privd_err_field(&err, f, "is already registered");
+			privd_err_set(&err, rc, "the %s is already registered", f);
+		} else {
+			privd_err_set(&err, rc, "registration could not be stored");
+		}
+		j->done(j->arg, rc, NULL, &err);
+	}
+	reg_job_free(j);
+}
+
+/* Everything up to the write: validation, age rules, crypto. On failure j is not needed. */
+static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_registration *reg, struct reg_job *j,
+				 struct privd_err *err)
+{
+	static const enum privd_purpose cookie_purpose[3] = {PRIVD_PURPOSE_COOKIES_PREFERENCES,
+							     PRIVD_PURPOSE_COOKIES_ANALYTICS,
+							     PRIVD_PURPOSE_COOKIES_MARKETING};
+	struct privd_subject *s = &j->subject;
+	char current[64];
+	uint8_t key[PRIVD_KEY_BYTES];
+	struct privd_date birth, today;
+	enum privd_age_decision age;
+	bool ok = true, have_email, have_phone;
+	const char *status;
+	enum privd_rc rc;
+	int64_t now = privd_now_ms();
+	bool granted[PRIVD_PURPOSE_COUNT] = {false};
+
+	if (reg->name == NULL) {
+		privd_err_field(err, "name", "is required");
+		ok = false;
+	}
+	have_email = reg->email != NULL && reg->email[0] != '\0';
+	have_phone = reg->phone != NULL && reg->phone[0] != '\0';
+	if (!have_email && !have_phone) {
+		privd_err_field(err, "email", "an e-mail or a phone number is required");
+		privd_err_field(err, "phone", "an e-mail or a phone number is required");
+		ok = false;
+	}
+	if (reg->ip == NULL) {
+		privd_err_field(err, "ip", "is required");
+		ok = false;
+	}
+	if (reg->birth_date == NULL) {
+		privd_err_field(err, "birth_date", "is required");
+		ok = false;
+	}
+	if (reg->residence_country == NULL) {
+		privd_err_field(err, "residence_country", "is required");
+		ok = false;
+	}
+	if (!validate_fields(reg->name, reg->email, reg->phone, reg->ip, reg->birth_date, reg->residence_country, s,
+			     err))
+		ok = false;
+	if (!privd_policy_current_version(svc, current, sizeof(current))) {
+		privd_err_field(err, "policy_version", "no policy is published yet");
+		ok = false;
+	} else if (reg->policy_version == NULL) {
+		privd_err_field(err, "policy_version", "is required");
+		ok = false;
+	} else if (strcmp(reg->policy_version, current) != 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "must be the current policy version (%s)", current);
+		privd_err_field(err, "policy_version", why);
+		ok = false;
+	}
+	if (reg->processing != 1) {
+		privd_err_field(err, "consents.processing", "must be true: registering is consent to processing");
+		ok = false;
+	}
+	if (!ok)
+		return privd_err_set(err, PRIVD_ERR_INVALID, "%zu field%s invalid", err ? err->nfields : 0,
+				     err && err->nfields == 1 ? " is" : "s are");
+
+	privd_date_parse(s->birth_date, &birth, NULL);
+	privd_today(&today);
+	age = privd_age_decide(&svc->age, &birth, s->residence_country, &today);
+	if (age == PRIVD_AGE_REFUSE)
+		return privd_err_set(err, PRIVD_ERR_FORBIDDEN,
+				     "registration refused: this service is not for persons under %d",
+				     svc->age.coppa_min_age);
+	status = age == PRIVD_AGE_PENDING_GUARDIAN ? "pending_guardian" : "active";
+
+	privd_random_id(s->id);
+	snprintf(s->status, sizeof(s->status), "%s", status);
+	snprintf(s->policy_version, sizeof(s->policy_version), "%s", current);
+	s->created_at = s->updated_at = now;
+
+	privd_datakey_generate(key);
+	rc = privd_datakey_wrap(svc->kr, s->id, key, j->wrapped);
+	if (rc == PRIVD_OK) {
+		memcpy(j->row.id, s->id, sizeof(j->row.id));
+		memcpy(j->row.status, s->status, sizeof(j->row.status));
+		memcpy(j->row.residence_country, s->residence_country, sizeof(j->row.residence_country));
+		memcpy(j->row.policy_version, current, sizeof(j->row.policy_version));
+		j->row.created_at = j->row.updated_at = now;
+		rc = seal_subject(svc, key, s, &j->row);
+	}
+
+	granted[PRIVD_PURPOSE_PROCESSING] = true;
+	granted[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER] = reg->third_party_transfer == 1;
+	for (size_t c = 0; c < 3; c++)
+		granted[cookie_purpose[c]] = reg->cookies[c];
+	privd_consent_state_init(&j->state, age == PRIVD_AGE_PENDING_GUARDIAN ? PRIVD_SUBJECT_PENDING_GUARDIAN
+									      : PRIVD_SUBJECT_ACTIVE);
+	for (size_t p = 0; rc == PRIVD_OK && p < PRIVD_PURPOSE_COUNT; p++) {
+		struct privd_consent_row *cr = &j->consents[p];
+
+		memcpy(cr->subject_id, s->id, sizeof(cr->subject_id));
+		snprintf(cr->purpose, sizeof(cr->purpose), "%s", privd_purpose_name((enum privd_purpose)p));
+		cr->granted = granted[p];
+		memcpy(cr->policy_version, current, sizeof(cr->policy_version));
+		snprintf(cr->source, sizeof(cr->source), "%s", reg->source ? reg->source : "registration");
+		cr->created_at = now;
+		rc = seal_text(key, s->id, "consent.ip", s->ip, &cr->ip_ct);
+		privd_consent_state_apply(&j->state, (enum privd_purpose)p, granted[p], now, current);
+	}
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+void privd_service_subject_register_async(struct privd_service *svc, const struct privd_principal *who,
+					  const struct privd_registration *reg, privd_register_done done, void *arg)
+{
+	struct privd_err err;
+	struct reg_job *j;
+	enum privd_rc rc;
+
+	memset(&err, 0, sizeof(err));
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		done(arg, PRIVD_ERR_NOMEM, NULL, &err);
+		return;
+	}
+	rc = reg_prepare(svc, reg, j, &err);
+	if (rc != PRIVD_OK) {
+		reg_job_free(j);
+		done(arg, rc, NULL, &err);
+		return;
+	}
+	j->svc = svc;
+	j->who = *who;
+	j->done = done;
+	j->arg = arg;
+	j->job.ks = reg_ks;
+	j->job.data = reg_data;
+	j->job.ks_undo = reg_ks_undo;
+	j->job.done = reg_done;
+	j->job.arg = j;
+	rc = privd_writer_submit(svc->writer, &j->job);
+	if (rc != PRIVD_OK) {
+		reg_job_free(j);
+		privd_err_set(&err, rc, "the service is shutting down");
+		done(arg, rc, NULL, &err);
+	}
+}
+
+struct reg_wait {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool finished;
+	enum privd_rc rc;
+	struct privd_subject *out;
+	struct privd_err *err;
+};
+
+static void reg_wait_done(void *arg, enum privd_rc rc, const struct privd_subject *s, const struct privd_err *e)
+{
+	struct reg_wait *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	w->rc = rc;
+	if (s != NULL && w->out != NULL)
+		*w->out = *s;
+	if (e != NULL && w->err != NULL)
+		*w->err = *e;
+	w->finished = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+enum privd_rc privd_service_subject_register(struct privd_service *svc, const struct privd_principal *who,
+					     const struct privd_registration *reg, struct privd_subject *out,
+					     struct privd_err *err)
+{
+	struct reg_wait w = {.out = out, .err = err};
+
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	privd_service_subject_register_async(svc, who, reg, reg_wait_done, &w);
+	pthread_mutex_lock(&w.lock);
+	while (!w.finished)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
+	return w.rc;
+}
+
+/* ---- reading ---- */
+
+/* Reads and decrypts a subject. PRIVD_ERR_GONE when erased. */
+static enum privd_rc load_subject(struct privd_service *svc, const char *id, struct privd_subject *out,
+				  struct privd_subject_row *row_out)
+{
+	struct privd_subject_row row;
+	struct privd_reader *r = NULL;
+	uint8_t key[PRIVD_KEY_BYTES];
+	enum privd_rc rc;
+
+	memset(&row, 0, sizeof(row));
+	if (id == NULL || strlen(id) != 32)
+		return PRIVD_ERR_NOT_FOUND;
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_repo_subject_get(r->db, id, &row);
+	if (rc == PRIVD_OK && strcmp(row.status, "erased") == 0)
+		rc = PRIVD_ERR_GONE;
+	if (rc == PRIVD_OK)
+		rc = privd_subject_key(svc, r, id, key);
+	if (rc == PRIVD_OK) {
+		rc = open_subject(key, &row, out);
+		sodium_memzero(key, sizeof(key));
+	}
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc == PRIVD_OK && row_out != NULL)
+		*row_out = row;
+	else
+		privd_subject_row_clear(&row);
+	if (rc != PRIVD_OK)
+		privd_subject_clear(out);
+	return rc;
+}
+
+enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct privd_principal *who,
+					const char *id, struct privd_subject *out, struct privd_err *err)
+{
+	enum privd_rc rc;
+
+	rc = load_subject(svc, id, out, NULL);
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		return privd_err_set(err, rc, "no subject has that id");
+	if (rc == PRIVD_ERR_GONE)
+		return privd_err_set(err, rc, "the subject's data was erased");
+	if (rc != PRIVD_OK)
+		return rc;
+	/* No disclosure without its audit entry. */
+	rc = privd_audit_record(svc, who, "subject.read", "subject", id,
+				"{\"fields\":[\"name\",\"email\",\"phone\",\"ip\",\"birth_date\"]}");
+	if (rc != PRIVD_OK)
+		privd_subject_clear(out);
+	return rc;
+}
+
+/* ---- PATCH ---- */
+
+struct update_job {
+	struct privd_service *svc;
+	const struct privd_principal *who;
+	struct privd_subject_row row;
+	const char *conflict_field;
+	char detail[256];
+};
+
+static enum privd_rc update_data(struct privd_db *db, void *arg)
+{
+	struct update_job *j = arg;
+	enum privd_rc rc;
+
+	rc = privd_repo_subject_update(db, &j->row, &j->conflict_field);
+	if (rc == PRIVD_OK)
+		rc = privd_audit_append(j->svc, db, j->who->actor, "subject.update", "subject", j->row.id, j->detail);
+	return rc;
+}
+
+enum privd_rc privd_service_subject_update(struct privd_service *svc, const struct privd_principal *who,
+					   const char *id, const struct privd_subject_patch *patch,
+					   struct privd_subject *out, struct privd_err *err)
+{
+	static const char *const names[] = {"name", "email", "phone", "ip", "birth_date", "residence_country"};
+	const char *given[6] = {patch->name, patch->email, patch->phone, patch->ip, patch->birth_date,
+				patch->residence_country};
+	struct update_job j;
+	struct privd_write_job job = {.data = update_data, .arg = &j};
+	struct privd_subject cur, next;
+	struct privd_reader *r = NULL;
+	uint8_t key[PRIVD_KEY_BYTES];
+	size_t n, changed = 0;
+	enum privd_rc rc;
+
+	memset(&j, 0, sizeof(j));
+	memset(&next, 0, sizeof(next));
+	rc = load_subject(svc, id, &cur, &j.row);
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		return privd_err_set(err, rc, "no subject has that id");
+	if (rc == PRIVD_ERR_GONE)
+		return privd_err_set(err, rc, "the subject's data was erased");
+	if (rc != PRIVD_OK)
+		return rc;
+	if (!validate_fields(patch->name, patch->email, patch->phone, patch->ip, patch->birth_date,
+			     patch->residence_country, &next, err)) {
+		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction is invalid");
+		goto out;
+	}
+	/* Apply what was given on top of the current profile. */
+	if (patch->name != NULL)
+		memcpy(cur.name, next.name, sizeof(cur.name));
+	if (patch->email != NULL)
+		memcpy(cur.email, next.email, sizeof(cur.email));
+	if (patch->phone != NULL)
+		memcpy(cur.phone, next.phone, sizeof(cur.phone));
+	if (patch->ip != NULL)
+		memcpy(cur.ip, next.ip, sizeof(cur.ip));
+	if (patch->birth_date != NULL)
+		memcpy(cur.birth_date, next.birth_date, sizeof(cur.birth_date));
+	if (patch->residence_country != NULL)
+		memcpy(cur.residence_country, next.residence_country, sizeof(cur.residence_country));
+	if (cur.email[0] == '\0' && cur.phone[0] == '\0') {
+		privd_err_field(err, patch->email != NULL ? "email" : "phone",
+				"an e-mail or a phone number must remain");
+		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction is invalid");
+		goto out;
+	}
+	n = (size_t)snprintf(j.detail, sizeof(j.detail), "{\"fields\":[");
+	for (size_t i = 0; i < 6; i++) {
+		if (given[i] == NULL)
+			continue;
+		n += (size_t)snprintf(j.detail + n, sizeof(j.detail) - n, "%s\"%s\"", changed++ ? "," : "", names[i]);
+	}
+	snprintf(j.detail + n, sizeof(j.detail) - n, "]}");
+
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_subject_key(svc, r, id, key);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc != PRIVD_OK)
+		goto out;
+	privd_subject_row_clear(&j.row);
+	memcpy(j.row.id, cur.id, sizeof(j.row.id));
+	memcpy(j.row.status, cur.status, sizeof(j.row.status));
+	memcpy(j.row.residence_country, cur.residence_country, sizeof(j.row.residence_country));
+	memcpy(j.row.policy_version, cur.policy_version, sizeof(j.row.policy_version));
+	j.row.created_at = cur.created_at;
+	j.row.updated_at = cur.updated_at = privd_now_ms();
+	rc = seal_subject(svc, key, &cur, &j.row);
+	sodium_memzero(key, sizeof(key));
+	if (rc != PRIVD_OK)
+		goto out;
+	j.svc = svc;
+	j.who = who;
+	rc = privd_writer_run(svc->writer, &job);
+	if (rc == PRIVD_ERR_CONFLICT) {
+		const char *f = j.conflict_field ? j.conflict_field : "email";
+
+		privd_err_field(err, f, "is already registered");
+		rc = privd_err_set(err, rc, "the %s is already registered", f);
+	}
+	if (rc == PRIVD_OK)
+		*out = cur;
+out:
+	privd_subject_row_clear(&j.row);
+	privd_subject_clear(&cur);
+	privd_subject_clear(&next);
+	return rc;
+}
+
+/* ---- find ---- */
+
+enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct privd_principal *who,
+					 const char *kind, const char *value, char id[33], struct privd_err *err)
+{
+	char norm[PRIVD_EMAIL_MAX + 1], bidx[PRIVD_HASH_HEX], detail[64];
+	struct privd_reader *r = NULL;
+	const char *why = NULL;
+	enum privd_rc rc;
+
+	id[0] = '\0';
+	if (kind != NULL && strcmp(kind, "email") == 0)
+		rc = privd_validate_email(value ? value : "", norm, sizeof(norm), &why);
+	else if (kind != NULL && strcmp(kind, "phone") == 0)
+		rc = privd_validate_phone(value ? value : "", norm, sizeof(norm), &why);
+	else {
+		privd_err_field(err, "email", "give email or phone to search by");
+		return privd_err_set(err, PRIVD_ERR_INVALID, "nothing to search by");
+	}
+	if (rc != PRIVD_OK) {
+		privd_err_field(err, kind, why);
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the %s to search by is invalid", kind);
+	}
+	privd_blind_index(svc->kr, kind, norm, bidx);
+	sodium_memzero(norm, sizeof(norm));
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_repo_subject_by_bidx(r->db, kind, bidx, id);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc != PRIVD_OK && rc != PRIVD_ERR_NOT_FOUND)
+		return rc;
+	snprintf(detail, sizeof(detail), "{\"by\":\"%s\",\"found\":%s}", kind, rc == PRIVD_OK ? "true" : "false");
+	{
+		enum privd_rc arc = privd_audit_record(svc, who, "subject.find", "subject", id, detail);
+
+		if (arc != PRIVD_OK) {
+			id[0] = '\0';
+			return arc;
+		}
+	}
+	return rc;
+}

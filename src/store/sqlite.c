@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * sqlite.c - the embedded storage driver: two files under the data directory, privd.db and keystore.db.
+ *
+ * Shaped by two workloads. Registration is write-bound: one writer thread commits groups of jobs, so every
+ * commit's fsync (synchronous=FULL, WAL) is shared, and the per-job work is a handful of statements that must
+ * not be re-parsed each time. Reads (consent state, API key lookup) are the hot path on many reader
+ * connections. Both are served by a small per-connection cache of prepared statements keyed by SQL text: a
+ * handle from privd_db_prepare is a cache slot, and finalizing it only resets it for the next caller.
+ * secure_delete=ON overwrites deleted content so erased subjects do not linger in free pages; files are created
+ * mode 0600.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/db_int.h"
+
+#define SQLITE_CACHE_MAX 96
+
+struct sqlite_stmt {
+	struct privd_stmt base;
+	sqlite3_stmt *st;
+	char *sql;		/* cached slots only */
+	uint64_t hash;
+	bool cached;
+	bool in_use;
+	int64_t changes;
+};
+
+struct sqlite_db {
+	struct privd_db base;
+	sqlite3 *h;
+	size_t ncache;
+	struct sqlite_stmt *cache[SQLITE_CACHE_MAX];
+};
+
+static struct sqlite_db *SDB(struct privd_db *db)
+{
+	return (struct sqlite_db *)db;
+}
+
+static struct sqlite_stmt *SST(struct privd_stmt *st)
+{
+	return (struct sqlite_stmt *)st;
+}
+
+static void log_sqlite(sqlite3 *h, const char *sql)
+{
+	char code[16];
+
+	snprintf(code, sizeof(code), "%d", sqlite3_extended_errcode(h));
+	/* SQLite's messages name tables, columns and constraints, never the values involved. */
+	privd_db_log_error("sqlite", code, sqlite3_errmsg(h), sql);
+}
+
+/* Maps a failed step or exec; records which constraint a unique violation hit. */
+static enum privd_rc map_error(struct sqlite_db *d, const char *sql)
+{
+	int ext = sqlite3_extended_errcode(d->h);
+
+	if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		const char *m = sqlite3_errmsg(d->h);
+		const char *c = strstr(m, ": ");
+
+		snprintf(d->base.conflict, sizeof(d->base.conflict), "%s", c != NULL ? c + 2 : m);
+		return PRIVD_ERR_CONFLICT;
+	}
+	log_sqlite(d->h, sql);
+	return PRIVD_ERR_DB;
+}
+
+static void sq_close(struct privd_db *db)
+{
+	struct sqlite_db *d = SDB(db);
+	size_t i;
+
+	for (i = 0; i < d->ncache; i++) {
+		sqlite3_finalize(d->cache[i]->st);
+		free(d->cache[i]->sql);
+		free(d->cache[i]);
+	}
+	sqlite3_close_v2(d->h);
+	free(d);
+}
+
+static enum privd_rc sq_prepare(struct privd_db *db, const char *sql, struct privd_stmt **out)
+{
+	struct sqlite_db *d = SDB(db);
+	struct sqlite_stmt *s = NULL;
+	sqlite3_stmt *st = NULL;
+	uint64_t h = privd_db_hash_sql(sql);
+	size_t i;
+
+	for (i = 0; i < d->ncache; i++) {
+		s = d->cache[i];
+		if (!s->in_use && s->hash == h && strcmp(s->sql, sql) == 0) {
+			s->in_use = true;
+			s->changes = 0;
+			*out = &s->base;
+			return PRIVD_OK;
+		}
+	}
+	if (sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		log_sqlite(d->h, sql);
+		return PRIVD_ERR_DB;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		sqlite3_finalize(st);
+		return PRIVD_ERR_NOMEM;
+	}
+	s->base.db = db;
+	s->st = st;
+	s->hash = h;
+	s->in_use = true;
+	if (d->ncache < SQLITE_CACHE_MAX) {
+		s->sql = strdup(sql);
+		if (s->sql != NULL) {
+			s->cached = true;
+			d->cache[d->ncache++] = s;
+		}
+	}
+	*out = &s->base;
+	return PRIVD_OK;
+}
+
+static void sq_finalize(struct privd_stmt *st)
+{
+	struct sqlite_stmt *s = SST(st);
+
+	if (s->cached) {
+		sqlite3_reset(s->st);
+		sqlite3_clear_bindings(s->st);
+		s->in_use = false;
+		return;
+	}
+	sqlite3_finalize(s->st);
+	free(s);
+}
+
+static enum privd_rc sq_reset(struct privd_stmt *st)
+{
+	struct sqlite_stmt *s = SST(st);
+
+	sqlite3_reset(s->st);
+	sqlite3_clear_bindings(s->st);
+	s->changes = 0;
+	return PRIVD_OK;
+}
+
+static int sq_step(struct privd_stmt *st)
+{
+	struct sqlite_stmt *s = SST(st);
+	struct sqlite_db *d = SDB(st->db);
+	int rc = sqlite3_step(s->st);
+
+	if (rc == SQLITE_ROW)
+		return PRIVD_DB_ROW;
+	if (rc == SQLITE_DONE) {
+		s->changes = sqlite3_changes64(d->h);
+		return PRIVD_DB_DONE;
+	}
+	rc = map_error(d, sqlite3_sql(s->st));
+	sqlite3_reset(s->st);
+	return rc;
+}
+
+/* A single statement goes through the statement cache (BEGIN, SAVEPOINT, COMMIT run once per job); a script
+ * of several statements (DDL) through sqlite3_exec. */
+static enum privd_rc sq_exec(struct privd_db *db, const char *sql)
+{
+	struct sqlite_db *d = SDB(db);
+	struct privd_stmt *st = NULL;
+	const char *semi = strchr(sql, ';');
+	enum privd_rc rc = PRIVD_OK;
+	int r;
+
+	if (semi != NULL && semi[strspn(semi, "; \t\r\n")] != '\0') {
+		if (sqlite3_exec(d->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return map_error(d, sql);
+		return PRIVD_OK;
+	}
+	rc = sq_prepare(db, sql, &st);
+	if (rc != PRIVD_OK)
+		return rc;
+	do
+		r = sq_step(st);
+	while (r == PRIVD_DB_ROW);
+	if (r != PRIVD_DB_DONE)
+		rc = (enum privd_rc)r;
+	sq_finalize(st);
+	return rc;
+}
+
+static bool sq_in_txn(struct privd_db *db)
+{
+	return sqlite3_get_autocommit(SDB(db)->h) == 0;
+}
+
+static enum privd_rc bind_rc(int r)
+{
+	if (r == SQLITE_OK)
+		return PRIVD_OK;
+	return r == SQLITE_NOMEM ? PRIVD_ERR_NOMEM : PRIVD_ERR_INTERNAL;
+}
+
+static enum privd_rc sq_bind_text(struct privd_stmt *st, int idx, const char *s)
+{
+	return bind_rc(sqlite3_bind_text(SST(st)->st, idx, s, -1, SQLITE_TRANSIENT));
+}
+
+static enum privd_rc sq_bind_int64(struct privd_stmt *st, int idx, int64_t v)
+{
+	return bind_rc(sqlite3_bind_int64(SST(st)->st, idx, v));
+}
+
+static enum privd_rc sq_bind_blob(struct privd_stmt *st, int idx, const void *p, size_t len)
+{
+	/* a NULL pointer would bind SQL NULL; an empty blob stays an empty blob */
+	return bind_rc(sqlite3_bind_blob64(SST(st)->st, idx, p != NULL ? p : "", len, SQLITE_TRANSIENT));
+}
+
+static enum privd_rc sq_bind_null(struct privd_stmt *st, int idx)
+{
+	return bind_rc(sqlite3_bind_null(SST(st)->st, idx));
+}
+
+static const char *sq_col_text(struct privd_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(SST(st)->st, col);
+}
+
+static int64_t sq_col_int64(struct privd_stmt *st, int col)
+{
+	return sqlite3_column_int64(SST(st)->st, col);
+}
+
+static const void *sq_col_blob(struct privd_stmt *st, int col, size_t *len)
+{
+	sqlite3_stmt *s = SST(st)->st;
+	const void *p = sqlite3_column_blob(s, col);
+
+	*len = (size_t)sqlite3_column_bytes(s, col);
+	if (p == NULL && sqlite3_column_type(s, col) != SQLITE_NULL)
+		return "";
+	return p;
+}
+
+static bool sq_col_is_null(struct privd_stmt *st, int col)
+{
+	return sqlite3_column_type(SST(st)->st, col) == SQLITE_NULL;
+}
+
+static int64_t sq_changes(struct privd_stmt *st)
+{
+	return SST(st)->changes;
+}
+
+static enum privd_rc sq_notify(struct privd_db *db, const char *channel, const char *payload)
+{
+	(void)db;
+	(void)channel;
+	(void)payload;
+	return PRIVD_OK;
+}
+
+static enum privd_rc sq_listen(struct privd_db *db, const char *channel)
+{
+	(void)db;
+	(void)channel;
+	return PRIVD_ERR_UNSUPPORTED;
+}
+
+static enum privd_rc sq_wait_notify(struct privd_db *db, int timeout_ms,
+				    void (*cb)(void *arg, const char *channel, const char *payload), void *arg)
+{
+	(void)db;
+	(void)timeout_ms;
+	(void)cb;
+	(void)arg;
+	return PRIVD_ERR_UNSUPPORTED;
+}
+
+static enum privd_rc sq_purge(struct privd_db *db)
+{
+	return sq_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_which which, bool read_only,
+			     struct privd_db **out, struct privd_err *err)
+{
+	struct sqlite_db *d = NULL;
+	char path[1100];
+	int flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+	enum privd_rc rc = PRIVD_OK;
+	int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", t->data_dir, which == PRIVD_DB_KEYSTORE ? "keystore.db" : "privd.db");
+	if (!read_only) {
+		if (mkdir(t->data_dir, 0700) != 0 && errno != EEXIST) {
+			rc = privd_err_set(err, PRIVD_ERR_IO, "cannot create data directory %s", t->data_dir);
+			goto out;
+		}
+		/* create the file ourselves so that it, and the -wal and -shm files SQLite derives from it, are 0600 */
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			rc = privd_err_set(err, PRIVD_ERR_IO, "cannot open %s", path);
+			goto out;
+		}
+	}
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	d->base.ops = &privd_db_sqlite_ops;
+	d->base.engine = PRIVD_DB_SQLITE;
+	d->base.which = which;
+	d->base.read_only = read_only;
+	if (sqlite3_open_v2(path, &d->h, flags, NULL) != SQLITE_OK) {
+		rc = privd_err_set(err, PRIVD_ERR_DB, "cannot open %s: %s", path,
+				   d->h != NULL ? sqlite3_errmsg(d->h) : "out of memory");
+		goto out;
+	}
+	sqlite3_extended_result_codes(d->h, 1);
+	sqlite3_busy_timeout(d->h, 5000);
+	if (!read_only && sqlite3_exec(d->h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = privd_err_set(err, PRIVD_ERR_DB, "cannot set WAL on %s: %s", path, sqlite3_errmsg(d->h));
+		goto out;
+	}
+	if (sqlite3_exec(d->h, "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON", NULL, NULL,
+			 NULL) != SQLITE_OK) {
+		rc = privd_err_set(err, PRIVD_ERR_DB, "cannot configure %s: %s", path, sqlite3_errmsg(d->h));
+		goto out;
+	}
+	*out = &d->base;
+	d = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (d != NULL) {
+		sqlite3_close_v2(d->h);
+		free(d);
+	}
+	return rc;
+}
+
+const struct privd_db_ops privd_db_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.exec = sq_exec,
+	.in_txn = sq_in_txn,
+	.prepare = sq_prepare,
+	.finalize = sq_finalize,
+	.reset = sq_reset,
+	.bind_text = sq_bind_text,
+	.bind_int64 = sq_bind_int64,
+	.bind_blob = sq_bind_blob,
+	.bind_null = sq_bind_null,
+	.step = sq_step,
+	.col_text = sq_col_text,
+	.col_int64 = sq_col_int64,
+	.col_blob = sq_col_blob,
+	.col_is_null = sq_col_is_null,
+	.changes = sq_changes,
+	.notify = sq_notify,
+	.listen = sq_listen,
+	.wait_notify = sq_wait_notify,
+	.purge = sq_purge,
+};

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * writer.c - the group-commit writer thread (see writer.h).
+ *
+ * Registration is write-bound and every durable commit costs an fsync, so request threads queue jobs and one
+ * thread commits them in groups: keystore transaction first, data transaction second, each job inside its own
+ * savepoint so a failing job (a conflict, a 409) rolls back alone. Jobs whose key committed but whose data did
+ * not get their ks_undo in a follow-up keystore transaction. Results are reported only after the data commit,
+ * so an acknowledged write is on disk.
+ */
+#include "store/writer.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+struct privd_writer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool started;
+	bool stopping;
+	struct privd_write_job *head, *tail;
+	size_t max_batch;
+	struct privd_db *db, *ks;
+	struct privd_writer_stats stats;
+};
+
+/* What the writer knows about one job of a batch. */
+struct batch_slot {
+	struct privd_write_job *job;
+	enum privd_rc rc;
+	bool ks_done;		/* its keystore part is committed */
+};
+
+#define SP "privd_job"
+
+/* Runs fn inside savepoint SP; rolls back to it on failure. *broken is set when the savepoint commands
+ * themselves failed: then the whole transaction is unusable. */
+static enum privd_rc run_in_savepoint(struct privd_db *db, enum privd_rc (*fn)(struct privd_db *, void *),
+				      void *arg, bool *broken)
+{
+	enum privd_rc rc = privd_db_savepoint(db, SP);
+
+	if (rc != PRIVD_OK) {
+		*broken = true;
+		return rc;
+	}
+	rc = fn(db, arg);
+	if (rc != PRIVD_OK) {
+		if (privd_db_rollback_to(db, SP) != PRIVD_OK || privd_db_release(db, SP) != PRIVD_OK)
+			*broken = true;
+		return rc;
+	}
+	rc = privd_db_release(db, SP);
+	if (rc != PRIVD_OK)
+		*broken = true;
+	return rc;
+}
+
+static void keystore_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
+{
+	bool any = false;
+	enum privd_rc rc;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		any = any || s[i].job->ks != NULL;
+	if (!any)
+		return;
+	rc = privd_db_begin(w->ks);
+	for (i = 0; i < n && rc == PRIVD_OK; i++) {
+		bool broken = false;
+
+		if (s[i].job->ks == NULL)
+			continue;
+		s[i].rc = run_in_savepoint(w->ks, s[i].job->ks, s[i].job->arg, &broken);
+		if (broken)
+			rc = PRIVD_ERR_DB;
+	}
+	if (rc == PRIVD_OK)
+		rc = privd_db_commit(w->ks);
+	if (rc != PRIVD_OK) {
+		privd_db_rollback(w->ks);
+		privd_log(PRIVD_LOG_ERROR, "writer.keystore_txn_failed", "\"rc\":\"%s\"", privd_rc_str(rc));
+		for (i = 0; i < n; i++)
+			if (s[i].job->ks != NULL)
+				s[i].rc = PRIVD_ERR_DB;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		s[i].ks_done = s[i].job->ks != NULL && s[i].rc == PRIVD_OK;
+}
+
+/* Returns true when the data transaction committed. */
+static bool data_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
+{
+	enum privd_rc rc = privd_db_begin(w->db);
+	size_t i;
+
+	for (i = 0; i < n && rc == PRIVD_OK; i++) {
+		bool broken = false;
+
+		if (s[i].rc != PRIVD_OK)
+			continue;
+		s[i].rc = run_in_savepoint(w->db, s[i].job->data, s[i].job->arg, &broken);
+		if (broken)
+			rc = PRIVD_ERR_DB;
+	}
+	if (rc == PRIVD_OK)
+		rc = privd_db_commit(w->db);
+	if (rc != PRIVD_OK) {
+		privd_db_rollback(w->db);
+		privd_log(PRIVD_LOG_ERROR, "writer.data_txn_failed", "\"rc\":\"%s\",\"jobs\":%zu", privd_rc_str(rc),
+			  n);
+		for (i = 0; i < n; i++)
+			if (s[i].rc == PRIVD_OK)
+				s[i].rc = PRIVD_ERR_DB;
+		return false;
+	}
+	return true;
+}
+
+static void undo_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
+{
+	bool any = false;
+	enum privd_rc rc;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		any = any || (s[i].ks_done && s[i].rc != PRIVD_OK && s[i].job->ks_undo != NULL);
+	if (!any)
+		return;
+	rc = privd_db_begin(w->ks);
+	for (i = 0; i < n && rc == PRIVD_OK; i++) {
+		bool broken = false;
+
+		if (!s[i].ks_done || s[i].rc == PRIVD_OK || s[i].job->ks_undo == NULL)
+			continue;
+		if (run_in_savepoint(w->ks, s[i].job->ks_undo, s[i].job->arg, &broken) != PRIVD_OK)
+			privd_log(PRIVD_LOG_WARN, "writer.ks_undo_failed", NULL);	/* an orphan key: harmless */
+		if (broken)
+			rc = PRIVD_ERR_DB;
+	}
+	if (rc == PRIVD_OK)
+		rc = privd_db_commit(w->ks);
+	if (rc != PRIVD_OK) {
+		privd_db_rollback(w->ks);
+		privd_log(PRIVD_LOG_WARN, "writer.ks_undo_txn_failed", "\"rc\":\"%s\"", privd_rc_str(rc));
+	}
+}
+
+static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
+{
+	unsigned long long failed = 0;
+	bool committed;
+	size_t i;
+
+	keystore_phase(w, s, n);
+	committed = data_phase(w, s, n);
+	undo_phase(w, s, n);
+	for (i = 0; i < n; i++)
+		failed += s[i].rc != PRIVD_OK;
+	pthread_mutex_lock(&w->mu);
+	w->stats.commits += committed;
+	w->stats.jobs += n;
+	w->stats.failed += failed;
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < n; i++) {
+		struct privd_write_job *j = s[i].job;
+
+		j->next = NULL;
+		j->done(j->arg, s[i].rc);	/* j may be gone after this */
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct privd_writer *w = arg;
+	struct batch_slot *slots = calloc(w->max_batch, sizeof(*slots));
+
+	if (slots == NULL)
+		abort();	/* start-up: cannot run without the batch array */
+	for (;;) {
+		size_t n = 0;
+
+		pthread_mutex_lock(&w->mu);
+		while (w->head == NULL && !w->stopping)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->head == NULL) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		while (w->head != NULL && n < w->max_batch) {
+			slots[n].job = w->head;
+			slots[n].rc = PRIVD_OK;
+			slots[n].ks_done = false;
+			w->head = w->head->next;
+			n++;
+		}
+		if (w->head == NULL)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->mu);
+		run_batch(w, slots, n);
+	}
+	free(slots);
+	return NULL;
+}
+
+enum privd_rc privd_writer_start(const struct privd_db_target *t, size_t max_batch, struct privd_writer **out,
+				 struct privd_err *err)
+{
+	struct privd_writer *w = calloc(1, sizeof(*w));
+	enum privd_rc rc = PRIVD_OK;
+
+	*out = NULL;
+	if (w == NULL)
+		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->max_batch = max_batch > 0 ? max_batch : 1;
+	rc = privd_db_open(t, PRIVD_DB_DATA, false, &w->db, err);
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_db_open(t, PRIVD_DB_KEYSTORE, false, &w->ks, err);
+	if (rc != PRIVD_OK)
+		goto out;
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		rc = privd_err_set(err, PRIVD_ERR_INTERNAL, "cannot start writer thread");
+		goto out;
+	}
+	w->started = true;
+	*out = w;
+	w = NULL;
+out:
+	privd_writer_stop(w);
+	return rc;
+}
+
+enum privd_rc privd_writer_submit(struct privd_writer *w, struct privd_write_job *job)
+{
+	if (job == NULL || job->data == NULL || job->done == NULL)
+		return PRIVD_ERR_INVALID;
+	job->next = NULL;
+	pthread_mutex_lock(&w->mu);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->mu);
+		return PRIVD_ERR_BUSY;
+	}
+	if (w->tail != NULL)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return PRIVD_OK;
+}
+
+/* privd_writer_run wraps the caller's job so that done wakes the caller and the parts still get their arg. */
+struct run_wait {
+	struct privd_write_job wrap;
+	const struct privd_write_job *user;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	enum privd_rc rc;
+};
+
+static enum privd_rc run_ks(struct privd_db *ks, void *arg)
+{
+	const struct privd_write_job *u = ((struct run_wait *)arg)->user;
+
+	return u->ks(ks, u->arg);
+}
+
+static enum privd_rc run_data(struct privd_db *db, void *arg)
+{
+	const struct privd_write_job *u = ((struct run_wait *)arg)->user;
+
+	return u->data(db, u->arg);
+}
+
+static enum privd_rc run_ks_undo(struct privd_db *ks, void *arg)
+{
+	const struct privd_write_job *u = ((struct run_wait *)arg)->user;
+
+	return u->ks_undo(ks, u->arg);
+}
+
+static void run_done(void *arg, enum privd_rc rc)
+{
+	struct run_wait *rw = arg;
+
+	pthread_mutex_lock(&rw->mu);
+	rw->rc = rc;
+	rw->done = true;
+	pthread_cond_signal(&rw->cv);
+	pthread_mutex_unlock(&rw->mu);
+}
+
+enum privd_rc privd_writer_run(struct privd_writer *w, struct privd_write_job *job)
+{
+	struct run_wait rw;
+	enum privd_rc rc;
+
+	if (job == NULL || job->data == NULL || job->done != NULL)
+		return PRIVD_ERR_INVALID;
+	memset(&rw, 0, sizeof(rw));
+	rw.user = job;
+	rw.wrap.ks = job->ks != NULL ? run_ks : NULL;
+	rw.wrap.data = run_data;
+	rw.wrap.ks_undo = job->ks_undo != NULL ? run_ks_undo : NULL;
+	rw.wrap.done = run_done;
+	rw.wrap.arg = &rw;
+	pthread_mutex_init(&rw.mu, NULL);
+	pthread_cond_init(&rw.cv, NULL);
+	rc = privd_writer_submit(w, &rw.wrap);
+	if (rc == PRIVD_OK) {
+		pthread_mutex_lock(&rw.mu);
+		while (!rw.done)
+			pthread_cond_wait(&rw.cv, &rw.mu);
+		rc = rw.rc;
+		pthread_mutex_unlock(&rw.mu);
+	}
+	pthread_cond_destroy(&rw.cv);
+	pthread_mutex_destroy(&rw.mu);
+	return rc;
+}
+
+void privd_writer_stop(struct privd_writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	privd_db_close(w->ks);
+	privd_db_close(w->db);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+void privd_writer_stats(struct privd_writer *w, struct privd_writer_stats *out)
+{
+	pthread_mutex_lock(&w->mu);
+	*out = w->stats;
+	pthread_mutex_unlock(&w->mu);
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * test_consent.c - the consent check: purposes by name, and the state replayed from the append-only record.
+ *
+ * What an application relies on: the latest record wins, a minor waiting for a guardian has no consent, and a
+ * grant under an old policy version asks for reconsent.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/consent.h"
+
+static void test_purpose_names(void **state)
+{
+	static const char *const names[] = {"processing", "third_party_transfer", "cookies.preferences",
+					    "cookies.analytics", "cookies.marketing"};
+	enum privd_purpose p;
+
+	(void)state;
+	for (int i = 0; i < PRIVD_PURPOSE_COUNT; i++) {
+		assert_string_equal(privd_purpose_name((enum privd_purpose)i), names[i]);
+		assert_int_equal(privd_purpose_parse(names[i], &p), PRIVD_OK);
+		assert_int_equal(p, i);
+	}
+	assert_int_equal(privd_purpose_parse("Processing", &p), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_purpose_parse("marketing", &p), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_purpose_parse("cookies.", &p), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_purpose_parse("", &p), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_purpose_parse(NULL, &p), PRIVD_ERR_INVALID);
+	assert_non_null(privd_purpose_name(PRIVD_PURPOSE_COUNT));
+}
+
+static void test_cookie_categories(void **state)
+{
+	enum privd_purpose p;
+
+	(void)state;
+	assert_int_equal(privd_cookie_category_parse("preferences", &p), PRIVD_OK);
+	assert_int_equal(p, PRIVD_PURPOSE_COOKIES_PREFERENCES);
+	assert_int_equal(privd_cookie_category_parse("analytics", &p), PRIVD_OK);
+	assert_int_equal(p, PRIVD_PURPOSE_COOKIES_ANALYTICS);
+	assert_int_equal(privd_cookie_category_parse("marketing", &p), PRIVD_OK);
+	assert_int_equal(p, PRIVD_PURPOSE_COOKIES_MARKETING);
+	assert_int_equal(privd_cookie_category_parse("processing", &p), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_cookie_category_parse("cookies.analytics", &p), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_cookie_category_parse("necessary", &p), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_cookie_category_parse(NULL, &p), PRIVD_ERR_INVALID);
+}
+
+static void test_status_names(void **state)
+{
+	enum privd_subject_status s;
+
+	(void)state;
+	assert_string_equal(privd_subject_status_name(PRIVD_SUBJECT_ACTIVE), "active");
+	assert_string_equal(privd_subject_status_name(PRIVD_SUBJECT_PENDING_GUARDIAN), "pending_guardian");
+	assert_string_equal(privd_subject_status_name(PRIVD_SUBJECT_ERASED), "erased");
+	assert_int_equal(privd_subject_status_parse("pending_guardian", &s), PRIVD_OK);
+	assert_int_equal(s, PRIVD_SUBJECT_PENDING_GUARDIAN);
+	assert_int_equal(privd_subject_status_parse("erased", &s), PRIVD_OK);
+	assert_int_equal(s, PRIVD_SUBJECT_ERASED);
+	assert_int_equal(privd_subject_status_parse("active", &s), PRIVD_OK);
+	assert_int_equal(s, PRIVD_SUBJECT_ACTIVE);
+	assert_int_equal(privd_subject_status_parse("pending", &s), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_subject_status_parse(NULL, &s), PRIVD_ERR_INVALID);
+}
+
+static void test_no_record(void **state)
+{
+	struct privd_consent_state s;
+	struct privd_consent_answer a;
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	assert_false(a.granted);
+	assert_int_equal(a.since_ms, 0);
+	assert_non_null(a.policy_version);
+	assert_string_equal(a.policy_version, "");
+	assert_false(a.reconsent_required);
+}
+
+static void test_latest_record_wins(void **state)
+{
+	struct privd_consent_state s;
+	struct privd_consent_answer a;
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
+	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, true, 1000, "v1");
+	privd_consent_state_apply(&s, PRIVD_PURPOSE_COOKIES_ANALYTICS, true, 1100, "v1");
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	assert_true(a.granted);
+	assert_int_equal(a.since_ms, 1000);
+	assert_string_equal(a.policy_version, "v1");
+	assert_false(a.reconsent_required);
+
+	/* Revocation: the later record refuses. */
+	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, false, 2000, "v1");
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	assert_false(a.granted);
+	assert_int_equal(a.since_ms, 2000);
+	assert_false(a.reconsent_required);
+
+	/* Granted again later. */
+	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, true, 3000, "v1");
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	assert_true(a.granted);
+	assert_int_equal(a.since_ms, 3000);
+
+	/* Other purposes are independent. */
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_ANALYTICS, "v1", &a);
+	assert_true(a.granted);
+	assert_int_equal(a.since_ms, 1100);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, "v1", &a);
+	assert_false(a.granted);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_MARKETING, "v1", &a);
+	assert_false(a.granted);
+}
+
+static void test_pending_guardian_never_granted(void **state)
+{
+	struct privd_consent_state s;
+	struct privd_consent_answer a;
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_PENDING_GUARDIAN);
+	for (int p = 0; p < PRIVD_PURPOSE_COUNT; p++)
+		privd_consent_state_apply(&s, (enum privd_purpose)p, true, 1000, "v1");
+	for (int p = 0; p < PRIVD_PURPOSE_COUNT; p++) {
+		privd_consent_state_answer(&s, (enum privd_purpose)p, "v1", &a);
+		assert_false(a.granted);
+		assert_int_equal(a.since_ms, 1000); /* the record is still there */
+		assert_false(a.reconsent_required);
+	}
+	/* The guardian's consent is approved: the subject becomes active and the records count. */
+	s.status = PRIVD_SUBJECT_ACTIVE;
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	assert_true(a.granted);
+
+	/* An erased subject has no consent either. */
+	s.status = PRIVD_SUBJECT_ERASED;
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	assert_false(a.granted);
+}
+
+static void test_reconsent_on_new_version(void **state)
+{
+	struct privd_consent_state s;
+	struct privd_consent_answer a;
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
+	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, true, 1000, "v1");
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v2", &a);
+	assert_true(a.granted);
+	assert_string_equal(a.policy_version, "v1");
+	assert_true(a.reconsent_required);
+
+	/* Without a current version there is nothing to compare against. */
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, NULL, &a);
+	assert_true(a.granted);
+	assert_false(a.reconsent_required);
+
+	/* A fresh grant under v2 settles it. */
+	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, true, 2000, "v2");
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v2", &a);
+	assert_true(a.granted);
+	assert_false(a.reconsent_required);
+
+	/* A refusal under an old version asks for nothing: there is no grant to renew. */
+	privd_consent_state_apply(&s, PRIVD_PURPOSE_COOKIES_MARKETING, false, 3000, "v1");
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_MARKETING, "v2", &a);
+	assert_false(a.granted);
+	assert_false(a.reconsent_required);
+}
+
+static void test_long_policy_version(void **state)
+{
+	/* A SHA-256 in hex is 64 characters, one more than the state keeps. */
+	static const char v1[] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+	static const char v2[] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a09";
+	struct privd_consent_state s;
+	struct privd_consent_answer a;
+	char big[300];
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
+	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, true, 1000, v1);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, v1, &a);
+	assert_true(a.granted);
+	assert_false(a.reconsent_required);
+	assert_int_equal(strlen(a.policy_version), PRIVD_POLICY_VERSION_MAX - 1);
+	assert_memory_equal(a.policy_version, v1, PRIVD_POLICY_VERSION_MAX - 1);
+	(void)v2;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	privd_consent_state_apply(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, true, 1000, big);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, "v1", &a);
+	assert_true(a.granted);
+	assert_true(a.reconsent_required);
+
+	privd_consent_state_apply(&s, PRIVD_PURPOSE_COOKIES_PREFERENCES, true, 1000, NULL);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_PREFERENCES, "v1", &a);
+	assert_string_equal(a.policy_version, "");
+	assert_true(a.reconsent_required);
+}
+
+static void test_bad_purpose_ignored(void **state)
+{
+	struct privd_consent_state s, before;
+	struct privd_consent_answer a;
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
+	before = s;
+	privd_consent_state_apply(&s, PRIVD_PURPOSE_COUNT, true, 1000, "v1");
+	assert_memory_equal(&s, &before, sizeof(s));
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COUNT, "v1", &a);
+	assert_false(a.granted);
+	assert_string_equal(a.policy_version, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_purpose_names),
+		cmocka_unit_test(test_cookie_categories),
+		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_no_record),
+		cmocka_unit_test(test_latest_record_wins),
+		cmocka_unit_test(test_pending_guardian_never_granted),
+		cmocka_unit_test(test_reconsent_on_new_version),
+		cmocka_unit_test(test_long_policy_version),
+		cmocka_unit_test(test_bad_purpose_ignored),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
