@@ -30,8 +30,7 @@ static char upper(char c)
 
 static bool same_country(const char *a, const char *b)
 {
-	return a[0] != '\0' && upper(a[0]) == upper(b[0]) && upper(a[1]) == upper(b[1]) && a[2] == '\0' &&
-	       b[2] == '\0';
+	return a[0] != '\0' && upper(a[0]) == upper(b[0]) && upper(a[1]) == upper(b[1]) && a[2] == '\0' && b[2] == '\0';
 }
 
 int privd_age_eu_limit(const struct privd_age_policy *p, const char *residence)
@@ -50,7 +49,7 @@ int privd_age_eu_limit(const struct privd_age_policy *p, const char *residence)
 }
 
 enum privd_age_decision privd_age_decide(const struct privd_age_policy *p, const struct privd_date *birth,
-					 const char *residence, const struct privd_date *today)
+                                         const char *residence, const struct privd_date *today)
 {
 	int age = privd_age_years(birth, today);
 	int limit;

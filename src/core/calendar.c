@@ -188,7 +188,7 @@ bool privd_calendar_is_working_day(const struct privd_calendar *c, const struct 
 }
 
 void privd_calendar_add_working_days(const struct privd_calendar *c, const struct privd_date *from, int n,
-				     struct privd_date *out, bool *uncovered)
+                                     struct privd_date *out, bool *uncovered)
 {
 	const struct privd_date first = {YEAR_MIN, 1, 1}, last = {YEAR_MAX, 12, 31};
 	long z, lo = day_number(&first), hi = day_number(&last);
@@ -221,7 +221,7 @@ void privd_calendar_add_working_days(const struct privd_calendar *c, const struc
 }
 
 int privd_calendar_working_days_between(const struct privd_calendar *c, const struct privd_date *from,
-					const struct privd_date *to)
+                                        const struct privd_date *to)
 {
 	long a, b, z;
 	int count = 0;

@@ -12,17 +12,17 @@
 #include <string.h>
 
 static const char *const purpose_names[PRIVD_PURPOSE_COUNT] = {
-	[PRIVD_PURPOSE_PROCESSING] = "processing",
-	[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER] = "third_party_transfer",
-	[PRIVD_PURPOSE_COOKIES_PREFERENCES] = "cookies.preferences",
-	[PRIVD_PURPOSE_COOKIES_ANALYTICS] = "cookies.analytics",
-	[PRIVD_PURPOSE_COOKIES_MARKETING] = "cookies.marketing",
+    [PRIVD_PURPOSE_PROCESSING] = "processing",
+    [PRIVD_PURPOSE_THIRD_PARTY_TRANSFER] = "third_party_transfer",
+    [PRIVD_PURPOSE_COOKIES_PREFERENCES] = "cookies.preferences",
+    [PRIVD_PURPOSE_COOKIES_ANALYTICS] = "cookies.analytics",
+    [PRIVD_PURPOSE_COOKIES_MARKETING] = "cookies.marketing",
 };
 
 static const char *const status_names[] = {
-	[PRIVD_SUBJECT_ACTIVE] = "active",
-	[PRIVD_SUBJECT_PENDING_GUARDIAN] = "pending_guardian",
-	[PRIVD_SUBJECT_ERASED] = "erased",
+    [PRIVD_SUBJECT_ACTIVE] = "active",
+    [PRIVD_SUBJECT_PENDING_GUARDIAN] = "pending_guardian",
+    [PRIVD_SUBJECT_ERASED] = "erased",
 };
 
 #define NSTATUS (sizeof(status_names) / sizeof(status_names[0]))
@@ -100,8 +100,8 @@ void privd_consent_state_init(struct privd_consent_state *s, enum privd_subject_
 	s->status = status;
 }
 
-void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose p, bool granted,
-			       int64_t at_ms, const char *policy_version)
+void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose p, bool granted, int64_t at_ms,
+                               const char *policy_version)
 {
 	struct privd_purpose_state *ps;
 
@@ -114,8 +114,8 @@ void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose
 	snprintf(ps->policy_version, sizeof(ps->policy_version), "%s", policy_version ? policy_version : "");
 }
 
-void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_purpose p,
-				const char *current_version, struct privd_consent_answer *out)
+void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_purpose p, const char *current_version,
+                                struct privd_consent_answer *out)
 {
 	const struct privd_purpose_state *ps;
 
@@ -132,5 +132,5 @@ void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_
 	/* A stored version is cut at PRIVD_POLICY_VERSION_MAX - 1 bytes; compare no further, so that a long version
 	 * string does not ask for reconsent forever. */
 	out->reconsent_required = out->granted && current_version != NULL &&
-				  strncmp(ps->policy_version, current_version, PRIVD_POLICY_VERSION_MAX - 1) != 0;
+	                          strncmp(ps->policy_version, current_version, PRIVD_POLICY_VERSION_MAX - 1) != 0;
 }

@@ -15,10 +15,9 @@
 #include <sodium.h>
 
 #define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
-#define AD_MAX 256	/* subject ids are 32 hex chars, field names are short constants */
+#define AD_MAX 256 /* subject ids are 32 hex chars, field names are short constants */
 
-_Static_assert(PRIVD_ENVELOPE_OVERHEAD == NONCE_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES,
-	       "envelope layout");
+_Static_assert(PRIVD_ENVELOPE_OVERHEAD == NONCE_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES, "envelope layout");
 
 /* Builds "<subject_id>\0<field>" into ad. Returns its length, or 0 when it does not fit in AD_MAX. */
 static size_t build_ad(uint8_t ad[AD_MAX], const char *subject_id, const char *field)
@@ -34,7 +33,7 @@ static size_t build_ad(uint8_t ad[AD_MAX], const char *subject_id, const char *f
 }
 
 void privd_envelope_seal(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
-			 const uint8_t *plain, size_t len, uint8_t *out)
+                         const uint8_t *plain, size_t len, uint8_t *out)
 {
 	uint8_t ad[AD_MAX];
 	size_t adlen = build_ad(ad, subject_id, field);
@@ -48,7 +47,7 @@ void privd_envelope_seal(const uint8_t key[PRIVD_KEY_BYTES], const char *subject
 }
 
 enum privd_rc privd_envelope_open(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
-				  const uint8_t *ct, size_t ct_len, uint8_t *out, size_t *out_len)
+                                  const uint8_t *ct, size_t ct_len, uint8_t *out, size_t *out_len)
 {
 	enum privd_rc rc = PRIVD_ERR_CRYPTO;
 	unsigned long long mlen = 0;
@@ -63,7 +62,7 @@ enum privd_rc privd_envelope_open(const uint8_t key[PRIVD_KEY_BYTES], const char
 	if (adlen == 0)
 		goto out;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &mlen, NULL, ct + NONCE_BYTES, ct_len - NONCE_BYTES, ad,
-						       adlen, ct, key) != 0)
+	                                               adlen, ct, key) != 0)
 		goto out;
 	out[mlen] = '\0';
 	if (out_len != NULL)

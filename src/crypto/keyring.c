@@ -29,17 +29,17 @@ enum { ID_WRAP = 1, ID_BIDX = 2, ID_AUDIT = 3, ID_APIKEY = 4 };
 _Static_assert(PRIVD_KEY_BYTES == crypto_kdf_KEYBYTES, "master key is a kdf key");
 _Static_assert(PRIVD_KEY_BYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "subkey is an aead key");
 _Static_assert(PRIVD_WRAPPED_KEY_BYTES == NONCE_BYTES + PRIVD_KEY_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES,
-	       "wrapped key layout");
+               "wrapped key layout");
 _Static_assert(PRIVD_HASH_BYTES >= crypto_generichash_BYTES_MIN && PRIVD_HASH_BYTES <= crypto_generichash_BYTES_MAX,
-	       "hash length");
+               "hash length");
 _Static_assert(PRIVD_HASH_BYTES == crypto_hash_sha256_BYTES, "sha256 length");
 
 #define APIKEY_PREFIX "pk_"
 #define APIKEY_RANDOM_BYTES 32
 _Static_assert(sizeof(APIKEY_PREFIX) - 1 +
-			       sodium_base64_ENCODED_LEN(APIKEY_RANDOM_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING) <=
-		       PRIVD_APIKEY_MAX,
-	       "api key fits");
+                       sodium_base64_ENCODED_LEN(APIKEY_RANDOM_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING) <=
+                   PRIVD_APIKEY_MAX,
+               "api key fits");
 
 /* Lives in sodium_malloc'd memory, read-only except while being filled. */
 struct privd_keyring {
@@ -153,7 +153,7 @@ enum privd_rc privd_keyring_load(const char *path, struct privd_keyring **out, s
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		rc = privd_err_set(err, errno == ENOENT ? PRIVD_ERR_NOT_FOUND : PRIVD_ERR_IO, "cannot open %s: %s",
-				   path, strerror(errno));
+		                   path, strerror(errno));
 		goto out;
 	}
 	/* fstat the open descriptor, not the path: what is checked is what is read. */
@@ -166,13 +166,12 @@ enum privd_rc privd_keyring_load(const char *path, struct privd_keyring **out, s
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
-		rc = privd_err_set(err, PRIVD_ERR_FORBIDDEN,
-				   "%s is readable by group or others; chmod 600 it", path);
+		rc = privd_err_set(err, PRIVD_ERR_FORBIDDEN, "%s is readable by group or others; chmod 600 it", path);
 		goto out;
 	}
 	if (st.st_size != PRIVD_KEY_BYTES) {
 		rc = privd_err_set(err, PRIVD_ERR_FORBIDDEN, "%s is %lld bytes, a master key is exactly %d", path,
-				   (long long)st.st_size, PRIVD_KEY_BYTES);
+		                   (long long)st.st_size, PRIVD_KEY_BYTES);
 		goto out;
 	}
 	if (read_all(fd, master, PRIVD_KEY_BYTES) != 0) {
@@ -208,14 +207,14 @@ void privd_datakey_generate(uint8_t key[PRIVD_KEY_BYTES])
 }
 
 enum privd_rc privd_datakey_wrap(const struct privd_keyring *kr, const char *subject_id,
-				 const uint8_t key[PRIVD_KEY_BYTES], uint8_t out[PRIVD_WRAPPED_KEY_BYTES])
+                                 const uint8_t key[PRIVD_KEY_BYTES], uint8_t out[PRIVD_WRAPPED_KEY_BYTES])
 {
 	unsigned long long clen = 0;
 
 	randombytes_buf(out, NONCE_BYTES);
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(out + NONCE_BYTES, &clen, key, PRIVD_KEY_BYTES,
-						       (const uint8_t *)subject_id, strlen(subject_id), NULL, out,
-						       kr->wrap) != 0 ||
+	                                               (const uint8_t *)subject_id, strlen(subject_id), NULL, out,
+	                                               kr->wrap) != 0 ||
 	    clen != PRIVD_WRAPPED_KEY_BYTES - NONCE_BYTES) {
 		sodium_memzero(out, PRIVD_WRAPPED_KEY_BYTES);
 		return PRIVD_ERR_CRYPTO;
@@ -224,7 +223,7 @@ enum privd_rc privd_datakey_wrap(const struct privd_keyring *kr, const char *sub
 }
 
 enum privd_rc privd_datakey_unwrap(const struct privd_keyring *kr, const char *subject_id, const uint8_t *wrapped,
-				   size_t wrapped_len, uint8_t key[PRIVD_KEY_BYTES])
+                                   size_t wrapped_len, uint8_t key[PRIVD_KEY_BYTES])
 {
 	enum privd_rc rc = PRIVD_ERR_CRYPTO;
 	unsigned long long mlen = 0;
@@ -232,8 +231,8 @@ enum privd_rc privd_datakey_unwrap(const struct privd_keyring *kr, const char *s
 	if (wrapped_len != PRIVD_WRAPPED_KEY_BYTES)
 		goto out;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(key, &mlen, NULL, wrapped + NONCE_BYTES,
-						       wrapped_len - NONCE_BYTES, (const uint8_t *)subject_id,
-						       strlen(subject_id), wrapped, kr->wrap) != 0 ||
+	                                               wrapped_len - NONCE_BYTES, (const uint8_t *)subject_id,
+	                                               strlen(subject_id), wrapped, kr->wrap) != 0 ||
 	    mlen != PRIVD_KEY_BYTES)
 		goto out;
 	rc = PRIVD_OK;
@@ -245,7 +244,7 @@ out:
 
 /* Keyed BLAKE2b-256 over a "\0" b, hex into out. a includes its NUL so that ("ab", "c") and ("a", "bc") differ. */
 static void keyed_hash_hex(const uint8_t key[PRIVD_KEY_BYTES], const char *a, const uint8_t *b, size_t blen,
-			   char out[PRIVD_HASH_HEX])
+                           char out[PRIVD_HASH_HEX])
 {
 	crypto_generichash_state st;
 	uint8_t h[PRIVD_HASH_BYTES];
@@ -266,7 +265,7 @@ void privd_blind_index(const struct privd_keyring *kr, const char *kind, const c
 }
 
 void privd_audit_mac(const struct privd_keyring *kr, const char *prev_hash, const uint8_t *entry, size_t len,
-		     char out[PRIVD_HASH_HEX])
+                     char out[PRIVD_HASH_HEX])
 {
 	keyed_hash_hex(kr->audit, prev_hash != NULL ? prev_hash : "", entry, len, out);
 }
@@ -278,7 +277,7 @@ void privd_apikey_generate(char out[PRIVD_APIKEY_MAX])
 	randombytes_buf(raw, sizeof(raw));
 	memcpy(out, APIKEY_PREFIX, sizeof(APIKEY_PREFIX) - 1);
 	sodium_bin2base64(out + sizeof(APIKEY_PREFIX) - 1, PRIVD_APIKEY_MAX - (sizeof(APIKEY_PREFIX) - 1), raw,
-			  sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
 }
 

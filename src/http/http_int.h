@@ -13,7 +13,6 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,9 +45,7 @@ struct privd_http_route {
 	unsigned path_idx;	/* its path pattern ("/v1/subjects/{id}"), also the metrics label */
 };
 
-/* Outcome of an asynchronous registration, filled on the writer thread. */
-enum privd_http_async_state { PRIVD_HTTP_ASYNC_NONE = 0, PRIVD_HTTP_ASYNC_RUNNING, PRIVD_HTTP_ASYNC_SUSPENDED,
-			      PRIVD_HTTP_ASYNC_DONE };
+struct privd_http_async;
 
 struct privd_http {
 	struct privd_service *svc;
@@ -79,15 +76,9 @@ struct privd_http_req {
 
 	struct MHD_Response *resp;	/* the one response, queued by the server */
 	unsigned status;
+	bool queued;
 
-	/* registration in flight (subjects.c): refs counts the server and the writer's done callback */
-	pthread_mutex_t mu;
-	atomic_int refs;
-	enum privd_http_async_state async;
-	enum privd_rc async_rc;
-	struct privd_subject async_subject;
-	struct privd_err async_err;
-	json_t *json;			/* parsed body kept alive while the service may read it */
+	struct privd_http_async *async;	/* registration waiting on the writer (subjects.c); NULL otherwise */
 };
 
 /* ---- router.c ---- */
@@ -134,6 +125,14 @@ void privd_http_time(int64_t ms, char *out, size_t outlen);
 json_t *privd_http_json_time(int64_t ms);
 /* A JSON string, or null when s is empty (or not valid UTF-8). */
 json_t *privd_http_json_str_or_null(const char *s);
+/* Reads member key of obj as a string into *out (NULL when absent, or null and allow_null). A wrong type adds
+ * a field error named field (key when NULL) to e and returns false. */
+bool privd_http_json_str(json_t *obj, const char *key, const char *field, bool allow_null, const char **out,
+			 struct privd_err *e);
+/* Adds a field error "<prefix><member>" for each member of obj not in allowed (NULL-terminated). */
+void privd_http_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct privd_err *e);
+/* 422 with the field errors of e. */
+void privd_http_reply_fields(struct privd_http_req *r, const struct privd_err *e);
 /* Frees with the buffer zeroed first: jansson's allocator and response buffers that may hold PII. */
 void privd_http_free_zero(void *p);
 void privd_http_json_alloc_init(void);
@@ -162,11 +161,11 @@ void privd_http_consent_batch(struct privd_http_req *r);
 void privd_http_audit_list(struct privd_http_req *r);
 void privd_http_audit_verify(struct privd_http_req *r);
 
-/* Registration's second half (subjects.c): true when r waits on the writer (connection suspended); when the
- * result is in, renders it. Called by the server on every later call of the access handler. */
+/* Registration's second half (subjects.c), called by the server on every later call of the access handler while
+ * r->async is set: true while the writer has not answered yet (the connection stays suspended); otherwise the
+ * result is rendered into r and false is returned. */
 bool privd_http_subject_register_pending(struct privd_http_req *r);
-
-/* Reference counting of the request context shared with the writer's done callback (server.c). */
-void privd_http_req_unref(struct privd_http_req *r);
+/* Drops the server's reference to r->async (the writer's done callback holds the other). Accepts NULL. */
+void privd_http_async_release(struct privd_http_async *a);
 
 #endif

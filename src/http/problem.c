@@ -159,7 +159,7 @@ void privd_http_reply_invalid(struct privd_http_req *r, const char *field, const
 	struct privd_err e = {0};
 
 	privd_err_field(&e, field, reason);
-	privd_http_reply_problem(r, MHD_HTTP_UNPROCESSABLE_ENTITY, "validation", "1 field is invalid", &e);
+	privd_http_reply_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "validation", "1 field is invalid", &e);
 }
 
 /* A 4xx detail: the service's message (which by contract names fields, never values) or a fixed text. */
@@ -177,9 +177,9 @@ void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struc
 		if (err != NULL && err->nfields > 0) {
 			snprintf(detail, sizeof(detail), "%zu field%s invalid", err->nfields,
 				 err->nfields == 1 ? " is" : "s are");
-			privd_http_reply_problem(r, MHD_HTTP_UNPROCESSABLE_ENTITY, "validation", detail, err);
+			privd_http_reply_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "validation", detail, err);
 		} else {
-			privd_http_reply_problem(r, MHD_HTTP_UNPROCESSABLE_ENTITY, "validation",
+			privd_http_reply_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "validation",
 						 detail_of(err, "the request is invalid"), err);
 		}
 		return;
@@ -305,4 +305,44 @@ json_t *privd_http_json_str_or_null(const char *s)
 		return json_null();
 	j = json_string(s);
 	return j != NULL ? j : json_null();
+}
+
+bool privd_http_json_str(json_t *obj, const char *key, const char *field, bool allow_null, const char **out,
+			 struct privd_err *e)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || (allow_null && json_is_null(v)))
+		return true;
+	if (!json_is_string(v)) {
+		privd_err_field(e, field ? field : key, allow_null ? "must be a string or null" : "must be a string");
+		return false;
+	}
+	*out = json_string_value(v);
+	return true;
+}
+
+void privd_http_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct privd_err *e)
+{
+	const char *key;
+	json_t *v;
+	char field[64];
+	size_t i;
+
+	json_object_foreach(obj, key, v) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (allowed[i] != NULL)
+			continue;
+		/* the member name is chosen by the client: bound it, it is echoed back */
+		snprintf(field, sizeof(field), "%s%.40s", prefix, key);
+		privd_err_field(e, field, "unknown member");
+	}
+}
+
+void privd_http_reply_fields(struct privd_http_req *r, const struct privd_err *e)
+{
+	privd_http_reply_rc(r, PRIVD_ERR_INVALID, e);
 }

@@ -28,18 +28,18 @@
 
 #define CONFIG_FILE "privd.conf"
 #define EU_AGE_FILE "eu-consent-age.json"
-#define LINE_MAX_BYTES 4096	/* longer than any value we accept, so a long line is never silently cut */
+#define LINE_MAX_BYTES 4096 /* longer than any value we accept, so a long line is never silently cut */
 #define ENV_NAME_MAX 64
 
 enum key_type {
-	T_STR,		/* char[size], any text without control line breaks */
-	T_STR_NONEMPTY,	/* same, but "" is refused */
-	T_SIZE,		/* size_t in [min, max] */
-	T_UINT,		/* unsigned in [min, max] */
-	T_INT,		/* int in [min, max] */
-	T_BOOL,		/* true/false, yes/no, 1/0 */
-	T_COUNTRY,	/* ISO 3166-1 alpha-2, or "" for unknown */
-	T_LEVEL		/* debug, info, warn, error */
+	T_STR,          /* char[size], any text without control line breaks */
+	T_STR_NONEMPTY, /* same, but "" is refused */
+	T_SIZE,         /* size_t in [min, max] */
+	T_UINT,         /* unsigned in [min, max] */
+	T_INT,          /* int in [min, max] */
+	T_BOOL,         /* true/false, yes/no, 1/0 */
+	T_COUNTRY,      /* ISO 3166-1 alpha-2, or "" for unknown */
+	T_LEVEL         /* debug, info, warn, error */
 };
 
 struct key {
@@ -47,12 +47,13 @@ struct key {
 	const char *name;
 	enum key_type type;
 	size_t offset;
-	size_t size;		/* buffer size of string keys */
-	long long min, max;	/* numeric keys */
-	const char *def;	/* default as text; NULL: computed in privd_config_defaults */
-	const char *help;	/* comment written above the key; lines separated by \n */
+	size_t size;        /* buffer size of string keys */
+	long long min, max; /* numeric keys */
+	const char *def;    /* default as text; NULL: computed in privd_config_defaults */
+	const char *help;   /* comment written above the key; lines separated by \n */
 };
 
+/* clang-format off */
 #define STR(sec, nm, t, field, d, h) {sec, nm, t, offsetof(struct privd_config, field), \
 	sizeof(((struct privd_config *)0)->field), 0, 0, d, h}
 #define NUM(sec, nm, t, field, lo, hi, d, h) {sec, nm, t, offsetof(struct privd_config, field), 0, lo, hi, d, h}
@@ -92,6 +93,7 @@ static const struct key keys[] = {
 	STR("log", "level", T_LEVEL, log_level, "info",
 	    "Least severe log level written: debug, info, warn or error."),
 };
+/* clang-format on */
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -118,8 +120,7 @@ static const struct key *key_find(const char *section, const char *name)
 	return NULL;
 }
 
-static int fault_set(struct fault *f, const struct key *k, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int fault_set(struct fault *f, const struct key *k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Records the first fault only. Returns 0 so handlers can `return fault_set(...)`. */
 static int fault_set(struct fault *f, const struct key *k, const char *fmt, ...)
@@ -213,7 +214,7 @@ static int key_set(struct privd_config *c, const struct key *k, const char *valu
 		}
 		if (privd_validate_country(value, field, &reason) != PRIVD_OK)
 			return fault_set(f, k, "must be an ISO 3166-1 alpha-2 country code (%s)",
-					 reason != NULL ? reason : "unknown code");
+			                 reason != NULL ? reason : "unknown code");
 		return 1;
 	case T_LEVEL:
 		if (strcmp(value, "debug") != 0 && strcmp(value, "info") != 0 && strcmp(value, "warn") != 0 &&
@@ -262,10 +263,10 @@ void privd_config_defaults(struct privd_config *c)
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].def != NULL && !key_set(c, &keys[i], keys[i].def, &f))
-			abort();	/* a default that fails its own check is a bug in the table */
+			abort(); /* a default that fails its own check is a bug in the table */
 	n = snprintf(c->eu_age_file, sizeof(c->eu_age_file), "%s/%s", privd_share_dir(), EU_AGE_FILE);
 	if (n < 0 || (size_t)n >= sizeof(c->eu_age_file))
-		c->eu_age_file[0] = '\0';	/* an absurd share dir; loading the table will report it */
+		c->eu_age_file[0] = '\0'; /* an absurd share dir; loading the table will report it */
 }
 
 struct file_ctx {
@@ -330,11 +331,11 @@ static enum privd_rc load_file(struct privd_config *c, const char *path, struct 
 		goto out;
 	if (ctx.fault.key[0] != '\0') {
 		rc = privd_err_set(err, PRIVD_ERR_INVALID, "%s line %d: %s %s", path, line, ctx.fault.key,
-				   ctx.fault.reason);
+		                   ctx.fault.reason);
 		privd_err_field(err, ctx.fault.key, ctx.fault.reason);
 	} else {
-		rc = privd_err_set(err, PRIVD_ERR_INVALID, "%s line %d: not a [section] or a name = value line",
-				   path, line);
+		rc = privd_err_set(err, PRIVD_ERR_INVALID, "%s line %d: not a [section] or a name = value line", path,
+		                   line);
 	}
 out:
 	if (fp != NULL)
@@ -461,13 +462,13 @@ enum privd_rc privd_config_write(const struct privd_config *c, const char *path,
 		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
-	fd = -1;	/* now owned by fp */
+	fd = -1; /* now owned by fp */
 	fprintf(fp, "# privd configuration.\n"
-		    "#\n"
-		    "# Every key can also be set in the environment as PRIVD_<SECTION>_<KEY>, e.g.\n"
-		    "# PRIVD_SERVER_LISTEN; the environment wins over this file. Unknown keys are an\n"
-		    "# error. Comments go on lines of their own: a value is taken as written, up to\n"
-		    "# the end of its line. Quote a value (\"...\") to keep leading or trailing spaces.\n");
+	            "#\n"
+	            "# Every key can also be set in the environment as PRIVD_<SECTION>_<KEY>, e.g.\n"
+	            "# PRIVD_SERVER_LISTEN; the environment wins over this file. Unknown keys are an\n"
+	            "# error. Comments go on lines of their own: a value is taken as written, up to\n"
+	            "# the end of its line. Quote a value (\"...\") to keep leading or trailing spaces.\n");
 	privd_config_defaults(&def);
 	for (i = 0; i < NKEYS; i++) {
 		if (strcmp(section, keys[i].section) != 0) {
@@ -480,8 +481,8 @@ enum privd_rc privd_config_write(const struct privd_config *c, const char *path,
 		fprintf(fp, "# Default: %s\n", value[0] != '\0' ? value : "(empty)");
 		key_format(c, &keys[i], value, sizeof(value));
 		len = strlen(value);
-		if (len == 0 || value[0] == ' ' || value[0] == '\t' || value[len - 1] == ' ' || value[len - 1] == '\t' ||
-		    (value[0] == '"' && value[len - 1] == '"'))
+		if (len == 0 || value[0] == ' ' || value[0] == '\t' || value[len - 1] == ' ' ||
+		    value[len - 1] == '\t' || (value[0] == '"' && value[len - 1] == '"'))
 			fprintf(fp, "%s = \"%s\"\n", keys[i].name, value);
 		else
 			fprintf(fp, "%s = %s\n", keys[i].name, value);

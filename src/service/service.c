@@ -559,7 +559,7 @@ enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key
 	tpl = read_file(path);
 	if (tpl == NULL)
 		return privd_err_set(err, PRIVD_ERR_IO, "cannot read the policy template %s", path);
-	text = fill_template(tpl, cfg->operator_name[0] ? cfg->operator_name : "The operator");
+	text = fill_template(tpl, cfg->operator_name[0] ? cfg->operator_name : "the Operator");
 	if (text == NULL) {
 		rc = PRIVD_ERR_NOMEM;
 		goto out;

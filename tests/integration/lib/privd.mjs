@@ -383,8 +383,8 @@ export function normEmail(e) {
 	return t.slice(0, at) + '@' + t.slice(at + 1).toLowerCase();
 }
 
-/** Every string of personal data in a registration body worth searching for. */
-export function piiOf(person) {
+/** The name, e-mail and phone of a registration body, in every form worth searching stored bytes for. */
+export function corePii(person) {
 	const out = [];
 	if (typeof person.name === 'string' && person.name.trim()) {
 		out.push(person.name.trim());
@@ -397,10 +397,17 @@ export function piiOf(person) {
 		const digits = person.phone.replace(/\D/g, '');
 		out.push(`+${digits}`, digits);
 	}
+	return [...new Set(out)].filter((s) => s.length >= 6);
+}
+
+/** All personal data of a registration body (corePii plus birth date and IP address): none may reach a log. */
+export function piiOf(person) {
+	const out = corePii(person);
 	if (typeof person.birth_date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(person.birth_date)) {
 		out.push(person.birth_date);
 	}
-	return [...new Set(out)].filter((s) => s.length >= 6);
+	if (typeof person.ip === 'string' && person.ip.length >= 7) out.push(person.ip);
+	return [...new Set(out)];
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -41,7 +42,7 @@ static struct privd_age_policy policy_on(const char *server)
 	struct privd_age_policy p;
 
 	privd_age_policy_default(&p);
-	memcpy(p.server_country, server, 3);
+	snprintf(p.server_country, sizeof(p.server_country), "%s", server);
 	return p;
 }
 
@@ -169,10 +170,10 @@ static void test_eu_per_country(void **state)
 static void test_eu_shipped_table(void **state)
 {
 	static const struct privd_country_age table[] = {
-		{"AT", 14}, {"BE", 13}, {"BG", 14}, {"CY", 14}, {"CZ", 15}, {"DE", 16}, {"DK", 15},
-		{"EE", 13}, {"ES", 14}, {"FI", 13}, {"FR", 15}, {"GR", 15}, {"HR", 16}, {"HU", 16},
-		{"IE", 16}, {"IT", 14}, {"LT", 14}, {"LU", 16}, {"LV", 13}, {"MT", 13}, {"NL", 16},
-		{"PL", 16}, {"PT", 13}, {"RO", 16}, {"SE", 13}, {"SI", 15}, {"SK", 16}, {"NO", 13},
+	    {"AT", 14}, {"BE", 13}, {"BG", 14}, {"CY", 14}, {"CZ", 15}, {"DE", 16}, {"DK", 15},
+	    {"EE", 13}, {"ES", 14}, {"FI", 13}, {"FR", 15}, {"GR", 15}, {"HR", 16}, {"HU", 16},
+	    {"IE", 16}, {"IT", 14}, {"LT", 14}, {"LU", 16}, {"LV", 13}, {"MT", 13}, {"NL", 16},
+	    {"PL", 16}, {"PT", 13}, {"RO", 16}, {"SE", 13}, {"SI", 15}, {"SK", 16}, {"NO", 13},
 	};
 	struct privd_age_policy p = policy_on("RU");
 	struct privd_date b13 = born_years_ago(13);
@@ -221,11 +222,11 @@ static void test_leap_day_child(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_policy), cmocka_unit_test(test_coppa_us_server),
-		cmocka_unit_test(test_coppa_not_us),   cmocka_unit_test(test_coppa_off),
-		cmocka_unit_test(test_eu_default_16),  cmocka_unit_test(test_eu_per_country),
-		cmocka_unit_test(test_eu_shipped_table), cmocka_unit_test(test_eu_off),
-		cmocka_unit_test(test_leap_day_child),
+	    cmocka_unit_test(test_default_policy),   cmocka_unit_test(test_coppa_us_server),
+	    cmocka_unit_test(test_coppa_not_us),     cmocka_unit_test(test_coppa_off),
+	    cmocka_unit_test(test_eu_default_16),    cmocka_unit_test(test_eu_per_country),
+	    cmocka_unit_test(test_eu_shipped_table), cmocka_unit_test(test_eu_off),
+	    cmocka_unit_test(test_leap_day_child),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

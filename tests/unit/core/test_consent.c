@@ -18,7 +18,7 @@
 static void test_purpose_names(void **state)
 {
 	static const char *const names[] = {"processing", "third_party_transfer", "cookies.preferences",
-					    "cookies.analytics", "cookies.marketing"};
+	                                    "cookies.analytics", "cookies.marketing"};
 	enum privd_purpose p;
 
 	(void)state;
@@ -184,7 +184,6 @@ static void test_long_policy_version(void **state)
 {
 	/* A SHA-256 in hex is 64 characters, one more than the state keeps. */
 	static const char v1[] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-	static const char v2[] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a09";
 	struct privd_consent_state s;
 	struct privd_consent_answer a;
 	char big[300];
@@ -197,7 +196,6 @@ static void test_long_policy_version(void **state)
 	assert_false(a.reconsent_required);
 	assert_int_equal(strlen(a.policy_version), PRIVD_POLICY_VERSION_MAX - 1);
 	assert_memory_equal(a.policy_version, v1, PRIVD_POLICY_VERSION_MAX - 1);
-	(void)v2;
 
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
@@ -230,15 +228,15 @@ static void test_bad_purpose_ignored(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_purpose_names),
-		cmocka_unit_test(test_cookie_categories),
-		cmocka_unit_test(test_status_names),
-		cmocka_unit_test(test_no_record),
-		cmocka_unit_test(test_latest_record_wins),
-		cmocka_unit_test(test_pending_guardian_never_granted),
-		cmocka_unit_test(test_reconsent_on_new_version),
-		cmocka_unit_test(test_long_policy_version),
-		cmocka_unit_test(test_bad_purpose_ignored),
+	    cmocka_unit_test(test_purpose_names),
+	    cmocka_unit_test(test_cookie_categories),
+	    cmocka_unit_test(test_status_names),
+	    cmocka_unit_test(test_no_record),
+	    cmocka_unit_test(test_latest_record_wins),
+	    cmocka_unit_test(test_pending_guardian_never_granted),
+	    cmocka_unit_test(test_reconsent_on_new_version),
+	    cmocka_unit_test(test_long_policy_version),
+	    cmocka_unit_test(test_bad_purpose_ignored),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

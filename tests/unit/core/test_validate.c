@@ -143,14 +143,14 @@ static void test_phone(void **state)
 	assert_phone(" +7 916 123 45 67 ", "+79161234567");
 	assert_phone("+1.202.555.0143", "+12025550143");
 	assert_phone("+49 30 1234567", "+49301234567");
-	assert_phone("+12345678", "+12345678");			/* 8 digits, the minimum */
+	assert_phone("+12345678", "+12345678");               /* 8 digits, the minimum */
 	assert_phone("+123456789012345", "+123456789012345"); /* 15 digits, the maximum */
 
 	assert_phone_refused("89161234567"); /* no + */
 	assert_phone_refused("79161234567");
 	assert_phone_refused("0079161234567");
-	assert_phone_refused("+0 916 123 45 67"); /* country code cannot start with 0 */
-	assert_phone_refused("+1234567");	  /* 7 digits */
+	assert_phone_refused("+0 916 123 45 67");  /* country code cannot start with 0 */
+	assert_phone_refused("+1234567");          /* 7 digits */
 	assert_phone_refused("+1234567890123456"); /* 16 digits */
 	assert_phone_refused("+7 916 123 45 67 ext 5");
 	assert_phone_refused("+7 (916 123-45-67");
@@ -234,20 +234,21 @@ static void test_name(void **state)
 	assert_name_refused("");
 	assert_name_refused("   ");
 	assert_name_refused(NULL);
-	assert_name_refused("Ivan\x01Petrov");	  /* C0 */
-	assert_name_refused("Ivan\tPetrov");	  /* C0 inside the name */
-	assert_name_refused("Ivan\x7fPetrov");	  /* DEL */
+	assert_name_refused("Ivan\x01Petrov");     /* C0 */
+	assert_name_refused("Ivan\tPetrov");       /* C0 inside the name */
+	assert_name_refused("Ivan\x7fPetrov");     /* DEL */
 	assert_name_refused("Ivan\xc2\x85Petrov"); /* U+0085, C1 */
 	assert_name_refused("Ivan\xc2\x9fPetrov"); /* U+009F, C1 */
-	assert_name_refused("\xff\xfe");	  /* not UTF-8 */
-	assert_name_refused("Ivan\xd0");	  /* truncated sequence */
-	assert_name_refused("\x80abc");		  /* lone continuation byte */
-	assert_name_refused("\xc0\xaf");	  /* overlong '/' */
-	assert_name_refused("\xc1\xbf");	  /* overlong */
-	assert_name_refused("\xe0\x80\xaf");	  /* overlong 3-byte */
-	assert_name_refused("\xf0\x80\x80\xaf");  /* overlong 4-byte */
-	assert_name_refused("\xed\xa0\x80");	  /* U+D800, a surrogate */
-	assert_name_refused("\xf4\x90\x80\x80");  /* above U+10FFFF */
+	assert_name_refused("\xff\xfe");           /* not UTF-8 */
+	assert_name_refused("Ivan\xd0");           /* truncated sequence */
+	assert_name_refused("\x80"
+	                    "abc");              /* lone continuation byte */
+	assert_name_refused("\xc0\xaf");         /* overlong '/' */
+	assert_name_refused("\xc1\xbf");         /* overlong */
+	assert_name_refused("\xe0\x80\xaf");     /* overlong 3-byte */
+	assert_name_refused("\xf0\x80\x80\xaf"); /* overlong 4-byte */
+	assert_name_refused("\xed\xa0\x80");     /* U+D800, a surrogate */
+	assert_name_refused("\xf4\x90\x80\x80"); /* above U+10FFFF */
 	assert_name_refused("\xf8\x88\x80\x80\x80");
 
 	/* 512 bytes is the limit after trimming. */
@@ -299,8 +300,8 @@ static void test_country(void **state)
 static void test_eea(void **state)
 {
 	static const char *const eea[] = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR",
-					  "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL",
-					  "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"};
+	                                  "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL",
+	                                  "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(eea) / sizeof(eea[0]); i++)
@@ -397,17 +398,17 @@ static void test_age_years(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_email_normalised),
-		cmocka_unit_test(test_email_refused),
-		cmocka_unit_test(test_email_small_buffer),
-		cmocka_unit_test(test_phone),
-		cmocka_unit_test(test_ip),
-		cmocka_unit_test(test_name),
-		cmocka_unit_test(test_country),
-		cmocka_unit_test(test_eea),
-		cmocka_unit_test(test_date_parse),
-		cmocka_unit_test(test_date_cmp),
-		cmocka_unit_test(test_age_years),
+	    cmocka_unit_test(test_email_normalised),
+	    cmocka_unit_test(test_email_refused),
+	    cmocka_unit_test(test_email_small_buffer),
+	    cmocka_unit_test(test_phone),
+	    cmocka_unit_test(test_ip),
+	    cmocka_unit_test(test_name),
+	    cmocka_unit_test(test_country),
+	    cmocka_unit_test(test_eea),
+	    cmocka_unit_test(test_date_parse),
+	    cmocka_unit_test(test_date_cmp),
+	    cmocka_unit_test(test_age_years),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,7 +74,7 @@ static void test_tampered_byte_fails(void **state)
 	for (i = 0; i < sizeof(ct); i++) {
 		ct[i] ^= 0x80;
 		assert_int_equal(privd_envelope_open(key, SID, "name", ct, sizeof(ct), out, &out_len),
-				 PRIVD_ERR_CRYPTO);
+		                 PRIVD_ERR_CRYPTO);
 		assert_int_equal(out[0], '\0');
 		ct[i] ^= 0x80;
 	}
@@ -101,9 +101,9 @@ static void test_wrong_subject_or_key_fails(void **state)
 
 	(void)state;
 	seal_sample(key, ct);
-	assert_int_equal(privd_envelope_open(key, "fedcba9876543210fedcba9876543210", "name", ct, sizeof(ct), out,
-					     &out_len),
-			 PRIVD_ERR_CRYPTO);
+	assert_int_equal(
+	    privd_envelope_open(key, "fedcba9876543210fedcba9876543210", "name", ct, sizeof(ct), out, &out_len),
+	    PRIVD_ERR_CRYPTO);
 	/* The separator keeps subject and field apart: ("ab", "c") is not ("a", "bc"). */
 	assert_int_equal(privd_envelope_open(key, SID "n", "ame", ct, sizeof(ct), out, &out_len), PRIVD_ERR_CRYPTO);
 	privd_datakey_generate(other);
@@ -119,7 +119,7 @@ static void test_short_ciphertext_fails(void **state)
 	(void)state;
 	seal_sample(key, ct);
 	assert_int_equal(privd_envelope_open(key, SID, "name", ct, PRIVD_ENVELOPE_OVERHEAD - 1, out, &out_len),
-			 PRIVD_ERR_CRYPTO);
+	                 PRIVD_ERR_CRYPTO);
 	assert_int_equal(privd_envelope_open(key, SID, "name", ct, 0, out, &out_len), PRIVD_ERR_CRYPTO);
 	assert_int_equal(privd_envelope_open(key, SID, "name", ct, sizeof(ct) - 1, out, &out_len), PRIVD_ERR_CRYPTO);
 }
@@ -127,12 +127,12 @@ static void test_short_ciphertext_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_empty_plaintext),
-		cmocka_unit_test(test_tampered_byte_fails),
-		cmocka_unit_test(test_wrong_field_fails),
-		cmocka_unit_test(test_wrong_subject_or_key_fails),
-		cmocka_unit_test(test_short_ciphertext_fails),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_empty_plaintext),
+	    cmocka_unit_test(test_tampered_byte_fails),
+	    cmocka_unit_test(test_wrong_field_fails),
+	    cmocka_unit_test(test_wrong_subject_or_key_fails),
+	    cmocka_unit_test(test_short_ciphertext_fails),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -42,8 +42,7 @@ static int setup(void **state)
 	snprintf(f->path2, sizeof(f->path2), "%s/other.key", f->dir);
 	if (privd_keyring_create(f->path, &err) != PRIVD_OK || privd_keyring_load(f->path, &f->kr, &err) != PRIVD_OK)
 		return -1;
-	if (privd_keyring_create(f->path2, &err) != PRIVD_OK ||
-	    privd_keyring_load(f->path2, &f->kr2, &err) != PRIVD_OK)
+	if (privd_keyring_create(f->path2, &err) != PRIVD_OK || privd_keyring_load(f->path2, &f->kr2, &err) != PRIVD_OK)
 		return -1;
 	*state = f;
 	return 0;
@@ -344,20 +343,20 @@ static void test_sha256_known_answer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_makes_0600_32_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_refuses_overwrite, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_refuses_group_readable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_refuses_wrong_size, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_missing_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wrap_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unwrap_other_subject_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unwrap_rejects_tamper_length_and_other_master, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blind_index, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blind_index_stable_across_loads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_audit_mac, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apikey, setup, teardown),
-		cmocka_unit_test(test_random_id),
-		cmocka_unit_test(test_sha256_known_answer),
+	    cmocka_unit_test_setup_teardown(test_create_makes_0600_32_bytes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_refuses_overwrite, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_refuses_group_readable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_refuses_wrong_size, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_missing_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wrap_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unwrap_other_subject_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unwrap_rejects_tamper_length_and_other_master, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_blind_index, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_blind_index_stable_across_loads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_mac, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_apikey, setup, teardown),
+	    cmocka_unit_test(test_random_id),
+	    cmocka_unit_test(test_sha256_known_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

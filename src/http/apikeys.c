@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * apikeys.c - POST/GET /v1/api-keys and DELETE /v1/api-keys/{id} (admin).
+ *
+ * A key is shown once, in the creation response, and stored hashed by the service; the buffer that held it
+ * here is zeroed as soon as the response is rendered (the response buffer itself is zeroed when freed).
+ */
+#include "http_int.h"
+
+#include <string.h>
+
+static json_t *key_json(const struct privd_apikey_info *k)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", k->id, "name", k->name, "role", k->role, "created_at",
+			 privd_http_json_time(k->created_at), "revoked_at", privd_http_json_time(k->revoked_at));
+}
+
+void privd_http_apikey_create(struct privd_http_req *r)
+{
+	struct privd_apikey_info info;
+	struct privd_err e = {0};
+	char key[256] = "";
+	const char *name = NULL, *role = NULL;
+	json_t *body = NULL, *res;
+	enum privd_rc rc;
+
+	memset(&info, 0, sizeof(info));
+	if (!privd_http_body_object(r, &body))
+		goto out;
+	privd_http_json_str(body, "name", NULL, false, &name, &e);
+	privd_http_json_str(body, "role", NULL, false, &role, &e);
+	if (e.nfields == 0 && name == NULL)
+		privd_err_field(&e, "name", "is required");
+	if (e.nfields == 0 && role == NULL)
+		privd_err_field(&e, "role", "is required");
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	rc = privd_service_apikey_create(r->h->svc, &r->who, name, role, &info, key, sizeof(key), &e);
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, &e);
+		goto out;
+	}
+	res = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", info.id, "key", key, "name", info.name, "role", info.role,
+			"created_at", privd_http_json_time(info.created_at));
+	privd_http_reply_json(r, MHD_HTTP_CREATED, res);
+out:
+	explicit_bzero(key, sizeof(key));
+	json_decref(body);
+}
+
+static int list_cb(void *arg, const struct privd_apikey_info *k)
+{
+	json_t *items = arg;
+
+	return json_array_append_new(items, key_json(k)) == 0 ? 0 : -1;
+}
+
+void privd_http_apikey_list(struct privd_http_req *r)
+{
+	json_t *items = json_array();
+	enum privd_rc rc;
+
+	if (items == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		return;
+	}
+	rc = privd_service_apikey_list(r->h->svc, list_cb, items);
+	if (rc != PRIVD_OK) {
+		json_decref(items);
+		privd_http_reply_rc(r, rc, NULL);
+		return;
+	}
+	privd_http_reply_json(r, MHD_HTTP_OK, json_pack("{s:o}", "items", items));
+}
+
+void privd_http_apikey_revoke(struct privd_http_req *r)
+{
+	struct privd_err e = {0};
+	enum privd_rc rc;
+
+	rc = privd_service_apikey_revoke(r->h->svc, &r->who, r->id, &e);
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, &e);
+		return;
+	}
+	privd_http_reply_empty(r, MHD_HTTP_NO_CONTENT);
+}

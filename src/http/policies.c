@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * policies.c - POST /v1/policies (admin) and GET /v1/policies/current (public).
+ *
+ * Consent records name the policy version they were given under, so publishing is append-only: a version
+ * that exists is a 409, never an overwrite.
+ */
+#include "http_int.h"
+
+static json_t *policy_json(const struct privd_policy *p)
+{
+	return json_pack("{s:s, s:s, s:o}", "version", p->version, "sha256", p->sha256, "published_at",
+			 privd_http_json_time(p->published_at));
+}
+
+void privd_http_policy_publish(struct privd_http_req *r)
+{
+	struct privd_policy pol = {0};
+	struct privd_err e = {0};
+	const char *version = NULL, *text = NULL;
+	json_t *body = NULL;
+	enum privd_rc rc;
+
+	if (!privd_http_body_object(r, &body))
+		goto out;
+	privd_http_json_str(body, "version", NULL, false, &version, &e);
+	privd_http_json_str(body, "text", NULL, false, &text, &e);
+	if (version == NULL && e.nfields == 0)
+		privd_err_field(&e, "version", "is required");
+	if (text == NULL && e.nfields == 0)
+		privd_err_field(&e, "text", "is required");
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	rc = privd_service_policy_publish(r->h->svc, &r->who, version, text, &pol, &e);
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, &e);
+		goto out;
+	}
+	privd_http_reply_json(r, MHD_HTTP_CREATED, policy_json(&pol));
+out:
+	privd_policy_clear(&pol);
+	json_decref(body);
+}
+
+void privd_http_policy_current(struct privd_http_req *r)
+{
+	struct privd_policy pol = {0};
+	enum privd_rc rc;
+
+	rc = privd_service_policy_current(r->h->svc, false, &pol);
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", "no policy is published", NULL);
+	else if (rc != PRIVD_OK)
+		privd_http_reply_rc(r, rc, NULL);
+	else
+		privd_http_reply_json(r, MHD_HTTP_OK, policy_json(&pol));
+	privd_policy_clear(&pol);
+}

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * server.c - the libmicrohttpd daemon: listening, the access handler's phases, body limits, request
+ * accounting and a graceful stop.
+ *
+ * What shaped it: the consent check must run at the speed of a static response over keep-alive connections,
+ * and libmicrohttpd 0.9.75 closes a connection whose response is queued on the first call of the access
+ * handler. So the first call only matches the route and authenticates; the response (an early refusal, the
+ * handler's answer, or a registration's result after the writer resumes the connection) is always queued on a
+ * later call. Bodies are accumulated up to the limit and never logged; the per-request context is freed by
+ * the completion callback, which also records metrics and the one debug log line per request.
+ */
+#include "http_int.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+#define CONNECTION_TIMEOUT_S 30u
+#define STOP_GRACE_NS 5000000000ull
+
+static const char internal_body[] =
+	"{\"type\":\"urn:privd:problem:internal\",\"title\":\"Internal error\",\"status\":500,"
+	"\"detail\":\"an internal error occurred\"}";
+
+/* One static answer for when not even a problem could be allocated. */
+static struct MHD_Response *internal_resp;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void req_free(struct privd_http_req *r)
+{
+	if (r == NULL)
+		return;
+	if (r->resp != NULL)
+		MHD_destroy_response(r->resp);
+	privd_http_async_release(r->async);
+	if (r->body != NULL) {
+		explicit_bzero(r->body, r->body_cap);
+		free(r->body);
+	}
+	explicit_bzero(&r->who, sizeof(r->who));
+	free(r);
+}
+
+static bool body_append(struct privd_http_req *r, const char *data, size_t n)
+{
+	size_t need;
+
+	if (r->too_large)
+		return true;
+	if (n > r->h->body_limit - r->body_len) {
+		r->too_large = true;
+		return true;
+	}
+	need = r->body_len + n + 1;
+	if (need > r->body_cap) {
+		size_t ncap = r->body_cap ? r->body_cap : 1024;
+		char *nb;
+
+		while (ncap < need)
+			ncap *= 2;
+		if (ncap > r->h->body_limit + 1)
+			ncap = r->h->body_limit + 1;
+		nb = malloc(ncap);
+		if (nb == NULL)
+			return false;
+		if (r->body != NULL) {
+			memcpy(nb, r->body, r->body_len);
+			explicit_bzero(r->body, r->body_cap);
+			free(r->body);
+		}
+		r->body = nb;
+		r->body_cap = ncap;
+	}
+	memcpy(r->body + r->body_len, data, n);
+	r->body_len += n;
+	r->body[r->body_len] = '\0';
+	return true;
+}
+
+/* First call: match, authenticate, look at the declared length. Never queues (keep-alive, see above). */
+static void first_call(struct privd_http_req *r)
+{
+	char allow[64];
+	const char *cl;
+	unsigned st;
+
+	st = privd_http_route_match(r, allow, sizeof(allow));
+	if (st == 404) {
+		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", "no such route", NULL);
+		return;
+	}
+	if (st == 405) {
+		privd_http_reply_problem(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed",
+					 "the route does not accept this method", NULL);
+		privd_http_reply_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+		return;
+	}
+	if (!privd_http_authorize(r))
+		return;
+	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL) {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(cl, &end, 10);
+		if (errno == 0 && end != cl && v > r->h->body_limit)
+			r->too_large = true;
+	}
+}
+
+static void reply_too_large(struct privd_http_req *r)
+{
+	char detail[64];
+
+	snprintf(detail, sizeof(detail), "the body exceeds %zu bytes", r->h->body_limit);
+	privd_http_reply_problem(r, MHD_HTTP_CONTENT_TOO_LARGE, "too-large", detail, NULL);
+	/* the rest of the upload is not read: the connection cannot be reused */
+	privd_http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+static enum MHD_Result queue(struct privd_http_req *r)
+{
+	struct MHD_Response *resp = r->resp;
+	unsigned status = r->status;
+	enum MHD_Result ret;
+
+	if (resp == NULL) {
+		resp = internal_resp;
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	} else if (atomic_load_explicit(&r->h->stopping, memory_order_relaxed)) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	}
+	r->status = status;
+	r->queued = true;
+	ret = MHD_queue_response(r->conn, status, resp);
+	if (r->resp != NULL) {
+		MHD_destroy_response(r->resp);
+		r->resp = NULL;
+	}
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct privd_http *h = cls;
+	struct privd_http_req *r = *con_cls;
+
+	(void)version;
+	if (r == NULL) {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL)
+			return MHD_NO;
+		r->h = h;
+		r->conn = conn;
+		r->url = url;
+		r->method = privd_http_method_parse(method);
+		r->route = -1;
+		r->path_idx = privd_http_path_count();
+		r->t0_ns = now_ns();
+		*con_cls = r;
+		atomic_fetch_add_explicit(&h->inflight, 1, memory_order_relaxed);
+		first_call(r);
+		return MHD_YES;
+	}
+	if (r->queued) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (r->resp == NULL && !body_append(r, upload_data, n))
+			privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		if (r->resp == NULL && r->too_large)
+			reply_too_large(r);
+		/* an early answer goes out now rather than after reading a body nobody will use */
+		return r->resp != NULL ? queue(r) : MHD_YES;
+	}
+	if (!r->started) {
+		r->started = true;
+		if (r->resp == NULL && r->too_large)
+			reply_too_large(r);
+		else if (r->resp == NULL)
+			privd_http_route_get(r->route)->handler(r);
+	}
+	if (r->resp == NULL && r->async != NULL && privd_http_subject_register_pending(r))
+		return MHD_YES;	/* suspended until the writer answers */
+	return queue(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct privd_http *h = cls;
+	struct privd_http_req *r = *con_cls;
+	uint64_t dur;
+
+	(void)conn;
+	if (r == NULL)
+		return;
+	*con_cls = NULL;
+	dur = now_ns() - r->t0_ns;
+	if (r->queued) {
+		privd_http_metrics_record(r->path_idx, r->method, r->status, dur);
+		privd_log(PRIVD_LOG_DEBUG, "http.request",
+			  "\"method\":\"%s\",\"route\":\"%s\",\"status\":%u,\"duration_ms\":%.3f%s",
+			  privd_http_method_name(r->method), privd_http_path_name(r->path_idx), r->status,
+			  (double)dur / 1e6, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
+	}
+	req_free(r);
+	atomic_fetch_sub_explicit(&h->inflight, 1, memory_order_relaxed);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256], esc[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	privd_json_escape(msg, esc, sizeof(esc));
+	privd_log(PRIVD_LOG_WARN, "http.server", "\"msg\":\"%s\"", esc);
+}
+
+/* "HOST:PORT", "[V6]:PORT" or ":PORT" into an address. */
+static enum privd_rc parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
+				  struct privd_err *err)
+{
+	char host[256], port[16];
+	const char *colon, *hs, *he;
+	struct addrinfo hints, *ai = NULL;
+	enum privd_rc rc = PRIVD_OK;
+	int e;
+
+	if (listen == NULL || listen[0] == '\0')
+		return privd_err_set(err, PRIVD_ERR_INVALID, "listen address is empty");
+	colon = strrchr(listen, ':');
+	if (colon == NULL || colon[1] == '\0' || strlen(colon + 1) >= sizeof(port))
+		return privd_err_set(err, PRIVD_ERR_INVALID, "listen address needs HOST:PORT");
+	hs = listen;
+	he = colon;
+	if (listen[0] == '[') {
+		if (colon == listen || colon[-1] != ']')
+			return privd_err_set(err, PRIVD_ERR_INVALID, "listen address: unterminated [ ]");
+		hs = listen + 1;
+		he = colon - 1;
+	}
+	if ((size_t)(he - hs) >= sizeof(host))
+		return privd_err_set(err, PRIVD_ERR_INVALID, "listen address: host too long");
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+	snprintf(port, sizeof(port), "%s", colon + 1);
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	e = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	if (e != 0 || ai == NULL) {
+		rc = privd_err_set(err, PRIVD_ERR_INVALID, "cannot resolve listen address %s: %s", listen,
+				   gai_strerror(e));
+		goto out;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sslen = ai->ai_addrlen;
+out:
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	return rc;
+}
+
+static unsigned connection_limit(void)
+{
+	struct rlimit rl;
+	rlim_t lim = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		lim = rl.rlim_cur;
+	else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		lim = 65536;
+	/* leave descriptors for the database, keystore, logs and outgoing connections */
+	lim = lim > 128 ? lim - 64 : 64;
+	return lim > 60000 ? 60000u : (unsigned)lim;
+}
+
+enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_http_opts *o, struct privd_http **out,
+			       struct privd_err *err)
+{
+	struct privd_http *h = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+	unsigned threads;
+	enum privd_rc rc;
+
+	*out = NULL;
+	memset(&ss, 0, sizeof(ss));
+	rc = parse_listen(o->listen, &ss, &sslen, err);
+	if (rc != PRIVD_OK)
+		goto out;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_DUAL_STACK;
+	threads = o->threads;
+	if (threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = n > 0 ? (unsigned)n : 1u;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	h->svc = svc;
+	h->body_limit = o->body_limit ? o->body_limit : 65536;
+	privd_http_json_alloc_init();
+	if (internal_resp == NULL) {
+		internal_resp = MHD_create_response_from_buffer(sizeof(internal_body) - 1, (void *)internal_body,
+								MHD_RESPMEM_PERSISTENT);
+		if (internal_resp == NULL) {
+			rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		MHD_add_response_header(internal_resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+	}
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+				connection_limit(), MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+				h, MHD_OPTION_END);
+	if (h->d == NULL) {
+		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot listen on %s", o->listen);
+		goto out;
+	}
+	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = info != NULL ? info->port : 0;
+	privd_log(PRIVD_LOG_INFO, "http.listening", "\"port\":%u,\"threads\":%u", h->port, threads);
+	*out = h;
+	h = NULL;
+out:
+	free(h);
+	return rc;
+}
+
+unsigned privd_http_port(const struct privd_http *h)
+{
+	return h != NULL ? h->port : 0;
+}
+
+void privd_http_stop(struct privd_http *h)
+{
+	MHD_socket ls;
+	uint64_t deadline;
+	unsigned waited = 0;
+
+	if (h == NULL)
+		return;
+	atomic_store(&h->stopping, true);
+	ls = MHD_quiesce_daemon(h->d);
+	deadline = now_ns() + STOP_GRACE_NS;
+	while (atomic_load(&h->inflight) > 0 && now_ns() < deadline)
+		sleep_ms(10);
+	/* a suspended registration must be resumed before the daemon stops, and its writer job finishes on its
+	 * own (the service outlives the server): wait for it however long it takes */
+	while (atomic_load(&h->async_pending) > 0) {
+		if (++waited % 500 == 0)
+			privd_log(PRIVD_LOG_WARN, "http.stop", "\"waiting_registrations\":%u",
+				  atomic_load(&h->async_pending));
+		sleep_ms(10);
+	}
+	deadline = now_ns() + STOP_GRACE_NS / 5;
+	while (atomic_load(&h->inflight) > 0 && now_ns() < deadline)
+		sleep_ms(10);
+	MHD_stop_daemon(h->d);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
+	free(h);
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * migrations.c - the schema of the data database and of the keystore, as numbered migrations.
+ *
+ * One DDL text serves both engines (db.c translates BLOB and AUTOINCREMENT_PK). Each migration runs in its own
+ * transaction with its row in schema_migrations, so a crash leaves either all of a step or none. Several privd
+ * nodes may start together against one PostgreSQL: a session advisory lock makes them migrate one at a time,
+ * and the second finds nothing left to do. Never edit a released migration; append a new one.
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "store/repo.h"
+
+struct migration {
+	int version;
+	const char *data_sql;
+	const char *ks_sql;
+};
+
+static const struct migration migrations[] = {
+	{1,
+	 "CREATE TABLE api_keys(id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
+	 " key_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, revoked_at BIGINT, last_used_at BIGINT);"
+	 "CREATE TABLE policies(seq AUTOINCREMENT_PK, version TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL,"
+	 " text TEXT NOT NULL, published_at BIGINT NOT NULL);"
+	 "CREATE TABLE subjects(subject_id TEXT PRIMARY KEY, status TEXT NOT NULL, residence_country TEXT NOT NULL,"
+	 " email_bidx TEXT UNIQUE, phone_bidx TEXT UNIQUE, name_ct BLOB, email_ct BLOB, phone_ct BLOB, ip_ct BLOB,"
+	 " birth_date_ct BLOB, policy_version TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
+	 "CREATE TABLE consents(seq AUTOINCREMENT_PK, subject_id TEXT NOT NULL, purpose TEXT NOT NULL,"
+	 " granted INTEGER NOT NULL, policy_version TEXT NOT NULL, ip_ct BLOB, source TEXT NOT NULL,"
+	 " created_at BIGINT NOT NULL);"
+	 "CREATE INDEX consents_subject_seq ON consents(subject_id, seq);"
+	 "CREATE TABLE audit(seq BIGINT PRIMARY KEY, ts BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
+	 " object_type TEXT NOT NULL, object_id TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+	 " hash TEXT NOT NULL);",
+	 "CREATE TABLE data_keys(subject_id TEXT PRIMARY KEY, wrapped BLOB NOT NULL, created_at BIGINT NOT NULL);"},
+};
+
+#define MIGRATE_LOCK_DATA "SELECT pg_advisory_lock(7022656107000001)"
+#define MIGRATE_UNLOCK_DATA "SELECT pg_advisory_unlock(7022656107000001)"
+#define MIGRATE_LOCK_KS "SELECT pg_advisory_lock(7022656107000002)"
+#define MIGRATE_UNLOCK_KS "SELECT pg_advisory_unlock(7022656107000002)"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Is version already applied? */
+static enum privd_rc applied(struct privd_db *db, int version, bool *yes)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db, "SELECT version FROM schema_migrations WHERE version = ?", &st);
+	int r;
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_int64(st, 1, version);
+	if (rc != PRIVD_OK)
+		goto out;
+	r = privd_stmt_step(st);
+	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE) {
+		rc = (enum privd_rc)r;
+		goto out;
+	}
+	*yes = r == PRIVD_DB_ROW;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+static enum privd_rc record(struct privd_db *db, int version)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc =
+		privd_db_prepare(db, "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)", &st);
+	int r;
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_int64(st, 1, version);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 2, now_ms());
+	if (rc != PRIVD_OK)
+		goto out;
+	r = privd_stmt_step(st);
+	if (r != PRIVD_DB_DONE)
+		rc = (enum privd_rc)r;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+static enum privd_rc apply_one(struct privd_db *db, const struct migration *m, enum privd_db_which which,
+			       struct privd_err *err)
+{
+	const char *sql = which == PRIVD_DB_KEYSTORE ? m->ks_sql : m->data_sql;
+	bool done = false;
+	enum privd_rc rc = privd_db_begin(db);
+
+	if (rc != PRIVD_OK) {
+		privd_err_set(err, rc, "cannot begin migration %d", m->version);
+		goto out;
+	}
+	rc = applied(db, m->version, &done);
+	if (rc != PRIVD_OK || done)
+		goto out;
+	if (sql != NULL) {
+		rc = privd_db_exec(db, sql, err);
+		if (rc != PRIVD_OK)
+			goto out;
+	}
+	rc = record(db, m->version);
+out:
+	if (rc == PRIVD_OK)
+		rc = privd_db_commit(db);
+	if (rc != PRIVD_OK) {
+		privd_db_rollback(db);
+		if (err != NULL && err->msg[0] == '\0')
+			privd_err_set(err, rc, "migration %d of the %s database failed", m->version,
+				      which == PRIVD_DB_KEYSTORE ? "keystore" : "data");
+	}
+	return rc;
+}
+
+enum privd_rc privd_repo_migrate(struct privd_db *db, enum privd_db_which which, struct privd_err *err)
+{
+	bool pg = privd_db_engine(db) == PRIVD_DB_POSTGRES;
+	bool locked = false;
+	enum privd_rc rc = PRIVD_OK;
+	size_t i;
+
+	if (pg) {
+		rc = privd_db_exec(db, which == PRIVD_DB_KEYSTORE ? MIGRATE_LOCK_KS : MIGRATE_LOCK_DATA, err);
+		if (rc != PRIVD_OK)
+			goto out;
+		locked = true;
+	}
+	rc = privd_db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY,"
+			       " applied_at BIGINT)", err);
+	if (rc != PRIVD_OK)
+		goto out;
+	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+		rc = apply_one(db, &migrations[i], which, err);
+		if (rc != PRIVD_OK)
+			goto out;
+	}
+out:
+	if (locked)
+		privd_db_exec(db, which == PRIVD_DB_KEYSTORE ? MIGRATE_UNLOCK_KS : MIGRATE_UNLOCK_DATA, NULL);
+	return rc;
+}

@@ -1,0 +1,870 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * repo.c - the repositories of repo.h: every SQL statement of privd, written once over db.h for both engines.
+ *
+ * Shaped by the hot paths: API key lookup on every request, consent state on every check, and the
+ * registration job the writer runs thousands of times a second. Each function is a few fixed SQL strings, so
+ * the drivers' prepared-statement caches turn them into one parse per connection. Repositories only see
+ * ciphertext and blind indexes; absent values (empty blob, "" index) are stored as NULL so that UNIQUE on a
+ * blind index allows any number of subjects without an e-mail or phone.
+ */
+#include "store/repo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db_int.h"
+
+void privd_blob_clear(struct privd_blob *b)
+{
+	if (b == NULL)
+		return;
+	if (b->data != NULL) {
+		explicit_bzero(b->data, b->len);
+		free(b->data);
+	}
+	b->data = NULL;
+	b->len = 0;
+}
+
+void privd_subject_row_clear(struct privd_subject_row *row)
+{
+	if (row == NULL)
+		return;
+	privd_blob_clear(&row->name_ct);
+	privd_blob_clear(&row->email_ct);
+	privd_blob_clear(&row->phone_ct);
+	privd_blob_clear(&row->ip_ct);
+	privd_blob_clear(&row->birth_date_ct);
+}
+
+/* ---- helpers ---- */
+
+static void copy_col(struct privd_stmt *st, int col, char *dst, size_t size)
+{
+	const char *s = privd_stmt_col_text(st, col);
+
+	snprintf(dst, size, "%s", s != NULL ? s : "");
+}
+
+static enum privd_rc blob_col(struct privd_stmt *st, int col, struct privd_blob *out)
+{
+	size_t len = 0;
+	const void *p = privd_stmt_col_blob(st, col, &len);
+
+	out->data = NULL;
+	out->len = 0;
+	if (p == NULL || len == 0)
+		return PRIVD_OK;
+	out->data = malloc(len);
+	if (out->data == NULL)
+		return PRIVD_ERR_NOMEM;
+	memcpy(out->data, p, len);
+	out->len = len;
+	return PRIVD_OK;
+}
+
+static enum privd_rc bind_opt_blob(struct privd_stmt *st, int idx, const struct privd_blob *b)
+{
+	if (b->data == NULL || b->len == 0)
+		return privd_stmt_bind_null(st, idx);
+	return privd_stmt_bind_blob(st, idx, b->data, b->len);
+}
+
+static enum privd_rc bind_opt_text(struct privd_stmt *st, int idx, const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		return privd_stmt_bind_null(st, idx);
+	return privd_stmt_bind_text(st, idx, s);
+}
+
+static enum privd_rc bind_opt_time(struct privd_stmt *st, int idx, int64_t t)
+{
+	if (t == 0)
+		return privd_stmt_bind_null(st, idx);
+	return privd_stmt_bind_int64(st, idx, t);
+}
+
+/* Steps a statement that returns no rows. */
+static enum privd_rc step_done(struct privd_stmt *st)
+{
+	int r = privd_stmt_step(st);
+
+	if (r == PRIVD_DB_DONE)
+		return PRIVD_OK;
+	if (r == PRIVD_DB_ROW)
+		return PRIVD_ERR_INTERNAL;
+	return (enum privd_rc)r;
+}
+
+/* Steps a statement expected to return one row: PRIVD_OK on a row, PRIVD_ERR_NOT_FOUND on none. */
+static enum privd_rc step_row(struct privd_stmt *st)
+{
+	int r = privd_stmt_step(st);
+
+	if (r == PRIVD_DB_ROW)
+		return PRIVD_OK;
+	if (r == PRIVD_DB_DONE)
+		return PRIVD_ERR_NOT_FOUND;
+	return (enum privd_rc)r;
+}
+
+/* Runs a one-text-parameter statement that returns no rows; *changes gets the row count. */
+static enum privd_rc exec_text1(struct privd_db *db, const char *sql, const char *a, int64_t *changes)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db, sql, &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, a);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+	if (rc == PRIVD_OK && changes != NULL)
+		*changes = privd_stmt_changes(st);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* ---- keystore ---- */
+
+enum privd_rc privd_repo_key_put(struct privd_db *ks, const char *subject_id, const uint8_t *wrapped, size_t len,
+				 int64_t now_ms)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc =
+		privd_db_prepare(ks, "INSERT INTO data_keys(subject_id, wrapped, created_at) VALUES (?, ?, ?)", &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, subject_id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_blob(st, 2, wrapped, len);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 3, now_ms);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, struct privd_blob *wrapped)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(ks, "SELECT wrapped FROM data_keys WHERE subject_id = ?", &st);
+
+	wrapped->data = NULL;
+	wrapped->len = 0;
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, subject_id);
+	if (rc == PRIVD_OK)
+		rc = step_row(st);
+	if (rc == PRIVD_OK)
+		rc = blob_col(st, 0, wrapped);
+	if (rc == PRIVD_OK && wrapped->len == 0)
+		rc = PRIVD_ERR_NOT_FOUND;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_key_delete(struct privd_db *ks, const char *subject_id)
+{
+	return exec_text1(ks, "DELETE FROM data_keys WHERE subject_id = ?", subject_id, NULL);
+}
+
+/* ---- api keys ---- */
+
+#define APIKEY_COLS "id, name, role, created_at, revoked_at, last_used_at"
+
+static void apikey_from(struct privd_stmt *st, struct privd_apikey_row *out)
+{
+	memset(out, 0, sizeof(*out));
+	copy_col(st, 0, out->id, sizeof(out->id));
+	copy_col(st, 1, out->name, sizeof(out->name));
+	copy_col(st, 2, out->role, sizeof(out->role));
+	out->created_at = privd_stmt_col_int64(st, 3);
+	out->revoked_at = privd_stmt_col_int64(st, 4);
+	out->last_used_at = privd_stmt_col_int64(st, 5);
+}
+
+enum privd_rc privd_repo_apikey_insert(struct privd_db *db, const struct privd_apikey_row *row,
+				       const char *key_hash)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db,
+					    "INSERT INTO api_keys(id, name, role, key_hash, created_at, revoked_at,"
+					    " last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+					    &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, row->id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 2, row->name);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 3, row->role);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 4, key_hash);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 5, row->created_at);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_time(st, 6, row->revoked_at);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_time(st, 7, row->last_used_at);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_apikey_by_hash(struct privd_db *db, const char *key_hash, struct privd_apikey_row *out)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(
+		db, "SELECT " APIKEY_COLS " FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, key_hash);
+	if (rc == PRIVD_OK)
+		rc = step_row(st);
+	if (rc == PRIVD_OK)
+		apikey_from(st, out);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_apikey_list(struct privd_db *db,
+				     int (*cb)(void *arg, const struct privd_apikey_row *row), void *arg)
+{
+	struct privd_stmt *st = NULL;
+	struct privd_apikey_row row;
+	enum privd_rc rc =
+		privd_db_prepare(db, "SELECT " APIKEY_COLS " FROM api_keys ORDER BY created_at, id", &st);
+	int r;
+
+	if (rc != PRIVD_OK)
+		goto out;
+	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
+		apikey_from(st, &row);
+		if (cb(arg, &row) != 0)
+			break;
+	}
+	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
+		rc = (enum privd_rc)r;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_apikey_revoke(struct privd_db *db, const char *id, int64_t now_ms)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc =
+		privd_db_prepare(db, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_int64(st, 1, now_ms);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 2, id);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+	if (rc == PRIVD_OK && privd_stmt_changes(st) == 0)
+		rc = PRIVD_ERR_NOT_FOUND;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* ---- policies ---- */
+
+enum privd_rc privd_repo_policy_insert(struct privd_db *db, const struct privd_policy_row *row)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(
+		db, "INSERT INTO policies(version, sha256, text, published_at) VALUES (?, ?, ?, ?)", &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, row->version);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 2, row->sha256);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 3, row->text != NULL ? row->text : "");
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 4, row->published_at);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* Reads one policy row (version, sha256, published_at[, text]). */
+static enum privd_rc policy_one(struct privd_db *db, const char *sql, const char *version, bool with_text,
+				struct privd_policy_row *out)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db, sql, &st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != PRIVD_OK)
+		goto out;
+	if (version != NULL)
+		rc = privd_stmt_bind_text(st, 1, version);
+	if (rc == PRIVD_OK)
+		rc = step_row(st);
+	if (rc != PRIVD_OK)
+		goto out;
+	copy_col(st, 0, out->version, sizeof(out->version));
+	copy_col(st, 1, out->sha256, sizeof(out->sha256));
+	out->published_at = privd_stmt_col_int64(st, 2);
+	if (with_text) {
+		const char *t = privd_stmt_col_text(st, 3);
+
+		out->text = strdup(t != NULL ? t : "");
+		if (out->text == NULL)
+			rc = PRIVD_ERR_NOMEM;
+	}
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_policy_current(struct privd_db *db, bool with_text, struct privd_policy_row *out)
+{
+	return policy_one(db,
+			  with_text ? "SELECT version, sha256, published_at, text FROM policies ORDER BY seq DESC LIMIT 1"
+				    : "SELECT version, sha256, published_at FROM policies ORDER BY seq DESC LIMIT 1",
+			  NULL, with_text, out);
+}
+
+enum privd_rc privd_repo_policy_get(struct privd_db *db, const char *version, bool with_text,
+				    struct privd_policy_row *out)
+{
+	return policy_one(db,
+			  with_text ? "SELECT version, sha256, published_at, text FROM policies WHERE version = ?"
+				    : "SELECT version, sha256, published_at FROM policies WHERE version = ?",
+			  version, with_text, out);
+}
+
+/* ---- subjects ---- */
+
+/* Is bidx of kind taken by a subject other than self (self may be NULL)? */
+static enum privd_rc bidx_taken(struct privd_db *db, const char *kind, const char *bidx, const char *self,
+				bool *taken)
+{
+	char id[33];
+	enum privd_rc rc;
+
+	*taken = false;
+	if (bidx == NULL || bidx[0] == '\0')
+		return PRIVD_OK;
+	rc = privd_repo_subject_by_bidx(db, kind, bidx, id);
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		return PRIVD_OK;
+	if (rc != PRIVD_OK)
+		return rc;
+	*taken = self == NULL || strcmp(id, self) != 0;
+	return PRIVD_OK;
+}
+
+/* Names the field of a conflict: first by looking, then (for a race) by the constraint the engine named. */
+static enum privd_rc check_conflicts(struct privd_db *db, const struct privd_subject_row *row, const char *self,
+				     const char **conflict_field)
+{
+	bool taken = false;
+	enum privd_rc rc = bidx_taken(db, "email", row->email_bidx, self, &taken);
+
+	if (rc != PRIVD_OK)
+		return rc;
+	if (taken) {
+		*conflict_field = "email";
+		return PRIVD_ERR_CONFLICT;
+	}
+	rc = bidx_taken(db, "phone", row->phone_bidx, self, &taken);
+	if (rc != PRIVD_OK)
+		return rc;
+	if (taken) {
+		*conflict_field = "phone";
+		return PRIVD_ERR_CONFLICT;
+	}
+	return PRIVD_OK;
+}
+
+static const char *conflict_from_engine(struct privd_db *db)
+{
+	if (strstr(db->conflict, "email") != NULL)
+		return "email";
+	if (strstr(db->conflict, "phone") != NULL)
+		return "phone";
+	return "id";
+}
+
+/* Binds status, residence_country, email_bidx, phone_bidx, the five blobs, policy_version, updated_at from
+ * index first. */
+static enum privd_rc bind_subject_cols(struct privd_stmt *st, int first, const struct privd_subject_row *row)
+{
+	enum privd_rc rc = privd_stmt_bind_text(st, first, row->status);
+
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, first + 1, row->residence_country);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_text(st, first + 2, row->email_bidx);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_text(st, first + 3, row->phone_bidx);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_blob(st, first + 4, &row->name_ct);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_blob(st, first + 5, &row->email_ct);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_blob(st, first + 6, &row->phone_ct);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_blob(st, first + 7, &row->ip_ct);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_blob(st, first + 8, &row->birth_date_ct);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_text(st, first + 9, row->policy_version);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, first + 10, row->updated_at);
+	return rc;
+}
+
+enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_subject_row *row,
+					const char **conflict_field)
+{
+	struct privd_stmt *st = NULL;
+	const char *field = NULL;
+	enum privd_rc rc = check_conflicts(db, row, NULL, &field);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_db_prepare(db,
+			      "INSERT INTO subjects(status, residence_country, email_bidx, phone_bidx, name_ct,"
+			      " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, updated_at, subject_id,"
+			      " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			      &st);
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = bind_subject_cols(st, 1, row);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 12, row->id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 13, row->created_at);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+	if (rc == PRIVD_ERR_CONFLICT)
+		field = conflict_from_engine(db);
+out:
+	privd_stmt_finalize(st);
+	if (conflict_field != NULL)
+		*conflict_field = rc == PRIVD_ERR_CONFLICT ? field : NULL;
+	return rc;
+}
+
+enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_subject_row *row,
+					const char **conflict_field)
+{
+	struct privd_stmt *st = NULL;
+	const char *field = NULL;
+	enum privd_rc rc = check_conflicts(db, row, row->id, &field);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_db_prepare(db,
+			      "UPDATE subjects SET status = ?, residence_country = ?, email_bidx = ?, phone_bidx = ?,"
+			      " name_ct = ?, email_ct = ?, phone_ct = ?, ip_ct = ?, birth_date_ct = ?,"
+			      " policy_version = ?, updated_at = ? WHERE subject_id = ?",
+			      &st);
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = bind_subject_cols(st, 1, row);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 12, row->id);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+	if (rc == PRIVD_ERR_CONFLICT)
+		field = conflict_from_engine(db);
+	if (rc == PRIVD_OK && privd_stmt_changes(st) == 0)
+		rc = PRIVD_ERR_NOT_FOUND;
+out:
+	privd_stmt_finalize(st);
+	if (conflict_field != NULL)
+		*conflict_field = rc == PRIVD_ERR_CONFLICT ? field : NULL;
+	return rc;
+}
+
+enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct privd_subject_row *out)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db,
+					    "SELECT subject_id, status, residence_country, email_bidx, phone_bidx,"
+					    " name_ct, email_ct, phone_ct, ip_ct, birth_date_ct, policy_version,"
+					    " created_at, updated_at FROM subjects WHERE subject_id = ?",
+					    &st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, id);
+	if (rc == PRIVD_OK)
+		rc = step_row(st);
+	if (rc != PRIVD_OK)
+		goto out;
+	copy_col(st, 0, out->id, sizeof(out->id));
+	copy_col(st, 1, out->status, sizeof(out->status));
+	copy_col(st, 2, out->residence_country, sizeof(out->residence_country));
+	copy_col(st, 3, out->email_bidx, sizeof(out->email_bidx));
+	copy_col(st, 4, out->phone_bidx, sizeof(out->phone_bidx));
+	rc = blob_col(st, 5, &out->name_ct);
+	if (rc == PRIVD_OK)
+		rc = blob_col(st, 6, &out->email_ct);
+	if (rc == PRIVD_OK)
+		rc = blob_col(st, 7, &out->phone_ct);
+	if (rc == PRIVD_OK)
+		rc = blob_col(st, 8, &out->ip_ct);
+	if (rc == PRIVD_OK)
+		rc = blob_col(st, 9, &out->birth_date_ct);
+	copy_col(st, 10, out->policy_version, sizeof(out->policy_version));
+	out->created_at = privd_stmt_col_int64(st, 11);
+	out->updated_at = privd_stmt_col_int64(st, 12);
+	if (rc != PRIVD_OK)
+		privd_subject_row_clear(out);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33])
+{
+	struct privd_stmt *st = NULL;
+	const char *sql;
+	enum privd_rc rc;
+
+	id[0] = '\0';
+	if (strcmp(kind, "email") == 0)
+		sql = "SELECT subject_id FROM subjects WHERE email_bidx = ?";
+	else if (strcmp(kind, "phone") == 0)
+		sql = "SELECT subject_id FROM subjects WHERE phone_bidx = ?";
+	else
+		return PRIVD_ERR_INVALID;
+	if (bidx == NULL || bidx[0] == '\0')
+		return PRIVD_ERR_NOT_FOUND;
+	rc = privd_db_prepare(db, sql, &st);
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, bidx);
+	if (rc == PRIVD_OK)
+		rc = step_row(st);
+	if (rc == PRIVD_OK)
+		copy_col(st, 0, id, 33);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, const char *status,
+					    int64_t now_ms)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc =
+		privd_db_prepare(db, "UPDATE subjects SET status = ?, updated_at = ? WHERE subject_id = ?", &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, status);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 2, now_ms);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 3, id);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+	if (rc == PRIVD_OK && privd_stmt_changes(st) == 0)
+		rc = PRIVD_ERR_NOT_FOUND;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* ---- consents ---- */
+
+enum privd_rc privd_repo_consent_append(struct privd_db *db, struct privd_consent_row *row)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db,
+					    "INSERT INTO consents(subject_id, purpose, granted, policy_version, ip_ct,"
+					    " source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+					    &st);
+	int r;
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, row->subject_id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 2, row->purpose);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 3, row->granted ? 1 : 0);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 4, row->policy_version);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_blob(st, 5, &row->ip_ct);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 6, row->source);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 7, row->created_at);
+	if (rc == PRIVD_OK)
+		rc = step_row(st);
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		rc = PRIVD_ERR_DB;
+	if (rc != PRIVD_OK)
+		goto out;
+	row->seq = privd_stmt_col_int64(st, 0);
+	r = privd_stmt_step(st);
+	if (r != PRIVD_DB_DONE)
+		rc = r == PRIVD_DB_ROW ? PRIVD_ERR_INTERNAL : (enum privd_rc)r;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_consent_list(struct privd_db *db, const char *subject_id,
+				      int (*cb)(void *arg, const struct privd_consent_row *row), void *arg)
+{
+	struct privd_stmt *st = NULL;
+	struct privd_consent_row row;
+	enum privd_rc rc = privd_db_prepare(db,
+					    "SELECT seq, subject_id, purpose, granted, policy_version, ip_ct, source,"
+					    " created_at FROM consents WHERE subject_id = ? ORDER BY seq",
+					    &st);
+	int r = PRIVD_DB_DONE;
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, subject_id);
+	if (rc != PRIVD_OK)
+		goto out;
+	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
+		size_t len = 0;
+		const void *ip = privd_stmt_col_blob(st, 5, &len);
+		int stop;
+
+		memset(&row, 0, sizeof(row));
+		row.seq = privd_stmt_col_int64(st, 0);
+		copy_col(st, 1, row.subject_id, sizeof(row.subject_id));
+		copy_col(st, 2, row.purpose, sizeof(row.purpose));
+		row.granted = privd_stmt_col_int64(st, 3) != 0;
+		copy_col(st, 4, row.policy_version, sizeof(row.policy_version));
+		/* valid during the callback only: point at the driver's buffer, no copy */
+		row.ip_ct.data = len > 0 ? (uint8_t *)(uintptr_t)ip : NULL;
+		row.ip_ct.len = len > 0 ? len : 0;
+		copy_col(st, 6, row.source, sizeof(row.source));
+		row.created_at = privd_stmt_col_int64(st, 7);
+		stop = cb(arg, &row);
+		if (stop != 0)
+			break;
+	}
+	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
+		rc = (enum privd_rc)r;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+static int apply_consent(void *arg, const struct privd_consent_row *row)
+{
+	struct privd_consent_state *s = arg;
+	enum privd_purpose p;
+
+	if (privd_purpose_parse(row->purpose, &p) == PRIVD_OK)
+		privd_consent_state_apply(s, p, row->granted, row->created_at, row->policy_version);
+	return 0;
+}
+
+enum privd_rc privd_repo_consent_state(struct privd_db *db, const char *subject_id,
+				       struct privd_consent_state *out)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_subject_status status = PRIVD_SUBJECT_ACTIVE;
+	enum privd_rc rc = privd_db_prepare(db, "SELECT status FROM subjects WHERE subject_id = ?", &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, subject_id);
+	if (rc == PRIVD_OK)
+		rc = step_row(st);
+	if (rc != PRIVD_OK)
+		goto out;
+	if (privd_subject_status_parse(privd_stmt_col_text(st, 0), &status) != PRIVD_OK) {
+		rc = PRIVD_ERR_INTERNAL;
+		goto out;
+	}
+	privd_stmt_finalize(st);
+	st = NULL;
+	privd_consent_state_init(out, status);
+	rc = privd_repo_consent_list(db, subject_id, apply_consent, out);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* ---- audit ---- */
+
+#define AUDIT_HEAD_LOCK "SELECT pg_advisory_xact_lock(7022656107000003)"
+
+enum privd_rc privd_repo_audit_head(struct privd_db *db, int64_t *seq, char hash[65])
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = PRIVD_OK;
+
+	*seq = 0;
+	hash[0] = '\0';
+	if (privd_db_engine(db) == PRIVD_DB_POSTGRES) {
+		rc = db->ops->exec(db, AUDIT_HEAD_LOCK);
+		if (rc != PRIVD_OK)
+			goto out;
+	}
+	rc = privd_db_prepare(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &st);
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = step_row(st);
+	if (rc == PRIVD_ERR_NOT_FOUND) {
+		rc = PRIVD_OK;
+		goto out;
+	}
+	if (rc != PRIVD_OK)
+		goto out;
+	*seq = privd_stmt_col_int64(st, 0);
+	copy_col(st, 1, hash, 65);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_audit_insert(struct privd_db *db, const struct privd_audit_row *row)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db,
+					    "INSERT INTO audit(seq, ts, actor, action, object_type, object_id, detail,"
+					    " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+					    &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_int64(st, 1, row->seq);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 2, row->ts);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 3, row->actor);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 4, row->action);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 5, row->object_type);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 6, row->object_id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 7, row->detail);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 8, row->prev_hash);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 9, row->hash);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_audit_list(struct privd_db *db, int64_t after, size_t limit,
+				    int (*cb)(void *arg, const struct privd_audit_row *row), void *arg)
+{
+	struct privd_stmt *st = NULL;
+	struct privd_audit_row row;
+	enum privd_rc rc = privd_db_prepare(db,
+					    "SELECT seq, ts, actor, action, object_type, object_id, detail, prev_hash,"
+					    " hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+					    &st);
+	int r = PRIVD_DB_DONE;
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_int64(st, 1, after);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 2, limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	if (rc != PRIVD_OK)
+		goto out;
+	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
+		memset(&row, 0, sizeof(row));
+		row.seq = privd_stmt_col_int64(st, 0);
+		row.ts = privd_stmt_col_int64(st, 1);
+		copy_col(st, 2, row.actor, sizeof(row.actor));
+		copy_col(st, 3, row.action, sizeof(row.action));
+		copy_col(st, 4, row.object_type, sizeof(row.object_type));
+		copy_col(st, 5, row.object_id, sizeof(row.object_id));
+		copy_col(st, 6, row.detail, sizeof(row.detail));
+		copy_col(st, 7, row.prev_hash, sizeof(row.prev_hash));
+		copy_col(st, 8, row.hash, sizeof(row.hash));
+		if (cb(arg, &row) != 0)
+			break;
+	}
+	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
+		rc = (enum privd_rc)r;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* Appends a 4-byte big-endian length and the bytes; false when out is too small. */
+static bool put_field(uint8_t *out, size_t outlen, size_t *o, const void *p, size_t len)
+{
+	if (len > UINT32_MAX || outlen - *o < 4 || outlen - *o - 4 < len)
+		return false;
+	out[*o] = (uint8_t)(len >> 24);
+	out[*o + 1] = (uint8_t)(len >> 16);
+	out[*o + 2] = (uint8_t)(len >> 8);
+	out[*o + 3] = (uint8_t)len;
+	if (len > 0)
+		memcpy(out + *o + 4, p, len);
+	*o += 4 + len;
+	return true;
+}
+
+static bool put_int(uint8_t *out, size_t outlen, size_t *o, int64_t v)
+{
+	uint8_t b[8];
+	uint64_t u = (uint64_t)v;
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		b[i] = (uint8_t)u;
+		u >>= 8;
+	}
+	return put_field(out, outlen, o, b, sizeof(b));
+}
+
+static bool put_str(uint8_t *out, size_t outlen, size_t *o, const char *s, size_t max)
+{
+	return put_field(out, outlen, o, s, strnlen(s, max));
+}
+
+size_t privd_audit_canonical(const struct privd_audit_row *row, uint8_t *out, size_t outlen)
+{
+	size_t o = 0;
+
+	if (!put_int(out, outlen, &o, row->seq) || !put_int(out, outlen, &o, row->ts) ||
+	    !put_str(out, outlen, &o, row->actor, sizeof(row->actor)) ||
+	    !put_str(out, outlen, &o, row->action, sizeof(row->action)) ||
+	    !put_str(out, outlen, &o, row->object_type, sizeof(row->object_type)) ||
+	    !put_str(out, outlen, &o, row->object_id, sizeof(row->object_id)) ||
+	    !put_str(out, outlen, &o, row->detail, sizeof(row->detail)) ||
+	    !put_str(out, outlen, &o, row->prev_hash, sizeof(row->prev_hash)))
+		return 0;
+	return o;
+}

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * test_config.c - privd.conf: defaults, the file, environment over file, and refusal of unknown keys and
+ * out-of-range values (a typo must not leave a default silently in force).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "service/config.h"
+
+static const char *const env_vars[] = {
+    "PRIVD_SERVER_LISTEN",     "PRIVD_SERVER_BODY_LIMIT",
+    "PRIVD_SERVER_THREADS",    "PRIVD_SERVER_PUBLIC_URL",
+    "PRIVD_DATABASE_URL",      "PRIVD_DATABASE_WRITE_BATCH",
+    "PRIVD_OPERATOR_NAME",     "PRIVD_OPERATOR_SERVER_COUNTRY",
+    "PRIVD_OPERATOR_TIMEZONE", "PRIVD_AGE_COPPA_MIN_AGE",
+    "PRIVD_AGE_EU_MIN_AGE",    "PRIVD_AGE_EU_PER_COUNTRY",
+    "PRIVD_AGE_EU_AGE_FILE",   "PRIVD_LOG_LEVEL",
+    "PRIVD_SHARE_DIR",
+};
+
+struct fixture {
+	char dir[64];
+	char conf[128];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	size_t i;
+
+	if (f == NULL)
+		return -1;
+	for (i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++)
+		unsetenv(env_vars[i]);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/privd-config-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->conf, sizeof(f->conf), "%s/privd.conf", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	unlink(f->conf);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void write_conf(const struct fixture *f, const char *text)
+{
+	FILE *fp = fopen(f->conf, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void test_defaults(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+	char expect[1100];
+
+	/* No privd.conf in the directory: defaults only. */
+	memset(&c, 0x5a, sizeof(c));
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+	assert_string_equal(c.data_dir, f->dir);
+	assert_string_equal(c.listen, "127.0.0.1:8080");
+	assert_int_equal(c.body_limit, 65536);
+	assert_int_equal(c.threads, 0);
+	assert_string_equal(c.public_url, "");
+	assert_string_equal(c.database_url, "sqlite");
+	assert_int_equal(c.write_batch, 256);
+	assert_string_equal(c.operator_name, "");
+	assert_string_equal(c.server_country, "RU");
+	assert_string_equal(c.timezone, "Europe/Moscow");
+	assert_int_equal(c.coppa_min_age, 13);
+	assert_int_equal(c.eu_min_age, 16);
+	assert_false(c.eu_per_country);
+	snprintf(expect, sizeof(expect), "%s/eu-consent-age.json", privd_share_dir());
+	assert_string_equal(c.eu_age_file, expect);
+	assert_string_equal(c.log_level, "info");
+
+	privd_config_defaults(&c);
+	assert_string_equal(c.data_dir, "");
+	assert_string_equal(c.listen, "127.0.0.1:8080");
+}
+
+static void test_share_dir_from_environment(void **state)
+{
+	struct privd_config c;
+
+	(void)state;
+	setenv("PRIVD_SHARE_DIR", "/opt/privd-share", 1);
+	assert_string_equal(privd_share_dir(), "/opt/privd-share");
+	privd_config_defaults(&c);
+	assert_string_equal(c.eu_age_file, "/opt/privd-share/eu-consent-age.json");
+	unsetenv("PRIVD_SHARE_DIR");
+	assert_string_not_equal(privd_share_dir(), "/opt/privd-share");
+}
+
+static void test_file(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+
+	write_conf(f, "; a comment\n"
+	              "[server]\n"
+	              "listen = 0.0.0.0:9000\n"
+	              "body_limit = 1048576\n"
+	              "threads = 8\n"
+	              "public_url = https://privacy.example.org\n"
+	              "[database]\n"
+	              "url = postgresql://privd@db/privd?sslmode=require\n"
+	              "write_batch = 10000\n"
+	              "[operator]\n"
+	              "name = ООО \"Ромашка\"; отдел ИТ\n"
+	              "server_country = us\n"
+	              "timezone = America/New_York\n"
+	              "[age]\n"
+	              "coppa_min_age = 13\n"
+	              "eu_min_age = 0\n"
+	              "eu_per_country = yes\n"
+	              "eu_age_file = /etc/privd/ages.json\n"
+	              "[log]\n"
+	              "level = debug\n");
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+	assert_string_equal(c.listen, "0.0.0.0:9000");
+	assert_int_equal(c.body_limit, 1048576);
+	assert_int_equal(c.threads, 8);
+	assert_string_equal(c.public_url, "https://privacy.example.org");
+	assert_string_equal(c.database_url, "postgresql://privd@db/privd?sslmode=require");
+	assert_int_equal(c.write_batch, 10000);
+	assert_string_equal(c.operator_name, "ООО \"Ромашка\"; отдел ИТ");
+	assert_string_equal(c.server_country, "US");
+	assert_string_equal(c.timezone, "America/New_York");
+	assert_int_equal(c.eu_min_age, 0);
+	assert_true(c.eu_per_country);
+	assert_string_equal(c.eu_age_file, "/etc/privd/ages.json");
+	assert_string_equal(c.log_level, "debug");
+}
+
+static void test_long_line_read_whole(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+	char text[1200], url[1000];
+
+	memset(url, 'a', sizeof(url) - 1);
+	url[sizeof(url) - 1] = '\0';
+	memcpy(url, "postgresql://", 13);
+	snprintf(text, sizeof(text), "[database]\nurl = %s\n", url);
+	write_conf(f, text);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+	assert_string_equal(c.database_url, url);
+}
+
+static void test_env_overrides_file(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+
+	write_conf(f, "[server]\nlisten = 0.0.0.0:9000\nthreads = 4\n"
+	              "[operator]\nserver_country = DE\n"
+	              "[age]\neu_per_country = false\n");
+	setenv("PRIVD_SERVER_LISTEN", "127.0.0.1:7000", 1);
+	setenv("PRIVD_DATABASE_URL", "postgresql:///privd", 1);
+	setenv("PRIVD_OPERATOR_SERVER_COUNTRY", "us", 1);
+	setenv("PRIVD_AGE_EU_PER_COUNTRY", "1", 1);
+	setenv("PRIVD_OPERATOR_NAME", "Example Ltd", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+	assert_string_equal(c.listen, "127.0.0.1:7000");
+	assert_int_equal(c.threads, 4); /* from the file, not overridden */
+	assert_string_equal(c.database_url, "postgresql:///privd");
+	assert_string_equal(c.server_country, "US");
+	assert_true(c.eu_per_country);
+	assert_string_equal(c.operator_name, "Example Ltd");
+
+	/* The environment works without any file, too. */
+	assert_int_equal(privd_config_load(&c, NULL, &err), PRIVD_OK);
+	assert_string_equal(c.listen, "127.0.0.1:7000");
+	assert_int_equal(c.threads, 0);
+}
+
+static void test_bad_env_value(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+
+	setenv("PRIVD_AGE_EU_MIN_AGE", "22", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "PRIVD_AGE_EU_MIN_AGE"));
+	assert_non_null(strstr(err.msg, "age.eu_min_age"));
+	assert_int_equal(err.nfields, 1);
+	assert_string_equal(err.fields[0].field, "age.eu_min_age");
+}
+
+static void test_unknown_key(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+
+	write_conf(f, "[server]\nlisten = 127.0.0.1:1\n\n[age]\neu_min_aeg = 14\n");
+	privd_config_defaults(&c);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "age.eu_min_aeg"));
+	assert_non_null(strstr(err.msg, "line 5"));
+	assert_int_equal(err.nfields, 1);
+	assert_string_equal(err.fields[0].field, "age.eu_min_aeg");
+	/* Nothing of a refused file is applied. */
+	assert_string_equal(c.listen, "127.0.0.1:8080");
+}
+
+static void test_unknown_section(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+
+	write_conf(f, "[smtp]\nurl = smtp://localhost\n");
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "smtp.url"));
+}
+
+static void test_bad_numbers(void **state)
+{
+	static const char *const bad[] = {
+	    "[server]\nbody_limit = 1023\n",
+	    "[server]\nbody_limit = 16777217\n",
+	    "[server]\nbody_limit = 64k\n",
+	    "[server]\nbody_limit = -1\n",
+	    "[server]\nthreads = 257\n",
+	    "[server]\nthreads = \n",
+	    "[database]\nwrite_batch = 0\n",
+	    "[database]\nwrite_batch = 10001\n",
+	    "[age]\ncoppa_min_age = 22\n",
+	    "[age]\neu_min_age = -1\n",
+	    "[age]\neu_per_country = maybe\n",
+	    "[operator]\nserver_country = XX\n",
+	    "[operator]\nserver_country = RUS\n",
+	    "[log]\nlevel = verbose\n",
+	    "[server]\nlisten = \n",
+	    "[server]\nthreads = 99999999999999999999999\n",
+	    "listen = 127.0.0.1:1\n",
+	    "[server]\nthis line has no equals sign\n",
+	};
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		write_conf(f, bad[i]);
+		if (privd_config_load(&c, f->dir, &err) != PRIVD_ERR_INVALID)
+			fail_msg("accepted: %s", bad[i]);
+		assert_true(err.msg[0] != '\0');
+	}
+
+	memset(&err, 0, sizeof(err));
+	write_conf(f, "[server]\nbody_limit = 1023\n");
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "server.body_limit"));
+	assert_string_equal(err.fields[0].field, "server.body_limit");
+
+	/* The limits themselves are allowed. */
+	write_conf(f, "[server]\nbody_limit = 1024\nthreads = 256\n[database]\nwrite_batch = 1\n"
+	              "[age]\ncoppa_min_age = 21\neu_min_age = 0\n");
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+	assert_int_equal(c.body_limit, 1024);
+	assert_int_equal(c.threads, 256);
+	assert_int_equal(c.write_batch, 1);
+	assert_int_equal(c.coppa_min_age, 21);
+}
+
+static void test_booleans(void **state)
+{
+	static const struct {
+		const char *text;
+		bool value;
+	} cases[] = {{"true", true}, {"false", false}, {"1", true}, {"0", false}, {"yes", true}, {"no", false}};
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+	char text[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "[age]\neu_per_country = %s\n", cases[i].text);
+		write_conf(f, text);
+		assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+		assert_int_equal(c.eu_per_country, cases[i].value);
+	}
+}
+
+static void test_write_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c, back;
+	struct privd_err err = {0};
+	struct stat st;
+
+	privd_config_defaults(&c);
+	snprintf(c.listen, sizeof(c.listen), "[::1]:8443");
+	c.body_limit = 2048;
+	c.threads = 3;
+	snprintf(c.operator_name, sizeof(c.operator_name), " Example; Ltd ");
+	snprintf(c.server_country, sizeof(c.server_country), "US");
+	c.eu_per_country = true;
+	c.coppa_min_age = 0;
+	assert_int_equal(privd_config_write(&c, f->conf, &err), PRIVD_OK);
+	assert_int_equal(stat(f->conf, &st), 0);
+	assert_int_equal(st.st_mode & 0137, 0); /* at most 0640 */
+
+	assert_int_equal(privd_config_load(&back, f->dir, &err), PRIVD_OK);
+	assert_string_equal(back.listen, "[::1]:8443");
+	assert_int_equal(back.body_limit, 2048);
+	assert_int_equal(back.threads, 3);
+	assert_string_equal(back.public_url, "");
+	assert_string_equal(back.operator_name, " Example; Ltd ");
+	assert_string_equal(back.server_country, "US");
+	assert_true(back.eu_per_country);
+	assert_int_equal(back.coppa_min_age, 0);
+	assert_string_equal(back.eu_age_file, c.eu_age_file);
+
+	/* Refuses to overwrite. */
+	assert_int_not_equal(privd_config_write(&c, f->conf, &err), PRIVD_OK);
+}
+
+static void test_write_refuses_bad_value(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+
+	privd_config_defaults(&c);
+	snprintf(c.operator_name, sizeof(c.operator_name), "two\nlines");
+	assert_int_equal(privd_config_write(&c, f->conf, &err), PRIVD_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "operator.name"));
+	assert_int_equal(access(f->conf, F_OK), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_share_dir_from_environment, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_line_read_whole, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_env_overrides_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_env_value, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_section, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_numbers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_booleans, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_write_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_write_refuses_bad_value, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
