@@ -363,6 +363,12 @@ if [ "$ceiling_only" -eq 0 ]; then
 	done
 	sleep 1
 	[ -r "/proc/$privd_pid/status" ] || die "privd is no longer running"
+	# The count above is the 201s wrk saw; privd's own counter also includes requests in flight when a
+	# thread stopped. Prefer it when /metrics has it.
+	counted="$(curl -s --max-time 10 "$base/metrics" | awk '$1 == "privd_subjects_registered_total" { print $2 }' || true)"
+	if [[ "$counted" =~ ^[0-9]+$ ]] && [ "$counted" -ge "$registered" ]; then
+		registered="$counted"
+	fi
 	rss_kb="$(awk '/^VmRSS:/ { print $2 }' "/proc/$privd_pid/status")"
 	hwm_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$privd_pid/status")"
 	rss_mib="$(calc "$rss_kb / 1024")"

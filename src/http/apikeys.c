@@ -12,7 +12,7 @@
 static json_t *key_json(const struct privd_apikey_info *k)
 {
 	return json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", k->id, "name", k->name, "role", k->role, "created_at",
-			 privd_http_json_time(k->created_at), "revoked_at", privd_http_json_time(k->revoked_at));
+	                 privd_http_json_time(k->created_at), "revoked_at", privd_http_json_time(k->revoked_at));
 }
 
 void privd_http_apikey_create(struct privd_http_req *r)
@@ -43,7 +43,7 @@ void privd_http_apikey_create(struct privd_http_req *r)
 		goto out;
 	}
 	res = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", info.id, "key", key, "name", info.name, "role", info.role,
-			"created_at", privd_http_json_time(info.created_at));
+	                "created_at", privd_http_json_time(info.created_at));
 	privd_http_reply_json(r, MHD_HTTP_CREATED, res);
 out:
 	explicit_bzero(key, sizeof(key));

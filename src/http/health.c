@@ -24,7 +24,7 @@ void privd_http_readyz(struct privd_http_req *r)
 
 	if (privd_service_ready(r->h->svc) != PRIVD_OK) {
 		privd_http_reply_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", "the database does not answer",
-					 NULL);
+		                         NULL);
 		return;
 	}
 	privd_http_reply_buf(r, MHD_HTTP_OK, "application/json", ready, sizeof(ready) - 1);

@@ -32,8 +32,8 @@ enum privd_http_method {
 	PRIVD_HTTP_METHOD_COUNT
 };
 
-#define PRIVD_HTTP_PUBLIC 0u	/* roles bitmask of a route anyone may call */
-#define PRIVD_HTTP_PARAM_MAX 64	/* longest {id} or {purpose} segment accepted; longer is 404 */
+#define PRIVD_HTTP_PUBLIC 0u    /* roles bitmask of a route anyone may call */
+#define PRIVD_HTTP_PARAM_MAX 64 /* longest {id} or {purpose} segment accepted; longer is 404 */
 
 struct privd_http_req;
 typedef void (*privd_http_handler)(struct privd_http_req *r);
@@ -41,8 +41,8 @@ typedef void (*privd_http_handler)(struct privd_http_req *r);
 struct privd_http_route {
 	enum privd_http_method method;
 	privd_http_handler handler;
-	unsigned roles;		/* enum privd_role bits; PRIVD_HTTP_PUBLIC for anyone */
-	unsigned path_idx;	/* its path pattern ("/v1/subjects/{id}"), also the metrics label */
+	unsigned roles;    /* enum privd_role bits; PRIVD_HTTP_PUBLIC for anyone */
+	unsigned path_idx; /* its path pattern ("/v1/subjects/{id}"), also the metrics label */
 };
 
 struct privd_http_async;
@@ -52,33 +52,33 @@ struct privd_http {
 	struct MHD_Daemon *d;
 	size_t body_limit;
 	unsigned port;
-	atomic_uint inflight;		/* requests with a context, from first call to completion */
-	atomic_uint async_pending;	/* registrations whose done callback has not finished */
+	atomic_uint inflight;      /* requests with a context, from first call to completion */
+	atomic_uint async_pending; /* registrations whose done callback has not finished */
 	atomic_bool stopping;
 };
 
 struct privd_http_req {
 	struct privd_http *h;
 	struct MHD_Connection *conn;
-	const char *url;		/* path without query, owned by libmicrohttpd for the request's life */
+	const char *url; /* path without query, owned by libmicrohttpd for the request's life */
 	enum privd_http_method method;
-	int route;			/* index in the route table; -1 unmatched */
-	unsigned path_idx;		/* metrics label; privd_http_path_count() when unmatched */
+	int route;         /* index in the route table; -1 unmatched */
+	unsigned path_idx; /* metrics label; privd_http_path_count() when unmatched */
 	char id[PRIVD_HTTP_PARAM_MAX + 1];
 	char purpose[PRIVD_HTTP_PARAM_MAX + 1];
 	struct privd_principal who;
 	uint64_t t0_ns;
-	bool started;			/* second call reached: the handler or an early reply ran */
+	bool started; /* second call reached: the handler or an early reply ran */
 
-	char *body;			/* request body, NUL-terminated, zeroed before free */
+	char *body; /* request body, NUL-terminated, zeroed before free */
 	size_t body_len, body_cap;
 	bool too_large;
 
-	struct MHD_Response *resp;	/* the one response, queued by the server */
+	struct MHD_Response *resp; /* the one response, queued by the server */
 	unsigned status;
 	bool queued;
 
-	struct privd_http_async *async;	/* registration waiting on the writer (subjects.c); NULL otherwise */
+	struct privd_http_async *async; /* registration waiting on the writer (subjects.c); NULL otherwise */
 };
 
 /* ---- router.c ---- */
@@ -87,8 +87,8 @@ struct privd_http_req {
  * (allow then lists them, e.g. "GET, PATCH"). */
 unsigned privd_http_route_match(struct privd_http_req *r, char *allow, size_t allow_len);
 const struct privd_http_route *privd_http_route_get(int idx);
-unsigned privd_http_path_count(void);			/* distinct patterns */
-const char *privd_http_path_name(unsigned path_idx);	/* pattern, or "unmatched" */
+unsigned privd_http_path_count(void);                /* distinct patterns */
+const char *privd_http_path_name(unsigned path_idx); /* pattern, or "unmatched" */
 enum privd_http_method privd_http_method_parse(const char *m);
 const char *privd_http_method_name(enum privd_http_method m);
 /* Authenticates and authorises r for its route; on refusal leaves a 401 or 403 reply and returns false. */
@@ -98,16 +98,15 @@ bool privd_http_authorize(struct privd_http_req *r);
 /* Each leaves r->resp and r->status set; on out of memory r->resp stays NULL and the server answers 500 from a
  * static response. Calling a reply function twice replaces the first response. */
 void privd_http_reply_buf(struct privd_http_req *r, unsigned status, const char *content_type, const char *buf,
-			  size_t len);
+                          size_t len);
 /* Takes ownership of a malloc'd buffer (zeroed then freed when the response is done: it may hold PII). */
-void privd_http_reply_owned(struct privd_http_req *r, unsigned status, const char *content_type, char *buf,
-			    size_t len);
+void privd_http_reply_owned(struct privd_http_req *r, unsigned status, const char *content_type, char *buf, size_t len);
 /* Renders j (reference stolen) as the body. */
 void privd_http_reply_json(struct privd_http_req *r, unsigned status, json_t *j);
 void privd_http_reply_empty(struct privd_http_req *r, unsigned status);
 /* A problem of type urn:privd:problem:<slug>; detail may be NULL; err may be NULL (its fields become "errors"). */
 void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
-			      const struct privd_err *err);
+                              const struct privd_err *err);
 /* Maps a service result to its problem (500 with a generic detail for anything unexpected). */
 void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struct privd_err *err);
 /* 422 naming one field. */
@@ -128,7 +127,7 @@ json_t *privd_http_json_str_or_null(const char *s);
 /* Reads member key of obj as a string into *out (NULL when absent, or null and allow_null). A wrong type adds
  * a field error named field (key when NULL) to e and returns false. */
 bool privd_http_json_str(json_t *obj, const char *key, const char *field, bool allow_null, const char **out,
-			 struct privd_err *e);
+                         struct privd_err *e);
 /* Adds a field error "<prefix><member>" for each member of obj not in allowed (NULL-terminated). */
 void privd_http_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct privd_err *e);
 /* 422 with the field errors of e. */

@@ -20,15 +20,15 @@
 
 static const unsigned status_codes[] = {200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 500, 503};
 #define NCODES (sizeof(status_codes) / sizeof(status_codes[0]))
-#define NSLOTS (NCODES + 5)	/* then one per class 1xx..5xx for anything else */
+#define NSLOTS (NCODES + 5) /* then one per class 1xx..5xx for anything else */
 
 static const double bucket_le[NBUCKETS] = {.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 1e300};
-static const uint64_t bucket_ns[NBUCKETS] = {500000ull,	    1000000ull,	    2500000ull,	   5000000ull,	10000000ull,
-					     25000000ull,   50000000ull,    100000000ull,  250000000ull, 500000000ull,
-					     1000000000ull, 2500000000ull, UINT64_MAX};
+static const uint64_t bucket_ns[NBUCKETS] = {500000ull,     1000000ull,    2500000ull,   5000000ull,   10000000ull,
+                                             25000000ull,   50000000ull,   100000000ull, 250000000ull, 500000000ull,
+                                             1000000000ull, 2500000000ull, UINT64_MAX};
 
 static atomic_ullong requests[NPATHS + 1][PRIVD_HTTP_METHOD_COUNT][NSLOTS];
-static atomic_ullong buckets[NPATHS + 1][NBUCKETS];	/* not cumulative; summed when rendered */
+static atomic_ullong buckets[NPATHS + 1][NBUCKETS]; /* not cumulative; summed when rendered */
 static atomic_ullong sum_ns[NPATHS + 1];
 
 static unsigned status_slot(unsigned status)
@@ -124,8 +124,7 @@ static void render_http(struct text *t)
 			continue;
 		for (m = 0; m < PRIVD_HTTP_METHOD_COUNT; m++) {
 			for (s = 0; s < NSLOTS; s++) {
-				unsigned long long v =
-					atomic_load_explicit(&requests[p][m][s], memory_order_relaxed);
+				unsigned long long v = atomic_load_explicit(&requests[p][m][s], memory_order_relaxed);
 
 				if (v == 0)
 					continue;
@@ -187,8 +186,7 @@ void privd_http_metrics(struct privd_http_req *r)
 	counter(&t, "privd_write_jobs_failed_total", "Write jobs that failed.", st.write_failed);
 	counter(&t, "privd_consent_cache_hits_total", "Consent checks answered from the cache.", st.cache_hits);
 	counter(&t, "privd_consent_cache_misses_total", "Consent checks that had to load state.", st.cache_misses);
-	counter(&t, "privd_subjects_registered_total", "Subjects registered by this process.",
-		st.subjects_registered);
+	counter(&t, "privd_subjects_registered_total", "Subjects registered by this process.", st.subjects_registered);
 	if (t.failed) {
 		free(t.buf);
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);

@@ -10,7 +10,7 @@
 static json_t *policy_json(const struct privd_policy *p)
 {
 	return json_pack("{s:s, s:s, s:o}", "version", p->version, "sha256", p->sha256, "published_at",
-			 privd_http_json_time(p->published_at));
+	                 privd_http_json_time(p->published_at));
 }
 
 void privd_http_policy_publish(struct privd_http_req *r)

@@ -25,19 +25,19 @@ struct problem_kind {
 };
 
 static const struct problem_kind kinds[] = {
-	{"malformed", "Malformed request"},
-	{"unauthorized", "Unauthorized"},
-	{"forbidden", "Forbidden"},
-	{"age-restricted", "Age restricted"},
-	{"not-found", "Not found"},
-	{"method-not-allowed", "Method not allowed"},
-	{"conflict", "Conflict"},
-	{"gone", "Gone"},
-	{"too-large", "Payload too large"},
-	{"unsupported-media-type", "Unsupported media type"},
-	{"validation", "Validation failed"},
-	{"unavailable", "Service unavailable"},
-	{"internal", "Internal error"},
+    {"malformed", "Malformed request"},
+    {"unauthorized", "Unauthorized"},
+    {"forbidden", "Forbidden"},
+    {"age-restricted", "Age restricted"},
+    {"not-found", "Not found"},
+    {"method-not-allowed", "Method not allowed"},
+    {"conflict", "Conflict"},
+    {"gone", "Gone"},
+    {"too-large", "Payload too large"},
+    {"unsupported-media-type", "Unsupported media type"},
+    {"validation", "Validation failed"},
+    {"unavailable", "Service unavailable"},
+    {"internal", "Internal error"},
 };
 
 void privd_http_free_zero(void *p)
@@ -64,15 +64,14 @@ static void set_resp(struct privd_http_req *r, unsigned status, struct MHD_Respo
 }
 
 void privd_http_reply_buf(struct privd_http_req *r, unsigned status, const char *content_type, const char *buf,
-			  size_t len)
+                          size_t len)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
 
 	set_resp(r, status, resp, content_type);
 }
 
-void privd_http_reply_owned(struct privd_http_req *r, unsigned status, const char *content_type, char *buf,
-			    size_t len)
+void privd_http_reply_owned(struct privd_http_req *r, unsigned status, const char *content_type, char *buf, size_t len)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, buf, privd_http_free_zero);
 
@@ -117,7 +116,7 @@ static const char *title_of(const char *slug)
 }
 
 void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
-			      const struct privd_err *err)
+                              const struct privd_err *err)
 {
 	char type[64];
 	json_t *p = json_object();
@@ -133,7 +132,7 @@ void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const c
 	json_object_set_new(p, "status", json_integer(status));
 	if (detail != NULL && detail[0] != '\0')
 		json_object_set_new(p, "detail", json_string(detail));
-	inst = r->url != NULL ? json_string(r->url) : NULL;	/* NULL when the path is not valid UTF-8 */
+	inst = r->url != NULL ? json_string(r->url) : NULL; /* NULL when the path is not valid UTF-8 */
 	if (inst != NULL)
 		json_object_set_new(p, "instance", inst);
 	if (err != NULL && err->nfields > 0) {
@@ -141,7 +140,7 @@ void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const c
 
 		for (i = 0; i < err->nfields && i < PRIVD_ERR_MAX_FIELDS; i++)
 			json_array_append_new(errors, json_pack("{s:s, s:s}", "field", err->fields[i].field, "reason",
-								err->fields[i].reason));
+			                                        err->fields[i].reason));
 		json_object_set_new(p, "errors", errors);
 	}
 	s = json_dumps(p, JSON_COMPACT);
@@ -176,24 +175,23 @@ void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struc
 	case PRIVD_ERR_INVALID:
 		if (err != NULL && err->nfields > 0) {
 			snprintf(detail, sizeof(detail), "%zu field%s invalid", err->nfields,
-				 err->nfields == 1 ? " is" : "s are");
+			         err->nfields == 1 ? " is" : "s are");
 			privd_http_reply_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "validation", detail, err);
 		} else {
 			privd_http_reply_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "validation",
-						 detail_of(err, "the request is invalid"), err);
+			                         detail_of(err, "the request is invalid"), err);
 		}
 		return;
 	case PRIVD_ERR_MALFORMED:
 		privd_http_reply_problem(r, MHD_HTTP_BAD_REQUEST, "malformed",
-					 detail_of(err, "the request cannot be parsed"), NULL);
+		                         detail_of(err, "the request cannot be parsed"), NULL);
 		return;
 	case PRIVD_ERR_NOT_FOUND:
-		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", detail_of(err, "no such resource"),
-					 NULL);
+		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", detail_of(err, "no such resource"), NULL);
 		return;
 	case PRIVD_ERR_CONFLICT:
 		privd_http_reply_problem(r, MHD_HTTP_CONFLICT, "conflict", detail_of(err, "the value is already taken"),
-					 err);
+		                         err);
 		return;
 	case PRIVD_ERR_FORBIDDEN:
 		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "forbidden", detail_of(err, "not allowed"), NULL);
@@ -203,15 +201,15 @@ void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struc
 		return;
 	case PRIVD_ERR_TOO_LARGE:
 		privd_http_reply_problem(r, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
-					 detail_of(err, "the request is too large"), NULL);
+		                         detail_of(err, "the request is too large"), NULL);
 		return;
 	case PRIVD_ERR_UNSUPPORTED:
 		privd_http_reply_problem(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
-					 detail_of(err, "the media type is not supported"), NULL);
+		                         detail_of(err, "the media type is not supported"), NULL);
 		return;
 	case PRIVD_ERR_BUSY:
 		privd_http_reply_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-					 "the service is busy or shutting down; retry later", NULL);
+		                         "the service is busy or shutting down; retry later", NULL);
 		privd_http_reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 		return;
 	case PRIVD_OK:
@@ -223,7 +221,7 @@ void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struc
 		break;
 	}
 	privd_log(PRIVD_LOG_ERROR, "http.error", "\"route\":\"%s\",\"rc\":\"%s\"", privd_http_path_name(r->path_idx),
-		  privd_rc_str(rc));
+	          privd_rc_str(rc));
 	privd_http_reply_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "an internal error occurred", NULL);
 }
 
@@ -248,7 +246,7 @@ bool privd_http_body_object(struct privd_http_req *r, json_t **out)
 	*out = NULL;
 	if (ct != NULL && !json_media_type(ct)) {
 		privd_http_reply_problem(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
-					 "the body must be application/json", NULL);
+		                         "the body must be application/json", NULL);
 		return false;
 	}
 	if (r->body_len == 0) {
@@ -259,7 +257,7 @@ bool privd_http_body_object(struct privd_http_req *r, json_t **out)
 	if (j == NULL) {
 		/* jerr.text may quote the input: give the position only */
 		snprintf(detail, sizeof(detail), "the body is not valid JSON (line %d, column %d)", jerr.line,
-			 jerr.column);
+		         jerr.column);
 		privd_http_reply_problem(r, MHD_HTTP_BAD_REQUEST, "malformed", detail, NULL);
 		return false;
 	}
@@ -284,7 +282,7 @@ void privd_http_time(int64_t ms, char *out, size_t outlen)
 	}
 	gmtime_r(&secs, &tm);
 	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
+	         tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
 }
 
 json_t *privd_http_json_time(int64_t ms)
@@ -308,7 +306,7 @@ json_t *privd_http_json_str_or_null(const char *s)
 }
 
 bool privd_http_json_str(json_t *obj, const char *key, const char *field, bool allow_null, const char **out,
-			 struct privd_err *e)
+                         struct privd_err *e)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -330,7 +328,8 @@ void privd_http_json_only(json_t *obj, const char *const *allowed, const char *p
 	char field[64];
 	size_t i;
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(key, allowed[i]) == 0)
 				break;

@@ -35,21 +35,21 @@ enum privd_http_path {
 };
 
 static const char *const paths[P_COUNT] = {
-	[P_HEALTHZ] = "/healthz",
-	[P_READYZ] = "/readyz",
-	[P_METRICS] = "/metrics",
-	[P_PRIVACY] = "/privacy",
-	[P_POLICY_CURRENT] = "/v1/policies/current",
-	[P_POLICIES] = "/v1/policies",
-	[P_APIKEYS] = "/v1/api-keys",
-	[P_APIKEY] = "/v1/api-keys/{id}",
-	[P_SUBJECTS] = "/v1/subjects",
-	[P_SUBJECT] = "/v1/subjects/{id}",
-	[P_SUBJECT_CONSENTS] = "/v1/subjects/{id}/consents",
-	[P_SUBJECT_CONSENT] = "/v1/subjects/{id}/consents/{purpose}",
-	[P_CONSENT_CHECKS] = "/v1/consent-checks",
-	[P_AUDIT] = "/v1/audit",
-	[P_AUDIT_VERIFY] = "/v1/audit/verify",
+    [P_HEALTHZ] = "/healthz",
+    [P_READYZ] = "/readyz",
+    [P_METRICS] = "/metrics",
+    [P_PRIVACY] = "/privacy",
+    [P_POLICY_CURRENT] = "/v1/policies/current",
+    [P_POLICIES] = "/v1/policies",
+    [P_APIKEYS] = "/v1/api-keys",
+    [P_APIKEY] = "/v1/api-keys/{id}",
+    [P_SUBJECTS] = "/v1/subjects",
+    [P_SUBJECT] = "/v1/subjects/{id}",
+    [P_SUBJECT_CONSENTS] = "/v1/subjects/{id}/consents",
+    [P_SUBJECT_CONSENT] = "/v1/subjects/{id}/consents/{purpose}",
+    [P_CONSENT_CHECKS] = "/v1/consent-checks",
+    [P_AUDIT] = "/v1/audit",
+    [P_AUDIT_VERIFY] = "/v1/audit/verify",
 };
 
 #define R_ADMIN PRIVD_ROLE_ADMIN
@@ -59,32 +59,32 @@ static const char *const paths[P_COUNT] = {
 
 /* The consent check comes first: it is the route matched most often. */
 static const struct privd_http_route routes[] = {
-	{PRIVD_HTTP_GET, privd_http_consent_check, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENT},
-	{PRIVD_HTTP_GET, privd_http_healthz, PRIVD_HTTP_PUBLIC, P_HEALTHZ},
-	{PRIVD_HTTP_GET, privd_http_readyz, PRIVD_HTTP_PUBLIC, P_READYZ},
-	{PRIVD_HTTP_GET, privd_http_metrics, PRIVD_HTTP_PUBLIC, P_METRICS},
-	{PRIVD_HTTP_GET, privd_http_privacy, PRIVD_HTTP_PUBLIC, P_PRIVACY},
-	{PRIVD_HTTP_GET, privd_http_policy_current, PRIVD_HTTP_PUBLIC, P_POLICY_CURRENT},
-	{PRIVD_HTTP_POST, privd_http_policy_publish, R_ADMIN, P_POLICIES},
-	{PRIVD_HTTP_POST, privd_http_apikey_create, R_ADMIN, P_APIKEYS},
-	{PRIVD_HTTP_GET, privd_http_apikey_list, R_ADMIN, P_APIKEYS},
-	{PRIVD_HTTP_DELETE, privd_http_apikey_revoke, R_ADMIN, P_APIKEY},
-	{PRIVD_HTTP_POST, privd_http_subject_register, R_APP | R_ADMIN, P_SUBJECTS},
-	{PRIVD_HTTP_GET, privd_http_subject_find, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECTS},
-	{PRIVD_HTTP_GET, privd_http_subject_get, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT},
-	{PRIVD_HTTP_PATCH, privd_http_subject_patch, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT},
-	{PRIVD_HTTP_POST, privd_http_consent_record, R_APP | R_ADMIN, P_SUBJECT_CONSENTS},
-	{PRIVD_HTTP_GET, privd_http_consent_history, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENTS},
-	{PRIVD_HTTP_POST, privd_http_consent_batch, R_APP | R_ADMIN, P_CONSENT_CHECKS},
-	{PRIVD_HTTP_GET, privd_http_audit_list, R_AUDITOR | R_ADMIN, P_AUDIT},
-	{PRIVD_HTTP_GET, privd_http_audit_verify, R_AUDITOR | R_ADMIN, P_AUDIT_VERIFY},
+    {PRIVD_HTTP_GET, privd_http_consent_check, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENT},
+    {PRIVD_HTTP_GET, privd_http_healthz, PRIVD_HTTP_PUBLIC, P_HEALTHZ},
+    {PRIVD_HTTP_GET, privd_http_readyz, PRIVD_HTTP_PUBLIC, P_READYZ},
+    {PRIVD_HTTP_GET, privd_http_metrics, PRIVD_HTTP_PUBLIC, P_METRICS},
+    {PRIVD_HTTP_GET, privd_http_privacy, PRIVD_HTTP_PUBLIC, P_PRIVACY},
+    {PRIVD_HTTP_GET, privd_http_policy_current, PRIVD_HTTP_PUBLIC, P_POLICY_CURRENT},
+    {PRIVD_HTTP_POST, privd_http_policy_publish, R_ADMIN, P_POLICIES},
+    {PRIVD_HTTP_POST, privd_http_apikey_create, R_ADMIN, P_APIKEYS},
+    {PRIVD_HTTP_GET, privd_http_apikey_list, R_ADMIN, P_APIKEYS},
+    {PRIVD_HTTP_DELETE, privd_http_apikey_revoke, R_ADMIN, P_APIKEY},
+    {PRIVD_HTTP_POST, privd_http_subject_register, R_APP | R_ADMIN, P_SUBJECTS},
+    {PRIVD_HTTP_GET, privd_http_subject_find, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECTS},
+    {PRIVD_HTTP_GET, privd_http_subject_get, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT},
+    {PRIVD_HTTP_PATCH, privd_http_subject_patch, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT},
+    {PRIVD_HTTP_POST, privd_http_consent_record, R_APP | R_ADMIN, P_SUBJECT_CONSENTS},
+    {PRIVD_HTTP_GET, privd_http_consent_history, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENTS},
+    {PRIVD_HTTP_POST, privd_http_consent_batch, R_APP | R_ADMIN, P_CONSENT_CHECKS},
+    {PRIVD_HTTP_GET, privd_http_audit_list, R_AUDITOR | R_ADMIN, P_AUDIT},
+    {PRIVD_HTTP_GET, privd_http_audit_verify, R_AUDITOR | R_ADMIN, P_AUDIT_VERIFY},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 static const char *const method_names[PRIVD_HTTP_METHOD_COUNT] = {
-	[PRIVD_HTTP_GET] = "GET",	  [PRIVD_HTTP_POST] = "POST",	    [PRIVD_HTTP_PATCH] = "PATCH",
-	[PRIVD_HTTP_DELETE] = "DELETE", [PRIVD_HTTP_PUT] = "PUT",	    [PRIVD_HTTP_HEAD] = "HEAD",
-	[PRIVD_HTTP_OPTIONS] = "OPTIONS", [PRIVD_HTTP_OTHER] = "OTHER",
+    [PRIVD_HTTP_GET] = "GET",         [PRIVD_HTTP_POST] = "POST",   [PRIVD_HTTP_PATCH] = "PATCH",
+    [PRIVD_HTTP_DELETE] = "DELETE",   [PRIVD_HTTP_PUT] = "PUT",     [PRIVD_HTTP_HEAD] = "HEAD",
+    [PRIVD_HTTP_OPTIONS] = "OPTIONS", [PRIVD_HTTP_OTHER] = "OTHER",
 };
 
 const struct privd_http_route *privd_http_route_get(int idx)
@@ -216,7 +216,7 @@ bool privd_http_authorize(struct privd_http_req *r)
 	}
 	if ((r->who.role & rt->roles) == 0) {
 		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "forbidden", "this key's role may not call this route",
-					 NULL);
+		                         NULL);
 		return false;
 	}
 	return true;
@@ -233,9 +233,9 @@ static void print_roles(FILE *f, unsigned roles)
 		unsigned bit;
 		const char *name;
 	} order[] = {{PRIVD_ROLE_APP, "app"},
-		     {PRIVD_ROLE_OPERATOR, "operator"},
-		     {PRIVD_ROLE_AUDITOR, "auditor"},
-		     {PRIVD_ROLE_ADMIN, "admin"}};
+	             {PRIVD_ROLE_OPERATOR, "operator"},
+	             {PRIVD_ROLE_AUDITOR, "auditor"},
+	             {PRIVD_ROLE_ADMIN, "admin"}};
 	const char *sep = "";
 	size_t i;
 

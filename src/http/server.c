@@ -28,8 +28,8 @@
 #define STOP_GRACE_NS 5000000000ull
 
 static const char internal_body[] =
-	"{\"type\":\"urn:privd:problem:internal\",\"title\":\"Internal error\",\"status\":500,"
-	"\"detail\":\"an internal error occurred\"}";
+    "{\"type\":\"urn:privd:problem:internal\",\"title\":\"Internal error\",\"status\":500,"
+    "\"detail\":\"an internal error occurred\"}";
 
 /* One static answer for when not even a problem could be allocated. */
 static struct MHD_Response *internal_resp;
@@ -115,7 +115,7 @@ static void first_call(struct privd_http_req *r)
 	}
 	if (st == 405) {
 		privd_http_reply_problem(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed",
-					 "the route does not accept this method", NULL);
+		                         "the route does not accept this method", NULL);
 		privd_http_reply_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 		return;
 	}
@@ -139,7 +139,6 @@ static void reply_too_large(struct privd_http_req *r)
 
 	snprintf(detail, sizeof(detail), "the body exceeds %zu bytes", r->h->body_limit);
 	privd_http_reply_problem(r, MHD_HTTP_CONTENT_TOO_LARGE, "too-large", detail, NULL);
-	/* the rest of the upload is not read: the connection cannot be reused */
 	privd_http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
@@ -166,8 +165,8 @@ static enum MHD_Result queue(struct privd_http_req *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-				  const char *version, const char *upload_data, size_t *upload_data_size,
-				  void **con_cls)
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
 {
 	struct privd_http *h = cls;
 	struct privd_http_req *r = *con_cls;
@@ -187,6 +186,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = r;
 		atomic_fetch_add_explicit(&h->inflight, 1, memory_order_relaxed);
 		first_call(r);
+		if (r->resp == NULL && r->too_large) {
+			/* a declared length over the limit: answer before reading the body; queuing on the first
+			 * call closes the connection, which an unread body requires anyway */
+			reply_too_large(r);
+			return queue(r);
+		}
 		return MHD_YES;
 	}
 	if (r->queued) {
@@ -197,12 +202,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
+		/* libmicrohttpd 0.9.75 refuses a response queued while the body is arriving: past the limit (a
+		 * chunked upload) or after an early refusal, the rest is read and dropped, then answered */
 		if (r->resp == NULL && !body_append(r, upload_data, n))
 			privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
-		if (r->resp == NULL && r->too_large)
-			reply_too_large(r);
-		/* an early answer goes out now rather than after reading a body nobody will use */
-		return r->resp != NULL ? queue(r) : MHD_YES;
+		return MHD_YES;
 	}
 	if (!r->started) {
 		r->started = true;
@@ -212,12 +216,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			privd_http_route_get(r->route)->handler(r);
 	}
 	if (r->resp == NULL && r->async != NULL && privd_http_subject_register_pending(r))
-		return MHD_YES;	/* suspended until the writer answers */
+		return MHD_YES; /* suspended until the writer answers */
 	return queue(r);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct privd_http *h = cls;
 	struct privd_http_req *r = *con_cls;
@@ -231,9 +234,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->queued) {
 		privd_http_metrics_record(r->path_idx, r->method, r->status, dur);
 		privd_log(PRIVD_LOG_DEBUG, "http.request",
-			  "\"method\":\"%s\",\"route\":\"%s\",\"status\":%u,\"duration_ms\":%.3f%s",
-			  privd_http_method_name(r->method), privd_http_path_name(r->path_idx), r->status,
-			  (double)dur / 1e6, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
+		          "\"method\":\"%s\",\"route\":\"%s\",\"status\":%u,\"duration_ms\":%.3f%s",
+		          privd_http_method_name(r->method), privd_http_path_name(r->path_idx), r->status,
+		          (double)dur / 1e6, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
 	}
 	req_free(r);
 	atomic_fetch_sub_explicit(&h->inflight, 1, memory_order_relaxed);
@@ -255,7 +258,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* "HOST:PORT", "[V6]:PORT" or ":PORT" into an address. */
 static enum privd_rc parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
-				  struct privd_err *err)
+                                  struct privd_err *err)
 {
 	char host[256], port[16];
 	const char *colon, *hs, *he;
@@ -289,7 +292,7 @@ static enum privd_rc parse_listen(const char *listen, struct sockaddr_storage *s
 	e = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
 	if (e != 0 || ai == NULL) {
 		rc = privd_err_set(err, PRIVD_ERR_INVALID, "cannot resolve listen address %s: %s", listen,
-				   gai_strerror(e));
+		                   gai_strerror(e));
 		goto out;
 	}
 	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
@@ -315,7 +318,7 @@ static unsigned connection_limit(void)
 }
 
 enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_http_opts *o, struct privd_http **out,
-			       struct privd_err *err)
+                               struct privd_err *err)
 {
 	struct privd_http *h = NULL;
 	struct sockaddr_storage ss;
@@ -348,25 +351,24 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 	privd_http_json_alloc_init();
 	if (internal_resp == NULL) {
 		internal_resp = MHD_create_response_from_buffer(sizeof(internal_body) - 1, (void *)internal_body,
-								MHD_RESPMEM_PERSISTENT);
+		                                                MHD_RESPMEM_PERSISTENT);
 		if (internal_resp == NULL) {
 			rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		MHD_add_response_header(internal_resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
 	}
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-				connection_limit(), MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-				h, MHD_OPTION_END);
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	                        MHD_OPTION_CONNECTION_LIMIT, connection_limit(), MHD_OPTION_CONNECTION_TIMEOUT,
+	                        CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
 	if (h->d == NULL) {
 		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot listen on %s", o->listen);
 		goto out;
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info != NULL ? info->port : 0;
-	privd_log(PRIVD_LOG_INFO, "http.listening", "\"port\":%u,\"threads\":%u", h->port, threads);
+	privd_log(PRIVD_LOG_DEBUG, "http.threads", "\"threads\":%u", threads);
 	*out = h;
 	h = NULL;
 out:
@@ -397,7 +399,7 @@ void privd_http_stop(struct privd_http *h)
 	while (atomic_load(&h->async_pending) > 0) {
 		if (++waited % 500 == 0)
 			privd_log(PRIVD_LOG_WARN, "http.stop", "\"waiting_registrations\":%u",
-				  atomic_load(&h->async_pending));
+			          atomic_load(&h->async_pending));
 		sleep_ms(10);
 	}
 	deadline = now_ns() + STOP_GRACE_NS / 5;

@@ -17,7 +17,7 @@
 #include "core/log.h"
 
 enum privd_rc privd_db_target_parse(const char *url, const char *data_dir, struct privd_db_target *out,
-				    struct privd_err *err)
+                                    struct privd_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (url == NULL || url[0] == '\0' || strcmp(url, "sqlite") == 0) {
@@ -47,7 +47,7 @@ static const struct privd_db_ops *ops_for(enum privd_db_engine e)
 }
 
 enum privd_rc privd_db_open(const struct privd_db_target *t, enum privd_db_which which, bool read_only,
-			    struct privd_db **out, struct privd_err *err)
+                            struct privd_db **out, struct privd_err *err)
 {
 	*out = NULL;
 	if (t == NULL)
@@ -278,7 +278,7 @@ enum privd_rc privd_db_listen(struct privd_db *db, const char *channel)
 }
 
 enum privd_rc privd_db_wait_notify(struct privd_db *db, int timeout_ms,
-				   void (*cb)(void *arg, const char *channel, const char *payload), void *arg)
+                                   void (*cb)(void *arg, const char *channel, const char *payload), void *arg)
 {
 	return db->ops->wait_notify(db, timeout_ms, cb, arg);
 }
@@ -296,7 +296,7 @@ void privd_db_log_error(const char *engine, const char *code, const char *msg, c
 	privd_json_escape(msg != NULL ? msg : "", emsg, sizeof(emsg));
 	privd_json_escape(head, esql, sizeof(esql));
 	privd_log(PRIVD_LOG_ERROR, "db.error", "\"engine\":\"%s\",\"code\":\"%s\",\"msg\":\"%s\",\"sql\":\"%s\"",
-		  engine, code != NULL ? code : "", emsg, esql);
+	          engine, code != NULL ? code : "", emsg, esql);
 }
 
 uint64_t privd_db_hash_sql(const char *s)

@@ -15,7 +15,7 @@
 struct privd_db_ops {
 	const char *name;
 	enum privd_rc (*open)(const struct privd_db_target *t, enum privd_db_which which, bool read_only,
-			      struct privd_db **out, struct privd_err *err);
+	                      struct privd_db **out, struct privd_err *err);
 	void (*close)(struct privd_db *db);
 	/* Runs sql, already translated, without parameters or results. */
 	enum privd_rc (*exec)(struct privd_db *db, const char *sql);
@@ -36,7 +36,7 @@ struct privd_db_ops {
 	enum privd_rc (*notify)(struct privd_db *db, const char *channel, const char *payload);
 	enum privd_rc (*listen)(struct privd_db *db, const char *channel);
 	enum privd_rc (*wait_notify)(struct privd_db *db, int timeout_ms,
-				     void (*cb)(void *arg, const char *channel, const char *payload), void *arg);
+	                             void (*cb)(void *arg, const char *channel, const char *payload), void *arg);
 	enum privd_rc (*purge)(struct privd_db *db);
 };
 

@@ -19,22 +19,22 @@ struct migration {
 };
 
 static const struct migration migrations[] = {
-	{1,
-	 "CREATE TABLE api_keys(id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
-	 " key_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, revoked_at BIGINT, last_used_at BIGINT);"
-	 "CREATE TABLE policies(seq AUTOINCREMENT_PK, version TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL,"
-	 " text TEXT NOT NULL, published_at BIGINT NOT NULL);"
-	 "CREATE TABLE subjects(subject_id TEXT PRIMARY KEY, status TEXT NOT NULL, residence_country TEXT NOT NULL,"
-	 " email_bidx TEXT UNIQUE, phone_bidx TEXT UNIQUE, name_ct BLOB, email_ct BLOB, phone_ct BLOB, ip_ct BLOB,"
-	 " birth_date_ct BLOB, policy_version TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
-	 "CREATE TABLE consents(seq AUTOINCREMENT_PK, subject_id TEXT NOT NULL, purpose TEXT NOT NULL,"
-	 " granted INTEGER NOT NULL, policy_version TEXT NOT NULL, ip_ct BLOB, source TEXT NOT NULL,"
-	 " created_at BIGINT NOT NULL);"
-	 "CREATE INDEX consents_subject_seq ON consents(subject_id, seq);"
-	 "CREATE TABLE audit(seq BIGINT PRIMARY KEY, ts BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
-	 " object_type TEXT NOT NULL, object_id TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,"
-	 " hash TEXT NOT NULL);",
-	 "CREATE TABLE data_keys(subject_id TEXT PRIMARY KEY, wrapped BLOB NOT NULL, created_at BIGINT NOT NULL);"},
+    {1,
+     "CREATE TABLE api_keys(id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
+     " key_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, revoked_at BIGINT, last_used_at BIGINT);"
+     "CREATE TABLE policies(seq AUTOINCREMENT_PK, version TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL,"
+     " text TEXT NOT NULL, published_at BIGINT NOT NULL);"
+     "CREATE TABLE subjects(subject_id TEXT PRIMARY KEY, status TEXT NOT NULL, residence_country TEXT NOT NULL,"
+     " email_bidx TEXT UNIQUE, phone_bidx TEXT UNIQUE, name_ct BLOB, email_ct BLOB, phone_ct BLOB, ip_ct BLOB,"
+     " birth_date_ct BLOB, policy_version TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
+     "CREATE TABLE consents(seq AUTOINCREMENT_PK, subject_id TEXT NOT NULL, purpose TEXT NOT NULL,"
+     " granted INTEGER NOT NULL, policy_version TEXT NOT NULL, ip_ct BLOB, source TEXT NOT NULL,"
+     " created_at BIGINT NOT NULL);"
+     "CREATE INDEX consents_subject_seq ON consents(subject_id, seq);"
+     "CREATE TABLE audit(seq BIGINT PRIMARY KEY, ts BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
+     " object_type TEXT NOT NULL, object_id TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+     " hash TEXT NOT NULL);",
+     "CREATE TABLE data_keys(subject_id TEXT PRIMARY KEY, wrapped BLOB NOT NULL, created_at BIGINT NOT NULL);"},
 };
 
 #define MIGRATE_LOCK_DATA "SELECT pg_advisory_lock(7022656107000001)"
@@ -77,7 +77,7 @@ static enum privd_rc record(struct privd_db *db, int version)
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc =
-		privd_db_prepare(db, "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)", &st);
+	    privd_db_prepare(db, "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)", &st);
 	int r;
 
 	if (rc != PRIVD_OK)
@@ -96,7 +96,7 @@ out:
 }
 
 static enum privd_rc apply_one(struct privd_db *db, const struct migration *m, enum privd_db_which which,
-			       struct privd_err *err)
+                               struct privd_err *err)
 {
 	const char *sql = which == PRIVD_DB_KEYSTORE ? m->ks_sql : m->data_sql;
 	bool done = false;
@@ -122,7 +122,7 @@ out:
 		privd_db_rollback(db);
 		if (err != NULL && err->msg[0] == '\0')
 			privd_err_set(err, rc, "migration %d of the %s database failed", m->version,
-				      which == PRIVD_DB_KEYSTORE ? "keystore" : "data");
+			              which == PRIVD_DB_KEYSTORE ? "keystore" : "data");
 	}
 	return rc;
 }
@@ -140,8 +140,10 @@ enum privd_rc privd_repo_migrate(struct privd_db *db, enum privd_db_which which,
 			goto out;
 		locked = true;
 	}
-	rc = privd_db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY,"
-			       " applied_at BIGINT)", err);
+	rc = privd_db_exec(db,
+	                   "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY,"
+	                   " applied_at BIGINT)",
+	                   err);
 	if (rc != PRIVD_OK)
 		goto out;
 	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {

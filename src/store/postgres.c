@@ -33,27 +33,27 @@
 #define OID_OID 26
 
 struct pg_param {
-	char *heap;		/* text and blobs, malloc'd copy */
-	char small[24];		/* int64 as decimal */
+	char *heap;     /* text and blobs, malloc'd copy */
+	char small[24]; /* int64 as decimal */
 	int len;
-	int fmt;		/* 0 text, 1 binary */
+	int fmt; /* 0 text, 1 binary */
 	bool set;
 };
 
 struct pg_stmt {
 	struct privd_stmt base;
-	char *sql;		/* the rewritten SQL ($n) */
-	uint64_t hash;		/* of the original SQL */
-	char name[16];		/* server-side name, "" for uncached handles */
+	char *sql;     /* the rewritten SQL ($n) */
+	uint64_t hash; /* of the original SQL */
+	char name[16]; /* server-side name, "" for uncached handles */
 	bool cached;
 	bool in_use;
 	int nparams;
 	struct pg_param params[PG_MAX_PARAMS];
 	PGresult *res;
-	int row;		/* -1 before the first step */
+	int row; /* -1 before the first step */
 	bool executed;
 	int64_t changes;
-	char scratch[32];	/* col_text of an integer column */
+	char scratch[32]; /* col_text of an integer column */
 };
 
 struct pg_db {
@@ -62,7 +62,7 @@ struct pg_db {
 	unsigned next_name;
 	size_t ncache;
 	struct pg_stmt *cache[PG_CACHE_MAX];
-	char *orig_sql[PG_CACHE_MAX];	/* the cache key: the SQL as given */
+	char *orig_sql[PG_CACHE_MAX]; /* the cache key: the SQL as given */
 };
 
 static struct pg_db *PDB(struct privd_db *db)
@@ -87,7 +87,7 @@ static void log_pg_result(const PGresult *res, PGconn *conn, const char *sql)
 	if (state != NULL && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0))
 		primary = "(message withheld: may quote values)";
 	snprintf(msg, sizeof(msg), "%s%s%s", primary != NULL ? primary : "unknown error",
-		 constraint != NULL ? "; constraint " : "", constraint != NULL ? constraint : "");
+	         constraint != NULL ? "; constraint " : "", constraint != NULL ? constraint : "");
 	privd_db_log_error("postgres", state != NULL ? state : "", msg, sql);
 }
 
@@ -521,8 +521,7 @@ out:
 	return rc;
 }
 
-static int drain_notifies(struct pg_db *d, void (*cb)(void *arg, const char *channel, const char *payload),
-			  void *arg)
+static int drain_notifies(struct pg_db *d, void (*cb)(void *arg, const char *channel, const char *payload), void *arg)
 {
 	PGnotify *n;
 	int count = 0;
@@ -546,7 +545,7 @@ static int64_t mono_ms(void)
 
 /* Returns once at least one notification was delivered, or at timeout. */
 static enum privd_rc pg_wait_notify(struct privd_db *db, int timeout_ms,
-				    void (*cb)(void *arg, const char *channel, const char *payload), void *arg)
+                                    void (*cb)(void *arg, const char *channel, const char *payload), void *arg)
 {
 	struct pg_db *d = PDB(db);
 	int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
@@ -595,7 +594,7 @@ static void quiet_notices(void *arg, const char *message)
 }
 
 static enum privd_rc pg_open(const struct privd_db_target *t, enum privd_db_which which, bool read_only,
-			     struct privd_db **out, struct privd_err *err)
+                             struct privd_db **out, struct privd_err *err)
 {
 	struct pg_db *d = calloc(1, sizeof(*d));
 	enum privd_rc rc = PRIVD_OK;
@@ -610,7 +609,7 @@ static enum privd_rc pg_open(const struct privd_db_target *t, enum privd_db_whic
 	if (d->conn == NULL || PQstatus(d->conn) != CONNECTION_OK) {
 		/* libpq's connection messages name host and port, not credentials */
 		rc = privd_err_set(err, PRIVD_ERR_DB, "cannot connect to postgresql: %s",
-				   d->conn != NULL ? PQerrorMessage(d->conn) : "out of memory");
+		                   d->conn != NULL ? PQerrorMessage(d->conn) : "out of memory");
 		goto out;
 	}
 	PQsetNoticeProcessor(d->conn, quiet_notices, NULL);
@@ -637,26 +636,26 @@ out:
 }
 
 const struct privd_db_ops privd_db_postgres_ops = {
-	.name = "postgres",
-	.open = pg_open,
-	.close = pg_close,
-	.exec = pg_exec,
-	.in_txn = pg_in_txn,
-	.prepare = pg_prepare,
-	.finalize = pg_finalize,
-	.reset = pg_reset,
-	.bind_text = pg_bind_text,
-	.bind_int64 = pg_bind_int64,
-	.bind_blob = pg_bind_blob,
-	.bind_null = pg_bind_null,
-	.step = pg_step,
-	.col_text = pg_col_text,
-	.col_int64 = pg_col_int64,
-	.col_blob = pg_col_blob,
-	.col_is_null = pg_col_is_null,
-	.changes = pg_changes,
-	.notify = pg_notify,
-	.listen = pg_listen,
-	.wait_notify = pg_wait_notify,
-	.purge = pg_purge,
+    .name = "postgres",
+    .open = pg_open,
+    .close = pg_close,
+    .exec = pg_exec,
+    .in_txn = pg_in_txn,
+    .prepare = pg_prepare,
+    .finalize = pg_finalize,
+    .reset = pg_reset,
+    .bind_text = pg_bind_text,
+    .bind_int64 = pg_bind_int64,
+    .bind_blob = pg_bind_blob,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .col_text = pg_col_text,
+    .col_int64 = pg_col_int64,
+    .col_blob = pg_col_blob,
+    .col_is_null = pg_col_is_null,
+    .changes = pg_changes,
+    .notify = pg_notify,
+    .listen = pg_listen,
+    .wait_notify = pg_wait_notify,
+    .purge = pg_purge,
 };

@@ -131,11 +131,11 @@ out:
 /* ---- keystore ---- */
 
 enum privd_rc privd_repo_key_put(struct privd_db *ks, const char *subject_id, const uint8_t *wrapped, size_t len,
-				 int64_t now_ms)
+                                 int64_t now_ms)
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc =
-		privd_db_prepare(ks, "INSERT INTO data_keys(subject_id, wrapped, created_at) VALUES (?, ?, ?)", &st);
+	    privd_db_prepare(ks, "INSERT INTO data_keys(subject_id, wrapped, created_at) VALUES (?, ?, ?)", &st);
 
 	if (rc != PRIVD_OK)
 		goto out;
@@ -192,14 +192,13 @@ static void apikey_from(struct privd_stmt *st, struct privd_apikey_row *out)
 	out->last_used_at = privd_stmt_col_int64(st, 5);
 }
 
-enum privd_rc privd_repo_apikey_insert(struct privd_db *db, const struct privd_apikey_row *row,
-				       const char *key_hash)
+enum privd_rc privd_repo_apikey_insert(struct privd_db *db, const struct privd_apikey_row *row, const char *key_hash)
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = privd_db_prepare(db,
-					    "INSERT INTO api_keys(id, name, role, key_hash, created_at, revoked_at,"
-					    " last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-					    &st);
+	                                    "INSERT INTO api_keys(id, name, role, key_hash, created_at, revoked_at,"
+	                                    " last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	                                    &st);
 
 	if (rc != PRIVD_OK)
 		goto out;
@@ -226,8 +225,8 @@ out:
 enum privd_rc privd_repo_apikey_by_hash(struct privd_db *db, const char *key_hash, struct privd_apikey_row *out)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(
-		db, "SELECT " APIKEY_COLS " FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", &st);
+	enum privd_rc rc =
+	    privd_db_prepare(db, "SELECT " APIKEY_COLS " FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", &st);
 
 	if (rc != PRIVD_OK)
 		goto out;
@@ -241,13 +240,12 @@ out:
 	return rc;
 }
 
-enum privd_rc privd_repo_apikey_list(struct privd_db *db,
-				     int (*cb)(void *arg, const struct privd_apikey_row *row), void *arg)
+enum privd_rc privd_repo_apikey_list(struct privd_db *db, int (*cb)(void *arg, const struct privd_apikey_row *row),
+                                     void *arg)
 {
 	struct privd_stmt *st = NULL;
 	struct privd_apikey_row row;
-	enum privd_rc rc =
-		privd_db_prepare(db, "SELECT " APIKEY_COLS " FROM api_keys ORDER BY created_at, id", &st);
+	enum privd_rc rc = privd_db_prepare(db, "SELECT " APIKEY_COLS " FROM api_keys ORDER BY created_at, id", &st);
 	int r;
 
 	if (rc != PRIVD_OK)
@@ -268,7 +266,7 @@ enum privd_rc privd_repo_apikey_revoke(struct privd_db *db, const char *id, int6
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc =
-		privd_db_prepare(db, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", &st);
+	    privd_db_prepare(db, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", &st);
 
 	if (rc != PRIVD_OK)
 		goto out;
@@ -289,8 +287,8 @@ out:
 enum privd_rc privd_repo_policy_insert(struct privd_db *db, const struct privd_policy_row *row)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(
-		db, "INSERT INTO policies(version, sha256, text, published_at) VALUES (?, ?, ?, ?)", &st);
+	enum privd_rc rc =
+	    privd_db_prepare(db, "INSERT INTO policies(version, sha256, text, published_at) VALUES (?, ?, ?, ?)", &st);
 
 	if (rc != PRIVD_OK)
 		goto out;
@@ -310,7 +308,7 @@ out:
 
 /* Reads one policy row (version, sha256, published_at[, text]). */
 static enum privd_rc policy_one(struct privd_db *db, const char *sql, const char *version, bool with_text,
-				struct privd_policy_row *out)
+                                struct privd_policy_row *out)
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = privd_db_prepare(db, sql, &st);
@@ -342,25 +340,25 @@ out:
 enum privd_rc privd_repo_policy_current(struct privd_db *db, bool with_text, struct privd_policy_row *out)
 {
 	return policy_one(db,
-			  with_text ? "SELECT version, sha256, published_at, text FROM policies ORDER BY seq DESC LIMIT 1"
-				    : "SELECT version, sha256, published_at FROM policies ORDER BY seq DESC LIMIT 1",
-			  NULL, with_text, out);
+	                  with_text
+	                      ? "SELECT version, sha256, published_at, text FROM policies ORDER BY seq DESC LIMIT 1"
+	                      : "SELECT version, sha256, published_at FROM policies ORDER BY seq DESC LIMIT 1",
+	                  NULL, with_text, out);
 }
 
 enum privd_rc privd_repo_policy_get(struct privd_db *db, const char *version, bool with_text,
-				    struct privd_policy_row *out)
+                                    struct privd_policy_row *out)
 {
 	return policy_one(db,
-			  with_text ? "SELECT version, sha256, published_at, text FROM policies WHERE version = ?"
-				    : "SELECT version, sha256, published_at FROM policies WHERE version = ?",
-			  version, with_text, out);
+	                  with_text ? "SELECT version, sha256, published_at, text FROM policies WHERE version = ?"
+	                            : "SELECT version, sha256, published_at FROM policies WHERE version = ?",
+	                  version, with_text, out);
 }
 
 /* ---- subjects ---- */
 
 /* Is bidx of kind taken by a subject other than self (self may be NULL)? */
-static enum privd_rc bidx_taken(struct privd_db *db, const char *kind, const char *bidx, const char *self,
-				bool *taken)
+static enum privd_rc bidx_taken(struct privd_db *db, const char *kind, const char *bidx, const char *self, bool *taken)
 {
 	char id[33];
 	enum privd_rc rc;
@@ -379,7 +377,7 @@ static enum privd_rc bidx_taken(struct privd_db *db, const char *kind, const cha
 
 /* Names the field of a conflict: first by looking, then (for a race) by the constraint the engine named. */
 static enum privd_rc check_conflicts(struct privd_db *db, const struct privd_subject_row *row, const char *self,
-				     const char **conflict_field)
+                                     const char **conflict_field)
 {
 	bool taken = false;
 	enum privd_rc rc = bidx_taken(db, "email", row->email_bidx, self, &taken);
@@ -439,7 +437,7 @@ static enum privd_rc bind_subject_cols(struct privd_stmt *st, int first, const s
 }
 
 enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_subject_row *row,
-					const char **conflict_field)
+                                        const char **conflict_field)
 {
 	struct privd_stmt *st = NULL;
 	const char *field = NULL;
@@ -448,10 +446,10 @@ enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_
 	if (rc != PRIVD_OK)
 		goto out;
 	rc = privd_db_prepare(db,
-			      "INSERT INTO subjects(status, residence_country, email_bidx, phone_bidx, name_ct,"
-			      " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, updated_at, subject_id,"
-			      " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			      &st);
+	                      "INSERT INTO subjects(status, residence_country, email_bidx, phone_bidx, name_ct,"
+	                      " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, updated_at, subject_id,"
+	                      " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                      &st);
 	if (rc != PRIVD_OK)
 		goto out;
 	rc = bind_subject_cols(st, 1, row);
@@ -471,7 +469,7 @@ out:
 }
 
 enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_subject_row *row,
-					const char **conflict_field)
+                                        const char **conflict_field)
 {
 	struct privd_stmt *st = NULL;
 	const char *field = NULL;
@@ -480,10 +478,10 @@ enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_
 	if (rc != PRIVD_OK)
 		goto out;
 	rc = privd_db_prepare(db,
-			      "UPDATE subjects SET status = ?, residence_country = ?, email_bidx = ?, phone_bidx = ?,"
-			      " name_ct = ?, email_ct = ?, phone_ct = ?, ip_ct = ?, birth_date_ct = ?,"
-			      " policy_version = ?, updated_at = ? WHERE subject_id = ?",
-			      &st);
+	                      "UPDATE subjects SET status = ?, residence_country = ?, email_bidx = ?, phone_bidx = ?,"
+	                      " name_ct = ?, email_ct = ?, phone_ct = ?, ip_ct = ?, birth_date_ct = ?,"
+	                      " policy_version = ?, updated_at = ? WHERE subject_id = ?",
+	                      &st);
 	if (rc != PRIVD_OK)
 		goto out;
 	rc = bind_subject_cols(st, 1, row);
@@ -506,10 +504,10 @@ enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = privd_db_prepare(db,
-					    "SELECT subject_id, status, residence_country, email_bidx, phone_bidx,"
-					    " name_ct, email_ct, phone_ct, ip_ct, birth_date_ct, policy_version,"
-					    " created_at, updated_at FROM subjects WHERE subject_id = ?",
-					    &st);
+	                                    "SELECT subject_id, status, residence_country, email_bidx, phone_bidx,"
+	                                    " name_ct, email_ct, phone_ct, ip_ct, birth_date_ct, policy_version,"
+	                                    " created_at, updated_at FROM subjects WHERE subject_id = ?",
+	                                    &st);
 
 	memset(out, 0, sizeof(*out));
 	if (rc != PRIVD_OK)
@@ -571,12 +569,11 @@ out:
 	return rc;
 }
 
-enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, const char *status,
-					    int64_t now_ms)
+enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, const char *status, int64_t now_ms)
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc =
-		privd_db_prepare(db, "UPDATE subjects SET status = ?, updated_at = ? WHERE subject_id = ?", &st);
+	    privd_db_prepare(db, "UPDATE subjects SET status = ?, updated_at = ? WHERE subject_id = ?", &st);
 
 	if (rc != PRIVD_OK)
 		goto out;
@@ -600,9 +597,9 @@ enum privd_rc privd_repo_consent_append(struct privd_db *db, struct privd_consen
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = privd_db_prepare(db,
-					    "INSERT INTO consents(subject_id, purpose, granted, policy_version, ip_ct,"
-					    " source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-					    &st);
+	                                    "INSERT INTO consents(subject_id, purpose, granted, policy_version, ip_ct,"
+	                                    " source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+	                                    &st);
 	int r;
 
 	if (rc != PRIVD_OK)
@@ -636,14 +633,14 @@ out:
 }
 
 enum privd_rc privd_repo_consent_list(struct privd_db *db, const char *subject_id,
-				      int (*cb)(void *arg, const struct privd_consent_row *row), void *arg)
+                                      int (*cb)(void *arg, const struct privd_consent_row *row), void *arg)
 {
 	struct privd_stmt *st = NULL;
 	struct privd_consent_row row;
 	enum privd_rc rc = privd_db_prepare(db,
-					    "SELECT seq, subject_id, purpose, granted, policy_version, ip_ct, source,"
-					    " created_at FROM consents WHERE subject_id = ? ORDER BY seq",
-					    &st);
+	                                    "SELECT seq, subject_id, purpose, granted, policy_version, ip_ct, source,"
+	                                    " created_at FROM consents WHERE subject_id = ? ORDER BY seq",
+	                                    &st);
 	int r = PRIVD_DB_DONE;
 
 	if (rc != PRIVD_OK)
@@ -688,8 +685,7 @@ static int apply_consent(void *arg, const struct privd_consent_row *row)
 	return 0;
 }
 
-enum privd_rc privd_repo_consent_state(struct privd_db *db, const char *subject_id,
-				       struct privd_consent_state *out)
+enum privd_rc privd_repo_consent_state(struct privd_db *db, const char *subject_id, struct privd_consent_state *out)
 {
 	struct privd_stmt *st = NULL;
 	enum privd_subject_status status = PRIVD_SUBJECT_ACTIVE;
@@ -752,9 +748,9 @@ enum privd_rc privd_repo_audit_insert(struct privd_db *db, const struct privd_au
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = privd_db_prepare(db,
-					    "INSERT INTO audit(seq, ts, actor, action, object_type, object_id, detail,"
-					    " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-					    &st);
+	                                    "INSERT INTO audit(seq, ts, actor, action, object_type, object_id, detail,"
+	                                    " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                                    &st);
 
 	if (rc != PRIVD_OK)
 		goto out;
@@ -783,14 +779,14 @@ out:
 }
 
 enum privd_rc privd_repo_audit_list(struct privd_db *db, int64_t after, size_t limit,
-				    int (*cb)(void *arg, const struct privd_audit_row *row), void *arg)
+                                    int (*cb)(void *arg, const struct privd_audit_row *row), void *arg)
 {
 	struct privd_stmt *st = NULL;
 	struct privd_audit_row row;
 	enum privd_rc rc = privd_db_prepare(db,
-					    "SELECT seq, ts, actor, action, object_type, object_id, detail, prev_hash,"
-					    " hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
-					    &st);
+	                                    "SELECT seq, ts, actor, action, object_type, object_id, detail, prev_hash,"
+	                                    " hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+	                                    &st);
 	int r = PRIVD_DB_DONE;
 
 	if (rc != PRIVD_OK)

@@ -26,7 +26,7 @@
 struct sqlite_stmt {
 	struct privd_stmt base;
 	sqlite3_stmt *st;
-	char *sql;		/* cached slots only */
+	char *sql; /* cached slots only */
 	uint64_t hash;
 	bool cached;
 	bool in_use;
@@ -278,7 +278,7 @@ static enum privd_rc sq_listen(struct privd_db *db, const char *channel)
 }
 
 static enum privd_rc sq_wait_notify(struct privd_db *db, int timeout_ms,
-				    void (*cb)(void *arg, const char *channel, const char *payload), void *arg)
+                                    void (*cb)(void *arg, const char *channel, const char *payload), void *arg)
 {
 	(void)db;
 	(void)timeout_ms;
@@ -293,7 +293,7 @@ static enum privd_rc sq_purge(struct privd_db *db)
 }
 
 static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_which which, bool read_only,
-			     struct privd_db **out, struct privd_err *err)
+                             struct privd_db **out, struct privd_err *err)
 {
 	struct sqlite_db *d = NULL;
 	char path[1100];
@@ -325,7 +325,7 @@ static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_whic
 	d->base.read_only = read_only;
 	if (sqlite3_open_v2(path, &d->h, flags, NULL) != SQLITE_OK) {
 		rc = privd_err_set(err, PRIVD_ERR_DB, "cannot open %s: %s", path,
-				   d->h != NULL ? sqlite3_errmsg(d->h) : "out of memory");
+		                   d->h != NULL ? sqlite3_errmsg(d->h) : "out of memory");
 		goto out;
 	}
 	sqlite3_extended_result_codes(d->h, 1);
@@ -335,7 +335,7 @@ static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_whic
 		goto out;
 	}
 	if (sqlite3_exec(d->h, "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON", NULL, NULL,
-			 NULL) != SQLITE_OK) {
+	                 NULL) != SQLITE_OK) {
 		rc = privd_err_set(err, PRIVD_ERR_DB, "cannot configure %s: %s", path, sqlite3_errmsg(d->h));
 		goto out;
 	}
@@ -352,26 +352,26 @@ out:
 }
 
 const struct privd_db_ops privd_db_sqlite_ops = {
-	.name = "sqlite",
-	.open = sq_open,
-	.close = sq_close,
-	.exec = sq_exec,
-	.in_txn = sq_in_txn,
-	.prepare = sq_prepare,
-	.finalize = sq_finalize,
-	.reset = sq_reset,
-	.bind_text = sq_bind_text,
-	.bind_int64 = sq_bind_int64,
-	.bind_blob = sq_bind_blob,
-	.bind_null = sq_bind_null,
-	.step = sq_step,
-	.col_text = sq_col_text,
-	.col_int64 = sq_col_int64,
-	.col_blob = sq_col_blob,
-	.col_is_null = sq_col_is_null,
-	.changes = sq_changes,
-	.notify = sq_notify,
-	.listen = sq_listen,
-	.wait_notify = sq_wait_notify,
-	.purge = sq_purge,
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .exec = sq_exec,
+    .in_txn = sq_in_txn,
+    .prepare = sq_prepare,
+    .finalize = sq_finalize,
+    .reset = sq_reset,
+    .bind_text = sq_bind_text,
+    .bind_int64 = sq_bind_int64,
+    .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .col_text = sq_col_text,
+    .col_int64 = sq_col_int64,
+    .col_blob = sq_col_blob,
+    .col_is_null = sq_col_is_null,
+    .changes = sq_changes,
+    .notify = sq_notify,
+    .listen = sq_listen,
+    .wait_notify = sq_wait_notify,
+    .purge = sq_purge,
 };

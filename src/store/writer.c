@@ -32,15 +32,15 @@ struct privd_writer {
 struct batch_slot {
 	struct privd_write_job *job;
 	enum privd_rc rc;
-	bool ks_done;		/* its keystore part is committed */
+	bool ks_done; /* its keystore part is committed */
 };
 
 #define SP "privd_job"
 
 /* Runs fn inside savepoint SP; rolls back to it on failure. *broken is set when the savepoint commands
  * themselves failed: then the whole transaction is unusable. */
-static enum privd_rc run_in_savepoint(struct privd_db *db, enum privd_rc (*fn)(struct privd_db *, void *),
-				      void *arg, bool *broken)
+static enum privd_rc run_in_savepoint(struct privd_db *db, enum privd_rc (*fn)(struct privd_db *, void *), void *arg,
+                                      bool *broken)
 {
 	enum privd_rc rc = privd_db_savepoint(db, SP);
 
@@ -113,8 +113,7 @@ static bool data_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
 		rc = privd_db_commit(w->db);
 	if (rc != PRIVD_OK) {
 		privd_db_rollback(w->db);
-		privd_log(PRIVD_LOG_ERROR, "writer.data_txn_failed", "\"rc\":\"%s\",\"jobs\":%zu", privd_rc_str(rc),
-			  n);
+		privd_log(PRIVD_LOG_ERROR, "writer.data_txn_failed", "\"rc\":\"%s\",\"jobs\":%zu", privd_rc_str(rc), n);
 		for (i = 0; i < n; i++)
 			if (s[i].rc == PRIVD_OK)
 				s[i].rc = PRIVD_ERR_DB;
@@ -140,7 +139,7 @@ static void undo_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
 		if (!s[i].ks_done || s[i].rc == PRIVD_OK || s[i].job->ks_undo == NULL)
 			continue;
 		if (run_in_savepoint(w->ks, s[i].job->ks_undo, s[i].job->arg, &broken) != PRIVD_OK)
-			privd_log(PRIVD_LOG_WARN, "writer.ks_undo_failed", NULL);	/* an orphan key: harmless */
+			privd_log(PRIVD_LOG_WARN, "writer.ks_undo_failed", NULL); /* an orphan key: harmless */
 		if (broken)
 			rc = PRIVD_ERR_DB;
 	}
@@ -172,7 +171,7 @@ static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 		struct privd_write_job *j = s[i].job;
 
 		j->next = NULL;
-		j->done(j->arg, s[i].rc);	/* j may be gone after this */
+		j->done(j->arg, s[i].rc); /* j may be gone after this */
 	}
 }
 
@@ -182,7 +181,7 @@ static void *writer_main(void *arg)
 	struct batch_slot *slots = calloc(w->max_batch, sizeof(*slots));
 
 	if (slots == NULL)
-		abort();	/* start-up: cannot run without the batch array */
+		abort(); /* start-up: cannot run without the batch array */
 	for (;;) {
 		size_t n = 0;
 
@@ -210,7 +209,7 @@ static void *writer_main(void *arg)
 }
 
 enum privd_rc privd_writer_start(const struct privd_db_target *t, size_t max_batch, struct privd_writer **out,
-				 struct privd_err *err)
+                                 struct privd_err *err)
 {
 	struct privd_writer *w = calloc(1, sizeof(*w));
 	enum privd_rc rc = PRIVD_OK;

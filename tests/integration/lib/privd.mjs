@@ -515,6 +515,60 @@ export function findInBuffer(buf, strings) {
 	return needlesOf(strings).filter((n) => buf.indexOf(n.buf) >= 0).map((n) => ({ s: n.s, enc: n.enc }));
 }
 
+/** Runs SQL through the sqlite3 command-line shell on a database file; throws on error. */
+export async function sqlite(file, sql) {
+	const r = await run('sqlite3', ['-batch', '-bail', file], { input: sql });
+	if (r.code !== 0) throw new Error(`sqlite3 ${file} failed (${r.code}): ${r.stderr}`);
+	return r.stdout;
+}
+
+/**
+ * Where the strings occur in what the instance stored: every file of the data directory (SQLite: privd.db, its
+ * WAL and shared memory, keystore.db, ...), or for PostgreSQL a pg_dump of its database (every schema) and,
+ * when PRIVD_TEST_PG_DIR is set, every file of the cluster (heap and WAL). Resolves to a list of hits.
+ */
+export async function findStored(inst, strings) {
+	const hits = (await findInFiles(inst.dataDir, strings)).map((h) => ({ where: `data dir: ${h.file}`, ...h }));
+	if (inst.engine === 'postgres') {
+		const dump = await pgDump(inst.dbUrl);
+		hits.push(...findInBuffer(dump, strings).map((h) => ({ where: 'pg_dump', ...h })));
+		if (PG_DIR && existsSync(PG_DIR)) {
+			hits.push(...(await findInFiles(PG_DIR, strings)).map((h) => ({ where: `cluster: ${h.file}`, ...h })));
+		}
+	}
+	return hits;
+}
+
+/** Row count of every table of the instance (SQLite: privd.db and keystore.db; PostgreSQL: public, privd_keys). */
+export async function tableCounts(inst) {
+	const counts = {};
+	if (inst.engine === 'postgres') {
+		const tables = (await psql(inst.dbUrl, "SELECT table_schema || '.' || table_name FROM information_schema.tables " +
+			"WHERE table_schema IN ('public', 'privd_keys') AND table_type = 'BASE TABLE' ORDER BY 1;"))
+			.split('\n').filter(Boolean);
+		if (tables.length === 0) return counts;
+		const sql = tables.map((t) => `SELECT '${t}', count(*) FROM ${t}`).join(' UNION ALL ') + ';';
+		for (const line of (await psql(inst.dbUrl, sql)).split('\n').filter(Boolean)) {
+			const [t, n] = line.split('|');
+			counts[t] = Number(n);
+		}
+		return counts;
+	}
+	for (const db of ['privd.db', 'keystore.db']) {
+		const file = path.join(inst.dataDir, db);
+		if (!existsSync(file)) continue;
+		const tables = (await sqlite(file, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1;"))
+			.split('\n').filter(Boolean);
+		if (tables.length === 0) continue;
+		const sql = tables.map((t) => `SELECT '${t}', count(*) FROM "${t}"`).join(' UNION ALL ') + ';';
+		for (const line of (await sqlite(file, sql)).split('\n').filter(Boolean)) {
+			const [t, n] = line.split('|');
+			counts[`${db}:${t}`] = Number(n);
+		}
+	}
+	return counts;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // suites
 

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * consents.c - consent records and checks: POST/GET /v1/subjects/{id}/consents, the single check
+ * GET /v1/subjects/{id}/consents/{purpose} and the batch POST /v1/consent-checks.
+ *
+ * The single check is the hot path: an application asks it on every page view or processing job, and it is
+ * measured against a static response of nginx. So it allocates nothing of its own: the route's parameters are
+ * already in the request context, the answer comes from the service's memory, and the body is printed with
+ * snprintf into a stack buffer that libmicrohttpd copies. No jansson, no PII, no audit entry on that path.
+ */
+#include "http_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+
+#define BATCH_MAX 1000
+
+static json_t *check_json(enum privd_purpose p, const struct privd_consent_check *c)
+{
+	return json_pack("{s:s, s:b, s:o, s:o, s:b}", "purpose", privd_purpose_name(p), "granted", (int)c->granted,
+	                 "since", privd_http_json_time(c->since), "policy_version",
+	                 privd_http_json_str_or_null(c->policy_version), "reconsent_required",
+	                 (int)c->reconsent_required);
+}
+
+void privd_http_consent_check(struct privd_http_req *r)
+{
+	struct privd_consent_check c;
+	enum privd_purpose p;
+	enum privd_rc rc;
+	char since[40] = "null", pv[2 * sizeof(c.policy_version) + 2] = "null";
+	char buf[512];
+	int n;
+
+	if (privd_purpose_parse(r->purpose, &p) != PRIVD_OK) {
+		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", "unknown purpose", NULL);
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	rc = privd_service_consent_check(r->h->svc, r->id, p, &c);
+	if (rc == PRIVD_ERR_GONE) {
+		/* an erased subject answers not granted */
+		memset(&c, 0, sizeof(c));
+	} else if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, NULL);
+		return;
+	}
+	if (c.since != 0) {
+		since[0] = '"';
+		privd_http_time(c.since, since + 1, sizeof(since) - 2);
+		strcat(since, "\"");
+	}
+	c.policy_version[sizeof(c.policy_version) - 1] = '\0';
+	if (c.policy_version[0] != '\0') {
+		pv[0] = '"';
+		privd_json_escape(c.policy_version, pv + 1, sizeof(pv) - 2);
+		strcat(pv, "\"");
+	}
+	n = snprintf(buf, sizeof(buf),
+	             "{\"purpose\":\"%s\",\"granted\":%s,\"since\":%s,\"policy_version\":%s,\"reconsent_required\":%s}",
+	             privd_purpose_name(p), c.granted ? "true" : "false", since, pv,
+	             c.reconsent_required ? "true" : "false");
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		privd_http_reply_rc(r, PRIVD_ERR_INTERNAL, NULL);
+		return;
+	}
+	privd_http_reply_buf(r, MHD_HTTP_OK, "application/json", buf, (size_t)n);
+}
+
+static json_t *record_json(const char *subject_id, const struct privd_consent_record *rec)
+{
+	return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:s, s:o}", "seq", (json_int_t)rec->seq, "subject_id",
+	                 subject_id, "purpose", rec->purpose, "granted", (int)rec->granted, "policy_version",
+	                 privd_http_json_str_or_null(rec->policy_version), "ip", privd_http_json_str_or_null(rec->ip),
+	                 "source", rec->source, "created_at", privd_http_json_time(rec->created_at));
+}
+
+void privd_http_consent_record(struct privd_http_req *r)
+{
+	struct privd_consent_record rec;
+	struct privd_err e = {0};
+	const char *purpose = NULL, *ip = NULL, *source = NULL;
+	json_t *body = NULL, *granted;
+	enum privd_rc rc;
+
+	memset(&rec, 0, sizeof(rec));
+	if (!privd_http_body_object(r, &body))
+		goto out;
+	privd_http_json_str(body, "purpose", NULL, false, &purpose, &e);
+	if (purpose == NULL && e.nfields == 0)
+		privd_err_field(&e, "purpose", "is required");
+	granted = json_object_get(body, "granted");
+	if (granted == NULL)
+		privd_err_field(&e, "granted", "is required");
+	else if (!json_is_boolean(granted))
+		privd_err_field(&e, "granted", "must be a boolean");
+	privd_http_json_str(body, "ip", NULL, true, &ip, &e);
+	privd_http_json_str(body, "source", NULL, true, &source, &e);
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	rc = privd_service_consent_record(r->h->svc, &r->who, r->id, purpose, json_is_true(granted), ip, source, &rec,
+	                                  &e);
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, &e);
+		goto out;
+	}
+	privd_http_reply_json(r, MHD_HTTP_CREATED, record_json(r->id, &rec));
+out:
+	explicit_bzero(&rec, sizeof(rec));
+	json_decref(body);
+}
+
+struct history_ctx {
+	const char *subject_id;
+	json_t *items;
+};
+
+static int history_cb(void *arg, const struct privd_consent_record *rec)
+{
+	struct history_ctx *h = arg;
+
+	return json_array_append_new(h->items, record_json(h->subject_id, rec)) == 0 ? 0 : -1;
+}
+
+void privd_http_consent_history(struct privd_http_req *r)
+{
+	struct privd_consent_check state[PRIVD_PURPOSE_COUNT];
+	struct history_ctx hc = {r->id, json_array()};
+	struct privd_err e = {0};
+	json_t *current = json_object();
+	enum privd_rc rc;
+	int p;
+
+	memset(state, 0, sizeof(state));
+	if (hc.items == NULL || current == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		goto out;
+	}
+	rc = privd_service_consent_history(r->h->svc, &r->who, r->id, state, history_cb, &hc, &e);
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, &e);
+		goto out;
+	}
+	for (p = 0; p < PRIVD_PURPOSE_COUNT; p++)
+		json_object_set_new(current, privd_purpose_name((enum privd_purpose)p),
+		                    check_json((enum privd_purpose)p, &state[p]));
+	privd_http_reply_json(
+	    r, MHD_HTTP_OK, json_pack("{s:s, s:O, s:O}", "subject_id", r->id, "current", current, "history", hc.items));
+out:
+	json_decref(current);
+	json_decref(hc.items);
+}
+
+/* One batch result; NULL on out of memory. *fatal is set to a result code that fails the whole batch. */
+static json_t *batch_one(struct privd_http_req *r, const char *sid, const char *purpose, enum privd_rc *fatal)
+{
+	struct privd_consent_check c;
+	enum privd_purpose p;
+	enum privd_rc rc = PRIVD_ERR_NOT_FOUND;
+	json_t *j;
+
+	memset(&c, 0, sizeof(c));
+	if (privd_purpose_parse(purpose, &p) == PRIVD_OK)
+		rc = privd_service_consent_check(r->h->svc, sid, p, &c);
+	if (rc == PRIVD_ERR_NOT_FOUND || rc == PRIVD_ERR_INVALID)
+		return json_pack("{s:s, s:s, s:b, s:s}", "subject_id", sid, "purpose", purpose, "granted", 0, "error",
+		                 "not found");
+	if (rc == PRIVD_ERR_GONE) {
+		memset(&c, 0, sizeof(c));
+	} else if (rc != PRIVD_OK) {
+		*fatal = rc;
+		return NULL;
+	}
+	j = check_json(p, &c);
+	if (j != NULL && json_object_set_new(j, "subject_id", json_string(sid)) != 0) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+void privd_http_consent_batch(struct privd_http_req *r)
+{
+	struct privd_err e = {0};
+	json_t *body = NULL, *checks, *item, *results = NULL;
+	enum privd_rc fatal = PRIVD_OK;
+	char field[48];
+	size_t i;
+
+	if (!privd_http_body_object(r, &body))
+		goto out;
+	checks = json_object_get(body, "checks");
+	if (!json_is_array(checks) || json_array_size(checks) < 1 || json_array_size(checks) > BATCH_MAX) {
+		privd_http_reply_invalid(r, "checks", "must be an array of 1 to 1000 checks");
+		goto out;
+	}
+	json_array_foreach(checks, i, item)
+	{
+		json_t *sid = json_object_get(item, "subject_id"), *pur = json_object_get(item, "purpose");
+
+		if (!json_is_object(item)) {
+			snprintf(field, sizeof(field), "checks[%zu]", i);
+			privd_err_field(&e, field, "must be an object");
+			continue;
+		}
+		if (!json_is_string(sid)) {
+			snprintf(field, sizeof(field), "checks[%zu].subject_id", i);
+			privd_err_field(&e, field, "must be a string");
+		}
+		if (!json_is_string(pur)) {
+			snprintf(field, sizeof(field), "checks[%zu].purpose", i);
+			privd_err_field(&e, field, "must be a string");
+		}
+	}
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	results = json_array();
+	if (results == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		goto out;
+	}
+	json_array_foreach(checks, i, item)
+	{
+		json_t *res = batch_one(r, json_string_value(json_object_get(item, "subject_id")),
+		                        json_string_value(json_object_get(item, "purpose")), &fatal);
+
+		if (res == NULL || json_array_append_new(results, res) != 0) {
+			privd_http_reply_rc(r, fatal != PRIVD_OK ? fatal : PRIVD_ERR_NOMEM, NULL);
+			goto out;
+		}
+	}
+	privd_http_reply_json(r, MHD_HTTP_OK, json_pack("{s:O}", "results", results));
+out:
+	json_decref(results);
+	json_decref(body);
+}

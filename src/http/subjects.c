@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * subjects.c - registration, profile reads, updates and look-ups of data subjects under /v1/subjects.
+ *
+ * Registration is write-bound: each one waits for a durable commit. Rather than hold a worker thread per
+ * waiting request, the handler hands the registration to the writer and suspends the connection; the writer's
+ * done callback stores the result and resumes it, and the next call of the access handler renders it. Many
+ * registrations thus share one group commit. Everything here handles plain-text PII: parsed bodies live in
+ * jansson strings (zeroed on free), profiles in struct privd_subject (cleared after use), responses in buffers
+ * zeroed when libmicrohttpd frees them. Nothing here is logged.
+ */
+#include "http_int.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum async_state { ASYNC_RUNNING = 0, ASYNC_SUSPENDED, ASYNC_DONE };
+
+/* Shared by the request (server side) and the writer's done callback; the last reference frees it. */
+struct privd_http_async {
+	pthread_mutex_t mu;
+	atomic_int refs;
+	enum async_state state;
+	enum privd_rc rc;
+	struct privd_subject subject;
+	struct privd_err err;
+	json_t *json; /* the parsed body: reg's strings point into it */
+	struct privd_principal who;
+	struct MHD_Connection *conn;
+	struct privd_http *h;
+};
+
+static void async_unref(struct privd_http_async *a)
+{
+	if (atomic_fetch_sub(&a->refs, 1) != 1)
+		return;
+	json_decref(a->json);
+	privd_subject_clear(&a->subject);
+	explicit_bzero(&a->err, sizeof(a->err));
+	pthread_mutex_destroy(&a->mu);
+	free(a);
+}
+
+void privd_http_async_release(struct privd_http_async *a)
+{
+	if (a != NULL)
+		async_unref(a);
+}
+
+/* A JSON string, or null when s is not valid UTF-8. */
+static json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s);
+
+	return j != NULL ? j : json_null();
+}
+
+static json_t *subject_json(const struct privd_subject *s)
+{
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", s->id, "status", s->status,
+	                 "name", jstr(s->name), "email", privd_http_json_str_or_null(s->email), "phone",
+	                 privd_http_json_str_or_null(s->phone), "ip", privd_http_json_str_or_null(s->ip), "birth_date",
+	                 privd_http_json_str_or_null(s->birth_date), "residence_country",
+	                 privd_http_json_str_or_null(s->residence_country), "policy_version",
+	                 privd_http_json_str_or_null(s->policy_version), "created_at",
+	                 privd_http_json_time(s->created_at), "updated_at", privd_http_json_time(s->updated_at));
+}
+
+static void reply_subject(struct privd_http_req *r, unsigned status, const struct privd_subject *s)
+{
+	privd_http_reply_json(r, status, subject_json(s));
+}
+
+static void parse_flag(json_t *consents, const char *key, const char *field, int *out, struct privd_err *e)
+{
+	json_t *v = json_object_get(consents, key);
+
+	*out = -1;
+	if (v == NULL)
+		return;
+	if (!json_is_boolean(v)) {
+		privd_err_field(e, field, "must be a boolean");
+		return;
+	}
+	*out = json_is_true(v) ? 1 : 0;
+}
+
+static void parse_consents(json_t *c, struct privd_registration *reg, struct privd_err *e)
+{
+	static const char *const allowed[] = {"processing", "third_party_transfer", "cookies", NULL};
+	json_t *cookies, *v;
+	size_t i;
+
+	if (c == NULL || json_is_null(c))
+		return;
+	if (!json_is_object(c)) {
+		privd_err_field(e, "consents", "must be an object");
+		return;
+	}
+	privd_http_json_only(c, allowed, "consents.", e);
+	parse_flag(c, "processing", "consents.processing", &reg->processing, e);
+	parse_flag(c, "third_party_transfer", "consents.third_party_transfer", &reg->third_party_transfer, e);
+	cookies = json_object_get(c, "cookies");
+	if (cookies == NULL || json_is_null(cookies))
+		return;
+	if (!json_is_array(cookies)) {
+		privd_err_field(e, "consents.cookies", "must be an array");
+		return;
+	}
+	json_array_foreach(cookies, i, v)
+	{
+		enum privd_purpose p;
+
+		if (!json_is_string(v)) {
+			privd_err_field(e, "consents.cookies", "must be an array of strings");
+			return;
+		}
+		if (privd_cookie_category_parse(json_string_value(v), &p) != PRIVD_OK) {
+			privd_err_field(e, "consents.cookies", "must hold only preferences, analytics, marketing");
+			return;
+		}
+		reg->cookies[p - PRIVD_PURPOSE_COOKIES_PREFERENCES] = true;
+	}
+}
+
+/* Types and members only; the service validates the values. */
+static void parse_registration(json_t *b, struct privd_registration *reg, struct privd_err *e)
+{
+	static const char *const allowed[] = {
+	    "name", "email", "phone", "ip", "birth_date", "residence_country", "policy_version", "consents", NULL};
+
+	memset(reg, 0, sizeof(*reg));
+	reg->processing = -1;
+	reg->third_party_transfer = -1;
+	privd_http_json_only(b, allowed, "", e);
+	privd_http_json_str(b, "name", NULL, true, &reg->name, e);
+	privd_http_json_str(b, "email", NULL, true, &reg->email, e);
+	privd_http_json_str(b, "phone", NULL, true, &reg->phone, e);
+	privd_http_json_str(b, "ip", NULL, true, &reg->ip, e);
+	privd_http_json_str(b, "birth_date", NULL, true, &reg->birth_date, e);
+	privd_http_json_str(b, "residence_country", NULL, true, &reg->residence_country, e);
+	privd_http_json_str(b, "policy_version", NULL, true, &reg->policy_version, e);
+	parse_consents(json_object_get(b, "consents"), reg, e);
+}
+
+static void register_done(void *arg, enum privd_rc rc, const struct privd_subject *out, const struct privd_err *err)
+{
+	struct privd_http_async *a = arg;
+	struct privd_http *h = a->h;
+
+	pthread_mutex_lock(&a->mu);
+	a->rc = rc;
+	if (rc == PRIVD_OK && out != NULL)
+		a->subject = *out;
+	if (err != NULL)
+		a->err = *err;
+	if (a->state == ASYNC_SUSPENDED)
+		MHD_resume_connection(a->conn);
+	a->state = ASYNC_DONE;
+	pthread_mutex_unlock(&a->mu);
+	async_unref(a);
+	atomic_fetch_sub(&h->async_pending, 1);
+}
+
+static void render_registration(struct privd_http_req *r, struct privd_http_async *a)
+{
+	char loc[64];
+
+	if (a->rc == PRIVD_ERR_FORBIDDEN) {
+		/* the only refusal registration has: an age rule (a role refusal never reaches the handler) */
+		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "age-restricted",
+		                         a->err.msg[0] ? a->err.msg : "registration is refused by an age rule", NULL);
+	} else if (a->rc != PRIVD_OK) {
+		privd_http_reply_rc(r, a->rc, &a->err);
+	} else {
+		reply_subject(r,
+		              strcmp(a->subject.status, "pending_guardian") == 0 ? MHD_HTTP_ACCEPTED : MHD_HTTP_CREATED,
+		              &a->subject);
+		snprintf(loc, sizeof(loc), "/v1/subjects/%s", a->subject.id);
+		privd_http_reply_header(r, MHD_HTTP_HEADER_LOCATION, loc);
+	}
+	privd_subject_clear(&a->subject);
+	json_decref(a->json); /* the registration's strings are no longer needed */
+	a->json = NULL;
+}
+
+bool privd_http_subject_register_pending(struct privd_http_req *r)
+{
+	struct privd_http_async *a = r->async;
+	enum async_state st;
+
+	pthread_mutex_lock(&a->mu);
+	st = a->state;
+	pthread_mutex_unlock(&a->mu);
+	if (st != ASYNC_DONE)
+		return true;
+	render_registration(r, a);
+	return false;
+}
+
+void privd_http_subject_register(struct privd_http_req *r)
+{
+	struct privd_registration reg;
+	struct privd_err e = {0};
+	struct privd_http_async *a = NULL;
+	json_t *body = NULL;
+
+	if (!privd_http_body_object(r, &body))
+		goto out;
+	parse_registration(body, &reg, &e);
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	a = calloc(1, sizeof(*a));
+	if (a == NULL || pthread_mutex_init(&a->mu, NULL) != 0) {
+		free(a);
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		goto out;
+	}
+	atomic_init(&a->refs, 2);
+	a->state = ASYNC_RUNNING;
+	a->json = body;
+	body = NULL;
+	a->who = r->who;
+	a->conn = r->conn;
+	a->h = r->h;
+	r->async = a;
+	atomic_fetch_add(&r->h->async_pending, 1);
+	privd_service_subject_register_async(r->h->svc, &a->who, &reg, register_done, a);
+	/* done may already have run (a validation failure answers at once) */
+	pthread_mutex_lock(&a->mu);
+	if (a->state == ASYNC_RUNNING) {
+		a->state = ASYNC_SUSPENDED;
+		MHD_suspend_connection(r->conn);
+	}
+	pthread_mutex_unlock(&a->mu);
+out:
+	json_decref(body);
+}
+
+void privd_http_subject_get(struct privd_http_req *r)
+{
+	struct privd_subject s;
+	struct privd_err e = {0};
+	enum privd_rc rc;
+
+	memset(&s, 0, sizeof(s));
+	rc = privd_service_subject_get(r->h->svc, &r->who, r->id, &s, &e);
+	if (rc != PRIVD_OK)
+		privd_http_reply_rc(r, rc, &e);
+	else
+		reply_subject(r, MHD_HTTP_OK, &s);
+	privd_subject_clear(&s);
+}
+
+/* A PATCH member: absent stays NULL; null removes e-mail or phone ("") and is refused elsewhere. */
+static void patch_member(json_t *b, const char *key, bool removable, const char **out, struct privd_err *e)
+{
+	json_t *v = json_object_get(b, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return;
+	if (json_is_null(v) && removable) {
+		*out = "";
+		return;
+	}
+	if (!json_is_string(v)) {
+		privd_err_field(e, key, removable ? "must be a string or null" : "must be a string");
+		return;
+	}
+	*out = json_string_value(v);
+}
+
+void privd_http_subject_patch(struct privd_http_req *r)
+{
+	static const char *const allowed[] = {"name", "email", "phone", "ip", "birth_date", "residence_country", NULL};
+	struct privd_subject_patch p;
+	struct privd_subject s;
+	struct privd_err e = {0};
+	json_t *body = NULL;
+	enum privd_rc rc;
+
+	memset(&p, 0, sizeof(p));
+	memset(&s, 0, sizeof(s));
+	if (!privd_http_body_object(r, &body))
+		goto out;
+	privd_http_json_only(body, allowed, "", &e);
+	patch_member(body, "name", false, &p.name, &e);
+	patch_member(body, "email", true, &p.email, &e);
+	patch_member(body, "phone", true, &p.phone, &e);
+	patch_member(body, "ip", false, &p.ip, &e);
+	patch_member(body, "birth_date", false, &p.birth_date, &e);
+	patch_member(body, "residence_country", false, &p.residence_country, &e);
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	rc = privd_service_subject_update(r->h->svc, &r->who, r->id, &p, &s, &e);
+	if (rc != PRIVD_OK)
+		privd_http_reply_rc(r, rc, &e);
+	else
+		reply_subject(r, MHD_HTTP_OK, &s);
+out:
+	privd_subject_clear(&s);
+	json_decref(body);
+}
+
+void privd_http_subject_find(struct privd_http_req *r)
+{
+	const char *email = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "email");
+	const char *phone = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "phone");
+	struct privd_subject s;
+	struct privd_err e = {0};
+	char id[33] = "";
+	json_t *items = NULL;
+	enum privd_rc rc;
+
+	memset(&s, 0, sizeof(s));
+	if ((email == NULL) == (phone == NULL)) {
+		privd_http_reply_invalid(r, email ? "phone" : "email",
+		                         email ? "give either email or phone, not both" : "email or phone is required");
+		goto out;
+	}
+	rc = privd_service_subject_find(r->h->svc, &r->who, email ? "email" : "phone", email ? email : phone, id, &e);
+	items = json_array();
+	if (items == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		goto out;
+	}
+	if (rc == PRIVD_OK) {
+		/* the status is not part of the look-up's answer: read it (an audited read) */
+		rc = privd_service_subject_get(r->h->svc, &r->who, id, &s, &e);
+		if (rc == PRIVD_OK)
+			json_array_append_new(items, json_pack("{s:s, s:s}", "id", id, "status", s.status));
+		else if (rc == PRIVD_ERR_GONE)
+			json_array_append_new(items, json_pack("{s:s, s:s}", "id", id, "status", "erased"));
+		if (rc == PRIVD_ERR_GONE || rc == PRIVD_ERR_NOT_FOUND)
+			rc = PRIVD_OK;
+	} else if (rc == PRIVD_ERR_NOT_FOUND) {
+		rc = PRIVD_OK;
+	}
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, &e);
+		goto out;
+	}
+	privd_http_reply_json(r, MHD_HTTP_OK, json_pack("{s:o}", "items", items));
+	items = NULL;
+out:
+	json_decref(items);
+	privd_subject_clear(&s);
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Two privd processes on one PostgreSQL database (as behind a load balancer): a change made through one is
+// answered by the other within one second, even where the other had the old answer cached.
+import assert from 'node:assert/strict';
+import { cp } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import {
+	assertCleanLog, assertJson, engines, initInstance, newPerson, removeInstance, serve, sleep,
+} from './lib/privd.mjs';
+
+const WINDOW_MS = 1000;
+
+/** Polls fn until it returns true; resolves to the milliseconds it took, or fails after WINDOW_MS. */
+async function within(fn, what) {
+	const t0 = performance.now();
+	for (;;) {
+		if (await fn()) return performance.now() - t0;
+		const dt = performance.now() - t0;
+		assert.ok(dt <= WINDOW_MS, `${what}: not seen within ${WINDOW_MS} ms`);
+		await sleep(20);
+	}
+}
+
+describe('two processes on one PostgreSQL database', { skip: !engines().includes('postgres') && 'no PostgreSQL server' }, () => {
+	let instA;
+	let instB;
+	let a;
+	let b;
+	let appKey;
+
+	before(async () => {
+		instA = await initInstance({ engine: 'postgres' });
+		// The second node: the same configuration and master key, its own directory, the same database.
+		instB = { ...instA, root: `${instA.root}-b`, dataDir: `${instA.root}-b/data` };
+		await cp(instA.root, instB.root, { recursive: true, preserveTimestamps: true });
+		a = await serve(instA);
+		b = await serve(instB);
+	});
+
+	after(async () => {
+		for (const s of [a, b]) {
+			if (!s) continue;
+			const e = await s.stop();
+			assert.equal(e.code, 0, 'SIGTERM exits 0');
+			assertCleanLog(s);
+		}
+		for (const i of [instA, instB]) if (i) await removeInstance(i);
+	});
+
+	it('a key created on A works on B at once', async () => {
+		const r = assertJson(await a.req('POST', '/v1/api-keys', { key: instA.adminKey, json: { name: 'node app', role: 'app' } }), 201);
+		appKey = r.key;
+		a.keys.app = appKey;
+		b.keys.app = appKey;
+		assert.equal((await b.req('GET', '/v1/subjects?email=x%40example.org', { key: appKey })).status, 200);
+	});
+
+	it('registered on A, granted on B; revoked on A, B answers not granted within 1 s', async () => {
+		const p = newPerson();
+		b.pii.push(...a.pii);
+		const s = await a.registerOk(p);
+		b.pii.push(...a.pii);
+		const check = async (node, purpose) =>
+			assertJson(await node.req('GET', `/v1/subjects/${s.id}/consents/${purpose}`, { key: appKey }), 200).granted;
+		for (let i = 0; i < 5; i++) assert.equal(await check(b, 'processing'), true, 'B sees the registration');
+		assert.equal((await b.req('GET', `/v1/subjects/${s.id}`, { key: appKey })).json.name, p.name);
+
+		const rev = await a.req('POST', `/v1/subjects/${s.id}/consents`, { key: appKey, json: { purpose: 'processing', granted: false } });
+		assert.equal(rev.status, 201, rev.text);
+		const ms = await within(async () => (await check(b, 'processing')) === false, 'the revocation on B');
+		assert.ok(ms <= WINDOW_MS);
+		const batch = assertJson(await b.req('POST', '/v1/consent-checks', {
+			key: appKey, json: { checks: [{ subject_id: s.id, purpose: 'processing' }] },
+		}), 200);
+		assert.equal(batch.results[0].granted, false, 'the batch check on B agrees');
+
+		// The other way round, for a grant A had answered false (and may have cached).
+		for (let i = 0; i < 5; i++) assert.equal(await check(a, 'cookies.marketing'), false);
+		const g = await b.req('POST', `/v1/subjects/${s.id}/consents`, { key: appKey, json: { purpose: 'cookies.marketing', granted: true } });
+		assert.equal(g.status, 201, g.text);
+		await within(async () => (await check(a, 'cookies.marketing')) === true, 'the grant on A');
+	});
+
+	it('a key revoked on A stops working on B within 1 s', async () => {
+		const k = assertJson(await a.req('POST', '/v1/api-keys', { key: instA.adminKey, json: { name: 'short-lived', role: 'app' } }), 201);
+		for (let i = 0; i < 3; i++) assert.equal((await b.req('GET', '/v1/subjects?email=y%40example.org', { key: k.key })).status, 200);
+		assert.equal((await a.req('DELETE', `/v1/api-keys/${k.id}`, { key: instA.adminKey })).status, 204);
+		await within(async () => (await b.req('GET', '/v1/subjects?email=y%40example.org', { key: k.key })).status === 401,
+			'the key revocation on B');
+	});
+
+	it('a policy published on A is current on B', async () => {
+		assert.equal((await a.req('POST', '/v1/policies', { key: instA.adminKey, json: { version: 'node-2', text: '# v\n\nx' } })).status, 201);
+		await within(async () => (await b.req('GET', '/v1/policies/current')).json?.version === 'node-2', 'the new policy on B');
+	});
+});

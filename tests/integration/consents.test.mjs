@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Consents: state after registration, recording and revoking, history, the single and the batch check.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import {
+	assertJson, assertProblem, forEngines, newPerson, PURPOSES, TIME_RE, withServer,
+} from './lib/privd.mjs';
+
+const CHECK_KEYS = ['purpose', 'granted', 'since', 'policy_version', 'reconsent_required'];
+
+function assertCheck(c, purpose, granted) {
+	for (const k of CHECK_KEYS) assert.ok(k in c, `check has ${k}: ${JSON.stringify(c)}`);
+	assert.equal(c.purpose, purpose);
+	assert.equal(c.granted, granted, `${purpose} granted: ${JSON.stringify(c)}`);
+	assert.equal(typeof c.reconsent_required, 'boolean');
+	if (c.since !== null) assert.match(c.since, TIME_RE);
+}
+
+forEngines('consents', (engine) => {
+	const ctx = withServer(engine);
+	let s;
+	const check = async (id, purpose, as = 'app') =>
+		assertJson(await ctx.srv.req('GET', `/v1/subjects/${id}/consents/${purpose}`, { as }), 200);
+
+	before(async () => {
+		s = await ctx.srv.registerOk(newPerson({
+			consents: { processing: true, third_party_transfer: true, cookies: ['preferences'] },
+		}));
+	});
+
+	describe('state after registration', () => {
+		it('what the registration consented to is granted, under policy 1, without reconsent', async () => {
+			for (const purpose of ['processing', 'third_party_transfer', 'cookies.preferences']) {
+				const c = await check(s.id, purpose);
+				assertCheck(c, purpose, true);
+				assert.match(c.since, TIME_RE);
+				assert.equal(c.policy_version, '1');
+				assert.equal(c.reconsent_required, false);
+			}
+		});
+
+		it('what it did not consent to is not granted', async () => {
+			for (const purpose of ['cookies.analytics', 'cookies.marketing']) assertCheck(await check(s.id, purpose), purpose, false);
+			const other = await ctx.srv.registerOk(newPerson());
+			assertCheck(await check(other.id, 'third_party_transfer'), 'third_party_transfer', false);
+		});
+
+		it('operator and admin may check too', async () => {
+			assertCheck(await check(s.id, 'processing', 'operator'), 'processing', true);
+			assertCheck(await check(s.id, 'processing', 'admin'), 'processing', true);
+		});
+	});
+
+	describe('recording', () => {
+		it('POST consents appends a record: 201 {seq,subject_id,purpose,granted,policy_version,ip,source,created_at}', async () => {
+			const r = await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
+				as: 'app', json: { purpose: 'cookies.analytics', granted: true, ip: '2001:DB8::42', source: 'banner' },
+			});
+			const b = assertJson(r, 201);
+			assert.equal(typeof b.seq, 'number');
+			assert.equal(b.subject_id, s.id);
+			assert.equal(b.purpose, 'cookies.analytics');
+			assert.equal(b.granted, true);
+			assert.equal(b.policy_version, '1');
+			assert.equal(b.ip, '2001:db8::42');
+			assert.equal(b.source, 'banner');
+			assert.match(b.created_at, TIME_RE);
+			const c = await check(s.id, 'cookies.analytics');
+			assertCheck(c, 'cookies.analytics', true);
+			assert.equal(c.since, b.created_at);
+		});
+
+		it('ip is optional (null) and source defaults to api', async () => {
+			const b = assertJson(await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
+				as: 'admin', json: { purpose: 'cookies.marketing', granted: true },
+			}), 201);
+			assert.equal(b.ip, null);
+			assert.equal(b.source, 'api');
+			assertCheck(await check(s.id, 'cookies.marketing'), 'cookies.marketing', true);
+		});
+
+		it('every source is accepted', async () => {
+			for (const source of ['api', 'banner', 'portal', 'registration', 'request']) {
+				const r = await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
+					as: 'app', json: { purpose: 'cookies.preferences', granted: true, source },
+				});
+				assert.equal(assertJson(r, 201).source, source);
+			}
+		});
+
+		it('revoking answers not granted at once, for every purpose', async () => {
+			for (const purpose of ['cookies.marketing', 'third_party_transfer', 'processing']) {
+				assertCheck(await check(s.id, purpose), purpose, true);
+				const r = await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
+					as: 'app', json: { purpose, granted: false, source: 'portal' },
+				});
+				const b = assertJson(r, 201);
+				assert.equal(b.granted, false);
+				const c = await check(s.id, purpose);
+				assertCheck(c, purpose, false);
+				assert.equal(c.since, b.created_at, 'since is the time of the revocation');
+				const batch = assertJson(await ctx.srv.req('POST', '/v1/consent-checks', {
+					as: 'app', json: { checks: [{ subject_id: s.id, purpose }] },
+				}), 200);
+				assert.equal(batch.results[0].granted, false);
+			}
+		});
+
+		it('granting again after a revocation is granted', async () => {
+			assertJson(await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
+				as: 'app', json: { purpose: 'cookies.marketing', granted: true },
+			}), 201);
+			assertCheck(await check(s.id, 'cookies.marketing'), 'cookies.marketing', true);
+		});
+
+		it('invalid records are 422 naming the field', async () => {
+			const post = (json) => ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, { as: 'app', json });
+			assertProblem(await post({ purpose: 'cookies.everything', granted: true }), 422, 'validation', { fields: ['purpose'] });
+			assertProblem(await post({ granted: true }), 422, 'validation', { fields: ['purpose'] });
+			assertProblem(await post({ purpose: 'processing', granted: 'yes' }), 422, 'validation', { fields: ['granted'] });
+			assertProblem(await post({ purpose: 'processing' }), 422, 'validation', { fields: ['granted'] });
+			assertProblem(await post({ purpose: 'processing', granted: true, ip: '10.0.0.256' }), 422, 'validation', { fields: ['ip'] });
+			assertProblem(await post({ purpose: 'processing', granted: true, source: 'fax' }), 422, 'validation', { fields: ['source'] });
+			assertProblem(await post({ purpose: 'nope', granted: 1, source: 'fax' }), 422, 'validation',
+				{ fields: ['purpose', 'granted', 'source'] });
+			assertProblem(await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
+				as: 'app', body: '{"purpose":"processing",', headers: { 'content-type': 'application/json' },
+			}), 400, 'malformed');
+		});
+
+		it('a record for an unknown subject is 404', async () => {
+			assertProblem(await ctx.srv.req('POST', `/v1/subjects/${'0'.repeat(32)}/consents`, {
+				as: 'app', json: { purpose: 'processing', granted: true },
+			}), 404, 'not-found');
+		});
+	});
+
+	describe('history and checks', () => {
+		it('GET consents returns the current state of every purpose and the full history in order', async () => {
+			const b = assertJson(await ctx.srv.req('GET', `/v1/subjects/${s.id}/consents`, { as: 'operator' }), 200);
+			assert.equal(b.subject_id, s.id);
+			for (const purpose of PURPOSES) {
+				assert.ok(b.current[purpose], `current has ${purpose}`);
+				assertCheck(b.current[purpose], purpose, (await check(s.id, purpose)).granted);
+			}
+			assert.ok(Array.isArray(b.history));
+			// Registration records + 1 analytics + 1 marketing + 5 sources + 3 revocations + 1 regrant.
+			assert.ok(b.history.length >= 11, `history holds every record (${b.history.length})`);
+			const seqs = b.history.map((h) => h.seq);
+			assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), 'history is in order');
+			for (const h of b.history) {
+				assert.equal(h.subject_id, s.id);
+				assert.ok(PURPOSES.includes(h.purpose));
+				assert.equal(typeof h.granted, 'boolean');
+				assert.match(h.created_at, TIME_RE);
+				assert.ok('ip' in h && 'source' in h && 'policy_version' in h);
+			}
+			const proc = b.history.filter((h) => h.purpose === 'processing');
+			assert.equal(proc[0].granted, true, 'processing granted at registration');
+			assert.equal(proc[0].source, 'registration');
+			assert.deepEqual(proc.map((h) => h.granted).slice(1), [false], 'then revoked once');
+			const mk = b.history.filter((h) => h.purpose === 'cookies.marketing').map((h) => h.granted);
+			assert.deepEqual(mk.slice(-3), [true, false, true], 'marketing: granted, revoked, granted');
+		});
+
+		it('an unknown purpose is 404; an unknown subject is 404', async () => {
+			assertProblem(await ctx.srv.req('GET', `/v1/subjects/${s.id}/consents/cookies.everything`, { as: 'app' }), 404, 'not-found');
+			assertProblem(await ctx.srv.req('GET', `/v1/subjects/${'0'.repeat(32)}/consents/processing`, { as: 'app' }), 404, 'not-found');
+			assertProblem(await ctx.srv.req('GET', `/v1/subjects/${'0'.repeat(32)}/consents`, { as: 'app' }), 404, 'not-found');
+		});
+	});
+
+	describe('batch check', () => {
+		let subjects;
+		before(async () => {
+			subjects = [];
+			for (let i = 0; i < 10; i++) {
+				subjects.push(await ctx.srv.registerOk(newPerson({
+					consents: { processing: true, third_party_transfer: i % 2 === 0, cookies: i % 3 === 0 ? ['analytics'] : [] },
+				})));
+			}
+		});
+
+		it('checks 1,000 pairs in one call, in order', async () => {
+			const checks = [];
+			for (let i = 0; i < 1000; i++) {
+				const j = i % subjects.length;
+				checks.push({ subject_id: subjects[j].id, purpose: PURPOSES[Math.floor(i / subjects.length) % PURPOSES.length] });
+			}
+			const t0 = Date.now();
+			const b = assertJson(await ctx.srv.req('POST', '/v1/consent-checks', { as: 'app', json: { checks } }), 200);
+			const ms = Date.now() - t0;
+			assert.equal(b.results.length, 1000);
+			b.results.forEach((r, i) => {
+				const { subject_id: sid, purpose } = checks[i];
+				assert.equal(r.subject_id, sid, `result ${i} is for its pair`);
+				assert.equal(r.purpose, purpose);
+				const j = subjects.findIndex((x) => x.id === sid);
+				const want = purpose === 'processing' || (purpose === 'third_party_transfer' && j % 2 === 0)
+					|| (purpose === 'cookies.analytics' && j % 3 === 0);
+				assert.equal(r.granted, want, `result ${i}: ${purpose} of subject ${j}`);
+				for (const k of CHECK_KEYS) assert.ok(k in r, `result ${i} has ${k}`);
+			});
+			assert.ok(ms < 5000, `1,000 checks took ${ms} ms`);
+		});
+
+		it('1,001 pairs, or none, is 422 naming checks', async () => {
+			const checks = Array.from({ length: 1001 }, () => ({ subject_id: subjects[0].id, purpose: 'processing' }));
+			assertProblem(await ctx.srv.req('POST', '/v1/consent-checks', { as: 'app', json: { checks } }), 422, 'validation', { fields: ['checks'] });
+			assertProblem(await ctx.srv.req('POST', '/v1/consent-checks', { as: 'app', json: { checks: [] } }), 422, 'validation', { fields: ['checks'] });
+			assertProblem(await ctx.srv.req('POST', '/v1/consent-checks', { as: 'app', json: {} }), 422, 'validation', { fields: ['checks'] });
+		});
+
+		it('an unknown subject or purpose answers granted:false with an error in its place', async () => {
+			const unknown = 'e'.repeat(32);
+			const b = assertJson(await ctx.srv.req('POST', '/v1/consent-checks', {
+				as: 'app', json: { checks: [
+					{ subject_id: subjects[0].id, purpose: 'processing' },
+					{ subject_id: unknown, purpose: 'processing' },
+					{ subject_id: subjects[0].id, purpose: 'cookies.everything' },
+				] },
+			}), 200);
+			assert.equal(b.results.length, 3);
+			assert.equal(b.results[0].granted, true);
+			assert.deepEqual(b.results[1], { subject_id: unknown, purpose: 'processing', granted: false, error: 'not found' });
+			assert.deepEqual(b.results[2], { subject_id: subjects[0].id, purpose: 'cookies.everything', granted: false, error: 'not found' });
+		});
+
+		it('malformed JSON is 400', async () => {
+			assertProblem(await ctx.srv.req('POST', '/v1/consent-checks', {
+				as: 'app', body: '{"checks":[', headers: { 'content-type': 'application/json' },
+			}), 400, 'malformed');
+		});
+	});
+});

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * test_writer.c - the group-commit writer on both engines: many submitters from several threads each get done
+ * exactly once, a failing job rolls back alone, jobs share commits, and a job whose data part fails has its
+ * keystore part undone.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "store/writer.h"
+#include "store_test.h"
+
+#define THREADS 6
+#define PER_THREAD 120
+#define ASYNC_JOBS 400
+
+struct wjob {
+	struct privd_write_job job;
+	int id;
+	char v[32]; /* unique in wt: a duplicate makes the data part fail */
+	bool fail_ks;
+	atomic_int done_calls;
+	atomic_int undo_calls;
+	enum privd_rc rc;
+};
+
+static atomic_int g_async_left;
+
+static enum privd_rc exec_id(struct privd_db *db, const char *sql, int id, const char *v)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db, sql, &st);
+	int r;
+
+	if (rc != PRIVD_OK)
+		return rc;
+	privd_stmt_bind_int64(st, 1, id);
+	if (v != NULL)
+		privd_stmt_bind_text(st, 2, v);
+	r = privd_stmt_step(st);
+	privd_stmt_finalize(st);
+	return r == PRIVD_DB_DONE ? PRIVD_OK : (enum privd_rc)r;
+}
+
+static enum privd_rc job_ks(struct privd_db *ks, void *arg)
+{
+	struct wjob *j = arg;
+
+	if (j->fail_ks)
+		return PRIVD_ERR_CRYPTO;
+	return exec_id(ks, "INSERT INTO wk(id) VALUES (?)", j->id, NULL);
+}
+
+static enum privd_rc job_data(struct privd_db *db, void *arg)
+{
+	struct wjob *j = arg;
+
+	return exec_id(db, "INSERT INTO wt(id, v) VALUES (?, ?)", j->id, j->v);
+}
+
+static enum privd_rc job_undo(struct privd_db *ks, void *arg)
+{
+	struct wjob *j = arg;
+
+	atomic_fetch_add(&j->undo_calls, 1);
+	return exec_id(ks, "DELETE FROM wk WHERE id = ?", j->id, NULL);
+}
+
+static void job_done(void *arg, enum privd_rc rc)
+{
+	struct wjob *j = arg;
+
+	j->rc = rc;
+	atomic_fetch_add(&j->done_calls, 1);
+	atomic_fetch_sub(&g_async_left, 1);
+}
+
+static void job_init(struct wjob *j, int id, const char *v)
+{
+	memset(j, 0, sizeof(*j));
+	j->id = id;
+	snprintf(j->v, sizeof(j->v), "%s", v);
+	j->job.ks = job_ks;
+	j->job.data = job_data;
+	j->job.ks_undo = job_undo;
+	j->job.arg = j;
+}
+
+static int64_t count(struct privd_db *db, const char *sql, int id)
+{
+	struct privd_stmt *st = NULL;
+	int64_t n = -1;
+
+	if (privd_db_prepare(db, sql, &st) != PRIVD_OK)
+		return -1;
+	if (id >= 0)
+		privd_stmt_bind_int64(st, 1, id);
+	if (privd_stmt_step(st) == PRIVD_DB_ROW)
+		n = privd_stmt_col_int64(st, 0);
+	privd_stmt_finalize(st);
+	return n;
+}
+
+static int setup_tables(void)
+{
+	struct privd_db *db = open_db(PRIVD_DB_DATA), *ks = open_db(PRIVD_DB_KEYSTORE);
+	int rc = -1;
+
+	if (db == NULL || ks == NULL)
+		goto out;
+	if (privd_db_exec(db, "DROP TABLE IF EXISTS wt; CREATE TABLE wt(id BIGINT PRIMARY KEY, v TEXT UNIQUE)", NULL) !=
+	        PRIVD_OK ||
+	    privd_db_exec(ks, "DROP TABLE IF EXISTS wk; CREATE TABLE wk(id BIGINT PRIMARY KEY)", NULL) != PRIVD_OK)
+		goto out;
+	rc = 0;
+out:
+	privd_db_close(db);
+	privd_db_close(ks);
+	return rc;
+}
+
+struct thread_arg {
+	struct privd_writer *w;
+	int base;
+	struct wjob *jobs;
+};
+
+/* Each thread runs its jobs one by one with privd_writer_run; every 10th reuses a taken v and must fail. */
+static void *submitter(void *p)
+{
+	struct thread_arg *ta = p;
+	int i;
+
+	for (i = 0; i < PER_THREAD; i++) {
+		struct wjob *j = &ta->jobs[i];
+		char v[32];
+		enum privd_rc rc;
+
+		snprintf(v, sizeof(v), "v%d", i % 10 == 9 ? ta->base : ta->base + i);
+		job_init(j, ta->base + i, v);
+		rc = privd_writer_run(ta->w, &j->job);
+		j->rc = rc;
+		atomic_fetch_add(&j->done_calls, 1);
+	}
+	return NULL;
+}
+
+static void test_writer_concurrent(void **state)
+{
+	struct privd_writer *w = NULL;
+	struct privd_writer_stats stats;
+	struct thread_arg ta[THREADS];
+	pthread_t th[THREADS];
+	struct wjob *jobs = calloc(THREADS * PER_THREAD, sizeof(*jobs));
+	struct privd_db *db, *ks;
+	int t, i, ok = 0, failed = 0;
+
+	(void)state;
+	assert_non_null(jobs);
+	assert_int_equal(setup_tables(), 0);
+	assert_int_equal(privd_writer_start(&g_target, 64, &w, NULL), PRIVD_OK);
+	for (t = 0; t < THREADS; t++) {
+		ta[t].w = w;
+		ta[t].base = (t + 1) * 10000;
+		ta[t].jobs = jobs + t * PER_THREAD;
+		assert_int_equal(pthread_create(&th[t], NULL, submitter, &ta[t]), 0);
+	}
+	for (t = 0; t < THREADS; t++)
+		pthread_join(th[t], NULL);
+	for (i = 0; i < THREADS * PER_THREAD; i++) {
+		assert_int_equal(atomic_load(&jobs[i].done_calls), 1);
+		if (i % PER_THREAD % 10 == 9) {
+			assert_int_equal(jobs[i].rc, PRIVD_ERR_CONFLICT);
+			assert_int_equal(atomic_load(&jobs[i].undo_calls), 1);
+			failed++;
+		} else {
+			assert_int_equal(jobs[i].rc, PRIVD_OK);
+			assert_int_equal(atomic_load(&jobs[i].undo_calls), 0);
+			ok++;
+		}
+	}
+	privd_writer_stats(w, &stats);
+	assert_int_equal(stats.jobs, THREADS * PER_THREAD);
+	assert_int_equal(stats.failed, failed);
+	assert_true(stats.commits <= stats.jobs);
+	privd_writer_stop(w);
+
+	db = open_db(PRIVD_DB_DATA);
+	ks = open_db(PRIVD_DB_KEYSTORE);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM wt", -1), ok);
+	/* the keys of failed jobs were undone */
+	assert_int_equal(count(ks, "SELECT COUNT(*) FROM wk", -1), ok);
+	privd_db_close(db);
+	privd_db_close(ks);
+	free(jobs);
+}
+
+static void test_writer_async_grouping(void **state)
+{
+	struct privd_writer *w = NULL;
+	struct privd_writer_stats stats;
+	struct wjob *jobs = calloc(ASYNC_JOBS, sizeof(*jobs));
+	struct privd_db *db, *ks;
+	int i;
+
+	(void)state;
+	assert_non_null(jobs);
+	assert_int_equal(setup_tables(), 0);
+	assert_int_equal(privd_writer_start(&g_target, 1000, &w, NULL), PRIVD_OK);
+	atomic_store(&g_async_left, ASYNC_JOBS);
+	for (i = 0; i < ASYNC_JOBS; i++) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "a%d", i == 77 ? 5 : i); /* job 77 collides with job 5 */
+		job_init(&jobs[i], i + 1, v);
+		jobs[i].fail_ks = i == 124; /* job 124 fails in its keystore part */
+		if (i % 2 == 1)
+			jobs[i].job.ks = NULL; /* some jobs have no keystore part */
+		jobs[i].job.done = job_done;
+		assert_int_equal(privd_writer_submit(w, &jobs[i].job), PRIVD_OK);
+	}
+	/* stop drains: every queued job finishes before it returns */
+	privd_writer_stop(w);
+	assert_int_equal(atomic_load(&g_async_left), 0);
+	for (i = 0; i < ASYNC_JOBS; i++) {
+		assert_int_equal(atomic_load(&jobs[i].done_calls), 1);
+		if (i == 77)
+			assert_int_equal(jobs[i].rc, PRIVD_ERR_CONFLICT);
+		else if (i == 124)
+			assert_int_equal(jobs[i].rc, PRIVD_ERR_CRYPTO);
+		else
+			assert_int_equal(jobs[i].rc, PRIVD_OK);
+		/* 77 has no keystore part (odd), 124's never committed: nothing to undo */
+		assert_int_equal(atomic_load(&jobs[i].undo_calls), 0);
+	}
+	db = open_db(PRIVD_DB_DATA);
+	ks = open_db(PRIVD_DB_KEYSTORE);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM wt", -1), ASYNC_JOBS - 2);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM wt WHERE id = ?", 125), 0);
+	assert_int_equal(count(ks, "SELECT COUNT(*) FROM wk", -1), ASYNC_JOBS / 2 - 1);
+	privd_db_close(db);
+	privd_db_close(ks);
+	free(jobs);
+	(void)stats;
+}
+
+static void test_writer_grouping_counts(void **state)
+{
+	struct privd_writer *w = NULL;
+	struct privd_writer_stats stats;
+	struct wjob *jobs = calloc(ASYNC_JOBS, sizeof(*jobs));
+	int i;
+
+	(void)state;
+	assert_non_null(jobs);
+	assert_int_equal(setup_tables(), 0);
+	assert_int_equal(privd_writer_start(&g_target, 50, &w, NULL), PRIVD_OK);
+	atomic_store(&g_async_left, ASYNC_JOBS);
+	for (i = 0; i < ASYNC_JOBS; i++) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "g%d", i);
+		job_init(&jobs[i], i + 1, v);
+		jobs[i].job.done = job_done;
+		assert_int_equal(privd_writer_submit(w, &jobs[i].job), PRIVD_OK);
+	}
+	while (atomic_load(&g_async_left) > 0)
+		usleep(1000);
+	privd_writer_stats(w, &stats);
+	assert_int_equal(stats.jobs, ASYNC_JOBS);
+	assert_int_equal(stats.failed, 0);
+	/* grouping: far fewer commits than jobs, and max_batch bounds a group */
+	assert_true(stats.commits < stats.jobs);
+	assert_true(stats.commits >= ASYNC_JOBS / 50);
+	privd_writer_stop(w);
+	free(jobs);
+}
+
+static void test_writer_data_txn_fails(void **state)
+{
+	struct privd_writer *w = NULL;
+	struct privd_db *ks;
+	struct wjob j;
+
+	(void)state;
+	assert_int_equal(setup_tables(), 0);
+	assert_int_equal(privd_writer_start(&g_target, 8, &w, NULL), PRIVD_OK);
+	/* run: done must be NULL */
+	job_init(&j, 1, "x");
+	j.job.done = job_done;
+	assert_int_equal(privd_writer_run(w, &j.job), PRIVD_ERR_INVALID);
+	/* data is required */
+	job_init(&j, 5, "y");
+	j.job.data = NULL;
+	assert_int_equal(privd_writer_run(w, &j.job), PRIVD_ERR_INVALID);
+	privd_writer_stop(w);
+
+	ks = open_db(PRIVD_DB_DATA);
+	assert_int_equal(privd_db_exec(ks, "DROP TABLE wt", NULL), PRIVD_OK);
+	privd_db_close(ks);
+	assert_int_equal(privd_writer_start(&g_target, 8, &w, NULL), PRIVD_OK);
+	/* a job whose data part hits a missing table: data fails, its key is undone */
+	job_init(&j, 6, "z");
+	assert_int_equal(privd_writer_run(w, &j.job), PRIVD_ERR_DB);
+	assert_int_equal(atomic_load(&j.undo_calls), 1);
+	privd_writer_stop(w);
+	ks = open_db(PRIVD_DB_KEYSTORE);
+	assert_int_equal(count(ks, "SELECT COUNT(*) FROM wk WHERE id = ?", 6), 0);
+	privd_db_close(ks);
+	privd_writer_stop(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_writer_concurrent),
+	    cmocka_unit_test(test_writer_async_grouping),
+	    cmocka_unit_test(test_writer_grouping_counts),
+	    cmocka_unit_test(test_writer_data_txn_fails),
+	};
+
+	STORE_RUN_BOTH(tests);
+}
