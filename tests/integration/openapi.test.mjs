@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// docs/openapi.yaml and the server's route table describe the same routes, in both directions.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import YAML from 'yaml';
+import { ROOT } from './lib/privd.mjs';
+import { API_ROUTES, normPath, privdRoutes } from './lib/routes.mjs';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+async function openapiRoutes() {
+	const text = await readFile(path.join(ROOT, 'docs/openapi.yaml'), 'utf8');
+	const doc = YAML.parse(text);
+	assert.match(String(doc.openapi), /^3\./, 'an OpenAPI 3 document');
+	assert.ok(doc.paths && typeof doc.paths === 'object', 'the document has paths');
+	const out = [];
+	for (const [p, item] of Object.entries(doc.paths)) {
+		for (const m of Object.keys(item)) {
+			if (METHODS.includes(m)) out.push({ method: m.toUpperCase(), path: p, op: item[m], item });
+		}
+	}
+	return { doc, routes: out };
+}
+
+const key = (r) => `${r.method} ${normPath(r.path)}`;
+
+test('every route of privd is in docs/openapi.yaml, and every operation there is a route of privd', async () => {
+	const served = await privdRoutes();
+	const { routes: documented } = await openapiRoutes();
+	const s = new Set(served.map(key));
+	const d = new Set(documented.map(key));
+	const undocumented = [...s].filter((k) => !d.has(k)).sort();
+	const unserved = [...d].filter((k) => !s.has(k)).sort();
+	assert.deepEqual(undocumented, [], 'routes privd serves that docs/openapi.yaml does not describe');
+	assert.deepEqual(unserved, [], 'operations docs/openapi.yaml describes that privd does not serve');
+	assert.equal(served.length, s.size, 'privd routes lists each route once');
+});
+
+test('docs/openapi.yaml uses the parameter names of docs/api.md and declares each path parameter', async () => {
+	const { routes } = await openapiRoutes();
+	const byKey = new Map(routes.map((r) => [key(r), r]));
+	for (const [m, p] of API_ROUTES) {
+		const r = byKey.get(`${m} ${normPath(p)}`);
+		assert.ok(r, `${m} ${p} is documented`);
+		assert.equal(r.path, p, `documented as ${p}`);
+	}
+	for (const r of routes) {
+		const names = [...r.path.matchAll(/\{([^}]+)\}/g)].map((x) => x[1]);
+		const declared = [...(r.item.parameters || []), ...(r.op.parameters || [])]
+			.map((prm) => prm.$ref ? prm.$ref.split('/').pop() : prm.name);
+		for (const n of names) {
+			assert.ok(declared.includes(n) || declared.some((d) => String(d).toLowerCase().includes(n.toLowerCase())),
+				`${r.method} ${r.path} declares its path parameter ${n}`);
+		}
+	}
+});
+
+test('every documented operation documents a response', async () => {
+	const { routes } = await openapiRoutes();
+	for (const r of routes) {
+		assert.ok(r.op.responses && Object.keys(r.op.responses).length > 0, `${r.method} ${r.path} has responses`);
+	}
+});
