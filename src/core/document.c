@@ -39,10 +39,10 @@ static const char *const mime_names[PRIVD_DOC_TYPE_COUNT] = {
 };
 
 static const char *const mismatch_reasons[PRIVD_DOC_TYPE_COUNT] = {
-    [PRIVD_DOC_PDF] = "the file is a pdf document, not of the declared type",
-    [PRIVD_DOC_JPEG] = "the file is a jpeg image, not of the declared type",
-    [PRIVD_DOC_PNG] = "the file is a png image, not of the declared type",
-    [PRIVD_DOC_TIFF] = "the file is a tiff image, not of the declared type",
+    [PRIVD_DOC_PDF] = "the file is a PDF document, not of the declared type",
+    [PRIVD_DOC_JPEG] = "the file is a JPEG image, not of the declared type",
+    [PRIVD_DOC_PNG] = "the file is a PNG image, not of the declared type",
+    [PRIVD_DOC_TIFF] = "the file is a TIFF image, not of the declared type",
 };
 
 static const uint8_t png_signature[PNG_SIG_LEN] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -193,7 +193,7 @@ static bool find_last(const uint8_t *data, size_t from, size_t to, const char *n
 
 static enum privd_rc check_pdf(const uint8_t *data, size_t len, const char **reason)
 {
-	static const char *const no_xref = "the pdf is truncated: it does not end with startxref and %%EOF";
+	static const char *const no_xref = "the PDF is truncated: no cross-reference offset before its end-of-file marker";
 	size_t end = len;
 	size_t from;
 	size_t eof;
@@ -204,13 +204,13 @@ static enum privd_rc check_pdf(const uint8_t *data, size_t len, const char **rea
 
 	if (len < PDF_HEADER_LEN || (memcmp(data, "%PDF-1.", 7) != 0 && memcmp(data, "%PDF-2.", 7) != 0) ||
 	    !is_digit(data[7]))
-		return refuse(reason, PRIVD_ERR_INVALID, "the pdf header is not of version 1.x or 2.x");
+		return refuse(reason, PRIVD_ERR_INVALID, "the PDF header is not of version 1.x or 2.x");
 
 	while (end > PDF_HEADER_LEN && pdf_space(data[end - 1]))
 		end--;
 	from = end - PDF_HEADER_LEN > PDF_TAIL_WINDOW ? end - PDF_TAIL_WINDOW : PDF_HEADER_LEN;
 	if (!find_last(data, from, end, "%%EOF", &eof))
-		return refuse(reason, PRIVD_ERR_INVALID, "the pdf is truncated: no %%EOF marker at its end");
+		return refuse(reason, PRIVD_ERR_INVALID, "the PDF is truncated: no end-of-file marker at its end");
 
 	/* Backwards from %%EOF: white space, the offset, white space, "startxref". */
 	p = eof;
@@ -232,7 +232,7 @@ static enum privd_rc check_pdf(const uint8_t *data, size_t len, const char **rea
 		return refuse(reason, PRIVD_ERR_INVALID, no_xref);
 	xref_kw = p - 9;
 	if (offset < PDF_HEADER_LEN || offset >= xref_kw)
-		return refuse(reason, PRIVD_ERR_INVALID, "the cross-reference offset of the pdf lies outside the file");
+		return refuse(reason, PRIVD_ERR_INVALID, "the cross-reference offset of the PDF lies outside the file");
 	return PRIVD_OK;
 }
 
@@ -245,7 +245,7 @@ static bool jpeg_is_sof(uint8_t m)
 
 static enum privd_rc check_jpeg(const uint8_t *data, size_t len, const char **reason)
 {
-	static const char *const truncated = "the jpeg is truncated before its image data";
+	static const char *const truncated = "the JPEG is truncated before its image data";
 	size_t pos = 2;
 	size_t end;
 	bool frame = false;
@@ -259,7 +259,7 @@ static enum privd_rc check_jpeg(const uint8_t *data, size_t len, const char **re
 		if (pos >= len)
 			return refuse(reason, PRIVD_ERR_INVALID, truncated);
 		if (data[pos] != 0xff)
-			return refuse(reason, PRIVD_ERR_INVALID, "the jpeg has a malformed segment marker");
+			return refuse(reason, PRIVD_ERR_INVALID, "the JPEG has a malformed segment marker");
 		while (pos < len && data[pos] == 0xff) /* fill bytes */
 			pos++;
 		if (pos >= len)
@@ -268,28 +268,28 @@ static enum privd_rc check_jpeg(const uint8_t *data, size_t len, const char **re
 		if (m == 0x01 || (m >= 0xd0 && m <= 0xd7)) /* TEM, RSTn: no length */
 			continue;
 		if (m == 0xd9)
-			return refuse(reason, PRIVD_ERR_INVALID, "the jpeg ends before its image data");
+			return refuse(reason, PRIVD_ERR_INVALID, "the JPEG ends before its image data");
 		if (m == 0x00 || m == 0xd8)
-			return refuse(reason, PRIVD_ERR_INVALID, "the jpeg has a malformed segment marker");
+			return refuse(reason, PRIVD_ERR_INVALID, "the JPEG has a malformed segment marker");
 		if (!within(len, pos, 2))
 			return refuse(reason, PRIVD_ERR_INVALID, truncated);
 		seglen = be16(data + pos);
 		if (seglen < 2 || !within(len, pos, seglen))
-			return refuse(reason, PRIVD_ERR_INVALID, "a jpeg segment runs past the end of the file");
+			return refuse(reason, PRIVD_ERR_INVALID, "a JPEG segment runs past the end of the file");
 		body = data + pos + 2;
 		blen = seglen - 2;
 		if (jpeg_is_sof(m)) {
 			/* P, Y(2), X(2), Nf, then Nf * (C, H/V, Tq) */
 			if (blen < 6 || be16(body + 3) == 0 || body[5] < 1 || body[5] > 4 ||
 			    blen != 6 + 3 * (size_t)body[5])
-				return refuse(reason, PRIVD_ERR_INVALID, "the jpeg frame header is malformed");
+				return refuse(reason, PRIVD_ERR_INVALID, "the JPEG frame header is malformed");
 			frame = true;
 		} else if (m == 0xda) {
 			/* Ns, then Ns * (Cs, Td/Ta), Ss, Se, Ah/Al */
 			if (!frame)
-				return refuse(reason, PRIVD_ERR_INVALID, "the jpeg has no frame header before its image data");
+				return refuse(reason, PRIVD_ERR_INVALID, "the JPEG has no frame header before its image data");
 			if (blen < 1 || body[0] < 1 || body[0] > 4 || blen != 1 + 2 * (size_t)body[0] + 3)
-				return refuse(reason, PRIVD_ERR_INVALID, "the jpeg scan header is malformed");
+				return refuse(reason, PRIVD_ERR_INVALID, "the JPEG scan header is malformed");
 			pos += seglen;
 			break;
 		}
@@ -300,7 +300,7 @@ static enum privd_rc check_jpeg(const uint8_t *data, size_t len, const char **re
 	while (end > pos && data[end - 1] == 0)
 		end--;
 	if (end - pos < 3 || data[end - 2] != 0xff || data[end - 1] != 0xd9)
-		return refuse(reason, PRIVD_ERR_INVALID, "the jpeg is truncated: no end-of-image marker");
+		return refuse(reason, PRIVD_ERR_INVALID, "the JPEG is truncated: no end-of-image marker");
 	return PRIVD_OK;
 }
 
@@ -351,32 +351,32 @@ static enum privd_rc check_png(const uint8_t *data, size_t len, const char **rea
 		uint32_t clen;
 
 		if (!within(len, pos, PNG_CHUNK_OVERHEAD))
-			return refuse(reason, PRIVD_ERR_INVALID, "the png is truncated: it ends before its IEND chunk");
+			return refuse(reason, PRIVD_ERR_INVALID, "the PNG is truncated: it ends before its IEND chunk");
 		clen = be32(data + pos);
 		if (clen > PNG_CHUNK_MAX || !within(len, pos + PNG_CHUNK_OVERHEAD, clen))
-			return refuse(reason, PRIVD_ERR_INVALID, "a png chunk runs past the end of the file");
+			return refuse(reason, PRIVD_ERR_INVALID, "a PNG chunk runs past the end of the file");
 		type = data + pos + 4;
 		if (!png_type_valid(type))
-			return refuse(reason, PRIVD_ERR_INVALID, "a png chunk has an invalid type");
+			return refuse(reason, PRIVD_ERR_INVALID, "a PNG chunk has an invalid type");
 		if (privd_doc_crc32(0, type, 4 + (size_t)clen) != be32(type + 4 + clen))
-			return refuse(reason, PRIVD_ERR_INVALID, "a png chunk fails its crc check");
+			return refuse(reason, PRIVD_ERR_INVALID, "a PNG chunk fails its CRC check");
 		if (first) {
 			if (memcmp(type, "IHDR", 4) != 0 || clen != 13)
-				return refuse(reason, PRIVD_ERR_INVALID, "the png does not start with an IHDR chunk");
+				return refuse(reason, PRIVD_ERR_INVALID, "the PNG does not start with an IHDR chunk");
 			if (!png_ihdr_valid(type + 4))
-				return refuse(reason, PRIVD_ERR_INVALID, "the png header is malformed");
+				return refuse(reason, PRIVD_ERR_INVALID, "the PNG header is malformed");
 			first = false;
 		} else if (memcmp(type, "IHDR", 4) == 0) {
-			return refuse(reason, PRIVD_ERR_INVALID, "the png has more than one IHDR chunk");
+			return refuse(reason, PRIVD_ERR_INVALID, "the PNG has more than one IHDR chunk");
 		} else if (memcmp(type, "IDAT", 4) == 0) {
 			idat = true;
 		} else if (memcmp(type, "IEND", 4) == 0) {
 			if (clen != 0)
-				return refuse(reason, PRIVD_ERR_INVALID, "the png IEND chunk is malformed");
+				return refuse(reason, PRIVD_ERR_INVALID, "the PNG IEND chunk is malformed");
 			if (!idat)
-				return refuse(reason, PRIVD_ERR_INVALID, "the png has no image data");
+				return refuse(reason, PRIVD_ERR_INVALID, "the PNG has no image data");
 			if (len - pos != PNG_CHUNK_OVERHEAD)
-				return refuse(reason, PRIVD_ERR_INVALID, "the png has data after its IEND chunk");
+				return refuse(reason, PRIVD_ERR_INVALID, "the PNG has data after its IEND chunk");
 			return PRIVD_OK;
 		}
 		pos += PNG_CHUNK_OVERHEAD + (size_t)clen;
@@ -481,16 +481,16 @@ static enum privd_rc check_tiff(const uint8_t *data, size_t len, const char **re
 	uint32_t v;
 
 	if (len < TIFF_HEADER_LEN)
-		return refuse(reason, PRIVD_ERR_INVALID, "the tiff is truncated");
+		return refuse(reason, PRIVD_ERR_INVALID, "the TIFF is truncated");
 	ifd = tiff32(&t, 4);
 	if (ifd < TIFF_HEADER_LEN || !within(len, ifd, 2))
-		return refuse(reason, PRIVD_ERR_INVALID, "the first tiff directory lies outside the file");
+		return refuse(reason, PRIVD_ERR_INVALID, "the first TIFF directory lies outside the file");
 	n = tiff16(&t, ifd);
 	entries = ifd + 2;
 	if (n == 0)
-		return refuse(reason, PRIVD_ERR_INVALID, "the first tiff directory is empty");
+		return refuse(reason, PRIVD_ERR_INVALID, "the first TIFF directory is empty");
 	if (!within(len, entries, (size_t)n * TIFF_ENTRY_LEN + 4))
-		return refuse(reason, PRIVD_ERR_INVALID, "the first tiff directory runs past the end of the file");
+		return refuse(reason, PRIVD_ERR_INVALID, "the first TIFF directory runs past the end of the file");
 
 	for (size_t i = 0; i < n; i++) {
 		size_t e = entries + i * TIFF_ENTRY_LEN;
@@ -505,7 +505,7 @@ static enum privd_rc check_tiff(const uint8_t *data, size_t len, const char **re
 		if (bytes > 4) {
 			f.values = tiff32(&t, e + 8);
 			if (bytes > SIZE_MAX || !within(len, f.values, (size_t)bytes))
-				return refuse(reason, PRIVD_ERR_INVALID, "a tiff field points outside the file");
+				return refuse(reason, PRIVD_ERR_INVALID, "a TIFF field points outside the file");
 		}
 		switch (tiff16(&t, e)) {
 		case TIFF_TAG_IMAGE_WIDTH:
@@ -535,11 +535,11 @@ static enum privd_rc check_tiff(const uint8_t *data, size_t len, const char **re
 
 	next = tiff32(&t, entries + (size_t)n * TIFF_ENTRY_LEN);
 	if (next != 0 && (next < TIFF_HEADER_LEN || !within(len, next, 2)))
-		return refuse(reason, PRIVD_ERR_INVALID, "the next tiff directory lies outside the file");
+		return refuse(reason, PRIVD_ERR_INVALID, "the next TIFF directory lies outside the file");
 	if (!tiff_value(&t, &width, 0, &v) || v == 0 || !tiff_value(&t, &height, 0, &v) || v == 0)
-		return refuse(reason, PRIVD_ERR_INVALID, "the tiff has no valid ImageWidth and ImageLength");
+		return refuse(reason, PRIVD_ERR_INVALID, "the TIFF has no valid ImageWidth and ImageLength");
 	if (!tiff_chunks_within(&t, &strip_off, &strip_len) && !tiff_chunks_within(&t, &tile_off, &tile_len))
-		return refuse(reason, PRIVD_ERR_INVALID, "the tiff image data is missing or runs past the end of the file");
+		return refuse(reason, PRIVD_ERR_INVALID, "the TIFF image data is missing or runs past the end of the file");
 	return PRIVD_OK;
 }
 
@@ -555,7 +555,7 @@ enum privd_rc privd_doc_check(const uint8_t *data, size_t len, enum privd_doc_ty
 	if (len == 0 || data == NULL)
 		return refuse(reason, PRIVD_ERR_INVALID, "the document is empty");
 	if (privd_doc_sniff(data, len, &found) != PRIVD_OK)
-		return refuse(reason, PRIVD_ERR_UNSUPPORTED, "the file is not a pdf, jpeg, png or tiff document");
+		return refuse(reason, PRIVD_ERR_UNSUPPORTED, "the file is not a PDF, JPEG, PNG or TIFF document");
 	if (found != declared)
 		return refuse(reason, PRIVD_ERR_UNSUPPORTED, mismatch_reasons[found]);
 	switch (found) {

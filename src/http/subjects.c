@@ -313,36 +313,27 @@ void privd_http_subject_find(struct privd_http_req *r)
 {
 	const char *email = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "email");
 	const char *phone = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "phone");
-	struct privd_subject s;
 	struct privd_err e = {0};
-	char id[33] = "";
+	char id[33] = "", status[24] = "";
 	json_t *items = NULL;
 	enum privd_rc rc;
 
-	memset(&s, 0, sizeof(s));
 	if ((email == NULL) == (phone == NULL)) {
 		privd_http_reply_invalid(r, email ? "phone" : "email",
 		                         email ? "give either email or phone, not both" : "email or phone is required");
 		goto out;
 	}
-	rc = privd_service_subject_find(r->h->svc, &r->who, email ? "email" : "phone", email ? email : phone, id, &e);
+	rc = privd_service_subject_find(r->h->svc, &r->who, email ? "email" : "phone", email ? email : phone, id,
+					status, &e);
 	items = json_array();
 	if (items == NULL) {
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		goto out;
 	}
-	if (rc == PRIVD_OK) {
-		/* the status is not part of the look-up's answer: read it (an audited read) */
-		rc = privd_service_subject_get(r->h->svc, &r->who, id, &s, &e);
-		if (rc == PRIVD_OK)
-			json_array_append_new(items, json_pack("{s:s, s:s}", "id", id, "status", s.status));
-		else if (rc == PRIVD_ERR_GONE)
-			json_array_append_new(items, json_pack("{s:s, s:s}", "id", id, "status", "erased"));
-		if (rc == PRIVD_ERR_GONE || rc == PRIVD_ERR_NOT_FOUND)
-			rc = PRIVD_OK;
-	} else if (rc == PRIVD_ERR_NOT_FOUND) {
+	if (rc == PRIVD_OK)
+		json_array_append_new(items, json_pack("{s:s, s:s}", "id", id, "status", status));
+	else if (rc == PRIVD_ERR_NOT_FOUND)
 		rc = PRIVD_OK;
-	}
 	if (rc != PRIVD_OK) {
 		privd_http_reply_rc(r, rc, &e);
 		goto out;
@@ -351,5 +342,4 @@ void privd_http_subject_find(struct privd_http_req *r)
 	items = NULL;
 out:
 	json_decref(items);
-	privd_subject_clear(&s);
 }

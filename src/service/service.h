@@ -96,7 +96,9 @@ enum privd_rc privd_service_policy_current(struct privd_service *svc, bool with_
 enum privd_rc privd_service_policy_html(struct privd_service *svc, char **html);
 
 /* ---- subjects ---- */
-/* Registration input. NULL means absent. Strings are the raw input; the service validates and normalises. */
+/* Registration input. NULL means absent. Strings are the raw input; the service validates and normalises. The
+ * service copies what it keeps before privd_service_subject_register_async returns, so the caller may free the
+ * input as soon as the call returns. */
 struct privd_registration {
 	const char *name, *email, *phone, *ip, *birth_date, *residence_country, *policy_version;
 	int processing;			/* -1 absent, 0 false, 1 true */
@@ -148,9 +150,11 @@ enum privd_rc privd_service_subject_update(struct privd_service *svc, const stru
 					   const char *id, const struct privd_subject_patch *patch,
 					   struct privd_subject *out, struct privd_err *err);
 
-/* Finds a subject id by e-mail or phone (kind "email"/"phone"), through the blind index. Audited. */
+/* Finds a subject by e-mail or phone (kind "email"/"phone"), through the blind index: its id and status. Audited.
+ * PRIVD_ERR_NOT_FOUND when no subject has it. */
 enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct privd_principal *who,
-					 const char *kind, const char *value, char id[33], struct privd_err *err);
+					 const char *kind, const char *value, char id[33], char status[24],
+					 struct privd_err *err);
 
 /* ---- consents ---- */
 struct privd_consent_record {

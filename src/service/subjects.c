@@ -629,14 +629,18 @@ out:
 /* ---- find ---- */
 
 enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct privd_principal *who,
-					 const char *kind, const char *value, char id[33], struct privd_err *err)
+					 const char *kind, const char *value, char id[33], char status[24],
+					 struct privd_err *err)
 {
+	struct privd_subject_row row;
 	char norm[PRIVD_EMAIL_MAX + 1], bidx[PRIVD_HASH_HEX], detail[64];
 	struct privd_reader *r = NULL;
 	const char *why = NULL;
 	enum privd_rc rc;
 
 	id[0] = '\0';
+	status[0] = '\0';
+	memset(&row, 0, sizeof(row));
 	if (kind != NULL && strcmp(kind, "email") == 0)
 		rc = privd_validate_email(value ? value : "", norm, sizeof(norm), &why);
 	else if (kind != NULL && strcmp(kind, "phone") == 0)
@@ -655,6 +659,11 @@ enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct
 	if (rc != PRIVD_OK)
 		return rc;
 	rc = privd_repo_subject_by_bidx(r->db, kind, bidx, id);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_subject_get(r->db, id, &row);
+	if (rc == PRIVD_OK)
+		memcpy(status, row.status, sizeof(row.status));
+	privd_subject_row_clear(&row);
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 	if (rc != PRIVD_OK && rc != PRIVD_ERR_NOT_FOUND)
 		return rc;

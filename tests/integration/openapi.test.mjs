@@ -39,7 +39,15 @@ test('every route of privd is in docs/openapi.yaml, and every operation there is
 });
 
 test('docs/openapi.yaml uses the parameter names of docs/api.md and declares each path parameter', async () => {
-	const { routes } = await openapiRoutes();
+	const { doc, routes } = await openapiRoutes();
+	const deref = (prm) => {
+		if (!prm.$ref) return prm;
+		const parts = prm.$ref.replace(/^#\//, '').split('/');
+		let o = doc;
+		for (const part of parts) o = o?.[part];
+		assert.ok(o, `${prm.$ref} resolves`);
+		return o;
+	};
 	const byKey = new Map(routes.map((r) => [key(r), r]));
 	for (const [m, p] of API_ROUTES) {
 		const r = byKey.get(`${m} ${normPath(p)}`);
@@ -49,11 +57,8 @@ test('docs/openapi.yaml uses the parameter names of docs/api.md and declares eac
 	for (const r of routes) {
 		const names = [...r.path.matchAll(/\{([^}]+)\}/g)].map((x) => x[1]);
 		const declared = [...(r.item.parameters || []), ...(r.op.parameters || [])]
-			.map((prm) => prm.$ref ? prm.$ref.split('/').pop() : prm.name);
-		for (const n of names) {
-			assert.ok(declared.includes(n) || declared.some((d) => String(d).toLowerCase().includes(n.toLowerCase())),
-				`${r.method} ${r.path} declares its path parameter ${n}`);
-		}
+			.map(deref).filter((prm) => prm.in === 'path').map((prm) => prm.name);
+		assert.deepEqual([...declared].sort(), [...names].sort(), `${r.method} ${r.path} declares exactly its path parameters`);
 	}
 });
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# The black-box suite: starts a throwaway PostgreSQL server, runs every tests/integration/*.test.mjs with Node's
+# test runner against BINARY (each file on SQLite and on PostgreSQL), stops the server, exits with the suite's
+# status. Usage: scripts/test-integration.sh BINARY [TEST_FILE...]
+# Environment: PRIVD_TEST_JOBS (test files run at once; default twice the cores, at least 4).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ $# -ge 1 ] || {
+	echo "usage: $0 BINARY [TEST_FILE...]" >&2
+	exit 2
+}
+bin=$1
+shift
+[ -x "$bin" ] || {
+	echo "test-integration: $bin is not an executable (run make first)" >&2
+	exit 2
+}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+command -v node >/dev/null || {
+	echo "test-integration: node is missing (scripts/install-deps.sh --test)" >&2
+	exit 2
+}
+if [ ! -d node_modules/yaml ]; then
+	npm ci --no-audit --no-fund --loglevel=error
+fi
+
+pgdir=$(mktemp -d "${TMPDIR:-/tmp}/privd-pg.XXXXXX")
+cleanup() {
+	scripts/pg-test.sh stop "$pgdir" || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pg_url=$(scripts/pg-test.sh start "$pgdir")
+echo "test-integration: PostgreSQL at $pg_url" >&2
+
+jobs=${PRIVD_TEST_JOBS:-$(($(nproc) * 2))}
+[ "$jobs" -ge 4 ] || jobs=4
+if [ $# -gt 0 ]; then
+	files=("$@")
+else
+	files=(tests/integration/*.test.mjs)
+fi
+
+status=0
+PRIVD_BIN=$bin PRIVD_TEST_PG_URL=$pg_url PRIVD_TEST_PG_DIR=$pgdir/data \
+	node --test --test-reporter=spec --test-concurrency="$jobs" --test-timeout=300000 "${files[@]}" || status=$?
+exit $status
