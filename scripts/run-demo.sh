@@ -30,7 +30,7 @@ else
 		exit "$status"
 	}
 	key_line=$(printf '%s\n' "$out" | tail -n 1)
-	printf '%s\n' "$out" | sed '$d'
+	printf '%s\n' "$out"
 	case "$key_line" in
 	admin_key=?*) ;;
 	*)
@@ -43,7 +43,7 @@ else
   ============================================================================
     Admin API key (shown only this once; privd keeps only a hash of it):
 
-      ${key_line#admin_key=}
+      $key_line
 
     Use it as:  Authorization: Bearer ${key_line#admin_key=}
   ============================================================================

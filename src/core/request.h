@@ -5,8 +5,8 @@
  * The law gives the operator 10 working days from receipt of a duly executed document, extendable once by 5
  * (152-FZ Art. 20), and every step is something the person is told and an auditor may check later. So the
  * rules live in one pure function that says yes or no with a reason, and the service applies its answer in
- * the same transaction as the audit entry: a request can never be executed before it was accepted, decided
- * twice, or extended twice, whichever endpoint or command line asked. Dates are passed in; nothing here reads
+ * the same transaction as the audit entry: a request can never be executed before it was accepted, reopened
+ * once closed, or extended twice, whichever endpoint or command line asked. Dates are passed in; nothing here reads
  * a clock.
  *
  *   awaiting_document --attach_document--> received --accept--> accepted --execute--> completed

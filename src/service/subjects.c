@@ -57,8 +57,12 @@ static enum privd_rc open_text(const uint8_t key[PRIVD_KEY_BYTES], const char *i
 	if (ct->len < PRIVD_ENVELOPE_OVERHEAD || ct->len - PRIVD_ENVELOPE_OVERHEAD + 1 > sizeof(buf))
 		return PRIVD_ERR_CRYPTO;
 	rc = privd_envelope_open(key, id, field, ct->data, ct->len, buf, &n);
-	if (rc == PRIVD_OK)
-		snprintf(out, outlen, "%s", (const char *)buf);
+	if (rc == PRIVD_OK && n >= outlen)
+		rc = PRIVD_ERR_CRYPTO;	/* longer than any value we seal */
+	if (rc == PRIVD_OK) {
+		memcpy(out, buf, n);
+		out[n] = '\0';
+	}
 	sodium_memzero(buf, sizeof(buf));
 	return rc;
 }

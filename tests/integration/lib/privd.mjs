@@ -572,10 +572,11 @@ export async function tableCounts(inst) {
 // ---------------------------------------------------------------------------------------------------------------
 // suites
 
-/** describe(title) once per engine (the engines' suites run concurrently; each has its own privd). */
-export function forEngines(title, fn, { concurrency = true } = {}) {
-	describe(title, { concurrency }, () => {
-		for (const engine of engines()) describe(engine, () => fn(engine));
+/** describe(title) once per engine: the engines' suites run concurrently (each has its own privd), the tests
+ *  inside one suite in order. */
+export function forEngines(title, fn) {
+	describe(title, { concurrency: true }, () => {
+		for (const engine of engines()) describe(engine, { concurrency: 1 }, () => fn(engine));
 	});
 }
 

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * request.c - rights-request names and state machine (see request.h).
+ *
+ * Two callers race for the same request in practice: an operator's decision and a retried upload, or two
+ * operators at once. The service reads the state, asks privd_request_transition and writes the answer under
+ * one transaction, so each rule has to be decidable from the state alone. The refusals are reasons a person
+ * reads, so each names what stands in the way rather than the rule that was broken.
+ */
+#include "request.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static const char *const type_names[PRIVD_REQUEST_TYPE_COUNT] = {
+    [PRIVD_REQUEST_TYPE_ERASE] = "erase",
+    [PRIVD_REQUEST_TYPE_RECTIFY] = "rectify",
+    [PRIVD_REQUEST_TYPE_ACCESS] = "access",
+    [PRIVD_REQUEST_TYPE_TRANSFER_INFO] = "transfer_info",
+    [PRIVD_REQUEST_TYPE_REVOKE_PROCESSING] = "revoke_processing",
+    [PRIVD_REQUEST_TYPE_REVOKE_COOKIES] = "revoke_cookies",
+    [PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT] = "guardian_consent",
+};
+
+static const char *const status_names[PRIVD_REQUEST_STATUS_COUNT] = {
+    [PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT] = "awaiting_document",
+    [PRIVD_REQUEST_STATUS_RECEIVED] = "received",
+    [PRIVD_REQUEST_STATUS_ACCEPTED] = "accepted",
+    [PRIVD_REQUEST_STATUS_REJECTED] = "rejected",
+    [PRIVD_REQUEST_STATUS_COMPLETED] = "completed",
+};
+
+static const char *const event_names[PRIVD_REQUEST_EVENT_COUNT] = {
+    [PRIVD_REQUEST_EVENT_ATTACH_DOCUMENT] = "attach_document",
+    [PRIVD_REQUEST_EVENT_ACCEPT] = "accept",
+    [PRIVD_REQUEST_EVENT_REJECT] = "reject",
+    [PRIVD_REQUEST_EVENT_EXTEND] = "extend",
+    [PRIVD_REQUEST_EVENT_EXECUTE] = "execute",
+};
+
+#define NO_DOCUMENT "no document has been received yet"
+
+/* Index of name in names[0..n), or -1. */
+static int lookup(const char *const *names, int n, const char *name)
+{
+	if (name == NULL)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static enum privd_rc refuse(const char **reason, enum privd_rc rc, const char *why)
+{
+	if (reason != NULL)
+		*reason = why;
+	return rc;
+}
+
+const char *privd_request_type_name(enum privd_request_type t)
+{
+	return (int)t >= 0 && (int)t < PRIVD_REQUEST_TYPE_COUNT ? type_names[t] : "unknown";
+}
+
+enum privd_rc privd_request_type_parse(const char *name, enum privd_request_type *out)
+{
+	int i = lookup(type_names, PRIVD_REQUEST_TYPE_COUNT, name);
+
+	if (i < 0)
+		return PRIVD_ERR_INVALID;
+	if (out != NULL)
+		*out = (enum privd_request_type)i;
+	return PRIVD_OK;
+}
+
+const char *privd_request_status_name(enum privd_request_status s)
+{
+	return (int)s >= 0 && (int)s < PRIVD_REQUEST_STATUS_COUNT ? status_names[s] : "unknown";
+}
+
+enum privd_rc privd_request_status_parse(const char *name, enum privd_request_status *out)
+{
+	int i = lookup(status_names, PRIVD_REQUEST_STATUS_COUNT, name);
+
+	if (i < 0)
+		return PRIVD_ERR_INVALID;
+	if (out != NULL)
+		*out = (enum privd_request_status)i;
+	return PRIVD_OK;
+}
+
+const char *privd_request_event_name(enum privd_request_event ev)
+{
+	return (int)ev >= 0 && (int)ev < PRIVD_REQUEST_EVENT_COUNT ? event_names[ev] : "unknown";
+}
+
+enum privd_rc privd_request_event_parse(const char *name, enum privd_request_event *out)
+{
+	int i = lookup(event_names, PRIVD_REQUEST_EVENT_COUNT, name);
+
+	if (i < 0)
+		return PRIVD_ERR_INVALID;
+	if (out != NULL)
+		*out = (enum privd_request_event)i;
+	return PRIVD_OK;
+}
+
+void privd_request_state_init(struct privd_request_state *s)
+{
+	s->status = PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT;
+	s->extended = false;
+}
+
+bool privd_request_status_is_open(enum privd_request_status s)
+{
+	return s != PRIVD_REQUEST_STATUS_COMPLETED && s != PRIVD_REQUEST_STATUS_REJECTED;
+}
+
+enum privd_rc privd_request_transition(const struct privd_request_state *cur, enum privd_request_event ev,
+				       struct privd_request_state *next, const char **reason)
+{
+	struct privd_request_state to;
+
+	if (cur == NULL || next == NULL || (int)cur->status < 0 || (int)cur->status >= PRIVD_REQUEST_STATUS_COUNT ||
+	    (int)ev < 0 || (int)ev >= PRIVD_REQUEST_EVENT_COUNT)
+		return refuse(reason, PRIVD_ERR_INVALID, "unknown request state or action");
+	to = *cur;
+
+	/* Closed requests first: whatever is asked, the answer is the same. */
+	if (cur->status == PRIVD_REQUEST_STATUS_COMPLETED)
+		return refuse(reason, PRIVD_ERR_CONFLICT, "the request is already completed");
+	if (cur->status == PRIVD_REQUEST_STATUS_REJECTED)
+		return refuse(reason, PRIVD_ERR_CONFLICT, "the request was rejected and is closed");
+
+	switch (ev) {
+	case PRIVD_REQUEST_EVENT_ATTACH_DOCUMENT:
+		if (cur->status == PRIVD_REQUEST_STATUS_ACCEPTED)
+			return refuse(reason, PRIVD_ERR_CONFLICT,
+				      "the request is already accepted; its document can no longer be replaced");
+		to.status = PRIVD_REQUEST_STATUS_RECEIVED;
+		break;
+	case PRIVD_REQUEST_EVENT_ACCEPT:
+		if (cur->status == PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT)
+			return refuse(reason, PRIVD_ERR_CONFLICT, NO_DOCUMENT);
+		if (cur->status == PRIVD_REQUEST_STATUS_ACCEPTED)
+			return refuse(reason, PRIVD_ERR_CONFLICT, "the request is already accepted");
+		to.status = PRIVD_REQUEST_STATUS_ACCEPTED;
+		break;
+	case PRIVD_REQUEST_EVENT_REJECT:
+		if (cur->status == PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT)
+			return refuse(reason, PRIVD_ERR_CONFLICT, NO_DOCUMENT);
+		to.status = PRIVD_REQUEST_STATUS_REJECTED;
+		break;
+	case PRIVD_REQUEST_EVENT_EXTEND:
+		if (cur->status == PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT)
+			return refuse(reason, PRIVD_ERR_CONFLICT, NO_DOCUMENT);
+		if (cur->extended)
+			return refuse(reason, PRIVD_ERR_CONFLICT, "the due date was already extended once");
+		to.extended = true;
+		break;
+	case PRIVD_REQUEST_EVENT_EXECUTE:
+		if (cur->status == PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT)
+			return refuse(reason, PRIVD_ERR_CONFLICT, NO_DOCUMENT);
+		if (cur->status == PRIVD_REQUEST_STATUS_RECEIVED)
+			return refuse(reason, PRIVD_ERR_CONFLICT, "the request has not been accepted yet");
+		to.status = PRIVD_REQUEST_STATUS_COMPLETED;
+		break;
+	default:
+		return refuse(reason, PRIVD_ERR_INVALID, "unknown request state or action");
+	}
+	*next = to;
+	if (reason != NULL)
+		*reason = NULL;
+	return PRIVD_OK;
+}
+
+bool privd_request_overdue(enum privd_request_status status, const struct privd_date *due,
+			   const struct privd_date *today)
+{
+	if (!privd_request_status_is_open(status) || due == NULL || today == NULL)
+		return false;
+	return privd_date_cmp(due, today) < 0;
+}
