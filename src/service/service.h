@@ -212,11 +212,110 @@ struct privd_audit_verdict {
 /* Recomputes the whole chain. */
 enum privd_rc privd_service_audit_verify(struct privd_service *svc, struct privd_audit_verdict *out);
 
+/* ---- rights requests ----
+ * A person exercises a right by a request with a scanned, signed document; the operator decides and carries it
+ * out within 10 working days of receipt (152-FZ Art. 20), extendable once by 5 with a reason. Every step is an
+ * audit entry and each change the person must learn of is queued in the outbox in the same transaction.
+ * Types: erase, rectify, access, transfer_info, revoke_processing, revoke_cookies, guardian_consent.
+ * Statuses: awaiting_document, received, accepted, rejected, completed. */
+struct privd_request {
+	char id[33];
+	char subject_id[33];
+	char type[24];
+	char status[24];
+	char *details;		/* JSON text, malloc'd; NULL when none or when not disclosed to the caller */
+	char *reason;		/* the decision's reason told to the person, malloc'd; NULL when none */
+	char result[1024];	/* non-PII JSON summary of the outcome, "{}" until completed */
+	int64_t created_at, received_at, decided_at, completed_at, updated_at;	/* 0 when not yet */
+	char due_date[11];	/* "" until received */
+	bool due_estimated;	/* a year crossed is missing from the calendar: weekdays only */
+	bool extended;
+	bool overdue;
+	int working_days_left;	/* from today to the due date; negative when overdue; 0 when no due date */
+	char document_type[32];
+	int64_t document_size;
+	char document_sha256[65];
+};
+void privd_request_clear(struct privd_request *r);	/* frees and zeroes */
+
+/* Files a request. details_json may be NULL (= {}); for rectify it must be {"fields":{...}} with any of the
+ * registration fields, validated as at registration. PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE for the subject. */
+enum privd_rc privd_service_request_create(struct privd_service *svc, const struct privd_principal *who,
+					   const char *subject_id, const char *type, const char *details_json,
+					   struct privd_request *out, struct privd_err *err);
+
+/* Attaches the scan: content_type must be application/pdf, image/jpeg, image/png or image/tiff
+ * (PRIVD_ERR_UNSUPPORTED otherwise, or when the content is of another type); the content is checked
+ * (PRIVD_ERR_INVALID for an empty or broken file), capped (PRIVD_ERR_TOO_LARGE), sealed under the subject's key
+ * with its SHA-256, and received_at and due_date are set. Nothing is stored on failure. */
+enum privd_rc privd_service_request_attach(struct privd_service *svc, const struct privd_principal *who,
+					   const char *request_id, const char *content_type, const uint8_t *data,
+					   size_t len, struct privd_request *out, struct privd_err *err);
+
+/* with_details: decrypt details/reason (an audited read). */
+enum privd_rc privd_service_request_get(struct privd_service *svc, const struct privd_principal *who,
+					const char *request_id, bool with_details, struct privd_request *out,
+					struct privd_err *err);
+
+struct privd_request_query {
+	const char *status;		/* NULL: any */
+	int overdue;			/* -1 any, 1 only overdue, 0 only not overdue */
+	const char *due_before;		/* "YYYY-MM-DD" or NULL */
+	const char *subject_id;		/* NULL: any */
+	size_t limit;			/* 0: 100 */
+	int64_t after;			/* paging cursor: created_at of the last item seen */
+};
+/* Lists requests without details (no PII). */
+enum privd_rc privd_service_request_list(struct privd_service *svc, const struct privd_request_query *q,
+					 int (*cb)(void *arg, const struct privd_request *r), void *arg,
+					 struct privd_err *err);
+
+/* The decrypted scan (an audited read). *data is malloc'd; the caller zeroes and frees it. */
+enum privd_rc privd_service_request_document(struct privd_service *svc, const struct privd_principal *who,
+					     const char *request_id, uint8_t **data, size_t *len,
+					     char content_type[32], struct privd_err *err);
+
+/* action: accept, reject (reason required), extend (reason required, once). PRIVD_ERR_CONFLICT when the
+ * request's state does not allow it. */
+enum privd_rc privd_service_request_decide(struct privd_service *svc, const struct privd_principal *who,
+					   const char *request_id, const char *action, const char *reason,
+					   struct privd_request *out, struct privd_err *err);
+
+/* Carries out an accepted request and completes it (see DESIGN.md and the issue for each type). */
+enum privd_rc privd_service_request_execute(struct privd_service *svc, const struct privd_principal *who,
+					    const char *request_id, struct privd_request *out, struct privd_err *err);
+
+/* The export of a completed access request: everything held on the person, as JSON text or as an HTML page,
+ * malloc'd (an audited read). PRIVD_ERR_CONFLICT when the request is not a completed access request. */
+enum privd_rc privd_service_request_export(struct privd_service *svc, const struct privd_principal *who,
+					   const char *request_id, bool html, char **out, struct privd_err *err);
+
+/* ---- outbox ---- */
+struct privd_notification {
+	char id[33];
+	char subject_id[33];
+	char request_id[33];
+	char kind[32];
+	char channel[8];
+	char status[16];
+	int attempts;
+	int64_t created_at, sent_at;
+};
+enum privd_rc privd_service_notifications(struct privd_service *svc, const struct privd_principal *who,
+					  const char *subject_id,
+					  int (*cb)(void *arg, const struct privd_notification *n), void *arg,
+					  struct privd_err *err);
+
+/* ---- legal hold: keeps a subject whose consent was revoked from scheduled erasure ---- */
+enum privd_rc privd_service_legal_hold(struct privd_service *svc, const struct privd_principal *who,
+				       const char *subject_id, bool hold, const char *reason, struct privd_err *err);
+
 /* ---- metrics ---- */
 struct privd_service_stats {
 	unsigned long long commits, write_jobs, write_failed;
 	unsigned long long cache_hits, cache_misses;
 	unsigned long long subjects_registered;
+	unsigned long long requests_overdue;	/* open requests past their due date, counted at the last sweep */
 };
 void privd_service_stats(struct privd_service *svc, struct privd_service_stats *out);
 

@@ -141,4 +141,103 @@ enum privd_rc privd_repo_audit_list(struct privd_db *db, int64_t after, size_t l
  * 0 when out is too small (1024 bytes is always enough). Cannot fail otherwise. */
 size_t privd_audit_canonical(const struct privd_audit_row *row, uint8_t *out, size_t outlen);
 
+/* ---- rights requests (migration 2) ----
+ * requests(request_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL,
+ *   details_ct BLOB, reason_ct BLOB, result TEXT NOT NULL DEFAULT '{}', created_at BIGINT NOT NULL,
+ *   received_at BIGINT, due_date TEXT, due_estimated INTEGER NOT NULL DEFAULT 0, extended INTEGER NOT NULL
+ *   DEFAULT 0, decided_at BIGINT, completed_at BIGINT, updated_at BIGINT NOT NULL,
+ *   doc_type TEXT, doc_size BIGINT, doc_sha256 TEXT) + index (subject_id), index (status, due_date);
+ * request_documents(request_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, doc_ct BLOB NOT NULL,
+ *   uploaded_at BIGINT NOT NULL);
+ * notifications(notification_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, request_id TEXT, kind TEXT NOT NULL,
+ *   channel TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, recipient_ct BLOB,
+ *   body_ct BLOB, created_at BIGINT NOT NULL, sent_at BIGINT, last_error TEXT) + index (subject_id),
+ *   index (status);
+ * subjects gains: erase_after BIGINT (scheduled erasure, UTC ms), legal_hold INTEGER NOT NULL DEFAULT 0,
+ *   legal_hold_reason TEXT.
+ * Notification message keys live in the keystore's data_keys under the id "msg:<notification_id>".
+ */
+struct privd_request_row {
+	char id[33];
+	char subject_id[33];
+	char type[24];
+	char status[24];
+	struct privd_blob details_ct;	/* sealed JSON under the subject's key; empty when none */
+	struct privd_blob reason_ct;	/* sealed reason of a reject/extend decision; empty when none */
+	char result[1024];		/* non-PII JSON summary of the outcome, "{}" until completed */
+	int64_t created_at;
+	int64_t received_at;		/* 0 until a document is attached */
+	char due_date[11];		/* "YYYY-MM-DD", "" until received */
+	bool due_estimated;		/* the calendar did not cover a year crossed (weekdays only) */
+	bool extended;
+	int64_t decided_at, completed_at, updated_at;	/* 0 when not yet */
+	char doc_type[32];		/* MIME type of the attached scan, "" when none */
+	int64_t doc_size;
+	char doc_sha256[65];
+};
+void privd_request_row_clear(struct privd_request_row *row);	/* frees the blobs */
+
+enum privd_rc privd_repo_request_insert(struct privd_db *db, const struct privd_request_row *row);
+/* Replaces every column but id, subject_id, type and created_at. PRIVD_ERR_NOT_FOUND when absent. */
+enum privd_rc privd_repo_request_update(struct privd_db *db, const struct privd_request_row *row);
+enum privd_rc privd_repo_request_get(struct privd_db *db, const char *id, struct privd_request_row *out);
+
+struct privd_request_filter {
+	const char *status;		/* NULL: any */
+	const char *subject_id;		/* NULL: any */
+	const char *due_before;		/* "YYYY-MM-DD": due_date < this; NULL: any */
+	bool open_only;			/* status not in (completed, rejected) */
+	int64_t after_created;		/* paging: created_at > this (with id tie-break not needed); 0 = start */
+	size_t limit;			/* 0 = no limit */
+};
+/* Oldest first by created_at. The row passed to cb is valid during the call only. */
+enum privd_rc privd_repo_request_list(struct privd_db *db, const struct privd_request_filter *f,
+				      int (*cb)(void *arg, const struct privd_request_row *row), void *arg);
+
+/* The sealed scan of a request: replaced when attached again. */
+enum privd_rc privd_repo_document_put(struct privd_db *db, const char *request_id, const char *subject_id,
+				      const uint8_t *ct, size_t len, int64_t now_ms);
+enum privd_rc privd_repo_document_get(struct privd_db *db, const char *request_id, struct privd_blob *ct);
+
+struct privd_notification_row {
+	char id[33];
+	char subject_id[33];
+	char request_id[33];		/* "" when none */
+	char kind[32];			/* "request.received", "request.rejected", "request.extended", ... */
+	char channel[8];		/* "email", "sms" */
+	char status[16];		/* "queued", "sent", "failed" */
+	int attempts;
+	struct privd_blob recipient_ct;	/* sealed under the message's own key; emptied once sent or given up */
+	struct privd_blob body_ct;	/* sealed under the same key */
+	int64_t created_at, sent_at;
+	char last_error[160];		/* no PII */
+};
+void privd_notification_row_clear(struct privd_notification_row *row);
+enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct privd_notification_row *row);
+/* Newest last. The row passed to cb is valid during the call only. */
+enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,
+					   int (*cb)(void *arg, const struct privd_notification_row *row), void *arg);
+
+/* Erasure: deletes every row holding the subject's PII — consents, request documents, the sealed columns of
+ * its requests (details_ct, reason_ct set NULL), the sealed columns of its notifications that are already
+ * sent or failed — and turns the subject row into a tombstone (status "erased", every *_ct and blind index NULL,
+ * erase_after NULL). Queued notifications keep their own sealed recipient (under their own key). */
+enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_id, int64_t now_ms);
+
+/* Scheduled erasure (after consent to processing is revoked). erase_after 0 clears it. */
+enum privd_rc privd_repo_subject_schedule_erasure(struct privd_db *db, const char *subject_id, int64_t erase_after);
+enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold,
+					    const char *reason, int64_t now_ms);
+struct privd_subject_sched {
+	int64_t erase_after;	/* 0 when none */
+	bool legal_hold;
+	char legal_hold_reason[256];
+};
+enum privd_rc privd_repo_subject_sched_get(struct privd_db *db, const char *subject_id,
+					   struct privd_subject_sched *out);
+/* Ids of subjects whose erase_after is <= now and that have no legal hold, at most limit. On PostgreSQL the rows
+ * are locked FOR UPDATE SKIP LOCKED, so call inside a transaction; two nodes never pick the same subject. */
+enum privd_rc privd_repo_subject_due_erasures(struct privd_db *db, int64_t now_ms, size_t limit,
+					      int (*cb)(void *arg, const char *subject_id), void *arg);
+
 #endif

@@ -46,8 +46,10 @@ forEngines('roles', (engine) => {
 		},
 		'POST /v1/subjects': {
 			ok: 201,
-			make: () => {
-				const p = newPerson();
+			make: async () => {
+				// POST /v1/policies above publishes versions: register under whichever is current.
+				const cur = await ctx.srv.req('GET', '/v1/policies/current');
+				const p = newPerson({ policy_version: cur.json.version });
 				ctx.srv.pii.push(...piiOf(p));
 				return { json: p, person: p };
 			},

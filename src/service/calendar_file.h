@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * calendar_file.h - loading a production calendar from its JSON file (share/calendar-ru.json by default).
+ *
+ * Format: {"country":"RU","years":{"2025":{"status":"official","holidays":["2025-01-01",...],
+ * "working_weekends":["2025-11-01"]},...}}. A year whose status is not "official" is loaded (its holidays are
+ * certain) with a warning that it is incomplete; the current and next years missing from the file are warned
+ * about too: deadlines crossing them count weekdays only and are marked estimated, never silently wrong.
+ */
+#ifndef PRIVD_SERVICE_CALENDAR_FILE_H
+#define PRIVD_SERVICE_CALENDAR_FILE_H
+
+#include "core/calendar.h"
+#include "core/rc.h"
+
+/* Loads path into a new calendar (caller frees with privd_calendar_free). this_year is the current year in the
+ * operator's time zone, used for the missing-year warnings (privd_log, event "calendar.incomplete"). Malformed
+ * files, bad dates, a holiday on a weekend or a working weekend on a weekday: PRIVD_ERR_INVALID naming the entry. */
+enum privd_rc privd_calendar_load(const char *path, int this_year, struct privd_calendar **out,
+				  struct privd_err *err);
+
+#endif
