@@ -45,7 +45,16 @@ else
 	files=(tests/integration/*.test.mjs)
 fi
 
+# The spec report (with every failure repeated at its end) goes to the terminal; a TAP copy gives the closing
+# summary, printed last so that the final lines of the output are the counts.
+tap=$pgdir/report.tap
 status=0
 PRIVD_BIN=$bin PRIVD_TEST_PG_URL=$pg_url PRIVD_TEST_PG_DIR=$pgdir/data \
-	node --test --test-reporter=spec --test-concurrency="$jobs" --test-timeout=300000 "${files[@]}" || status=$?
+	node --test --test-concurrency="$jobs" --test-timeout=300000 \
+	--test-reporter=spec --test-reporter-destination=stdout \
+	--test-reporter=tap --test-reporter-destination="$tap" \
+	"${files[@]}" || status=$?
+echo
+echo "integration tests ($(basename "$bin"), SQLite and PostgreSQL):"
+grep -E '^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ' "$tap" || echo "# no summary: the test runner did not finish (exit $status)"
 exit $status

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * main.c - the privd command: init, serve, audit verify, routes.
+ * main.c - the privd command: init, serve, audit verify, calendar add-working-days, routes.
  *
  * The command line only parses flags and calls the service (and, for serve, the HTTP layer), so it cannot drift
  * from the API. Configuration precedence: flags over PRIVD_* environment variables over privd.conf.
@@ -14,8 +14,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/calendar.h"
 #include "core/log.h"
 #include "http/http.h"
+#include "service/calendar_file.h"
 #include "service/config.h"
 #include "service/service.h"
 
@@ -33,9 +35,12 @@ static void usage(FILE *f)
 		   "  privd init --data-dir DIR [--database URL] [--server-country CC] [--operator-name NAME]\n"
 		   "  privd serve --data-dir DIR [--listen HOST:PORT] [--database URL]\n"
 		   "  privd audit verify --data-dir DIR [--database URL]\n"
+		   "  privd calendar add-working-days DATE N [--data-dir DIR]\n"
 		   "  privd routes\n"
 		   "  privd version\n"
-		   "URL is \"sqlite\" (the default: files in DIR) or a postgresql:// connection URI.\n");
+		   "URL is \"sqlite\" (the default: files in DIR) or a postgresql:// connection URI.\n"
+		   "add-working-days prints the N-th working day after DATE (YYYY-MM-DD) on the production\n"
+		   "calendar of DIR's configuration, or on the shipped one without --data-dir.\n");
 }
 
 /* Parses --name VALUE and --name=VALUE pairs. Returns -1 on an unknown or incomplete flag. */
@@ -196,6 +201,7 @@ static int cmd_serve(const struct flags *f)
 	}
 	opts.listen = cfg.listen;
 	opts.body_limit = cfg.body_limit;
+	opts.document_limit = cfg.document_limit;
 	opts.threads = cfg.threads;
 	rc = privd_http_start(svc, &opts, &http, &err);
 	if (rc != PRIVD_OK) {
@@ -243,6 +249,80 @@ static int cmd_audit_verify(const struct flags *f)
 	return 0;
 }
 
+/* The first year after `from` up to `to` that the calendar does not cover, or 0. */
+static int first_uncovered_year(const struct privd_calendar *cal, const struct privd_date *from,
+				const struct privd_date *to)
+{
+	struct privd_date next = *from;
+
+	privd_date_next(&next);
+	for (int y = next.year; y <= to->year; y++)
+		if (!privd_calendar_covers(cal, y))
+			return y;
+	return 0;
+}
+
+static int cmd_calendar_add(const char *date, const char *days, const struct flags *f)
+{
+	struct privd_config cfg;
+	struct privd_calendar *cal = NULL;
+	struct privd_date from, due;
+	struct privd_err err = {0};
+	const char *why = NULL;
+	char out[16], *end = NULL;
+	bool uncovered = false;
+	enum privd_rc rc;
+	struct tm tm;
+	time_t now;
+	long n;
+	int year, status = 0;
+
+	if (privd_date_parse(date, &from, &why) != PRIVD_OK) {
+		fprintf(stderr, "privd: bad DATE %s: %s\n", date, why != NULL ? why : "not a date YYYY-MM-DD");
+		return 2;
+	}
+	errno = 0;
+	n = strtol(days, &end, 10);
+	if (days[0] < '0' || days[0] > '9' || *end != '\0' || errno != 0 || n > 10000) {
+		fprintf(stderr, "privd: bad N %s: must be a whole number of working days from 0 to 10000\n", days);
+		return 2;
+	}
+	if (f->data_dir != NULL) {
+		if (load_config(f, &cfg) != 0)
+			return 2;
+	} else {
+		privd_config_defaults(&cfg);
+		rc = privd_config_load(&cfg, NULL, &err);
+		if (rc != PRIVD_OK) {
+			print_err("configuration", rc, &err);
+			return 2;
+		}
+	}
+	/* The current year in the operator's zone, for the warnings about missing years. */
+	if (cfg.timezone[0] != '\0') {
+		setenv("TZ", cfg.timezone, 1);
+		tzset();
+	}
+	now = time(NULL);
+	year = localtime_r(&now, &tm) != NULL ? tm.tm_year + 1900 : 0;
+	rc = privd_calendar_load(cfg.calendar_file, year, &cal, &err);
+	if (rc != PRIVD_OK) {
+		print_err("cannot load the calendar", rc, &err);
+		status = 1;
+		goto out;
+	}
+	privd_calendar_add_working_days(cal, &from, (int)n, &due, &uncovered);
+	privd_date_format(&due, out, sizeof(out));
+	if (uncovered)
+		printf("%s (estimated: %d is not in the calendar; weekdays only)\n", out,
+		       first_uncovered_year(cal, &from, &due));
+	else
+		printf("%s\n", out);
+out:
+	privd_calendar_free(cal);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct flags f = {0};
@@ -267,6 +347,13 @@ int main(int argc, char **argv)
 		return parse_flags(argc - 2, argv + 2, &f) == 0 ? cmd_serve(&f) : 2;
 	if (strcmp(cmd, "audit") == 0 && argc > 2 && strcmp(argv[2], "verify") == 0)
 		return parse_flags(argc - 3, argv + 3, &f) == 0 ? cmd_audit_verify(&f) : 2;
+	if (strcmp(cmd, "calendar") == 0 && argc > 4 && strcmp(argv[2], "add-working-days") == 0)
+		return parse_flags(argc - 5, argv + 5, &f) == 0 ? cmd_calendar_add(argv[3], argv[4], &f) : 2;
+	if (strcmp(cmd, "calendar") == 0) {
+		fprintf(stderr, "privd: calendar needs add-working-days DATE N\n");
+		usage(stderr);
+		return 2;
+	}
 	fprintf(stderr, "privd: unknown command %s\n", cmd);
 	usage(stderr);
 	return 2;

@@ -13,11 +13,11 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define PDF_HEADER_LEN 8	/* "%PDF-1.7" */
-#define PDF_TAIL_WINDOW 1024	/* where readers look for %%EOF */
-#define PDF_OFFSET_DIGITS_MAX 19	/* fits in uint64_t */
+#define PDF_HEADER_LEN 8         /* "%PDF-1.7" */
+#define PDF_TAIL_WINDOW 1024     /* where readers look for %%EOF */
+#define PDF_OFFSET_DIGITS_MAX 19 /* fits in uint64_t */
 #define PNG_SIG_LEN 8
-#define PNG_CHUNK_OVERHEAD 12	/* length, type, CRC */
+#define PNG_CHUNK_OVERHEAD 12 /* length, type, CRC */
 #define PNG_CHUNK_MAX 0x7fffffffu
 #define TIFF_HEADER_LEN 8
 #define TIFF_ENTRY_LEN 12
@@ -193,7 +193,8 @@ static bool find_last(const uint8_t *data, size_t from, size_t to, const char *n
 
 static enum privd_rc check_pdf(const uint8_t *data, size_t len, const char **reason)
 {
-	static const char *const no_xref = "the PDF is truncated: no cross-reference offset before its end-of-file marker";
+	static const char *const no_xref =
+	    "the PDF is truncated: no cross-reference offset before its end-of-file marker";
 	size_t end = len;
 	size_t from;
 	size_t eof;
@@ -287,7 +288,8 @@ static enum privd_rc check_jpeg(const uint8_t *data, size_t len, const char **re
 		} else if (m == 0xda) {
 			/* Ns, then Ns * (Cs, Td/Ta), Ss, Se, Ah/Al */
 			if (!frame)
-				return refuse(reason, PRIVD_ERR_INVALID, "the JPEG has no frame header before its image data");
+				return refuse(reason, PRIVD_ERR_INVALID,
+				              "the JPEG has no frame header before its image data");
 			if (blen < 1 || body[0] < 1 || body[0] > 4 || blen != 1 + 2 * (size_t)body[0] + 3)
 				return refuse(reason, PRIVD_ERR_INVALID, "the JPEG scan header is malformed");
 			pos += seglen;
@@ -539,7 +541,8 @@ static enum privd_rc check_tiff(const uint8_t *data, size_t len, const char **re
 	if (!tiff_value(&t, &width, 0, &v) || v == 0 || !tiff_value(&t, &height, 0, &v) || v == 0)
 		return refuse(reason, PRIVD_ERR_INVALID, "the TIFF has no valid ImageWidth and ImageLength");
 	if (!tiff_chunks_within(&t, &strip_off, &strip_len) && !tiff_chunks_within(&t, &tile_off, &tile_len))
-		return refuse(reason, PRIVD_ERR_INVALID, "the TIFF image data is missing or runs past the end of the file");
+		return refuse(reason, PRIVD_ERR_INVALID,
+		              "the TIFF image data is missing or runs past the end of the file");
 	return PRIVD_OK;
 }
 

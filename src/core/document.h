@@ -19,12 +19,7 @@
 
 #include "rc.h"
 
-enum privd_doc_type {
-	PRIVD_DOC_PDF,
-	PRIVD_DOC_JPEG,
-	PRIVD_DOC_PNG,
-	PRIVD_DOC_TIFF
-};
+enum privd_doc_type { PRIVD_DOC_PDF, PRIVD_DOC_JPEG, PRIVD_DOC_PNG, PRIVD_DOC_TIFF };
 
 #define PRIVD_DOC_TYPE_COUNT 4
 

@@ -119,7 +119,7 @@ bool privd_request_status_is_open(enum privd_request_status s)
 }
 
 enum privd_rc privd_request_transition(const struct privd_request_state *cur, enum privd_request_event ev,
-				       struct privd_request_state *next, const char **reason)
+                                       struct privd_request_state *next, const char **reason)
 {
 	struct privd_request_state to;
 
@@ -138,7 +138,7 @@ enum privd_rc privd_request_transition(const struct privd_request_state *cur, en
 	case PRIVD_REQUEST_EVENT_ATTACH_DOCUMENT:
 		if (cur->status == PRIVD_REQUEST_STATUS_ACCEPTED)
 			return refuse(reason, PRIVD_ERR_CONFLICT,
-				      "the request is already accepted; its document can no longer be replaced");
+			              "the request is already accepted; its document can no longer be replaced");
 		to.status = PRIVD_REQUEST_STATUS_RECEIVED;
 		break;
 	case PRIVD_REQUEST_EVENT_ACCEPT:
@@ -177,7 +177,7 @@ enum privd_rc privd_request_transition(const struct privd_request_state *cur, en
 }
 
 bool privd_request_overdue(enum privd_request_status status, const struct privd_date *due,
-			   const struct privd_date *today)
+                           const struct privd_date *today)
 {
 	if (!privd_request_status_is_open(status) || due == NULL || today == NULL)
 		return false;

@@ -36,10 +36,10 @@ enum privd_request_type {
 
 enum privd_request_status {
 	PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT = 0, /* filed, no scan yet: no due date */
-	PRIVD_REQUEST_STATUS_RECEIVED,		     /* scan attached, due date set, not decided */
-	PRIVD_REQUEST_STATUS_ACCEPTED,		     /* duly executed: to be carried out */
-	PRIVD_REQUEST_STATUS_REJECTED,		     /* closed with a reason the person is told */
-	PRIVD_REQUEST_STATUS_COMPLETED,		     /* carried out: closed */
+	PRIVD_REQUEST_STATUS_RECEIVED,              /* scan attached, due date set, not decided */
+	PRIVD_REQUEST_STATUS_ACCEPTED,              /* duly executed: to be carried out */
+	PRIVD_REQUEST_STATUS_REJECTED,              /* closed with a reason the person is told */
+	PRIVD_REQUEST_STATUS_COMPLETED,             /* carried out: closed */
 	PRIVD_REQUEST_STATUS_COUNT
 };
 
@@ -97,10 +97,10 @@ bool privd_request_status_is_open(enum privd_request_status s);
  * Returns PRIVD_OK, or PRIVD_ERR_CONFLICT for any other combination, with *next untouched and *reason (reason
  * may be NULL) pointing to a static sentence the person or operator can be shown, e.g. "the request is already
  * completed", "the due date was already extended once", "no document has been received yet". On success
- * *reason is set to NULL. A state or event outside its enum gives PRIVD_ERR_INVALID.
+ * *reason is set to NULL. A NULL cur or next, or a state or event outside its enum, gives PRIVD_ERR_INVALID.
  */
 enum privd_rc privd_request_transition(const struct privd_request_state *cur, enum privd_request_event ev,
-				       struct privd_request_state *next, const char **reason);
+                                       struct privd_request_state *next, const char **reason);
 
 /*
  * True when a request in `status` is open (privd_request_status_is_open) and its due date lies before today:
@@ -108,6 +108,6 @@ enum privd_rc privd_request_transition(const struct privd_request_state *cur, en
  * and then the answer is false. today is the operator's current date, passed in. Cannot fail.
  */
 bool privd_request_overdue(enum privd_request_status status, const struct privd_date *due,
-			   const struct privd_date *today);
+                           const struct privd_date *today);
 
 #endif

@@ -8,9 +8,6 @@
  */
 #include "http_int.h"
 
-#include <errno.h>
-#include <stdlib.h>
-
 struct list_ctx {
 	json_t *items;
 	int64_t last;
@@ -36,25 +33,6 @@ static int list_cb(void *arg, const struct privd_audit_entry *e)
 	return 0;
 }
 
-/* A query integer in [min, max]; def when absent. */
-static bool query_int(struct privd_http_req *r, const char *name, long long min, long long max, long long def,
-                      long long *out)
-{
-	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-	char *end;
-	long long v;
-
-	*out = def;
-	if (s == NULL || s[0] == '\0')
-		return true;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 void privd_http_audit_list(struct privd_http_req *r)
 {
 	struct list_ctx c = {json_array(), 0, 0};
@@ -65,11 +43,11 @@ void privd_http_audit_list(struct privd_http_req *r)
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		return;
 	}
-	if (!query_int(r, "after", 0, INT64_MAX, 0, &after)) {
+	if (!privd_http_query_int(r, "after", 0, INT64_MAX, 0, &after)) {
 		privd_http_reply_invalid(r, "after", "must be a sequence number (0 or more)");
 		goto out;
 	}
-	if (!query_int(r, "limit", 1, 1000, 100, &limit)) {
+	if (!privd_http_query_int(r, "limit", 1, 1000, 100, &limit)) {
 		privd_http_reply_invalid(r, "limit", "must be an integer from 1 to 1000");
 		goto out;
 	}

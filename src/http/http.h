@@ -20,7 +20,9 @@ struct privd_http;
 
 struct privd_http_opts {
 	const char *listen;	/* "HOST:PORT"; IPv6 as "[::1]:8080"; port 0 picks a free port */
-	size_t body_limit;	/* bytes; larger bodies get 413 */
+	size_t body_limit;	/* bytes of a JSON body; larger bodies get 413; 0 = 64 KiB */
+	size_t document_limit;	/* bytes of a raw document upload (PUT /v1/requests/{id}/document); larger
+				 * bodies get 413; 0 = 10 MiB */
 	unsigned threads;	/* worker threads; 0 = one per core */
 };
 

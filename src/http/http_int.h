@@ -34,6 +34,8 @@ enum privd_http_method {
 
 #define PRIVD_HTTP_PUBLIC 0u    /* roles bitmask of a route anyone may call */
 #define PRIVD_HTTP_PARAM_MAX 64 /* longest {id} or {purpose} segment accepted; longer is 404 */
+#define PRIVD_HTTP_RAW_BODY 1u  /* route flag: the body is a raw document (any bytes), bounded by the document
+                                 * limit instead of the JSON body limit */
 
 struct privd_http_req;
 typedef void (*privd_http_handler)(struct privd_http_req *r);
@@ -43,6 +45,7 @@ struct privd_http_route {
 	privd_http_handler handler;
 	unsigned roles;    /* enum privd_role bits; PRIVD_HTTP_PUBLIC for anyone */
 	unsigned path_idx; /* its path pattern ("/v1/subjects/{id}"), also the metrics label */
+	unsigned flags;    /* PRIVD_HTTP_RAW_BODY or 0 */
 };
 
 struct privd_http_async;
@@ -50,7 +53,8 @@ struct privd_http_async;
 struct privd_http {
 	struct privd_service *svc;
 	struct MHD_Daemon *d;
-	size_t body_limit;
+	size_t body_limit;     /* JSON bodies */
+	size_t document_limit; /* bodies of PRIVD_HTTP_RAW_BODY routes */
 	unsigned port;
 	atomic_uint inflight;      /* requests with a context, from first call to completion */
 	atomic_uint async_pending; /* registrations whose done callback has not finished */
@@ -72,6 +76,7 @@ struct privd_http_req {
 
 	char *body; /* request body, NUL-terminated, zeroed before free */
 	size_t body_len, body_cap;
+	size_t body_limit; /* of the matched route: h->body_limit or h->document_limit */
 	bool too_large;
 
 	struct MHD_Response *resp; /* the one response, queued by the server */
@@ -130,6 +135,10 @@ bool privd_http_json_str(json_t *obj, const char *key, const char *field, bool a
                          struct privd_err *e);
 /* Adds a field error "<prefix><member>" for each member of obj not in allowed (NULL-terminated). */
 void privd_http_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct privd_err *e);
+/* Reads query parameter name as an integer in [min, max] into *out; def when absent or empty. False (and *out
+ * def) when it is not such an integer. */
+bool privd_http_query_int(struct privd_http_req *r, const char *name, long long min, long long max, long long def,
+                          long long *out);
 /* 422 with the field errors of e. */
 void privd_http_reply_fields(struct privd_http_req *r, const struct privd_err *e);
 /* Frees with the buffer zeroed first: jansson's allocator and response buffers that may hold PII. */
@@ -159,6 +168,16 @@ void privd_http_consent_check(struct privd_http_req *r);
 void privd_http_consent_batch(struct privd_http_req *r);
 void privd_http_audit_list(struct privd_http_req *r);
 void privd_http_audit_verify(struct privd_http_req *r);
+void privd_http_request_create(struct privd_http_req *r);
+void privd_http_request_attach(struct privd_http_req *r);
+void privd_http_request_list(struct privd_http_req *r);
+void privd_http_request_get(struct privd_http_req *r);
+void privd_http_request_document(struct privd_http_req *r);
+void privd_http_request_decide(struct privd_http_req *r);
+void privd_http_request_execute(struct privd_http_req *r);
+void privd_http_request_export(struct privd_http_req *r);
+void privd_http_notification_list(struct privd_http_req *r);
+void privd_http_legal_hold(struct privd_http_req *r);
 
 /* Registration's second half (subjects.c), called by the server on every later call of the access handler while
  * r->async is set: true while the writer has not answered yet (the connection stays suspended); otherwise the

@@ -10,6 +10,7 @@
  */
 #include "http_int.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,6 +340,24 @@ void privd_http_json_only(json_t *obj, const char *const *allowed, const char *p
 		snprintf(field, sizeof(field), "%s%.40s", prefix, key);
 		privd_err_field(e, field, "unknown member");
 	}
+}
+
+bool privd_http_query_int(struct privd_http_req *r, const char *name, long long min, long long max, long long def,
+                          long long *out)
+{
+	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+	char *end;
+	long long v;
+
+	*out = def;
+	if (s == NULL || s[0] == '\0')
+		return true;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
 }
 
 void privd_http_reply_fields(struct privd_http_req *r, const struct privd_err *e)

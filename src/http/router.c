@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * router.c - the route table: method, path pattern, handler and the roles that may call it.
+ * router.c - the route table: method, path pattern, handler, the roles that may call it and whether its body
+ * is a raw document rather than JSON.
  *
  * Matching runs on every request, the consent check included, so it walks the patterns segment by segment
  * over the path libmicrohttpd already split from the query, copying {id} and {purpose} into fixed buffers in
@@ -31,6 +32,15 @@ enum privd_http_path {
 	P_CONSENT_CHECKS,
 	P_AUDIT,
 	P_AUDIT_VERIFY,
+	P_SUBJECT_REQUESTS,
+	P_SUBJECT_NOTIFICATIONS,
+	P_SUBJECT_LEGAL_HOLD,
+	P_REQUESTS,
+	P_REQUEST,
+	P_REQUEST_DOCUMENT,
+	P_REQUEST_DECISION,
+	P_REQUEST_EXECUTE,
+	P_REQUEST_EXPORT,
 	P_COUNT
 };
 
@@ -50,6 +60,15 @@ static const char *const paths[P_COUNT] = {
     [P_CONSENT_CHECKS] = "/v1/consent-checks",
     [P_AUDIT] = "/v1/audit",
     [P_AUDIT_VERIFY] = "/v1/audit/verify",
+    [P_SUBJECT_REQUESTS] = "/v1/subjects/{id}/requests",
+    [P_SUBJECT_NOTIFICATIONS] = "/v1/subjects/{id}/notifications",
+    [P_SUBJECT_LEGAL_HOLD] = "/v1/subjects/{id}/legal-hold",
+    [P_REQUESTS] = "/v1/requests",
+    [P_REQUEST] = "/v1/requests/{id}",
+    [P_REQUEST_DOCUMENT] = "/v1/requests/{id}/document",
+    [P_REQUEST_DECISION] = "/v1/requests/{id}/decision",
+    [P_REQUEST_EXECUTE] = "/v1/requests/{id}/execute",
+    [P_REQUEST_EXPORT] = "/v1/requests/{id}/export",
 };
 
 #define R_ADMIN PRIVD_ROLE_ADMIN
@@ -59,25 +78,36 @@ static const char *const paths[P_COUNT] = {
 
 /* The consent check comes first: it is the route matched most often. */
 static const struct privd_http_route routes[] = {
-    {PRIVD_HTTP_GET, privd_http_consent_check, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENT},
-    {PRIVD_HTTP_GET, privd_http_healthz, PRIVD_HTTP_PUBLIC, P_HEALTHZ},
-    {PRIVD_HTTP_GET, privd_http_readyz, PRIVD_HTTP_PUBLIC, P_READYZ},
-    {PRIVD_HTTP_GET, privd_http_metrics, PRIVD_HTTP_PUBLIC, P_METRICS},
-    {PRIVD_HTTP_GET, privd_http_privacy, PRIVD_HTTP_PUBLIC, P_PRIVACY},
-    {PRIVD_HTTP_GET, privd_http_policy_current, PRIVD_HTTP_PUBLIC, P_POLICY_CURRENT},
-    {PRIVD_HTTP_POST, privd_http_policy_publish, R_ADMIN, P_POLICIES},
-    {PRIVD_HTTP_POST, privd_http_apikey_create, R_ADMIN, P_APIKEYS},
-    {PRIVD_HTTP_GET, privd_http_apikey_list, R_ADMIN, P_APIKEYS},
-    {PRIVD_HTTP_DELETE, privd_http_apikey_revoke, R_ADMIN, P_APIKEY},
-    {PRIVD_HTTP_POST, privd_http_subject_register, R_APP | R_ADMIN, P_SUBJECTS},
-    {PRIVD_HTTP_GET, privd_http_subject_find, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECTS},
-    {PRIVD_HTTP_GET, privd_http_subject_get, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT},
-    {PRIVD_HTTP_PATCH, privd_http_subject_patch, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT},
-    {PRIVD_HTTP_POST, privd_http_consent_record, R_APP | R_ADMIN, P_SUBJECT_CONSENTS},
-    {PRIVD_HTTP_GET, privd_http_consent_history, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENTS},
-    {PRIVD_HTTP_POST, privd_http_consent_batch, R_APP | R_ADMIN, P_CONSENT_CHECKS},
-    {PRIVD_HTTP_GET, privd_http_audit_list, R_AUDITOR | R_ADMIN, P_AUDIT},
-    {PRIVD_HTTP_GET, privd_http_audit_verify, R_AUDITOR | R_ADMIN, P_AUDIT_VERIFY},
+    {PRIVD_HTTP_GET, privd_http_consent_check, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENT, 0},
+    {PRIVD_HTTP_GET, privd_http_healthz, PRIVD_HTTP_PUBLIC, P_HEALTHZ, 0},
+    {PRIVD_HTTP_GET, privd_http_readyz, PRIVD_HTTP_PUBLIC, P_READYZ, 0},
+    {PRIVD_HTTP_GET, privd_http_metrics, PRIVD_HTTP_PUBLIC, P_METRICS, 0},
+    {PRIVD_HTTP_GET, privd_http_privacy, PRIVD_HTTP_PUBLIC, P_PRIVACY, 0},
+    {PRIVD_HTTP_GET, privd_http_policy_current, PRIVD_HTTP_PUBLIC, P_POLICY_CURRENT, 0},
+    {PRIVD_HTTP_POST, privd_http_policy_publish, R_ADMIN, P_POLICIES, 0},
+    {PRIVD_HTTP_POST, privd_http_apikey_create, R_ADMIN, P_APIKEYS, 0},
+    {PRIVD_HTTP_GET, privd_http_apikey_list, R_ADMIN, P_APIKEYS, 0},
+    {PRIVD_HTTP_DELETE, privd_http_apikey_revoke, R_ADMIN, P_APIKEY, 0},
+    {PRIVD_HTTP_POST, privd_http_subject_register, R_APP | R_ADMIN, P_SUBJECTS, 0},
+    {PRIVD_HTTP_GET, privd_http_subject_find, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECTS, 0},
+    {PRIVD_HTTP_GET, privd_http_subject_get, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT, 0},
+    {PRIVD_HTTP_PATCH, privd_http_subject_patch, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT, 0},
+    {PRIVD_HTTP_POST, privd_http_consent_record, R_APP | R_ADMIN, P_SUBJECT_CONSENTS, 0},
+    {PRIVD_HTTP_GET, privd_http_consent_history, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENTS, 0},
+    {PRIVD_HTTP_POST, privd_http_consent_batch, R_APP | R_ADMIN, P_CONSENT_CHECKS, 0},
+    {PRIVD_HTTP_GET, privd_http_audit_list, R_AUDITOR | R_ADMIN, P_AUDIT, 0},
+    {PRIVD_HTTP_GET, privd_http_audit_verify, R_AUDITOR | R_ADMIN, P_AUDIT_VERIFY, 0},
+    {PRIVD_HTTP_POST, privd_http_request_create, R_APP | R_OPERATOR, P_SUBJECT_REQUESTS, 0},
+    {PRIVD_HTTP_PUT, privd_http_request_attach, R_APP | R_OPERATOR, P_REQUEST_DOCUMENT, PRIVD_HTTP_RAW_BODY},
+    {PRIVD_HTTP_GET, privd_http_request_list, R_OPERATOR | R_AUDITOR | R_ADMIN, P_REQUESTS, 0},
+    {PRIVD_HTTP_GET, privd_http_request_get, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN, P_REQUEST, 0},
+    {PRIVD_HTTP_GET, privd_http_request_document, R_OPERATOR, P_REQUEST_DOCUMENT, 0},
+    {PRIVD_HTTP_POST, privd_http_request_decide, R_OPERATOR, P_REQUEST_DECISION, 0},
+    {PRIVD_HTTP_POST, privd_http_request_execute, R_OPERATOR, P_REQUEST_EXECUTE, 0},
+    {PRIVD_HTTP_GET, privd_http_request_export, R_OPERATOR, P_REQUEST_EXPORT, 0},
+    {PRIVD_HTTP_GET, privd_http_notification_list, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN, P_SUBJECT_NOTIFICATIONS,
+     0},
+    {PRIVD_HTTP_POST, privd_http_legal_hold, R_OPERATOR, P_SUBJECT_LEGAL_HOLD, 0},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

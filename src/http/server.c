@@ -7,8 +7,9 @@
  * and libmicrohttpd 0.9.75 closes a connection whose response is queued on the first call of the access
  * handler. So the first call only matches the route and authenticates; the response (an early refusal, the
  * handler's answer, or a registration's result after the writer resumes the connection) is always queued on a
- * later call. Bodies are accumulated up to the limit and never logged; the per-request context is freed by
- * the completion callback, which also records metrics and the one debug log line per request.
+ * later call. Bodies are accumulated up to the limit of their route (small for JSON, larger for the raw
+ * document uploads of rights requests) and never logged; the per-request context is freed by the completion
+ * callback, which also records metrics and the one debug log line per request.
  */
 #include "http_int.h"
 
@@ -26,6 +27,8 @@
 
 #define CONNECTION_TIMEOUT_S 30u
 #define STOP_GRACE_NS 5000000000ull
+#define DEFAULT_BODY_LIMIT 65536u
+#define DEFAULT_DOCUMENT_LIMIT (10u * 1024u * 1024u)
 
 static const char internal_body[] =
     "{\"type\":\"urn:privd:problem:internal\",\"title\":\"Internal error\",\"status\":500,"
@@ -71,7 +74,7 @@ static bool body_append(struct privd_http_req *r, const char *data, size_t n)
 
 	if (r->too_large)
 		return true;
-	if (n > r->h->body_limit - r->body_len) {
+	if (n > r->body_limit - r->body_len) {
 		r->too_large = true;
 		return true;
 	}
@@ -82,8 +85,8 @@ static bool body_append(struct privd_http_req *r, const char *data, size_t n)
 
 		while (ncap < need)
 			ncap *= 2;
-		if (ncap > r->h->body_limit + 1)
-			ncap = r->h->body_limit + 1;
+		if (ncap > r->body_limit + 1)
+			ncap = r->body_limit + 1;
 		nb = malloc(ncap);
 		if (nb == NULL)
 			return false;
@@ -101,9 +104,21 @@ static bool body_append(struct privd_http_req *r, const char *data, size_t n)
 	return true;
 }
 
+/* Room for a declared body at once, so a large document is not copied while it grows. A failure is not an
+ * error here: body_append grows the buffer as the data arrives. */
+static void body_reserve(struct privd_http_req *r, size_t len)
+{
+	if (len == 0 || r->body != NULL)
+		return;
+	r->body = malloc(len + 1);
+	if (r->body != NULL)
+		r->body_cap = len + 1;
+}
+
 /* First call: match, authenticate, look at the declared length. Never queues (keep-alive, see above). */
 static void first_call(struct privd_http_req *r)
 {
+	const struct privd_http_route *rt;
 	char allow[64];
 	const char *cl;
 	unsigned st;
@@ -119,6 +134,9 @@ static void first_call(struct privd_http_req *r)
 		privd_http_reply_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 		return;
 	}
+	rt = privd_http_route_get(r->route);
+	if (rt->flags & PRIVD_HTTP_RAW_BODY)
+		r->body_limit = r->h->document_limit;
 	if (!privd_http_authorize(r))
 		return;
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -128,8 +146,10 @@ static void first_call(struct privd_http_req *r)
 
 		errno = 0;
 		v = strtoull(cl, &end, 10);
-		if (errno == 0 && end != cl && v > r->h->body_limit)
+		if (errno == 0 && end != cl && v > r->body_limit)
 			r->too_large = true;
+		else if (errno == 0 && end != cl && *end == '\0' && (rt->flags & PRIVD_HTTP_RAW_BODY))
+			body_reserve(r, (size_t)v);
 	}
 }
 
@@ -137,7 +157,7 @@ static void reply_too_large(struct privd_http_req *r)
 {
 	char detail[64];
 
-	snprintf(detail, sizeof(detail), "the body exceeds %zu bytes", r->h->body_limit);
+	snprintf(detail, sizeof(detail), "the body exceeds %zu bytes", r->body_limit);
 	privd_http_reply_problem(r, MHD_HTTP_CONTENT_TOO_LARGE, "too-large", detail, NULL);
 	privd_http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 }
@@ -182,6 +202,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->method = privd_http_method_parse(method);
 		r->route = -1;
 		r->path_idx = privd_http_path_count();
+		r->body_limit = h->body_limit;
 		r->t0_ns = now_ns();
 		*con_cls = r;
 		atomic_fetch_add_explicit(&h->inflight, 1, memory_order_relaxed);
@@ -347,7 +368,8 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 		goto out;
 	}
 	h->svc = svc;
-	h->body_limit = o->body_limit ? o->body_limit : 65536;
+	h->body_limit = o->body_limit ? o->body_limit : DEFAULT_BODY_LIMIT;
+	h->document_limit = o->document_limit ? o->document_limit : DEFAULT_DOCUMENT_LIMIT;
 	privd_http_json_alloc_init();
 	if (internal_resp == NULL) {
 		internal_resp = MHD_create_response_from_buffer(sizeof(internal_body) - 1, (void *)internal_body,

@@ -28,6 +28,7 @@
 
 #define CONFIG_FILE "privd.conf"
 #define EU_AGE_FILE "eu-consent-age.json"
+#define CALENDAR_FILE "calendar-ru.json"
 #define LINE_MAX_BYTES 4096 /* longer than any value we accept, so a long line is never silently cut */
 #define ENV_NAME_MAX 64
 
@@ -92,6 +93,20 @@ static const struct key keys[] = {
 	    "Table of ages of consent per member state (JSON), used with eu_per_country."),
 	STR("log", "level", T_LEVEL, log_level, "info",
 	    "Least severe log level written: debug, info, warn or error."),
+	STR("requests", "calendar_file", T_STR_NONEMPTY, calendar_file, NULL,
+	    "Production calendar (JSON) on which request deadlines count working days.\n"
+	    "A year missing from it is counted Monday to Friday, with a warning."),
+	NUM("requests", "document_limit", T_SIZE, document_limit, 1024, 100 * 1024 * 1024, "10485760",
+	    "Largest scanned request document accepted, in bytes (1024 to 104857600)."),
+	NUM("requests", "due_working_days", T_INT, due_working_days, 1, 60, "10",
+	    "Working days after receipt of a duly executed document within which a request\n"
+	    "is due (1 to 60; 152-FZ Art. 20: 10)."),
+	NUM("requests", "extension_working_days", T_INT, extension_working_days, 0, 30, "5",
+	    "Working days an operator may extend a request by, once, with a reason (0 to 30;\n"
+	    "152-FZ Art. 20: 5); 0 turns extensions off."),
+	NUM("requests", "erase_after_revoke_days", T_INT, erase_after_revoke_days, 0, 3650, "30",
+	    "Calendar days after consent to processing is revoked before the data is erased,\n"
+	    "unless a legal hold is recorded (0 to 3650; 152-FZ Art. 21 p.5: 30)."),
 };
 /* clang-format on */
 
@@ -267,6 +282,9 @@ void privd_config_defaults(struct privd_config *c)
 	n = snprintf(c->eu_age_file, sizeof(c->eu_age_file), "%s/%s", privd_share_dir(), EU_AGE_FILE);
 	if (n < 0 || (size_t)n >= sizeof(c->eu_age_file))
 		c->eu_age_file[0] = '\0'; /* an absurd share dir; loading the table will report it */
+	n = snprintf(c->calendar_file, sizeof(c->calendar_file), "%s/%s", privd_share_dir(), CALENDAR_FILE);
+	if (n < 0 || (size_t)n >= sizeof(c->calendar_file))
+		c->calendar_file[0] = '\0'; /* likewise: loading the calendar will report it */
 }
 
 struct file_ctx {

@@ -35,6 +35,12 @@ struct privd_config {
 	char eu_age_file[1024];		/* eu_age_file = <share>/eu-consent-age.json */
 	/* [log] */
 	char log_level[16];		/* level = info */
+	/* [requests] */
+	char calendar_file[1024];	/* calendar_file = <share>/calendar-ru.json */
+	size_t document_limit;		/* document_limit = 10485760 (bytes) */
+	int due_working_days;		/* due_working_days = 10 */
+	int extension_working_days;	/* extension_working_days = 5 */
+	int erase_after_revoke_days;	/* erase_after_revoke_days = 30 (calendar days) */
 };
 
 /* Defaults for everything; data_dir empty. Cannot fail. */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/age.h"
+#include "core/calendar.h"
 #include "core/consent.h"
 #include "crypto/keyring.h"
 #include "service/service.h"
@@ -91,6 +92,15 @@ struct privd_service {
 	atomic_bool stopping;
 
 	atomic_ullong cache_hits, cache_misses, registered;
+
+	/* rights requests: the production calendar, and the sweeper that runs scheduled erasures and counts
+	 * overdue requests */
+	struct privd_calendar *calendar;
+	pthread_t sweeper;
+	bool sweeper_running;
+	pthread_mutex_t sweep_lock;
+	pthread_cond_t sweep_cond;
+	atomic_ullong requests_overdue;
 };
 
 /* Now, UTC milliseconds. */
@@ -138,7 +148,43 @@ void privd_keys_cleanup(struct privd_service *svc);
 enum privd_rc privd_subject_key(struct privd_service *svc, struct privd_reader *r, const char *subject_id,
 				uint8_t key[PRIVD_KEY_BYTES]);
 
-/* Formats an "apikey:<id>" style actor; JSON helpers. */
+/* Reads and decrypts a subject (no audit entry: the caller records the read). PRIVD_ERR_GONE when erased.
+ * row_out (may be NULL) receives the stored row; the caller clears it. */
+enum privd_rc privd_subject_load(struct privd_service *svc, const char *id, struct privd_subject *out,
+				 struct privd_subject_row *row_out);
+
+/* Everything of a PATCH up to the write: validation, merge, sealing. row receives the new row (caller clears),
+ * detail the audit detail (field names only), out (may be NULL) the resulting profile. */
+enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char *id,
+					  const struct privd_subject_patch *patch, struct privd_subject_row *row,
+					  char detail[256], struct privd_subject *out, struct privd_err *err);
+
+/* ---- outbox (outbox.c) ----
+ * A notification prepared outside the writer: its own message key, wrapped for the keystore, and its row with the
+ * recipient and body sealed under that key. The key is destroyed once the message is sent or given up, so an
+ * erased person's address does not outlive the confirmation of their erasure. */
+struct privd_notice {
+	bool present;
+	char key_id[40];	/* "msg:<notification id>" */
+	uint8_t wrapped[PRIVD_WRAPPED_KEY_BYTES];
+	struct privd_notification_row row;
+};
+/* kind: request.received, request.rejected, request.extended, request.completed. The recipient is the
+ * subject's e-mail (channel email) or, without one, the phone (channel sms). body is the message text. */
+enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd_subject *to, const char *request_id,
+				   const char *kind, const char *body, struct privd_notice *n);
+void privd_notice_clear(struct privd_notice *n);
+/* Write-job parts: the key into the keystore transaction, the row into the data transaction. No-ops when the
+ * notice is not present. */
+enum privd_rc privd_notice_ks_put(struct privd_db *ks, const struct privd_notice *n);
+enum privd_rc privd_notice_ks_undo(struct privd_db *ks, const struct privd_notice *n);
+enum privd_rc privd_notice_insert(struct privd_db *db, const struct privd_notice *n);
+
+/* ---- requests (requests.c) ---- */
+enum privd_rc privd_requests_start(struct privd_service *svc, struct privd_err *err);
+void privd_requests_stop(struct privd_service *svc);
+
+/* A principal for the command line. */
 void privd_principal_cli(struct privd_principal *p);
 
 #endif

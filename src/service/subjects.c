@@ -463,8 +463,7 @@ enum privd_rc privd_service_subject_register(struct privd_service *svc, const st
 
 /* ---- reading ---- */
 
-/* Reads and decrypts a subject. PRIVD_ERR_GONE when erased. */
-static enum privd_rc load_subject(struct privd_service *svc, const char *id, struct privd_subject *out,
+enum privd_rc privd_subject_load(struct privd_service *svc, const char *id, struct privd_subject *out,
 				  struct privd_subject_row *row_out)
 {
 	struct privd_subject_row row;
@@ -502,7 +501,7 @@ enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct 
 {
 	enum privd_rc rc;
 
-	rc = load_subject(svc, id, out, NULL);
+	rc = privd_subject_load(svc, id, out, NULL);
 	if (rc == PRIVD_ERR_NOT_FOUND)
 		return privd_err_set(err, rc, "no subject has that id");
 	if (rc == PRIVD_ERR_GONE)
@@ -538,24 +537,22 @@ static enum privd_rc update_data(struct privd_db *db, void *arg)
 	return rc;
 }
 
-enum privd_rc privd_service_subject_update(struct privd_service *svc, const struct privd_principal *who,
-					   const char *id, const struct privd_subject_patch *patch,
-					   struct privd_subject *out, struct privd_err *err)
+enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char *id,
+					  const struct privd_subject_patch *patch, struct privd_subject_row *row,
+					  char detail[256], struct privd_subject *out, struct privd_err *err)
 {
 	static const char *const names[] = {"name", "email", "phone", "ip", "birth_date", "residence_country"};
 	const char *given[6] = {patch->name, patch->email, patch->phone, patch->ip, patch->birth_date,
 				patch->residence_country};
-	struct update_job j;
-	struct privd_write_job job = {.data = update_data, .arg = &j};
 	struct privd_subject cur, next;
 	struct privd_reader *r = NULL;
 	uint8_t key[PRIVD_KEY_BYTES];
 	size_t n, changed = 0;
 	enum privd_rc rc;
 
-	memset(&j, 0, sizeof(j));
+	memset(row, 0, sizeof(*row));
 	memset(&next, 0, sizeof(next));
-	rc = load_subject(svc, id, &cur, &j.row);
+	rc = privd_subject_load(svc, id, &cur, NULL);
 	if (rc == PRIVD_ERR_NOT_FOUND)
 		return privd_err_set(err, rc, "no subject has that id");
 	if (rc == PRIVD_ERR_GONE)
@@ -586,13 +583,13 @@ enum privd_rc privd_service_subject_update(struct privd_service *svc, const stru
 		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction is invalid");
 		goto out;
 	}
-	n = (size_t)snprintf(j.detail, sizeof(j.detail), "{\"fields\":[");
+	n = (size_t)snprintf(detail, 256, "{\"fields\":[");
 	for (size_t i = 0; i < 6; i++) {
 		if (given[i] == NULL)
 			continue;
-		n += (size_t)snprintf(j.detail + n, sizeof(j.detail) - n, "%s\"%s\"", changed++ ? "," : "", names[i]);
+		n += (size_t)snprintf(detail + n, 256 - n, "%s\"%s\"", changed++ ? "," : "", names[i]);
 	}
-	snprintf(j.detail + n, sizeof(j.detail) - n, "]}");
+	snprintf(detail + n, 256 - n, "]}");
 
 	rc = privd_reader_get(svc, &r);
 	if (rc != PRIVD_OK)
@@ -601,17 +598,56 @@ enum privd_rc privd_service_subject_update(struct privd_service *svc, const stru
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 	if (rc != PRIVD_OK)
 		goto out;
-	privd_subject_row_clear(&j.row);
-	memcpy(j.row.id, cur.id, sizeof(j.row.id));
-	memcpy(j.row.status, cur.status, sizeof(j.row.status));
-	memcpy(j.row.residence_country, cur.residence_country, sizeof(j.row.residence_country));
-	memcpy(j.row.policy_version, cur.policy_version, sizeof(j.row.policy_version));
-	j.row.created_at = cur.created_at;
-	j.row.updated_at = cur.updated_at = privd_now_ms();
-	rc = seal_subject(svc, key, &cur, &j.row);
+	memcpy(row->id, cur.id, sizeof(row->id));
+	memcpy(row->status, cur.status, sizeof(row->status));
+	memcpy(row->residence_country, cur.residence_country, sizeof(row->residence_country));
+	memcpy(row->policy_version, cur.policy_version, sizeof(row->policy_version));
+	row->created_at = cur.created_at;
+	row->updated_at = cur.updated_at = privd_now_ms();
+	rc = seal_subject(svc, key, &cur, row);
 	sodium_memzero(key, sizeof(key));
+	if (rc == PRIVD_OK && out != NULL)
+		*out = cur;
+out:
 	if (rc != PRIVD_OK)
-		goto out;
+		privd_subject_row_clear(row);
+	privd_subject_clear(&cur);
+	privd_subject_clear(&next);
+	return rc;
+}
+
+struct update_job {
+	struct privd_service *svc;
+	const struct privd_principal *who;
+	struct privd_subject_row row;
+	const char *conflict_field;
+	char detail[256];
+};
+
+static enum privd_rc update_data(struct privd_db *db, void *arg)
+{
+	struct update_job *j = arg;
+	enum privd_rc rc;
+
+	rc = privd_repo_subject_update(db, &j->row, &j->conflict_field);
+	if (rc == PRIVD_OK)
+		rc = privd_audit_append(j->svc, db, j->who->actor, "subject.update", "subject", j->row.id, j->detail);
+	return rc;
+}
+
+enum privd_rc privd_service_subject_update(struct privd_service *svc, const struct privd_principal *who,
+					   const char *id, const struct privd_subject_patch *patch,
+					   struct privd_subject *out, struct privd_err *err)
+{
+	struct update_job j;
+	struct privd_write_job job = {.data = update_data, .arg = &j};
+	struct privd_subject result;
+	enum privd_rc rc;
+
+	memset(&j, 0, sizeof(j));
+	rc = privd_subject_prepare_update(svc, id, patch, &j.row, j.detail, &result, err);
+	if (rc != PRIVD_OK)
+		return rc;
 	j.svc = svc;
 	j.who = who;
 	rc = privd_writer_run(svc->writer, &job);
@@ -622,11 +658,9 @@ enum privd_rc privd_service_subject_update(struct privd_service *svc, const stru
 		rc = privd_err_set(err, rc, "the %s is already registered", f);
 	}
 	if (rc == PRIVD_OK)
-		*out = cur;
-out:
+		*out = result;
 	privd_subject_row_clear(&j.row);
-	privd_subject_clear(&cur);
-	privd_subject_clear(&next);
+	privd_subject_clear(&result);
 	return rc;
 }
 

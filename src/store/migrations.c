@@ -35,6 +35,26 @@ static const struct migration migrations[] = {
      " object_type TEXT NOT NULL, object_id TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,"
      " hash TEXT NOT NULL);",
      "CREATE TABLE data_keys(subject_id TEXT PRIMARY KEY, wrapped BLOB NOT NULL, created_at BIGINT NOT NULL);"},
+    /* rights requests: the requests, their sealed scans, the notification outbox, scheduled erasure */
+    {2,
+     "CREATE TABLE requests(request_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, type TEXT NOT NULL,"
+     " status TEXT NOT NULL, details_ct BLOB, reason_ct BLOB, result TEXT NOT NULL DEFAULT '{}',"
+     " created_at BIGINT NOT NULL, received_at BIGINT, due_date TEXT, due_estimated INTEGER NOT NULL DEFAULT 0,"
+     " extended INTEGER NOT NULL DEFAULT 0, decided_at BIGINT, completed_at BIGINT, updated_at BIGINT NOT NULL,"
+     " doc_type TEXT, doc_size BIGINT, doc_sha256 TEXT);"
+     "CREATE INDEX requests_subject ON requests(subject_id);"
+     "CREATE INDEX requests_status_due ON requests(status, due_date);"
+     "CREATE TABLE request_documents(request_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, doc_ct BLOB NOT NULL,"
+     " uploaded_at BIGINT NOT NULL);"
+     "CREATE TABLE notifications(notification_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, request_id TEXT,"
+     " kind TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+     " recipient_ct BLOB, body_ct BLOB, created_at BIGINT NOT NULL, sent_at BIGINT, last_error TEXT);"
+     "CREATE INDEX notifications_subject ON notifications(subject_id);"
+     "CREATE INDEX notifications_status ON notifications(status);"
+     "ALTER TABLE subjects ADD COLUMN erase_after BIGINT;"
+     "ALTER TABLE subjects ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE subjects ADD COLUMN legal_hold_reason TEXT;",
+     NULL},
 };
 
 #define MIGRATE_LOCK_DATA "SELECT pg_advisory_lock(7022656107000001)"

@@ -82,6 +82,8 @@ forEngines('age rules', (engine) => {
 		it('an EU resident aged 15 is still pending_guardian on a US server', async () => {
 			await expectPendingGuardian(ctx.srv, person(15, 'DE'));
 		});
+
+		ctx.closingTest();
 	});
 
 	describe('server in Russia (one EU age, 16)', () => {
@@ -111,6 +113,8 @@ forEngines('age rules', (engine) => {
 		it('a 12-year-old is not refused where the server is not in the US', async () => {
 			await expectActive(ctx.srv, person(12, 'RU'));
 		});
+
+		ctx.closingTest();
 	});
 
 	describe('per-member-state ages ([age] eu_per_country = true through PRIVD_AGE_EU_PER_COUNTRY)', () => {
@@ -131,5 +135,7 @@ forEngines('age rules', (engine) => {
 		it('a Belgian resident aged 13 registers as active (Belgium: 13)', async () => {
 			await expectActive(ctx.srv, person(13, 'BE'));
 		});
+
+		ctx.closingTest();
 	});
 });

@@ -111,4 +111,6 @@ forEngines('api keys', (engine) => {
 			as: 'admin', body: '{"name":"x",', headers: { 'content-type': 'application/json' },
 		}), 400, 'malformed');
 	});
+
+	ctx.closingTest();
 });

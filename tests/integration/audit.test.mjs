@@ -18,10 +18,7 @@ async function allEntries(srv, limit = 7, as = 'auditor') {
 		assert.ok(Array.isArray(b.items));
 		assert.ok(b.items.length <= limit, `a page holds at most limit (${limit}) entries`);
 		out.push(...b.items);
-		if (b.next_after === null) {
-			assert.ok(b.items.length < limit || b.items.length === 0 || true);
-			return out;
-		}
+		if (b.next_after === null) return out;
 		assert.equal(b.next_after, b.items[b.items.length - 1].seq, 'next_after is the last seq returned');
 		after = b.next_after;
 	}
@@ -132,4 +129,6 @@ forEngines('audit', (engine) => {
 		assert.ok(!text.includes('198.51.100.77'), 'the audit log contains a consent\'s IP address');
 		for (const k of Object.values(ctx.srv.keys)) assert.ok(!text.includes(k), 'the audit log contains an API key');
 	});
+
+	ctx.closingTest();
 });

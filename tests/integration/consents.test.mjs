@@ -232,4 +232,6 @@ forEngines('consents', (engine) => {
 			}), 400, 'malformed');
 		});
 	});
+
+	ctx.closingTest();
 });

@@ -44,6 +44,11 @@ forEngines('health and metrics', (engine) => {
 		assert.match(text, new RegExp(`^${h}_bucket\\{.*le="\\+Inf".*\\} \\d+`, 'm'), `${h} has a +Inf bucket`);
 		assert.match(text, new RegExp(`^${h}_sum(\\{.*\\})? \\S+`, 'm'), `${h}_sum`);
 		assert.match(text, new RegExp(`^${h}_count(\\{.*\\})? \\d+`, 'm'), `${h}_count`);
+		// The issue asks for commits and cache hits beside requests and latency.
+		assert.match(text, /^# TYPE privd_\w*commit\w* counter$/m, 'a counter of database commits');
+		assert.match(text, /^# TYPE privd_\w*cache_hit\w* counter$/m, 'a counter of cache hits');
+		const hits = /^privd_\w*cache_hits\w*(\{.*\})? (\d+)/m.exec(text);
+		assert.ok(hits && Number(hits[2]) >= 1, 'the repeated consent checks hit the cache');
 		// Routes are labelled by pattern: a subject id (unbounded, and an identifier) never becomes a label.
 		assert.ok(!text.includes(subject.id), 'metrics do not carry subject ids');
 	});
@@ -66,4 +71,6 @@ forEngines('health and metrics', (engine) => {
 		});
 		assertProblem(r, 415, 'unsupported-media-type');
 	});
+
+	ctx.closingTest();
 });

@@ -119,4 +119,6 @@ forEngines('policies', (engine) => {
 		const other = assertJson(await srv.req('GET', `/v1/subjects/${early.id}/consents/third_party_transfer`, { as: 'app' }), 200);
 		assert.equal(other.reconsent_required, true, 'other purposes still need reconsent');
 	});
+
+	ctx.closingTest();
 });

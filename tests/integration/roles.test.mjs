@@ -128,4 +128,6 @@ forEngines('roles', (engine) => {
 		const r = await ctx.srv.req('POST', '/v1/subjects', { body: '{"name":', headers: { 'content-type': 'application/json' } });
 		assertProblem(r, 401, 'unauthorized');
 	});
+
+	ctx.closingTest();
 });

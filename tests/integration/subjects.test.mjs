@@ -376,4 +376,6 @@ forEngines('subjects', (engine) => {
 				404, 'not-found');
 		});
 	});
+
+	ctx.closingTest();
 });

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { after, before, describe } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = path.resolve(ROOT, process.env.PRIVD_BIN || 'build/privd');
@@ -123,17 +123,26 @@ export async function createDatabase() {
  * opts: engine, serverCountry, operatorName, extraArgs.
  */
 export async function initInstance({ engine = 'sqlite', serverCountry, operatorName, extraArgs = [] } = {}) {
-	const root = await mkdtemp(path.join(os.tmpdir(), 'privd-it-'));
-	const dataDir = path.join(root, 'data');
 	let dbUrl = null;
 	let dbName = null;
-	const args = ['init', '--data-dir', dataDir];
 	if (engine === 'postgres') {
 		const db = await createDatabase();
 		dbUrl = db.url;
 		dbName = db.name;
-		args.push('--database', dbUrl);
 	}
+	const root = await mkdtemp(path.join(os.tmpdir(), 'privd-it-'));
+	try {
+		return await initIn(root, { engine, dbUrl, dbName, serverCountry, operatorName, extraArgs });
+	} catch (e) {
+		await rm(root, { recursive: true, force: true });
+		throw e;
+	}
+}
+
+async function initIn(root, { engine, dbUrl, dbName, serverCountry, operatorName, extraArgs }) {
+	const dataDir = path.join(root, 'data');
+	const args = ['init', '--data-dir', dataDir];
+	if (dbUrl) args.push('--database', dbUrl);
 	if (serverCountry) args.push('--server-country', serverCountry);
 	if (operatorName) args.push('--operator-name', operatorName);
 	args.push(...extraArgs);
@@ -167,8 +176,15 @@ export async function serve(inst, { listen = '127.0.0.1:0', env = {}, args = [],
 /** init + serve, with the API keys of every role created (srv.keys.admin|operator|app|auditor). */
 export async function startPrivd(engine, opts = {}) {
 	const inst = await initInstance({ engine, ...opts });
-	const srv = await serve(inst, opts.serve || {});
-	await srv.createRoleKeys();
+	let srv;
+	try {
+		srv = await serve(inst, opts.serve || {});
+		await srv.createRoleKeys();
+	} catch (e) {
+		if (srv) await srv.stop();
+		await removeInstance(inst);
+		throw e;
+	}
 	return srv;
 }
 
@@ -581,21 +597,32 @@ export function forEngines(title, fn) {
 }
 
 /**
- * One privd for the enclosing suite: started before its tests, stopped after them. After the tests it checks
- * that SIGTERM ended privd with exit code 0 and that its log holds no personal data. Returns a context whose
- * .srv is the Server once started.
+ * One privd for the enclosing suite, started before its tests. Call ctx.closingTest() after the suite's last
+ * test: it adds a test that stops privd with SIGTERM, expects exit code 0, and checks that privd's whole log is
+ * JSON lines without the personal data sent to it. The after hook stops privd in any case and removes its data.
  */
 export function withServer(engine, opts = {}) {
-	const ctx = { srv: null };
+	const ctx = { srv: null, closed: false };
 	before(async () => { ctx.srv = await startPrivd(engine, opts); });
+	ctx.closingTest = () => it('SIGTERM ends privd with exit 0; its log is JSON lines without personal data', async () => {
+		ctx.closed = true;
+		const srv = ctx.srv;
+		assert.ok(srv, 'privd started');
+		const e = await srv.stop();
+		assert.deepEqual({ code: e.code, signal: e.signal }, { code: 0, signal: null },
+			`privd serve should exit 0 on SIGTERM${e.timedOut ? ' (it did not exit within 15 s)' : ''}`);
+		assertCleanLog(srv);
+	});
 	after(async () => {
 		const srv = ctx.srv;
 		if (!srv) return;
 		const e = await srv.stop();
 		await removeInstance(srv.inst);
-		assert.deepEqual({ code: e.code, signal: e.signal }, { code: 0, signal: null },
-			`privd serve should exit 0 on SIGTERM${e.timedOut ? ' (it did not exit within 15 s)' : ''}`);
-		assertCleanLog(srv);
+		if (!ctx.closed) {
+			// A suite without closingTest(): the same checks, reported as a hook failure.
+			assert.equal(e.code, 0, 'privd serve should exit 0 on SIGTERM');
+			assertCleanLog(srv);
+		}
 	});
 	return ctx;
 }

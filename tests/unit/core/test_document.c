@@ -20,16 +20,16 @@
 #define BUF_MAX 4096
 
 static const char pdf_text[] = "%PDF-1.4\n"
-			       "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-			       "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
-			       "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>\nendobj\n"
-			       "xref\n0 4\n"
-			       "0000000000 65535 f \n"
-			       "0000000009 00000 n \n"
-			       "0000000058 00000 n \n"
-			       "0000000115 00000 n \n"
-			       "trailer\n<< /Size 4 /Root 1 0 R >>\n"
-			       "startxref\n184\n%%EOF\n";
+                               "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+                               "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+                               "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>\nendobj\n"
+                               "xref\n0 4\n"
+                               "0000000000 65535 f \n"
+                               "0000000009 00000 n \n"
+                               "0000000058 00000 n \n"
+                               "0000000115 00000 n \n"
+                               "trailer\n<< /Size 4 /Root 1 0 R >>\n"
+                               "startxref\n184\n%%EOF\n";
 
 /* cjpeg -grayscale -optimize -quality 50 of a 1x1 grey PGM. */
 static const uint8_t jpeg_file[] = {
@@ -67,8 +67,8 @@ static const uint8_t tiff_le_file[] = {
 };
 #define TIFF_IFD_OFFSET 4
 #define TIFF_ENTRY_COUNT 8
-#define TIFF_WIDTH_TAG 10		   /* entry 0 */
-#define TIFF_BITS_COUNT (10 + 2 * 12 + 4) /* entry 2, BitsPerSample: its count */
+#define TIFF_WIDTH_TAG 10                   /* entry 0 */
+#define TIFF_BITS_COUNT (10 + 2 * 12 + 4)   /* entry 2, BitsPerSample: its count */
 #define TIFF_STRIP_OFFSET (10 + 5 * 12 + 8) /* entry 5, StripOffsets: its value */
 
 /* Big-endian, the pixel first and the IFD last. */
@@ -104,8 +104,9 @@ static uint8_t buf[BUF_MAX];
 /* Copies a sample into buf for a test to damage. */
 static size_t load(const uint8_t *data, size_t len)
 {
-	assert_true(len <= sizeof(buf));
+	assert_true(len < sizeof(buf));
 	memcpy(buf, data, len);
+	buf[len] = 0; /* so that the PDF tests may use strstr */
 	return len;
 }
 
@@ -148,7 +149,7 @@ static void test_type_from_mime(void **state)
 
 	(void)state;
 	for (int i = 0; i < PRIVD_DOC_TYPE_COUNT; i++) {
-		t = (enum privd_doc_type)-1;
+		t = (enum privd_doc_type) - 1;
 		assert_int_equal(privd_doc_type_from_mime(privd_doc_mime((enum privd_doc_type)i), &t), PRIVD_OK);
 		assert_int_equal(t, i);
 	}
@@ -223,14 +224,14 @@ static void test_declared_as_another_type(void **state)
 			if ((enum privd_doc_type)t == samples[i].type)
 				continue;
 			assert_int_equal(check(samples[i].data, samples[i].len, (enum privd_doc_type)t),
-					 PRIVD_ERR_UNSUPPORTED);
+			                 PRIVD_ERR_UNSUPPORTED);
 		}
 	}
 	/* A PNG sent as application/pdf: the reason says what it really is. */
 	assert_int_equal(privd_doc_check(png_file, sizeof(png_file), PRIVD_DOC_PDF, &reason), PRIVD_ERR_UNSUPPORTED);
 	assert_non_null(strstr(reason, "PNG"));
 	assert_int_equal(check(png_file, sizeof(png_file), (enum privd_doc_type)PRIVD_DOC_TYPE_COUNT),
-			 PRIVD_ERR_UNSUPPORTED);
+	                 PRIVD_ERR_UNSUPPORTED);
 }
 
 static void test_truncated_refused(void **state)
@@ -341,8 +342,6 @@ static void test_pdf_structure(void **state)
 	/* An offset of more digits than any file has. */
 	static const char huge[] = "%PDF-1.4\nstartxref\n99999999999999999999999\n%%EOF\n";
 	assert_int_equal(check((const uint8_t *)huge, sizeof(huge) - 1, PRIVD_DOC_PDF), PRIVD_ERR_INVALID);
-	static const char tiny[] = "%PDF-1.4\nstartxref\n9\n%%EOF";
-	assert_int_equal(check((const uint8_t *)tiny, sizeof(tiny) - 1, PRIVD_DOC_PDF), PRIVD_OK);
 }
 
 static void test_jpeg_structure(void **state)
@@ -374,7 +373,7 @@ static void test_jpeg_structure(void **state)
 	assert_int_equal(check((const uint8_t *)"\xff\xd8\xff\x00\x00\x00", 6, PRIVD_DOC_JPEG), PRIVD_ERR_INVALID);
 	/* A scan header with no frame header before it. */
 	static const uint8_t no_frame[] = {0xff, 0xd8, 0xff, 0xda, 0x00, 0x08, 0x01, 0x01,
-					   0x00, 0x00, 0x3f, 0x00, 0x3f, 0xff, 0xd9};
+	                                   0x00, 0x00, 0x3f, 0x00, 0x3f, 0xff, 0xd9};
 	assert_int_equal(check(no_frame, sizeof(no_frame), PRIVD_DOC_JPEG), PRIVD_ERR_INVALID);
 	/* Nothing but fill bytes. */
 	memset(buf, 0xff, 512);

@@ -19,14 +19,26 @@
 #include "service/config.h"
 
 static const char *const env_vars[] = {
-    "PRIVD_SERVER_LISTEN",     "PRIVD_SERVER_BODY_LIMIT",
-    "PRIVD_SERVER_THREADS",    "PRIVD_SERVER_PUBLIC_URL",
-    "PRIVD_DATABASE_URL",      "PRIVD_DATABASE_WRITE_BATCH",
-    "PRIVD_OPERATOR_NAME",     "PRIVD_OPERATOR_SERVER_COUNTRY",
-    "PRIVD_OPERATOR_TIMEZONE", "PRIVD_AGE_COPPA_MIN_AGE",
-    "PRIVD_AGE_EU_MIN_AGE",    "PRIVD_AGE_EU_PER_COUNTRY",
-    "PRIVD_AGE_EU_AGE_FILE",   "PRIVD_LOG_LEVEL",
+    "PRIVD_SERVER_LISTEN",
+    "PRIVD_SERVER_BODY_LIMIT",
+    "PRIVD_SERVER_THREADS",
+    "PRIVD_SERVER_PUBLIC_URL",
+    "PRIVD_DATABASE_URL",
+    "PRIVD_DATABASE_WRITE_BATCH",
+    "PRIVD_OPERATOR_NAME",
+    "PRIVD_OPERATOR_SERVER_COUNTRY",
+    "PRIVD_OPERATOR_TIMEZONE",
+    "PRIVD_AGE_COPPA_MIN_AGE",
+    "PRIVD_AGE_EU_MIN_AGE",
+    "PRIVD_AGE_EU_PER_COUNTRY",
+    "PRIVD_AGE_EU_AGE_FILE",
+    "PRIVD_LOG_LEVEL",
     "PRIVD_SHARE_DIR",
+    "PRIVD_REQUESTS_CALENDAR_FILE",
+    "PRIVD_REQUESTS_DOCUMENT_LIMIT",
+    "PRIVD_REQUESTS_DUE_WORKING_DAYS",
+    "PRIVD_REQUESTS_EXTENSION_WORKING_DAYS",
+    "PRIVD_REQUESTS_ERASE_AFTER_REVOKE_DAYS",
 };
 
 struct fixture {
@@ -96,6 +108,12 @@ static void test_defaults(void **state)
 	snprintf(expect, sizeof(expect), "%s/eu-consent-age.json", privd_share_dir());
 	assert_string_equal(c.eu_age_file, expect);
 	assert_string_equal(c.log_level, "info");
+	snprintf(expect, sizeof(expect), "%s/calendar-ru.json", privd_share_dir());
+	assert_string_equal(c.calendar_file, expect);
+	assert_int_equal(c.document_limit, 10485760);
+	assert_int_equal(c.due_working_days, 10);
+	assert_int_equal(c.extension_working_days, 5);
+	assert_int_equal(c.erase_after_revoke_days, 30);
 
 	privd_config_defaults(&c);
 	assert_string_equal(c.data_dir, "");
@@ -111,6 +129,7 @@ static void test_share_dir_from_environment(void **state)
 	assert_string_equal(privd_share_dir(), "/opt/privd-share");
 	privd_config_defaults(&c);
 	assert_string_equal(c.eu_age_file, "/opt/privd-share/eu-consent-age.json");
+	assert_string_equal(c.calendar_file, "/opt/privd-share/calendar-ru.json");
 	unsetenv("PRIVD_SHARE_DIR");
 	assert_string_not_equal(privd_share_dir(), "/opt/privd-share");
 }
@@ -140,7 +159,13 @@ static void test_file(void **state)
 	              "eu_per_country = yes\n"
 	              "eu_age_file = /etc/privd/ages.json\n"
 	              "[log]\n"
-	              "level = debug\n");
+	              "level = debug\n"
+	              "[requests]\n"
+	              "calendar_file = /etc/privd/calendar-by.json\n"
+	              "document_limit = 2097152\n"
+	              "due_working_days = 15\n"
+	              "extension_working_days = 0\n"
+	              "erase_after_revoke_days = 90\n");
 	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
 	assert_string_equal(c.listen, "0.0.0.0:9000");
 	assert_int_equal(c.body_limit, 1048576);
@@ -155,6 +180,11 @@ static void test_file(void **state)
 	assert_true(c.eu_per_country);
 	assert_string_equal(c.eu_age_file, "/etc/privd/ages.json");
 	assert_string_equal(c.log_level, "debug");
+	assert_string_equal(c.calendar_file, "/etc/privd/calendar-by.json");
+	assert_int_equal(c.document_limit, 2097152);
+	assert_int_equal(c.due_working_days, 15);
+	assert_int_equal(c.extension_working_days, 0);
+	assert_int_equal(c.erase_after_revoke_days, 90);
 }
 
 static void test_long_line_read_whole(void **state)
@@ -194,6 +224,23 @@ static void test_env_overrides_file(void **state)
 	assert_string_equal(c.server_country, "US");
 	assert_true(c.eu_per_country);
 	assert_string_equal(c.operator_name, "Example Ltd");
+
+	/* [requests] keys too. */
+	write_conf(f, "[requests]\ndue_working_days = 12\nextension_working_days = 3\n");
+	setenv("PRIVD_REQUESTS_CALENDAR_FILE", "/srv/calendar.json", 1);
+	setenv("PRIVD_REQUESTS_DOCUMENT_LIMIT", "104857600", 1);
+	setenv("PRIVD_REQUESTS_DUE_WORKING_DAYS", "20", 1);
+	setenv("PRIVD_REQUESTS_ERASE_AFTER_REVOKE_DAYS", "0", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+	assert_string_equal(c.calendar_file, "/srv/calendar.json");
+	assert_int_equal(c.document_limit, 104857600);
+	assert_int_equal(c.due_working_days, 20);
+	assert_int_equal(c.extension_working_days, 3); /* from the file */
+	assert_int_equal(c.erase_after_revoke_days, 0);
+	setenv("PRIVD_REQUESTS_DUE_WORKING_DAYS", "61", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "PRIVD_REQUESTS_DUE_WORKING_DAYS"));
+	unsetenv("PRIVD_REQUESTS_DUE_WORKING_DAYS");
 
 	/* The environment works without any file, too. */
 	assert_int_equal(privd_config_load(&c, NULL, &err), PRIVD_OK);
@@ -264,6 +311,14 @@ static void test_bad_numbers(void **state)
 	    "[server]\nthreads = 99999999999999999999999\n",
 	    "listen = 127.0.0.1:1\n",
 	    "[server]\nthis line has no equals sign\n",
+	    "[requests]\ncalendar_file = \n",
+	    "[requests]\ndocument_limit = 1023\n",
+	    "[requests]\ndocument_limit = 104857601\n",
+	    "[requests]\ndue_working_days = 0\n",
+	    "[requests]\ndue_working_days = 61\n",
+	    "[requests]\nextension_working_days = -1\n",
+	    "[requests]\nextension_working_days = 31\n",
+	    "[requests]\nerase_after_revoke_days = 3651\n",
 	};
 	struct fixture *f = *state;
 	struct privd_config c;
@@ -329,6 +384,8 @@ static void test_write_round_trip(void **state)
 	snprintf(c.server_country, sizeof(c.server_country), "US");
 	c.eu_per_country = true;
 	c.coppa_min_age = 0;
+	c.due_working_days = 7;
+	c.erase_after_revoke_days = 0;
 	assert_int_equal(privd_config_write(&c, f->conf, &err), PRIVD_OK);
 	assert_int_equal(stat(f->conf, &st), 0);
 	assert_int_equal(st.st_mode & 0137, 0); /* at most 0640 */
@@ -343,6 +400,9 @@ static void test_write_round_trip(void **state)
 	assert_true(back.eu_per_country);
 	assert_int_equal(back.coppa_min_age, 0);
 	assert_string_equal(back.eu_age_file, c.eu_age_file);
+	assert_string_equal(back.calendar_file, c.calendar_file);
+	assert_int_equal(back.due_working_days, 7);
+	assert_int_equal(back.erase_after_revoke_days, 0);
 
 	/* Refuses to overwrite. */
 	assert_int_not_equal(privd_config_write(&c, f->conf, &err), PRIVD_OK);

@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * requests.c - rights requests under /v1/requests and /v1/subjects/{id}/requests, the scanned document, the
+ * operator's decision and execution, the access export, a subject's notification outbox and legal hold.
+ *
+ * What shaped it: the scanned document is the one body privd takes that is not JSON. It arrives raw (no
+ * multipart parser, the smallest attack surface), under its own larger limit (the route is flagged
+ * PRIVD_HTTP_RAW_BODY), and its Content-Type header is only a claim: the service checks the bytes. Everything
+ * decrypted here is PII (a request's details and reason, the scan, the export): jansson strings and response
+ * buffers are zeroed when freed, the service's buffers are cleared with privd_request_clear or zeroed by the
+ * response's free callback, and nothing of them is logged. Details and reasons are shown to operator and
+ * admin keys only; an app or auditor sees the request's state and dates.
+ */
+#include "http_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/request.h"
+#include "core/validate.h"
+
+#define LIST_MAX 1000
+#define LIST_DEFAULT 100
+#define MEDIA_TYPE_MAX 32 /* as the service's content_type buffer */
+
+/* The scan types the service accepts and the file name extension each is served with. */
+static const struct {
+	const char *type;
+	const char *ext;
+} doc_types[] = {
+    {"application/pdf", "pdf"},
+    {"image/jpeg", "jpg"},
+    {"image/png", "png"},
+    {"image/tiff", "tif"},
+};
+
+/* Operator and admin read a request's details and reason; the others see its state only. */
+static bool may_read_details(const struct privd_http_req *r)
+{
+	return (r->who.role & (PRIVD_ROLE_OPERATOR | PRIVD_ROLE_ADMIN)) != 0;
+}
+
+/* JSON text from the service as a JSON value: def when absent or (a broken invariant) not parseable. */
+static json_t *embed(const char *text, json_t *def)
+{
+	json_t *j;
+
+	if (text == NULL || text[0] == '\0')
+		return def;
+	j = json_loads(text, JSON_DECODE_ANY, NULL);
+	if (j == NULL)
+		return def;
+	json_decref(def);
+	return j;
+}
+
+static json_t *request_json(const struct privd_request *q, bool details)
+{
+	json_t *doc = json_null();
+	json_t *days = json_null();
+
+	if (q->document_type[0] != '\0')
+		doc = json_pack("{s:s, s:I, s:s}", "type", q->document_type, "size", (json_int_t)q->document_size,
+		                "sha256", q->document_sha256);
+	if (q->due_date[0] != '\0')
+		days = json_integer(q->working_days_left);
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o}",
+	                 "id", q->id, "subject_id", q->subject_id, "type", q->type, "status", q->status, "details",
+	                 details ? embed(q->details, json_null()) : json_null(), "reason",
+	                 details ? privd_http_json_str_or_null(q->reason) : json_null(), "result",
+	                 embed(q->result, json_object()), "created_at", privd_http_json_time(q->created_at),
+	                 "received_at", privd_http_json_time(q->received_at), "decided_at",
+	                 privd_http_json_time(q->decided_at), "completed_at", privd_http_json_time(q->completed_at),
+	                 "updated_at", privd_http_json_time(q->updated_at), "due_date",
+	                 privd_http_json_str_or_null(q->due_date), "due_estimated", (int)q->due_estimated, "extended",
+	                 (int)q->extended, "overdue", (int)q->overdue, "working_days_left", days, "document",
+	                 doc ? doc : json_null());
+}
+
+/* Renders the service's answer: the request, or the problem its result code maps to. */
+static void reply_request(struct privd_http_req *r, enum privd_rc rc, unsigned status, const struct privd_request *q,
+                          const struct privd_err *e)
+{
+	if (rc != PRIVD_OK)
+		privd_http_reply_rc(r, rc, e);
+	else
+		privd_http_reply_json(r, status, request_json(q, may_read_details(r)));
+}
+
+void privd_http_request_create(struct privd_http_req *r)
+{
+	static const char *const allowed[] = {"type", "details", NULL};
+	struct privd_request q;
+	struct privd_err e = {0};
+	const char *type = NULL;
+	char *details = NULL;
+	char loc[64];
+	json_t *body = NULL, *d;
+	enum privd_rc rc;
+
+	memset(&q, 0, sizeof(q));
+	if (!privd_http_body_object(r, &body))
+		goto out;
+	privd_http_json_only(body, allowed, "", &e);
+	privd_http_json_str(body, "type", NULL, false, &type, &e);
+	if (type == NULL && e.nfields == 0)
+		privd_err_field(&e, "type", "is required");
+	d = json_object_get(body, "details");
+	if (d != NULL && !json_is_null(d) && !json_is_object(d))
+		privd_err_field(&e, "details", "must be an object or null");
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	if (json_is_object(d)) {
+		details = json_dumps(d, JSON_COMPACT);
+		if (details == NULL) {
+			privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+			goto out;
+		}
+	}
+	rc = privd_service_request_create(r->h->svc, &r->who, r->id, type, details, &q, &e);
+	reply_request(r, rc, MHD_HTTP_CREATED, &q, &e);
+	if (rc == PRIVD_OK) {
+		snprintf(loc, sizeof(loc), "/v1/requests/%s", q.id);
+		privd_http_reply_header(r, MHD_HTTP_HEADER_LOCATION, loc);
+	}
+out:
+	privd_http_free_zero(details);
+	privd_request_clear(&q);
+	json_decref(body);
+}
+
+/* The media type of a Content-Type header, lower case, without parameters; false when absent or too long. */
+static bool media_type(const char *ct, char out[MEDIA_TYPE_MAX])
+{
+	size_t n, i;
+
+	if (ct == NULL)
+		return false;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	n = strcspn(ct, ";");
+	while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= MEDIA_TYPE_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		out[i] = (ct[i] >= 'A' && ct[i] <= 'Z') ? (char)(ct[i] - 'A' + 'a') : ct[i];
+	out[n] = '\0';
+	return true;
+}
+
+void privd_http_request_attach(struct privd_http_req *r)
+{
+	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	struct privd_request q;
+	struct privd_err e = {0};
+	char type[MEDIA_TYPE_MAX];
+	enum privd_rc rc;
+
+	if (!media_type(ct, type)) {
+		privd_http_reply_problem(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+		                         "the document needs a Content-Type: application/pdf, image/jpeg, image/png or "
+		                         "image/tiff",
+		                         NULL);
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	rc = privd_service_request_attach(r->h->svc, &r->who, r->id, type,
+	                                  (const uint8_t *)(r->body != NULL ? r->body : ""), r->body_len, &q, &e);
+	reply_request(r, rc, MHD_HTTP_OK, &q, &e);
+	privd_request_clear(&q);
+}
+
+struct list_ctx {
+	json_t *items;
+	int64_t last;
+	size_t n;
+};
+
+static int list_cb(void *arg, const struct privd_request *q)
+{
+	struct list_ctx *c = arg;
+
+	/* the list carries no details (no PII) whatever the service sends */
+	if (json_array_append_new(c->items, request_json(q, false)) != 0)
+		return -1;
+	c->last = q->created_at;
+	c->n++;
+	return 0;
+}
+
+/* "1", "true" -> 1; "0", "false" -> 0; absent -> -1; anything else false. */
+static bool query_bool(struct privd_http_req *r, const char *name, int *out)
+{
+	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+
+	*out = -1;
+	if (s == NULL || s[0] == '\0')
+		return true;
+	if (strcmp(s, "1") == 0 || strcmp(s, "true") == 0)
+		*out = 1;
+	else if (strcmp(s, "0") == 0 || strcmp(s, "false") == 0)
+		*out = 0;
+	else
+		return false;
+	return true;
+}
+
+/* A query parameter, NULL when absent or empty. */
+static const char *query_str(struct privd_http_req *r, const char *name)
+{
+	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+
+	return (s != NULL && s[0] != '\0') ? s : NULL;
+}
+
+/* 32 lowercase hexadecimal characters. */
+static bool id_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[32] == '\0';
+}
+
+void privd_http_request_list(struct privd_http_req *r)
+{
+	struct privd_request_query q = {0};
+	struct list_ctx c = {json_array(), 0, 0};
+	struct privd_err e = {0};
+	struct privd_date due;
+	const char *why = NULL;
+	long long limit, after;
+	enum privd_rc rc;
+
+	if (c.items == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		return;
+	}
+	q.status = query_str(r, "status");
+	if (q.status != NULL && privd_request_status_parse(q.status, NULL) != PRIVD_OK)
+		privd_err_field(&e, "status",
+		                "must be one of awaiting_document, received, accepted, rejected, completed");
+	if (!query_bool(r, "overdue", &q.overdue))
+		privd_err_field(&e, "overdue", "must be 1, 0, true or false");
+	q.due_before = query_str(r, "due_before");
+	if (q.due_before != NULL && privd_date_parse(q.due_before, &due, &why) != PRIVD_OK)
+		privd_err_field(&e, "due_before", "must be a date YYYY-MM-DD");
+	q.subject_id = query_str(r, "subject_id");
+	if (q.subject_id != NULL && !id_valid(q.subject_id))
+		privd_err_field(&e, "subject_id", "must be an id (32 lowercase hexadecimal characters)");
+	if (!privd_http_query_int(r, "limit", 1, LIST_MAX, LIST_DEFAULT, &limit))
+		privd_err_field(&e, "limit", "must be an integer from 1 to 1000");
+	if (!privd_http_query_int(r, "after", 0, INT64_MAX, 0, &after))
+		privd_err_field(&e, "after", "must be a cursor (next_after of the previous page)");
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	q.limit = (size_t)limit;
+	q.after = (int64_t)after;
+	rc = privd_service_request_list(r->h->svc, &q, list_cb, &c, &e);
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, &e);
+		goto out;
+	}
+	privd_http_reply_json(r, MHD_HTTP_OK,
+	                      json_pack("{s:O, s:o}", "items", c.items, "next_after",
+	                                c.n == (size_t)limit ? json_integer(c.last) : json_null()));
+out:
+	json_decref(c.items);
+}
+
+void privd_http_request_get(struct privd_http_req *r)
+{
+	struct privd_request q;
+	struct privd_err e = {0};
+	enum privd_rc rc;
+
+	memset(&q, 0, sizeof(q));
+	rc = privd_service_request_get(r->h->svc, &r->who, r->id, may_read_details(r), &q, &e);
+	reply_request(r, rc, MHD_HTTP_OK, &q, &e);
+	privd_request_clear(&q);
+}
+
+void privd_http_request_document(struct privd_http_req *r)
+{
+	struct privd_err e = {0};
+	uint8_t *data = NULL;
+	size_t len = 0, i;
+	char type[MEDIA_TYPE_MAX] = "";
+	char disp[128];
+	const char *ext = "bin";
+	enum privd_rc rc;
+
+	rc = privd_service_request_document(r->h->svc, &r->who, r->id, &data, &len, type, &e);
+	if (rc != PRIVD_OK) {
+		if (data != NULL) {
+			explicit_bzero(data, len);
+			free(data);
+		}
+		privd_http_reply_rc(r, rc, &e);
+		return;
+	}
+	type[sizeof(type) - 1] = '\0';
+	for (i = 0; i < sizeof(doc_types) / sizeof(doc_types[0]); i++)
+		if (strcmp(type, doc_types[i].type) == 0)
+			ext = doc_types[i].ext;
+	if (strcmp(ext, "bin") == 0)
+		snprintf(type, sizeof(type), "application/octet-stream");
+	/* takes data, zeroed when the response is freed */
+	privd_http_reply_owned(r, MHD_HTTP_OK, type, (char *)data, len);
+	snprintf(disp, sizeof(disp), "attachment; filename=\"request-%s.%s\"", r->id, ext);
+	privd_http_reply_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+	privd_http_reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	privd_http_reply_header(r, "X-Content-Type-Options", "nosniff");
+}
+
+void privd_http_request_decide(struct privd_http_req *r)
+{
+	static const char *const allowed[] = {"action", "reason", NULL};
+	struct privd_request q;
+	struct privd_err e = {0};
+	const char *action = NULL, *reason = NULL;
+	json_t *body = NULL;
+	enum privd_rc rc;
+
+	memset(&q, 0, sizeof(q));
+	if (!privd_http_body_object(r, &body))
+		goto out;
+	privd_http_json_only(body, allowed, "", &e);
+	privd_http_json_str(body, "action", NULL, false, &action, &e);
+	privd_http_json_str(body, "reason", NULL, true, &reason, &e);
+	if (action == NULL && e.nfields == 0)
+		privd_err_field(&e, "action", "is required");
+	else if (action != NULL && strcmp(action, "accept") != 0 && strcmp(action, "reject") != 0 &&
+	         strcmp(action, "extend") != 0)
+		privd_err_field(&e, "action", "must be accept, reject or extend");
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	rc = privd_service_request_decide(r->h->svc, &r->who, r->id, action, reason, &q, &e);
+	reply_request(r, rc, MHD_HTTP_OK, &q, &e);
+out:
+	privd_request_clear(&q);
+	json_decref(body);
+}
+
+void privd_http_request_execute(struct privd_http_req *r)
+{
+	struct privd_request q;
+	struct privd_err e = {0};
+	enum privd_rc rc;
+
+	memset(&q, 0, sizeof(q));
+	rc = privd_service_request_execute(r->h->svc, &r->who, r->id, &q, &e);
+	reply_request(r, rc, MHD_HTTP_OK, &q, &e);
+	privd_request_clear(&q);
+}
+
+/* The q value the Accept header gives type/sub: its most specific matching range counts; -1 when none does.
+ * Malformed ranges are skipped. */
+static double accept_q(const char *accept, const char *type, const char *sub)
+{
+	const char *p = accept;
+	double best = -1;
+	int best_spec = -1;
+
+	while (*p != '\0') {
+		const char *end = p + strcspn(p, ",");
+		const char *semi, *slash, *qs;
+		size_t tl, sl;
+		int spec;
+		double q = 1;
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		semi = memchr(p, ';', (size_t)(end - p));
+		if (semi == NULL)
+			semi = end;
+		slash = memchr(p, '/', (size_t)(semi - p));
+		if (slash == NULL)
+			goto next;
+		tl = (size_t)(slash - p);
+		sl = strcspn(slash + 1, " \t;,");
+		if (slash + 1 + sl > semi)
+			sl = (size_t)(semi - slash - 1);
+		if (tl == 1 && p[0] == '*')
+			spec = 0;
+		else if (tl == strlen(type) && strncasecmp(p, type, tl) == 0 && sl == 1 && slash[1] == '*')
+			spec = 1;
+		else if (tl == strlen(type) && strncasecmp(p, type, tl) == 0 && sl == strlen(sub) &&
+		         strncasecmp(slash + 1, sub, sl) == 0)
+			spec = 2;
+		else
+			goto next;
+		for (qs = semi; qs < end; qs++) {
+			if ((qs[0] == ';' || qs[0] == ' ') && (qs[1] == 'q' || qs[1] == 'Q') && qs[2] == '=') {
+				q = strtod(qs + 3, NULL);
+				break;
+			}
+		}
+		if (spec > best_spec) {
+			best_spec = spec;
+			best = q;
+		}
+next:
+		p = *end == ',' ? end + 1 : end;
+	}
+	return best;
+}
+
+void privd_http_request_export(struct privd_http_req *r)
+{
+	const char *format = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "format");
+	const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	struct privd_err e = {0};
+	char *text = NULL;
+	bool html = false;
+	enum privd_rc rc;
+
+	if (format != NULL && format[0] != '\0') {
+		if (strcmp(format, "html") == 0) {
+			html = true;
+		} else if (strcmp(format, "json") != 0) {
+			privd_http_reply_invalid(r, "format", "must be json or html");
+			return;
+		}
+	} else if (accept != NULL) {
+		html = accept_q(accept, "text", "html") > accept_q(accept, "application", "json");
+	}
+	rc = privd_service_request_export(r->h->svc, &r->who, r->id, html, &text, &e);
+	if (rc != PRIVD_OK) {
+		privd_http_free_zero(text);
+		privd_http_reply_rc(r, rc, &e);
+		return;
+	}
+	/* takes text, zeroed when the response is freed */
+	privd_http_reply_owned(r, MHD_HTTP_OK, html ? "text/html; charset=utf-8" : "application/json", text,
+	                       strlen(text));
+	privd_http_reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	privd_http_reply_header(r, MHD_HTTP_HEADER_VARY, "Accept");
+	privd_http_reply_header(r, "X-Content-Type-Options", "nosniff");
+	if (html)
+		privd_http_reply_header(r, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+}
+
+static int notification_cb(void *arg, const struct privd_notification *n)
+{
+	json_t *items = arg;
+	json_t *j;
+
+	j = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:o, s:o}", "id", n->id, "subject_id", n->subject_id,
+	              "request_id", privd_http_json_str_or_null(n->request_id), "kind", n->kind, "channel", n->channel,
+	              "status", n->status, "attempts", n->attempts, "created_at", privd_http_json_time(n->created_at),
+	              "sent_at", privd_http_json_time(n->sent_at));
+	return json_array_append_new(items, j) == 0 ? 0 : -1;
+}
+
+void privd_http_notification_list(struct privd_http_req *r)
+{
+	struct privd_err e = {0};
+	json_t *items = json_array();
+	enum privd_rc rc;
+
+	if (items == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		return;
+	}
+	rc = privd_service_notifications(r->h->svc, &r->who, r->id, notification_cb, items, &e);
+	if (rc != PRIVD_OK) {
+		json_decref(items);
+		privd_http_reply_rc(r, rc, &e);
+		return;
+	}
+	privd_http_reply_json(r, MHD_HTTP_OK, json_pack("{s:o}", "items", items));
+}
+
+void privd_http_legal_hold(struct privd_http_req *r)
+{
+	static const char *const allowed[] = {"hold", "reason", NULL};
+	struct privd_err e = {0};
+	const char *reason = NULL;
+	json_t *body = NULL, *hold;
+	enum privd_rc rc;
+
+	if (!privd_http_body_object(r, &body))
+		goto out;
+	privd_http_json_only(body, allowed, "", &e);
+	hold = json_object_get(body, "hold");
+	if (hold == NULL)
+		privd_err_field(&e, "hold", "is required");
+	else if (!json_is_boolean(hold))
+		privd_err_field(&e, "hold", "must be a boolean");
+	if (privd_http_json_str(body, "reason", NULL, true, &reason, &e) && json_is_true(hold) &&
+	    (reason == NULL || reason[0] == '\0'))
+		privd_err_field(&e, "reason", "is required when hold is true");
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	rc = privd_service_legal_hold(r->h->svc, &r->who, r->id, json_is_true(hold), reason, &e);
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, &e);
+		goto out;
+	}
+	privd_http_reply_json(r, MHD_HTTP_OK,
+	                      json_pack("{s:s, s:b, s:o}", "subject_id", r->id, "legal_hold", json_is_true(hold),
+	                                "reason", privd_http_json_str_or_null(reason)));
+out:
+	json_decref(body);
+}

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * calendar_file.c - the production calendar's JSON file turned into a struct privd_calendar (see calendar_file.h).
+ *
+ * The file decides legal deadlines, so it is read strictly: every year key, every date and the weekday or weekend
+ * of every entry is checked, and the first entry at fault is named ("years.2025.holidays[3]") instead of being
+ * skipped. What the file cannot know is said out loud: a year without an official decree and the current or next
+ * year missing altogether are logged as warnings at load, and counting across them is marked estimated by the
+ * core. Members the loader does not need (sources, decrees, transfers, notes) are ignored.
+ */
+#include "service/calendar_file.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/log.h"
+#include "core/validate.h"
+
+#define YEAR_MIN 1
+#define YEAR_MAX 9999
+
+/* A year key: exactly four digits, 0001..9999. Returns the year or -1. */
+static int parse_year(const char *s)
+{
+	int y = 0;
+	size_t i;
+
+	if (strlen(s) != 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		y = y * 10 + (s[i] - '0');
+	}
+	return y >= YEAR_MIN && y <= YEAR_MAX ? y : -1;
+}
+
+/* Records the entry at fault as a field error and in the message. Returns PRIVD_ERR_INVALID. */
+static enum privd_rc entry_invalid(struct privd_err *err, const char *path, const char *where, const char *reason)
+{
+	privd_err_field(err, where, reason);
+	return privd_err_set(err, PRIVD_ERR_INVALID, "invalid calendar %s: %s %s", path, where, reason);
+}
+
+/* Adds the dates of years.<year>.<member> (an array of "YYYY-MM-DD", optional) as holidays or working weekends. */
+static enum privd_rc load_days(struct privd_calendar *c, const json_t *y, int year, const char *member, bool weekend,
+                               const char *path, struct privd_err *err)
+{
+	const json_t *list = json_object_get(y, member);
+	const json_t *v;
+	struct privd_date d;
+	const char *reason = NULL;
+	char where[64];
+	enum privd_rc rc;
+	size_t i;
+
+	if (list == NULL || json_is_null(list))
+		return PRIVD_OK;
+	if (!json_is_array(list)) {
+		snprintf(where, sizeof(where), "years.%d.%s", year, member);
+		return entry_invalid(err, path, where, "must be an array of dates");
+	}
+	json_array_foreach(list, i, v)
+	{
+		snprintf(where, sizeof(where), "years.%d.%s[%zu]", year, member, i);
+		if (!json_is_string(v))
+			return entry_invalid(err, path, where, "must be a date string YYYY-MM-DD");
+		reason = NULL;
+		if (privd_date_parse(json_string_value(v), &d, &reason) != PRIVD_OK)
+			return entry_invalid(err, path, where, reason != NULL ? reason : "is not a date YYYY-MM-DD");
+		if (d.year != year)
+			return entry_invalid(err, path, where, "is not in the year it is listed under");
+		if (weekend)
+			rc = privd_calendar_add_working_weekend(c, &d);
+		else
+			rc = privd_calendar_add_holiday(c, &d);
+		if (rc == PRIVD_ERR_INVALID)
+			return entry_invalid(err, path, where,
+			                     weekend ? "is not a Saturday or Sunday" : "falls on a Saturday or Sunday");
+		if (rc != PRIVD_OK)
+			return privd_err_set(err, rc, "cannot load calendar %s: %s", path, privd_rc_str(rc));
+	}
+	return PRIVD_OK;
+}
+
+/* Loads one years.<key> object into c. */
+static enum privd_rc load_year(struct privd_calendar *c, const char *key, const json_t *y, const char *path,
+                               struct privd_err *err)
+{
+	const json_t *status = NULL;
+	char where[64];
+	enum privd_rc rc;
+	int year = parse_year(key);
+
+	if (year < 0) {
+		snprintf(where, sizeof(where), "years.%.16s", key);
+		return entry_invalid(err, path, where, "is not a year YYYY");
+	}
+	if (!json_is_object(y)) {
+		snprintf(where, sizeof(where), "years.%d", year);
+		return entry_invalid(err, path, where, "must be an object");
+	}
+	status = json_object_get(y, "status");
+	if (status != NULL && !json_is_string(status)) {
+		snprintf(where, sizeof(where), "years.%d.status", year);
+		return entry_invalid(err, path, where, "must be a string");
+	}
+	rc = privd_calendar_add_year(c, year);
+	if (rc != PRIVD_OK)
+		return privd_err_set(err, rc, "cannot load calendar %s: %s", path, privd_rc_str(rc));
+	rc = load_days(c, y, year, "holidays", false, path, err);
+	if (rc != PRIVD_OK)
+		return rc;
+	return load_days(c, y, year, "working_weekends", true, path, err);
+}
+
+/* Logs what the loaded file cannot tell: years without an official decree, and this or next year missing. */
+static void warn_incomplete(const struct privd_calendar *c, const json_t *years, int this_year)
+{
+	const char *key;
+	const json_t *y, *status;
+	int year;
+
+	json_object_foreach((json_t *)years, key, y)
+	{
+		status = json_object_get(y, "status");
+		if (status != NULL && strcmp(json_string_value(status), "official") == 0)
+			continue;
+		privd_log(PRIVD_LOG_WARN, "calendar.incomplete",
+		          "\"year\":%d,\"reason\":\"not official: only statutory holidays are known\"",
+		          parse_year(key));
+	}
+	for (year = this_year; year <= this_year + 1; year++)
+		if (year >= YEAR_MIN && year <= YEAR_MAX && !privd_calendar_covers(c, year))
+			privd_log(PRIVD_LOG_WARN, "calendar.incomplete",
+			          "\"year\":%d,\"reason\":\"missing: deadlines count weekdays only\"", year);
+}
+
+enum privd_rc privd_calendar_load(const char *path, int this_year, struct privd_calendar **out, struct privd_err *err)
+{
+	enum privd_rc rc = PRIVD_OK;
+	struct privd_calendar *c = NULL;
+	json_t *root = NULL;
+	const json_t *years;
+	json_t *y;
+	json_error_t jerr;
+	const char *key;
+
+	*out = NULL;
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		if (json_error_code(&jerr) == json_error_cannot_open_file)
+			rc = privd_err_set(err, PRIVD_ERR_IO, "cannot open calendar %s", path);
+		else
+			rc = privd_err_set(err, PRIVD_ERR_INVALID, "cannot parse calendar %s line %d: %s", path,
+			                   jerr.line, jerr.text);
+		goto out;
+	}
+	years = json_object_get(root, "years");
+	if (!json_is_object(root) || !json_is_object(years)) {
+		rc = entry_invalid(err, path, "years", "must be an object of years");
+		goto out;
+	}
+	c = privd_calendar_new();
+	if (c == NULL) {
+		rc = privd_err_set(err, PRIVD_ERR_NOMEM, "cannot load calendar %s: out of memory", path);
+		goto out;
+	}
+	json_object_foreach((json_t *)years, key, y)
+	{
+		rc = load_year(c, key, y, path, err);
+		if (rc != PRIVD_OK)
+			goto out;
+	}
+	warn_incomplete(c, years, this_year);
+	*out = c;
+	c = NULL;
+out:
+	privd_calendar_free(c);
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * outbox.c - notifications to data subjects, queued durably in the same transaction as the change they report.
+ *
+ * Each message gets a key of its own: the recipient's address and the text are sealed under it, and the key is
+ * kept in the keystore until the message is sent or given up. That is what lets the confirmation of an erasure
+ * be queued before the person's data key is destroyed without keeping their address readable afterwards.
+ * Delivery (SMTP, SMS gateway) reads the outbox; until it runs, messages wait here as "queued".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "crypto/envelope.h"
+#include "service/service_int.h"
+
+static enum privd_rc seal(const uint8_t key[PRIVD_KEY_BYTES], const char *key_id, const char *field, const char *text,
+			  struct privd_blob *out)
+{
+	size_t len = strlen(text);
+
+	out->len = len + PRIVD_ENVELOPE_OVERHEAD;
+	out->data = malloc(out->len);
+	if (out->data == NULL) {
+		out->len = 0;
+		return PRIVD_ERR_NOMEM;
+	}
+	privd_envelope_seal(key, key_id, field, (const uint8_t *)text, len, out->data);
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd_subject *to, const char *request_id,
+				   const char *kind, const char *body, struct privd_notice *n)
+{
+	struct privd_notification_row *row = &n->row;
+	uint8_t key[PRIVD_KEY_BYTES];
+	const char *recipient;
+	enum privd_rc rc;
+
+	memset(n, 0, sizeof(*n));
+	if (to->email[0] != '\0') {
+		recipient = to->email;
+		snprintf(row->channel, sizeof(row->channel), "email");
+	} else if (to->phone[0] != '\0') {
+		recipient = to->phone;
+		snprintf(row->channel, sizeof(row->channel), "sms");
+	} else {
+		return PRIVD_OK;	/* nobody to tell: nothing queued */
+	}
+	privd_random_id(row->id);
+	snprintf(n->key_id, sizeof(n->key_id), "msg:%s", row->id);
+	memcpy(row->subject_id, to->id, sizeof(row->subject_id));
+	snprintf(row->request_id, sizeof(row->request_id), "%s", request_id ? request_id : "");
+	snprintf(row->kind, sizeof(row->kind), "%s", kind);
+	snprintf(row->status, sizeof(row->status), "queued");
+	row->created_at = privd_now_ms();
+	privd_datakey_generate(key);
+	rc = privd_datakey_wrap(svc->kr, n->key_id, key, n->wrapped);
+	if (rc == PRIVD_OK)
+		rc = seal(key, n->key_id, "recipient", recipient, &row->recipient_ct);
+	if (rc == PRIVD_OK)
+		rc = seal(key, n->key_id, "body", body, &row->body_ct);
+	sodium_memzero(key, sizeof(key));
+	if (rc != PRIVD_OK) {
+		privd_notice_clear(n);
+		return rc;
+	}
+	n->present = true;
+	return PRIVD_OK;
+}
+
+void privd_notice_clear(struct privd_notice *n)
+{
+	if (n == NULL)
+		return;
+	privd_notification_row_clear(&n->row);
+	sodium_memzero(n, sizeof(*n));
+}
+
+enum privd_rc privd_notice_ks_put(struct privd_db *ks, const struct privd_notice *n)
+{
+	if (!n->present)
+		return PRIVD_OK;
+	return privd_repo_key_put(ks, n->key_id, n->wrapped, sizeof(n->wrapped), n->row.created_at);
+}
+
+enum privd_rc privd_notice_ks_undo(struct privd_db *ks, const struct privd_notice *n)
+{
+	if (!n->present)
+		return PRIVD_OK;
+	return privd_repo_key_delete(ks, n->key_id);
+}
+
+enum privd_rc privd_notice_insert(struct privd_db *db, const struct privd_notice *n)
+{
+	if (!n->present)
+		return PRIVD_OK;
+	return privd_repo_notification_insert(db, &n->row);
+}
+
+struct list_ctx {
+	int (*cb)(void *arg, const struct privd_notification *n);
+	void *arg;
+};
+
+static int list_one(void *arg, const struct privd_notification_row *row)
+{
+	struct list_ctx *c = arg;
+	struct privd_notification n;
+
+	memset(&n, 0, sizeof(n));
+	memcpy(n.id, row->id, sizeof(n.id));
+	memcpy(n.subject_id, row->subject_id, sizeof(n.subject_id));
+	memcpy(n.request_id, row->request_id, sizeof(n.request_id));
+	memcpy(n.kind, row->kind, sizeof(n.kind));
+	memcpy(n.channel, row->channel, sizeof(n.channel));
+	memcpy(n.status, row->status, sizeof(n.status));
+	n.attempts = row->attempts;
+	n.created_at = row->created_at;
+	n.sent_at = row->sent_at;
+	return c->cb(c->arg, &n);
+}
+
+enum privd_rc privd_service_notifications(struct privd_service *svc, const struct privd_principal *who,
+					  const char *subject_id,
+					  int (*cb)(void *arg, const struct privd_notification *n), void *arg,
+					  struct privd_err *err)
+{
+	struct list_ctx c = {cb, arg};
+	struct privd_cache_entry e;
+	struct privd_reader *r = NULL;
+	enum privd_rc rc;
+
+	(void)who;
+	rc = privd_cache_get(svc, subject_id, &e);
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		return privd_err_set(err, rc, "no subject has that id");
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_repo_notification_list(r->db, subject_id, list_one, &c);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	return rc;
+}

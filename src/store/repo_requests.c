@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * repo_requests.c - the repositories of rights requests (repo.h, migration 2): requests, their sealed scans,
+ * the notification outbox, erasure and scheduled erasure.
+ *
+ * Shaped by what erasure must guarantee rather than by load: requests are few and slow (days, by law), but
+ * once a person is erased no row may still hold anything of theirs. So every column that can hold their data
+ * is sealed under their key and named here once, in privd_repo_subject_erase, which deletes or empties all of
+ * them in the caller's transaction and leaves only a tombstone and non-PII facts (types, statuses, dates) for
+ * the audit trail. Scheduled erasures are picked by several nodes at once on PostgreSQL, hence SKIP LOCKED.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db_int.h"
+#include "store/repo_int.h"
+
+void privd_request_row_clear(struct privd_request_row *row)
+{
+	if (row == NULL)
+		return;
+	privd_blob_clear(&row->details_ct);
+	privd_blob_clear(&row->reason_ct);
+}
+
+void privd_notification_row_clear(struct privd_notification_row *row)
+{
+	if (row == NULL)
+		return;
+	privd_blob_clear(&row->recipient_ct);
+	privd_blob_clear(&row->body_ct);
+}
+
+/* ---- helpers ---- */
+
+/* Points b at a blob column without copying: valid until the next step, reset or finalize. */
+static void blob_view(struct privd_stmt *st, int col, struct privd_blob *b)
+{
+	size_t len = 0;
+	const void *p = privd_stmt_col_blob(st, col, &len);
+
+	b->data = p != NULL && len > 0 ? (uint8_t *)(uintptr_t)p : NULL;
+	b->len = b->data != NULL ? len : 0;
+}
+
+/* Reads a blob column copied (owned by the row) or viewed (valid during a callback only). */
+static enum privd_rc blob_read(struct privd_stmt *st, int col, bool copy, struct privd_blob *b)
+{
+	if (copy)
+		return blob_col(st, col, b);
+	blob_view(st, col, b);
+	return PRIVD_OK;
+}
+
+/* Steps a one-row UPDATE: PRIVD_ERR_NOT_FOUND when it changed nothing. */
+static enum privd_rc step_update(struct privd_stmt *st)
+{
+	enum privd_rc rc = step_done(st);
+
+	if (rc == PRIVD_OK && privd_stmt_changes(st) == 0)
+		rc = PRIVD_ERR_NOT_FOUND;
+	return rc;
+}
+
+/* ---- requests ---- */
+
+#define REQUEST_COLS                                                                                                   \
+	"request_id, subject_id, type, status, details_ct, reason_ct, result, created_at, received_at, due_date,"      \
+	" due_estimated, extended, decided_at, completed_at, updated_at, doc_type, doc_size, doc_sha256"
+
+/* Fills out from a row of REQUEST_COLS. With copy false the blobs point into the statement. */
+static enum privd_rc request_from(struct privd_stmt *st, bool copy, struct privd_request_row *out)
+{
+	enum privd_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	copy_col(st, 0, out->id, sizeof(out->id));
+	copy_col(st, 1, out->subject_id, sizeof(out->subject_id));
+	copy_col(st, 2, out->type, sizeof(out->type));
+	copy_col(st, 3, out->status, sizeof(out->status));
+	copy_col(st, 6, out->result, sizeof(out->result));
+	out->created_at = privd_stmt_col_int64(st, 7);
+	out->received_at = privd_stmt_col_int64(st, 8);
+	copy_col(st, 9, out->due_date, sizeof(out->due_date));
+	out->due_estimated = privd_stmt_col_int64(st, 10) != 0;
+	out->extended = privd_stmt_col_int64(st, 11) != 0;
+	out->decided_at = privd_stmt_col_int64(st, 12);
+	out->completed_at = privd_stmt_col_int64(st, 13);
+	out->updated_at = privd_stmt_col_int64(st, 14);
+	copy_col(st, 15, out->doc_type, sizeof(out->doc_type));
+	out->doc_size = privd_stmt_col_int64(st, 16);
+	copy_col(st, 17, out->doc_sha256, sizeof(out->doc_sha256));
+	rc = blob_read(st, 4, copy, &out->details_ct);
+	if (rc == PRIVD_OK)
+		rc = blob_read(st, 5, copy, &out->reason_ct);
+	if (rc != PRIVD_OK && copy)
+		privd_request_row_clear(out);
+	return rc;
+}
+
+/* Binds status, details_ct, reason_ct, result, received_at, due_date, due_estimated, extended, decided_at,
+ * completed_at, updated_at, doc_type, doc_size, doc_sha256 from index first: the columns an update replaces. */
+static enum privd_rc bind_request_cols(struct privd_stmt *st, int first, const struct privd_request_row *row)
+{
+	enum privd_rc rc = privd_stmt_bind_text(st, first, row->status);
+
+	if (rc == PRIVD_OK)
+		rc = bind_opt_blob(st, first + 1, &row->details_ct);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_blob(st, first + 2, &row->reason_ct);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, first + 3, row->result[0] != '\0' ? row->result : "{}");
+	if (rc == PRIVD_OK)
+		rc = bind_opt_time(st, first + 4, row->received_at);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_text(st, first + 5, row->due_date);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, first + 6, row->due_estimated ? 1 : 0);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, first + 7, row->extended ? 1 : 0);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_time(st, first + 8, row->decided_at);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_time(st, first + 9, row->completed_at);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, first + 10, row->updated_at);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_text(st, first + 11, row->doc_type);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_time(st, first + 12, row->doc_size); /* 0 (no scan) as NULL */
+	if (rc == PRIVD_OK)
+		rc = bind_opt_text(st, first + 13, row->doc_sha256);
+	return rc;
+}
+
+enum privd_rc privd_repo_request_insert(struct privd_db *db, const struct privd_request_row *row)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db,
+	                                    "INSERT INTO requests(status, details_ct, reason_ct, result, received_at,"
+	                                    " due_date, due_estimated, extended, decided_at, completed_at, updated_at,"
+	                                    " doc_type, doc_size, doc_sha256, request_id, subject_id, type, created_at)"
+	                                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                                    &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = bind_request_cols(st, 1, row);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 15, row->id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 16, row->subject_id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 17, row->type);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 18, row->created_at);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_request_update(struct privd_db *db, const struct privd_request_row *row)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db,
+	                                    "UPDATE requests SET status = ?, details_ct = ?, reason_ct = ?, result = ?,"
+	                                    " received_at = ?, due_date = ?, due_estimated = ?, extended = ?,"
+	                                    " decided_at = ?, completed_at = ?, updated_at = ?, doc_type = ?,"
+	                                    " doc_size = ?, doc_sha256 = ? WHERE request_id = ?",
+	                                    &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = bind_request_cols(st, 1, row);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 15, row->id);
+	if (rc == PRIVD_OK)
+		rc = step_update(st);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_request_get(struct privd_db *db, const char *id, struct privd_request_row *out)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db, "SELECT " REQUEST_COLS " FROM requests WHERE request_id = ?", &st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, id);
+	if (rc == PRIVD_OK)
+		rc = step_row(st);
+	if (rc == PRIVD_OK)
+		rc = request_from(st, true, out);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* The list query for a filter: fixed fragments only, one text per combination of the optional conditions (16
+ * at most), so each is prepared once per connection like any other statement. Values are always bound. */
+static void request_list_sql(const struct privd_request_filter *f, char *sql, size_t size)
+{
+	snprintf(sql, size, "SELECT " REQUEST_COLS " FROM requests WHERE created_at > ?%s%s%s%s"
+	         " ORDER BY created_at, request_id LIMIT ?",
+	         f->status != NULL ? " AND status = ?" : "", f->subject_id != NULL ? " AND subject_id = ?" : "",
+	         f->due_before != NULL ? " AND due_date < ?" : "",
+	         f->open_only ? " AND status NOT IN ('completed', 'rejected')" : "");
+}
+
+enum privd_rc privd_repo_request_list(struct privd_db *db, const struct privd_request_filter *f,
+                                      int (*cb)(void *arg, const struct privd_request_row *row), void *arg)
+{
+	static const struct privd_request_filter all = {0};
+	struct privd_stmt *st = NULL;
+	struct privd_request_row row;
+	char sql[768];
+	enum privd_rc rc;
+	int r = PRIVD_DB_DONE, idx = 1;
+
+	if (f == NULL)
+		f = &all;
+	request_list_sql(f, sql, sizeof(sql));
+	rc = privd_db_prepare(db, sql, &st);
+	if (rc != PRIVD_OK)
+		goto out;
+	/* 0 means from the start, which includes a row created at time 0 */
+	rc = privd_stmt_bind_int64(st, idx++, f->after_created != 0 ? f->after_created : INT64_MIN);
+	if (rc == PRIVD_OK && f->status != NULL)
+		rc = privd_stmt_bind_text(st, idx++, f->status);
+	if (rc == PRIVD_OK && f->subject_id != NULL)
+		rc = privd_stmt_bind_text(st, idx++, f->subject_id);
+	if (rc == PRIVD_OK && f->due_before != NULL)
+		rc = privd_stmt_bind_text(st, idx++, f->due_before);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, idx, f->limit == 0 || f->limit > INT64_MAX ? INT64_MAX
+		                                                                           : (int64_t)f->limit);
+	if (rc != PRIVD_OK)
+		goto out;
+	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
+		(void)request_from(st, false, &row); /* cannot fail when not copying */
+		if (cb(arg, &row) != 0)
+			break;
+	}
+	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
+		rc = (enum privd_rc)r;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* ---- request documents ---- */
+
+enum privd_rc privd_repo_document_put(struct privd_db *db, const char *request_id, const char *subject_id,
+                                      const uint8_t *ct, size_t len, int64_t now_ms)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc;
+
+	if (ct == NULL || len == 0)
+		return PRIVD_ERR_INVALID;
+	rc = privd_db_prepare(db,
+	                      "INSERT INTO request_documents(request_id, subject_id, doc_ct, uploaded_at)"
+	                      " VALUES (?, ?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET"
+	                      " subject_id = excluded.subject_id, doc_ct = excluded.doc_ct,"
+	                      " uploaded_at = excluded.uploaded_at",
+	                      &st);
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, request_id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 2, subject_id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_blob(st, 3, ct, len);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 4, now_ms);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_document_get(struct privd_db *db, const char *request_id, struct privd_blob *ct)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db, "SELECT doc_ct FROM request_documents WHERE request_id = ?", &st);
+
+	ct->data = NULL;
+	ct->len = 0;
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, request_id);
+	if (rc == PRIVD_OK)
+		rc = step_row(st);
+	if (rc == PRIVD_OK)
+		rc = blob_col(st, 0, ct);
+	if (rc == PRIVD_OK && ct->len == 0)
+		rc = PRIVD_ERR_NOT_FOUND;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* ---- notifications ---- */
+
+enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct privd_notification_row *row)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db,
+	                                    "INSERT INTO notifications(notification_id, subject_id, request_id, kind,"
+	                                    " channel, status, attempts, recipient_ct, body_ct, created_at, sent_at,"
+	                                    " last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                                    &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, row->id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 2, row->subject_id);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_text(st, 3, row->request_id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 4, row->kind);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 5, row->channel);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 6, row->status);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 7, row->attempts);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_blob(st, 8, &row->recipient_ct);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_blob(st, 9, &row->body_ct);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 10, row->created_at);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_time(st, 11, row->sent_at);
+	if (rc == PRIVD_OK)
+		rc = bind_opt_text(st, 12, row->last_error);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,
+                                           int (*cb)(void *arg, const struct privd_notification_row *row), void *arg)
+{
+	struct privd_stmt *st = NULL;
+	struct privd_notification_row row;
+	enum privd_rc rc = privd_db_prepare(db,
+	                                    "SELECT notification_id, subject_id, request_id, kind, channel, status,"
+	                                    " attempts, recipient_ct, body_ct, created_at, sent_at, last_error"
+	                                    " FROM notifications WHERE subject_id = ?"
+	                                    " ORDER BY created_at, notification_id",
+	                                    &st);
+	int r = PRIVD_DB_DONE;
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, subject_id);
+	if (rc != PRIVD_OK)
+		goto out;
+	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
+		memset(&row, 0, sizeof(row));
+		copy_col(st, 0, row.id, sizeof(row.id));
+		copy_col(st, 1, row.subject_id, sizeof(row.subject_id));
+		copy_col(st, 2, row.request_id, sizeof(row.request_id));
+		copy_col(st, 3, row.kind, sizeof(row.kind));
+		copy_col(st, 4, row.channel, sizeof(row.channel));
+		copy_col(st, 5, row.status, sizeof(row.status));
+		row.attempts = (int)privd_stmt_col_int64(st, 6);
+		blob_view(st, 7, &row.recipient_ct);
+		blob_view(st, 8, &row.body_ct);
+		row.created_at = privd_stmt_col_int64(st, 9);
+		row.sent_at = privd_stmt_col_int64(st, 10);
+		copy_col(st, 11, row.last_error, sizeof(row.last_error));
+		if (cb(arg, &row) != 0)
+			break;
+	}
+	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
+		rc = (enum privd_rc)r;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* ---- erasure ---- */
+
+enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_id, int64_t now_ms)
+{
+	/* After the tombstone (which says whether the subject exists), every other row holding their data. */
+	static const char *const rest[] = {
+	    "DELETE FROM consents WHERE subject_id = ?",
+	    "DELETE FROM request_documents WHERE subject_id = ?",
+	    "UPDATE requests SET details_ct = NULL, reason_ct = NULL WHERE subject_id = ?",
+	    "UPDATE notifications SET recipient_ct = NULL, body_ct = NULL"
+	    " WHERE subject_id = ? AND status IN ('sent', 'failed')",
+	};
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db,
+	                                    "UPDATE subjects SET status = 'erased', email_bidx = NULL,"
+	                                    " phone_bidx = NULL, name_ct = NULL, email_ct = NULL, phone_ct = NULL,"
+	                                    " ip_ct = NULL, birth_date_ct = NULL, erase_after = NULL, updated_at = ?"
+	                                    " WHERE subject_id = ?",
+	                                    &st);
+	size_t i;
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_int64(st, 1, now_ms);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 2, subject_id);
+	if (rc == PRIVD_OK)
+		rc = step_update(st);
+	for (i = 0; rc == PRIVD_OK && i < sizeof(rest) / sizeof(rest[0]); i++)
+		rc = exec_text1(db, rest[i], subject_id, NULL);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_subject_schedule_erasure(struct privd_db *db, const char *subject_id, int64_t erase_after)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db, "UPDATE subjects SET erase_after = ? WHERE subject_id = ?", &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = bind_opt_time(st, 1, erase_after);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 2, subject_id);
+	if (rc == PRIVD_OK)
+		rc = step_update(st);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold,
+                                            const char *reason, int64_t now_ms)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db,
+	                                    "UPDATE subjects SET legal_hold = ?, legal_hold_reason = ?, updated_at = ?"
+	                                    " WHERE subject_id = ?",
+	                                    &st);
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_int64(st, 1, hold ? 1 : 0);
+	/* the reason is the hold's: lifting the hold clears it */
+	if (rc == PRIVD_OK)
+		rc = bind_opt_text(st, 2, hold ? reason : NULL);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 3, now_ms);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 4, subject_id);
+	if (rc == PRIVD_OK)
+		rc = step_update(st);
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_subject_sched_get(struct privd_db *db, const char *subject_id,
+                                           struct privd_subject_sched *out)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(
+	    db, "SELECT erase_after, legal_hold, legal_hold_reason FROM subjects WHERE subject_id = ?", &st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_text(st, 1, subject_id);
+	if (rc == PRIVD_OK)
+		rc = step_row(st);
+	if (rc != PRIVD_OK)
+		goto out;
+	out->erase_after = privd_stmt_col_int64(st, 0);
+	out->legal_hold = privd_stmt_col_int64(st, 1) != 0;
+	copy_col(st, 2, out->legal_hold_reason, sizeof(out->legal_hold_reason));
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* Oldest due first. PostgreSQL locks the rows it hands out so that two nodes never erase the same subject. */
+#define DUE_ERASURES_SQL                                                                                               \
+	"SELECT subject_id FROM subjects WHERE erase_after IS NOT NULL AND erase_after <= ? AND legal_hold = 0"        \
+	" ORDER BY erase_after, subject_id LIMIT ?"
+
+enum privd_rc privd_repo_subject_due_erasures(struct privd_db *db, int64_t now_ms, size_t limit,
+                                              int (*cb)(void *arg, const char *subject_id), void *arg)
+{
+	struct privd_stmt *st = NULL;
+	char id[33];
+	enum privd_rc rc = privd_db_prepare(db,
+	                                    privd_db_engine(db) == PRIVD_DB_POSTGRES
+	                                        ? DUE_ERASURES_SQL " FOR UPDATE SKIP LOCKED"
+	                                        : DUE_ERASURES_SQL,
+	                                    &st);
+	int r = PRIVD_DB_DONE;
+
+	if (rc != PRIVD_OK)
+		goto out;
+	rc = privd_stmt_bind_int64(st, 1, now_ms);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, 2, limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	if (rc != PRIVD_OK)
+		goto out;
+	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
+		copy_col(st, 0, id, sizeof(id));
+		if (cb(arg, id) != 0)
+			break;
+	}
+	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
+		rc = (enum privd_rc)r;
+out:
+	privd_stmt_finalize(st);
+	return rc;
+}
