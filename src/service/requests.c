@@ -486,7 +486,7 @@ struct step {
 	const uint8_t *doc_ct;			/* attach: the sealed scan */
 	size_t doc_len;
 	char action[40];
-	char detail[512];
+	char detail[1200];
 	/* execute: what the type does, inside the same transactions */
 	enum privd_rc (*exec_ks)(struct privd_db *ks, struct step *s);
 	enum privd_rc (*exec_data)(struct privd_db *db, struct step *s);

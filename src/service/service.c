@@ -408,6 +408,9 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 		privd_err_set(err, rc, "cannot read the current policy");
 		goto fail;
 	}
+	rc = privd_requests_start(svc, err);
+	if (rc != PRIVD_OK)
+		goto fail;
 	if (svc->target.engine == PRIVD_DB_POSTGRES) {
 		if (pthread_create(&svc->listener, NULL, listener_main, svc) == 0)
 			svc->listener_running = true;
@@ -428,6 +431,7 @@ void privd_service_close(struct privd_service *svc)
 	atomic_store(&svc->stopping, true);
 	if (svc->listener_running)
 		pthread_join(svc->listener, NULL);
+	privd_requests_stop(svc);
 	privd_writer_stop(svc->writer);
 	while ((r = svc->readers) != NULL) {
 		svc->readers = r->next;
@@ -476,6 +480,7 @@ void privd_service_stats(struct privd_service *svc, struct privd_service_stats *
 	out->cache_hits = atomic_load(&svc->cache_hits);
 	out->cache_misses = atomic_load(&svc->cache_misses);
 	out->subjects_registered = atomic_load(&svc->registered);
+	out->requests_overdue = atomic_load(&svc->requests_overdue);
 }
 
 /* ---- init ---- */

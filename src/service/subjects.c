@@ -518,25 +518,6 @@ enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct 
 
 /* ---- PATCH ---- */
 
-struct update_job {
-	struct privd_service *svc;
-	const struct privd_principal *who;
-	struct privd_subject_row row;
-	const char *conflict_field;
-	char detail[256];
-};
-
-static enum privd_rc update_data(struct privd_db *db, void *arg)
-{
-	struct update_job *j = arg;
-	enum privd_rc rc;
-
-	rc = privd_repo_subject_update(db, &j->row, &j->conflict_field);
-	if (rc == PRIVD_OK)
-		rc = privd_audit_append(j->svc, db, j->who->actor, "subject.update", "subject", j->row.id, j->detail);
-	return rc;
-}
-
 enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char *id,
 					  const struct privd_subject_patch *patch, struct privd_subject_row *row,
 					  char detail[256], struct privd_subject *out, struct privd_err *err)

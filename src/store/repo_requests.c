@@ -206,7 +206,8 @@ out:
  * at most), so each is prepared once per connection like any other statement. Values are always bound. */
 static void request_list_sql(const struct privd_request_filter *f, char *sql, size_t size)
 {
-	snprintf(sql, size, "SELECT " REQUEST_COLS " FROM requests WHERE created_at > ?%s%s%s%s"
+	snprintf(sql, size,
+	         "SELECT " REQUEST_COLS " FROM requests WHERE created_at > ?%s%s%s%s"
 	         " ORDER BY created_at, request_id LIMIT ?",
 	         f->status != NULL ? " AND status = ?" : "", f->subject_id != NULL ? " AND subject_id = ?" : "",
 	         f->due_before != NULL ? " AND due_date < ?" : "",
@@ -238,8 +239,8 @@ enum privd_rc privd_repo_request_list(struct privd_db *db, const struct privd_re
 	if (rc == PRIVD_OK && f->due_before != NULL)
 		rc = privd_stmt_bind_text(st, idx++, f->due_before);
 	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, idx, f->limit == 0 || f->limit > INT64_MAX ? INT64_MAX
-		                                                                           : (int64_t)f->limit);
+		rc = privd_stmt_bind_int64(st, idx,
+		                           f->limit == 0 || f->limit > INT64_MAX ? INT64_MAX : (int64_t)f->limit);
 	if (rc != PRIVD_OK)
 		goto out;
 	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
@@ -401,8 +402,7 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 	    "DELETE FROM consents WHERE subject_id = ?",
 	    "DELETE FROM request_documents WHERE subject_id = ?",
 	    "UPDATE requests SET details_ct = NULL, reason_ct = NULL WHERE subject_id = ?",
-	    "UPDATE notifications SET recipient_ct = NULL, body_ct = NULL"
-	    " WHERE subject_id = ? AND status IN ('sent', 'failed')",
+	    "UPDATE notifications SET recipient_ct = NULL, body_ct = NULL WHERE subject_id = ? AND status <> 'queued'",
 	};
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = privd_db_prepare(db,
@@ -444,8 +444,8 @@ out:
 	return rc;
 }
 
-enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold,
-                                            const char *reason, int64_t now_ms)
+enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold, const char *reason,
+                                            int64_t now_ms)
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = privd_db_prepare(db,
@@ -470,8 +470,7 @@ out:
 	return rc;
 }
 
-enum privd_rc privd_repo_subject_sched_get(struct privd_db *db, const char *subject_id,
-                                           struct privd_subject_sched *out)
+enum privd_rc privd_repo_subject_sched_get(struct privd_db *db, const char *subject_id, struct privd_subject_sched *out)
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = privd_db_prepare(
@@ -503,11 +502,10 @@ enum privd_rc privd_repo_subject_due_erasures(struct privd_db *db, int64_t now_m
 {
 	struct privd_stmt *st = NULL;
 	char id[33];
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    privd_db_engine(db) == PRIVD_DB_POSTGRES
-	                                        ? DUE_ERASURES_SQL " FOR UPDATE SKIP LOCKED"
-	                                        : DUE_ERASURES_SQL,
-	                                    &st);
+	enum privd_rc rc = privd_db_prepare(
+	    db,
+	    privd_db_engine(db) == PRIVD_DB_POSTGRES ? DUE_ERASURES_SQL " FOR UPDATE SKIP LOCKED" : DUE_ERASURES_SQL,
+	    &st);
 	int r = PRIVD_DB_DONE;
 
 	if (rc != PRIVD_OK)
