@@ -402,7 +402,8 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 	    "DELETE FROM consents WHERE subject_id = ?",
 	    "DELETE FROM request_documents WHERE subject_id = ?",
 	    "UPDATE requests SET details_ct = NULL, reason_ct = NULL WHERE subject_id = ?",
-	    "UPDATE notifications SET recipient_ct = NULL, body_ct = NULL WHERE subject_id = ? AND status <> 'queued'",
+	    ("UPDATE notifications SET recipient_ct = NULL, body_ct = NULL"
+	     " WHERE subject_id = ? AND status IN ('sent', 'failed')"),
 	};
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = privd_db_prepare(db,
