@@ -294,6 +294,19 @@ void privd_random_id(char out[PRIVD_ID_HEX])
 	sodium_bin2hex(out, PRIVD_ID_HEX, raw, sizeof(raw));
 }
 
+void privd_time_id(int64_t now_ms, char out[PRIVD_ID_HEX])
+{
+	uint8_t raw[(PRIVD_ID_HEX - 1) / 2];
+	uint64_t t = now_ms < 0 ? 0 : (uint64_t)now_ms;
+
+	for (int i = 5; i >= 0; i--) {
+		raw[i] = (uint8_t)(t & 0xff);
+		t >>= 8;
+	}
+	randombytes_buf(raw + 6, sizeof(raw) - 6);
+	sodium_bin2hex(out, PRIVD_ID_HEX, raw, sizeof(raw));
+}
+
 void privd_sha256_hex(const uint8_t *data, size_t len, char out[PRIVD_HASH_HEX])
 {
 	uint8_t h[crypto_hash_sha256_BYTES];

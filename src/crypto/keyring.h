@@ -63,6 +63,11 @@ void privd_apikey_hash(const struct privd_keyring *kr, const char *key, char out
 /* A random 128-bit id as 32 lowercase hex characters. Cannot fail. */
 void privd_random_id(char out[PRIVD_ID_HEX]);
 
+/* A 128-bit id whose first 48 bits are the time in milliseconds and the other 80 random, as 32 hex characters:
+ * ids made later sort later, so rows keyed by them are appended to the end of their indexes instead of touching
+ * pages all over the file (what keeps registration fast as the table grows). Cannot fail. */
+void privd_time_id(int64_t now_ms, char out[PRIVD_ID_HEX]);
+
 /* SHA-256 of data, lowercase hex (policy texts, document checksums). Cannot fail. */
 void privd_sha256_hex(const uint8_t *data, size_t len, char out[PRIVD_HASH_HEX]);
 

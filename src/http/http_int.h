@@ -34,8 +34,8 @@ enum privd_http_method {
 
 #define PRIVD_HTTP_PUBLIC 0u    /* roles bitmask of a route anyone may call */
 #define PRIVD_HTTP_PARAM_MAX 64 /* longest {id} or {purpose} segment accepted; longer is 404 */
-#define PRIVD_HTTP_RAW_BODY 1u  /* route flag: the body is a raw document (any bytes), bounded by the document
-                                 * limit instead of the JSON body limit */
+/* Route flag: the body is a raw document (any bytes), bounded by the document limit, not the JSON one. */
+#define PRIVD_HTTP_RAW_BODY 1u
 
 struct privd_http_req;
 typedef void (*privd_http_handler)(struct privd_http_req *r);

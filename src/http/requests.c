@@ -66,17 +66,16 @@ static json_t *request_json(const struct privd_request *q, bool details)
 		                "sha256", q->document_sha256);
 	if (q->due_date[0] != '\0')
 		days = json_integer(q->working_days_left);
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o}",
-	                 "id", q->id, "subject_id", q->subject_id, "type", q->type, "status", q->status, "details",
-	                 details ? embed(q->details, json_null()) : json_null(), "reason",
-	                 details ? privd_http_json_str_or_null(q->reason) : json_null(), "result",
-	                 embed(q->result, json_object()), "created_at", privd_http_json_time(q->created_at),
-	                 "received_at", privd_http_json_time(q->received_at), "decided_at",
-	                 privd_http_json_time(q->decided_at), "completed_at", privd_http_json_time(q->completed_at),
-	                 "updated_at", privd_http_json_time(q->updated_at), "due_date",
-	                 privd_http_json_str_or_null(q->due_date), "due_estimated", (int)q->due_estimated, "extended",
-	                 (int)q->extended, "overdue", (int)q->overdue, "working_days_left", days, "document",
-	                 doc ? doc : json_null());
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o}", "id", q->id,
+	    "subject_id", q->subject_id, "type", q->type, "status", q->status, "details",
+	    details ? embed(q->details, json_null()) : json_null(), "reason",
+	    details ? privd_http_json_str_or_null(q->reason) : json_null(), "result", embed(q->result, json_object()),
+	    "created_at", privd_http_json_time(q->created_at), "received_at", privd_http_json_time(q->received_at),
+	    "decided_at", privd_http_json_time(q->decided_at), "completed_at", privd_http_json_time(q->completed_at),
+	    "updated_at", privd_http_json_time(q->updated_at), "due_date", privd_http_json_str_or_null(q->due_date),
+	    "due_estimated", (int)q->due_estimated, "extended", (int)q->extended, "overdue", (int)q->overdue,
+	    "working_days_left", days, "document", doc ? doc : json_null());
 }
 
 /* Renders the service's answer: the request, or the problem its result code maps to. */
@@ -375,32 +374,34 @@ static double accept_q(const char *accept, const char *type, const char *sub)
 
 	while (*p != '\0') {
 		const char *end = p + strcspn(p, ",");
-		const char *semi, *slash, *qs;
+		const char *r = p, *semi, *slash, *qs;
 		size_t tl, sl;
 		int spec;
 		double q = 1;
 
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		semi = memchr(p, ';', (size_t)(end - p));
+		p = *end == ',' ? end + 1 : end;
+		while (r < end && (*r == ' ' || *r == '\t'))
+			r++;
+		semi = memchr(r, ';', (size_t)(end - r));
 		if (semi == NULL)
 			semi = end;
-		slash = memchr(p, '/', (size_t)(semi - p));
+		slash = memchr(r, '/', (size_t)(semi - r));
 		if (slash == NULL)
-			goto next;
-		tl = (size_t)(slash - p);
+			continue;
+		tl = (size_t)(slash - r);
 		sl = strcspn(slash + 1, " \t;,");
 		if (slash + 1 + sl > semi)
 			sl = (size_t)(semi - slash - 1);
-		if (tl == 1 && p[0] == '*')
+		if (tl == 1 && r[0] == '*')
 			spec = 0;
-		else if (tl == strlen(type) && strncasecmp(p, type, tl) == 0 && sl == 1 && slash[1] == '*')
+		else if (tl != strlen(type) || strncasecmp(r, type, tl) != 0)
+			continue;
+		else if (sl == 1 && slash[1] == '*')
 			spec = 1;
-		else if (tl == strlen(type) && strncasecmp(p, type, tl) == 0 && sl == strlen(sub) &&
-		         strncasecmp(slash + 1, sub, sl) == 0)
+		else if (sl == strlen(sub) && strncasecmp(slash + 1, sub, sl) == 0)
 			spec = 2;
 		else
-			goto next;
+			continue;
 		for (qs = semi; qs < end; qs++) {
 			if ((qs[0] == ';' || qs[0] == ' ') && (qs[1] == 'q' || qs[1] == 'Q') && qs[2] == '=') {
 				q = strtod(qs + 3, NULL);
@@ -411,8 +412,6 @@ static double accept_q(const char *accept, const char *type, const char *sub)
 			best_spec = spec;
 			best = q;
 		}
-next:
-		p = *end == ',' ? end + 1 : end;
 	}
 	return best;
 }

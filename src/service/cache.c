@@ -33,7 +33,7 @@ static bool id_parse(const char *hex, uint8_t id[16])
 
 static struct privd_cache_shard *shard_of(struct privd_service *svc, const uint8_t id[16])
 {
-	return &svc->shards[id[0] % PRIVD_CACHE_SHARDS];
+	return &svc->shards[id[15] % PRIVD_CACHE_SHARDS];	/* the last bytes are random in every id */
 }
 
 static size_t bucket_of(const struct privd_cache_shard *s, const uint8_t id[16])

@@ -345,7 +345,7 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 				     svc->age.coppa_min_age);
 	status = age == PRIVD_AGE_PENDING_GUARDIAN ? "pending_guardian" : "active";
 
-	privd_random_id(s->id);
+	privd_time_id(now, s->id);
 	snprintf(s->status, sizeof(s->status), "%s", status);
 	snprintf(s->policy_version, sizeof(s->policy_version), "%s", current);
 	s->created_at = s->updated_at = now;
