@@ -24,6 +24,9 @@ void privd_err_field(struct privd_err *err, const char *field, const char *reaso
 
 	if (err == NULL || err->nfields >= PRIVD_ERR_MAX_FIELDS)
 		return;
+	for (size_t i = 0; i < err->nfields; i++)
+		if (strncmp(err->fields[i].field, field, sizeof(err->fields[i].field) - 1) == 0)
+			return;	/* one reason per field: the first found */
 	f = &err->fields[err->nfields++];
 	snprintf(f->field, sizeof(f->field), "%s", field);
 	snprintf(f->reason, sizeof(f->reason), "%s", reason);

@@ -48,7 +48,9 @@ struct privd_err {
 enum privd_rc privd_err_set(struct privd_err *err, enum privd_rc rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Append one field error (silently drops past PRIVD_ERR_MAX_FIELDS). Accepts err == NULL. */
+/* Append one field error (silently drops past PRIVD_ERR_MAX_FIELDS). A field already named keeps its first reason,
+ * so layers may each validate what they know and the person still reads one reason per field. Accepts
+ * err == NULL. */
 void privd_err_field(struct privd_err *err, const char *field, const char *reason);
 
 /* A short lowercase name for rc, e.g. "conflict". Never NULL. */

@@ -29,14 +29,12 @@ void privd_http_apikey_create(struct privd_http_req *r)
 		goto out;
 	privd_http_json_str(body, "name", NULL, false, &name, &e);
 	privd_http_json_str(body, "role", NULL, false, &role, &e);
-	if (e.nfields == 0 && name == NULL)
+	if (name == NULL)
 		privd_err_field(&e, "name", "is required");
-	if (e.nfields == 0 && role == NULL)
+	if (role == NULL)
 		privd_err_field(&e, "role", "is required");
-	if (e.nfields > 0) {
-		privd_http_reply_fields(r, &e);
-		goto out;
-	}
+	/* A missing or mistyped member reaches the service as NULL, which it refuses without writing anything, after
+	 * naming what else is wrong: every field at fault is named at once. */
 	rc = privd_service_apikey_create(r->h->svc, &r->who, name, role, &info, key, sizeof(key), &e);
 	if (rc != PRIVD_OK) {
 		privd_http_reply_rc(r, rc, &e);

@@ -89,7 +89,7 @@ void privd_http_consent_record(struct privd_http_req *r)
 	if (!privd_http_body_object(r, &body))
 		goto out;
 	privd_http_json_str(body, "purpose", NULL, false, &purpose, &e);
-	if (purpose == NULL && e.nfields == 0)
+	if (purpose == NULL)
 		privd_err_field(&e, "purpose", "is required");
 	granted = json_object_get(body, "granted");
 	if (granted == NULL)
@@ -99,6 +99,8 @@ void privd_http_consent_record(struct privd_http_req *r)
 	privd_http_json_str(body, "ip", NULL, true, &ip, &e);
 	privd_http_json_str(body, "source", NULL, true, &source, &e);
 	if (e.nfields > 0) {
+		/* name what else is wrong too */
+		privd_service_consent_validate(purpose, ip, source, &e);
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}

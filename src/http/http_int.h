@@ -36,6 +36,9 @@ enum privd_http_method {
 #define PRIVD_HTTP_PARAM_MAX 64 /* longest {id} or {purpose} segment accepted; longer is 404 */
 /* Route flag: the body is a raw document (any bytes), bounded by the document limit, not the JSON one. */
 #define PRIVD_HTTP_RAW_BODY 1u
+/* a JSON body allowed to be larger than body_limit (a batch of up to 1,000 items): PRIVD_HTTP_BATCH_LIMIT */
+#define PRIVD_HTTP_BATCH_BODY 2u
+#define PRIVD_HTTP_BATCH_LIMIT (1024 * 1024)
 
 struct privd_http_req;
 typedef void (*privd_http_handler)(struct privd_http_req *r);
@@ -45,7 +48,7 @@ struct privd_http_route {
 	privd_http_handler handler;
 	unsigned roles;    /* enum privd_role bits; PRIVD_HTTP_PUBLIC for anyone */
 	unsigned path_idx; /* its path pattern ("/v1/subjects/{id}"), also the metrics label */
-	unsigned flags;    /* PRIVD_HTTP_RAW_BODY or 0 */
+	unsigned flags;    /* PRIVD_HTTP_RAW_BODY, PRIVD_HTTP_BATCH_BODY or 0 */
 };
 
 struct privd_http_async;

@@ -25,14 +25,12 @@ void privd_http_policy_publish(struct privd_http_req *r)
 		goto out;
 	privd_http_json_str(body, "version", NULL, false, &version, &e);
 	privd_http_json_str(body, "text", NULL, false, &text, &e);
-	if (version == NULL && e.nfields == 0)
+	if (version == NULL)
 		privd_err_field(&e, "version", "is required");
-	if (text == NULL && e.nfields == 0)
+	if (text == NULL)
 		privd_err_field(&e, "text", "is required");
-	if (e.nfields > 0) {
-		privd_http_reply_fields(r, &e);
-		goto out;
-	}
+	/* A missing or mistyped member reaches the service as NULL, which it refuses without writing anything, after
+	 * naming what else is wrong: every field at fault is named at once. */
 	rc = privd_service_policy_publish(r->h->svc, &r->who, version, text, &pol, &e);
 	if (rc != PRIVD_OK) {
 		privd_http_reply_rc(r, rc, &e);

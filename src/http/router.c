@@ -94,7 +94,7 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_PATCH, privd_http_subject_patch, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT, 0},
     {PRIVD_HTTP_POST, privd_http_consent_record, R_APP | R_ADMIN, P_SUBJECT_CONSENTS, 0},
     {PRIVD_HTTP_GET, privd_http_consent_history, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENTS, 0},
-    {PRIVD_HTTP_POST, privd_http_consent_batch, R_APP | R_ADMIN, P_CONSENT_CHECKS, 0},
+    {PRIVD_HTTP_POST, privd_http_consent_batch, R_APP | R_ADMIN, P_CONSENT_CHECKS, PRIVD_HTTP_BATCH_BODY},
     {PRIVD_HTTP_GET, privd_http_audit_list, R_AUDITOR | R_ADMIN, P_AUDIT, 0},
     {PRIVD_HTTP_GET, privd_http_audit_verify, R_AUDITOR | R_ADMIN, P_AUDIT_VERIFY, 0},
     {PRIVD_HTTP_POST, privd_http_request_create, R_APP | R_OPERATOR, P_SUBJECT_REQUESTS, 0},

@@ -137,6 +137,8 @@ static void first_call(struct privd_http_req *r)
 	rt = privd_http_route_get(r->route);
 	if (rt->flags & PRIVD_HTTP_RAW_BODY)
 		r->body_limit = r->h->document_limit;
+	else if ((rt->flags & PRIVD_HTTP_BATCH_BODY) && r->body_limit < PRIVD_HTTP_BATCH_LIMIT)
+		r->body_limit = PRIVD_HTTP_BATCH_LIMIT;
 	if (!privd_http_authorize(r))
 		return;
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

@@ -88,6 +88,30 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 	return rc;
 }
 
+enum privd_rc privd_service_consent_validate(const char *purpose, const char *ip, const char *source,
+					     struct privd_err *err)
+{
+	char norm_ip[PRIVD_IP_MAX];
+	const char *why = NULL;
+	enum privd_purpose p;
+	bool ok = true;
+
+	if (purpose != NULL && privd_purpose_parse(purpose, &p) != PRIVD_OK) {
+		privd_err_field(err, "purpose", "must be one of processing, third_party_transfer, cookies.preferences, "
+						"cookies.analytics, cookies.marketing");
+		ok = false;
+	}
+	if (ip != NULL && privd_validate_ip(ip, norm_ip, sizeof(norm_ip), &why) != PRIVD_OK) {
+		privd_err_field(err, "ip", why);
+		ok = false;
+	}
+	if (source != NULL && !source_ok(source)) {
+		privd_err_field(err, "source", "must be one of api, banner, portal, registration, request");
+		ok = false;
+	}
+	return ok ? PRIVD_OK : privd_err_set(err, PRIVD_ERR_INVALID, "the consent record is invalid");
+}
+
 enum privd_rc privd_service_consent_record(struct privd_service *svc, const struct privd_principal *who,
 					   const char *subject_id, const char *purpose, bool granted, const char *ip,
 					   const char *source, struct privd_consent_record *out, struct privd_err *err)
@@ -100,27 +124,19 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 	uint8_t key[PRIVD_KEY_BYTES];
 	char norm_ip[PRIVD_IP_MAX] = "";
 	const char *why = NULL;
-	bool ok = true;
 	enum privd_rc rc;
 
 	memset(&j, 0, sizeof(j));
-	if (purpose == NULL || privd_purpose_parse(purpose, &p) != PRIVD_OK) {
-		privd_err_field(err, "purpose", "must be one of processing, third_party_transfer, cookies.preferences, "
-						"cookies.analytics, cookies.marketing");
-		ok = false;
-	}
-	if (ip != NULL && privd_validate_ip(ip, norm_ip, sizeof(norm_ip), &why) != PRIVD_OK) {
-		privd_err_field(err, "ip", why);
-		ok = false;
-	}
+	if (purpose == NULL)
+		privd_err_field(err, "purpose", "is required");
+	rc = privd_service_consent_validate(purpose, ip, source, err);
+	if (rc != PRIVD_OK || purpose == NULL)
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the consent record is invalid");
+	privd_purpose_parse(purpose, &p);
+	if (ip != NULL)
+		privd_validate_ip(ip, norm_ip, sizeof(norm_ip), &why);
 	if (source == NULL)
 		source = "api";
-	if (!source_ok(source)) {
-		privd_err_field(err, "source", "must be one of api, banner, portal, registration, request");
-		ok = false;
-	}
-	if (!ok)
-		return privd_err_set(err, PRIVD_ERR_INVALID, "the consent record is invalid");
 	rc = privd_cache_get(svc, subject_id, &e);
 	if (rc == PRIVD_OK && e.status == PRIVD_SUBJECT_ERASED)
 		rc = PRIVD_ERR_GONE;

@@ -204,6 +204,7 @@ struct list_ctx {
 	const struct privd_request_query *q;
 	int (*cb)(void *arg, const struct privd_request *r);
 	void *arg;
+	size_t left;	/* items still wanted */
 };
 
 static int list_one(void *arg, const struct privd_request_row *row)
@@ -219,14 +220,14 @@ static int list_one(void *arg, const struct privd_request_row *row)
 		return 0;
 	stop = c->cb(c->arg, &r);
 	privd_request_clear(&r);
-	return stop;
+	return stop || --c->left == 0;
 }
 
 enum privd_rc privd_service_request_list(struct privd_service *svc, const struct privd_request_query *q,
 					 int (*cb)(void *arg, const struct privd_request *r), void *arg,
 					 struct privd_err *err)
 {
-	struct list_ctx c = {svc, q, cb, arg};
+	struct list_ctx c = {svc, q, cb, arg, q->limit ? q->limit : 100};
 	struct privd_request_filter f;
 	struct privd_reader *r = NULL;
 	struct privd_date d;

@@ -172,6 +172,11 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 					   const char *subject_id, const char *purpose, bool granted, const char *ip,
 					   const char *source, struct privd_consent_record *out, struct privd_err *err);
 
+/* Validates what a consent record is made of, without recording anything: purpose (NULL is skipped: the caller
+ * names it), ip and source as privd_service_consent_record does. PRIVD_ERR_INVALID naming each field. */
+enum privd_rc privd_service_consent_validate(const char *purpose, const char *ip, const char *source,
+					     struct privd_err *err);
+
 /* The check, the hot path: from memory, no PII, no audit entry. PRIVD_ERR_NOT_FOUND for an unknown subject,
  * PRIVD_ERR_GONE for an erased one (answered not granted by the caller where it wants an answer). */
 struct privd_consent_check {

@@ -324,7 +324,7 @@ forEngines('requests', (engine) => {
 			});
 		});
 
-		it('accept: accepted with decided_at; the scan can no longer be replaced; accepting twice is 409', async () => {
+		it('accept: accepted with decided_at; the scan can no longer be replaced; accepting twice is 409; completed is closed', async () => {
 			const q = await fileRequest(ctx.srv, s.id, 'transfer_info');
 			const first = await attach(ctx.srv, q.id);
 			const png = makePng(4, 4);
@@ -336,12 +336,14 @@ forEngines('requests', (engine) => {
 			assert.equal(a.completed_at, null);
 			assertProblem(await putDocument(ctx.srv, q.id, makePdf(), 'application/pdf'), 409, 'conflict');
 			assertProblem(await decide(ctx.srv, q.id, { action: 'accept' }), 409, 'conflict');
-			assertProblem(await decide(ctx.srv, q.id, { action: 'reject', reason: 'late' }), 409, 'conflict');
 			assert.equal((await getRequest(ctx.srv, q.id)).document.type, 'image/png');
 			const done = assertRequest(assertJson(await execute(ctx.srv, q.id), 200), { status: 'completed' });
 			assert.match(done.completed_at, TIME_RE);
-			assertProblem(await execute(ctx.srv, q.id), 409, 'conflict', {});
-			assertProblem(await decide(ctx.srv, q.id, { action: 'extend', reason: 'late' }), 409, 'conflict');
+			for (const action of ['accept', 'reject', 'extend']) {
+				assertProblem(await decide(ctx.srv, q.id, { action, reason: 'late' }), 409, 'conflict');
+			}
+			assertProblem(await execute(ctx.srv, q.id), 409, 'conflict');
+			assert.equal((await getRequest(ctx.srv, q.id)).status, 'completed', 'a completed request stays completed');
 		});
 
 		it('an unknown request is 404 on every request route', async () => {
@@ -460,8 +462,12 @@ forEngines('requests', (engine) => {
 			const reqIds = x.requests.map((e) => e.id);
 			assert.ok(reqIds.includes(q.id) && reqIds.includes(earlier.id), `the export lists the person's requests: ${reqIds}`);
 			assert.ok(Array.isArray(x.notifications));
-			assert.ok(x.notifications.some((n) => n.kind === 'request.received' && n.request_id === q.id),
-				`the export lists the notices: ${JSON.stringify(x.notifications)}`);
+			const outbox = await notifications(ctx.srv, subj.id);
+			assert.ok(outbox.some((n) => n.kind === 'request.received' && n.request_id === q.id));
+			for (const n of outbox.filter((o) => o.kind === 'request.received')) {
+				assert.ok(x.notifications.some((e) => e.id === n.id && e.kind === n.kind),
+					`the export lists the notice ${n.id}: ${JSON.stringify(x.notifications)}`);
+			}
 			const j2 = await ctx.srv.req('GET', `/v1/requests/${q.id}/export?format=json`, { as: 'operator' });
 			assert.equal(assertJson(j2, 200).profile.id, subj.id);
 		});
