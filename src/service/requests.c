@@ -280,13 +280,20 @@ static enum privd_rc create_data(struct privd_db *db, void *arg)
 {
 	struct create_job *j = arg;
 	char detail[96];
+	int64_t last = 0;
 	enum privd_rc rc;
 
-	rc = privd_repo_request_insert(db, &j->row);
+	/* The audit append comes first: it takes the chain's lock, which also serialises created_at across nodes,
+	 * so every request gets a created_at of its own (the list's paging cursor). */
+	snprintf(detail, sizeof(detail), "{\"type\":\"%s\",\"subject_id\":\"%s\"}", j->row.type, j->row.subject_id);
+	rc = privd_audit_append(j->svc, db, j->who.actor, "request.create", "request", j->row.id, detail);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_request_last_created(db, &last);
 	if (rc != PRIVD_OK)
 		return rc;
-	snprintf(detail, sizeof(detail), "{\"type\":\"%s\",\"subject_id\":\"%s\"}", j->row.type, j->row.subject_id);
-	return privd_audit_append(j->svc, db, j->who.actor, "request.create", "request", j->row.id, detail);
+	if (j->row.created_at <= last)
+		j->row.created_at = j->row.updated_at = last + 1;
+	return privd_repo_request_insert(db, &j->row);
 }
 
 /* Validates details for the type; *canon receives the canonical JSON text to store (malloc'd, or NULL). */
@@ -463,6 +470,8 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 	rc = privd_writer_run(svc->writer, &job);
 	if (rc == PRIVD_OK) {
 		request_view(svc, &j.row, out);
+		if (canon != NULL)
+			out->details = strdup(canon);	/* the filer sent them: no disclosure */
 		privd_log(PRIVD_LOG_INFO, "request.created", "\"id\":\"%s\",\"type\":\"%s\"", j.row.id, j.row.type);
 	}
 out:
@@ -1013,9 +1022,11 @@ static void format_ms(int64_t ms, char *out, size_t outlen)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
+	char base[24];
 
 	gmtime_r(&t, &tm);
-	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, outlen, "%s.%03dZ", base, (int)(ms % 1000));
 }
 
 enum privd_rc privd_service_request_execute(struct privd_service *svc, const struct privd_principal *who,

@@ -181,6 +181,9 @@ enum privd_rc privd_repo_request_insert(struct privd_db *db, const struct privd_
 /* Replaces every column but id, subject_id, type and created_at. PRIVD_ERR_NOT_FOUND when absent. */
 enum privd_rc privd_repo_request_update(struct privd_db *db, const struct privd_request_row *row);
 enum privd_rc privd_repo_request_get(struct privd_db *db, const char *id, struct privd_request_row *out);
+/* The newest created_at of any request (0 when none). Requests take created_at = max(now, this + 1) inside the
+ * writer's transaction, after the audit chain's lock, so created_at is unique and serves as the paging cursor. */
+enum privd_rc privd_repo_request_last_created(struct privd_db *db, int64_t *ms);
 
 struct privd_request_filter {
 	const char *status;		/* NULL: any */

@@ -202,6 +202,20 @@ out:
 	return rc;
 }
 
+enum privd_rc privd_repo_request_last_created(struct privd_db *db, int64_t *ms)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db, "SELECT MAX(created_at) FROM requests", &st);
+
+	*ms = 0;
+	if (rc == PRIVD_OK)
+		rc = step_row(st);
+	if (rc == PRIVD_OK && !privd_stmt_col_is_null(st, 0))
+		*ms = privd_stmt_col_int64(st, 0);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
 /* The list query for a filter: fixed fragments only, one text per combination of the optional conditions (16
  * at most), so each is prepared once per connection like any other statement. Values are always bound. */
 static void request_list_sql(const struct privd_request_filter *f, char *sql, size_t size)

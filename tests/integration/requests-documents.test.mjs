@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import {
 	assertJson, assertProblem, findStored, forEngines, newPerson, run, withServer,
 } from './lib/privd.mjs';
@@ -52,7 +52,7 @@ describe('the generated files are real files', () => {
 			assert.equal(r.code, 0, `${tool}: ${r.stdout}${r.stderr}`);
 		});
 	}
-	it('cleanup', async () => { await rm(dir, { recursive: true, force: true }); });
+	after(async () => { await rm(dir, { recursive: true, force: true }); });
 });
 
 forEngines('request documents', (engine) => {
