@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * metrics.c - GET /metrics in the Prometheus text format: requests by route, method and status, a latency
- * histogram per route, and the service's counters (commits, write jobs, consent cache, registrations).
+ * histogram per route, the service's counters (commits, write jobs, consent cache, registrations) and the number
+ * of overdue rights requests.
  *
  * Every request records itself, the consent check included at tens of thousands per second, so recording is a
  * few relaxed atomic increments into fixed slots indexed by route pattern, method and status: no lock, no
@@ -168,6 +169,11 @@ static void counter(struct text *t, const char *name, const char *help, unsigned
 	put(t, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
 }
 
+static void gauge(struct text *t, const char *name, const char *help, unsigned long long v)
+{
+	put(t, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name, v);
+}
+
 void privd_http_metrics(struct privd_http_req *r)
 {
 	struct privd_service_stats st = {0};
@@ -187,6 +193,8 @@ void privd_http_metrics(struct privd_http_req *r)
 	counter(&t, "privd_consent_cache_hits_total", "Consent checks answered from the cache.", st.cache_hits);
 	counter(&t, "privd_consent_cache_misses_total", "Consent checks that had to load state.", st.cache_misses);
 	counter(&t, "privd_subjects_registered_total", "Subjects registered by this process.", st.subjects_registered);
+	gauge(&t, "privd_requests_overdue", "Open rights requests past their due date, counted every 10 seconds.",
+	      st.requests_overdue);
 	if (t.failed) {
 		free(t.buf);
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);

@@ -353,10 +353,9 @@ enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_
 {
 	struct privd_stmt *st = NULL;
 	const char *field = NULL;
-	enum privd_rc rc = check_conflicts(db, row, NULL, &field);
+	enum privd_rc rc;
 
-	if (rc != PRIVD_OK)
-		goto out;
+	/* Insert first: the unique indexes decide. Only on a conflict is it worth a look at which value is taken. */
 	rc = privd_db_prepare(db,
 	                      "INSERT INTO subjects(status, residence_country, email_bidx, phone_bidx, name_ct,"
 	                      " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, updated_at, subject_id,"
@@ -372,7 +371,7 @@ enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_
 	if (rc == PRIVD_OK)
 		rc = step_done(st);
 	if (rc == PRIVD_ERR_CONFLICT)
-		field = conflict_from_engine(db);
+		field = conflict_from_engine(db);	/* the engine names the index: email_bidx or phone_bidx */
 out:
 	privd_stmt_finalize(st);
 	if (conflict_field != NULL)

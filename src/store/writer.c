@@ -60,6 +60,31 @@ static enum privd_rc run_in_savepoint(struct privd_db *db, enum privd_rc (*fn)(s
 	return rc;
 }
 
+/* The common case first: every job of the batch succeeds, so run them without a savepoint each and commit once.
+ * Returns true when that committed (each ran job's rc is then PRIVD_OK); false when a job failed or the commit
+ * did, after rolling the whole transaction back: the caller then runs the batch again job by job in savepoints,
+ * so one failing job still fails alone. Jobs must therefore be safe to run twice when the first run was rolled
+ * back. */
+static bool optimistic(struct privd_db *db, struct batch_slot *s, size_t n, bool ks)
+{
+	size_t i;
+
+	if (privd_db_begin(db) != PRIVD_OK)
+		return false;
+	for (i = 0; i < n; i++) {
+		enum privd_rc (*fn)(struct privd_db *, void *) = ks ? s[i].job->ks : s[i].job->data;
+
+		if (fn == NULL || (!ks && s[i].rc != PRIVD_OK))
+			continue;
+		if (fn(db, s[i].job->arg) != PRIVD_OK)
+			break;
+	}
+	if (i == n && privd_db_commit(db) == PRIVD_OK)
+		return true;
+	privd_db_rollback(db);
+	return false;
+}
+
 static void keystore_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
 {
 	bool any = false;
@@ -70,18 +95,22 @@ static void keystore_phase(struct privd_writer *w, struct batch_slot *s, size_t 
 		any = any || s[i].job->ks != NULL;
 	if (!any)
 		return;
-	rc = privd_db_begin(w->ks);
-	for (i = 0; i < n && rc == PRIVD_OK; i++) {
-		bool broken = false;
+	if (optimistic(w->ks, s, n, true))
+		rc = PRIVD_OK;
+	else {
+		rc = privd_db_begin(w->ks);
+		for (i = 0; i < n && rc == PRIVD_OK; i++) {
+			bool broken = false;
 
-		if (s[i].job->ks == NULL)
-			continue;
-		s[i].rc = run_in_savepoint(w->ks, s[i].job->ks, s[i].job->arg, &broken);
-		if (broken)
-			rc = PRIVD_ERR_DB;
+			if (s[i].job->ks == NULL)
+				continue;
+			s[i].rc = run_in_savepoint(w->ks, s[i].job->ks, s[i].job->arg, &broken);
+			if (broken)
+				rc = PRIVD_ERR_DB;
+		}
+		if (rc == PRIVD_OK)
+			rc = privd_db_commit(w->ks);
 	}
-	if (rc == PRIVD_OK)
-		rc = privd_db_commit(w->ks);
 	if (rc != PRIVD_OK) {
 		privd_db_rollback(w->ks);
 		privd_log(PRIVD_LOG_ERROR, "writer.keystore_txn_failed", "\"rc\":\"%s\"", privd_rc_str(rc));
@@ -97,20 +126,23 @@ static void keystore_phase(struct privd_writer *w, struct batch_slot *s, size_t 
 /* Returns true when the data transaction committed. */
 static bool data_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
 {
-	enum privd_rc rc = privd_db_begin(w->db);
+	enum privd_rc rc = PRIVD_OK;
 	size_t i;
 
-	for (i = 0; i < n && rc == PRIVD_OK; i++) {
-		bool broken = false;
+	if (!optimistic(w->db, s, n, false)) {
+		rc = privd_db_begin(w->db);
+		for (i = 0; i < n && rc == PRIVD_OK; i++) {
+			bool broken = false;
 
-		if (s[i].rc != PRIVD_OK)
-			continue;
-		s[i].rc = run_in_savepoint(w->db, s[i].job->data, s[i].job->arg, &broken);
-		if (broken)
-			rc = PRIVD_ERR_DB;
+			if (s[i].rc != PRIVD_OK)
+				continue;
+			s[i].rc = run_in_savepoint(w->db, s[i].job->data, s[i].job->arg, &broken);
+			if (broken)
+				rc = PRIVD_ERR_DB;
+		}
+		if (rc == PRIVD_OK)
+			rc = privd_db_commit(w->db);
 	}
-	if (rc == PRIVD_OK)
-		rc = privd_db_commit(w->db);
 	if (rc != PRIVD_OK) {
 		privd_db_rollback(w->db);
 		privd_log(PRIVD_LOG_ERROR, "writer.data_txn_failed", "\"rc\":\"%s\",\"jobs\":%zu", privd_rc_str(rc), n);
