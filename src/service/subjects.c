@@ -232,8 +232,8 @@ static enum privd_rc reg_data(struct privd_db *db, void *arg)
 	size_t n;
 
 	rc = privd_repo_subject_insert(db, &j->row, &j->conflict_field);
-	for (size_t i = 0; rc == PRIVD_OK && i < REG_CONSENTS; i++)
-		rc = privd_repo_consent_append(db, &j->consents[i]);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_consent_append_all(db, j->consents, REG_CONSENTS);
 	if (rc != PRIVD_OK)
 		return rc;
 	n = (size_t)snprintf(detail, sizeof(detail), "{\"status\":\"%s\",\"fields\":[\"name\"%s%s,\"ip\",\"birth_date\"]"

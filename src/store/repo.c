@@ -543,6 +543,53 @@ out:
 	return rc;
 }
 
+enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct privd_consent_row *rows, size_t n)
+{
+	static const char head[] = "INSERT INTO consents(subject_id, purpose, granted, policy_version, ip_ct, source,"
+	                           " created_at) VALUES ";
+	static const char tuple[] = "(?, ?, ?, ?, ?, ?, ?)";
+	char sql[sizeof(head) + PRIVD_CONSENT_BATCH_MAX * (sizeof(tuple) + 1)];
+	struct privd_stmt *st = NULL;
+	size_t len = sizeof(head) - 1;
+	enum privd_rc rc;
+
+	if (n == 0)
+		return PRIVD_OK;
+	if (n > PRIVD_CONSENT_BATCH_MAX)
+		return PRIVD_ERR_INTERNAL;
+	memcpy(sql, head, len);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			sql[len++] = ',';
+		memcpy(sql + len, tuple, sizeof(tuple) - 1);
+		len += sizeof(tuple) - 1;
+	}
+	sql[len] = '\0';
+	rc = privd_db_prepare(db, sql, &st);
+	for (size_t i = 0; rc == PRIVD_OK && i < n; i++) {
+		const struct privd_consent_row *row = &rows[i];
+		int b = (int)(i * 7);
+
+		rc = privd_stmt_bind_text(st, b + 1, row->subject_id);
+		if (rc == PRIVD_OK)
+			rc = privd_stmt_bind_text(st, b + 2, row->purpose);
+		if (rc == PRIVD_OK)
+			rc = privd_stmt_bind_int64(st, b + 3, row->granted ? 1 : 0);
+		if (rc == PRIVD_OK)
+			rc = privd_stmt_bind_text(st, b + 4, row->policy_version);
+		if (rc == PRIVD_OK)
+			rc = bind_opt_blob(st, b + 5, &row->ip_ct);
+		if (rc == PRIVD_OK)
+			rc = privd_stmt_bind_text(st, b + 6, row->source);
+		if (rc == PRIVD_OK)
+			rc = privd_stmt_bind_int64(st, b + 7, row->created_at);
+	}
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
 enum privd_rc privd_repo_consent_list(struct privd_db *db, const char *subject_id,
                                       int (*cb)(void *arg, const struct privd_consent_row *row), void *arg)
 {

@@ -110,6 +110,10 @@ struct privd_consent_row {
 	int64_t created_at;
 };
 enum privd_rc privd_repo_consent_append(struct privd_db *db, struct privd_consent_row *row);	/* sets seq */
+/* Appends n records (at most PRIVD_CONSENT_BATCH_MAX) in one statement, in order; seq is not reported. Used at
+ * registration, where one statement instead of one per purpose is what the group commit feels. */
+#define PRIVD_CONSENT_BATCH_MAX 8
+enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct privd_consent_row *rows, size_t n);
 /* Every record of a subject, oldest first. The row passed to cb is valid during the call only. */
 enum privd_rc privd_repo_consent_list(struct privd_db *db, const char *subject_id,
 				      int (*cb)(void *arg, const struct privd_consent_row *row), void *arg);
