@@ -229,6 +229,7 @@ static int cmd_audit_verify(const struct flags *f)
 
 	if (load_config(f, &cfg) != 0)
 		return 2;
+	cfg.background = false;
 	rc = privd_service_open(&cfg, &svc, &err);
 	if (rc != PRIVD_OK) {
 		print_err("cannot open", rc, &err);

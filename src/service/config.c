@@ -63,7 +63,8 @@ static const struct key keys[] = {
 	STR("server", "listen", T_STR_NONEMPTY, listen, "127.0.0.1:8080",
 	    "Address and port the HTTP API listens on (host:port; [::1]:8080 for IPv6)."),
 	NUM("server", "body_limit", T_SIZE, body_limit, 1024, 16 * 1024 * 1024, "65536",
-	    "Largest request body accepted, in bytes (1024 to 16777216). Uploaded documents count."),
+	    "Largest JSON request body accepted, in bytes (1024 to 16777216); a scanned\n"
+	    "document has its own limit, [requests] document_limit."),
 	NUM("server", "threads", T_UINT, threads, 0, 256, "0",
 	    "Worker threads for HTTP requests (0 to 256); 0 means one per CPU core."),
 	STR("server", "public_url", T_STR, public_url, "",
@@ -103,7 +104,7 @@ static const struct key keys[] = {
 	    "is due (1 to 60; 152-FZ Art. 20: 10)."),
 	NUM("requests", "extension_working_days", T_INT, extension_working_days, 0, 30, "5",
 	    "Working days an operator may extend a request by, once, with a reason (0 to 30;\n"
-	    "152-FZ Art. 20: 5); 0 turns extensions off."),
+	    "152-FZ Art. 20: 5); with 0 an extension is recorded and told but moves no date."),
 	NUM("requests", "erase_after_revoke_days", T_INT, erase_after_revoke_days, 0, 3650, "30",
 	    "Calendar days after consent to processing is revoked before the data is erased,\n"
 	    "unless a legal hold is recorded (0 to 3650; 152-FZ Art. 21 p.5: 30)."),
@@ -285,6 +286,7 @@ void privd_config_defaults(struct privd_config *c)
 	n = snprintf(c->calendar_file, sizeof(c->calendar_file), "%s/%s", privd_share_dir(), CALENDAR_FILE);
 	if (n < 0 || (size_t)n >= sizeof(c->calendar_file))
 		c->calendar_file[0] = '\0'; /* likewise: loading the calendar will report it */
+	c->background = true;
 }
 
 struct file_ctx {

@@ -41,6 +41,10 @@ struct privd_config {
 	int due_working_days;		/* due_working_days = 10 */
 	int extension_working_days;	/* extension_working_days = 5 */
 	int erase_after_revoke_days;	/* erase_after_revoke_days = 30 (calendar days) */
+
+	/* Not a configuration key: false for one-shot commands (init, audit verify), which must not start the
+	 * background work of a server (scheduled erasures, cache invalidation). */
+	bool background;
 };
 
 /* Defaults for everything; data_dir empty. Cannot fail. */

@@ -408,10 +408,12 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 		privd_err_set(err, rc, "cannot read the current policy");
 		goto fail;
 	}
-	rc = privd_requests_start(svc, err);
-	if (rc != PRIVD_OK)
-		goto fail;
-	if (svc->target.engine == PRIVD_DB_POSTGRES) {
+	if (cfg->background) {
+		rc = privd_requests_start(svc, err);
+		if (rc != PRIVD_OK)
+			goto fail;
+	}
+	if (cfg->background && svc->target.engine == PRIVD_DB_POSTGRES) {
 		if (pthread_create(&svc->listener, NULL, listener_main, svc) == 0)
 			svc->listener_running = true;
 	}
@@ -577,7 +579,12 @@ enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key
 	rc = privd_config_write(cfg, path, err);
 	if (rc != PRIVD_OK)
 		goto out;
-	rc = privd_service_open(cfg, &svc, err);
+	{
+		struct privd_config once = *cfg;
+
+		once.background = false;
+		rc = privd_service_open(&once, &svc, err);
+	}
 	if (rc != PRIVD_OK)
 		goto out;
 	privd_principal_cli(&cli);
