@@ -197,6 +197,20 @@ enum privd_rc privd_cache_get(struct privd_service *svc, const char *subject_id,
 	return PRIVD_OK;
 }
 
+enum privd_rc privd_subject_require(struct privd_service *svc, const char *subject_id, struct privd_cache_entry *out,
+				    struct privd_err *err)
+{
+	enum privd_rc rc = privd_cache_get(svc, subject_id, out);
+
+	if (rc == PRIVD_OK && out->status == PRIVD_SUBJECT_ERASED)
+		rc = PRIVD_ERR_GONE;
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		return privd_err_set(err, rc, "no subject has that id");
+	if (rc == PRIVD_ERR_GONE)
+		return privd_err_set(err, rc, "the subject's data was erased");
+	return rc;
+}
+
 void privd_cache_put_state(struct privd_service *svc, const char *subject_id, const struct privd_consent_state *st)
 {
 	struct privd_cache_entry fresh;

@@ -137,13 +137,7 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 		privd_validate_ip(ip, norm_ip, sizeof(norm_ip), &why);
 	if (source == NULL)
 		source = "api";
-	rc = privd_cache_get(svc, subject_id, &e);
-	if (rc == PRIVD_OK && e.status == PRIVD_SUBJECT_ERASED)
-		rc = PRIVD_ERR_GONE;
-	if (rc == PRIVD_ERR_NOT_FOUND)
-		return privd_err_set(err, rc, "no subject has that id");
-	if (rc == PRIVD_ERR_GONE)
-		return privd_err_set(err, rc, "the subject's data was erased");
+	rc = privd_subject_require(svc, subject_id, &e, err);
 	if (rc != PRIVD_OK)
 		return rc;
 
@@ -238,13 +232,7 @@ enum privd_rc privd_service_consent_history(struct privd_service *svc, const str
 	struct history_ctx c = {.subject_id = subject_id, .key = key, .cb = cb, .arg = arg, .rc = PRIVD_OK};
 	enum privd_rc rc;
 
-	rc = privd_cache_get(svc, subject_id, &e);
-	if (rc == PRIVD_OK && e.status == PRIVD_SUBJECT_ERASED)
-		rc = PRIVD_ERR_GONE;
-	if (rc == PRIVD_ERR_NOT_FOUND)
-		return privd_err_set(err, rc, "no subject has that id");
-	if (rc == PRIVD_ERR_GONE)
-		return privd_err_set(err, rc, "the subject's data was erased");
+	rc = privd_subject_require(svc, subject_id, &e, err);
 	if (rc != PRIVD_OK)
 		return rc;
 	for (size_t p = 0; p < PRIVD_PURPOSE_COUNT; p++)

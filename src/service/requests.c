@@ -427,13 +427,7 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 					     "revoke_cookies, guardian_consent");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
 	}
-	rc = privd_cache_get(svc, subject_id, &e);
-	if (rc == PRIVD_OK && e.status == PRIVD_SUBJECT_ERASED)
-		rc = PRIVD_ERR_GONE;
-	if (rc == PRIVD_ERR_NOT_FOUND)
-		return privd_err_set(err, rc, "no subject has that id");
-	if (rc == PRIVD_ERR_GONE)
-		return privd_err_set(err, rc, "the subject's data was erased");
+	rc = privd_subject_require(svc, subject_id, &e, err);
 	if (rc != PRIVD_OK)
 		return rc;
 	if (t == PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT && e.status != PRIVD_SUBJECT_PENDING_GUARDIAN) {
@@ -1178,13 +1172,7 @@ enum privd_rc privd_service_legal_hold(struct privd_service *svc, const struct p
 		privd_err_field(err, "reason", "a legal hold needs its legal basis (at most 250 bytes)");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the legal hold is invalid");
 	}
-	rc = privd_cache_get(svc, subject_id, &e);
-	if (rc == PRIVD_OK && e.status == PRIVD_SUBJECT_ERASED)
-		rc = PRIVD_ERR_GONE;
-	if (rc == PRIVD_ERR_NOT_FOUND)
-		return privd_err_set(err, rc, "no subject has that id");
-	if (rc == PRIVD_ERR_GONE)
-		return privd_err_set(err, rc, "the subject's data was erased");
+	rc = privd_subject_require(svc, subject_id, &e, err);
 	if (rc != PRIVD_OK)
 		return rc;
 	if (!hold)

@@ -129,6 +129,10 @@ void privd_cache_cleanup(struct privd_service *svc);
 enum privd_rc privd_cache_get(struct privd_service *svc, const char *subject_id, struct privd_cache_entry *out);
 void privd_cache_put_state(struct privd_service *svc, const char *subject_id, const struct privd_consent_state *s);
 void privd_cache_invalidate(struct privd_service *svc, const char *subject_id);
+/* The subject's cached state, for use cases that need a living subject: PRIVD_ERR_NOT_FOUND or PRIVD_ERR_GONE
+ * (erased), each with its message in err. */
+enum privd_rc privd_subject_require(struct privd_service *svc, const char *subject_id, struct privd_cache_entry *out,
+				    struct privd_err *err);
 void privd_cache_invalidate_all(struct privd_service *svc);
 
 /* Policy versions (policies.c). */
