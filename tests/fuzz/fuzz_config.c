@@ -94,8 +94,7 @@ static int same(const struct privd_config *a, const struct privd_config *b)
 	       a->coppa_min_age == b->coppa_min_age && a->eu_min_age == b->eu_min_age &&
 	       a->eu_per_country == b->eu_per_country && SAME_STR(a, b, eu_age_file) && SAME_STR(a, b, log_level) &&
 	       SAME_STR(a, b, calendar_file) && a->document_limit == b->document_limit &&
-	       a->due_working_days == b->due_working_days &&
-	       a->extension_working_days == b->extension_working_days &&
+	       a->due_working_days == b->due_working_days && a->extension_working_days == b->extension_working_days &&
 	       a->erase_after_revoke_days == b->erase_after_revoke_days;
 }
 
