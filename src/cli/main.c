@@ -170,7 +170,7 @@ static int cmd_init(const struct flags *f)
 	printf("privacy policy version 1 installed\n");
 	printf("the admin API key below is shown once; store it now\n");
 	printf("admin_key=%s\n", key);
-	memset(key, 0, sizeof(key));
+	explicit_bzero(key, sizeof(key));
 	return 0;
 }
 

@@ -11,14 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "core/log.h"
 #include "service/service_int.h"
 
-static bool cache_lookup(struct privd_service *svc, const char *hash, struct privd_principal *out)
+/* Looks a key up; *gen receives the cache's generation, so a miss that loads from the database adds its answer
+ * only if no revocation ran meanwhile (a revoked key must never be cached back). */
+static bool cache_lookup(struct privd_service *svc, const char *hash, struct privd_principal *out, uint64_t *gen)
 {
 	bool found = false;
 
 	pthread_rwlock_rdlock(&svc->keys_lock);
+	*gen = svc->keys_gen;
 	for (struct privd_key_entry *e = svc->keys; e != NULL; e = e->next) {
 		if (strcmp(e->hash, hash) == 0) {
 			out->role = e->role;
@@ -31,7 +36,7 @@ static bool cache_lookup(struct privd_service *svc, const char *hash, struct pri
 	return found;
 }
 
-static void cache_add(struct privd_service *svc, const char *hash, const char *id, enum privd_role role)
+static void cache_add(struct privd_service *svc, const char *hash, const char *id, enum privd_role role, uint64_t gen)
 {
 	struct privd_key_entry *e = calloc(1, sizeof(*e));
 
@@ -41,14 +46,19 @@ static void cache_add(struct privd_service *svc, const char *hash, const char *i
 	snprintf(e->id, sizeof(e->id), "%s", id);
 	e->role = role;
 	pthread_rwlock_wrlock(&svc->keys_lock);
-	e->next = svc->keys;
-	svc->keys = e;
+	if (svc->keys_gen == gen) {
+		e->next = svc->keys;
+		svc->keys = e;
+		e = NULL;
+	}
 	pthread_rwlock_unlock(&svc->keys_lock);
+	free(e);
 }
 
 void privd_keys_invalidate_id(struct privd_service *svc, const char *id)
 {
 	pthread_rwlock_wrlock(&svc->keys_lock);
+	svc->keys_gen++;
 	for (struct privd_key_entry **pp = &svc->keys; *pp != NULL;) {
 		if (strcmp((*pp)->id, id) == 0) {
 			struct privd_key_entry *dead = *pp;
@@ -67,6 +77,7 @@ void privd_keys_cleanup(struct privd_service *svc)
 	struct privd_key_entry *e, *next;
 
 	pthread_rwlock_wrlock(&svc->keys_lock);
+	svc->keys_gen++;
 	for (e = svc->keys; e != NULL; e = next) {
 		next = e->next;
 		free(e);
@@ -80,13 +91,14 @@ enum privd_rc privd_service_authenticate(struct privd_service *svc, const char *
 	struct privd_apikey_row row;
 	struct privd_reader *r = NULL;
 	char hash[PRIVD_HASH_HEX];
+	uint64_t gen = 0;
 	enum privd_rc rc;
 
 	memset(out, 0, sizeof(*out));
 	if (bearer == NULL || strncmp(bearer, "pk_", 3) != 0 || strlen(bearer) >= PRIVD_APIKEY_MAX)
 		return PRIVD_ERR_NOT_FOUND;
 	privd_apikey_hash(svc->kr, bearer, hash);
-	if (!cache_lookup(svc, hash, out)) {
+	if (!cache_lookup(svc, hash, out, &gen)) {
 		rc = privd_reader_get(svc, &r);
 		if (rc != PRIVD_OK)
 			return rc;
@@ -97,7 +109,7 @@ enum privd_rc privd_service_authenticate(struct privd_service *svc, const char *
 		if (privd_role_parse(row.role, &out->role) != PRIVD_OK)
 			return PRIVD_ERR_NOT_FOUND;
 		memcpy(out->key_id, row.id, sizeof(out->key_id));
-		cache_add(svc, hash, row.id, out->role);
+		cache_add(svc, hash, row.id, out->role, gen);
 	}
 	snprintf(out->actor, sizeof(out->actor), "apikey:%s", out->key_id);
 	return PRIVD_OK;
@@ -171,11 +183,11 @@ enum privd_rc privd_service_apikey_create(struct privd_service *svc, const struc
 	privd_apikey_hash(svc->kr, plain, j.hash);
 	rc = privd_writer_run(svc->writer, &job);
 	if (rc != PRIVD_OK) {
-		memset(plain, 0, sizeof(plain));
+		sodium_memzero(plain, sizeof(plain));
 		return rc;
 	}
 	snprintf(key, key_len, "%s", plain);
-	memset(plain, 0, sizeof(plain));
+	sodium_memzero(plain, sizeof(plain));
 	memset(out, 0, sizeof(*out));
 	memcpy(out->id, j.row.id, sizeof(out->id));
 	memcpy(out->name, j.row.name, sizeof(out->name));

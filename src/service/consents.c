@@ -77,7 +77,9 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 	char detail[128];
 	enum privd_rc rc;
 
-	rc = privd_repo_consent_append(db, &j->row);
+	rc = privd_subject_alive(db, j->row.subject_id);	/* checked again inside the transaction */
+	if (rc == PRIVD_OK)
+		rc = privd_repo_consent_append(db, &j->row);
 	if (rc != PRIVD_OK)
 		return rc;
 	snprintf(detail, sizeof(detail), "{\"purpose\":\"%s\",\"granted\":%s,\"source\":\"%s\"}", j->row.purpose,

@@ -286,7 +286,9 @@ static enum privd_rc create_data(struct privd_db *db, void *arg)
 	/* The audit append comes first: it takes the chain's lock, which also serialises created_at across nodes,
 	 * so every request gets a created_at of its own (the list's paging cursor). */
 	snprintf(detail, sizeof(detail), "{\"type\":\"%s\",\"subject_id\":\"%s\"}", j->row.type, j->row.subject_id);
-	rc = privd_audit_append(j->svc, db, j->who.actor, "request.create", "request", j->row.id, detail);
+	rc = privd_subject_alive(db, j->row.subject_id);
+	if (rc == PRIVD_OK)
+		rc = privd_audit_append(j->svc, db, j->who.actor, "request.create", "request", j->row.id, detail);
 	if (rc == PRIVD_OK)
 		rc = privd_repo_request_last_created(db, &last);
 	if (rc != PRIVD_OK)
@@ -492,13 +494,12 @@ struct step {
 	char action[40];
 	char detail[1200];
 	/* execute: what the type does, inside the same transactions */
-	enum privd_rc (*exec_ks)(struct privd_db *ks, struct step *s);
 	enum privd_rc (*exec_data)(struct privd_db *db, struct step *s);
-	enum privd_rc (*exec_undo)(struct privd_db *ks, struct step *s);
+	enum privd_rc (*exec_after)(struct privd_db *ks, struct step *s);	/* keystore, after the data commit */
 	/* exec state */
 	struct privd_subject_row rectified;
-	struct privd_blob saved_key;
-	bool key_deleted;
+	char (*dead_keys)[40];	/* erasure: message keys of the person's cancelled notices */
+	size_t ndead;
 	int64_t erase_after;
 	bool became_active;
 	bool erased;
@@ -512,30 +513,23 @@ static void step_clear(struct step *s)
 	privd_request_row_clear(&s->after);
 	privd_notice_clear(&s->notice);
 	privd_subject_row_clear(&s->rectified);
-	privd_blob_clear(&s->saved_key);
+	free(s->dead_keys);
+	s->dead_keys = NULL;
+	s->ndead = 0;
 }
 
 static enum privd_rc step_ks(struct privd_db *ks, void *arg)
 {
 	struct step *s = arg;
-	enum privd_rc rc;
 
-	rc = privd_notice_ks_put(ks, &s->notice);
-	if (rc == PRIVD_OK && s->exec_ks != NULL)
-		rc = s->exec_ks(ks, s);
-	return rc;
+	return privd_notice_ks_put(ks, &s->notice);
 }
 
 static enum privd_rc step_ks_undo(struct privd_db *ks, void *arg)
 {
 	struct step *s = arg;
-	enum privd_rc rc = PRIVD_OK;
 
-	if (s->exec_undo != NULL)
-		rc = s->exec_undo(ks, s);
-	if (rc == PRIVD_OK)
-		rc = privd_notice_ks_undo(ks, &s->notice);
-	return rc;
+	return privd_notice_ks_undo(ks, &s->notice);
 }
 
 static enum privd_rc step_data(struct privd_db *db, void *arg)
@@ -551,6 +545,9 @@ static enum privd_rc step_data(struct privd_db *db, void *arg)
 			       now.updated_at != s->before.updated_at))
 		rc = PRIVD_ERR_CONFLICT;
 	privd_request_row_clear(&now);
+	/* ... and the person must still be there: nothing is added to an erased subject. */
+	if (rc == PRIVD_OK)
+		rc = privd_subject_alive(db, s->after.subject_id);
 	if (rc != PRIVD_OK)
 		return rc;
 	if (s->doc_ct != NULL)
@@ -567,9 +564,17 @@ static enum privd_rc step_data(struct privd_db *db, void *arg)
 	return rc;
 }
 
+static enum privd_rc step_ks_after(struct privd_db *ks, void *arg)
+{
+	struct step *s = arg;
+
+	return s->exec_after != NULL ? s->exec_after(ks, s) : PRIVD_OK;
+}
+
 static enum privd_rc step_run(struct step *s)
 {
-	struct privd_write_job job = {.ks = step_ks, .data = step_data, .ks_undo = step_ks_undo, .arg = s};
+	struct privd_write_job job = {
+		.ks = step_ks, .data = step_data, .ks_undo = step_ks_undo, .ks_after = step_ks_after, .arg = s};
 
 	return privd_writer_run(s->svc->writer, &job);
 }
@@ -649,7 +654,8 @@ static const char *type_ru(const char *type)
 static enum privd_rc step_notice(struct step *s, const char *kind, const char *reason)
 {
 	struct privd_subject to;
-	char body[2048];
+	size_t cap = 1024 + 2 * (reason ? strlen(reason) : 0);	/* the reason appears twice, whole */
+	char *body;
 	const char *t = s->after.type;
 	enum privd_rc rc;
 
@@ -658,33 +664,39 @@ static enum privd_rc step_notice(struct step *s, const char *kind, const char *r
 		return PRIVD_OK;	/* nobody left to tell */
 	if (rc != PRIVD_OK)
 		return rc;
+	body = malloc(cap);
+	if (body == NULL) {
+		privd_subject_clear(&to);
+		return PRIVD_ERR_NOMEM;
+	}
 	if (strcmp(kind, "request.received") == 0)
-		snprintf(body, sizeof(body),
+		snprintf(body, cap,
 			 "Ваш запрос «%s» (№ %s) получен. Срок исполнения: до %s.\n\n"
 			 "We have received your request (%s, no. %s). It will be carried out by %s.\n",
 			 type_ru(t), s->after.id, s->after.due_date, t, s->after.id, s->after.due_date);
 	else if (strcmp(kind, "request.rejected") == 0)
-		snprintf(body, sizeof(body),
+		snprintf(body, cap,
 			 "Ваш запрос «%s» (№ %s) отклонён. Причина: %s\n\n"
 			 "Your request (%s, no. %s) was rejected. Reason: %s\n",
 			 type_ru(t), s->after.id, reason, t, s->after.id, reason);
 	else if (strcmp(kind, "request.extended") == 0)
-		snprintf(body, sizeof(body),
+		snprintf(body, cap,
 			 "Срок исполнения вашего запроса «%s» (№ %s) продлён до %s. Причина: %s\n\n"
 			 "The deadline of your request (%s, no. %s) was extended to %s. Reason: %s\n",
 			 type_ru(t), s->after.id, s->after.due_date, reason, t, s->after.id, s->after.due_date, reason);
 	else if (strcmp(t, "erase") == 0)
-		snprintf(body, sizeof(body),
+		snprintf(body, cap,
 			 "Ваш запрос на удаление (№ %s) исполнен: ваши персональные данные удалены.\n\n"
 			 "Your erasure request (no. %s) has been carried out: your personal data has been erased.\n",
 			 s->after.id, s->after.id);
 	else
-		snprintf(body, sizeof(body),
+		snprintf(body, cap,
 			 "Ваш запрос «%s» (№ %s) исполнен.\n\nYour request (%s, no. %s) has been carried out.\n",
 			 type_ru(t), s->after.id, t, s->after.id);
 	rc = privd_notice_prepare(s->svc, &to, s->after.id, kind, body, &s->notice);
 	privd_subject_clear(&to);
-	sodium_memzero(body, sizeof(body));
+	sodium_memzero(body, cap);
+	free(body);
 	return rc;
 }
 
@@ -950,9 +962,14 @@ static enum privd_rc exec_revoke_cookies(struct privd_db *db, struct step *s)
 
 static enum privd_rc exec_guardian(struct privd_db *db, struct step *s)
 {
+	char status[24];
 	enum privd_rc rc;
 
-	rc = privd_repo_subject_set_status(db, s->after.subject_id, "active", s->after.updated_at);
+	rc = privd_repo_subject_status(db, s->after.subject_id, status);
+	if (rc == PRIVD_OK && strcmp(status, "pending_guardian") != 0)
+		rc = PRIVD_ERR_CONFLICT;	/* only a minor awaiting a guardian becomes active this way */
+	if (rc == PRIVD_OK)
+		rc = privd_repo_subject_set_status(db, s->after.subject_id, "active", s->after.updated_at);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, s->after.subject_id);
 	s->became_active = true;
@@ -965,36 +982,45 @@ static enum privd_rc exec_rectify(struct privd_db *db, struct step *s)
 	return privd_repo_subject_update(db, &s->rectified, &s->conflict_field);
 }
 
-/* Erasure, keystore side: keep the wrapped key in memory until the data side commits, then it is gone. */
-static enum privd_rc erase_ks(struct privd_db *ks, struct step *s)
+static int collect_queued(void *arg, const struct privd_notification_row *row)
 {
-	enum privd_rc rc;
+	struct step *s = arg;
+	char (*grown)[40];
 
-	privd_blob_clear(&s->saved_key);
-	rc = privd_repo_key_get(ks, s->after.subject_id, &s->saved_key);
-	if (rc == PRIVD_ERR_NOT_FOUND)
-		rc = PRIVD_OK;	/* already destroyed by an earlier attempt */
-	if (rc == PRIVD_OK)
-		rc = privd_repo_key_delete(ks, s->after.subject_id);
-	s->key_deleted = rc == PRIVD_OK;
-	return rc;
+	if (strcmp(row->status, "queued") != 0)
+		return 0;
+	grown = realloc(s->dead_keys, (s->ndead + 1) * sizeof(*s->dead_keys));
+	if (grown == NULL)
+		return 1;
+	s->dead_keys = grown;
+	snprintf(s->dead_keys[s->ndead++], sizeof(s->dead_keys[0]), "msg:%s", row->id);
+	return 0;
 }
 
-static enum privd_rc erase_undo(struct privd_db *ks, struct step *s)
-{
-	if (!s->key_deleted || s->saved_key.len == 0)
-		return PRIVD_OK;
-	return privd_repo_key_put(ks, s->after.subject_id, s->saved_key.data, s->saved_key.len, privd_now_ms());
-}
-
+/* Erasure, data side: every row holding the person's data goes, their queued notices are cancelled (their
+ * message keys go after the commit), the subject becomes a tombstone. The confirmation is inserted after this,
+ * in the same transaction, under its own key. */
 static enum privd_rc erase_data(struct privd_db *db, struct step *s)
 {
 	enum privd_rc rc;
 
-	rc = privd_repo_subject_erase(db, s->after.subject_id, s->after.updated_at);
+	s->ndead = 0;
+	rc = privd_repo_notification_list(db, s->after.subject_id, collect_queued, s);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_subject_erase(db, s->after.subject_id, s->after.updated_at);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, s->after.subject_id);
 	s->erased = true;
+	return rc;
+}
+
+/* Erasure, keystore side, once the data side is durable: the data key and the cancelled notices' keys. */
+static enum privd_rc erase_after(struct privd_db *ks, struct step *s)
+{
+	enum privd_rc rc = privd_repo_key_delete(ks, s->after.subject_id);
+
+	for (size_t i = 0; rc == PRIVD_OK && i < s->ndead; i++)
+		rc = privd_repo_key_delete(ks, s->dead_keys[i]);
 	return rc;
 }
 
@@ -1075,9 +1101,8 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 		break;
 	}
 	case PRIVD_REQUEST_TYPE_ERASE:
-		s.exec_ks = erase_ks;
 		s.exec_data = erase_data;
-		s.exec_undo = erase_undo;
+		s.exec_after = erase_after;
 		snprintf(s.after.result, sizeof(s.after.result), "{\"erased\":true}");
 		break;
 	case PRIVD_REQUEST_TYPE_REVOKE_PROCESSING: {
@@ -1201,18 +1226,11 @@ struct sched_job {
 	struct step s;
 };
 
-static enum privd_rc sched_ks(struct privd_db *ks, void *arg)
+static enum privd_rc sched_after(struct privd_db *ks, void *arg)
 {
 	struct sched_job *j = arg;
 
-	return erase_ks(ks, &j->s);
-}
-
-static enum privd_rc sched_undo(struct privd_db *ks, void *arg)
-{
-	struct sched_job *j = arg;
-
-	return erase_undo(ks, &j->s);
+	return erase_after(ks, &j->s);
 }
 
 static enum privd_rc sched_data(struct privd_db *db, void *arg)
@@ -1246,14 +1264,14 @@ static void sweep_erasures(struct privd_service *svc)
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 	for (size_t i = 0; i < c.n; i++) {
 		struct sched_job j;
-		struct privd_write_job job = {.ks = sched_ks, .data = sched_data, .ks_undo = sched_undo, .arg = &j};
+		struct privd_write_job job = {.data = sched_data, .ks_after = sched_after, .arg = &j};
 
 		memset(&j, 0, sizeof(j));
 		j.svc = svc;
 		memcpy(j.s.after.subject_id, c.ids[i], 33);
 		j.s.after.updated_at = privd_now_ms();
 		rc = privd_writer_run(svc->writer, &job);
-		privd_blob_clear(&j.s.saved_key);
+		free(j.s.dead_keys);
 		if (rc == PRIVD_OK) {
 			privd_cache_invalidate(svc, c.ids[i]);
 			purge_files(svc);
@@ -1278,10 +1296,64 @@ static void count_overdue(struct privd_service *svc)
 		atomic_store(&svc->requests_overdue, n);
 }
 
+/* Keys of erased subjects that a crash left behind (between the data commit and the keystore's): destroyed at
+ * start-up. */
+struct stray {
+	char (*ids)[33];
+	size_t n;
+};
+
+static int stray_one(void *arg, const char *subject_id)
+{
+	struct stray *st = arg;
+	char (*grown)[33] = realloc(st->ids, (st->n + 1) * sizeof(*st->ids));
+
+	if (grown == NULL)
+		return 1;
+	st->ids = grown;
+	snprintf(st->ids[st->n++], 33, "%s", subject_id);
+	return 0;
+}
+
+static enum privd_rc stray_data(struct privd_db *db, void *arg)
+{
+	(void)db;
+	(void)arg;
+	return PRIVD_OK;
+}
+
+static enum privd_rc stray_after(struct privd_db *ks, void *arg)
+{
+	struct stray *st = arg;
+	enum privd_rc rc = PRIVD_OK;
+
+	for (size_t i = 0; rc == PRIVD_OK && i < st->n; i++)
+		rc = privd_repo_key_delete(ks, st->ids[i]);
+	return rc;
+}
+
+static void sweep_stray_keys(struct privd_service *svc)
+{
+	struct stray st = {NULL, 0};
+	struct privd_write_job job = {.data = stray_data, .ks_after = stray_after, .arg = &st};
+	struct privd_reader *r = NULL;
+	enum privd_rc rc;
+
+	if (privd_reader_get(svc, &r) != PRIVD_OK)
+		return;
+	rc = privd_repo_subject_erased_list(r->db, stray_one, &st);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc == PRIVD_OK && st.n > 0)
+		privd_writer_run(svc->writer, &job);
+	free(st.ids);
+}
+
 static void *sweeper_main(void *arg)
 {
 	struct privd_service *svc = arg;
 	unsigned tick = 0;
+
+	sweep_stray_keys(svc);
 
 	pthread_mutex_lock(&svc->sweep_lock);
 	while (!atomic_load(&svc->stopping)) {

@@ -79,6 +79,7 @@ struct privd_service {
 
 	pthread_rwlock_t keys_lock;
 	struct privd_key_entry *keys;
+	uint64_t keys_gen;	/* bumped by every invalidation */
 
 	/* interned policy versions; current_version indexes it */
 	pthread_rwlock_t policy_lock;
@@ -151,6 +152,10 @@ void privd_keys_cleanup(struct privd_service *svc);
  * was destroyed. key must be zeroed by the caller. */
 enum privd_rc privd_subject_key(struct privd_service *svc, struct privd_reader *r, const char *subject_id,
 				uint8_t key[PRIVD_KEY_BYTES]);
+
+/* Inside a write job: PRIVD_OK when the subject exists and is not erased, PRIVD_ERR_GONE when erased,
+ * PRIVD_ERR_NOT_FOUND when absent. Guards writes prepared before an erasure committed. */
+enum privd_rc privd_subject_alive(struct privd_db *db, const char *subject_id);
 
 /* Reads and decrypts a subject (no audit entry: the caller records the read). PRIVD_ERR_GONE when erased.
  * row_out (may be NULL) receives the stored row; the caller clears it. */

@@ -19,6 +19,16 @@
 #include "crypto/envelope.h"
 #include "service/service_int.h"
 
+enum privd_rc privd_subject_alive(struct privd_db *db, const char *subject_id)
+{
+	char status[24];
+	enum privd_rc rc = privd_repo_subject_status(db, subject_id, status);
+
+	if (rc == PRIVD_OK && strcmp(status, "erased") == 0)
+		rc = PRIVD_ERR_GONE;
+	return rc;
+}
+
 void privd_subject_clear(struct privd_subject *s)
 {
 	if (s != NULL)

@@ -45,48 +45,29 @@ void privd_subject_row_clear(struct privd_subject_row *row)
 enum privd_rc privd_repo_key_put(struct privd_db *ks, const char *subject_id, const uint8_t *wrapped, size_t len,
                                  int64_t now_ms)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc =
-	    privd_db_prepare(ks, "INSERT INTO data_keys(subject_id, wrapped, created_at) VALUES (?, ?, ?)", &st);
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, subject_id);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_blob(st, 2, wrapped, len);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 3, now_ms);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_sql(ks, "INSERT INTO data_keys(subject_id, wrapped, created_at) VALUES (?, ?, ?)", "tbi",
+	                subject_id, (const void *)wrapped, len, now_ms);
 }
 
 enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, struct privd_blob *wrapped)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(ks, "SELECT wrapped FROM data_keys WHERE subject_id = ?", &st);
+	enum privd_rc rc;
 
 	wrapped->data = NULL;
 	wrapped->len = 0;
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, subject_id);
-	if (rc == PRIVD_OK)
-		rc = step_row(st);
+	rc = query_one(ks, "SELECT wrapped FROM data_keys WHERE subject_id = ?", &st, "t", subject_id);
 	if (rc == PRIVD_OK)
 		rc = blob_col(st, 0, wrapped);
 	if (rc == PRIVD_OK && wrapped->len == 0)
 		rc = PRIVD_ERR_NOT_FOUND;
-out:
 	privd_stmt_finalize(st);
 	return rc;
 }
 
 enum privd_rc privd_repo_key_delete(struct privd_db *ks, const char *subject_id)
 {
-	return exec_text1(ks, "DELETE FROM data_keys WHERE subject_id = ?", subject_id, NULL);
+	return exec_sql(ks, "DELETE FROM data_keys WHERE subject_id = ?", "t", subject_id);
 }
 
 /* ---- api keys ---- */
@@ -106,48 +87,21 @@ static void apikey_from(struct privd_stmt *st, struct privd_apikey_row *out)
 
 enum privd_rc privd_repo_apikey_insert(struct privd_db *db, const struct privd_apikey_row *row, const char *key_hash)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "INSERT INTO api_keys(id, name, role, key_hash, created_at, revoked_at,"
-	                                    " last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	                                    &st);
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, row->id);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 2, row->name);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 3, row->role);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 4, key_hash);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 5, row->created_at);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_time(st, 6, row->revoked_at);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_time(st, 7, row->last_used_at);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_sql(db,
+	                "INSERT INTO api_keys(id, name, role, key_hash, created_at, revoked_at,"
+	                " last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	                "ttttimm", row->id, row->name, row->role, key_hash, row->created_at, row->revoked_at,
+	                row->last_used_at);
 }
 
 enum privd_rc privd_repo_apikey_by_hash(struct privd_db *db, const char *key_hash, struct privd_apikey_row *out)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc =
-	    privd_db_prepare(db, "SELECT " APIKEY_COLS " FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", &st);
+	enum privd_rc rc = query_one(
+	    db, "SELECT " APIKEY_COLS " FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", &st, "t", key_hash);
 
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, key_hash);
-	if (rc == PRIVD_OK)
-		rc = step_row(st);
 	if (rc == PRIVD_OK)
 		apikey_from(st, out);
-out:
 	privd_stmt_finalize(st);
 	return rc;
 }
@@ -176,46 +130,16 @@ out:
 
 enum privd_rc privd_repo_apikey_revoke(struct privd_db *db, const char *id, int64_t now_ms)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc =
-	    privd_db_prepare(db, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", &st);
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_int64(st, 1, now_ms);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 2, id);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-	if (rc == PRIVD_OK && privd_stmt_changes(st) == 0)
-		rc = PRIVD_ERR_NOT_FOUND;
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_update(db, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", "it", now_ms,
+	                   id);
 }
 
 /* ---- policies ---- */
 
 enum privd_rc privd_repo_policy_insert(struct privd_db *db, const struct privd_policy_row *row)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc =
-	    privd_db_prepare(db, "INSERT INTO policies(version, sha256, text, published_at) VALUES (?, ?, ?, ?)", &st);
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, row->version);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 2, row->sha256);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 3, row->text != NULL ? row->text : "");
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 4, row->published_at);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_sql(db, "INSERT INTO policies(version, sha256, text, published_at) VALUES (?, ?, ?, ?)", "ttti",
+	                row->version, row->sha256, row->text != NULL ? row->text : "", row->published_at);
 }
 
 /* Reads one policy row (version, sha256, published_at[, text]). */
@@ -223,15 +147,10 @@ static enum privd_rc policy_one(struct privd_db *db, const char *sql, const char
                                 struct privd_policy_row *out)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db, sql, &st);
+	enum privd_rc rc;
 
 	memset(out, 0, sizeof(*out));
-	if (rc != PRIVD_OK)
-		goto out;
-	if (version != NULL)
-		rc = privd_stmt_bind_text(st, 1, version);
-	if (rc == PRIVD_OK)
-		rc = step_row(st);
+	rc = query_one(db, sql, &st, version != NULL ? "t" : "", version);
 	if (rc != PRIVD_OK)
 		goto out;
 	copy_col(st, 0, out->version, sizeof(out->version));
@@ -319,93 +238,45 @@ static const char *conflict_from_engine(struct privd_db *db)
 	return "id";
 }
 
-/* Binds status, residence_country, email_bidx, phone_bidx, the five blobs, policy_version, updated_at from
- * index first. */
-static enum privd_rc bind_subject_cols(struct privd_stmt *st, int first, const struct privd_subject_row *row)
-{
-	enum privd_rc rc = privd_stmt_bind_text(st, first, row->status);
-
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, first + 1, row->residence_country);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_text(st, first + 2, row->email_bidx);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_text(st, first + 3, row->phone_bidx);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_blob(st, first + 4, &row->name_ct);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_blob(st, first + 5, &row->email_ct);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_blob(st, first + 6, &row->phone_ct);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_blob(st, first + 7, &row->ip_ct);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_blob(st, first + 8, &row->birth_date_ct);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_text(st, first + 9, row->policy_version);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, first + 10, row->updated_at);
-	return rc;
-}
+/* The columns an insert and an update of a subject both write, as the first parameters: status,
+ * residence_country, email_bidx, phone_bidx, the five blobs, policy_version, updated_at (bind_va types, then
+ * the arguments for a row r). */
+#define SUBJECT_SET_TYPES "ttTTBBBBBTi"
+#define SUBJECT_SET_ARGS(r)                                                                                            \
+	(r)->status, (r)->residence_country, (r)->email_bidx, (r)->phone_bidx, &(r)->name_ct, &(r)->email_ct,          \
+	    &(r)->phone_ct, &(r)->ip_ct, &(r)->birth_date_ct, (r)->policy_version, (r)->updated_at
 
 enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_subject_row *row,
                                         const char **conflict_field)
 {
-	struct privd_stmt *st = NULL;
-	const char *field = NULL;
-	enum privd_rc rc;
-
 	/* Insert first: the unique indexes decide. Only on a conflict is it worth a look at which value is taken. */
-	rc = privd_db_prepare(db,
-	                      "INSERT INTO subjects(status, residence_country, email_bidx, phone_bidx, name_ct,"
-	                      " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, updated_at, subject_id,"
-	                      " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                      &st);
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = bind_subject_cols(st, 1, row);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 12, row->id);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 13, row->created_at);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-	if (rc == PRIVD_ERR_CONFLICT)
-		field = conflict_from_engine(db);	/* the engine names the index: email_bidx or phone_bidx */
-out:
-	privd_stmt_finalize(st);
-	if (conflict_field != NULL)
-		*conflict_field = rc == PRIVD_ERR_CONFLICT ? field : NULL;
+	enum privd_rc rc = exec_sql(db,
+	                            "INSERT INTO subjects(status, residence_country, email_bidx, phone_bidx, name_ct,"
+	                            " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, updated_at, subject_id,"
+	                            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                            SUBJECT_SET_TYPES "ti", SUBJECT_SET_ARGS(row), row->id, row->created_at);
+
+	if (conflict_field != NULL) /* the engine names the index: email_bidx or phone_bidx */
+		*conflict_field = rc == PRIVD_ERR_CONFLICT ? conflict_from_engine(db) : NULL;
 	return rc;
 }
 
 enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_subject_row *row,
                                         const char **conflict_field)
 {
-	struct privd_stmt *st = NULL;
 	const char *field = NULL;
 	enum privd_rc rc = check_conflicts(db, row, row->id, &field);
 
 	if (rc != PRIVD_OK)
 		goto out;
-	rc = privd_db_prepare(db,
-	                      "UPDATE subjects SET status = ?, residence_country = ?, email_bidx = ?, phone_bidx = ?,"
-	                      " name_ct = ?, email_ct = ?, phone_ct = ?, ip_ct = ?, birth_date_ct = ?,"
-	                      " policy_version = ?, updated_at = ? WHERE subject_id = ?",
-	                      &st);
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = bind_subject_cols(st, 1, row);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 12, row->id);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
+	rc = exec_update(db,
+	                 "UPDATE subjects SET status = ?, residence_country = ?, email_bidx = ?, phone_bidx = ?,"
+	                 " name_ct = ?, email_ct = ?, phone_ct = ?, ip_ct = ?, birth_date_ct = ?,"
+	                 " policy_version = ?, updated_at = ? WHERE subject_id = ?",
+	                 SUBJECT_SET_TYPES "t", SUBJECT_SET_ARGS(row), row->id);
 	if (rc == PRIVD_ERR_CONFLICT)
 		field = conflict_from_engine(db);
-	if (rc == PRIVD_OK && privd_stmt_changes(st) == 0)
-		rc = PRIVD_ERR_NOT_FOUND;
 out:
-	privd_stmt_finalize(st);
 	if (conflict_field != NULL)
 		*conflict_field = rc == PRIVD_ERR_CONFLICT ? field : NULL;
 	return rc;
@@ -414,18 +285,14 @@ out:
 enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct privd_subject_row *out)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "SELECT subject_id, status, residence_country, email_bidx, phone_bidx,"
-	                                    " name_ct, email_ct, phone_ct, ip_ct, birth_date_ct, policy_version,"
-	                                    " created_at, updated_at FROM subjects WHERE subject_id = ?",
-	                                    &st);
+	enum privd_rc rc;
 
 	memset(out, 0, sizeof(*out));
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, id);
-	if (rc == PRIVD_OK)
-		rc = step_row(st);
+	rc = query_one(db,
+	               "SELECT subject_id, status, residence_country, email_bidx, phone_bidx,"
+	               " name_ct, email_ct, phone_ct, ip_ct, birth_date_ct, policy_version,"
+	               " created_at, updated_at FROM subjects WHERE subject_id = ?",
+	               &st, "t", id);
 	if (rc != PRIVD_OK)
 		goto out;
 	copy_col(st, 0, out->id, sizeof(out->id));
@@ -452,6 +319,38 @@ out:
 	return rc;
 }
 
+enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, char status[24])
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = query_one(db, "SELECT status FROM subjects WHERE subject_id = ?", &st, "t", id);
+
+	status[0] = '\0';
+	if (rc == PRIVD_OK)
+		copy_col(st, 0, status, 24);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_subject_erased_list(struct privd_db *db, int (*cb)(void *arg, const char *subject_id),
+					     void *arg)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(db, "SELECT subject_id FROM subjects WHERE status = 'erased'", &st);
+	int r;
+
+	while (rc == PRIVD_OK && (r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
+		char id[33];
+
+		copy_col(st, 0, id, sizeof(id));
+		if (cb(arg, id) != 0)
+			break;
+	}
+	if (rc == PRIVD_OK && r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
+		rc = (enum privd_rc)r;
+	privd_stmt_finalize(st);
+	return rc;
+}
+
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33])
 {
 	struct privd_stmt *st = NULL;
@@ -467,39 +366,17 @@ enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, 
 		return PRIVD_ERR_INVALID;
 	if (bidx == NULL || bidx[0] == '\0')
 		return PRIVD_ERR_NOT_FOUND;
-	rc = privd_db_prepare(db, sql, &st);
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, bidx);
-	if (rc == PRIVD_OK)
-		rc = step_row(st);
+	rc = query_one(db, sql, &st, "t", bidx);
 	if (rc == PRIVD_OK)
 		copy_col(st, 0, id, 33);
-out:
 	privd_stmt_finalize(st);
 	return rc;
 }
 
 enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, const char *status, int64_t now_ms)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc =
-	    privd_db_prepare(db, "UPDATE subjects SET status = ?, updated_at = ? WHERE subject_id = ?", &st);
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, status);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 2, now_ms);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 3, id);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-	if (rc == PRIVD_OK && privd_stmt_changes(st) == 0)
-		rc = PRIVD_ERR_NOT_FOUND;
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_update(db, "UPDATE subjects SET status = ?, updated_at = ? WHERE subject_id = ?", "tit", status,
+	                   now_ms, id);
 }
 
 /* ---- consents ---- */
@@ -507,29 +384,13 @@ out:
 enum privd_rc privd_repo_consent_append(struct privd_db *db, struct privd_consent_row *row)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "INSERT INTO consents(subject_id, purpose, granted, policy_version, ip_ct,"
-	                                    " source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-	                                    &st);
+	enum privd_rc rc = query_one(db,
+	                             "INSERT INTO consents(subject_id, purpose, granted, policy_version, ip_ct,"
+	                             " source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+	                             &st, "ttitBti", row->subject_id, row->purpose, (int64_t)(row->granted ? 1 : 0),
+	                             row->policy_version, &row->ip_ct, row->source, row->created_at);
 	int r;
 
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, row->subject_id);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 2, row->purpose);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 3, row->granted ? 1 : 0);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 4, row->policy_version);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_blob(st, 5, &row->ip_ct);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 6, row->source);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 7, row->created_at);
-	if (rc == PRIVD_OK)
-		rc = step_row(st);
 	if (rc == PRIVD_ERR_NOT_FOUND)
 		rc = PRIVD_ERR_DB;
 	if (rc != PRIVD_OK)
@@ -568,21 +429,10 @@ enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct pr
 	rc = privd_db_prepare(db, sql, &st);
 	for (size_t i = 0; rc == PRIVD_OK && i < n; i++) {
 		const struct privd_consent_row *row = &rows[i];
-		int b = (int)(i * 7);
 
-		rc = privd_stmt_bind_text(st, b + 1, row->subject_id);
-		if (rc == PRIVD_OK)
-			rc = privd_stmt_bind_text(st, b + 2, row->purpose);
-		if (rc == PRIVD_OK)
-			rc = privd_stmt_bind_int64(st, b + 3, row->granted ? 1 : 0);
-		if (rc == PRIVD_OK)
-			rc = privd_stmt_bind_text(st, b + 4, row->policy_version);
-		if (rc == PRIVD_OK)
-			rc = bind_opt_blob(st, b + 5, &row->ip_ct);
-		if (rc == PRIVD_OK)
-			rc = privd_stmt_bind_text(st, b + 6, row->source);
-		if (rc == PRIVD_OK)
-			rc = privd_stmt_bind_int64(st, b + 7, row->created_at);
+		rc = bind_at(st, (int)(i * 7) + 1, "ttitBti", row->subject_id, row->purpose,
+		             (int64_t)(row->granted ? 1 : 0), row->policy_version, &row->ip_ct, row->source,
+		             row->created_at);
 	}
 	if (rc == PRIVD_OK)
 		rc = step_done(st);
@@ -595,15 +445,12 @@ enum privd_rc privd_repo_consent_list(struct privd_db *db, const char *subject_i
 {
 	struct privd_stmt *st = NULL;
 	struct privd_consent_row row;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "SELECT seq, subject_id, purpose, granted, policy_version, ip_ct, source,"
-	                                    " created_at FROM consents WHERE subject_id = ? ORDER BY seq",
-	                                    &st);
+	enum privd_rc rc = prepare_bind(db,
+	                                "SELECT seq, subject_id, purpose, granted, policy_version, ip_ct, source,"
+	                                " created_at FROM consents WHERE subject_id = ? ORDER BY seq",
+	                                &st, "t", subject_id);
 	int r = PRIVD_DB_DONE;
 
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, subject_id);
 	if (rc != PRIVD_OK)
 		goto out;
 	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
@@ -647,13 +494,8 @@ enum privd_rc privd_repo_consent_state(struct privd_db *db, const char *subject_
 {
 	struct privd_stmt *st = NULL;
 	enum privd_subject_status status = PRIVD_SUBJECT_ACTIVE;
-	enum privd_rc rc = privd_db_prepare(db, "SELECT status FROM subjects WHERE subject_id = ?", &st);
+	enum privd_rc rc = query_one(db, "SELECT status FROM subjects WHERE subject_id = ?", &st, "t", subject_id);
 
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, subject_id);
-	if (rc == PRIVD_OK)
-		rc = step_row(st);
 	if (rc != PRIVD_OK)
 		goto out;
 	if (privd_subject_status_parse(privd_stmt_col_text(st, 0), &status) != PRIVD_OK) {
@@ -685,10 +527,7 @@ enum privd_rc privd_repo_audit_head(struct privd_db *db, int64_t *seq, char hash
 		if (rc != PRIVD_OK)
 			goto out;
 	}
-	rc = privd_db_prepare(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &st);
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = step_row(st);
+	rc = query_one(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &st, "");
 	if (rc == PRIVD_ERR_NOT_FOUND) {
 		rc = PRIVD_OK;
 		goto out;
@@ -704,36 +543,11 @@ out:
 
 enum privd_rc privd_repo_audit_insert(struct privd_db *db, const struct privd_audit_row *row)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "INSERT INTO audit(seq, ts, actor, action, object_type, object_id, detail,"
-	                                    " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                                    &st);
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_int64(st, 1, row->seq);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 2, row->ts);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 3, row->actor);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 4, row->action);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 5, row->object_type);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 6, row->object_id);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 7, row->detail);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 8, row->prev_hash);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 9, row->hash);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_sql(db,
+	                "INSERT INTO audit(seq, ts, actor, action, object_type, object_id, detail,"
+	                " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                "iittttttt", row->seq, row->ts, row->actor, row->action, row->object_type, row->object_id,
+	                row->detail, row->prev_hash, row->hash);
 }
 
 enum privd_rc privd_repo_audit_list(struct privd_db *db, int64_t after, size_t limit,
@@ -741,17 +555,12 @@ enum privd_rc privd_repo_audit_list(struct privd_db *db, int64_t after, size_t l
 {
 	struct privd_stmt *st = NULL;
 	struct privd_audit_row row;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "SELECT seq, ts, actor, action, object_type, object_id, detail, prev_hash,"
-	                                    " hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
-	                                    &st);
+	enum privd_rc rc = prepare_bind(db,
+	                                "SELECT seq, ts, actor, action, object_type, object_id, detail, prev_hash,"
+	                                " hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+	                                &st, "ii", after, limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
 	int r = PRIVD_DB_DONE;
 
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_int64(st, 1, after);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 2, limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
 	if (rc != PRIVD_OK)
 		goto out;
 	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {

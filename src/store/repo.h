@@ -95,6 +95,11 @@ enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_
 enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct privd_subject_row *out);
 /* kind is "email" or "phone". PRIVD_ERR_NOT_FOUND when no subject has it. */
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33]);
+/* Only the status ("active", "pending_guardian", "erased"); PRIVD_ERR_NOT_FOUND when absent. */
+enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, char status[24]);
+/* Every erased subject (tombstone) id; a non-zero return from cb stops the walk. */
+enum privd_rc privd_repo_subject_erased_list(struct privd_db *db, int (*cb)(void *arg, const char *subject_id),
+					     void *arg);
 enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, const char *status,
 					    int64_t now_ms);
 
@@ -226,9 +231,10 @@ enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subj
 					   int (*cb)(void *arg, const struct privd_notification_row *row), void *arg);
 
 /* Erasure: deletes every row holding the subject's PII — consents, request documents, the sealed columns of
- * its requests (details_ct, reason_ct set NULL), the sealed columns of its notifications that are already
- * sent or failed — and turns the subject row into a tombstone (status "erased", every *_ct and blind index NULL,
- * erase_after NULL). Queued notifications keep their own sealed recipient (under their own key). */
+ * its requests (details_ct, reason_ct set NULL) and of every notification (queued ones become "cancelled"; the
+ * caller destroys their message keys) — and turns the subject row into a tombstone (status "erased", every *_ct
+ * and blind index NULL, erase_after NULL). A notification inserted after this call, in the same transaction,
+ * is untouched: that is how the confirmation of the erasure is queued. */
 enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_id, int64_t now_ms);
 
 /* Scheduled erasure (after consent to processing is revoked). erase_after 0 clears it. */

@@ -53,16 +53,6 @@ static enum privd_rc blob_read(struct privd_stmt *st, int col, bool copy, struct
 	return PRIVD_OK;
 }
 
-/* Steps a one-row UPDATE: PRIVD_ERR_NOT_FOUND when it changed nothing. */
-static enum privd_rc step_update(struct privd_stmt *st)
-{
-	enum privd_rc rc = step_done(st);
-
-	if (rc == PRIVD_OK && privd_stmt_changes(st) == 0)
-		rc = PRIVD_ERR_NOT_FOUND;
-	return rc;
-}
-
 /* ---- requests ---- */
 
 #define REQUEST_COLS                                                                                                   \
@@ -99,105 +89,45 @@ static enum privd_rc request_from(struct privd_stmt *st, bool copy, struct privd
 	return rc;
 }
 
-/* Binds status, details_ct, reason_ct, result, received_at, due_date, due_estimated, extended, decided_at,
- * completed_at, updated_at, doc_type, doc_size, doc_sha256 from index first: the columns an update replaces. */
-static enum privd_rc bind_request_cols(struct privd_stmt *st, int first, const struct privd_request_row *row)
-{
-	enum privd_rc rc = privd_stmt_bind_text(st, first, row->status);
-
-	if (rc == PRIVD_OK)
-		rc = bind_opt_blob(st, first + 1, &row->details_ct);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_blob(st, first + 2, &row->reason_ct);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, first + 3, row->result[0] != '\0' ? row->result : "{}");
-	if (rc == PRIVD_OK)
-		rc = bind_opt_time(st, first + 4, row->received_at);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_text(st, first + 5, row->due_date);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, first + 6, row->due_estimated ? 1 : 0);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, first + 7, row->extended ? 1 : 0);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_time(st, first + 8, row->decided_at);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_time(st, first + 9, row->completed_at);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, first + 10, row->updated_at);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_text(st, first + 11, row->doc_type);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_time(st, first + 12, row->doc_size); /* 0 (no scan) as NULL */
-	if (rc == PRIVD_OK)
-		rc = bind_opt_text(st, first + 13, row->doc_sha256);
-	return rc;
-}
+/* The columns an insert and an update of a request both write, as the first parameters: status, details_ct,
+ * reason_ct, result, received_at, due_date, due_estimated, extended, decided_at, completed_at, updated_at,
+ * doc_type, doc_size (0, no scan, as NULL), doc_sha256 (bind_va types, then the arguments for a row r). */
+#define REQUEST_SET_TYPES "tBBtmTiimmiTmT"
+#define REQUEST_SET_ARGS(r)                                                                                            \
+	(r)->status, &(r)->details_ct, &(r)->reason_ct, (r)->result[0] != '\0' ? (r)->result : "{}", (r)->received_at, \
+	    (r)->due_date, (int64_t)((r)->due_estimated ? 1 : 0), (int64_t)((r)->extended ? 1 : 0), (r)->decided_at,   \
+	    (r)->completed_at, (r)->updated_at, (r)->doc_type, (r)->doc_size, (r)->doc_sha256
 
 enum privd_rc privd_repo_request_insert(struct privd_db *db, const struct privd_request_row *row)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "INSERT INTO requests(status, details_ct, reason_ct, result, received_at,"
-	                                    " due_date, due_estimated, extended, decided_at, completed_at, updated_at,"
-	                                    " doc_type, doc_size, doc_sha256, request_id, subject_id, type, created_at)"
-	                                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                                    &st);
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = bind_request_cols(st, 1, row);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 15, row->id);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 16, row->subject_id);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 17, row->type);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 18, row->created_at);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_sql(db,
+	                "INSERT INTO requests(status, details_ct, reason_ct, result, received_at,"
+	                " due_date, due_estimated, extended, decided_at, completed_at, updated_at,"
+	                " doc_type, doc_size, doc_sha256, request_id, subject_id, type, created_at)"
+	                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                REQUEST_SET_TYPES "ttti", REQUEST_SET_ARGS(row), row->id, row->subject_id, row->type,
+	                row->created_at);
 }
 
 enum privd_rc privd_repo_request_update(struct privd_db *db, const struct privd_request_row *row)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "UPDATE requests SET status = ?, details_ct = ?, reason_ct = ?, result = ?,"
-	                                    " received_at = ?, due_date = ?, due_estimated = ?, extended = ?,"
-	                                    " decided_at = ?, completed_at = ?, updated_at = ?, doc_type = ?,"
-	                                    " doc_size = ?, doc_sha256 = ? WHERE request_id = ?",
-	                                    &st);
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = bind_request_cols(st, 1, row);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 15, row->id);
-	if (rc == PRIVD_OK)
-		rc = step_update(st);
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_update(db,
+	                   "UPDATE requests SET status = ?, details_ct = ?, reason_ct = ?, result = ?,"
+	                   " received_at = ?, due_date = ?, due_estimated = ?, extended = ?,"
+	                   " decided_at = ?, completed_at = ?, updated_at = ?, doc_type = ?,"
+	                   " doc_size = ?, doc_sha256 = ? WHERE request_id = ?",
+	                   REQUEST_SET_TYPES "t", REQUEST_SET_ARGS(row), row->id);
 }
 
 enum privd_rc privd_repo_request_get(struct privd_db *db, const char *id, struct privd_request_row *out)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db, "SELECT " REQUEST_COLS " FROM requests WHERE request_id = ?", &st);
+	enum privd_rc rc;
 
 	memset(out, 0, sizeof(*out));
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, id);
-	if (rc == PRIVD_OK)
-		rc = step_row(st);
+	rc = query_one(db, "SELECT " REQUEST_COLS " FROM requests WHERE request_id = ?", &st, "t", id);
 	if (rc == PRIVD_OK)
 		rc = request_from(st, true, out);
-out:
 	privd_stmt_finalize(st);
 	return rc;
 }
@@ -205,11 +135,9 @@ out:
 enum privd_rc privd_repo_request_last_created(struct privd_db *db, int64_t *ms)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db, "SELECT MAX(created_at) FROM requests", &st);
+	enum privd_rc rc = query_one(db, "SELECT MAX(created_at) FROM requests", &st, "");
 
 	*ms = 0;
-	if (rc == PRIVD_OK)
-		rc = step_row(st);
 	if (rc == PRIVD_OK && !privd_stmt_col_is_null(st, 0))
 		*ms = privd_stmt_col_int64(st, 0);
 	privd_stmt_finalize(st);
@@ -274,50 +202,28 @@ out:
 enum privd_rc privd_repo_document_put(struct privd_db *db, const char *request_id, const char *subject_id,
                                       const uint8_t *ct, size_t len, int64_t now_ms)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc;
-
 	if (ct == NULL || len == 0)
 		return PRIVD_ERR_INVALID;
-	rc = privd_db_prepare(db,
-	                      "INSERT INTO request_documents(request_id, subject_id, doc_ct, uploaded_at)"
-	                      " VALUES (?, ?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET"
-	                      " subject_id = excluded.subject_id, doc_ct = excluded.doc_ct,"
-	                      " uploaded_at = excluded.uploaded_at",
-	                      &st);
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, request_id);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 2, subject_id);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_blob(st, 3, ct, len);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 4, now_ms);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_sql(db,
+	                "INSERT INTO request_documents(request_id, subject_id, doc_ct, uploaded_at)"
+	                " VALUES (?, ?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET"
+	                " subject_id = excluded.subject_id, doc_ct = excluded.doc_ct,"
+	                " uploaded_at = excluded.uploaded_at",
+	                "ttbi", request_id, subject_id, (const void *)ct, len, now_ms);
 }
 
 enum privd_rc privd_repo_document_get(struct privd_db *db, const char *request_id, struct privd_blob *ct)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db, "SELECT doc_ct FROM request_documents WHERE request_id = ?", &st);
+	enum privd_rc rc;
 
 	ct->data = NULL;
 	ct->len = 0;
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, request_id);
-	if (rc == PRIVD_OK)
-		rc = step_row(st);
+	rc = query_one(db, "SELECT doc_ct FROM request_documents WHERE request_id = ?", &st, "t", request_id);
 	if (rc == PRIVD_OK)
 		rc = blob_col(st, 0, ct);
 	if (rc == PRIVD_OK && ct->len == 0)
 		rc = PRIVD_ERR_NOT_FOUND;
-out:
 	privd_stmt_finalize(st);
 	return rc;
 }
@@ -326,43 +232,13 @@ out:
 
 enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct privd_notification_row *row)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "INSERT INTO notifications(notification_id, subject_id, request_id, kind,"
-	                                    " channel, status, attempts, recipient_ct, body_ct, created_at, sent_at,"
-	                                    " last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                                    &st);
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, row->id);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 2, row->subject_id);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_text(st, 3, row->request_id);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 4, row->kind);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 5, row->channel);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 6, row->status);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 7, row->attempts);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_blob(st, 8, &row->recipient_ct);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_blob(st, 9, &row->body_ct);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 10, row->created_at);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_time(st, 11, row->sent_at);
-	if (rc == PRIVD_OK)
-		rc = bind_opt_text(st, 12, row->last_error);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_sql(db,
+	                "INSERT INTO notifications(notification_id, subject_id, request_id, kind,"
+	                " channel, status, attempts, recipient_ct, body_ct, created_at, sent_at,"
+	                " last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                "ttTtttiBBimT", row->id, row->subject_id, row->request_id, row->kind, row->channel, row->status,
+	                (int64_t)row->attempts, &row->recipient_ct, &row->body_ct, row->created_at, row->sent_at,
+	                row->last_error);
 }
 
 enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,
@@ -370,17 +246,14 @@ enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subj
 {
 	struct privd_stmt *st = NULL;
 	struct privd_notification_row row;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "SELECT notification_id, subject_id, request_id, kind, channel, status,"
-	                                    " attempts, recipient_ct, body_ct, created_at, sent_at, last_error"
-	                                    " FROM notifications WHERE subject_id = ?"
-	                                    " ORDER BY created_at, notification_id",
-	                                    &st);
+	enum privd_rc rc = prepare_bind(db,
+	                                "SELECT notification_id, subject_id, request_id, kind, channel, status,"
+	                                " attempts, recipient_ct, body_ct, created_at, sent_at, last_error"
+	                                " FROM notifications WHERE subject_id = ?"
+	                                " ORDER BY created_at, notification_id",
+	                                &st, "t", subject_id);
 	int r = PRIVD_DB_DONE;
 
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, subject_id);
 	if (rc != PRIVD_OK)
 		goto out;
 	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
@@ -416,93 +289,51 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 	    "DELETE FROM consents WHERE subject_id = ?",
 	    "DELETE FROM request_documents WHERE subject_id = ?",
 	    "UPDATE requests SET details_ct = NULL, reason_ct = NULL WHERE subject_id = ?",
-	    ("UPDATE notifications SET recipient_ct = NULL, body_ct = NULL"
-	     " WHERE subject_id = ? AND status IN ('sent', 'failed')"),
+	    /* sent ones keep their record; queued ones are cancelled (their message keys are destroyed too) */
+	    ("UPDATE notifications SET recipient_ct = NULL, body_ct = NULL,"
+	     " status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END WHERE subject_id = ?"),
 	};
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "UPDATE subjects SET status = 'erased', email_bidx = NULL,"
-	                                    " phone_bidx = NULL, name_ct = NULL, email_ct = NULL, phone_ct = NULL,"
-	                                    " ip_ct = NULL, birth_date_ct = NULL, erase_after = NULL, updated_at = ?"
-	                                    " WHERE subject_id = ?",
-	                                    &st);
-	size_t i;
+	enum privd_rc rc = exec_update(db,
+	                               "UPDATE subjects SET status = 'erased', email_bidx = NULL,"
+	                               " phone_bidx = NULL, name_ct = NULL, email_ct = NULL, phone_ct = NULL,"
+	                               " ip_ct = NULL, birth_date_ct = NULL, erase_after = NULL, updated_at = ?"
+	                               " WHERE subject_id = ?",
+	                               "it", now_ms, subject_id);
 
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_int64(st, 1, now_ms);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 2, subject_id);
-	if (rc == PRIVD_OK)
-		rc = step_update(st);
-	for (i = 0; rc == PRIVD_OK && i < sizeof(rest) / sizeof(rest[0]); i++)
-		rc = exec_text1(db, rest[i], subject_id, NULL);
-out:
-	privd_stmt_finalize(st);
+	for (size_t i = 0; rc == PRIVD_OK && i < sizeof(rest) / sizeof(rest[0]); i++)
+		rc = exec_sql(db, rest[i], "t", subject_id);
 	return rc;
 }
 
 enum privd_rc privd_repo_subject_schedule_erasure(struct privd_db *db, const char *subject_id, int64_t erase_after)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db, "UPDATE subjects SET erase_after = ? WHERE subject_id = ?", &st);
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = bind_opt_time(st, 1, erase_after);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 2, subject_id);
-	if (rc == PRIVD_OK)
-		rc = step_update(st);
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_update(db, "UPDATE subjects SET erase_after = ? WHERE subject_id = ?", "mt", erase_after,
+	                   subject_id);
 }
 
 enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold, const char *reason,
                                             int64_t now_ms)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db,
-	                                    "UPDATE subjects SET legal_hold = ?, legal_hold_reason = ?, updated_at = ?"
-	                                    " WHERE subject_id = ?",
-	                                    &st);
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_int64(st, 1, hold ? 1 : 0);
 	/* the reason is the hold's: lifting the hold clears it */
-	if (rc == PRIVD_OK)
-		rc = bind_opt_text(st, 2, hold ? reason : NULL);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 3, now_ms);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_text(st, 4, subject_id);
-	if (rc == PRIVD_OK)
-		rc = step_update(st);
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_update(db,
+	                   "UPDATE subjects SET legal_hold = ?, legal_hold_reason = ?, updated_at = ?"
+	                   " WHERE subject_id = ?",
+	                   "iTit", (int64_t)(hold ? 1 : 0), hold ? reason : NULL, now_ms, subject_id);
 }
 
 enum privd_rc privd_repo_subject_sched_get(struct privd_db *db, const char *subject_id, struct privd_subject_sched *out)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(
-	    db, "SELECT erase_after, legal_hold, legal_hold_reason FROM subjects WHERE subject_id = ?", &st);
+	enum privd_rc rc;
 
 	memset(out, 0, sizeof(*out));
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_text(st, 1, subject_id);
-	if (rc == PRIVD_OK)
-		rc = step_row(st);
-	if (rc != PRIVD_OK)
-		goto out;
-	out->erase_after = privd_stmt_col_int64(st, 0);
-	out->legal_hold = privd_stmt_col_int64(st, 1) != 0;
-	copy_col(st, 2, out->legal_hold_reason, sizeof(out->legal_hold_reason));
-out:
+	rc = query_one(db, "SELECT erase_after, legal_hold, legal_hold_reason FROM subjects WHERE subject_id = ?", &st,
+	               "t", subject_id);
+	if (rc == PRIVD_OK) {
+		out->erase_after = privd_stmt_col_int64(st, 0);
+		out->legal_hold = privd_stmt_col_int64(st, 1) != 0;
+		copy_col(st, 2, out->legal_hold_reason, sizeof(out->legal_hold_reason));
+	}
 	privd_stmt_finalize(st);
 	return rc;
 }
@@ -517,17 +348,12 @@ enum privd_rc privd_repo_subject_due_erasures(struct privd_db *db, int64_t now_m
 {
 	struct privd_stmt *st = NULL;
 	char id[33];
-	enum privd_rc rc = privd_db_prepare(
+	enum privd_rc rc = prepare_bind(
 	    db,
 	    privd_db_engine(db) == PRIVD_DB_POSTGRES ? DUE_ERASURES_SQL " FOR UPDATE SKIP LOCKED" : DUE_ERASURES_SQL,
-	    &st);
+	    &st, "ii", now_ms, limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
 	int r = PRIVD_DB_DONE;
 
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_int64(st, 1, now_ms);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 2, limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
 	if (rc != PRIVD_OK)
 		goto out;
 	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {

@@ -307,11 +307,17 @@ static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_whic
 			rc = privd_err_set(err, PRIVD_ERR_IO, "cannot create data directory %s", t->data_dir);
 			goto out;
 		}
-		/* create the file ourselves so that it, and the -wal and -shm files SQLite derives from it, are 0600 */
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			rc = privd_err_set(err, PRIVD_ERR_IO, "cannot open %s", path);
+		/* Create the file ourselves so that it, and the -wal and -shm files SQLite derives from it, are 0600.
+		 * Only when it does not exist yet: closing a descriptor of a file this process has open through SQLite
+		 * would drop SQLite's POSIX locks on it, and another process could then delete the live WAL. */
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST) {
+			rc = privd_err_set(err, PRIVD_ERR_IO, "cannot create %s", path);
 			goto out;
+		}
+		if (fd >= 0) {
+			close(fd);
+			fd = -1;
 		}
 	}
 	d = calloc(1, sizeof(*d));

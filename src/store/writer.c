@@ -183,6 +183,36 @@ static void undo_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
 	}
 }
 
+/* Keystore work that must follow the data commit (key destruction). */
+static void after_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
+{
+	bool any = false;
+	enum privd_rc rc;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		any = any || (s[i].rc == PRIVD_OK && s[i].job->ks_after != NULL);
+	if (!any)
+		return;
+	rc = privd_db_begin(w->ks);
+	for (i = 0; i < n && rc == PRIVD_OK; i++) {
+		bool broken = false;
+
+		if (s[i].rc != PRIVD_OK || s[i].job->ks_after == NULL)
+			continue;
+		if (run_in_savepoint(w->ks, s[i].job->ks_after, s[i].job->arg, &broken) != PRIVD_OK)
+			privd_log(PRIVD_LOG_WARN, "writer.ks_after_failed", NULL);
+		if (broken)
+			rc = PRIVD_ERR_DB;
+	}
+	if (rc == PRIVD_OK)
+		rc = privd_db_commit(w->ks);
+	if (rc != PRIVD_OK) {
+		privd_db_rollback(w->ks);
+		privd_log(PRIVD_LOG_WARN, "writer.ks_after_txn_failed", "\"rc\":\"%s\"", privd_rc_str(rc));
+	}
+}
+
 static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 {
 	unsigned long long failed = 0;
@@ -192,6 +222,8 @@ static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 	keystore_phase(w, s, n);
 	committed = data_phase(w, s, n);
 	undo_phase(w, s, n);
+	if (committed)
+		after_phase(w, s, n);
 	for (i = 0; i < n; i++)
 		failed += s[i].rc != PRIVD_OK;
 	pthread_mutex_lock(&w->mu);
@@ -321,6 +353,13 @@ static enum privd_rc run_ks_undo(struct privd_db *ks, void *arg)
 	return u->ks_undo(ks, u->arg);
 }
 
+static enum privd_rc run_ks_after(struct privd_db *ks, void *arg)
+{
+	const struct privd_write_job *u = ((struct run_wait *)arg)->user;
+
+	return u->ks_after(ks, u->arg);
+}
+
 static void run_done(void *arg, enum privd_rc rc)
 {
 	struct run_wait *rw = arg;
@@ -344,6 +383,7 @@ enum privd_rc privd_writer_run(struct privd_writer *w, struct privd_write_job *j
 	rw.wrap.ks = job->ks != NULL ? run_ks : NULL;
 	rw.wrap.data = run_data;
 	rw.wrap.ks_undo = job->ks_undo != NULL ? run_ks_undo : NULL;
+	rw.wrap.ks_after = job->ks_after != NULL ? run_ks_after : NULL;
 	rw.wrap.done = run_done;
 	rw.wrap.arg = &rw;
 	pthread_mutex_init(&rw.mu, NULL);

@@ -33,6 +33,10 @@ struct privd_write_job {
 	enum privd_rc (*data)(struct privd_db *db, void *arg);
 	/* optional: undoes ks when data failed or the data transaction did not commit */
 	enum privd_rc (*ks_undo)(struct privd_db *ks, void *arg);
+	/* optional: runs in a keystore transaction after the data transaction committed, when data succeeded: for
+	 * destroying keys, which must happen only once what the data side records about it is durable. A crash
+	 * before it leaves a key that nothing uses (the caller sweeps such keys); its failure does not change rc. */
+	enum privd_rc (*ks_after)(struct privd_db *ks, void *arg);
 	/* required: called from the writer thread once the job's fate is durable; rc is the job's result
 	 * (PRIVD_OK only after commit). Must not block. */
 	void (*done)(void *arg, enum privd_rc rc);
