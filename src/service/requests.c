@@ -1361,6 +1361,7 @@ static void *sweeper_main(void *arg)
 
 		pthread_mutex_unlock(&svc->sweep_lock);
 		sweep_erasures(svc);
+		privd_audit_anchor_update(svc);
 		if (tick++ % OVERDUE_EVERY == 0)
 			count_overdue(svc);
 		pthread_mutex_lock(&svc->sweep_lock);

@@ -225,6 +225,8 @@ struct verify_ctx {
 	struct privd_service *svc;
 	struct privd_audit_verdict *v;
 	char prev[PRIVD_HASH_HEX];
+	int64_t anchor_seq;		/* 0: no anchor */
+	const char *anchor_hash;
 };
 
 static int verify_one(void *arg, const struct privd_audit_row *row)
@@ -238,9 +240,15 @@ static int verify_one(void *arg, const struct privd_audit_row *row)
 	n = privd_audit_canonical(row, canon, sizeof(canon));
 	if (n != 0)
 		privd_audit_mac(c->svc->kr, row->prev_hash, canon, n, mac);
-	if (n == 0 || row->seq != c->v->entries || strcmp(row->prev_hash, c->prev) != 0 ||
-	    sodium_memcmp(mac, row->hash, PRIVD_HASH_HEX - 1) != 0) {
+	/* Every byte counts: the stored values must be exactly what was hashed, and the hash exactly the MAC. */
+	if (n == 0 || row->malformed || row->seq != c->v->entries || strcmp(row->prev_hash, c->prev) != 0 ||
+	    strlen(row->hash) != PRIVD_HASH_HEX - 1 || sodium_memcmp(mac, row->hash, PRIVD_HASH_HEX - 1) != 0) {
 		c->v->ok = false;
+		c->v->first_bad = row->seq;
+		return 1;
+	}
+	if (row->seq == c->anchor_seq && strcmp(row->hash, c->anchor_hash) != 0) {
+		c->v->ok = false;	/* the anchored entry was replaced */
 		c->v->first_bad = row->seq;
 		return 1;
 	}
@@ -249,19 +257,89 @@ static int verify_one(void *arg, const struct privd_audit_row *row)
 	return 0;
 }
 
+/* ---- the anchor: the newest entry seen, outside the database ---- */
+
+static void anchor_mac(struct privd_service *svc, int64_t seq, const char *hash, char out[PRIVD_HASH_HEX])
+{
+	char msg[96];
+	int n = snprintf(msg, sizeof(msg), "%lld:%s", (long long)seq, hash);
+
+	privd_audit_mac(svc->kr, "anchor", (const uint8_t *)msg, (size_t)n, out);
+}
+
+/* Reads DATA_DIR/audit.anchor; false when there is none or it does not authenticate. */
+static bool anchor_read(struct privd_service *svc, int64_t *seq, char hash[65])
+{
+	char path[PATH_MAX], mac[PRIVD_HASH_HEX], want[PRIVD_HASH_HEX], h[80];
+	long long s = 0;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/audit.anchor", svc->cfg.data_dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	n = fscanf(f, "%lld %79s %64s", &s, h, mac);
+	fclose(f);
+	if (n != 3 || s <= 0 || strlen(h) != PRIVD_HASH_HEX - 1)
+		return false;
+	anchor_mac(svc, s, h, want);
+	if (sodium_memcmp(want, mac, PRIVD_HASH_HEX - 1) != 0 || strlen(mac) != PRIVD_HASH_HEX - 1)
+		return false;
+	*seq = s;
+	memcpy(hash, h, 65);
+	return true;
+}
+
+void privd_audit_anchor_update(struct privd_service *svc)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], hash[65] = "", mac[PRIVD_HASH_HEX];
+	struct privd_reader *r = NULL;
+	int64_t seq = 0;
+	enum privd_rc rc;
+	FILE *f;
+
+	if (privd_reader_get(svc, &r) != PRIVD_OK)
+		return;
+	rc = privd_repo_audit_head(r->db, &seq, hash);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc != PRIVD_OK || seq == 0 || seq == svc->anchor_seq)
+		return;
+	anchor_mac(svc, seq, hash, mac);
+	snprintf(path, sizeof(path), "%s/audit.anchor", svc->cfg.data_dir);
+	snprintf(tmp, sizeof(tmp), "%s/audit.anchor.tmp", svc->cfg.data_dir);
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return;
+	fprintf(f, "%lld %s %s\n", (long long)seq, hash, mac);
+	if (fclose(f) == 0 && rename(tmp, path) == 0)
+		svc->anchor_seq = seq;
+}
+
 enum privd_rc privd_service_audit_verify(struct privd_service *svc, struct privd_audit_verdict *out)
 {
 	struct verify_ctx c = {.svc = svc, .v = out};
 	struct privd_reader *r = NULL;
+	char anchor_hash[65] = "";
+	int64_t anchor_seq = 0;
 	enum privd_rc rc;
 
 	memset(out, 0, sizeof(*out));
 	out->ok = true;
+	if (anchor_read(svc, &anchor_seq, anchor_hash))
+		out->anchored = anchor_seq;
+	c.anchor_seq = anchor_seq;
+	c.anchor_hash = anchor_hash;
 	rc = privd_reader_get(svc, &r);
 	if (rc != PRIVD_OK)
 		return rc;
 	rc = privd_repo_audit_list(r->db, 0, 0, verify_one, &c);
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc == PRIVD_OK && out->ok && anchor_seq > out->entries) {
+		out->ok = false;
+		out->truncated = true;
+		out->first_bad = out->entries + 1;
+	}
 	return rc;
 }
 

@@ -102,6 +102,7 @@ struct privd_service {
 	pthread_mutex_t sweep_lock;
 	pthread_cond_t sweep_cond;
 	atomic_ullong requests_overdue;
+	int64_t anchor_seq;	/* last seq written to audit.anchor (sweeper thread only) */
 };
 
 /* Now, UTC milliseconds. */
@@ -117,6 +118,9 @@ void privd_reader_put(struct privd_service *svc, struct privd_reader *r, bool br
 enum privd_rc privd_audit_append(struct privd_service *svc, struct privd_db *db, const char *actor,
 				 const char *action, const char *object_type, const char *object_id,
 				 const char *detail);
+
+/* Writes DATA_DIR/audit.anchor when the chain has grown (called every second by the sweeper). */
+void privd_audit_anchor_update(struct privd_service *svc);
 
 /* A write job that only appends one audit entry (reads of PII), run synchronously. */
 enum privd_rc privd_audit_record(struct privd_service *svc, const struct privd_principal *who,

@@ -550,6 +550,24 @@ enum privd_rc privd_repo_audit_insert(struct privd_db *db, const struct privd_au
 	                row->detail, row->prev_hash, row->hash);
 }
 
+/* Copies a text column whose stored bytes must be exactly what is hashed: longer than the field, or holding a NUL,
+ * marks the row malformed (it was not written by privd, so it cannot verify). */
+static void exact_col(struct privd_stmt *st, int col, char *dst, size_t size, bool *malformed)
+{
+	size_t len = 0;
+	const void *p = privd_stmt_col_blob(st, col, &len);
+
+	if (p == NULL)
+		len = 0;
+	if (len >= size || (len > 0 && memchr(p, '\0', len) != NULL)) {
+		*malformed = true;
+		len = len >= size ? size - 1 : len;
+	}
+	if (len > 0)
+		memcpy(dst, p, len);
+	dst[len] = '\0';
+}
+
 enum privd_rc privd_repo_audit_list(struct privd_db *db, int64_t after, size_t limit,
                                     int (*cb)(void *arg, const struct privd_audit_row *row), void *arg)
 {
@@ -567,13 +585,13 @@ enum privd_rc privd_repo_audit_list(struct privd_db *db, int64_t after, size_t l
 		memset(&row, 0, sizeof(row));
 		row.seq = privd_stmt_col_int64(st, 0);
 		row.ts = privd_stmt_col_int64(st, 1);
-		copy_col(st, 2, row.actor, sizeof(row.actor));
-		copy_col(st, 3, row.action, sizeof(row.action));
-		copy_col(st, 4, row.object_type, sizeof(row.object_type));
-		copy_col(st, 5, row.object_id, sizeof(row.object_id));
-		copy_col(st, 6, row.detail, sizeof(row.detail));
-		copy_col(st, 7, row.prev_hash, sizeof(row.prev_hash));
-		copy_col(st, 8, row.hash, sizeof(row.hash));
+		exact_col(st, 2, row.actor, sizeof(row.actor), &row.malformed);
+		exact_col(st, 3, row.action, sizeof(row.action), &row.malformed);
+		exact_col(st, 4, row.object_type, sizeof(row.object_type), &row.malformed);
+		exact_col(st, 5, row.object_id, sizeof(row.object_id), &row.malformed);
+		exact_col(st, 6, row.detail, sizeof(row.detail), &row.malformed);
+		exact_col(st, 7, row.prev_hash, sizeof(row.prev_hash), &row.malformed);
+		exact_col(st, 8, row.hash, sizeof(row.hash), &row.malformed);
 		if (cb(arg, &row) != 0)
 			break;
 	}

@@ -138,6 +138,7 @@ struct privd_audit_row {
 	char detail[512];	/* field names and non-PII facts, JSON text */
 	char prev_hash[65];
 	char hash[65];
+	bool malformed;		/* read back: a stored value is longer than its field or holds a NUL byte */
 };
 /* The last entry's seq and hash (0 and "" when empty). On PostgreSQL first takes a transaction-level advisory
  * lock so that concurrent processes append one at a time. */
