@@ -386,6 +386,7 @@ static enum privd_rc dry_run_rectify(struct privd_service *svc, const char *subj
 	struct privd_subject_patch patch;
 	struct privd_err inner;
 	char detail[256];
+	int64_t expect = 0;
 	json_t *root = json_loads(canon, 0, NULL);
 	enum privd_rc rc;
 
@@ -393,7 +394,7 @@ static enum privd_rc dry_run_rectify(struct privd_service *svc, const char *subj
 		return PRIVD_ERR_NOMEM;
 	memset(&inner, 0, sizeof(inner));
 	patch_from(root, &patch);
-	rc = privd_subject_prepare_update(svc, subject_id, &patch, &row, detail, NULL, &inner);
+	rc = privd_subject_prepare_update(svc, subject_id, &patch, &row, &expect, detail, NULL, &inner);
 	privd_subject_row_clear(&row);
 	json_decref(root);
 	if (rc == PRIVD_ERR_INVALID && err != NULL) {
@@ -498,6 +499,7 @@ struct step {
 	enum privd_rc (*exec_after)(struct privd_db *ks, struct step *s);	/* keystore, after the data commit */
 	/* exec state */
 	struct privd_subject_row rectified;
+	int64_t rectify_expect;
 	char (*dead_keys)[40];	/* erasure: message keys of the person's cancelled notices */
 	size_t ndead;
 	int64_t erase_after;
@@ -979,7 +981,7 @@ static enum privd_rc exec_guardian(struct privd_db *db, struct step *s)
 
 static enum privd_rc exec_rectify(struct privd_db *db, struct step *s)
 {
-	return privd_repo_subject_update(db, &s->rectified, &s->conflict_field);
+	return privd_repo_subject_update(db, &s->rectified, s->rectify_expect, &s->conflict_field);
 }
 
 static int collect_queued(void *arg, const struct privd_notification_row *row)
@@ -1092,12 +1094,18 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 			goto out;
 		}
 		patch_from(root, &patch);
-		rc = privd_subject_prepare_update(svc, s.after.subject_id, &patch, &s.rectified, detail, NULL, err);
+		rc = privd_subject_prepare_update(svc, s.after.subject_id, &patch, &s.rectified, &s.rectify_expect,
+						  detail, NULL, err);
 		if (rc != PRIVD_OK)
 			goto out;
 		s.exec_data = exec_rectify;
-		snprintf(s.after.result, sizeof(s.after.result), "{\"corrected\":%s}", strchr(detail, '['));
-		s.after.result[strlen(s.after.result) - 1] = '\0';	/* drop the detail's closing brace */
+		{
+			/* the detail is {"fields":[...],...}: the result names the same fields */
+			const char *from = strchr(detail, '['), *to = strchr(detail, ']');
+
+			snprintf(s.after.result, sizeof(s.after.result), "{\"corrected\":%.*s}",
+				 from && to ? (int)(to - from + 1) : 2, from && to ? from : "[]");
+		}
 		break;
 	}
 	case PRIVD_REQUEST_TYPE_ERASE:

@@ -167,10 +167,12 @@ enum privd_rc privd_subject_load(struct privd_service *svc, const char *id, stru
 				 struct privd_subject_row *row_out);
 
 /* Everything of a PATCH up to the write: validation, merge, sealing. row receives the new row (caller clears),
- * detail the audit detail (field names only), out (may be NULL) the resulting profile. */
+ * *expect_updated_at the updated_at it was read at (the update applies only if still so), detail the audit detail
+ * (field names only), out (may be NULL) the resulting profile. An empty patch is PRIVD_ERR_INVALID. */
 enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char *id,
 					  const struct privd_subject_patch *patch, struct privd_subject_row *row,
-					  char detail[256], struct privd_subject *out, struct privd_err *err);
+					  int64_t *expect_updated_at, char detail[256], struct privd_subject *out,
+					  struct privd_err *err);
 
 /* ---- outbox (outbox.c) ----
  * A notification prepared outside the writer: its own message key, wrapped for the keystore, and its row with the

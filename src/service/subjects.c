@@ -530,7 +530,8 @@ enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct 
 
 enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char *id,
 					  const struct privd_subject_patch *patch, struct privd_subject_row *row,
-					  char detail[256], struct privd_subject *out, struct privd_err *err)
+					  int64_t *expect_updated_at, char detail[256], struct privd_subject *out,
+					  struct privd_err *err)
 {
 	static const char *const names[] = {"name", "email", "phone", "ip", "birth_date", "residence_country"};
 	const char *given[6] = {patch->name, patch->email, patch->phone, patch->ip, patch->birth_date,
@@ -550,6 +551,13 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 		return privd_err_set(err, rc, "the subject's data was erased");
 	if (rc != PRIVD_OK)
 		return rc;
+	*expect_updated_at = cur.updated_at;
+	if (patch->name == NULL && patch->email == NULL && patch->phone == NULL && patch->ip == NULL &&
+	    patch->birth_date == NULL && patch->residence_country == NULL) {
+		privd_err_field(err, "name", "give at least one of name, email, phone, ip, birth_date, residence_country");
+		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction changes nothing");
+		goto out;
+	}
 	if (!validate_fields(patch->name, patch->email, patch->phone, patch->ip, patch->birth_date,
 			     patch->residence_country, &next, err)) {
 		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction is invalid");
@@ -580,7 +588,7 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 			continue;
 		n += (size_t)snprintf(detail + n, 256 - n, "%s\"%s\"", changed++ ? "," : "", names[i]);
 	}
-	snprintf(detail + n, 256 - n, "]}");
+	snprintf(detail + n, 256 - n, "],\"returned\":\"profile\"}");
 
 	rc = privd_reader_get(svc, &r);
 	if (rc != PRIVD_OK)
@@ -611,6 +619,7 @@ struct update_job {
 	struct privd_service *svc;
 	const struct privd_principal *who;
 	struct privd_subject_row row;
+	int64_t expect_updated_at;
 	const char *conflict_field;
 	char detail[256];
 };
@@ -620,7 +629,7 @@ static enum privd_rc update_data(struct privd_db *db, void *arg)
 	struct update_job *j = arg;
 	enum privd_rc rc;
 
-	rc = privd_repo_subject_update(db, &j->row, &j->conflict_field);
+	rc = privd_repo_subject_update(db, &j->row, j->expect_updated_at, &j->conflict_field);
 	if (rc == PRIVD_OK)
 		rc = privd_audit_append(j->svc, db, j->who->actor, "subject.update", "subject", j->row.id, j->detail);
 	return rc;
@@ -636,17 +645,19 @@ enum privd_rc privd_service_subject_update(struct privd_service *svc, const stru
 	enum privd_rc rc;
 
 	memset(&j, 0, sizeof(j));
-	rc = privd_subject_prepare_update(svc, id, patch, &j.row, j.detail, &result, err);
+	rc = privd_subject_prepare_update(svc, id, patch, &j.row, &j.expect_updated_at, j.detail, &result, err);
 	if (rc != PRIVD_OK)
 		return rc;
 	j.svc = svc;
 	j.who = who;
 	rc = privd_writer_run(svc->writer, &job);
-	if (rc == PRIVD_ERR_CONFLICT) {
-		const char *f = j.conflict_field ? j.conflict_field : "email";
-
-		privd_err_field(err, f, "is already registered");
-		rc = privd_err_set(err, rc, "the %s is already registered", f);
+	if (rc == PRIVD_ERR_CONFLICT && j.conflict_field != NULL) {
+		privd_err_field(err, j.conflict_field, "is already registered");
+		rc = privd_err_set(err, rc, "the %s is already registered", j.conflict_field);
+	} else if (rc == PRIVD_ERR_CONFLICT) {
+		rc = privd_err_set(err, rc, "the subject changed meanwhile; read it again and retry");
+	} else if (rc == PRIVD_ERR_GONE) {
+		rc = privd_err_set(err, rc, "the subject's data was erased");
 	}
 	if (rc == PRIVD_OK)
 		*out = result;

@@ -262,20 +262,27 @@ enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_
 }
 
 enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_subject_row *row,
-                                        const char **conflict_field)
+                                        int64_t expect_updated_at, const char **conflict_field)
 {
 	const char *field = NULL;
+	char status[24];
 	enum privd_rc rc = check_conflicts(db, row, row->id, &field);
 
 	if (rc != PRIVD_OK)
 		goto out;
+	/* status and policy_version are not the caller's to write; a row changed (or erased) since the caller read
+	 * it is left alone */
 	rc = exec_update(db,
-	                 "UPDATE subjects SET status = ?, residence_country = ?, email_bidx = ?, phone_bidx = ?,"
-	                 " name_ct = ?, email_ct = ?, phone_ct = ?, ip_ct = ?, birth_date_ct = ?,"
-	                 " policy_version = ?, updated_at = ? WHERE subject_id = ?",
-	                 SUBJECT_SET_TYPES "t", SUBJECT_SET_ARGS(row), row->id);
+	                 "UPDATE subjects SET residence_country = ?, email_bidx = ?, phone_bidx = ?,"
+	                 " name_ct = ?, email_ct = ?, phone_ct = ?, ip_ct = ?, birth_date_ct = ?, updated_at = ?"
+	                 " WHERE subject_id = ? AND updated_at = ? AND status <> 'erased'",
+	                 "tTTBBBBBiti", row->residence_country, row->email_bidx, row->phone_bidx, &row->name_ct,
+	                 &row->email_ct, &row->phone_ct, &row->ip_ct, &row->birth_date_ct, row->updated_at, row->id,
+	                 expect_updated_at);
 	if (rc == PRIVD_ERR_CONFLICT)
 		field = conflict_from_engine(db);
+	else if (rc == PRIVD_ERR_NOT_FOUND && privd_repo_subject_status(db, row->id, status) == PRIVD_OK)
+		rc = PRIVD_ERR_CONFLICT;	/* it exists: changed meanwhile; field stays NULL */
 out:
 	if (conflict_field != NULL)
 		*conflict_field = rc == PRIVD_ERR_CONFLICT ? field : NULL;

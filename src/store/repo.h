@@ -88,10 +88,12 @@ void privd_subject_row_clear(struct privd_subject_row *row);	/* frees the blobs 
 /* PRIVD_ERR_CONFLICT with *conflict_field set to "email" or "phone" when a blind index is taken. */
 enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_subject_row *row,
 					const char **conflict_field);
-/* Replaces every column but id and created_at; same conflict rule (ignoring the subject itself);
- * PRIVD_ERR_NOT_FOUND when absent. */
+/* Replaces the PII columns, blind indexes, residence_country and updated_at (never status or policy_version),
+ * only while the stored updated_at is still expect_updated_at and the subject is not erased. Same conflict rule
+ * as insert (ignoring the subject itself). PRIVD_ERR_CONFLICT with *conflict_field NULL when the row changed
+ * meanwhile; PRIVD_ERR_NOT_FOUND when absent. */
 enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_subject_row *row,
-					const char **conflict_field);
+					int64_t expect_updated_at, const char **conflict_field);
 enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct privd_subject_row *out);
 /* kind is "email" or "phone". PRIVD_ERR_NOT_FOUND when no subject has it. */
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33]);

@@ -268,16 +268,19 @@ static void test_subjects(void **state)
 	subject_init(&r, "sub1", "e1", "p1");
 	r.updated_at = 2000;
 	blob_set(&r.phone_ct, "ph", 2);
-	assert_int_equal(privd_repo_subject_update(g_db, &r, &field), PRIVD_OK);
+	assert_int_equal(privd_repo_subject_update(g_db, &r, 1000, &field), PRIVD_OK);
+	/* the same read again: the row changed meanwhile */
+	assert_int_equal(privd_repo_subject_update(g_db, &r, 1000, &field), PRIVD_ERR_CONFLICT);
+	assert_null(field);
 	privd_subject_row_clear(&r);
 	subject_init(&r, "sub2", "e1", "");
-	assert_int_equal(privd_repo_subject_update(g_db, &r, &field), PRIVD_ERR_CONFLICT);
+	assert_int_equal(privd_repo_subject_update(g_db, &r, 1000, &field), PRIVD_ERR_CONFLICT);
 	assert_string_equal(field, "email");
 	subject_init(&r, "sub2", "", "p1");
-	assert_int_equal(privd_repo_subject_update(g_db, &r, &field), PRIVD_ERR_CONFLICT);
+	assert_int_equal(privd_repo_subject_update(g_db, &r, 1000, &field), PRIVD_ERR_CONFLICT);
 	assert_string_equal(field, "phone");
 	subject_init(&r, "nobody", "", "");
-	assert_int_equal(privd_repo_subject_update(g_db, &r, &field), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_subject_update(g_db, &r, 1000, &field), PRIVD_ERR_NOT_FOUND);
 	assert_int_equal(privd_repo_subject_get(g_db, "sub1", &out), PRIVD_OK);
 	assert_int_equal(out.updated_at, 2000);
 	assert_int_equal(out.created_at, 1000);

@@ -569,6 +569,15 @@ static void test_erase(void **state)
 
 	assert_int_equal(privd_repo_subject_erase(g_db, "nobody", 9000), PRIVD_ERR_NOT_FOUND);
 	assert_int_equal(privd_repo_subject_erase(g_db, "esub", 9000), PRIVD_OK);
+	/* the confirmation of the erasure is queued after it, in the same transaction, and is kept */
+	notification_init(&n, "en4", "esub", "queued", 9000);
+	blob_set(&n.recipient_ct, "\x00rcp", 4);
+	blob_set(&n.body_ct,
+	         "\x00"
+	         "body",
+	         5);
+	assert_int_equal(privd_repo_notification_insert(g_db, &n), PRIVD_OK);
+	privd_notification_row_clear(&n);
 
 	/* the tombstone */
 	assert_int_equal(privd_repo_subject_get(g_db, "esub", &s), PRIVD_OK);
@@ -616,17 +625,22 @@ static void test_erase(void **state)
 	assert_int_equal(query_int(g_db, "SELECT COUNT(*) FROM request_documents WHERE subject_id = ?", "esub", NULL),
 	                 0);
 
-	/* notifications: sent and failed emptied, the queued confirmation kept with its own sealed recipient */
+	/* notifications: every one present at erasure emptied (a queued one cancelled); the confirmation queued
+	 * after it keeps its own sealed recipient */
 	assert_int_equal(privd_repo_notification_list(g_db, "esub", collect_note, &a), PRIVD_OK);
-	assert_int_equal(a.n, 3);
+	assert_int_equal(a.n, 4);
 	assert_string_equal(a.r[0].id, "en1");
+	assert_string_equal(a.r[0].status, "sent");
 	assert_int_equal(a.r[0].recipient_len + a.r[0].body_len, 0);
 	assert_string_equal(a.r[1].id, "en2");
 	assert_int_equal(a.r[1].recipient_len + a.r[1].body_len, 0);
 	assert_string_equal(a.r[2].id, "en3");
-	assert_string_equal(a.r[2].status, "queued");
-	assert_true(a.r[2].recipient_ok);
-	assert_int_equal(a.r[2].body_len, 5);
+	assert_string_equal(a.r[2].status, "cancelled");
+	assert_int_equal(a.r[2].recipient_len + a.r[2].body_len, 0);
+	assert_string_equal(a.r[3].id, "en4");
+	assert_string_equal(a.r[3].status, "queued");
+	assert_true(a.r[3].recipient_ok);
+	assert_int_equal(a.r[3].body_len, 5);
 
 	/* someone else's data is untouched */
 	assert_int_equal(privd_repo_subject_get(g_db, "ekeep", &s), PRIVD_OK);
