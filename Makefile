@@ -34,7 +34,7 @@ unit:
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 integration: build
-	@scripts/test-integration.sh $(BUILD)/privd
+	@PRIVD_UNIT_BUILD=$(ASAN_BUILD) scripts/test-integration.sh $(BUILD)/privd
 
 bench:
 	@scripts/install-deps.sh --bench

@@ -49,6 +49,13 @@ fi
 # summary, printed last so that the final lines of the output are the counts.
 tap=$pgdir/report.tap
 status=0
+
+# The store's unit tests (an ASan/UBSan build, when given) run again on this PostgreSQL: the same contract tests on
+# both engines.
+if [ -n "${PRIVD_UNIT_BUILD:-}" ] && [ -d "$PRIVD_UNIT_BUILD" ]; then
+	echo "test-integration: store unit tests on PostgreSQL" >&2
+	(cd "$PRIVD_UNIT_BUILD" && PRIVD_TEST_PG_URL=$pg_url ctest -R '^store/' --output-on-failure) || status=1
+fi
 PRIVD_BIN=$bin PRIVD_TEST_PG_URL=$pg_url PRIVD_TEST_PG_DIR=$pgdir/data \
 	node --test --test-concurrency="$jobs" --test-timeout=300000 \
 	--test-reporter=spec --test-reporter-destination=stdout \
