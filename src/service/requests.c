@@ -92,6 +92,14 @@ static enum privd_rc open_text(const uint8_t key[PRIVD_KEY_BYTES], const char *s
 	return rc;
 }
 
+/* The envelope field of a request's sealed text: bound to the request too, so a ciphertext cannot be moved
+ * to another request of the same subject. buf holds 64 bytes. */
+static const char *field_of(char buf[64], const char *what, const char *request_id)
+{
+	snprintf(buf, 64, "%s/%s", what, request_id);
+	return buf;
+}
+
 /* ---- reading ---- */
 
 static void today_date(struct privd_date *d)
@@ -149,6 +157,7 @@ static enum privd_rc read_row(struct privd_service *svc, const char *id, struct 
 static enum privd_rc disclose(struct privd_service *svc, const struct privd_request_row *row,
 			      struct privd_request *out)
 {
+	char f1[64], f2[64];
 	struct privd_reader *r = NULL;
 	uint8_t key[PRIVD_KEY_BYTES];
 	enum privd_rc rc;
@@ -164,9 +173,9 @@ static enum privd_rc disclose(struct privd_service *svc, const struct privd_requ
 		return PRIVD_OK;	/* erased: nothing left to disclose */
 	if (rc != PRIVD_OK)
 		return rc;
-	rc = open_text(key, row->subject_id, "request.details", &row->details_ct, &out->details);
+	rc = open_text(key, row->subject_id, field_of(f1, "request.details", row->id), &row->details_ct, &out->details);
 	if (rc == PRIVD_OK)
-		rc = open_text(key, row->subject_id, "request.reason", &row->reason_ct, &out->reason);
+		rc = open_text(key, row->subject_id, field_of(f2, "request.reason", row->id), &row->reason_ct, &out->reason);
 	sodium_memzero(key, sizeof(key));
 	return rc;
 }
@@ -415,6 +424,7 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 					   const char *subject_id, const char *type, const char *details_json,
 					   struct privd_request *out, struct privd_err *err)
 {
+	char f1[64];
 	struct create_job j;
 	struct privd_write_job job = {.data = create_data, .arg = &j};
 	struct privd_cache_entry e;
@@ -458,7 +468,7 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 		rc = privd_subject_key(svc, r, subject_id, key);
 		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 		if (rc == PRIVD_OK) {
-			rc = seal_text(key, subject_id, "request.details", canon, &j.row.details_ct);
+			rc = seal_text(key, subject_id, field_of(f1, "request.details", j.row.id), canon, &j.row.details_ct);
 			sodium_memzero(key, sizeof(key));
 		}
 		if (rc != PRIVD_OK)
@@ -720,6 +730,7 @@ enum privd_rc privd_service_request_attach(struct privd_service *svc, const stru
 					   const char *request_id, const char *content_type, const uint8_t *data,
 					   size_t len, struct privd_request *out, struct privd_err *err)
 {
+	char f1[64];
 	struct step s;
 	struct privd_reader *r = NULL;
 	enum privd_doc_type declared;
@@ -778,7 +789,7 @@ enum privd_rc privd_service_request_attach(struct privd_service *svc, const stru
 	}
 	if (rc != PRIVD_OK)
 		goto out;
-	privd_envelope_seal(key, s.after.subject_id, "request.document", data, len, ct);
+	privd_envelope_seal(key, s.after.subject_id, field_of(f1, "request.document", s.after.id), data, len, ct);
 	sodium_memzero(key, sizeof(key));
 	s.doc_ct = ct;
 	s.doc_len = len + PRIVD_ENVELOPE_OVERHEAD;
@@ -800,6 +811,7 @@ enum privd_rc privd_service_request_document(struct privd_service *svc, const st
 					     const char *request_id, uint8_t **data, size_t *len,
 					     char content_type[32], struct privd_err *err)
 {
+	char f1[64];
 	struct privd_request_row row;
 	struct privd_blob ct = {0};
 	struct privd_reader *r = NULL;
@@ -839,7 +851,7 @@ enum privd_rc privd_service_request_document(struct privd_service *svc, const st
 		rc = *data == NULL ? PRIVD_ERR_NOMEM : PRIVD_ERR_CRYPTO;
 		goto out;
 	}
-	rc = privd_envelope_open(key, row.subject_id, "request.document", ct.data, ct.len, *data, len);
+	rc = privd_envelope_open(key, row.subject_id, field_of(f1, "request.document", row.id), ct.data, ct.len, *data, len);
 	if (rc == PRIVD_OK)
 		snprintf(content_type, 32, "%s", row.doc_type);
 out:
@@ -858,6 +870,7 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 					   const char *request_id, const char *action, const char *reason,
 					   struct privd_request *out, struct privd_err *err)
 {
+	char f1[64];
 	struct step s;
 	struct privd_reader *r = NULL;
 	enum privd_request_event ev;
@@ -893,7 +906,7 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 		if (rc == PRIVD_OK) {
 			privd_blob_clear(&s.after.reason_ct);
-			rc = seal_text(key, s.after.subject_id, "request.reason", reason, &s.after.reason_ct);
+			rc = seal_text(key, s.after.subject_id, field_of(f1, "request.reason", s.after.id), reason, &s.after.reason_ct);
 			sodium_memzero(key, sizeof(key));
 		}
 		if (rc == PRIVD_OK)
