@@ -300,7 +300,9 @@ void privd_http_subject_patch(struct privd_http_req *r)
 		goto out;
 	}
 	rc = privd_service_subject_update(r->h->svc, &r->who, r->id, &p, &s, &e);
-	if (rc != PRIVD_OK)
+	if (rc == PRIVD_ERR_FORBIDDEN) /* as at registration, the only refusal a correction has: an age rule */
+		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "age-restricted", e.msg, NULL);
+	else if (rc != PRIVD_OK)
 		privd_http_reply_rc(r, rc, &e);
 	else
 		reply_subject(r, MHD_HTTP_OK, &s);

@@ -576,6 +576,22 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 		memcpy(cur.birth_date, next.birth_date, sizeof(cur.birth_date));
 	if (patch->residence_country != NULL)
 		memcpy(cur.residence_country, next.residence_country, sizeof(cur.residence_country));
+	if (patch->birth_date != NULL || patch->residence_country != NULL) {
+		/* A correction may not make someone a person the age rules keep out: an under-age person on a US
+		 * server, or an EU/EEA minor without a guardian's consent (only the guardian's request activates one). */
+		struct privd_date birth, today;
+		enum privd_age_decision age;
+
+		privd_date_parse(cur.birth_date, &birth, NULL);
+		privd_today(&today);
+		age = privd_age_decide(&svc->age, &birth, cur.residence_country, &today);
+		if (age == PRIVD_AGE_REFUSE || (age == PRIVD_AGE_PENDING_GUARDIAN && strcmp(cur.status, "active") == 0)) {
+			rc = privd_err_set(err, PRIVD_ERR_FORBIDDEN,
+					   "the correction makes the person too young for this service without a "
+					   "guardian's consent");
+			goto out;
+		}
+	}
 	if (cur.email[0] == '\0' && cur.phone[0] == '\0') {
 		privd_err_field(err, patch->email != NULL ? "email" : "phone",
 				"an e-mail or a phone number must remain");
