@@ -61,6 +61,7 @@ struct privd_http {
 	unsigned port;
 	atomic_uint inflight;      /* requests with a context, from first call to completion */
 	atomic_uint async_pending; /* registrations whose done callback has not finished */
+	atomic_uint suspended;     /* connections suspended and not yet run again by the library */
 	atomic_bool stopping;
 };
 

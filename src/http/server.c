@@ -431,6 +431,13 @@ void privd_http_stop(struct privd_http *h)
 			          atomic_load(&h->async_pending));
 		sleep_ms(10);
 	}
+	/* a resumed connection is only resumed once the library's thread has run it again: stopping before that is
+	 * stopping with a suspended connection, which the library refuses (it aborts) */
+	while (atomic_load(&h->suspended) > 0) {
+		if (++waited % 500 == 0)
+			privd_log(PRIVD_LOG_WARN, "http.stop", "\"waiting_resumed\":%u", atomic_load(&h->suspended));
+		sleep_ms(10);
+	}
 	deadline = now_ns() + STOP_GRACE_NS / 5;
 	while (atomic_load(&h->inflight) > 0 && now_ns() < deadline)
 		sleep_ms(10);

@@ -30,6 +30,7 @@ struct privd_http_async {
 	struct privd_principal who;
 	struct MHD_Connection *conn;
 	struct privd_http *h;
+	bool counted;	/* counted in h->suspended until the library runs the connection again */
 };
 
 static void async_unref(struct privd_http_async *a)
@@ -43,10 +44,25 @@ static void async_unref(struct privd_http_async *a)
 	free(a);
 }
 
+/* The connection runs again (or ends): it no longer counts as suspended. Called on the library's thread. */
+static void async_settle(struct privd_http_async *a)
+{
+	bool was;
+
+	pthread_mutex_lock(&a->mu);
+	was = a->counted;
+	a->counted = false;
+	pthread_mutex_unlock(&a->mu);
+	if (was)
+		atomic_fetch_sub(&a->h->suspended, 1);
+}
+
 void privd_http_async_release(struct privd_http_async *a)
 {
-	if (a != NULL)
+	if (a != NULL) {
+		async_settle(a);
 		async_unref(a);
+	}
 }
 
 /* A JSON string, or null when s is not valid UTF-8. */
@@ -196,6 +212,7 @@ bool privd_http_subject_register_pending(struct privd_http_req *r)
 	pthread_mutex_unlock(&a->mu);
 	if (st != ASYNC_DONE)
 		return true;
+	async_settle(a);
 	render_registration(r, a);
 	return false;
 }
@@ -234,6 +251,8 @@ void privd_http_subject_register(struct privd_http_req *r)
 	pthread_mutex_lock(&a->mu);
 	if (a->state == ASYNC_RUNNING) {
 		a->state = ASYNC_SUSPENDED;
+		a->counted = true;
+		atomic_fetch_add(&r->h->suspended, 1);
 		MHD_suspend_connection(r->conn);
 	}
 	pthread_mutex_unlock(&a->mu);
