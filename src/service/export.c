@@ -215,6 +215,26 @@ static void value(struct buf *b, json_t *v)
 	}
 }
 
+/* The heading a person reads for a column of the export. */
+static const char *column_label(const char *key)
+{
+	static const char *const labels[][2] = {
+		{"purpose", "Purpose / Цель"}, {"granted", "Given / Дано"},
+		{"policy_version", "Policy version / Версия политики"}, {"ip", "IP address / IP-адрес"},
+		{"source", "Channel / Канал"}, {"recorded_at", "Recorded / Записано"},
+		{"recipient", "Recipient / Получатель"}, {"legal_basis", "Legal basis / Основание"},
+		{"fields", "Data / Данные"}, {"date", "Date / Дата"}, {"type", "Type / Вид"},
+		{"status", "Status / Статус"}, {"filed_at", "Filed / Подано"}, {"received_at", "Received / Получено"},
+		{"due_date", "Due / Срок"}, {"completed_at", "Completed / Исполнено"}, {"kind", "Notice / Уведомление"},
+		{"channel", "Channel / Канал"}, {"created_at", "Queued / Создано"}, {"sent_at", "Sent / Отправлено"},
+	};
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(labels[i][0], key) == 0)
+			return labels[i][1];
+	return key;
+}
+
 /* A table of an array of objects with the given columns. */
 static void table(struct buf *b, json_t *arr, const char *const *cols, size_t ncols)
 {
@@ -228,7 +248,7 @@ static void table(struct buf *b, json_t *arr, const char *const *cols, size_t nc
 	puts_(b, "<table><thead><tr>");
 	for (size_t c = 0; c < ncols; c++) {
 		puts_(b, "<th>");
-		esc(b, cols[c]);
+		esc(b, column_label(cols[c]));
 		puts_(b, "</th>");
 	}
 	puts_(b, "</tr></thead><tbody>\n");
