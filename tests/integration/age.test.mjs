@@ -83,6 +83,24 @@ forEngines('age rules', (engine) => {
 			await expectPendingGuardian(ctx.srv, person(15, 'DE'));
 		});
 
+		it('a correction cannot make a registered person under 13: 403 age-restricted, nothing changed', async () => {
+			const b = await expectActive(ctx.srv, person(30, 'US'));
+			const r = await ctx.srv.req('PATCH', `/v1/subjects/${b.id}`, { as: 'app', json: { birth_date: birthDateForAge(12) } });
+			assertProblem(r, 403, 'age-restricted');
+			const after = assertJson(await ctx.srv.req('GET', `/v1/subjects/${b.id}`, { as: 'app' }), 200);
+			assert.equal(after.birth_date, b.birth_date);
+			assert.equal(after.status, 'active');
+		});
+
+		it('a correction cannot make an active person an EU minor without a guardian: 403 age-restricted', async () => {
+			const b = await expectActive(ctx.srv, person(30, 'US'));
+			const r = await ctx.srv.req('PATCH', `/v1/subjects/${b.id}`, {
+				as: 'app', json: { birth_date: birthDateForAge(15), residence_country: 'DE' } });
+			assertProblem(r, 403, 'age-restricted');
+			const after = assertJson(await ctx.srv.req('GET', `/v1/subjects/${b.id}`, { as: 'app' }), 200);
+			assert.equal(after.residence_country, 'US');
+		});
+
 		ctx.closingTest();
 	});
 
