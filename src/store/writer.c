@@ -154,54 +154,37 @@ static bool data_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
 	return true;
 }
 
-static void undo_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
+/* Which keystore follow-up a slot takes: ks_undo when its data part failed after its key committed (an orphan
+ * key otherwise: harmless), ks_after when its data part committed. */
+static enum privd_rc (*followup_of(const struct batch_slot *s, bool after))(struct privd_db *, void *)
 {
-	bool any = false;
-	enum privd_rc rc;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		any = any || (s[i].ks_done && s[i].rc != PRIVD_OK && s[i].job->ks_undo != NULL);
-	if (!any)
-		return;
-	rc = privd_db_begin(w->ks);
-	for (i = 0; i < n && rc == PRIVD_OK; i++) {
-		bool broken = false;
-
-		if (!s[i].ks_done || s[i].rc == PRIVD_OK || s[i].job->ks_undo == NULL)
-			continue;
-		if (run_in_savepoint(w->ks, s[i].job->ks_undo, s[i].job->arg, &broken) != PRIVD_OK)
-			privd_log(PRIVD_LOG_WARN, "writer.ks_undo_failed", NULL); /* an orphan key: harmless */
-		if (broken)
-			rc = PRIVD_ERR_DB;
-	}
-	if (rc == PRIVD_OK)
-		rc = privd_db_commit(w->ks);
-	if (rc != PRIVD_OK) {
-		privd_db_rollback(w->ks);
-		privd_log(PRIVD_LOG_WARN, "writer.ks_undo_txn_failed", "\"rc\":\"%s\"", privd_rc_str(rc));
-	}
+	if (after)
+		return s->rc == PRIVD_OK ? s->job->ks_after : NULL;
+	return s->ks_done && s->rc != PRIVD_OK ? s->job->ks_undo : NULL;
 }
 
-/* Keystore work that must follow the data commit (key destruction). */
-static void after_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
+/* A best-effort keystore transaction running each slot's follow-up in a savepoint; failures are logged only:
+ * the jobs' results are already decided. */
+static void followup_phase(struct privd_writer *w, struct batch_slot *s, size_t n, bool after)
 {
+	const char *what = after ? "ks_after" : "ks_undo";
 	bool any = false;
 	enum privd_rc rc;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		any = any || (s[i].rc == PRIVD_OK && s[i].job->ks_after != NULL);
+		any = any || followup_of(&s[i], after) != NULL;
 	if (!any)
 		return;
 	rc = privd_db_begin(w->ks);
 	for (i = 0; i < n && rc == PRIVD_OK; i++) {
+		enum privd_rc (*fn)(struct privd_db *, void *) = followup_of(&s[i], after);
 		bool broken = false;
 
-		if (s[i].rc != PRIVD_OK || s[i].job->ks_after == NULL)
+		if (fn == NULL)
 			continue;
-		if (run_in_savepoint(w->ks, s[i].job->ks_after, s[i].job->arg, &broken) != PRIVD_OK)
-			privd_log(PRIVD_LOG_WARN, "writer.ks_after_failed", NULL);
+		if (run_in_savepoint(w->ks, fn, s[i].job->arg, &broken) != PRIVD_OK)
+			privd_log(PRIVD_LOG_WARN, "writer.followup_failed", "\"part\":\"%s\"", what);
 		if (broken)
 			rc = PRIVD_ERR_DB;
 	}
@@ -209,7 +192,8 @@ static void after_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
 		rc = privd_db_commit(w->ks);
 	if (rc != PRIVD_OK) {
 		privd_db_rollback(w->ks);
-		privd_log(PRIVD_LOG_WARN, "writer.ks_after_txn_failed", "\"rc\":\"%s\"", privd_rc_str(rc));
+		privd_log(PRIVD_LOG_WARN, "writer.followup_txn_failed", "\"part\":\"%s\",\"rc\":\"%s\"", what,
+			  privd_rc_str(rc));
 	}
 }
 
@@ -221,9 +205,9 @@ static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 
 	keystore_phase(w, s, n);
 	committed = data_phase(w, s, n);
-	undo_phase(w, s, n);
+	followup_phase(w, s, n, false);
 	if (committed)
-		after_phase(w, s, n);
+		followup_phase(w, s, n, true);
 	for (i = 0; i < n; i++)
 		failed += s[i].rc != PRIVD_OK;
 	pthread_mutex_lock(&w->mu);
