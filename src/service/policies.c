@@ -158,7 +158,10 @@ enum privd_rc privd_service_policy_publish(struct privd_service *svc, const stru
 	}
 	if (rc != PRIVD_OK)
 		return rc;
-	atomic_store(&svc->current_version, privd_version_intern(svc, version));
+	/* the newest published policy is current: read it back rather than assume ours is (another publish may have
+	 * committed after ours) */
+	if (privd_policy_load_current(svc) != PRIVD_OK)
+		atomic_store(&svc->current_version, privd_version_intern(svc, version));
 	if (out != NULL) {
 		memset(out, 0, sizeof(*out));
 		memcpy(out->version, j.row.version, sizeof(out->version));
