@@ -56,8 +56,14 @@ if [ -n "${PRIVD_UNIT_BUILD:-}" ] && [ -d "$PRIVD_UNIT_BUILD" ]; then
 	echo "test-integration: store unit tests on PostgreSQL" >&2
 	(cd "$PRIVD_UNIT_BUILD" && PRIVD_TEST_PG_URL=$pg_url ctest -R '^store/' --output-on-failure) || status=1
 fi
+# --test-concurrency and --test-timeout need Node.js 20.11 or later (Debian 12's own nodejs is 18: files then run
+# one at a time, without a per-test timeout)
+concurrency=()
+if node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 11) ? 0 : 1)'; then
+	concurrency=(--test-concurrency="$jobs" --test-timeout=300000)
+fi
 PRIVD_BIN=$bin PRIVD_TEST_PG_URL=$pg_url PRIVD_TEST_PG_DIR=$pgdir/data \
-	node --test --test-concurrency="$jobs" --test-timeout=300000 \
+	node --test "${concurrency[@]}" \
 	--test-reporter=spec --test-reporter-destination=stdout \
 	--test-reporter=tap --test-reporter-destination="$tap" \
 	"${files[@]}" || status=$?
