@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "store/db.h"
+#include "store/repo.h"
 
 static struct privd_db_target g_target;
 static char g_tmpdir[256];
@@ -117,15 +118,67 @@ static inline struct privd_db *open_db(enum privd_db_which which)
 	return db;
 }
 
-/* Runs tests on SQLite, then on PostgreSQL when PRIVD_TEST_PG_URL is set. */
-#define STORE_RUN_BOTH(tests)                                                                                          \
+/* Runs tests on SQLite, then on PostgreSQL when PRIVD_TEST_PG_URL is set, each group between the given setup and
+ * teardown of the engine. */
+#define STORE_RUN_BOTH_WITH(tests, setup_s, teardown_s, setup_p, teardown_p)                                          \
 	do {                                                                                                           \
-		int fails_ = cmocka_run_group_tests_name("sqlite", tests, setup_sqlite, teardown_sqlite);              \
+		int fails_ = cmocka_run_group_tests_name("sqlite", tests, setup_s, teardown_s);                        \
 		if (getenv("PRIVD_TEST_PG_URL") != NULL && getenv("PRIVD_TEST_PG_URL")[0] != '\0')                     \
-			fails_ += cmocka_run_group_tests_name("postgres", tests, setup_pg, teardown_pg);               \
+			fails_ += cmocka_run_group_tests_name("postgres", tests, setup_p, teardown_p);                 \
 		else                                                                                                   \
 			fprintf(stderr, "postgres: skipped (PRIVD_TEST_PG_URL not set)\n");                            \
 		return fails_;                                                                                         \
 	} while (0)
+#define STORE_RUN_BOTH(tests) STORE_RUN_BOTH_WITH(tests, setup_sqlite, teardown_sqlite, setup_pg, teardown_pg)
+
+/* For repository tests: a data and a keystore handle on the engine, both migrated. */
+static struct privd_db *g_db __attribute__((unused)), *g_ks __attribute__((unused));
+
+static inline int setup_migrated(int (*setup)(void **), void **state)
+{
+	struct privd_err err = {0};
+
+	if (setup(state) != 0)
+		return -1;
+	g_db = open_db(PRIVD_DB_DATA);
+	g_ks = open_db(PRIVD_DB_KEYSTORE);
+	if (g_db == NULL || g_ks == NULL)
+		return -1;
+	if (privd_repo_migrate(g_db, PRIVD_DB_DATA, &err) != PRIVD_OK ||
+	    privd_repo_migrate(g_ks, PRIVD_DB_KEYSTORE, &err) != PRIVD_OK) {
+		fprintf(stderr, "migrate: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static inline int teardown_migrated(int (*teardown)(void **), void **state)
+{
+	privd_db_close(g_db);
+	privd_db_close(g_ks);
+	g_db = g_ks = NULL;
+	return teardown(state);
+}
+
+static inline int setup_migrated_sqlite(void **s)
+{
+	return setup_migrated(setup_sqlite, s);
+}
+static inline int teardown_migrated_sqlite(void **s)
+{
+	return teardown_migrated(teardown_sqlite, s);
+}
+static inline int setup_migrated_pg(void **s)
+{
+	return setup_migrated(setup_pg, s);
+}
+static inline int teardown_migrated_pg(void **s)
+{
+	return teardown_migrated(teardown_pg, s);
+}
+
+#define STORE_RUN_BOTH_MIGRATED(tests)                                                                                 \
+	STORE_RUN_BOTH_WITH(tests, setup_migrated_sqlite, teardown_migrated_sqlite, setup_migrated_pg,                 \
+	                    teardown_migrated_pg)
 
 #endif

@@ -13,50 +13,6 @@
 #include "store/repo.h"
 #include "store_test.h"
 
-static struct privd_db *g_db, *g_ks;
-
-static int setup_engine(int (*setup)(void **), void **state)
-{
-	struct privd_err err = {0};
-
-	if (setup(state) != 0)
-		return -1;
-	g_db = open_db(PRIVD_DB_DATA);
-	g_ks = open_db(PRIVD_DB_KEYSTORE);
-	if (g_db == NULL || g_ks == NULL)
-		return -1;
-	if (privd_repo_migrate(g_db, PRIVD_DB_DATA, &err) != PRIVD_OK ||
-	    privd_repo_migrate(g_ks, PRIVD_DB_KEYSTORE, &err) != PRIVD_OK) {
-		fprintf(stderr, "migrate: %s\n", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown_engine(int (*teardown)(void **), void **state)
-{
-	privd_db_close(g_db);
-	privd_db_close(g_ks);
-	g_db = g_ks = NULL;
-	return teardown(state);
-}
-
-static int setup_repo_sqlite(void **s)
-{
-	return setup_engine(setup_sqlite, s);
-}
-static int teardown_repo_sqlite(void **s)
-{
-	return teardown_engine(teardown_sqlite, s);
-}
-static int setup_repo_pg(void **s)
-{
-	return setup_engine(setup_pg, s);
-}
-static int teardown_repo_pg(void **s)
-{
-	return teardown_engine(teardown_pg, s);
-}
 
 static void test_migrate_idempotent(void **state)
 {
@@ -504,11 +460,5 @@ int main(void)
 	    cmocka_unit_test(test_audit),
 	    cmocka_unit_test(test_audit_canonical),
 	};
-	int fails = cmocka_run_group_tests_name("sqlite", tests, setup_repo_sqlite, teardown_repo_sqlite);
-
-	if (getenv("PRIVD_TEST_PG_URL") != NULL && getenv("PRIVD_TEST_PG_URL")[0] != '\0')
-		fails += cmocka_run_group_tests_name("postgres", tests, setup_repo_pg, teardown_repo_pg);
-	else
-		fprintf(stderr, "postgres: skipped (PRIVD_TEST_PG_URL not set)\n");
-	return fails;
+	STORE_RUN_BOTH_MIGRATED(tests);
 }
