@@ -51,18 +51,7 @@ enum privd_rc privd_repo_key_put(struct privd_db *ks, const char *subject_id, co
 
 enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, struct privd_blob *wrapped)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc;
-
-	wrapped->data = NULL;
-	wrapped->len = 0;
-	rc = query_one(ks, "SELECT wrapped FROM data_keys WHERE subject_id = ?", &st, "t", subject_id);
-	if (rc == PRIVD_OK)
-		rc = blob_col(st, 0, wrapped);
-	if (rc == PRIVD_OK && wrapped->len == 0)
-		rc = PRIVD_ERR_NOT_FOUND;
-	privd_stmt_finalize(st);
-	return rc;
+	return query_blob(ks, "SELECT wrapped FROM data_keys WHERE subject_id = ?", subject_id, wrapped);
 }
 
 enum privd_rc privd_repo_key_delete(struct privd_db *ks, const char *subject_id)

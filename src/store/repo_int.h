@@ -238,4 +238,21 @@ static inline enum privd_rc query_one(struct privd_db *db, const char *sql, stru
 	return rc;
 }
 
+/* One non-empty blob selected by one text key: PRIVD_ERR_NOT_FOUND when there is no row or the blob is empty. */
+static inline enum privd_rc query_blob(struct privd_db *db, const char *sql, const char *key, struct privd_blob *out)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc;
+
+	out->data = NULL;
+	out->len = 0;
+	rc = query_one(db, sql, &st, "t", key);
+	if (rc == PRIVD_OK)
+		rc = blob_col(st, 0, out);
+	if (rc == PRIVD_OK && out->len == 0)
+		rc = PRIVD_ERR_NOT_FOUND;
+	privd_stmt_finalize(st);
+	return rc;
+}
+
 #endif

@@ -214,18 +214,7 @@ enum privd_rc privd_repo_document_put(struct privd_db *db, const char *request_i
 
 enum privd_rc privd_repo_document_get(struct privd_db *db, const char *request_id, struct privd_blob *ct)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc;
-
-	ct->data = NULL;
-	ct->len = 0;
-	rc = query_one(db, "SELECT doc_ct FROM request_documents WHERE request_id = ?", &st, "t", request_id);
-	if (rc == PRIVD_OK)
-		rc = blob_col(st, 0, ct);
-	if (rc == PRIVD_OK && ct->len == 0)
-		rc = PRIVD_ERR_NOT_FOUND;
-	privd_stmt_finalize(st);
-	return rc;
+	return query_blob(db, "SELECT doc_ct FROM request_documents WHERE request_id = ?", request_id, ct);
 }
 
 /* ---- notifications ---- */
