@@ -142,18 +142,28 @@ enum privd_rc privd_db_exec(struct privd_db *db, const char *sql, struct privd_e
 
 enum privd_rc privd_db_begin(struct privd_db *db)
 {
+	enum privd_rc rc;
+
 	if (db->engine == PRIVD_DB_SQLITE && !db->read_only)
-		return db->ops->exec(db, "BEGIN IMMEDIATE");
-	return db->ops->exec(db, "BEGIN");
+		rc = db->ops->exec(db, "BEGIN IMMEDIATE");
+	else
+		rc = db->ops->exec(db, "BEGIN");
+	db->txn_open = rc == PRIVD_OK;
+	db->head_cached = false;
+	return rc;
 }
 
 enum privd_rc privd_db_commit(struct privd_db *db)
 {
+	db->txn_open = false;
+	db->head_cached = false;
 	return db->ops->exec(db, "COMMIT");
 }
 
 enum privd_rc privd_db_rollback(struct privd_db *db)
 {
+	db->txn_open = false;
+	db->head_cached = false;
 	if (!db->ops->in_txn(db))
 		return PRIVD_OK;
 	return db->ops->exec(db, "ROLLBACK");
@@ -186,6 +196,7 @@ enum privd_rc privd_db_release(struct privd_db *db, const char *name)
 
 enum privd_rc privd_db_rollback_to(struct privd_db *db, const char *name)
 {
+	db->head_cached = false;
 	return savepoint_cmd(db, "ROLLBACK TO SAVEPOINT", name);
 }
 

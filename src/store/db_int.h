@@ -49,6 +49,13 @@ struct privd_db {
 	/* The column or constraint named by the last unique violation ("subjects.email_bidx",
 	 * "subjects_email_bidx_key"), "" when none; set by the drivers, read by repositories. Never a value. */
 	char conflict[128];
+	/* Inside a transaction begun with privd_db_begin: the audit chain's head as the last append left it, so
+	 * appends after the first in one group commit need not read (and, on PostgreSQL, lock) it again. Reset by
+	 * every commit, rollback and rollback to a savepoint. */
+	bool txn_open;
+	bool head_cached;
+	int64_t head_seq;
+	char head_hash[65];
 };
 
 /* The head of every driver statement. */

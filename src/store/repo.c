@@ -518,6 +518,12 @@ enum privd_rc privd_repo_audit_head(struct privd_db *db, int64_t *seq, char hash
 
 	*seq = 0;
 	hash[0] = '\0';
+	if (db->txn_open && db->head_cached) {
+		/* this transaction already holds the head (and its lock) */
+		*seq = db->head_seq;
+		memcpy(hash, db->head_hash, 65);
+		return PRIVD_OK;
+	}
 	if (privd_db_engine(db) == PRIVD_DB_POSTGRES) {
 		rc = db->ops->exec(db, AUDIT_HEAD_LOCK);
 		if (rc != PRIVD_OK)
@@ -534,16 +540,29 @@ enum privd_rc privd_repo_audit_head(struct privd_db *db, int64_t *seq, char hash
 	copy_col(st, 1, hash, 65);
 out:
 	privd_stmt_finalize(st);
+	if (rc == PRIVD_OK && db->txn_open) {
+		db->head_seq = *seq;
+		memcpy(db->head_hash, hash, 65);
+		db->head_cached = true;
+	}
 	return rc;
 }
 
 enum privd_rc privd_repo_audit_insert(struct privd_db *db, const struct privd_audit_row *row)
 {
-	return exec_sql(db,
-	                "INSERT INTO audit(seq, ts, actor, action, object_type, object_id, detail,"
-	                " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                "iittttttt", row->seq, row->ts, row->actor, row->action, row->object_type, row->object_id,
-	                row->detail, row->prev_hash, row->hash);
+	enum privd_rc rc = exec_sql(db,
+	                            "INSERT INTO audit(seq, ts, actor, action, object_type, object_id, detail,"
+	                            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                            "iittttttt", row->seq, row->ts, row->actor, row->action, row->object_type,
+	                            row->object_id, row->detail, row->prev_hash, row->hash);
+
+	if (db->txn_open) {
+		/* the new head, or unknown after a failure */
+		db->head_cached = rc == PRIVD_OK;
+		db->head_seq = row->seq;
+		memcpy(db->head_hash, row->hash, 65);
+	}
+	return rc;
 }
 
 /* Copies a text column whose stored bytes must be exactly what is hashed: longer than the field, or holding a NUL,
