@@ -413,6 +413,29 @@ static void test_audit(void **state)
 	assert_int_equal(a.n, 2);
 	assert_int_equal(a.seqs[0], 3);
 	assert_int_equal(a.seqs[1], 4);
+
+	/* several appends in one transaction (a group commit): each sees the one before it, and an append rolled
+	 * back to its savepoint is forgotten */
+	assert_int_equal(privd_db_begin(g_db), PRIVD_OK);
+	assert_int_equal(privd_repo_audit_head(g_db, &seq, hash), PRIVD_OK);
+	audit_init(&r, seq + 1, hash);
+	assert_int_equal(privd_repo_audit_insert(g_db, &r), PRIVD_OK);
+	assert_int_equal(privd_repo_audit_head(g_db, &seq, hash), PRIVD_OK);
+	assert_int_equal(seq, 6);
+	assert_string_equal(hash, "h6");
+	assert_int_equal(privd_db_savepoint(g_db, "sp"), PRIVD_OK);
+	audit_init(&r, 7, hash);
+	assert_int_equal(privd_repo_audit_insert(g_db, &r), PRIVD_OK);
+	assert_int_equal(privd_repo_audit_head(g_db, &seq, hash), PRIVD_OK);
+	assert_int_equal(seq, 7);
+	assert_int_equal(privd_db_rollback_to(g_db, "sp"), PRIVD_OK);
+	assert_int_equal(privd_db_release(g_db, "sp"), PRIVD_OK);
+	assert_int_equal(privd_repo_audit_head(g_db, &seq, hash), PRIVD_OK);
+	assert_int_equal(seq, 6);
+	assert_string_equal(hash, "h6");
+	assert_int_equal(privd_db_rollback(g_db), PRIVD_OK);
+	assert_int_equal(privd_repo_audit_head(g_db, &seq, hash), PRIVD_OK);
+	assert_int_equal(seq, 5);
 }
 
 static void test_audit_canonical(void **state)
