@@ -241,6 +241,10 @@ static int cmd_audit_verify(const struct flags *f)
 		fprintf(stderr, "privd: cannot read the audit log: %s\n", privd_rc_str(rc));
 		return 2;
 	}
+	if (!v.ok && v.anchor_bad) {
+		printf("audit chain BROKEN: %s/audit.anchor does not authenticate: it was changed\n", cfg.data_dir);
+		return 1;
+	}
 	if (!v.ok && v.truncated) {
 		printf("audit chain BROKEN: entry %lld does not verify: it is missing, the chain ends at %lld but entry "
 		       "%lld was anchored\n", (long long)v.first_bad, (long long)v.entries, (long long)v.anchored);

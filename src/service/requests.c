@@ -1044,12 +1044,12 @@ static void purge_files(struct privd_service *svc)
 {
 	struct privd_db *db = NULL;
 
-	if (privd_db_open(&svc->target, PRIVD_DB_KEYSTORE, false, &db, NULL) == PRIVD_OK)
-		privd_db_purge(db);
+	if (privd_db_open(&svc->target, PRIVD_DB_KEYSTORE, false, &db, NULL) != PRIVD_OK || privd_db_purge(db) != PRIVD_OK)
+		privd_log(PRIVD_LOG_WARN, "erasure.purge_incomplete", "\"db\":\"keystore\"");
 	privd_db_close(db);
 	db = NULL;
-	if (privd_db_open(&svc->target, PRIVD_DB_DATA, false, &db, NULL) == PRIVD_OK)
-		privd_db_purge(db);
+	if (privd_db_open(&svc->target, PRIVD_DB_DATA, false, &db, NULL) != PRIVD_OK || privd_db_purge(db) != PRIVD_OK)
+		privd_log(PRIVD_LOG_WARN, "erasure.purge_incomplete", "\"db\":\"data\"");
 	privd_db_close(db);
 }
 
@@ -1199,7 +1199,9 @@ static enum privd_rc hold_data(struct privd_db *db, void *arg)
 	struct hold_job *j = arg;
 	enum privd_rc rc;
 
-	rc = privd_repo_subject_legal_hold(db, j->subject_id, j->hold, j->reason, privd_now_ms());
+	rc = privd_subject_alive(db, j->subject_id);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_subject_legal_hold(db, j->subject_id, j->hold, j->reason, privd_now_ms());
 	if (rc == PRIVD_OK)
 		rc = privd_audit_append(j->svc, db, j->who->actor, j->hold ? "subject.hold" : "subject.release",
 					"subject", j->subject_id, "{}");

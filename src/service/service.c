@@ -267,8 +267,9 @@ static void anchor_mac(struct privd_service *svc, int64_t seq, const char *hash,
 	privd_audit_mac(svc->kr, "anchor", (const uint8_t *)msg, (size_t)n, out);
 }
 
-/* Reads DATA_DIR/audit.anchor; false when there is none or it does not authenticate. */
-static bool anchor_read(struct privd_service *svc, int64_t *seq, char hash[65])
+/* Reads DATA_DIR/audit.anchor: 1 when it authenticates, 0 when there is none, -1 when it is there but does not
+ * authenticate (tampered with: it is only ever replaced whole, after an fsync). */
+static int anchor_read(struct privd_service *svc, int64_t *seq, char hash[65])
 {
 	char path[PATH_MAX], mac[PRIVD_HASH_HEX], want[PRIVD_HASH_HEX], h[80];
 	long long s = 0;
@@ -278,17 +279,17 @@ static bool anchor_read(struct privd_service *svc, int64_t *seq, char hash[65])
 	snprintf(path, sizeof(path), "%s/audit.anchor", svc->cfg.data_dir);
 	f = fopen(path, "r");
 	if (f == NULL)
-		return false;
+		return errno == ENOENT ? 0 : -1;
 	n = fscanf(f, "%lld %79s %64s", &s, h, mac);
 	fclose(f);
-	if (n != 3 || s <= 0 || strlen(h) != PRIVD_HASH_HEX - 1)
-		return false;
+	if (n != 3 || s <= 0 || strlen(h) != PRIVD_HASH_HEX - 1 || strlen(mac) != PRIVD_HASH_HEX - 1)
+		return -1;
 	anchor_mac(svc, s, h, want);
-	if (sodium_memcmp(want, mac, PRIVD_HASH_HEX - 1) != 0 || strlen(mac) != PRIVD_HASH_HEX - 1)
-		return false;
+	if (sodium_memcmp(want, mac, PRIVD_HASH_HEX - 1) != 0)
+		return -1;
 	*seq = s;
 	memcpy(hash, h, 65);
-	return true;
+	return 1;
 }
 
 void privd_audit_anchor_update(struct privd_service *svc)
@@ -297,7 +298,9 @@ void privd_audit_anchor_update(struct privd_service *svc)
 	struct privd_reader *r = NULL;
 	int64_t seq = 0;
 	enum privd_rc rc;
+	bool ok;
 	FILE *f;
+	int fd;
 
 	if (privd_reader_get(svc, &r) != PRIVD_OK)
 		return;
@@ -308,11 +311,17 @@ void privd_audit_anchor_update(struct privd_service *svc)
 	anchor_mac(svc, seq, hash, mac);
 	snprintf(path, sizeof(path), "%s/audit.anchor", svc->cfg.data_dir);
 	snprintf(tmp, sizeof(tmp), "%s/audit.anchor.tmp", svc->cfg.data_dir);
-	f = fopen(tmp, "w");
-	if (f == NULL)
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	fprintf(f, "%lld %s %s\n", (long long)seq, hash, mac);
-	if (fclose(f) == 0 && rename(tmp, path) == 0)
+	/* durable before it replaces the old one: a torn anchor would read as tampering */
+	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (fclose(f) == 0 && ok && rename(tmp, path) == 0)
 		svc->anchor_seq = seq;
 }
 
@@ -326,8 +335,17 @@ enum privd_rc privd_service_audit_verify(struct privd_service *svc, struct privd
 
 	memset(out, 0, sizeof(*out));
 	out->ok = true;
-	if (anchor_read(svc, &anchor_seq, anchor_hash))
+	switch (anchor_read(svc, &anchor_seq, anchor_hash)) {
+	case 1:
 		out->anchored = anchor_seq;
+		break;
+	case -1:
+		out->ok = false;	/* the anchor itself was changed */
+		out->anchor_bad = true;
+		return PRIVD_OK;
+	default:
+		break;
+	}
 	c.anchor_seq = anchor_seq;
 	c.anchor_hash = anchor_hash;
 	rc = privd_reader_get(svc, &r);
@@ -446,6 +464,13 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 	svc->nversions = 1;	/* index 0 means "none" */
 
 	if (cfg->timezone[0] != '\0') {
+		char zone[PATH_MAX];
+		struct stat zst;
+
+		snprintf(zone, sizeof(zone), "/usr/share/zoneinfo/%s", cfg->timezone);
+		if (strcmp(cfg->timezone, "UTC") != 0 && stat(zone, &zst) != 0)
+			privd_log(PRIVD_LOG_WARN, "config.timezone_unknown",
+				  "\"reason\":\"no such zone in /usr/share/zoneinfo: days are counted in UTC\"");
 		setenv("TZ", cfg->timezone, 1);
 		tzset();
 	}
@@ -512,11 +537,13 @@ void privd_service_close(struct privd_service *svc)
 	if (svc->listener_running)
 		pthread_join(svc->listener, NULL);
 	privd_requests_stop(svc);
-	privd_writer_stop(svc->writer);
+	/* readers first: the last connection to close checkpoints the WAL into the database file, and only a
+	 * writable one (the writer's) can */
 	while ((r = svc->readers) != NULL) {
 		svc->readers = r->next;
 		reader_free(r);
 	}
+	privd_writer_stop(svc->writer);
 	privd_cache_cleanup(svc);
 	privd_keys_cleanup(svc);
 	for (uint16_t i = 0; i < svc->nversions; i++)

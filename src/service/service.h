@@ -215,6 +215,7 @@ struct privd_audit_verdict {
 	int64_t first_bad;	/* seq of the first entry that does not verify; 0 when ok */
 	int64_t anchored;	/* seq recorded in DATA_DIR/audit.anchor (0: no anchor yet) */
 	bool truncated;		/* the chain ends before the anchored entry: entries were removed */
+	bool anchor_bad;	/* audit.anchor is there but does not authenticate: it was changed */
 };
 /* Recomputes the whole chain, and checks it still reaches the entry last anchored: a running server writes the
  * head's seq and hash, MAC'd, to DATA_DIR/audit.anchor every second, so removing the newest entries is seen too. */

@@ -539,6 +539,7 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 	struct privd_subject cur, next;
 	struct privd_reader *r = NULL;
 	uint8_t key[PRIVD_KEY_BYTES];
+	char before_birth_date[11], before_country[3];
 	size_t n, changed = 0;
 	enum privd_rc rc;
 
@@ -563,6 +564,8 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction is invalid");
 		goto out;
 	}
+	memcpy(before_birth_date, cur.birth_date, sizeof(before_birth_date));
+	memcpy(before_country, cur.residence_country, sizeof(before_country));
 	/* Apply what was given on top of the current profile. */
 	if (patch->name != NULL)
 		memcpy(cur.name, next.name, sizeof(cur.name));
@@ -579,13 +582,17 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 	if (patch->birth_date != NULL || patch->residence_country != NULL) {
 		/* A correction may not make someone a person the age rules keep out: an under-age person on a US
 		 * server, or an EU/EEA minor without a guardian's consent (only the guardian's request activates one). */
-		struct privd_date birth, today;
-		enum privd_age_decision age;
+		struct privd_date birth, before_birth, today;
+		enum privd_age_decision age, before;
 
 		privd_date_parse(cur.birth_date, &birth, NULL);
+		privd_date_parse(before_birth_date, &before_birth, NULL);
 		privd_today(&today);
 		age = privd_age_decide(&svc->age, &birth, cur.residence_country, &today);
-		if (age == PRIVD_AGE_REFUSE || (age == PRIVD_AGE_PENDING_GUARDIAN && strcmp(cur.status, "active") == 0)) {
+		before = privd_age_decide(&svc->age, &before_birth, before_country, &today);
+		/* an EU minor already activated by a guardian's consent stays correctable */
+		if (age == PRIVD_AGE_REFUSE || (age == PRIVD_AGE_PENDING_GUARDIAN && before == PRIVD_AGE_ALLOW &&
+						strcmp(cur.status, "active") == 0)) {
 			rc = privd_err_set(err, PRIVD_ERR_FORBIDDEN,
 					   "the correction makes the person too young for this service without a "
 					   "guardian's consent");
