@@ -4,7 +4,7 @@
 // an erased subject made active again by another accepted request, queued notices and message keys outliving an
 // erasure, an empty PATCH answered with the profile, and a PATCH writing back a stale status.
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -190,6 +190,17 @@ forEngines('regression: audit verify fails when the newest entries are deleted',
 	it('the untouched copy verifies (exit 0)', async () => {
 		const v = await verify(copy, copy);
 		assert.equal(v.code, 0, `exit ${v.code}\n${v.out}`);
+	});
+
+	it('an anchor moved back to an older entry does not authenticate: verify exits 1', async () => {
+		const file = path.join(copy.dataDir, 'audit.anchor');
+		const [seq, hash, mac] = (await readFile(file, 'utf8')).trim().split(' ');
+		assert.equal(Number(seq), last, 'the anchor names the newest entry');
+		assert.equal((await stat(file)).mode & 0o777, 0o600, 'the anchor is 0600');
+		await writeFile(file, `${Number(seq) - 1} ${hash} ${mac}\n`);
+		const v = await verify(copy, copy);
+		assert.equal(v.code, 1, `exit ${v.code}\n${v.out}`);
+		assert.match(v.out, /audit\.anchor does not authenticate/);
 	});
 });
 
