@@ -1319,22 +1319,37 @@ static void count_overdue(struct privd_service *svc)
 		atomic_store(&svc->requests_overdue, n);
 }
 
-/* Keys of erased subjects that a crash left behind (between the data commit and the keystore's): destroyed at
- * start-up. */
+/* Keys that nothing needs any more but that a crash (or a failed keystore follow-up) left behind: the data key of
+ * an erased subject, the message key of a notice that is no longer queued. Found from the keystore's side, so the
+ * work is bounded by the keys held, not by the history; destroyed once at start-up. A key whose row does not exist
+ * (yet) is left alone: it may belong to a write in flight. */
 struct stray {
-	char (*ids)[33];
+	struct privd_reader *r;
+	char (*ids)[40];
 	size_t n;
 };
 
-static int stray_one(void *arg, const char *subject_id)
+static bool is_stray(struct privd_db *db, const char *id)
+{
+	char status[24];
+
+	if (strncmp(id, "msg:", 4) == 0)
+		return privd_repo_notification_status(db, id + 4, status) == PRIVD_OK && strcmp(status, "queued") != 0;
+	return privd_repo_subject_status(db, id, status) == PRIVD_OK && strcmp(status, "erased") == 0;
+}
+
+static int stray_one(void *arg, const char *id)
 {
 	struct stray *st = arg;
-	char (*grown)[33] = realloc(st->ids, (st->n + 1) * sizeof(*st->ids));
+	char (*grown)[40];
 
+	if (!is_stray(st->r->db, id))
+		return 0;
+	grown = realloc(st->ids, (st->n + 1) * sizeof(*st->ids));
 	if (grown == NULL)
 		return 1;
 	st->ids = grown;
-	snprintf(st->ids[st->n++], 33, "%s", subject_id);
+	snprintf(st->ids[st->n++], sizeof(st->ids[0]), "%s", id);
 	return 0;
 }
 
@@ -1357,17 +1372,18 @@ static enum privd_rc stray_after(struct privd_db *ks, void *arg)
 
 static void sweep_stray_keys(struct privd_service *svc)
 {
-	struct stray st = {NULL, 0};
+	struct stray st = {NULL, NULL, 0};
 	struct privd_write_job job = {.data = stray_data, .ks_after = stray_after, .arg = &st};
-	struct privd_reader *r = NULL;
 	enum privd_rc rc;
 
-	if (privd_reader_get(svc, &r) != PRIVD_OK)
+	if (privd_reader_get(svc, &st.r) != PRIVD_OK)
 		return;
-	rc = privd_repo_subject_erased_list(r->db, stray_one, &st);
-	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
-	if (rc == PRIVD_OK && st.n > 0)
+	rc = privd_repo_key_list(st.r->ks, stray_one, &st);
+	privd_reader_put(svc, st.r, rc == PRIVD_ERR_DB);
+	if (rc == PRIVD_OK && st.n > 0) {
 		privd_writer_run(svc->writer, &job);
+		privd_log(PRIVD_LOG_INFO, "keystore.stray_keys_destroyed", "\"count\":%zu", st.n);
+	}
 	free(st.ids);
 }
 

@@ -54,6 +54,25 @@ enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, st
 	return query_blob(ks, "SELECT wrapped FROM data_keys WHERE subject_id = ?", subject_id, wrapped);
 }
 
+enum privd_rc privd_repo_key_list(struct privd_db *ks, int (*cb)(void *arg, const char *id), void *arg)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(ks, "SELECT subject_id FROM data_keys", &st);
+	int r = PRIVD_DB_DONE;
+
+	while (rc == PRIVD_OK && (r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
+		char id[40];
+
+		copy_col(st, 0, id, sizeof(id));
+		if (cb(arg, id) != 0)
+			break;
+	}
+	if (rc == PRIVD_OK && r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
+		rc = (enum privd_rc)r;
+	privd_stmt_finalize(st);
+	return rc;
+}
+
 enum privd_rc privd_repo_key_delete(struct privd_db *ks, const char *subject_id)
 {
 	return exec_sql(ks, "DELETE FROM data_keys WHERE subject_id = ?", "t", subject_id);
@@ -323,26 +342,6 @@ enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, cha
 	status[0] = '\0';
 	if (rc == PRIVD_OK)
 		copy_col(st, 0, status, 24);
-	privd_stmt_finalize(st);
-	return rc;
-}
-
-enum privd_rc privd_repo_subject_erased_list(struct privd_db *db, int (*cb)(void *arg, const char *subject_id),
-					     void *arg)
-{
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db, "SELECT subject_id FROM subjects WHERE status = 'erased'", &st);
-	int r;
-
-	while (rc == PRIVD_OK && (r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
-		char id[33];
-
-		copy_col(st, 0, id, sizeof(id));
-		if (cb(arg, id) != 0)
-			break;
-	}
-	if (rc == PRIVD_OK && r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
-		rc = (enum privd_rc)r;
 	privd_stmt_finalize(st);
 	return rc;
 }

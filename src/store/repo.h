@@ -34,6 +34,8 @@ enum privd_rc privd_repo_key_put(struct privd_db *ks, const char *subject_id, co
 				 int64_t now_ms);
 /* PRIVD_ERR_NOT_FOUND when there is no key (never created, or destroyed). */
 enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, struct privd_blob *wrapped);
+/* Calls cb with the id of every key held ("<subject id>" or "msg:<notification id>"); non-zero stops. */
+enum privd_rc privd_repo_key_list(struct privd_db *ks, int (*cb)(void *arg, const char *id), void *arg);
 /* Destroys the key. PRIVD_OK when there was none. */
 enum privd_rc privd_repo_key_delete(struct privd_db *ks, const char *subject_id);
 
@@ -99,9 +101,6 @@ enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33]);
 /* Only the status ("active", "pending_guardian", "erased"); PRIVD_ERR_NOT_FOUND when absent. */
 enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, char status[24]);
-/* Every erased subject (tombstone) id; a non-zero return from cb stops the walk. */
-enum privd_rc privd_repo_subject_erased_list(struct privd_db *db, int (*cb)(void *arg, const char *subject_id),
-					     void *arg);
 enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, const char *status,
 					    int64_t now_ms);
 
@@ -229,6 +228,8 @@ struct privd_notification_row {
 };
 void privd_notification_row_clear(struct privd_notification_row *row);
 enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct privd_notification_row *row);
+/* Only the status of one notification; PRIVD_ERR_NOT_FOUND when there is none. */
+enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, char status[16]);
 /* Newest last. The row passed to cb is valid during the call only. */
 enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,
 					   int (*cb)(void *arg, const struct privd_notification_row *row), void *arg);

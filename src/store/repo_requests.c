@@ -230,6 +230,18 @@ enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct p
 	                row->last_error);
 }
 
+enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, char status[16])
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = query_one(db, "SELECT status FROM notifications WHERE notification_id = ?", &st, "t", id);
+
+	status[0] = '\0';
+	if (rc == PRIVD_OK)
+		copy_col(st, 0, status, 16);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
 enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,
                                            int (*cb)(void *arg, const struct privd_notification_row *row), void *arg)
 {
