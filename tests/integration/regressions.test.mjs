@@ -57,6 +57,42 @@ async function fileAndAccept(srv, subjectId, type) {
 // ---------------------------------------------------------------------------------------------------------------
 // 1. SQLite only
 
+describe('regression: keys left behind by a crash after an erasure are destroyed when privd starts (SQLite)', () => {
+	let inst;
+	after(async () => {
+		if (inst) await removeInstance(inst);
+	});
+
+	it('the data key of an erased subject and the key of a cancelled notice go; a key without its row stays',
+		async () => {
+			inst = await initInstance({ engine: 'sqlite' });
+			let srv = await serve(inst);
+			await srv.createRoleKeys();
+			const a = await srv.registerOk(newPerson());
+			assert.equal((await srv.stop()).code, 0);
+			// what a crash between the data commit and the keystore's follow-up leaves: an erased subject whose
+			// key is still held, and a cancelled notice whose message key is still held
+			const db = path.join(inst.dataDir, 'privd.db');
+			const ks = path.join(inst.dataDir, 'keystore.db');
+			await sqlite(db, `UPDATE subjects SET status = 'erased' WHERE subject_id = '${a.id}';` +
+				` INSERT INTO notifications(notification_id, subject_id, kind, channel, status, created_at)` +
+				` VALUES ('n-cancelled', '${a.id}', 'request.received', 'email', 'cancelled', 1);`);
+			await sqlite(ks, "INSERT INTO data_keys VALUES ('msg:n-cancelled', x'00', 1);" +
+				" INSERT INTO data_keys VALUES ('msg:n-in-flight', x'00', 1);");
+			srv = await serve(inst);
+			let keys = '';
+			for (let i = 0; i < 50; i++) {
+				keys = await sqlite(ks, 'SELECT subject_id FROM data_keys ORDER BY subject_id;');
+				if (!keys.includes(a.id) && !keys.includes('msg:n-cancelled')) break;
+				await sleep(100);
+			}
+			assert.equal((await srv.stop()).code, 0);
+			assert.ok(!keys.includes(a.id), `the erased subject's data key is destroyed:\n${keys}`);
+			assert.ok(!keys.includes('msg:n-cancelled'), `the cancelled notice's key is destroyed:\n${keys}`);
+			assert.ok(keys.includes('msg:n-in-flight'), `a key whose notice does not exist is kept:\n${keys}`);
+		});
+});
+
 describe('regression: an external reader of the SQLite files while privd serves does not lose acknowledged writes',
 	() => {
 		let inst;
