@@ -32,15 +32,15 @@ struct flags {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage:\n"
-		   "  privd init --data-dir DIR [--database URL] [--server-country CC] [--operator-name NAME]\n"
-		   "  privd serve --data-dir DIR [--listen HOST:PORT] [--database URL]\n"
-		   "  privd audit verify --data-dir DIR [--database URL]\n"
-		   "  privd calendar add-working-days DATE N [--data-dir DIR]\n"
-		   "  privd routes\n"
-		   "  privd version\n"
-		   "URL is \"sqlite\" (the default: files in DIR) or a postgresql:// connection URI.\n"
-		   "add-working-days prints the N-th working day after DATE (YYYY-MM-DD) on the production\n"
-		   "calendar of DIR's configuration, or on the shipped one without --data-dir.\n");
+	           "  privd init --data-dir DIR [--database URL] [--server-country CC] [--operator-name NAME]\n"
+	           "  privd serve --data-dir DIR [--listen HOST:PORT] [--database URL]\n"
+	           "  privd audit verify --data-dir DIR [--database URL]\n"
+	           "  privd calendar add-working-days DATE N [--data-dir DIR]\n"
+	           "  privd routes\n"
+	           "  privd version\n"
+	           "URL is \"sqlite\" (the default: files in DIR) or a postgresql:// connection URI.\n"
+	           "add-working-days prints the N-th working day after DATE (YYYY-MM-DD) on the production\n"
+	           "calendar of DIR's configuration, or on the shipped one without --data-dir.\n");
 }
 
 /* Parses --name VALUE and --name=VALUE pairs. Returns -1 on an unknown or incomplete flag. */
@@ -50,11 +50,11 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 		const char *name;
 		size_t off;
 	} known[] = {
-		{"data-dir", offsetof(struct flags, data_dir)},
-		{"database", offsetof(struct flags, database)},
-		{"listen", offsetof(struct flags, listen)},
-		{"server-country", offsetof(struct flags, server_country)},
-		{"operator-name", offsetof(struct flags, operator_name)},
+	    {"data-dir", offsetof(struct flags, data_dir)},
+	    {"database", offsetof(struct flags, database)},
+	    {"listen", offsetof(struct flags, listen)},
+	    {"server-country", offsetof(struct flags, server_country)},
+	    {"operator-name", offsetof(struct flags, operator_name)},
 	};
 
 	for (int i = 0; i < argc; i++) {
@@ -210,7 +210,7 @@ static int cmd_serve(const struct flags *f)
 		return 1;
 	}
 	privd_log(PRIVD_LOG_INFO, "http.listening", "\"port\":%u,\"database\":\"%s\"", privd_http_port(http),
-		  strncmp(cfg.database_url, "postgres", 8) == 0 ? "postgresql" : "sqlite");
+	          strncmp(cfg.database_url, "postgres", 8) == 0 ? "postgresql" : "sqlite");
 	sigwait(&set, &sig);
 	privd_log(PRIVD_LOG_INFO, "shutdown", "\"signal\":%d", sig);
 	privd_http_stop(http);
@@ -246,8 +246,10 @@ static int cmd_audit_verify(const struct flags *f)
 		return 1;
 	}
 	if (!v.ok && v.truncated) {
-		printf("audit chain BROKEN: entry %lld does not verify: it is missing, the chain ends at %lld but entry "
-		       "%lld was anchored\n", (long long)v.first_bad, (long long)v.entries, (long long)v.anchored);
+		printf(
+		    "audit chain BROKEN: entry %lld does not verify: it is missing, the chain ends at %lld but entry "
+		    "%lld was anchored\n",
+		    (long long)v.first_bad, (long long)v.entries, (long long)v.anchored);
 		return 1;
 	}
 	if (!v.ok) {
@@ -261,7 +263,7 @@ static int cmd_audit_verify(const struct flags *f)
 
 /* The first year after `from` up to `to` that the calendar does not cover, or 0. */
 static int first_uncovered_year(const struct privd_calendar *cal, const struct privd_date *from,
-				const struct privd_date *to)
+                                const struct privd_date *to)
 {
 	struct privd_date next = *from;
 

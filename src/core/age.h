@@ -22,18 +22,18 @@ struct privd_country_age {
 };
 
 struct privd_age_policy {
-	char server_country[3];	/* upper-case alpha-2, "" when unknown */
-	int coppa_min_age;		/* 13; 0 turns the rule off */
-	int eu_default_age;		/* 16; 0 turns the rule off */
+	char server_country[3]; /* upper-case alpha-2, "" when unknown */
+	int coppa_min_age;      /* 13; 0 turns the rule off */
+	int eu_default_age;     /* 16; 0 turns the rule off */
 	bool eu_per_country;
-	const struct privd_country_age *table;	/* not owned; may be NULL when ntable == 0 */
+	const struct privd_country_age *table; /* not owned; may be NULL when ntable == 0 */
 	size_t ntable;
 };
 
 enum privd_age_decision {
 	PRIVD_AGE_ALLOW = 0,
-	PRIVD_AGE_REFUSE,		/* under the COPPA limit on a US server: store nothing, answer 403 */
-	PRIVD_AGE_PENDING_GUARDIAN	/* EU/EEA resident under the age of consent */
+	PRIVD_AGE_REFUSE,          /* under the COPPA limit on a US server: store nothing, answer 403 */
+	PRIVD_AGE_PENDING_GUARDIAN /* EU/EEA resident under the age of consent */
 };
 
 /* The default policy: coppa 13, EU 16, per-country off, no table. */
@@ -42,7 +42,7 @@ void privd_age_policy_default(struct privd_age_policy *p);
 /* Decide for a person born on `birth`, resident in `residence` (upper-case alpha-2), on `today`.
  * A birth date after today is the caller's validation problem; here it counts as age 0. Cannot fail. */
 enum privd_age_decision privd_age_decide(const struct privd_age_policy *p, const struct privd_date *birth,
-					 const char *residence, const struct privd_date *today);
+                                         const char *residence, const struct privd_date *today);
 
 /* The age of consent that applies to `residence` under p, or 0 when no EU rule applies. */
 int privd_age_eu_limit(const struct privd_age_policy *p, const char *residence);

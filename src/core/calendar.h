@@ -21,7 +21,7 @@ struct privd_calendar;
 
 /* An empty calendar (weekdays only). NULL when out of memory. */
 struct privd_calendar *privd_calendar_new(void);
-void privd_calendar_free(struct privd_calendar *c);	/* accepts NULL */
+void privd_calendar_free(struct privd_calendar *c); /* accepts NULL */
 
 /* Marks `year` as covered (official or partial data present). Call before adding its days. */
 enum privd_rc privd_calendar_add_year(struct privd_calendar *c, int year);
@@ -37,11 +37,11 @@ bool privd_calendar_is_working_day(const struct privd_calendar *c, const struct 
  * day, so receipt on a non-working day counts from the next working day. n == 0 returns from unchanged.
  * *uncovered (may be NULL) is set true when any year crossed is not covered by the calendar. */
 void privd_calendar_add_working_days(const struct privd_calendar *c, const struct privd_date *from, int n,
-				     struct privd_date *out, bool *uncovered);
+                                     struct privd_date *out, bool *uncovered);
 
 /* Working days from `from` (exclusive) to `to` (inclusive); negative when to is before from. */
 int privd_calendar_working_days_between(const struct privd_calendar *c, const struct privd_date *from,
-					const struct privd_date *to);
+                                        const struct privd_date *to);
 
 /* Day of week, 0 = Monday .. 6 = Sunday. */
 int privd_date_weekday(const struct privd_date *d);

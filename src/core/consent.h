@@ -24,11 +24,7 @@ enum privd_purpose {
 	PRIVD_PURPOSE_COUNT
 };
 
-enum privd_subject_status {
-	PRIVD_SUBJECT_ACTIVE = 0,
-	PRIVD_SUBJECT_PENDING_GUARDIAN,
-	PRIVD_SUBJECT_ERASED
-};
+enum privd_subject_status { PRIVD_SUBJECT_ACTIVE = 0, PRIVD_SUBJECT_PENDING_GUARDIAN, PRIVD_SUBJECT_ERASED };
 
 #define PRIVD_POLICY_VERSION_MAX 64
 
@@ -45,10 +41,10 @@ const char *privd_subject_status_name(enum privd_subject_status s);
 enum privd_rc privd_subject_status_parse(const char *name, enum privd_subject_status *out);
 
 struct privd_purpose_state {
-	bool recorded;		/* at least one record exists */
-	bool granted;		/* value of the latest record */
-	int64_t since_ms;	/* time of the latest record (UTC ms); 0 when none */
-	char policy_version[PRIVD_POLICY_VERSION_MAX];	/* policy version of the latest record */
+	bool recorded;                                 /* at least one record exists */
+	bool granted;                                  /* value of the latest record */
+	int64_t since_ms;                              /* time of the latest record (UTC ms); 0 when none */
+	char policy_version[PRIVD_POLICY_VERSION_MAX]; /* policy version of the latest record */
 };
 
 struct privd_consent_state {
@@ -60,19 +56,19 @@ struct privd_consent_state {
 void privd_consent_state_init(struct privd_consent_state *s, enum privd_subject_status status);
 
 /* Applies one record (records must be applied in the order they were appended). Cannot fail. */
-void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose p, bool granted,
-			       int64_t at_ms, const char *policy_version);
+void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose p, bool granted, int64_t at_ms,
+                               const char *policy_version);
 
 /* The answer of a consent check. */
 struct privd_consent_answer {
-	bool granted;			/* effective: latest record grants it and the subject is active */
+	bool granted; /* effective: latest record grants it and the subject is active */
 	int64_t since_ms;
-	const char *policy_version;	/* points into the state; "" when no record */
-	bool reconsent_required;	/* granted under a version other than current_version */
+	const char *policy_version; /* points into the state; "" when no record */
+	bool reconsent_required;    /* granted under a version other than current_version */
 };
 
 /* Cannot fail. current_version may be NULL (then reconsent_required is false). */
-void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_purpose p,
-				const char *current_version, struct privd_consent_answer *out);
+void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_purpose p, const char *current_version,
+                                struct privd_consent_answer *out);
 
 #endif

@@ -41,10 +41,14 @@ enum privd_log_level privd_log_level_parse(const char *s)
 static const char *level_name(enum privd_log_level l)
 {
 	switch (l) {
-	case PRIVD_LOG_DEBUG: return "debug";
-	case PRIVD_LOG_INFO: return "info";
-	case PRIVD_LOG_WARN: return "warn";
-	case PRIVD_LOG_ERROR: return "error";
+	case PRIVD_LOG_DEBUG:
+		return "debug";
+	case PRIVD_LOG_INFO:
+		return "info";
+	case PRIVD_LOG_WARN:
+		return "warn";
+	case PRIVD_LOG_ERROR:
+		return "error";
 	}
 	return "info";
 }
@@ -63,7 +67,7 @@ void privd_log(enum privd_log_level level, const char *event, const char *member
 		va_end(ap);
 	}
 	snprintf(line, sizeof(line), "{\"level\":\"%s\",\"event\":\"%s\"%s%s}", level_name(level), event,
-		 members[0] ? "," : "", members);
+	         members[0] ? "," : "", members);
 	sink(level, line);
 }
 

@@ -16,12 +16,12 @@ enum privd_log_level { PRIVD_LOG_DEBUG = 0, PRIVD_LOG_INFO, PRIVD_LOG_WARN, PRIV
 typedef void (*privd_log_sink)(enum privd_log_level level, const char *line);
 void privd_log_set_sink(privd_log_sink sink);
 void privd_log_set_level(enum privd_log_level min);
-enum privd_log_level privd_log_level_parse(const char *s);	/* unknown -> INFO */
+enum privd_log_level privd_log_level_parse(const char *s); /* unknown -> INFO */
 
 /* members: extra JSON members without braces, e.g. "\"status\":404,\"route\":\"/v1/subjects/{id}\"", or NULL.
  * The line is {"level":"info","event":"<event>",<members>}. Thread-safe. */
 void privd_log(enum privd_log_level level, const char *event, const char *members_fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Escapes s as the inside of a JSON string into out (always NUL-terminated, truncated to fit). */
 void privd_json_escape(const char *s, char *out, unsigned long outlen);

@@ -26,7 +26,7 @@ void privd_err_field(struct privd_err *err, const char *field, const char *reaso
 		return;
 	for (size_t i = 0; i < err->nfields; i++)
 		if (strncmp(err->fields[i].field, field, sizeof(err->fields[i].field) - 1) == 0)
-			return;	/* one reason per field: the first found */
+			return; /* one reason per field: the first found */
 	f = &err->fields[err->nfields++];
 	snprintf(f->field, sizeof(f->field), "%s", field);
 	snprintf(f->reason, sizeof(f->reason), "%s", reason);
@@ -35,21 +35,36 @@ void privd_err_field(struct privd_err *err, const char *field, const char *reaso
 const char *privd_rc_str(enum privd_rc rc)
 {
 	switch (rc) {
-	case PRIVD_OK: return "ok";
-	case PRIVD_ERR_INVALID: return "invalid";
-	case PRIVD_ERR_MALFORMED: return "malformed";
-	case PRIVD_ERR_NOT_FOUND: return "not found";
-	case PRIVD_ERR_CONFLICT: return "conflict";
-	case PRIVD_ERR_FORBIDDEN: return "forbidden";
-	case PRIVD_ERR_GONE: return "gone";
-	case PRIVD_ERR_TOO_LARGE: return "too large";
-	case PRIVD_ERR_UNSUPPORTED: return "unsupported";
-	case PRIVD_ERR_NOMEM: return "out of memory";
-	case PRIVD_ERR_IO: return "i/o error";
-	case PRIVD_ERR_DB: return "database error";
-	case PRIVD_ERR_CRYPTO: return "crypto error";
-	case PRIVD_ERR_BUSY: return "busy";
-	case PRIVD_ERR_INTERNAL: return "internal error";
+	case PRIVD_OK:
+		return "ok";
+	case PRIVD_ERR_INVALID:
+		return "invalid";
+	case PRIVD_ERR_MALFORMED:
+		return "malformed";
+	case PRIVD_ERR_NOT_FOUND:
+		return "not found";
+	case PRIVD_ERR_CONFLICT:
+		return "conflict";
+	case PRIVD_ERR_FORBIDDEN:
+		return "forbidden";
+	case PRIVD_ERR_GONE:
+		return "gone";
+	case PRIVD_ERR_TOO_LARGE:
+		return "too large";
+	case PRIVD_ERR_UNSUPPORTED:
+		return "unsupported";
+	case PRIVD_ERR_NOMEM:
+		return "out of memory";
+	case PRIVD_ERR_IO:
+		return "i/o error";
+	case PRIVD_ERR_DB:
+		return "database error";
+	case PRIVD_ERR_CRYPTO:
+		return "crypto error";
+	case PRIVD_ERR_BUSY:
+		return "busy";
+	case PRIVD_ERR_INTERNAL:
+		return "internal error";
 	}
 	return "unknown";
 }

@@ -13,19 +13,19 @@
 
 enum privd_rc {
 	PRIVD_OK = 0,
-	PRIVD_ERR_INVALID,	/* input fails validation (422); err->fields says which */
-	PRIVD_ERR_MALFORMED,	/* input cannot be parsed at all (400) */
-	PRIVD_ERR_NOT_FOUND,	/* 404 */
-	PRIVD_ERR_CONFLICT,	/* unique value already taken (409) */
-	PRIVD_ERR_FORBIDDEN,	/* not allowed, e.g. refused by an age rule (403) */
-	PRIVD_ERR_GONE,		/* existed, erased (410) */
-	PRIVD_ERR_TOO_LARGE,	/* 413 */
-	PRIVD_ERR_UNSUPPORTED,	/* media type refused (415) */
+	PRIVD_ERR_INVALID,     /* input fails validation (422); err->fields says which */
+	PRIVD_ERR_MALFORMED,   /* input cannot be parsed at all (400) */
+	PRIVD_ERR_NOT_FOUND,   /* 404 */
+	PRIVD_ERR_CONFLICT,    /* unique value already taken (409) */
+	PRIVD_ERR_FORBIDDEN,   /* not allowed, e.g. refused by an age rule (403) */
+	PRIVD_ERR_GONE,        /* existed, erased (410) */
+	PRIVD_ERR_TOO_LARGE,   /* 413 */
+	PRIVD_ERR_UNSUPPORTED, /* media type refused (415) */
 	PRIVD_ERR_NOMEM,
 	PRIVD_ERR_IO,
 	PRIVD_ERR_DB,
 	PRIVD_ERR_CRYPTO,
-	PRIVD_ERR_BUSY,		/* shutting down or queue full (503) */
+	PRIVD_ERR_BUSY, /* shutting down or queue full (503) */
 	PRIVD_ERR_INTERNAL
 };
 
@@ -46,7 +46,7 @@ struct privd_err {
 
 /* Set err->msg (printf-style). Accepts err == NULL. Returns rc so callers can write `return privd_err_set(...)`. */
 enum privd_rc privd_err_set(struct privd_err *err, enum privd_rc rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Append one field error (silently drops past PRIVD_ERR_MAX_FIELDS). A field already named keeps its first reason,
  * so layers may each validate what they know and the person still reads one reason per field. Accepts

@@ -15,10 +15,10 @@
 
 #include "rc.h"
 
-#define PRIVD_EMAIL_MAX 254	/* RFC 5321 path limit */
-#define PRIVD_PHONE_MAX 16	/* "+" and at most 15 digits (E.164) */
-#define PRIVD_IP_MAX 46		/* INET6_ADDRSTRLEN */
-#define PRIVD_NAME_MAX_BYTES 512	/* UTF-8 bytes after trimming */
+#define PRIVD_EMAIL_MAX 254      /* RFC 5321 path limit */
+#define PRIVD_PHONE_MAX 16       /* "+" and at most 15 digits (E.164) */
+#define PRIVD_IP_MAX 46          /* INET6_ADDRSTRLEN */
+#define PRIVD_NAME_MAX_BYTES 512 /* UTF-8 bytes after trimming */
 
 /* A calendar date, proleptic Gregorian. */
 struct privd_date {

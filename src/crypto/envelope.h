@@ -18,11 +18,11 @@
 
 /* Seals len bytes of plain into out, which must hold len + PRIVD_ENVELOPE_OVERHEAD bytes. Cannot fail. */
 void privd_envelope_seal(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
-			 const uint8_t *plain, size_t len, uint8_t *out);
+                         const uint8_t *plain, size_t len, uint8_t *out);
 
 /* Opens a sealed field into out (holds ct_len - PRIVD_ENVELOPE_OVERHEAD bytes, plus one for a NUL that is always
  * written, so text fields come back as C strings). PRIVD_ERR_CRYPTO when it does not authenticate. */
 enum privd_rc privd_envelope_open(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
-				  const uint8_t *ct, size_t ct_len, uint8_t *out, size_t *out_len);
+                                  const uint8_t *ct, size_t ct_len, uint8_t *out, size_t *out_len);
 
 #endif

@@ -17,11 +17,11 @@
 #include "core/rc.h"
 
 #define PRIVD_KEY_BYTES 32
-#define PRIVD_WRAPPED_KEY_BYTES (24 + PRIVD_KEY_BYTES + 16)	/* nonce + key + tag */
+#define PRIVD_WRAPPED_KEY_BYTES (24 + PRIVD_KEY_BYTES + 16) /* nonce + key + tag */
 #define PRIVD_HASH_BYTES 32
 #define PRIVD_HASH_HEX (2 * PRIVD_HASH_BYTES + 1)
-#define PRIVD_ID_HEX 33		/* 128-bit random id as 32 hex chars + NUL */
-#define PRIVD_APIKEY_MAX 64	/* "pk_" + base64url(32 bytes) + NUL fits */
+#define PRIVD_ID_HEX 33     /* 128-bit random id as 32 hex chars + NUL */
+#define PRIVD_APIKEY_MAX 64 /* "pk_" + base64url(32 bytes) + NUL fits */
 
 struct privd_keyring;
 
@@ -34,27 +34,26 @@ enum privd_rc privd_keyring_create(const char *path, struct privd_err *err);
 /* Loads the master key. Refuses (PRIVD_ERR_FORBIDDEN, message says why) a file readable or writable by group or
  * others, and anything that is not exactly 32 bytes. *out is owned by the caller (privd_keyring_free). */
 enum privd_rc privd_keyring_load(const char *path, struct privd_keyring **out, struct privd_err *err);
-void privd_keyring_free(struct privd_keyring *kr);	/* accepts NULL; zeroes */
+void privd_keyring_free(struct privd_keyring *kr); /* accepts NULL; zeroes */
 
 /* A fresh random data key for one subject. key is caller-allocated; zero it when done. */
 void privd_datakey_generate(uint8_t key[PRIVD_KEY_BYTES]);
 
 /* Wraps a data key under the master key, with the subject id as associated data. */
 enum privd_rc privd_datakey_wrap(const struct privd_keyring *kr, const char *subject_id,
-				 const uint8_t key[PRIVD_KEY_BYTES], uint8_t out[PRIVD_WRAPPED_KEY_BYTES]);
+                                 const uint8_t key[PRIVD_KEY_BYTES], uint8_t out[PRIVD_WRAPPED_KEY_BYTES]);
 /* PRIVD_ERR_CRYPTO when the wrapped key does not authenticate (wrong subject, tampered, other master key). */
-enum privd_rc privd_datakey_unwrap(const struct privd_keyring *kr, const char *subject_id,
-				   const uint8_t *wrapped, size_t wrapped_len, uint8_t key[PRIVD_KEY_BYTES]);
+enum privd_rc privd_datakey_unwrap(const struct privd_keyring *kr, const char *subject_id, const uint8_t *wrapped,
+                                   size_t wrapped_len, uint8_t key[PRIVD_KEY_BYTES]);
 
 /* Blind index: keyed BLAKE2b-256 of (kind, normalised value), hex. kind is "email" or "phone"; the same value
  * under different kinds gives different indexes. out is PRIVD_HASH_HEX bytes. Cannot fail. */
-void privd_blind_index(const struct privd_keyring *kr, const char *kind, const char *value,
-		       char out[PRIVD_HASH_HEX]);
+void privd_blind_index(const struct privd_keyring *kr, const char *kind, const char *value, char out[PRIVD_HASH_HEX]);
 
 /* Audit chain link: keyed BLAKE2b-256 over prev_hash (hex, "" for the first entry) and the entry's canonical
  * bytes, hex. Cannot fail. */
 void privd_audit_mac(const struct privd_keyring *kr, const char *prev_hash, const uint8_t *entry, size_t len,
-		     char out[PRIVD_HASH_HEX]);
+                     char out[PRIVD_HASH_HEX]);
 
 /* API keys: a new random key "pk_<43 base64url chars>" (shown once), and the keyed hash that is stored. */
 void privd_apikey_generate(char out[PRIVD_APIKEY_MAX]);

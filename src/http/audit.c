@@ -78,7 +78,10 @@ void privd_http_audit_verify(struct privd_http_req *r)
 	              privd_http_json_str_or_null(v.head));
 	if (j != NULL && !v.ok) {
 		json_object_set_new(j, "first_bad", json_integer(v.first_bad));
-		json_object_set_new(j, "reason", json_string(v.anchor_bad ? "anchor" : v.truncated ? "truncated" : "entry"));
+		json_object_set_new(j, "reason",
+		                    json_string(v.anchor_bad  ? "anchor"
+		                                : v.truncated ? "truncated"
+		                                              : "entry"));
 	}
 	privd_http_reply_json(r, MHD_HTTP_OK, j);
 }

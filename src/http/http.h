@@ -19,16 +19,16 @@
 struct privd_http;
 
 struct privd_http_opts {
-	const char *listen;	/* "HOST:PORT"; IPv6 as "[::1]:8080"; port 0 picks a free port */
-	size_t body_limit;	/* bytes of a JSON body; larger bodies get 413; 0 = 64 KiB */
-	size_t document_limit;	/* bytes of a raw document upload (PUT /v1/requests/{id}/document); larger
-				 * bodies get 413; 0 = 10 MiB */
-	unsigned threads;	/* worker threads; 0 = one per core */
+	const char *listen;    /* "HOST:PORT"; IPv6 as "[::1]:8080"; port 0 picks a free port */
+	size_t body_limit;     /* bytes of a JSON body; larger bodies get 413; 0 = 64 KiB */
+	size_t document_limit; /* bytes of a raw document upload (PUT /v1/requests/{id}/document); larger
+	                        * bodies get 413; 0 = 10 MiB */
+	unsigned threads;      /* worker threads; 0 = one per core */
 };
 
 /* Starts serving. svc stays owned by the caller and must outlive the server. */
 enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_http_opts *o, struct privd_http **out,
-			       struct privd_err *err);
+                               struct privd_err *err);
 
 /* The port actually bound (useful with port 0). */
 unsigned privd_http_port(const struct privd_http *h);

@@ -30,7 +30,7 @@ struct privd_http_async {
 	struct privd_principal who;
 	struct MHD_Connection *conn;
 	struct privd_http *h;
-	bool counted;	/* counted in h->suspended until the library runs the connection again */
+	bool counted; /* counted in h->suspended until the library runs the connection again */
 };
 
 static void async_unref(struct privd_http_async *a)
@@ -345,7 +345,7 @@ void privd_http_subject_find(struct privd_http_req *r)
 		goto out;
 	}
 	rc = privd_service_subject_find(r->h->svc, &r->who, email ? "email" : "phone", email ? email : phone, id,
-					status, &e);
+	                                status, &e);
 	items = json_array();
 	if (items == NULL) {
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);

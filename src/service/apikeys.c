@@ -148,8 +148,8 @@ static bool name_ok(const char *name)
 }
 
 enum privd_rc privd_service_apikey_create(struct privd_service *svc, const struct privd_principal *who,
-					  const char *name, const char *role, struct privd_apikey_info *out,
-					  char *key, size_t key_len, struct privd_err *err)
+                                          const char *name, const char *role, struct privd_apikey_info *out, char *key,
+                                          size_t key_len, struct privd_err *err)
 {
 	struct create_job j;
 	struct privd_write_job job = {.data = create_data, .arg = &j};
@@ -216,7 +216,7 @@ static int list_one(void *arg, const struct privd_apikey_row *row)
 }
 
 enum privd_rc privd_service_apikey_list(struct privd_service *svc,
-					int (*cb)(void *arg, const struct privd_apikey_info *k), void *arg)
+                                        int (*cb)(void *arg, const struct privd_apikey_info *k), void *arg)
 {
 	struct list_ctx c = {cb, arg};
 	struct privd_reader *r = NULL;
@@ -249,8 +249,8 @@ static enum privd_rc revoke_data(struct privd_db *db, void *arg)
 	return rc;
 }
 
-enum privd_rc privd_service_apikey_revoke(struct privd_service *svc, const struct privd_principal *who,
-					  const char *id, struct privd_err *err)
+enum privd_rc privd_service_apikey_revoke(struct privd_service *svc, const struct privd_principal *who, const char *id,
+                                          struct privd_err *err)
 {
 	struct revoke_job j = {svc, who, id};
 	struct privd_write_job job = {.data = revoke_data, .arg = &j};

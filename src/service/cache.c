@@ -33,7 +33,7 @@ static bool id_parse(const char *hex, uint8_t id[16])
 
 static struct privd_cache_shard *shard_of(struct privd_service *svc, const uint8_t id[16])
 {
-	return &svc->shards[id[15] % PRIVD_CACHE_SHARDS];	/* the last bytes are random in every id */
+	return &svc->shards[id[15] % PRIVD_CACHE_SHARDS]; /* the last bytes are random in every id */
 }
 
 static size_t bucket_of(const struct privd_cache_shard *s, const uint8_t id[16])
@@ -100,7 +100,7 @@ static void maybe_grow(struct privd_cache_shard *s)
 	n = old == 0 ? 64 : old * 4;
 	nb = calloc(n, sizeof(*nb));
 	if (nb == NULL)
-		return;	/* longer chains, still correct */
+		return; /* longer chains, still correct */
 	s->nbuckets = n;
 	for (size_t b = 0; b < old; b++) {
 		struct privd_cache_entry *e = s->buckets[b], *next;
@@ -134,7 +134,7 @@ static void store(struct privd_cache_shard *s, const struct privd_cache_entry *s
 		return;
 	e = malloc(sizeof(*e));
 	if (e == NULL)
-		return;	/* the next check loads again */
+		return; /* the next check loads again */
 	*e = *src;
 	e->next = s->buckets[bucket_of(s, e->id)];
 	s->buckets[bucket_of(s, e->id)] = e;
@@ -198,7 +198,7 @@ enum privd_rc privd_cache_get(struct privd_service *svc, const char *subject_id,
 }
 
 enum privd_rc privd_subject_require(struct privd_service *svc, const char *subject_id, struct privd_cache_entry *out,
-				    struct privd_err *err)
+                                    struct privd_err *err)
 {
 	enum privd_rc rc = privd_cache_get(svc, subject_id, out);
 

@@ -16,7 +16,6 @@
 /* Loads path into a new calendar (caller frees with privd_calendar_free). this_year is the current year in the
  * operator's time zone, used for the missing-year warnings (privd_log, event "calendar.incomplete"). Malformed
  * files, bad dates, a holiday on a weekend or a working weekend on a weekday: PRIVD_ERR_INVALID naming the entry. */
-enum privd_rc privd_calendar_load(const char *path, int this_year, struct privd_calendar **out,
-				  struct privd_err *err);
+enum privd_rc privd_calendar_load(const char *path, int this_year, struct privd_calendar **out, struct privd_err *err);
 
 #endif

@@ -17,30 +17,30 @@
 struct privd_config {
 	char data_dir[1024];
 	/* [server] */
-	char listen[128];		/* listen = 127.0.0.1:8080 */
-	size_t body_limit;		/* body_limit = 65536 (bytes) */
-	unsigned threads;		/* threads = 0 (0: one per core) */
-	char public_url[256];		/* public_url = "" (derived from listen when empty) */
+	char listen[128];     /* listen = 127.0.0.1:8080 */
+	size_t body_limit;    /* body_limit = 65536 (bytes) */
+	unsigned threads;     /* threads = 0 (0: one per core) */
+	char public_url[256]; /* public_url = "" (derived from listen when empty) */
 	/* [database] */
-	char database_url[1024];	/* url = sqlite */
-	size_t write_batch;		/* write_batch = 256 */
+	char database_url[1024]; /* url = sqlite */
+	size_t write_batch;      /* write_batch = 256 */
 	/* [operator] */
-	char operator_name[256];	/* name = "" */
-	char server_country[3];		/* server_country = RU */
-	char timezone[64];		/* timezone = Europe/Moscow */
+	char operator_name[256]; /* name = "" */
+	char server_country[3];  /* server_country = RU */
+	char timezone[64];       /* timezone = Europe/Moscow */
 	/* [age] */
-	int coppa_min_age;		/* coppa_min_age = 13 */
-	int eu_min_age;			/* eu_min_age = 16 */
-	bool eu_per_country;		/* eu_per_country = false */
-	char eu_age_file[1024];		/* eu_age_file = <share>/eu-consent-age.json */
+	int coppa_min_age;      /* coppa_min_age = 13 */
+	int eu_min_age;         /* eu_min_age = 16 */
+	bool eu_per_country;    /* eu_per_country = false */
+	char eu_age_file[1024]; /* eu_age_file = <share>/eu-consent-age.json */
 	/* [log] */
-	char log_level[16];		/* level = info */
+	char log_level[16]; /* level = info */
 	/* [requests] */
-	char calendar_file[1024];	/* calendar_file = <share>/calendar-ru.json */
-	size_t document_limit;		/* document_limit = 10485760 (bytes) */
-	int due_working_days;		/* due_working_days = 10 */
-	int extension_working_days;	/* extension_working_days = 5 */
-	int erase_after_revoke_days;	/* erase_after_revoke_days = 30 (calendar days) */
+	char calendar_file[1024];    /* calendar_file = <share>/calendar-ru.json */
+	size_t document_limit;       /* document_limit = 10485760 (bytes) */
+	int due_working_days;        /* due_working_days = 10 */
+	int extension_working_days;  /* extension_working_days = 5 */
+	int erase_after_revoke_days; /* erase_after_revoke_days = 30 (calendar days) */
 
 	/* Not a configuration key: false for one-shot commands (init, audit verify), which must not start the
 	 * background work of a server (scheduled erasures, cache invalidation). */

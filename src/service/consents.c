@@ -28,7 +28,7 @@ static bool source_ok(const char *s)
 
 /* Fills a check answer from a cached entry. */
 static void answer(struct privd_service *svc, const struct privd_cache_entry *e, enum privd_purpose p,
-		   struct privd_consent_check *out)
+                   struct privd_consent_check *out)
 {
 	struct privd_consent_state st;
 	struct privd_consent_answer a;
@@ -49,8 +49,8 @@ static void answer(struct privd_service *svc, const struct privd_cache_entry *e,
 	out->reconsent_required = a.reconsent_required;
 }
 
-enum privd_rc privd_service_consent_check(struct privd_service *svc, const char *subject_id,
-					  enum privd_purpose purpose, struct privd_consent_check *out)
+enum privd_rc privd_service_consent_check(struct privd_service *svc, const char *subject_id, enum privd_purpose purpose,
+                                          struct privd_consent_check *out)
 {
 	struct privd_cache_entry e;
 	enum privd_rc rc;
@@ -77,13 +77,13 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 	char detail[128];
 	enum privd_rc rc;
 
-	rc = privd_subject_alive(db, j->row.subject_id);	/* checked again inside the transaction */
+	rc = privd_subject_alive(db, j->row.subject_id); /* checked again inside the transaction */
 	if (rc == PRIVD_OK)
 		rc = privd_repo_consent_append(db, &j->row);
 	if (rc != PRIVD_OK)
 		return rc;
 	snprintf(detail, sizeof(detail), "{\"purpose\":\"%s\",\"granted\":%s,\"source\":\"%s\"}", j->row.purpose,
-		 j->row.granted ? "true" : "false", j->row.source);
+	         j->row.granted ? "true" : "false", j->row.source);
 	rc = privd_audit_append(j->svc, db, j->who->actor, "consent.record", "subject", j->row.subject_id, detail);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, j->row.subject_id);
@@ -91,7 +91,7 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 }
 
 enum privd_rc privd_service_consent_validate(const char *purpose, const char *ip, const char *source,
-					     struct privd_err *err)
+                                             struct privd_err *err)
 {
 	char norm_ip[PRIVD_IP_MAX];
 	const char *why = NULL;
@@ -99,8 +99,9 @@ enum privd_rc privd_service_consent_validate(const char *purpose, const char *ip
 	bool ok = true;
 
 	if (purpose != NULL && privd_purpose_parse(purpose, &p) != PRIVD_OK) {
-		privd_err_field(err, "purpose", "must be one of processing, third_party_transfer, cookies.preferences, "
-						"cookies.analytics, cookies.marketing");
+		privd_err_field(err, "purpose",
+		                "must be one of processing, third_party_transfer, cookies.preferences, "
+		                "cookies.analytics, cookies.marketing");
 		ok = false;
 	}
 	if (ip != NULL && privd_validate_ip(ip, norm_ip, sizeof(norm_ip), &why) != PRIVD_OK) {
@@ -115,8 +116,8 @@ enum privd_rc privd_service_consent_validate(const char *purpose, const char *ip
 }
 
 enum privd_rc privd_service_consent_record(struct privd_service *svc, const struct privd_principal *who,
-					   const char *subject_id, const char *purpose, bool granted, const char *ip,
-					   const char *source, struct privd_consent_record *out, struct privd_err *err)
+                                           const char *subject_id, const char *purpose, bool granted, const char *ip,
+                                           const char *source, struct privd_consent_record *out, struct privd_err *err)
 {
 	struct record_job j;
 	struct privd_write_job job = {.data = record_data, .arg = &j};
@@ -168,7 +169,7 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 			return PRIVD_ERR_NOMEM;
 		}
 		privd_envelope_seal(key, subject_id, "consent.ip", (const uint8_t *)norm_ip, strlen(norm_ip),
-				    j.row.ip_ct.data);
+		                    j.row.ip_ct.data);
 		sodium_memzero(key, sizeof(key));
 	}
 	rc = privd_writer_run(svc->writer, &job);
@@ -212,7 +213,7 @@ static int history_one(void *arg, const struct privd_consent_row *row)
 	rec.created_at = row->created_at;
 	if (row->ip_ct.len > PRIVD_ENVELOPE_OVERHEAD && row->ip_ct.len - PRIVD_ENVELOPE_OVERHEAD < sizeof(buf) - 1) {
 		if (privd_envelope_open(c->key, c->subject_id, "consent.ip", row->ip_ct.data, row->ip_ct.len, buf,
-					&n) == PRIVD_OK)
+		                        &n) == PRIVD_OK)
 			memcpy(rec.ip, buf, n < sizeof(rec.ip) ? n : sizeof(rec.ip) - 1);
 		else
 			c->rc = PRIVD_ERR_CRYPTO;
@@ -224,9 +225,10 @@ static int history_one(void *arg, const struct privd_consent_row *row)
 }
 
 enum privd_rc privd_service_consent_history(struct privd_service *svc, const struct privd_principal *who,
-					    const char *subject_id, struct privd_consent_check state[PRIVD_PURPOSE_COUNT],
-					    int (*cb)(void *arg, const struct privd_consent_record *r), void *arg,
-					    struct privd_err *err)
+                                            const char *subject_id,
+                                            struct privd_consent_check state[PRIVD_PURPOSE_COUNT],
+                                            int (*cb)(void *arg, const struct privd_consent_record *r), void *arg,
+                                            struct privd_err *err)
 {
 	struct privd_cache_entry e;
 	struct privd_reader *r = NULL;

@@ -40,9 +40,9 @@ static int add_consent(void *arg, const struct privd_consent_record *r)
 	json_t *arr = arg;
 
 	json_array_append_new(arr, json_pack("{s:I, s:s, s:b, s:s, s:o, s:s, s:o}", "seq", (json_int_t)r->seq,
-					     "purpose", r->purpose, "granted", r->granted, "policy_version",
-					     r->policy_version, "ip", str_or_null(r->ip), "source", r->source,
-					     "recorded_at", time_json(r->created_at)));
+	                                     "purpose", r->purpose, "granted", r->granted, "policy_version",
+	                                     r->policy_version, "ip", str_or_null(r->ip), "source", r->source,
+	                                     "recorded_at", time_json(r->created_at)));
 	return 0;
 }
 
@@ -61,12 +61,11 @@ static int add_request(void *arg, const struct privd_request *r)
 	memset(&full, 0, sizeof(full));
 	if (privd_service_request_get(c->svc, c->who, r->id, true, &full, NULL) == PRIVD_OK && full.details != NULL)
 		details = json_loads(full.details, 0, NULL);
-	json_array_append_new(c->arr,
-			      json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", r->id, "type", r->type,
-					"status", r->status, "details", details ? details : json_null(), "reason",
-					str_or_null(full.reason), "filed_at", time_json(r->created_at), "received_at",
-					time_json(r->received_at), "due_date", str_or_null(r->due_date), "completed_at",
-					time_json(r->completed_at)));
+	json_array_append_new(
+	    c->arr, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", r->id, "type", r->type, "status",
+	                      r->status, "details", details ? details : json_null(), "reason", str_or_null(full.reason),
+	                      "filed_at", time_json(r->created_at), "received_at", time_json(r->received_at),
+	                      "due_date", str_or_null(r->due_date), "completed_at", time_json(r->completed_at)));
 	privd_request_clear(&full);
 	return 0;
 }
@@ -75,14 +74,14 @@ static int add_notification(void *arg, const struct privd_notification *n)
 {
 	json_t *arr = arg;
 
-	json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", n->id, "kind", n->kind,
-					     "channel", n->channel, "status", n->status, "created_at",
-					     time_json(n->created_at), "sent_at", time_json(n->sent_at)));
+	json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", n->id, "kind", n->kind, "channel",
+	                                     n->channel, "status", n->status, "created_at", time_json(n->created_at),
+	                                     "sent_at", time_json(n->sent_at)));
 	return 0;
 }
 
 static json_t *build(struct privd_service *svc, const struct privd_principal *who, const char *subject_id,
-		     enum privd_rc *rc, struct privd_err *err)
+                     enum privd_rc *rc, struct privd_err *err)
 {
 	struct privd_consent_check state[PRIVD_PURPOSE_COUNT];
 	struct privd_request_query q = {.overdue = -1, .subject_id = subject_id, .limit = 10000};
@@ -105,8 +104,9 @@ static json_t *build(struct privd_service *svc, const struct privd_principal *wh
 	*rc = privd_service_consent_history(svc, who, subject_id, state, add_consent, consents, err);
 	for (size_t p = 0; *rc == PRIVD_OK && p < PRIVD_PURPOSE_COUNT; p++) {
 		const char *name = privd_purpose_name((enum privd_purpose)p);
-		json_t *v = json_pack("{s:b, s:o, s:o}", "granted", state[p].granted, "since", time_json(state[p].since),
-				      "policy_version", str_or_null(state[p].policy_version));
+		json_t *v =
+		    json_pack("{s:b, s:o, s:o}", "granted", state[p].granted, "since", time_json(state[p].since),
+		              "policy_version", str_or_null(state[p].policy_version));
 
 		if (strncmp(name, "cookies.", 8) == 0)
 			json_object_set(cookies, name + 8, v);
@@ -119,14 +119,14 @@ static json_t *build(struct privd_service *svc, const struct privd_principal *wh
 		*rc = privd_service_notifications(svc, who, subject_id, add_notification, notes, err);
 	if (*rc == PRIVD_OK)
 		root = json_pack("{s:o, s:{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}, s:{s:o, s:o}, s:o, "
-				 "s:o, s:o, s:o}",
-				 "generated_at", time_json(privd_now_ms()), "profile", "id", s.id, "status", s.status,
-				 "name", str_or_null(s.name), "email", str_or_null(s.email), "phone",
-				 str_or_null(s.phone), "ip", str_or_null(s.ip), "birth_date", str_or_null(s.birth_date),
-				 "residence_country", s.residence_country, "policy_version", s.policy_version,
-				 "registered_at", time_json(s.created_at), "updated_at", time_json(s.updated_at),
-				 "consents", "current", current, "history", consents, "cookie_consents", cookies,
-				 "transfers", json_array(), "requests", requests, "notifications", notes);
+		                 "s:o, s:o, s:o}",
+		                 "generated_at", time_json(privd_now_ms()), "profile", "id", s.id, "status", s.status,
+		                 "name", str_or_null(s.name), "email", str_or_null(s.email), "phone",
+		                 str_or_null(s.phone), "ip", str_or_null(s.ip), "birth_date", str_or_null(s.birth_date),
+		                 "residence_country", s.residence_country, "policy_version", s.policy_version,
+		                 "registered_at", time_json(s.created_at), "updated_at", time_json(s.updated_at),
+		                 "consents", "current", current, "history", consents, "cookie_consents", cookies,
+		                 "transfers", json_array(), "requests", requests, "notifications", notes);
 	else {
 		json_decref(current);
 		json_decref(consents);
@@ -185,12 +185,23 @@ static void esc(struct buf *b, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		switch (*s) {
-		case '<': puts_(b, "&lt;"); break;
-		case '>': puts_(b, "&gt;"); break;
-		case '&': puts_(b, "&amp;"); break;
-		case '"': puts_(b, "&quot;"); break;
-		case '\'': puts_(b, "&#39;"); break;
-		default: put(b, s, 1);
+		case '<':
+			puts_(b, "&lt;");
+			break;
+		case '>':
+			puts_(b, "&gt;");
+			break;
+		case '&':
+			puts_(b, "&amp;");
+			break;
+		case '"':
+			puts_(b, "&quot;");
+			break;
+		case '\'':
+			puts_(b, "&#39;");
+			break;
+		default:
+			put(b, s, 1);
 		}
 	}
 }
@@ -219,14 +230,26 @@ static void value(struct buf *b, json_t *v)
 static const char *column_label(const char *key)
 {
 	static const char *const labels[][2] = {
-		{"purpose", "Purpose / Цель"}, {"granted", "Given / Дано"},
-		{"policy_version", "Policy version / Версия политики"}, {"ip", "IP address / IP-адрес"},
-		{"source", "Channel / Канал"}, {"recorded_at", "Recorded / Записано"},
-		{"recipient", "Recipient / Получатель"}, {"legal_basis", "Legal basis / Основание"},
-		{"fields", "Data / Данные"}, {"date", "Date / Дата"}, {"type", "Type / Вид"},
-		{"status", "Status / Статус"}, {"filed_at", "Filed / Подано"}, {"received_at", "Received / Получено"},
-		{"due_date", "Due / Срок"}, {"completed_at", "Completed / Исполнено"}, {"kind", "Notice / Уведомление"},
-		{"channel", "Channel / Канал"}, {"created_at", "Queued / Создано"}, {"sent_at", "Sent / Отправлено"},
+	    {"purpose", "Purpose / Цель"},
+	    {"granted", "Given / Дано"},
+	    {"policy_version", "Policy version / Версия политики"},
+	    {"ip", "IP address / IP-адрес"},
+	    {"source", "Channel / Канал"},
+	    {"recorded_at", "Recorded / Записано"},
+	    {"recipient", "Recipient / Получатель"},
+	    {"legal_basis", "Legal basis / Основание"},
+	    {"fields", "Data / Данные"},
+	    {"date", "Date / Дата"},
+	    {"type", "Type / Вид"},
+	    {"status", "Status / Статус"},
+	    {"filed_at", "Filed / Подано"},
+	    {"received_at", "Received / Получено"},
+	    {"due_date", "Due / Срок"},
+	    {"completed_at", "Completed / Исполнено"},
+	    {"kind", "Notice / Уведомление"},
+	    {"channel", "Channel / Канал"},
+	    {"created_at", "Queued / Создано"},
+	    {"sent_at", "Sent / Отправлено"},
 	};
 
 	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
@@ -268,15 +291,20 @@ static void table(struct buf *b, json_t *arr, const char *const *cols, size_t nc
 static char *render_html(json_t *root)
 {
 	static const char *const profile_fields[][2] = {
-		{"name", "Name / ФИО"}, {"email", "E-mail"}, {"phone", "Phone / Телефон"},
-		{"ip", "IP address / IP-адрес"}, {"birth_date", "Birth date / Дата рождения"},
-		{"residence_country", "Country of residence / Страна проживания"}, {"status", "Status / Статус"},
-		{"policy_version", "Policy version / Версия политики"}, {"registered_at", "Registered / Зарегистрирован"},
-		{"updated_at", "Updated / Изменён"}};
-	static const char *const consent_cols[] = {"purpose", "granted", "policy_version", "ip", "source",
-						   "recorded_at"};
-	static const char *const request_cols[] = {"type", "status", "filed_at", "received_at", "due_date",
-						   "completed_at"};
+	    {"name", "Name / ФИО"},
+	    {"email", "E-mail"},
+	    {"phone", "Phone / Телефон"},
+	    {"ip", "IP address / IP-адрес"},
+	    {"birth_date", "Birth date / Дата рождения"},
+	    {"residence_country", "Country of residence / Страна проживания"},
+	    {"status", "Status / Статус"},
+	    {"policy_version", "Policy version / Версия политики"},
+	    {"registered_at", "Registered / Зарегистрирован"},
+	    {"updated_at", "Updated / Изменён"}};
+	static const char *const consent_cols[] = {"purpose", "granted", "policy_version",
+	                                           "ip",      "source",  "recorded_at"};
+	static const char *const request_cols[] = {"type",        "status",   "filed_at",
+	                                           "received_at", "due_date", "completed_at"};
 	static const char *const note_cols[] = {"kind", "channel", "status", "created_at", "sent_at"};
 	static const char *const transfer_cols[] = {"recipient", "purpose", "legal_basis", "fields", "date"};
 	json_t *profile = json_object_get(root, "profile");
@@ -286,14 +314,14 @@ static char *render_html(json_t *root)
 	json_t *v;
 
 	puts_(&b, "<!doctype html>\n<html lang=\"ru\">\n<head>\n<meta charset=\"utf-8\">\n"
-		  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		  "<title>Your personal data / Ваши персональные данные</title>\n<style>"
-		  "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
-		  "line-height:1.5;color:#1b1b1b}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}"
-		  "th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}"
-		  "th{background:#f3f3f3}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}"
-		  "dt{font-weight:600}.none{color:#666}</style>\n</head>\n<body>\n<main>\n"
-		  "<h1>Your personal data / Ваши персональные данные</h1>\n<p>Generated / Сформировано: ");
+	          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	          "<title>Your personal data / Ваши персональные данные</title>\n<style>"
+	          "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
+	          "line-height:1.5;color:#1b1b1b}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}"
+	          "th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}"
+	          "th{background:#f3f3f3}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}"
+	          "dt{font-weight:600}.none{color:#666}</style>\n</head>\n<body>\n<main>\n"
+	          "<h1>Your personal data / Ваши персональные данные</h1>\n<p>Generated / Сформировано: ");
 	value(&b, json_object_get(root, "generated_at"));
 	puts_(&b, "</p>\n<h2>Profile / Профиль</h2>\n<dl>\n");
 	for (size_t i = 0; i < sizeof(profile_fields) / sizeof(profile_fields[0]); i++) {
@@ -332,7 +360,7 @@ static char *render_html(json_t *root)
 }
 
 enum privd_rc privd_service_request_export(struct privd_service *svc, const struct privd_principal *who,
-					   const char *request_id, bool html, char **out, struct privd_err *err)
+                                           const char *request_id, bool html, char **out, struct privd_err *err)
 {
 	struct privd_request r;
 	json_t *root = NULL;
@@ -347,7 +375,7 @@ enum privd_rc privd_service_request_export(struct privd_service *svc, const stru
 		goto out;
 	}
 	rc = privd_audit_record(svc, who, "request.export", "request", r.id,
-				html ? "{\"format\":\"html\"}" : "{\"format\":\"json\"}");
+	                        html ? "{\"format\":\"html\"}" : "{\"format\":\"json\"}");
 	if (rc != PRIVD_OK)
 		goto out;
 	root = build(svc, who, r.subject_id, &rc, err);

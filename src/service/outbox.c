@@ -17,7 +17,7 @@
 #include "service/service_int.h"
 
 static enum privd_rc seal(const uint8_t key[PRIVD_KEY_BYTES], const char *key_id, const char *field, const char *text,
-			  struct privd_blob *out)
+                          struct privd_blob *out)
 {
 	size_t len = strlen(text);
 
@@ -32,7 +32,7 @@ static enum privd_rc seal(const uint8_t key[PRIVD_KEY_BYTES], const char *key_id
 }
 
 enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd_subject *to, const char *request_id,
-				   const char *kind, const char *body, struct privd_notice *n)
+                                   const char *kind, const char *body, struct privd_notice *n)
 {
 	struct privd_notification_row *row = &n->row;
 	uint8_t key[PRIVD_KEY_BYTES];
@@ -47,7 +47,7 @@ enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd
 		recipient = to->phone;
 		snprintf(row->channel, sizeof(row->channel), "sms");
 	} else {
-		return PRIVD_OK;	/* nobody to tell: nothing queued */
+		return PRIVD_OK; /* nobody to tell: nothing queued */
 	}
 	privd_random_id(row->id);
 	snprintf(n->key_id, sizeof(n->key_id), "msg:%s", row->id);
@@ -124,9 +124,9 @@ static int list_one(void *arg, const struct privd_notification_row *row)
 }
 
 enum privd_rc privd_service_notifications(struct privd_service *svc, const struct privd_principal *who,
-					  const char *subject_id,
-					  int (*cb)(void *arg, const struct privd_notification *n), void *arg,
-					  struct privd_err *err)
+                                          const char *subject_id,
+                                          int (*cb)(void *arg, const struct privd_notification *n), void *arg,
+                                          struct privd_err *err)
 {
 	struct list_ctx c = {cb, arg};
 	struct privd_cache_entry e;

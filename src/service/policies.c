@@ -126,8 +126,8 @@ static enum privd_rc publish_data(struct privd_db *db, void *arg)
 }
 
 enum privd_rc privd_service_policy_publish(struct privd_service *svc, const struct privd_principal *who,
-					   const char *version, const char *text, struct privd_policy *out,
-					   struct privd_err *err)
+                                           const char *version, const char *text, struct privd_policy *out,
+                                           struct privd_err *err)
 {
 	struct publish_job j;
 	struct privd_write_job job = {.data = publish_data, .arg = &j};
@@ -197,11 +197,11 @@ enum privd_rc privd_service_policy_current(struct privd_service *svc, bool with_
 enum privd_rc privd_service_policy_html(struct privd_service *svc, char **html)
 {
 	static const char head[] =
-		"<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		"<title>Privacy Policy</title>\n<style>body{font-family:system-ui,sans-serif;max-width:46rem;"
-		"margin:2rem auto;padding:0 1rem;line-height:1.55;color:#1b1b1b}footer{margin-top:3rem;"
-		"font-size:.85rem;color:#555}</style>\n</head>\n<body>\n<main>\n";
+	    "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	    "<title>Privacy Policy</title>\n<style>body{font-family:system-ui,sans-serif;max-width:46rem;"
+	    "margin:2rem auto;padding:0 1rem;line-height:1.55;color:#1b1b1b}footer{margin-top:3rem;"
+	    "font-size:.85rem;color:#555}</style>\n</head>\n<body>\n<main>\n";
 	struct privd_policy pol;
 	char *body = NULL, *page = NULL;
 	size_t n;
@@ -223,8 +223,10 @@ enum privd_rc privd_service_policy_html(struct privd_service *svc, char **html)
 		rc = PRIVD_ERR_NOMEM;
 		goto out;
 	}
-	snprintf(page, n, "%s%s</main>\n<footer>Policy version %s &middot; SHA-256 <code>%s</code></footer>\n"
-		 "</body>\n</html>\n", head, body, pol.version, pol.sha256);
+	snprintf(page, n,
+	         "%s%s</main>\n<footer>Policy version %s &middot; SHA-256 <code>%s</code></footer>\n"
+	         "</body>\n</html>\n",
+	         head, body, pol.version, pol.sha256);
 	*html = page;
 out:
 	free(body);

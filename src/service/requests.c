@@ -24,7 +24,7 @@
 #include "service/service_int.h"
 
 #define SWEEP_INTERVAL_MS 1000
-#define OVERDUE_EVERY 10	/* sweeps */
+#define OVERDUE_EVERY 10 /* sweeps */
 #define MS_PER_DAY (24LL * 3600 * 1000)
 
 void privd_request_clear(struct privd_request *r)
@@ -55,7 +55,7 @@ static bool hex_id(const char *id)
 /* ---- sealing of request text (details, reason) under the subject's key ---- */
 
 static enum privd_rc seal_text(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
-			       const char *text, struct privd_blob *out)
+                               const char *text, struct privd_blob *out)
 {
 	size_t len = strlen(text);
 
@@ -71,7 +71,7 @@ static enum privd_rc seal_text(const uint8_t key[PRIVD_KEY_BYTES], const char *s
 
 /* Opens a sealed text into a malloc'd string (NULL for an empty blob). */
 static enum privd_rc open_text(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
-			       const struct privd_blob *ct, char **out)
+                               const struct privd_blob *ct, char **out)
 {
 	size_t n = 0;
 	enum privd_rc rc;
@@ -154,8 +154,7 @@ static enum privd_rc read_row(struct privd_service *svc, const char *id, struct 
 }
 
 /* Decrypts details and reason into out. */
-static enum privd_rc disclose(struct privd_service *svc, const struct privd_request_row *row,
-			      struct privd_request *out)
+static enum privd_rc disclose(struct privd_service *svc, const struct privd_request_row *row, struct privd_request *out)
 {
 	char f1[64], f2[64];
 	struct privd_reader *r = NULL;
@@ -170,19 +169,20 @@ static enum privd_rc disclose(struct privd_service *svc, const struct privd_requ
 	rc = privd_subject_key(svc, r, row->subject_id, key);
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 	if (rc == PRIVD_ERR_GONE)
-		return PRIVD_OK;	/* erased: nothing left to disclose */
+		return PRIVD_OK; /* erased: nothing left to disclose */
 	if (rc != PRIVD_OK)
 		return rc;
 	rc = open_text(key, row->subject_id, field_of(f1, "request.details", row->id), &row->details_ct, &out->details);
 	if (rc == PRIVD_OK)
-		rc = open_text(key, row->subject_id, field_of(f2, "request.reason", row->id), &row->reason_ct, &out->reason);
+		rc = open_text(key, row->subject_id, field_of(f2, "request.reason", row->id), &row->reason_ct,
+		               &out->reason);
 	sodium_memzero(key, sizeof(key));
 	return rc;
 }
 
 enum privd_rc privd_service_request_get(struct privd_service *svc, const struct privd_principal *who,
-					const char *request_id, bool with_details, struct privd_request *out,
-					struct privd_err *err)
+                                        const char *request_id, bool with_details, struct privd_request *out,
+                                        struct privd_err *err)
 {
 	struct privd_request_row row;
 	enum privd_rc rc;
@@ -213,7 +213,7 @@ struct list_ctx {
 	const struct privd_request_query *q;
 	int (*cb)(void *arg, const struct privd_request *r);
 	void *arg;
-	size_t left;	/* items still wanted */
+	size_t left; /* items still wanted */
 };
 
 static int list_one(void *arg, const struct privd_request_row *row)
@@ -233,8 +233,8 @@ static int list_one(void *arg, const struct privd_request_row *row)
 }
 
 enum privd_rc privd_service_request_list(struct privd_service *svc, const struct privd_request_query *q,
-					 int (*cb)(void *arg, const struct privd_request *r), void *arg,
-					 struct privd_err *err)
+                                         int (*cb)(void *arg, const struct privd_request *r), void *arg,
+                                         struct privd_err *err)
 {
 	struct list_ctx c = {svc, q, cb, arg, q->limit ? q->limit : 100};
 	struct privd_request_filter f;
@@ -246,7 +246,8 @@ enum privd_rc privd_service_request_list(struct privd_service *svc, const struct
 
 	memset(&f, 0, sizeof(f));
 	if (q->status != NULL && privd_request_status_parse(q->status, &st) != PRIVD_OK) {
-		privd_err_field(err, "status", "must be one of awaiting_document, received, accepted, rejected, completed");
+		privd_err_field(err, "status",
+		                "must be one of awaiting_document, received, accepted, rejected, completed");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the query is invalid");
 	}
 	if (q->due_before != NULL && privd_date_parse(q->due_before, &d, NULL) != PRIVD_OK) {
@@ -309,7 +310,7 @@ static enum privd_rc create_data(struct privd_db *db, void *arg)
 
 /* Validates details for the type; *canon receives the canonical JSON text to store (malloc'd, or NULL). */
 static enum privd_rc check_details(enum privd_request_type type, const char *details_json, char **canon,
-				   struct privd_err *err)
+                                   struct privd_err *err)
 {
 	static const char *const allowed[] = {"name", "email", "phone", "ip", "birth_date", "residence_country"};
 	json_error_t jerr;
@@ -389,7 +390,7 @@ static void patch_from(json_t *root, struct privd_subject_patch *p)
 
 /* Validates a rectify request's fields as registration would, without writing anything. */
 static enum privd_rc dry_run_rectify(struct privd_service *svc, const char *subject_id, const char *canon,
-				     struct privd_err *err)
+                                     struct privd_err *err)
 {
 	struct privd_subject_row row;
 	struct privd_subject_patch patch;
@@ -421,8 +422,8 @@ static enum privd_rc dry_run_rectify(struct privd_service *svc, const char *subj
 }
 
 enum privd_rc privd_service_request_create(struct privd_service *svc, const struct privd_principal *who,
-					   const char *subject_id, const char *type, const char *details_json,
-					   struct privd_request *out, struct privd_err *err)
+                                           const char *subject_id, const char *type, const char *details_json,
+                                           struct privd_request *out, struct privd_err *err)
 {
 	char f1[64];
 	struct create_job j;
@@ -436,8 +437,9 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 
 	memset(&j, 0, sizeof(j));
 	if (type == NULL || privd_request_type_parse(type, &t) != PRIVD_OK) {
-		privd_err_field(err, "type", "must be one of erase, rectify, access, transfer_info, revoke_processing, "
-					     "revoke_cookies, guardian_consent");
+		privd_err_field(err, "type",
+		                "must be one of erase, rectify, access, transfer_info, revoke_processing, "
+		                "revoke_cookies, guardian_consent");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
 	}
 	rc = privd_subject_require(svc, subject_id, &e, err);
@@ -468,7 +470,8 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 		rc = privd_subject_key(svc, r, subject_id, key);
 		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 		if (rc == PRIVD_OK) {
-			rc = seal_text(key, subject_id, field_of(f1, "request.details", j.row.id), canon, &j.row.details_ct);
+			rc = seal_text(key, subject_id, field_of(f1, "request.details", j.row.id), canon,
+			               &j.row.details_ct);
 			sodium_memzero(key, sizeof(key));
 		}
 		if (rc != PRIVD_OK)
@@ -478,7 +481,7 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 	if (rc == PRIVD_OK) {
 		request_view(svc, &j.row, out);
 		if (canon != NULL)
-			out->details = strdup(canon);	/* the filer sent them: no disclosure */
+			out->details = strdup(canon); /* the filer sent them: no disclosure */
 		privd_log(PRIVD_LOG_INFO, "request.created", "\"id\":\"%s\",\"type\":\"%s\"", j.row.id, j.row.type);
 	}
 out:
@@ -497,20 +500,20 @@ struct step {
 	struct privd_service *svc;
 	struct privd_principal who;
 	enum privd_request_event ev;
-	struct privd_request_row before;	/* as read when preparing */
-	struct privd_request_row after;		/* what to store */
+	struct privd_request_row before; /* as read when preparing */
+	struct privd_request_row after;  /* what to store */
 	struct privd_notice notice;
-	const uint8_t *doc_ct;			/* attach: the sealed scan */
+	const uint8_t *doc_ct; /* attach: the sealed scan */
 	size_t doc_len;
 	char action[40];
 	char detail[1200];
 	/* execute: what the type does, inside the same transactions */
 	enum privd_rc (*exec_data)(struct privd_db *db, struct step *s);
-	enum privd_rc (*exec_after)(struct privd_db *ks, struct step *s);	/* keystore, after the data commit */
+	enum privd_rc (*exec_after)(struct privd_db *ks, struct step *s); /* keystore, after the data commit */
 	/* exec state */
 	struct privd_subject_row rectified;
 	int64_t rectify_expect;
-	char (*dead_keys)[40];	/* erasure: message keys of the person's cancelled notices */
+	char (*dead_keys)[40]; /* erasure: message keys of the person's cancelled notices */
 	size_t ndead;
 	int64_t erase_after;
 	bool became_active;
@@ -554,7 +557,7 @@ static enum privd_rc step_data(struct privd_db *db, void *arg)
 	memset(&now, 0, sizeof(now));
 	rc = privd_repo_request_get(db, s->before.id, &now);
 	if (rc == PRIVD_OK && (strcmp(now.status, s->before.status) != 0 || now.extended != s->before.extended ||
-			       now.updated_at != s->before.updated_at))
+	                       now.updated_at != s->before.updated_at))
 		rc = PRIVD_ERR_CONFLICT;
 	privd_request_row_clear(&now);
 	/* ... and the person must still be there: nothing is added to an erased subject. */
@@ -564,7 +567,7 @@ static enum privd_rc step_data(struct privd_db *db, void *arg)
 		return rc;
 	if (s->doc_ct != NULL)
 		rc = privd_repo_document_put(db, s->after.id, s->after.subject_id, s->doc_ct, s->doc_len,
-					     s->after.updated_at);
+		                             s->after.updated_at);
 	if (rc == PRIVD_OK && s->exec_data != NULL)
 		rc = s->exec_data(db, s);
 	if (rc == PRIVD_OK)
@@ -586,14 +589,14 @@ static enum privd_rc step_ks_after(struct privd_db *ks, void *arg)
 static enum privd_rc step_run(struct step *s)
 {
 	struct privd_write_job job = {
-		.ks = step_ks, .data = step_data, .ks_undo = step_ks_undo, .ks_after = step_ks_after, .arg = s};
+	    .ks = step_ks, .data = step_data, .ks_undo = step_ks_undo, .ks_after = step_ks_after, .arg = s};
 
 	return privd_writer_run(s->svc->writer, &job);
 }
 
 /* Reads the request and checks the transition; fills s->before, s->after (a copy to modify). */
 static enum privd_rc step_begin(struct privd_service *svc, const struct privd_principal *who, const char *id,
-				enum privd_request_event ev, struct step *s, struct privd_err *err)
+                                enum privd_request_event ev, struct step *s, struct privd_err *err)
 {
 	struct privd_request_state cur, next;
 	const char *why = NULL;
@@ -647,13 +650,13 @@ static const char *type_ru(const char *type)
 	static const struct {
 		const char *type, *ru;
 	} names[] = {
-		{"erase", "удаление персональных данных"},
-		{"rectify", "исправление персональных данных"},
-		{"access", "доступ к персональным данным"},
-		{"transfer_info", "сведения о передаче данных третьим лицам"},
-		{"revoke_processing", "отзыв согласия на обработку персональных данных"},
-		{"revoke_cookies", "отзыв согласия на использование cookies"},
-		{"guardian_consent", "согласие законного представителя"},
+	    {"erase", "удаление персональных данных"},
+	    {"rectify", "исправление персональных данных"},
+	    {"access", "доступ к персональным данным"},
+	    {"transfer_info", "сведения о передаче данных третьим лицам"},
+	    {"revoke_processing", "отзыв согласия на обработку персональных данных"},
+	    {"revoke_cookies", "отзыв согласия на использование cookies"},
+	    {"guardian_consent", "согласие законного представителя"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -666,14 +669,14 @@ static const char *type_ru(const char *type)
 static enum privd_rc step_notice(struct step *s, const char *kind, const char *reason)
 {
 	struct privd_subject to;
-	size_t cap = 1024 + 2 * (reason ? strlen(reason) : 0);	/* the reason appears twice, whole */
+	size_t cap = 1024 + 2 * (reason ? strlen(reason) : 0); /* the reason appears twice, whole */
 	char *body;
 	const char *t = s->after.type;
 	enum privd_rc rc;
 
 	rc = privd_subject_load(s->svc, s->after.subject_id, &to, NULL);
 	if (rc == PRIVD_ERR_GONE)
-		return PRIVD_OK;	/* nobody left to tell */
+		return PRIVD_OK; /* nobody left to tell */
 	if (rc != PRIVD_OK)
 		return rc;
 	body = malloc(cap);
@@ -683,28 +686,28 @@ static enum privd_rc step_notice(struct step *s, const char *kind, const char *r
 	}
 	if (strcmp(kind, "request.received") == 0)
 		snprintf(body, cap,
-			 "Ваш запрос «%s» (№ %s) получен. Срок исполнения: до %s.\n\n"
-			 "We have received your request (%s, no. %s). It will be carried out by %s.\n",
-			 type_ru(t), s->after.id, s->after.due_date, t, s->after.id, s->after.due_date);
+		         "Ваш запрос «%s» (№ %s) получен. Срок исполнения: до %s.\n\n"
+		         "We have received your request (%s, no. %s). It will be carried out by %s.\n",
+		         type_ru(t), s->after.id, s->after.due_date, t, s->after.id, s->after.due_date);
 	else if (strcmp(kind, "request.rejected") == 0)
 		snprintf(body, cap,
-			 "Ваш запрос «%s» (№ %s) отклонён. Причина: %s\n\n"
-			 "Your request (%s, no. %s) was rejected. Reason: %s\n",
-			 type_ru(t), s->after.id, reason, t, s->after.id, reason);
+		         "Ваш запрос «%s» (№ %s) отклонён. Причина: %s\n\n"
+		         "Your request (%s, no. %s) was rejected. Reason: %s\n",
+		         type_ru(t), s->after.id, reason, t, s->after.id, reason);
 	else if (strcmp(kind, "request.extended") == 0)
 		snprintf(body, cap,
-			 "Срок исполнения вашего запроса «%s» (№ %s) продлён до %s. Причина: %s\n\n"
-			 "The deadline of your request (%s, no. %s) was extended to %s. Reason: %s\n",
-			 type_ru(t), s->after.id, s->after.due_date, reason, t, s->after.id, s->after.due_date, reason);
+		         "Срок исполнения вашего запроса «%s» (№ %s) продлён до %s. Причина: %s\n\n"
+		         "The deadline of your request (%s, no. %s) was extended to %s. Reason: %s\n",
+		         type_ru(t), s->after.id, s->after.due_date, reason, t, s->after.id, s->after.due_date, reason);
 	else if (strcmp(t, "erase") == 0)
 		snprintf(body, cap,
-			 "Ваш запрос на удаление (№ %s) исполнен: ваши персональные данные удалены.\n\n"
-			 "Your erasure request (no. %s) has been carried out: your personal data has been erased.\n",
-			 s->after.id, s->after.id);
+		         "Ваш запрос на удаление (№ %s) исполнен: ваши персональные данные удалены.\n\n"
+		         "Your erasure request (no. %s) has been carried out: your personal data has been erased.\n",
+		         s->after.id, s->after.id);
 	else
 		snprintf(body, cap,
-			 "Ваш запрос «%s» (№ %s) исполнен.\n\nYour request (%s, no. %s) has been carried out.\n",
-			 type_ru(t), s->after.id, t, s->after.id);
+		         "Ваш запрос «%s» (№ %s) исполнен.\n\nYour request (%s, no. %s) has been carried out.\n",
+		         type_ru(t), s->after.id, t, s->after.id);
 	rc = privd_notice_prepare(s->svc, &to, s->after.id, kind, body, &s->notice);
 	privd_subject_clear(&to);
 	sodium_memzero(body, cap);
@@ -713,7 +716,7 @@ static enum privd_rc step_notice(struct step *s, const char *kind, const char *r
 }
 
 static enum privd_rc due_from(struct privd_service *svc, const struct privd_date *from, int n, char out[11],
-			      bool *estimated)
+                              bool *estimated)
 {
 	struct privd_date due;
 	bool unc = false;
@@ -727,8 +730,8 @@ static enum privd_rc due_from(struct privd_service *svc, const struct privd_date
 }
 
 enum privd_rc privd_service_request_attach(struct privd_service *svc, const struct privd_principal *who,
-					   const char *request_id, const char *content_type, const uint8_t *data,
-					   size_t len, struct privd_request *out, struct privd_err *err)
+                                           const char *request_id, const char *content_type, const uint8_t *data,
+                                           size_t len, struct privd_request *out, struct privd_err *err)
 {
 	char f1[64];
 	struct step s;
@@ -742,14 +745,14 @@ enum privd_rc privd_service_request_attach(struct privd_service *svc, const stru
 
 	if (privd_doc_type_from_mime(content_type, &declared) != PRIVD_OK)
 		return privd_err_set(err, PRIVD_ERR_UNSUPPORTED,
-				     "a document must be application/pdf, image/jpeg, image/png or image/tiff");
+		                     "a document must be application/pdf, image/jpeg, image/png or image/tiff");
 	if (len > svc->cfg.document_limit)
 		return privd_err_set(err, PRIVD_ERR_TOO_LARGE, "the document is larger than %zu bytes",
-				     svc->cfg.document_limit);
+		                     svc->cfg.document_limit);
 	rc = privd_doc_check(data, len, declared, &why);
 	if (rc == PRIVD_ERR_UNSUPPORTED)
 		return privd_err_set(err, rc, "the content is not %s: %s", privd_doc_mime(declared),
-				     why ? why : "unrecognised");
+		                     why ? why : "unrecognised");
 	if (rc != PRIVD_OK) {
 		privd_err_field(err, "document", why ? why : "is not a readable document");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the document is not valid");
@@ -795,7 +798,7 @@ enum privd_rc privd_service_request_attach(struct privd_service *svc, const stru
 	s.doc_len = len + PRIVD_ENVELOPE_OVERHEAD;
 	snprintf(s.action, sizeof(s.action), "request.document");
 	snprintf(s.detail, sizeof(s.detail), "{\"type\":\"%s\",\"size\":%zu,\"sha256\":\"%s\",\"due_date\":\"%s\"}",
-		 s.after.doc_type, len, sha, s.after.due_date);
+	         s.after.doc_type, len, sha, s.after.due_date);
 	rc = step_run(&s);
 	if (rc == PRIVD_ERR_CONFLICT)
 		privd_err_set(err, rc, "the request changed meanwhile; try again");
@@ -808,8 +811,8 @@ out:
 }
 
 enum privd_rc privd_service_request_document(struct privd_service *svc, const struct privd_principal *who,
-					     const char *request_id, uint8_t **data, size_t *len,
-					     char content_type[32], struct privd_err *err)
+                                             const char *request_id, uint8_t **data, size_t *len, char content_type[32],
+                                             struct privd_err *err)
 {
 	char f1[64];
 	struct privd_request_row row;
@@ -851,7 +854,8 @@ enum privd_rc privd_service_request_document(struct privd_service *svc, const st
 		rc = *data == NULL ? PRIVD_ERR_NOMEM : PRIVD_ERR_CRYPTO;
 		goto out;
 	}
-	rc = privd_envelope_open(key, row.subject_id, field_of(f1, "request.document", row.id), ct.data, ct.len, *data, len);
+	rc = privd_envelope_open(key, row.subject_id, field_of(f1, "request.document", row.id), ct.data, ct.len, *data,
+	                         len);
 	if (rc == PRIVD_OK)
 		snprintf(content_type, 32, "%s", row.doc_type);
 out:
@@ -867,8 +871,8 @@ out:
 }
 
 enum privd_rc privd_service_request_decide(struct privd_service *svc, const struct privd_principal *who,
-					   const char *request_id, const char *action, const char *reason,
-					   struct privd_request *out, struct privd_err *err)
+                                           const char *request_id, const char *action, const char *reason,
+                                           struct privd_request *out, struct privd_err *err)
 {
 	char f1[64];
 	struct step s;
@@ -879,7 +883,8 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 
 	memset(&s, 0, sizeof(s));
 	if (action == NULL || privd_request_event_parse(action, &ev) != PRIVD_OK ||
-	    (ev != PRIVD_REQUEST_EVENT_ACCEPT && ev != PRIVD_REQUEST_EVENT_REJECT && ev != PRIVD_REQUEST_EVENT_EXTEND)) {
+	    (ev != PRIVD_REQUEST_EVENT_ACCEPT && ev != PRIVD_REQUEST_EVENT_REJECT &&
+	     ev != PRIVD_REQUEST_EVENT_EXTEND)) {
 		privd_err_field(err, "action", "must be accept, reject or extend");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the decision is invalid");
 	}
@@ -906,18 +911,19 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 		if (rc == PRIVD_OK) {
 			privd_blob_clear(&s.after.reason_ct);
-			rc = seal_text(key, s.after.subject_id, field_of(f1, "request.reason", s.after.id), reason, &s.after.reason_ct);
+			rc = seal_text(key, s.after.subject_id, field_of(f1, "request.reason", s.after.id), reason,
+			               &s.after.reason_ct);
 			sodium_memzero(key, sizeof(key));
 		}
 		if (rc == PRIVD_OK)
 			rc = step_notice(&s, ev == PRIVD_REQUEST_EVENT_REJECT ? "request.rejected" : "request.extended",
-					 reason);
+			                 reason);
 		if (rc != PRIVD_OK)
 			goto out;
 	}
 	snprintf(s.action, sizeof(s.action), "request.%s", action);
 	snprintf(s.detail, sizeof(s.detail), "{\"status\":\"%s\",\"due_date\":\"%s\"}", s.after.status,
-		 s.after.due_date);
+	         s.after.due_date);
 	rc = step_run(&s);
 	if (rc == PRIVD_ERR_CONFLICT)
 		privd_err_set(err, rc, "the request changed meanwhile; try again");
@@ -934,7 +940,7 @@ out:
 /* ---- execution, one function per type ---- */
 
 static enum privd_rc append_consent(struct privd_service *svc, struct privd_db *db, const char *subject_id,
-				    enum privd_purpose p, bool granted)
+                                    enum privd_purpose p, bool granted)
 {
 	struct privd_consent_row c;
 
@@ -964,7 +970,7 @@ static enum privd_rc exec_revoke_processing(struct privd_db *db, struct step *s)
 static enum privd_rc exec_revoke_cookies(struct privd_db *db, struct step *s)
 {
 	static const enum privd_purpose cookies[] = {PRIVD_PURPOSE_COOKIES_PREFERENCES, PRIVD_PURPOSE_COOKIES_ANALYTICS,
-						     PRIVD_PURPOSE_COOKIES_MARKETING};
+	                                             PRIVD_PURPOSE_COOKIES_MARKETING};
 	enum privd_rc rc = PRIVD_OK;
 
 	for (size_t i = 0; rc == PRIVD_OK && i < 3; i++)
@@ -982,7 +988,7 @@ static enum privd_rc exec_guardian(struct privd_db *db, struct step *s)
 
 	rc = privd_repo_subject_status(db, s->after.subject_id, status);
 	if (rc == PRIVD_OK && strcmp(status, "pending_guardian") != 0)
-		rc = PRIVD_ERR_CONFLICT;	/* only a minor awaiting a guardian becomes active this way */
+		rc = PRIVD_ERR_CONFLICT; /* only a minor awaiting a guardian becomes active this way */
 	if (rc == PRIVD_OK)
 		rc = privd_repo_subject_set_status(db, s->after.subject_id, "active", s->after.updated_at);
 	if (rc == PRIVD_OK)
@@ -1000,7 +1006,7 @@ static enum privd_rc exec_rectify(struct privd_db *db, struct step *s)
 static int collect_queued(void *arg, const struct privd_notification_row *row)
 {
 	struct step *s = arg;
-	char (*grown)[40];
+	char(*grown)[40];
 
 	if (strcmp(row->status, "queued") != 0)
 		return 0;
@@ -1044,7 +1050,8 @@ static void purge_files(struct privd_service *svc)
 {
 	struct privd_db *db = NULL;
 
-	if (privd_db_open(&svc->target, PRIVD_DB_KEYSTORE, false, &db, NULL) != PRIVD_OK || privd_db_purge(db) != PRIVD_OK)
+	if (privd_db_open(&svc->target, PRIVD_DB_KEYSTORE, false, &db, NULL) != PRIVD_OK ||
+	    privd_db_purge(db) != PRIVD_OK)
 		privd_log(PRIVD_LOG_WARN, "erasure.purge_incomplete", "\"db\":\"keystore\"");
 	privd_db_close(db);
 	db = NULL;
@@ -1065,7 +1072,7 @@ static void format_ms(int64_t ms, char *out, size_t outlen)
 }
 
 enum privd_rc privd_service_request_execute(struct privd_service *svc, const struct privd_principal *who,
-					    const char *request_id, struct privd_request *out, struct privd_err *err)
+                                            const char *request_id, struct privd_request *out, struct privd_err *err)
 {
 	struct step s;
 	enum privd_request_type t;
@@ -1081,9 +1088,10 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 	snprintf(s.action, sizeof(s.action), "request.execute");
 	switch (t) {
 	case PRIVD_REQUEST_TYPE_ACCESS:
-		snprintf(s.after.result, sizeof(s.after.result),
-			 "{\"export\":\"/v1/requests/%s/export\",\"export_html\":\"/v1/requests/%s/export?format=html\"}",
-			 s.after.id, s.after.id);
+		snprintf(
+		    s.after.result, sizeof(s.after.result),
+		    "{\"export\":\"/v1/requests/%s/export\",\"export_html\":\"/v1/requests/%s/export?format=html\"}",
+		    s.after.id, s.after.id);
 		break;
 	case PRIVD_REQUEST_TYPE_TRANSFER_INFO:
 		/* No transfers to third parties exist yet: an honest empty list. */
@@ -1108,7 +1116,7 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 		}
 		patch_from(root, &patch);
 		rc = privd_subject_prepare_update(svc, s.after.subject_id, &patch, &s.rectified, &s.rectify_expect,
-						  detail, NULL, err);
+		                                  detail, NULL, err);
 		if (rc != PRIVD_OK)
 			goto out;
 		s.exec_data = exec_rectify;
@@ -1117,7 +1125,7 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 			const char *from = strchr(detail, '['), *to = strchr(detail, ']');
 
 			snprintf(s.after.result, sizeof(s.after.result), "{\"corrected\":%.*s}",
-				 from && to ? (int)(to - from + 1) : 2, from && to ? from : "[]");
+			         from && to ? (int)(to - from + 1) : 2, from && to ? from : "[]");
 		}
 		break;
 	}
@@ -1135,13 +1143,13 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 		s.exec_data = exec_revoke_processing;
 		format_ms(s.erase_after, when, sizeof(when));
 		snprintf(s.after.result, sizeof(s.after.result),
-			 "{\"processing\":\"revoked\",\"erasure_scheduled_at\":\"%s\"}", when);
+		         "{\"processing\":\"revoked\",\"erasure_scheduled_at\":\"%s\"}", when);
 		break;
 	}
 	case PRIVD_REQUEST_TYPE_REVOKE_COOKIES:
 		s.exec_data = exec_revoke_cookies;
 		snprintf(s.after.result, sizeof(s.after.result),
-			 "{\"revoked\":[\"cookies.preferences\",\"cookies.analytics\",\"cookies.marketing\"]}");
+		         "{\"revoked\":[\"cookies.preferences\",\"cookies.analytics\",\"cookies.marketing\"]}");
 		break;
 	case PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT:
 		s.exec_data = exec_guardian;
@@ -1204,12 +1212,12 @@ static enum privd_rc hold_data(struct privd_db *db, void *arg)
 		rc = privd_repo_subject_legal_hold(db, j->subject_id, j->hold, j->reason, privd_now_ms());
 	if (rc == PRIVD_OK)
 		rc = privd_audit_append(j->svc, db, j->who->actor, j->hold ? "subject.hold" : "subject.release",
-					"subject", j->subject_id, "{}");
+		                        "subject", j->subject_id, "{}");
 	return rc;
 }
 
 enum privd_rc privd_service_legal_hold(struct privd_service *svc, const struct privd_principal *who,
-				       const char *subject_id, bool hold, const char *reason, struct privd_err *err)
+                                       const char *subject_id, bool hold, const char *reason, struct privd_err *err)
 {
 	struct hold_job j = {svc, who, subject_id, hold, reason};
 	struct privd_write_job job = {.data = hold_data, .arg = &j};
@@ -1271,7 +1279,7 @@ static enum privd_rc sched_data(struct privd_db *db, void *arg)
 	rc = erase_data(db, &j->s);
 	if (rc == PRIVD_OK)
 		rc = privd_audit_append(j->svc, db, "system", "subject.erase", "subject", j->s.after.subject_id,
-					"{\"basis\":\"consent to processing revoked\"}");
+		                        "{\"basis\":\"consent to processing revoked\"}");
 	return rc;
 }
 
@@ -1341,7 +1349,7 @@ static bool is_stray(struct privd_db *db, const char *id)
 static int stray_one(void *arg, const char *id)
 {
 	struct stray *st = arg;
-	char (*grown)[40];
+	char(*grown)[40];
 
 	if (!is_stray(st->r->db, id))
 		return 0;

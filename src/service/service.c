@@ -53,11 +53,16 @@ void privd_principal_cli(struct privd_principal *p)
 const char *privd_role_name(enum privd_role r)
 {
 	switch (r) {
-	case PRIVD_ROLE_ADMIN: return "admin";
-	case PRIVD_ROLE_OPERATOR: return "operator";
-	case PRIVD_ROLE_APP: return "app";
-	case PRIVD_ROLE_AUDITOR: return "auditor";
-	case PRIVD_ROLE_SUBJECT: return "subject";
+	case PRIVD_ROLE_ADMIN:
+		return "admin";
+	case PRIVD_ROLE_OPERATOR:
+		return "operator";
+	case PRIVD_ROLE_APP:
+		return "app";
+	case PRIVD_ROLE_AUDITOR:
+		return "auditor";
+	case PRIVD_ROLE_SUBJECT:
+		return "subject";
 	}
 	return "unknown";
 }
@@ -65,7 +70,7 @@ const char *privd_role_name(enum privd_role r)
 enum privd_rc privd_role_parse(const char *name, enum privd_role *out)
 {
 	static const enum privd_role roles[] = {PRIVD_ROLE_ADMIN, PRIVD_ROLE_OPERATOR, PRIVD_ROLE_APP,
-						PRIVD_ROLE_AUDITOR};
+	                                        PRIVD_ROLE_AUDITOR};
 
 	for (size_t i = 0; name != NULL && i < sizeof(roles) / sizeof(roles[0]); i++) {
 		if (strcmp(name, privd_role_name(roles[i])) == 0) {
@@ -132,9 +137,8 @@ void privd_reader_put(struct privd_service *svc, struct privd_reader *r, bool br
 
 /* ---- audit ---- */
 
-enum privd_rc privd_audit_append(struct privd_service *svc, struct privd_db *db, const char *actor,
-				 const char *action, const char *object_type, const char *object_id,
-				 const char *detail)
+enum privd_rc privd_audit_append(struct privd_service *svc, struct privd_db *db, const char *actor, const char *action,
+                                 const char *object_type, const char *object_id, const char *detail)
 {
 	struct privd_audit_row row;
 	uint8_t canon[2048];
@@ -173,9 +177,8 @@ static enum privd_rc audit_job_data(struct privd_db *db, void *arg)
 	return privd_audit_append(j->svc, db, j->who->actor, j->action, j->object_type, j->object_id, j->detail);
 }
 
-enum privd_rc privd_audit_record(struct privd_service *svc, const struct privd_principal *who,
-				 const char *action, const char *object_type, const char *object_id,
-				 const char *detail)
+enum privd_rc privd_audit_record(struct privd_service *svc, const struct privd_principal *who, const char *action,
+                                 const char *object_type, const char *object_id, const char *detail)
 {
 	struct audit_job j = {svc, who, action, object_type, object_id, detail};
 	struct privd_write_job job = {.data = audit_job_data, .arg = &j};
@@ -206,7 +209,7 @@ static int audit_list_one(void *arg, const struct privd_audit_row *row)
 }
 
 enum privd_rc privd_service_audit_list(struct privd_service *svc, int64_t after, size_t limit,
-				       int (*cb)(void *arg, const struct privd_audit_entry *e), void *arg)
+                                       int (*cb)(void *arg, const struct privd_audit_entry *e), void *arg)
 {
 	struct privd_reader *r = NULL;
 	enum privd_rc rc;
@@ -225,7 +228,7 @@ struct verify_ctx {
 	struct privd_service *svc;
 	struct privd_audit_verdict *v;
 	char prev[PRIVD_HASH_HEX];
-	int64_t anchor_seq;		/* 0: no anchor */
+	int64_t anchor_seq; /* 0: no anchor */
 	const char *anchor_hash;
 };
 
@@ -248,7 +251,7 @@ static int verify_one(void *arg, const struct privd_audit_row *row)
 		return 1;
 	}
 	if (row->seq == c->anchor_seq && strcmp(row->hash, c->anchor_hash) != 0) {
-		c->v->ok = false;	/* the anchored entry was replaced */
+		c->v->ok = false; /* the anchored entry was replaced */
 		c->v->first_bad = row->seq;
 		return 1;
 	}
@@ -340,7 +343,7 @@ enum privd_rc privd_service_audit_verify(struct privd_service *svc, struct privd
 		out->anchored = anchor_seq;
 		break;
 	case -1:
-		out->ok = false;	/* the anchor itself was changed */
+		out->ok = false; /* the anchor itself was changed */
 		out->anchor_bad = true;
 		return PRIVD_OK;
 	default:
@@ -461,7 +464,7 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 	pthread_rwlock_init(&svc->keys_lock, NULL);
 	pthread_rwlock_init(&svc->policy_lock, NULL);
 	privd_cache_init(svc);
-	svc->nversions = 1;	/* index 0 means "none" */
+	svc->nversions = 1; /* index 0 means "none" */
 
 	if (cfg->timezone[0] != '\0') {
 		char zone[PATH_MAX];
@@ -470,7 +473,7 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 		snprintf(zone, sizeof(zone), "/usr/share/zoneinfo/%s", cfg->timezone);
 		if (strcmp(cfg->timezone, "UTC") != 0 && stat(zone, &zst) != 0)
 			privd_log(PRIVD_LOG_WARN, "config.timezone_unknown",
-				  "\"reason\":\"no such zone in /usr/share/zoneinfo: days are counted in UTC\"");
+			          "\"reason\":\"no such zone in /usr/share/zoneinfo: days are counted in UTC\"");
 		setenv("TZ", cfg->timezone, 1);
 		tzset();
 	}
@@ -644,7 +647,7 @@ static char *fill_template(const char *tpl, const char *name)
 }
 
 enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key, size_t admin_key_len,
-				 struct privd_err *err)
+                                 struct privd_err *err)
 {
 	struct privd_service *svc = NULL;
 	struct privd_principal cli;
@@ -662,11 +665,11 @@ enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key
 	snprintf(path, sizeof(path), "%s/master.key", cfg->data_dir);
 	if (stat(path, &st) == 0)
 		return privd_err_set(err, PRIVD_ERR_CONFLICT, "%s is already initialised; refusing to overwrite it",
-				     cfg->data_dir);
+		                     cfg->data_dir);
 	snprintf(path, sizeof(path), "%s/privd.conf", cfg->data_dir);
 	if (stat(path, &st) == 0)
 		return privd_err_set(err, PRIVD_ERR_CONFLICT, "%s already holds privd.conf; refusing to overwrite it",
-				     cfg->data_dir);
+		                     cfg->data_dir);
 	snprintf(path, sizeof(path), "%s/policy-template.md", privd_share_dir());
 	tpl = read_file(path);
 	if (tpl == NULL)

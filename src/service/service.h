@@ -29,20 +29,19 @@ enum privd_role {
 	PRIVD_ROLE_SUBJECT = 1 << 4
 };
 const char *privd_role_name(enum privd_role r);
-enum privd_rc privd_role_parse(const char *name, enum privd_role *out);	/* subject is not a key role */
+enum privd_rc privd_role_parse(const char *name, enum privd_role *out); /* subject is not a key role */
 
 /* Who is calling: from an API key, or the command line. */
 struct privd_principal {
 	enum privd_role role;
-	char key_id[33];	/* "" for the command line */
-	char actor[80];		/* "apikey:<id>" or "cli"; goes to the audit log */
+	char key_id[33]; /* "" for the command line */
+	char actor[80];  /* "apikey:<id>" or "cli"; goes to the audit log */
 };
 
 /* Opens everything: keyring (refuses a master.key readable by others), database and keystore (migrated),
  * writer thread, caches, and on PostgreSQL the LISTEN thread that invalidates caches written by other
  * processes. */
-enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_service **out,
-				 struct privd_err *err);
+enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_service **out, struct privd_err *err);
 /* Drains the writer and frees everything. Accepts NULL. */
 void privd_service_close(struct privd_service *svc);
 
@@ -50,7 +49,7 @@ void privd_service_close(struct privd_service *svc);
  * installs the shipped policy template as version "1" with the operator's name filled in, and creates the first
  * admin key, written to admin_key (shown once). */
 enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key, size_t admin_key_len,
-				 struct privd_err *err);
+                                 struct privd_err *err);
 
 /* Readiness: a trivial query on the database. */
 enum privd_rc privd_service_ready(struct privd_service *svc);
@@ -58,38 +57,37 @@ enum privd_rc privd_service_ready(struct privd_service *svc);
 /* ---- API keys ---- */
 /* Maps a bearer key to a principal, from memory (cache of key hash -> key, invalidated on revoke, also across
  * processes on PostgreSQL). PRIVD_ERR_NOT_FOUND for a missing, unknown or revoked key. */
-enum privd_rc privd_service_authenticate(struct privd_service *svc, const char *bearer,
-					 struct privd_principal *out);
+enum privd_rc privd_service_authenticate(struct privd_service *svc, const char *bearer, struct privd_principal *out);
 
 struct privd_apikey_info {
 	char id[33];
 	char name[128];
 	char role[16];
 	int64_t created_at;
-	int64_t revoked_at;	/* 0 when active */
+	int64_t revoked_at; /* 0 when active */
 };
 /* name: 1..100 printable characters; role: admin, operator, app, auditor. key receives the key, shown once. */
 enum privd_rc privd_service_apikey_create(struct privd_service *svc, const struct privd_principal *who,
-					  const char *name, const char *role, struct privd_apikey_info *out,
-					  char *key, size_t key_len, struct privd_err *err);
+                                          const char *name, const char *role, struct privd_apikey_info *out, char *key,
+                                          size_t key_len, struct privd_err *err);
 enum privd_rc privd_service_apikey_list(struct privd_service *svc,
-					int (*cb)(void *arg, const struct privd_apikey_info *k), void *arg);
+                                        int (*cb)(void *arg, const struct privd_apikey_info *k), void *arg);
 /* PRIVD_ERR_NOT_FOUND when no active key has that id. The key stops working at once. */
-enum privd_rc privd_service_apikey_revoke(struct privd_service *svc, const struct privd_principal *who,
-					  const char *id, struct privd_err *err);
+enum privd_rc privd_service_apikey_revoke(struct privd_service *svc, const struct privd_principal *who, const char *id,
+                                          struct privd_err *err);
 
 /* ---- policies ---- */
 struct privd_policy {
 	char version[64];
 	char sha256[65];
 	int64_t published_at;
-	char *text;	/* Markdown, malloc'd when asked for */
+	char *text; /* Markdown, malloc'd when asked for */
 };
 void privd_policy_clear(struct privd_policy *p);
 /* version: 1..63 of [A-Za-z0-9._-]; text: non-empty UTF-8. PRIVD_ERR_CONFLICT when the version exists. */
 enum privd_rc privd_service_policy_publish(struct privd_service *svc, const struct privd_principal *who,
-					   const char *version, const char *text, struct privd_policy *out,
-					   struct privd_err *err);
+                                           const char *version, const char *text, struct privd_policy *out,
+                                           struct privd_err *err);
 /* PRIVD_ERR_NOT_FOUND when none is published. */
 enum privd_rc privd_service_policy_current(struct privd_service *svc, bool with_text, struct privd_policy *out);
 /* The current policy rendered as a complete HTML page (cmark), malloc'd. */
@@ -101,10 +99,10 @@ enum privd_rc privd_service_policy_html(struct privd_service *svc, char **html);
  * input as soon as the call returns. */
 struct privd_registration {
 	const char *name, *email, *phone, *ip, *birth_date, *residence_country, *policy_version;
-	int processing;			/* -1 absent, 0 false, 1 true */
-	int third_party_transfer;	/* -1 absent (= false), 0, 1 */
-	bool cookies[3];		/* preferences, analytics, marketing */
-	const char *source;		/* "api" unless set */
+	int processing;           /* -1 absent, 0 false, 1 true */
+	int third_party_transfer; /* -1 absent (= false), 0, 1 */
+	bool cookies[3];          /* preferences, analytics, marketing */
+	const char *source;       /* "api" unless set */
 };
 
 /* A subject's profile in plain text. All strings "" when absent. */
@@ -117,11 +115,11 @@ struct privd_subject {
 	char ip[PRIVD_IP_MAX];
 	char birth_date[11];
 	char residence_country[3];
-	char policy_version[64];	/* the version registered under */
+	char policy_version[64]; /* the version registered under */
 	int64_t created_at;
 	int64_t updated_at;
 };
-void privd_subject_clear(struct privd_subject *s);	/* zeroes it (sodium_memzero) */
+void privd_subject_clear(struct privd_subject *s); /* zeroes it (sodium_memzero) */
 
 /* Registers a subject: validates (PRIVD_ERR_INVALID naming every field at fault), applies the age rules
  * (PRIVD_ERR_FORBIDDEN for an under-age person on a US server, with nothing stored; status pending_guardian for
@@ -130,31 +128,30 @@ void privd_subject_clear(struct privd_subject *s);	/* zeroes it (sodium_memzero)
  * The async form calls done from the writer thread (or at once on a validation failure) and must be used by
  * code that cannot block; out is valid during the call only. */
 enum privd_rc privd_service_subject_register(struct privd_service *svc, const struct privd_principal *who,
-					     const struct privd_registration *reg, struct privd_subject *out,
-					     struct privd_err *err);
+                                             const struct privd_registration *reg, struct privd_subject *out,
+                                             struct privd_err *err);
 typedef void (*privd_register_done)(void *arg, enum privd_rc rc, const struct privd_subject *out,
-				    const struct privd_err *err);
+                                    const struct privd_err *err);
 void privd_service_subject_register_async(struct privd_service *svc, const struct privd_principal *who,
-					  const struct privd_registration *reg, privd_register_done done, void *arg);
+                                          const struct privd_registration *reg, privd_register_done done, void *arg);
 
 /* Decrypted profile; the read is an audit entry. PRIVD_ERR_NOT_FOUND, PRIVD_ERR_GONE (erased). */
-enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct privd_principal *who,
-					const char *id, struct privd_subject *out, struct privd_err *err);
+enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct privd_principal *who, const char *id,
+                                        struct privd_subject *out, struct privd_err *err);
 
 /* PATCH: only the non-NULL fields change (name, email, phone, ip, birth_date, residence_country), validated as
  * at registration; setting email or phone to "" removes it, but one of them must remain. out is the result. */
 struct privd_subject_patch {
 	const char *name, *email, *phone, *ip, *birth_date, *residence_country;
 };
-enum privd_rc privd_service_subject_update(struct privd_service *svc, const struct privd_principal *who,
-					   const char *id, const struct privd_subject_patch *patch,
-					   struct privd_subject *out, struct privd_err *err);
+enum privd_rc privd_service_subject_update(struct privd_service *svc, const struct privd_principal *who, const char *id,
+                                           const struct privd_subject_patch *patch, struct privd_subject *out,
+                                           struct privd_err *err);
 
 /* Finds a subject by e-mail or phone (kind "email"/"phone"), through the blind index: its id and status. Audited.
  * PRIVD_ERR_NOT_FOUND when no subject has it. */
-enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct privd_principal *who,
-					 const char *kind, const char *value, char id[33], char status[24],
-					 struct privd_err *err);
+enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct privd_principal *who, const char *kind,
+                                         const char *value, char id[33], char status[24], struct privd_err *err);
 
 /* ---- consents ---- */
 struct privd_consent_record {
@@ -162,20 +159,20 @@ struct privd_consent_record {
 	char purpose[32];
 	bool granted;
 	char policy_version[64];
-	char ip[PRIVD_IP_MAX];	/* decrypted; "" when not recorded */
+	char ip[PRIVD_IP_MAX]; /* decrypted; "" when not recorded */
 	char source[32];
 	int64_t created_at;
 };
 /* Appends a record. purpose: one of the five names; ip optional (validated when given); source optional
  * ("api" default; one of api, banner, portal, registration, request). PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE. */
 enum privd_rc privd_service_consent_record(struct privd_service *svc, const struct privd_principal *who,
-					   const char *subject_id, const char *purpose, bool granted, const char *ip,
-					   const char *source, struct privd_consent_record *out, struct privd_err *err);
+                                           const char *subject_id, const char *purpose, bool granted, const char *ip,
+                                           const char *source, struct privd_consent_record *out, struct privd_err *err);
 
 /* Validates what a consent record is made of, without recording anything: purpose (NULL is skipped: the caller
  * names it), ip and source as privd_service_consent_record does. PRIVD_ERR_INVALID naming each field. */
 enum privd_rc privd_service_consent_validate(const char *purpose, const char *ip, const char *source,
-					     struct privd_err *err);
+                                             struct privd_err *err);
 
 /* The check, the hot path: from memory, no PII, no audit entry. PRIVD_ERR_NOT_FOUND for an unknown subject,
  * PRIVD_ERR_GONE for an erased one (answered not granted by the caller where it wants an answer). */
@@ -185,14 +182,15 @@ struct privd_consent_check {
 	char policy_version[64];
 	bool reconsent_required;
 };
-enum privd_rc privd_service_consent_check(struct privd_service *svc, const char *subject_id,
-					  enum privd_purpose purpose, struct privd_consent_check *out);
+enum privd_rc privd_service_consent_check(struct privd_service *svc, const char *subject_id, enum privd_purpose purpose,
+                                          struct privd_consent_check *out);
 
 /* Current state of every purpose plus the whole history (decrypting IPs: audited). */
 enum privd_rc privd_service_consent_history(struct privd_service *svc, const struct privd_principal *who,
-					    const char *subject_id, struct privd_consent_check state[PRIVD_PURPOSE_COUNT],
-					    int (*cb)(void *arg, const struct privd_consent_record *r), void *arg,
-					    struct privd_err *err);
+                                            const char *subject_id,
+                                            struct privd_consent_check state[PRIVD_PURPOSE_COUNT],
+                                            int (*cb)(void *arg, const struct privd_consent_record *r), void *arg,
+                                            struct privd_err *err);
 
 /* ---- audit ---- */
 struct privd_audit_entry {
@@ -202,20 +200,20 @@ struct privd_audit_entry {
 	char action[48];
 	char object_type[24];
 	char object_id[80];
-	char detail[512];	/* JSON text */
+	char detail[512]; /* JSON text */
 	char prev_hash[65];
 	char hash[65];
 };
 enum privd_rc privd_service_audit_list(struct privd_service *svc, int64_t after, size_t limit,
-				       int (*cb)(void *arg, const struct privd_audit_entry *e), void *arg);
+                                       int (*cb)(void *arg, const struct privd_audit_entry *e), void *arg);
 struct privd_audit_verdict {
 	bool ok;
 	int64_t entries;
-	char head[65];		/* hash of the last entry */
-	int64_t first_bad;	/* seq of the first entry that does not verify; 0 when ok */
-	int64_t anchored;	/* seq recorded in DATA_DIR/audit.anchor (0: no anchor yet) */
-	bool truncated;		/* the chain ends before the anchored entry: entries were removed */
-	bool anchor_bad;	/* audit.anchor is there but does not authenticate: it was changed */
+	char head[65];     /* hash of the last entry */
+	int64_t first_bad; /* seq of the first entry that does not verify; 0 when ok */
+	int64_t anchored;  /* seq recorded in DATA_DIR/audit.anchor (0: no anchor yet) */
+	bool truncated;    /* the chain ends before the anchored entry: entries were removed */
+	bool anchor_bad;   /* audit.anchor is there but does not authenticate: it was changed */
 };
 /* Recomputes the whole chain, and checks it still reaches the entry last anchored: a running server writes the
  * head's seq and hash, MAC'd, to DATA_DIR/audit.anchor every second, so removing the newest entries is seen too. */
@@ -232,72 +230,72 @@ struct privd_request {
 	char subject_id[33];
 	char type[24];
 	char status[24];
-	char *details;		/* JSON text, malloc'd; NULL when none or when not disclosed to the caller */
-	char *reason;		/* the decision's reason told to the person, malloc'd; NULL when none */
-	char result[1024];	/* non-PII JSON summary of the outcome, "{}" until completed */
-	int64_t created_at, received_at, decided_at, completed_at, updated_at;	/* 0 when not yet */
-	char due_date[11];	/* "" until received */
-	bool due_estimated;	/* a year crossed is missing from the calendar: weekdays only */
+	char *details;     /* JSON text, malloc'd; NULL when none or when not disclosed to the caller */
+	char *reason;      /* the decision's reason told to the person, malloc'd; NULL when none */
+	char result[1024]; /* non-PII JSON summary of the outcome, "{}" until completed */
+	int64_t created_at, received_at, decided_at, completed_at, updated_at; /* 0 when not yet */
+	char due_date[11];                                                     /* "" until received */
+	bool due_estimated; /* a year crossed is missing from the calendar: weekdays only */
 	bool extended;
 	bool overdue;
-	int working_days_left;	/* from today to the due date; negative when overdue; 0 when no due date */
+	int working_days_left; /* from today to the due date; negative when overdue; 0 when no due date */
 	char document_type[32];
 	int64_t document_size;
 	char document_sha256[65];
 };
-void privd_request_clear(struct privd_request *r);	/* frees and zeroes */
+void privd_request_clear(struct privd_request *r); /* frees and zeroes */
 
 /* Files a request. details_json may be NULL (= {}); for rectify it must be {"fields":{...}} with any of the
  * registration fields, validated as at registration. PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE for the subject. */
 enum privd_rc privd_service_request_create(struct privd_service *svc, const struct privd_principal *who,
-					   const char *subject_id, const char *type, const char *details_json,
-					   struct privd_request *out, struct privd_err *err);
+                                           const char *subject_id, const char *type, const char *details_json,
+                                           struct privd_request *out, struct privd_err *err);
 
 /* Attaches the scan: content_type must be application/pdf, image/jpeg, image/png or image/tiff
  * (PRIVD_ERR_UNSUPPORTED otherwise, or when the content is of another type); the content is checked
  * (PRIVD_ERR_INVALID for an empty or broken file), capped (PRIVD_ERR_TOO_LARGE), sealed under the subject's key
  * with its SHA-256, and received_at and due_date are set. Nothing is stored on failure. */
 enum privd_rc privd_service_request_attach(struct privd_service *svc, const struct privd_principal *who,
-					   const char *request_id, const char *content_type, const uint8_t *data,
-					   size_t len, struct privd_request *out, struct privd_err *err);
+                                           const char *request_id, const char *content_type, const uint8_t *data,
+                                           size_t len, struct privd_request *out, struct privd_err *err);
 
 /* with_details: decrypt details/reason (an audited read). */
 enum privd_rc privd_service_request_get(struct privd_service *svc, const struct privd_principal *who,
-					const char *request_id, bool with_details, struct privd_request *out,
-					struct privd_err *err);
+                                        const char *request_id, bool with_details, struct privd_request *out,
+                                        struct privd_err *err);
 
 struct privd_request_query {
-	const char *status;		/* NULL: any */
-	int overdue;			/* -1 any, 1 only overdue, 0 only not overdue */
-	const char *due_before;		/* "YYYY-MM-DD" or NULL */
-	const char *subject_id;		/* NULL: any */
-	size_t limit;			/* 0: 100 */
-	int64_t after;			/* paging cursor: created_at of the last item seen */
+	const char *status;     /* NULL: any */
+	int overdue;            /* -1 any, 1 only overdue, 0 only not overdue */
+	const char *due_before; /* "YYYY-MM-DD" or NULL */
+	const char *subject_id; /* NULL: any */
+	size_t limit;           /* 0: 100 */
+	int64_t after;          /* paging cursor: created_at of the last item seen */
 };
 /* Lists requests without details (no PII). */
 enum privd_rc privd_service_request_list(struct privd_service *svc, const struct privd_request_query *q,
-					 int (*cb)(void *arg, const struct privd_request *r), void *arg,
-					 struct privd_err *err);
+                                         int (*cb)(void *arg, const struct privd_request *r), void *arg,
+                                         struct privd_err *err);
 
 /* The decrypted scan (an audited read). *data is malloc'd; the caller zeroes and frees it. */
 enum privd_rc privd_service_request_document(struct privd_service *svc, const struct privd_principal *who,
-					     const char *request_id, uint8_t **data, size_t *len,
-					     char content_type[32], struct privd_err *err);
+                                             const char *request_id, uint8_t **data, size_t *len, char content_type[32],
+                                             struct privd_err *err);
 
 /* action: accept, reject (reason required), extend (reason required, once). PRIVD_ERR_CONFLICT when the
  * request's state does not allow it. */
 enum privd_rc privd_service_request_decide(struct privd_service *svc, const struct privd_principal *who,
-					   const char *request_id, const char *action, const char *reason,
-					   struct privd_request *out, struct privd_err *err);
+                                           const char *request_id, const char *action, const char *reason,
+                                           struct privd_request *out, struct privd_err *err);
 
 /* Carries out an accepted request and completes it (see DESIGN.md and the issue for each type). */
 enum privd_rc privd_service_request_execute(struct privd_service *svc, const struct privd_principal *who,
-					    const char *request_id, struct privd_request *out, struct privd_err *err);
+                                            const char *request_id, struct privd_request *out, struct privd_err *err);
 
 /* The export of a completed access request: everything held on the person, as JSON text or as an HTML page,
  * malloc'd (an audited read). PRIVD_ERR_CONFLICT when the request is not a completed access request. */
 enum privd_rc privd_service_request_export(struct privd_service *svc, const struct privd_principal *who,
-					   const char *request_id, bool html, char **out, struct privd_err *err);
+                                           const char *request_id, bool html, char **out, struct privd_err *err);
 
 /* ---- outbox ---- */
 struct privd_notification {
@@ -311,20 +309,20 @@ struct privd_notification {
 	int64_t created_at, sent_at;
 };
 enum privd_rc privd_service_notifications(struct privd_service *svc, const struct privd_principal *who,
-					  const char *subject_id,
-					  int (*cb)(void *arg, const struct privd_notification *n), void *arg,
-					  struct privd_err *err);
+                                          const char *subject_id,
+                                          int (*cb)(void *arg, const struct privd_notification *n), void *arg,
+                                          struct privd_err *err);
 
 /* ---- legal hold: keeps a subject whose consent was revoked from scheduled erasure ---- */
 enum privd_rc privd_service_legal_hold(struct privd_service *svc, const struct privd_principal *who,
-				       const char *subject_id, bool hold, const char *reason, struct privd_err *err);
+                                       const char *subject_id, bool hold, const char *reason, struct privd_err *err);
 
 /* ---- metrics ---- */
 struct privd_service_stats {
 	unsigned long long commits, write_jobs, write_failed;
 	unsigned long long cache_hits, cache_misses;
 	unsigned long long subjects_registered;
-	unsigned long long requests_overdue;	/* open requests past their due date, counted at the last sweep */
+	unsigned long long requests_overdue; /* open requests past their due date, counted at the last sweep */
 };
 void privd_service_stats(struct privd_service *svc, struct privd_service_stats *out);
 

@@ -24,14 +24,14 @@
 #define PRIVD_MAX_POLICY_VERSIONS 4096
 
 /* Channels used on PostgreSQL to tell other processes what changed. */
-#define PRIVD_CHAN_CONSENT "privd_consent"	/* payload: subject id */
-#define PRIVD_CHAN_APIKEY "privd_apikey"	/* payload: key id */
-#define PRIVD_CHAN_POLICY "privd_policy"	/* payload: version */
+#define PRIVD_CHAN_CONSENT "privd_consent" /* payload: subject id */
+#define PRIVD_CHAN_APIKEY "privd_apikey"   /* payload: key id */
+#define PRIVD_CHAN_POLICY "privd_policy"   /* payload: version */
 
 /* A subject's consent state in compact form: 5 purposes in ~90 bytes, so 100k subjects stay small. */
 struct privd_cached_purpose {
 	int64_t since_ms;
-	uint16_t version;	/* index into the interned policy versions; 0 = none */
+	uint16_t version; /* index into the interned policy versions; 0 = none */
 	uint8_t recorded;
 	uint8_t granted;
 };
@@ -39,13 +39,13 @@ struct privd_cached_purpose {
 struct privd_cache_entry {
 	struct privd_cache_entry *next;
 	uint8_t id[16];
-	uint8_t status;		/* enum privd_subject_status */
+	uint8_t status; /* enum privd_subject_status */
 	struct privd_cached_purpose purpose[PRIVD_PURPOSE_COUNT];
 };
 
 struct privd_cache_shard {
 	pthread_rwlock_t lock;
-	uint64_t generation;	/* bumped by every invalidation, so a load racing a write is not cached */
+	uint64_t generation; /* bumped by every invalidation, so a load racing a write is not cached */
 	size_t nbuckets;
 	size_t count;
 	struct privd_cache_entry **buckets;
@@ -79,7 +79,7 @@ struct privd_service {
 
 	pthread_rwlock_t keys_lock;
 	struct privd_key_entry *keys;
-	uint64_t keys_gen;	/* bumped by every invalidation */
+	uint64_t keys_gen; /* bumped by every invalidation */
 
 	/* interned policy versions; current_version indexes it */
 	pthread_rwlock_t policy_lock;
@@ -102,7 +102,7 @@ struct privd_service {
 	pthread_mutex_t sweep_lock;
 	pthread_cond_t sweep_cond;
 	atomic_ullong requests_overdue;
-	int64_t anchor_seq;	/* last seq written to audit.anchor (sweeper thread only) */
+	int64_t anchor_seq; /* last seq written to audit.anchor (sweeper thread only) */
 };
 
 /* Now, UTC milliseconds. */
@@ -115,17 +115,15 @@ enum privd_rc privd_reader_get(struct privd_service *svc, struct privd_reader **
 void privd_reader_put(struct privd_service *svc, struct privd_reader *r, bool broken);
 
 /* Appends one audit entry inside the caller's (writer) transaction. detail is JSON text without PII. */
-enum privd_rc privd_audit_append(struct privd_service *svc, struct privd_db *db, const char *actor,
-				 const char *action, const char *object_type, const char *object_id,
-				 const char *detail);
+enum privd_rc privd_audit_append(struct privd_service *svc, struct privd_db *db, const char *actor, const char *action,
+                                 const char *object_type, const char *object_id, const char *detail);
 
 /* Writes DATA_DIR/audit.anchor when the chain has grown (called every second by the sweeper). */
 void privd_audit_anchor_update(struct privd_service *svc);
 
 /* A write job that only appends one audit entry (reads of PII), run synchronously. */
-enum privd_rc privd_audit_record(struct privd_service *svc, const struct privd_principal *who,
-				 const char *action, const char *object_type, const char *object_id,
-				 const char *detail);
+enum privd_rc privd_audit_record(struct privd_service *svc, const struct privd_principal *who, const char *action,
+                                 const char *object_type, const char *object_id, const char *detail);
 
 /* Consent cache (cache.c). */
 void privd_cache_init(struct privd_service *svc);
@@ -137,7 +135,7 @@ void privd_cache_invalidate(struct privd_service *svc, const char *subject_id);
 /* The subject's cached state, for use cases that need a living subject: PRIVD_ERR_NOT_FOUND or PRIVD_ERR_GONE
  * (erased), each with its message in err. */
 enum privd_rc privd_subject_require(struct privd_service *svc, const char *subject_id, struct privd_cache_entry *out,
-				    struct privd_err *err);
+                                    struct privd_err *err);
 void privd_cache_invalidate_all(struct privd_service *svc);
 
 /* Policy versions (policies.c). */
@@ -155,7 +153,7 @@ void privd_keys_cleanup(struct privd_service *svc);
 /* Subject helpers (subjects.c): unwraps the subject's data key through the keystore. PRIVD_ERR_GONE when the key
  * was destroyed. key must be zeroed by the caller. */
 enum privd_rc privd_subject_key(struct privd_service *svc, struct privd_reader *r, const char *subject_id,
-				uint8_t key[PRIVD_KEY_BYTES]);
+                                uint8_t key[PRIVD_KEY_BYTES]);
 
 /* Inside a write job: PRIVD_OK when the subject exists and is not erased, PRIVD_ERR_GONE when erased,
  * PRIVD_ERR_NOT_FOUND when absent. Guards writes prepared before an erasure committed. */
@@ -164,15 +162,15 @@ enum privd_rc privd_subject_alive(struct privd_db *db, const char *subject_id);
 /* Reads and decrypts a subject (no audit entry: the caller records the read). PRIVD_ERR_GONE when erased.
  * row_out (may be NULL) receives the stored row; the caller clears it. */
 enum privd_rc privd_subject_load(struct privd_service *svc, const char *id, struct privd_subject *out,
-				 struct privd_subject_row *row_out);
+                                 struct privd_subject_row *row_out);
 
 /* Everything of a PATCH up to the write: validation, merge, sealing. row receives the new row (caller clears),
  * *expect_updated_at the updated_at it was read at (the update applies only if still so), detail the audit detail
  * (field names only), out (may be NULL) the resulting profile. An empty patch is PRIVD_ERR_INVALID. */
 enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char *id,
-					  const struct privd_subject_patch *patch, struct privd_subject_row *row,
-					  int64_t *expect_updated_at, char detail[256], struct privd_subject *out,
-					  struct privd_err *err);
+                                           const struct privd_subject_patch *patch, struct privd_subject_row *row,
+                                           int64_t *expect_updated_at, char detail[256], struct privd_subject *out,
+                                           struct privd_err *err);
 
 /* ---- outbox (outbox.c) ----
  * A notification prepared outside the writer: its own message key, wrapped for the keystore, and its row with the
@@ -180,14 +178,14 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
  * erased person's address does not outlive the confirmation of their erasure. */
 struct privd_notice {
 	bool present;
-	char key_id[40];	/* "msg:<notification id>" */
+	char key_id[40]; /* "msg:<notification id>" */
 	uint8_t wrapped[PRIVD_WRAPPED_KEY_BYTES];
 	struct privd_notification_row row;
 };
 /* kind: request.received, request.rejected, request.extended, request.completed. The recipient is the
  * subject's e-mail (channel email) or, without one, the phone (channel sms). body is the message text. */
 enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd_subject *to, const char *request_id,
-				   const char *kind, const char *body, struct privd_notice *n);
+                                   const char *kind, const char *body, struct privd_notice *n);
 void privd_notice_clear(struct privd_notice *n);
 /* Write-job parts: the key into the keystore transaction, the row into the data transaction. No-ops when the
  * notice is not present. */

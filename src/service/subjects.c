@@ -37,8 +37,8 @@ void privd_subject_clear(struct privd_subject *s)
 
 /* ---- sealing ---- */
 
-static enum privd_rc seal_text(const uint8_t key[PRIVD_KEY_BYTES], const char *id, const char *field,
-			       const char *plain, struct privd_blob *out)
+static enum privd_rc seal_text(const uint8_t key[PRIVD_KEY_BYTES], const char *id, const char *field, const char *plain,
+                               struct privd_blob *out)
 {
 	size_t len = strlen(plain);
 
@@ -55,7 +55,7 @@ static enum privd_rc seal_text(const uint8_t key[PRIVD_KEY_BYTES], const char *i
 }
 
 static enum privd_rc open_text(const uint8_t key[PRIVD_KEY_BYTES], const char *id, const char *field,
-			       const struct privd_blob *ct, char *out, size_t outlen)
+                               const struct privd_blob *ct, char *out, size_t outlen)
 {
 	uint8_t buf[1024];
 	size_t n = 0;
@@ -68,7 +68,7 @@ static enum privd_rc open_text(const uint8_t key[PRIVD_KEY_BYTES], const char *i
 		return PRIVD_ERR_CRYPTO;
 	rc = privd_envelope_open(key, id, field, ct->data, ct->len, buf, &n);
 	if (rc == PRIVD_OK && n >= outlen)
-		rc = PRIVD_ERR_CRYPTO;	/* longer than any value we seal */
+		rc = PRIVD_ERR_CRYPTO; /* longer than any value we seal */
 	if (rc == PRIVD_OK) {
 		memcpy(out, buf, n);
 		out[n] = '\0';
@@ -78,7 +78,7 @@ static enum privd_rc open_text(const uint8_t key[PRIVD_KEY_BYTES], const char *i
 }
 
 enum privd_rc privd_subject_key(struct privd_service *svc, struct privd_reader *r, const char *subject_id,
-				uint8_t key[PRIVD_KEY_BYTES])
+                                uint8_t key[PRIVD_KEY_BYTES])
 {
 	struct privd_blob wrapped = {0};
 	enum privd_rc rc;
@@ -95,7 +95,7 @@ enum privd_rc privd_subject_key(struct privd_service *svc, struct privd_reader *
 
 /* Seals every PII field of s into row and computes the blind indexes. */
 static enum privd_rc seal_subject(struct privd_service *svc, const uint8_t key[PRIVD_KEY_BYTES],
-				  const struct privd_subject *s, struct privd_subject_row *row)
+                                  const struct privd_subject *s, struct privd_subject_row *row)
 {
 	enum privd_rc rc;
 
@@ -118,7 +118,7 @@ static enum privd_rc seal_subject(struct privd_service *svc, const uint8_t key[P
 }
 
 static enum privd_rc open_subject(const uint8_t key[PRIVD_KEY_BYTES], const struct privd_subject_row *row,
-				  struct privd_subject *s)
+                                  struct privd_subject *s)
 {
 	enum privd_rc rc;
 
@@ -146,8 +146,7 @@ static enum privd_rc open_subject(const uint8_t key[PRIVD_KEY_BYTES], const stru
 /* Validates one optional-or-required field group shared by registration and PATCH into s. Each pointer NULL =
  * not given. Returns false when a field is at fault (recorded in err). */
 static bool validate_fields(const char *name, const char *email, const char *phone, const char *ip,
-			    const char *birth_date, const char *country, struct privd_subject *s,
-			    struct privd_err *err)
+                            const char *birth_date, const char *country, struct privd_subject *s, struct privd_err *err)
 {
 	const char *why = NULL;
 	bool ok = true;
@@ -246,12 +245,14 @@ static enum privd_rc reg_data(struct privd_db *db, void *arg)
 		rc = privd_repo_consent_append_all(db, j->consents, REG_CONSENTS);
 	if (rc != PRIVD_OK)
 		return rc;
-	n = (size_t)snprintf(detail, sizeof(detail), "{\"status\":\"%s\",\"fields\":[\"name\"%s%s,\"ip\",\"birth_date\"]"
-			     ",\"consents\":{", j->row.status, j->subject.email[0] ? ",\"email\"" : "",
-			     j->subject.phone[0] ? ",\"phone\"" : "");
+	n = (size_t)snprintf(detail, sizeof(detail),
+	                     "{\"status\":\"%s\",\"fields\":[\"name\"%s%s,\"ip\",\"birth_date\"]"
+	                     ",\"consents\":{",
+	                     j->row.status, j->subject.email[0] ? ",\"email\"" : "",
+	                     j->subject.phone[0] ? ",\"phone\"" : "");
 	for (size_t i = 0; i < REG_CONSENTS && n < sizeof(detail); i++)
 		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%s\"%s\":%s", i ? "," : "",
-				      j->consents[i].purpose, j->consents[i].granted ? "true" : "false");
+		                      j->consents[i].purpose, j->consents[i].granted ? "true" : "false");
 	if (n < sizeof(detail))
 		snprintf(detail + n, sizeof(detail) - n, "}}");
 	return privd_audit_append(j->svc, db, j->who.actor, "subject.create", "subject", j->subject.id, detail);
@@ -283,11 +284,10 @@ static void reg_done(void *arg, enum privd_rc rc)
 
 /* Everything up to the write: validation, age rules, crypto. On failure j is not needed. */
 static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_registration *reg, struct reg_job *j,
-				 struct privd_err *err)
+                                 struct privd_err *err)
 {
-	static const enum privd_purpose cookie_purpose[3] = {PRIVD_PURPOSE_COOKIES_PREFERENCES,
-							     PRIVD_PURPOSE_COOKIES_ANALYTICS,
-							     PRIVD_PURPOSE_COOKIES_MARKETING};
+	static const enum privd_purpose cookie_purpose[3] = {
+	    PRIVD_PURPOSE_COOKIES_PREFERENCES, PRIVD_PURPOSE_COOKIES_ANALYTICS, PRIVD_PURPOSE_COOKIES_MARKETING};
 	struct privd_subject *s = &j->subject;
 	char current[64];
 	uint8_t key[PRIVD_KEY_BYTES];
@@ -323,7 +323,7 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 		ok = false;
 	}
 	if (!validate_fields(reg->name, reg->email, reg->phone, reg->ip, reg->birth_date, reg->residence_country, s,
-			     err))
+	                     err))
 		ok = false;
 	if (!privd_policy_current_version(svc, current, sizeof(current))) {
 		privd_err_field(err, "policy_version", "no policy is published yet");
@@ -344,15 +344,15 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 	}
 	if (!ok)
 		return privd_err_set(err, PRIVD_ERR_INVALID, "%zu field%s invalid", err ? err->nfields : 0,
-				     err && err->nfields == 1 ? " is" : "s are");
+		                     err && err->nfields == 1 ? " is" : "s are");
 
 	privd_date_parse(s->birth_date, &birth, NULL);
 	privd_today(&today);
 	age = privd_age_decide(&svc->age, &birth, s->residence_country, &today);
 	if (age == PRIVD_AGE_REFUSE)
 		return privd_err_set(err, PRIVD_ERR_FORBIDDEN,
-				     "registration refused: this service is not for persons under %d",
-				     svc->age.coppa_min_age);
+		                     "registration refused: this service is not for persons under %d",
+		                     svc->age.coppa_min_age);
 	status = age == PRIVD_AGE_PENDING_GUARDIAN ? "pending_guardian" : "active";
 
 	privd_time_id(now, s->id);
@@ -376,7 +376,7 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 	for (size_t c = 0; c < 3; c++)
 		granted[cookie_purpose[c]] = reg->cookies[c];
 	privd_consent_state_init(&j->state, age == PRIVD_AGE_PENDING_GUARDIAN ? PRIVD_SUBJECT_PENDING_GUARDIAN
-									      : PRIVD_SUBJECT_ACTIVE);
+	                                                                      : PRIVD_SUBJECT_ACTIVE);
 	for (size_t p = 0; rc == PRIVD_OK && p < PRIVD_PURPOSE_COUNT; p++) {
 		struct privd_consent_row *cr = &j->consents[p];
 
@@ -394,7 +394,7 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 }
 
 void privd_service_subject_register_async(struct privd_service *svc, const struct privd_principal *who,
-					  const struct privd_registration *reg, privd_register_done done, void *arg)
+                                          const struct privd_registration *reg, privd_register_done done, void *arg)
 {
 	struct privd_err err;
 	struct reg_job *j;
@@ -454,8 +454,8 @@ static void reg_wait_done(void *arg, enum privd_rc rc, const struct privd_subjec
 }
 
 enum privd_rc privd_service_subject_register(struct privd_service *svc, const struct privd_principal *who,
-					     const struct privd_registration *reg, struct privd_subject *out,
-					     struct privd_err *err)
+                                             const struct privd_registration *reg, struct privd_subject *out,
+                                             struct privd_err *err)
 {
 	struct reg_wait w = {.out = out, .err = err};
 
@@ -474,7 +474,7 @@ enum privd_rc privd_service_subject_register(struct privd_service *svc, const st
 /* ---- reading ---- */
 
 enum privd_rc privd_subject_load(struct privd_service *svc, const char *id, struct privd_subject *out,
-				  struct privd_subject_row *row_out)
+                                 struct privd_subject_row *row_out)
 {
 	struct privd_subject_row row;
 	struct privd_reader *r = NULL;
@@ -506,8 +506,8 @@ enum privd_rc privd_subject_load(struct privd_service *svc, const char *id, stru
 	return rc;
 }
 
-enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct privd_principal *who,
-					const char *id, struct privd_subject *out, struct privd_err *err)
+enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct privd_principal *who, const char *id,
+                                        struct privd_subject *out, struct privd_err *err)
 {
 	enum privd_rc rc;
 
@@ -520,7 +520,7 @@ enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct 
 		return rc;
 	/* No disclosure without its audit entry. */
 	rc = privd_audit_record(svc, who, "subject.read", "subject", id,
-				"{\"fields\":[\"name\",\"email\",\"phone\",\"ip\",\"birth_date\"]}");
+	                        "{\"fields\":[\"name\",\"email\",\"phone\",\"ip\",\"birth_date\"]}");
 	if (rc != PRIVD_OK)
 		privd_subject_clear(out);
 	return rc;
@@ -529,13 +529,13 @@ enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct 
 /* ---- PATCH ---- */
 
 enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char *id,
-					  const struct privd_subject_patch *patch, struct privd_subject_row *row,
-					  int64_t *expect_updated_at, char detail[256], struct privd_subject *out,
-					  struct privd_err *err)
+                                           const struct privd_subject_patch *patch, struct privd_subject_row *row,
+                                           int64_t *expect_updated_at, char detail[256], struct privd_subject *out,
+                                           struct privd_err *err)
 {
 	static const char *const names[] = {"name", "email", "phone", "ip", "birth_date", "residence_country"};
-	const char *given[6] = {patch->name, patch->email, patch->phone, patch->ip, patch->birth_date,
-				patch->residence_country};
+	const char *given[6] = {patch->name, patch->email,      patch->phone,
+	                        patch->ip,   patch->birth_date, patch->residence_country};
 	struct privd_subject cur, next;
 	struct privd_reader *r = NULL;
 	uint8_t key[PRIVD_KEY_BYTES];
@@ -555,12 +555,13 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 	*expect_updated_at = cur.updated_at;
 	if (patch->name == NULL && patch->email == NULL && patch->phone == NULL && patch->ip == NULL &&
 	    patch->birth_date == NULL && patch->residence_country == NULL) {
-		privd_err_field(err, "name", "give at least one of name, email, phone, ip, birth_date, residence_country");
+		privd_err_field(err, "name",
+		                "give at least one of name, email, phone, ip, birth_date, residence_country");
 		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction changes nothing");
 		goto out;
 	}
 	if (!validate_fields(patch->name, patch->email, patch->phone, patch->ip, patch->birth_date,
-			     patch->residence_country, &next, err)) {
+	                     patch->residence_country, &next, err)) {
 		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction is invalid");
 		goto out;
 	}
@@ -581,7 +582,8 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 		memcpy(cur.residence_country, next.residence_country, sizeof(cur.residence_country));
 	if (patch->birth_date != NULL || patch->residence_country != NULL) {
 		/* A correction may not make someone a person the age rules keep out: an under-age person on a US
-		 * server, or an EU/EEA minor without a guardian's consent (only the guardian's request activates one). */
+		 * server, or an EU/EEA minor without a guardian's consent (only the guardian's request activates one).
+		 */
 		struct privd_date birth, before_birth, today;
 		enum privd_age_decision age, before;
 
@@ -592,16 +594,16 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 		before = privd_age_decide(&svc->age, &before_birth, before_country, &today);
 		/* an EU minor already activated by a guardian's consent stays correctable */
 		if (age == PRIVD_AGE_REFUSE || (age == PRIVD_AGE_PENDING_GUARDIAN && before == PRIVD_AGE_ALLOW &&
-						strcmp(cur.status, "active") == 0)) {
+		                                strcmp(cur.status, "active") == 0)) {
 			rc = privd_err_set(err, PRIVD_ERR_FORBIDDEN,
-					   "the correction makes the person too young for this service without a "
-					   "guardian's consent");
+			                   "the correction makes the person too young for this service without a "
+			                   "guardian's consent");
 			goto out;
 		}
 	}
 	if (cur.email[0] == '\0' && cur.phone[0] == '\0') {
 		privd_err_field(err, patch->email != NULL ? "email" : "phone",
-				"an e-mail or a phone number must remain");
+		                "an e-mail or a phone number must remain");
 		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction is invalid");
 		goto out;
 	}
@@ -658,9 +660,9 @@ static enum privd_rc update_data(struct privd_db *db, void *arg)
 	return rc;
 }
 
-enum privd_rc privd_service_subject_update(struct privd_service *svc, const struct privd_principal *who,
-					   const char *id, const struct privd_subject_patch *patch,
-					   struct privd_subject *out, struct privd_err *err)
+enum privd_rc privd_service_subject_update(struct privd_service *svc, const struct privd_principal *who, const char *id,
+                                           const struct privd_subject_patch *patch, struct privd_subject *out,
+                                           struct privd_err *err)
 {
 	struct update_job j;
 	struct privd_write_job job = {.data = update_data, .arg = &j};
@@ -691,9 +693,8 @@ enum privd_rc privd_service_subject_update(struct privd_service *svc, const stru
 
 /* ---- find ---- */
 
-enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct privd_principal *who,
-					 const char *kind, const char *value, char id[33], char status[24],
-					 struct privd_err *err)
+enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct privd_principal *who, const char *kind,
+                                         const char *value, char id[33], char status[24], struct privd_err *err)
 {
 	struct privd_subject_row row;
 	char norm[PRIVD_EMAIL_MAX + 1], bidx[PRIVD_HASH_HEX], detail[64];

@@ -24,13 +24,13 @@ enum privd_db_engine { PRIVD_DB_SQLITE, PRIVD_DB_POSTGRES };
 /* What a database is: "sqlite" (files under data_dir) or a libpq "postgresql://" / "postgres://" URI. */
 struct privd_db_target {
 	enum privd_db_engine engine;
-	char data_dir[1024];	/* SQLite: directory holding privd.db and keystore.db */
-	char url[1024];		/* PostgreSQL: the connection URI */
+	char data_dir[1024]; /* SQLite: directory holding privd.db and keystore.db */
+	char url[1024];      /* PostgreSQL: the connection URI */
 };
 
 /* Parses `url` ("sqlite", "", NULL -> sqlite; postgres[ql]://... -> postgres). PRIVD_ERR_INVALID otherwise. */
 enum privd_rc privd_db_target_parse(const char *url, const char *data_dir, struct privd_db_target *out,
-				    struct privd_err *err);
+                                    struct privd_err *err);
 
 /* Which database of a target a handle opens. The keystore is kept apart from the data: on SQLite its own file
  * (keystore.db), on PostgreSQL its own schema (privd_keys, set as search_path on that connection, the schema
@@ -43,8 +43,8 @@ struct privd_stmt;
 /* Opens a connection. read_only is a hint (SQLite opens the file read-only; query_only on PostgreSQL is not set).
  * SQLite connections get WAL, synchronous=FULL, secure_delete=ON, foreign_keys=ON, busy_timeout 5 s. */
 enum privd_rc privd_db_open(const struct privd_db_target *t, enum privd_db_which which, bool read_only,
-			    struct privd_db **out, struct privd_err *err);
-void privd_db_close(struct privd_db *db);	/* accepts NULL; finalizes cached statements */
+                            struct privd_db **out, struct privd_err *err);
+void privd_db_close(struct privd_db *db); /* accepts NULL; finalizes cached statements */
 
 enum privd_db_engine privd_db_engine(const struct privd_db *db);
 
@@ -55,7 +55,7 @@ enum privd_rc privd_db_exec(struct privd_db *db, const char *sql, struct privd_e
 /* Transactions. begin is "BEGIN IMMEDIATE" on SQLite. Savepoints nest inside a transaction. */
 enum privd_rc privd_db_begin(struct privd_db *db);
 enum privd_rc privd_db_commit(struct privd_db *db);
-enum privd_rc privd_db_rollback(struct privd_db *db);	/* accepts a handle with no open transaction */
+enum privd_rc privd_db_rollback(struct privd_db *db); /* accepts a handle with no open transaction */
 enum privd_rc privd_db_savepoint(struct privd_db *db, const char *name);
 enum privd_rc privd_db_release(struct privd_db *db, const char *name);
 enum privd_rc privd_db_rollback_to(struct privd_db *db, const char *name);
@@ -63,11 +63,11 @@ enum privd_rc privd_db_rollback_to(struct privd_db *db, const char *name);
 /* Prepares sql. Drivers may cache prepared statements by sql text; the caller still finalizes each handle it
  * gets. On failure *out is NULL. */
 enum privd_rc privd_db_prepare(struct privd_db *db, const char *sql, struct privd_stmt **out);
-void privd_stmt_finalize(struct privd_stmt *st);	/* accepts NULL */
-enum privd_rc privd_stmt_reset(struct privd_stmt *st);	/* clears bindings too */
+void privd_stmt_finalize(struct privd_stmt *st);       /* accepts NULL */
+enum privd_rc privd_stmt_reset(struct privd_stmt *st); /* clears bindings too */
 
 /* Parameters are numbered from 1. Text and blobs are copied. */
-enum privd_rc privd_stmt_bind_text(struct privd_stmt *st, int idx, const char *s);	/* NULL binds NULL */
+enum privd_rc privd_stmt_bind_text(struct privd_stmt *st, int idx, const char *s); /* NULL binds NULL */
 enum privd_rc privd_stmt_bind_int64(struct privd_stmt *st, int idx, int64_t v);
 enum privd_rc privd_stmt_bind_blob(struct privd_stmt *st, int idx, const void *p, size_t len);
 enum privd_rc privd_stmt_bind_null(struct privd_stmt *st, int idx);
@@ -96,7 +96,7 @@ enum privd_rc privd_db_notify(struct privd_db *db, const char *channel, const ch
  * Returns PRIVD_OK on timeout too; PRIVD_ERR_DB when the connection broke. On SQLite returns PRIVD_ERR_UNSUPPORTED. */
 enum privd_rc privd_db_listen(struct privd_db *db, const char *channel);
 enum privd_rc privd_db_wait_notify(struct privd_db *db, int timeout_ms,
-				   void (*cb)(void *arg, const char *channel, const char *payload), void *arg);
+                                   void (*cb)(void *arg, const char *channel, const char *payload), void *arg);
 
 /* Removes what is left of deleted data in the files (SQLite: wal_checkpoint(TRUNCATE); PostgreSQL: no-op).
  * Called after erasure. */

@@ -290,7 +290,7 @@ enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_
 	if (rc == PRIVD_ERR_CONFLICT)
 		field = conflict_from_engine(db);
 	else if (rc == PRIVD_ERR_NOT_FOUND && privd_repo_subject_status(db, row->id, status) == PRIVD_OK)
-		rc = PRIVD_ERR_CONFLICT;	/* it exists: changed meanwhile; field stays NULL */
+		rc = PRIVD_ERR_CONFLICT; /* it exists: changed meanwhile; field stays NULL */
 out:
 	if (conflict_field != NULL)
 		*conflict_field = rc == PRIVD_ERR_CONFLICT ? field : NULL;

@@ -31,7 +31,7 @@ void privd_blob_clear(struct privd_blob *b);
 
 /* ---- keystore (the keystore database) ---- */
 enum privd_rc privd_repo_key_put(struct privd_db *ks, const char *subject_id, const uint8_t *wrapped, size_t len,
-				 int64_t now_ms);
+                                 int64_t now_ms);
 /* PRIVD_ERR_NOT_FOUND when there is no key (never created, or destroyed). */
 enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, struct privd_blob *wrapped);
 /* Calls cb with the id of every key held ("<subject id>" or "msg:<notification id>"); non-zero stops. */
@@ -45,16 +45,15 @@ struct privd_apikey_row {
 	char name[128];
 	char role[16];
 	int64_t created_at;
-	int64_t revoked_at;	/* 0 when active */
-	int64_t last_used_at;	/* 0 when never (not updated on the hot path; may stay 0) */
+	int64_t revoked_at;   /* 0 when active */
+	int64_t last_used_at; /* 0 when never (not updated on the hot path; may stay 0) */
 };
-enum privd_rc privd_repo_apikey_insert(struct privd_db *db, const struct privd_apikey_row *row,
-				       const char *key_hash);
+enum privd_rc privd_repo_apikey_insert(struct privd_db *db, const struct privd_apikey_row *row, const char *key_hash);
 /* Active keys only; PRIVD_ERR_NOT_FOUND otherwise. */
 enum privd_rc privd_repo_apikey_by_hash(struct privd_db *db, const char *key_hash, struct privd_apikey_row *out);
 /* Calls cb for every key, active and revoked, oldest first. A non-zero return from cb stops the walk. */
-enum privd_rc privd_repo_apikey_list(struct privd_db *db,
-				     int (*cb)(void *arg, const struct privd_apikey_row *row), void *arg);
+enum privd_rc privd_repo_apikey_list(struct privd_db *db, int (*cb)(void *arg, const struct privd_apikey_row *row),
+                                     void *arg);
 /* Sets revoked_at; PRIVD_ERR_NOT_FOUND when no active key has that id. */
 enum privd_rc privd_repo_apikey_revoke(struct privd_db *db, const char *id, int64_t now_ms);
 
@@ -63,7 +62,7 @@ struct privd_policy_row {
 	char version[64];
 	char sha256[65];
 	int64_t published_at;
-	char *text;	/* malloc'd Markdown, NULL when not asked for */
+	char *text; /* malloc'd Markdown, NULL when not asked for */
 };
 /* PRIVD_ERR_CONFLICT when the version exists. The newest inserted policy is the current one. */
 enum privd_rc privd_repo_policy_insert(struct privd_db *db, const struct privd_policy_row *row);
@@ -71,75 +70,73 @@ enum privd_rc privd_repo_policy_insert(struct privd_db *db, const struct privd_p
 enum privd_rc privd_repo_policy_current(struct privd_db *db, bool with_text, struct privd_policy_row *out);
 /* A given version; PRIVD_ERR_NOT_FOUND when unknown. */
 enum privd_rc privd_repo_policy_get(struct privd_db *db, const char *version, bool with_text,
-				    struct privd_policy_row *out);
+                                    struct privd_policy_row *out);
 
 /* ---- subjects ---- */
 struct privd_subject_row {
 	char id[33];
-	char status[24];		/* "active", "pending_guardian", "erased" */
+	char status[24]; /* "active", "pending_guardian", "erased" */
 	char residence_country[3];
-	char email_bidx[65];		/* "" when no e-mail */
-	char phone_bidx[65];		/* "" when no phone */
-	struct privd_blob name_ct, email_ct, phone_ct, ip_ct, birth_date_ct;	/* empty blob = absent */
-	char policy_version[64];	/* the policy version registered under; "" when none */
+	char email_bidx[65];                                                 /* "" when no e-mail */
+	char phone_bidx[65];                                                 /* "" when no phone */
+	struct privd_blob name_ct, email_ct, phone_ct, ip_ct, birth_date_ct; /* empty blob = absent */
+	char policy_version[64]; /* the policy version registered under; "" when none */
 	int64_t created_at;
 	int64_t updated_at;
 };
-void privd_subject_row_clear(struct privd_subject_row *row);	/* frees the blobs */
+void privd_subject_row_clear(struct privd_subject_row *row); /* frees the blobs */
 
 /* PRIVD_ERR_CONFLICT with *conflict_field set to "email" or "phone" when a blind index is taken. */
 enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_subject_row *row,
-					const char **conflict_field);
+                                        const char **conflict_field);
 /* Replaces the PII columns, blind indexes, residence_country and updated_at (never status or policy_version),
  * only while the stored updated_at is still expect_updated_at and the subject is not erased. Same conflict rule
  * as insert (ignoring the subject itself). PRIVD_ERR_CONFLICT with *conflict_field NULL when the row changed
  * meanwhile; PRIVD_ERR_NOT_FOUND when absent. */
 enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_subject_row *row,
-					int64_t expect_updated_at, const char **conflict_field);
+                                        int64_t expect_updated_at, const char **conflict_field);
 enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct privd_subject_row *out);
 /* kind is "email" or "phone". PRIVD_ERR_NOT_FOUND when no subject has it. */
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33]);
 /* Only the status ("active", "pending_guardian", "erased"); PRIVD_ERR_NOT_FOUND when absent. */
 enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, char status[24]);
-enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, const char *status,
-					    int64_t now_ms);
+enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, const char *status, int64_t now_ms);
 
 /* ---- consents (append-only) ---- */
 struct privd_consent_row {
-	int64_t seq;			/* assigned on insert, increasing */
+	int64_t seq; /* assigned on insert, increasing */
 	char subject_id[33];
 	char purpose[32];
 	bool granted;
 	char policy_version[64];
-	struct privd_blob ip_ct;	/* the IP sealed under the subject's key; may be empty */
-	char source[32];		/* "registration", "api", "banner", "portal", "request" */
+	struct privd_blob ip_ct; /* the IP sealed under the subject's key; may be empty */
+	char source[32];         /* "registration", "api", "banner", "portal", "request" */
 	int64_t created_at;
 };
-enum privd_rc privd_repo_consent_append(struct privd_db *db, struct privd_consent_row *row);	/* sets seq */
+enum privd_rc privd_repo_consent_append(struct privd_db *db, struct privd_consent_row *row); /* sets seq */
 /* Appends n records (at most PRIVD_CONSENT_BATCH_MAX) in one statement, in order; seq is not reported. Used at
  * registration, where one statement instead of one per purpose is what the group commit feels. */
 #define PRIVD_CONSENT_BATCH_MAX 8
 enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct privd_consent_row *rows, size_t n);
 /* Every record of a subject, oldest first. The row passed to cb is valid during the call only. */
 enum privd_rc privd_repo_consent_list(struct privd_db *db, const char *subject_id,
-				      int (*cb)(void *arg, const struct privd_consent_row *row), void *arg);
+                                      int (*cb)(void *arg, const struct privd_consent_row *row), void *arg);
 /* The derived state: subject status plus every record applied in order. PRIVD_ERR_NOT_FOUND when the subject
  * does not exist. */
-enum privd_rc privd_repo_consent_state(struct privd_db *db, const char *subject_id,
-				       struct privd_consent_state *out);
+enum privd_rc privd_repo_consent_state(struct privd_db *db, const char *subject_id, struct privd_consent_state *out);
 
 /* ---- audit (append-only hash chain) ---- */
 struct privd_audit_row {
-	int64_t seq;		/* 1, 2, 3 ... */
+	int64_t seq; /* 1, 2, 3 ... */
 	int64_t ts;
-	char actor[80];		/* "apikey:<id>", "system", "cli" */
-	char action[48];	/* "subject.create", "subject.read", "consent.record", ... */
+	char actor[80];  /* "apikey:<id>", "system", "cli" */
+	char action[48]; /* "subject.create", "subject.read", "consent.record", ... */
 	char object_type[24];
 	char object_id[80];
-	char detail[512];	/* field names and non-PII facts, JSON text */
+	char detail[512]; /* field names and non-PII facts, JSON text */
 	char prev_hash[65];
 	char hash[65];
-	bool malformed;		/* read back: a stored value is longer than its field or holds a NUL byte */
+	bool malformed; /* read back: a stored value is longer than its field or holds a NUL byte */
 };
 /* The last entry's seq and hash (0 and "" when empty). On PostgreSQL first takes a transaction-level advisory
  * lock so that concurrent processes append one at a time. */
@@ -147,7 +144,7 @@ enum privd_rc privd_repo_audit_head(struct privd_db *db, int64_t *seq, char hash
 enum privd_rc privd_repo_audit_insert(struct privd_db *db, const struct privd_audit_row *row);
 /* Entries with seq > after, ascending, at most limit (0 = no limit). */
 enum privd_rc privd_repo_audit_list(struct privd_db *db, int64_t after, size_t limit,
-				    int (*cb)(void *arg, const struct privd_audit_row *row), void *arg);
+                                    int (*cb)(void *arg, const struct privd_audit_row *row), void *arg);
 /* Canonical bytes hashed for an entry: every field but hash, length-prefixed. Returns the length written, or
  * 0 when out is too small (1024 bytes is always enough). Cannot fail otherwise. */
 size_t privd_audit_canonical(const struct privd_audit_row *row, uint8_t *out, size_t outlen);
@@ -173,20 +170,20 @@ struct privd_request_row {
 	char subject_id[33];
 	char type[24];
 	char status[24];
-	struct privd_blob details_ct;	/* sealed JSON under the subject's key; empty when none */
-	struct privd_blob reason_ct;	/* sealed reason of a reject/extend decision; empty when none */
-	char result[1024];		/* non-PII JSON summary of the outcome, "{}" until completed */
+	struct privd_blob details_ct; /* sealed JSON under the subject's key; empty when none */
+	struct privd_blob reason_ct;  /* sealed reason of a reject/extend decision; empty when none */
+	char result[1024];            /* non-PII JSON summary of the outcome, "{}" until completed */
 	int64_t created_at;
-	int64_t received_at;		/* 0 until a document is attached */
-	char due_date[11];		/* "YYYY-MM-DD", "" until received */
-	bool due_estimated;		/* the calendar did not cover a year crossed (weekdays only) */
+	int64_t received_at; /* 0 until a document is attached */
+	char due_date[11];   /* "YYYY-MM-DD", "" until received */
+	bool due_estimated;  /* the calendar did not cover a year crossed (weekdays only) */
 	bool extended;
-	int64_t decided_at, completed_at, updated_at;	/* 0 when not yet */
-	char doc_type[32];		/* MIME type of the attached scan, "" when none */
+	int64_t decided_at, completed_at, updated_at; /* 0 when not yet */
+	char doc_type[32];                            /* MIME type of the attached scan, "" when none */
 	int64_t doc_size;
 	char doc_sha256[65];
 };
-void privd_request_row_clear(struct privd_request_row *row);	/* frees the blobs */
+void privd_request_row_clear(struct privd_request_row *row); /* frees the blobs */
 
 enum privd_rc privd_repo_request_insert(struct privd_db *db, const struct privd_request_row *row);
 /* Replaces every column but id, subject_id, type and created_at. PRIVD_ERR_NOT_FOUND when absent. */
@@ -197,34 +194,34 @@ enum privd_rc privd_repo_request_get(struct privd_db *db, const char *id, struct
 enum privd_rc privd_repo_request_last_created(struct privd_db *db, int64_t *ms);
 
 struct privd_request_filter {
-	const char *status;		/* NULL: any */
-	const char *subject_id;		/* NULL: any */
-	const char *due_before;		/* "YYYY-MM-DD": due_date < this; NULL: any */
-	bool open_only;			/* status not in (completed, rejected) */
-	int64_t after_created;		/* paging: created_at > this (with id tie-break not needed); 0 = start */
-	size_t limit;			/* 0 = no limit */
+	const char *status;     /* NULL: any */
+	const char *subject_id; /* NULL: any */
+	const char *due_before; /* "YYYY-MM-DD": due_date < this; NULL: any */
+	bool open_only;         /* status not in (completed, rejected) */
+	int64_t after_created;  /* paging: created_at > this (with id tie-break not needed); 0 = start */
+	size_t limit;           /* 0 = no limit */
 };
 /* Oldest first by created_at. The row passed to cb is valid during the call only. */
 enum privd_rc privd_repo_request_list(struct privd_db *db, const struct privd_request_filter *f,
-				      int (*cb)(void *arg, const struct privd_request_row *row), void *arg);
+                                      int (*cb)(void *arg, const struct privd_request_row *row), void *arg);
 
 /* The sealed scan of a request: replaced when attached again. */
 enum privd_rc privd_repo_document_put(struct privd_db *db, const char *request_id, const char *subject_id,
-				      const uint8_t *ct, size_t len, int64_t now_ms);
+                                      const uint8_t *ct, size_t len, int64_t now_ms);
 enum privd_rc privd_repo_document_get(struct privd_db *db, const char *request_id, struct privd_blob *ct);
 
 struct privd_notification_row {
 	char id[33];
 	char subject_id[33];
-	char request_id[33];		/* "" when none */
-	char kind[32];			/* "request.received", "request.rejected", "request.extended", ... */
-	char channel[8];		/* "email", "sms" */
-	char status[16];		/* "queued", "sent", "failed" */
+	char request_id[33]; /* "" when none */
+	char kind[32];       /* "request.received", "request.rejected", "request.extended", ... */
+	char channel[8];     /* "email", "sms" */
+	char status[16];     /* "queued", "sent", "failed" */
 	int attempts;
-	struct privd_blob recipient_ct;	/* sealed under the message's own key; emptied once sent or given up */
-	struct privd_blob body_ct;	/* sealed under the same key */
+	struct privd_blob recipient_ct; /* sealed under the message's own key; emptied once sent or given up */
+	struct privd_blob body_ct;      /* sealed under the same key */
 	int64_t created_at, sent_at;
-	char last_error[160];		/* no PII */
+	char last_error[160]; /* no PII */
 };
 void privd_notification_row_clear(struct privd_notification_row *row);
 enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct privd_notification_row *row);
@@ -232,7 +229,7 @@ enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct p
 enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, char status[16]);
 /* Newest last. The row passed to cb is valid during the call only. */
 enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,
-					   int (*cb)(void *arg, const struct privd_notification_row *row), void *arg);
+                                           int (*cb)(void *arg, const struct privd_notification_row *row), void *arg);
 
 /* Erasure: deletes every row holding the subject's PII — consents, request documents, the sealed columns of
  * its requests (details_ct, reason_ct set NULL) and of every notification (queued ones become "cancelled"; the
@@ -243,18 +240,18 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 
 /* Scheduled erasure (after consent to processing is revoked). erase_after 0 clears it. */
 enum privd_rc privd_repo_subject_schedule_erasure(struct privd_db *db, const char *subject_id, int64_t erase_after);
-enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold,
-					    const char *reason, int64_t now_ms);
+enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold, const char *reason,
+                                            int64_t now_ms);
 struct privd_subject_sched {
-	int64_t erase_after;	/* 0 when none */
+	int64_t erase_after; /* 0 when none */
 	bool legal_hold;
 	char legal_hold_reason[256];
 };
 enum privd_rc privd_repo_subject_sched_get(struct privd_db *db, const char *subject_id,
-					   struct privd_subject_sched *out);
+                                           struct privd_subject_sched *out);
 /* Ids of subjects whose erase_after is <= now and that have no legal hold, at most limit. On PostgreSQL the rows
  * are locked FOR UPDATE SKIP LOCKED, so call inside a transaction; two nodes never pick the same subject. */
 enum privd_rc privd_repo_subject_due_erasures(struct privd_db *db, int64_t now_ms, size_t limit,
-					      int (*cb)(void *arg, const char *subject_id), void *arg);
+                                              int (*cb)(void *arg, const char *subject_id), void *arg);
 
 #endif

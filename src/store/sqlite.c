@@ -347,7 +347,8 @@ static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_whic
 	}
 	/* The writer's connection keeps more pages in memory: each group commit touches index pages all over the
 	 * file, and re-reading them costs more than the memory. */
-	if (!read_only && sqlite3_exec(d->h, "PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=8192", NULL, NULL, NULL) != SQLITE_OK) {
+	if (!read_only && sqlite3_exec(d->h, "PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=8192", NULL, NULL,
+	                               NULL) != SQLITE_OK) {
 		rc = privd_err_set(err, PRIVD_ERR_DB, "cannot configure %s: %s", path, sqlite3_errmsg(d->h));
 		goto out;
 	}

@@ -193,7 +193,7 @@ static void followup_phase(struct privd_writer *w, struct batch_slot *s, size_t 
 	if (rc != PRIVD_OK) {
 		privd_db_rollback(w->ks);
 		privd_log(PRIVD_LOG_WARN, "writer.followup_txn_failed", "\"part\":\"%s\",\"rc\":\"%s\"", what,
-			  privd_rc_str(rc));
+		          privd_rc_str(rc));
 	}
 }
 

@@ -42,14 +42,14 @@ struct privd_write_job {
 	void (*done)(void *arg, enum privd_rc rc);
 	void *arg;
 
-	struct privd_write_job *next;	/* the writer's; leave NULL */
+	struct privd_write_job *next; /* the writer's; leave NULL */
 };
 
 struct privd_writer;
 
 /* Starts the writer thread on its own two connections (data and keystore). max_batch bounds a group. */
 enum privd_rc privd_writer_start(const struct privd_db_target *t, size_t max_batch, struct privd_writer **out,
-				 struct privd_err *err);
+                                 struct privd_err *err);
 
 /* Queues a job; the job memory must stay valid until done is called. PRIVD_ERR_BUSY after stop began. */
 enum privd_rc privd_writer_submit(struct privd_writer *w, struct privd_write_job *job);
@@ -62,9 +62,9 @@ void privd_writer_stop(struct privd_writer *w);
 
 /* Counters for /metrics. */
 struct privd_writer_stats {
-	unsigned long long commits;	/* data transactions committed */
-	unsigned long long jobs;	/* jobs completed */
-	unsigned long long failed;	/* jobs that ended in an error */
+	unsigned long long commits; /* data transactions committed */
+	unsigned long long jobs;    /* jobs completed */
+	unsigned long long failed;  /* jobs that ended in an error */
 };
 void privd_writer_stats(struct privd_writer *w, struct privd_writer_stats *out);
 

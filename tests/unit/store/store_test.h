@@ -120,7 +120,7 @@ static inline struct privd_db *open_db(enum privd_db_which which)
 
 /* Runs tests on SQLite, then on PostgreSQL when PRIVD_TEST_PG_URL is set, each group between the given setup and
  * teardown of the engine. */
-#define STORE_RUN_BOTH_WITH(tests, setup_s, teardown_s, setup_p, teardown_p)                                          \
+#define STORE_RUN_BOTH_WITH(tests, setup_s, teardown_s, setup_p, teardown_p)                                           \
 	do {                                                                                                           \
 		int fails_ = cmocka_run_group_tests_name("sqlite", tests, setup_s, teardown_s);                        \
 		if (getenv("PRIVD_TEST_PG_URL") != NULL && getenv("PRIVD_TEST_PG_URL")[0] != '\0')                     \

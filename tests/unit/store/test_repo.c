@@ -13,7 +13,6 @@
 #include "store/repo.h"
 #include "store_test.h"
 
-
 static void test_migrate_idempotent(void **state)
 {
 	struct privd_db *other = open_db(PRIVD_DB_DATA);

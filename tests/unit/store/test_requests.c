@@ -14,7 +14,6 @@
 #include "store/repo.h"
 #include "store_test.h"
 
-
 /* ---- helpers ---- */
 
 /* The one integer a query returns; bound text parameters a and b when not NULL. */
