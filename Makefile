@@ -2,16 +2,19 @@
 # The two commands: `make run` (a working demo on 127.0.0.1:8080) and `make check` (every test).
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+RELEASE_BUILD ?= build-release
+# Warnings are errors in `make check` (and so in CI); `make`, `make run` and packagers' builds only warn.
+WERROR ?= OFF
 DATA ?= .data
 LISTEN ?= 127.0.0.1:8080
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps run check unit integration bench clean format
+.PHONY: all build release deps run check unit integration bench clean format
 
 all: build
 
 build:
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRIVD_WERROR=$(WERROR) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 deps:
@@ -20,16 +23,22 @@ deps:
 run: deps build
 	@scripts/run-demo.sh $(BUILD)/privd $(DATA) $(LISTEN)
 
-# Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer, then the black-box suite on SQLite and on a
+# The default and the Release (-O3) build with warnings as errors, unit tests (and the tree's layer and format
+# checks) under AddressSanitizer and UndefinedBehaviorSanitizer, then the black-box suite on SQLite and on a
 # PostgreSQL server started for the purpose.
 check:
 	@scripts/install-deps.sh --test
-	@$(MAKE) --no-print-directory build
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory build WERROR=ON
+	@$(MAKE) --no-print-directory release WERROR=ON
+	@$(MAKE) --no-print-directory unit WERROR=ON
+	@$(MAKE) --no-print-directory integration WERROR=ON
+
+release:
+	@cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DPRIVD_WERROR=$(WERROR) >/dev/null
+	@cmake --build $(RELEASE_BUILD) -j $(JOBS) --target privd
 
 unit:
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPRIVD_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPRIVD_SANITIZE=ON -DPRIVD_WERROR=$(WERROR) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
@@ -42,7 +51,7 @@ bench:
 	@bench/run.sh $(BUILD)/privd
 
 format:
-	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c')
+	@clang-format -i $$(find src tests/unit tests/fuzz -type f -name '*.[ch]')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD)

@@ -16,6 +16,7 @@
 
 #include "core/calendar.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "http/http.h"
 #include "service/calendar_file.h"
 #include "service/config.h"
@@ -98,15 +99,13 @@ static void print_err(const char *what, enum privd_rc rc, const struct privd_err
 static void log_sink(enum privd_log_level level, const char *line)
 {
 	struct timespec ts;
-	struct tm tm;
-	char when[40];
+	char when[PRIVD_TIME_LEN];
 
 	(void)level;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	privd_time_format((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, when);
 	/* line starts with '{': splice the time in as the first member */
-	fprintf(stderr, "{\"ts\":\"%s.%03ldZ\",%s\n", when, ts.tv_nsec / 1000000, line + 1);
+	fprintf(stderr, "{\"ts\":\"%s\",%s\n", when, line + 1);
 }
 
 /* Loads the configuration of a data directory with flags applied on top. */

@@ -30,7 +30,7 @@ void privd_http_consent_check(struct privd_http_req *r)
 	struct privd_consent_check c;
 	enum privd_purpose p;
 	enum privd_rc rc;
-	char since[40] = "null", pv[2 * sizeof(c.policy_version) + 2] = "null";
+	char since[PRIVD_TIME_LEN + 2] = "null", pv[2 * sizeof(c.policy_version) + 2] = "null";
 	char buf[512];
 	int n;
 
@@ -49,8 +49,9 @@ void privd_http_consent_check(struct privd_http_req *r)
 	}
 	if (c.since != 0) {
 		since[0] = '"';
-		privd_http_time(c.since, since + 1, sizeof(since) - 2);
-		strcat(since, "\"");
+		privd_time_format(c.since, since + 1);
+		since[PRIVD_TIME_LEN] = '"';
+		since[PRIVD_TIME_LEN + 1] = '\0';
 	}
 	c.policy_version[sizeof(c.policy_version) - 1] = '\0';
 	if (c.policy_version[0] != '\0') {

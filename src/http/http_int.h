@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/time.h"
 #include "http/http.h"
 
 enum privd_http_method {
@@ -127,8 +128,6 @@ void privd_http_reply_header(struct privd_http_req *r, const char *name, const c
 /* Parses r->body as a JSON object into *out (new reference). On failure leaves a 400/413/415 reply and returns
  * false. */
 bool privd_http_body_object(struct privd_http_req *r, json_t **out);
-/* "2026-11-26T11:36:48.123Z" into out (at least 25 bytes). */
-void privd_http_time(int64_t ms, char *out, size_t outlen);
 /* A JSON string of the time, or null when ms is 0. */
 json_t *privd_http_json_time(int64_t ms);
 /* A JSON string, or null when s is empty (or not valid UTF-8). */

@@ -116,7 +116,7 @@ static void render_http(struct text *t)
 {
 	unsigned npaths = privd_http_path_count() < NPATHS ? privd_http_path_count() : NPATHS;
 	unsigned p, m, s, b;
-	char sl[8];
+	char sl[16]; /* "4294967295xx" */
 
 	put(t, "# HELP privd_http_requests_total HTTP requests by route pattern, method and status.\n"
 	       "# TYPE privd_http_requests_total counter\n");

@@ -271,28 +271,13 @@ bool privd_http_body_object(struct privd_http_req *r, json_t **out)
 	return true;
 }
 
-void privd_http_time(int64_t ms, char *out, size_t outlen)
-{
-	time_t secs = (time_t)(ms / 1000);
-	int milli = (int)(ms % 1000);
-	struct tm tm;
-
-	if (milli < 0) {
-		milli += 1000;
-		secs -= 1;
-	}
-	gmtime_r(&secs, &tm);
-	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	         tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
-}
-
 json_t *privd_http_json_time(int64_t ms)
 {
-	char buf[40];
+	char buf[PRIVD_TIME_LEN];
 
 	if (ms == 0)
 		return json_null();
-	privd_http_time(ms, buf, sizeof(buf));
+	privd_time_format(ms, buf);
 	return json_string(buf);
 }
 

@@ -13,20 +13,16 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "core/time.h"
 #include "service/service_int.h"
 
 static json_t *time_json(int64_t ms)
 {
-	char buf[40];
-	time_t t;
-	struct tm tm;
+	char buf[PRIVD_TIME_LEN];
 
 	if (ms == 0)
 		return json_null();
-	t = (time_t)(ms / 1000);
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ", (int)(ms % 1000));
+	privd_time_format(ms, buf);
 	return json_string(buf);
 }
 

@@ -19,6 +19,7 @@
 #include "core/document.h"
 #include "core/log.h"
 #include "core/request.h"
+#include "core/time.h"
 #include "crypto/envelope.h"
 #include "service/calendar_file.h"
 #include "service/service_int.h"
@@ -1060,17 +1061,6 @@ static void purge_files(struct privd_service *svc)
 	privd_db_close(db);
 }
 
-static void format_ms(int64_t ms, char *out, size_t outlen)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char base[24];
-
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, outlen, "%s.%03dZ", base, (int)(ms % 1000));
-}
-
 enum privd_rc privd_service_request_execute(struct privd_service *svc, const struct privd_principal *who,
                                             const char *request_id, struct privd_request *out, struct privd_err *err)
 {
@@ -1135,13 +1125,13 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 		snprintf(s.after.result, sizeof(s.after.result), "{\"erased\":true}");
 		break;
 	case PRIVD_REQUEST_TYPE_REVOKE_PROCESSING: {
-		char when[32];
+		char when[PRIVD_TIME_LEN];
 
 		s.erase_after = s.after.updated_at + (int64_t)svc->cfg.erase_after_revoke_days * MS_PER_DAY;
 		if (s.erase_after <= 0)
 			s.erase_after = 1;
 		s.exec_data = exec_revoke_processing;
-		format_ms(s.erase_after, when, sizeof(when));
+		privd_time_format(s.erase_after, when);
 		snprintf(s.after.result, sizeof(s.after.result),
 		         "{\"processing\":\"revoked\",\"erasure_scheduled_at\":\"%s\"}", when);
 		break;

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * test_time.c - the one time formatter: the text every API answer, export and notice carries. Expected values
+ * were computed independently (date -u -d @SECONDS).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/time.h"
+
+static void expect(int64_t ms, const char *want)
+{
+	char buf[PRIVD_TIME_LEN];
+
+	memset(buf, 'x', sizeof(buf));
+	privd_time_format(ms, buf);
+	assert_string_equal(buf, want);
+	assert_int_equal(strlen(buf), PRIVD_TIME_LEN - 1);
+}
+
+static void test_epoch_and_now(void **state)
+{
+	(void)state;
+	expect(0, "1970-01-01T00:00:00.000Z");
+	expect(1764156408123LL, "2025-11-26T11:26:48.123Z");
+	expect(1798761599999LL, "2026-12-31T23:59:59.999Z");
+}
+
+static void test_leap_days(void **state)
+{
+	(void)state;
+	expect(951782400000LL, "2000-02-29T00:00:00.000Z");
+	expect(4107542400000LL, "2100-03-01T00:00:00.000Z"); /* 2100 is not a leap year */
+}
+
+static void test_before_1970(void **state)
+{
+	(void)state;
+	expect(-1, "1969-12-31T23:59:59.999Z");
+	expect(-1000, "1969-12-31T23:59:59.000Z");
+	expect(-86400001LL, "1969-12-30T23:59:59.999Z");
+	expect(-2208988800000LL, "1900-01-01T00:00:00.000Z");
+}
+
+static void test_clamped(void **state)
+{
+	(void)state;
+	expect(INT64_MIN, "0000-01-01T00:00:00.000Z");
+	expect(INT64_MAX, "9999-12-31T23:59:59.999Z");
+	expect(253402300800000LL, "9999-12-31T23:59:59.999Z");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_epoch_and_now),
+	    cmocka_unit_test(test_leap_days),
+	    cmocka_unit_test(test_before_1970),
+	    cmocka_unit_test(test_clamped),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
