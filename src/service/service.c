@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * service.c - opening and closing the service, reader connections, the audit append, and on PostgreSQL the
- * listener that keeps this process's caches coherent with writes made by other privd processes.
+ * service.c - opening and closing the service, its readiness and counters, and initialising a data directory.
  *
- * Writes go through one writer (group commit); reads take a connection pair (data, keystore) from a small pool,
- * so each worker thread reads without contention.
+ * Opening is the one place where the parts are put together, in the order they depend on each other: libsodium,
+ * the time zone (deadlines count days in the operator's zone), the age rules, the master key, the databases
+ * (migrated before anything reads them), the writer, the current policy; then, for a server only, the production
+ * calendar, the scheduler thread and, on PostgreSQL, the listener. Closing undoes it in reverse, whatever part of
+ * the opening succeeded, so a failed open is closed by the same code. The plumbing the use cases share (readers,
+ * clock, audit) lives in runtime.c and audit.c, not here, so that no use case calls back into this file.
  */
 #include "service/service.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,31 +19,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <sodium.h>
 
 #include "core/log.h"
+#include "service/calendar_file.h"
 #include "service/service_int.h"
-
-int64_t privd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void privd_today(struct privd_date *out)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	out->year = tm.tm_year + 1900;
-	out->month = tm.tm_mon + 1;
-	out->day = tm.tm_mday;
-}
 
 void privd_principal_cli(struct privd_principal *p)
 {
@@ -81,334 +62,6 @@ enum privd_rc privd_role_parse(const char *name, enum privd_role *out)
 	return PRIVD_ERR_INVALID;
 }
 
-/* ---- readers ---- */
-
-enum privd_rc privd_reader_get(struct privd_service *svc, struct privd_reader **out)
-{
-	struct privd_reader *r;
-	enum privd_rc rc;
-
-	pthread_mutex_lock(&svc->readers_lock);
-	r = svc->readers;
-	if (r != NULL)
-		svc->readers = r->next;
-	pthread_mutex_unlock(&svc->readers_lock);
-	if (r != NULL) {
-		*out = r;
-		return PRIVD_OK;
-	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL)
-		return PRIVD_ERR_NOMEM;
-	rc = privd_db_open(&svc->target, PRIVD_DB_DATA, true, &r->db, NULL);
-	if (rc == PRIVD_OK)
-		rc = privd_db_open(&svc->target, PRIVD_DB_KEYSTORE, true, &r->ks, NULL);
-	if (rc != PRIVD_OK) {
-		privd_db_close(r->db);
-		free(r);
-		return rc;
-	}
-	*out = r;
-	return PRIVD_OK;
-}
-
-static void reader_free(struct privd_reader *r)
-{
-	if (r == NULL)
-		return;
-	privd_db_close(r->db);
-	privd_db_close(r->ks);
-	free(r);
-}
-
-void privd_reader_put(struct privd_service *svc, struct privd_reader *r, bool broken)
-{
-	if (r == NULL)
-		return;
-	if (broken) {
-		reader_free(r);
-		return;
-	}
-	pthread_mutex_lock(&svc->readers_lock);
-	r->next = svc->readers;
-	svc->readers = r;
-	pthread_mutex_unlock(&svc->readers_lock);
-}
-
-/* ---- audit ---- */
-
-enum privd_rc privd_audit_append(struct privd_service *svc, struct privd_db *db, const char *actor, const char *action,
-                                 const char *object_type, const char *object_id, const char *detail)
-{
-	struct privd_audit_row row;
-	uint8_t canon[2048];
-	size_t n;
-	int64_t seq = 0;
-	enum privd_rc rc;
-
-	memset(&row, 0, sizeof(row));
-	rc = privd_repo_audit_head(db, &seq, row.prev_hash);
-	if (rc != PRIVD_OK)
-		return rc;
-	row.seq = seq + 1;
-	row.ts = privd_now_ms();
-	snprintf(row.actor, sizeof(row.actor), "%s", actor);
-	snprintf(row.action, sizeof(row.action), "%s", action);
-	snprintf(row.object_type, sizeof(row.object_type), "%s", object_type);
-	snprintf(row.object_id, sizeof(row.object_id), "%s", object_id ? object_id : "");
-	snprintf(row.detail, sizeof(row.detail), "%s", detail ? detail : "{}");
-	n = privd_audit_canonical(&row, canon, sizeof(canon));
-	if (n == 0)
-		return PRIVD_ERR_INTERNAL;
-	privd_audit_mac(svc->kr, row.prev_hash, canon, n, row.hash);
-	return privd_repo_audit_insert(db, &row);
-}
-
-struct audit_job {
-	struct privd_service *svc;
-	const struct privd_principal *who;
-	const char *action, *object_type, *object_id, *detail;
-};
-
-static enum privd_rc audit_job_data(struct privd_db *db, void *arg)
-{
-	struct audit_job *j = arg;
-
-	return privd_audit_append(j->svc, db, j->who->actor, j->action, j->object_type, j->object_id, j->detail);
-}
-
-enum privd_rc privd_audit_record(struct privd_service *svc, const struct privd_principal *who, const char *action,
-                                 const char *object_type, const char *object_id, const char *detail)
-{
-	struct audit_job j = {svc, who, action, object_type, object_id, detail};
-	struct privd_write_job job = {.data = audit_job_data, .arg = &j};
-
-	return privd_writer_run(svc->writer, &job);
-}
-
-struct audit_list_ctx {
-	int (*cb)(void *arg, const struct privd_audit_entry *e);
-	void *arg;
-};
-
-static int audit_list_one(void *arg, const struct privd_audit_row *row)
-{
-	struct audit_list_ctx *c = arg;
-	struct privd_audit_entry e;
-
-	e.seq = row->seq;
-	e.ts = row->ts;
-	memcpy(e.actor, row->actor, sizeof(e.actor));
-	memcpy(e.action, row->action, sizeof(e.action));
-	memcpy(e.object_type, row->object_type, sizeof(e.object_type));
-	memcpy(e.object_id, row->object_id, sizeof(e.object_id));
-	memcpy(e.detail, row->detail, sizeof(e.detail));
-	memcpy(e.prev_hash, row->prev_hash, sizeof(e.prev_hash));
-	memcpy(e.hash, row->hash, sizeof(e.hash));
-	return c->cb(c->arg, &e);
-}
-
-enum privd_rc privd_service_audit_list(struct privd_service *svc, int64_t after, size_t limit,
-                                       int (*cb)(void *arg, const struct privd_audit_entry *e), void *arg)
-{
-	struct privd_reader *r = NULL;
-	enum privd_rc rc;
-
-	struct audit_list_ctx c = {cb, arg};
-
-	rc = privd_reader_get(svc, &r);
-	if (rc != PRIVD_OK)
-		return rc;
-	rc = privd_repo_audit_list(r->db, after, limit, audit_list_one, &c);
-	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
-	return rc;
-}
-
-struct verify_ctx {
-	struct privd_service *svc;
-	struct privd_audit_verdict *v;
-	char prev[PRIVD_HASH_HEX];
-	int64_t anchor_seq; /* 0: no anchor */
-	const char *anchor_hash;
-};
-
-static int verify_one(void *arg, const struct privd_audit_row *row)
-{
-	struct verify_ctx *c = arg;
-	uint8_t canon[2048];
-	char mac[PRIVD_HASH_HEX];
-	size_t n;
-
-	c->v->entries++;
-	n = privd_audit_canonical(row, canon, sizeof(canon));
-	if (n != 0)
-		privd_audit_mac(c->svc->kr, row->prev_hash, canon, n, mac);
-	/* Every byte counts: the stored values must be exactly what was hashed, and the hash exactly the MAC. */
-	if (n == 0 || row->malformed || row->seq != c->v->entries || strcmp(row->prev_hash, c->prev) != 0 ||
-	    strlen(row->hash) != PRIVD_HASH_HEX - 1 || sodium_memcmp(mac, row->hash, PRIVD_HASH_HEX - 1) != 0) {
-		c->v->ok = false;
-		c->v->first_bad = row->seq;
-		return 1;
-	}
-	if (row->seq == c->anchor_seq && strcmp(row->hash, c->anchor_hash) != 0) {
-		c->v->ok = false; /* the anchored entry was replaced */
-		c->v->first_bad = row->seq;
-		return 1;
-	}
-	snprintf(c->prev, sizeof(c->prev), "%s", row->hash);
-	snprintf(c->v->head, sizeof(c->v->head), "%s", row->hash);
-	return 0;
-}
-
-/* ---- the anchor: the newest entry seen, outside the database ---- */
-
-static void anchor_mac(struct privd_service *svc, int64_t seq, const char *hash, char out[PRIVD_HASH_HEX])
-{
-	char msg[96];
-	int n = snprintf(msg, sizeof(msg), "%lld:%s", (long long)seq, hash);
-
-	privd_audit_mac(svc->kr, "anchor", (const uint8_t *)msg, (size_t)n, out);
-}
-
-/* Reads DATA_DIR/audit.anchor: 1 when it authenticates, 0 when there is none, -1 when it is there but does not
- * authenticate (tampered with: it is only ever replaced whole, after an fsync). */
-static int anchor_read(struct privd_service *svc, int64_t *seq, char hash[65])
-{
-	char path[PATH_MAX], mac[PRIVD_HASH_HEX], want[PRIVD_HASH_HEX], h[80];
-	long long s = 0;
-	FILE *f;
-	int n;
-
-	snprintf(path, sizeof(path), "%s/audit.anchor", svc->cfg.data_dir);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return errno == ENOENT ? 0 : -1;
-	n = fscanf(f, "%lld %79s %64s", &s, h, mac);
-	fclose(f);
-	if (n != 3 || s <= 0 || strlen(h) != PRIVD_HASH_HEX - 1 || strlen(mac) != PRIVD_HASH_HEX - 1)
-		return -1;
-	anchor_mac(svc, s, h, want);
-	if (sodium_memcmp(want, mac, PRIVD_HASH_HEX - 1) != 0)
-		return -1;
-	*seq = s;
-	memcpy(hash, h, 65);
-	return 1;
-}
-
-void privd_audit_anchor_update(struct privd_service *svc)
-{
-	char path[PATH_MAX], tmp[PATH_MAX], hash[65] = "", mac[PRIVD_HASH_HEX];
-	struct privd_reader *r = NULL;
-	int64_t seq = 0;
-	enum privd_rc rc;
-	bool ok;
-	FILE *f;
-	int fd;
-
-	if (privd_reader_get(svc, &r) != PRIVD_OK)
-		return;
-	rc = privd_repo_audit_head(r->db, &seq, hash);
-	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
-	if (rc != PRIVD_OK || seq == 0 || seq == svc->anchor_seq)
-		return;
-	anchor_mac(svc, seq, hash, mac);
-	snprintf(path, sizeof(path), "%s/audit.anchor", svc->cfg.data_dir);
-	snprintf(tmp, sizeof(tmp), "%s/audit.anchor.tmp", svc->cfg.data_dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (f == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	fprintf(f, "%lld %s %s\n", (long long)seq, hash, mac);
-	/* durable before it replaces the old one: a torn anchor would read as tampering */
-	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-	if (fclose(f) == 0 && ok && rename(tmp, path) == 0)
-		svc->anchor_seq = seq;
-}
-
-enum privd_rc privd_service_audit_verify(struct privd_service *svc, struct privd_audit_verdict *out)
-{
-	struct verify_ctx c = {.svc = svc, .v = out};
-	struct privd_reader *r = NULL;
-	char anchor_hash[65] = "";
-	int64_t anchor_seq = 0;
-	enum privd_rc rc;
-
-	memset(out, 0, sizeof(*out));
-	out->ok = true;
-	switch (anchor_read(svc, &anchor_seq, anchor_hash)) {
-	case 1:
-		out->anchored = anchor_seq;
-		break;
-	case -1:
-		out->ok = false; /* the anchor itself was changed */
-		out->anchor_bad = true;
-		return PRIVD_OK;
-	default:
-		break;
-	}
-	c.anchor_seq = anchor_seq;
-	c.anchor_hash = anchor_hash;
-	rc = privd_reader_get(svc, &r);
-	if (rc != PRIVD_OK)
-		return rc;
-	rc = privd_repo_audit_list(r->db, 0, 0, verify_one, &c);
-	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
-	if (rc == PRIVD_OK && out->ok && anchor_seq > out->entries) {
-		out->ok = false;
-		out->truncated = true;
-		out->first_bad = out->entries + 1;
-	}
-	return rc;
-}
-
-/* ---- PostgreSQL listener ---- */
-
-static void on_notify(void *arg, const char *channel, const char *payload)
-{
-	struct privd_service *svc = arg;
-
-	if (strcmp(channel, PRIVD_CHAN_CONSENT) == 0)
-		privd_cache_invalidate(svc, payload);
-	else if (strcmp(channel, PRIVD_CHAN_APIKEY) == 0)
-		privd_keys_invalidate_id(svc, payload);
-	else if (strcmp(channel, PRIVD_CHAN_POLICY) == 0)
-		privd_policy_load_current(svc);
-}
-
-static void *listener_main(void *arg)
-{
-	struct privd_service *svc = arg;
-	struct privd_db *db = NULL;
-
-	while (!atomic_load(&svc->stopping)) {
-		if (db == NULL) {
-			if (privd_db_open(&svc->target, PRIVD_DB_DATA, false, &db, NULL) != PRIVD_OK ||
-			    privd_db_listen(db, PRIVD_CHAN_CONSENT) != PRIVD_OK ||
-			    privd_db_listen(db, PRIVD_CHAN_APIKEY) != PRIVD_OK ||
-			    privd_db_listen(db, PRIVD_CHAN_POLICY) != PRIVD_OK) {
-				privd_db_close(db);
-				db = NULL;
-				sleep(1);
-				continue;
-			}
-			/* Anything may have changed while we were not listening. */
-			privd_cache_invalidate_all(svc);
-			privd_keys_cleanup(svc);
-			privd_policy_load_current(svc);
-		}
-		if (privd_db_wait_notify(db, 200, on_notify, svc) != PRIVD_OK) {
-			privd_log(PRIVD_LOG_WARN, "db.listener_lost", NULL);
-			privd_db_close(db);
-			db = NULL;
-		}
-	}
-	privd_db_close(db);
-	return NULL;
-}
-
 /* ---- EU age table ---- */
 
 static enum privd_rc load_age_table(struct privd_service *svc, struct privd_err *err)
@@ -445,11 +98,81 @@ static enum privd_rc load_age_table(struct privd_service *svc, struct privd_err 
 
 /* ---- open / close ---- */
 
+/* Days are counted in the operator's time zone: TZ for the whole process. */
+static void open_timezone(const struct privd_config *cfg)
+{
+	char zone[PATH_MAX];
+	struct stat zst;
+
+	if (cfg->timezone[0] == '\0')
+		return;
+	snprintf(zone, sizeof(zone), "/usr/share/zoneinfo/%s", cfg->timezone);
+	if (strcmp(cfg->timezone, "UTC") != 0 && stat(zone, &zst) != 0)
+		privd_log(PRIVD_LOG_WARN, "config.timezone_unknown",
+		          "\"reason\":\"no such zone in /usr/share/zoneinfo: days are counted in UTC\"");
+	setenv("TZ", cfg->timezone, 1);
+	tzset();
+}
+
+static enum privd_rc open_age_policy(struct privd_service *svc, struct privd_err *err)
+{
+	const struct privd_config *cfg = &svc->cfg;
+
+	privd_age_policy_default(&svc->age);
+	memcpy(svc->age.server_country, cfg->server_country, sizeof(svc->age.server_country));
+	svc->age.coppa_min_age = cfg->coppa_min_age;
+	svc->age.eu_default_age = cfg->eu_min_age;
+	svc->age.eu_per_country = cfg->eu_per_country;
+	return cfg->eu_per_country ? load_age_table(svc, err) : PRIVD_OK;
+}
+
+/* The master key, both databases migrated, the writer. */
+static enum privd_rc open_storage(struct privd_service *svc, struct privd_err *err)
+{
+	const struct privd_config *cfg = &svc->cfg;
+	struct privd_db *db = NULL, *ks = NULL;
+	char path[PATH_MAX];
+	enum privd_rc rc;
+
+	snprintf(path, sizeof(path), "%s/master.key", cfg->data_dir);
+	rc = privd_keyring_load(path, &svc->kr, err);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_db_target_parse(cfg->database_url, cfg->data_dir, &svc->target, err);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_db_open(&svc->target, PRIVD_DB_DATA, false, &db, err);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_migrate(db, PRIVD_DB_DATA, err);
+	if (rc == PRIVD_OK)
+		rc = privd_db_open(&svc->target, PRIVD_DB_KEYSTORE, false, &ks, err);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_migrate(ks, PRIVD_DB_KEYSTORE, err);
+	privd_db_close(db);
+	privd_db_close(ks);
+	if (rc != PRIVD_OK)
+		return rc;
+	return privd_writer_start(&svc->target, cfg->write_batch, &svc->writer, err);
+}
+
+/* A server's background work: the production calendar the deadlines count on, the scheduler, the listener. */
+static enum privd_rc open_background(struct privd_service *svc, struct privd_err *err)
+{
+	struct privd_date today;
+	enum privd_rc rc;
+
+	privd_today(&today);
+	rc = privd_calendar_load(svc->cfg.calendar_file, today.year, &svc->calendar, err);
+	if (rc == PRIVD_OK)
+		rc = privd_scheduler_start(svc, err);
+	if (rc == PRIVD_OK)
+		privd_listener_start(svc);
+	return rc;
+}
+
 enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_service **out, struct privd_err *err)
 {
 	struct privd_service *svc;
-	struct privd_db *db = NULL, *ks = NULL;
-	char path[PATH_MAX];
 	enum privd_rc rc;
 
 	*out = NULL;
@@ -466,47 +189,10 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 	privd_cache_init(svc);
 	svc->nversions = 1; /* index 0 means "none" */
 
-	if (cfg->timezone[0] != '\0') {
-		char zone[PATH_MAX];
-		struct stat zst;
-
-		snprintf(zone, sizeof(zone), "/usr/share/zoneinfo/%s", cfg->timezone);
-		if (strcmp(cfg->timezone, "UTC") != 0 && stat(zone, &zst) != 0)
-			privd_log(PRIVD_LOG_WARN, "config.timezone_unknown",
-			          "\"reason\":\"no such zone in /usr/share/zoneinfo: days are counted in UTC\"");
-		setenv("TZ", cfg->timezone, 1);
-		tzset();
-	}
-	privd_age_policy_default(&svc->age);
-	memcpy(svc->age.server_country, cfg->server_country, sizeof(svc->age.server_country));
-	svc->age.coppa_min_age = cfg->coppa_min_age;
-	svc->age.eu_default_age = cfg->eu_min_age;
-	svc->age.eu_per_country = cfg->eu_per_country;
-	if (cfg->eu_per_country) {
-		rc = load_age_table(svc, err);
-		if (rc != PRIVD_OK)
-			goto fail;
-	}
-
-	snprintf(path, sizeof(path), "%s/master.key", cfg->data_dir);
-	rc = privd_keyring_load(path, &svc->kr, err);
-	if (rc != PRIVD_OK)
-		goto fail;
-	rc = privd_db_target_parse(cfg->database_url, cfg->data_dir, &svc->target, err);
-	if (rc != PRIVD_OK)
-		goto fail;
-	rc = privd_db_open(&svc->target, PRIVD_DB_DATA, false, &db, err);
+	open_timezone(cfg);
+	rc = open_age_policy(svc, err);
 	if (rc == PRIVD_OK)
-		rc = privd_repo_migrate(db, PRIVD_DB_DATA, err);
-	if (rc == PRIVD_OK)
-		rc = privd_db_open(&svc->target, PRIVD_DB_KEYSTORE, false, &ks, err);
-	if (rc == PRIVD_OK)
-		rc = privd_repo_migrate(ks, PRIVD_DB_KEYSTORE, err);
-	privd_db_close(db);
-	privd_db_close(ks);
-	if (rc != PRIVD_OK)
-		goto fail;
-	rc = privd_writer_start(&svc->target, cfg->write_batch, &svc->writer, err);
+		rc = open_storage(svc, err);
 	if (rc != PRIVD_OK)
 		goto fail;
 	rc = privd_policy_load_current(svc);
@@ -514,15 +200,9 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 		privd_err_set(err, rc, "cannot read the current policy");
 		goto fail;
 	}
-	if (cfg->background) {
-		rc = privd_requests_start(svc, err);
-		if (rc != PRIVD_OK)
-			goto fail;
-	}
-	if (cfg->background && svc->target.engine == PRIVD_DB_POSTGRES) {
-		if (pthread_create(&svc->listener, NULL, listener_main, svc) == 0)
-			svc->listener_running = true;
-	}
+	rc = cfg->background ? open_background(svc, err) : PRIVD_OK;
+	if (rc != PRIVD_OK)
+		goto fail;
 	*out = svc;
 	return PRIVD_OK;
 fail:
@@ -532,20 +212,16 @@ fail:
 
 void privd_service_close(struct privd_service *svc)
 {
-	struct privd_reader *r;
-
 	if (svc == NULL)
 		return;
 	atomic_store(&svc->stopping, true);
-	if (svc->listener_running)
-		pthread_join(svc->listener, NULL);
-	privd_requests_stop(svc);
+	privd_listener_stop(svc);
+	privd_scheduler_stop(svc);
+	privd_calendar_free(svc->calendar);
+	svc->calendar = NULL;
 	/* readers first: the last connection to close checkpoints the WAL into the database file, and only a
 	 * writable one (the writer's) can */
-	while ((r = svc->readers) != NULL) {
-		svc->readers = r->next;
-		reader_free(r);
-	}
+	privd_reader_pool_close(svc);
 	privd_writer_stop(svc->writer);
 	privd_cache_cleanup(svc);
 	privd_keys_cleanup(svc);

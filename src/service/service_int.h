@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * service_int.h - what only the service's own files share: the service struct, the caches, reader connections
- * and the audit append used inside every write job.
+ * service_int.h - what only the service's own files share: the service struct and its caches, then what each file
+ * offers the others, grouped by the file that defines it. (The files of rights requests share more among
+ * themselves: request_int.h.)
  */
 #ifndef PRIVD_SERVICE_INT_H
 #define PRIVD_SERVICE_INT_H
@@ -19,6 +20,8 @@
 #include "store/db.h"
 #include "store/repo.h"
 #include "store/writer.h"
+
+/* ---- the service struct and its caches (set up by service.c) ---- */
 
 #define PRIVD_CACHE_SHARDS 64
 #define PRIVD_MAX_POLICY_VERSIONS 4096
@@ -94,16 +97,19 @@ struct privd_service {
 
 	atomic_ullong cache_hits, cache_misses, registered;
 
-	/* rights requests: the production calendar, and the sweeper that runs scheduled erasures and counts
-	 * overdue requests */
+	/* rights requests: the production calendar (a server's only) */
 	struct privd_calendar *calendar;
-	pthread_t sweeper;
-	bool sweeper_running;
-	pthread_mutex_t sweep_lock;
-	pthread_cond_t sweep_cond;
+
+	/* the scheduler thread: scheduled erasures, the overdue count, the audit anchor */
+	pthread_t scheduler;
+	bool scheduler_running;
+	pthread_mutex_t scheduler_lock;
+	pthread_cond_t scheduler_cond;
 	atomic_ullong requests_overdue;
-	int64_t anchor_seq; /* last seq written to audit.anchor (sweeper thread only) */
+	int64_t anchor_seq; /* last seq written to audit.anchor (scheduler thread only) */
 };
+
+/* ---- runtime.c: the reader pool and the clock ---- */
 
 /* Now, UTC milliseconds. */
 int64_t privd_now_ms(void);
@@ -112,20 +118,64 @@ void privd_today(struct privd_date *out);
 
 /* Reader connections, one per caller at a time. */
 enum privd_rc privd_reader_get(struct privd_service *svc, struct privd_reader **out);
+/* Returns r to the pool, or closes it when broken; r may be NULL. */
 void privd_reader_put(struct privd_service *svc, struct privd_reader *r, bool broken);
+/* Closes every pooled reader (at close, before the writer). Cannot fail. */
+void privd_reader_pool_close(struct privd_service *svc);
+
+/* ---- audit.c: the audit trail and its anchor ---- */
 
 /* Appends one audit entry inside the caller's (writer) transaction. detail is JSON text without PII. */
 enum privd_rc privd_audit_append(struct privd_service *svc, struct privd_db *db, const char *actor, const char *action,
                                  const char *object_type, const char *object_id, const char *detail);
 
-/* Writes DATA_DIR/audit.anchor when the chain has grown (called every second by the sweeper). */
-void privd_audit_anchor_update(struct privd_service *svc);
-
 /* A write job that only appends one audit entry (reads of PII), run synchronously. */
 enum privd_rc privd_audit_record(struct privd_service *svc, const struct privd_principal *who, const char *action,
                                  const char *object_type, const char *object_id, const char *detail);
 
-/* Consent cache (cache.c). */
+/* Writes DATA_DIR/audit.anchor when the chain has grown (called every tick by the scheduler). Errors are left
+ * for the next tick. */
+void privd_audit_anchor_update(struct privd_service *svc);
+
+/* ---- erasure.c: crypto-shredding, legal hold, scheduled erasure, stray keys ---- */
+
+/* One subject's erasure, carried from the data transaction to the keystore follow-up. */
+struct privd_erasure {
+	char subject_id[33];
+	int64_t at;            /* the tombstone's updated_at */
+	char (*dead_keys)[40]; /* message keys of the person's cancelled notices (filled by privd_erasure_data) */
+	size_t ndead;
+};
+/* Data side, inside a write job: the rows holding the person's data deleted, their queued notices cancelled (keys
+ * collected into e), the subject a tombstone, the other processes told. */
+enum privd_rc privd_erasure_data(struct privd_db *db, struct privd_erasure *e);
+/* Keystore side, once the data side is durable: the data key and the cancelled notices' keys destroyed. */
+enum privd_rc privd_erasure_keys(struct privd_db *ks, const struct privd_erasure *e);
+/* Frees the collected keys; e may be NULL. */
+void privd_erasure_clear(struct privd_erasure *e);
+/* Removes what is left of deleted keys and rows in the files (SQLite WAL frames); logs what it could not. */
+void privd_erasure_purge_files(struct privd_service *svc);
+/* Runs the erasures that are due (at most 16 per call), each its own write job. For the scheduler. */
+void privd_erasure_sweep_due(struct privd_service *svc);
+/* Destroys keys nothing needs any more (an erased subject's, a notice's no longer queued). Once at start. */
+void privd_erasure_sweep_stray_keys(struct privd_service *svc);
+
+/* ---- scheduler.c: the one background thread ---- */
+
+/* Starts the thread (a server's only); PRIVD_ERR_INTERNAL when it cannot. */
+enum privd_rc privd_scheduler_start(struct privd_service *svc, struct privd_err *err);
+/* Wakes and joins it (svc->stopping must be set); a no-op when it is not running. */
+void privd_scheduler_stop(struct privd_service *svc);
+
+/* ---- listener.c: cache invalidation from other processes (PostgreSQL) ---- */
+
+/* Starts the listener thread on PostgreSQL; nothing on SQLite or when the thread cannot start. */
+void privd_listener_start(struct privd_service *svc);
+/* Joins it (svc->stopping must be set); a no-op when it is not running. */
+void privd_listener_stop(struct privd_service *svc);
+
+/* ---- cache.c: the consent cache ---- */
+
 void privd_cache_init(struct privd_service *svc);
 void privd_cache_cleanup(struct privd_service *svc);
 /* Loads on a miss; PRIVD_ERR_NOT_FOUND for an unknown subject. */
@@ -138,7 +188,8 @@ enum privd_rc privd_subject_require(struct privd_service *svc, const char *subje
                                     struct privd_err *err);
 void privd_cache_invalidate_all(struct privd_service *svc);
 
-/* Policy versions (policies.c). */
+/* ---- policies.c: policy versions ---- */
+
 uint16_t privd_version_intern(struct privd_service *svc, const char *version);
 /* Copies the interned string idx into out ("" for 0). */
 void privd_version_name(struct privd_service *svc, uint16_t idx, char *out, size_t outlen);
@@ -146,11 +197,14 @@ void privd_version_name(struct privd_service *svc, uint16_t idx, char *out, size
 bool privd_policy_current_version(struct privd_service *svc, char *out, size_t outlen);
 enum privd_rc privd_policy_load_current(struct privd_service *svc);
 
-/* API key cache (apikeys.c). */
+/* ---- apikeys.c: the API key cache ---- */
+
 void privd_keys_invalidate_id(struct privd_service *svc, const char *id);
 void privd_keys_cleanup(struct privd_service *svc);
 
-/* Subject helpers (subjects.c): unwraps the subject's data key through the keystore. PRIVD_ERR_GONE when the key
+/* ---- subjects.c: subject helpers ---- */
+
+/* Unwraps the subject's data key through the keystore. PRIVD_ERR_GONE when the key
  * was destroyed. key must be zeroed by the caller. */
 enum privd_rc privd_subject_key(struct privd_service *svc, struct privd_reader *r, const char *subject_id,
                                 uint8_t key[PRIVD_KEY_BYTES]);
@@ -172,8 +226,9 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
                                            int64_t *expect_updated_at, char detail[256], struct privd_subject *out,
                                            struct privd_err *err);
 
-/* ---- outbox (outbox.c) ----
- * A notification prepared outside the writer: its own message key, wrapped for the keystore, and its row with the
+/* ---- outbox.c: notices ---- */
+
+/* A notification prepared outside the writer: its own message key, wrapped for the keystore, and its row with the
  * recipient and body sealed under that key. The key is destroyed once the message is sent or given up, so an
  * erased person's address does not outlive the confirmation of their erasure. */
 struct privd_notice {
@@ -193,9 +248,7 @@ enum privd_rc privd_notice_ks_put(struct privd_db *ks, const struct privd_notice
 enum privd_rc privd_notice_ks_undo(struct privd_db *ks, const struct privd_notice *n);
 enum privd_rc privd_notice_insert(struct privd_db *db, const struct privd_notice *n);
 
-/* ---- requests (requests.c) ---- */
-enum privd_rc privd_requests_start(struct privd_service *svc, struct privd_err *err);
-void privd_requests_stop(struct privd_service *svc);
+/* ---- service.c ---- */
 
 /* A principal for the command line. */
 void privd_principal_cli(struct privd_principal *p);

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * erasure.c - crypto-shredding, and what decides when it may or must happen: the legal hold, the scheduled erasure
+ * after consent to processing is revoked, and the sweep for keys left behind.
+ *
+ * A subject's fields are sealed under a data key of their own in the keystore, so destroying that key makes every
+ * copy unreadable, backups and WAL frames included; the rows holding PII are deleted as well and the subject
+ * becomes a tombstone. The two databases commit separately, so the order is fixed: the data side (rows deleted,
+ * queued notices cancelled, tombstone written) commits first, then the keys go in the keystore follow-up; a crash
+ * between the two leaves keys that nothing needs, which the stray-key sweep destroys at the next start. Erasure
+ * runs either as an erase request (requests decide when) or, when the person revoked consent to processing and no
+ * legal hold stops it, once its scheduled time has passed (the scheduler asks every tick). A legal hold records the
+ * legal basis for keeping the data and holds the scheduled erasure back until it is released.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "service/service_int.h"
+
+#define DUE_BATCH 16 /* scheduled erasures run per sweep */
+
+/* ---- crypto-shredding ---- */
+
+static int collect_queued(void *arg, const struct privd_notification_row *row)
+{
+	struct privd_erasure *e = arg;
+	char(*grown)[40];
+
+	if (strcmp(row->status, "queued") != 0)
+		return 0;
+	grown = realloc(e->dead_keys, (e->ndead + 1) * sizeof(*e->dead_keys));
+	if (grown == NULL)
+		return 1;
+	e->dead_keys = grown;
+	snprintf(e->dead_keys[e->ndead++], sizeof(e->dead_keys[0]), "msg:%s", row->id);
+	return 0;
+}
+
+enum privd_rc privd_erasure_data(struct privd_db *db, struct privd_erasure *e)
+{
+	enum privd_rc rc;
+
+	e->ndead = 0;
+	rc = privd_repo_notification_list(db, e->subject_id, collect_queued, e);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_subject_erase(db, e->subject_id, e->at);
+	if (rc == PRIVD_OK)
+		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, e->subject_id);
+	return rc;
+}
+
+enum privd_rc privd_erasure_keys(struct privd_db *ks, const struct privd_erasure *e)
+{
+	enum privd_rc rc = privd_repo_key_delete(ks, e->subject_id);
+
+	for (size_t i = 0; rc == PRIVD_OK && i < e->ndead; i++)
+		rc = privd_repo_key_delete(ks, e->dead_keys[i]);
+	return rc;
+}
+
+void privd_erasure_clear(struct privd_erasure *e)
+{
+	if (e == NULL)
+		return;
+	free(e->dead_keys);
+	e->dead_keys = NULL;
+	e->ndead = 0;
+}
+
+void privd_erasure_purge_files(struct privd_service *svc)
+{
+	struct privd_db *db = NULL;
+
+	if (privd_db_open(&svc->target, PRIVD_DB_KEYSTORE, false, &db, NULL) != PRIVD_OK ||
+	    privd_db_purge(db) != PRIVD_OK)
+		privd_log(PRIVD_LOG_WARN, "erasure.purge_incomplete", "\"db\":\"keystore\"");
+	privd_db_close(db);
+	db = NULL;
+	if (privd_db_open(&svc->target, PRIVD_DB_DATA, false, &db, NULL) != PRIVD_OK || privd_db_purge(db) != PRIVD_OK)
+		privd_log(PRIVD_LOG_WARN, "erasure.purge_incomplete", "\"db\":\"data\"");
+	privd_db_close(db);
+}
+
+/* ---- legal hold ---- */
+
+struct hold_job {
+	struct privd_service *svc;
+	const struct privd_principal *who;
+	const char *subject_id;
+	bool hold;
+	const char *reason;
+};
+
+static enum privd_rc hold_data(struct privd_db *db, void *arg)
+{
+	struct hold_job *j = arg;
+	enum privd_rc rc;
+
+	rc = privd_subject_alive(db, j->subject_id);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_subject_legal_hold(db, j->subject_id, j->hold, j->reason, privd_now_ms());
+	if (rc == PRIVD_OK)
+		rc = privd_audit_append(j->svc, db, j->who->actor, j->hold ? "subject.hold" : "subject.release",
+		                        "subject", j->subject_id, "{}");
+	return rc;
+}
+
+enum privd_rc privd_service_legal_hold(struct privd_service *svc, const struct privd_principal *who,
+                                       const char *subject_id, bool hold, const char *reason, struct privd_err *err)
+{
+	struct hold_job j = {svc, who, subject_id, hold, reason};
+	struct privd_write_job job = {.data = hold_data, .arg = &j};
+	struct privd_cache_entry e;
+	enum privd_rc rc;
+
+	if (hold && (reason == NULL || reason[0] == '\0' || strlen(reason) > 250)) {
+		privd_err_field(err, "reason", "a legal hold needs its legal basis (at most 250 bytes)");
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the legal hold is invalid");
+	}
+	rc = privd_subject_require(svc, subject_id, &e, err);
+	if (rc != PRIVD_OK)
+		return rc;
+	if (!hold)
+		j.reason = NULL;
+	return privd_writer_run(svc->writer, &job);
+}
+
+/* ---- scheduled erasure ---- */
+
+struct due_ctx {
+	char ids[DUE_BATCH][33];
+	size_t n;
+};
+
+static int due_one(void *arg, const char *subject_id)
+{
+	struct due_ctx *c = arg;
+
+	if (c->n < DUE_BATCH)
+		snprintf(c->ids[c->n++], 33, "%s", subject_id);
+	return c->n >= DUE_BATCH;
+}
+
+struct sched_job {
+	struct privd_service *svc;
+	struct privd_erasure e;
+};
+
+static enum privd_rc sched_after(struct privd_db *ks, void *arg)
+{
+	struct sched_job *j = arg;
+
+	return privd_erasure_keys(ks, &j->e);
+}
+
+static enum privd_rc sched_data(struct privd_db *db, void *arg)
+{
+	struct sched_job *j = arg;
+	struct privd_subject_sched sc;
+	enum privd_rc rc;
+
+	/* Still due, and no legal hold recorded meanwhile? */
+	rc = privd_repo_subject_sched_get(db, j->e.subject_id, &sc);
+	if (rc != PRIVD_OK)
+		return rc;
+	if (sc.legal_hold || sc.erase_after == 0 || sc.erase_after > privd_now_ms())
+		return PRIVD_ERR_CONFLICT;
+	rc = privd_erasure_data(db, &j->e);
+	if (rc == PRIVD_OK)
+		rc = privd_audit_append(j->svc, db, "system", "subject.erase", "subject", j->e.subject_id,
+		                        "{\"basis\":\"consent to processing revoked\"}");
+	return rc;
+}
+
+void privd_erasure_sweep_due(struct privd_service *svc)
+{
+	struct due_ctx c = {.n = 0};
+	struct privd_reader *r = NULL;
+	enum privd_rc rc;
+
+	if (privd_reader_get(svc, &r) != PRIVD_OK)
+		return;
+	rc = privd_repo_subject_due_erasures(r->db, privd_now_ms(), DUE_BATCH, due_one, &c);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	for (size_t i = 0; i < c.n; i++) {
+		struct sched_job j;
+		struct privd_write_job job = {.data = sched_data, .ks_after = sched_after, .arg = &j};
+
+		memset(&j, 0, sizeof(j));
+		j.svc = svc;
+		memcpy(j.e.subject_id, c.ids[i], 33);
+		j.e.at = privd_now_ms();
+		rc = privd_writer_run(svc->writer, &job);
+		privd_erasure_clear(&j.e);
+		if (rc == PRIVD_OK) {
+			privd_cache_invalidate(svc, c.ids[i]);
+			privd_erasure_purge_files(svc);
+			privd_log(PRIVD_LOG_INFO, "subject.erased", "\"basis\":\"consent revoked\"");
+		}
+	}
+}
+
+/* ---- stray keys ---- */
+
+/* Keys that nothing needs any more but that a crash (or a failed keystore follow-up) left behind: the data key of
+ * an erased subject, the message key of a notice that is no longer queued. Found from the keystore's side, so the
+ * work is bounded by the keys held, not by the history; destroyed once at start-up. A key whose row does not exist
+ * (yet) is left alone: it may belong to a write in flight. */
+struct stray {
+	struct privd_reader *r;
+	char (*ids)[40];
+	size_t n;
+};
+
+static bool is_stray(struct privd_db *db, const char *id)
+{
+	char status[24];
+
+	if (strncmp(id, "msg:", 4) == 0)
+		return privd_repo_notification_status(db, id + 4, status) == PRIVD_OK && strcmp(status, "queued") != 0;
+	return privd_repo_subject_status(db, id, status) == PRIVD_OK && strcmp(status, "erased") == 0;
+}
+
+static int stray_one(void *arg, const char *id)
+{
+	struct stray *st = arg;
+	char(*grown)[40];
+
+	if (!is_stray(st->r->db, id))
+		return 0;
+	grown = realloc(st->ids, (st->n + 1) * sizeof(*st->ids));
+	if (grown == NULL)
+		return 1;
+	st->ids = grown;
+	snprintf(st->ids[st->n++], sizeof(st->ids[0]), "%s", id);
+	return 0;
+}
+
+static enum privd_rc stray_data(struct privd_db *db, void *arg)
+{
+	(void)db;
+	(void)arg;
+	return PRIVD_OK;
+}
+
+static enum privd_rc stray_after(struct privd_db *ks, void *arg)
+{
+	struct stray *st = arg;
+	enum privd_rc rc = PRIVD_OK;
+
+	for (size_t i = 0; rc == PRIVD_OK && i < st->n; i++)
+		rc = privd_repo_key_delete(ks, st->ids[i]);
+	return rc;
+}
+
+void privd_erasure_sweep_stray_keys(struct privd_service *svc)
+{
+	struct stray st = {NULL, NULL, 0};
+	struct privd_write_job job = {.data = stray_data, .ks_after = stray_after, .arg = &st};
+	enum privd_rc rc;
+
+	if (privd_reader_get(svc, &st.r) != PRIVD_OK)
+		return;
+	rc = privd_repo_key_list(st.r->ks, stray_one, &st);
+	privd_reader_put(svc, st.r, rc == PRIVD_ERR_DB);
+	if (rc == PRIVD_OK && st.n > 0) {
+		privd_writer_run(svc->writer, &job);
+		privd_log(PRIVD_LOG_INFO, "keystore.stray_keys_destroyed", "\"count\":%zu", st.n);
+	}
+	free(st.ids);
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * listener.c - on PostgreSQL, the thread that keeps this process's caches coherent with writes made by other
+ * privd processes.
+ *
+ * Several privd processes may serve one PostgreSQL database. Each keeps the consent states, API keys and the
+ * current policy version in memory, so a write by one must reach the others: the writer sends a NOTIFY on a
+ * channel per cache (service_int.h names them) in the transaction that changes the row, and this thread LISTENs
+ * and drops or reloads what changed. A notification is lost while the connection is down, so on every
+ * (re)connection all three caches are dropped: anything may have changed meanwhile. This is cache invalidation,
+ * not scheduling, which is why it is a thread of its own beside the caches and not a job of the scheduler. On
+ * SQLite there is one process and nothing to listen to.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "service/service_int.h"
+
+static void on_notify(void *arg, const char *channel, const char *payload)
+{
+	struct privd_service *svc = arg;
+
+	if (strcmp(channel, PRIVD_CHAN_CONSENT) == 0)
+		privd_cache_invalidate(svc, payload);
+	else if (strcmp(channel, PRIVD_CHAN_APIKEY) == 0)
+		privd_keys_invalidate_id(svc, payload);
+	else if (strcmp(channel, PRIVD_CHAN_POLICY) == 0)
+		privd_policy_load_current(svc);
+}
+
+static void *listener_main(void *arg)
+{
+	struct privd_service *svc = arg;
+	struct privd_db *db = NULL;
+
+	while (!atomic_load(&svc->stopping)) {
+		if (db == NULL) {
+			if (privd_db_open(&svc->target, PRIVD_DB_DATA, false, &db, NULL) != PRIVD_OK ||
+			    privd_db_listen(db, PRIVD_CHAN_CONSENT) != PRIVD_OK ||
+			    privd_db_listen(db, PRIVD_CHAN_APIKEY) != PRIVD_OK ||
+			    privd_db_listen(db, PRIVD_CHAN_POLICY) != PRIVD_OK) {
+				privd_db_close(db);
+				db = NULL;
+				sleep(1);
+				continue;
+			}
+			/* Anything may have changed while we were not listening. */
+			privd_cache_invalidate_all(svc);
+			privd_keys_cleanup(svc);
+			privd_policy_load_current(svc);
+		}
+		if (privd_db_wait_notify(db, 200, on_notify, svc) != PRIVD_OK) {
+			privd_log(PRIVD_LOG_WARN, "db.listener_lost", NULL);
+			privd_db_close(db);
+			db = NULL;
+		}
+	}
+	privd_db_close(db);
+	return NULL;
+}
+
+void privd_listener_start(struct privd_service *svc)
+{
+	if (svc->target.engine != PRIVD_DB_POSTGRES)
+		return;
+	if (pthread_create(&svc->listener, NULL, listener_main, svc) == 0)
+		svc->listener_running = true;
+}
+
+void privd_listener_stop(struct privd_service *svc)
+{
+	if (svc->listener_running)
+		pthread_join(svc->listener, NULL);
+	svc->listener_running = false;
+}

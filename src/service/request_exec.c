@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * request_exec.c - carrying out an accepted rights request: one plan per request type, and the step that runs it.
+ *
+ * Executing is the last step of a request and the only one that differs by type. Each type has a plan: a small
+ * function, called after the step is begun, that says what the type's result is and which parts run inside the
+ * step's write job (a consent withdrawn, a correction applied, the subject erased). The plans sit in a table
+ * indexed by the type, so a new type is one function and one row, and privd_service_request_execute itself is the
+ * same for all: plan, queue the confirmation (before anything is destroyed, under a key of its own), run the step,
+ * then what follows a commit (caches, the purge of an erasure's remnants from the files). Erasure itself lives in
+ * erasure.c, which the scheduled erasure shares.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/log.h"
+#include "core/time.h"
+#include "service/request_int.h"
+
+#define MS_PER_DAY (24LL * 3600 * 1000)
+
+/* ---- what the types do inside the write job ---- */
+
+static enum privd_rc append_consent(struct privd_service *svc, struct privd_db *db, const char *subject_id,
+                                    enum privd_purpose p, bool granted)
+{
+	struct privd_consent_row c;
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.subject_id, subject_id, 32);
+	snprintf(c.purpose, sizeof(c.purpose), "%s", privd_purpose_name(p));
+	c.granted = granted;
+	privd_policy_current_version(svc, c.policy_version, sizeof(c.policy_version));
+	snprintf(c.source, sizeof(c.source), "request");
+	c.created_at = privd_now_ms();
+	return privd_repo_consent_append(db, &c);
+}
+
+static enum privd_rc exec_revoke_processing(struct privd_db *db, struct privd_step *s)
+{
+	enum privd_rc rc;
+
+	rc = append_consent(s->svc, db, s->after.subject_id, PRIVD_PURPOSE_PROCESSING, false);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_subject_schedule_erasure(db, s->after.subject_id, s->erase_after);
+	if (rc == PRIVD_OK)
+		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, s->after.subject_id);
+	s->consents_changed = true;
+	return rc;
+}
+
+static enum privd_rc exec_revoke_cookies(struct privd_db *db, struct privd_step *s)
+{
+	static const enum privd_purpose cookies[] = {PRIVD_PURPOSE_COOKIES_PREFERENCES, PRIVD_PURPOSE_COOKIES_ANALYTICS,
+	                                             PRIVD_PURPOSE_COOKIES_MARKETING};
+	enum privd_rc rc = PRIVD_OK;
+
+	for (size_t i = 0; rc == PRIVD_OK && i < 3; i++)
+		rc = append_consent(s->svc, db, s->after.subject_id, cookies[i], false);
+	if (rc == PRIVD_OK)
+		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, s->after.subject_id);
+	s->consents_changed = true;
+	return rc;
+}
+
+static enum privd_rc exec_guardian(struct privd_db *db, struct privd_step *s)
+{
+	char status[24];
+	enum privd_rc rc;
+
+	rc = privd_repo_subject_status(db, s->after.subject_id, status);
+	if (rc == PRIVD_OK && strcmp(status, "pending_guardian") != 0)
+		rc = PRIVD_ERR_CONFLICT; /* only a minor awaiting a guardian becomes active this way */
+	if (rc == PRIVD_OK)
+		rc = privd_repo_subject_set_status(db, s->after.subject_id, "active", s->after.updated_at);
+	if (rc == PRIVD_OK)
+		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, s->after.subject_id);
+	s->became_active = true;
+	s->consents_changed = true;
+	return rc;
+}
+
+static enum privd_rc exec_rectify(struct privd_db *db, struct privd_step *s)
+{
+	return privd_repo_subject_update(db, &s->rectified, s->rectify_expect, &s->conflict_field);
+}
+
+/* Erasure, data side (erasure.c): the person's rows, their queued notices cancelled, the tombstone. The
+ * confirmation is inserted after this, in the same transaction, under its own key. */
+static enum privd_rc exec_erase(struct privd_db *db, struct privd_step *s)
+{
+	enum privd_rc rc;
+
+	memcpy(s->erasure.subject_id, s->after.subject_id, sizeof(s->erasure.subject_id));
+	s->erasure.at = s->after.updated_at;
+	rc = privd_erasure_data(db, &s->erasure);
+	s->erased = true;
+	return rc;
+}
+
+/* Erasure, keystore side, once the data side is durable: the data key and the cancelled notices' keys. */
+static enum privd_rc exec_erase_keys(struct privd_db *ks, struct privd_step *s)
+{
+	return privd_erasure_keys(ks, &s->erasure);
+}
+
+/* ---- one plan per type: the result, and the parts that run in the step ---- */
+
+static enum privd_rc plan_erase(struct privd_step *s, struct privd_err *err)
+{
+	(void)err;
+	s->exec_data = exec_erase;
+	s->exec_after = exec_erase_keys;
+	snprintf(s->after.result, sizeof(s->after.result), "{\"erased\":true}");
+	return PRIVD_OK;
+}
+
+/* The correction asked for, validated again against the subject as it is now and sealed like any update. */
+static enum privd_rc plan_rectify(struct privd_step *s, struct privd_err *err)
+{
+	struct privd_request full;
+	struct privd_subject_patch patch;
+	char detail[256];
+	const char *from, *to;
+	json_t *root = NULL;
+	char *details;
+	enum privd_rc rc;
+
+	memset(&full, 0, sizeof(full));
+	rc = privd_request_disclose(s->svc, &s->before, &full);
+	details = full.details;
+	full.details = NULL;
+	privd_request_clear(&full);
+	if (rc != PRIVD_OK)
+		goto out;
+	root = details ? json_loads(details, 0, NULL) : NULL;
+	if (root == NULL) {
+		rc = PRIVD_ERR_INTERNAL;
+		goto out;
+	}
+	privd_request_patch_from(root, &patch);
+	rc = privd_subject_prepare_update(s->svc, s->after.subject_id, &patch, &s->rectified, &s->rectify_expect,
+	                                  detail, NULL, err);
+	if (rc != PRIVD_OK)
+		goto out;
+	s->exec_data = exec_rectify;
+	/* the detail is {"fields":[...],...}: the result names the same fields */
+	from = strchr(detail, '[');
+	to = strchr(detail, ']');
+	snprintf(s->after.result, sizeof(s->after.result), "{\"corrected\":%.*s}",
+	         from && to ? (int)(to - from + 1) : 2, from && to ? from : "[]");
+out:
+	json_decref(root);
+	if (details != NULL) {
+		sodium_memzero(details, strlen(details));
+		free(details);
+	}
+	return rc;
+}
+
+static enum privd_rc plan_access(struct privd_step *s, struct privd_err *err)
+{
+	(void)err;
+	snprintf(s->after.result, sizeof(s->after.result),
+	         "{\"export\":\"/v1/requests/%s/export\",\"export_html\":\"/v1/requests/%s/export?format=html\"}",
+	         s->after.id, s->after.id);
+	return PRIVD_OK;
+}
+
+static enum privd_rc plan_transfer_info(struct privd_step *s, struct privd_err *err)
+{
+	(void)err;
+	/* No transfers to third parties exist yet: an honest empty list. */
+	snprintf(s->after.result, sizeof(s->after.result), "{\"transfers\":[]}");
+	return PRIVD_OK;
+}
+
+/* Consent to processing withdrawn, and the erasure scheduled erase_after_revoke_days from now (scheduler.c runs
+ * it unless a legal hold stops it). */
+static enum privd_rc plan_revoke_processing(struct privd_step *s, struct privd_err *err)
+{
+	char when[PRIVD_TIME_LEN];
+
+	(void)err;
+	s->erase_after = s->after.updated_at + (int64_t)s->svc->cfg.erase_after_revoke_days * MS_PER_DAY;
+	if (s->erase_after <= 0)
+		s->erase_after = 1;
+	s->exec_data = exec_revoke_processing;
+	privd_time_format(s->erase_after, when);
+	snprintf(s->after.result, sizeof(s->after.result),
+	         "{\"processing\":\"revoked\",\"erasure_scheduled_at\":\"%s\"}", when);
+	return PRIVD_OK;
+}
+
+static enum privd_rc plan_revoke_cookies(struct privd_step *s, struct privd_err *err)
+{
+	(void)err;
+	s->exec_data = exec_revoke_cookies;
+	snprintf(s->after.result, sizeof(s->after.result),
+	         "{\"revoked\":[\"cookies.preferences\",\"cookies.analytics\",\"cookies.marketing\"]}");
+	return PRIVD_OK;
+}
+
+static enum privd_rc plan_guardian_consent(struct privd_step *s, struct privd_err *err)
+{
+	(void)err;
+	s->exec_data = exec_guardian;
+	snprintf(s->after.result, sizeof(s->after.result), "{\"status\":\"active\"}");
+	return PRIVD_OK;
+}
+
+static enum privd_rc (*const plans[PRIVD_REQUEST_TYPE_COUNT])(struct privd_step *s, struct privd_err *err) = {
+    [PRIVD_REQUEST_TYPE_ERASE] = plan_erase,
+    [PRIVD_REQUEST_TYPE_RECTIFY] = plan_rectify,
+    [PRIVD_REQUEST_TYPE_ACCESS] = plan_access,
+    [PRIVD_REQUEST_TYPE_TRANSFER_INFO] = plan_transfer_info,
+    [PRIVD_REQUEST_TYPE_REVOKE_PROCESSING] = plan_revoke_processing,
+    [PRIVD_REQUEST_TYPE_REVOKE_COOKIES] = plan_revoke_cookies,
+    [PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT] = plan_guardian_consent,
+};
+
+/* ---- execute ---- */
+
+/* The step's error, for a person. */
+static void run_error(const struct privd_step *s, enum privd_rc rc, struct privd_err *err)
+{
+	if (rc == PRIVD_ERR_CONFLICT && s->conflict_field != NULL) {
+		privd_err_field(err, s->conflict_field, "is already registered");
+		privd_err_set(err, rc, "the corrected %s is already registered to another subject", s->conflict_field);
+	} else if (rc == PRIVD_ERR_CONFLICT) {
+		privd_err_set(err, rc, "the request changed meanwhile; try again");
+	}
+}
+
+enum privd_rc privd_service_request_execute(struct privd_service *svc, const struct privd_principal *who,
+                                            const char *request_id, struct privd_request *out, struct privd_err *err)
+{
+	struct privd_step s;
+	enum privd_request_type t = PRIVD_REQUEST_TYPE_COUNT;
+	enum privd_rc rc;
+
+	rc = privd_step_begin(svc, who, request_id, PRIVD_REQUEST_EVENT_EXECUTE, &s, err);
+	if (rc != PRIVD_OK)
+		goto out;
+	privd_request_type_parse(s.after.type, &t);
+	s.after.completed_at = s.after.updated_at;
+	snprintf(s.action, sizeof(s.action), "request.execute");
+	rc = t < PRIVD_REQUEST_TYPE_COUNT ? plans[t](&s, err) : PRIVD_ERR_INTERNAL;
+	/* The confirmation is queued before anything is destroyed, under its own key. */
+	if (rc == PRIVD_OK)
+		rc = privd_step_notice(&s, "request.completed", NULL);
+	if (rc != PRIVD_OK)
+		goto out;
+	snprintf(s.detail, sizeof(s.detail), "{\"type\":\"%s\",\"result\":%s}", s.after.type, s.after.result);
+	if (strlen(s.detail) >= sizeof(s.detail) - 1)
+		snprintf(s.detail, sizeof(s.detail), "{\"type\":\"%s\"}", s.after.type);
+	rc = privd_step_run(&s);
+	run_error(&s, rc, err);
+	if (rc != PRIVD_OK)
+		goto out;
+	if (s.consents_changed || s.erased)
+		privd_cache_invalidate(svc, s.after.subject_id);
+	if (s.erased) {
+		privd_erasure_purge_files(svc);
+		privd_log(PRIVD_LOG_INFO, "subject.erased", "\"request\":\"%s\"", s.after.id);
+	}
+	privd_request_view(svc, &s.after, out);
+out:
+	privd_step_clear(&s);
+	return rc;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * request_int.h - what the files of rights requests share (requests.c, request_step.c, request_exec.c): the step,
+ * one write job that moves a request from one state to the next, and the reading and sealing of a request's rows.
+ */
+#ifndef PRIVD_REQUEST_INT_H
+#define PRIVD_REQUEST_INT_H
+
+#include <jansson.h>
+
+#include "core/request.h"
+#include "service/service_int.h"
+
+/* ---- request_step.c: a request's row, its view and its sealed texts ---- */
+
+/* The envelope field of a request's sealed text (what: "request.details", "request.reason", "request.document"):
+ * bound to the request too, so a ciphertext cannot be moved to another request of the same subject. Returns buf. */
+const char *privd_request_field(char buf[64], const char *what, const char *request_id);
+
+/* Seals text under key into out (malloc'd; the caller clears it). PRIVD_ERR_NOMEM is the only failure. */
+enum privd_rc privd_request_seal_text(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
+                                      const char *text, struct privd_blob *out);
+
+/* Reads a request's row; PRIVD_ERR_NOT_FOUND for an id that is not one. The caller clears row. */
+enum privd_rc privd_request_read(struct privd_service *svc, const char *id, struct privd_request_row *row);
+
+/* Fills the public view of a request from its row (due dates against today); details/reason stay NULL. Cannot
+ * fail. */
+void privd_request_view(struct privd_service *svc, const struct privd_request_row *row, struct privd_request *out);
+
+/* Decrypts details and reason into out (malloc'd; privd_request_clear frees them). Nothing when the subject was
+ * erased. */
+enum privd_rc privd_request_disclose(struct privd_service *svc, const struct privd_request_row *row,
+                                     struct privd_request *out);
+
+/* ---- request_step.c: the step ---- */
+
+/* One step on a request: prepared outside the writer, applied inside it. */
+struct privd_step {
+	struct privd_service *svc;
+	struct privd_principal who;
+	enum privd_request_event ev;
+	struct privd_request_row before; /* as read when preparing */
+	struct privd_request_row after;  /* what to store */
+	struct privd_notice notice;
+	const uint8_t *doc_ct; /* attach: the sealed scan */
+	size_t doc_len;
+	char action[40];
+	char detail[1200];
+	/* execute: what the type does, inside the same transactions */
+	enum privd_rc (*exec_data)(struct privd_db *db, struct privd_step *s);
+	enum privd_rc (*exec_after)(struct privd_db *ks, struct privd_step *s); /* keystore, after the data commit */
+	/* exec state */
+	struct privd_subject_row rectified;
+	int64_t rectify_expect;
+	struct privd_erasure erasure; /* erase: the subject and the message keys of their cancelled notices */
+	int64_t erase_after;
+	bool became_active;
+	bool erased;
+	bool consents_changed;
+	const char *conflict_field;
+};
+
+/* Reads the request and checks the transition ev; fills s->before and s->after (a deep copy to modify, with the
+ * new status and updated_at). PRIVD_ERR_NOT_FOUND or PRIVD_ERR_CONFLICT with their messages in err. s must be
+ * cleared by privd_step_clear whatever the result. */
+enum privd_rc privd_step_begin(struct privd_service *svc, const struct privd_principal *who, const char *id,
+                               enum privd_request_event ev, struct privd_step *s, struct privd_err *err);
+
+/* Runs the step as one write job: the notice's key into the keystore; the state (still as read, the subject still
+ * there), the scan, the type's data part, the row, the notice and the audit entry into the data transaction; the
+ * type's keystore part after the commit. PRIVD_ERR_CONFLICT when the request changed meanwhile. */
+enum privd_rc privd_step_run(struct privd_step *s);
+
+/* Frees what the step holds; s may be NULL. */
+void privd_step_clear(struct privd_step *s);
+
+/* ---- requests.c ---- */
+
+/* Prepares the notice of kind (request.received, request.rejected, request.extended, request.completed) for the
+ * person the request is about (s->after), with reason in its text. Nothing when the subject was erased. */
+enum privd_rc privd_step_notice(struct privd_step *s, const char *kind, const char *reason);
+
+/* A rectify request's patch from its details JSON (pointers into root, which must outlive p). Cannot fail. */
+void privd_request_patch_from(json_t *root, struct privd_subject_patch *p);
+
+#endif

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * request_step.c - how a rights request changes state, and how its row is read and its texts sealed.
+ *
+ * Every change to a request (its scan attached, a decision, its execution) is a step: prepared outside the writer
+ * (the row read, the transition checked on the state machine of core/request.h, the notice and any sealed text
+ * made ready), then applied as one write job in which the state is checked again, so that two operators cannot
+ * both act on one state, and the change, its audit entry and the notice the person must receive commit together.
+ * What a request type does on execution rides in the same job through two hooks, one in the data transaction and
+ * one in the keystore after it commits (erasure destroys keys only once the data side is durable). A request's
+ * free texts (the correction asked for, a decision's reason) and its scan are sealed under the subject's key, in
+ * an envelope bound to the request, so they go with the subject's erasure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "crypto/envelope.h"
+#include "service/request_int.h"
+
+/* ---- the request's sealed texts ---- */
+
+enum privd_rc privd_request_seal_text(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
+                                      const char *text, struct privd_blob *out)
+{
+	size_t len = strlen(text);
+
+	out->len = len + PRIVD_ENVELOPE_OVERHEAD;
+	out->data = malloc(out->len);
+	if (out->data == NULL) {
+		out->len = 0;
+		return PRIVD_ERR_NOMEM;
+	}
+	privd_envelope_seal(key, subject_id, field, (const uint8_t *)text, len, out->data);
+	return PRIVD_OK;
+}
+
+/* Opens a sealed text into a malloc'd string (NULL for an empty blob). */
+static enum privd_rc open_text(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
+                               const struct privd_blob *ct, char **out)
+{
+	size_t n = 0;
+	enum privd_rc rc;
+
+	*out = NULL;
+	if (ct->len == 0)
+		return PRIVD_OK;
+	if (ct->len < PRIVD_ENVELOPE_OVERHEAD)
+		return PRIVD_ERR_CRYPTO;
+	*out = malloc(ct->len - PRIVD_ENVELOPE_OVERHEAD + 1);
+	if (*out == NULL)
+		return PRIVD_ERR_NOMEM;
+	rc = privd_envelope_open(key, subject_id, field, ct->data, ct->len, (uint8_t *)*out, &n);
+	if (rc != PRIVD_OK) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+const char *privd_request_field(char buf[64], const char *what, const char *request_id)
+{
+	snprintf(buf, 64, "%s/%s", what, request_id);
+	return buf;
+}
+
+/* ---- reading ---- */
+
+static bool hex_id(const char *id)
+{
+	if (id == NULL || strlen(id) != 32)
+		return false;
+	for (size_t i = 0; i < 32; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+			return false;
+	return true;
+}
+
+void privd_request_view(struct privd_service *svc, const struct privd_request_row *row, struct privd_request *out)
+{
+	struct privd_date due, today;
+	enum privd_request_status st = PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out->id, row->id, sizeof(out->id));
+	memcpy(out->subject_id, row->subject_id, sizeof(out->subject_id));
+	memcpy(out->type, row->type, sizeof(out->type));
+	memcpy(out->status, row->status, sizeof(out->status));
+	snprintf(out->result, sizeof(out->result), "%s", row->result[0] ? row->result : "{}");
+	out->created_at = row->created_at;
+	out->received_at = row->received_at;
+	out->decided_at = row->decided_at;
+	out->completed_at = row->completed_at;
+	out->updated_at = row->updated_at;
+	memcpy(out->due_date, row->due_date, sizeof(out->due_date));
+	out->due_estimated = row->due_estimated;
+	out->extended = row->extended;
+	memcpy(out->document_type, row->doc_type, sizeof(out->document_type));
+	out->document_size = row->doc_size;
+	memcpy(out->document_sha256, row->doc_sha256, sizeof(out->document_sha256));
+	privd_request_status_parse(row->status, &st);
+	if (row->due_date[0] != '\0' && privd_date_parse(row->due_date, &due, NULL) == PRIVD_OK) {
+		privd_today(&today);
+		out->overdue = privd_request_overdue(st, &due, &today);
+		out->working_days_left = privd_calendar_working_days_between(svc->calendar, &today, &due);
+	}
+}
+
+enum privd_rc privd_request_read(struct privd_service *svc, const char *id, struct privd_request_row *row)
+{
+	struct privd_reader *r = NULL;
+	enum privd_rc rc;
+
+	if (!hex_id(id))
+		return PRIVD_ERR_NOT_FOUND;
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_repo_request_get(r->db, id, row);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	return rc;
+}
+
+enum privd_rc privd_request_disclose(struct privd_service *svc, const struct privd_request_row *row,
+                                     struct privd_request *out)
+{
+	char f1[64], f2[64];
+	struct privd_reader *r = NULL;
+	uint8_t key[PRIVD_KEY_BYTES];
+	enum privd_rc rc;
+
+	if (row->details_ct.len == 0 && row->reason_ct.len == 0)
+		return PRIVD_OK;
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_subject_key(svc, r, row->subject_id, key);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc == PRIVD_ERR_GONE)
+		return PRIVD_OK; /* erased: nothing left to disclose */
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = open_text(key, row->subject_id, privd_request_field(f1, "request.details", row->id), &row->details_ct,
+	               &out->details);
+	if (rc == PRIVD_OK)
+		rc = open_text(key, row->subject_id, privd_request_field(f2, "request.reason", row->id),
+		               &row->reason_ct, &out->reason);
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+/* ---- the step ---- */
+
+void privd_step_clear(struct privd_step *s)
+{
+	if (s == NULL)
+		return;
+	privd_request_row_clear(&s->before);
+	privd_request_row_clear(&s->after);
+	privd_notice_clear(&s->notice);
+	privd_subject_row_clear(&s->rectified);
+	privd_erasure_clear(&s->erasure);
+}
+
+static enum privd_rc step_ks(struct privd_db *ks, void *arg)
+{
+	struct privd_step *s = arg;
+
+	return privd_notice_ks_put(ks, &s->notice);
+}
+
+static enum privd_rc step_ks_undo(struct privd_db *ks, void *arg)
+{
+	struct privd_step *s = arg;
+
+	return privd_notice_ks_undo(ks, &s->notice);
+}
+
+static enum privd_rc step_data(struct privd_db *db, void *arg)
+{
+	struct privd_step *s = arg;
+	struct privd_request_row now;
+	enum privd_rc rc;
+
+	/* The state may have changed since we prepared: it must still be the one the step was decided on. */
+	memset(&now, 0, sizeof(now));
+	rc = privd_repo_request_get(db, s->before.id, &now);
+	if (rc == PRIVD_OK && (strcmp(now.status, s->before.status) != 0 || now.extended != s->before.extended ||
+	                       now.updated_at != s->before.updated_at))
+		rc = PRIVD_ERR_CONFLICT;
+	privd_request_row_clear(&now);
+	/* ... and the person must still be there: nothing is added to an erased subject. */
+	if (rc == PRIVD_OK)
+		rc = privd_subject_alive(db, s->after.subject_id);
+	if (rc != PRIVD_OK)
+		return rc;
+	if (s->doc_ct != NULL)
+		rc = privd_repo_document_put(db, s->after.id, s->after.subject_id, s->doc_ct, s->doc_len,
+		                             s->after.updated_at);
+	if (rc == PRIVD_OK && s->exec_data != NULL)
+		rc = s->exec_data(db, s);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_request_update(db, &s->after);
+	if (rc == PRIVD_OK)
+		rc = privd_notice_insert(db, &s->notice);
+	if (rc == PRIVD_OK)
+		rc = privd_audit_append(s->svc, db, s->who.actor, s->action, "request", s->after.id, s->detail);
+	return rc;
+}
+
+static enum privd_rc step_ks_after(struct privd_db *ks, void *arg)
+{
+	struct privd_step *s = arg;
+
+	return s->exec_after != NULL ? s->exec_after(ks, s) : PRIVD_OK;
+}
+
+enum privd_rc privd_step_run(struct privd_step *s)
+{
+	struct privd_write_job job = {
+	    .ks = step_ks, .data = step_data, .ks_undo = step_ks_undo, .ks_after = step_ks_after, .arg = s};
+
+	return privd_writer_run(s->svc->writer, &job);
+}
+
+enum privd_rc privd_step_begin(struct privd_service *svc, const struct privd_principal *who, const char *id,
+                               enum privd_request_event ev, struct privd_step *s, struct privd_err *err)
+{
+	struct privd_request_state cur, next;
+	const char *why = NULL;
+	enum privd_rc rc;
+
+	memset(s, 0, sizeof(*s));
+	s->svc = svc;
+	s->who = *who;
+	s->ev = ev;
+	rc = privd_request_read(svc, id, &s->before);
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		return privd_err_set(err, rc, "no request has that id");
+	if (rc != PRIVD_OK)
+		return rc;
+	if (privd_request_status_parse(s->before.status, &cur.status) != PRIVD_OK)
+		return PRIVD_ERR_INTERNAL;
+	cur.extended = s->before.extended;
+	rc = privd_request_transition(&cur, ev, &next, &why);
+	if (rc != PRIVD_OK)
+		return privd_err_set(err, PRIVD_ERR_CONFLICT, "%s", why ? why : "not allowed in this state");
+	/* after = before, deep-copying the blobs */
+	s->after = s->before;
+	s->after.details_ct.data = NULL;
+	s->after.details_ct.len = 0;
+	s->after.reason_ct.data = NULL;
+	s->after.reason_ct.len = 0;
+	if (s->before.details_ct.len != 0) {
+		s->after.details_ct.data = malloc(s->before.details_ct.len);
+		if (s->after.details_ct.data == NULL)
+			return PRIVD_ERR_NOMEM;
+		memcpy(s->after.details_ct.data, s->before.details_ct.data, s->before.details_ct.len);
+		s->after.details_ct.len = s->before.details_ct.len;
+	}
+	if (s->before.reason_ct.len != 0) {
+		s->after.reason_ct.data = malloc(s->before.reason_ct.len);
+		if (s->after.reason_ct.data == NULL)
+			return PRIVD_ERR_NOMEM;
+		memcpy(s->after.reason_ct.data, s->before.reason_ct.data, s->before.reason_ct.len);
+		s->after.reason_ct.len = s->before.reason_ct.len;
+	}
+	snprintf(s->after.status, sizeof(s->after.status), "%s", privd_request_status_name(next.status));
+	s->after.extended = next.extended;
+	s->after.updated_at = privd_now_ms();
+	if (s->after.updated_at <= s->before.updated_at)
+		s->after.updated_at = s->before.updated_at + 1;
+	return PRIVD_OK;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * runtime.c - the plumbing every use case stands on: the pool of reader connections and the clock.
+ *
+ * Writes go through one writer (group commit); reads take a connection pair (data, keystore) from a small pool, so
+ * each worker thread reads without contention and without opening a connection per call. A reader that failed is
+ * closed rather than returned, so a broken connection is never handed out twice. The clock is here so that every
+ * file of the service reads time one way: UTC milliseconds for what is stored, the operator's time zone for the
+ * calendar day deadlines are counted from. These lived in service.c, which made every use case call back into the
+ * file that opens the service; they depend on nothing but the service struct.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "service/service_int.h"
+
+int64_t privd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void privd_today(struct privd_date *out)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	out->year = tm.tm_year + 1900;
+	out->month = tm.tm_mon + 1;
+	out->day = tm.tm_mday;
+}
+
+enum privd_rc privd_reader_get(struct privd_service *svc, struct privd_reader **out)
+{
+	struct privd_reader *r;
+	enum privd_rc rc;
+
+	pthread_mutex_lock(&svc->readers_lock);
+	r = svc->readers;
+	if (r != NULL)
+		svc->readers = r->next;
+	pthread_mutex_unlock(&svc->readers_lock);
+	if (r != NULL) {
+		*out = r;
+		return PRIVD_OK;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return PRIVD_ERR_NOMEM;
+	rc = privd_db_open(&svc->target, PRIVD_DB_DATA, true, &r->db, NULL);
+	if (rc == PRIVD_OK)
+		rc = privd_db_open(&svc->target, PRIVD_DB_KEYSTORE, true, &r->ks, NULL);
+	if (rc != PRIVD_OK) {
+		privd_db_close(r->db);
+		free(r);
+		return rc;
+	}
+	*out = r;
+	return PRIVD_OK;
+}
+
+static void reader_free(struct privd_reader *r)
+{
+	if (r == NULL)
+		return;
+	privd_db_close(r->db);
+	privd_db_close(r->ks);
+	free(r);
+}
+
+void privd_reader_put(struct privd_service *svc, struct privd_reader *r, bool broken)
+{
+	if (r == NULL)
+		return;
+	if (broken) {
+		reader_free(r);
+		return;
+	}
+	pthread_mutex_lock(&svc->readers_lock);
+	r->next = svc->readers;
+	svc->readers = r;
+	pthread_mutex_unlock(&svc->readers_lock);
+}
+
+void privd_reader_pool_close(struct privd_service *svc)
+{
+	struct privd_reader *r;
+
+	while ((r = svc->readers) != NULL) {
+		svc->readers = r->next;
+		reader_free(r);
+	}
+}
