@@ -114,6 +114,15 @@ void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose
 	snprintf(ps->policy_version, sizeof(ps->policy_version), "%s", policy_version ? policy_version : "");
 }
 
+void privd_consent_state_apply_event(struct privd_consent_state *s, const struct privd_consent_event *e)
+{
+	enum privd_purpose p;
+
+	if (privd_purpose_parse(e->purpose, &p) != PRIVD_OK)
+		return; /* a purpose this version does not know */
+	privd_consent_state_apply(s, p, e->granted, e->at_ms, e->policy_version);
+}
+
 void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_purpose p, const char *current_version,
                                 struct privd_consent_answer *out)
 {

@@ -59,6 +59,22 @@ void privd_consent_state_init(struct privd_consent_state *s, enum privd_subject_
 void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose p, bool granted, int64_t at_ms,
                                const char *policy_version);
 
+/* One record of the append-only consent log as it is stored (the purpose by name): an event of the derivation. */
+struct privd_consent_event {
+	const char *purpose;        /* "processing", "cookies.analytics", ... (privd_purpose_parse) */
+	bool granted;               /* a grant, or a refusal or revocation */
+	int64_t at_ms;              /* when it was recorded (UTC ms) */
+	const char *policy_version; /* the policy version it was given under; NULL or "" when none */
+};
+
+/* Derives a subject's consent state from the stored records: start with privd_consent_state_init (the subject's
+ * status) and apply every record of the subject with this, oldest first (in the order they were appended). For
+ * the record's purpose the latest record wins: a grant, a revocation or a grant again replaces what the earlier
+ * records said, with its time and policy version; the other purposes are untouched. A record whose purpose this
+ * version of privd does not know (written by a newer version, or a purpose since retired) is skipped, so that it
+ * can neither fail the derivation nor change the state. Cannot fail. */
+void privd_consent_state_apply_event(struct privd_consent_state *s, const struct privd_consent_event *e);
+
 /* The answer of a consent check. */
 struct privd_consent_answer {
 	bool granted; /* effective: latest record grants it and the subject is active */

@@ -3,7 +3,8 @@
  * test_consent.c - the consent check: purposes by name, and the state replayed from the append-only record.
  *
  * What an application relies on: the latest record wins, a minor waiting for a guardian has no consent, and a
- * grant under an old policy version asks for reconsent.
+ * grant under an old policy version asks for reconsent; and the derivation from the stored records, purposes by
+ * name, skips a purpose it does not know.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -225,6 +226,107 @@ static void test_bad_purpose_ignored(void **state)
 	assert_string_equal(a.policy_version, "");
 }
 
+/* The derivation from stored records, as the store hands them over: in the order they were appended, the
+ * purpose by name. */
+static void apply_event(struct privd_consent_state *s, const char *purpose, bool granted, int64_t at,
+                        const char *version)
+{
+	const struct privd_consent_event e = {
+	    .purpose = purpose, .granted = granted, .at_ms = at, .policy_version = version};
+
+	privd_consent_state_apply_event(s, &e);
+}
+
+static void test_events_latest_wins_per_purpose(void **state)
+{
+	struct privd_consent_state s;
+	struct privd_consent_answer a;
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
+	apply_event(&s, "processing", true, 1000, "v1");
+	apply_event(&s, "cookies.analytics", true, 1100, "v1");
+	apply_event(&s, "cookies.marketing", false, 1200, "v1");
+	apply_event(&s, "processing", false, 2000, "v1"); /* revoked */
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	assert_false(a.granted);
+	assert_int_equal(a.since_ms, 2000);
+	assert_true(s.purpose[PRIVD_PURPOSE_PROCESSING].recorded);
+
+	apply_event(&s, "processing", true, 3000, "v2"); /* granted again, under a newer policy */
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v2", &a);
+	assert_true(a.granted);
+	assert_int_equal(a.since_ms, 3000);
+	assert_string_equal(a.policy_version, "v2");
+	assert_false(a.reconsent_required);
+
+	/* the other purposes keep what their own latest record said */
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_ANALYTICS, "v2", &a);
+	assert_true(a.granted);
+	assert_int_equal(a.since_ms, 1100);
+	assert_string_equal(a.policy_version, "v1");
+	assert_true(a.reconsent_required);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_MARKETING, "v2", &a);
+	assert_false(a.granted);
+	assert_int_equal(a.since_ms, 1200);
+	assert_false(a.reconsent_required);
+	assert_false(s.purpose[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER].recorded);
+	assert_false(s.purpose[PRIVD_PURPOSE_COOKIES_PREFERENCES].recorded);
+}
+
+static void test_events_versions(void **state)
+{
+	struct privd_consent_state s;
+	struct privd_consent_answer a;
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
+	apply_event(&s, "third_party_transfer", true, 1000, "v1");
+	apply_event(&s, "third_party_transfer", true, 2000, "v3");
+	apply_event(&s, "third_party_transfer", true, 3000, "v2"); /* latest by order, not by version */
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, "v3", &a);
+	assert_true(a.granted);
+	assert_string_equal(a.policy_version, "v2");
+	assert_true(a.reconsent_required);
+
+	apply_event(&s, "cookies.preferences", true, 4000, NULL); /* recorded without a version */
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_PREFERENCES, "v3", &a);
+	assert_true(a.granted);
+	assert_string_equal(a.policy_version, "");
+	assert_true(a.reconsent_required);
+}
+
+static void test_events_unknown_purpose_skipped(void **state)
+{
+	struct privd_consent_state s, before;
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
+	apply_event(&s, "processing", true, 1000, "v1");
+	before = s;
+	apply_event(&s, "unknown_purpose", false, 2000, "v2");
+	apply_event(&s, "cookies.", false, 2000, "v2");
+	apply_event(&s, "Processing", false, 2000, "v2");
+	apply_event(&s, "analytics", false, 2000, "v2"); /* a cookie category is not a purpose name */
+	apply_event(&s, "", false, 2000, "v2");
+	apply_event(&s, NULL, false, 2000, "v2");
+	assert_memory_equal(&s, &before, sizeof(s));
+}
+
+static void test_events_status_decides(void **state)
+{
+	struct privd_consent_state s;
+	struct privd_consent_answer a;
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_PENDING_GUARDIAN);
+	apply_event(&s, "processing", true, 1000, "v1");
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	assert_false(a.granted);
+	assert_int_equal(a.since_ms, 1000);
+	assert_int_equal(s.status, PRIVD_SUBJECT_PENDING_GUARDIAN); /* records never change the status */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +339,10 @@ int main(void)
 	    cmocka_unit_test(test_reconsent_on_new_version),
 	    cmocka_unit_test(test_long_policy_version),
 	    cmocka_unit_test(test_bad_purpose_ignored),
+	    cmocka_unit_test(test_events_latest_wins_per_purpose),
+	    cmocka_unit_test(test_events_versions),
+	    cmocka_unit_test(test_events_unknown_purpose_skipped),
+	    cmocka_unit_test(test_events_status_decides),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
