@@ -59,6 +59,7 @@ void privd_db_close(struct privd_db *db)
 {
 	if (db == NULL)
 		return;
+	free(db->txn_state);
 	db->ops->close(db);
 }
 
@@ -140,6 +141,14 @@ enum privd_rc privd_db_exec(struct privd_db *db, const char *sql, struct privd_e
 	return rc;
 }
 
+/* A transaction boundary: what the layer above remembered in the transaction's state is forgotten. */
+static void txn_state_reset(struct privd_db *db, bool open)
+{
+	db->txn_open = open;
+	if (db->txn_state != NULL)
+		memset(db->txn_state, 0, db->txn_state_size);
+}
+
 enum privd_rc privd_db_begin(struct privd_db *db)
 {
 	enum privd_rc rc;
@@ -148,25 +157,34 @@ enum privd_rc privd_db_begin(struct privd_db *db)
 		rc = db->ops->exec(db, "BEGIN IMMEDIATE");
 	else
 		rc = db->ops->exec(db, "BEGIN");
-	db->txn_open = rc == PRIVD_OK;
-	db->head_cached = false;
+	txn_state_reset(db, rc == PRIVD_OK);
 	return rc;
 }
 
 enum privd_rc privd_db_commit(struct privd_db *db)
 {
-	db->txn_open = false;
-	db->head_cached = false;
+	txn_state_reset(db, false);
 	return db->ops->exec(db, "COMMIT");
 }
 
 enum privd_rc privd_db_rollback(struct privd_db *db)
 {
-	db->txn_open = false;
-	db->head_cached = false;
+	txn_state_reset(db, false);
 	if (!db->ops->in_txn(db))
 		return PRIVD_OK;
 	return db->ops->exec(db, "ROLLBACK");
+}
+
+void *privd_db_txn_state(struct privd_db *db, size_t size)
+{
+	if (!db->txn_open || size == 0)
+		return NULL;
+	if (db->txn_state != NULL && db->txn_state_size >= size)
+		return db->txn_state;
+	free(db->txn_state);
+	db->txn_state = calloc(1, size);
+	db->txn_state_size = db->txn_state != NULL ? size : 0;
+	return db->txn_state;
 }
 
 /* Runs "<verb> <name>" for a savepoint name of letters, digits and underscores. */
@@ -196,7 +214,7 @@ enum privd_rc privd_db_release(struct privd_db *db, const char *name)
 
 enum privd_rc privd_db_rollback_to(struct privd_db *db, const char *name)
 {
-	db->head_cached = false;
+	txn_state_reset(db, db->txn_open);
 	return savepoint_cmd(db, "ROLLBACK TO SAVEPOINT", name);
 }
 
@@ -247,6 +265,11 @@ enum privd_rc privd_stmt_bind_null(struct privd_stmt *st, int idx)
 int privd_stmt_step(struct privd_stmt *st)
 {
 	return st->db->ops->step(st);
+}
+
+const char *privd_db_conflict(const struct privd_db *db)
+{
+	return db->conflict;
 }
 
 const char *privd_stmt_col_text(struct privd_stmt *st, int col)

@@ -60,6 +60,16 @@ enum privd_rc privd_db_savepoint(struct privd_db *db, const char *name);
 enum privd_rc privd_db_release(struct privd_db *db, const char *name);
 enum privd_rc privd_db_rollback_to(struct privd_db *db, const char *name);
 
+/* Memory for what the layer above remembers within one transaction (the audit repository keeps the chain's head
+ * there, so that a group commit reads, and on PostgreSQL locks, it once and not once per entry). Inside a
+ * transaction begun with privd_db_begin, returns at least size bytes, zeroed at the first call and the same bytes
+ * at later calls; outside one, or when out of memory, returns NULL and the caller does without. The handle zeroes
+ * the bytes at every privd_db_begin, privd_db_commit, privd_db_rollback and privd_db_rollback_to (so what was
+ * remembered inside a savepoint rolled back is forgotten; privd_db_savepoint and privd_db_release keep it) and
+ * frees them in privd_db_close; it never looks inside. What is kept there must be a cache, with all bytes zero
+ * meaning "nothing known": a call with a larger size than the last one starts again from zero. */
+void *privd_db_txn_state(struct privd_db *db, size_t size);
+
 /* Prepares sql. Drivers may cache prepared statements by sql text; the caller still finalizes each handle it
  * gets. On failure *out is NULL. */
 enum privd_rc privd_db_prepare(struct privd_db *db, const char *sql, struct privd_stmt **out);
@@ -78,6 +88,12 @@ enum privd_rc privd_stmt_bind_null(struct privd_stmt *st, int idx);
 #define PRIVD_DB_ROW 100
 #define PRIVD_DB_DONE 101
 int privd_stmt_step(struct privd_stmt *st);
+
+/* The engine's name for what the last unique violation on this handle hit (a step that returned
+ * PRIVD_ERR_CONFLICT): the column on SQLite ("subjects.email_bidx"), the constraint on PostgreSQL
+ * ("subjects_email_bidx_key"); "" when there has been none. Names only, never a value. The string belongs to the
+ * handle and changes at its next unique violation. Cannot fail. */
+const char *privd_db_conflict(const struct privd_db *db);
 
 /* Columns are numbered from 0 and valid until the next step, reset or finalize. NULL text reads as NULL. */
 const char *privd_stmt_col_text(struct privd_stmt *st, int col);

@@ -47,15 +47,15 @@ struct privd_db {
 	enum privd_db_which which;
 	bool read_only;
 	/* The column or constraint named by the last unique violation ("subjects.email_bidx",
-	 * "subjects_email_bidx_key"), "" when none; set by the drivers, read by repositories. Never a value. */
+	 * "subjects_email_bidx_key"), "" when none; set by the drivers, read through privd_db_conflict. Never a
+	 * value. */
 	char conflict[128];
-	/* Inside a transaction begun with privd_db_begin: the audit chain's head as the last append left it, so
-	 * appends after the first in one group commit need not read (and, on PostgreSQL, lock) it again. Reset by
-	 * every commit, rollback and rollback to a savepoint. */
+	/* A transaction begun with privd_db_begin is open; then txn_state (txn_state_size bytes, NULL until asked
+	 * for) is the layer above's memory for it, zeroed by db.c at every transaction boundary (privd_db_txn_state).
+	 * The drivers do not touch either. */
 	bool txn_open;
-	bool head_cached;
-	int64_t head_seq;
-	char head_hash[65];
+	void *txn_state;
+	size_t txn_state_size;
 };
 
 /* The head of every driver statement. */

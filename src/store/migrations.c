@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "store/repo.h"
+#include "store/repo_int.h"
 
 struct migration {
 	int version;
@@ -74,45 +75,18 @@ static int64_t now_ms(void)
 static enum privd_rc applied(struct privd_db *db, int version, bool *yes)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(db, "SELECT version FROM schema_migrations WHERE version = ?", &st);
-	int r;
+	enum privd_rc rc =
+	    query_one(db, "SELECT version FROM schema_migrations WHERE version = ?", &st, "i", (int64_t)version);
 
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_int64(st, 1, version);
-	if (rc != PRIVD_OK)
-		goto out;
-	r = privd_stmt_step(st);
-	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE) {
-		rc = (enum privd_rc)r;
-		goto out;
-	}
-	*yes = r == PRIVD_DB_ROW;
-out:
 	privd_stmt_finalize(st);
-	return rc;
+	*yes = rc == PRIVD_OK;
+	return rc == PRIVD_ERR_NOT_FOUND ? PRIVD_OK : rc;
 }
 
 static enum privd_rc record(struct privd_db *db, int version)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc =
-	    privd_db_prepare(db, "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)", &st);
-	int r;
-
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_stmt_bind_int64(st, 1, version);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, 2, now_ms());
-	if (rc != PRIVD_OK)
-		goto out;
-	r = privd_stmt_step(st);
-	if (r != PRIVD_DB_DONE)
-		rc = (enum privd_rc)r;
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return exec_sql(db, "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)", "ii", (int64_t)version,
+	                now_ms());
 }
 
 static enum privd_rc apply_one(struct privd_db *db, const struct migration *m, enum privd_db_which which,

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/db_int.h"
 #include "store/repo_int.h"
 
 void privd_blob_clear(struct privd_blob *b)
@@ -56,21 +55,9 @@ enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, st
 
 enum privd_rc privd_repo_key_list(struct privd_db *ks, int (*cb)(void *arg, const char *id), void *arg)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(ks, "SELECT subject_id FROM data_keys", &st);
-	int r = PRIVD_DB_DONE;
+	const struct walk_cb to = {.fn.id = cb, .arg = arg};
 
-	while (rc == PRIVD_OK && (r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
-		char id[40];
-
-		copy_col(st, 0, id, sizeof(id));
-		if (cb(arg, id) != 0)
-			break;
-	}
-	if (rc == PRIVD_OK && r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
-		rc = (enum privd_rc)r;
-	privd_stmt_finalize(st);
-	return rc;
+	return walk_rows(ks, "SELECT subject_id FROM data_keys", id_row, &to, "");
 }
 
 enum privd_rc privd_repo_key_delete(struct privd_db *ks, const char *subject_id)
@@ -114,26 +101,20 @@ enum privd_rc privd_repo_apikey_by_hash(struct privd_db *db, const char *key_has
 	return rc;
 }
 
+static int apikey_row(struct privd_stmt *st, const struct walk_cb *to)
+{
+	struct privd_apikey_row row;
+
+	apikey_from(st, &row);
+	return to->fn.apikey(to->arg, &row);
+}
+
 enum privd_rc privd_repo_apikey_list(struct privd_db *db, int (*cb)(void *arg, const struct privd_apikey_row *row),
                                      void *arg)
 {
-	struct privd_stmt *st = NULL;
-	struct privd_apikey_row row;
-	enum privd_rc rc = privd_db_prepare(db, "SELECT " APIKEY_COLS " FROM api_keys ORDER BY created_at, id", &st);
-	int r;
+	const struct walk_cb to = {.fn.apikey = cb, .arg = arg};
 
-	if (rc != PRIVD_OK)
-		goto out;
-	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
-		apikey_from(st, &row);
-		if (cb(arg, &row) != 0)
-			break;
-	}
-	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
-		rc = (enum privd_rc)r;
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return walk_rows(db, "SELECT " APIKEY_COLS " FROM api_keys ORDER BY created_at, id", apikey_row, &to, "");
 }
 
 enum privd_rc privd_repo_apikey_revoke(struct privd_db *db, const char *id, int64_t now_ms)
@@ -239,9 +220,11 @@ static enum privd_rc check_conflicts(struct privd_db *db, const struct privd_sub
 
 static const char *conflict_from_engine(struct privd_db *db)
 {
-	if (strstr(db->conflict, "email") != NULL)
+	const char *c = privd_db_conflict(db);
+
+	if (strstr(c, "email") != NULL)
 		return "email";
-	if (strstr(db->conflict, "phone") != NULL)
+	if (strstr(c, "phone") != NULL)
 		return "phone";
 	return "id";
 }
@@ -336,21 +319,12 @@ out:
 
 enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, char status[24])
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = query_one(db, "SELECT status FROM subjects WHERE subject_id = ?", &st, "t", id);
-
-	status[0] = '\0';
-	if (rc == PRIVD_OK)
-		copy_col(st, 0, status, 24);
-	privd_stmt_finalize(st);
-	return rc;
+	return query_text(db, "SELECT status FROM subjects WHERE subject_id = ?", id, status, 24);
 }
 
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33])
 {
-	struct privd_stmt *st = NULL;
 	const char *sql;
-	enum privd_rc rc;
 
 	id[0] = '\0';
 	if (strcmp(kind, "email") == 0)
@@ -361,11 +335,7 @@ enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, 
 		return PRIVD_ERR_INVALID;
 	if (bidx == NULL || bidx[0] == '\0')
 		return PRIVD_ERR_NOT_FOUND;
-	rc = query_one(db, sql, &st, "t", bidx);
-	if (rc == PRIVD_OK)
-		copy_col(st, 0, id, 33);
-	privd_stmt_finalize(st);
-	return rc;
+	return query_text(db, sql, bidx, id, 33);
 }
 
 enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, const char *status, int64_t now_ms)
@@ -435,115 +405,137 @@ enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct pr
 	return rc;
 }
 
+#define CONSENT_COLS "seq, subject_id, purpose, granted, policy_version, ip_ct, source, created_at"
+
+/* Reads a row of CONSENT_COLS; the IP points into the statement, valid during the callback only. */
+static int consent_row(struct privd_stmt *st, const struct walk_cb *to)
+{
+	struct privd_consent_row row;
+
+	memset(&row, 0, sizeof(row));
+	row.seq = privd_stmt_col_int64(st, 0);
+	copy_col(st, 1, row.subject_id, sizeof(row.subject_id));
+	copy_col(st, 2, row.purpose, sizeof(row.purpose));
+	row.granted = privd_stmt_col_int64(st, 3) != 0;
+	copy_col(st, 4, row.policy_version, sizeof(row.policy_version));
+	blob_view(st, 5, &row.ip_ct);
+	copy_col(st, 6, row.source, sizeof(row.source));
+	row.created_at = privd_stmt_col_int64(st, 7);
+	return to->fn.consent(to->arg, &row);
+}
+
 enum privd_rc privd_repo_consent_list(struct privd_db *db, const char *subject_id,
                                       int (*cb)(void *arg, const struct privd_consent_row *row), void *arg)
 {
-	struct privd_stmt *st = NULL;
-	struct privd_consent_row row;
-	enum privd_rc rc = prepare_bind(db,
-	                                "SELECT seq, subject_id, purpose, granted, policy_version, ip_ct, source,"
-	                                " created_at FROM consents WHERE subject_id = ? ORDER BY seq",
-	                                &st, "t", subject_id);
-	int r = PRIVD_DB_DONE;
+	const struct walk_cb to = {.fn.consent = cb, .arg = arg};
 
-	if (rc != PRIVD_OK)
-		goto out;
-	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
-		size_t len = 0;
-		const void *ip = privd_stmt_col_blob(st, 5, &len);
-		int stop;
-
-		memset(&row, 0, sizeof(row));
-		row.seq = privd_stmt_col_int64(st, 0);
-		copy_col(st, 1, row.subject_id, sizeof(row.subject_id));
-		copy_col(st, 2, row.purpose, sizeof(row.purpose));
-		row.granted = privd_stmt_col_int64(st, 3) != 0;
-		copy_col(st, 4, row.policy_version, sizeof(row.policy_version));
-		/* valid during the callback only: point at the driver's buffer, no copy */
-		row.ip_ct.data = len > 0 ? (uint8_t *)(uintptr_t)ip : NULL;
-		row.ip_ct.len = len > 0 ? len : 0;
-		copy_col(st, 6, row.source, sizeof(row.source));
-		row.created_at = privd_stmt_col_int64(st, 7);
-		stop = cb(arg, &row);
-		if (stop != 0)
-			break;
-	}
-	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
-		rc = (enum privd_rc)r;
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return walk_rows(db, "SELECT " CONSENT_COLS " FROM consents WHERE subject_id = ? ORDER BY seq", consent_row,
+	                 &to, "t", subject_id);
 }
 
+/* Hands each stored record, oldest first, to core's derivation (privd_consent_state_apply_event), which owns
+ * what a record means; the repository only reads rows. */
 static int apply_consent(void *arg, const struct privd_consent_row *row)
 {
-	struct privd_consent_state *s = arg;
-	enum privd_purpose p;
+	const struct privd_consent_event ev = {
+	    .purpose = row->purpose,
+	    .granted = row->granted,
+	    .at_ms = row->created_at,
+	    .policy_version = row->policy_version,
+	};
 
-	if (privd_purpose_parse(row->purpose, &p) == PRIVD_OK)
-		privd_consent_state_apply(s, p, row->granted, row->created_at, row->policy_version);
+	privd_consent_state_apply_event(arg, &ev);
 	return 0;
 }
 
 enum privd_rc privd_repo_consent_state(struct privd_db *db, const char *subject_id, struct privd_consent_state *out)
 {
-	struct privd_stmt *st = NULL;
+	char name[24];
 	enum privd_subject_status status = PRIVD_SUBJECT_ACTIVE;
-	enum privd_rc rc = query_one(db, "SELECT status FROM subjects WHERE subject_id = ?", &st, "t", subject_id);
+	enum privd_rc rc = privd_repo_subject_status(db, subject_id, name);
 
 	if (rc != PRIVD_OK)
-		goto out;
-	if (privd_subject_status_parse(privd_stmt_col_text(st, 0), &status) != PRIVD_OK) {
-		rc = PRIVD_ERR_INTERNAL;
-		goto out;
-	}
-	privd_stmt_finalize(st);
-	st = NULL;
+		return rc;
+	if (privd_subject_status_parse(name, &status) != PRIVD_OK)
+		return PRIVD_ERR_INTERNAL; /* a status privd never writes */
 	privd_consent_state_init(out, status);
-	rc = privd_repo_consent_list(db, subject_id, apply_consent, out);
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return privd_repo_consent_list(db, subject_id, apply_consent, out);
 }
 
 /* ---- audit ---- */
 
 #define AUDIT_HEAD_LOCK "SELECT pg_advisory_xact_lock(7022656107000003)"
 
-enum privd_rc privd_repo_audit_head(struct privd_db *db, int64_t *seq, char hash[65])
+/* The chain's head as the current transaction last left it. A group commit appends one entry per job, and each
+ * append needs the head; reading it (and on PostgreSQL taking the chain's lock) once per transaction instead of
+ * once per entry is what keeps the audit log off the group commit's critical path. The head belongs to the audit
+ * log, not to the connection, so it is kept here, in the memory the handle lends the layer above for one
+ * transaction (privd_db_txn_state): the handle zeroes it at every begin, commit, rollback and rollback to a
+ * savepoint, which is exactly when the head may have changed behind this cache (a savepoint rolled back takes its
+ * appends with it), and otherwise knows nothing of it. Outside a transaction nothing is cached: a reader asking
+ * for the head always reads it. Zeroed means unknown. */
+struct audit_head_cache {
+	bool known;
+	int64_t seq;
+	char hash[65];
+};
+
+/* The current transaction's cache, NULL outside one (or out of memory: then every append reads the head). */
+static struct audit_head_cache *audit_head_cache(struct privd_db *db)
+{
+	return privd_db_txn_state(db, sizeof(struct audit_head_cache));
+}
+
+static void audit_head_remember(struct audit_head_cache *c, bool known, int64_t seq, const char *hash)
+{
+	if (c == NULL)
+		return;
+	c->known = known;
+	c->seq = seq;
+	memcpy(c->hash, hash, sizeof(c->hash));
+}
+
+/* Takes the chain's lock (PostgreSQL only: on SQLite a writing transaction, begun IMMEDIATE, holds the whole
+ * database's) and reads the head. */
+static enum privd_rc audit_head_read(struct privd_db *db, int64_t *seq, char hash[65])
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = PRIVD_OK;
 
-	*seq = 0;
-	hash[0] = '\0';
-	if (db->txn_open && db->head_cached) {
-		/* this transaction already holds the head (and its lock) */
-		*seq = db->head_seq;
-		memcpy(hash, db->head_hash, 65);
-		return PRIVD_OK;
-	}
 	if (privd_db_engine(db) == PRIVD_DB_POSTGRES) {
-		rc = db->ops->exec(db, AUDIT_HEAD_LOCK);
+		rc = query_one(db, AUDIT_HEAD_LOCK, &st, "");
+		privd_stmt_finalize(st);
+		st = NULL;
 		if (rc != PRIVD_OK)
-			goto out;
+			return rc;
 	}
 	rc = query_one(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &st, "");
-	if (rc == PRIVD_ERR_NOT_FOUND) {
-		rc = PRIVD_OK;
-		goto out;
+	if (rc == PRIVD_OK) {
+		*seq = privd_stmt_col_int64(st, 0);
+		copy_col(st, 1, hash, 65);
+	} else if (rc == PRIVD_ERR_NOT_FOUND) {
+		rc = PRIVD_OK; /* an empty chain */
 	}
-	if (rc != PRIVD_OK)
-		goto out;
-	*seq = privd_stmt_col_int64(st, 0);
-	copy_col(st, 1, hash, 65);
-out:
 	privd_stmt_finalize(st);
-	if (rc == PRIVD_OK && db->txn_open) {
-		db->head_seq = *seq;
-		memcpy(db->head_hash, hash, 65);
-		db->head_cached = true;
+	return rc;
+}
+
+enum privd_rc privd_repo_audit_head(struct privd_db *db, int64_t *seq, char hash[65])
+{
+	struct audit_head_cache *c = audit_head_cache(db);
+	enum privd_rc rc;
+
+	*seq = 0;
+	hash[0] = '\0';
+	if (c != NULL && c->known) {
+		/* this transaction already holds the head (and its lock) */
+		*seq = c->seq;
+		memcpy(hash, c->hash, 65);
+		return PRIVD_OK;
 	}
+	rc = audit_head_read(db, seq, hash);
+	if (rc == PRIVD_OK)
+		audit_head_remember(c, true, *seq, hash);
 	return rc;
 }
 
@@ -555,12 +547,8 @@ enum privd_rc privd_repo_audit_insert(struct privd_db *db, const struct privd_au
 	                            "iittttttt", row->seq, row->ts, row->actor, row->action, row->object_type,
 	                            row->object_id, row->detail, row->prev_hash, row->hash);
 
-	if (db->txn_open) {
-		/* the new head, or unknown after a failure */
-		db->head_cached = rc == PRIVD_OK;
-		db->head_seq = row->seq;
-		memcpy(db->head_hash, row->hash, 65);
-	}
+	/* the new head, or unknown after a failure */
+	audit_head_remember(audit_head_cache(db), rc == PRIVD_OK, row->seq, row->hash);
 	return rc;
 }
 
@@ -582,38 +570,32 @@ static void exact_col(struct privd_stmt *st, int col, char *dst, size_t size, bo
 	dst[len] = '\0';
 }
 
+static int audit_row(struct privd_stmt *st, const struct walk_cb *to)
+{
+	struct privd_audit_row row;
+
+	memset(&row, 0, sizeof(row));
+	row.seq = privd_stmt_col_int64(st, 0);
+	row.ts = privd_stmt_col_int64(st, 1);
+	exact_col(st, 2, row.actor, sizeof(row.actor), &row.malformed);
+	exact_col(st, 3, row.action, sizeof(row.action), &row.malformed);
+	exact_col(st, 4, row.object_type, sizeof(row.object_type), &row.malformed);
+	exact_col(st, 5, row.object_id, sizeof(row.object_id), &row.malformed);
+	exact_col(st, 6, row.detail, sizeof(row.detail), &row.malformed);
+	exact_col(st, 7, row.prev_hash, sizeof(row.prev_hash), &row.malformed);
+	exact_col(st, 8, row.hash, sizeof(row.hash), &row.malformed);
+	return to->fn.audit(to->arg, &row);
+}
+
 enum privd_rc privd_repo_audit_list(struct privd_db *db, int64_t after, size_t limit,
                                     int (*cb)(void *arg, const struct privd_audit_row *row), void *arg)
 {
-	struct privd_stmt *st = NULL;
-	struct privd_audit_row row;
-	enum privd_rc rc = prepare_bind(db,
-	                                "SELECT seq, ts, actor, action, object_type, object_id, detail, prev_hash,"
-	                                " hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
-	                                &st, "ii", after, limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
-	int r = PRIVD_DB_DONE;
+	const struct walk_cb to = {.fn.audit = cb, .arg = arg};
 
-	if (rc != PRIVD_OK)
-		goto out;
-	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
-		memset(&row, 0, sizeof(row));
-		row.seq = privd_stmt_col_int64(st, 0);
-		row.ts = privd_stmt_col_int64(st, 1);
-		exact_col(st, 2, row.actor, sizeof(row.actor), &row.malformed);
-		exact_col(st, 3, row.action, sizeof(row.action), &row.malformed);
-		exact_col(st, 4, row.object_type, sizeof(row.object_type), &row.malformed);
-		exact_col(st, 5, row.object_id, sizeof(row.object_id), &row.malformed);
-		exact_col(st, 6, row.detail, sizeof(row.detail), &row.malformed);
-		exact_col(st, 7, row.prev_hash, sizeof(row.prev_hash), &row.malformed);
-		exact_col(st, 8, row.hash, sizeof(row.hash), &row.malformed);
-		if (cb(arg, &row) != 0)
-			break;
-	}
-	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
-		rc = (enum privd_rc)r;
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return walk_rows(db,
+	                 "SELECT seq, ts, actor, action, object_type, object_id, detail, prev_hash, hash"
+	                 " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+	                 audit_row, &to, "ii", after, sql_limit(limit));
 }
 
 /* Appends a 4-byte big-endian length and the bytes; false when out is too small. */

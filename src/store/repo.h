@@ -121,8 +121,9 @@ enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct pr
 /* Every record of a subject, oldest first. The row passed to cb is valid during the call only. */
 enum privd_rc privd_repo_consent_list(struct privd_db *db, const char *subject_id,
                                       int (*cb)(void *arg, const struct privd_consent_row *row), void *arg);
-/* The derived state: subject status plus every record applied in order. PRIVD_ERR_NOT_FOUND when the subject
- * does not exist. */
+/* The subject's consent state, derived by core (privd_consent_state_init with the subject's status, then
+ * privd_consent_state_apply_event for every record in order). PRIVD_ERR_NOT_FOUND when the subject does not
+ * exist. */
 enum privd_rc privd_repo_consent_state(struct privd_db *db, const char *subject_id, struct privd_consent_state *out);
 
 /* ---- audit (append-only hash chain) ---- */

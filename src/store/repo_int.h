@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * repo_int.h - what only the repository files (repo.c, repo_requests.c) share: reading columns into the row
- * structs, binding absent values as NULL, stepping statements to a privd_rc, and the one shape nearly every
- * repository function has (prepare, bind, step, finalize), written once as exec_sql / exec_update / query_one.
+ * repo_int.h - what only the repository files (repo.c, repo_requests.c, migrations.c) share: reading columns
+ * into the row structs, binding absent values as NULL, stepping statements to a privd_rc, the one shape nearly
+ * every repository function has (prepare, bind, step, finalize), written once as exec_sql / exec_update /
+ * query_one, and the row walk of every list function, written once as walk_rows.
  *
  * The repositories store an absent value (empty blob, "" text, 0 time) as NULL, so that UNIQUE indexes allow
  * any number of absent values and a reader can tell "none" from "empty"; these helpers are that rule, written
@@ -43,6 +44,16 @@ static inline enum privd_rc blob_col(struct privd_stmt *st, int col, struct priv
 	return PRIVD_OK;
 }
 
+/* Points b at a blob column without copying: valid until the next step, reset or finalize. Cannot fail. */
+static inline void blob_view(struct privd_stmt *st, int col, struct privd_blob *b)
+{
+	size_t len = 0;
+	const void *p = privd_stmt_col_blob(st, col, &len);
+
+	b->data = p != NULL && len > 0 ? (uint8_t *)(uintptr_t)p : NULL;
+	b->len = b->data != NULL ? len : 0;
+}
+
 static inline enum privd_rc bind_opt_blob(struct privd_stmt *st, int idx, const struct privd_blob *b)
 {
 	if (b->data == NULL || b->len == 0)
@@ -62,6 +73,12 @@ static inline enum privd_rc bind_opt_time(struct privd_stmt *st, int idx, int64_
 	if (t == 0)
 		return privd_stmt_bind_null(st, idx);
 	return privd_stmt_bind_int64(st, idx, t);
+}
+
+/* A LIMIT parameter for a count where 0 means no limit. Cannot fail. */
+static inline int64_t sql_limit(size_t limit)
+{
+	return limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
 }
 
 /* Steps a statement that returns no rows. */
@@ -181,8 +198,8 @@ static inline enum privd_rc exec_va(struct privd_db *db, const char *sql, bool o
 }
 
 /* Prepares sql, binds the arguments from parameter 1 (see bind_va for types), steps it expecting no rows and
- * finalizes it. A unique violation is PRIVD_ERR_CONFLICT, with the engine's constraint name left in
- * db->conflict; any other failure is the driver's. */
+ * finalizes it. A unique violation is PRIVD_ERR_CONFLICT, with the engine's constraint name readable through
+ * privd_db_conflict; any other failure is the driver's. */
 static inline enum privd_rc exec_sql(struct privd_db *db, const char *sql, const char *types, ...)
 {
 	va_list ap;
@@ -207,23 +224,8 @@ static inline enum privd_rc exec_update(struct privd_db *db, const char *sql, co
 	return rc;
 }
 
-/* Prepares sql into *st and binds the arguments from parameter 1 (see bind_va), for a caller that steps
- * through the rows itself. *st is NULL only when it could not be prepared; the caller finalizes it whatever the
- * result. */
-static inline enum privd_rc prepare_bind(struct privd_db *db, const char *sql, struct privd_stmt **st,
-                                         const char *types, ...)
-{
-	va_list ap;
-	enum privd_rc rc;
-
-	va_start(ap, types);
-	rc = prepare_va(db, sql, st, types, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* prepare_bind, then steps to the first row: PRIVD_OK with the row readable from *st, PRIVD_ERR_NOT_FOUND when
- * there is none. The caller finalizes *st whatever the result. */
+/* Prepares sql, binds the arguments from parameter 1 (see bind_va) and steps to the first row: PRIVD_OK with the row
+ * readable from *st, PRIVD_ERR_NOT_FOUND when there is none. The caller finalizes *st whatever the result. */
 static inline enum privd_rc query_one(struct privd_db *db, const char *sql, struct privd_stmt **st, const char *types,
                                       ...)
 {
@@ -253,6 +255,81 @@ static inline enum privd_rc query_blob(struct privd_db *db, const char *sql, con
 		rc = PRIVD_ERR_NOT_FOUND;
 	privd_stmt_finalize(st);
 	return rc;
+}
+
+/* One text column selected by one text key, copied into dst (size bytes, cut to fit): PRIVD_ERR_NOT_FOUND, with
+ * dst "", when there is no row. */
+static inline enum privd_rc query_text(struct privd_db *db, const char *sql, const char *key, char *dst, size_t size)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = query_one(db, sql, &st, "t", key);
+
+	dst[0] = '\0';
+	if (rc == PRIVD_OK)
+		copy_col(st, 0, dst, size);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* ---- the row walk of every list function ----
+ *
+ * A list function hands each row to its caller's callback, whose type names the kind of row. walk_rows does the
+ * part they share (prepare, bind, step, stop when asked, finalize, report a failed step); a small reader per kind
+ * of row turns the current row into the row struct and calls the callback, which reaches it through struct
+ * walk_cb: one member per kind of row, so that no callback is ever called through a pointer of another type. */
+struct walk_cb {
+	union {
+		int (*id)(void *arg, const char *id);
+		int (*apikey)(void *arg, const struct privd_apikey_row *row);
+		int (*consent)(void *arg, const struct privd_consent_row *row);
+		int (*audit)(void *arg, const struct privd_audit_row *row);
+		int (*request)(void *arg, const struct privd_request_row *row);
+		int (*notification)(void *arg, const struct privd_notification_row *row);
+	} fn;
+	void *arg;
+};
+
+/* Steps st through its rows, calling read for each until read returns non-zero, then finalizes st. rc is what
+ * preparing and binding st came to: unless it is PRIVD_OK nothing is stepped (st may then be NULL). Returns rc,
+ * or the failure of a step; what read returns only stops the walk. */
+static inline enum privd_rc walk_stmt(struct privd_stmt *st, enum privd_rc rc,
+                                      int (*read)(struct privd_stmt *st, const struct walk_cb *to),
+                                      const struct walk_cb *to)
+{
+	int r = PRIVD_DB_DONE;
+
+	while (rc == PRIVD_OK && (r = privd_stmt_step(st)) == PRIVD_DB_ROW)
+		if (read(st, to) != 0)
+			break;
+	if (rc == PRIVD_OK && r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
+		rc = (enum privd_rc)r;
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* Prepares sql, binds the arguments after types from parameter 1 (see bind_va) and walks the rows with read
+ * (walk_stmt). Returns the first failure of preparing, binding or stepping. */
+static inline enum privd_rc walk_rows(struct privd_db *db, const char *sql,
+                                      int (*read)(struct privd_stmt *st, const struct walk_cb *to),
+                                      const struct walk_cb *to, const char *types, ...)
+{
+	struct privd_stmt *st = NULL;
+	va_list ap;
+	enum privd_rc rc;
+
+	va_start(ap, types);
+	rc = prepare_va(db, sql, &st, types, ap);
+	va_end(ap);
+	return walk_stmt(st, rc, read, to);
+}
+
+/* The reader of a row whose first column is an id (a key's, a subject's): to->fn.id gets it. */
+static inline int id_row(struct privd_stmt *st, const struct walk_cb *to)
+{
+	char id[40];
+
+	copy_col(st, 0, id, sizeof(id));
+	return to->fn.id(to->arg, id);
 }
 
 #endif

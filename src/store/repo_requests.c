@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/db_int.h"
 #include "store/repo_int.h"
 
 void privd_request_row_clear(struct privd_request_row *row)
@@ -33,16 +32,6 @@ void privd_notification_row_clear(struct privd_notification_row *row)
 }
 
 /* ---- helpers ---- */
-
-/* Points b at a blob column without copying: valid until the next step, reset or finalize. */
-static void blob_view(struct privd_stmt *st, int col, struct privd_blob *b)
-{
-	size_t len = 0;
-	const void *p = privd_stmt_col_blob(st, col, &len);
-
-	b->data = p != NULL && len > 0 ? (uint8_t *)(uintptr_t)p : NULL;
-	b->len = b->data != NULL ? len : 0;
-}
 
 /* Reads a blob column copied (owned by the row) or viewed (valid during a callback only). */
 static enum privd_rc blob_read(struct privd_stmt *st, int col, bool copy, struct privd_blob *b)
@@ -156,24 +145,31 @@ static void request_list_sql(const struct privd_request_filter *f, char *sql, si
 	         f->open_only ? " AND status NOT IN ('completed', 'rejected')" : "");
 }
 
+static int request_row(struct privd_stmt *st, const struct walk_cb *to)
+{
+	struct privd_request_row row;
+
+	(void)request_from(st, false, &row); /* cannot fail when not copying */
+	return to->fn.request(to->arg, &row);
+}
+
 enum privd_rc privd_repo_request_list(struct privd_db *db, const struct privd_request_filter *f,
                                       int (*cb)(void *arg, const struct privd_request_row *row), void *arg)
 {
 	static const struct privd_request_filter all = {0};
+	const struct walk_cb to = {.fn.request = cb, .arg = arg};
 	struct privd_stmt *st = NULL;
-	struct privd_request_row row;
 	char sql[768];
 	enum privd_rc rc;
-	int r = PRIVD_DB_DONE, idx = 1;
+	int idx = 1;
 
 	if (f == NULL)
 		f = &all;
 	request_list_sql(f, sql, sizeof(sql));
 	rc = privd_db_prepare(db, sql, &st);
-	if (rc != PRIVD_OK)
-		goto out;
 	/* 0 means from the start, which includes a row created at time 0 */
-	rc = privd_stmt_bind_int64(st, idx++, f->after_created != 0 ? f->after_created : INT64_MIN);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, idx++, f->after_created != 0 ? f->after_created : INT64_MIN);
 	if (rc == PRIVD_OK && f->status != NULL)
 		rc = privd_stmt_bind_text(st, idx++, f->status);
 	if (rc == PRIVD_OK && f->subject_id != NULL)
@@ -181,20 +177,8 @@ enum privd_rc privd_repo_request_list(struct privd_db *db, const struct privd_re
 	if (rc == PRIVD_OK && f->due_before != NULL)
 		rc = privd_stmt_bind_text(st, idx++, f->due_before);
 	if (rc == PRIVD_OK)
-		rc = privd_stmt_bind_int64(st, idx,
-		                           f->limit == 0 || f->limit > INT64_MAX ? INT64_MAX : (int64_t)f->limit);
-	if (rc != PRIVD_OK)
-		goto out;
-	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
-		(void)request_from(st, false, &row); /* cannot fail when not copying */
-		if (cb(arg, &row) != 0)
-			break;
-	}
-	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
-		rc = (enum privd_rc)r;
-out:
-	privd_stmt_finalize(st);
-	return rc;
+		rc = privd_stmt_bind_int64(st, idx, sql_limit(f->limit));
+	return walk_stmt(st, rc, request_row, &to);
 }
 
 /* ---- request documents ---- */
@@ -232,53 +216,43 @@ enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct p
 
 enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, char status[16])
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = query_one(db, "SELECT status FROM notifications WHERE notification_id = ?", &st, "t", id);
+	return query_text(db, "SELECT status FROM notifications WHERE notification_id = ?", id, status, 16);
+}
 
-	status[0] = '\0';
-	if (rc == PRIVD_OK)
-		copy_col(st, 0, status, 16);
-	privd_stmt_finalize(st);
-	return rc;
+#define NOTIFICATION_COLS                                                                                              \
+	"notification_id, subject_id, request_id, kind, channel, status, attempts, recipient_ct, body_ct, created_at," \
+	" sent_at, last_error"
+
+/* Reads a row of NOTIFICATION_COLS; the sealed blobs point into the statement, valid during the callback only. */
+static int notification_row(struct privd_stmt *st, const struct walk_cb *to)
+{
+	struct privd_notification_row row;
+
+	memset(&row, 0, sizeof(row));
+	copy_col(st, 0, row.id, sizeof(row.id));
+	copy_col(st, 1, row.subject_id, sizeof(row.subject_id));
+	copy_col(st, 2, row.request_id, sizeof(row.request_id));
+	copy_col(st, 3, row.kind, sizeof(row.kind));
+	copy_col(st, 4, row.channel, sizeof(row.channel));
+	copy_col(st, 5, row.status, sizeof(row.status));
+	row.attempts = (int)privd_stmt_col_int64(st, 6);
+	blob_view(st, 7, &row.recipient_ct);
+	blob_view(st, 8, &row.body_ct);
+	row.created_at = privd_stmt_col_int64(st, 9);
+	row.sent_at = privd_stmt_col_int64(st, 10);
+	copy_col(st, 11, row.last_error, sizeof(row.last_error));
+	return to->fn.notification(to->arg, &row);
 }
 
 enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,
                                            int (*cb)(void *arg, const struct privd_notification_row *row), void *arg)
 {
-	struct privd_stmt *st = NULL;
-	struct privd_notification_row row;
-	enum privd_rc rc = prepare_bind(db,
-	                                "SELECT notification_id, subject_id, request_id, kind, channel, status,"
-	                                " attempts, recipient_ct, body_ct, created_at, sent_at, last_error"
-	                                " FROM notifications WHERE subject_id = ?"
-	                                " ORDER BY created_at, notification_id",
-	                                &st, "t", subject_id);
-	int r = PRIVD_DB_DONE;
+	const struct walk_cb to = {.fn.notification = cb, .arg = arg};
 
-	if (rc != PRIVD_OK)
-		goto out;
-	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
-		memset(&row, 0, sizeof(row));
-		copy_col(st, 0, row.id, sizeof(row.id));
-		copy_col(st, 1, row.subject_id, sizeof(row.subject_id));
-		copy_col(st, 2, row.request_id, sizeof(row.request_id));
-		copy_col(st, 3, row.kind, sizeof(row.kind));
-		copy_col(st, 4, row.channel, sizeof(row.channel));
-		copy_col(st, 5, row.status, sizeof(row.status));
-		row.attempts = (int)privd_stmt_col_int64(st, 6);
-		blob_view(st, 7, &row.recipient_ct);
-		blob_view(st, 8, &row.body_ct);
-		row.created_at = privd_stmt_col_int64(st, 9);
-		row.sent_at = privd_stmt_col_int64(st, 10);
-		copy_col(st, 11, row.last_error, sizeof(row.last_error));
-		if (cb(arg, &row) != 0)
-			break;
-	}
-	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
-		rc = (enum privd_rc)r;
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return walk_rows(db,
+	                 "SELECT " NOTIFICATION_COLS
+	                 " FROM notifications WHERE subject_id = ? ORDER BY created_at, notification_id",
+	                 notification_row, &to, "t", subject_id);
 }
 
 /* ---- erasure ---- */
@@ -348,24 +322,10 @@ enum privd_rc privd_repo_subject_sched_get(struct privd_db *db, const char *subj
 enum privd_rc privd_repo_subject_due_erasures(struct privd_db *db, int64_t now_ms, size_t limit,
                                               int (*cb)(void *arg, const char *subject_id), void *arg)
 {
-	struct privd_stmt *st = NULL;
-	char id[33];
-	enum privd_rc rc = prepare_bind(
-	    db,
-	    privd_db_engine(db) == PRIVD_DB_POSTGRES ? DUE_ERASURES_SQL " FOR UPDATE SKIP LOCKED" : DUE_ERASURES_SQL,
-	    &st, "ii", now_ms, limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
-	int r = PRIVD_DB_DONE;
+	const struct walk_cb to = {.fn.id = cb, .arg = arg};
 
-	if (rc != PRIVD_OK)
-		goto out;
-	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
-		copy_col(st, 0, id, sizeof(id));
-		if (cb(arg, id) != 0)
-			break;
-	}
-	if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
-		rc = (enum privd_rc)r;
-out:
-	privd_stmt_finalize(st);
-	return rc;
+	return walk_rows(db,
+	                 privd_db_engine(db) == PRIVD_DB_POSTGRES ? DUE_ERASURES_SQL " FOR UPDATE SKIP LOCKED"
+	                                                          : DUE_ERASURES_SQL,
+	                 id_row, &to, "ii", now_ms, sql_limit(limit));
 }

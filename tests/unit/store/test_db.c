@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * test_db.c - the driver contract of db.h, run identically on SQLite and PostgreSQL: binding and reading every
- * type byte for byte, NULLs, unique violations as conflicts, savepoints, DDL translation, `?` inside quotes,
- * the statement cache under nesting, NOTIFY/LISTEN, and engine errors logged without bound values.
+ * type byte for byte, NULLs, unique violations as conflicts (and what they hit), savepoints, the memory a
+ * transaction lends the layer above, DDL translation, `?` inside quotes, the statement cache under nesting,
+ * NOTIFY/LISTEN, and engine errors logged without bound values.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -171,6 +172,7 @@ static void test_conflict(void **state)
 
 	(void)state;
 	assert_non_null(db);
+	assert_string_equal(privd_db_conflict(db), "");
 	assert_int_equal(privd_db_exec(db, "CREATE TABLE uq(a TEXT PRIMARY KEY, b TEXT UNIQUE)", NULL), PRIVD_OK);
 	assert_int_equal(privd_db_prepare(db, "INSERT INTO uq(a, b) VALUES (?, ?)", &st), PRIVD_OK);
 	assert_int_equal(privd_stmt_bind_text(st, 1, "x"), PRIVD_OK);
@@ -180,10 +182,15 @@ static void test_conflict(void **state)
 	assert_int_equal(privd_stmt_bind_text(st, 1, "x2"), PRIVD_OK);
 	assert_int_equal(privd_stmt_bind_text(st, 2, "y"), PRIVD_OK);
 	assert_int_equal(privd_stmt_step(st), PRIVD_ERR_CONFLICT);
+	/* the engine names what was hit: "uq.b" on SQLite, "uq_b_key" on PostgreSQL */
+	assert_non_null(strstr(privd_db_conflict(db), "uq"));
+	assert_non_null(strstr(privd_db_conflict(db), "b"));
 	assert_int_equal(privd_stmt_reset(st), PRIVD_OK);
 	assert_int_equal(privd_stmt_bind_text(st, 1, "x"), PRIVD_OK);
 	assert_int_equal(privd_stmt_bind_text(st, 2, "z"), PRIVD_OK);
 	assert_int_equal(privd_stmt_step(st), PRIVD_ERR_CONFLICT);
+	assert_non_null(strstr(privd_db_conflict(db), "uq"));
+	assert_null(strstr(privd_db_conflict(db), "b")); /* "uq.a" or "uq_pkey" */
 	/* the statement stays usable */
 	assert_int_equal(privd_stmt_reset(st), PRIVD_OK);
 	assert_int_equal(privd_stmt_bind_text(st, 1, "x3"), PRIVD_OK);
@@ -247,6 +254,49 @@ static void test_savepoints(void **state)
 	assert_int_equal(privd_db_savepoint(db, "bad name"), PRIVD_ERR_INVALID);
 	assert_int_equal(privd_db_savepoint(db, "x;DROP"), PRIVD_ERR_INVALID);
 	privd_db_close(db);
+}
+
+/* The memory a handle lends the layer above for one transaction: there inside a transaction only, kept across
+ * savepoints, zeroed at every boundary that may undo what it remembers, freed on close (ASan would see a leak). */
+static void test_txn_state(void **state)
+{
+	struct privd_db *db = open_db(PRIVD_DB_DATA);
+	static const char zero[16] = {0};
+	char *m;
+
+	(void)state;
+	assert_non_null(db);
+	assert_null(privd_db_txn_state(db, 16)); /* no transaction */
+	assert_int_equal(privd_db_begin(db), PRIVD_OK);
+	assert_null(privd_db_txn_state(db, 0));
+	m = privd_db_txn_state(db, 16);
+	assert_non_null(m);
+	assert_memory_equal(m, zero, 16);
+	memcpy(m, "remembered", 11);
+	assert_ptr_equal(privd_db_txn_state(db, 16), m);
+	assert_int_equal(privd_db_savepoint(db, "s1"), PRIVD_OK);
+	assert_int_equal(privd_db_release(db, "s1"), PRIVD_OK);
+	assert_string_equal(privd_db_txn_state(db, 16), "remembered");
+	assert_int_equal(privd_db_savepoint(db, "s2"), PRIVD_OK);
+	assert_int_equal(privd_db_rollback_to(db, "s2"), PRIVD_OK);
+	assert_int_equal(privd_db_release(db, "s2"), PRIVD_OK);
+	assert_memory_equal(privd_db_txn_state(db, 16), zero, 16);
+	memcpy(privd_db_txn_state(db, 16), "again", 6);
+	assert_int_equal(privd_db_commit(db), PRIVD_OK);
+	assert_null(privd_db_txn_state(db, 16));
+
+	assert_int_equal(privd_db_begin(db), PRIVD_OK);
+	assert_memory_equal(privd_db_txn_state(db, 16), zero, 16);
+	memcpy(privd_db_txn_state(db, 16), "more", 5);
+	m = privd_db_txn_state(db, 64); /* larger: starts again from zero */
+	assert_non_null(m);
+	assert_memory_equal(m, zero, 16);
+	memcpy(m, "last", 5);
+	assert_int_equal(privd_db_rollback(db), PRIVD_OK);
+	assert_null(privd_db_txn_state(db, 16));
+	assert_int_equal(privd_db_begin(db), PRIVD_OK);
+	assert_memory_equal(privd_db_txn_state(db, 16), zero, 16);
+	privd_db_close(db); /* with the transaction open: frees the state too */
 }
 
 static void test_errors_log_no_values(void **state)
@@ -366,15 +416,11 @@ out:
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_target_parse),
-	    cmocka_unit_test(test_roundtrip),
-	    cmocka_unit_test(test_stmt_cache_nested),
-	    cmocka_unit_test(test_conflict),
-	    cmocka_unit_test(test_savepoints),
-	    cmocka_unit_test(test_errors_log_no_values),
-	    cmocka_unit_test(test_read_only_and_purge),
-	    cmocka_unit_test(test_keystore_apart),
-	    cmocka_unit_test(test_notify),
+	    cmocka_unit_test(test_target_parse),         cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_stmt_cache_nested),    cmocka_unit_test(test_conflict),
+	    cmocka_unit_test(test_savepoints),           cmocka_unit_test(test_txn_state),
+	    cmocka_unit_test(test_errors_log_no_values), cmocka_unit_test(test_read_only_and_purge),
+	    cmocka_unit_test(test_keystore_apart),       cmocka_unit_test(test_notify),
 	};
 
 	STORE_RUN_BOTH(tests);

@@ -437,6 +437,37 @@ static void test_audit(void **state)
 	assert_int_equal(seq, 5);
 }
 
+/* Within one transaction (a group commit) the head is read, and on PostgreSQL locked, once: later appends take it
+ * from what the audit repository remembered, so an entry written behind the repository's back goes unseen until
+ * the next transaction reads the head again. */
+static void test_audit_head_read_once_per_transaction(void **state)
+{
+	char hash[65];
+	int64_t seq = -1;
+
+	(void)state;
+	assert_int_equal(privd_db_begin(g_db), PRIVD_OK);
+	assert_int_equal(privd_repo_audit_head(g_db, &seq, hash), PRIVD_OK);
+	assert_int_equal(seq, 5);
+	assert_string_equal(hash, "h5");
+	assert_int_equal(privd_db_exec(g_db,
+	                               "INSERT INTO audit(seq, ts, actor, action, object_type, object_id, detail,"
+	                               " prev_hash, hash) VALUES (6, 1006, 'cli', 'x', 'x', 'x', '{}', 'h5', 'h6')",
+	                               NULL),
+	                 PRIVD_OK);
+	assert_int_equal(privd_repo_audit_head(g_db, &seq, hash), PRIVD_OK);
+	assert_int_equal(seq, 5); /* remembered, not read again */
+	assert_int_equal(privd_db_commit(g_db), PRIVD_OK);
+	assert_int_equal(privd_db_begin(g_db), PRIVD_OK);
+	assert_int_equal(privd_repo_audit_head(g_db, &seq, hash), PRIVD_OK);
+	assert_int_equal(seq, 6);
+	assert_string_equal(hash, "h6");
+	assert_int_equal(privd_db_rollback(g_db), PRIVD_OK);
+	/* outside a transaction nothing is remembered: a reader always reads the head */
+	assert_int_equal(privd_repo_audit_head(g_db, &seq, hash), PRIVD_OK);
+	assert_int_equal(seq, 6);
+}
+
 static void test_audit_canonical(void **state)
 {
 	struct privd_audit_row r, r2;
@@ -480,6 +511,7 @@ int main(void)
 	    cmocka_unit_test(test_subjects),
 	    cmocka_unit_test(test_consents),
 	    cmocka_unit_test(test_audit),
+	    cmocka_unit_test(test_audit_head_read_once_per_transaction),
 	    cmocka_unit_test(test_audit_canonical),
 	};
 	STORE_RUN_BOTH_MIGRATED(tests);
