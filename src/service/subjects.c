@@ -14,8 +14,8 @@
 
 #include <sodium.h>
 
-#include "core/age.h"
 #include "core/log.h"
+#include "core/subject.h"
 #include "crypto/envelope.h"
 #include "service/service_int.h"
 
@@ -33,6 +33,27 @@ void privd_subject_clear(struct privd_subject *s)
 {
 	if (s != NULL)
 		sodium_memzero(s, sizeof(*s));
+}
+
+/* The profile part of a subject, in and out of the form the rules check (core/subject.h). */
+static void subject_profile(const struct privd_subject *s, struct privd_profile *p)
+{
+	memcpy(p->name, s->name, sizeof(p->name));
+	memcpy(p->email, s->email, sizeof(p->email));
+	memcpy(p->phone, s->phone, sizeof(p->phone));
+	memcpy(p->ip, s->ip, sizeof(p->ip));
+	memcpy(p->birth_date, s->birth_date, sizeof(p->birth_date));
+	memcpy(p->residence_country, s->residence_country, sizeof(p->residence_country));
+}
+
+static void subject_set_profile(struct privd_subject *s, const struct privd_profile *p)
+{
+	memcpy(s->name, p->name, sizeof(s->name));
+	memcpy(s->email, p->email, sizeof(s->email));
+	memcpy(s->phone, p->phone, sizeof(s->phone));
+	memcpy(s->ip, p->ip, sizeof(s->ip));
+	memcpy(s->birth_date, p->birth_date, sizeof(s->birth_date));
+	memcpy(s->residence_country, p->residence_country, sizeof(s->residence_country));
 }
 
 /* ---- sealing ---- */
@@ -141,55 +162,6 @@ static enum privd_rc open_subject(const uint8_t key[PRIVD_KEY_BYTES], const stru
 	return rc;
 }
 
-/* ---- validation ---- */
-
-/* Validates one optional-or-required field group shared by registration and PATCH into s. Each pointer NULL =
- * not given. Returns false when a field is at fault (recorded in err). */
-static bool validate_fields(const char *name, const char *email, const char *phone, const char *ip,
-                            const char *birth_date, const char *country, struct privd_subject *s, struct privd_err *err)
-{
-	const char *why = NULL;
-	bool ok = true;
-
-	if (name != NULL && privd_validate_name(name, s->name, sizeof(s->name), &why) != PRIVD_OK) {
-		privd_err_field(err, "name", why);
-		ok = false;
-	}
-	if (email != NULL && email[0] != '\0' &&
-	    privd_validate_email(email, s->email, sizeof(s->email), &why) != PRIVD_OK) {
-		privd_err_field(err, "email", why);
-		ok = false;
-	}
-	if (phone != NULL && phone[0] != '\0' &&
-	    privd_validate_phone(phone, s->phone, sizeof(s->phone), &why) != PRIVD_OK) {
-		privd_err_field(err, "phone", why);
-		ok = false;
-	}
-	if (ip != NULL && privd_validate_ip(ip, s->ip, sizeof(s->ip), &why) != PRIVD_OK) {
-		privd_err_field(err, "ip", why);
-		ok = false;
-	}
-	if (birth_date != NULL) {
-		struct privd_date d, today;
-
-		privd_today(&today);
-		if (privd_date_parse(birth_date, &d, &why) != PRIVD_OK) {
-			privd_err_field(err, "birth_date", why);
-			ok = false;
-		} else if (privd_date_cmp(&d, &today) > 0) {
-			privd_err_field(err, "birth_date", "must not be in the future");
-			ok = false;
-		} else {
-			privd_date_format(&d, s->birth_date, sizeof(s->birth_date));
-		}
-	}
-	if (country != NULL && privd_validate_country(country, s->residence_country, &why) != PRIVD_OK) {
-		privd_err_field(err, "residence_country", why);
-		ok = false;
-	}
-	return ok;
-}
-
 /* ---- registration ---- */
 
 #define REG_CONSENTS PRIVD_PURPOSE_COUNT
@@ -282,83 +254,14 @@ static void reg_done(void *arg, enum privd_rc rc)
 	reg_job_free(j);
 }
 
-/* Everything up to the write: validation, age rules, crypto. On failure j is not needed. */
-static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_registration *reg, struct reg_job *j,
-                                 struct privd_err *err)
+/* The crypto of a registration the rules let in: a fresh data key, wrapped; every field and the consent records'
+ * ip sealed under it; the consent state the cache starts from. */
+static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_registration *reg,
+                              const struct privd_registration_outcome *o, struct reg_job *j)
 {
-	static const enum privd_purpose cookie_purpose[3] = {
-	    PRIVD_PURPOSE_COOKIES_PREFERENCES, PRIVD_PURPOSE_COOKIES_ANALYTICS, PRIVD_PURPOSE_COOKIES_MARKETING};
 	struct privd_subject *s = &j->subject;
-	char current[64];
 	uint8_t key[PRIVD_KEY_BYTES];
-	struct privd_date birth, today;
-	enum privd_age_decision age;
-	bool ok = true, have_email, have_phone;
-	const char *status;
 	enum privd_rc rc;
-	int64_t now = privd_now_ms();
-	bool granted[PRIVD_PURPOSE_COUNT] = {false};
-
-	if (reg->name == NULL) {
-		privd_err_field(err, "name", "is required");
-		ok = false;
-	}
-	have_email = reg->email != NULL && reg->email[0] != '\0';
-	have_phone = reg->phone != NULL && reg->phone[0] != '\0';
-	if (!have_email && !have_phone) {
-		privd_err_field(err, "email", "an e-mail or a phone number is required");
-		privd_err_field(err, "phone", "an e-mail or a phone number is required");
-		ok = false;
-	}
-	if (reg->ip == NULL) {
-		privd_err_field(err, "ip", "is required");
-		ok = false;
-	}
-	if (reg->birth_date == NULL) {
-		privd_err_field(err, "birth_date", "is required");
-		ok = false;
-	}
-	if (reg->residence_country == NULL) {
-		privd_err_field(err, "residence_country", "is required");
-		ok = false;
-	}
-	if (!validate_fields(reg->name, reg->email, reg->phone, reg->ip, reg->birth_date, reg->residence_country, s,
-	                     err))
-		ok = false;
-	if (!privd_policy_current_version(svc, current, sizeof(current))) {
-		privd_err_field(err, "policy_version", "no policy is published yet");
-		ok = false;
-	} else if (reg->policy_version == NULL) {
-		privd_err_field(err, "policy_version", "is required");
-		ok = false;
-	} else if (strcmp(reg->policy_version, current) != 0) {
-		char why[160];
-
-		snprintf(why, sizeof(why), "must be the current policy version (%s)", current);
-		privd_err_field(err, "policy_version", why);
-		ok = false;
-	}
-	if (reg->processing != 1) {
-		privd_err_field(err, "consents.processing", "must be true: registering is consent to processing");
-		ok = false;
-	}
-	if (!ok)
-		return privd_err_set(err, PRIVD_ERR_INVALID, "%zu field%s invalid", err ? err->nfields : 0,
-		                     err && err->nfields == 1 ? " is" : "s are");
-
-	privd_date_parse(s->birth_date, &birth, NULL);
-	privd_today(&today);
-	age = privd_age_decide(&svc->age, &birth, s->residence_country, &today);
-	if (age == PRIVD_AGE_REFUSE)
-		return privd_err_set(err, PRIVD_ERR_FORBIDDEN,
-		                     "registration refused: this service is not for persons under %d",
-		                     svc->age.coppa_min_age);
-	status = age == PRIVD_AGE_PENDING_GUARDIAN ? "pending_guardian" : "active";
-
-	privd_time_id(now, s->id);
-	snprintf(s->status, sizeof(s->status), "%s", status);
-	snprintf(s->policy_version, sizeof(s->policy_version), "%s", current);
-	s->created_at = s->updated_at = now;
 
 	privd_datakey_generate(key);
 	rc = privd_datakey_wrap(svc->kr, s->id, key, j->wrapped);
@@ -366,30 +269,60 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 		memcpy(j->row.id, s->id, sizeof(j->row.id));
 		memcpy(j->row.status, s->status, sizeof(j->row.status));
 		memcpy(j->row.residence_country, s->residence_country, sizeof(j->row.residence_country));
-		memcpy(j->row.policy_version, current, sizeof(j->row.policy_version));
-		j->row.created_at = j->row.updated_at = now;
+		memcpy(j->row.policy_version, s->policy_version, sizeof(j->row.policy_version));
+		j->row.created_at = j->row.updated_at = s->created_at;
 		rc = seal_subject(svc, key, s, &j->row);
 	}
-
-	granted[PRIVD_PURPOSE_PROCESSING] = true;
-	granted[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER] = reg->third_party_transfer == 1;
-	for (size_t c = 0; c < 3; c++)
-		granted[cookie_purpose[c]] = reg->cookies[c];
-	privd_consent_state_init(&j->state, age == PRIVD_AGE_PENDING_GUARDIAN ? PRIVD_SUBJECT_PENDING_GUARDIAN
-	                                                                      : PRIVD_SUBJECT_ACTIVE);
+	privd_consent_state_init(&j->state, o->status);
 	for (size_t p = 0; rc == PRIVD_OK && p < PRIVD_PURPOSE_COUNT; p++) {
 		struct privd_consent_row *cr = &j->consents[p];
 
 		memcpy(cr->subject_id, s->id, sizeof(cr->subject_id));
 		snprintf(cr->purpose, sizeof(cr->purpose), "%s", privd_purpose_name((enum privd_purpose)p));
-		cr->granted = granted[p];
-		memcpy(cr->policy_version, current, sizeof(cr->policy_version));
+		cr->granted = o->granted[p];
+		memcpy(cr->policy_version, s->policy_version, sizeof(cr->policy_version));
 		snprintf(cr->source, sizeof(cr->source), "%s", reg->source ? reg->source : "registration");
-		cr->created_at = now;
+		cr->created_at = s->created_at;
 		rc = seal_text(key, s->id, "consent.ip", s->ip, &cr->ip_ct);
-		privd_consent_state_apply(&j->state, (enum privd_purpose)p, granted[p], now, current);
+		privd_consent_state_apply(&j->state, (enum privd_purpose)p, o->granted[p], s->created_at,
+		                          s->policy_version);
 	}
 	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+/* Everything up to the write: the registration rules (core/subject.h), then the crypto. On failure j is not
+ * needed. */
+static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_registration *reg, struct reg_job *j,
+                                 struct privd_err *err)
+{
+	const struct privd_registration_input in = {
+	    .profile = {reg->name, reg->email, reg->phone, reg->ip, reg->birth_date, reg->residence_country},
+	    .policy_version = reg->policy_version,
+	    .processing = reg->processing,
+	    .third_party_transfer = reg->third_party_transfer,
+	    .cookies = {reg->cookies[0], reg->cookies[1], reg->cookies[2]},
+	};
+	struct privd_registration_outcome o;
+	struct privd_subject *s = &j->subject;
+	char current[PRIVD_POLICY_VERSION_MAX];
+	struct privd_date today;
+	enum privd_rc rc;
+	bool published;
+	int64_t now = privd_now_ms();
+
+	published = privd_policy_current_version(svc, current, sizeof(current));
+	privd_today(&today);
+	rc = privd_registration_check(&in, published ? current : NULL, &svc->age, &today, &o, err);
+	if (rc == PRIVD_OK) {
+		subject_set_profile(s, &o.profile);
+		privd_time_id(now, s->id);
+		snprintf(s->status, sizeof(s->status), "%s", privd_subject_status_name(o.status));
+		snprintf(s->policy_version, sizeof(s->policy_version), "%s", current);
+		s->created_at = s->updated_at = now;
+		rc = reg_seal(svc, reg, &o, j);
+	}
+	sodium_memzero(&o, sizeof(o));
 	return rc;
 }
 
@@ -528,23 +461,64 @@ enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct 
 
 /* ---- PATCH ---- */
 
+/* The audit detail of a correction: which fields it gave, never their values. */
+static void update_detail(const struct privd_subject_patch *patch, char detail[256])
+{
+	static const char *const names[] = {"name", "email", "phone", "ip", "birth_date", "residence_country"};
+	const char *given[6] = {patch->name, patch->email,      patch->phone,
+	                        patch->ip,   patch->birth_date, patch->residence_country};
+	size_t n, changed = 0;
+
+	n = (size_t)snprintf(detail, 256, "{\"fields\":[");
+	for (size_t i = 0; i < 6; i++) {
+		if (given[i] == NULL)
+			continue;
+		n += (size_t)snprintf(detail + n, 256 - n, "%s\"%s\"", changed++ ? "," : "", names[i]);
+	}
+	snprintf(detail + n, 256 - n, "],\"returned\":\"profile\"}");
+}
+
+/* Seals the corrected profile s (its updated_at set to now) into row under the subject's key. */
+static enum privd_rc update_seal(struct privd_service *svc, struct privd_subject *s, struct privd_subject_row *row)
+{
+	struct privd_reader *r = NULL;
+	uint8_t key[PRIVD_KEY_BYTES];
+	enum privd_rc rc;
+
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_subject_key(svc, r, s->id, key);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc != PRIVD_OK)
+		return rc;
+	memcpy(row->id, s->id, sizeof(row->id));
+	memcpy(row->status, s->status, sizeof(row->status));
+	memcpy(row->residence_country, s->residence_country, sizeof(row->residence_country));
+	memcpy(row->policy_version, s->policy_version, sizeof(row->policy_version));
+	row->created_at = s->created_at;
+	row->updated_at = s->updated_at = privd_now_ms();
+	rc = seal_subject(svc, key, s, row);
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
 enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char *id,
                                            const struct privd_subject_patch *patch, struct privd_subject_row *row,
                                            int64_t *expect_updated_at, char detail[256], struct privd_subject *out,
                                            struct privd_err *err)
 {
-	static const char *const names[] = {"name", "email", "phone", "ip", "birth_date", "residence_country"};
-	const char *given[6] = {patch->name, patch->email,      patch->phone,
-	                        patch->ip,   patch->birth_date, patch->residence_country};
-	struct privd_subject cur, next;
-	struct privd_reader *r = NULL;
-	uint8_t key[PRIVD_KEY_BYTES];
-	char before_birth_date[11], before_country[3];
-	size_t n, changed = 0;
+	const struct privd_profile_input given = {patch->name, patch->email,      patch->phone,
+	                                          patch->ip,   patch->birth_date, patch->residence_country};
+	struct privd_profile before, after;
+	enum privd_subject_status status;
+	struct privd_subject cur;
+	struct privd_date today;
 	enum privd_rc rc;
 
 	memset(row, 0, sizeof(*row));
-	memset(&next, 0, sizeof(next));
+	memset(&before, 0, sizeof(before));
+	memset(&after, 0, sizeof(after));
 	rc = privd_subject_load(svc, id, &cur, NULL);
 	if (rc == PRIVD_ERR_NOT_FOUND)
 		return privd_err_set(err, rc, "no subject has that id");
@@ -553,90 +527,24 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 	if (rc != PRIVD_OK)
 		return rc;
 	*expect_updated_at = cur.updated_at;
-	if (patch->name == NULL && patch->email == NULL && patch->phone == NULL && patch->ip == NULL &&
-	    patch->birth_date == NULL && patch->residence_country == NULL) {
-		privd_err_field(err, "name",
-		                "give at least one of name, email, phone, ip, birth_date, residence_country");
-		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction changes nothing");
-		goto out;
-	}
-	if (!validate_fields(patch->name, patch->email, patch->phone, patch->ip, patch->birth_date,
-	                     patch->residence_country, &next, err)) {
-		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction is invalid");
-		goto out;
-	}
-	memcpy(before_birth_date, cur.birth_date, sizeof(before_birth_date));
-	memcpy(before_country, cur.residence_country, sizeof(before_country));
-	/* Apply what was given on top of the current profile. */
-	if (patch->name != NULL)
-		memcpy(cur.name, next.name, sizeof(cur.name));
-	if (patch->email != NULL)
-		memcpy(cur.email, next.email, sizeof(cur.email));
-	if (patch->phone != NULL)
-		memcpy(cur.phone, next.phone, sizeof(cur.phone));
-	if (patch->ip != NULL)
-		memcpy(cur.ip, next.ip, sizeof(cur.ip));
-	if (patch->birth_date != NULL)
-		memcpy(cur.birth_date, next.birth_date, sizeof(cur.birth_date));
-	if (patch->residence_country != NULL)
-		memcpy(cur.residence_country, next.residence_country, sizeof(cur.residence_country));
-	if (patch->birth_date != NULL || patch->residence_country != NULL) {
-		/* A correction may not make someone a person the age rules keep out: an under-age person on a US
-		 * server, or an EU/EEA minor without a guardian's consent (only the guardian's request activates one).
-		 */
-		struct privd_date birth, before_birth, today;
-		enum privd_age_decision age, before;
-
-		privd_date_parse(cur.birth_date, &birth, NULL);
-		privd_date_parse(before_birth_date, &before_birth, NULL);
+	rc = privd_subject_status_parse(cur.status, &status) == PRIVD_OK ? PRIVD_OK : PRIVD_ERR_INTERNAL;
+	if (rc == PRIVD_OK) {
+		subject_profile(&cur, &before);
 		privd_today(&today);
-		age = privd_age_decide(&svc->age, &birth, cur.residence_country, &today);
-		before = privd_age_decide(&svc->age, &before_birth, before_country, &today);
-		/* an EU minor already activated by a guardian's consent stays correctable */
-		if (age == PRIVD_AGE_REFUSE || (age == PRIVD_AGE_PENDING_GUARDIAN && before == PRIVD_AGE_ALLOW &&
-		                                strcmp(cur.status, "active") == 0)) {
-			rc = privd_err_set(err, PRIVD_ERR_FORBIDDEN,
-			                   "the correction makes the person too young for this service without a "
-			                   "guardian's consent");
-			goto out;
-		}
+		rc = privd_correction_check(&before, status, &given, &svc->age, &today, &after, err);
 	}
-	if (cur.email[0] == '\0' && cur.phone[0] == '\0') {
-		privd_err_field(err, patch->email != NULL ? "email" : "phone",
-		                "an e-mail or a phone number must remain");
-		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the correction is invalid");
-		goto out;
+	if (rc == PRIVD_OK) {
+		subject_set_profile(&cur, &after);
+		update_detail(patch, detail);
+		rc = update_seal(svc, &cur, row);
 	}
-	n = (size_t)snprintf(detail, 256, "{\"fields\":[");
-	for (size_t i = 0; i < 6; i++) {
-		if (given[i] == NULL)
-			continue;
-		n += (size_t)snprintf(detail + n, 256 - n, "%s\"%s\"", changed++ ? "," : "", names[i]);
-	}
-	snprintf(detail + n, 256 - n, "],\"returned\":\"profile\"}");
-
-	rc = privd_reader_get(svc, &r);
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_subject_key(svc, r, id, key);
-	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
-	if (rc != PRIVD_OK)
-		goto out;
-	memcpy(row->id, cur.id, sizeof(row->id));
-	memcpy(row->status, cur.status, sizeof(row->status));
-	memcpy(row->residence_country, cur.residence_country, sizeof(row->residence_country));
-	memcpy(row->policy_version, cur.policy_version, sizeof(row->policy_version));
-	row->created_at = cur.created_at;
-	row->updated_at = cur.updated_at = privd_now_ms();
-	rc = seal_subject(svc, key, &cur, row);
-	sodium_memzero(key, sizeof(key));
 	if (rc == PRIVD_OK && out != NULL)
 		*out = cur;
-out:
 	if (rc != PRIVD_OK)
 		privd_subject_row_clear(row);
 	privd_subject_clear(&cur);
-	privd_subject_clear(&next);
+	sodium_memzero(&before, sizeof(before));
+	sodium_memzero(&after, sizeof(after));
 	return rc;
 }
 

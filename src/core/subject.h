@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * subject.h - the rules a data subject's profile meets when it is registered and whenever it is corrected.
+ *
+ * Registration: a name, an e-mail or a phone number, the ip, the birth date and the country of residence are
+ * required; the person agrees to the policy version published now; registering is consent to processing (the
+ * other purposes are the person's choice); and the age rules decide what becomes of them: refused outright
+ * (COPPA on a US server: nothing is stored), pending_guardian (an EU/EEA minor) or active. A correction changes
+ * only what it gives, may not take away the last way to reach the person, and may not make someone the age
+ * rules keep out; a minor whom a guardian's consent activated stays correctable.
+ *
+ * Pure functions over plain structs: the caller parses the request into strings, reads the current policy
+ * version and passes today's date in; nothing here has a clock, I/O or allocation. The errors name the field
+ * at fault in the API's own words and never carry a value, which is PII.
+ */
+#ifndef PRIVD_CORE_SUBJECT_H
+#define PRIVD_CORE_SUBJECT_H
+
+#include <stdbool.h>
+
+#include "age.h"
+#include "consent.h"
+#include "rc.h"
+#include "validate.h"
+
+/* Profile fields as a person gave them. NULL = not given; for email and phone "" = none (in a correction:
+ * remove it). */
+struct privd_profile_input {
+	const char *name, *email, *phone, *ip, *birth_date, *residence_country;
+};
+
+/* A profile in normalised form (see validate.h); "" where absent. Holds PII: the caller zeroes it. */
+struct privd_profile {
+	char name[PRIVD_NAME_MAX_BYTES + 1];
+	char email[PRIVD_EMAIL_MAX + 1];
+	char phone[PRIVD_PHONE_MAX + 1];
+	char ip[PRIVD_IP_MAX];
+	char birth_date[11];
+	char residence_country[3];
+};
+
+/* What a registration gives besides the profile. */
+struct privd_registration_input {
+	struct privd_profile_input profile;
+	const char *policy_version; /* the version agreed to; NULL = not given */
+	int processing;             /* consent to processing: -1 absent, 0 false, 1 true */
+	int third_party_transfer;   /* -1 absent (= false), 0, 1 */
+	bool cookies[3];            /* preferences, analytics, marketing */
+};
+
+/* What the rules make of a registration that passes them. */
+struct privd_registration_outcome {
+	struct privd_profile profile;
+	enum privd_subject_status status;  /* PRIVD_SUBJECT_ACTIVE or PRIVD_SUBJECT_PENDING_GUARDIAN */
+	bool granted[PRIVD_PURPOSE_COUNT]; /* the consent record each purpose starts with */
+};
+
+/*
+ * Checks a registration against the rules. current_version is the policy version published now, NULL when
+ * none is; age and today (the operator's date) decide the age rules. On PRIVD_OK out holds the normalised
+ * profile, the status and the consents. PRIVD_ERR_INVALID names every field at fault in err (the age rules are
+ * not applied then); PRIVD_ERR_FORBIDDEN when the age rules refuse the person. On failure out may hold part of
+ * the profile: the caller zeroes it either way. err may be NULL.
+ */
+enum privd_rc privd_registration_check(const struct privd_registration_input *in, const char *current_version,
+                                       const struct privd_age_policy *age, const struct privd_date *today,
+                                       struct privd_registration_outcome *out, struct privd_err *err);
+
+/*
+ * Checks a correction of the profile cur, whose subject has status `status`, and writes cur with the given
+ * fields applied into next (which must not overlap cur). PRIVD_ERR_INVALID when nothing is given, a given field
+ * is invalid, or neither an e-mail nor a phone number would remain; PRIVD_ERR_FORBIDDEN when the corrected birth
+ * date or country makes the person one the age rules keep out: refused, or an EU/EEA minor whose status is
+ * active only because the rules let the uncorrected profile in (an active minor whom a guardian's consent
+ * activated stays correctable). On failure next may hold part of the profile: the caller zeroes it either way.
+ * err may be NULL.
+ */
+enum privd_rc privd_correction_check(const struct privd_profile *cur, enum privd_subject_status status,
+                                     const struct privd_profile_input *patch, const struct privd_age_policy *age,
+                                     const struct privd_date *today, struct privd_profile *next, struct privd_err *err);
+
+#endif
