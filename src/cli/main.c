@@ -14,11 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/calendar.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "http/http.h"
-#include "service/calendar_file.h"
 #include "service/config.h"
 #include "service/service.h"
 
@@ -260,33 +258,16 @@ static int cmd_audit_verify(const struct flags *f)
 	return 0;
 }
 
-/* The first year after `from` up to `to` that the calendar does not cover, or 0. */
-static int first_uncovered_year(const struct privd_calendar *cal, const struct privd_date *from,
-                                const struct privd_date *to)
-{
-	struct privd_date next = *from;
-
-	privd_date_next(&next);
-	for (int y = next.year; y <= to->year; y++)
-		if (!privd_calendar_covers(cal, y))
-			return y;
-	return 0;
-}
-
 static int cmd_calendar_add(const char *date, const char *days, const struct flags *f)
 {
 	struct privd_config cfg;
-	struct privd_calendar *cal = NULL;
 	struct privd_date from, due;
 	struct privd_err err = {0};
 	const char *why = NULL;
 	char out[16], *end = NULL;
-	bool uncovered = false;
 	enum privd_rc rc;
-	struct tm tm;
-	time_t now;
 	long n;
-	int year, status = 0;
+	int uncovered_year = 0;
 
 	if (privd_date_parse(date, &from, &why) != PRIVD_OK) {
 		fprintf(stderr, "privd: bad DATE %s: %s\n", date, why != NULL ? why : "not a date YYYY-MM-DD");
@@ -309,29 +290,17 @@ static int cmd_calendar_add(const char *date, const char *days, const struct fla
 			return 2;
 		}
 	}
-	/* The current year in the operator's zone, for the warnings about missing years. */
-	if (cfg.timezone[0] != '\0') {
-		setenv("TZ", cfg.timezone, 1);
-		tzset();
-	}
-	now = time(NULL);
-	year = localtime_r(&now, &tm) != NULL ? tm.tm_year + 1900 : 0;
-	rc = privd_calendar_load(cfg.calendar_file, year, &cal, &err);
+	rc = privd_service_calendar_add_working_days(&cfg, &from, (int)n, &due, &uncovered_year, &err);
 	if (rc != PRIVD_OK) {
 		print_err("cannot load the calendar", rc, &err);
-		status = 1;
-		goto out;
+		return 1;
 	}
-	privd_calendar_add_working_days(cal, &from, (int)n, &due, &uncovered);
 	privd_date_format(&due, out, sizeof(out));
-	if (uncovered)
-		printf("%s (estimated: %d is not in the calendar; weekdays only)\n", out,
-		       first_uncovered_year(cal, &from, &due));
+	if (uncovered_year != 0)
+		printf("%s (estimated: %d is not in the calendar; weekdays only)\n", out, uncovered_year);
 	else
 		printf("%s\n", out);
-out:
-	privd_calendar_free(cal);
-	return status;
+	return 0;
 }
 
 int main(int argc, char **argv)

@@ -7,17 +7,24 @@
  * skipped. What the file cannot know is said out loud: a year without an official decree and the current or next
  * year missing altogether are logged as warnings at load, and counting across them is marked estimated by the
  * core. Members the loader does not need (sources, decrees, transfers, notes) are ignored.
+ *
+ * The count itself is the core's; what is added here is the year to name when a date is only estimated, and, for
+ * the command line, which runs without an open service, loading the configured calendar for one count.
  */
 #include "service/calendar_file.h"
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "core/log.h"
 #include "core/validate.h"
+#include "service/service.h"
+#include "service/service_int.h"
 
 #define YEAR_MIN 1
 #define YEAR_MAX 9999
@@ -181,5 +188,56 @@ enum privd_rc privd_calendar_load(const char *path, int this_year, struct privd_
 out:
 	privd_calendar_free(c);
 	json_decref(root);
+	return rc;
+}
+
+/* The first year after `from` up to `to` that c does not cover, or 0. */
+static int first_uncovered_year(const struct privd_calendar *c, const struct privd_date *from,
+                                const struct privd_date *to)
+{
+	struct privd_date next = *from;
+
+	privd_date_next(&next);
+	for (int y = next.year; y <= to->year; y++)
+		if (!privd_calendar_covers(c, y))
+			return y;
+	return 0;
+}
+
+void privd_calendar_due(const struct privd_calendar *c, const struct privd_date *from, int n, struct privd_date *out,
+                        int *uncovered_year)
+{
+	bool uncovered = false;
+
+	privd_calendar_add_working_days(c, from, n, out, &uncovered);
+	if (uncovered_year != NULL)
+		*uncovered_year = uncovered ? first_uncovered_year(c, from, out) : 0;
+}
+
+enum privd_rc privd_service_calendar_add_working_days(const struct privd_config *cfg, const struct privd_date *from,
+                                                      int n, struct privd_date *out, int *uncovered_year,
+                                                      struct privd_err *err)
+{
+	struct privd_config defaults;
+	struct privd_calendar *c = NULL;
+	struct privd_date today;
+	enum privd_rc rc;
+
+	if (n < 0)
+		return privd_err_set(err, PRIVD_ERR_INVALID, "cannot count a negative number of working days");
+	if (cfg == NULL) {
+		privd_config_defaults(&defaults);
+		cfg = &defaults;
+	}
+	/* The current year in the operator's zone, for the warnings about missing years. */
+	if (cfg->timezone[0] != '\0') {
+		setenv("TZ", cfg->timezone, 1);
+		tzset();
+	}
+	privd_today(&today);
+	rc = privd_calendar_load(cfg->calendar_file, today.year, &c, err);
+	if (rc == PRIVD_OK)
+		privd_calendar_due(c, from, n, out, uncovered_year);
+	privd_calendar_free(c);
 	return rc;
 }

@@ -297,6 +297,17 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 enum privd_rc privd_service_request_export(struct privd_service *svc, const struct privd_principal *who,
                                            const char *request_id, bool html, char **out, struct privd_err *err);
 
+/* The n-th working day after from (n >= 0; from itself never counts) into out, counted as request due dates
+ * are, on the production calendar of cfg (NULL: the built-in defaults). Needs no open service: the calendar file
+ * is loaded for this one count, with its warnings about missing years logged, and like privd_service_open it
+ * sets the process's TZ to cfg's time zone, so call it only where no other thread runs. *uncovered_year is the
+ * first year crossed that the calendar does not cover (the date is then estimated: weekdays only), or 0.
+ * PRIVD_ERR_IO / PRIVD_ERR_INVALID when the calendar cannot be loaded (err names the file and the entry),
+ * PRIVD_ERR_INVALID for n < 0. */
+enum privd_rc privd_service_calendar_add_working_days(const struct privd_config *cfg, const struct privd_date *from,
+                                                      int n, struct privd_date *out, int *uncovered_year,
+                                                      struct privd_err *err);
+
 /* ---- outbox ---- */
 struct privd_notification {
 	char id[33];

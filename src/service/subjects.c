@@ -2,6 +2,8 @@
 /*
  * subjects.c - registering data subjects, reading, correcting and finding them.
  *
+ * The rules a profile meets (required fields, policy version, consent to processing, the age rules, what a
+ * correction may not do) are core/subject.c's; this file orchestrates: parse, rules, crypto, write job.
  * Registration is the write-bound path: validation, the age rules and all the crypto (one fresh data key,
  * wrapped by the master key; one seal per field; two blind indexes) run on the caller's thread, and only the
  * SQL goes to the writer, where many registrations share one group commit. The key goes to the keystore in the

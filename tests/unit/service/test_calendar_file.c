@@ -4,7 +4,8 @@
  *
  * Deadlines are checked against dates worked out by hand on the 2025 and 2026 decrees (May and January
  * holidays, the working Saturday 2025-11-01), a year outside the file must come back estimated, and a malformed
- * file must be refused naming the entry at fault rather than loaded with a silently wrong day.
+ * file must be refused naming the entry at fault rather than loaded with a silently wrong day. The count request
+ * deadlines and `privd calendar add-working-days` share names the first year it had to estimate.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 
 #include "core/log.h"
 #include "service/calendar_file.h"
+#include "service/service.h"
 
 #define SHIPPED PRIVD_SOURCE_DIR "/share/calendar-ru.json"
 
@@ -225,12 +227,72 @@ static void test_minimal_file(void **state)
 	privd_calendar_free(cal);
 }
 
+/* Asserts privd_calendar_due's date and the year it names as not covered (0: none). */
+static void check_due(const struct privd_calendar *cal, const char *from, int n, const char *want, int want_year)
+{
+	struct privd_date d, out;
+	char got[16];
+	int year = -1;
+
+	assert_int_equal(privd_date_parse(from, &d, NULL), PRIVD_OK);
+	privd_calendar_due(cal, &d, n, &out, &year);
+	privd_date_format(&out, got, sizeof(got));
+	assert_string_equal(got, want);
+	assert_int_equal(year, want_year);
+}
+
+static void test_due_names_the_uncovered_year(void **state)
+{
+	struct privd_calendar *cal;
+
+	(void)state;
+	cal = load_shipped(2025);
+	check_due(cal, "2025-04-28", 10, "2025-05-16", 0);
+	check_due(cal, "2025-04-28", 0, "2025-04-28", 0);
+	/* the file ends with 2027: a count into 2028 is estimated, and says which year */
+	check_due(cal, "2027-12-24", 10, "2028-01-07", 2028); /* 27-31 December, 3-7 January */
+	check_due(cal, "2030-03-01", 10, "2030-03-15", 2030);
+	/* from itself never counts, so its year is not the one crossed */
+	check_due(cal, "2023-12-31", 1, "2024-01-01", 2024);
+	privd_calendar_free(cal);
+}
+
+/* The command line's count: no open service, the calendar of a configuration loaded for one count. */
+static void test_service_add_working_days(void **state)
+{
+	struct privd_config cfg;
+	struct privd_date from = {2025, 10, 31}, out;
+	struct privd_err err = {0};
+	char got[16];
+	int year = -1;
+
+	(void)state;
+	privd_config_defaults(&cfg);
+	snprintf(cfg.calendar_file, sizeof(cfg.calendar_file), "%s", SHIPPED);
+	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, 2, &out, &year, &err), PRIVD_OK);
+	privd_date_format(&out, got, sizeof(got));
+	assert_string_equal(got, "2025-11-05"); /* Saturday 1 November worked, 3 and 4 off */
+	assert_int_equal(year, 0);
+	from = (struct privd_date){2030, 3, 1};
+	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, 10, &out, &year, &err), PRIVD_OK);
+	assert_int_equal(year, 2030);
+	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, -1, &out, &year, &err),
+	                 PRIVD_ERR_INVALID);
+	snprintf(cfg.calendar_file, sizeof(cfg.calendar_file), "/nonexistent/calendar.json");
+	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, 10, &out, &year, &err), PRIVD_ERR_IO);
+	assert_non_null(strstr(err.msg, "/nonexistent/calendar.json"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_shipped_years), cmocka_unit_test(test_hand_checked_dates),
-	    cmocka_unit_test(test_warnings),      cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_shipped_years),
+	    cmocka_unit_test(test_hand_checked_dates),
+	    cmocka_unit_test(test_warnings),
+	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_minimal_file),
+	    cmocka_unit_test(test_due_names_the_uncovered_year),
+	    cmocka_unit_test(test_service_add_working_days),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
