@@ -148,6 +148,23 @@ void privd_http_reply_fields(struct privd_http_req *r, const struct privd_err *e
 void privd_http_free_zero(void *p);
 void privd_http_json_alloc_init(void);
 
+/* ---- text.c: bodies written piece by piece (metrics, HTML pages) ---- */
+/* Start from {0}. After a failed allocation every append does nothing and privd_http_text_take returns NULL. */
+struct privd_http_text {
+	char *buf; /* NUL-terminated once anything was written */
+	size_t len, cap;
+	bool failed;
+};
+/* Append n bytes of s; s as a C string; printf-style. */
+void privd_http_text_put(struct privd_http_text *t, const char *s, size_t n);
+void privd_http_text_puts(struct privd_http_text *t, const char *s);
+void privd_http_text_printf(struct privd_http_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s escaped for HTML text and attribute values (& < > " '). */
+void privd_http_text_html(struct privd_http_text *t, const char *s);
+/* The text written, malloc'd and NUL-terminated (its length in *len when len is not NULL), for
+ * privd_http_reply_owned; NULL when an append failed (the buffer is then zeroed and freed). Leaves t empty. */
+char *privd_http_text_take(struct privd_http_text *t, size_t *len);
+
 /* ---- metrics.c ---- */
 void privd_http_metrics_record(unsigned path_idx, enum privd_http_method m, unsigned status, uint64_t dur_ns);
 

@@ -10,7 +10,6 @@
  */
 #include "http_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,47 +57,6 @@ void privd_http_metrics_record(unsigned path_idx, enum privd_http_method m, unsi
 	atomic_fetch_add_explicit(&sum_ns[p], dur_ns, memory_order_relaxed);
 }
 
-struct text {
-	char *buf;
-	size_t len, cap;
-	bool failed;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->failed)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->failed = true;
-			return;
-		}
-		if ((size_t)n < t->cap - t->len) {
-			t->len += (size_t)n;
-			return;
-		}
-		{
-			size_t ncap = t->cap * 2 + (size_t)n;
-			char *nb = realloc(t->buf, ncap);
-
-			if (nb == NULL) {
-				t->failed = true;
-				return;
-			}
-			t->buf = nb;
-			t->cap = ncap;
-		}
-	}
-}
-
 static const char *path_label(unsigned p)
 {
 	return p < NPATHS ? privd_http_path_name(p) : "unmatched";
@@ -112,14 +70,15 @@ static void status_label(unsigned slot, char *out, size_t outlen)
 		snprintf(out, outlen, "%uxx", slot - (unsigned)NCODES + 1);
 }
 
-static void render_http(struct text *t)
+static void render_http(struct privd_http_text *t)
 {
 	unsigned npaths = privd_http_path_count() < NPATHS ? privd_http_path_count() : NPATHS;
 	unsigned p, m, s, b;
 	char sl[16]; /* "4294967295xx" */
 
-	put(t, "# HELP privd_http_requests_total HTTP requests by route pattern, method and status.\n"
-	       "# TYPE privd_http_requests_total counter\n");
+	privd_http_text_printf(t,
+	                       "# HELP privd_http_requests_total HTTP requests by route pattern, method and status.\n"
+	                       "# TYPE privd_http_requests_total counter\n");
 	for (p = 0; p <= NPATHS; p++) {
 		if (p >= npaths && p != NPATHS)
 			continue;
@@ -130,13 +89,14 @@ static void render_http(struct text *t)
 				if (v == 0)
 					continue;
 				status_label(s, sl, sizeof(sl));
-				put(t, "privd_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %llu\n",
+				privd_http_text_printf(
+				    t, "privd_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %llu\n",
 				    path_label(p), privd_http_method_name((enum privd_http_method)m), sl, v);
 			}
 		}
 	}
-	put(t, "# HELP privd_http_request_duration_seconds HTTP request latency by route pattern.\n"
-	       "# TYPE privd_http_request_duration_seconds histogram\n");
+	privd_http_text_printf(t, "# HELP privd_http_request_duration_seconds HTTP request latency by route pattern.\n"
+	                          "# TYPE privd_http_request_duration_seconds histogram\n");
 	for (p = 0; p <= NPATHS; p++) {
 		unsigned long long cum = 0, v[NBUCKETS];
 
@@ -152,39 +112,38 @@ static void render_http(struct text *t)
 		for (b = 0; b < NBUCKETS; b++) {
 			cum += v[b];
 			if (b == NBUCKETS - 1)
-				put(t, "privd_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+				privd_http_text_printf(
+				    t, "privd_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
 				    path_label(p), cum);
 			else
-				put(t, "privd_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+				privd_http_text_printf(
+				    t, "privd_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
 				    path_label(p), bucket_le[b], cum);
 		}
-		put(t, "privd_http_request_duration_seconds_sum{route=\"%s\"} %.9f\n", path_label(p),
-		    (double)atomic_load_explicit(&sum_ns[p], memory_order_relaxed) / 1e9);
-		put(t, "privd_http_request_duration_seconds_count{route=\"%s\"} %llu\n", path_label(p), cum);
+		privd_http_text_printf(t, "privd_http_request_duration_seconds_sum{route=\"%s\"} %.9f\n", path_label(p),
+		                       (double)atomic_load_explicit(&sum_ns[p], memory_order_relaxed) / 1e9);
+		privd_http_text_printf(t, "privd_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+		                       path_label(p), cum);
 	}
 }
 
-static void counter(struct text *t, const char *name, const char *help, unsigned long long v)
+static void counter(struct privd_http_text *t, const char *name, const char *help, unsigned long long v)
 {
-	put(t, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
+	privd_http_text_printf(t, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
 }
 
-static void gauge(struct text *t, const char *name, const char *help, unsigned long long v)
+static void gauge(struct privd_http_text *t, const char *name, const char *help, unsigned long long v)
 {
-	put(t, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name, v);
+	privd_http_text_printf(t, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name, v);
 }
 
 void privd_http_metrics(struct privd_http_req *r)
 {
 	struct privd_service_stats st = {0};
-	struct text t = {NULL, 0, 0, false};
+	struct privd_http_text t = {0};
+	size_t len;
+	char *body;
 
-	t.cap = 16384;
-	t.buf = malloc(t.cap);
-	if (t.buf == NULL) {
-		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
-		return;
-	}
 	render_http(&t);
 	privd_service_stats(r->h->svc, &st);
 	counter(&t, "privd_db_commits_total", "Database transactions committed by the writer.", st.commits);
@@ -195,10 +154,10 @@ void privd_http_metrics(struct privd_http_req *r)
 	counter(&t, "privd_subjects_registered_total", "Subjects registered by this process.", st.subjects_registered);
 	gauge(&t, "privd_requests_overdue", "Open rights requests past their due date, counted every 10 seconds.",
 	      st.requests_overdue);
-	if (t.failed) {
-		free(t.buf);
+	body = privd_http_text_take(&t, &len);
+	if (body == NULL) {
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		return;
 	}
-	privd_http_reply_owned(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", t.buf, t.len);
+	privd_http_reply_owned(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body, len);
 }
