@@ -165,6 +165,12 @@ void privd_http_text_html(struct privd_http_text *t, const char *s);
  * privd_http_reply_owned; NULL when an append failed (the buffer is then zeroed and freed). Leaves t empty. */
 char *privd_http_text_take(struct privd_http_text *t, size_t *len);
 
+/* ---- export.c: the access export rendered ---- */
+/* The JSON document of GET /v1/requests/{id}/export; the page a person reads, in English and Russian. Both
+ * malloc'd (the caller zeroes and frees them: they hold PII), NULL when out of memory. */
+char *privd_http_export_json(const struct privd_export *x);
+char *privd_http_export_html(const struct privd_export *x);
+
 /* ---- metrics.c ---- */
 void privd_http_metrics_record(unsigned path_idx, enum privd_http_method m, unsigned status, uint64_t dur_ns);
 

@@ -420,8 +420,9 @@ void privd_http_request_export(struct privd_http_req *r)
 {
 	const char *format = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "format");
 	const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	struct privd_export *x = NULL;
 	struct privd_err e = {0};
-	char *text = NULL;
+	char *text;
 	bool html = false;
 	enum privd_rc rc;
 
@@ -435,10 +436,16 @@ void privd_http_request_export(struct privd_http_req *r)
 	} else if (accept != NULL) {
 		html = accept_q(accept, "text", "html") > accept_q(accept, "application", "json");
 	}
-	rc = privd_service_request_export(r->h->svc, &r->who, r->id, html, &text, &e);
+	rc = privd_service_request_export(r->h->svc, &r->who, r->id, html ? PRIVD_EXPORT_HTML : PRIVD_EXPORT_JSON, &x,
+	                                  &e);
 	if (rc != PRIVD_OK) {
-		privd_http_free_zero(text);
 		privd_http_reply_rc(r, rc, &e);
+		return;
+	}
+	text = html ? privd_http_export_html(x) : privd_http_export_json(x);
+	privd_export_free(x);
+	if (text == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		return;
 	}
 	/* takes text, zeroed when the response is freed */

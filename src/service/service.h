@@ -292,10 +292,33 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 enum privd_rc privd_service_request_execute(struct privd_service *svc, const struct privd_principal *who,
                                             const char *request_id, struct privd_request *out, struct privd_err *err);
 
-/* The export of a completed access request: everything held on the person, as JSON text or as an HTML page,
- * malloc'd (an audited read). PRIVD_ERR_CONFLICT when the request is not a completed access request. */
+/* ---- the access export (152-FZ Art. 14) ---- */
+/* Everything held on a person when the export was asked for, decrypted: it is PII throughout. The caller renders
+ * it (JSON, a page) and frees it with privd_export_free. */
+struct privd_export {
+	int64_t generated_at;
+	struct privd_subject profile;
+	struct privd_consent_check consents[PRIVD_PURPOSE_COUNT]; /* current state, indexed by enum privd_purpose */
+	struct privd_consent_record *history;                     /* every consent record, oldest first */
+	size_t nhistory;
+	struct privd_request *requests; /* the person's requests, details and reason decrypted where readable */
+	size_t nrequests;
+	struct privd_notification *notifications; /* every notice queued for the person (declared below) */
+	size_t nnotifications;
+};
+/* Zeroes and frees x with everything it holds. Accepts NULL. */
+void privd_export_free(struct privd_export *x);
+
+/* The format the export will be rendered in, recorded in the audit entry. */
+enum privd_export_format { PRIVD_EXPORT_JSON, PRIVD_EXPORT_HTML };
+
+/* The export of a completed access request: everything held on the person, in *out (the caller frees it with
+ * privd_export_free). The export is an audit entry, and so is the read of each request's details. *out is NULL on
+ * failure: PRIVD_ERR_NOT_FOUND for an unknown request, PRIVD_ERR_CONFLICT when it is not a completed access
+ * request, PRIVD_ERR_GONE when the person's data was erased, PRIVD_ERR_NOMEM. */
 enum privd_rc privd_service_request_export(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *request_id, bool html, char **out, struct privd_err *err);
+                                           const char *request_id, enum privd_export_format format,
+                                           struct privd_export **out, struct privd_err *err);
 
 /* The n-th working day after from (n >= 0; from itself never counts) into out, counted as request due dates
  * are, on the production calendar of cfg (NULL: the built-in defaults). Needs no open service: the calendar file
