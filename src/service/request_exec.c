@@ -251,7 +251,7 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 	rc = t < PRIVD_REQUEST_TYPE_COUNT ? plans[t](&s, err) : PRIVD_ERR_INTERNAL;
 	/* The confirmation is queued before anything is destroyed, under its own key. */
 	if (rc == PRIVD_OK)
-		rc = privd_step_notice(&s, "request.completed", NULL);
+		rc = privd_step_notice(&s, PRIVD_NOTICE_REQUEST_COMPLETED, NULL);
 	if (rc != PRIVD_OK)
 		goto out;
 	snprintf(s.detail, sizeof(s.detail), "{\"type\":\"%s\",\"result\":%s}", s.after.type, s.after.result);

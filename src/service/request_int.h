@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "core/request.h"
+#include "notify/notify.h"
 #include "service/service_int.h"
 
 /* ---- request_step.c: a request's row, its view and its sealed texts ---- */
@@ -77,9 +78,9 @@ void privd_step_clear(struct privd_step *s);
 
 /* ---- requests.c ---- */
 
-/* Prepares the notice of kind (request.received, request.rejected, request.extended, request.completed) for the
- * person the request is about (s->after), with reason in its text. Nothing when the subject was erased. */
-enum privd_rc privd_step_notice(struct privd_step *s, const char *kind, const char *reason);
+/* Prepares the notice of kind for the person the request is about (s->after), with its due date and reason in the
+ * text (notify.h words it). Nothing when the subject was erased. */
+enum privd_rc privd_step_notice(struct privd_step *s, enum privd_notice_kind kind, const char *reason);
 
 /* A rectify request's patch from its details JSON (pointers into root, which must outlive p). Cannot fail. */
 void privd_request_patch_from(json_t *root, struct privd_subject_patch *p);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * requests.c - the data subject's rights, requested with a scanned signed document: filing, the scan, the
- * operator's decision, reading, and the notices the person receives.
+ * operator's decision, reading, and queuing the notices the person receives (notify/ words them).
  *
  * A request is filed, its scan attached (checked by content, sealed under the subject's key), decided by an
  * operator and executed within 10 working days of receipt on the production calendar (152-FZ Art. 20; once
@@ -352,72 +352,29 @@ out:
 
 /* ---- notices ---- */
 
-static const char *type_ru(const char *type)
+enum privd_rc privd_step_notice(struct privd_step *s, enum privd_notice_kind kind, const char *reason)
 {
-	static const struct {
-		const char *type, *ru;
-	} names[] = {
-	    {"erase", "удаление персональных данных"},
-	    {"rectify", "исправление персональных данных"},
-	    {"access", "доступ к персональным данным"},
-	    {"transfer_info", "сведения о передаче данных третьим лицам"},
-	    {"revoke_processing", "отзыв согласия на обработку персональных данных"},
-	    {"revoke_cookies", "отзыв согласия на использование cookies"},
-	    {"guardian_consent", "согласие законного представителя"},
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(type, names[i].type) == 0)
-			return names[i].ru;
-	return type;
-}
-
-enum privd_rc privd_step_notice(struct privd_step *s, const char *kind, const char *reason)
-{
+	struct privd_notice_vars v = {.kind = kind,
+	                              .lang = PRIVD_NOTIFY_LANG_RU_EN,
+	                              .request_id = s->after.id,
+	                              .due_date = s->after.due_date,
+	                              .reason = reason};
 	struct privd_subject to;
-	size_t cap = 1024 + 2 * (reason ? strlen(reason) : 0); /* the reason appears twice, whole */
-	char *body;
-	const char *t = s->after.type;
+	char *body = NULL;
 	enum privd_rc rc;
 
+	if (privd_request_type_parse(s->after.type, &v.type) != PRIVD_OK)
+		return PRIVD_ERR_INTERNAL;
 	rc = privd_subject_load(s->svc, s->after.subject_id, &to, NULL);
 	if (rc == PRIVD_ERR_GONE)
 		return PRIVD_OK; /* nobody left to tell */
 	if (rc != PRIVD_OK)
 		return rc;
-	body = malloc(cap);
-	if (body == NULL) {
-		privd_subject_clear(&to);
-		return PRIVD_ERR_NOMEM;
-	}
-	if (strcmp(kind, "request.received") == 0)
-		snprintf(body, cap,
-		         "Ваш запрос «%s» (№ %s) получен. Срок исполнения: до %s.\n\n"
-		         "We have received your request (%s, no. %s). It will be carried out by %s.\n",
-		         type_ru(t), s->after.id, s->after.due_date, t, s->after.id, s->after.due_date);
-	else if (strcmp(kind, "request.rejected") == 0)
-		snprintf(body, cap,
-		         "Ваш запрос «%s» (№ %s) отклонён. Причина: %s\n\n"
-		         "Your request (%s, no. %s) was rejected. Reason: %s\n",
-		         type_ru(t), s->after.id, reason, t, s->after.id, reason);
-	else if (strcmp(kind, "request.extended") == 0)
-		snprintf(body, cap,
-		         "Срок исполнения вашего запроса «%s» (№ %s) продлён до %s. Причина: %s\n\n"
-		         "The deadline of your request (%s, no. %s) was extended to %s. Reason: %s\n",
-		         type_ru(t), s->after.id, s->after.due_date, reason, t, s->after.id, s->after.due_date, reason);
-	else if (strcmp(t, "erase") == 0)
-		snprintf(body, cap,
-		         "Ваш запрос на удаление (№ %s) исполнен: ваши персональные данные удалены.\n\n"
-		         "Your erasure request (no. %s) has been carried out: your personal data has been erased.\n",
-		         s->after.id, s->after.id);
-	else
-		snprintf(body, cap,
-		         "Ваш запрос «%s» (№ %s) исполнен.\n\nYour request (%s, no. %s) has been carried out.\n",
-		         type_ru(t), s->after.id, t, s->after.id);
-	rc = privd_notice_prepare(s->svc, &to, s->after.id, kind, body, &s->notice);
+	rc = privd_notify_render(&v, PRIVD_NOTIFY_TEXT, NULL, &body, NULL);
+	if (rc == PRIVD_OK)
+		rc = privd_notice_prepare(s->svc, &to, s->after.id, privd_notice_kind_name(kind), body, &s->notice);
 	privd_subject_clear(&to);
-	sodium_memzero(body, cap);
-	free(body);
+	privd_notify_text_free(body);
 	return rc;
 }
 
@@ -492,7 +449,7 @@ enum privd_rc privd_service_request_attach(struct privd_service *svc, const stru
 		s.after.received_at = s.after.updated_at;
 		s.after.due_estimated = false;
 		due_from(svc, &today, svc->cfg.due_working_days, s.after.due_date, &s.after.due_estimated);
-		rc = privd_step_notice(&s, "request.received", NULL);
+		rc = privd_step_notice(&s, PRIVD_NOTICE_REQUEST_RECEIVED, NULL);
 		if (rc != PRIVD_OK)
 			goto out;
 	}
@@ -638,8 +595,10 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 			sodium_memzero(key, sizeof(key));
 		}
 		if (rc == PRIVD_OK)
-			rc = privd_step_notice(
-			    &s, ev == PRIVD_REQUEST_EVENT_REJECT ? "request.rejected" : "request.extended", reason);
+			rc = privd_step_notice(&s,
+			                       ev == PRIVD_REQUEST_EVENT_REJECT ? PRIVD_NOTICE_REQUEST_REJECTED
+			                                                        : PRIVD_NOTICE_REQUEST_EXTENDED,
+			                       reason);
 		if (rc != PRIVD_OK)
 			goto out;
 	}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * test_texts.c - the notices' words, every kind in Russian, English and both.
+ *
+ * The bilingual bodies are what the outbox has always held for these notices: they are written out here whole,
+ * as the service composed them before the texts moved to notify/, so a change of a single byte is seen. The
+ * subject lines are new; they are checked for shape (one line, the request named) rather than pinned.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "notify/notify.h"
+
+#define ID "0123456789abcdef0123456789abcdef"
+
+struct expected {
+	enum privd_notice_kind kind;
+	enum privd_request_type type;
+	const char *ru, *en;
+};
+
+static const struct expected expected[] = {
+    {PRIVD_NOTICE_REQUEST_RECEIVED, PRIVD_REQUEST_TYPE_ACCESS,
+     "Ваш запрос «доступ к персональным данным» (№ " ID ") получен. Срок исполнения: до 2025-03-14.\n",
+     "We have received your request (access, no. " ID "). It will be carried out by 2025-03-14.\n"},
+    {PRIVD_NOTICE_REQUEST_REJECTED, PRIVD_REQUEST_TYPE_RECTIFY,
+     "Ваш запрос «исправление персональных данных» (№ " ID ") отклонён. Причина: подпись не читается\n",
+     "Your request (rectify, no. " ID ") was rejected. Reason: подпись не читается\n"},
+    {PRIVD_NOTICE_REQUEST_EXTENDED, PRIVD_REQUEST_TYPE_TRANSFER_INFO,
+     "Срок исполнения вашего запроса «сведения о передаче данных третьим лицам» (№ " ID
+     ") продлён до 2025-03-14. Причина: подпись не читается\n",
+     "The deadline of your request (transfer_info, no. " ID
+     ") was extended to 2025-03-14. Reason: подпись не читается\n"},
+    {PRIVD_NOTICE_REQUEST_COMPLETED, PRIVD_REQUEST_TYPE_REVOKE_COOKIES,
+     "Ваш запрос «отзыв согласия на использование cookies» (№ " ID ") исполнен.\n",
+     "Your request (revoke_cookies, no. " ID ") has been carried out.\n"},
+    {PRIVD_NOTICE_REQUEST_COMPLETED, PRIVD_REQUEST_TYPE_ERASE,
+     "Ваш запрос на удаление (№ " ID ") исполнен: ваши персональные данные удалены.\n",
+     "Your erasure request (no. " ID ") has been carried out: your personal data has been erased.\n"},
+};
+
+static struct privd_notice_vars vars(enum privd_notice_kind kind, enum privd_request_type type,
+                                     enum privd_notify_lang lang)
+{
+	struct privd_notice_vars v = {
+	    .kind = kind,
+	    .type = type,
+	    .lang = lang,
+	    .request_id = ID,
+	    .due_date = "2025-03-14",
+	    .reason = "подпись не читается",
+	};
+
+	return v;
+}
+
+static char *body_of(const struct privd_notice_vars *v)
+{
+	char *body = NULL;
+
+	assert_int_equal(privd_notify_render(v, PRIVD_NOTIFY_TEXT, NULL, &body, NULL), PRIVD_OK);
+	assert_non_null(body);
+	return body;
+}
+
+static void test_kind_names(void **state)
+{
+	(void)state;
+	assert_string_equal(privd_notice_kind_name(PRIVD_NOTICE_REQUEST_RECEIVED), "request.received");
+	assert_string_equal(privd_notice_kind_name(PRIVD_NOTICE_REQUEST_REJECTED), "request.rejected");
+	assert_string_equal(privd_notice_kind_name(PRIVD_NOTICE_REQUEST_EXTENDED), "request.extended");
+	assert_string_equal(privd_notice_kind_name(PRIVD_NOTICE_REQUEST_COMPLETED), "request.completed");
+	assert_string_equal(privd_notice_kind_name(PRIVD_NOTICE_KIND_COUNT), "unknown");
+}
+
+/* Each kind in each language, and both as the outbox has always held them: Russian, a blank line, English. */
+static void test_bodies(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+		const struct expected *e = &expected[i];
+		struct privd_notice_vars ru = vars(e->kind, e->type, PRIVD_NOTIFY_LANG_RU);
+		struct privd_notice_vars en = vars(e->kind, e->type, PRIVD_NOTIFY_LANG_EN);
+		struct privd_notice_vars both = vars(e->kind, e->type, PRIVD_NOTIFY_LANG_RU_EN);
+		char *b, whole[1024];
+
+		b = body_of(&ru);
+		assert_string_equal(b, e->ru);
+		privd_notify_text_free(b);
+		b = body_of(&en);
+		assert_string_equal(b, e->en);
+		privd_notify_text_free(b);
+		snprintf(whole, sizeof(whole), "%s\n%s", e->ru, e->en);
+		b = body_of(&both);
+		assert_string_equal(b, whole);
+		privd_notify_text_free(b);
+	}
+}
+
+/* The texts as the service wrote them with one snprintf each before they moved here, pinned literally. */
+static void test_outbox_texts_unchanged(void **state)
+{
+	struct privd_notice_vars v =
+	    vars(PRIVD_NOTICE_REQUEST_RECEIVED, PRIVD_REQUEST_TYPE_ERASE, PRIVD_NOTIFY_LANG_RU_EN);
+	char *b;
+
+	(void)state;
+	b = body_of(&v);
+	assert_string_equal(
+	    b, "Ваш запрос «удаление персональных данных» (№ " ID ") получен. Срок исполнения: до 2025-03-14.\n\n"
+	       "We have received your request (erase, no. " ID "). It will be carried out by 2025-03-14.\n");
+	privd_notify_text_free(b);
+	v.kind = PRIVD_NOTICE_REQUEST_COMPLETED;
+	b = body_of(&v);
+	assert_string_equal(b, "Ваш запрос на удаление (№ " ID ") исполнен: ваши персональные данные удалены.\n\n"
+	                       "Your erasure request (no. " ID
+	                       ") has been carried out: your personal data has been erased.\n");
+	privd_notify_text_free(b);
+}
+
+/* Every type is named in Russian words and by its API name in English. */
+static void test_every_type(void **state)
+{
+	(void)state;
+	for (int t = 0; t < PRIVD_REQUEST_TYPE_COUNT; t++) {
+		struct privd_notice_vars ru =
+		    vars(PRIVD_NOTICE_REQUEST_RECEIVED, (enum privd_request_type)t, PRIVD_NOTIFY_LANG_RU);
+		struct privd_notice_vars en = ru;
+		char *b, name[96];
+
+		en.lang = PRIVD_NOTIFY_LANG_EN;
+		b = body_of(&ru);
+		assert_true(strncmp(b, "Ваш запрос «", strlen("Ваш запрос «")) == 0);
+		assert_null(strstr(b, privd_request_type_name((enum privd_request_type)t)));
+		assert_null(strstr(b, "«»"));
+		privd_notify_text_free(b);
+		b = body_of(&en);
+		snprintf(name, sizeof(name), "(%s, no. " ID ")", privd_request_type_name((enum privd_request_type)t));
+		assert_non_null(strstr(b, name));
+		privd_notify_text_free(b);
+	}
+}
+
+/* One line each, naming the request (the erasure's confirmation names what happened instead); both joined. */
+static void test_subjects(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+		const struct expected *e = &expected[i];
+		char *s[PRIVD_NOTIFY_LANG_COUNT], *b, whole[512];
+
+		for (int l = 0; l < PRIVD_NOTIFY_LANG_COUNT; l++) {
+			struct privd_notice_vars v = vars(e->kind, e->type, (enum privd_notify_lang)l);
+
+			s[l] = NULL;
+			assert_int_equal(privd_notify_render(&v, PRIVD_NOTIFY_TEXT, &s[l], &b, NULL), PRIVD_OK);
+			assert_non_null(s[l]);
+			assert_true(strlen(s[l]) > 0);
+			assert_null(strchr(s[l], '\n'));
+			assert_true(e->type == PRIVD_REQUEST_TYPE_ERASE || strstr(s[l], ID) != NULL);
+			privd_notify_text_free(b);
+		}
+		assert_string_not_equal(s[PRIVD_NOTIFY_LANG_RU], s[PRIVD_NOTIFY_LANG_EN]);
+		snprintf(whole, sizeof(whole), "%s / %s", s[PRIVD_NOTIFY_LANG_RU], s[PRIVD_NOTIFY_LANG_EN]);
+		assert_string_equal(s[PRIVD_NOTIFY_LANG_RU_EN], whole);
+		for (int l = 0; l < PRIVD_NOTIFY_LANG_COUNT; l++)
+			privd_notify_text_free(s[l]);
+	}
+}
+
+/* A reason of any length appears whole, in each language. */
+static void test_long_reason(void **state)
+{
+	struct privd_notice_vars v =
+	    vars(PRIVD_NOTICE_REQUEST_REJECTED, PRIVD_REQUEST_TYPE_ACCESS, PRIVD_NOTIFY_LANG_RU_EN);
+	char *reason = malloc(5001), *b, *at;
+
+	(void)state;
+	assert_non_null(reason);
+	memset(reason, 'x', 5000);
+	reason[5000] = '\0';
+	v.reason = reason;
+	b = body_of(&v);
+	at = strstr(b, reason);
+	assert_non_null(at);
+	assert_non_null(strstr(at + 5000, reason));
+	assert_true(strlen(b) > 10000);
+	privd_notify_text_free(b);
+	free(reason);
+}
+
+/* A member the kind uses but the caller left NULL is rendered empty, not "(null)". */
+static void test_null_members(void **state)
+{
+	struct privd_notice_vars v = {.kind = PRIVD_NOTICE_REQUEST_EXTENDED, .lang = PRIVD_NOTIFY_LANG_EN};
+	char *b;
+
+	(void)state;
+	b = body_of(&v);
+	assert_string_equal(b, "The deadline of your request (erase, no. ) was extended to . Reason: \n");
+	privd_notify_text_free(b);
+	privd_notify_text_free(NULL);
+}
+
+static void test_out_of_range(void **state)
+{
+	struct privd_notice_vars v =
+	    vars(PRIVD_NOTICE_REQUEST_RECEIVED, PRIVD_REQUEST_TYPE_ACCESS, PRIVD_NOTIFY_LANG_RU);
+	struct privd_err err;
+	char *s = (char *)"x", *b = (char *)"x";
+
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	v.kind = PRIVD_NOTICE_KIND_COUNT;
+	assert_int_equal(privd_notify_render(&v, PRIVD_NOTIFY_TEXT, &s, &b, &err), PRIVD_ERR_INVALID);
+	assert_null(s);
+	assert_null(b);
+	assert_true(err.msg[0] != '\0');
+	v.kind = PRIVD_NOTICE_REQUEST_RECEIVED;
+	v.type = PRIVD_REQUEST_TYPE_COUNT;
+	assert_int_equal(privd_notify_render(&v, PRIVD_NOTIFY_TEXT, &s, &b, NULL), PRIVD_ERR_INVALID);
+	v.type = PRIVD_REQUEST_TYPE_ACCESS;
+	v.lang = PRIVD_NOTIFY_LANG_COUNT;
+	assert_int_equal(privd_notify_render(&v, PRIVD_NOTIFY_TEXT, &s, &b, NULL), PRIVD_ERR_INVALID);
+	v.lang = PRIVD_NOTIFY_LANG_EN;
+	assert_int_equal(privd_notify_render(&v, PRIVD_NOTIFY_FORMAT_COUNT, &s, &b, NULL), PRIVD_ERR_UNSUPPORTED);
+	assert_null(s);
+	assert_null(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_kind_names),
+	    cmocka_unit_test(test_bodies),
+	    cmocka_unit_test(test_outbox_texts_unchanged),
+	    cmocka_unit_test(test_every_type),
+	    cmocka_unit_test(test_subjects),
+	    cmocka_unit_test(test_long_reason),
+	    cmocka_unit_test(test_null_members),
+	    cmocka_unit_test(test_out_of_range),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
