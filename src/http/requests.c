@@ -9,10 +9,12 @@
  * decrypted here is PII (a request's details and reason, the scan, the export): jansson strings and response
  * buffers are zeroed when freed, the service's buffers are cleared with privd_request_clear or zeroed by the
  * response's free callback, and nothing of them is logged. Details and reasons are shown to operator and
- * admin keys only; an app or auditor sees the request's state and dates.
+ * admin keys only; an app or auditor sees the request's state and dates. A rectify request's details are parsed
+ * here into the correction the service takes (struct privd_subject_patch, as for PATCH); no JSON goes down.
  */
 #include "http_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,13 +90,69 @@ static void reply_request(struct privd_http_req *r, enum privd_rc rc, unsigned s
 		privd_http_reply_json(r, status, request_json(q, may_read_details(r)));
 }
 
+/* One member of a correction's "fields": a field that can be corrected, a string (null removes the e-mail or the
+ * phone, as in PATCH). */
+static void correction_member(struct privd_subject_patch *c, const char *key, json_t *v, struct privd_err *e)
+{
+	static const struct {
+		const char *name;
+		size_t at;
+		bool removable;
+	} members[] = {
+	    {"name", offsetof(struct privd_subject_patch, name), false},
+	    {"email", offsetof(struct privd_subject_patch, email), true},
+	    {"phone", offsetof(struct privd_subject_patch, phone), true},
+	    {"ip", offsetof(struct privd_subject_patch, ip), false},
+	    {"birth_date", offsetof(struct privd_subject_patch, birth_date), false},
+	    {"residence_country", offsetof(struct privd_subject_patch, residence_country), false},
+	};
+	char field[64];
+	size_t i = 0;
+
+	snprintf(field, sizeof(field), "details.fields.%.40s", key);
+	while (i < sizeof(members) / sizeof(members[0]) && strcmp(key, members[i].name) != 0)
+		i++;
+	if (i == sizeof(members) / sizeof(members[0]))
+		privd_err_field(e, field, "is not a field that can be corrected");
+	else if (json_is_string(v))
+		*(const char **)((char *)c + members[i].at) = json_string_value(v);
+	else if (json_is_null(v) && members[i].removable)
+		*(const char **)((char *)c + members[i].at) = "";
+	else
+		privd_err_field(e, field, "must be a string");
+}
+
+/* A filing's details as the service takes them: NULL when none were sent (absent, null or {}); for a rectify
+ * request {"fields":{...}} parsed into c (pointing into d), each member checked (errors in e). Any other details
+ * are passed as a correction of no field, which the service refuses with the reason that fits the type. */
+static const struct privd_subject_patch *parse_details(json_t *d, const char *type, struct privd_subject_patch *c,
+                                                       struct privd_err *e)
+{
+	enum privd_request_type t;
+	json_t *fields = json_object_get(d, "fields"), *v;
+	const char *k;
+
+	if (!json_is_object(d) || json_object_size(d) == 0)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	if (privd_request_type_parse(type, &t) != PRIVD_OK || t != PRIVD_REQUEST_TYPE_RECTIFY ||
+	    json_object_size(d) != 1 || !json_is_object(fields))
+		return c;
+	json_object_foreach(fields, k, v)
+	{
+		correction_member(c, k, v, e);
+	}
+	return c;
+}
+
 void privd_http_request_create(struct privd_http_req *r)
 {
 	static const char *const allowed[] = {"type", "details", NULL};
 	struct privd_request q;
+	struct privd_subject_patch patch;
+	const struct privd_subject_patch *correction;
 	struct privd_err e = {0};
 	const char *type = NULL;
-	char *details = NULL;
 	char loc[64];
 	json_t *body = NULL, *d;
 	enum privd_rc rc;
@@ -113,21 +171,18 @@ void privd_http_request_create(struct privd_http_req *r)
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	if (json_is_object(d)) {
-		details = json_dumps(d, JSON_COMPACT);
-		if (details == NULL) {
-			privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
-			goto out;
-		}
+	correction = parse_details(d, type, &patch, &e);
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
 	}
-	rc = privd_service_request_create(r->h->svc, &r->who, r->id, type, details, &q, &e);
+	rc = privd_service_request_create(r->h->svc, &r->who, r->id, type, correction, &q, &e);
 	reply_request(r, rc, MHD_HTTP_CREATED, &q, &e);
 	if (rc == PRIVD_OK) {
 		snprintf(loc, sizeof(loc), "/v1/requests/%s", q.id);
 		privd_http_reply_header(r, MHD_HTTP_HEADER_LOCATION, loc);
 	}
 out:
-	privd_http_free_zero(details);
 	privd_request_clear(&q);
 	json_decref(body);
 }

@@ -136,12 +136,9 @@ static enum privd_rc plan_rectify(struct privd_step *s, struct privd_err *err)
 	privd_request_clear(&full);
 	if (rc != PRIVD_OK)
 		goto out;
-	root = details ? json_loads(details, 0, NULL) : NULL;
-	if (root == NULL) {
-		rc = PRIVD_ERR_INTERNAL;
+	rc = privd_request_correction_decode(details, &root, &patch);
+	if (rc != PRIVD_OK)
 		goto out;
-	}
-	privd_request_patch_from(root, &patch);
 	rc = privd_subject_prepare_update(s->svc, s->after.subject_id, &patch, &s->rectified, &s->rectify_expect,
 	                                  detail, NULL, err);
 	if (rc != PRIVD_OK)

@@ -82,7 +82,9 @@ void privd_step_clear(struct privd_step *s);
  * text (notify.h words it). Nothing when the subject was erased. */
 enum privd_rc privd_step_notice(struct privd_step *s, enum privd_notice_kind kind, const char *reason);
 
-/* A rectify request's patch from its details JSON (pointers into root, which must outlive p). Cannot fail. */
-void privd_request_patch_from(json_t *root, struct privd_subject_patch *p);
+/* A rectify request's correction from its stored details (the text sealed in its row): *root receives the parsed
+ * text, which c points into and the caller must json_decref after use. PRIVD_ERR_INTERNAL when text is NULL or
+ * not JSON (a broken invariant). */
+enum privd_rc privd_request_correction_decode(const char *text, json_t **root, struct privd_subject_patch *c);
 
 #endif

@@ -165,104 +165,115 @@ static enum privd_rc create_data(struct privd_db *db, void *arg)
 	return privd_repo_request_insert(db, &j->row);
 }
 
-/* Validates details for the type; *canon receives the canonical JSON text to store (malloc'd, or NULL). */
-static enum privd_rc check_details(enum privd_request_type type, const char *details_json, char **canon,
-                                   struct privd_err *err)
+/* Only a rectify request takes details, and they must name a field to correct. */
+static enum privd_rc check_correction(enum privd_request_type type, const struct privd_subject_patch *c,
+                                      struct privd_err *err)
 {
-	static const char *const allowed[] = {"name", "email", "phone", "ip", "birth_date", "residence_country"};
-	json_error_t jerr;
-	json_t *root = NULL, *fields, *v;
-	const char *k;
+	if (type != PRIVD_REQUEST_TYPE_RECTIFY && c != NULL) {
+		privd_err_field(err, "details", "this request type takes no details");
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
+	}
+	if (type == PRIVD_REQUEST_TYPE_RECTIFY &&
+	    (c == NULL || (c->name == NULL && c->email == NULL && c->phone == NULL && c->ip == NULL &&
+	                   c->birth_date == NULL && c->residence_country == NULL))) {
+		privd_err_field(err, "details.fields", "a correction needs {\"fields\":{...}} with at least one field");
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
+	}
+	return PRIVD_OK;
+}
+
+/* The fields of a correction, in the order of struct privd_subject_patch; e-mail and phone may be removed. */
+#define CORRECTION_FIELDS 6
+static const char *const correction_names[CORRECTION_FIELDS] = {"name", "email",      "phone",
+                                                                "ip",   "birth_date", "residence_country"};
+
+static void correction_values(const struct privd_subject_patch *c, const char *v[CORRECTION_FIELDS])
+{
+	v[0] = c->name;
+	v[1] = c->email;
+	v[2] = c->phone;
+	v[3] = c->ip;
+	v[4] = c->birth_date;
+	v[5] = c->residence_country;
+}
+
+/* The stored encoding of a correction, sealed in the request's row: {"fields":{...}}, compact, keys sorted, a
+ * removed e-mail or phone as null. *text is malloc'd. PRIVD_ERR_INVALID (naming the field) for a value that is not
+ * UTF-8 text, PRIVD_ERR_NOMEM. */
+static enum privd_rc correction_encode(const struct privd_subject_patch *c, char **text, struct privd_err *err)
+{
+	const char *v[CORRECTION_FIELDS];
+	json_t *fields = json_object(), *root = NULL;
 	enum privd_rc rc = PRIVD_OK;
 
-	*canon = NULL;
-	if (details_json != NULL) {
-		root = json_loads(details_json, JSON_REJECT_DUPLICATES, &jerr);
-		if (root == NULL || !json_is_object(root)) {
-			privd_err_field(err, "details", "must be an object");
-			rc = privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
-			goto out;
-		}
-	}
-	if (type != PRIVD_REQUEST_TYPE_RECTIFY) {
-		if (root != NULL && json_object_size(root) != 0) {
-			privd_err_field(err, "details", "this request type takes no details");
-			rc = privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
-		}
-		goto out;
-	}
-	fields = root ? json_object_get(root, "fields") : NULL;
-	if (!json_is_object(fields) || json_object_size(fields) == 0 || json_object_size(root) != 1) {
-		privd_err_field(err, "details.fields", "a correction needs {\"fields\":{...}} with at least one field");
-		rc = privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
-		goto out;
-	}
-	json_object_foreach(fields, k, v)
-	{
-		bool known = false;
-		char name[64];
+	*text = NULL;
+	correction_values(c, v);
+	for (size_t i = 0; fields != NULL && rc == PRIVD_OK && i < CORRECTION_FIELDS; i++) {
+		json_t *j;
 
-		for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
-			known = known || strcmp(k, allowed[i]) == 0;
-		snprintf(name, sizeof(name), "details.fields.%.40s", k);
-		if (!known) {
-			privd_err_field(err, name, "is not a field that can be corrected");
-			rc = PRIVD_ERR_INVALID;
-		} else if (!json_is_string(v) && !(json_is_null(v) && (!strcmp(k, "email") || !strcmp(k, "phone")))) {
+		if (v[i] == NULL)
+			continue;
+		j = v[i][0] == '\0' && (i == 1 || i == 2) ? json_null() : json_string(v[i]);
+		if (j == NULL) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "details.fields.%s", correction_names[i]);
 			privd_err_field(err, name, "must be a string");
-			rc = PRIVD_ERR_INVALID;
+			rc = privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
+		} else if (json_object_set_new(fields, correction_names[i], j) != 0) {
+			rc = PRIVD_ERR_NOMEM;
 		}
 	}
-	if (rc != PRIVD_OK) {
-		privd_err_set(err, rc, "the request is invalid");
-		goto out;
-	}
-	*canon = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
-	if (*canon == NULL)
+	if (fields == NULL)
 		rc = PRIVD_ERR_NOMEM;
-out:
+	if (rc == PRIVD_OK)
+		root = json_pack("{s:O}", "fields", fields);
+	if (root != NULL)
+		*text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+	if (rc == PRIVD_OK && *text == NULL)
+		rc = PRIVD_ERR_NOMEM;
+	json_decref(fields);
 	json_decref(root);
 	return rc;
 }
 
-void privd_request_patch_from(json_t *root, struct privd_subject_patch *p)
+enum privd_rc privd_request_correction_decode(const char *text, json_t **root, struct privd_subject_patch *c)
 {
-	json_t *f = json_object_get(root, "fields");
-	json_t *v;
+	const char *v[CORRECTION_FIELDS] = {NULL};
+	json_t *f, *j;
 
-	memset(p, 0, sizeof(*p));
-#define FIELD(n)                                                                                                       \
-	v = json_object_get(f, #n);                                                                                    \
-	if (v != NULL)                                                                                                 \
-		p->n = json_is_string(v) ? json_string_value(v) : "";
-	FIELD(name)
-	FIELD(email)
-	FIELD(phone)
-	FIELD(ip)
-	FIELD(birth_date)
-	FIELD(residence_country)
-#undef FIELD
+	memset(c, 0, sizeof(*c));
+	*root = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	if (*root == NULL)
+		return PRIVD_ERR_INTERNAL;
+	f = json_object_get(*root, "fields");
+	for (size_t i = 0; i < CORRECTION_FIELDS; i++) {
+		j = json_object_get(f, correction_names[i]);
+		if (j != NULL)
+			v[i] = json_is_string(j) ? json_string_value(j) : "";
+	}
+	c->name = v[0];
+	c->email = v[1];
+	c->phone = v[2];
+	c->ip = v[3];
+	c->birth_date = v[4];
+	c->residence_country = v[5];
+	return PRIVD_OK;
 }
 
 /* Validates a rectify request's fields as registration would, without writing anything. */
-static enum privd_rc dry_run_rectify(struct privd_service *svc, const char *subject_id, const char *canon,
-                                     struct privd_err *err)
+static enum privd_rc dry_run_rectify(struct privd_service *svc, const char *subject_id,
+                                     const struct privd_subject_patch *patch, struct privd_err *err)
 {
 	struct privd_subject_row row;
-	struct privd_subject_patch patch;
 	struct privd_err inner;
 	char detail[256];
 	int64_t expect = 0;
-	json_t *root = json_loads(canon, 0, NULL);
 	enum privd_rc rc;
 
-	if (root == NULL)
-		return PRIVD_ERR_NOMEM;
 	memset(&inner, 0, sizeof(inner));
-	privd_request_patch_from(root, &patch);
-	rc = privd_subject_prepare_update(svc, subject_id, &patch, &row, &expect, detail, NULL, &inner);
+	rc = privd_subject_prepare_update(svc, subject_id, patch, &row, &expect, detail, NULL, &inner);
 	privd_subject_row_clear(&row);
-	json_decref(root);
 	if (rc == PRIVD_ERR_INVALID && err != NULL) {
 		for (size_t i = 0; i < inner.nfields; i++) {
 			char name[64];
@@ -278,8 +289,9 @@ static enum privd_rc dry_run_rectify(struct privd_service *svc, const char *subj
 }
 
 enum privd_rc privd_service_request_create(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *subject_id, const char *type, const char *details_json,
-                                           struct privd_request *out, struct privd_err *err)
+                                           const char *subject_id, const char *type,
+                                           const struct privd_subject_patch *correction, struct privd_request *out,
+                                           struct privd_err *err)
 {
 	char f1[64];
 	struct create_job j;
@@ -305,9 +317,11 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 		privd_err_field(err, "type", "a guardian's consent is only for a minor awaiting it");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
 	}
-	rc = check_details(t, details_json, &canon, err);
-	if (rc == PRIVD_OK && canon != NULL)
-		rc = dry_run_rectify(svc, subject_id, canon, err);
+	rc = check_correction(t, correction, err);
+	if (rc == PRIVD_OK && correction != NULL)
+		rc = dry_run_rectify(svc, subject_id, correction, err);
+	if (rc == PRIVD_OK && correction != NULL)
+		rc = correction_encode(correction, &canon, err);
 	if (rc != PRIVD_OK)
 		goto out;
 

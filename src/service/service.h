@@ -245,11 +245,17 @@ struct privd_request {
 };
 void privd_request_clear(struct privd_request *r); /* frees and zeroes */
 
-/* Files a request. details_json may be NULL (= {}); for rectify it must be {"fields":{...}} with any of the
- * registration fields, validated as at registration. PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE for the subject. */
+/* Files a request of type (one of the type names; PRIVD_ERR_INVALID naming "type" otherwise). correction is what a
+ * rectify request asks to change, as for PATCH (NULL members stay, "" removes the e-mail or the phone), borrowed
+ * for the call; NULL when the filer sent no details. Only rectify takes details, and they must name at least one
+ * field: PRIVD_ERR_INVALID naming "details" for details on another type, "details.fields" for a correction of no
+ * field (which is how a caller passes details that are not a correction), "details.fields.<name>" for a value
+ * that fails registration's validation. PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE for the subject. out->details is the
+ * correction as stored, {"fields":{...}} with a removal as null. */
 enum privd_rc privd_service_request_create(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *subject_id, const char *type, const char *details_json,
-                                           struct privd_request *out, struct privd_err *err);
+                                           const char *subject_id, const char *type,
+                                           const struct privd_subject_patch *correction, struct privd_request *out,
+                                           struct privd_err *err);
 
 /* Attaches the scan: content_type must be application/pdf, image/jpeg, image/png or image/tiff
  * (PRIVD_ERR_UNSUPPORTED otherwise, or when the content is of another type); the content is checked
