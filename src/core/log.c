@@ -70,39 +70,3 @@ void privd_log(enum privd_log_level level, const char *event, const char *member
 	         members[0] ? "," : "", members);
 	sink(level, line);
 }
-
-void privd_json_escape(const char *s, char *out, unsigned long outlen)
-{
-	unsigned long o = 0;
-
-	if (outlen == 0)
-		return;
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		char buf[8];
-		const char *rep = NULL;
-		size_t n;
-
-		if (c == '"')
-			rep = "\\\"";
-		else if (c == '\\')
-			rep = "\\\\";
-		else if (c == '\n')
-			rep = "\\n";
-		else if (c < 0x20) {
-			snprintf(buf, sizeof(buf), "\\u%04x", c);
-			rep = buf;
-		}
-		if (rep == NULL) {
-			buf[0] = (char)c;
-			buf[1] = '\0';
-			rep = buf;
-		}
-		n = strlen(rep);
-		if (o + n >= outlen)
-			break;
-		memcpy(out + o, rep, n);
-		o += n;
-	}
-	out[o] = '\0';
-}

@@ -9,6 +9,8 @@
 #ifndef PRIVD_CORE_LOG_H
 #define PRIVD_CORE_LOG_H
 
+#include "jsonw.h" /* privd_json_escape, for the members a caller formats */
+
 enum privd_log_level { PRIVD_LOG_DEBUG = 0, PRIVD_LOG_INFO, PRIVD_LOG_WARN, PRIVD_LOG_ERROR };
 
 /* The sink writes one complete line; the default writes to stderr without a timestamp. The command line installs
@@ -22,8 +24,5 @@ enum privd_log_level privd_log_level_parse(const char *s); /* unknown -> INFO */
  * The line is {"level":"info","event":"<event>",<members>}. Thread-safe. */
 void privd_log(enum privd_log_level level, const char *event, const char *members_fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/* Escapes s as the inside of a JSON string into out (always NUL-terminated, truncated to fit). */
-void privd_json_escape(const char *s, char *out, unsigned long outlen);
 
 #endif
