@@ -126,12 +126,15 @@ static enum privd_rc create_data(struct privd_db *db, void *arg)
 {
 	struct create_job *j = arg;
 	char detail[64];
+	struct privd_jsonw w;
 	enum privd_rc rc;
 
 	rc = privd_repo_apikey_insert(db, &j->row, j->hash);
 	if (rc != PRIVD_OK)
 		return rc;
-	snprintf(detail, sizeof(detail), "{\"role\":\"%s\"}", j->row.role);
+	privd_jsonw_init(&w, detail, sizeof(detail));
+	privd_jsonw_str(&w, "role", j->row.role);
+	privd_jsonw_end(&w);
 	return privd_audit_append(j->svc, db, j->who->actor, "apikey.create", "apikey", j->row.id, detail);
 }
 

@@ -75,6 +75,7 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 {
 	struct record_job *j = arg;
 	char detail[128];
+	struct privd_jsonw w;
 	enum privd_rc rc;
 
 	rc = privd_subject_alive(db, j->row.subject_id); /* checked again inside the transaction */
@@ -82,8 +83,11 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 		rc = privd_repo_consent_append(db, &j->row);
 	if (rc != PRIVD_OK)
 		return rc;
-	snprintf(detail, sizeof(detail), "{\"purpose\":\"%s\",\"granted\":%s,\"source\":\"%s\"}", j->row.purpose,
-	         j->row.granted ? "true" : "false", j->row.source);
+	privd_jsonw_init(&w, detail, sizeof(detail));
+	privd_jsonw_str(&w, "purpose", j->row.purpose);
+	privd_jsonw_bool(&w, "granted", j->row.granted);
+	privd_jsonw_str(&w, "source", j->row.source);
+	privd_jsonw_end(&w);
 	rc = privd_audit_append(j->svc, db, j->who->actor, "consent.record", "subject", j->row.subject_id, detail);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, j->row.subject_id);

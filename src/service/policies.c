@@ -113,12 +113,16 @@ static enum privd_rc publish_data(struct privd_db *db, void *arg)
 {
 	struct publish_job *j = arg;
 	char detail[160];
+	struct privd_jsonw w;
 	enum privd_rc rc;
 
 	rc = privd_repo_policy_insert(db, &j->row);
 	if (rc != PRIVD_OK)
 		return rc;
-	snprintf(detail, sizeof(detail), "{\"version\":\"%s\",\"sha256\":\"%s\"}", j->row.version, j->row.sha256);
+	privd_jsonw_init(&w, detail, sizeof(detail));
+	privd_jsonw_str(&w, "version", j->row.version);
+	privd_jsonw_str(&w, "sha256", j->row.sha256);
+	privd_jsonw_end(&w);
 	rc = privd_audit_append(j->svc, db, j->who->actor, "policy.publish", "policy", j->row.version, detail);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_POLICY, j->row.version);

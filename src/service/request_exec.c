@@ -123,8 +123,9 @@ static enum privd_rc plan_rectify(struct privd_step *s, struct privd_err *err)
 {
 	struct privd_request full;
 	struct privd_subject_patch patch;
+	struct privd_jsonw w;
+	const char *fields[PRIVD_CORRECTION_FIELDS];
 	char detail[256];
-	const char *from, *to;
 	json_t *root = NULL;
 	char *details;
 	enum privd_rc rc;
@@ -144,11 +145,10 @@ static enum privd_rc plan_rectify(struct privd_step *s, struct privd_err *err)
 	if (rc != PRIVD_OK)
 		goto out;
 	s->exec_data = exec_rectify;
-	/* the detail is {"fields":[...],...}: the result names the same fields */
-	from = strchr(detail, '[');
-	to = strchr(detail, ']');
-	snprintf(s->after.result, sizeof(s->after.result), "{\"corrected\":%.*s}",
-	         from && to ? (int)(to - from + 1) : 2, from && to ? from : "[]");
+	/* the result names the fields corrected, never their values */
+	privd_jsonw_init(&w, s->after.result, sizeof(s->after.result));
+	privd_jsonw_strs(&w, "corrected", fields, privd_request_correction_fields(&patch, fields));
+	privd_jsonw_end(&w);
 out:
 	json_decref(root);
 	if (details != NULL) {
@@ -236,6 +236,7 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
                                             const char *request_id, struct privd_request *out, struct privd_err *err)
 {
 	struct privd_step s;
+	struct privd_jsonw w;
 	enum privd_request_type t = PRIVD_REQUEST_TYPE_COUNT;
 	enum privd_rc rc;
 
@@ -251,9 +252,14 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 		rc = privd_step_notice(&s, PRIVD_NOTICE_REQUEST_COMPLETED, NULL);
 	if (rc != PRIVD_OK)
 		goto out;
-	snprintf(s.detail, sizeof(s.detail), "{\"type\":\"%s\",\"result\":%s}", s.after.type, s.after.result);
-	if (strlen(s.detail) >= sizeof(s.detail) - 1)
-		snprintf(s.detail, sizeof(s.detail), "{\"type\":\"%s\"}", s.after.type);
+	privd_jsonw_init(&w, s.detail, sizeof(s.detail));
+	privd_jsonw_str(&w, "type", s.after.type);
+	privd_jsonw_raw(&w, "result", s.after.result);
+	if (privd_jsonw_end(&w) != PRIVD_OK) { /* a result too long for the entry: the type alone */
+		privd_jsonw_init(&w, s.detail, sizeof(s.detail));
+		privd_jsonw_str(&w, "type", s.after.type);
+		privd_jsonw_end(&w);
+	}
 	rc = privd_step_run(&s);
 	run_error(&s, rc, err);
 	if (rc != PRIVD_OK)

@@ -82,6 +82,12 @@ void privd_step_clear(struct privd_step *s);
  * text (notify.h words it). Nothing when the subject was erased. */
 enum privd_rc privd_step_notice(struct privd_step *s, enum privd_notice_kind kind, const char *reason);
 
+/* The fields a correction has: name, email, phone, ip, birth_date, residence_country. */
+#define PRIVD_CORRECTION_FIELDS 6
+
+/* The names of the fields c gives, in that order, into names; returns how many. Cannot fail. */
+size_t privd_request_correction_fields(const struct privd_subject_patch *c, const char *names[PRIVD_CORRECTION_FIELDS]);
+
 /* A rectify request's correction from its stored details (the text sealed in its row): *root receives the parsed
  * text, which c points into and the caller must json_decref after use. PRIVD_ERR_INTERNAL when text is NULL or
  * not JSON (a broken invariant). */

@@ -147,12 +147,16 @@ static enum privd_rc create_data(struct privd_db *db, void *arg)
 {
 	struct create_job *j = arg;
 	char detail[96];
+	struct privd_jsonw w;
 	int64_t last = 0;
 	enum privd_rc rc;
 
 	/* The audit append comes first: it takes the chain's lock, which also serialises created_at across nodes,
 	 * so every request gets a created_at of its own (the list's paging cursor). */
-	snprintf(detail, sizeof(detail), "{\"type\":\"%s\",\"subject_id\":\"%s\"}", j->row.type, j->row.subject_id);
+	privd_jsonw_init(&w, detail, sizeof(detail));
+	privd_jsonw_str(&w, "type", j->row.type);
+	privd_jsonw_str(&w, "subject_id", j->row.subject_id);
+	privd_jsonw_end(&w);
 	rc = privd_subject_alive(db, j->row.subject_id);
 	if (rc == PRIVD_OK)
 		rc = privd_audit_append(j->svc, db, j->who.actor, "request.create", "request", j->row.id, detail);
@@ -183,11 +187,10 @@ static enum privd_rc check_correction(enum privd_request_type type, const struct
 }
 
 /* The fields of a correction, in the order of struct privd_subject_patch; e-mail and phone may be removed. */
-#define CORRECTION_FIELDS 6
-static const char *const correction_names[CORRECTION_FIELDS] = {"name", "email",      "phone",
-                                                                "ip",   "birth_date", "residence_country"};
+static const char *const correction_names[PRIVD_CORRECTION_FIELDS] = {"name", "email",      "phone",
+                                                                      "ip",   "birth_date", "residence_country"};
 
-static void correction_values(const struct privd_subject_patch *c, const char *v[CORRECTION_FIELDS])
+static void correction_values(const struct privd_subject_patch *c, const char *v[PRIVD_CORRECTION_FIELDS])
 {
 	v[0] = c->name;
 	v[1] = c->email;
@@ -202,13 +205,13 @@ static void correction_values(const struct privd_subject_patch *c, const char *v
  * UTF-8 text, PRIVD_ERR_NOMEM. */
 static enum privd_rc correction_encode(const struct privd_subject_patch *c, char **text, struct privd_err *err)
 {
-	const char *v[CORRECTION_FIELDS];
+	const char *v[PRIVD_CORRECTION_FIELDS];
 	json_t *fields = json_object(), *root = NULL;
 	enum privd_rc rc = PRIVD_OK;
 
 	*text = NULL;
 	correction_values(c, v);
-	for (size_t i = 0; fields != NULL && rc == PRIVD_OK && i < CORRECTION_FIELDS; i++) {
+	for (size_t i = 0; fields != NULL && rc == PRIVD_OK && i < PRIVD_CORRECTION_FIELDS; i++) {
 		json_t *j;
 
 		if (v[i] == NULL)
@@ -237,9 +240,21 @@ static enum privd_rc correction_encode(const struct privd_subject_patch *c, char
 	return rc;
 }
 
+size_t privd_request_correction_fields(const struct privd_subject_patch *c, const char *names[PRIVD_CORRECTION_FIELDS])
+{
+	const char *v[PRIVD_CORRECTION_FIELDS];
+	size_t n = 0;
+
+	correction_values(c, v);
+	for (size_t i = 0; i < PRIVD_CORRECTION_FIELDS; i++)
+		if (v[i] != NULL)
+			names[n++] = correction_names[i];
+	return n;
+}
+
 enum privd_rc privd_request_correction_decode(const char *text, json_t **root, struct privd_subject_patch *c)
 {
-	const char *v[CORRECTION_FIELDS] = {NULL};
+	const char *v[PRIVD_CORRECTION_FIELDS] = {NULL};
 	json_t *f, *j;
 
 	memset(c, 0, sizeof(*c));
@@ -247,7 +262,7 @@ enum privd_rc privd_request_correction_decode(const char *text, json_t **root, s
 	if (*root == NULL)
 		return PRIVD_ERR_INTERNAL;
 	f = json_object_get(*root, "fields");
-	for (size_t i = 0; i < CORRECTION_FIELDS; i++) {
+	for (size_t i = 0; i < PRIVD_CORRECTION_FIELDS; i++) {
 		j = json_object_get(f, correction_names[i]);
 		if (j != NULL)
 			v[i] = json_is_string(j) ? json_string_value(j) : "";
@@ -438,6 +453,7 @@ enum privd_rc privd_service_request_attach(struct privd_service *svc, const stru
 {
 	char f1[64];
 	struct privd_step s;
+	struct privd_jsonw w;
 	struct privd_reader *r = NULL;
 	enum privd_doc_type declared;
 	uint8_t key[PRIVD_KEY_BYTES], *ct = NULL;
@@ -489,8 +505,12 @@ enum privd_rc privd_service_request_attach(struct privd_service *svc, const stru
 	s.doc_ct = ct;
 	s.doc_len = len + PRIVD_ENVELOPE_OVERHEAD;
 	snprintf(s.action, sizeof(s.action), "request.document");
-	snprintf(s.detail, sizeof(s.detail), "{\"type\":\"%s\",\"size\":%zu,\"sha256\":\"%s\",\"due_date\":\"%s\"}",
-	         s.after.doc_type, len, sha, s.after.due_date);
+	privd_jsonw_init(&w, s.detail, sizeof(s.detail));
+	privd_jsonw_str(&w, "type", s.after.doc_type);
+	privd_jsonw_int(&w, "size", (int64_t)len);
+	privd_jsonw_str(&w, "sha256", sha);
+	privd_jsonw_str(&w, "due_date", s.after.due_date);
+	privd_jsonw_end(&w);
 	rc = privd_step_run(&s);
 	if (rc == PRIVD_ERR_CONFLICT)
 		privd_err_set(err, rc, "the request changed meanwhile; try again");
@@ -568,6 +588,7 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 {
 	char f1[64];
 	struct privd_step s;
+	struct privd_jsonw w;
 	struct privd_reader *r = NULL;
 	enum privd_request_event ev;
 	uint8_t key[PRIVD_KEY_BYTES];
@@ -617,8 +638,10 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 			goto out;
 	}
 	snprintf(s.action, sizeof(s.action), "request.%s", action);
-	snprintf(s.detail, sizeof(s.detail), "{\"status\":\"%s\",\"due_date\":\"%s\"}", s.after.status,
-	         s.after.due_date);
+	privd_jsonw_init(&w, s.detail, sizeof(s.detail));
+	privd_jsonw_str(&w, "status", s.after.status);
+	privd_jsonw_str(&w, "due_date", s.after.due_date);
+	privd_jsonw_end(&w);
 	rc = privd_step_run(&s);
 	if (rc == PRIVD_ERR_CONFLICT)
 		privd_err_set(err, rc, "the request changed meanwhile; try again");

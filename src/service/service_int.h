@@ -15,6 +15,7 @@
 #include "core/age.h"
 #include "core/calendar.h"
 #include "core/consent.h"
+#include "core/jsonw.h"
 #include "crypto/keyring.h"
 #include "service/service.h"
 #include "store/db.h"
@@ -125,7 +126,8 @@ void privd_reader_pool_close(struct privd_service *svc);
 
 /* ---- audit.c: the audit trail and its anchor ---- */
 
-/* Appends one audit entry inside the caller's (writer) transaction. detail is JSON text without PII. */
+/* Appends one audit entry inside the caller's (writer) transaction. detail is JSON text without PII, written with
+ * core/jsonw.h. */
 enum privd_rc privd_audit_append(struct privd_service *svc, struct privd_db *db, const char *actor, const char *action,
                                  const char *object_type, const char *object_id, const char *detail);
 

@@ -210,25 +210,32 @@ static enum privd_rc reg_ks_undo(struct privd_db *ks, void *arg)
 static enum privd_rc reg_data(struct privd_db *db, void *arg)
 {
 	struct reg_job *j = arg;
+	const char *fields[5];
 	char detail[400];
+	struct privd_jsonw w;
 	enum privd_rc rc;
-	size_t n;
+	size_t n = 0;
 
 	rc = privd_repo_subject_insert(db, &j->row, &j->conflict_field);
 	if (rc == PRIVD_OK)
 		rc = privd_repo_consent_append_all(db, j->consents, REG_CONSENTS);
 	if (rc != PRIVD_OK)
 		return rc;
-	n = (size_t)snprintf(detail, sizeof(detail),
-	                     "{\"status\":\"%s\",\"fields\":[\"name\"%s%s,\"ip\",\"birth_date\"]"
-	                     ",\"consents\":{",
-	                     j->row.status, j->subject.email[0] ? ",\"email\"" : "",
-	                     j->subject.phone[0] ? ",\"phone\"" : "");
-	for (size_t i = 0; i < REG_CONSENTS && n < sizeof(detail); i++)
-		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%s\"%s\":%s", i ? "," : "",
-		                      j->consents[i].purpose, j->consents[i].granted ? "true" : "false");
-	if (n < sizeof(detail))
-		snprintf(detail + n, sizeof(detail) - n, "}}");
+	fields[n++] = "name";
+	if (j->subject.email[0])
+		fields[n++] = "email";
+	if (j->subject.phone[0])
+		fields[n++] = "phone";
+	fields[n++] = "ip";
+	fields[n++] = "birth_date";
+	privd_jsonw_init(&w, detail, sizeof(detail));
+	privd_jsonw_str(&w, "status", j->row.status);
+	privd_jsonw_strs(&w, "fields", fields, n);
+	privd_jsonw_object(&w, "consents");
+	for (size_t i = 0; i < REG_CONSENTS; i++)
+		privd_jsonw_bool(&w, j->consents[i].purpose, j->consents[i].granted);
+	privd_jsonw_close(&w);
+	privd_jsonw_end(&w);
 	return privd_audit_append(j->svc, db, j->who.actor, "subject.create", "subject", j->subject.id, detail);
 }
 
@@ -469,15 +476,17 @@ static void update_detail(const struct privd_subject_patch *patch, char detail[2
 	static const char *const names[] = {"name", "email", "phone", "ip", "birth_date", "residence_country"};
 	const char *given[6] = {patch->name, patch->email,      patch->phone,
 	                        patch->ip,   patch->birth_date, patch->residence_country};
-	size_t n, changed = 0;
+	const char *changed[6];
+	struct privd_jsonw w;
+	size_t n = 0;
 
-	n = (size_t)snprintf(detail, 256, "{\"fields\":[");
-	for (size_t i = 0; i < 6; i++) {
-		if (given[i] == NULL)
-			continue;
-		n += (size_t)snprintf(detail + n, 256 - n, "%s\"%s\"", changed++ ? "," : "", names[i]);
-	}
-	snprintf(detail + n, 256 - n, "],\"returned\":\"profile\"}");
+	for (size_t i = 0; i < 6; i++)
+		if (given[i] != NULL)
+			changed[n++] = names[i];
+	privd_jsonw_init(&w, detail, 256);
+	privd_jsonw_strs(&w, "fields", changed, n);
+	privd_jsonw_str(&w, "returned", "profile");
+	privd_jsonw_end(&w);
 }
 
 /* Seals the corrected profile s (its updated_at set to now) into row under the subject's key. */
@@ -608,6 +617,7 @@ enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct
 {
 	struct privd_subject_row row;
 	char norm[PRIVD_EMAIL_MAX + 1], bidx[PRIVD_HASH_HEX], detail[64];
+	struct privd_jsonw w;
 	struct privd_reader *r = NULL;
 	const char *why = NULL;
 	enum privd_rc rc;
@@ -641,7 +651,10 @@ enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 	if (rc != PRIVD_OK && rc != PRIVD_ERR_NOT_FOUND)
 		return rc;
-	snprintf(detail, sizeof(detail), "{\"by\":\"%s\",\"found\":%s}", kind, rc == PRIVD_OK ? "true" : "false");
+	privd_jsonw_init(&w, detail, sizeof(detail));
+	privd_jsonw_str(&w, "by", kind);
+	privd_jsonw_bool(&w, "found", rc == PRIVD_OK);
+	privd_jsonw_end(&w);
 	{
 		enum privd_rc arc = privd_audit_record(svc, who, "subject.find", "subject", id, detail);
 
