@@ -173,13 +173,13 @@ static enum privd_rc create_data(struct privd_db *db, void *arg)
 static enum privd_rc check_correction(enum privd_request_type type, const struct privd_subject_patch *c,
                                       struct privd_err *err)
 {
+	const char *names[PRIVD_CORRECTION_FIELDS];
+
 	if (type != PRIVD_REQUEST_TYPE_RECTIFY && c != NULL) {
 		privd_err_field(err, "details", "this request type takes no details");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
 	}
-	if (type == PRIVD_REQUEST_TYPE_RECTIFY &&
-	    (c == NULL || (c->name == NULL && c->email == NULL && c->phone == NULL && c->ip == NULL &&
-	                   c->birth_date == NULL && c->residence_country == NULL))) {
+	if (type == PRIVD_REQUEST_TYPE_RECTIFY && (c == NULL || privd_request_correction_fields(c, names) == 0)) {
 		privd_err_field(err, "details.fields", "a correction needs {\"fields\":{...}} with at least one field");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
 	}
@@ -212,11 +212,12 @@ static enum privd_rc correction_encode(const struct privd_subject_patch *c, char
 	*text = NULL;
 	correction_values(c, v);
 	for (size_t i = 0; fields != NULL && rc == PRIVD_OK && i < PRIVD_CORRECTION_FIELDS; i++) {
+		bool removed = v[i] != NULL && v[i][0] == '\0' && (i == 1 || i == 2); /* the e-mail or the phone */
 		json_t *j;
 
 		if (v[i] == NULL)
 			continue;
-		j = v[i][0] == '\0' && (i == 1 || i == 2) ? json_null() : json_string(v[i]);
+		j = removed ? json_null() : json_string(v[i]);
 		if (j == NULL) {
 			char name[64];
 
