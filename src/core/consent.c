@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "names.h"
+
 static const char *const purpose_names[PRIVD_PURPOSE_COUNT] = {
     [PRIVD_PURPOSE_PROCESSING] = "processing",
     [PRIVD_PURPOSE_THIRD_PARTY_TRANSFER] = "third_party_transfer",
@@ -19,13 +21,12 @@ static const char *const purpose_names[PRIVD_PURPOSE_COUNT] = {
     [PRIVD_PURPOSE_COOKIES_MARKETING] = "cookies.marketing",
 };
 
-static const char *const status_names[] = {
+static const char *const status_names[PRIVD_SUBJECT_STATUS_COUNT] = {
     [PRIVD_SUBJECT_ACTIVE] = "active",
     [PRIVD_SUBJECT_PENDING_GUARDIAN] = "pending_guardian",
     [PRIVD_SUBJECT_ERASED] = "erased",
 };
 
-#define NSTATUS (sizeof(status_names) / sizeof(status_names[0]))
 #define COOKIE_PREFIX "cookies."
 
 static bool purpose_valid(enum privd_purpose p)
@@ -35,23 +36,18 @@ static bool purpose_valid(enum privd_purpose p)
 
 const char *privd_purpose_name(enum privd_purpose p)
 {
-	return purpose_valid(p) ? purpose_names[p] : "unknown";
+	return privd_names_get(purpose_names, PRIVD_PURPOSE_COUNT, (int)p);
 }
 
 enum privd_rc privd_purpose_parse(const char *name, enum privd_purpose *out)
 {
-	int i;
+	int i = privd_names_find(purpose_names, PRIVD_PURPOSE_COUNT, name);
 
-	if (name == NULL)
+	if (i < 0)
 		return PRIVD_ERR_INVALID;
-	for (i = 0; i < PRIVD_PURPOSE_COUNT; i++) {
-		if (strcmp(name, purpose_names[i]) == 0) {
-			if (out != NULL)
-				*out = (enum privd_purpose)i;
-			return PRIVD_OK;
-		}
-	}
-	return PRIVD_ERR_INVALID;
+	if (out != NULL)
+		*out = (enum privd_purpose)i;
+	return PRIVD_OK;
 }
 
 enum privd_rc privd_cookie_category_parse(const char *name, enum privd_purpose *out)
@@ -75,23 +71,18 @@ enum privd_rc privd_cookie_category_parse(const char *name, enum privd_purpose *
 
 const char *privd_subject_status_name(enum privd_subject_status s)
 {
-	return ((int)s >= 0 && (size_t)s < NSTATUS) ? status_names[s] : "unknown";
+	return privd_names_get(status_names, PRIVD_SUBJECT_STATUS_COUNT, (int)s);
 }
 
 enum privd_rc privd_subject_status_parse(const char *name, enum privd_subject_status *out)
 {
-	size_t i;
+	int i = privd_names_find(status_names, PRIVD_SUBJECT_STATUS_COUNT, name);
 
-	if (name == NULL)
+	if (i < 0)
 		return PRIVD_ERR_INVALID;
-	for (i = 0; i < NSTATUS; i++) {
-		if (strcmp(name, status_names[i]) == 0) {
-			if (out != NULL)
-				*out = (enum privd_subject_status)i;
-			return PRIVD_OK;
-		}
-	}
-	return PRIVD_ERR_INVALID;
+	if (out != NULL)
+		*out = (enum privd_subject_status)i;
+	return PRIVD_OK;
 }
 
 void privd_consent_state_init(struct privd_consent_state *s, enum privd_subject_status status)

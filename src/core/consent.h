@@ -24,7 +24,13 @@ enum privd_purpose {
 	PRIVD_PURPOSE_COUNT
 };
 
-enum privd_subject_status { PRIVD_SUBJECT_ACTIVE = 0, PRIVD_SUBJECT_PENDING_GUARDIAN, PRIVD_SUBJECT_ERASED };
+/* A subject's status; its name is what the subjects table holds and the API shows. */
+enum privd_subject_status {
+	PRIVD_SUBJECT_ACTIVE = 0,
+	PRIVD_SUBJECT_PENDING_GUARDIAN, /* an EU/EEA minor until a guardian consents */
+	PRIVD_SUBJECT_ERASED,           /* a tombstone: the data is gone */
+	PRIVD_SUBJECT_STATUS_COUNT
+};
 
 #define PRIVD_POLICY_VERSION_MAX 64
 
@@ -37,7 +43,11 @@ enum privd_rc privd_purpose_parse(const char *name, enum privd_purpose *out);
 /* Parses the short cookie category used in registration ("preferences", "analytics", "marketing"). */
 enum privd_rc privd_cookie_category_parse(const char *name, enum privd_purpose *out);
 
+/* "active", "pending_guardian", "erased"; "unknown" outside the enum. Never NULL. */
 const char *privd_subject_status_name(enum privd_subject_status s);
+
+/* Parses a status name exactly; PRIVD_ERR_INVALID for anything else, including NULL, and *out is then left
+ * unchanged. out may be NULL. */
 enum privd_rc privd_subject_status_parse(const char *name, enum privd_subject_status *out);
 
 struct privd_purpose_state {

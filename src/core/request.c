@@ -10,7 +10,8 @@
 #include "request.h"
 
 #include <stddef.h>
-#include <string.h>
+
+#include "names.h"
 
 static const char *const type_names[PRIVD_REQUEST_TYPE_COUNT] = {
     [PRIVD_REQUEST_TYPE_ERASE] = "erase",
@@ -40,18 +41,6 @@ static const char *const event_names[PRIVD_REQUEST_EVENT_COUNT] = {
 
 #define NO_DOCUMENT "no document has been received yet"
 
-/* Index of name in names[0..n), or -1. */
-static int lookup(const char *const *names, int n, const char *name)
-{
-	if (name == NULL)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		if (strcmp(name, names[i]) == 0)
-			return i;
-	}
-	return -1;
-}
-
 static enum privd_rc refuse(const char **reason, enum privd_rc rc, const char *why)
 {
 	if (reason != NULL)
@@ -61,12 +50,12 @@ static enum privd_rc refuse(const char **reason, enum privd_rc rc, const char *w
 
 const char *privd_request_type_name(enum privd_request_type t)
 {
-	return (int)t >= 0 && (int)t < PRIVD_REQUEST_TYPE_COUNT ? type_names[t] : "unknown";
+	return privd_names_get(type_names, PRIVD_REQUEST_TYPE_COUNT, (int)t);
 }
 
 enum privd_rc privd_request_type_parse(const char *name, enum privd_request_type *out)
 {
-	int i = lookup(type_names, PRIVD_REQUEST_TYPE_COUNT, name);
+	int i = privd_names_find(type_names, PRIVD_REQUEST_TYPE_COUNT, name);
 
 	if (i < 0)
 		return PRIVD_ERR_INVALID;
@@ -77,12 +66,12 @@ enum privd_rc privd_request_type_parse(const char *name, enum privd_request_type
 
 const char *privd_request_status_name(enum privd_request_status s)
 {
-	return (int)s >= 0 && (int)s < PRIVD_REQUEST_STATUS_COUNT ? status_names[s] : "unknown";
+	return privd_names_get(status_names, PRIVD_REQUEST_STATUS_COUNT, (int)s);
 }
 
 enum privd_rc privd_request_status_parse(const char *name, enum privd_request_status *out)
 {
-	int i = lookup(status_names, PRIVD_REQUEST_STATUS_COUNT, name);
+	int i = privd_names_find(status_names, PRIVD_REQUEST_STATUS_COUNT, name);
 
 	if (i < 0)
 		return PRIVD_ERR_INVALID;
@@ -93,12 +82,12 @@ enum privd_rc privd_request_status_parse(const char *name, enum privd_request_st
 
 const char *privd_request_event_name(enum privd_request_event ev)
 {
-	return (int)ev >= 0 && (int)ev < PRIVD_REQUEST_EVENT_COUNT ? event_names[ev] : "unknown";
+	return privd_names_get(event_names, PRIVD_REQUEST_EVENT_COUNT, (int)ev);
 }
 
 enum privd_rc privd_request_event_parse(const char *name, enum privd_request_event *out)
 {
-	int i = lookup(event_names, PRIVD_REQUEST_EVENT_COUNT, name);
+	int i = privd_names_find(event_names, PRIVD_REQUEST_EVENT_COUNT, name);
 
 	if (i < 0)
 		return PRIVD_ERR_INVALID;

@@ -71,6 +71,30 @@ static void test_status_names(void **state)
 	assert_int_equal(privd_subject_status_parse(NULL, &s), PRIVD_ERR_INVALID);
 }
 
+/* Every status survives name then parse, the names are distinct, and a value outside the enum has no name. */
+static void test_status_round_trip(void **state)
+{
+	enum privd_subject_status s;
+
+	(void)state;
+	for (int i = 0; i < PRIVD_SUBJECT_STATUS_COUNT; i++) {
+		s = PRIVD_SUBJECT_STATUS_COUNT;
+		assert_int_equal(
+		    privd_subject_status_parse(privd_subject_status_name((enum privd_subject_status)i), &s), PRIVD_OK);
+		assert_int_equal(s, i);
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(privd_subject_status_name((enum privd_subject_status)i),
+			                        privd_subject_status_name((enum privd_subject_status)j));
+	}
+	assert_string_equal(privd_subject_status_name(PRIVD_SUBJECT_STATUS_COUNT), "unknown");
+	assert_string_equal(privd_subject_status_name((enum privd_subject_status) - 1), "unknown");
+	s = PRIVD_SUBJECT_ERASED;
+	assert_int_equal(privd_subject_status_parse("unknown", &s), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_subject_status_parse("Active", &s), PRIVD_ERR_INVALID);
+	assert_int_equal(s, PRIVD_SUBJECT_ERASED); /* untouched */
+	assert_int_equal(privd_subject_status_parse("active", NULL), PRIVD_OK);
+}
+
 static void test_no_record(void **state)
 {
 	struct privd_consent_state s;
@@ -333,6 +357,7 @@ int main(void)
 	    cmocka_unit_test(test_purpose_names),
 	    cmocka_unit_test(test_cookie_categories),
 	    cmocka_unit_test(test_status_names),
+	    cmocka_unit_test(test_status_round_trip),
 	    cmocka_unit_test(test_no_record),
 	    cmocka_unit_test(test_latest_record_wins),
 	    cmocka_unit_test(test_pending_guardian_never_granted),

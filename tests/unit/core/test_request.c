@@ -120,6 +120,43 @@ static void test_event_names(void **state)
 	assert_string_equal(privd_request_event_name(PRIVD_REQUEST_EVENT_COUNT), "unknown");
 }
 
+/* Every type, status and event survives name then parse; a name read back that is not one is refused. */
+static void test_names_round_trip(void **state)
+{
+	enum privd_request_type t;
+	enum privd_request_status s;
+	enum privd_request_event ev;
+
+	(void)state;
+	for (int i = 0; i < PRIVD_REQUEST_TYPE_COUNT; i++) {
+		t = PRIVD_REQUEST_TYPE_COUNT;
+		assert_int_equal(privd_request_type_parse(privd_request_type_name((enum privd_request_type)i), &t),
+		                 PRIVD_OK);
+		assert_int_equal(t, i);
+	}
+	for (int i = 0; i < PRIVD_REQUEST_STATUS_COUNT; i++) {
+		s = PRIVD_REQUEST_STATUS_COUNT;
+		assert_int_equal(
+		    privd_request_status_parse(privd_request_status_name((enum privd_request_status)i), &s), PRIVD_OK);
+		assert_int_equal(s, i);
+	}
+	for (int i = 0; i < PRIVD_REQUEST_EVENT_COUNT; i++) {
+		ev = PRIVD_REQUEST_EVENT_COUNT;
+		assert_int_equal(privd_request_event_parse(privd_request_event_name((enum privd_request_event)i), &ev),
+		                 PRIVD_OK);
+		assert_int_equal(ev, i);
+	}
+	/* "unknown", what a value outside an enum is named, is not itself a name */
+	assert_int_equal(privd_request_type_parse(privd_request_type_name(PRIVD_REQUEST_TYPE_COUNT), &t),
+	                 PRIVD_ERR_INVALID);
+	assert_int_equal(privd_request_status_parse(privd_request_status_name(PRIVD_REQUEST_STATUS_COUNT), &s),
+	                 PRIVD_ERR_INVALID);
+	assert_int_equal(privd_request_event_parse(privd_request_event_name(PRIVD_REQUEST_EVENT_COUNT), &ev),
+	                 PRIVD_ERR_INVALID);
+	assert_string_equal(privd_request_status_name((enum privd_request_status) - 1), "unknown");
+	assert_string_equal(privd_request_event_name((enum privd_request_event) - 1), "unknown");
+}
+
 static void test_init_and_open(void **state)
 {
 	struct privd_request_state s = {.status = COMPLETED, .extended = true};
@@ -271,15 +308,11 @@ static void test_overdue(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_type_names),
-	    cmocka_unit_test(test_status_names),
-	    cmocka_unit_test(test_event_names),
-	    cmocka_unit_test(test_init_and_open),
-	    cmocka_unit_test(test_every_transition),
-	    cmocka_unit_test(test_refusal_reasons),
-	    cmocka_unit_test(test_lifecycle_in_place),
-	    cmocka_unit_test(test_out_of_range),
-	    cmocka_unit_test(test_overdue),
+	    cmocka_unit_test(test_type_names),      cmocka_unit_test(test_status_names),
+	    cmocka_unit_test(test_event_names),     cmocka_unit_test(test_names_round_trip),
+	    cmocka_unit_test(test_init_and_open),   cmocka_unit_test(test_every_transition),
+	    cmocka_unit_test(test_refusal_reasons), cmocka_unit_test(test_lifecycle_in_place),
+	    cmocka_unit_test(test_out_of_range),    cmocka_unit_test(test_overdue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
