@@ -22,12 +22,13 @@
 
 static json_t *profile_json(const struct privd_subject *s)
 {
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}", "id", s->id, "status", s->status,
-	                 "name", privd_http_json_str_or_null(s->name), "email", privd_http_json_str_or_null(s->email),
-	                 "phone", privd_http_json_str_or_null(s->phone), "ip", privd_http_json_str_or_null(s->ip),
-	                 "birth_date", privd_http_json_str_or_null(s->birth_date), "residence_country",
-	                 s->residence_country, "policy_version", s->policy_version, "registered_at",
-	                 privd_http_json_time(s->created_at), "updated_at", privd_http_json_time(s->updated_at));
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}", "id", s->id, "status",
+	                 privd_subject_status_name(s->status), "name", privd_http_json_str_or_null(s->name), "email",
+	                 privd_http_json_str_or_null(s->email), "phone", privd_http_json_str_or_null(s->phone), "ip",
+	                 privd_http_json_str_or_null(s->ip), "birth_date", privd_http_json_str_or_null(s->birth_date),
+	                 "residence_country", s->residence_country, "policy_version", s->policy_version,
+	                 "registered_at", privd_http_json_time(s->created_at), "updated_at",
+	                 privd_http_json_time(s->updated_at));
 }
 
 static json_t *consent_json(const void *item)
@@ -45,21 +46,21 @@ static json_t *request_json(const void *item)
 	const struct privd_request *r = item;
 	json_t *details = r->details != NULL ? json_loads(r->details, 0, NULL) : NULL;
 
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", r->id, "type", r->type, "status",
-	                 r->status, "details", details != NULL ? details : json_null(), "reason",
-	                 privd_http_json_str_or_null(r->reason), "filed_at", privd_http_json_time(r->created_at),
-	                 "received_at", privd_http_json_time(r->received_at), "due_date",
-	                 privd_http_json_str_or_null(r->due_date), "completed_at",
-	                 privd_http_json_time(r->completed_at));
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", r->id, "type",
+	                 privd_request_type_name(r->type), "status", privd_request_status_name(r->status), "details",
+	                 details != NULL ? details : json_null(), "reason", privd_http_json_str_or_null(r->reason),
+	                 "filed_at", privd_http_json_time(r->created_at), "received_at",
+	                 privd_http_json_time(r->received_at), "due_date", privd_http_json_str_or_null(r->due_date),
+	                 "completed_at", privd_http_json_time(r->completed_at));
 }
 
 static json_t *notification_json(const void *item)
 {
 	const struct privd_notification *n = item;
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", n->id, "kind", n->kind, "channel", n->channel,
-	                 "status", n->status, "created_at", privd_http_json_time(n->created_at), "sent_at",
-	                 privd_http_json_time(n->sent_at));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", n->id, "kind", privd_notice_kind_name(n->kind),
+	                 "channel", n->channel, "status", privd_notice_status_name(n->status), "created_at",
+	                 privd_http_json_time(n->created_at), "sent_at", privd_http_json_time(n->sent_at));
 }
 
 /* An array of n items of size bytes, each rendered by one; NULL when out of memory. */
@@ -197,7 +198,7 @@ static void profile_cells(const void *item, struct cells *c)
 	c->v[3] = opt(s->ip);
 	c->v[4] = opt(s->birth_date);
 	c->v[5] = s->residence_country;
-	c->v[6] = s->status;
+	c->v[6] = privd_subject_status_name(s->status);
 	c->v[7] = s->policy_version;
 	c->v[8] = when(c, 8, s->created_at);
 	c->v[9] = when(c, 9, s->updated_at);
@@ -223,8 +224,8 @@ static void request_cells(const void *item, struct cells *c)
 {
 	const struct privd_request *r = item;
 
-	c->v[0] = r->type;
-	c->v[1] = r->status;
+	c->v[0] = privd_request_type_name(r->type);
+	c->v[1] = privd_request_status_name(r->status);
 	c->v[2] = when(c, 2, r->created_at);
 	c->v[3] = when(c, 3, r->received_at);
 	c->v[4] = opt(r->due_date);
@@ -237,9 +238,9 @@ static void notification_cells(const void *item, struct cells *c)
 {
 	const struct privd_notification *n = item;
 
-	c->v[0] = n->kind;
+	c->v[0] = privd_notice_kind_name(n->kind);
 	c->v[1] = n->channel;
-	c->v[2] = n->status;
+	c->v[2] = privd_notice_status_name(n->status);
 	c->v[3] = when(c, 3, n->created_at);
 	c->v[4] = when(c, 4, n->sent_at);
 }

@@ -70,14 +70,15 @@ static json_t *request_json(const struct privd_request *q, bool details)
 		days = json_integer(q->working_days_left);
 	return json_pack(
 	    "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o}", "id", q->id,
-	    "subject_id", q->subject_id, "type", q->type, "status", q->status, "details",
-	    details ? embed(q->details, json_null()) : json_null(), "reason",
-	    details ? privd_http_json_str_or_null(q->reason) : json_null(), "result", embed(q->result, json_object()),
-	    "created_at", privd_http_json_time(q->created_at), "received_at", privd_http_json_time(q->received_at),
-	    "decided_at", privd_http_json_time(q->decided_at), "completed_at", privd_http_json_time(q->completed_at),
-	    "updated_at", privd_http_json_time(q->updated_at), "due_date", privd_http_json_str_or_null(q->due_date),
-	    "due_estimated", (int)q->due_estimated, "extended", (int)q->extended, "overdue", (int)q->overdue,
-	    "working_days_left", days, "document", doc ? doc : json_null());
+	    "subject_id", q->subject_id, "type", privd_request_type_name(q->type), "status",
+	    privd_request_status_name(q->status), "details", details ? embed(q->details, json_null()) : json_null(),
+	    "reason", details ? privd_http_json_str_or_null(q->reason) : json_null(), "result",
+	    embed(q->result, json_object()), "created_at", privd_http_json_time(q->created_at), "received_at",
+	    privd_http_json_time(q->received_at), "decided_at", privd_http_json_time(q->decided_at), "completed_at",
+	    privd_http_json_time(q->completed_at), "updated_at", privd_http_json_time(q->updated_at), "due_date",
+	    privd_http_json_str_or_null(q->due_date), "due_estimated", (int)q->due_estimated, "extended",
+	    (int)q->extended, "overdue", (int)q->overdue, "working_days_left", days, "document",
+	    doc ? doc : json_null());
 }
 
 /* Renders the service's answer: the request, or the problem its result code maps to. */
@@ -125,18 +126,16 @@ static void correction_member(struct privd_subject_patch *c, const char *key, js
 /* A filing's details as the service takes them: NULL when none were sent (absent, null or {}); for a rectify
  * request {"fields":{...}} parsed into c (pointing into d), each member checked (errors in e). Any other details
  * are passed as a correction of no field, which the service refuses with the reason that fits the type. */
-static const struct privd_subject_patch *parse_details(json_t *d, const char *type, struct privd_subject_patch *c,
-                                                       struct privd_err *e)
+static const struct privd_subject_patch *parse_details(json_t *d, enum privd_request_type t,
+                                                       struct privd_subject_patch *c, struct privd_err *e)
 {
-	enum privd_request_type t;
 	json_t *fields = json_object_get(d, "fields"), *v;
 	const char *k;
 
 	if (!json_is_object(d) || json_object_size(d) == 0)
 		return NULL;
 	memset(c, 0, sizeof(*c));
-	if (privd_request_type_parse(type, &t) != PRIVD_OK || t != PRIVD_REQUEST_TYPE_RECTIFY ||
-	    json_object_size(d) != 1 || !json_is_object(fields))
+	if (t != PRIVD_REQUEST_TYPE_RECTIFY || json_object_size(d) != 1 || !json_is_object(fields))
 		return c;
 	json_object_foreach(fields, k, v)
 	{
@@ -153,6 +152,7 @@ void privd_http_request_create(struct privd_http_req *r)
 	const struct privd_subject_patch *correction;
 	struct privd_err e = {0};
 	const char *type = NULL;
+	enum privd_request_type t;
 	char loc[64];
 	json_t *body = NULL, *d;
 	enum privd_rc rc;
@@ -167,16 +167,22 @@ void privd_http_request_create(struct privd_http_req *r)
 	d = json_object_get(body, "details");
 	if (d != NULL && !json_is_null(d) && !json_is_object(d))
 		privd_err_field(&e, "details", "must be an object or null");
+	if (e.nfields == 0 && privd_request_type_parse(type, &t) != PRIVD_OK) {
+		privd_err_field(&e, "type",
+		                "must be one of erase, rectify, access, transfer_info, revoke_processing, "
+		                "revoke_cookies, guardian_consent");
+		privd_err_set(&e, PRIVD_ERR_INVALID, "the request is invalid");
+	}
 	if (e.nfields > 0) {
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	correction = parse_details(d, type, &patch, &e);
+	correction = parse_details(d, t, &patch, &e);
 	if (e.nfields > 0) {
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	rc = privd_service_request_create(r->h->svc, &r->who, r->id, type, correction, &q, &e);
+	rc = privd_service_request_create(r->h->svc, &r->who, r->id, t, correction, &q, &e);
 	reply_request(r, rc, MHD_HTTP_CREATED, &q, &e);
 	if (rc == PRIVD_OK) {
 		snprintf(loc, sizeof(loc), "/v1/requests/%s", q.id);
@@ -289,7 +295,7 @@ void privd_http_request_list(struct privd_http_req *r)
 	struct list_ctx c = {json_array(), 0, 0};
 	struct privd_err e = {0};
 	struct privd_date due;
-	const char *why = NULL;
+	const char *why = NULL, *status;
 	long long limit, after;
 	enum privd_rc rc;
 
@@ -297,8 +303,9 @@ void privd_http_request_list(struct privd_http_req *r)
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		return;
 	}
-	q.status = query_str(r, "status");
-	if (q.status != NULL && privd_request_status_parse(q.status, NULL) != PRIVD_OK)
+	status = query_str(r, "status");
+	q.by_status = status != NULL;
+	if (q.by_status && privd_request_status_parse(status, &q.status) != PRIVD_OK)
 		privd_err_field(&e, "status",
 		                "must be one of awaiting_document, received, accepted, rejected, completed");
 	if (!query_bool(r, "overdue", &q.overdue))
@@ -382,6 +389,7 @@ void privd_http_request_decide(struct privd_http_req *r)
 	struct privd_request q;
 	struct privd_err e = {0};
 	const char *action = NULL, *reason = NULL;
+	enum privd_request_event ev = PRIVD_REQUEST_EVENT_COUNT;
 	json_t *body = NULL;
 	enum privd_rc rc;
 
@@ -393,14 +401,15 @@ void privd_http_request_decide(struct privd_http_req *r)
 	privd_http_json_str(body, "reason", NULL, true, &reason, &e);
 	if (action == NULL && e.nfields == 0)
 		privd_err_field(&e, "action", "is required");
-	else if (action != NULL && strcmp(action, "accept") != 0 && strcmp(action, "reject") != 0 &&
-	         strcmp(action, "extend") != 0)
+	else if (action != NULL && (privd_request_event_parse(action, &ev) != PRIVD_OK ||
+	                            (ev != PRIVD_REQUEST_EVENT_ACCEPT && ev != PRIVD_REQUEST_EVENT_REJECT &&
+	                             ev != PRIVD_REQUEST_EVENT_EXTEND)))
 		privd_err_field(&e, "action", "must be accept, reject or extend");
 	if (e.nfields > 0) {
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	rc = privd_service_request_decide(r->h->svc, &r->who, r->id, action, reason, &q, &e);
+	rc = privd_service_request_decide(r->h->svc, &r->who, r->id, ev, reason, &q, &e);
 	reply_request(r, rc, MHD_HTTP_OK, &q, &e);
 out:
 	privd_request_clear(&q);
@@ -519,9 +528,9 @@ static int notification_cb(void *arg, const struct privd_notification *n)
 	json_t *j;
 
 	j = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:o, s:o}", "id", n->id, "subject_id", n->subject_id,
-	              "request_id", privd_http_json_str_or_null(n->request_id), "kind", n->kind, "channel", n->channel,
-	              "status", n->status, "attempts", n->attempts, "created_at", privd_http_json_time(n->created_at),
-	              "sent_at", privd_http_json_time(n->sent_at));
+	              "request_id", privd_http_json_str_or_null(n->request_id), "kind", privd_notice_kind_name(n->kind),
+	              "channel", n->channel, "status", privd_notice_status_name(n->status), "attempts", n->attempts,
+	              "created_at", privd_http_json_time(n->created_at), "sent_at", privd_http_json_time(n->sent_at));
 	return json_array_append_new(items, j) == 0 ? 0 : -1;
 }
 

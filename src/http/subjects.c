@@ -75,11 +75,11 @@ static json_t *jstr(const char *s)
 
 static json_t *subject_json(const struct privd_subject *s)
 {
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", s->id, "status", s->status,
-	                 "name", jstr(s->name), "email", privd_http_json_str_or_null(s->email), "phone",
-	                 privd_http_json_str_or_null(s->phone), "ip", privd_http_json_str_or_null(s->ip), "birth_date",
-	                 privd_http_json_str_or_null(s->birth_date), "residence_country",
-	                 privd_http_json_str_or_null(s->residence_country), "policy_version",
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", s->id, "status",
+	                 privd_subject_status_name(s->status), "name", jstr(s->name), "email",
+	                 privd_http_json_str_or_null(s->email), "phone", privd_http_json_str_or_null(s->phone), "ip",
+	                 privd_http_json_str_or_null(s->ip), "birth_date", privd_http_json_str_or_null(s->birth_date),
+	                 "residence_country", privd_http_json_str_or_null(s->residence_country), "policy_version",
 	                 privd_http_json_str_or_null(s->policy_version), "created_at",
 	                 privd_http_json_time(s->created_at), "updated_at", privd_http_json_time(s->updated_at));
 }
@@ -191,9 +191,9 @@ static void render_registration(struct privd_http_req *r, struct privd_http_asyn
 	} else if (a->rc != PRIVD_OK) {
 		privd_http_reply_rc(r, a->rc, &a->err);
 	} else {
-		reply_subject(r,
-		              strcmp(a->subject.status, "pending_guardian") == 0 ? MHD_HTTP_ACCEPTED : MHD_HTTP_CREATED,
-		              &a->subject);
+		reply_subject(
+		    r, a->subject.status == PRIVD_SUBJECT_PENDING_GUARDIAN ? MHD_HTTP_ACCEPTED : MHD_HTTP_CREATED,
+		    &a->subject);
 		snprintf(loc, sizeof(loc), "/v1/subjects/%s", a->subject.id);
 		privd_http_reply_header(r, MHD_HTTP_HEADER_LOCATION, loc);
 	}
@@ -335,7 +335,8 @@ void privd_http_subject_find(struct privd_http_req *r)
 	const char *email = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "email");
 	const char *phone = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "phone");
 	struct privd_err e = {0};
-	char id[33] = "", status[24] = "";
+	enum privd_subject_status status = PRIVD_SUBJECT_ACTIVE;
+	char id[33] = "";
 	json_t *items = NULL;
 	enum privd_rc rc;
 
@@ -345,14 +346,15 @@ void privd_http_subject_find(struct privd_http_req *r)
 		goto out;
 	}
 	rc = privd_service_subject_find(r->h->svc, &r->who, email ? "email" : "phone", email ? email : phone, id,
-	                                status, &e);
+	                                &status, &e);
 	items = json_array();
 	if (items == NULL) {
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		goto out;
 	}
 	if (rc == PRIVD_OK)
-		json_array_append_new(items, json_pack("{s:s, s:s}", "id", id, "status", status));
+		json_array_append_new(items,
+		                      json_pack("{s:s, s:s}", "id", id, "status", privd_subject_status_name(status)));
 	else if (rc == PRIVD_ERR_NOT_FOUND)
 		rc = PRIVD_OK;
 	if (rc != PRIVD_OK) {

@@ -13,17 +13,9 @@
 #ifndef PRIVD_NOTIFY_H
 #define PRIVD_NOTIFY_H
 
+#include "core/notice.h" /* enum privd_notice_kind: what a person is told, its name the kind in the outbox */
 #include "core/rc.h"
 #include "core/request.h"
-
-/* What a person is told. The name of each is the notice's kind in the outbox (privd_notice_kind_name). */
-enum privd_notice_kind {
-	PRIVD_NOTICE_REQUEST_RECEIVED = 0, /* the scan arrived: the request runs, with its due date */
-	PRIVD_NOTICE_REQUEST_REJECTED,     /* with the reason */
-	PRIVD_NOTICE_REQUEST_EXTENDED,     /* the due date moved once, with the reason */
-	PRIVD_NOTICE_REQUEST_COMPLETED,    /* carried out; for an erasure, the confirmation that the data is gone */
-	PRIVD_NOTICE_KIND_COUNT
-};
 
 enum privd_notify_lang {
 	PRIVD_NOTIFY_LANG_RU = 0,
@@ -46,10 +38,6 @@ struct privd_notice_vars {
 	const char *due_date;   /* YYYY-MM-DD: received, extended */
 	const char *reason;     /* told to the person whole: rejected, extended */
 };
-
-/* "request.received", "request.rejected", "request.extended", "request.completed"; "unknown" outside the enum.
- * Never NULL. */
-const char *privd_notice_kind_name(enum privd_notice_kind k);
 
 /* Renders the notice v describes in format fmt: *subject (a one-line title; subject may be NULL when not wanted)
  * and *body, each malloc'd and NUL-terminated, to be released with privd_notify_text_free (the body may hold the

@@ -15,13 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kind_names[PRIVD_NOTICE_KIND_COUNT] = {
-    [PRIVD_NOTICE_REQUEST_RECEIVED] = "request.received",
-    [PRIVD_NOTICE_REQUEST_REJECTED] = "request.rejected",
-    [PRIVD_NOTICE_REQUEST_EXTENDED] = "request.extended",
-    [PRIVD_NOTICE_REQUEST_COMPLETED] = "request.completed",
-};
-
 static const char *const type_ru[PRIVD_REQUEST_TYPE_COUNT] = {
     [PRIVD_REQUEST_TYPE_ERASE] = "удаление персональных данных",
     [PRIVD_REQUEST_TYPE_RECTIFY] = "исправление персональных данных",
@@ -31,11 +24,6 @@ static const char *const type_ru[PRIVD_REQUEST_TYPE_COUNT] = {
     [PRIVD_REQUEST_TYPE_REVOKE_COOKIES] = "отзыв согласия на использование cookies",
     [PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT] = "согласие законного представителя",
 };
-
-const char *privd_notice_kind_name(enum privd_notice_kind k)
-{
-	return (unsigned)k < PRIVD_NOTICE_KIND_COUNT ? kind_names[k] : "unknown";
-}
 
 /* One language's text of a notice, snprintf-style: writes at most cap bytes, returns the length it needs. */
 typedef int (*text_fn)(const struct privd_notice_vars *v, enum privd_notify_lang lang, char *out, size_t cap);

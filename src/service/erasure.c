@@ -28,7 +28,7 @@ static int collect_queued(void *arg, const struct privd_notification_row *row)
 	struct privd_erasure *e = arg;
 	char(*grown)[40];
 
-	if (strcmp(row->status, "queued") != 0)
+	if (row->status != PRIVD_NOTICE_QUEUED)
 		return 0;
 	grown = realloc(e->dead_keys, (e->ndead + 1) * sizeof(*e->dead_keys));
 	if (grown == NULL)
@@ -216,11 +216,12 @@ struct stray {
 
 static bool is_stray(struct privd_db *db, const char *id)
 {
-	char status[24];
+	enum privd_notice_status notice;
+	enum privd_subject_status subject;
 
 	if (strncmp(id, "msg:", 4) == 0)
-		return privd_repo_notification_status(db, id + 4, status) == PRIVD_OK && strcmp(status, "queued") != 0;
-	return privd_repo_subject_status(db, id, status) == PRIVD_OK && strcmp(status, "erased") == 0;
+		return privd_repo_notification_status(db, id + 4, &notice) == PRIVD_OK && notice != PRIVD_NOTICE_QUEUED;
+	return privd_repo_subject_status(db, id, &subject) == PRIVD_OK && subject == PRIVD_SUBJECT_ERASED;
 }
 
 static int stray_one(void *arg, const char *id)

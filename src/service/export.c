@@ -160,7 +160,7 @@ enum privd_rc privd_service_request_export(struct privd_service *svc, const stru
 	rc = privd_service_request_get(svc, who, request_id, false, &r, err);
 	if (rc != PRIVD_OK)
 		return rc;
-	if (strcmp(r.type, "access") != 0 || strcmp(r.status, "completed") != 0) {
+	if (r.type != PRIVD_REQUEST_TYPE_ACCESS || r.status != PRIVD_REQUEST_STATUS_COMPLETED) {
 		rc = privd_err_set(err, PRIVD_ERR_CONFLICT, "an export exists only for a completed access request");
 		goto out;
 	}

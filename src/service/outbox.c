@@ -32,7 +32,7 @@ static enum privd_rc seal(const uint8_t key[PRIVD_KEY_BYTES], const char *key_id
 }
 
 enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd_subject *to, const char *request_id,
-                                   const char *kind, const char *body, struct privd_notice *n)
+                                   enum privd_notice_kind kind, const char *body, struct privd_notice *n)
 {
 	struct privd_notification_row *row = &n->row;
 	uint8_t key[PRIVD_KEY_BYTES];
@@ -53,8 +53,8 @@ enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd
 	snprintf(n->key_id, sizeof(n->key_id), "msg:%s", row->id);
 	memcpy(row->subject_id, to->id, sizeof(row->subject_id));
 	snprintf(row->request_id, sizeof(row->request_id), "%s", request_id ? request_id : "");
-	snprintf(row->kind, sizeof(row->kind), "%s", kind);
-	snprintf(row->status, sizeof(row->status), "queued");
+	row->kind = kind;
+	row->status = PRIVD_NOTICE_QUEUED;
 	row->created_at = privd_now_ms();
 	privd_datakey_generate(key);
 	rc = privd_datakey_wrap(svc->kr, n->key_id, key, n->wrapped);
@@ -114,9 +114,9 @@ static int list_one(void *arg, const struct privd_notification_row *row)
 	memcpy(n.id, row->id, sizeof(n.id));
 	memcpy(n.subject_id, row->subject_id, sizeof(n.subject_id));
 	memcpy(n.request_id, row->request_id, sizeof(n.request_id));
-	memcpy(n.kind, row->kind, sizeof(n.kind));
+	n.kind = row->kind;
 	memcpy(n.channel, row->channel, sizeof(n.channel));
-	memcpy(n.status, row->status, sizeof(n.status));
+	n.status = row->status;
 	n.attempts = row->attempts;
 	n.created_at = row->created_at;
 	n.sent_at = row->sent_at;

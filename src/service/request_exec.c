@@ -68,14 +68,14 @@ static enum privd_rc exec_revoke_cookies(struct privd_db *db, struct privd_step 
 
 static enum privd_rc exec_guardian(struct privd_db *db, struct privd_step *s)
 {
-	char status[24];
+	enum privd_subject_status status;
 	enum privd_rc rc;
 
-	rc = privd_repo_subject_status(db, s->after.subject_id, status);
-	if (rc == PRIVD_OK && strcmp(status, "pending_guardian") != 0)
+	rc = privd_repo_subject_status(db, s->after.subject_id, &status);
+	if (rc == PRIVD_OK && status != PRIVD_SUBJECT_PENDING_GUARDIAN)
 		rc = PRIVD_ERR_CONFLICT; /* only a minor awaiting a guardian becomes active this way */
 	if (rc == PRIVD_OK)
-		rc = privd_repo_subject_set_status(db, s->after.subject_id, "active", s->after.updated_at);
+		rc = privd_repo_subject_set_status(db, s->after.subject_id, PRIVD_SUBJECT_ACTIVE, s->after.updated_at);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, s->after.subject_id);
 	s->became_active = true;
@@ -205,7 +205,8 @@ static enum privd_rc plan_guardian_consent(struct privd_step *s, struct privd_er
 {
 	(void)err;
 	s->exec_data = exec_guardian;
-	snprintf(s->after.result, sizeof(s->after.result), "{\"status\":\"active\"}");
+	snprintf(s->after.result, sizeof(s->after.result), "{\"status\":\"%s\"}",
+	         privd_subject_status_name(PRIVD_SUBJECT_ACTIVE));
 	return PRIVD_OK;
 }
 
@@ -237,27 +238,27 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 {
 	struct privd_step s;
 	struct privd_jsonw w;
-	enum privd_request_type t = PRIVD_REQUEST_TYPE_COUNT;
+	enum privd_request_type t;
 	enum privd_rc rc;
 
 	rc = privd_step_begin(svc, who, request_id, PRIVD_REQUEST_EVENT_EXECUTE, &s, err);
 	if (rc != PRIVD_OK)
 		goto out;
-	privd_request_type_parse(s.after.type, &t);
+	t = s.after.type;
 	s.after.completed_at = s.after.updated_at;
 	snprintf(s.action, sizeof(s.action), "request.execute");
-	rc = t < PRIVD_REQUEST_TYPE_COUNT ? plans[t](&s, err) : PRIVD_ERR_INTERNAL;
+	rc = (int)t >= 0 && t < PRIVD_REQUEST_TYPE_COUNT ? plans[t](&s, err) : PRIVD_ERR_INTERNAL;
 	/* The confirmation is queued before anything is destroyed, under its own key. */
 	if (rc == PRIVD_OK)
 		rc = privd_step_notice(&s, PRIVD_NOTICE_REQUEST_COMPLETED, NULL);
 	if (rc != PRIVD_OK)
 		goto out;
 	privd_jsonw_init(&w, s.detail, sizeof(s.detail));
-	privd_jsonw_str(&w, "type", s.after.type);
+	privd_jsonw_str(&w, "type", privd_request_type_name(t));
 	privd_jsonw_raw(&w, "result", s.after.result);
 	if (privd_jsonw_end(&w) != PRIVD_OK) { /* a result too long for the entry: the type alone */
 		privd_jsonw_init(&w, s.detail, sizeof(s.detail));
-		privd_jsonw_str(&w, "type", s.after.type);
+		privd_jsonw_str(&w, "type", privd_request_type_name(t));
 		privd_jsonw_end(&w);
 	}
 	rc = privd_step_run(&s);

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "core/notice.h"
 #include "core/request.h"
 #include "notify/notify.h"
 #include "service/service_int.h"

@@ -81,13 +81,12 @@ static bool hex_id(const char *id)
 void privd_request_view(struct privd_service *svc, const struct privd_request_row *row, struct privd_request *out)
 {
 	struct privd_date due, today;
-	enum privd_request_status st = PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT;
 
 	memset(out, 0, sizeof(*out));
 	memcpy(out->id, row->id, sizeof(out->id));
 	memcpy(out->subject_id, row->subject_id, sizeof(out->subject_id));
-	memcpy(out->type, row->type, sizeof(out->type));
-	memcpy(out->status, row->status, sizeof(out->status));
+	out->type = row->type;
+	out->status = row->status;
 	snprintf(out->result, sizeof(out->result), "%s", row->result[0] ? row->result : "{}");
 	out->created_at = row->created_at;
 	out->received_at = row->received_at;
@@ -100,10 +99,9 @@ void privd_request_view(struct privd_service *svc, const struct privd_request_ro
 	memcpy(out->document_type, row->doc_type, sizeof(out->document_type));
 	out->document_size = row->doc_size;
 	memcpy(out->document_sha256, row->doc_sha256, sizeof(out->document_sha256));
-	privd_request_status_parse(row->status, &st);
 	if (row->due_date[0] != '\0' && privd_date_parse(row->due_date, &due, NULL) == PRIVD_OK) {
 		privd_today(&today);
-		out->overdue = privd_request_overdue(st, &due, &today);
+		out->overdue = privd_request_overdue(row->status, &due, &today);
 		out->working_days_left = privd_calendar_working_days_between(svc->calendar, &today, &due);
 	}
 }
@@ -187,7 +185,7 @@ static enum privd_rc step_data(struct privd_db *db, void *arg)
 	/* The state may have changed since we prepared: it must still be the one the step was decided on. */
 	memset(&now, 0, sizeof(now));
 	rc = privd_repo_request_get(db, s->before.id, &now);
-	if (rc == PRIVD_OK && (strcmp(now.status, s->before.status) != 0 || now.extended != s->before.extended ||
+	if (rc == PRIVD_OK && (now.status != s->before.status || now.extended != s->before.extended ||
 	                       now.updated_at != s->before.updated_at))
 		rc = PRIVD_ERR_CONFLICT;
 	privd_request_row_clear(&now);
@@ -241,8 +239,7 @@ enum privd_rc privd_step_begin(struct privd_service *svc, const struct privd_pri
 		return privd_err_set(err, rc, "no request has that id");
 	if (rc != PRIVD_OK)
 		return rc;
-	if (privd_request_status_parse(s->before.status, &cur.status) != PRIVD_OK)
-		return PRIVD_ERR_INTERNAL;
+	cur.status = s->before.status;
 	cur.extended = s->before.extended;
 	rc = privd_request_transition(&cur, ev, &next, &why);
 	if (rc != PRIVD_OK)
@@ -267,7 +264,7 @@ enum privd_rc privd_step_begin(struct privd_service *svc, const struct privd_pri
 		memcpy(s->after.reason_ct.data, s->before.reason_ct.data, s->before.reason_ct.len);
 		s->after.reason_ct.len = s->before.reason_ct.len;
 	}
-	snprintf(s->after.status, sizeof(s->after.status), "%s", privd_request_status_name(next.status));
+	s->after.status = next.status;
 	s->after.extended = next.extended;
 	s->after.updated_at = privd_now_ms();
 	if (s->after.updated_at <= s->before.updated_at)

@@ -97,12 +97,11 @@ enum privd_rc privd_service_request_list(struct privd_service *svc, const struct
 	struct privd_request_filter f;
 	struct privd_reader *r = NULL;
 	struct privd_date d;
-	enum privd_request_status st;
 	char today_s[11];
 	enum privd_rc rc;
 
 	memset(&f, 0, sizeof(f));
-	if (q->status != NULL && privd_request_status_parse(q->status, &st) != PRIVD_OK) {
+	if (q->by_status && ((int)q->status < 0 || q->status >= PRIVD_REQUEST_STATUS_COUNT)) {
 		privd_err_field(err, "status",
 		                "must be one of awaiting_document, received, accepted, rejected, completed");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the query is invalid");
@@ -111,6 +110,7 @@ enum privd_rc privd_service_request_list(struct privd_service *svc, const struct
 		privd_err_field(err, "due_before", "must be a date YYYY-MM-DD");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the query is invalid");
 	}
+	f.by_status = q->by_status;
 	f.status = q->status;
 	f.subject_id = q->subject_id;
 	f.due_before = q->due_before;
@@ -154,7 +154,7 @@ static enum privd_rc create_data(struct privd_db *db, void *arg)
 	/* The audit append comes first: it takes the chain's lock, which also serialises created_at across nodes,
 	 * so every request gets a created_at of its own (the list's paging cursor). */
 	privd_jsonw_init(&w, detail, sizeof(detail));
-	privd_jsonw_str(&w, "type", j->row.type);
+	privd_jsonw_str(&w, "type", privd_request_type_name(j->row.type));
 	privd_jsonw_str(&w, "subject_id", j->row.subject_id);
 	privd_jsonw_end(&w);
 	rc = privd_subject_alive(db, j->row.subject_id);
@@ -305,7 +305,7 @@ static enum privd_rc dry_run_rectify(struct privd_service *svc, const char *subj
 }
 
 enum privd_rc privd_service_request_create(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *subject_id, const char *type,
+                                           const char *subject_id, enum privd_request_type type,
                                            const struct privd_subject_patch *correction, struct privd_request *out,
                                            struct privd_err *err)
 {
@@ -314,13 +314,13 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 	struct privd_write_job job = {.data = create_data, .arg = &j};
 	struct privd_cache_entry e;
 	struct privd_reader *r = NULL;
-	enum privd_request_type t;
+	const enum privd_request_type t = type;
 	uint8_t key[PRIVD_KEY_BYTES];
 	char *canon = NULL;
 	enum privd_rc rc;
 
 	memset(&j, 0, sizeof(j));
-	if (type == NULL || privd_request_type_parse(type, &t) != PRIVD_OK) {
+	if ((int)t < 0 || t >= PRIVD_REQUEST_TYPE_COUNT) {
 		privd_err_field(err, "type",
 		                "must be one of erase, rectify, access, transfer_info, revoke_processing, "
 		                "revoke_cookies, guardian_consent");
@@ -345,8 +345,8 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 	j.who = *who;
 	privd_random_id(j.row.id);
 	memcpy(j.row.subject_id, subject_id, 32);
-	snprintf(j.row.type, sizeof(j.row.type), "%s", privd_request_type_name(t));
-	snprintf(j.row.status, sizeof(j.row.status), "awaiting_document");
+	j.row.type = t;
+	j.row.status = PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT;
 	snprintf(j.row.result, sizeof(j.row.result), "{}");
 	j.row.created_at = j.row.updated_at = privd_now_ms();
 	if (canon != NULL) {
@@ -369,7 +369,8 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 		privd_request_view(svc, &j.row, out);
 		if (canon != NULL)
 			out->details = strdup(canon); /* the filer sent them: no disclosure */
-		privd_log(PRIVD_LOG_INFO, "request.created", "\"id\":\"%s\",\"type\":\"%s\"", j.row.id, j.row.type);
+		privd_log(PRIVD_LOG_INFO, "request.created", "\"id\":\"%s\",\"type\":\"%s\"", j.row.id,
+		          privd_request_type_name(t));
 	}
 out:
 	if (canon != NULL) {
@@ -385,6 +386,7 @@ out:
 enum privd_rc privd_step_notice(struct privd_step *s, enum privd_notice_kind kind, const char *reason)
 {
 	struct privd_notice_vars v = {.kind = kind,
+	                              .type = s->after.type,
 	                              .lang = PRIVD_NOTIFY_LANG_RU_EN,
 	                              .request_id = s->after.id,
 	                              .due_date = s->after.due_date,
@@ -393,8 +395,6 @@ enum privd_rc privd_step_notice(struct privd_step *s, enum privd_notice_kind kin
 	char *body = NULL;
 	enum privd_rc rc;
 
-	if (privd_request_type_parse(s->after.type, &v.type) != PRIVD_OK)
-		return PRIVD_ERR_INTERNAL;
 	rc = privd_subject_load(s->svc, s->after.subject_id, &to, NULL);
 	if (rc == PRIVD_ERR_GONE)
 		return PRIVD_OK; /* nobody left to tell */
@@ -402,7 +402,7 @@ enum privd_rc privd_step_notice(struct privd_step *s, enum privd_notice_kind kin
 		return rc;
 	rc = privd_notify_render(&v, PRIVD_NOTIFY_TEXT, NULL, &body, NULL);
 	if (rc == PRIVD_OK)
-		rc = privd_notice_prepare(s->svc, &to, s->after.id, privd_notice_kind_name(kind), body, &s->notice);
+		rc = privd_notice_prepare(s->svc, &to, s->after.id, kind, body, &s->notice);
 	privd_subject_clear(&to);
 	privd_notify_text_free(body);
 	return rc;
@@ -584,21 +584,19 @@ out:
 }
 
 enum privd_rc privd_service_request_decide(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *request_id, const char *action, const char *reason,
+                                           const char *request_id, enum privd_request_event action, const char *reason,
                                            struct privd_request *out, struct privd_err *err)
 {
 	char f1[64];
 	struct privd_step s;
 	struct privd_jsonw w;
 	struct privd_reader *r = NULL;
-	enum privd_request_event ev;
+	const enum privd_request_event ev = action;
 	uint8_t key[PRIVD_KEY_BYTES];
 	enum privd_rc rc;
 
 	memset(&s, 0, sizeof(s));
-	if (action == NULL || privd_request_event_parse(action, &ev) != PRIVD_OK ||
-	    (ev != PRIVD_REQUEST_EVENT_ACCEPT && ev != PRIVD_REQUEST_EVENT_REJECT &&
-	     ev != PRIVD_REQUEST_EVENT_EXTEND)) {
+	if (ev != PRIVD_REQUEST_EVENT_ACCEPT && ev != PRIVD_REQUEST_EVENT_REJECT && ev != PRIVD_REQUEST_EVENT_EXTEND) {
 		privd_err_field(err, "action", "must be accept, reject or extend");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the decision is invalid");
 	}
@@ -638,9 +636,9 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 		if (rc != PRIVD_OK)
 			goto out;
 	}
-	snprintf(s.action, sizeof(s.action), "request.%s", action);
+	snprintf(s.action, sizeof(s.action), "request.%s", privd_request_event_name(ev));
 	privd_jsonw_init(&w, s.detail, sizeof(s.detail));
-	privd_jsonw_str(&w, "status", s.after.status);
+	privd_jsonw_str(&w, "status", privd_request_status_name(s.after.status));
 	privd_jsonw_str(&w, "due_date", s.after.due_date);
 	privd_jsonw_end(&w);
 	rc = privd_step_run(&s);

@@ -5,7 +5,9 @@
  * http/ and cli/ call these functions and nothing below them, so the API and the command line cannot drift.
  * Each use case that writes is one job on the writer (one transaction, group-committed) and appends its audit
  * entry in that same transaction. Plain-text PII exists only in the structs passed in and out here; callers
- * zero them with the _clear functions. Every function is safe to call from many threads at once.
+ * zero them with the _clear functions. Every function is safe to call from many threads at once. States travel as
+ * core's enums (a subject's status, a request's type, status and decision, a notice's kind and status): callers
+ * parse and render them with core's privd_<x>_parse and privd_<x>_name.
  */
 #ifndef PRIVD_SERVICE_SERVICE_H
 #define PRIVD_SERVICE_SERVICE_H
@@ -15,7 +17,9 @@
 #include <stdint.h>
 
 #include "core/consent.h"
+#include "core/notice.h"
 #include "core/rc.h"
+#include "core/request.h"
 #include "core/validate.h"
 #include "service/config.h"
 
@@ -108,7 +112,7 @@ struct privd_registration {
 /* A subject's profile in plain text. All strings "" when absent. */
 struct privd_subject {
 	char id[33];
-	char status[24];
+	enum privd_subject_status status;
 	char name[PRIVD_NAME_MAX_BYTES + 1];
 	char email[PRIVD_EMAIL_MAX + 1];
 	char phone[PRIVD_PHONE_MAX + 1];
@@ -148,10 +152,11 @@ enum privd_rc privd_service_subject_update(struct privd_service *svc, const stru
                                            const struct privd_subject_patch *patch, struct privd_subject *out,
                                            struct privd_err *err);
 
-/* Finds a subject by e-mail or phone (kind "email"/"phone"), through the blind index: its id and status. Audited.
- * PRIVD_ERR_NOT_FOUND when no subject has it. */
+/* Finds a subject by e-mail or phone (kind "email"/"phone"), through the blind index: its id and status (both
+ * meaningful on PRIVD_OK only). Audited. PRIVD_ERR_NOT_FOUND when no subject has it. */
 enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct privd_principal *who, const char *kind,
-                                         const char *value, char id[33], char status[24], struct privd_err *err);
+                                         const char *value, char id[33], enum privd_subject_status *status,
+                                         struct privd_err *err);
 
 /* ---- consents ---- */
 struct privd_consent_record {
@@ -228,8 +233,8 @@ enum privd_rc privd_service_audit_verify(struct privd_service *svc, struct privd
 struct privd_request {
 	char id[33];
 	char subject_id[33];
-	char type[24];
-	char status[24];
+	enum privd_request_type type;
+	enum privd_request_status status;
 	char *details;     /* JSON text, malloc'd; NULL when none or when not disclosed to the caller */
 	char *reason;      /* the decision's reason told to the person, malloc'd; NULL when none */
 	char result[1024]; /* non-PII JSON summary of the outcome, "{}" until completed */
@@ -245,7 +250,7 @@ struct privd_request {
 };
 void privd_request_clear(struct privd_request *r); /* frees and zeroes */
 
-/* Files a request of type (one of the type names; PRIVD_ERR_INVALID naming "type" otherwise). correction is what a
+/* Files a request of type (PRIVD_ERR_INVALID naming "type" for a value outside the enum). correction is what a
  * rectify request asks to change, as for PATCH (NULL members stay, "" removes the e-mail or the phone), borrowed
  * for the call; NULL when the filer sent no details. Only rectify takes details, and they must name at least one
  * field: PRIVD_ERR_INVALID naming "details" for details on another type, "details.fields" for a correction of no
@@ -253,7 +258,7 @@ void privd_request_clear(struct privd_request *r); /* frees and zeroes */
  * that fails registration's validation. PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE for the subject. out->details is the
  * correction as stored, {"fields":{...}} with a removal as null. */
 enum privd_rc privd_service_request_create(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *subject_id, const char *type,
+                                           const char *subject_id, enum privd_request_type type,
                                            const struct privd_subject_patch *correction, struct privd_request *out,
                                            struct privd_err *err);
 
@@ -271,12 +276,13 @@ enum privd_rc privd_service_request_get(struct privd_service *svc, const struct 
                                         struct privd_err *err);
 
 struct privd_request_query {
-	const char *status;     /* NULL: any */
-	int overdue;            /* -1 any, 1 only overdue, 0 only not overdue */
-	const char *due_before; /* "YYYY-MM-DD" or NULL */
-	const char *subject_id; /* NULL: any */
-	size_t limit;           /* 0: 100 */
-	int64_t after;          /* paging cursor: created_at of the last item seen */
+	bool by_status;                   /* false: any status */
+	enum privd_request_status status; /* with by_status: only this one */
+	int overdue;                      /* -1 any, 1 only overdue, 0 only not overdue */
+	const char *due_before;           /* "YYYY-MM-DD" or NULL */
+	const char *subject_id;           /* NULL: any */
+	size_t limit;                     /* 0: 100 */
+	int64_t after;                    /* paging cursor: created_at of the last item seen */
 };
 /* Lists requests without details (no PII). */
 enum privd_rc privd_service_request_list(struct privd_service *svc, const struct privd_request_query *q,
@@ -288,10 +294,10 @@ enum privd_rc privd_service_request_document(struct privd_service *svc, const st
                                              const char *request_id, uint8_t **data, size_t *len, char content_type[32],
                                              struct privd_err *err);
 
-/* action: accept, reject (reason required), extend (reason required, once). PRIVD_ERR_CONFLICT when the
- * request's state does not allow it. */
+/* action: accept, reject (reason required), extend (reason required, once); any other event is PRIVD_ERR_INVALID.
+ * PRIVD_ERR_CONFLICT when the request's state does not allow it. */
 enum privd_rc privd_service_request_decide(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *request_id, const char *action, const char *reason,
+                                           const char *request_id, enum privd_request_event action, const char *reason,
                                            struct privd_request *out, struct privd_err *err);
 
 /* Carries out an accepted request and completes it (see DESIGN.md and the issue for each type). */
@@ -341,10 +347,10 @@ enum privd_rc privd_service_calendar_add_working_days(const struct privd_config 
 struct privd_notification {
 	char id[33];
 	char subject_id[33];
-	char request_id[33];
-	char kind[32];
-	char channel[8];
-	char status[16];
+	char request_id[33]; /* "" when none */
+	enum privd_notice_kind kind;
+	char channel[8]; /* "email", "sms" */
+	enum privd_notice_status status;
 	int attempts;
 	int64_t created_at, sent_at;
 };

@@ -239,10 +239,10 @@ struct privd_notice {
 	uint8_t wrapped[PRIVD_WRAPPED_KEY_BYTES];
 	struct privd_notification_row row;
 };
-/* kind: request.received, request.rejected, request.extended, request.completed. The recipient is the
- * subject's e-mail (channel email) or, without one, the phone (channel sms). body is the message text. */
+/* Prepares a queued notice of kind. The recipient is the subject's e-mail (channel email) or, without one, the
+ * phone (channel sms). body is the message text. */
 enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd_subject *to, const char *request_id,
-                                   const char *kind, const char *body, struct privd_notice *n);
+                                   enum privd_notice_kind kind, const char *body, struct privd_notice *n);
 void privd_notice_clear(struct privd_notice *n);
 /* Write-job parts: the key into the keystore transaction, the row into the data transaction. No-ops when the
  * notice is not present. */

@@ -23,10 +23,10 @@
 
 enum privd_rc privd_subject_alive(struct privd_db *db, const char *subject_id)
 {
-	char status[24];
-	enum privd_rc rc = privd_repo_subject_status(db, subject_id, status);
+	enum privd_subject_status status;
+	enum privd_rc rc = privd_repo_subject_status(db, subject_id, &status);
 
-	if (rc == PRIVD_OK && strcmp(status, "erased") == 0)
+	if (rc == PRIVD_OK && status == PRIVD_SUBJECT_ERASED)
 		rc = PRIVD_ERR_GONE;
 	return rc;
 }
@@ -147,7 +147,7 @@ static enum privd_rc open_subject(const uint8_t key[PRIVD_KEY_BYTES], const stru
 
 	memset(s, 0, sizeof(*s));
 	memcpy(s->id, row->id, sizeof(s->id));
-	memcpy(s->status, row->status, sizeof(s->status));
+	s->status = row->status;
 	memcpy(s->residence_country, row->residence_country, sizeof(s->residence_country));
 	memcpy(s->policy_version, row->policy_version, sizeof(s->policy_version));
 	s->created_at = row->created_at;
@@ -229,7 +229,7 @@ static enum privd_rc reg_data(struct privd_db *db, void *arg)
 	fields[n++] = "ip";
 	fields[n++] = "birth_date";
 	privd_jsonw_init(&w, detail, sizeof(detail));
-	privd_jsonw_str(&w, "status", j->row.status);
+	privd_jsonw_str(&w, "status", privd_subject_status_name(j->row.status));
 	privd_jsonw_strs(&w, "fields", fields, n);
 	privd_jsonw_object(&w, "consents");
 	for (size_t i = 0; i < REG_CONSENTS; i++)
@@ -276,7 +276,7 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
 	rc = privd_datakey_wrap(svc->kr, s->id, key, j->wrapped);
 	if (rc == PRIVD_OK) {
 		memcpy(j->row.id, s->id, sizeof(j->row.id));
-		memcpy(j->row.status, s->status, sizeof(j->row.status));
+		j->row.status = s->status;
 		memcpy(j->row.residence_country, s->residence_country, sizeof(j->row.residence_country));
 		memcpy(j->row.policy_version, s->policy_version, sizeof(j->row.policy_version));
 		j->row.created_at = j->row.updated_at = s->created_at;
@@ -326,7 +326,7 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 	if (rc == PRIVD_OK) {
 		subject_set_profile(s, &o.profile);
 		privd_time_id(now, s->id);
-		snprintf(s->status, sizeof(s->status), "%s", privd_subject_status_name(o.status));
+		s->status = o.status;
 		snprintf(s->policy_version, sizeof(s->policy_version), "%s", current);
 		s->created_at = s->updated_at = now;
 		rc = reg_seal(svc, reg, &o, j);
@@ -430,7 +430,7 @@ enum privd_rc privd_subject_load(struct privd_service *svc, const char *id, stru
 	if (rc != PRIVD_OK)
 		return rc;
 	rc = privd_repo_subject_get(r->db, id, &row);
-	if (rc == PRIVD_OK && strcmp(row.status, "erased") == 0)
+	if (rc == PRIVD_OK && row.status == PRIVD_SUBJECT_ERASED)
 		rc = PRIVD_ERR_GONE;
 	if (rc == PRIVD_OK)
 		rc = privd_subject_key(svc, r, id, key);
@@ -504,7 +504,7 @@ static enum privd_rc update_seal(struct privd_service *svc, struct privd_subject
 	if (rc != PRIVD_OK)
 		return rc;
 	memcpy(row->id, s->id, sizeof(row->id));
-	memcpy(row->status, s->status, sizeof(row->status));
+	row->status = s->status;
 	memcpy(row->residence_country, s->residence_country, sizeof(row->residence_country));
 	memcpy(row->policy_version, s->policy_version, sizeof(row->policy_version));
 	row->created_at = s->created_at;
@@ -522,7 +522,6 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 	const struct privd_profile_input given = {patch->name, patch->email,      patch->phone,
 	                                          patch->ip,   patch->birth_date, patch->residence_country};
 	struct privd_profile before, after;
-	enum privd_subject_status status;
 	struct privd_subject cur;
 	struct privd_date today;
 	enum privd_rc rc;
@@ -538,12 +537,9 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 	if (rc != PRIVD_OK)
 		return rc;
 	*expect_updated_at = cur.updated_at;
-	rc = privd_subject_status_parse(cur.status, &status) == PRIVD_OK ? PRIVD_OK : PRIVD_ERR_INTERNAL;
-	if (rc == PRIVD_OK) {
-		subject_profile(&cur, &before);
-		privd_today(&today);
-		rc = privd_correction_check(&before, status, &given, &svc->age, &today, &after, err);
-	}
+	subject_profile(&cur, &before);
+	privd_today(&today);
+	rc = privd_correction_check(&before, cur.status, &given, &svc->age, &today, &after, err);
 	if (rc == PRIVD_OK) {
 		subject_set_profile(&cur, &after);
 		update_detail(patch, detail);
@@ -613,9 +609,9 @@ enum privd_rc privd_service_subject_update(struct privd_service *svc, const stru
 /* ---- find ---- */
 
 enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct privd_principal *who, const char *kind,
-                                         const char *value, char id[33], char status[24], struct privd_err *err)
+                                         const char *value, char id[33], enum privd_subject_status *status,
+                                         struct privd_err *err)
 {
-	struct privd_subject_row row;
 	char norm[PRIVD_EMAIL_MAX + 1], bidx[PRIVD_HASH_HEX], detail[64];
 	struct privd_jsonw w;
 	struct privd_reader *r = NULL;
@@ -623,8 +619,7 @@ enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct
 	enum privd_rc rc;
 
 	id[0] = '\0';
-	status[0] = '\0';
-	memset(&row, 0, sizeof(row));
+	*status = PRIVD_SUBJECT_ACTIVE;
 	if (kind != NULL && strcmp(kind, "email") == 0)
 		rc = privd_validate_email(value ? value : "", norm, sizeof(norm), &why);
 	else if (kind != NULL && strcmp(kind, "phone") == 0)
@@ -644,10 +639,7 @@ enum privd_rc privd_service_subject_find(struct privd_service *svc, const struct
 		return rc;
 	rc = privd_repo_subject_by_bidx(r->db, kind, bidx, id);
 	if (rc == PRIVD_OK)
-		rc = privd_repo_subject_get(r->db, id, &row);
-	if (rc == PRIVD_OK)
-		memcpy(status, row.status, sizeof(row.status));
-	privd_subject_row_clear(&row);
+		rc = privd_repo_subject_status(r->db, id, status);
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 	if (rc != PRIVD_OK && rc != PRIVD_ERR_NOT_FOUND)
 		return rc;

@@ -101,12 +101,13 @@ enum privd_rc privd_repo_apikey_by_hash(struct privd_db *db, const char *key_has
 	return rc;
 }
 
-static int apikey_row(struct privd_stmt *st, const struct walk_cb *to)
+static enum privd_rc apikey_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
 {
 	struct privd_apikey_row row;
 
 	apikey_from(st, &row);
-	return to->fn.apikey(to->arg, &row);
+	*stop = to->fn.apikey(to->arg, &row) != 0;
+	return PRIVD_OK;
 }
 
 enum privd_rc privd_repo_apikey_list(struct privd_db *db, int (*cb)(void *arg, const struct privd_apikey_row *row),
@@ -234,8 +235,9 @@ static const char *conflict_from_engine(struct privd_db *db)
  * the arguments for a row r). */
 #define SUBJECT_SET_TYPES "ttTTBBBBBTi"
 #define SUBJECT_SET_ARGS(r)                                                                                            \
-	(r)->status, (r)->residence_country, (r)->email_bidx, (r)->phone_bidx, &(r)->name_ct, &(r)->email_ct,          \
-	    &(r)->phone_ct, &(r)->ip_ct, &(r)->birth_date_ct, (r)->policy_version, (r)->updated_at
+	privd_subject_status_name((r)->status), (r)->residence_country, (r)->email_bidx, (r)->phone_bidx,              \
+	    &(r)->name_ct, &(r)->email_ct, &(r)->phone_ct, &(r)->ip_ct, &(r)->birth_date_ct, (r)->policy_version,      \
+	    (r)->updated_at
 
 enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_subject_row *row,
                                         const char **conflict_field)
@@ -256,7 +258,7 @@ enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_
                                         int64_t expect_updated_at, const char **conflict_field)
 {
 	const char *field = NULL;
-	char status[24];
+	enum privd_subject_status status;
 	enum privd_rc rc = check_conflicts(db, row, row->id, &field);
 
 	if (rc != PRIVD_OK)
@@ -272,7 +274,7 @@ enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_
 	                 expect_updated_at);
 	if (rc == PRIVD_ERR_CONFLICT)
 		field = conflict_from_engine(db);
-	else if (rc == PRIVD_ERR_NOT_FOUND && privd_repo_subject_status(db, row->id, status) == PRIVD_OK)
+	else if (rc == PRIVD_ERR_NOT_FOUND && privd_repo_subject_status(db, row->id, &status) == PRIVD_OK)
 		rc = PRIVD_ERR_CONFLICT; /* it exists: changed meanwhile; field stays NULL */
 out:
 	if (conflict_field != NULL)
@@ -294,11 +296,12 @@ enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct
 	if (rc != PRIVD_OK)
 		goto out;
 	copy_col(st, 0, out->id, sizeof(out->id));
-	copy_col(st, 1, out->status, sizeof(out->status));
 	copy_col(st, 2, out->residence_country, sizeof(out->residence_country));
 	copy_col(st, 3, out->email_bidx, sizeof(out->email_bidx));
 	copy_col(st, 4, out->phone_bidx, sizeof(out->phone_bidx));
-	rc = blob_col(st, 5, &out->name_ct);
+	rc = state_col(privd_subject_status_parse(privd_stmt_col_text(st, 1), &out->status));
+	if (rc == PRIVD_OK)
+		rc = blob_col(st, 5, &out->name_ct);
 	if (rc == PRIVD_OK)
 		rc = blob_col(st, 6, &out->email_ct);
 	if (rc == PRIVD_OK)
@@ -317,9 +320,15 @@ out:
 	return rc;
 }
 
-enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, char status[24])
+enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, enum privd_subject_status *status)
 {
-	return query_text(db, "SELECT status FROM subjects WHERE subject_id = ?", id, status, 24);
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = query_one(db, "SELECT status FROM subjects WHERE subject_id = ?", &st, "t", id);
+
+	if (rc == PRIVD_OK)
+		rc = state_col(privd_subject_status_parse(privd_stmt_col_text(st, 0), status));
+	privd_stmt_finalize(st);
+	return rc;
 }
 
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33])
@@ -338,10 +347,11 @@ enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, 
 	return query_text(db, sql, bidx, id, 33);
 }
 
-enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, const char *status, int64_t now_ms)
+enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, enum privd_subject_status status,
+                                            int64_t now_ms)
 {
-	return exec_update(db, "UPDATE subjects SET status = ?, updated_at = ? WHERE subject_id = ?", "tit", status,
-	                   now_ms, id);
+	return exec_update(db, "UPDATE subjects SET status = ?, updated_at = ? WHERE subject_id = ?", "tit",
+	                   privd_subject_status_name(status), now_ms, id);
 }
 
 /* ---- consents ---- */
@@ -408,7 +418,7 @@ enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct pr
 #define CONSENT_COLS "seq, subject_id, purpose, granted, policy_version, ip_ct, source, created_at"
 
 /* Reads a row of CONSENT_COLS; the IP points into the statement, valid during the callback only. */
-static int consent_row(struct privd_stmt *st, const struct walk_cb *to)
+static enum privd_rc consent_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
 {
 	struct privd_consent_row row;
 
@@ -421,7 +431,8 @@ static int consent_row(struct privd_stmt *st, const struct walk_cb *to)
 	blob_view(st, 5, &row.ip_ct);
 	copy_col(st, 6, row.source, sizeof(row.source));
 	row.created_at = privd_stmt_col_int64(st, 7);
-	return to->fn.consent(to->arg, &row);
+	*stop = to->fn.consent(to->arg, &row) != 0;
+	return PRIVD_OK;
 }
 
 enum privd_rc privd_repo_consent_list(struct privd_db *db, const char *subject_id,
@@ -450,14 +461,11 @@ static int apply_consent(void *arg, const struct privd_consent_row *row)
 
 enum privd_rc privd_repo_consent_state(struct privd_db *db, const char *subject_id, struct privd_consent_state *out)
 {
-	char name[24];
 	enum privd_subject_status status = PRIVD_SUBJECT_ACTIVE;
-	enum privd_rc rc = privd_repo_subject_status(db, subject_id, name);
+	enum privd_rc rc = privd_repo_subject_status(db, subject_id, &status);
 
 	if (rc != PRIVD_OK)
 		return rc;
-	if (privd_subject_status_parse(name, &status) != PRIVD_OK)
-		return PRIVD_ERR_INTERNAL; /* a status privd never writes */
 	privd_consent_state_init(out, status);
 	return privd_repo_consent_list(db, subject_id, apply_consent, out);
 }
@@ -570,7 +578,7 @@ static void exact_col(struct privd_stmt *st, int col, char *dst, size_t size, bo
 	dst[len] = '\0';
 }
 
-static int audit_row(struct privd_stmt *st, const struct walk_cb *to)
+static enum privd_rc audit_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
 {
 	struct privd_audit_row row;
 
@@ -584,7 +592,8 @@ static int audit_row(struct privd_stmt *st, const struct walk_cb *to)
 	exact_col(st, 6, row.detail, sizeof(row.detail), &row.malformed);
 	exact_col(st, 7, row.prev_hash, sizeof(row.prev_hash), &row.malformed);
 	exact_col(st, 8, row.hash, sizeof(row.hash), &row.malformed);
-	return to->fn.audit(to->arg, &row);
+	*stop = to->fn.audit(to->arg, &row) != 0;
+	return PRIVD_OK;
 }
 
 enum privd_rc privd_repo_audit_list(struct privd_db *db, int64_t after, size_t limit,

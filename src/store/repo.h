@@ -5,7 +5,10 @@
  * Every function takes the handle to use (a writer's connection inside its transaction, or a reader's). None
  * opens or commits a transaction. PII arrives and leaves as ciphertext only: repositories never see plain text
  * names, e-mails, phones, IPs or birth dates, only blobs sealed by crypto/envelope and blind indexes.
- * Subject-owned tables lead with subject_id. Times are UTC milliseconds.
+ * Subject-owned tables lead with subject_id. Times are UTC milliseconds. States (a subject's status, a request's
+ * type and status, a notice's kind and status) are enums in the row structs and their core names in the tables:
+ * the repositories convert at the SQL and nowhere else, and a stored name privd does not know makes the row
+ * unreadable (PRIVD_ERR_DB), never a guess.
  */
 #ifndef PRIVD_STORE_REPO_H
 #define PRIVD_STORE_REPO_H
@@ -15,7 +18,9 @@
 #include <stdint.h>
 
 #include "core/consent.h"
+#include "core/notice.h"
 #include "core/rc.h"
+#include "core/request.h"
 #include "store/db.h"
 
 /* Brings the data database (or the keystore) to the newest schema; idempotent, safe when several processes
@@ -75,7 +80,7 @@ enum privd_rc privd_repo_policy_get(struct privd_db *db, const char *version, bo
 /* ---- subjects ---- */
 struct privd_subject_row {
 	char id[33];
-	char status[24]; /* "active", "pending_guardian", "erased" */
+	enum privd_subject_status status;
 	char residence_country[3];
 	char email_bidx[65];                                                 /* "" when no e-mail */
 	char phone_bidx[65];                                                 /* "" when no phone */
@@ -98,9 +103,11 @@ enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_
 enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct privd_subject_row *out);
 /* kind is "email" or "phone". PRIVD_ERR_NOT_FOUND when no subject has it. */
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33]);
-/* Only the status ("active", "pending_guardian", "erased"); PRIVD_ERR_NOT_FOUND when absent. */
-enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, char status[24]);
-enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, const char *status, int64_t now_ms);
+/* Only the status; PRIVD_ERR_NOT_FOUND when absent, PRIVD_ERR_DB when the stored name is not one. */
+enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, enum privd_subject_status *status);
+/* PRIVD_ERR_NOT_FOUND when absent. */
+enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, enum privd_subject_status status,
+                                            int64_t now_ms);
 
 /* ---- consents (append-only) ---- */
 struct privd_consent_row {
@@ -169,8 +176,8 @@ size_t privd_audit_canonical(const struct privd_audit_row *row, uint8_t *out, si
 struct privd_request_row {
 	char id[33];
 	char subject_id[33];
-	char type[24];
-	char status[24];
+	enum privd_request_type type;
+	enum privd_request_status status;
 	struct privd_blob details_ct; /* sealed JSON under the subject's key; empty when none */
 	struct privd_blob reason_ct;  /* sealed reason of a reject/extend decision; empty when none */
 	char result[1024];            /* non-PII JSON summary of the outcome, "{}" until completed */
@@ -195,12 +202,13 @@ enum privd_rc privd_repo_request_get(struct privd_db *db, const char *id, struct
 enum privd_rc privd_repo_request_last_created(struct privd_db *db, int64_t *ms);
 
 struct privd_request_filter {
-	const char *status;     /* NULL: any */
-	const char *subject_id; /* NULL: any */
-	const char *due_before; /* "YYYY-MM-DD": due_date < this; NULL: any */
-	bool open_only;         /* status not in (completed, rejected) */
-	int64_t after_created;  /* paging: created_at > this (with id tie-break not needed); 0 = start */
-	size_t limit;           /* 0 = no limit */
+	bool by_status;                   /* false: any status */
+	enum privd_request_status status; /* with by_status: only this one */
+	const char *subject_id;           /* NULL: any */
+	const char *due_before;           /* "YYYY-MM-DD": due_date < this; NULL: any */
+	bool open_only;                   /* status not in (completed, rejected) */
+	int64_t after_created;            /* paging: created_at > this (with id tie-break not needed); 0 = start */
+	size_t limit;                     /* 0 = no limit */
 };
 /* Oldest first by created_at. The row passed to cb is valid during the call only. */
 enum privd_rc privd_repo_request_list(struct privd_db *db, const struct privd_request_filter *f,
@@ -215,9 +223,9 @@ struct privd_notification_row {
 	char id[33];
 	char subject_id[33];
 	char request_id[33]; /* "" when none */
-	char kind[32];       /* "request.received", "request.rejected", "request.extended", ... */
-	char channel[8];     /* "email", "sms" */
-	char status[16];     /* "queued", "sent", "failed" */
+	enum privd_notice_kind kind;
+	char channel[8]; /* "email", "sms" */
+	enum privd_notice_status status;
 	int attempts;
 	struct privd_blob recipient_ct; /* sealed under the message's own key; emptied once sent or given up */
 	struct privd_blob body_ct;      /* sealed under the same key */
@@ -226,8 +234,9 @@ struct privd_notification_row {
 };
 void privd_notification_row_clear(struct privd_notification_row *row);
 enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct privd_notification_row *row);
-/* Only the status of one notification; PRIVD_ERR_NOT_FOUND when there is none. */
-enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, char status[16]);
+/* Only the status of one notification; PRIVD_ERR_NOT_FOUND when there is none, PRIVD_ERR_DB when the stored name
+ * is not one. */
+enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, enum privd_notice_status *status);
 /* Newest last. The row passed to cb is valid during the call only. */
 enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,
                                            int (*cb)(void *arg, const struct privd_notification_row *row), void *arg);

@@ -13,6 +13,7 @@
 #define PRIVD_STORE_REPO_INT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,14 @@ static inline enum privd_rc blob_col(struct privd_stmt *st, int col, struct priv
 	memcpy(out->data, p, len);
 	out->len = len;
 	return PRIVD_OK;
+}
+
+/* What parsing a state stored as its core name (privd_<x>_parse of a column's text) comes to for the row: a name
+ * privd never writes makes the row unreadable, PRIVD_ERR_DB, rather than a state guessed at. Cannot fail
+ * otherwise. */
+static inline enum privd_rc state_col(enum privd_rc parsed)
+{
+	return parsed == PRIVD_OK ? PRIVD_OK : PRIVD_ERR_DB;
 }
 
 /* Points b at a blob column without copying: valid until the next step, reset or finalize. Cannot fail. */
@@ -274,9 +283,11 @@ static inline enum privd_rc query_text(struct privd_db *db, const char *sql, con
 /* ---- the row walk of every list function ----
  *
  * A list function hands each row to its caller's callback, whose type names the kind of row. walk_rows does the
- * part they share (prepare, bind, step, stop when asked, finalize, report a failed step); a small reader per kind
- * of row turns the current row into the row struct and calls the callback, which reaches it through struct
- * walk_cb: one member per kind of row, so that no callback is ever called through a pointer of another type. */
+ * part they share (prepare, bind, step, stop when asked, finalize, report a failed step or an unreadable row); a
+ * small reader per kind of row turns the current row into the row struct and calls the callback, which reaches it
+ * through struct walk_cb: one member per kind of row, so that no callback is ever called through a pointer of
+ * another type. A reader returns PRIVD_OK and sets *stop to what the callback asked, or returns why the row cannot
+ * be read (PRIVD_ERR_DB for a state privd does not know) without calling the callback. */
 struct walk_cb {
 	union {
 		int (*id)(void *arg, const char *id);
@@ -289,18 +300,18 @@ struct walk_cb {
 	void *arg;
 };
 
-/* Steps st through its rows, calling read for each until read returns non-zero, then finalizes st. rc is what
+/* Steps st through its rows, calling read for each until it fails or sets *stop, then finalizes st. rc is what
  * preparing and binding st came to: unless it is PRIVD_OK nothing is stepped (st may then be NULL). Returns rc,
- * or the failure of a step; what read returns only stops the walk. */
-static inline enum privd_rc walk_stmt(struct privd_stmt *st, enum privd_rc rc,
-                                      int (*read)(struct privd_stmt *st, const struct walk_cb *to),
-                                      const struct walk_cb *to)
+ * the failure of a step, or the failure of read; a stop asked for is not a failure. */
+static inline enum privd_rc
+walk_stmt(struct privd_stmt *st, enum privd_rc rc,
+          enum privd_rc (*read)(struct privd_stmt *st, const struct walk_cb *to, bool *stop), const struct walk_cb *to)
 {
 	int r = PRIVD_DB_DONE;
+	bool stop = false;
 
-	while (rc == PRIVD_OK && (r = privd_stmt_step(st)) == PRIVD_DB_ROW)
-		if (read(st, to) != 0)
-			break;
+	while (rc == PRIVD_OK && !stop && (r = privd_stmt_step(st)) == PRIVD_DB_ROW)
+		rc = read(st, to, &stop);
 	if (rc == PRIVD_OK && r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
 		rc = (enum privd_rc)r;
 	privd_stmt_finalize(st);
@@ -308,9 +319,10 @@ static inline enum privd_rc walk_stmt(struct privd_stmt *st, enum privd_rc rc,
 }
 
 /* Prepares sql, binds the arguments after types from parameter 1 (see bind_va) and walks the rows with read
- * (walk_stmt). Returns the first failure of preparing, binding or stepping. */
+ * (walk_stmt). Returns the first failure of preparing, binding, stepping or reading a row. */
 static inline enum privd_rc walk_rows(struct privd_db *db, const char *sql,
-                                      int (*read)(struct privd_stmt *st, const struct walk_cb *to),
+                                      enum privd_rc (*read)(struct privd_stmt *st, const struct walk_cb *to,
+                                                            bool *stop),
                                       const struct walk_cb *to, const char *types, ...)
 {
 	struct privd_stmt *st = NULL;
@@ -324,12 +336,13 @@ static inline enum privd_rc walk_rows(struct privd_db *db, const char *sql,
 }
 
 /* The reader of a row whose first column is an id (a key's, a subject's): to->fn.id gets it. */
-static inline int id_row(struct privd_stmt *st, const struct walk_cb *to)
+static inline enum privd_rc id_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
 {
 	char id[40];
 
 	copy_col(st, 0, id, sizeof(id));
-	return to->fn.id(to->arg, id);
+	*stop = to->fn.id(to->arg, id) != 0;
+	return PRIVD_OK;
 }
 
 #endif

@@ -48,7 +48,8 @@ static enum privd_rc blob_read(struct privd_stmt *st, int col, bool copy, struct
 	"request_id, subject_id, type, status, details_ct, reason_ct, result, created_at, received_at, due_date,"      \
 	" due_estimated, extended, decided_at, completed_at, updated_at, doc_type, doc_size, doc_sha256"
 
-/* Fills out from a row of REQUEST_COLS. With copy false the blobs point into the statement. */
+/* Fills out from a row of REQUEST_COLS. With copy false the blobs point into the statement, and only an unknown
+ * type or status (PRIVD_ERR_DB) can fail it. */
 static enum privd_rc request_from(struct privd_stmt *st, bool copy, struct privd_request_row *out)
 {
 	enum privd_rc rc;
@@ -56,8 +57,6 @@ static enum privd_rc request_from(struct privd_stmt *st, bool copy, struct privd
 	memset(out, 0, sizeof(*out));
 	copy_col(st, 0, out->id, sizeof(out->id));
 	copy_col(st, 1, out->subject_id, sizeof(out->subject_id));
-	copy_col(st, 2, out->type, sizeof(out->type));
-	copy_col(st, 3, out->status, sizeof(out->status));
 	copy_col(st, 6, out->result, sizeof(out->result));
 	out->created_at = privd_stmt_col_int64(st, 7);
 	out->received_at = privd_stmt_col_int64(st, 8);
@@ -70,7 +69,11 @@ static enum privd_rc request_from(struct privd_stmt *st, bool copy, struct privd
 	copy_col(st, 15, out->doc_type, sizeof(out->doc_type));
 	out->doc_size = privd_stmt_col_int64(st, 16);
 	copy_col(st, 17, out->doc_sha256, sizeof(out->doc_sha256));
-	rc = blob_read(st, 4, copy, &out->details_ct);
+	rc = state_col(privd_request_type_parse(privd_stmt_col_text(st, 2), &out->type));
+	if (rc == PRIVD_OK)
+		rc = state_col(privd_request_status_parse(privd_stmt_col_text(st, 3), &out->status));
+	if (rc == PRIVD_OK)
+		rc = blob_read(st, 4, copy, &out->details_ct);
 	if (rc == PRIVD_OK)
 		rc = blob_read(st, 5, copy, &out->reason_ct);
 	if (rc != PRIVD_OK && copy)
@@ -83,8 +86,9 @@ static enum privd_rc request_from(struct privd_stmt *st, bool copy, struct privd
  * doc_type, doc_size (0, no scan, as NULL), doc_sha256 (bind_va types, then the arguments for a row r). */
 #define REQUEST_SET_TYPES "tBBtmTiimmiTmT"
 #define REQUEST_SET_ARGS(r)                                                                                            \
-	(r)->status, &(r)->details_ct, &(r)->reason_ct, (r)->result[0] != '\0' ? (r)->result : "{}", (r)->received_at, \
-	    (r)->due_date, (int64_t)((r)->due_estimated ? 1 : 0), (int64_t)((r)->extended ? 1 : 0), (r)->decided_at,   \
+	privd_request_status_name((r)->status), &(r)->details_ct, &(r)->reason_ct,                                     \
+	    (r)->result[0] != '\0' ? (r)->result : "{}", (r)->received_at, (r)->due_date,                              \
+	    (int64_t)((r)->due_estimated ? 1 : 0), (int64_t)((r)->extended ? 1 : 0), (r)->decided_at,                  \
 	    (r)->completed_at, (r)->updated_at, (r)->doc_type, (r)->doc_size, (r)->doc_sha256
 
 enum privd_rc privd_repo_request_insert(struct privd_db *db, const struct privd_request_row *row)
@@ -94,8 +98,8 @@ enum privd_rc privd_repo_request_insert(struct privd_db *db, const struct privd_
 	                " due_date, due_estimated, extended, decided_at, completed_at, updated_at,"
 	                " doc_type, doc_size, doc_sha256, request_id, subject_id, type, created_at)"
 	                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                REQUEST_SET_TYPES "ttti", REQUEST_SET_ARGS(row), row->id, row->subject_id, row->type,
-	                row->created_at);
+	                REQUEST_SET_TYPES "ttti", REQUEST_SET_ARGS(row), row->id, row->subject_id,
+	                privd_request_type_name(row->type), row->created_at);
 }
 
 enum privd_rc privd_repo_request_update(struct privd_db *db, const struct privd_request_row *row)
@@ -140,17 +144,19 @@ static void request_list_sql(const struct privd_request_filter *f, char *sql, si
 	snprintf(sql, size,
 	         "SELECT " REQUEST_COLS " FROM requests WHERE created_at > ?%s%s%s%s"
 	         " ORDER BY created_at, request_id LIMIT ?",
-	         f->status != NULL ? " AND status = ?" : "", f->subject_id != NULL ? " AND subject_id = ?" : "",
+	         f->by_status ? " AND status = ?" : "", f->subject_id != NULL ? " AND subject_id = ?" : "",
 	         f->due_before != NULL ? " AND due_date < ?" : "",
 	         f->open_only ? " AND status NOT IN ('completed', 'rejected')" : "");
 }
 
-static int request_row(struct privd_stmt *st, const struct walk_cb *to)
+static enum privd_rc request_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
 {
 	struct privd_request_row row;
+	enum privd_rc rc = request_from(st, false, &row);
 
-	(void)request_from(st, false, &row); /* cannot fail when not copying */
-	return to->fn.request(to->arg, &row);
+	if (rc == PRIVD_OK)
+		*stop = to->fn.request(to->arg, &row) != 0;
+	return rc;
 }
 
 enum privd_rc privd_repo_request_list(struct privd_db *db, const struct privd_request_filter *f,
@@ -170,8 +176,8 @@ enum privd_rc privd_repo_request_list(struct privd_db *db, const struct privd_re
 	/* 0 means from the start, which includes a row created at time 0 */
 	if (rc == PRIVD_OK)
 		rc = privd_stmt_bind_int64(st, idx++, f->after_created != 0 ? f->after_created : INT64_MIN);
-	if (rc == PRIVD_OK && f->status != NULL)
-		rc = privd_stmt_bind_text(st, idx++, f->status);
+	if (rc == PRIVD_OK && f->by_status)
+		rc = privd_stmt_bind_text(st, idx++, privd_request_status_name(f->status));
 	if (rc == PRIVD_OK && f->subject_id != NULL)
 		rc = privd_stmt_bind_text(st, idx++, f->subject_id);
 	if (rc == PRIVD_OK && f->due_before != NULL)
@@ -209,14 +215,20 @@ enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct p
 	                "INSERT INTO notifications(notification_id, subject_id, request_id, kind,"
 	                " channel, status, attempts, recipient_ct, body_ct, created_at, sent_at,"
 	                " last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                "ttTtttiBBimT", row->id, row->subject_id, row->request_id, row->kind, row->channel, row->status,
-	                (int64_t)row->attempts, &row->recipient_ct, &row->body_ct, row->created_at, row->sent_at,
-	                row->last_error);
+	                "ttTtttiBBimT", row->id, row->subject_id, row->request_id, privd_notice_kind_name(row->kind),
+	                row->channel, privd_notice_status_name(row->status), (int64_t)row->attempts, &row->recipient_ct,
+	                &row->body_ct, row->created_at, row->sent_at, row->last_error);
 }
 
-enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, char status[16])
+enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, enum privd_notice_status *status)
 {
-	return query_text(db, "SELECT status FROM notifications WHERE notification_id = ?", id, status, 16);
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = query_one(db, "SELECT status FROM notifications WHERE notification_id = ?", &st, "t", id);
+
+	if (rc == PRIVD_OK)
+		rc = state_col(privd_notice_status_parse(privd_stmt_col_text(st, 0), status));
+	privd_stmt_finalize(st);
+	return rc;
 }
 
 #define NOTIFICATION_COLS                                                                                              \
@@ -224,24 +236,29 @@ enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id
 	" sent_at, last_error"
 
 /* Reads a row of NOTIFICATION_COLS; the sealed blobs point into the statement, valid during the callback only. */
-static int notification_row(struct privd_stmt *st, const struct walk_cb *to)
+static enum privd_rc notification_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
 {
 	struct privd_notification_row row;
+	enum privd_rc rc;
 
 	memset(&row, 0, sizeof(row));
+	rc = state_col(privd_notice_kind_parse(privd_stmt_col_text(st, 3), &row.kind));
+	if (rc == PRIVD_OK)
+		rc = state_col(privd_notice_status_parse(privd_stmt_col_text(st, 5), &row.status));
+	if (rc != PRIVD_OK)
+		return rc;
 	copy_col(st, 0, row.id, sizeof(row.id));
 	copy_col(st, 1, row.subject_id, sizeof(row.subject_id));
 	copy_col(st, 2, row.request_id, sizeof(row.request_id));
-	copy_col(st, 3, row.kind, sizeof(row.kind));
 	copy_col(st, 4, row.channel, sizeof(row.channel));
-	copy_col(st, 5, row.status, sizeof(row.status));
 	row.attempts = (int)privd_stmt_col_int64(st, 6);
 	blob_view(st, 7, &row.recipient_ct);
 	blob_view(st, 8, &row.body_ct);
 	row.created_at = privd_stmt_col_int64(st, 9);
 	row.sent_at = privd_stmt_col_int64(st, 10);
 	copy_col(st, 11, row.last_error, sizeof(row.last_error));
-	return to->fn.notification(to->arg, &row);
+	*stop = to->fn.notification(to->arg, &row) != 0;
+	return PRIVD_OK;
 }
 
 enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,

@@ -28,7 +28,7 @@ static void fixture(struct privd_export *x, struct privd_consent_record *rec, st
 	memset(note, 0, sizeof(*note));
 	x->generated_at = T2;
 	strcpy(x->profile.id, "0123456789abcdef0123456789abcdef");
-	strcpy(x->profile.status, "active");
+	x->profile.status = PRIVD_SUBJECT_ACTIVE;
 	strcpy(x->profile.name, "Ольга <b> & \"Сыновья\" 'x'");
 	strcpy(x->profile.phone, "+79161234567");
 	strcpy(x->profile.residence_country, "RU");
@@ -47,8 +47,8 @@ static void fixture(struct privd_export *x, struct privd_consent_record *rec, st
 	x->history = rec;
 	x->nhistory = 1;
 	strcpy(req->id, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-	strcpy(req->type, "rectify");
-	strcpy(req->status, "received");
+	req->type = PRIVD_REQUEST_TYPE_RECTIFY;
+	req->status = PRIVD_REQUEST_STATUS_RECEIVED;
 	req->details = (char *)"{\"fields\":{\"name\":\"Новое\"}}";
 	req->created_at = T1;
 	req->received_at = T2;
@@ -56,9 +56,9 @@ static void fixture(struct privd_export *x, struct privd_consent_record *rec, st
 	x->requests = req;
 	x->nrequests = 1;
 	strcpy(note->id, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
-	strcpy(note->kind, "request.received");
+	note->kind = PRIVD_NOTICE_REQUEST_RECEIVED;
 	strcpy(note->channel, "sms");
-	strcpy(note->status, "queued");
+	note->status = PRIVD_NOTICE_QUEUED;
 	note->created_at = T2;
 	x->notifications = note;
 	x->nnotifications = 1;

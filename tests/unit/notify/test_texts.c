@@ -71,16 +71,6 @@ static char *body_of(const struct privd_notice_vars *v)
 	return body;
 }
 
-static void test_kind_names(void **state)
-{
-	(void)state;
-	assert_string_equal(privd_notice_kind_name(PRIVD_NOTICE_REQUEST_RECEIVED), "request.received");
-	assert_string_equal(privd_notice_kind_name(PRIVD_NOTICE_REQUEST_REJECTED), "request.rejected");
-	assert_string_equal(privd_notice_kind_name(PRIVD_NOTICE_REQUEST_EXTENDED), "request.extended");
-	assert_string_equal(privd_notice_kind_name(PRIVD_NOTICE_REQUEST_COMPLETED), "request.completed");
-	assert_string_equal(privd_notice_kind_name(PRIVD_NOTICE_KIND_COUNT), "unknown");
-}
-
 /* Each kind in each language, and both as the outbox has always held them: Russian, a blank line, English. */
 static void test_bodies(void **state)
 {
@@ -239,13 +229,9 @@ static void test_out_of_range(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kind_names),
-	    cmocka_unit_test(test_bodies),
-	    cmocka_unit_test(test_outbox_texts_unchanged),
-	    cmocka_unit_test(test_every_type),
-	    cmocka_unit_test(test_subjects),
-	    cmocka_unit_test(test_long_reason),
-	    cmocka_unit_test(test_null_members),
+	    cmocka_unit_test(test_bodies),       cmocka_unit_test(test_outbox_texts_unchanged),
+	    cmocka_unit_test(test_every_type),   cmocka_unit_test(test_subjects),
+	    cmocka_unit_test(test_long_reason),  cmocka_unit_test(test_null_members),
 	    cmocka_unit_test(test_out_of_range),
 	};
 

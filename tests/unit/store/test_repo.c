@@ -154,7 +154,7 @@ static void subject_init(struct privd_subject_row *r, const char *id, const char
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->id, sizeof(r->id), "%s", id);
-	snprintf(r->status, sizeof(r->status), "active");
+	r->status = PRIVD_SUBJECT_ACTIVE;
 	snprintf(r->residence_country, sizeof(r->residence_country), "RU");
 	snprintf(r->email_bidx, sizeof(r->email_bidx), "%s", email);
 	snprintf(r->phone_bidx, sizeof(r->phone_bidx), "%s", phone);
@@ -194,7 +194,7 @@ static void test_subjects(void **state)
 
 	assert_int_equal(privd_repo_subject_get(g_db, "sub1", &out), PRIVD_OK);
 	assert_string_equal(out.id, "sub1");
-	assert_string_equal(out.status, "active");
+	assert_int_equal(out.status, PRIVD_SUBJECT_ACTIVE);
 	assert_string_equal(out.residence_country, "RU");
 	assert_string_equal(out.email_bidx, "e1");
 	assert_string_equal(out.phone_bidx, "p1");
@@ -243,10 +243,10 @@ static void test_subjects(void **state)
 	assert_int_equal(out.phone_ct.len, 2);
 	privd_subject_row_clear(&out);
 
-	assert_int_equal(privd_repo_subject_set_status(g_db, "sub2", "pending_guardian", 3000), PRIVD_OK);
-	assert_int_equal(privd_repo_subject_set_status(g_db, "none", "erased", 3000), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_subject_set_status(g_db, "sub2", PRIVD_SUBJECT_PENDING_GUARDIAN, 3000), PRIVD_OK);
+	assert_int_equal(privd_repo_subject_set_status(g_db, "none", PRIVD_SUBJECT_ERASED, 3000), PRIVD_ERR_NOT_FOUND);
 	assert_int_equal(privd_repo_subject_get(g_db, "sub2", &out), PRIVD_OK);
-	assert_string_equal(out.status, "pending_guardian");
+	assert_int_equal(out.status, PRIVD_SUBJECT_PENDING_GUARDIAN);
 	assert_int_equal(out.updated_at, 3000);
 	privd_subject_row_clear(&out);
 }
@@ -331,7 +331,7 @@ static void test_consents(void **state)
 	assert_false(s.purpose[PRIVD_PURPOSE_COOKIES_MARKETING].recorded);
 	assert_int_equal(privd_repo_consent_state(g_db, "other", &s), PRIVD_ERR_NOT_FOUND);
 
-	assert_int_equal(privd_repo_subject_set_status(g_db, "csub", "pending_guardian", 500), PRIVD_OK);
+	assert_int_equal(privd_repo_subject_set_status(g_db, "csub", PRIVD_SUBJECT_PENDING_GUARDIAN, 500), PRIVD_OK);
 	assert_int_equal(privd_repo_consent_state(g_db, "csub", &s), PRIVD_OK);
 	assert_int_equal(s.status, PRIVD_SUBJECT_PENDING_GUARDIAN);
 }

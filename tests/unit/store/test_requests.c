@@ -45,7 +45,7 @@ static void subject_init(struct privd_subject_row *r, const char *id, const char
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->id, sizeof(r->id), "%s", id);
-	snprintf(r->status, sizeof(r->status), "active");
+	r->status = PRIVD_SUBJECT_ACTIVE;
 	snprintf(r->residence_country, sizeof(r->residence_country), "RU");
 	snprintf(r->email_bidx, sizeof(r->email_bidx), "%s", email);
 	snprintf(r->phone_bidx, sizeof(r->phone_bidx), "%s", phone);
@@ -72,28 +72,28 @@ static void subject_insert_full(const char *id, const char *email, const char *p
 	privd_subject_row_clear(&r);
 }
 
-static void request_init(struct privd_request_row *r, const char *id, const char *subject, const char *status,
-                         int64_t created_at, const char *due_date)
+static void request_init(struct privd_request_row *r, const char *id, const char *subject,
+                         enum privd_request_status status, int64_t created_at, const char *due_date)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->id, sizeof(r->id), "%s", id);
 	snprintf(r->subject_id, sizeof(r->subject_id), "%s", subject);
-	snprintf(r->type, sizeof(r->type), "erase");
-	snprintf(r->status, sizeof(r->status), "%s", status);
+	r->type = PRIVD_REQUEST_TYPE_ERASE;
+	r->status = status;
 	snprintf(r->due_date, sizeof(r->due_date), "%s", due_date);
 	r->created_at = created_at;
 	r->updated_at = created_at;
 }
 
-static void notification_init(struct privd_notification_row *n, const char *id, const char *subject, const char *status,
-                              int64_t created_at)
+static void notification_init(struct privd_notification_row *n, const char *id, const char *subject,
+                              enum privd_notice_status status, int64_t created_at)
 {
 	memset(n, 0, sizeof(*n));
 	snprintf(n->id, sizeof(n->id), "%s", id);
 	snprintf(n->subject_id, sizeof(n->subject_id), "%s", subject);
-	snprintf(n->kind, sizeof(n->kind), "request.received");
+	n->kind = PRIVD_NOTICE_REQUEST_RECEIVED;
 	snprintf(n->channel, sizeof(n->channel), "email");
-	snprintf(n->status, sizeof(n->status), "%s", status);
+	n->status = status;
 	n->created_at = created_at;
 }
 
@@ -131,8 +131,8 @@ static void test_request_roundtrip(void **state)
 	struct privd_request_row r, out;
 
 	(void)state;
-	request_init(&r, "req1", "rsub1", "awaiting_document", 1000, "");
-	snprintf(r.type, sizeof(r.type), "rectify");
+	request_init(&r, "req1", "rsub1", PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT, 1000, "");
+	r.type = PRIVD_REQUEST_TYPE_RECTIFY;
 	blob_set(&r.details_ct, "\x00\xff{fields}\x00", 10);
 	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
 	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_ERR_CONFLICT);
@@ -143,8 +143,8 @@ static void test_request_roundtrip(void **state)
 	assert_int_equal(privd_repo_request_get(g_db, "req1", &out), PRIVD_OK);
 	assert_string_equal(out.id, "req1");
 	assert_string_equal(out.subject_id, "rsub1");
-	assert_string_equal(out.type, "rectify");
-	assert_string_equal(out.status, "awaiting_document");
+	assert_int_equal(out.type, PRIVD_REQUEST_TYPE_RECTIFY);
+	assert_int_equal(out.status, PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT);
 	assert_int_equal(out.details_ct.len, 10);
 	assert_memory_equal(out.details_ct.data, "\x00\xff{fields}\x00", 10);
 	assert_int_equal(out.reason_ct.len, 0);
@@ -166,9 +166,9 @@ static void test_request_roundtrip(void **state)
 	r = out;
 	memset(&out, 0, sizeof(out));
 	snprintf(r.subject_id, sizeof(r.subject_id), "someone-else");
-	snprintf(r.type, sizeof(r.type), "access");
+	r.type = PRIVD_REQUEST_TYPE_ACCESS;
 	r.created_at = 5;
-	snprintf(r.status, sizeof(r.status), "completed");
+	r.status = PRIVD_REQUEST_STATUS_COMPLETED;
 	privd_blob_clear(&r.details_ct); /* emptied */
 	blob_set(&r.reason_ct, "\x01reason", 7);
 	snprintf(r.result, sizeof(r.result), "{\"applied\":[\"name\"]}");
@@ -186,9 +186,9 @@ static void test_request_roundtrip(void **state)
 	assert_int_equal(privd_repo_request_update(g_db, &r), PRIVD_OK);
 	assert_int_equal(privd_repo_request_get(g_db, "req1", &out), PRIVD_OK);
 	assert_string_equal(out.subject_id, "rsub1");
-	assert_string_equal(out.type, "rectify");
+	assert_int_equal(out.type, PRIVD_REQUEST_TYPE_RECTIFY);
 	assert_int_equal(out.created_at, 1000);
-	assert_string_equal(out.status, "completed");
+	assert_int_equal(out.status, PRIVD_REQUEST_STATUS_COMPLETED);
 	assert_int_equal(out.details_ct.len, 0);
 	assert_null(out.details_ct.data);
 	assert_int_equal(out.reason_ct.len, 7);
@@ -268,22 +268,22 @@ static void test_request_list(void **state)
 	(void)state;
 	assert_int_equal(privd_db_exec(g_db, "DELETE FROM requests", NULL), PRIVD_OK);
 	/* inserted out of created_at order; l0 at time 0 */
-	request_init(&r, "l3", "lsubA", "received", 300, "2025-01-20");
+	request_init(&r, "l3", "lsubA", PRIVD_REQUEST_STATUS_RECEIVED, 300, "2025-01-20");
 	blob_set(&r.details_ct,
 	         "\x00"
 	         "details",
 	         8);
 	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
 	privd_request_row_clear(&r);
-	request_init(&r, "l1", "lsubA", "awaiting_document", 100, "");
+	request_init(&r, "l1", "lsubA", PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT, 100, "");
 	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
-	request_init(&r, "l2", "lsubB", "accepted", 200, "2025-01-10");
+	request_init(&r, "l2", "lsubB", PRIVD_REQUEST_STATUS_ACCEPTED, 200, "2025-01-10");
 	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
-	request_init(&r, "l4", "lsubB", "completed", 400, "2025-01-05");
+	request_init(&r, "l4", "lsubB", PRIVD_REQUEST_STATUS_COMPLETED, 400, "2025-01-05");
 	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
-	request_init(&r, "l5", "lsubA", "rejected", 500, "2025-01-01");
+	request_init(&r, "l5", "lsubA", PRIVD_REQUEST_STATUS_REJECTED, 500, "2025-01-01");
 	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
-	request_init(&r, "l0", "lsubC", "received", 0, "2025-02-01");
+	request_init(&r, "l0", "lsubC", PRIVD_REQUEST_STATUS_RECEIVED, 0, "2025-02-01");
 	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
 
 	expect_list(NULL, "l0 l1 l2 l3 l4 l5");
@@ -292,14 +292,16 @@ static void test_request_list(void **state)
 	assert_int_equal(privd_repo_request_list(g_db, &f, collect_req, &a), PRIVD_OK);
 	assert_int_equal(a.details_len, 8); /* blobs reach the callback */
 
-	f.status = "received";
+	f.by_status = true;
+	f.status = PRIVD_REQUEST_STATUS_RECEIVED;
 	expect_list(&f, "l0 l3");
-	f.status = "none";
-	expect_list(&f, "");
+	f.status = PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT; /* the enum's first value, bound as a filter */
+	expect_list(&f, "l1");
 	memset(&f, 0, sizeof(f));
 	f.subject_id = "lsubA";
 	expect_list(&f, "l1 l3 l5");
-	f.status = "rejected";
+	f.by_status = true;
+	f.status = PRIVD_REQUEST_STATUS_REJECTED;
 	expect_list(&f, "l5");
 
 	memset(&f, 0, sizeof(f));
@@ -368,7 +370,9 @@ static void test_documents(void **state)
 struct notes {
 	int n;
 	struct {
-		char id[33], request_id[33], status[16], last_error[160];
+		char id[33], request_id[33], last_error[160];
+		enum privd_notice_kind kind;
+		enum privd_notice_status status;
 		size_t recipient_len, body_len;
 		bool recipient_ok;
 		int attempts;
@@ -383,7 +387,8 @@ static int collect_note(void *arg, const struct privd_notification_row *row)
 	if (a->n < 8) {
 		snprintf(a->r[a->n].id, 33, "%s", row->id);
 		snprintf(a->r[a->n].request_id, 33, "%s", row->request_id);
-		snprintf(a->r[a->n].status, 16, "%s", row->status);
+		a->r[a->n].kind = row->kind;
+		a->r[a->n].status = row->status;
 		snprintf(a->r[a->n].last_error, 160, "%s", row->last_error);
 		a->r[a->n].recipient_len = row->recipient_ct.len;
 		a->r[a->n].recipient_ok =
@@ -403,7 +408,7 @@ static void test_notifications(void **state)
 	struct notes a = {0};
 
 	(void)state;
-	notification_init(&n, "n2", "nsub", "sent", 200);
+	notification_init(&n, "n2", "nsub", PRIVD_NOTICE_SENT, 200);
 	snprintf(n.request_id, sizeof(n.request_id), "nreq");
 	blob_set(&n.recipient_ct, "\x00rcp", 4);
 	blob_set(&n.body_ct,
@@ -417,24 +422,24 @@ static void test_notifications(void **state)
 	privd_notification_row_clear(&n);
 	assert_null(n.recipient_ct.data);
 	assert_null(n.body_ct.data);
-	notification_init(&n, "n1", "nsub", "failed", 100);
+	notification_init(&n, "n1", "nsub", PRIVD_NOTICE_FAILED, 100);
 	snprintf(n.last_error, sizeof(n.last_error), "smtp 550");
 	assert_int_equal(privd_repo_notification_insert(g_db, &n), PRIVD_OK);
-	notification_init(&n, "n3", "nother", "queued", 50);
+	notification_init(&n, "n3", "nother", PRIVD_NOTICE_QUEUED, 50);
 	assert_int_equal(privd_repo_notification_insert(g_db, &n), PRIVD_OK);
 
 	assert_int_equal(privd_repo_notification_list(g_db, "nsub", collect_note, &a), PRIVD_OK);
 	assert_int_equal(a.n, 2);
 	assert_string_equal(a.r[0].id, "n1");
 	assert_string_equal(a.r[0].request_id, "");
-	assert_string_equal(a.r[0].status, "failed");
+	assert_int_equal(a.r[0].status, PRIVD_NOTICE_FAILED);
 	assert_string_equal(a.r[0].last_error, "smtp 550");
 	assert_int_equal(a.r[0].recipient_len, 0);
 	assert_int_equal(a.r[0].attempts, 0);
 	assert_int_equal(a.r[0].sent_at, 0);
 	assert_string_equal(a.r[1].id, "n2");
 	assert_string_equal(a.r[1].request_id, "nreq");
-	assert_string_equal(a.r[1].status, "sent");
+	assert_int_equal(a.r[1].status, PRIVD_NOTICE_SENT);
 	assert_string_equal(a.r[1].last_error, "");
 	assert_true(a.r[1].recipient_ok);
 	assert_int_equal(a.r[1].body_len, 6);
@@ -445,6 +450,116 @@ static void test_notifications(void **state)
 	assert_int_equal(privd_repo_notification_list(g_db, "nobody", collect_note, &a), PRIVD_OK);
 	assert_int_equal(a.n, 0);
 	privd_notification_row_clear(NULL);
+}
+
+/* The one text a query with one bound key returns. */
+static void expect_text(const char *sql, const char *key, const char *want)
+{
+	struct privd_stmt *st = NULL;
+
+	assert_int_equal(privd_db_prepare(g_db, sql, &st), PRIVD_OK);
+	assert_int_equal(privd_stmt_bind_text(st, 1, key), PRIVD_OK);
+	assert_int_equal(privd_stmt_step(st), PRIVD_DB_ROW);
+	assert_string_equal(privd_stmt_col_text(st, 0), want);
+	privd_stmt_finalize(st);
+}
+
+/* The rows carry enums; the tables keep the names they always held, so an existing database reads as before. */
+static void test_states_stored_as_names(void **state)
+{
+	struct privd_request_row r;
+	struct privd_notification_row n;
+	enum privd_subject_status ss;
+	enum privd_notice_status ns;
+	struct notes a = {0};
+
+	(void)state;
+	subject_insert_full("tsub", "tbidx", "");
+	expect_text("SELECT status FROM subjects WHERE subject_id = ?", "tsub", "active");
+	assert_int_equal(privd_repo_subject_set_status(g_db, "tsub", PRIVD_SUBJECT_PENDING_GUARDIAN, 50), PRIVD_OK);
+	expect_text("SELECT status FROM subjects WHERE subject_id = ?", "tsub", "pending_guardian");
+	assert_int_equal(privd_repo_subject_status(g_db, "tsub", &ss), PRIVD_OK);
+	assert_int_equal(ss, PRIVD_SUBJECT_PENDING_GUARDIAN);
+	assert_int_equal(privd_repo_subject_status(g_db, "nobody", &ss), PRIVD_ERR_NOT_FOUND);
+
+	request_init(&r, "treq", "tsub", PRIVD_REQUEST_STATUS_ACCEPTED, 100, "2025-01-10");
+	r.type = PRIVD_REQUEST_TYPE_REVOKE_COOKIES;
+	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
+	expect_text("SELECT type FROM requests WHERE request_id = ?", "treq", "revoke_cookies");
+	expect_text("SELECT status FROM requests WHERE request_id = ?", "treq", "accepted");
+	r.status = PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT;
+	assert_int_equal(privd_repo_request_update(g_db, &r), PRIVD_OK);
+	expect_text("SELECT status FROM requests WHERE request_id = ?", "treq", "awaiting_document");
+
+	notification_init(&n, "tn", "tsub", PRIVD_NOTICE_CANCELLED, 100);
+	n.kind = PRIVD_NOTICE_REQUEST_EXTENDED;
+	assert_int_equal(privd_repo_notification_insert(g_db, &n), PRIVD_OK);
+	expect_text("SELECT kind FROM notifications WHERE notification_id = ?", "tn", "request.extended");
+	expect_text("SELECT status FROM notifications WHERE notification_id = ?", "tn", "cancelled");
+	assert_int_equal(privd_repo_notification_status(g_db, "tn", &ns), PRIVD_OK);
+	assert_int_equal(ns, PRIVD_NOTICE_CANCELLED);
+	assert_int_equal(privd_repo_notification_status(g_db, "nobody", &ns), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_notification_list(g_db, "tsub", collect_note, &a), PRIVD_OK);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.r[0].kind, PRIVD_NOTICE_REQUEST_EXTENDED);
+	assert_int_equal(a.r[0].status, PRIVD_NOTICE_CANCELLED);
+}
+
+/* A name privd never writes (a newer version's state, a hand edit) makes the row unreadable: an error, never a
+ * state guessed at. */
+static void test_unknown_state_is_an_error(void **state)
+{
+	const struct privd_request_filter by_subject = {.subject_id = "usub"};
+	struct privd_subject_row s;
+	struct privd_request_row r;
+	struct privd_notification_row n;
+	struct privd_consent_state cs;
+	enum privd_subject_status ss;
+	enum privd_notice_status ns;
+	struct reqs got = {0};
+	struct notes a = {0};
+
+	(void)state;
+	subject_insert_full("usub", "ubidx", "");
+	request_init(&r, "ureq", "usub", PRIVD_REQUEST_STATUS_RECEIVED, 100, "2025-01-10");
+	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
+	notification_init(&n, "un", "usub", PRIVD_NOTICE_QUEUED, 100);
+	assert_int_equal(privd_repo_notification_insert(g_db, &n), PRIVD_OK);
+
+	assert_int_equal(
+	    privd_db_exec(g_db, "UPDATE subjects SET status = 'suspended' WHERE subject_id = 'usub'", NULL), PRIVD_OK);
+	assert_int_equal(privd_repo_subject_get(g_db, "usub", &s), PRIVD_ERR_DB);
+	privd_subject_row_clear(&s);
+	assert_int_equal(privd_repo_subject_status(g_db, "usub", &ss), PRIVD_ERR_DB);
+	assert_int_equal(privd_repo_consent_state(g_db, "usub", &cs), PRIVD_ERR_DB);
+
+	assert_int_equal(privd_db_exec(g_db, "UPDATE requests SET type = 'delete' WHERE request_id = 'ureq'", NULL),
+	                 PRIVD_OK);
+	assert_int_equal(privd_repo_request_get(g_db, "ureq", &r), PRIVD_ERR_DB);
+	privd_request_row_clear(&r);
+	assert_int_equal(privd_repo_request_list(g_db, &by_subject, collect_req, &got), PRIVD_ERR_DB);
+	assert_int_equal(got.n, 0); /* the callback never sees the row */
+	assert_int_equal(
+	    privd_db_exec(g_db, "UPDATE requests SET type = 'erase', status = 'Received' WHERE request_id = 'ureq'",
+	                  NULL),
+	    PRIVD_OK);
+	assert_int_equal(privd_repo_request_get(g_db, "ureq", &r), PRIVD_ERR_DB);
+	privd_request_row_clear(&r);
+	assert_int_equal(privd_repo_request_list(g_db, &by_subject, collect_req, &got), PRIVD_ERR_DB);
+
+	assert_int_equal(
+	    privd_db_exec(g_db, "UPDATE notifications SET kind = 'request.lost' WHERE notification_id = 'un'", NULL),
+	    PRIVD_OK);
+	assert_int_equal(privd_repo_notification_list(g_db, "usub", collect_note, &a), PRIVD_ERR_DB);
+	assert_int_equal(a.n, 0);
+	assert_int_equal(privd_repo_notification_status(g_db, "un", &ns), PRIVD_OK);
+	assert_int_equal(privd_db_exec(g_db,
+	                               "UPDATE notifications SET kind = 'request.received', status = 'bounced'"
+	                               " WHERE notification_id = 'un'",
+	                               NULL),
+	                 PRIVD_OK);
+	assert_int_equal(privd_repo_notification_status(g_db, "un", &ns), PRIVD_ERR_DB);
+	assert_int_equal(privd_repo_notification_list(g_db, "usub", collect_note, &a), PRIVD_ERR_DB);
 }
 
 static void test_erase(void **state)
@@ -479,7 +594,7 @@ static void test_erase(void **state)
 	assert_int_equal(privd_repo_consent_append(g_db, &c), PRIVD_OK);
 	privd_blob_clear(&c.ip_ct);
 
-	request_init(&r, "ereq1", "esub", "completed", 100, "2025-01-10");
+	request_init(&r, "ereq1", "esub", PRIVD_REQUEST_STATUS_COMPLETED, 100, "2025-01-10");
 	blob_set(&r.details_ct,
 	         "\x00"
 	         "details",
@@ -489,7 +604,7 @@ static void test_erase(void **state)
 	r.doc_size = 4;
 	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
 	snprintf(r.id, sizeof(r.id), "ereq2");
-	snprintf(r.status, sizeof(r.status), "accepted");
+	r.status = PRIVD_REQUEST_STATUS_ACCEPTED;
 	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
 	snprintf(r.id, sizeof(r.id), "kreq");
 	snprintf(r.subject_id, sizeof(r.subject_id), "ekeep");
@@ -499,7 +614,7 @@ static void test_erase(void **state)
 	assert_int_equal(privd_repo_document_put(g_db, "ereq2", "esub", doc, sizeof(doc), 100), PRIVD_OK);
 	assert_int_equal(privd_repo_document_put(g_db, "kreq", "ekeep", doc, sizeof(doc), 100), PRIVD_OK);
 
-	notification_init(&n, "en1", "esub", "sent", 100);
+	notification_init(&n, "en1", "esub", PRIVD_NOTICE_SENT, 100);
 	blob_set(&n.recipient_ct, "\x00rcp", 4);
 	blob_set(&n.body_ct,
 	         "\x00"
@@ -507,17 +622,17 @@ static void test_erase(void **state)
 	         5);
 	assert_int_equal(privd_repo_notification_insert(g_db, &n), PRIVD_OK);
 	snprintf(n.id, sizeof(n.id), "en2");
-	snprintf(n.status, sizeof(n.status), "failed");
+	n.status = PRIVD_NOTICE_FAILED;
 	n.created_at = 200;
 	assert_int_equal(privd_repo_notification_insert(g_db, &n), PRIVD_OK);
 	snprintf(n.id, sizeof(n.id), "en3");
-	snprintf(n.status, sizeof(n.status), "queued");
-	snprintf(n.kind, sizeof(n.kind), "request.completed");
+	n.status = PRIVD_NOTICE_QUEUED;
+	n.kind = PRIVD_NOTICE_REQUEST_COMPLETED;
 	n.created_at = 300;
 	assert_int_equal(privd_repo_notification_insert(g_db, &n), PRIVD_OK);
 	snprintf(n.id, sizeof(n.id), "kn1");
 	snprintf(n.subject_id, sizeof(n.subject_id), "ekeep");
-	snprintf(n.status, sizeof(n.status), "sent");
+	n.status = PRIVD_NOTICE_SENT;
 	assert_int_equal(privd_repo_notification_insert(g_db, &n), PRIVD_OK);
 	privd_notification_row_clear(&n);
 	assert_int_equal(privd_repo_subject_schedule_erasure(g_db, "esub", 5000), PRIVD_OK);
@@ -525,7 +640,7 @@ static void test_erase(void **state)
 	assert_int_equal(privd_repo_subject_erase(g_db, "nobody", 9000), PRIVD_ERR_NOT_FOUND);
 	assert_int_equal(privd_repo_subject_erase(g_db, "esub", 9000), PRIVD_OK);
 	/* the confirmation of the erasure is queued after it, in the same transaction, and is kept */
-	notification_init(&n, "en4", "esub", "queued", 9000);
+	notification_init(&n, "en4", "esub", PRIVD_NOTICE_QUEUED, 9000);
 	blob_set(&n.recipient_ct, "\x00rcp", 4);
 	blob_set(&n.body_ct,
 	         "\x00"
@@ -536,7 +651,7 @@ static void test_erase(void **state)
 
 	/* the tombstone */
 	assert_int_equal(privd_repo_subject_get(g_db, "esub", &s), PRIVD_OK);
-	assert_string_equal(s.status, "erased");
+	assert_int_equal(s.status, PRIVD_SUBJECT_ERASED);
 	assert_string_equal(s.email_bidx, "");
 	assert_string_equal(s.phone_bidx, "");
 	assert_int_equal(s.name_ct.len + s.email_ct.len + s.phone_ct.len + s.ip_ct.len + s.birth_date_ct.len, 0);
@@ -566,7 +681,7 @@ static void test_erase(void **state)
 
 	/* requests stay as non-PII facts, their sealed columns gone; documents gone */
 	assert_int_equal(privd_repo_request_get(g_db, "ereq1", &r), PRIVD_OK);
-	assert_string_equal(r.status, "completed");
+	assert_int_equal(r.status, PRIVD_REQUEST_STATUS_COMPLETED);
 	assert_string_equal(r.doc_type, "image/png");
 	assert_int_equal(r.details_ct.len + r.reason_ct.len, 0);
 	privd_request_row_clear(&r);
@@ -585,21 +700,21 @@ static void test_erase(void **state)
 	assert_int_equal(privd_repo_notification_list(g_db, "esub", collect_note, &a), PRIVD_OK);
 	assert_int_equal(a.n, 4);
 	assert_string_equal(a.r[0].id, "en1");
-	assert_string_equal(a.r[0].status, "sent");
+	assert_int_equal(a.r[0].status, PRIVD_NOTICE_SENT);
 	assert_int_equal(a.r[0].recipient_len + a.r[0].body_len, 0);
 	assert_string_equal(a.r[1].id, "en2");
 	assert_int_equal(a.r[1].recipient_len + a.r[1].body_len, 0);
 	assert_string_equal(a.r[2].id, "en3");
-	assert_string_equal(a.r[2].status, "cancelled");
+	assert_int_equal(a.r[2].status, PRIVD_NOTICE_CANCELLED);
 	assert_int_equal(a.r[2].recipient_len + a.r[2].body_len, 0);
 	assert_string_equal(a.r[3].id, "en4");
-	assert_string_equal(a.r[3].status, "queued");
+	assert_int_equal(a.r[3].status, PRIVD_NOTICE_QUEUED);
 	assert_true(a.r[3].recipient_ok);
 	assert_int_equal(a.r[3].body_len, 5);
 
 	/* someone else's data is untouched */
 	assert_int_equal(privd_repo_subject_get(g_db, "ekeep", &s), PRIVD_OK);
-	assert_string_equal(s.status, "active");
+	assert_int_equal(s.status, PRIVD_SUBJECT_ACTIVE);
 	assert_string_equal(s.email_bidx, "ebidx2");
 	assert_int_equal(s.name_ct.len, 5);
 	privd_subject_row_clear(&s);
@@ -759,10 +874,16 @@ static void test_due_erasures_skip_locked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_migrate_idempotent), cmocka_unit_test(test_request_roundtrip),
-	    cmocka_unit_test(test_request_list),       cmocka_unit_test(test_documents),
-	    cmocka_unit_test(test_notifications),      cmocka_unit_test(test_erase),
-	    cmocka_unit_test(test_schedule),           cmocka_unit_test(test_due_erasures_skip_locked),
+	    cmocka_unit_test(test_migrate_idempotent),
+	    cmocka_unit_test(test_request_roundtrip),
+	    cmocka_unit_test(test_request_list),
+	    cmocka_unit_test(test_documents),
+	    cmocka_unit_test(test_notifications),
+	    cmocka_unit_test(test_states_stored_as_names),
+	    cmocka_unit_test(test_unknown_state_is_an_error),
+	    cmocka_unit_test(test_erase),
+	    cmocka_unit_test(test_schedule),
+	    cmocka_unit_test(test_due_erasures_skip_locked),
 	};
 	STORE_RUN_BOTH_MIGRATED(tests);
 }
