@@ -305,7 +305,7 @@ static enum privd_rc dry_run_rectify(struct privd_service *svc, const char *subj
 }
 
 enum privd_rc privd_service_request_create(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *subject_id, enum privd_request_type type,
+                                           const char *subject_id, enum privd_request_type t,
                                            const struct privd_subject_patch *correction, struct privd_request *out,
                                            struct privd_err *err)
 {
@@ -314,7 +314,6 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 	struct privd_write_job job = {.data = create_data, .arg = &j};
 	struct privd_cache_entry e;
 	struct privd_reader *r = NULL;
-	const enum privd_request_type t = type;
 	uint8_t key[PRIVD_KEY_BYTES];
 	char *canon = NULL;
 	enum privd_rc rc;
@@ -584,14 +583,13 @@ out:
 }
 
 enum privd_rc privd_service_request_decide(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *request_id, enum privd_request_event action, const char *reason,
+                                           const char *request_id, enum privd_request_event ev, const char *reason,
                                            struct privd_request *out, struct privd_err *err)
 {
 	char f1[64];
 	struct privd_step s;
 	struct privd_jsonw w;
 	struct privd_reader *r = NULL;
-	const enum privd_request_event ev = action;
 	uint8_t key[PRIVD_KEY_BYTES];
 	enum privd_rc rc;
 

@@ -322,13 +322,10 @@ out:
 
 enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, enum privd_subject_status *status)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = query_one(db, "SELECT status FROM subjects WHERE subject_id = ?", &st, "t", id);
+	char name[STATE_NAME_MAX];
+	enum privd_rc rc = query_text(db, "SELECT status FROM subjects WHERE subject_id = ?", id, name, sizeof(name));
 
-	if (rc == PRIVD_OK)
-		rc = state_col(privd_subject_status_parse(privd_stmt_col_text(st, 0), status));
-	privd_stmt_finalize(st);
-	return rc;
+	return rc == PRIVD_OK ? state_col(privd_subject_status_parse(name, status)) : rc;
 }
 
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33])

@@ -53,6 +53,10 @@ static inline enum privd_rc state_col(enum privd_rc parsed)
 	return parsed == PRIVD_OK ? PRIVD_OK : PRIVD_ERR_DB;
 }
 
+/* Room for a state's name read into a buffer (query_text): longer than any name, so that a longer stored value
+ * cut to fit is still no name. */
+#define STATE_NAME_MAX 64
+
 /* Points b at a blob column without copying: valid until the next step, reset or finalize. Cannot fail. */
 static inline void blob_view(struct privd_stmt *st, int col, struct privd_blob *b)
 {

@@ -222,13 +222,11 @@ enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct p
 
 enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, enum privd_notice_status *status)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = query_one(db, "SELECT status FROM notifications WHERE notification_id = ?", &st, "t", id);
+	char name[STATE_NAME_MAX];
+	enum privd_rc rc =
+	    query_text(db, "SELECT status FROM notifications WHERE notification_id = ?", id, name, sizeof(name));
 
-	if (rc == PRIVD_OK)
-		rc = state_col(privd_notice_status_parse(privd_stmt_col_text(st, 0), status));
-	privd_stmt_finalize(st);
-	return rc;
+	return rc == PRIVD_OK ? state_col(privd_notice_status_parse(name, status)) : rc;
 }
 
 #define NOTIFICATION_COLS                                                                                              \

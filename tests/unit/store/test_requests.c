@@ -532,6 +532,13 @@ static void test_unknown_state_is_an_error(void **state)
 	privd_subject_row_clear(&s);
 	assert_int_equal(privd_repo_subject_status(g_db, "usub", &ss), PRIVD_ERR_DB);
 	assert_int_equal(privd_repo_consent_state(g_db, "usub", &cs), PRIVD_ERR_DB);
+	/* a long value is refused whole, not read as the name it starts with */
+	assert_int_equal(privd_db_exec(g_db,
+	                               "UPDATE subjects SET status = 'active-------------------------------------------"
+	                               "--------------------------------' WHERE subject_id = 'usub'",
+	                               NULL),
+	                 PRIVD_OK);
+	assert_int_equal(privd_repo_subject_status(g_db, "usub", &ss), PRIVD_ERR_DB);
 
 	assert_int_equal(privd_db_exec(g_db, "UPDATE requests SET type = 'delete' WHERE request_id = 'ureq'", NULL),
 	                 PRIVD_OK);
