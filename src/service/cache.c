@@ -16,7 +16,7 @@
 
 #include "service/service_int.h"
 
-static bool id_parse(const char *hex, uint8_t id[16])
+bool privd_id_parse(const char *hex, uint8_t id[16])
 {
 	size_t len = 0;
 
@@ -164,7 +164,7 @@ enum privd_rc privd_cache_get(struct privd_service *svc, const char *subject_id,
 	uint8_t id[16];
 	enum privd_rc rc;
 
-	if (!id_parse(subject_id, id))
+	if (!privd_id_parse(subject_id, id))
 		return PRIVD_ERR_NOT_FOUND;
 	s = shard_of(svc, id);
 	pthread_rwlock_rdlock(&s->lock);
@@ -217,7 +217,7 @@ void privd_cache_put_state(struct privd_service *svc, const char *subject_id, co
 	struct privd_cache_shard *s;
 
 	memset(&fresh, 0, sizeof(fresh));
-	if (!id_parse(subject_id, fresh.id))
+	if (!privd_id_parse(subject_id, fresh.id))
 		return;
 	compact(svc, st, &fresh);
 	s = shard_of(svc, fresh.id);
@@ -232,7 +232,7 @@ void privd_cache_invalidate(struct privd_service *svc, const char *subject_id)
 	struct privd_cache_shard *s;
 	uint8_t id[16];
 
-	if (!id_parse(subject_id, id))
+	if (!privd_id_parse(subject_id, id))
 		return;
 	s = shard_of(svc, id);
 	pthread_rwlock_wrlock(&s->lock);

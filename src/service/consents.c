@@ -13,7 +13,6 @@
 
 #include <sodium.h>
 
-#include "crypto/envelope.h"
 #include "service/service_int.h"
 
 static bool source_ok(const char *s)
@@ -126,9 +125,7 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 	struct record_job j;
 	struct privd_write_job job = {.data = record_data, .arg = &j};
 	struct privd_cache_entry e;
-	struct privd_reader *r = NULL;
 	enum privd_purpose p;
-	uint8_t key[PRIVD_KEY_BYTES];
 	char norm_ip[PRIVD_IP_MAX] = "";
 	const char *why = NULL;
 	enum privd_rc rc;
@@ -157,24 +154,13 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 	snprintf(j.row.source, sizeof(j.row.source), "%s", source);
 	j.row.created_at = privd_now_ms();
 	if (norm_ip[0] != '\0') {
-		rc = privd_reader_get(svc, &r);
-		if (rc != PRIVD_OK)
-			return rc;
-		rc = privd_subject_key(svc, r, subject_id, key);
-		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+		const struct privd_vault_sealing sealing = privd_vault_text("consent.ip", norm_ip, &j.row.ip_ct);
+
+		rc = privd_vault_seal(svc->vault, NULL, subject_id, &sealing, 1);
 		if (rc == PRIVD_ERR_GONE)
 			return privd_err_set(err, rc, "the subject's data was erased");
 		if (rc != PRIVD_OK)
 			return rc;
-		j.row.ip_ct.len = strlen(norm_ip) + PRIVD_ENVELOPE_OVERHEAD;
-		j.row.ip_ct.data = malloc(j.row.ip_ct.len);
-		if (j.row.ip_ct.data == NULL) {
-			sodium_memzero(key, sizeof(key));
-			return PRIVD_ERR_NOMEM;
-		}
-		privd_envelope_seal(key, subject_id, "consent.ip", (const uint8_t *)norm_ip, strlen(norm_ip),
-		                    j.row.ip_ct.data);
-		sodium_memzero(key, sizeof(key));
 	}
 	rc = privd_writer_run(svc->writer, &job);
 	privd_blob_clear(&j.row.ip_ct);
@@ -193,8 +179,9 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 }
 
 struct history_ctx {
+	struct privd_reader *r;
 	const char *subject_id;
-	const uint8_t *key;
+	const struct privd_vault_lent *key;
 	int (*cb)(void *arg, const struct privd_consent_record *r);
 	void *arg;
 	enum privd_rc rc;
@@ -204,8 +191,7 @@ static int history_one(void *arg, const struct privd_consent_row *row)
 {
 	struct history_ctx *c = arg;
 	struct privd_consent_record rec;
-	uint8_t buf[PRIVD_IP_MAX];
-	size_t n = 0;
+	const struct privd_vault_opening ip = {"consent.ip", &row->ip_ct, rec.ip, sizeof(rec.ip), NULL};
 	int stop;
 
 	memset(&rec, 0, sizeof(rec));
@@ -215,17 +201,21 @@ static int history_one(void *arg, const struct privd_consent_row *row)
 	memcpy(rec.policy_version, row->policy_version, sizeof(rec.policy_version));
 	memcpy(rec.source, row->source, sizeof(rec.source));
 	rec.created_at = row->created_at;
-	if (row->ip_ct.len > PRIVD_ENVELOPE_OVERHEAD && row->ip_ct.len - PRIVD_ENVELOPE_OVERHEAD < sizeof(buf) - 1) {
-		if (privd_envelope_open(c->key, c->subject_id, "consent.ip", row->ip_ct.data, row->ip_ct.len, buf,
-		                        &n) == PRIVD_OK)
-			memcpy(rec.ip, buf, n < sizeof(rec.ip) ? n : sizeof(rec.ip) - 1);
-		else
-			c->rc = PRIVD_ERR_CRYPTO;
-	}
+	c->rc = privd_vault_lent_open(c->key, &ip);
 	stop = c->rc != PRIVD_OK ? 1 : c->cb(c->arg, &rec);
 	sodium_memzero(&rec, sizeof(rec));
-	sodium_memzero(buf, sizeof(buf));
 	return stop;
+}
+
+/* The walk over the history, with the subject's key lent for it. */
+static enum privd_rc history_walk(const struct privd_vault_lent *key, void *arg)
+{
+	struct history_ctx *c = arg;
+	enum privd_rc rc;
+
+	c->key = key;
+	rc = privd_repo_consent_list(c->r->db, c->subject_id, history_one, c);
+	return rc == PRIVD_OK ? c->rc : rc;
 }
 
 enum privd_rc privd_service_consent_history(struct privd_service *svc, const struct privd_principal *who,
@@ -235,9 +225,7 @@ enum privd_rc privd_service_consent_history(struct privd_service *svc, const str
                                             struct privd_err *err)
 {
 	struct privd_cache_entry e;
-	struct privd_reader *r = NULL;
-	uint8_t key[PRIVD_KEY_BYTES];
-	struct history_ctx c = {.subject_id = subject_id, .key = key, .cb = cb, .arg = arg, .rc = PRIVD_OK};
+	struct history_ctx c = {.subject_id = subject_id, .cb = cb, .arg = arg, .rc = PRIVD_OK};
 	enum privd_rc rc;
 
 	rc = privd_subject_require(svc, subject_id, &e, err);
@@ -249,15 +237,10 @@ enum privd_rc privd_service_consent_history(struct privd_service *svc, const str
 	rc = privd_audit_record(svc, who, "consent.read", "subject", subject_id, "{\"fields\":[\"ip\"]}");
 	if (rc != PRIVD_OK)
 		return rc;
-	rc = privd_reader_get(svc, &r);
+	rc = privd_reader_get(svc, &c.r);
 	if (rc != PRIVD_OK)
 		return rc;
-	rc = privd_subject_key(svc, r, subject_id, key);
-	if (rc == PRIVD_OK)
-		rc = privd_repo_consent_list(r->db, subject_id, history_one, &c);
-	sodium_memzero(key, sizeof(key));
-	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
-	if (rc == PRIVD_OK)
-		rc = c.rc;
+	rc = privd_vault_lend(svc->vault, c.r, subject_id, history_walk, &c);
+	privd_reader_put(svc, c.r, rc == PRIVD_ERR_DB);
 	return rc;
 }

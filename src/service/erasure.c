@@ -51,12 +51,12 @@ enum privd_rc privd_erasure_data(struct privd_db *db, struct privd_erasure *e)
 	return rc;
 }
 
-enum privd_rc privd_erasure_keys(struct privd_db *ks, const struct privd_erasure *e)
+enum privd_rc privd_erasure_keys(struct privd_service *svc, struct privd_db *ks, const struct privd_erasure *e)
 {
-	enum privd_rc rc = privd_repo_key_delete(ks, e->subject_id);
+	enum privd_rc rc = privd_vault_destroy(svc->vault, ks, e->subject_id);
 
 	for (size_t i = 0; rc == PRIVD_OK && i < e->ndead; i++)
-		rc = privd_repo_key_delete(ks, e->dead_keys[i]);
+		rc = privd_vault_destroy(svc->vault, ks, e->dead_keys[i]);
 	return rc;
 }
 
@@ -152,7 +152,7 @@ static enum privd_rc sched_after(struct privd_db *ks, void *arg)
 {
 	struct sched_job *j = arg;
 
-	return privd_erasure_keys(ks, &j->e);
+	return privd_erasure_keys(j->svc, ks, &j->e);
 }
 
 static enum privd_rc sched_data(struct privd_db *db, void *arg)
@@ -196,6 +196,7 @@ void privd_erasure_sweep_due(struct privd_service *svc)
 		privd_erasure_clear(&j.e);
 		if (rc == PRIVD_OK) {
 			privd_cache_invalidate(svc, c.ids[i]);
+			privd_vault_forget(svc->vault, c.ids[i]); /* now that the key's destruction committed */
 			privd_erasure_purge_files(svc);
 			privd_log(PRIVD_LOG_INFO, "subject.erased", "\"basis\":\"consent revoked\"");
 		}
@@ -209,6 +210,7 @@ void privd_erasure_sweep_due(struct privd_service *svc)
  * work is bounded by the keys held, not by the history; destroyed once at start-up. A key whose row does not exist
  * (yet) is left alone: it may belong to a write in flight. */
 struct stray {
+	struct privd_service *svc;
 	struct privd_reader *r;
 	char (*ids)[40];
 	size_t n;
@@ -252,19 +254,19 @@ static enum privd_rc stray_after(struct privd_db *ks, void *arg)
 	enum privd_rc rc = PRIVD_OK;
 
 	for (size_t i = 0; rc == PRIVD_OK && i < st->n; i++)
-		rc = privd_repo_key_delete(ks, st->ids[i]);
+		rc = privd_vault_destroy(st->svc->vault, ks, st->ids[i]);
 	return rc;
 }
 
 void privd_erasure_sweep_stray_keys(struct privd_service *svc)
 {
-	struct stray st = {NULL, NULL, 0};
+	struct stray st = {svc, NULL, NULL, 0};
 	struct privd_write_job job = {.data = stray_data, .ks_after = stray_after, .arg = &st};
 	enum privd_rc rc;
 
 	if (privd_reader_get(svc, &st.r) != PRIVD_OK)
 		return;
-	rc = privd_repo_key_list(st.r->ks, stray_one, &st);
+	rc = privd_vault_ids(st.r->ks, stray_one, &st);
 	privd_reader_put(svc, st.r, rc == PRIVD_ERR_DB);
 	if (rc == PRIVD_OK && st.n > 0) {
 		privd_writer_run(svc->writer, &job);

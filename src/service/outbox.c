@@ -13,29 +13,14 @@
 
 #include <sodium.h>
 
-#include "crypto/envelope.h"
 #include "service/service_int.h"
-
-static enum privd_rc seal(const uint8_t key[PRIVD_KEY_BYTES], const char *key_id, const char *field, const char *text,
-                          struct privd_blob *out)
-{
-	size_t len = strlen(text);
-
-	out->len = len + PRIVD_ENVELOPE_OVERHEAD;
-	out->data = malloc(out->len);
-	if (out->data == NULL) {
-		out->len = 0;
-		return PRIVD_ERR_NOMEM;
-	}
-	privd_envelope_seal(key, key_id, field, (const uint8_t *)text, len, out->data);
-	return PRIVD_OK;
-}
 
 enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd_subject *to, const char *request_id,
                                    enum privd_notice_kind kind, const char *body, struct privd_notice *n)
 {
 	struct privd_notification_row *row = &n->row;
-	uint8_t key[PRIVD_KEY_BYTES];
+	struct privd_vault_sealing texts[2];
+	char key_id[40];
 	const char *recipient;
 	enum privd_rc rc;
 
@@ -50,19 +35,15 @@ enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd
 		return PRIVD_OK; /* nobody to tell: nothing queued */
 	}
 	privd_random_id(row->id);
-	snprintf(n->key_id, sizeof(n->key_id), "msg:%s", row->id);
+	snprintf(key_id, sizeof(key_id), "msg:%s", row->id);
 	memcpy(row->subject_id, to->id, sizeof(row->subject_id));
 	snprintf(row->request_id, sizeof(row->request_id), "%s", request_id ? request_id : "");
 	row->kind = kind;
 	row->status = PRIVD_NOTICE_QUEUED;
 	row->created_at = privd_now_ms();
-	privd_datakey_generate(key);
-	rc = privd_datakey_wrap(svc->kr, n->key_id, key, n->wrapped);
-	if (rc == PRIVD_OK)
-		rc = seal(key, n->key_id, "recipient", recipient, &row->recipient_ct);
-	if (rc == PRIVD_OK)
-		rc = seal(key, n->key_id, "body", body, &row->body_ct);
-	sodium_memzero(key, sizeof(key));
+	texts[0] = privd_vault_text("recipient", recipient, &row->recipient_ct);
+	texts[1] = privd_vault_text("body", body, &row->body_ct);
+	rc = privd_vault_create(svc->vault, key_id, row->created_at, texts, 2, &n->key);
 	if (rc != PRIVD_OK) {
 		privd_notice_clear(n);
 		return rc;
@@ -83,14 +64,14 @@ enum privd_rc privd_notice_ks_put(struct privd_db *ks, const struct privd_notice
 {
 	if (!n->present)
 		return PRIVD_OK;
-	return privd_repo_key_put(ks, n->key_id, n->wrapped, sizeof(n->wrapped), n->row.created_at);
+	return privd_vault_store(ks, &n->key);
 }
 
-enum privd_rc privd_notice_ks_undo(struct privd_db *ks, const struct privd_notice *n)
+enum privd_rc privd_notice_ks_undo(struct privd_service *svc, struct privd_db *ks, const struct privd_notice *n)
 {
 	if (!n->present)
 		return PRIVD_OK;
-	return privd_repo_key_delete(ks, n->key_id);
+	return privd_vault_destroy(svc->vault, ks, n->key.id);
 }
 
 enum privd_rc privd_notice_insert(struct privd_db *db, const struct privd_notice *n)

@@ -104,7 +104,7 @@ static enum privd_rc exec_erase(struct privd_db *db, struct privd_step *s)
 /* Erasure, keystore side, once the data side is durable: the data key and the cancelled notices' keys. */
 static enum privd_rc exec_erase_keys(struct privd_db *ks, struct privd_step *s)
 {
-	return privd_erasure_keys(ks, &s->erasure);
+	return privd_erasure_keys(s->svc, ks, &s->erasure);
 }
 
 /* ---- one plan per type: the result, and the parts that run in the step ---- */
@@ -268,6 +268,7 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 	if (s.consents_changed || s.erased)
 		privd_cache_invalidate(svc, s.after.subject_id);
 	if (s.erased) {
+		privd_vault_forget(svc->vault, s.after.subject_id); /* now that the key's destruction committed */
 		privd_erasure_purge_files(svc);
 		privd_log(PRIVD_LOG_INFO, "subject.erased", "\"request\":\"%s\"", s.after.id);
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * request_int.h - what the files of rights requests share (requests.c, request_step.c, request_exec.c): the step,
- * one write job that moves a request from one state to the next, and the reading and sealing of a request's rows.
+ * one write job that moves a request from one state to the next, and the reading of a request's rows and the fields
+ * its texts are sealed under (the sealing itself is the vault's).
  */
 #ifndef PRIVD_REQUEST_INT_H
 #define PRIVD_REQUEST_INT_H
@@ -18,10 +19,6 @@
 /* The envelope field of a request's sealed text (what: "request.details", "request.reason", "request.document"):
  * bound to the request too, so a ciphertext cannot be moved to another request of the same subject. Returns buf. */
 const char *privd_request_field(char buf[64], const char *what, const char *request_id);
-
-/* Seals text under key into out (malloc'd; the caller clears it). PRIVD_ERR_NOMEM is the only failure. */
-enum privd_rc privd_request_seal_text(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
-                                      const char *text, struct privd_blob *out);
 
 /* Reads a request's row; PRIVD_ERR_NOT_FOUND for an id that is not one. The caller clears row. */
 enum privd_rc privd_request_read(struct privd_service *svc, const char *id, struct privd_request_row *row);

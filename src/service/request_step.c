@@ -15,50 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
-#include "crypto/envelope.h"
 #include "service/request_int.h"
 
 /* ---- the request's sealed texts ---- */
-
-enum privd_rc privd_request_seal_text(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
-                                      const char *text, struct privd_blob *out)
-{
-	size_t len = strlen(text);
-
-	out->len = len + PRIVD_ENVELOPE_OVERHEAD;
-	out->data = malloc(out->len);
-	if (out->data == NULL) {
-		out->len = 0;
-		return PRIVD_ERR_NOMEM;
-	}
-	privd_envelope_seal(key, subject_id, field, (const uint8_t *)text, len, out->data);
-	return PRIVD_OK;
-}
-
-/* Opens a sealed text into a malloc'd string (NULL for an empty blob). */
-static enum privd_rc open_text(const uint8_t key[PRIVD_KEY_BYTES], const char *subject_id, const char *field,
-                               const struct privd_blob *ct, char **out)
-{
-	size_t n = 0;
-	enum privd_rc rc;
-
-	*out = NULL;
-	if (ct->len == 0)
-		return PRIVD_OK;
-	if (ct->len < PRIVD_ENVELOPE_OVERHEAD)
-		return PRIVD_ERR_CRYPTO;
-	*out = malloc(ct->len - PRIVD_ENVELOPE_OVERHEAD + 1);
-	if (*out == NULL)
-		return PRIVD_ERR_NOMEM;
-	rc = privd_envelope_open(key, subject_id, field, ct->data, ct->len, (uint8_t *)*out, &n);
-	if (rc != PRIVD_OK) {
-		free(*out);
-		*out = NULL;
-	}
-	return rc;
-}
 
 const char *privd_request_field(char buf[64], const char *what, const char *request_id)
 {
@@ -125,27 +84,19 @@ enum privd_rc privd_request_disclose(struct privd_service *svc, const struct pri
                                      struct privd_request *out)
 {
 	char f1[64], f2[64];
-	struct privd_reader *r = NULL;
-	uint8_t key[PRIVD_KEY_BYTES];
+	struct privd_blob details = {0}, reason = {0};
+	const struct privd_vault_opening texts[2] = {
+	    {privd_request_field(f1, "request.details", row->id), &row->details_ct, NULL, 0, &details},
+	    {privd_request_field(f2, "request.reason", row->id), &row->reason_ct, NULL, 0, &reason}};
 	enum privd_rc rc;
 
 	if (row->details_ct.len == 0 && row->reason_ct.len == 0)
 		return PRIVD_OK;
-	rc = privd_reader_get(svc, &r);
-	if (rc != PRIVD_OK)
-		return rc;
-	rc = privd_subject_key(svc, r, row->subject_id, key);
-	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	rc = privd_vault_open(svc->vault, NULL, row->subject_id, texts, 2);
 	if (rc == PRIVD_ERR_GONE)
 		return PRIVD_OK; /* erased: nothing left to disclose */
-	if (rc != PRIVD_OK)
-		return rc;
-	rc = open_text(key, row->subject_id, privd_request_field(f1, "request.details", row->id), &row->details_ct,
-	               &out->details);
-	if (rc == PRIVD_OK)
-		rc = open_text(key, row->subject_id, privd_request_field(f2, "request.reason", row->id),
-		               &row->reason_ct, &out->reason);
-	sodium_memzero(key, sizeof(key));
+	out->details = (char *)details.data;
+	out->reason = (char *)reason.data;
 	return rc;
 }
 
@@ -173,7 +124,7 @@ static enum privd_rc step_ks_undo(struct privd_db *ks, void *arg)
 {
 	struct privd_step *s = arg;
 
-	return privd_notice_ks_undo(ks, &s->notice);
+	return privd_notice_ks_undo(s->svc, ks, &s->notice);
 }
 
 static enum privd_rc step_data(struct privd_db *db, void *arg)

@@ -17,7 +17,6 @@
 
 #include "core/document.h"
 #include "core/log.h"
-#include "crypto/envelope.h"
 #include "service/request_int.h"
 
 void privd_request_clear(struct privd_request *r)
@@ -313,8 +312,6 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 	struct create_job j;
 	struct privd_write_job job = {.data = create_data, .arg = &j};
 	struct privd_cache_entry e;
-	struct privd_reader *r = NULL;
-	uint8_t key[PRIVD_KEY_BYTES];
 	char *canon = NULL;
 	enum privd_rc rc;
 
@@ -349,17 +346,10 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 	snprintf(j.row.result, sizeof(j.row.result), "{}");
 	j.row.created_at = j.row.updated_at = privd_now_ms();
 	if (canon != NULL) {
-		rc = privd_reader_get(svc, &r);
-		if (rc != PRIVD_OK)
-			goto out;
-		rc = privd_subject_key(svc, r, subject_id, key);
-		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
-		if (rc == PRIVD_OK) {
-			rc = privd_request_seal_text(key, subject_id,
-			                             privd_request_field(f1, "request.details", j.row.id), canon,
-			                             &j.row.details_ct);
-			sodium_memzero(key, sizeof(key));
-		}
+		const struct privd_vault_sealing details =
+		    privd_vault_text(privd_request_field(f1, "request.details", j.row.id), canon, &j.row.details_ct);
+
+		rc = privd_vault_seal(svc->vault, NULL, subject_id, &details, 1);
 		if (rc != PRIVD_OK)
 			goto out;
 	}
@@ -454,9 +444,9 @@ enum privd_rc privd_service_request_attach(struct privd_service *svc, const stru
 	char f1[64];
 	struct privd_step s;
 	struct privd_jsonw w;
-	struct privd_reader *r = NULL;
+	struct privd_blob ct = {0};
+	const struct privd_vault_sealing scan = {f1, data, len, &ct};
 	enum privd_doc_type declared;
-	uint8_t key[PRIVD_KEY_BYTES], *ct = NULL;
 	char sha[PRIVD_HASH_HEX];
 	bool first;
 	enum privd_rc rc;
@@ -483,27 +473,14 @@ enum privd_rc privd_service_request_attach(struct privd_service *svc, const stru
 		if (rc != PRIVD_OK)
 			goto out;
 	}
-	ct = malloc(len + PRIVD_ENVELOPE_OVERHEAD);
-	if (ct == NULL) {
-		rc = PRIVD_ERR_NOMEM;
-		goto out;
-	}
-	rc = privd_reader_get(svc, &r);
-	if (rc != PRIVD_OK)
-		goto out;
-	rc = privd_subject_key(svc, r, s.after.subject_id, key);
-	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
-	if (rc == PRIVD_ERR_GONE) {
+	privd_request_field(f1, "request.document", s.after.id);
+	rc = privd_vault_seal(svc->vault, NULL, s.after.subject_id, &scan, 1);
+	if (rc == PRIVD_ERR_GONE)
 		privd_err_set(err, rc, "the subject's data was erased");
-		goto out;
-	}
 	if (rc != PRIVD_OK)
 		goto out;
-	privd_envelope_seal(key, s.after.subject_id, privd_request_field(f1, "request.document", s.after.id), data, len,
-	                    ct);
-	sodium_memzero(key, sizeof(key));
-	s.doc_ct = ct;
-	s.doc_len = len + PRIVD_ENVELOPE_OVERHEAD;
+	s.doc_ct = ct.data;
+	s.doc_len = ct.len;
 	snprintf(s.action, sizeof(s.action), "request.document");
 	privd_jsonw_init(&w, s.detail, sizeof(s.detail));
 	privd_jsonw_str(&w, "type", s.after.doc_type);
@@ -517,8 +494,34 @@ enum privd_rc privd_service_request_attach(struct privd_service *svc, const stru
 	if (rc == PRIVD_OK)
 		privd_request_view(svc, &s.after, out);
 out:
-	free(ct);
+	privd_blob_clear(&ct);
 	privd_step_clear(&s);
+	return rc;
+}
+
+/* A scan being read: what document_open needs, and the plain scan it fills. */
+struct doc_read {
+	struct privd_service *svc;
+	const struct privd_principal *who;
+	const struct privd_request_row *row;
+	const struct privd_blob *sealed;
+	struct privd_blob plain;
+};
+
+/* With the subject's key in hand (the scan not erased with it): the read recorded, then the scan opened. */
+static enum privd_rc document_open(const struct privd_vault_lent *key, void *arg)
+{
+	struct doc_read *d = arg;
+	char f1[64];
+	const struct privd_vault_opening scan = {privd_request_field(f1, "request.document", d->row->id), d->sealed,
+	                                         NULL, 0, &d->plain};
+	enum privd_rc rc;
+
+	rc = privd_audit_record(d->svc, d->who, "request.document.read", "request", d->row->id, "{}");
+	if (rc == PRIVD_OK)
+		rc = privd_vault_lent_open(key, &scan);
+	if (rc == PRIVD_OK && d->plain.data == NULL)
+		rc = PRIVD_ERR_CRYPTO; /* an empty scan is never stored */
 	return rc;
 }
 
@@ -526,11 +529,10 @@ enum privd_rc privd_service_request_document(struct privd_service *svc, const st
                                              const char *request_id, uint8_t **data, size_t *len, char content_type[32],
                                              struct privd_err *err)
 {
-	char f1[64];
 	struct privd_request_row row;
 	struct privd_blob ct = {0};
+	struct doc_read d = {svc, who, &row, &ct, {NULL, 0}};
 	struct privd_reader *r = NULL;
-	uint8_t key[PRIVD_KEY_BYTES];
 	enum privd_rc rc;
 
 	*data = NULL;
@@ -549,34 +551,21 @@ enum privd_rc privd_service_request_document(struct privd_service *svc, const st
 	if (rc != PRIVD_OK)
 		goto out;
 	rc = privd_repo_document_get(r->db, row.id, &ct);
-	if (rc == PRIVD_OK)
-		rc = privd_subject_key(svc, r, row.subject_id, key);
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc == PRIVD_OK)
+		rc = privd_vault_lend(svc->vault, NULL, row.subject_id, document_open, &d);
 	if (rc == PRIVD_ERR_GONE || rc == PRIVD_ERR_NOT_FOUND) {
 		rc = privd_err_set(err, PRIVD_ERR_GONE, "the document was erased with the subject's data");
 		goto out;
 	}
 	if (rc != PRIVD_OK)
 		goto out;
-	rc = privd_audit_record(svc, who, "request.document.read", "request", row.id, "{}");
-	if (rc != PRIVD_OK)
-		goto out;
-	*data = malloc(ct.len + 1);
-	if (*data == NULL || ct.len < PRIVD_ENVELOPE_OVERHEAD) {
-		rc = *data == NULL ? PRIVD_ERR_NOMEM : PRIVD_ERR_CRYPTO;
-		goto out;
-	}
-	rc = privd_envelope_open(key, row.subject_id, privd_request_field(f1, "request.document", row.id), ct.data,
-	                         ct.len, *data, len);
-	if (rc == PRIVD_OK)
-		snprintf(content_type, 32, "%s", row.doc_type);
+	*data = d.plain.data;
+	*len = d.plain.len;
+	d.plain.data = NULL;
+	snprintf(content_type, 32, "%s", row.doc_type);
 out:
-	sodium_memzero(key, sizeof(key));
-	if (rc != PRIVD_OK) {
-		free(*data);
-		*data = NULL;
-		*len = 0;
-	}
+	privd_blob_clear(&d.plain);
 	privd_blob_clear(&ct);
 	privd_request_row_clear(&row);
 	return rc;
@@ -589,8 +578,6 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 	char f1[64];
 	struct privd_step s;
 	struct privd_jsonw w;
-	struct privd_reader *r = NULL;
-	uint8_t key[PRIVD_KEY_BYTES];
 	enum privd_rc rc;
 
 	memset(&s, 0, sizeof(s));
@@ -614,18 +601,11 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 		s.after.decided_at = s.before.decided_at;
 	}
 	if (ev != PRIVD_REQUEST_EVENT_ACCEPT) {
-		rc = privd_reader_get(svc, &r);
-		if (rc != PRIVD_OK)
-			goto out;
-		rc = privd_subject_key(svc, r, s.after.subject_id, key);
-		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
-		if (rc == PRIVD_OK) {
-			privd_blob_clear(&s.after.reason_ct);
-			rc = privd_request_seal_text(key, s.after.subject_id,
-			                             privd_request_field(f1, "request.reason", s.after.id), reason,
-			                             &s.after.reason_ct);
-			sodium_memzero(key, sizeof(key));
-		}
+		const struct privd_vault_sealing why =
+		    privd_vault_text(privd_request_field(f1, "request.reason", s.after.id), reason, &s.after.reason_ct);
+
+		privd_blob_clear(&s.after.reason_ct);
+		rc = privd_vault_seal(svc->vault, NULL, s.after.subject_id, &why, 1);
 		if (rc == PRIVD_OK)
 			rc = privd_step_notice(&s,
 			                       ev == PRIVD_REQUEST_EVENT_REJECT ? PRIVD_NOTICE_REQUEST_REJECTED

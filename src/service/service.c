@@ -4,10 +4,10 @@
  *
  * Opening is the one place where the parts are put together, in the order they depend on each other: libsodium,
  * the time zone (deadlines count days in the operator's zone), the age rules, the master key, the databases
- * (migrated before anything reads them), the writer, the current policy; then, for a server only, the production
- * calendar, the scheduler thread and, on PostgreSQL, the listener. Closing undoes it in reverse, whatever part of
- * the opening succeeded, so a failed open is closed by the same code. The plumbing the use cases share (readers,
- * clock, audit) lives in runtime.c and audit.c, not here, so that no use case calls back into this file.
+ * (migrated before anything reads them), the writer, the vault, the current policy; then, for a server only, the
+ * production calendar, the scheduler thread and, on PostgreSQL, the listener. Closing undoes it in reverse, whatever
+ * part of the opening succeeded, so a failed open is closed by the same code. The plumbing the use cases share
+ * (readers, clock, audit) lives in runtime.c and audit.c, not here, so that no use case calls back into this file.
  */
 #include "service/service.h"
 
@@ -193,6 +193,9 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 	rc = open_age_policy(svc, err);
 	if (rc == PRIVD_OK)
 		rc = open_storage(svc, err);
+	/* keys are cached from the start on SQLite (one process); on PostgreSQL once the listener hears erasures */
+	if (rc == PRIVD_OK)
+		rc = privd_vault_new(svc, svc->kr, svc->target.engine != PRIVD_DB_POSTGRES, &svc->vault);
 	if (rc != PRIVD_OK)
 		goto fail;
 	rc = privd_policy_load_current(svc);
@@ -223,6 +226,7 @@ void privd_service_close(struct privd_service *svc)
 	 * writable one (the writer's) can */
 	privd_reader_pool_close(svc);
 	privd_writer_stop(svc->writer);
+	privd_vault_free(svc->vault);
 	privd_cache_cleanup(svc);
 	privd_keys_cleanup(svc);
 	for (uint16_t i = 0; i < svc->nversions; i++)

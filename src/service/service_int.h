@@ -18,6 +18,7 @@
 #include "core/jsonw.h"
 #include "crypto/keyring.h"
 #include "service/service.h"
+#include "service/vault.h"
 #include "store/db.h"
 #include "store/repo.h"
 #include "store/writer.h"
@@ -72,6 +73,7 @@ struct privd_service {
 	struct privd_config cfg;
 	struct privd_db_target target;
 	struct privd_keyring *kr;
+	struct privd_vault *vault; /* every data and message key (vault.c) */
 	struct privd_writer *writer;
 	struct privd_age_policy age;
 	struct privd_country_age *age_table;
@@ -152,7 +154,7 @@ struct privd_erasure {
  * collected into e), the subject a tombstone, the other processes told. */
 enum privd_rc privd_erasure_data(struct privd_db *db, struct privd_erasure *e);
 /* Keystore side, once the data side is durable: the data key and the cancelled notices' keys destroyed. */
-enum privd_rc privd_erasure_keys(struct privd_db *ks, const struct privd_erasure *e);
+enum privd_rc privd_erasure_keys(struct privd_service *svc, struct privd_db *ks, const struct privd_erasure *e);
 /* Frees the collected keys; e may be NULL. */
 void privd_erasure_clear(struct privd_erasure *e);
 /* Removes what is left of deleted keys and rows in the files (SQLite WAL frames); logs what it could not. */
@@ -178,6 +180,8 @@ void privd_listener_stop(struct privd_service *svc);
 
 /* ---- cache.c: the consent cache ---- */
 
+/* Parses a subject id (32 lowercase hex characters) into its 16 bytes; false when it is not one. */
+bool privd_id_parse(const char *hex, uint8_t id[16]);
 void privd_cache_init(struct privd_service *svc);
 void privd_cache_cleanup(struct privd_service *svc);
 /* Loads on a miss; PRIVD_ERR_NOT_FOUND for an unknown subject. */
@@ -206,11 +210,6 @@ void privd_keys_cleanup(struct privd_service *svc);
 
 /* ---- subjects.c: subject helpers ---- */
 
-/* Unwraps the subject's data key through the keystore. PRIVD_ERR_GONE when the key
- * was destroyed. key must be zeroed by the caller. */
-enum privd_rc privd_subject_key(struct privd_service *svc, struct privd_reader *r, const char *subject_id,
-                                uint8_t key[PRIVD_KEY_BYTES]);
-
 /* Inside a write job: PRIVD_OK when the subject exists and is not erased, PRIVD_ERR_GONE when erased,
  * PRIVD_ERR_NOT_FOUND when absent. Guards writes prepared before an erasure committed. */
 enum privd_rc privd_subject_alive(struct privd_db *db, const char *subject_id);
@@ -235,8 +234,7 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
  * erased person's address does not outlive the confirmation of their erasure. */
 struct privd_notice {
 	bool present;
-	char key_id[40]; /* "msg:<notification id>" */
-	uint8_t wrapped[PRIVD_WRAPPED_KEY_BYTES];
+	struct privd_wrapped_key key; /* "msg:<notification id>" */
 	struct privd_notification_row row;
 };
 /* Prepares a queued notice of kind. The recipient is the subject's e-mail (channel email) or, without one, the
@@ -247,7 +245,7 @@ void privd_notice_clear(struct privd_notice *n);
 /* Write-job parts: the key into the keystore transaction, the row into the data transaction. No-ops when the
  * notice is not present. */
 enum privd_rc privd_notice_ks_put(struct privd_db *ks, const struct privd_notice *n);
-enum privd_rc privd_notice_ks_undo(struct privd_db *ks, const struct privd_notice *n);
+enum privd_rc privd_notice_ks_undo(struct privd_service *svc, struct privd_db *ks, const struct privd_notice *n);
 enum privd_rc privd_notice_insert(struct privd_db *db, const struct privd_notice *n);
 
 /* ---- service.c ---- */

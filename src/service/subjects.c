@@ -4,11 +4,11 @@
  *
  * The rules a profile meets (required fields, policy version, consent to processing, the age rules, what a
  * correction may not do) are core/subject.c's; this file orchestrates: parse, rules, crypto, write job.
- * Registration is the write-bound path: validation, the age rules and all the crypto (one fresh data key,
- * wrapped by the master key; one seal per field; two blind indexes) run on the caller's thread, and only the
- * SQL goes to the writer, where many registrations share one group commit. The key goes to the keystore in the
- * keystore's transaction, which commits before the data's. Nothing about a person refused by the age rules is
- * stored or logged. Plain text exists only in the structs handed in and out, zeroed when done.
+ * Registration is the write-bound path: validation, the age rules and all the crypto (one fresh data key from the
+ * vault, wrapped by the master key, every field sealed under it; two blind indexes) run on the caller's thread, and
+ * only the SQL goes to the writer, where many registrations share one group commit. The key goes to the keystore
+ * in the keystore's transaction, which commits before the data's. Nothing about a person refused by the age rules
+ * is stored or logged. Plain text exists only in the structs handed in and out, zeroed when done.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,6 @@
 
 #include "core/log.h"
 #include "core/subject.h"
-#include "crypto/envelope.h"
 #include "service/service_int.h"
 
 enum privd_rc privd_subject_alive(struct privd_db *db, const char *subject_id)
@@ -60,90 +59,34 @@ static void subject_set_profile(struct privd_subject *s, const struct privd_prof
 
 /* ---- sealing ---- */
 
-static enum privd_rc seal_text(const uint8_t key[PRIVD_KEY_BYTES], const char *id, const char *field, const char *plain,
-                               struct privd_blob *out)
+#define SUBJECT_FIELDS 5
+
+/* Lays out the PII fields of s for sealing into row (the vault seals them), and computes the blind indexes. */
+static void subject_fields(struct privd_service *svc, const struct privd_subject *s, struct privd_subject_row *row,
+                           struct privd_vault_sealing f[SUBJECT_FIELDS])
 {
-	size_t len = strlen(plain);
-
-	out->data = NULL;
-	out->len = 0;
-	if (len == 0)
-		return PRIVD_OK;
-	out->data = malloc(len + PRIVD_ENVELOPE_OVERHEAD);
-	if (out->data == NULL)
-		return PRIVD_ERR_NOMEM;
-	privd_envelope_seal(key, id, field, (const uint8_t *)plain, len, out->data);
-	out->len = len + PRIVD_ENVELOPE_OVERHEAD;
-	return PRIVD_OK;
-}
-
-static enum privd_rc open_text(const uint8_t key[PRIVD_KEY_BYTES], const char *id, const char *field,
-                               const struct privd_blob *ct, char *out, size_t outlen)
-{
-	uint8_t buf[1024];
-	size_t n = 0;
-	enum privd_rc rc;
-
-	out[0] = '\0';
-	if (ct->len == 0)
-		return PRIVD_OK;
-	if (ct->len < PRIVD_ENVELOPE_OVERHEAD || ct->len - PRIVD_ENVELOPE_OVERHEAD + 1 > sizeof(buf))
-		return PRIVD_ERR_CRYPTO;
-	rc = privd_envelope_open(key, id, field, ct->data, ct->len, buf, &n);
-	if (rc == PRIVD_OK && n >= outlen)
-		rc = PRIVD_ERR_CRYPTO; /* longer than any value we seal */
-	if (rc == PRIVD_OK) {
-		memcpy(out, buf, n);
-		out[n] = '\0';
-	}
-	sodium_memzero(buf, sizeof(buf));
-	return rc;
-}
-
-enum privd_rc privd_subject_key(struct privd_service *svc, struct privd_reader *r, const char *subject_id,
-                                uint8_t key[PRIVD_KEY_BYTES])
-{
-	struct privd_blob wrapped = {0};
-	enum privd_rc rc;
-
-	rc = privd_repo_key_get(r->ks, subject_id, &wrapped);
-	if (rc == PRIVD_ERR_NOT_FOUND)
-		return PRIVD_ERR_GONE;
-	if (rc != PRIVD_OK)
-		return rc;
-	rc = privd_datakey_unwrap(svc->kr, subject_id, wrapped.data, wrapped.len, key);
-	privd_blob_clear(&wrapped);
-	return rc;
-}
-
-/* Seals every PII field of s into row and computes the blind indexes. */
-static enum privd_rc seal_subject(struct privd_service *svc, const uint8_t key[PRIVD_KEY_BYTES],
-                                  const struct privd_subject *s, struct privd_subject_row *row)
-{
-	enum privd_rc rc;
-
-	rc = seal_text(key, s->id, "name", s->name, &row->name_ct);
-	if (rc == PRIVD_OK)
-		rc = seal_text(key, s->id, "email", s->email, &row->email_ct);
-	if (rc == PRIVD_OK)
-		rc = seal_text(key, s->id, "phone", s->phone, &row->phone_ct);
-	if (rc == PRIVD_OK)
-		rc = seal_text(key, s->id, "ip", s->ip, &row->ip_ct);
-	if (rc == PRIVD_OK)
-		rc = seal_text(key, s->id, "birth_date", s->birth_date, &row->birth_date_ct);
+	f[0] = privd_vault_text("name", s->name, &row->name_ct);
+	f[1] = privd_vault_text("email", s->email, &row->email_ct);
+	f[2] = privd_vault_text("phone", s->phone, &row->phone_ct);
+	f[3] = privd_vault_text("ip", s->ip, &row->ip_ct);
+	f[4] = privd_vault_text("birth_date", s->birth_date, &row->birth_date_ct);
 	row->email_bidx[0] = '\0';
 	row->phone_bidx[0] = '\0';
 	if (s->email[0] != '\0')
 		privd_blind_index(svc->kr, "email", s->email, row->email_bidx);
 	if (s->phone[0] != '\0')
 		privd_blind_index(svc->kr, "phone", s->phone, row->phone_bidx);
-	return rc;
 }
 
-static enum privd_rc open_subject(const uint8_t key[PRIVD_KEY_BYTES], const struct privd_subject_row *row,
-                                  struct privd_subject *s)
+static enum privd_rc open_subject(struct privd_service *svc, struct privd_reader *r,
+                                  const struct privd_subject_row *row, struct privd_subject *s)
 {
-	enum privd_rc rc;
+	const struct privd_vault_opening f[SUBJECT_FIELDS] = {
+	    {"name", &row->name_ct, s->name, sizeof(s->name), NULL},
+	    {"email", &row->email_ct, s->email, sizeof(s->email), NULL},
+	    {"phone", &row->phone_ct, s->phone, sizeof(s->phone), NULL},
+	    {"ip", &row->ip_ct, s->ip, sizeof(s->ip), NULL},
+	    {"birth_date", &row->birth_date_ct, s->birth_date, sizeof(s->birth_date), NULL}};
 
 	memset(s, 0, sizeof(*s));
 	memcpy(s->id, row->id, sizeof(s->id));
@@ -152,16 +95,7 @@ static enum privd_rc open_subject(const uint8_t key[PRIVD_KEY_BYTES], const stru
 	memcpy(s->policy_version, row->policy_version, sizeof(s->policy_version));
 	s->created_at = row->created_at;
 	s->updated_at = row->updated_at;
-	rc = open_text(key, row->id, "name", &row->name_ct, s->name, sizeof(s->name));
-	if (rc == PRIVD_OK)
-		rc = open_text(key, row->id, "email", &row->email_ct, s->email, sizeof(s->email));
-	if (rc == PRIVD_OK)
-		rc = open_text(key, row->id, "phone", &row->phone_ct, s->phone, sizeof(s->phone));
-	if (rc == PRIVD_OK)
-		rc = open_text(key, row->id, "ip", &row->ip_ct, s->ip, sizeof(s->ip));
-	if (rc == PRIVD_OK)
-		rc = open_text(key, row->id, "birth_date", &row->birth_date_ct, s->birth_date, sizeof(s->birth_date));
-	return rc;
+	return privd_vault_open(svc->vault, r, row->id, f, SUBJECT_FIELDS);
 }
 
 /* ---- registration ---- */
@@ -176,7 +110,7 @@ struct reg_job {
 	struct privd_subject_row row;
 	struct privd_consent_row consents[REG_CONSENTS];
 	struct privd_consent_state state;
-	uint8_t wrapped[PRIVD_WRAPPED_KEY_BYTES];
+	struct privd_wrapped_key key;
 	const char *conflict_field;
 	privd_register_done done;
 	void *arg;
@@ -197,14 +131,14 @@ static enum privd_rc reg_ks(struct privd_db *ks, void *arg)
 {
 	struct reg_job *j = arg;
 
-	return privd_repo_key_put(ks, j->subject.id, j->wrapped, sizeof(j->wrapped), j->subject.created_at);
+	return privd_vault_store(ks, &j->key);
 }
 
 static enum privd_rc reg_ks_undo(struct privd_db *ks, void *arg)
 {
 	struct reg_job *j = arg;
 
-	return privd_repo_key_delete(ks, j->subject.id);
+	return privd_vault_destroy(j->svc->vault, ks, j->subject.id);
 }
 
 static enum privd_rc reg_data(struct privd_db *db, void *arg)
@@ -269,21 +203,16 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
                               const struct privd_registration_outcome *o, struct reg_job *j)
 {
 	struct privd_subject *s = &j->subject;
-	uint8_t key[PRIVD_KEY_BYTES];
-	enum privd_rc rc;
+	struct privd_vault_sealing f[SUBJECT_FIELDS + REG_CONSENTS];
 
-	privd_datakey_generate(key);
-	rc = privd_datakey_wrap(svc->kr, s->id, key, j->wrapped);
-	if (rc == PRIVD_OK) {
-		memcpy(j->row.id, s->id, sizeof(j->row.id));
-		j->row.status = s->status;
-		memcpy(j->row.residence_country, s->residence_country, sizeof(j->row.residence_country));
-		memcpy(j->row.policy_version, s->policy_version, sizeof(j->row.policy_version));
-		j->row.created_at = j->row.updated_at = s->created_at;
-		rc = seal_subject(svc, key, s, &j->row);
-	}
+	memcpy(j->row.id, s->id, sizeof(j->row.id));
+	j->row.status = s->status;
+	memcpy(j->row.residence_country, s->residence_country, sizeof(j->row.residence_country));
+	memcpy(j->row.policy_version, s->policy_version, sizeof(j->row.policy_version));
+	j->row.created_at = j->row.updated_at = s->created_at;
+	subject_fields(svc, s, &j->row, f);
 	privd_consent_state_init(&j->state, o->status);
-	for (size_t p = 0; rc == PRIVD_OK && p < PRIVD_PURPOSE_COUNT; p++) {
+	for (size_t p = 0; p < PRIVD_PURPOSE_COUNT; p++) {
 		struct privd_consent_row *cr = &j->consents[p];
 
 		memcpy(cr->subject_id, s->id, sizeof(cr->subject_id));
@@ -292,12 +221,12 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
 		memcpy(cr->policy_version, s->policy_version, sizeof(cr->policy_version));
 		snprintf(cr->source, sizeof(cr->source), "%s", reg->source ? reg->source : "registration");
 		cr->created_at = s->created_at;
-		rc = seal_text(key, s->id, "consent.ip", s->ip, &cr->ip_ct);
+		f[SUBJECT_FIELDS + p] = privd_vault_text("consent.ip", s->ip, &cr->ip_ct);
 		privd_consent_state_apply(&j->state, (enum privd_purpose)p, o->granted[p], s->created_at,
 		                          s->policy_version);
 	}
-	sodium_memzero(key, sizeof(key));
-	return rc;
+	/* one fresh key for all ten fields */
+	return privd_vault_create(svc->vault, s->id, s->created_at, f, SUBJECT_FIELDS + REG_CONSENTS, &j->key);
 }
 
 /* Everything up to the write: the registration rules (core/subject.h), then the crypto. On failure j is not
@@ -420,7 +349,6 @@ enum privd_rc privd_subject_load(struct privd_service *svc, const char *id, stru
 {
 	struct privd_subject_row row;
 	struct privd_reader *r = NULL;
-	uint8_t key[PRIVD_KEY_BYTES];
 	enum privd_rc rc;
 
 	memset(&row, 0, sizeof(row));
@@ -433,11 +361,7 @@ enum privd_rc privd_subject_load(struct privd_service *svc, const char *id, stru
 	if (rc == PRIVD_OK && row.status == PRIVD_SUBJECT_ERASED)
 		rc = PRIVD_ERR_GONE;
 	if (rc == PRIVD_OK)
-		rc = privd_subject_key(svc, r, id, key);
-	if (rc == PRIVD_OK) {
-		rc = open_subject(key, &row, out);
-		sodium_memzero(key, sizeof(key));
-	}
+		rc = open_subject(svc, r, &row, out);
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 	if (rc == PRIVD_OK && row_out != NULL)
 		*row_out = row;
@@ -492,26 +416,16 @@ static void update_detail(const struct privd_subject_patch *patch, char detail[2
 /* Seals the corrected profile s (its updated_at set to now) into row under the subject's key. */
 static enum privd_rc update_seal(struct privd_service *svc, struct privd_subject *s, struct privd_subject_row *row)
 {
-	struct privd_reader *r = NULL;
-	uint8_t key[PRIVD_KEY_BYTES];
-	enum privd_rc rc;
+	struct privd_vault_sealing f[SUBJECT_FIELDS];
 
-	rc = privd_reader_get(svc, &r);
-	if (rc != PRIVD_OK)
-		return rc;
-	rc = privd_subject_key(svc, r, s->id, key);
-	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
-	if (rc != PRIVD_OK)
-		return rc;
 	memcpy(row->id, s->id, sizeof(row->id));
 	row->status = s->status;
 	memcpy(row->residence_country, s->residence_country, sizeof(row->residence_country));
 	memcpy(row->policy_version, s->policy_version, sizeof(row->policy_version));
 	row->created_at = s->created_at;
 	row->updated_at = s->updated_at = privd_now_ms();
-	rc = seal_subject(svc, key, s, row);
-	sodium_memzero(key, sizeof(key));
-	return rc;
+	subject_fields(svc, s, row, f);
+	return privd_vault_seal(svc->vault, NULL, s->id, f, SUBJECT_FIELDS);
 }
 
 enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char *id,

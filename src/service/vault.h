@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * vault.h - the one part of the service that holds keys: it creates, unwraps, caches and destroys the data keys of
+ * subjects and the message keys of notices, and seals and opens what is stored under them.
+ *
+ * Internal to the service layer (it speaks of readers and keystore connections); the HTTP and CLI layers never see
+ * it. Callers name an owner (a subject id, or "msg:<notification id>" for a notice) and a field, hand over plain
+ * bytes and get sealed blobs back, or the reverse: no key ever reaches them, so that this file could one day move
+ * into a process of its own (as OpenSMTPD's ca.c did with its private keys) without the use cases changing.
+ */
+#ifndef PRIVD_SERVICE_VAULT_H
+#define PRIVD_SERVICE_VAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/rc.h"
+#include "crypto/keyring.h"
+#include "store/repo.h"
+
+struct privd_service;
+struct privd_reader;
+struct privd_vault;
+
+/* ---- the vault's life ---- */
+
+/* A vault over the master key kr (borrowed: it must outlive the vault) that reads keys through svc's readers.
+ * Caching starts switched on when cache is true. PRIVD_ERR_NOMEM when it cannot be allocated; without locked
+ * memory for the cache it works uncached. *out is the caller's (privd_vault_free). */
+enum privd_rc privd_vault_new(struct privd_service *svc, const struct privd_keyring *kr, bool cache,
+                              struct privd_vault **out);
+/* Zeroes every cached key and frees the vault; accepts NULL. No other call may run meanwhile. */
+void privd_vault_free(struct privd_vault *v);
+
+/* Switches caching on or off; either way every cached key is dropped and every unwrap in progress will not be
+ * cached. Caching is safe only while this process hears of every erasure: always on SQLite (one process), on
+ * PostgreSQL while the listener is connected. Cannot fail. */
+void privd_vault_cache_enable(struct privd_vault *v, bool on);
+/* Drops the cached key of subject_id (erased elsewhere); an unwrap of it in progress will not be cached. */
+void privd_vault_forget(struct privd_vault *v, const char *subject_id);
+
+/* ---- fields ---- */
+
+/* One field to seal: the name it is bound to (with the owner's id, the envelope's associated data), the plain
+ * bytes, and where the sealed blob goes (malloc'd; the caller clears it). Nothing to seal (len 0) is no blob. */
+struct privd_vault_sealing {
+	const char *field;
+	const void *plain;
+	size_t len;
+	struct privd_blob *out;
+};
+
+/* A text to seal, without its NUL. Cannot fail. */
+static inline struct privd_vault_sealing privd_vault_text(const char *field, const char *text, struct privd_blob *out)
+{
+	struct privd_vault_sealing f = {field, text, strlen(text), out};
+
+	return f;
+}
+
+/* One field to open: the name it was sealed under and the blob. The plain bytes go into text (cap bytes, always
+ * NUL-terminated; "" for no blob; longer than cap - 1 is PRIVD_ERR_CRYPTO) or, when text is NULL, into *copy
+ * (malloc'd with a NUL after its len; no data for no blob; the caller zeroes and frees it). */
+struct privd_vault_opening {
+	const char *field;
+	const struct privd_blob *sealed;
+	char *text;
+	size_t cap;
+	struct privd_blob *copy;
+};
+
+/* ---- new keys ---- */
+
+/* A key made for one owner, wrapped under the master key: what a write job puts in the keystore. */
+struct privd_wrapped_key {
+	char id[40]; /* the owner: a subject id, or "msg:<notification id>" */
+	int64_t created_at;
+	uint8_t bytes[PRIVD_WRAPPED_KEY_BYTES];
+};
+
+/* Makes a fresh key for owner id, seals the n fields under it and wraps it into *out; the key itself is zeroed
+ * before returning. On failure the blobs already sealed are the caller's to clear. PRIVD_ERR_NOMEM, or
+ * PRIVD_ERR_CRYPTO when the key cannot be wrapped. */
+enum privd_rc privd_vault_create(struct privd_vault *v, const char *id, int64_t created_at,
+                                 const struct privd_vault_sealing *fields, size_t n, struct privd_wrapped_key *out);
+
+/* ---- the keys' rows in the keystore: write-job parts, run in the caller's keystore transaction ---- */
+
+/* Puts k into the keystore. */
+enum privd_rc privd_vault_store(struct privd_db *ks, const struct privd_wrapped_key *k);
+/* Destroys the key of id (PRIVD_OK when there was none) and drops it from the cache; an unwrap of it in progress
+ * will not be cached. Until the transaction commits, the key can still be read, and so cached again: once it has
+ * committed, call privd_vault_forget (a subject's data key; an erased subject's key is never cached, whatever the
+ * keystore holds, so this only matters where no tombstone came first). */
+enum privd_rc privd_vault_destroy(struct privd_vault *v, struct privd_db *ks, const char *id);
+/* Calls cb with the owner id of every key held; non-zero stops. */
+enum privd_rc privd_vault_ids(struct privd_db *ks, int (*cb)(void *arg, const char *id), void *arg);
+
+/* ---- sealing and opening under a subject's key ----
+ * Each unwraps the key once (or finds it cached), whatever n is, and zeroes it before returning. r is a reader
+ * the caller holds, or NULL: the vault takes one from the pool only when it must read the keystore. PRIVD_ERR_GONE
+ * when the key was destroyed (the subject erased). */
+
+/* Seals the n fields under subject_id's key. On failure the blobs already sealed are the caller's to clear. */
+enum privd_rc privd_vault_seal(struct privd_vault *v, struct privd_reader *r, const char *subject_id,
+                               const struct privd_vault_sealing *fields, size_t n);
+/* Opens the n fields sealed under subject_id's key. PRIVD_ERR_CRYPTO when one does not authenticate (what was
+ * opened before it is the caller's to clear). */
+enum privd_rc privd_vault_open(struct privd_vault *v, struct privd_reader *r, const char *subject_id,
+                               const struct privd_vault_opening *fields, size_t n);
+
+/* A subject's key lent for the length of one call, for a walk over rows sealed under it: fn runs with a handle
+ * through which privd_vault_lent_open opens fields; the handle is dead and the key zeroed once fn returns.
+ * Returns fn's result, or the unwrap's failure (fn is then not called). */
+struct privd_vault_lent;
+enum privd_rc privd_vault_lend(struct privd_vault *v, struct privd_reader *r, const char *subject_id,
+                               enum privd_rc (*fn)(const struct privd_vault_lent *k, void *arg), void *arg);
+/* Opens one field with a lent key; as privd_vault_open. */
+enum privd_rc privd_vault_lent_open(const struct privd_vault_lent *k, const struct privd_vault_opening *field);
+
+#endif
