@@ -48,6 +48,8 @@ enum privd_rc privd_erasure_data(struct privd_db *db, struct privd_erasure *e)
 		rc = privd_repo_subject_erase(db, e->subject_id, e->at);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, e->subject_id);
+	if (rc == PRIVD_OK)
+		rc = privd_db_notify(db, PRIVD_CHAN_ERASED, e->subject_id);
 	return rc;
 }
 

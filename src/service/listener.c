@@ -7,9 +7,11 @@
  * current policy version in memory, so a write by one must reach the others: the writer sends a NOTIFY on a
  * channel per cache (service_int.h names them) in the transaction that changes the row, and this thread LISTENs
  * and drops or reloads what changed. A notification is lost while the connection is down, so on every
- * (re)connection all three caches are dropped: anything may have changed meanwhile. This is cache invalidation,
- * not scheduling, which is why it is a thread of its own beside the caches and not a job of the scheduler. On
- * SQLite there is one process and nothing to listen to.
+ * (re)connection all the caches are dropped: anything may have changed meanwhile. The vault caches data keys only
+ * while this thread listens: an erasure elsewhere (a channel of its own, so that consent changes leave keys
+ * cached) drops the subject's key, and while the connection is down the vault caches nothing. This is cache
+ * invalidation, not scheduling, which is why it is a thread of its own beside the caches and not a job of the
+ * scheduler. On SQLite there is one process and nothing to listen to.
  */
 #include <string.h>
 #include <unistd.h>
@@ -27,6 +29,8 @@ static void on_notify(void *arg, const char *channel, const char *payload)
 		privd_keys_invalidate_id(svc, payload);
 	else if (strcmp(channel, PRIVD_CHAN_POLICY) == 0)
 		privd_policy_load_current(svc);
+	else if (strcmp(channel, PRIVD_CHAN_ERASED) == 0)
+		privd_vault_forget(svc->vault, payload);
 }
 
 static void *listener_main(void *arg)
@@ -39,7 +43,8 @@ static void *listener_main(void *arg)
 			if (privd_db_open(&svc->target, PRIVD_DB_DATA, false, &db, NULL) != PRIVD_OK ||
 			    privd_db_listen(db, PRIVD_CHAN_CONSENT) != PRIVD_OK ||
 			    privd_db_listen(db, PRIVD_CHAN_APIKEY) != PRIVD_OK ||
-			    privd_db_listen(db, PRIVD_CHAN_POLICY) != PRIVD_OK) {
+			    privd_db_listen(db, PRIVD_CHAN_POLICY) != PRIVD_OK ||
+			    privd_db_listen(db, PRIVD_CHAN_ERASED) != PRIVD_OK) {
 				privd_db_close(db);
 				db = NULL;
 				sleep(1);
@@ -49,9 +54,11 @@ static void *listener_main(void *arg)
 			privd_cache_invalidate_all(svc);
 			privd_keys_cleanup(svc);
 			privd_policy_load_current(svc);
+			privd_vault_cache_enable(svc->vault, true);
 		}
 		if (privd_db_wait_notify(db, 200, on_notify, svc) != PRIVD_OK) {
 			privd_log(PRIVD_LOG_WARN, "db.listener_lost", NULL);
+			privd_vault_cache_enable(svc->vault, false);
 			privd_db_close(db);
 			db = NULL;
 		}

@@ -32,6 +32,7 @@
 #define PRIVD_CHAN_CONSENT "privd_consent" /* payload: subject id */
 #define PRIVD_CHAN_APIKEY "privd_apikey"   /* payload: key id */
 #define PRIVD_CHAN_POLICY "privd_policy"   /* payload: version */
+#define PRIVD_CHAN_ERASED "privd_erased"   /* payload: subject id (its data key destroyed) */
 
 /* A subject's consent state in compact form: 5 purposes in ~90 bytes, so 100k subjects stay small. */
 struct privd_cached_purpose {
