@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "calendar.h"
+
 #define COPPA_DEFAULT_AGE 13
 #define EU_DEFAULT_AGE 16
 
@@ -21,6 +23,11 @@ void privd_age_policy_default(struct privd_age_policy *p)
 	p->eu_per_country = false;
 	p->table = NULL;
 	p->ntable = 0;
+}
+
+void privd_age_today(int64_t now_ms, struct privd_date *out)
+{
+	privd_date_from_ms(now_ms, PRIVD_AGE_DAY_OFFSET_SECONDS, out);
 }
 
 static char upper(char c)

@@ -7,12 +7,17 @@
  * pending_guardian until a guardian's consent is approved. By default one age (16) applies to all of the
  * EU/EEA, as the policy says; with eu_per_country the member state's own age applies
  * (share/eu-consent-age.json), falling back to eu_default_age for a state not in the table.
+ *
+ * An age is never overstated: "today" for these rules is the calendar date in UTC-12, the last place on Earth
+ * where a day begins (privd_age_today), so nobody counts as 13 or 16 before their birthday has started
+ * everywhere, whichever time zone they or the operator are in.
  */
 #ifndef PRIVD_CORE_AGE_H
 #define PRIVD_CORE_AGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "validate.h"
 
@@ -35,6 +40,12 @@ enum privd_age_decision {
 	PRIVD_AGE_REFUSE,          /* under the COPPA limit on a US server: store nothing, answer 403 */
 	PRIVD_AGE_PENDING_GUARDIAN /* EU/EEA resident under the age of consent */
 };
+
+/* UTC-12, east of UTC in seconds: the last time zone in which a date begins. */
+#define PRIVD_AGE_DAY_OFFSET_SECONDS (-12L * 3600)
+
+/* The date for the age rules at now_ms (UTC milliseconds): the calendar date in UTC-12. Cannot fail. */
+void privd_age_today(int64_t now_ms, struct privd_date *out);
 
 /* The default policy: coppa 13, EU 16, per-country off, no table. */
 void privd_age_policy_default(struct privd_age_policy *p);

@@ -25,6 +25,7 @@ static const char *const status_names[PRIVD_SUBJECT_STATUS_COUNT] = {
     [PRIVD_SUBJECT_ACTIVE] = "active",
     [PRIVD_SUBJECT_PENDING_GUARDIAN] = "pending_guardian",
     [PRIVD_SUBJECT_ERASED] = "erased",
+    [PRIVD_SUBJECT_REVOKED] = "revoked",
 };
 
 #define COOKIE_PREFIX "cookies."
@@ -133,4 +134,39 @@ void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_
 	 * string does not ask for reconsent forever. */
 	out->reconsent_required = out->granted && current_version != NULL &&
 	                          strncmp(ps->policy_version, current_version, PRIVD_POLICY_VERSION_MAX - 1) != 0;
+}
+
+enum privd_rc privd_consent_effect(enum privd_subject_status status, enum privd_purpose p, bool granted,
+                                   enum privd_consent_effect *out, const char **reason)
+{
+	const char *why = NULL;
+	enum privd_rc rc = PRIVD_OK;
+
+	*out = PRIVD_CONSENT_EFFECT_NONE;
+	if (status == PRIVD_SUBJECT_ERASED) {
+		why = "the subject's data was erased";
+		rc = PRIVD_ERR_GONE;
+	} else if (p == PRIVD_PURPOSE_PROCESSING && !granted) {
+		*out = PRIVD_CONSENT_EFFECT_REVOKE;
+	} else if (status == PRIVD_SUBJECT_REVOKED && p == PRIVD_PURPOSE_PROCESSING) {
+		*out = PRIVD_CONSENT_EFFECT_RESTORE;
+	} else if (status == PRIVD_SUBJECT_REVOKED && granted) {
+		why =
+		    "consent to processing was revoked: nothing else can be granted until processing is granted again";
+		rc = PRIVD_ERR_CONFLICT;
+	}
+	if (reason != NULL)
+		*reason = why;
+	return rc;
+}
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+int64_t privd_consent_erase_after(int64_t received_ms, int days, int64_t scheduled_ms)
+{
+	int64_t at = received_ms + (int64_t)(days > 0 ? days : 0) * DAY_MS;
+
+	if (scheduled_ms > 0 && scheduled_ms < at)
+		at = scheduled_ms;
+	return at > 0 ? at : 1;
 }

@@ -4,8 +4,15 @@
  *
  * The state of one subject fits in a small fixed struct so that the consent check, the hot path, answers
  * from memory without touching PII. A purpose is granted when its latest record grants it and the subject
- * is active (a pending_guardian minor has no granted consent). reconsent_required is true when the grant was
- * given under a policy version other than the current one.
+ * is active (a pending_guardian minor has no granted consent, whatever they grant themselves; a revoked subject
+ * none at all). reconsent_required is true when the grant was given under a policy version other than the
+ * current one.
+ *
+ * Consent to processing is the one the others stand on (152-FZ Art. 9 p.2, Art. 21 p.5): its revocation stops
+ * every processing at once (the subject becomes revoked and its destruction is scheduled 30 days after the
+ * revocation was received), and while revoked nothing but a fresh grant of processing is accepted, which returns
+ * the subject to the status it had and cancels the destruction. privd_consent_effect says which of these a record
+ * does; the service carries it out.
  */
 #ifndef PRIVD_CORE_CONSENT_H
 #define PRIVD_CORE_CONSENT_H
@@ -29,6 +36,7 @@ enum privd_subject_status {
 	PRIVD_SUBJECT_ACTIVE = 0,
 	PRIVD_SUBJECT_PENDING_GUARDIAN, /* an EU/EEA minor until a guardian consents */
 	PRIVD_SUBJECT_ERASED,           /* a tombstone: the data is gone */
+	PRIVD_SUBJECT_REVOKED,          /* consent to processing revoked: nothing processed, destruction scheduled */
 	PRIVD_SUBJECT_STATUS_COUNT
 };
 
@@ -43,7 +51,7 @@ enum privd_rc privd_purpose_parse(const char *name, enum privd_purpose *out);
 /* Parses the short cookie category used in registration ("preferences", "analytics", "marketing"). */
 enum privd_rc privd_cookie_category_parse(const char *name, enum privd_purpose *out);
 
-/* "active", "pending_guardian", "erased"; "unknown" outside the enum. Never NULL. */
+/* "active", "pending_guardian", "erased", "revoked"; "unknown" outside the enum. Never NULL. */
 const char *privd_subject_status_name(enum privd_subject_status s);
 
 /* Parses a status name exactly; PRIVD_ERR_INVALID for anything else, including NULL, and *out is then left
@@ -96,5 +104,32 @@ struct privd_consent_answer {
 /* Cannot fail. current_version may be NULL (then reconsent_required is false). */
 void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_purpose p, const char *current_version,
                                 struct privd_consent_answer *out);
+
+/* What one consent record does to its subject's status. */
+enum privd_consent_effect {
+	PRIVD_CONSENT_EFFECT_NONE = 0, /* recorded; the status stays */
+	PRIVD_CONSENT_EFFECT_REVOKE,   /* processing revoked: every purpose withdrawn, the subject revoked, its
+	                                * destruction scheduled (privd_consent_erase_after) */
+	PRIVD_CONSENT_EFFECT_RESTORE   /* processing granted to a revoked subject: back to the status it had before
+	                                * the revocation, the scheduled destruction cancelled */
+};
+
+/*
+ * The effect of a record of purpose p (granted or not) on a subject in status. A revocation of processing revokes
+ * whatever the status (a pending_guardian minor too; a revoked subject stays revoked, the destruction already
+ * scheduled kept when it is earlier). While revoked, a grant of processing restores and a grant of any other
+ * purpose is refused: PRIVD_ERR_CONFLICT, *reason (may be NULL) a static sentence for the person. An erased
+ * subject takes no record: PRIVD_ERR_GONE. On PRIVD_OK *reason is NULL. Cannot fail otherwise.
+ */
+enum privd_rc privd_consent_effect(enum privd_subject_status status, enum privd_purpose p, bool granted,
+                                   enum privd_consent_effect *out, const char **reason);
+
+/*
+ * When the data of a subject whose revocation of processing was received at received_ms (UTC ms) is destroyed:
+ * days calendar days (of 24 hours) after receipt (152-FZ Art. 21 p.5: 30), or scheduled_ms when a destruction is
+ * already scheduled earlier (scheduled_ms 0: none). A later revocation never postpones the destruction. days < 0
+ * counts as 0; the result is at least 1, so that 0 keeps meaning "none". Cannot fail.
+ */
+int64_t privd_consent_erase_after(int64_t received_ms, int days, int64_t scheduled_ms);
 
 #endif

@@ -32,6 +32,13 @@ void privd_err_field(struct privd_err *err, const char *field, const char *reaso
 	snprintf(f->reason, sizeof(f->reason), "%s", reason);
 }
 
+enum privd_rc privd_err_problem(struct privd_err *err, enum privd_rc rc, const char *slug)
+{
+	if (err != NULL)
+		snprintf(err->problem, sizeof(err->problem), "%s", slug);
+	return rc;
+}
+
 const char *privd_rc_str(enum privd_rc rc)
 {
 	switch (rc) {

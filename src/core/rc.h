@@ -40,6 +40,7 @@ struct privd_field_error {
 /* Filled by the callee that fails; callers may pass NULL when they do not need detail. */
 struct privd_err {
 	char msg[256];
+	char problem[32]; /* a problem type of its own ("revoked", ...) where rc's generic one says too little; "" */
 	size_t nfields;
 	struct privd_field_error fields[PRIVD_ERR_MAX_FIELDS];
 };
@@ -52,6 +53,10 @@ enum privd_rc privd_err_set(struct privd_err *err, enum privd_rc rc, const char 
  * so layers may each validate what they know and the person still reads one reason per field. Accepts
  * err == NULL. */
 void privd_err_field(struct privd_err *err, const char *field, const char *reason);
+
+/* Names the problem type of the failure (a slug such as "revoked", part of the API: the HTTP layer answers it as
+ * urn:privd:problem:<slug> with rc's status). Accepts err == NULL. Returns rc, like privd_err_set. */
+enum privd_rc privd_err_problem(struct privd_err *err, enum privd_rc rc, const char *slug);
 
 /* A short lowercase name for rc, e.g. "conflict". Never NULL. */
 const char *privd_rc_str(enum privd_rc rc);

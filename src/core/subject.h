@@ -10,7 +10,8 @@
  * rules keep out; a minor whom a guardian's consent activated stays correctable.
  *
  * Pure functions over plain structs: the caller parses the request into strings, reads the current policy
- * version and passes today's date in; nothing here has a clock, I/O or allocation. The errors name the field
+ * version and passes in the date the age rules count on (privd_age_today: the date in UTC-12, so that no age is
+ * overstated); nothing here has a clock, I/O or allocation. The errors name the field
  * at fault in the API's own words and never carry a value, which is PII.
  */
 #ifndef PRIVD_CORE_SUBJECT_H
@@ -57,7 +58,7 @@ struct privd_registration_outcome {
 
 /*
  * Checks a registration against the rules. current_version is the policy version published now, NULL when
- * none is; age and today (the operator's date) decide the age rules. On PRIVD_OK out holds the normalised
+ * none is; age and today (privd_age_today's date) decide the age rules. On PRIVD_OK out holds the normalised
  * profile, the status and the consents. PRIVD_ERR_INVALID names every field at fault in err (the age rules are
  * not applied then); PRIVD_ERR_FORBIDDEN when the age rules refuse the person. On failure out may hold part of
  * the profile: the caller zeroes it either way. err may be NULL.

@@ -219,14 +219,67 @@ static void test_leap_day_child(void **state)
 	assert_int_equal(privd_age_decide(&p, &b, "US", &mar1), PRIVD_AGE_ALLOW);
 }
 
+static void assert_date(const struct privd_date *d, int y, int m, int day)
+{
+	assert_int_equal(d->year, y);
+	assert_int_equal(d->month, m);
+	assert_int_equal(d->day, day);
+}
+
+/* "Today" for the age rules is the date in UTC-12: it turns at 12:00 UTC (15:00 in Moscow). */
+static void test_age_today_is_utc_minus_12(void **state)
+{
+	struct privd_date d;
+
+	(void)state;
+	privd_age_today(1749988799999LL, &d); /* 2025-06-15T11:59:59.999Z: 14:59 in Moscow */
+	assert_date(&d, 2025, 6, 14);
+	privd_age_today(1749988800000LL, &d); /* 2025-06-15T12:00:00.000Z */
+	assert_date(&d, 2025, 6, 15);
+	privd_age_today(1750023000000LL, &d); /* 2025-06-15T21:30Z: already 16 June in Moscow */
+	assert_date(&d, 2025, 6, 15);
+	privd_age_today(1767265200000LL, &d); /* 2026-01-01T11:00Z: the new year has not begun in UTC-12 */
+	assert_date(&d, 2025, 12, 31);
+	privd_age_today(1709294399000LL, &d); /* 2024-03-01T11:59:59Z: still the leap day */
+	assert_date(&d, 2024, 2, 29);
+	privd_age_today(18000000LL, &d); /* 1970-01-01T05:00Z */
+	assert_date(&d, 1969, 12, 31);
+}
+
+/* A birthday that has begun in Moscow but not in UTC-12 does not count yet: on a US server a person turning 13
+ * is still refused, and an EU resident turning 16 still waits for a guardian. */
+static void test_birthday_begun_in_moscow_not_everywhere(void **state)
+{
+	const struct privd_date moscow = {2025, 6, 16}; /* the date in Moscow at 2025-06-15T21:30Z */
+	const struct privd_date born13 = {2012, 6, 16}, born16 = {2009, 6, 16};
+	struct privd_age_policy us = policy_on("US"), ru = policy_on("RU");
+	struct privd_date d;
+
+	(void)state;
+	privd_age_today(1750023000000LL, &d);
+	assert_int_equal(privd_age_decide(&us, &born13, "US", &moscow), PRIVD_AGE_ALLOW); /* in Moscow: 13 */
+	assert_int_equal(privd_age_decide(&us, &born13, "US", &d), PRIVD_AGE_REFUSE);
+	assert_int_equal(privd_age_decide(&ru, &born16, "DE", &moscow), PRIVD_AGE_ALLOW);
+	assert_int_equal(privd_age_decide(&ru, &born16, "DE", &d), PRIVD_AGE_PENDING_GUARDIAN);
+	privd_age_today(1750075200000LL, &d); /* 2025-06-16T12:00Z: the birthday has begun everywhere */
+	assert_int_equal(privd_age_decide(&us, &born13, "US", &d), PRIVD_AGE_ALLOW);
+	assert_int_equal(privd_age_decide(&ru, &born16, "DE", &d), PRIVD_AGE_ALLOW);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_default_policy),   cmocka_unit_test(test_coppa_us_server),
-	    cmocka_unit_test(test_coppa_not_us),     cmocka_unit_test(test_coppa_off),
-	    cmocka_unit_test(test_eu_default_16),    cmocka_unit_test(test_eu_per_country),
-	    cmocka_unit_test(test_eu_shipped_table), cmocka_unit_test(test_eu_off),
+	    cmocka_unit_test(test_default_policy),
+	    cmocka_unit_test(test_coppa_us_server),
+	    cmocka_unit_test(test_coppa_not_us),
+	    cmocka_unit_test(test_coppa_off),
+	    cmocka_unit_test(test_eu_default_16),
+	    cmocka_unit_test(test_eu_per_country),
+	    cmocka_unit_test(test_eu_shipped_table),
+	    cmocka_unit_test(test_eu_off),
 	    cmocka_unit_test(test_leap_day_child),
+	    cmocka_unit_test(test_age_today_is_utc_minus_12),
+	    cmocka_unit_test(test_birthday_begun_in_moscow_not_everywhere),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,6 +61,9 @@ static void test_status_names(void **state)
 	assert_string_equal(privd_subject_status_name(PRIVD_SUBJECT_ACTIVE), "active");
 	assert_string_equal(privd_subject_status_name(PRIVD_SUBJECT_PENDING_GUARDIAN), "pending_guardian");
 	assert_string_equal(privd_subject_status_name(PRIVD_SUBJECT_ERASED), "erased");
+	assert_string_equal(privd_subject_status_name(PRIVD_SUBJECT_REVOKED), "revoked");
+	assert_int_equal(privd_subject_status_parse("revoked", &s), PRIVD_OK);
+	assert_int_equal(s, PRIVD_SUBJECT_REVOKED);
 	assert_int_equal(privd_subject_status_parse("pending_guardian", &s), PRIVD_OK);
 	assert_int_equal(s, PRIVD_SUBJECT_PENDING_GUARDIAN);
 	assert_int_equal(privd_subject_status_parse("erased", &s), PRIVD_OK);
@@ -351,6 +354,79 @@ static void test_events_status_decides(void **state)
 	assert_int_equal(s.status, PRIVD_SUBJECT_PENDING_GUARDIAN); /* records never change the status */
 }
 
+/* 152-FZ Art. 9 p.2, Art. 21 p.5: a revoked subject has no granted purpose, whatever its records say. */
+static void test_revoked_never_granted(void **state)
+{
+	struct privd_consent_state s;
+	struct privd_consent_answer a;
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_REVOKED);
+	for (int p = 0; p < PRIVD_PURPOSE_COUNT; p++)
+		privd_consent_state_apply(&s, (enum privd_purpose)p, true, 1000, "1");
+	for (int p = 0; p < PRIVD_PURPOSE_COUNT; p++) {
+		privd_consent_state_answer(&s, (enum privd_purpose)p, "1", &a);
+		assert_false(a.granted);
+		assert_false(a.reconsent_required);
+	}
+}
+
+/* What a record does to its subject: a revocation of processing revokes from any living status; while revoked
+ * only processing may be granted, and that grant restores. */
+static void test_consent_effect(void **state)
+{
+	static const enum privd_subject_status living[] = {PRIVD_SUBJECT_ACTIVE, PRIVD_SUBJECT_PENDING_GUARDIAN,
+	                                                   PRIVD_SUBJECT_REVOKED};
+	enum privd_consent_effect e;
+	const char *why = "x";
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(privd_consent_effect(living[i], PRIVD_PURPOSE_PROCESSING, false, &e, &why), PRIVD_OK);
+		assert_int_equal(e, PRIVD_CONSENT_EFFECT_REVOKE);
+		assert_null(why);
+	}
+	assert_int_equal(privd_consent_effect(PRIVD_SUBJECT_ACTIVE, PRIVD_PURPOSE_PROCESSING, true, &e, &why),
+	                 PRIVD_OK);
+	assert_int_equal(e, PRIVD_CONSENT_EFFECT_NONE);
+	assert_int_equal(
+	    privd_consent_effect(PRIVD_SUBJECT_ACTIVE, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, false, &e, NULL), PRIVD_OK);
+	assert_int_equal(e, PRIVD_CONSENT_EFFECT_NONE);
+	assert_int_equal(
+	    privd_consent_effect(PRIVD_SUBJECT_PENDING_GUARDIAN, PRIVD_PURPOSE_COOKIES_ANALYTICS, true, &e, NULL),
+	    PRIVD_OK);
+	assert_int_equal(e, PRIVD_CONSENT_EFFECT_NONE);
+	/* revoked */
+	assert_int_equal(privd_consent_effect(PRIVD_SUBJECT_REVOKED, PRIVD_PURPOSE_PROCESSING, true, &e, &why),
+	                 PRIVD_OK);
+	assert_int_equal(e, PRIVD_CONSENT_EFFECT_RESTORE);
+	for (int p = PRIVD_PURPOSE_THIRD_PARTY_TRANSFER; p < PRIVD_PURPOSE_COUNT; p++) {
+		assert_int_equal(privd_consent_effect(PRIVD_SUBJECT_REVOKED, (enum privd_purpose)p, true, &e, &why),
+		                 PRIVD_ERR_CONFLICT);
+		assert_non_null(why);
+		assert_int_equal(e, PRIVD_CONSENT_EFFECT_NONE);
+		assert_int_equal(privd_consent_effect(PRIVD_SUBJECT_REVOKED, (enum privd_purpose)p, false, &e, &why),
+		                 PRIVD_OK);
+		assert_int_equal(e, PRIVD_CONSENT_EFFECT_NONE);
+	}
+	assert_int_equal(privd_consent_effect(PRIVD_SUBJECT_ERASED, PRIVD_PURPOSE_PROCESSING, false, &e, &why),
+	                 PRIVD_ERR_GONE);
+}
+
+/* Destruction 30 calendar days after receipt; an earlier schedule is kept. */
+static void test_erase_after(void **state)
+{
+	const int64_t day = 24LL * 3600 * 1000, received = 1750023000000LL;
+
+	(void)state;
+	assert_int_equal(privd_consent_erase_after(received, 30, 0), received + 30 * day);
+	assert_int_equal(privd_consent_erase_after(received, 30, received + 5 * day), received + 5 * day);
+	assert_int_equal(privd_consent_erase_after(received, 30, received + 40 * day), received + 30 * day);
+	assert_int_equal(privd_consent_erase_after(received, 0, 0), received);
+	assert_int_equal(privd_consent_erase_after(received, -3, 0), received);
+	assert_int_equal(privd_consent_erase_after(0, 0, 0), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +444,9 @@ int main(void)
 	    cmocka_unit_test(test_events_versions),
 	    cmocka_unit_test(test_events_unknown_purpose_skipped),
 	    cmocka_unit_test(test_events_status_decides),
+	    cmocka_unit_test(test_revoked_never_granted),
+	    cmocka_unit_test(test_consent_effect),
+	    cmocka_unit_test(test_erase_after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
