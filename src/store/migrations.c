@@ -56,6 +56,8 @@ static const struct migration migrations[] = {
      "ALTER TABLE subjects ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE subjects ADD COLUMN legal_hold_reason TEXT;",
      NULL},
+    /* consent to processing revoked: the status a revoked subject returns to when processing is granted again */
+    {3, "ALTER TABLE subjects ADD COLUMN revoked_from TEXT;", NULL},
 };
 
 #define MIGRATE_LOCK_DATA "SELECT pg_advisory_lock(7022656107000001)"

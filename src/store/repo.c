@@ -268,7 +268,7 @@ enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_
 	rc = exec_update(db,
 	                 "UPDATE subjects SET residence_country = ?, email_bidx = ?, phone_bidx = ?,"
 	                 " name_ct = ?, email_ct = ?, phone_ct = ?, ip_ct = ?, birth_date_ct = ?, updated_at = ?"
-	                 " WHERE subject_id = ? AND updated_at = ? AND status <> 'erased'",
+	                 " WHERE subject_id = ? AND updated_at = ? AND status NOT IN ('erased', 'revoked')",
 	                 "tTTBBBBBiti", row->residence_country, row->email_bidx, row->phone_bidx, &row->name_ct,
 	                 &row->email_ct, &row->phone_ct, &row->ip_ct, &row->birth_date_ct, row->updated_at, row->id,
 	                 expect_updated_at);
@@ -291,7 +291,7 @@ enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct
 	rc = query_one(db,
 	               "SELECT subject_id, status, residence_country, email_bidx, phone_bidx,"
 	               " name_ct, email_ct, phone_ct, ip_ct, birth_date_ct, policy_version,"
-	               " created_at, updated_at FROM subjects WHERE subject_id = ?",
+	               " created_at, updated_at, erase_after FROM subjects WHERE subject_id = ?",
 	               &st, "t", id);
 	if (rc != PRIVD_OK)
 		goto out;
@@ -313,6 +313,7 @@ enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct
 	copy_col(st, 10, out->policy_version, sizeof(out->policy_version));
 	out->created_at = privd_stmt_col_int64(st, 11);
 	out->updated_at = privd_stmt_col_int64(st, 12);
+	out->erase_after = privd_stmt_col_int64(st, 13);
 	if (rc != PRIVD_OK)
 		privd_subject_row_clear(out);
 out:

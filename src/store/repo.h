@@ -88,6 +88,7 @@ struct privd_subject_row {
 	char policy_version[64]; /* the policy version registered under; "" when none */
 	int64_t created_at;
 	int64_t updated_at;
+	int64_t erase_after; /* scheduled destruction (UTC ms), 0 when none; read only: insert and update ignore it */
 };
 void privd_subject_row_clear(struct privd_subject_row *row); /* frees the blobs */
 
@@ -95,9 +96,9 @@ void privd_subject_row_clear(struct privd_subject_row *row); /* frees the blobs 
 enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_subject_row *row,
                                         const char **conflict_field);
 /* Replaces the PII columns, blind indexes, residence_country and updated_at (never status or policy_version),
- * only while the stored updated_at is still expect_updated_at and the subject is not erased. Same conflict rule
- * as insert (ignoring the subject itself). PRIVD_ERR_CONFLICT with *conflict_field NULL when the row changed
- * meanwhile; PRIVD_ERR_NOT_FOUND when absent. */
+ * only while the stored updated_at is still expect_updated_at and the subject is neither erased nor revoked. Same
+ * conflict rule as insert (ignoring the subject itself). PRIVD_ERR_CONFLICT with *conflict_field NULL when the row
+ * changed meanwhile; PRIVD_ERR_NOT_FOUND when absent. */
 enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_subject_row *row,
                                         int64_t expect_updated_at, const char **conflict_field);
 enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct privd_subject_row *out);
@@ -250,6 +251,16 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 
 /* Scheduled erasure (after consent to processing is revoked). erase_after 0 clears it. */
 enum privd_rc privd_repo_subject_schedule_erasure(struct privd_db *db, const char *subject_id, int64_t erase_after);
+/* Consent to processing revoked (migration 3): status "revoked", the status it leaves kept in revoked_from (a
+ * subject already revoked keeps the one it had), erase_after set (0 clears it), updated_at now_ms.
+ * PRIVD_ERR_NOT_FOUND when absent or erased. */
+enum privd_rc privd_repo_subject_revoke(struct privd_db *db, const char *subject_id, int64_t erase_after,
+                                        int64_t now_ms);
+/* Consent to processing given again to a revoked subject: back to the status in revoked_from (active when none
+ * is recorded), revoked_from and erase_after cleared, updated_at now_ms; *restored receives that status.
+ * PRIVD_ERR_NOT_FOUND when the subject is absent or not revoked. */
+enum privd_rc privd_repo_subject_restore(struct privd_db *db, const char *subject_id, int64_t now_ms,
+                                         enum privd_subject_status *restored);
 enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold, const char *reason,
                                             int64_t now_ms);
 struct privd_subject_sched {

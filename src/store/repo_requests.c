@@ -286,7 +286,7 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 	enum privd_rc rc = exec_update(db,
 	                               "UPDATE subjects SET status = 'erased', email_bidx = NULL,"
 	                               " phone_bidx = NULL, name_ct = NULL, email_ct = NULL, phone_ct = NULL,"
-	                               " ip_ct = NULL, birth_date_ct = NULL, erase_after = NULL,"
+	                               " ip_ct = NULL, birth_date_ct = NULL, erase_after = NULL, revoked_from = NULL,"
 	                               " legal_hold_reason = NULL, updated_at = ?"
 	                               " WHERE subject_id = ?",
 	                               "it", now_ms, subject_id);
@@ -300,6 +300,31 @@ enum privd_rc privd_repo_subject_schedule_erasure(struct privd_db *db, const cha
 {
 	return exec_update(db, "UPDATE subjects SET erase_after = ? WHERE subject_id = ?", "mt", erase_after,
 	                   subject_id);
+}
+
+enum privd_rc privd_repo_subject_revoke(struct privd_db *db, const char *subject_id, int64_t erase_after,
+                                        int64_t now_ms)
+{
+	/* every SET expression reads the row as it was: revoked_from takes the status being left */
+	return exec_update(db,
+	                   "UPDATE subjects SET revoked_from = CASE WHEN status = 'revoked' THEN revoked_from"
+	                   " ELSE status END, status = 'revoked', erase_after = ?, updated_at = ?"
+	                   " WHERE subject_id = ? AND status <> 'erased'",
+	                   "mit", erase_after, now_ms, subject_id);
+}
+
+enum privd_rc privd_repo_subject_restore(struct privd_db *db, const char *subject_id, int64_t now_ms,
+                                         enum privd_subject_status *restored)
+{
+	enum privd_rc rc = exec_update(db,
+	                               "UPDATE subjects SET status = COALESCE(revoked_from, 'active'),"
+	                               " revoked_from = NULL, erase_after = NULL, updated_at = ?"
+	                               " WHERE subject_id = ? AND status = 'revoked'",
+	                               "it", now_ms, subject_id);
+
+	if (rc == PRIVD_OK)
+		rc = privd_repo_subject_status(db, subject_id, restored);
+	return rc;
 }
 
 enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold, const char *reason,

@@ -2,7 +2,8 @@
 /*
  * test_requests.c - the repositories of migration 2 on both engines: rights requests (round trip, every list
  * filter, paging), their sealed scans, the notification outbox, erasure (nothing of the person left but a
- * tombstone; queued messages kept), scheduled erasure with legal holds, and SKIP LOCKED on PostgreSQL.
+ * tombstone; queued messages kept), scheduled erasure with legal holds, and SKIP LOCKED on PostgreSQL; and of
+ * migration 3: a subject revoked (the status it left kept) and restored.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,9 +111,9 @@ static void test_migrate_idempotent(void **state)
 	assert_int_equal(privd_repo_migrate(g_db, PRIVD_DB_DATA, NULL), PRIVD_OK);
 	assert_int_equal(privd_repo_migrate(other, PRIVD_DB_DATA, NULL), PRIVD_OK);
 	assert_int_equal(privd_repo_migrate(g_ks, PRIVD_DB_KEYSTORE, NULL), PRIVD_OK);
-	assert_int_equal(query_int(g_db, "SELECT COUNT(*) FROM schema_migrations", NULL, NULL), 2);
-	assert_int_equal(query_int(g_db, "SELECT MAX(version) FROM schema_migrations", NULL, NULL), 2);
-	assert_int_equal(query_int(g_ks, "SELECT COUNT(*) FROM schema_migrations", NULL, NULL), 2);
+	assert_int_equal(query_int(g_db, "SELECT COUNT(*) FROM schema_migrations", NULL, NULL), 3);
+	assert_int_equal(query_int(g_db, "SELECT MAX(version) FROM schema_migrations", NULL, NULL), 3);
+	assert_int_equal(query_int(g_ks, "SELECT COUNT(*) FROM schema_migrations", NULL, NULL), 3);
 	assert_int_equal(query_int(g_db, "SELECT COUNT(*) FROM requests", NULL, NULL), 0);
 	assert_int_equal(query_int(g_db, "SELECT COUNT(*) FROM request_documents", NULL, NULL), 0);
 	assert_int_equal(query_int(g_db, "SELECT COUNT(*) FROM notifications", NULL, NULL), 0);
@@ -878,6 +879,58 @@ static void test_due_erasures_skip_locked(void **state)
 	privd_db_close(other);
 }
 
+/* Consent to processing revoked and granted again: the status left is kept and returned to, the schedule set and
+ * cleared, an erased subject neither revoked nor restored. */
+static void test_revoke_restore(void **state)
+{
+	struct privd_subject_row r;
+	struct privd_subject_sched s;
+	enum privd_subject_status st = PRIVD_SUBJECT_ERASED;
+
+	(void)state;
+	subject_init(&r, "rsub1", "", "");
+	assert_int_equal(privd_repo_subject_insert(g_db, &r, NULL), PRIVD_OK);
+	subject_init(&r, "rsub2", "", "");
+	r.status = PRIVD_SUBJECT_PENDING_GUARDIAN;
+	assert_int_equal(privd_repo_subject_insert(g_db, &r, NULL), PRIVD_OK);
+
+	assert_int_equal(privd_repo_subject_revoke(g_db, "rsub1", 7000, 2000), PRIVD_OK);
+	assert_int_equal(privd_repo_subject_status(g_db, "rsub1", &st), PRIVD_OK);
+	assert_int_equal(st, PRIVD_SUBJECT_REVOKED);
+	expect_text("SELECT revoked_from FROM subjects WHERE subject_id = ?", "rsub1", "active");
+	assert_int_equal(privd_repo_subject_get(g_db, "rsub1", &r), PRIVD_OK);
+	assert_int_equal(r.erase_after, 7000);
+	assert_int_equal(r.updated_at, 2000);
+	privd_subject_row_clear(&r);
+	/* revoked again: still revoked, still returning to active, the new schedule written */
+	assert_int_equal(privd_repo_subject_revoke(g_db, "rsub1", 6000, 2100), PRIVD_OK);
+	expect_text("SELECT revoked_from FROM subjects WHERE subject_id = ?", "rsub1", "active");
+	assert_int_equal(privd_repo_subject_sched_get(g_db, "rsub1", &s), PRIVD_OK);
+	assert_int_equal(s.erase_after, 6000);
+	assert_int_equal(privd_repo_subject_restore(g_db, "rsub1", 2200, &st), PRIVD_OK);
+	assert_int_equal(st, PRIVD_SUBJECT_ACTIVE);
+	assert_int_equal(privd_repo_subject_sched_get(g_db, "rsub1", &s), PRIVD_OK);
+	assert_int_equal(s.erase_after, 0);
+	assert_int_equal(privd_repo_subject_restore(g_db, "rsub1", 2300, &st), PRIVD_ERR_NOT_FOUND); /* not revoked */
+
+	/* a minor awaiting a guardian returns to awaiting one */
+	assert_int_equal(privd_repo_subject_revoke(g_db, "rsub2", 8000, 2000), PRIVD_OK);
+	assert_int_equal(privd_repo_subject_restore(g_db, "rsub2", 2400, &st), PRIVD_OK);
+	assert_int_equal(st, PRIVD_SUBJECT_PENDING_GUARDIAN);
+
+	/* an erased subject: nothing */
+	assert_int_equal(privd_repo_subject_revoke(g_db, "rsub2", 8000, 2500), PRIVD_OK);
+	assert_int_equal(privd_repo_subject_erase(g_db, "rsub2", 2600), PRIVD_OK);
+	assert_int_equal(privd_repo_subject_revoke(g_db, "rsub2", 8000, 2700), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_subject_restore(g_db, "rsub2", 2700, &st), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(query_int(g_db,
+	                           "SELECT COUNT(*) FROM subjects WHERE subject_id = ? AND revoked_from IS NULL"
+	                           " AND erase_after IS NULL",
+	                           "rsub2", NULL),
+	                 1);
+	assert_int_equal(privd_repo_subject_revoke(g_db, "nobody", 8000, 2700), PRIVD_ERR_NOT_FOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -891,6 +944,7 @@ int main(void)
 	    cmocka_unit_test(test_erase),
 	    cmocka_unit_test(test_schedule),
 	    cmocka_unit_test(test_due_erasures_skip_locked),
+	    cmocka_unit_test(test_revoke_restore),
 	};
 	STORE_RUN_BOTH_MIGRATED(tests);
 }
