@@ -33,6 +33,7 @@ static const struct problem_kind kinds[] = {
     {"not-found", "Not found"},
     {"method-not-allowed", "Method not allowed"},
     {"conflict", "Conflict"},
+    {"revoked", "Consent to processing revoked"},
     {"gone", "Gone"},
     {"too-large", "Payload too large"},
     {"unsupported-media-type", "Unsupported media type"},
@@ -168,6 +169,12 @@ static const char *detail_of(const struct privd_err *err, const char *fallback)
 	return (err != NULL && err->msg[0] != '\0') ? err->msg : fallback;
 }
 
+/* The problem type: the one the service named for this failure (err->problem), or rc's generic one. */
+static const char *slug_of(const struct privd_err *err, const char *generic)
+{
+	return (err != NULL && err->problem[0] != '\0') ? err->problem : generic;
+}
+
 void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struct privd_err *err)
 {
 	char detail[64];
@@ -191,11 +198,12 @@ void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struc
 		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", detail_of(err, "no such resource"), NULL);
 		return;
 	case PRIVD_ERR_CONFLICT:
-		privd_http_reply_problem(r, MHD_HTTP_CONFLICT, "conflict", detail_of(err, "the value is already taken"),
-		                         err);
+		privd_http_reply_problem(r, MHD_HTTP_CONFLICT, slug_of(err, "conflict"),
+		                         detail_of(err, "the value is already taken"), err);
 		return;
 	case PRIVD_ERR_FORBIDDEN:
-		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "forbidden", detail_of(err, "not allowed"), NULL);
+		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, slug_of(err, "forbidden"),
+		                         detail_of(err, "not allowed"), NULL);
 		return;
 	case PRIVD_ERR_GONE:
 		privd_http_reply_problem(r, MHD_HTTP_GONE, "gone", detail_of(err, "the resource was erased"), NULL);

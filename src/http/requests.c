@@ -9,8 +9,9 @@
  * decrypted here is PII (a request's details and reason, the scan, the export): jansson strings and response
  * buffers are zeroed when freed, the service's buffers are cleared with privd_request_clear or zeroed by the
  * response's free callback, and nothing of them is logged. Details and reasons are shown to operator and
- * admin keys only; an app or auditor sees the request's state and dates. A rectify request's details are parsed
- * here into the correction the service takes (struct privd_subject_patch, as for PATCH); no JSON goes down.
+ * admin keys only; an app or auditor sees the request's state and dates. A request's details are parsed here into
+ * what the service takes (a rectify request's correction, struct privd_subject_patch as for PATCH; a guardian's
+ * consent, struct privd_guardian_input); no JSON goes down.
  */
 #include "http_int.h"
 
@@ -123,25 +124,103 @@ static void correction_member(struct privd_subject_patch *c, const char *key, js
 		privd_err_field(e, field, "must be a string");
 }
 
-/* A filing's details as the service takes them: NULL when none were sent (absent, null or {}); for a rectify
- * request {"fields":{...}} parsed into c (pointing into d), each member checked (errors in e). Any other details
- * are passed as a correction of no field, which the service refuses with the reason that fits the type. */
-static const struct privd_subject_patch *parse_details(json_t *d, enum privd_request_type t,
-                                                       struct privd_subject_patch *c, struct privd_err *e)
+/* A string member of a guardian's details: absent stays NULL; another type is named in e. */
+static void guardian_str(json_t *obj, const char *key, const char *prefix, const char **out, struct privd_err *e)
+{
+	char field[64];
+
+	snprintf(field, sizeof(field), "%s%s", prefix, key);
+	privd_http_json_str(obj, key, field, false, out, e);
+}
+
+/* details.consents of a guardian's consent: registration's shape (processing, third_party_transfer, cookies). */
+static void guardian_consents(json_t *c, struct privd_guardian_input *g, struct privd_err *e)
+{
+	static const char *const allowed[] = {"processing", "third_party_transfer", "cookies", NULL};
+	json_t *cookies = json_object_get(c, "cookies"), *v;
+	size_t i;
+
+	g->has_consents = true;
+	privd_http_json_only(c, allowed, "details.consents.", e);
+	for (i = 0; i < 2; i++) {
+		int *flag = i == 0 ? &g->processing : &g->third_party_transfer;
+		char field[64];
+
+		v = json_object_get(c, allowed[i]);
+		snprintf(field, sizeof(field), "details.consents.%s", allowed[i]);
+		if (v != NULL && !json_is_boolean(v))
+			privd_err_field(e, field, "must be a boolean");
+		else if (v != NULL)
+			*flag = json_is_true(v) ? 1 : 0;
+	}
+	if (cookies != NULL && !json_is_null(cookies) && !json_is_array(cookies))
+		privd_err_field(e, "details.consents.cookies", "must be an array");
+	json_array_foreach(cookies, i, v)
+	{
+		enum privd_purpose p;
+
+		if (privd_cookie_category_parse(json_string_value(v), &p) != PRIVD_OK)
+			privd_err_field(e, "details.consents.cookies",
+			                "must hold only preferences, analytics, marketing");
+		else
+			g->cookies[p - PRIVD_PURPOSE_COOKIES_PREFERENCES] = true;
+	}
+}
+
+/* A guardian_consent request's details, {"guardian":{"name","relation","email","phone"},"consents":{...}}, parsed
+ * into g (pointing into d); types and members checked here (errors in e), values by the service. */
+static void parse_guardian(json_t *d, struct privd_guardian_input *g, struct privd_err *e)
+{
+	static const char *const allowed[] = {"guardian", "consents", NULL};
+	static const char *const members[] = {"name", "relation", "email", "phone", NULL};
+	json_t *guardian = json_object_get(d, "guardian"), *consents = json_object_get(d, "consents");
+
+	memset(g, 0, sizeof(*g));
+	g->processing = -1;
+	g->third_party_transfer = -1;
+	privd_http_json_only(d, allowed, "details.", e);
+	if (guardian != NULL && !json_is_object(guardian))
+		privd_err_field(e, "details.guardian", "must be an object");
+	else if (guardian != NULL) {
+		g->has_guardian = true;
+		privd_http_json_only(guardian, members, "details.guardian.", e);
+		guardian_str(guardian, "name", "details.guardian.", &g->name, e);
+		guardian_str(guardian, "relation", "details.guardian.", &g->relation, e);
+		guardian_str(guardian, "email", "details.guardian.", &g->email, e);
+		guardian_str(guardian, "phone", "details.guardian.", &g->phone, e);
+	}
+	if (consents != NULL && !json_is_object(consents))
+		privd_err_field(e, "details.consents", "must be an object");
+	else if (consents != NULL)
+		guardian_consents(consents, g, e);
+}
+
+/* A filing's details as the service takes them: none when none were sent (absent, null or {}); for a rectify
+ * request {"fields":{...}} parsed into c (pointing into d), each member checked (errors in e); for a guardian's
+ * consent the guardian's details into g. Any other details are passed as a correction of no field, which the
+ * service refuses with the reason that fits the type. */
+static void parse_details(json_t *d, enum privd_request_type t, struct privd_subject_patch *c,
+                          struct privd_guardian_input *g, struct privd_request_details *out, struct privd_err *e)
 {
 	json_t *fields = json_object_get(d, "fields"), *v;
 	const char *k;
 
+	memset(out, 0, sizeof(*out));
+	if (t == PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT && json_is_object(d)) {
+		parse_guardian(d, g, e);
+		out->guardian = g;
+		return;
+	}
 	if (!json_is_object(d) || json_object_size(d) == 0)
-		return NULL;
+		return;
 	memset(c, 0, sizeof(*c));
+	out->correction = c;
 	if (t != PRIVD_REQUEST_TYPE_RECTIFY || json_object_size(d) != 1 || !json_is_object(fields))
-		return c;
+		return;
 	json_object_foreach(fields, k, v)
 	{
 		correction_member(c, k, v, e);
 	}
-	return c;
 }
 
 void privd_http_request_create(struct privd_http_req *r)
@@ -149,7 +228,8 @@ void privd_http_request_create(struct privd_http_req *r)
 	static const char *const allowed[] = {"type", "details", NULL};
 	struct privd_request q;
 	struct privd_subject_patch patch;
-	const struct privd_subject_patch *correction;
+	struct privd_guardian_input guardian;
+	struct privd_request_details details;
 	struct privd_err e = {0};
 	const char *type = NULL;
 	enum privd_request_type t;
@@ -177,12 +257,12 @@ void privd_http_request_create(struct privd_http_req *r)
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	correction = parse_details(d, t, &patch, &e);
+	parse_details(d, t, &patch, &guardian, &details, &e);
 	if (e.nfields > 0) {
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	rc = privd_service_request_create(r->h->svc, &r->who, r->id, t, correction, &q, &e);
+	rc = privd_service_request_create(r->h->svc, &r->who, r->id, t, &details, &q, &e);
 	reply_request(r, rc, MHD_HTTP_CREATED, &q, &e);
 	if (rc == PRIVD_OK) {
 		snprintf(loc, sizeof(loc), "/v1/requests/%s", q.id);

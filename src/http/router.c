@@ -97,7 +97,7 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_POST, privd_http_consent_batch, R_APP | R_ADMIN, P_CONSENT_CHECKS, PRIVD_HTTP_BATCH_BODY},
     {PRIVD_HTTP_GET, privd_http_audit_list, R_AUDITOR | R_ADMIN, P_AUDIT, 0},
     {PRIVD_HTTP_GET, privd_http_audit_verify, R_AUDITOR | R_ADMIN, P_AUDIT_VERIFY, 0},
-    {PRIVD_HTTP_POST, privd_http_request_create, R_APP | R_OPERATOR, P_SUBJECT_REQUESTS, 0},
+    {PRIVD_HTTP_POST, privd_http_request_create, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_REQUESTS, 0},
     {PRIVD_HTTP_PUT, privd_http_request_attach, R_APP | R_OPERATOR, P_REQUEST_DOCUMENT, PRIVD_HTTP_RAW_BODY},
     {PRIVD_HTTP_GET, privd_http_request_list, R_OPERATOR | R_AUDITOR | R_ADMIN, P_REQUESTS, 0},
     {PRIVD_HTTP_GET, privd_http_request_get, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN, P_REQUEST, 0},

@@ -75,13 +75,14 @@ static json_t *jstr(const char *s)
 
 static json_t *subject_json(const struct privd_subject *s)
 {
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", s->id, "status",
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", s->id, "status",
 	                 privd_subject_status_name(s->status), "name", jstr(s->name), "email",
 	                 privd_http_json_str_or_null(s->email), "phone", privd_http_json_str_or_null(s->phone), "ip",
 	                 privd_http_json_str_or_null(s->ip), "birth_date", privd_http_json_str_or_null(s->birth_date),
 	                 "residence_country", privd_http_json_str_or_null(s->residence_country), "policy_version",
 	                 privd_http_json_str_or_null(s->policy_version), "created_at",
-	                 privd_http_json_time(s->created_at), "updated_at", privd_http_json_time(s->updated_at));
+	                 privd_http_json_time(s->created_at), "updated_at", privd_http_json_time(s->updated_at),
+	                 "erase_after", privd_http_json_time(s->erase_after));
 }
 
 static void reply_subject(struct privd_http_req *r, unsigned status, const struct privd_subject *s)

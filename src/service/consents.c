@@ -5,7 +5,9 @@
  * Records are append-only: each names the purpose, the policy version in force, the time, the IP (sealed under
  * the subject's key) and the channel. The check is answered from the in-memory cache (cache.c) and never
  * decrypts anything; a new record invalidates the subject's entry after it commits, here and, through NOTIFY,
- * in every other process on the same PostgreSQL database.
+ * in every other process on the same PostgreSQL database. What a record does to its subject's status (a
+ * revocation of processing, a grant of it again: core's privd_consent_effect) is decided again inside the write
+ * job on the status as stored, and carried out there (revocation.c), so the record and the status commit together.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,17 +69,23 @@ enum privd_rc privd_service_consent_check(struct privd_service *svc, const char 
 struct record_job {
 	struct privd_service *svc;
 	const struct privd_principal *who;
+	enum privd_purpose purpose;
 	struct privd_consent_row row;
 };
 
 static enum privd_rc record_data(struct privd_db *db, void *arg)
 {
 	struct record_job *j = arg;
+	enum privd_consent_effect effect = PRIVD_CONSENT_EFFECT_NONE;
+	enum privd_subject_status status;
 	char detail[128];
 	struct privd_jsonw w;
 	enum privd_rc rc;
 
-	rc = privd_subject_alive(db, j->row.subject_id); /* checked again inside the transaction */
+	/* the status as stored now decides, not the one read before the job was queued */
+	rc = privd_repo_subject_status(db, j->row.subject_id, &status);
+	if (rc == PRIVD_OK)
+		rc = privd_consent_effect(status, j->purpose, j->row.granted, &effect, NULL);
 	if (rc == PRIVD_OK)
 		rc = privd_repo_consent_append(db, &j->row);
 	if (rc != PRIVD_OK)
@@ -88,9 +96,22 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 	privd_jsonw_str(&w, "source", j->row.source);
 	privd_jsonw_end(&w);
 	rc = privd_audit_append(j->svc, db, j->who->actor, "consent.record", "subject", j->row.subject_id, detail);
+	if (rc == PRIVD_OK && effect == PRIVD_CONSENT_EFFECT_REVOKE) /* received now: this call is the receipt */
+		rc = privd_revocation_apply(j->svc, db, j->who->actor, &j->row, j->row.created_at, NULL);
+	if (rc == PRIVD_OK && effect == PRIVD_CONSENT_EFFECT_RESTORE)
+		rc = privd_revocation_cancel(j->svc, db, j->who->actor, j->row.subject_id, j->row.created_at);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, j->row.subject_id);
 	return rc;
+}
+
+/* The refusal of a grant while consent to processing is revoked: 409 with the problem type "revoked". */
+static enum privd_rc refuse_revoked(struct privd_err *err)
+{
+	privd_err_set(
+	    err, PRIVD_ERR_CONFLICT,
+	    "consent to processing was revoked: nothing else can be granted until processing is granted again");
+	return privd_err_problem(err, PRIVD_ERR_CONFLICT, "revoked");
 }
 
 enum privd_rc privd_service_consent_validate(const char *purpose, const char *ip, const char *source,
@@ -126,6 +147,7 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 	struct privd_write_job job = {.data = record_data, .arg = &j};
 	struct privd_cache_entry e;
 	enum privd_purpose p;
+	enum privd_consent_effect effect;
 	char norm_ip[PRIVD_IP_MAX] = "";
 	const char *why = NULL;
 	enum privd_rc rc;
@@ -144,9 +166,12 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 	rc = privd_subject_require(svc, subject_id, &e, err);
 	if (rc != PRIVD_OK)
 		return rc;
+	if (privd_consent_effect((enum privd_subject_status)e.status, p, granted, &effect, NULL) == PRIVD_ERR_CONFLICT)
+		return refuse_revoked(err);
 
 	j.svc = svc;
 	j.who = who;
+	j.purpose = p;
 	memcpy(j.row.subject_id, subject_id, 32);
 	snprintf(j.row.purpose, sizeof(j.row.purpose), "%s", privd_purpose_name(p));
 	j.row.granted = granted;
@@ -165,6 +190,10 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 	rc = privd_writer_run(svc->writer, &job);
 	privd_blob_clear(&j.row.ip_ct);
 	privd_cache_invalidate(svc, subject_id);
+	if (rc == PRIVD_ERR_CONFLICT) /* revoked meanwhile */
+		return refuse_revoked(err);
+	if (rc == PRIVD_ERR_GONE)
+		return privd_err_set(err, rc, "the subject's data was erased");
 	if (rc != PRIVD_OK)
 		return rc;
 	memset(out, 0, sizeof(*out));

@@ -20,32 +20,40 @@
 #include "core/time.h"
 #include "service/request_int.h"
 
-#define MS_PER_DAY (24LL * 3600 * 1000)
-
 /* ---- what the types do inside the write job ---- */
+
+/* A consent record of the request's execution: source "request", no ip (the scan is the evidence). */
+static void request_consent(struct privd_service *svc, const char *subject_id, enum privd_purpose p, bool granted,
+                            struct privd_consent_row *c)
+{
+	memset(c, 0, sizeof(*c));
+	memcpy(c->subject_id, subject_id, 32);
+	snprintf(c->purpose, sizeof(c->purpose), "%s", privd_purpose_name(p));
+	c->granted = granted;
+	privd_policy_current_version(svc, c->policy_version, sizeof(c->policy_version));
+	snprintf(c->source, sizeof(c->source), "request");
+	c->created_at = privd_now_ms();
+}
 
 static enum privd_rc append_consent(struct privd_service *svc, struct privd_db *db, const char *subject_id,
                                     enum privd_purpose p, bool granted)
 {
 	struct privd_consent_row c;
 
-	memset(&c, 0, sizeof(c));
-	memcpy(c.subject_id, subject_id, 32);
-	snprintf(c.purpose, sizeof(c.purpose), "%s", privd_purpose_name(p));
-	c.granted = granted;
-	privd_policy_current_version(svc, c.policy_version, sizeof(c.policy_version));
-	snprintf(c.source, sizeof(c.source), "request");
-	c.created_at = privd_now_ms();
+	request_consent(svc, subject_id, p, granted, &c);
 	return privd_repo_consent_append(db, &c);
 }
 
+/* The revocation as the consents API records it (revocation.c), received when the request's document was. */
 static enum privd_rc exec_revoke_processing(struct privd_db *db, struct privd_step *s)
 {
+	struct privd_consent_row c;
 	enum privd_rc rc;
 
-	rc = append_consent(s->svc, db, s->after.subject_id, PRIVD_PURPOSE_PROCESSING, false);
+	request_consent(s->svc, s->after.subject_id, PRIVD_PURPOSE_PROCESSING, false, &c);
+	rc = privd_repo_consent_append(db, &c);
 	if (rc == PRIVD_OK)
-		rc = privd_repo_subject_schedule_erasure(db, s->after.subject_id, s->erase_after);
+		rc = privd_revocation_apply(s->svc, db, s->who.actor, &c, s->before.received_at, NULL);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, s->after.subject_id);
 	s->consents_changed = true;
@@ -66,6 +74,8 @@ static enum privd_rc exec_revoke_cookies(struct privd_db *db, struct privd_step 
 	return rc;
 }
 
+/* The minor active, with a record for every purpose saying what the guardian chose: whatever the minor granted
+ * themselves while pending is superseded, so only the guardian's choices become effective. */
 static enum privd_rc exec_guardian(struct privd_db *db, struct privd_step *s)
 {
 	enum privd_subject_status status;
@@ -74,6 +84,8 @@ static enum privd_rc exec_guardian(struct privd_db *db, struct privd_step *s)
 	rc = privd_repo_subject_status(db, s->after.subject_id, &status);
 	if (rc == PRIVD_OK && status != PRIVD_SUBJECT_PENDING_GUARDIAN)
 		rc = PRIVD_ERR_CONFLICT; /* only a minor awaiting a guardian becomes active this way */
+	for (size_t p = 0; rc == PRIVD_OK && p < PRIVD_PURPOSE_COUNT; p++)
+		rc = append_consent(s->svc, db, s->after.subject_id, (enum privd_purpose)p, s->granted[p]);
 	if (rc == PRIVD_OK)
 		rc = privd_repo_subject_set_status(db, s->after.subject_id, PRIVD_SUBJECT_ACTIVE, s->after.updated_at);
 	if (rc == PRIVD_OK)
@@ -175,21 +187,26 @@ static enum privd_rc plan_transfer_info(struct privd_step *s, struct privd_err *
 	return PRIVD_OK;
 }
 
-/* Consent to processing withdrawn, and the erasure scheduled erase_after_revoke_days from now (scheduler.c runs
- * it unless a legal hold stops it). */
+/* Consent to processing revoked, and the destruction scheduled erase_after_revoke_days after the request's
+ * document was received (152-FZ Art. 21 p.5: from receipt of the revocation, not from its execution); an earlier
+ * schedule is kept. The scheduler's sweep runs it unless a legal hold stops it. */
 static enum privd_rc plan_revoke_processing(struct privd_step *s, struct privd_err *err)
 {
 	char when[PRIVD_TIME_LEN];
+	struct privd_jsonw w;
+	enum privd_rc rc;
 
 	(void)err;
-	s->erase_after = s->after.updated_at + (int64_t)s->svc->cfg.erase_after_revoke_days * MS_PER_DAY;
-	if (s->erase_after <= 0)
-		s->erase_after = 1;
+	rc = privd_revocation_when(s->svc, s->after.subject_id, s->before.received_at, &s->erase_after);
+	if (rc != PRIVD_OK)
+		return rc;
 	s->exec_data = exec_revoke_processing;
 	privd_time_format(s->erase_after, when);
-	snprintf(s->after.result, sizeof(s->after.result),
-	         "{\"processing\":\"revoked\",\"erasure_scheduled_at\":\"%s\"}", when);
-	return PRIVD_OK;
+	privd_jsonw_init(&w, s->after.result, sizeof(s->after.result));
+	privd_jsonw_str(&w, "processing", "revoked");
+	privd_jsonw_str(&w, "status", privd_subject_status_name(PRIVD_SUBJECT_REVOKED));
+	privd_jsonw_str(&w, "erase_after", when);
+	return privd_jsonw_end(&w);
 }
 
 static enum privd_rc plan_revoke_cookies(struct privd_step *s, struct privd_err *err)
@@ -201,13 +218,39 @@ static enum privd_rc plan_revoke_cookies(struct privd_step *s, struct privd_err 
 	return PRIVD_OK;
 }
 
+/* The purposes the guardian chose, from the request's sealed details; the result names them (no PII). */
 static enum privd_rc plan_guardian_consent(struct privd_step *s, struct privd_err *err)
 {
-	(void)err;
+	const char *granted[PRIVD_PURPOSE_COUNT];
+	struct privd_request full;
+	struct privd_jsonw w;
+	size_t n = 0;
+	enum privd_rc rc;
+
+	memset(&full, 0, sizeof(full));
+	rc = privd_request_disclose(s->svc, &s->before, &full);
+	if (rc == PRIVD_OK && full.details == NULL) { /* erased with the subject, or never given */
+		struct privd_cache_entry e;
+
+		rc = privd_subject_require(s->svc, s->after.subject_id, &e, err);
+	}
+	if (rc == PRIVD_OK)
+		rc = privd_guardian_decode(full.details, s->granted);
+	privd_request_clear(&full);
+	if (rc == PRIVD_ERR_CONFLICT)
+		return privd_err_set(err, rc,
+		                     "the request does not say what the guardian consents to: file it again "
+		                     "with the guardian's details");
+	if (rc != PRIVD_OK)
+		return rc;
+	for (size_t p = 0; p < PRIVD_PURPOSE_COUNT; p++)
+		if (s->granted[p])
+			granted[n++] = privd_purpose_name((enum privd_purpose)p);
 	s->exec_data = exec_guardian;
-	snprintf(s->after.result, sizeof(s->after.result), "{\"status\":\"%s\"}",
-	         privd_subject_status_name(PRIVD_SUBJECT_ACTIVE));
-	return PRIVD_OK;
+	privd_jsonw_init(&w, s->after.result, sizeof(s->after.result));
+	privd_jsonw_str(&w, "status", privd_subject_status_name(PRIVD_SUBJECT_ACTIVE));
+	privd_jsonw_strs(&w, "granted", granted, n);
+	return privd_jsonw_end(&w);
 }
 
 static enum privd_rc (*const plans[PRIVD_REQUEST_TYPE_COUNT])(struct privd_step *s, struct privd_err *err) = {

@@ -54,6 +54,7 @@ struct privd_step {
 	int64_t rectify_expect;
 	struct privd_erasure erasure; /* erase: the subject and the message keys of their cancelled notices */
 	int64_t erase_after;
+	bool granted[PRIVD_PURPOSE_COUNT]; /* guardian_consent: the purposes the guardian consents to */
 	bool became_active;
 	bool erased;
 	bool consents_changed;
@@ -90,5 +91,17 @@ size_t privd_request_correction_fields(const struct privd_subject_patch *c, cons
  * text, which c points into and the caller must json_decref after use. PRIVD_ERR_INTERNAL when text is NULL or
  * not JSON (a broken invariant). */
 enum privd_rc privd_request_correction_decode(const char *text, json_t **root, struct privd_subject_patch *c);
+
+/* ---- guardian.c: a guardian_consent request's details ---- */
+
+/* The stored encoding of a checked guardian's consent, sealed in the request's row:
+ * {"consents":{"cookies":[...],"processing":true,"third_party_transfer":false},"guardian":{"email":...,
+ * "name":...,"phone":...,"relation":...}} (keys sorted, an absent e-mail or phone left out). *text is malloc'd:
+ * the caller zeroes and frees it. PRIVD_ERR_NOMEM is the only failure. */
+enum privd_rc privd_guardian_encode(const struct privd_guardian *g, char **text);
+
+/* The purposes a stored guardian's consent grants, by enum privd_purpose. PRIVD_ERR_CONFLICT when text is NULL or
+ * holds no consents (a request filed before guardians' details were taken). */
+enum privd_rc privd_guardian_decode(const char *text, bool granted[PRIVD_PURPOSE_COUNT]);
 
 #endif

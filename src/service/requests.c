@@ -303,15 +303,69 @@ static enum privd_rc dry_run_rectify(struct privd_service *svc, const char *subj
 	return rc;
 }
 
+/* A guardian's consent: filed by an operator or admin only (the guardian's identity and authority are checked
+ * against the signed document, which an app cannot do), for a minor awaiting it, with the guardian's details
+ * checked and encoded into *canon for sealing. */
+static enum privd_rc check_guardian(const struct privd_principal *who, const struct privd_cache_entry *e,
+                                    const struct privd_request_details *d, char **canon, struct privd_err *err)
+{
+	static const struct privd_guardian_input none = {.processing = -1, .third_party_transfer = -1};
+	struct privd_guardian g;
+	enum privd_rc rc;
+
+	if ((who->role & (PRIVD_ROLE_OPERATOR | PRIVD_ROLE_ADMIN)) == 0)
+		return privd_err_set(err, PRIVD_ERR_FORBIDDEN,
+		                     "only an operator or admin may file a guardian's consent");
+	if (e->status != PRIVD_SUBJECT_PENDING_GUARDIAN) {
+		privd_err_field(err, "type", "a guardian's consent is only for a minor awaiting it");
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
+	}
+	if (d != NULL && d->correction != NULL) {
+		privd_err_field(err, "details", "a guardian's consent takes {\"guardian\":{...},\"consents\":{...}}");
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
+	}
+	rc = privd_guardian_check(d != NULL && d->guardian != NULL ? d->guardian : &none, &g, err);
+	if (rc == PRIVD_OK)
+		rc = privd_guardian_encode(&g, canon);
+	sodium_memzero(&g, sizeof(g));
+	return rc;
+}
+
+/* What the filer sent, checked for the type and encoded into *canon (NULL when nothing is stored). */
+static enum privd_rc check_details(struct privd_service *svc, const struct privd_principal *who, const char *subject_id,
+                                   enum privd_request_type t, const struct privd_request_details *d, char **canon,
+                                   struct privd_err *err)
+{
+	const struct privd_subject_patch *correction = d != NULL ? d->correction : NULL;
+	struct privd_cache_entry e;
+	enum privd_rc rc;
+
+	*canon = NULL;
+	rc = privd_subject_require(svc, subject_id, &e, err);
+	if (rc != PRIVD_OK)
+		return rc;
+	if (t == PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT)
+		return check_guardian(who, &e, d, canon, err);
+	if (d != NULL && d->guardian != NULL && correction == NULL) {
+		privd_err_field(err, "details", "this request type takes no details");
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
+	}
+	rc = check_correction(t, correction, err);
+	if (rc == PRIVD_OK && correction != NULL)
+		rc = dry_run_rectify(svc, subject_id, correction, err);
+	if (rc == PRIVD_OK && correction != NULL)
+		rc = correction_encode(correction, canon, err);
+	return rc;
+}
+
 enum privd_rc privd_service_request_create(struct privd_service *svc, const struct privd_principal *who,
                                            const char *subject_id, enum privd_request_type t,
-                                           const struct privd_subject_patch *correction, struct privd_request *out,
+                                           const struct privd_request_details *details, struct privd_request *out,
                                            struct privd_err *err)
 {
 	char f1[64];
 	struct create_job j;
 	struct privd_write_job job = {.data = create_data, .arg = &j};
-	struct privd_cache_entry e;
 	char *canon = NULL;
 	enum privd_rc rc;
 
@@ -322,18 +376,7 @@ enum privd_rc privd_service_request_create(struct privd_service *svc, const stru
 		                "revoke_cookies, guardian_consent");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
 	}
-	rc = privd_subject_require(svc, subject_id, &e, err);
-	if (rc != PRIVD_OK)
-		return rc;
-	if (t == PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT && e.status != PRIVD_SUBJECT_PENDING_GUARDIAN) {
-		privd_err_field(err, "type", "a guardian's consent is only for a minor awaiting it");
-		return privd_err_set(err, PRIVD_ERR_INVALID, "the request is invalid");
-	}
-	rc = check_correction(t, correction, err);
-	if (rc == PRIVD_OK && correction != NULL)
-		rc = dry_run_rectify(svc, subject_id, correction, err);
-	if (rc == PRIVD_OK && correction != NULL)
-		rc = correction_encode(correction, &canon, err);
+	rc = check_details(svc, who, subject_id, t, details, &canon, err);
 	if (rc != PRIVD_OK)
 		goto out;
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/consent.h"
+#include "core/guardian.h"
 #include "core/notice.h"
 #include "core/rc.h"
 #include "core/request.h"
@@ -122,13 +123,14 @@ struct privd_subject {
 	char policy_version[64]; /* the version registered under */
 	int64_t created_at;
 	int64_t updated_at;
+	int64_t erase_after; /* revoked: when the data is destroyed (UTC ms); 0 when no destruction is scheduled */
 };
 void privd_subject_clear(struct privd_subject *s); /* zeroes it (sodium_memzero) */
 
-/* Registers a subject: validates (PRIVD_ERR_INVALID naming every field at fault), applies the age rules
- * (PRIVD_ERR_FORBIDDEN for an under-age person on a US server, with nothing stored; status pending_guardian for
- * an EU/EEA minor), checks policy_version is current, encrypts, and stores the subject and its consent records
- * in one transaction. PRIVD_ERR_CONFLICT when the e-mail or phone is taken (err names the field).
+/* Registers a subject: validates (PRIVD_ERR_INVALID naming every field at fault), applies the age rules on the
+ * date in UTC-12 (core/age.h: PRIVD_ERR_FORBIDDEN for an under-age person on a US server, with nothing stored;
+ * status pending_guardian for an EU/EEA minor), checks policy_version is current, encrypts, and stores the subject and
+ * its consent records in one transaction. PRIVD_ERR_CONFLICT when the e-mail or phone is taken (err names the field).
  * The async form calls done from the writer thread (or at once on a validation failure) and must be used by
  * code that cannot block; out is valid during the call only. */
 enum privd_rc privd_service_subject_register(struct privd_service *svc, const struct privd_principal *who,
@@ -144,7 +146,9 @@ enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct 
                                         struct privd_subject *out, struct privd_err *err);
 
 /* PATCH: only the non-NULL fields change (name, email, phone, ip, birth_date, residence_country), validated as
- * at registration; setting email or phone to "" removes it, but one of them must remain. out is the result. */
+ * at registration; setting email or phone to "" removes it, but one of them must remain. out is the result.
+ * PRIVD_ERR_CONFLICT with err's problem "revoked" while consent to processing is revoked (nothing is processed
+ * then, corrections included). */
 struct privd_subject_patch {
 	const char *name, *email, *phone, *ip, *birth_date, *residence_country;
 };
@@ -169,7 +173,13 @@ struct privd_consent_record {
 	int64_t created_at;
 };
 /* Appends a record. purpose: one of the five names; ip optional (validated when given); source optional
- * ("api" default; one of api, banner, portal, registration, request). PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE. */
+ * ("api" default; one of api, banner, portal, registration, request). PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE.
+ * Consent to processing carries the others (152-FZ Art. 9 p.2, Art. 21 p.5, core/consent.h): its revocation
+ * withdraws every purpose still granted (a record each), makes the subject revoked and schedules its destruction
+ * [requests] erase_after_revoke_days after this call (an earlier schedule is kept); while revoked, a grant of
+ * processing returns the subject to the status it had and cancels the destruction, and a grant of any other
+ * purpose is PRIVD_ERR_CONFLICT with err's problem "revoked". Each change of status is an audit entry of its own.
+ * A pending_guardian subject's own grants are recorded and never effective (the check answers false). */
 enum privd_rc privd_service_consent_record(struct privd_service *svc, const struct privd_principal *who,
                                            const char *subject_id, const char *purpose, bool granted, const char *ip,
                                            const char *source, struct privd_consent_record *out, struct privd_err *err);
@@ -250,16 +260,26 @@ struct privd_request {
 };
 void privd_request_clear(struct privd_request *r); /* frees and zeroes */
 
-/* Files a request of type (PRIVD_ERR_INVALID naming "type" for a value outside the enum). correction is what a
- * rectify request asks to change, as for PATCH (NULL members stay, "" removes the e-mail or the phone), borrowed
- * for the call; NULL when the filer sent no details. Only rectify takes details, and they must name at least one
- * field: PRIVD_ERR_INVALID naming "details" for details on another type, "details.fields" for a correction of no
- * field (which is how a caller passes details that are not a correction), "details.fields.<name>" for a value
- * that fails registration's validation. PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE for the subject. out->details is the
- * correction as stored, {"fields":{...}} with a removal as null. */
+/* What a filer sends with a request, by type, borrowed for the call; a member is NULL when not sent. */
+struct privd_request_details {
+	/* rectify: what to change, as for PATCH (NULL members stay, "" removes the e-mail or the phone) */
+	const struct privd_subject_patch *correction;
+	/* guardian_consent: the guardian and the purposes they consent to (core/guardian.h) */
+	const struct privd_guardian_input *guardian;
+};
+
+/* Files a request of type (PRIVD_ERR_INVALID naming "type" for a value outside the enum) with its details (NULL:
+ * none sent). rectify takes a correction naming at least one field: PRIVD_ERR_INVALID naming "details" for a
+ * correction on another type, "details.fields" for a correction of no field (which is how a caller passes details
+ * that are not a correction), "details.fields.<name>" for a value that fails registration's validation.
+ * guardian_consent is for a pending_guardian subject only, filed by an operator or admin (PRIVD_ERR_FORBIDDEN for
+ * any other role), and takes the guardian's details, checked by privd_guardian_check (PRIVD_ERR_INVALID naming
+ * "details.guardian...", "details.consents..."). PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE for the subject.
+ * out->details is what is stored (sealed under the subject's key): {"fields":{...}} with a removal as null, or
+ * {"guardian":{...},"consents":{...}} normalised. */
 enum privd_rc privd_service_request_create(struct privd_service *svc, const struct privd_principal *who,
                                            const char *subject_id, enum privd_request_type type,
-                                           const struct privd_subject_patch *correction, struct privd_request *out,
+                                           const struct privd_request_details *details, struct privd_request *out,
                                            struct privd_err *err);
 
 /* Attaches the scan: content_type must be application/pdf, image/jpeg, image/png or image/tiff
@@ -300,7 +320,10 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
                                            const char *request_id, enum privd_request_event action, const char *reason,
                                            struct privd_request *out, struct privd_err *err);
 
-/* Carries out an accepted request and completes it (see DESIGN.md and the issue for each type). */
+/* Carries out an accepted request and completes it (see DESIGN.md and the issue for each type). revoke_processing
+ * revokes as privd_service_consent_record does, its destruction scheduled from the moment the request's document
+ * was received (received_at), and its result names {"status":"revoked","erase_after":...}; guardian_consent makes
+ * the minor active with exactly the purposes the guardian chose (a record each, source "request"). */
 enum privd_rc privd_service_request_execute(struct privd_service *svc, const struct privd_principal *who,
                                             const char *request_id, struct privd_request *out, struct privd_err *err);
 

@@ -165,6 +165,28 @@ void privd_erasure_sweep_due(struct privd_service *svc);
 /* Destroys keys nothing needs any more (an erased subject's, a notice's no longer queued). Once at start. */
 void privd_erasure_sweep_stray_keys(struct privd_service *svc);
 
+/* ---- revocation.c: consent to processing revoked and given again ---- */
+
+/* Inside a write job, once the record revoking consent to processing (revocation, its row as appended) is in:
+ * every other purpose still granted withdrawn by a record of its own (same time, source and sealed ip), the subject
+ * revoked with its destruction scheduled erase_after_revoke_days after received_at (an earlier schedule kept:
+ * privd_consent_erase_after), the change audited as "subject.revoke" by actor. *erase_after (may be NULL)
+ * receives the time scheduled. The caller tells the other processes (NOTIFY) and invalidates the cache. */
+enum privd_rc privd_revocation_apply(struct privd_service *svc, struct privd_db *db, const char *actor,
+                                     const struct privd_consent_row *revocation, int64_t received_at,
+                                     int64_t *erase_after);
+
+/* Inside a write job, once a grant of consent to processing to a revoked subject is in: the subject back to the
+ * status it had before the revocation, the scheduled destruction cancelled, audited as "subject.restore" by
+ * actor. */
+enum privd_rc privd_revocation_cancel(struct privd_service *svc, struct privd_db *db, const char *actor,
+                                      const char *subject_id, int64_t at);
+
+/* When a revocation received at received_at would have the data destroyed, given what is scheduled now (read on a
+ * reader connection: the request's result is written before its write job runs). */
+enum privd_rc privd_revocation_when(struct privd_service *svc, const char *subject_id, int64_t received_at,
+                                    int64_t *erase_after);
+
 /* ---- scheduler.c: the one background thread ---- */
 
 /* Starts the thread (a server's only); PRIVD_ERR_INTERNAL when it cannot. */

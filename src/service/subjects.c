@@ -95,6 +95,7 @@ static enum privd_rc open_subject(struct privd_service *svc, struct privd_reader
 	memcpy(s->policy_version, row->policy_version, sizeof(s->policy_version));
 	s->created_at = row->created_at;
 	s->updated_at = row->updated_at;
+	s->erase_after = row->erase_after;
 	return privd_vault_open(svc->vault, r, row->id, f, SUBJECT_FIELDS);
 }
 
@@ -250,7 +251,7 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 	int64_t now = privd_now_ms();
 
 	published = privd_policy_current_version(svc, current, sizeof(current));
-	privd_today(&today);
+	privd_age_today(now, &today); /* an age is never overstated: the date in UTC-12 */
 	rc = privd_registration_check(&in, published ? current : NULL, &svc->age, &today, &o, err);
 	if (rc == PRIVD_OK) {
 		subject_set_profile(s, &o.profile);
@@ -450,9 +451,15 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 		return privd_err_set(err, rc, "the subject's data was erased");
 	if (rc != PRIVD_OK)
 		return rc;
+	if (cur.status == PRIVD_SUBJECT_REVOKED) {
+		privd_subject_clear(&cur);
+		privd_err_set(err, PRIVD_ERR_CONFLICT,
+		              "consent to processing was revoked: the data is kept only until its destruction");
+		return privd_err_problem(err, PRIVD_ERR_CONFLICT, "revoked");
+	}
 	*expect_updated_at = cur.updated_at;
 	subject_profile(&cur, &before);
-	privd_today(&today);
+	privd_age_today(privd_now_ms(), &today);
 	rc = privd_correction_check(&before, cur.status, &given, &svc->age, &today, &after, err);
 	if (rc == PRIVD_OK) {
 		subject_set_profile(&cur, &after);

@@ -106,12 +106,15 @@ forEngines('consents', (engine) => {
 			}
 		});
 
-		it('granting again after a revocation is granted', async () => {
-			assertJson(await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
-				as: 'app', json: { purpose: 'cookies.marketing', granted: true },
-			}), 201);
-			assertCheck(await check(s.id, 'cookies.marketing'), 'cookies.marketing', true);
-		});
+		it('granting again after a revocation is granted (processing first: while it is revoked nothing else is)',
+			async () => {
+				for (const purpose of ['processing', 'cookies.marketing']) {
+					assertJson(await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
+						as: 'app', json: { purpose, granted: true },
+					}), 201);
+					assertCheck(await check(s.id, purpose), purpose, true);
+				}
+			});
 
 		it('invalid records are 422 naming the field', async () => {
 			const post = (json) => ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, { as: 'app', json });
@@ -144,7 +147,7 @@ forEngines('consents', (engine) => {
 				assertCheck(b.current[purpose], purpose, (await check(s.id, purpose)).granted);
 			}
 			assert.ok(Array.isArray(b.history));
-			// Registration records + 1 analytics + 1 marketing + 5 sources + 3 revocations + 1 regrant.
+			// Registration records + 1 analytics + 1 marketing + 5 sources + 3 revocations + 2 regrants.
 			assert.ok(b.history.length >= 11, `history holds every record (${b.history.length})`);
 			const seqs = b.history.map((h) => h.seq);
 			assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), 'history is in order');
@@ -158,7 +161,7 @@ forEngines('consents', (engine) => {
 			const proc = b.history.filter((h) => h.purpose === 'processing');
 			assert.equal(proc[0].granted, true, 'processing granted at registration');
 			assert.equal(proc[0].source, 'registration');
-			assert.deepEqual(proc.map((h) => h.granted).slice(1), [false], 'then revoked once');
+			assert.deepEqual(proc.map((h) => h.granted).slice(1), [false, true], 'then revoked once and granted again');
 			const mk = b.history.filter((h) => h.purpose === 'cookies.marketing').map((h) => h.granted);
 			assert.deepEqual(mk.slice(-3), [true, false, true], 'marketing: granted, revoked, granted');
 		});

@@ -126,17 +126,17 @@ forEngines('request erasure', (engine) => {
 			assert.equal(await checkGranted(ctx.srv, subj.id, 'processing'), false);
 		});
 
-		it('erasure is scheduled 30 days later (result.erasure_scheduled_at); the subject is kept until then', async () => {
-			const at = q.result.erasure_scheduled_at;
+		it('erasure is scheduled 30 days later (result.erase_after); the subject is kept until then', async () => {
+			const at = q.result.erase_after;
 			assert.equal(typeof at, 'string', `result: ${JSON.stringify(q.result)}`);
 			const ms = Date.parse(at);
-			assert.ok(Number.isFinite(ms), `erasure_scheduled_at is a time: ${at}`);
-			assert.ok(Math.abs(ms - (t0 + 30 * DAY)) < DAY, `erasure_scheduled_at ${at} is about 30 days ahead`);
+			assert.ok(Number.isFinite(ms), `erase_after is a time: ${at}`);
+			assert.ok(Math.abs(ms - (t0 + 30 * DAY)) < DAY, `erase_after ${at} is about 30 days ahead`);
 			assertJson(await ctx.srv.req('GET', `/v1/subjects/${subj.id}`, { as: 'operator' }), 200);
 		});
 
-		it('erasure_scheduled_at follows the API\'s time format (RFC 3339 UTC with milliseconds)', async () => {
-			assert.match(q.result.erasure_scheduled_at, TIME_RE);
+		it('erase_after follows the API\'s time format (RFC 3339 UTC with milliseconds)', async () => {
+			assert.match(q.result.erase_after, TIME_RE);
 		});
 
 		it('the person is told', async () => {

@@ -13,14 +13,14 @@ import { normPath, privdRoutes } from './lib/routes.mjs';
 import { makePdf, makePng } from './lib/documents.mjs';
 import {
 	addWorkingDays, assertAuditOk, assertRequest, attach, auditEntries, carryOut, decide, execute, fileRequest,
-	getRequest, moscowToday, notifications, putDocument, REQUEST_TYPES,
+	getRequest, guardianDetails, moscowToday, notifications, putDocument, REQUEST_TYPES,
 } from './lib/requests.mjs';
 
 const NO_ID = '0'.repeat(32);
 
 // The request routes of docs/api.md with their roles.
 const REQUEST_ROUTES = [
-	['POST', '/v1/subjects/{id}/requests', ['app', 'operator']],
+	['POST', '/v1/subjects/{id}/requests', ['app', 'operator', 'admin']],
 	['PUT', '/v1/requests/{id}/document', ['app', 'operator']],
 	['GET', '/v1/requests', ['operator', 'auditor', 'admin']],
 	['GET', '/v1/requests/{id}', ['app', 'operator', 'auditor', 'admin']],
@@ -132,7 +132,7 @@ forEngines('requests', (engine) => {
 
 		it('guardian_consent for an active adult is 422', async () => {
 			assertProblem(await ctx.srv.req('POST', `/v1/subjects/${s.id}/requests`, {
-				as: 'app', json: { type: 'guardian_consent' },
+				as: 'operator', json: { type: 'guardian_consent' },
 			}), 422, 'validation');
 		});
 
@@ -570,7 +570,7 @@ forEngines('requests', (engine) => {
 
 			it('a second guardian_consent for the now active person is 422', async () => {
 				assertProblem(await ctx.srv.req('POST', `/v1/subjects/${minor.id}/requests`, {
-					as: 'app', json: { type: 'guardian_consent' },
+					as: 'operator', json: { type: 'guardian_consent', details: guardianDetails() },
 				}), 422, 'validation');
 			});
 		});

@@ -2,6 +2,7 @@
 // Helpers for the rights-request suites: filing, attaching a scan, deciding and executing through the HTTP API,
 // the shapes of a request and a notification, the operator's calendar day, and reading the audit log.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { assertJson, ID_RE, privd, TIME_RE } from './privd.mjs';
 import { makePdf } from './documents.mjs';
 
@@ -60,8 +61,28 @@ export function assertNotification(n) {
 	return n;
 }
 
-/** POST /v1/subjects/{id}/requests; asserts 201 awaiting_document and the Location header. */
-export async function fileRequest(srv, subjectId, type, details, { as = 'app' } = {}) {
+/**
+ * The details of a guardian_consent request (docs/api.md): a guardian with a name, a relation and an e-mail, and
+ * the purposes they consent to (processing only unless given). The guardian's name and e-mail are personal data:
+ * they are added to srv.pii when srv is given, so the suites' log and store checks look for them too.
+ */
+export function guardianDetails(srv, { consents = { processing: true }, guardian = {} } = {}) {
+	const tag = randomBytes(4).toString('hex');
+	const g = { name: `Мария Опекунова ${tag}`, relation: 'mother', email: `guardian-${tag}@example.org`, ...guardian };
+	if (srv) srv.pii.push(...[g.name, g.email, g.phone].filter((v) => typeof v === 'string'));
+	return { guardian: g, consents };
+}
+
+/**
+ * POST /v1/subjects/{id}/requests; asserts 201 awaiting_document and the Location header. A guardian_consent is
+ * filed by an operator (an app may not) with guardianDetails() unless told otherwise.
+ */
+export async function fileRequest(srv, subjectId, type, details, { as } = {}) {
+	if (type === 'guardian_consent') {
+		as ??= 'operator';
+		if (details === undefined) details = guardianDetails(srv);
+	}
+	as ??= 'app';
 	const json = details === undefined ? { type } : { type, details };
 	const r = await srv.req('POST', `/v1/subjects/${subjectId}/requests`, { as, json });
 	const q = assertRequest(assertJson(r, 201), { type, status: 'awaiting_document', subjectId });
