@@ -81,7 +81,8 @@ static const struct key keys[] = {
 	    "Country where the server runs (ISO 3166-1 alpha-2). With US, nobody under\n"
 	    "[age] coppa_min_age may register."),
 	STR("operator", "timezone", T_STR_NONEMPTY, timezone, "Europe/Moscow",
-	    "Time zone in which request deadlines (working days) are counted."),
+	    "Time zone in which request deadlines (working days) are counted. The age rules\n"
+	    "count on the date in UTC-12 instead, so that no age is overstated."),
 	NUM("age", "coppa_min_age", T_INT, coppa_min_age, 0, 21, "13",
 	    "Minimum age to register when server_country is US (COPPA), 0 to 21; 0 turns the rule off."),
 	NUM("age", "eu_min_age", T_INT, eu_min_age, 0, 21, "16",
@@ -106,8 +107,9 @@ static const struct key keys[] = {
 	    "Working days an operator may extend a request by, once, with a reason (0 to 30;\n"
 	    "152-FZ Art. 20: 5); with 0 an extension is recorded and told but moves no date."),
 	NUM("requests", "erase_after_revoke_days", T_INT, erase_after_revoke_days, 0, 3650, "30",
-	    "Calendar days after consent to processing is revoked before the data is erased,\n"
-	    "unless a legal hold is recorded (0 to 3650; 152-FZ Art. 21 p.5: 30)."),
+	    "Calendar days after a revocation of consent to processing is received before the\n"
+	    "data is erased, unless processing is granted again or a legal hold is recorded\n"
+	    "(0 to 3650; 152-FZ Art. 21 p.5: 30)."),
 };
 /* clang-format on */
 
