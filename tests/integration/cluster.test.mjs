@@ -2,10 +2,9 @@
 // Two privd processes on one PostgreSQL database (as behind a load balancer): a change made through one is
 // answered by the other within one second, even where the other had the old answer cached.
 import assert from 'node:assert/strict';
-import { cp } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import {
-	assertCleanLog, assertJson, engines, initInstance, newPerson, removeInstance, serve, sleep,
+	assertCleanLog, assertJson, engines, newPerson, sleep, withTwoNodes,
 } from './lib/privd.mjs';
 
 const WINDOW_MS = 1000;
@@ -22,24 +21,14 @@ async function within(fn, what) {
 }
 
 describe('two processes on one PostgreSQL database', { skip: !engines().includes('postgres') && 'no PostgreSQL server' }, () => {
+	const nodes = withTwoNodes();
 	let instA;
-	let instB;
 	let a;
 	let b;
 	let appKey;
 
-	before(async () => {
-		instA = await initInstance({ engine: 'postgres' });
-		// The second node: the same configuration and master key, its own directory, the same database.
-		instB = { ...instA, root: `${instA.root}-b`, dataDir: `${instA.root}-b/data` };
-		await cp(instA.root, instB.root, { recursive: true, preserveTimestamps: true });
-		a = await serve(instA);
-		b = await serve(instB);
-	});
-
-	after(async () => {
-		for (const s of [a, b]) if (s) await s.stop();
-		for (const i of [instA, instB]) if (i) await removeInstance(i);
+	before(() => {
+		({ instA, a, b } = nodes);
 	});
 
 	it('a key created on A works on B at once', async () => {

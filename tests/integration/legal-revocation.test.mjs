@@ -7,11 +7,10 @@
 // active and cancels the destruction, audited. The destruction runs like an executed erasure unless a legal hold
 // stands.
 import assert from 'node:assert/strict';
-import { cp } from 'node:fs/promises';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
-	assertJson, assertProblem, birthDateForAge, corePii, engines, findStored, forEngines, initInstance, newPerson, PURPOSES,
-	removeInstance, serve, sleep, TIME_RE, withServer,
+	assertJson, assertProblem, birthDateForAge, corePii, engines, findStored, forEngines, newPerson, PURPOSES, sleep,
+	TIME_RE, withServer, withTwoNodes,
 } from './lib/privd.mjs';
 import {
 	attach, auditEntries, carryOut, decide, execute, fileRequest, getRequest, poll,
@@ -302,24 +301,14 @@ forEngines('152-FZ Art. 21 p.5: the scheduled destruction', (engine) => {
 describe('152-FZ Art. 9 p.2: a revocation is seen on a second node within 1 s',
 	{ skip: !engines().includes('postgres') && 'no PostgreSQL server' }, () => {
 		const WINDOW_MS = 1000;
-		let instA;
-		let instB;
+		const nodes = withTwoNodes();
 		let a;
 		let b;
 
 		before(async () => {
-			instA = await initInstance({ engine: 'postgres' });
-			instB = { ...instA, root: `${instA.root}-b`, dataDir: `${instA.root}-b/data` };
-			await cp(instA.root, instB.root, { recursive: true, preserveTimestamps: true });
-			a = await serve(instA);
-			b = await serve(instB);
+			({ a, b } = nodes);
 			await a.createRoleKeys();
 			b.keys = { ...a.keys };
-		});
-
-		after(async () => {
-			for (const s of [a, b]) if (s) await s.stop();
-			for (const i of [instA, instB]) if (i) await removeInstance(i);
 		});
 
 		/** Polls until every purpose answers false on node; the milliseconds it took. */

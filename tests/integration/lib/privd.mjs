@@ -8,7 +8,7 @@
 // PRIVD_TEST_KEEP=1 keeps data directories for inspection.
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -171,6 +171,28 @@ export async function serve(inst, { listen = '127.0.0.1:0', env = {}, args = [],
 	const srv = new Server(inst, argv, env);
 	await srv.started(timeout);
 	return srv;
+}
+
+/**
+ * Two privd nodes on one PostgreSQL database, as behind a load balancer: the same configuration and master key,
+ * a directory each. Registers before/after hooks in the enclosing suite; the returned object's instA, instB, a
+ * and b are set once the before hook has run. The after hook stops both and removes their data.
+ */
+export function withTwoNodes() {
+	const nodes = { instA: null, instB: null, a: null, b: null };
+	before(async () => {
+		nodes.instA = await initInstance({ engine: 'postgres' });
+		const root = `${nodes.instA.root}-b`;
+		nodes.instB = { ...nodes.instA, root, dataDir: `${root}/data` };
+		await cp(nodes.instA.root, root, { recursive: true, preserveTimestamps: true });
+		nodes.a = await serve(nodes.instA);
+		nodes.b = await serve(nodes.instB);
+	});
+	after(async () => {
+		for (const s of [nodes.a, nodes.b]) if (s) await s.stop();
+		for (const i of [nodes.instA, nodes.instB]) if (i) await removeInstance(i);
+	});
+	return nodes;
 }
 
 /** init + serve, with the API keys of every role created (srv.keys.admin|operator|app|auditor). */
