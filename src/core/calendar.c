@@ -280,3 +280,15 @@ void privd_date_from_ms(long long utc_ms, long offset_seconds, struct privd_date
 	days = floor_div(secs, DAY_S) + floor_div(secs - floor_div(secs, DAY_S) * DAY_S + off, DAY_S);
 	civil_from_days((long)days, out);
 }
+
+long long privd_years_before_ms(long long utc_ms, int years)
+{
+	long long ms_of_day = utc_ms - floor_div(utc_ms, DAY_S * 1000LL) * DAY_S * 1000LL;
+	struct privd_date d;
+
+	privd_date_from_ms(utc_ms, 0, &d);
+	d.year -= years;
+	if (d.month == 2 && d.day == 29 && !date_valid(&d))
+		d.day = 28;
+	return (long long)day_number(&d) * DAY_S * 1000LL + ms_of_day;
+}
