@@ -58,6 +58,17 @@ static const struct migration migrations[] = {
      NULL},
     /* consent to processing revoked: the status a revoked subject returns to when processing is granted again */
     {3, "ALTER TABLE subjects ADD COLUMN revoked_from TEXT;", NULL},
+    /* destruction records (RKN Order 179), and the tombstones the evidence purge looks for */
+    {6,
+     "CREATE TABLE destruction_records(subject_id TEXT NOT NULL, seq AUTOINCREMENT_PK,"
+     " record_id TEXT NOT NULL UNIQUE, request_id TEXT, reason TEXT NOT NULL, categories TEXT NOT NULL,"
+     " method TEXT NOT NULL, operator_name TEXT NOT NULL, operator_address TEXT NOT NULL,"
+     " information_system TEXT NOT NULL, actor TEXT NOT NULL, destroyed_at BIGINT NOT NULL,"
+     " audit_seq BIGINT NOT NULL, audit_hash TEXT NOT NULL);"
+     "CREATE INDEX destruction_records_subject ON destruction_records(subject_id);"
+     "CREATE INDEX destruction_records_at ON destruction_records(destroyed_at);"
+     "CREATE INDEX subjects_erased ON subjects(updated_at) WHERE status = 'erased';",
+     NULL},
 };
 
 #define MIGRATE_LOCK_DATA "SELECT pg_advisory_lock(7022656107000001)"

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/consent.h"
+#include "core/destruction.h"
 #include "core/notice.h"
 #include "core/rc.h"
 #include "core/request.h"
@@ -245,8 +246,8 @@ enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subj
 /* Erasure: deletes every row holding the subject's PII — consents, request documents, the sealed columns of
  * its requests (details_ct, reason_ct set NULL) and of every notification (queued ones become "cancelled"; the
  * caller destroys their message keys) — and turns the subject row into a tombstone (status "erased", every *_ct
- * and blind index NULL, erase_after NULL). A notification inserted after this call, in the same transaction,
- * is untouched: that is how the confirmation of the erasure is queued. */
+ * and blind index NULL, residence_country "", erase_after NULL). A notification inserted after this call, in the same
+ * transaction, is untouched: that is how the confirmation of the erasure is queued. */
 enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_id, int64_t now_ms);
 
 /* Scheduled erasure (after consent to processing is revoked). erase_after 0 clears it. */
@@ -274,5 +275,60 @@ enum privd_rc privd_repo_subject_sched_get(struct privd_db *db, const char *subj
  * are locked FOR UPDATE SKIP LOCKED, so call inside a transaction; two nodes never pick the same subject. */
 enum privd_rc privd_repo_subject_due_erasures(struct privd_db *db, int64_t now_ms, size_t limit,
                                               int (*cb)(void *arg, const char *subject_id), void *arg);
+
+/* ---- destruction records and the evidence an erasure leaves (migration 6) ----
+ * destruction_records(subject_id TEXT NOT NULL, seq AUTOINCREMENT_PK, record_id TEXT NOT NULL UNIQUE,
+ *   request_id TEXT, reason TEXT NOT NULL, categories TEXT NOT NULL, method TEXT NOT NULL,
+ *   operator_name TEXT NOT NULL, operator_address TEXT NOT NULL, information_system TEXT NOT NULL,
+ *   actor TEXT NOT NULL, destroyed_at BIGINT NOT NULL, audit_seq BIGINT NOT NULL, audit_hash TEXT NOT NULL)
+ *   + index (subject_id), index (destroyed_at); subjects gains a partial index on updated_at of erased rows (the
+ *   tombstones), for the evidence purge. A record holds no personal data: the subject's pseudonymous id, names of
+ *   categories, the operator's own details and the audit entry's seq and hash. */
+struct privd_destruction_row {
+	int64_t seq; /* assigned on insert, increasing: the paging cursor */
+	char id[33];
+	char subject_id[33];
+	char request_id[33]; /* "" when not by a request */
+	enum privd_destruction_reason reason;
+	unsigned categories; /* enum privd_destruction_category bits */
+	char method[32];
+	char operator_name[256];
+	char operator_address[512];
+	char information_system[128];
+	char actor[80];
+	int64_t destroyed_at;
+	int64_t audit_seq; /* the erasure's audit entry */
+	char audit_hash[65];
+};
+
+/* The categories of data held on the subject now (enum privd_destruction_category bits): which sealed columns of
+ * its row are set, and whether it has consent records, scans, sealed request texts, or notices that still hold an
+ * address or a text. Read inside an erasure's transaction, before the rows go. PRIVD_ERR_NOT_FOUND when there is
+ * no such subject. */
+enum privd_rc privd_repo_subject_holdings(struct privd_db *db, const char *subject_id, unsigned *categories);
+
+enum privd_rc privd_repo_destruction_insert(struct privd_db *db, const struct privd_destruction_row *row);
+/* PRIVD_ERR_NOT_FOUND when no record has that id; PRIVD_ERR_DB when a stored reason or category is not one. */
+enum privd_rc privd_repo_destruction_get(struct privd_db *db, const char *id, struct privd_destruction_row *out);
+
+struct privd_destruction_filter {
+	const char *subject_id; /* NULL: any */
+	int64_t after_seq;      /* paging: seq > this; 0 = start */
+	size_t limit;           /* 0 = no limit */
+};
+/* Oldest first (by seq). The row passed to cb is valid during the call only. */
+enum privd_rc privd_repo_destruction_list(struct privd_db *db, const struct privd_destruction_filter *f,
+                                          int (*cb)(void *arg, const struct privd_destruction_row *row), void *arg);
+
+/* Ids of erased subjects whose tombstone was last changed before before_ms (the erasure's time), oldest first, at
+ * most limit. On PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED (call inside a transaction). */
+enum privd_rc privd_repo_evidence_due(struct privd_db *db, int64_t before_ms, size_t limit,
+                                      int (*cb)(void *arg, const char *subject_id), void *arg);
+
+/* Deletes all an erasure left of subject_id: the tombstone, its request rows (and any scan row), its outbox rows
+ * and its destruction records, counted into *records. Only while the subject is still a tombstone last changed
+ * before before_ms: otherwise PRIVD_ERR_NOT_FOUND and nothing is deleted. Audit entries are never touched. */
+enum privd_rc privd_repo_evidence_purge(struct privd_db *db, const char *subject_id, int64_t before_ms,
+                                        int64_t *records);
 
 #endif

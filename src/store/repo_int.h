@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * repo_int.h - what only the repository files (repo.c, repo_requests.c, migrations.c) share: reading columns
- * into the row structs, binding absent values as NULL, stepping statements to a privd_rc, the one shape nearly
+ * repo_int.h - what only the repository files (repo.c, repo_requests.c, repo_evidence.c, migrations.c) share: reading
+ * columns into the row structs, binding absent values as NULL, stepping statements to a privd_rc, the one shape nearly
  * every repository function has (prepare, bind, step, finalize), written once as exec_sql / exec_update /
  * query_one, and the row walk of every list function, written once as walk_rows.
  *
@@ -300,6 +300,7 @@ struct walk_cb {
 		int (*audit)(void *arg, const struct privd_audit_row *row);
 		int (*request)(void *arg, const struct privd_request_row *row);
 		int (*notification)(void *arg, const struct privd_notification_row *row);
+		int (*destruction)(void *arg, const struct privd_destruction_row *row);
 	} fn;
 	void *arg;
 };

@@ -284,9 +284,10 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 	     " status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END WHERE subject_id = ?"),
 	};
 	enum privd_rc rc = exec_update(db,
-	                               "UPDATE subjects SET status = 'erased', email_bidx = NULL,"
-	                               " phone_bidx = NULL, name_ct = NULL, email_ct = NULL, phone_ct = NULL,"
-	                               " ip_ct = NULL, birth_date_ct = NULL, erase_after = NULL, revoked_from = NULL,"
+	                               "UPDATE subjects SET status = 'erased', residence_country = '',"
+	                               " email_bidx = NULL, phone_bidx = NULL, name_ct = NULL, email_ct = NULL,"
+	                               " phone_ct = NULL, ip_ct = NULL, birth_date_ct = NULL, erase_after = NULL,"
+	                               " revoked_from = NULL,"
 	                               " legal_hold_reason = NULL, updated_at = ?"
 	                               " WHERE subject_id = ?",
 	                               "it", now_ms, subject_id);
