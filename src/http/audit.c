@@ -14,18 +14,23 @@ struct list_ctx {
 	size_t n;
 };
 
-static int list_cb(void *arg, const struct privd_audit_entry *e)
+json_t *privd_http_audit_entry_json(const struct privd_audit_entry *e)
 {
-	struct list_ctx *c = arg;
 	json_t *detail = json_loads(e->detail, 0, NULL);
-	json_t *j;
 
 	if (detail == NULL)
 		detail = e->detail[0] ? json_string(e->detail) : json_object();
-	j = json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "seq", (json_int_t)e->seq, "ts",
-	              privd_http_json_time(e->ts), "actor", e->actor, "action", e->action, "object_type",
-	              e->object_type, "object_id", e->object_id, "detail", detail ? detail : json_null(), "prev_hash",
-	              privd_http_json_str_or_null(e->prev_hash), "hash", e->hash);
+	return json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "seq", (json_int_t)e->seq, "ts",
+	                 privd_http_json_time(e->ts), "actor", e->actor, "action", e->action, "object_type",
+	                 e->object_type, "object_id", e->object_id, "detail", detail ? detail : json_null(),
+	                 "prev_hash", privd_http_json_str_or_null(e->prev_hash), "hash", e->hash);
+}
+
+static int list_cb(void *arg, const struct privd_audit_entry *e)
+{
+	struct list_ctx *c = arg;
+	json_t *j = privd_http_audit_entry_json(e);
+
 	if (j == NULL || json_array_append_new(c->items, j) != 0)
 		return -1;
 	c->last = e->seq;

@@ -4,11 +4,12 @@
  * the page a person can read, with every heading in English and Russian.
  *
  * The service hands over everything held on the person as plain structs (struct privd_export); this file only
- * decides how it reads. The JSON keeps the API's names and null for what is absent; the page shows a dash for
- * it, yes / да and no / нет for a consent given or not, and writes every value through one escaping helper
- * (text.c), since a name is whatever the person typed. No transfer to a third party is recorded yet, so both
- * forms carry the transfers section empty. All of it is PII: jansson's strings and the page's buffer are zeroed
- * when freed.
+ * decides how it reads. What the person is told besides their data (152-FZ Art. 14 p.7) is export_info.c's, and
+ * opens both the document ("processing_information") and the page. The JSON keeps the API's names and null for
+ * what is absent; the page shows a dash for it, yes / да and no / нет for a consent given or not, and writes every
+ * value through one escaping helper (text.c), since a name is whatever the person typed. No transfer to a third
+ * party is recorded yet, so both forms carry the transfers section empty. All of it is PII: jansson's strings and
+ * the page's buffer are zeroed when freed.
  */
 #include "http_int.h"
 
@@ -110,13 +111,14 @@ char *privd_http_export_json(const struct privd_export *x)
 		return NULL;
 	}
 	/* each o argument is stolen, also when packing fails */
-	root = json_pack("{s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o}", "generated_at",
-	                 privd_http_json_time(x->generated_at), "profile", profile_json(&x->profile), "consents",
-	                 "current", current, "history",
-	                 array_json(x->history, x->nhistory, sizeof(*x->history), consent_json), "cookie_consents",
-	                 cookies, "transfers", json_array(), "requests",
-	                 array_json(x->requests, x->nrequests, sizeof(*x->requests), request_json), "notifications",
-	                 array_json(x->notifications, x->nnotifications, sizeof(*x->notifications), notification_json));
+	root =
+	    json_pack("{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o}", "generated_at",
+	              privd_http_json_time(x->generated_at), "processing_information",
+	              privd_http_processing_info_json(x), "profile", profile_json(&x->profile), "consents", "current",
+	              current, "history", array_json(x->history, x->nhistory, sizeof(*x->history), consent_json),
+	              "cookie_consents", cookies, "transfers", json_array(), "requests",
+	              array_json(x->requests, x->nrequests, sizeof(*x->requests), request_json), "notifications",
+	              array_json(x->notifications, x->nnotifications, sizeof(*x->notifications), notification_json));
 	if (root != NULL)
 		out = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
@@ -322,6 +324,7 @@ char *privd_http_export_html(const struct privd_export *x)
 	        "<h1>Your personal data / Ваши персональные данные</h1>\n<p>Generated / Сформировано: ");
 	privd_http_text_html(&t, generated);
 	privd_http_text_puts(&t, "</p>\n");
+	privd_http_processing_info_html(&t, x);
 	profile_html(&t, x);
 	privd_http_text_puts(&t, "<h2>Consent records / История согласий</h2>\n");
 	table(&t, consent_keys, COUNT(consent_keys), x->history, x->nhistory, sizeof(*x->history), consent_cells);

@@ -142,6 +142,10 @@ void privd_http_json_only(json_t *obj, const char *const *allowed, const char *p
  * def) when it is not such an integer. */
 bool privd_http_query_int(struct privd_http_req *r, const char *name, long long min, long long max, long long def,
                           long long *out);
+/* Query parameter name, NULL when absent or empty. */
+const char *privd_http_query_str(struct privd_http_req *r, const char *name);
+/* True for an id: 32 lowercase hexadecimal characters. */
+bool privd_http_id_valid(const char *s);
 /* 422 with the field errors of e. */
 void privd_http_reply_fields(struct privd_http_req *r, const struct privd_err *e);
 /* Frees with the buffer zeroed first: jansson's allocator and response buffers that may hold PII. */
@@ -164,12 +168,34 @@ void privd_http_text_html(struct privd_http_text *t, const char *s);
 /* The text written, malloc'd and NUL-terminated (its length in *len when len is not NULL), for
  * privd_http_reply_owned; NULL when an append failed (the buffer is then zeroed and freed). Leaves t empty. */
 char *privd_http_text_take(struct privd_http_text *t, size_t *len);
+/* Whether r asks for the page rather than the JSON document: ?format=html, or without format an Accept header
+ * that prefers text/html to application/json. False, with a 422 reply naming "format", for a format other than
+ * json or html. */
+bool privd_http_wants_page(struct privd_http_req *r, bool *html);
+/* Replies 200 with text (malloc'd, taken: zeroed and freed with the response; NULL answers 500) as the page or the
+ * JSON document, never cached, with Vary: Accept, nosniff, and for a page a policy that allows no script. */
+void privd_http_reply_document(struct privd_http_req *r, bool html, char *text);
 
 /* ---- export.c: the access export rendered ---- */
 /* The JSON document of GET /v1/requests/{id}/export; the page a person reads, in English and Russian. Both
  * malloc'd (the caller zeroes and frees them: they hold PII), NULL when out of memory. */
 char *privd_http_export_json(const struct privd_export *x);
 char *privd_http_export_html(const struct privd_export *x);
+
+/* ---- export_info.c: what the person is told about the processing (152-FZ Art. 14 p.7) ---- */
+/* A text a page or a document gives in both languages. */
+struct privd_http_bi {
+	const char *en, *ru;
+};
+/* The "processing_information" member of the export's JSON (NULL when out of memory), and its section of the page. */
+json_t *privd_http_processing_info_json(const struct privd_export *x);
+void privd_http_processing_info_html(struct privd_http_text *t, const struct privd_export *x);
+/* The label of a category of data, by its bit number in enum privd_destruction_category; NULL outside the range. */
+const struct privd_http_bi *privd_http_category_label(int i);
+
+/* ---- audit.c ---- */
+/* An audit entry as GET /v1/audit lists it; NULL when out of memory. */
+json_t *privd_http_audit_entry_json(const struct privd_audit_entry *e);
 
 /* ---- metrics.c ---- */
 void privd_http_metrics_record(unsigned path_idx, enum privd_http_method m, unsigned status, uint64_t dur_ns);
@@ -204,6 +230,8 @@ void privd_http_request_execute(struct privd_http_req *r);
 void privd_http_request_export(struct privd_http_req *r);
 void privd_http_notification_list(struct privd_http_req *r);
 void privd_http_legal_hold(struct privd_http_req *r);
+void privd_http_destruction_list(struct privd_http_req *r);
+void privd_http_destruction_get(struct privd_http_req *r);
 
 /* Registration's second half (subjects.c), called by the server on every later call of the access handler while
  * r->async is set: true while the writer has not answered yet (the connection stays suspended); otherwise the

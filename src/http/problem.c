@@ -353,6 +353,23 @@ bool privd_http_query_int(struct privd_http_req *r, const char *name, long long 
 	return true;
 }
 
+const char *privd_http_query_str(struct privd_http_req *r, const char *name)
+{
+	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+
+	return (s != NULL && s[0] != '\0') ? s : NULL;
+}
+
+bool privd_http_id_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[32] == '\0';
+}
+
 void privd_http_reply_fields(struct privd_http_req *r, const struct privd_err *e)
 {
 	privd_http_reply_rc(r, PRIVD_ERR_INVALID, e);

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/request.h"
 #include "core/validate.h"
@@ -350,25 +349,6 @@ static bool query_bool(struct privd_http_req *r, const char *name, int *out)
 	return true;
 }
 
-/* A query parameter, NULL when absent or empty. */
-static const char *query_str(struct privd_http_req *r, const char *name)
-{
-	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-
-	return (s != NULL && s[0] != '\0') ? s : NULL;
-}
-
-/* 32 lowercase hexadecimal characters. */
-static bool id_valid(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 32; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return s[32] == '\0';
-}
-
 void privd_http_request_list(struct privd_http_req *r)
 {
 	struct privd_request_query q = {0};
@@ -383,18 +363,18 @@ void privd_http_request_list(struct privd_http_req *r)
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		return;
 	}
-	status = query_str(r, "status");
+	status = privd_http_query_str(r, "status");
 	q.by_status = status != NULL;
 	if (q.by_status && privd_request_status_parse(status, &q.status) != PRIVD_OK)
 		privd_err_field(&e, "status",
 		                "must be one of awaiting_document, received, accepted, rejected, completed");
 	if (!query_bool(r, "overdue", &q.overdue))
 		privd_err_field(&e, "overdue", "must be 1, 0, true or false");
-	q.due_before = query_str(r, "due_before");
+	q.due_before = privd_http_query_str(r, "due_before");
 	if (q.due_before != NULL && privd_date_parse(q.due_before, &due, &why) != PRIVD_OK)
 		privd_err_field(&e, "due_before", "must be a date YYYY-MM-DD");
-	q.subject_id = query_str(r, "subject_id");
-	if (q.subject_id != NULL && !id_valid(q.subject_id))
+	q.subject_id = privd_http_query_str(r, "subject_id");
+	if (q.subject_id != NULL && !privd_http_id_valid(q.subject_id))
 		privd_err_field(&e, "subject_id", "must be an id (32 lowercase hexadecimal characters)");
 	if (!privd_http_query_int(r, "limit", 1, LIST_MAX, LIST_DEFAULT, &limit))
 		privd_err_field(&e, "limit", "must be an integer from 1 to 1000");
@@ -508,78 +488,16 @@ void privd_http_request_execute(struct privd_http_req *r)
 	privd_request_clear(&q);
 }
 
-/* The q value the Accept header gives type/sub: its most specific matching range counts; -1 when none does.
- * Malformed ranges are skipped. */
-static double accept_q(const char *accept, const char *type, const char *sub)
-{
-	const char *p = accept;
-	double best = -1;
-	int best_spec = -1;
-
-	while (*p != '\0') {
-		const char *end = p + strcspn(p, ",");
-		const char *r = p, *semi, *slash, *qs;
-		size_t tl, sl;
-		int spec;
-		double q = 1;
-
-		p = *end == ',' ? end + 1 : end;
-		while (r < end && (*r == ' ' || *r == '\t'))
-			r++;
-		semi = memchr(r, ';', (size_t)(end - r));
-		if (semi == NULL)
-			semi = end;
-		slash = memchr(r, '/', (size_t)(semi - r));
-		if (slash == NULL)
-			continue;
-		tl = (size_t)(slash - r);
-		sl = strcspn(slash + 1, " \t;,");
-		if (slash + 1 + sl > semi)
-			sl = (size_t)(semi - slash - 1);
-		if (tl == 1 && r[0] == '*')
-			spec = 0;
-		else if (tl != strlen(type) || strncasecmp(r, type, tl) != 0)
-			continue;
-		else if (sl == 1 && slash[1] == '*')
-			spec = 1;
-		else if (sl == strlen(sub) && strncasecmp(slash + 1, sub, sl) == 0)
-			spec = 2;
-		else
-			continue;
-		for (qs = semi; qs < end; qs++) {
-			if ((qs[0] == ';' || qs[0] == ' ') && (qs[1] == 'q' || qs[1] == 'Q') && qs[2] == '=') {
-				q = strtod(qs + 3, NULL);
-				break;
-			}
-		}
-		if (spec > best_spec) {
-			best_spec = spec;
-			best = q;
-		}
-	}
-	return best;
-}
-
 void privd_http_request_export(struct privd_http_req *r)
 {
-	const char *format = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "format");
-	const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	struct privd_export *x = NULL;
 	struct privd_err e = {0};
 	char *text;
 	bool html = false;
 	enum privd_rc rc;
 
-	if (format != NULL && format[0] != '\0') {
-		if (strcmp(format, "html") == 0) {
-			html = true;
-		} else if (strcmp(format, "json") != 0) {
-			privd_http_reply_invalid(r, "format", "must be json or html");
-			return;
-		}
-	} else if (accept != NULL) {
-		html = accept_q(accept, "text", "html") > accept_q(accept, "application", "json");
-	}
+	if (!privd_http_wants_page(r, &html))
+		return;
 	rc = privd_service_request_export(r->h->svc, &r->who, r->id, html ? PRIVD_EXPORT_HTML : PRIVD_EXPORT_JSON, &x,
 	                                  &e);
 	if (rc != PRIVD_OK) {
@@ -588,18 +506,7 @@ void privd_http_request_export(struct privd_http_req *r)
 	}
 	text = html ? privd_http_export_html(x) : privd_http_export_json(x);
 	privd_export_free(x);
-	if (text == NULL) {
-		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
-		return;
-	}
-	/* takes text, zeroed when the response is freed */
-	privd_http_reply_owned(r, MHD_HTTP_OK, html ? "text/html; charset=utf-8" : "application/json", text,
-	                       strlen(text));
-	privd_http_reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	privd_http_reply_header(r, MHD_HTTP_HEADER_VARY, "Accept");
-	privd_http_reply_header(r, "X-Content-Type-Options", "nosniff");
-	if (html)
-		privd_http_reply_header(r, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+	privd_http_reply_document(r, html, text); /* takes text, zeroed when the response is freed */
 }
 
 static int notification_cb(void *arg, const struct privd_notification *n)

@@ -41,6 +41,8 @@ enum privd_http_path {
 	P_REQUEST_DECISION,
 	P_REQUEST_EXECUTE,
 	P_REQUEST_EXPORT,
+	P_DESTRUCTION_RECORDS,
+	P_DESTRUCTION_RECORD,
 	P_COUNT
 };
 
@@ -69,6 +71,8 @@ static const char *const paths[P_COUNT] = {
     [P_REQUEST_DECISION] = "/v1/requests/{id}/decision",
     [P_REQUEST_EXECUTE] = "/v1/requests/{id}/execute",
     [P_REQUEST_EXPORT] = "/v1/requests/{id}/export",
+    [P_DESTRUCTION_RECORDS] = "/v1/destruction-records",
+    [P_DESTRUCTION_RECORD] = "/v1/destruction-records/{id}",
 };
 
 #define R_ADMIN PRIVD_ROLE_ADMIN
@@ -108,6 +112,8 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_GET, privd_http_notification_list, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN, P_SUBJECT_NOTIFICATIONS,
      0},
     {PRIVD_HTTP_POST, privd_http_legal_hold, R_OPERATOR, P_SUBJECT_LEGAL_HOLD, 0},
+    {PRIVD_HTTP_GET, privd_http_destruction_list, R_OPERATOR | R_AUDITOR, P_DESTRUCTION_RECORDS, 0},
+    {PRIVD_HTTP_GET, privd_http_destruction_get, R_OPERATOR | R_AUDITOR, P_DESTRUCTION_RECORD, 0},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

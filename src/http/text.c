@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * text.c - bodies written piece by piece: a growing text buffer, with printf-style appends and HTML escaping,
- * for the responses that are not built as a JSON tree (the Prometheus metrics, the access export's page, and the
- * portal and console pages to come).
+ * for the responses that are not built as a JSON tree (the Prometheus metrics, the access export's page, the
+ * destruction record's page, and the portal and console pages to come); and the choice, for a resource that is
+ * both a JSON document and a page, of which one to answer with.
  *
  * What shaped it: a page may hold a person's data, so the buffer never grows by realloc, which would leave the
  * old block behind unzeroed; it copies into a new block and zeroes the old one, and a failed buffer is zeroed
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define TEXT_MIN_CAP 4096
 
@@ -127,4 +129,92 @@ char *privd_http_text_take(struct privd_http_text *t, size_t *len)
 	t->len = t->cap = 0;
 	t->failed = false;
 	return out;
+}
+
+/* ---- a JSON document or its page ---- */
+
+/* The q value the Accept header gives type/sub: its most specific matching range counts; -1 when none does.
+ * Malformed ranges are skipped. */
+static double accept_q(const char *accept, const char *type, const char *sub)
+{
+	const char *p = accept;
+	double best = -1;
+	int best_spec = -1;
+
+	while (*p != '\0') {
+		const char *end = p + strcspn(p, ",");
+		const char *r = p, *semi, *slash, *qs;
+		size_t tl, sl;
+		int spec;
+		double q = 1;
+
+		p = *end == ',' ? end + 1 : end;
+		while (r < end && (*r == ' ' || *r == '\t'))
+			r++;
+		semi = memchr(r, ';', (size_t)(end - r));
+		if (semi == NULL)
+			semi = end;
+		slash = memchr(r, '/', (size_t)(semi - r));
+		if (slash == NULL)
+			continue;
+		tl = (size_t)(slash - r);
+		sl = strcspn(slash + 1, " \t;,");
+		if (slash + 1 + sl > semi)
+			sl = (size_t)(semi - slash - 1);
+		if (tl == 1 && r[0] == '*')
+			spec = 0;
+		else if (tl != strlen(type) || strncasecmp(r, type, tl) != 0)
+			continue;
+		else if (sl == 1 && slash[1] == '*')
+			spec = 1;
+		else if (sl == strlen(sub) && strncasecmp(slash + 1, sub, sl) == 0)
+			spec = 2;
+		else
+			continue;
+		for (qs = semi; qs < end; qs++) {
+			if ((qs[0] == ';' || qs[0] == ' ') && (qs[1] == 'q' || qs[1] == 'Q') && qs[2] == '=') {
+				q = strtod(qs + 3, NULL);
+				break;
+			}
+		}
+		if (spec > best_spec) {
+			best_spec = spec;
+			best = q;
+		}
+	}
+	return best;
+}
+
+bool privd_http_wants_page(struct privd_http_req *r, bool *html)
+{
+	const char *format = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "format");
+	const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+
+	*html = false;
+	if (format != NULL && format[0] != '\0') {
+		if (strcmp(format, "html") == 0) {
+			*html = true;
+		} else if (strcmp(format, "json") != 0) {
+			privd_http_reply_invalid(r, "format", "must be json or html");
+			return false;
+		}
+	} else if (accept != NULL) {
+		*html = accept_q(accept, "text", "html") > accept_q(accept, "application", "json");
+	}
+	return true;
+}
+
+void privd_http_reply_document(struct privd_http_req *r, bool html, char *text)
+{
+	if (text == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		return;
+	}
+	privd_http_reply_owned(r, MHD_HTTP_OK, html ? "text/html; charset=utf-8" : "application/json", text,
+	                       strlen(text));
+	privd_http_reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	privd_http_reply_header(r, MHD_HTTP_HEADER_VARY, "Accept");
+	privd_http_reply_header(r, "X-Content-Type-Options", "nosniff");
+	if (html)
+		privd_http_reply_header(r, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
 }

@@ -40,6 +40,7 @@ enum key_type {
 	T_INT,          /* int in [min, max] */
 	T_BOOL,         /* true/false, yes/no, 1/0 */
 	T_COUNTRY,      /* ISO 3166-1 alpha-2, or "" for unknown */
+	T_COUNTRIES,    /* char[size]: ISO 3166-1 alpha-2 codes separated by commas, or "" for none */
 	T_LEVEL         /* debug, info, warn, error */
 };
 
@@ -77,6 +78,18 @@ static const struct key keys[] = {
 	    "Most writes committed together in one transaction (1 to 10000)."),
 	STR("operator", "name", T_STR, operator_name, "",
 	    "The operator's name as it appears in the privacy policy and in notifications."),
+	STR("operator", "address", T_STR, operator_address, "",
+	    "The operator's address, as in its notification to Roskomnadzor. Shown in the access\n"
+	    "export (152-FZ Art. 14 p.7) and written into every destruction record (RKN Order 179)."),
+	STR("operator", "contact", T_STR, operator_contact, "",
+	    "Where a person sends requests and questions about their data (e-mail, phone or postal\n"
+	    "address); shown in the access export with how to exercise their rights."),
+	STR("operator", "information_system", T_STR_NONEMPTY, information_system, "privd",
+	    "Name of the information system written into destruction records (RKN Order 179)."),
+	STR("operator", "cross_border_countries", T_COUNTRIES, cross_border_countries, "",
+	    "Countries outside Russia to which personal data is transferred (152-FZ Art. 12), as\n"
+	    "ISO 3166-1 alpha-2 codes separated by commas; empty: no cross-border transfer. Shown in\n"
+	    "the access export (Art. 14 p.7)."),
 	STR("operator", "server_country", T_COUNTRY, server_country, "RU",
 	    "Country where the server runs (ISO 3166-1 alpha-2). With US, nobody under\n"
 	    "[age] coppa_min_age may register."),
@@ -110,6 +123,11 @@ static const struct key keys[] = {
 	    "Calendar days after a revocation of consent to processing is received before the\n"
 	    "data is erased, unless processing is granted again or a legal hold is recorded\n"
 	    "(0 to 3650; 152-FZ Art. 21 p.5: 30)."),
+	NUM("retention", "evidence_years", T_INT, evidence_years, 0, 100, "3",
+	    "Calendar years what an erasure leaves as evidence is kept before it is purged: the\n"
+	    "destruction record and its audit reference, the subject's tombstone, the request rows\n"
+	    "with the scan's SHA-256 and the outbox rows (0 to 100; RKN Order 179 asks 3 years for\n"
+	    "the destruction act and the log extract). 0 purges them at the next sweep."),
 };
 /* clang-format on */
 
@@ -189,6 +207,38 @@ static int parse_bool(const char *s, bool *out)
 	return -1;
 }
 
+/* A list of country codes as [operator] cross_border_countries takes it: "" or codes, each a known ISO 3166-1
+ * alpha-2 code in upper case, separated by commas (spaces around a code allowed). */
+static bool countries_valid(const char *s)
+{
+	const char *why = NULL;
+	char code[3], norm[3];
+
+	while (*s != '\0') {
+		size_t n;
+
+		while (*s == ' ')
+			s++;
+		n = strcspn(s, ", ");
+		if (n != 2)
+			return false;
+		memcpy(code, s, 2);
+		code[2] = '\0';
+		if (privd_validate_country(code, norm, &why) != PRIVD_OK || strcmp(code, norm) != 0)
+			return false;
+		s += n;
+		while (*s == ' ')
+			s++;
+		if (*s == '\0')
+			break;
+		if (*s++ != ',')
+			return false;
+		if (*s == '\0')
+			return false; /* a trailing comma */
+	}
+	return true;
+}
+
 /* Applies the text value of k to c. Returns 1, or 0 with the reason in f. */
 static int key_set(struct privd_config *c, const struct key *k, const char *value, struct fault *f)
 {
@@ -234,6 +284,13 @@ static int key_set(struct privd_config *c, const struct key *k, const char *valu
 			return fault_set(f, k, "must be an ISO 3166-1 alpha-2 country code (%s)",
 			                 reason != NULL ? reason : "unknown code");
 		return 1;
+	case T_COUNTRIES:
+		if (len >= k->size)
+			return fault_set(f, k, "is too long (at most %zu bytes)", k->size - 1);
+		if (!countries_valid(value))
+			return fault_set(f, k, "must be ISO 3166-1 alpha-2 country codes separated by commas");
+		memcpy(field, value, len + 1);
+		return 1;
 	case T_LEVEL:
 		if (strcmp(value, "debug") != 0 && strcmp(value, "info") != 0 && strcmp(value, "warn") != 0 &&
 		    strcmp(value, "error") != 0)
@@ -253,6 +310,7 @@ static void key_format(const struct privd_config *c, const struct key *k, char *
 	case T_STR:
 	case T_STR_NONEMPTY:
 	case T_COUNTRY:
+	case T_COUNTRIES:
 	case T_LEVEL:
 		snprintf(buf, len, "%s", field);
 		return;

@@ -25,9 +25,13 @@ struct privd_config {
 	char database_url[1024]; /* url = sqlite */
 	size_t write_batch;      /* write_batch = 256 */
 	/* [operator] */
-	char operator_name[256]; /* name = "" */
-	char server_country[3];  /* server_country = RU */
-	char timezone[64];       /* timezone = Europe/Moscow */
+	char operator_name[256];          /* name = "" */
+	char operator_address[512];       /* address = "" */
+	char operator_contact[256];       /* contact = "" */
+	char information_system[128];     /* information_system = privd */
+	char cross_border_countries[256]; /* cross_border_countries = "" (ISO codes, comma-separated) */
+	char server_country[3];           /* server_country = RU */
+	char timezone[64];                /* timezone = Europe/Moscow */
 	/* [age] */
 	int coppa_min_age;      /* coppa_min_age = 13 */
 	int eu_min_age;         /* eu_min_age = 16 */
@@ -41,6 +45,8 @@ struct privd_config {
 	int due_working_days;        /* due_working_days = 10 */
 	int extension_working_days;  /* extension_working_days = 5 */
 	int erase_after_revoke_days; /* erase_after_revoke_days = 30 (calendar days) */
+	/* [retention] */
+	int evidence_years; /* evidence_years = 3 (calendar years) */
 
 	/* Not a configuration key: false for one-shot commands (init, audit verify), which must not start the
 	 * background work of a server (scheduled erasures, cache invalidation). */

@@ -10,7 +10,9 @@
  * between the two leaves keys that nothing needs, which the stray-key sweep destroys at the next start. Erasure
  * runs either as an erase request (requests decide when) or, when the person revoked consent to processing and no
  * legal hold stops it, once its scheduled time has passed (the scheduler asks every tick). A legal hold records the
- * legal basis for keeping the data and holds the scheduled erasure back until it is released.
+ * legal basis for keeping the data and holds the scheduled erasure back until it is released. Whichever way it
+ * runs, the data side is one function, privd_erasure_data, which also writes the erasure's audit entry and its
+ * destruction record (destruction.c) in the same transaction, so no erasure can happen without its act.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,18 +40,34 @@ static int collect_queued(void *arg, const struct privd_notification_row *row)
 	return 0;
 }
 
-enum privd_rc privd_erasure_data(struct privd_db *db, struct privd_erasure *e)
+void privd_erasure_init(struct privd_erasure *e, const char *subject_id, int64_t at,
+                        enum privd_destruction_reason reason, const char *actor, const char *request_id)
+{
+	memset(e, 0, sizeof(*e));
+	snprintf(e->subject_id, sizeof(e->subject_id), "%s", subject_id);
+	e->at = at;
+	e->reason = reason;
+	snprintf(e->actor, sizeof(e->actor), "%s", actor);
+	snprintf(e->request_id, sizeof(e->request_id), "%s", request_id != NULL ? request_id : "");
+	privd_random_id(e->record_id);
+}
+
+enum privd_rc privd_erasure_data(struct privd_service *svc, struct privd_db *db, struct privd_erasure *e)
 {
 	enum privd_rc rc;
 
 	e->ndead = 0;
-	rc = privd_repo_notification_list(db, e->subject_id, collect_queued, e);
+	rc = privd_repo_subject_holdings(db, e->subject_id, &e->categories);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_notification_list(db, e->subject_id, collect_queued, e);
 	if (rc == PRIVD_OK)
 		rc = privd_repo_subject_erase(db, e->subject_id, e->at);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, e->subject_id);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_ERASED, e->subject_id);
+	if (rc == PRIVD_OK)
+		rc = privd_destruction_write(svc, db, e);
 	return rc;
 }
 
@@ -169,11 +187,7 @@ static enum privd_rc sched_data(struct privd_db *db, void *arg)
 		return rc;
 	if (sc.legal_hold || sc.erase_after == 0 || sc.erase_after > privd_now_ms())
 		return PRIVD_ERR_CONFLICT;
-	rc = privd_erasure_data(db, &j->e);
-	if (rc == PRIVD_OK)
-		rc = privd_audit_append(j->svc, db, "system", "subject.erase", "subject", j->e.subject_id,
-		                        "{\"basis\":\"consent to processing revoked\"}");
-	return rc;
+	return privd_erasure_data(j->svc, db, &j->e); /* with its audit entry and destruction record */
 }
 
 void privd_erasure_sweep_due(struct privd_service *svc)
@@ -192,8 +206,7 @@ void privd_erasure_sweep_due(struct privd_service *svc)
 
 		memset(&j, 0, sizeof(j));
 		j.svc = svc;
-		memcpy(j.e.subject_id, c.ids[i], 33);
-		j.e.at = privd_now_ms();
+		privd_erasure_init(&j.e, c.ids[i], privd_now_ms(), PRIVD_DESTRUCTION_CONSENT_REVOKED, "system", NULL);
 		rc = privd_writer_run(svc->writer, &job);
 		privd_erasure_clear(&j.e);
 		if (rc == PRIVD_OK) {

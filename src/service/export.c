@@ -5,10 +5,13 @@
  * Only a completed access request has an export; every export is an audit entry naming the format asked for.
  * The data is read live at the time it is asked for and handed back decrypted, as plain structs: the profile,
  * the current consent state and every consent record, the person's requests (details and reason decrypted, each
- * an audited read of its own) and the notifications sent to them. Rendering it as JSON or as a page a person can
- * read is the HTTP layer's job (http/export.c). What shaped it: all of it is PII, so the arrays grow by copying
- * into a new block and zeroing the old one, never by realloc, and privd_export_free zeroes everything it frees.
+ * an audited read of its own) and the notifications sent to them, with what the configuration says the person
+ * must also be told (152-FZ Art. 14 p.7: the operator, retention, cross-border transfers). Rendering it as JSON
+ * or as a page a person can read is the HTTP layer's job (http/export.c, export_info.c). What shaped it: all of it
+ * is PII, so the arrays grow by copying into a new block and zeroing the old one, never by realloc, and
+ * privd_export_free zeroes everything it frees.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +107,19 @@ static int add_notification(void *arg, const struct privd_notification *n)
 	return c->nomem;
 }
 
+/* What the configuration says the person must be told besides their data (152-FZ Art. 14 p.7). */
+static void processing_info(const struct privd_config *cfg, struct privd_processing_info *info)
+{
+	snprintf(info->operator_name, sizeof(info->operator_name), "%s", cfg->operator_name);
+	snprintf(info->operator_address, sizeof(info->operator_address), "%s", cfg->operator_address);
+	snprintf(info->operator_contact, sizeof(info->operator_contact), "%s", cfg->operator_contact);
+	snprintf(info->cross_border_countries, sizeof(info->cross_border_countries), "%s", cfg->cross_border_countries);
+	info->erase_after_revoke_days = cfg->erase_after_revoke_days;
+	info->due_working_days = cfg->due_working_days;
+	info->extension_working_days = cfg->extension_working_days;
+	info->evidence_years = cfg->evidence_years;
+}
+
 /* Reads and decrypts everything held on subject_id into x. */
 static enum privd_rc collect(struct privd_service *svc, const struct privd_principal *who, const char *subject_id,
                              struct privd_export *x, struct privd_err *err)
@@ -113,6 +129,7 @@ static enum privd_rc collect(struct privd_service *svc, const struct privd_princ
 	enum privd_rc rc;
 
 	x->generated_at = privd_now_ms();
+	processing_info(&svc->cfg, &x->info);
 	rc = privd_subject_load(svc, subject_id, &x->profile, NULL);
 	if (rc == PRIVD_ERR_GONE)
 		return privd_err_set(err, rc, "the subject's data was erased");

@@ -100,15 +100,14 @@ static enum privd_rc exec_rectify(struct privd_db *db, struct privd_step *s)
 	return privd_repo_subject_update(db, &s->rectified, s->rectify_expect, &s->conflict_field);
 }
 
-/* Erasure, data side (erasure.c): the person's rows, their queued notices cancelled, the tombstone. The
- * confirmation is inserted after this, in the same transaction, under its own key. */
+/* Erasure, data side (erasure.c): the person's rows, their queued notices cancelled, the tombstone, the audit
+ * entry and the destruction record. The confirmation is inserted after this, in the same transaction, under its
+ * own key. */
 static enum privd_rc exec_erase(struct privd_db *db, struct privd_step *s)
 {
 	enum privd_rc rc;
 
-	memcpy(s->erasure.subject_id, s->after.subject_id, sizeof(s->erasure.subject_id));
-	s->erasure.at = s->after.updated_at;
-	rc = privd_erasure_data(db, &s->erasure);
+	rc = privd_erasure_data(s->svc, db, &s->erasure);
 	s->erased = true;
 	return rc;
 }
@@ -121,12 +120,16 @@ static enum privd_rc exec_erase_keys(struct privd_db *ks, struct privd_step *s)
 
 /* ---- one plan per type: the result, and the parts that run in the step ---- */
 
+/* The result names the destruction record the erasure will write (its id is chosen now). */
 static enum privd_rc plan_erase(struct privd_step *s, struct privd_err *err)
 {
 	(void)err;
+	privd_erasure_init(&s->erasure, s->after.subject_id, s->after.updated_at, PRIVD_DESTRUCTION_ERASE_REQUEST,
+	                   s->who.actor, s->after.id);
 	s->exec_data = exec_erase;
 	s->exec_after = exec_erase_keys;
-	snprintf(s->after.result, sizeof(s->after.result), "{\"erased\":true}");
+	snprintf(s->after.result, sizeof(s->after.result), "{\"erased\":true,\"destruction_record\":\"%s\"}",
+	         s->erasure.record_id);
 	return PRIVD_OK;
 }
 

@@ -3,12 +3,13 @@
  * scheduler.c - the service's one background thread and what it runs.
  *
  * Some work belongs to no request: erasures that fall due (consent to processing was revoked some days ago), the
- * gauge of overdue rights requests, the audit anchor that must follow the chain, keys a crash left behind. Each is
- * small, so one thread does all of it on a fixed tick instead of a thread or timer each: once at start the stray-key
- * sweep, then every second the due erasures and the anchor, and every tenth tick the overdue count (a query over open
- * requests for a gauge, which needs no more). The work itself lives with its concern (erasure.c,
- * audit.c, requests.c); this file only says when. The thread waits on a condition variable rather than sleeping,
- * so the service's close wakes it at once; the service's open starts it for a server only, not for one-shot
+ * gauge of overdue rights requests, the audit anchor that must follow the chain, keys a crash left behind, and the
+ * evidence of old erasures whose period is over. Each is small, so one thread does all of it on a fixed tick instead
+ * of a thread or timer each: once at start the stray-key sweep, then every second the due erasures and the anchor,
+ * and every tenth tick the overdue count (a query over open requests for a gauge, which needs no more) and the
+ * evidence purge (periods counted in years need no finer tick). The work itself lives with its concern (erasure.c,
+ * destruction.c, audit.c, requests.c); this file only says when. The thread waits on a condition variable rather than
+ * sleeping, so the service's close wakes it at once; the service's open starts it for a server only, not for one-shot
  * commands (init, audit verify).
  */
 #include <time.h>
@@ -16,7 +17,8 @@
 #include "service/service_int.h"
 
 #define SWEEP_INTERVAL_MS 1000
-#define OVERDUE_EVERY 10 /* sweeps */
+#define OVERDUE_EVERY 10  /* sweeps */
+#define EVIDENCE_EVERY 10 /* sweeps */
 
 static int count_one(void *arg, const struct privd_request *r)
 {
@@ -48,6 +50,8 @@ static void *scheduler_main(void *arg)
 		pthread_mutex_unlock(&svc->scheduler_lock);
 		privd_erasure_sweep_due(svc);
 		privd_audit_anchor_update(svc);
+		if (tick % EVIDENCE_EVERY == 0)
+			privd_evidence_sweep(svc);
 		if (tick++ % OVERDUE_EVERY == 0)
 			count_overdue(svc);
 		pthread_mutex_lock(&svc->scheduler_lock);

@@ -162,6 +162,11 @@ static enum privd_rc open_background(struct privd_service *svc, struct privd_err
 	enum privd_rc rc;
 
 	privd_today(&today);
+	if (svc->cfg.evidence_years < 3)
+		privd_log(PRIVD_LOG_WARN, "config.evidence_years_short",
+		          "\"evidence_years\":%d,\"reason\":\"RKN Order 179 asks 3 years for destruction acts and log"
+		          " extracts\"",
+		          svc->cfg.evidence_years);
 	rc = privd_calendar_load(svc->cfg.calendar_file, today.year, &svc->calendar, err);
 	if (rc == PRIVD_OK)
 		rc = privd_scheduler_start(svc, err);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/consent.h"
+#include "core/destruction.h"
 #include "core/guardian.h"
 #include "core/notice.h"
 #include "core/rc.h"
@@ -328,10 +329,24 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
                                             const char *request_id, struct privd_request *out, struct privd_err *err);
 
 /* ---- the access export (152-FZ Art. 14) ---- */
+/* What the operator tells the person besides their data (152-FZ Art. 14 p.7), as configured; the fixed wording
+ * around these values is the renderer's. Strings are "" when not configured. */
+struct privd_processing_info {
+	char operator_name[256];
+	char operator_address[512];
+	char operator_contact[256];
+	char cross_border_countries[256]; /* ISO 3166-1 alpha-2 codes, comma-separated; "" for none */
+	int erase_after_revoke_days;      /* calendar days from a revocation of processing to destruction */
+	int due_working_days;             /* a request's deadline, working days from receipt */
+	int extension_working_days;       /* the one extension, with a reasoned notice */
+	int evidence_years;               /* how long what an erasure leaves as evidence is kept */
+};
+
 /* Everything held on a person when the export was asked for, decrypted: it is PII throughout. The caller renders
  * it (JSON, a page) and frees it with privd_export_free. */
 struct privd_export {
 	int64_t generated_at;
+	struct privd_processing_info info;
 	struct privd_subject profile;
 	struct privd_consent_check consents[PRIVD_PURPOSE_COUNT]; /* current state, indexed by enum privd_purpose */
 	struct privd_consent_record *history;                     /* every consent record, oldest first */
@@ -385,6 +400,49 @@ enum privd_rc privd_service_notifications(struct privd_service *svc, const struc
 /* ---- legal hold: keeps a subject whose consent was revoked from scheduled erasure ---- */
 enum privd_rc privd_service_legal_hold(struct privd_service *svc, const struct privd_principal *who,
                                        const char *subject_id, bool hold, const char *reason, struct privd_err *err);
+
+/* ---- destruction records (RKN Order No. 179 of 28.10.2022) ----
+ * Every erasure, by an executed erase request or scheduled after a revocation of consent to processing, writes a
+ * record in its own transaction: what an act of destruction must hold, with no personal data (the subject by its
+ * pseudonymous id). Records are kept for [retention] evidence_years, then purged with the rest of what the erasure
+ * left. */
+struct privd_destruction_record {
+	int64_t seq; /* increasing: the paging cursor */
+	char id[33];
+	char subject_id[33];
+	char request_id[33]; /* the erase request carried out; "" for a scheduled destruction */
+	enum privd_destruction_reason reason;
+	unsigned categories; /* enum privd_destruction_category bits: what was held and destroyed */
+	char method[32];     /* PRIVD_DESTRUCTION_METHOD */
+	char operator_name[256];
+	char operator_address[512];
+	char information_system[128];
+	char actor[80]; /* who carried it out: "apikey:<id>", or "system" for a scheduled destruction */
+	int64_t destroyed_at;
+	int64_t audit_seq; /* the erasure's audit entry (subject.erase) */
+	char audit_hash[65];
+};
+
+struct privd_destruction_query {
+	const char *subject_id; /* NULL: any */
+	size_t limit;           /* 0: 100 */
+	int64_t after;          /* paging cursor: seq of the last item seen */
+};
+/* Oldest first. No personal data, so not an audited read. */
+enum privd_rc privd_service_destruction_list(struct privd_service *svc, const struct privd_destruction_query *q,
+                                             int (*cb)(void *arg, const struct privd_destruction_record *r), void *arg,
+                                             struct privd_err *err);
+
+/* The log extract of a record: the audit entries of its transaction, as they stand in the chain (the erasure's
+ * entry and, for an erase request, the request's execution right after it). */
+struct privd_destruction_extract {
+	struct privd_audit_entry entries[2];
+	size_t n;
+};
+/* One record and its extract. PRIVD_ERR_NOT_FOUND for an id that is not one (or no longer: purged). */
+enum privd_rc privd_service_destruction_get(struct privd_service *svc, const char *id,
+                                            struct privd_destruction_record *out,
+                                            struct privd_destruction_extract *extract, struct privd_err *err);
 
 /* ---- metrics ---- */
 struct privd_service_stats {

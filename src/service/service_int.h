@@ -147,13 +147,24 @@ void privd_audit_anchor_update(struct privd_service *svc);
 /* One subject's erasure, carried from the data transaction to the keystore follow-up. */
 struct privd_erasure {
 	char subject_id[33];
-	int64_t at;            /* the tombstone's updated_at */
+	int64_t at; /* the tombstone's updated_at, the destruction's time */
+	/* for the destruction record (set by privd_erasure_init) */
+	enum privd_destruction_reason reason;
+	char actor[80];        /* who carries it out: the audit actor */
+	char request_id[33];   /* the erase request carried out, or "" */
+	char record_id[33];    /* the destruction record's id, chosen in advance */
+	unsigned categories;   /* what was held (filled by privd_erasure_data) */
 	char (*dead_keys)[40]; /* message keys of the person's cancelled notices (filled by privd_erasure_data) */
 	size_t ndead;
 };
-/* Data side, inside a write job: the rows holding the person's data deleted, their queued notices cancelled (keys
- * collected into e), the subject a tombstone, the other processes told. */
-enum privd_rc privd_erasure_data(struct privd_db *db, struct privd_erasure *e);
+/* Sets e up for an erasure of subject_id at `at`, for reason, by actor, for request_id (NULL or "" for none), and
+ * picks its destruction record's id. Cannot fail. */
+void privd_erasure_init(struct privd_erasure *e, const char *subject_id, int64_t at,
+                        enum privd_destruction_reason reason, const char *actor, const char *request_id);
+/* Data side, inside a write job: the categories held noted, the rows holding the person's data deleted, their
+ * queued notices cancelled (keys collected into e), the subject a tombstone, the other processes told, and the
+ * erasure's audit entry (subject.erase) and destruction record written (destruction.c). */
+enum privd_rc privd_erasure_data(struct privd_service *svc, struct privd_db *db, struct privd_erasure *e);
 /* Keystore side, once the data side is durable: the data key and the cancelled notices' keys destroyed. */
 enum privd_rc privd_erasure_keys(struct privd_service *svc, struct privd_db *ks, const struct privd_erasure *e);
 /* Frees the collected keys; e may be NULL. */
@@ -186,6 +197,16 @@ enum privd_rc privd_revocation_cancel(struct privd_service *svc, struct privd_db
  * reader connection: the request's result is written before its write job runs). */
 enum privd_rc privd_revocation_when(struct privd_service *svc, const char *subject_id, int64_t received_at,
                                     int64_t *erase_after);
+
+/* ---- destruction.c: destruction records and the evidence purge ---- */
+
+/* Inside an erasure's write job, after its rows are gone: appends the erasure's audit entry (subject.erase, naming
+ * the reason, the record and the categories) and the destruction record pointing at that entry. */
+enum privd_rc privd_destruction_write(struct privd_service *svc, struct privd_db *db, const struct privd_erasure *e);
+/* Purges what erasures left (tombstones, their request and outbox rows, destruction records) once it has been kept
+ * [retention] evidence_years, at most 16 subjects per call, each its own write job with an audit entry
+ * (subject.purge). For the scheduler. */
+void privd_evidence_sweep(struct privd_service *svc);
 
 /* ---- scheduler.c: the one background thread ---- */
 

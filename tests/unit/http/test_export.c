@@ -66,8 +66,9 @@ static void fixture(struct privd_export *x, struct privd_consent_record *rec, st
 
 static void test_json(void **state)
 {
-	static const char *const top[] = {"generated_at", "profile",  "consents",     "cookie_consents",
-	                                  "transfers",    "requests", "notifications"};
+	static const char *const top[] = {"generated_at", "processing_information", "profile",
+	                                  "consents",     "cookie_consents",        "transfers",
+	                                  "requests",     "notifications"};
 	struct privd_consent_record rec;
 	struct privd_request req;
 	struct privd_notification note;
@@ -86,7 +87,7 @@ static void test_json(void **state)
 	free(text);
 	assert_non_null(root);
 	json_object_foreach(root, key, v) assert_string_equal(key, top[i++]);
-	assert_int_equal(i, 7);
+	assert_int_equal(i, 8);
 	assert_string_equal(json_string_value(json_object_get(root, "generated_at")), "2026-01-01T00:00:01.234Z");
 	p = json_object_get(root, "profile");
 	assert_string_equal(json_string_value(json_object_get(p, "name")), x.profile.name);
@@ -144,6 +145,75 @@ static void test_html(void **state)
 	free(page);
 }
 
+/* The member of processing_information named key, in the item of array whose member name is value. */
+static json_t *item(json_t *array, const char *name, const char *value)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(array, i, v) if (strcmp(json_string_value(json_object_get(v, name)), value) == 0) return v;
+	return NULL;
+}
+
+/* 152-FZ Art. 14 p.7: the configured values inside the fixed wording, in both languages, and only the categories
+ * of data the export holds. */
+static void test_processing_info(void **state)
+{
+	struct privd_consent_record rec;
+	struct privd_request req;
+	struct privd_notification note;
+	struct privd_export x;
+	json_t *pi, *v;
+	char *page;
+	size_t i;
+	const char *held[] = {"name",         "phone", "residence_country", "consent_records", "request_details",
+	                      "notifications"};
+
+	(void)state;
+	fixture(&x, &rec, &req, &note);
+	strcpy(x.info.operator_name, "ООО <Ромашка> & Co");
+	strcpy(x.info.operator_address, "Москва");
+	strcpy(x.info.cross_border_countries, "DE, KZ");
+	x.info.erase_after_revoke_days = 21;
+	x.info.due_working_days = 1;
+	x.info.extension_working_days = 0;
+	x.info.evidence_years = 1;
+	pi = privd_http_processing_info_json(&x);
+	assert_non_null(pi);
+	v = json_object_get(pi, "operator");
+	assert_string_equal(json_string_value(json_object_get(v, "name")), "ООО <Ромашка> & Co");
+	assert_true(json_is_null(json_object_get(v, "contact")));
+	v = json_object_get(pi, "categories");
+	assert_int_equal(json_array_size(v), sizeof(held) / sizeof(held[0]));
+	for (i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+		assert_non_null(item(v, "category", held[i]));
+	v = item(json_object_get(pi, "retention"), "data", "personal_data");
+	assert_int_equal(json_integer_value(json_object_get(v, "days")), 21);
+	assert_non_null(strstr(json_string_value(json_object_get(v, "ru")), "в течение 21 дня"));
+	v = item(json_object_get(pi, "retention"), "data", "evidence");
+	assert_int_equal(json_integer_value(json_object_get(v, "years")), 1);
+	assert_non_null(strstr(json_string_value(json_object_get(v, "ru")), "хранятся 1 год "));
+	v = json_object_get(json_object_get(pi, "cross_border_transfers"), "countries");
+	assert_int_equal(json_array_size(v), 2);
+	assert_string_equal(json_string_value(json_array_get(v, 1)), "KZ");
+	v = json_object_get(pi, "how_to_exercise");
+	assert_non_null(strstr(json_string_value(json_object_get(v, "ru")), "в течение 1 рабочего дня с даты"));
+	assert_null(strstr(json_string_value(json_object_get(v, "en")), "extended")); /* no extension configured */
+	assert_null(strstr(json_string_value(json_object_get(v, "en")), " or to: ")); /* no contact configured */
+	assert_int_equal(json_array_size(json_object_get(json_object_get(pi, "recipients"), "items")), 0);
+	v = item(json_object_get(pi, "purposes"), "purpose", "cookies.analytics");
+	assert_true(json_is_true(json_object_get(v, "granted")));
+	json_decref(pi);
+
+	page = privd_http_export_html(&x);
+	assert_non_null(page);
+	assert_non_null(strstr(page, "<dd>ООО &lt;Ромашка&gt; &amp; Co</dd>"));
+	assert_null(strstr(page, "<Ромашка>"));
+	assert_non_null(strstr(page, "<li>Full name / Фамилия, имя, отчество</li>"));
+	assert_null(strstr(page, "<li>E-mail address / Адрес электронной почты</li>")); /* none held */
+	free(page);
+}
+
 static void test_text(void **state)
 {
 	struct privd_http_text t = {0};
@@ -175,6 +245,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_json),
 	    cmocka_unit_test(test_html),
+	    cmocka_unit_test(test_processing_info),
 	    cmocka_unit_test(test_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

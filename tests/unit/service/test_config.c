@@ -26,6 +26,10 @@ static const char *const env_vars[] = {
     "PRIVD_DATABASE_URL",
     "PRIVD_DATABASE_WRITE_BATCH",
     "PRIVD_OPERATOR_NAME",
+    "PRIVD_OPERATOR_ADDRESS",
+    "PRIVD_OPERATOR_CONTACT",
+    "PRIVD_OPERATOR_INFORMATION_SYSTEM",
+    "PRIVD_OPERATOR_CROSS_BORDER_COUNTRIES",
     "PRIVD_OPERATOR_SERVER_COUNTRY",
     "PRIVD_OPERATOR_TIMEZONE",
     "PRIVD_AGE_COPPA_MIN_AGE",
@@ -39,6 +43,7 @@ static const char *const env_vars[] = {
     "PRIVD_REQUESTS_DUE_WORKING_DAYS",
     "PRIVD_REQUESTS_EXTENSION_WORKING_DAYS",
     "PRIVD_REQUESTS_ERASE_AFTER_REVOKE_DAYS",
+    "PRIVD_RETENTION_EVIDENCE_YEARS",
 };
 
 struct fixture {
@@ -114,6 +119,11 @@ static void test_defaults(void **state)
 	assert_int_equal(c.due_working_days, 10);
 	assert_int_equal(c.extension_working_days, 5);
 	assert_int_equal(c.erase_after_revoke_days, 30);
+	assert_string_equal(c.operator_address, "");
+	assert_string_equal(c.operator_contact, "");
+	assert_string_equal(c.information_system, "privd");
+	assert_string_equal(c.cross_border_countries, "");
+	assert_int_equal(c.evidence_years, 3);
 
 	privd_config_defaults(&c);
 	assert_string_equal(c.data_dir, "");
@@ -290,6 +300,48 @@ static void test_unknown_section(void **state)
 	assert_non_null(strstr(err.msg, "smtp.url"));
 }
 
+/* 152-FZ Art. 14 p.7 and RKN Order 179: what the export and the destruction records are told by the operator. */
+static void test_operator_and_retention(void **state)
+{
+	static const char *const bad_countries[] = {"XX", "de", "DE,", ",DE", "DE;KZ", "DEU", "DE KZ", "DE,,KZ"};
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+
+	write_conf(f, "[operator]\naddress = 123456, Москва, ул. Тестовая, д. 7\ncontact = dpo@example.ru\n"
+	              "information_system = ИСПДн «Клиенты»\ncross_border_countries = DE, KZ\n"
+	              "[retention]\nevidence_years = 5\n");
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+	assert_string_equal(c.operator_address, "123456, Москва, ул. Тестовая, д. 7");
+	assert_string_equal(c.operator_contact, "dpo@example.ru");
+	assert_string_equal(c.information_system, "ИСПДн «Клиенты»");
+	assert_string_equal(c.cross_border_countries, "DE, KZ");
+	assert_int_equal(c.evidence_years, 5);
+	unlink(f->conf);
+	for (size_t i = 0; i < sizeof(bad_countries) / sizeof(bad_countries[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		setenv("PRIVD_OPERATOR_CROSS_BORDER_COUNTRIES", bad_countries[i], 1);
+		assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+		assert_string_equal(err.fields[0].field, "operator.cross_border_countries");
+	}
+	setenv("PRIVD_OPERATOR_CROSS_BORDER_COUNTRIES", "KZ", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+	assert_string_equal(c.cross_border_countries, "KZ");
+	unsetenv("PRIVD_OPERATOR_CROSS_BORDER_COUNTRIES");
+	setenv("PRIVD_OPERATOR_INFORMATION_SYSTEM", "", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	unsetenv("PRIVD_OPERATOR_INFORMATION_SYSTEM");
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const years[] = {"-1", "101", "3y"};
+
+		setenv("PRIVD_RETENTION_EVIDENCE_YEARS", years[i], 1);
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+		assert_string_equal(err.fields[0].field, "retention.evidence_years");
+	}
+	unsetenv("PRIVD_RETENTION_EVIDENCE_YEARS");
+}
+
 static void test_bad_numbers(void **state)
 {
 	static const char *const bad[] = {
@@ -386,6 +438,9 @@ static void test_write_round_trip(void **state)
 	c.coppa_min_age = 0;
 	c.due_working_days = 7;
 	c.erase_after_revoke_days = 0;
+	snprintf(c.operator_address, sizeof(c.operator_address), "Москва, ул. Тестовая, 7");
+	snprintf(c.cross_border_countries, sizeof(c.cross_border_countries), "DE,KZ");
+	c.evidence_years = 4;
 	assert_int_equal(privd_config_write(&c, f->conf, &err), PRIVD_OK);
 	assert_int_equal(stat(f->conf, &st), 0);
 	assert_int_equal(st.st_mode & 0137, 0); /* at most 0640 */
@@ -403,6 +458,10 @@ static void test_write_round_trip(void **state)
 	assert_string_equal(back.calendar_file, c.calendar_file);
 	assert_int_equal(back.due_working_days, 7);
 	assert_int_equal(back.erase_after_revoke_days, 0);
+	assert_string_equal(back.operator_address, "Москва, ул. Тестовая, 7");
+	assert_string_equal(back.information_system, "privd");
+	assert_string_equal(back.cross_border_countries, "DE,KZ");
+	assert_int_equal(back.evidence_years, 4);
 
 	/* Refuses to overwrite. */
 	assert_int_not_equal(privd_config_write(&c, f->conf, &err), PRIVD_OK);
@@ -432,6 +491,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_env_value, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_section, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_operator_and_retention, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_numbers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_booleans, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_write_round_trip, setup, teardown),
