@@ -8,12 +8,6 @@
  */
 #include "http_int.h"
 
-struct list_ctx {
-	json_t *items;
-	int64_t last;
-	size_t n;
-};
-
 json_t *privd_http_audit_entry_json(const struct privd_audit_entry *e)
 {
 	json_t *detail = json_loads(e->detail, 0, NULL);
@@ -28,44 +22,30 @@ json_t *privd_http_audit_entry_json(const struct privd_audit_entry *e)
 
 static int list_cb(void *arg, const struct privd_audit_entry *e)
 {
-	struct list_ctx *c = arg;
-	json_t *j = privd_http_audit_entry_json(e);
-
-	if (j == NULL || json_array_append_new(c->items, j) != 0)
-		return -1;
-	c->last = e->seq;
-	c->n++;
-	return 0;
+	return privd_http_page_add(arg, privd_http_audit_entry_json(e), e->seq);
 }
 
 void privd_http_audit_list(struct privd_http_req *r)
 {
-	struct list_ctx c = {json_array(), 0, 0};
-	long long after, limit;
+	struct privd_http_page page = {.items = json_array()};
 	enum privd_rc rc;
 
-	if (c.items == NULL) {
+	if (page.items == NULL) {
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		return;
 	}
-	if (!privd_http_query_int(r, "after", 0, INT64_MAX, 0, &after)) {
+	if (!privd_http_query_int(r, "after", 0, INT64_MAX, 0, &page.after)) {
 		privd_http_reply_invalid(r, "after", "must be a sequence number (0 or more)");
 		goto out;
 	}
-	if (!privd_http_query_int(r, "limit", 1, 1000, 100, &limit)) {
+	if (!privd_http_query_int(r, "limit", 1, 1000, 100, &page.limit)) {
 		privd_http_reply_invalid(r, "limit", "must be an integer from 1 to 1000");
 		goto out;
 	}
-	rc = privd_service_audit_list(r->h->svc, (int64_t)after, (size_t)limit, list_cb, &c);
-	if (rc != PRIVD_OK) {
-		privd_http_reply_rc(r, rc, NULL);
-		goto out;
-	}
-	privd_http_reply_json(r, MHD_HTTP_OK,
-	                      json_pack("{s:O, s:o}", "items", c.items, "next_after",
-	                                c.n == (size_t)limit ? json_integer(c.last) : json_null()));
+	rc = privd_service_audit_list(r->h->svc, (int64_t)page.after, (size_t)page.limit, list_cb, &page);
+	privd_http_page_reply(r, &page, rc, NULL);
 out:
-	json_decref(c.items);
+	privd_http_page_free(&page);
 }
 
 void privd_http_audit_verify(struct privd_http_req *r)

@@ -15,9 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LIST_MAX 1000
-#define LIST_DEFAULT 100
-
 /* ---- JSON ---- */
 
 static json_t *categories_json(unsigned mask)
@@ -47,59 +44,31 @@ static json_t *record_json(const struct privd_destruction_record *d)
 	                 (json_int_t)d->audit_seq, "hash", d->audit_hash);
 }
 
-struct list_ctx {
-	json_t *items;
-	int64_t last;
-	size_t n;
-};
-
 static int list_cb(void *arg, const struct privd_destruction_record *d)
 {
-	struct list_ctx *c = arg;
-	json_t *j = record_json(d);
-
-	if (j == NULL || json_array_append_new(c->items, j) != 0)
-		return -1;
-	c->last = d->seq;
-	c->n++;
-	return 0;
+	return privd_http_page_add(arg, record_json(d), d->seq);
 }
 
 void privd_http_destruction_list(struct privd_http_req *r)
 {
 	struct privd_destruction_query q = {0};
-	struct list_ctx c = {json_array(), 0, 0};
+	struct privd_http_page page;
 	struct privd_err e = {0};
-	long long limit, after;
 	enum privd_rc rc;
 
-	if (c.items == NULL) {
-		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+	if (!privd_http_page_query(r, &page, &e))
 		return;
-	}
-	q.subject_id = privd_http_query_str(r, "subject_id");
-	if (q.subject_id != NULL && !privd_http_id_valid(q.subject_id))
-		privd_err_field(&e, "subject_id", "must be an id (32 lowercase hexadecimal characters)");
-	if (!privd_http_query_int(r, "limit", 1, LIST_MAX, LIST_DEFAULT, &limit))
-		privd_err_field(&e, "limit", "must be an integer from 1 to 1000");
-	if (!privd_http_query_int(r, "after", 0, INT64_MAX, 0, &after))
-		privd_err_field(&e, "after", "must be a cursor (next_after of the previous page)");
+	q.subject_id = privd_http_query_id(r, "subject_id", &e);
 	if (e.nfields > 0) {
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	q.limit = (size_t)limit;
-	q.after = (int64_t)after;
-	rc = privd_service_destruction_list(r->h->svc, &q, list_cb, &c, &e);
-	if (rc != PRIVD_OK) {
-		privd_http_reply_rc(r, rc, &e);
-		goto out;
-	}
-	privd_http_reply_json(r, MHD_HTTP_OK,
-	                      json_pack("{s:O, s:o}", "items", c.items, "next_after",
-	                                c.n == (size_t)limit ? json_integer(c.last) : json_null()));
+	q.limit = (size_t)page.limit;
+	q.after = (int64_t)page.after;
+	rc = privd_service_destruction_list(r->h->svc, &q, list_cb, &page, &e);
+	privd_http_page_reply(r, &page, rc, &e);
 out:
-	json_decref(c.items);
+	privd_http_page_free(&page);
 }
 
 static char *document_json(const struct privd_destruction_record *d, const struct privd_destruction_extract *x)

@@ -146,6 +146,28 @@ bool privd_http_query_int(struct privd_http_req *r, const char *name, long long 
 const char *privd_http_query_str(struct privd_http_req *r, const char *name);
 /* True for an id: 32 lowercase hexadecimal characters. */
 bool privd_http_id_valid(const char *s);
+/* Query parameter name as an id, NULL when absent or empty; one that is not an id adds a field error to e. */
+const char *privd_http_query_id(struct privd_http_req *r, const char *name, struct privd_err *e);
+/* A page of a list answered as {"items":[...],"next_after"}: next_after is the cursor of the last item when the
+ * page holds limit items, null when it holds fewer. Start it with privd_http_page_query (or set limit), fill it
+ * with privd_http_page_add from the service's callback, answer with privd_http_page_reply, and free it with
+ * privd_http_page_free whatever happened. */
+struct privd_http_page {
+	json_t *items;
+	int64_t last; /* the cursor of the last item added */
+	size_t n;
+	long long limit, after; /* from the query */
+};
+/* Reads limit (1 to 1000, default 100) and after (a cursor, 0 or more) from the query into p and makes its items:
+ * field errors for them go to e; false, with a 500 reply, only when out of memory. */
+bool privd_http_page_query(struct privd_http_req *r, struct privd_http_page *p, struct privd_err *e);
+/* Appends item (stolen) whose cursor is cursor: 0, or -1 when it cannot (stop the walk). */
+int privd_http_page_add(struct privd_http_page *p, json_t *item, int64_t cursor);
+/* The service's answer rc for the page: 200 with it when PRIVD_OK (its items are kept: free the page as always),
+ * otherwise the problem rc maps to, with err. */
+void privd_http_page_reply(struct privd_http_req *r, const struct privd_http_page *p, enum privd_rc rc,
+                           const struct privd_err *err);
+void privd_http_page_free(struct privd_http_page *p);
 /* 422 with the field errors of e. */
 void privd_http_reply_fields(struct privd_http_req *r, const struct privd_err *e);
 /* Frees with the buffer zeroed first: jansson's allocator and response buffers that may hold PII. */

@@ -370,6 +370,55 @@ bool privd_http_id_valid(const char *s)
 	return s[32] == '\0';
 }
 
+bool privd_http_page_query(struct privd_http_req *r, struct privd_http_page *p, struct privd_err *e)
+{
+	memset(p, 0, sizeof(*p));
+	if (!privd_http_query_int(r, "limit", 1, 1000, 100, &p->limit))
+		privd_err_field(e, "limit", "must be an integer from 1 to 1000");
+	if (!privd_http_query_int(r, "after", 0, INT64_MAX, 0, &p->after))
+		privd_err_field(e, "after", "must be a cursor (next_after of the previous page)");
+	p->items = json_array();
+	if (p->items == NULL)
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+	return p->items != NULL;
+}
+
+int privd_http_page_add(struct privd_http_page *p, json_t *item, int64_t cursor)
+{
+	if (item == NULL || json_array_append_new(p->items, item) != 0)
+		return -1;
+	p->last = cursor;
+	p->n++;
+	return 0;
+}
+
+void privd_http_page_reply(struct privd_http_req *r, const struct privd_http_page *p, enum privd_rc rc,
+                           const struct privd_err *err)
+{
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, err);
+		return;
+	}
+	privd_http_reply_json(r, MHD_HTTP_OK,
+	                      json_pack("{s:O, s:o}", "items", p->items, "next_after",
+	                                p->n == (size_t)p->limit ? json_integer(p->last) : json_null()));
+}
+
+void privd_http_page_free(struct privd_http_page *p)
+{
+	json_decref(p->items);
+	p->items = NULL;
+}
+
+const char *privd_http_query_id(struct privd_http_req *r, const char *name, struct privd_err *e)
+{
+	const char *s = privd_http_query_str(r, name);
+
+	if (s != NULL && !privd_http_id_valid(s))
+		privd_err_field(e, name, "must be an id (32 lowercase hexadecimal characters)");
+	return s;
+}
+
 void privd_http_reply_fields(struct privd_http_req *r, const struct privd_err *e)
 {
 	privd_http_reply_rc(r, PRIVD_ERR_INVALID, e);

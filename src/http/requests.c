@@ -23,8 +23,6 @@
 #include "core/request.h"
 #include "core/validate.h"
 
-#define LIST_MAX 1000
-#define LIST_DEFAULT 100
 #define MEDIA_TYPE_MAX 32 /* as the service's content_type buffer */
 
 /* The scan types the service accepts and the file name extension each is served with. */
@@ -314,22 +312,10 @@ void privd_http_request_attach(struct privd_http_req *r)
 	privd_request_clear(&q);
 }
 
-struct list_ctx {
-	json_t *items;
-	int64_t last;
-	size_t n;
-};
-
 static int list_cb(void *arg, const struct privd_request *q)
 {
-	struct list_ctx *c = arg;
-
 	/* the list carries no details (no PII) whatever the service sends */
-	if (json_array_append_new(c->items, request_json(q, false)) != 0)
-		return -1;
-	c->last = q->created_at;
-	c->n++;
-	return 0;
+	return privd_http_page_add(arg, request_json(q, false), q->created_at);
 }
 
 /* "1", "true" -> 1; "0", "false" -> 0; absent -> -1; anything else false. */
@@ -352,17 +338,14 @@ static bool query_bool(struct privd_http_req *r, const char *name, int *out)
 void privd_http_request_list(struct privd_http_req *r)
 {
 	struct privd_request_query q = {0};
-	struct list_ctx c = {json_array(), 0, 0};
+	struct privd_http_page page;
 	struct privd_err e = {0};
 	struct privd_date due;
 	const char *why = NULL, *status;
-	long long limit, after;
 	enum privd_rc rc;
 
-	if (c.items == NULL) {
-		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+	if (!privd_http_page_query(r, &page, &e))
 		return;
-	}
 	status = privd_http_query_str(r, "status");
 	q.by_status = status != NULL;
 	if (q.by_status && privd_request_status_parse(status, &q.status) != PRIVD_OK)
@@ -373,29 +356,17 @@ void privd_http_request_list(struct privd_http_req *r)
 	q.due_before = privd_http_query_str(r, "due_before");
 	if (q.due_before != NULL && privd_date_parse(q.due_before, &due, &why) != PRIVD_OK)
 		privd_err_field(&e, "due_before", "must be a date YYYY-MM-DD");
-	q.subject_id = privd_http_query_str(r, "subject_id");
-	if (q.subject_id != NULL && !privd_http_id_valid(q.subject_id))
-		privd_err_field(&e, "subject_id", "must be an id (32 lowercase hexadecimal characters)");
-	if (!privd_http_query_int(r, "limit", 1, LIST_MAX, LIST_DEFAULT, &limit))
-		privd_err_field(&e, "limit", "must be an integer from 1 to 1000");
-	if (!privd_http_query_int(r, "after", 0, INT64_MAX, 0, &after))
-		privd_err_field(&e, "after", "must be a cursor (next_after of the previous page)");
+	q.subject_id = privd_http_query_id(r, "subject_id", &e);
 	if (e.nfields > 0) {
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	q.limit = (size_t)limit;
-	q.after = (int64_t)after;
-	rc = privd_service_request_list(r->h->svc, &q, list_cb, &c, &e);
-	if (rc != PRIVD_OK) {
-		privd_http_reply_rc(r, rc, &e);
-		goto out;
-	}
-	privd_http_reply_json(r, MHD_HTTP_OK,
-	                      json_pack("{s:O, s:o}", "items", c.items, "next_after",
-	                                c.n == (size_t)limit ? json_integer(c.last) : json_null()));
+	q.limit = (size_t)page.limit;
+	q.after = (int64_t)page.after;
+	rc = privd_service_request_list(r->h->svc, &q, list_cb, &page, &e);
+	privd_http_page_reply(r, &page, rc, &e);
 out:
-	json_decref(c.items);
+	privd_http_page_free(&page);
 }
 
 void privd_http_request_get(struct privd_http_req *r)

@@ -23,8 +23,6 @@
 #include "core/log.h"
 #include "service/service_int.h"
 
-#define PURGE_BATCH 16 /* subjects purged per sweep */
-
 /* ---- writing the act ---- */
 
 enum privd_rc privd_destruction_write(struct privd_service *svc, struct privd_db *db, const struct privd_erasure *e)
@@ -166,20 +164,6 @@ enum privd_rc privd_service_destruction_get(struct privd_service *svc, const cha
 
 /* ---- the evidence purge ---- */
 
-struct due_ctx {
-	char ids[PURGE_BATCH][33];
-	size_t n;
-};
-
-static int due_one(void *arg, const char *subject_id)
-{
-	struct due_ctx *c = arg;
-
-	if (c->n < PURGE_BATCH)
-		snprintf(c->ids[c->n++], sizeof(c->ids[0]), "%s", subject_id);
-	return c->n >= PURGE_BATCH;
-}
-
 struct purge_job {
 	struct privd_service *svc;
 	const char *subject_id;
@@ -211,16 +195,11 @@ static enum privd_rc purge_data(struct privd_db *db, void *arg)
 
 void privd_evidence_sweep(struct privd_service *svc)
 {
-	struct due_ctx c = {.n = 0};
-	struct privd_reader *r = NULL;
+	struct privd_id_batch c;
 	int64_t cutoff = privd_evidence_cutoff(privd_now_ms(), svc->cfg.evidence_years);
 	size_t purged = 0;
-	enum privd_rc rc;
 
-	if (privd_reader_get(svc, &r) != PRIVD_OK)
-		return;
-	rc = privd_repo_evidence_due(r->db, cutoff, PURGE_BATCH, due_one, &c);
-	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	privd_id_batch_pick(svc, &c, privd_repo_evidence_due, cutoff);
 	for (size_t i = 0; i < c.n; i++) {
 		struct purge_job j = {svc, c.ids[i], cutoff};
 		struct privd_write_job job = {.data = purge_data, .arg = &j};

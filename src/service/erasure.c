@@ -21,8 +21,6 @@
 #include "core/log.h"
 #include "service/service_int.h"
 
-#define DUE_BATCH 16 /* scheduled erasures run per sweep */
-
 /* ---- crypto-shredding ---- */
 
 static int collect_queued(void *arg, const struct privd_notification_row *row)
@@ -149,20 +147,6 @@ enum privd_rc privd_service_legal_hold(struct privd_service *svc, const struct p
 
 /* ---- scheduled erasure ---- */
 
-struct due_ctx {
-	char ids[DUE_BATCH][33];
-	size_t n;
-};
-
-static int due_one(void *arg, const char *subject_id)
-{
-	struct due_ctx *c = arg;
-
-	if (c->n < DUE_BATCH)
-		snprintf(c->ids[c->n++], 33, "%s", subject_id);
-	return c->n >= DUE_BATCH;
-}
-
 struct sched_job {
 	struct privd_service *svc;
 	struct privd_erasure e;
@@ -192,14 +176,10 @@ static enum privd_rc sched_data(struct privd_db *db, void *arg)
 
 void privd_erasure_sweep_due(struct privd_service *svc)
 {
-	struct due_ctx c = {.n = 0};
-	struct privd_reader *r = NULL;
+	struct privd_id_batch c;
 	enum privd_rc rc;
 
-	if (privd_reader_get(svc, &r) != PRIVD_OK)
-		return;
-	rc = privd_repo_subject_due_erasures(r->db, privd_now_ms(), DUE_BATCH, due_one, &c);
-	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	privd_id_batch_pick(svc, &c, privd_repo_subject_due_erasures, privd_now_ms());
 	for (size_t i = 0; i < c.n; i++) {
 		struct sched_job j;
 		struct privd_write_job job = {.data = sched_data, .ks_after = sched_after, .arg = &j};

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * runtime.c - the plumbing every use case stands on: the pool of reader connections and the clock.
+ * runtime.c - the plumbing every use case stands on: the pool of reader connections and the clock, and the batch of
+ * subject ids a background sweep picks on a reader to work through.
  *
  * Writes go through one writer (group commit); reads take a connection pair (data, keystore) from a small pool, so
  * each worker thread reads without contention and without opening a connection per call. A reader that failed is
@@ -9,6 +10,7 @@
  * calendar day deadlines are counted from. These lived in service.c, which made every use case call back into the
  * file that opens the service; they depend on nothing but the service struct.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -93,4 +95,30 @@ void privd_reader_pool_close(struct privd_service *svc)
 		svc->readers = r->next;
 		reader_free(r);
 	}
+}
+
+static int batch_one(void *arg, const char *subject_id)
+{
+	struct privd_id_batch *b = arg;
+
+	if (b->n < PRIVD_ID_BATCH)
+		snprintf(b->ids[b->n++], sizeof(b->ids[0]), "%s", subject_id);
+	return b->n >= PRIVD_ID_BATCH;
+}
+
+void privd_id_batch_pick(struct privd_service *svc, struct privd_id_batch *b,
+                         enum privd_rc (*walk)(struct privd_db *db, int64_t at, size_t limit,
+                                               int (*cb)(void *arg, const char *subject_id), void *arg),
+                         int64_t at)
+{
+	struct privd_reader *r = NULL;
+	enum privd_rc rc;
+
+	b->n = 0;
+	if (privd_reader_get(svc, &r) != PRIVD_OK)
+		return;
+	rc = walk(r->db, at, PRIVD_ID_BATCH, batch_one, b);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc != PRIVD_OK)
+		b->n = 0;
 }

@@ -113,7 +113,7 @@ struct privd_service {
 	int64_t anchor_seq; /* last seq written to audit.anchor (scheduler thread only) */
 };
 
-/* ---- runtime.c: the reader pool and the clock ---- */
+/* ---- runtime.c: the reader pool, the clock, the id batch of background sweeps ---- */
 
 /* Now, UTC milliseconds. */
 int64_t privd_now_ms(void);
@@ -126,6 +126,20 @@ enum privd_rc privd_reader_get(struct privd_service *svc, struct privd_reader **
 void privd_reader_put(struct privd_service *svc, struct privd_reader *r, bool broken);
 /* Closes every pooled reader (at close, before the writer). Cannot fail. */
 void privd_reader_pool_close(struct privd_service *svc);
+
+/* The subjects a background sweep works through, one write job each: at most PRIVD_ID_BATCH per tick. */
+#define PRIVD_ID_BATCH 16
+struct privd_id_batch {
+	char ids[PRIVD_ID_BATCH][33];
+	size_t n;
+};
+/* Fills b on a reader connection with walk, a repository function handing over the ids of subjects due at `at`
+ * (privd_repo_subject_due_erasures, privd_repo_evidence_due). b->n is 0 when no reader could be had or the walk
+ * failed: the next tick tries again. */
+void privd_id_batch_pick(struct privd_service *svc, struct privd_id_batch *b,
+                         enum privd_rc (*walk)(struct privd_db *db, int64_t at, size_t limit,
+                                               int (*cb)(void *arg, const char *subject_id), void *arg),
+                         int64_t at);
 
 /* ---- audit.c: the audit trail and its anchor ---- */
 
