@@ -20,10 +20,12 @@ enum privd_notice_kind {
 	PRIVD_NOTICE_REQUEST_REJECTED,     /* with the reason */
 	PRIVD_NOTICE_REQUEST_EXTENDED,     /* the due date moved once, with the reason */
 	PRIVD_NOTICE_REQUEST_COMPLETED,    /* carried out; for an erasure, the confirmation that the data is gone */
+	PRIVD_NOTICE_POLICY_PUBLISHED,     /* an important notification: a new privacy policy was published */
 	PRIVD_NOTICE_KIND_COUNT
 };
 
-/* Where a notice stands. Only queued holds a message key; the others are final. */
+/* Where a notice stands. Only queued holds a message key and its sealed recipient and text; the others are final,
+ * and once a notice is final the key is destroyed and the sealed columns emptied. */
 enum privd_notice_status {
 	PRIVD_NOTICE_QUEUED = 0, /* waiting for delivery */
 	PRIVD_NOTICE_SENT,       /* delivered */
@@ -32,8 +34,8 @@ enum privd_notice_status {
 	PRIVD_NOTICE_STATUS_COUNT
 };
 
-/* "request.received", "request.rejected", "request.extended", "request.completed"; "unknown" outside the enum.
- * Never NULL. */
+/* "request.received", "request.rejected", "request.extended", "request.completed", "policy.published";
+ * "unknown" outside the enum. Never NULL. */
 const char *privd_notice_kind_name(enum privd_notice_kind k);
 
 /* Parses a kind name exactly (case-sensitive); PRIVD_ERR_INVALID for anything else, including NULL, and *out is

@@ -6,10 +6,13 @@
  * not fragments glued at run time; the compiler checks every format against its arguments. The texts are
  * measured before they are written, so a reason of any length appears whole. The Russian texts name the request
  * type in words, the English ones by its API name, as the person's own request did. What the outbox held before
- * these texts moved here is what they render now, byte for byte: the tests pin that.
+ * these texts moved here is what they render now, byte for byte, when no operator is configured: the tests pin
+ * that. The HTML part is the same sentences, escaped, in a document of its own; the SMS is a shorter sentence per
+ * kind, since a person reads it on a phone and pays for nothing longer.
  */
 #include "notify.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,14 +58,23 @@ static int subject_text(const struct privd_notice_vars *v, enum privd_notify_lan
 			          : snprintf(out, cap, "Your personal data has been erased");
 		return ru ? snprintf(out, cap, "Ваш запрос № %s исполнен", id)
 		          : snprintf(out, cap, "Your request no. %s has been carried out", id);
+	case PRIVD_NOTICE_POLICY_PUBLISHED:
+		return ru ? snprintf(out, cap, "Мы обновили политику обработки персональных данных")
+		          : snprintf(out, cap, "We have updated our privacy policy");
 	default:
 		return -1;
 	}
 }
 
+static bool is_request_kind(enum privd_notice_kind k)
+{
+	return k == PRIVD_NOTICE_REQUEST_RECEIVED || k == PRIVD_NOTICE_REQUEST_REJECTED ||
+	       k == PRIVD_NOTICE_REQUEST_EXTENDED || k == PRIVD_NOTICE_REQUEST_COMPLETED;
+}
+
 static int body_ru(const struct privd_notice_vars *v, char *out, size_t cap)
 {
-	const char *t = type_ru[v->type], *id = or_empty(v->request_id);
+	const char *t = is_request_kind(v->kind) ? type_ru[v->type] : "", *id = or_empty(v->request_id);
 	const char *due = or_empty(v->due_date), *why = or_empty(v->reason);
 
 	switch (v->kind) {
@@ -79,6 +91,11 @@ static int body_ru(const struct privd_notice_vars *v, char *out, size_t cap)
 			                "Ваш запрос на удаление (№ %s) исполнен: ваши персональные данные удалены.\n",
 			                id);
 		return snprintf(out, cap, "Ваш запрос «%s» (№ %s) исполнен.\n", t, id);
+	case PRIVD_NOTICE_POLICY_PUBLISHED:
+		return snprintf(out, cap,
+		                "Мы опубликовали новую редакцию политики обработки персональных данных (версия %s). "
+		                "Прочитать её можно здесь: %s\n",
+		                or_empty(v->policy_version), or_empty(v->policy_url));
 	default:
 		return -1;
 	}
@@ -86,7 +103,8 @@ static int body_ru(const struct privd_notice_vars *v, char *out, size_t cap)
 
 static int body_en(const struct privd_notice_vars *v, char *out, size_t cap)
 {
-	const char *t = privd_request_type_name(v->type), *id = or_empty(v->request_id);
+	const char *t = is_request_kind(v->kind) ? privd_request_type_name(v->type) : "";
+	const char *id = or_empty(v->request_id);
 	const char *due = or_empty(v->due_date), *why = or_empty(v->reason);
 
 	switch (v->kind) {
@@ -106,14 +124,100 @@ static int body_en(const struct privd_notice_vars *v, char *out, size_t cap)
 			    "erased.\n",
 			    id);
 		return snprintf(out, cap, "Your request (%s, no. %s) has been carried out.\n", t, id);
+	case PRIVD_NOTICE_POLICY_PUBLISHED:
+		return snprintf(out, cap,
+		                "We have published a new version of our privacy policy (version %s). "
+		                "You can read it here: %s\n",
+		                or_empty(v->policy_version), or_empty(v->policy_url));
 	default:
 		return -1;
 	}
 }
 
-static int body_text(const struct privd_notice_vars *v, enum privd_notify_lang lang, char *out, size_t cap)
+/* The operator's closing lines of the plain text: their name, then how to reach them; "" without either. */
+static int footer_text(const struct privd_notice_vars *v, enum privd_notify_lang lang, char *out, size_t cap)
+{
+	const char *name = or_empty(v->operator_name), *contact = or_empty(v->operator_contact);
+	const char *label = lang == PRIVD_NOTIFY_LANG_RU ? "Вопросы о ваших персональных данных"
+	                                                 : "Questions about "
+	                                                   "your personal data";
+
+	if (name[0] != '\0' && contact[0] != '\0')
+		return snprintf(out, cap, "\n%s\n%s: %s\n", name, label, contact);
+	if (name[0] != '\0')
+		return snprintf(out, cap, "\n%s\n", name);
+	if (contact[0] != '\0')
+		return snprintf(out, cap, "\n%s: %s\n", label, contact);
+	return snprintf(out, cap, "%s", "");
+}
+
+static int sentence_text(const struct privd_notice_vars *v, enum privd_notify_lang lang, char *out, size_t cap)
 {
 	return lang == PRIVD_NOTIFY_LANG_RU ? body_ru(v, out, cap) : body_en(v, out, cap);
+}
+
+/* Two snprintf-style texts one after the other, measured or written as one. */
+static int both(text_fn a, text_fn b, const struct privd_notice_vars *v, enum privd_notify_lang lang, char *out,
+                size_t cap)
+{
+	int n1 = a(v, lang, out, cap), n2;
+	size_t at;
+
+	if (n1 < 0)
+		return -1;
+	at = (size_t)n1 < cap ? (size_t)n1 : (cap > 0 ? cap - 1 : 0);
+	n2 = b(v, lang, out != NULL ? out + at : NULL, cap > at ? cap - at : 0);
+	return n2 < 0 ? -1 : n1 + n2;
+}
+
+static int body_text(const struct privd_notice_vars *v, enum privd_notify_lang lang, char *out, size_t cap)
+{
+	return both(sentence_text, footer_text, v, lang, out, cap);
+}
+
+/* The SMS sentence: what happened, as short as it can be said. */
+static int sms_sentence(const struct privd_notice_vars *v, enum privd_notify_lang lang, char *out, size_t cap)
+{
+	const char *id = or_empty(v->request_id), *due = or_empty(v->due_date), *why = or_empty(v->reason);
+	bool ru = lang == PRIVD_NOTIFY_LANG_RU;
+
+	switch (v->kind) {
+	case PRIVD_NOTICE_REQUEST_RECEIVED:
+		return ru ? snprintf(out, cap, "Запрос № %s получен, срок исполнения до %s.", id, due)
+		          : snprintf(out, cap, "Request no. %s received; it will be carried out by %s.", id, due);
+	case PRIVD_NOTICE_REQUEST_REJECTED:
+		return ru ? snprintf(out, cap, "Запрос № %s отклонён. Причина: %s", id, why)
+		          : snprintf(out, cap, "Request no. %s was rejected. Reason: %s", id, why);
+	case PRIVD_NOTICE_REQUEST_EXTENDED:
+		return ru ? snprintf(out, cap, "Срок по запросу № %s продлён до %s. Причина: %s", id, due, why)
+		          : snprintf(out, cap, "Request no. %s: deadline extended to %s. Reason: %s", id, due, why);
+	case PRIVD_NOTICE_REQUEST_COMPLETED:
+		if (v->type == PRIVD_REQUEST_TYPE_ERASE)
+			return ru ? snprintf(out, cap, "Ваши персональные данные удалены (запрос № %s).", id)
+			          : snprintf(out, cap, "Your personal data has been erased (request no. %s).", id);
+		return ru ? snprintf(out, cap, "Запрос № %s исполнен.", id)
+		          : snprintf(out, cap, "Request no. %s has been carried out.", id);
+	case PRIVD_NOTICE_POLICY_PUBLISHED:
+		return ru ? snprintf(out, cap, "Политика обработки персональных данных обновлена: %s",
+		                     or_empty(v->policy_url))
+		          : snprintf(out, cap, "Our privacy policy has been updated: %s", or_empty(v->policy_url));
+	default:
+		return -1;
+	}
+}
+
+/* " <label>: <contact>" after the SMS, when configured. */
+static int sms_suffix(const struct privd_notice_vars *v, enum privd_notify_lang lang, char *out, size_t cap)
+{
+	if (v->operator_contact == NULL || v->operator_contact[0] == '\0')
+		return snprintf(out, cap, "%s", "");
+	return snprintf(out, cap, lang == PRIVD_NOTIFY_LANG_RU ? " Вопросы: %s" : " Questions: %s",
+	                v->operator_contact);
+}
+
+static int sms_body(const struct privd_notice_vars *v, enum privd_notify_lang lang, char *out, size_t cap)
+{
+	return both(sms_sentence, sms_suffix, v, lang, out, cap);
 }
 
 /* The text in v->lang: one language's, or for both Russian's, sep, then English's. NULL when out of memory. */
@@ -139,6 +243,7 @@ static char *compose(const struct privd_notice_vars *v, text_fn text, const char
 	out = malloc(len + 1);
 	if (out == NULL)
 		return NULL;
+	out[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			at += (size_t)snprintf(out + at, len + 1 - at, "%s", sep);
@@ -147,28 +252,217 @@ static char *compose(const struct privd_notice_vars *v, text_fn text, const char
 	return out;
 }
 
+/* The SMS in v->lang, "<operator>: " once before it when configured. */
+static char *render_sms(const struct privd_notice_vars *v)
+{
+	char *text = compose(v, sms_body, " / "), *out;
+	size_t n;
+
+	if (text == NULL || v->operator_name == NULL || v->operator_name[0] == '\0')
+		return text;
+	n = strlen(v->operator_name) + 2 + strlen(text) + 1;
+	out = malloc(n);
+	if (out != NULL)
+		snprintf(out, n, "%s: %s", v->operator_name, text);
+	privd_notify_text_free(text);
+	return out;
+}
+
+/* ---- HTML ---- */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = malloc(cap);
+		if (p == NULL) {
+			b->failed = true;
+			return;
+		}
+		if (b->p != NULL) {
+			memcpy(p, b->p, b->len);
+			explicit_bzero(b->p, b->cap);
+			free(b->p);
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void puts_(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* s escaped for HTML text and attribute values; a line break becomes <br>. */
+static void put_html(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			puts_(b, "&amp;");
+			break;
+		case '<':
+			puts_(b, "&lt;");
+			break;
+		case '>':
+			puts_(b, "&gt;");
+			break;
+		case '"':
+			puts_(b, "&quot;");
+			break;
+		case '\'':
+			puts_(b, "&#39;");
+			break;
+		case '\n':
+			if (s[1] != '\0')
+				puts_(b, "<br>\n");
+			break;
+		default:
+			put(b, s, 1);
+		}
+	}
+}
+
+/* One rendering by a text_fn, escaped into b. */
+static void put_text_html(struct buf *b, text_fn fn, const struct privd_notice_vars *v, enum privd_notify_lang lang)
+{
+	int n = fn(v, lang, NULL, 0);
+	char *t;
+
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	t = malloc((size_t)n + 1);
+	if (t == NULL) {
+		b->failed = true;
+		return;
+	}
+	fn(v, lang, t, (size_t)n + 1);
+	put_html(b, t);
+	explicit_bzero(t, (size_t)n);
+	free(t);
+}
+
+static void html_lang(struct buf *b, const struct privd_notice_vars *v, enum privd_notify_lang lang)
+{
+	const char *name = or_empty(v->operator_name), *contact = or_empty(v->operator_contact);
+
+	puts_(b, lang == PRIVD_NOTIFY_LANG_RU ? "<div lang=\"ru\">\n<p>" : "<div lang=\"en\">\n<p>");
+	put_text_html(b, sentence_text, v, lang);
+	puts_(b, "</p>\n");
+	if (name[0] != '\0' || contact[0] != '\0') {
+		puts_(b, "<p class=\"operator\">");
+		put_html(b, name);
+		if (name[0] != '\0' && contact[0] != '\0')
+			puts_(b, "<br>\n");
+		if (contact[0] != '\0') {
+			puts_(b, lang == PRIVD_NOTIFY_LANG_RU ? "Вопросы о ваших персональных данных: "
+			                                      : "Questions about your personal data: ");
+			put_html(b, contact);
+		}
+		puts_(b, "</p>\n");
+	}
+	puts_(b, "</div>\n");
+}
+
+static char *render_html(const struct privd_notice_vars *v, const char *subject)
+{
+	struct buf b = {NULL, 0, 0, false};
+	bool two = v->lang == PRIVD_NOTIFY_LANG_RU_EN;
+
+	puts_(&b, v->lang == PRIVD_NOTIFY_LANG_EN ? "<!DOCTYPE html>\n<html lang=\"en\">\n"
+	                                          : "<!DOCTYPE html>\n<html lang=\"ru\">\n");
+	puts_(&b, "<head><meta charset=\"utf-8\"><title>");
+	put_html(&b, subject);
+	puts_(&b, "</title></head>\n<body>\n");
+	html_lang(&b, v, two ? PRIVD_NOTIFY_LANG_RU : v->lang);
+	if (two) {
+		puts_(&b, "<hr>\n");
+		html_lang(&b, v, PRIVD_NOTIFY_LANG_EN);
+	}
+	puts_(&b, "</body>\n</html>\n");
+	if (b.failed) {
+		if (b.p != NULL)
+			explicit_bzero(b.p, b.cap);
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* ---- the one entry point ---- */
+
+static const char *const lang_names[PRIVD_NOTIFY_LANG_COUNT] = {
+    [PRIVD_NOTIFY_LANG_RU] = "ru", [PRIVD_NOTIFY_LANG_EN] = "en", [PRIVD_NOTIFY_LANG_RU_EN] = "ru+en"};
+
+const char *privd_notify_lang_name(enum privd_notify_lang l)
+{
+	return (unsigned)l < PRIVD_NOTIFY_LANG_COUNT ? lang_names[l] : NULL;
+}
+
+enum privd_rc privd_notify_lang_parse(const char *name, enum privd_notify_lang *out)
+{
+	for (int i = 0; name != NULL && i < PRIVD_NOTIFY_LANG_COUNT; i++) {
+		if (strcmp(name, lang_names[i]) == 0) {
+			*out = (enum privd_notify_lang)i;
+			return PRIVD_OK;
+		}
+	}
+	return PRIVD_ERR_INVALID;
+}
+
 enum privd_rc privd_notify_render(const struct privd_notice_vars *v, enum privd_notify_format fmt, char **subject,
                                   char **body, struct privd_err *err)
 {
-	enum privd_rc rc = PRIVD_OK;
+	char *subj = NULL;
 
 	if (subject != NULL)
 		*subject = NULL;
 	*body = NULL;
-	if ((unsigned)v->kind >= PRIVD_NOTICE_KIND_COUNT || (unsigned)v->type >= PRIVD_REQUEST_TYPE_COUNT ||
+	if ((unsigned)v->kind >= PRIVD_NOTICE_KIND_COUNT ||
+	    (is_request_kind(v->kind) && (unsigned)v->type >= PRIVD_REQUEST_TYPE_COUNT) ||
 	    (unsigned)v->lang >= PRIVD_NOTIFY_LANG_COUNT)
 		return privd_err_set(err, PRIVD_ERR_INVALID, "no such notice, request type or language");
 	if ((unsigned)fmt >= PRIVD_NOTIFY_FORMAT_COUNT)
 		return privd_err_set(err, PRIVD_ERR_UNSUPPORTED, "no such notice format");
-	*body = compose(v, body_text, "\n");
-	if (*body != NULL && subject != NULL)
-		*subject = compose(v, subject_text, " / ");
-	if (*body == NULL || (subject != NULL && *subject == NULL)) {
-		rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory rendering a notice");
-		privd_notify_text_free(*body);
-		*body = NULL;
+	if (subject != NULL || fmt == PRIVD_NOTIFY_HTML) {
+		subj = compose(v, subject_text, " / ");
+		if (subj == NULL)
+			goto nomem;
 	}
-	return rc;
+	if (fmt == PRIVD_NOTIFY_TEXT)
+		*body = compose(v, body_text, "\n");
+	else if (fmt == PRIVD_NOTIFY_HTML)
+		*body = render_html(v, subj);
+	else
+		*body = render_sms(v);
+	if (*body == NULL)
+		goto nomem;
+	if (subject != NULL)
+		*subject = subj;
+	else
+		privd_notify_text_free(subj);
+	return PRIVD_OK;
+nomem:
+	privd_notify_text_free(subj);
+	return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory rendering a notice");
 }
 
 void privd_notify_text_free(char *s)

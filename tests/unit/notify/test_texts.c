@@ -226,13 +226,122 @@ static void test_out_of_range(void **state)
 	assert_null(b);
 }
 
+/* The operator closes every text when configured; without it the texts above are unchanged. */
+static void test_operator_footer(void **state)
+{
+	struct privd_notice_vars v =
+	    vars(PRIVD_NOTICE_REQUEST_COMPLETED, PRIVD_REQUEST_TYPE_ACCESS, PRIVD_NOTIFY_LANG_RU_EN);
+	char *b;
+
+	(void)state;
+	v.operator_name = "ООО «Ромашка»";
+	v.operator_contact = "privacy@romashka.example";
+	b = body_of(&v);
+	assert_string_equal(b, "Ваш запрос «доступ к персональным данным» (№ " ID ") исполнен.\n"
+	                       "\nООО «Ромашка»\nВопросы о ваших персональных данных: privacy@romashka.example\n"
+	                       "\nYour request (access, no. " ID ") has been carried out.\n"
+	                       "\nООО «Ромашка»\nQuestions about your personal data: privacy@romashka.example\n");
+	privd_notify_text_free(b);
+}
+
+/* HTML: a whole document in the person's language, every variable part escaped. */
+static void test_html(void **state)
+{
+	struct privd_notice_vars v =
+	    vars(PRIVD_NOTICE_REQUEST_REJECTED, PRIVD_REQUEST_TYPE_ACCESS, PRIVD_NOTIFY_LANG_EN);
+	char *s = NULL, *b = NULL;
+
+	(void)state;
+	v.reason = "<script>alert('x')</script> & \"more\"";
+	v.operator_name = "A & B";
+	assert_int_equal(privd_notify_render(&v, PRIVD_NOTIFY_HTML, &s, &b, NULL), PRIVD_OK);
+	assert_true(strncmp(b, "<!DOCTYPE html>\n<html lang=\"en\">", 32) == 0);
+	assert_null(strstr(b, "<script>"));
+	assert_non_null(strstr(b, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;"));
+	assert_non_null(strstr(b, "A &amp; B"));
+	assert_non_null(strstr(b, "<title>Your request no. " ID " was rejected</title>"));
+	assert_null(strstr(b, "lang=\"ru\""));
+	privd_notify_text_free(s);
+	privd_notify_text_free(b);
+	v.lang = PRIVD_NOTIFY_LANG_RU_EN;
+	assert_int_equal(privd_notify_render(&v, PRIVD_NOTIFY_HTML, NULL, &b, NULL), PRIVD_OK);
+	assert_non_null(strstr(b, "<div lang=\"ru\">"));
+	assert_non_null(strstr(b, "<hr>\n<div lang=\"en\">"));
+	assert_true(strstr(b, "отклонён") < strstr(b, "was rejected"));
+	privd_notify_text_free(b);
+}
+
+/* SMS: one short line per language, the operator once before it. */
+static void test_sms(void **state)
+{
+	struct privd_notice_vars v =
+	    vars(PRIVD_NOTICE_REQUEST_RECEIVED, PRIVD_REQUEST_TYPE_ACCESS, PRIVD_NOTIFY_LANG_RU);
+	char *b = NULL;
+
+	(void)state;
+	assert_int_equal(privd_notify_render(&v, PRIVD_NOTIFY_SMS, NULL, &b, NULL), PRIVD_OK);
+	assert_string_equal(b, "Запрос № " ID " получен, срок исполнения до 2025-03-14.");
+	privd_notify_text_free(b);
+	v.lang = PRIVD_NOTIFY_LANG_RU_EN;
+	v.operator_name = "Ромашка";
+	v.operator_contact = "+74951234567";
+	assert_int_equal(privd_notify_render(&v, PRIVD_NOTIFY_SMS, NULL, &b, NULL), PRIVD_OK);
+	assert_string_equal(b,
+	                    "Ромашка: Запрос № " ID " получен, срок исполнения до 2025-03-14. Вопросы: +74951234567 / "
+	                    "Request no. " ID " received; it will be carried out by 2025-03-14. Questions: "
+	                    "+74951234567");
+	assert_null(strchr(b, '\n'));
+	privd_notify_text_free(b);
+}
+
+/* The important notification of a new policy: every format, the version and where to read it. */
+static void test_policy(void **state)
+{
+	struct privd_notice_vars v = {.kind = PRIVD_NOTICE_POLICY_PUBLISHED,
+	                              .type = PRIVD_REQUEST_TYPE_COUNT, /* no request: not looked at */
+	                              .lang = PRIVD_NOTIFY_LANG_EN,
+	                              .policy_version = "2",
+	                              .policy_url = "https://privacy.example/privacy"};
+	char *s = NULL, *b = NULL;
+
+	(void)state;
+	for (int f = 0; f < PRIVD_NOTIFY_FORMAT_COUNT; f++) {
+		assert_int_equal(privd_notify_render(&v, (enum privd_notify_format)f, &s, &b, NULL), PRIVD_OK);
+		assert_string_equal(s, "We have updated our privacy policy");
+		assert_non_null(strstr(b, "https://privacy.example/privacy"));
+		privd_notify_text_free(s);
+		privd_notify_text_free(b);
+	}
+	v.lang = PRIVD_NOTIFY_LANG_RU;
+	assert_int_equal(privd_notify_render(&v, PRIVD_NOTIFY_TEXT, NULL, &b, NULL), PRIVD_OK);
+	assert_non_null(strstr(b, "(версия 2)"));
+	privd_notify_text_free(b);
+}
+
+static void test_lang_names(void **state)
+{
+	enum privd_notify_lang l = PRIVD_NOTIFY_LANG_COUNT;
+
+	(void)state;
+	for (int i = 0; i < PRIVD_NOTIFY_LANG_COUNT; i++) {
+		assert_int_equal(privd_notify_lang_parse(privd_notify_lang_name((enum privd_notify_lang)i), &l),
+		                 PRIVD_OK);
+		assert_int_equal(l, i);
+	}
+	assert_int_equal(privd_notify_lang_parse("RU", &l), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_notify_lang_parse(NULL, &l), PRIVD_ERR_INVALID);
+	assert_null(privd_notify_lang_name(PRIVD_NOTIFY_LANG_COUNT));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bodies),       cmocka_unit_test(test_outbox_texts_unchanged),
 	    cmocka_unit_test(test_every_type),   cmocka_unit_test(test_subjects),
 	    cmocka_unit_test(test_long_reason),  cmocka_unit_test(test_null_members),
-	    cmocka_unit_test(test_out_of_range),
+	    cmocka_unit_test(test_out_of_range), cmocka_unit_test(test_operator_footer),
+	    cmocka_unit_test(test_html),         cmocka_unit_test(test_sms),
+	    cmocka_unit_test(test_policy),       cmocka_unit_test(test_lang_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
