@@ -69,6 +69,19 @@ static const struct migration migrations[] = {
      "CREATE INDEX destruction_records_at ON destruction_records(destroyed_at);"
      "CREATE INDEX subjects_erased ON subjects(updated_at) WHERE status = 'erased';",
      NULL},
+    /* delivery: when a notice is tried next, the lease of the node sending it, when it was last tried, what it is
+     * about besides a request (a policy version, an incident); a person's language for what they are told */
+    {8,
+     "ALTER TABLE notifications ADD COLUMN next_attempt_at BIGINT NOT NULL DEFAULT 0;"
+     "ALTER TABLE notifications ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;"
+     "ALTER TABLE notifications ADD COLUMN last_attempt_at BIGINT;"
+     "ALTER TABLE notifications ADD COLUMN ref TEXT;"
+     "CREATE INDEX notifications_due ON notifications(status, next_attempt_at);"
+     "CREATE INDEX notifications_list ON notifications(status, created_at, notification_id);"
+     "CREATE INDEX notifications_created ON notifications(created_at, notification_id);"
+     "CREATE INDEX notifications_ref ON notifications(ref);"
+     "ALTER TABLE subjects ADD COLUMN language TEXT;",
+     NULL},
 };
 
 #define MIGRATE_LOCK_DATA "SELECT pg_advisory_lock(7022656107000001)"

@@ -221,6 +221,11 @@ enum privd_rc privd_repo_document_put(struct privd_db *db, const char *request_i
                                       const uint8_t *ct, size_t len, int64_t now_ms);
 enum privd_rc privd_repo_document_get(struct privd_db *db, const char *request_id, struct privd_blob *ct);
 
+/* ---- the outbox (migrations 2 and 8): repo_outbox.c ----
+ * Migration 8 adds to notifications: next_attempt_at BIGINT NOT NULL DEFAULT 0 (not before), lease_until BIGINT
+ * NOT NULL DEFAULT 0 (claimed by a node until), last_attempt_at BIGINT, ref TEXT (what the notice is about besides a
+ * request: "policy:<version>", an incident's id), with indexes (status, next_attempt_at), (status, created_at,
+ * notification_id), (created_at, notification_id) and (ref); and subjects.language TEXT. */
 struct privd_notification_row {
 	char id[33];
 	char subject_id[33];
@@ -232,16 +237,63 @@ struct privd_notification_row {
 	struct privd_blob recipient_ct; /* sealed under the message's own key; emptied once sent or given up */
 	struct privd_blob body_ct;      /* sealed under the same key */
 	int64_t created_at, sent_at;
-	char last_error[160]; /* no PII */
+	char last_error[160];                                  /* no PII */
+	char ref[72];                                          /* "" when none */
+	int64_t next_attempt_at, lease_until, last_attempt_at; /* 0 when none */
 };
 void privd_notification_row_clear(struct privd_notification_row *row);
 enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct privd_notification_row *row);
+/* Inserts n rows in statements of many rows each (a fan-out: one round trip per hundreds of notices). */
+enum privd_rc privd_repo_notification_insert_many(struct privd_db *db, const struct privd_notification_row *rows,
+                                                  size_t n);
 /* Only the status of one notification; PRIVD_ERR_NOT_FOUND when there is none, PRIVD_ERR_DB when the stored name
  * is not one. */
 enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, enum privd_notice_status *status);
 /* Newest last. The row passed to cb is valid during the call only. */
 enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,
                                            int (*cb)(void *arg, const struct privd_notification_row *row), void *arg);
+
+/* Which notices may be sent: queued, on channel ch1 or ch2 (the same name twice for one channel), due
+ * (next_attempt_at <= now) and not held by a node (lease_until < now). */
+struct privd_notification_due {
+	const char *ch1, *ch2;
+	int64_t now;
+};
+/* Whether any notice is due: a cheap read for a reader's connection. */
+enum privd_rc privd_repo_notification_any_due(struct privd_db *db, const struct privd_notification_due *d, bool *any);
+/* Claims at most limit due notices, oldest due first: each gets lease_until and is passed to cb (its blobs valid
+ * during the call only; a non-zero return stops, the rows passed so far claimed). Inside a transaction; on
+ * PostgreSQL the rows are selected FOR UPDATE SKIP LOCKED, so nodes claiming at once take different rows, and the
+ * lease keeps them apart after the claim commits. */
+enum privd_rc privd_repo_notification_claim(struct privd_db *db, const struct privd_notification_due *d,
+                                            int64_t lease_until, size_t limit,
+                                            int (*cb)(void *arg, const struct privd_notification_row *row), void *arg);
+/* Moves the lease of a notice still queued to lease_until (0 releases it). */
+enum privd_rc privd_repo_notification_lease(struct privd_db *db, const char *id, int64_t lease_until);
+/* Releases every lease: at start on SQLite, where this process is the only one. */
+enum privd_rc privd_repo_notification_release_all(struct privd_db *db);
+/* Records an attempt on a notice still queued: attempts + 1, last_attempt_at now, the lease released, and status
+ * SENT (sent_at now, last_error cleared), FAILED (last_error error) or QUEUED (to be tried again at next_at, with
+ * last_error error). SENT and FAILED empty the sealed columns. PRIVD_ERR_NOT_FOUND when the notice is no longer
+ * queued (an erasure cancelled it meanwhile). error holds no PII. */
+enum privd_rc privd_repo_notification_outcome(struct privd_db *db, const char *id, enum privd_notice_status status,
+                                              int64_t now, int64_t next_at, const char *error);
+
+/* A page of the outbox, oldest first by (created_at, id), after the cursor (after_created, after_id: 0 and "" to
+ * start). Without PII: the sealed columns are not read. */
+struct privd_notification_filter {
+	bool by_status;
+	enum privd_notice_status status;
+	const char *ref; /* NULL: any */
+	int64_t after_created;
+	const char *after_id;
+	size_t limit; /* 0 = no limit */
+};
+enum privd_rc privd_repo_notification_page(struct privd_db *db, const struct privd_notification_filter *f,
+                                           int (*cb)(void *arg, const struct privd_notification_row *row), void *arg);
+/* How many notices have status s (with ref, only those about it: NULL for any). */
+enum privd_rc privd_repo_notification_count(struct privd_db *db, enum privd_notice_status s, const char *ref,
+                                            int64_t *n);
 
 /* Erasure: deletes every row holding the subject's PII — consents, request documents, the sealed columns of
  * its requests (details_ct, reason_ct set NULL) and of every notification (queued ones become "cancelled"; the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * repo_requests.c - the repositories of rights requests (repo.h, migration 2): requests, their sealed scans,
- * the notification outbox, erasure and scheduled erasure.
+ * erasure and scheduled erasure (the outbox's queries are repo_outbox.c).
  *
  * Shaped by what erasure must guarantee rather than by load: requests are few and slow (days, by law), but
  * once a person is erased no row may still hold anything of theirs. So every column that can hold their data
@@ -21,14 +21,6 @@ void privd_request_row_clear(struct privd_request_row *row)
 		return;
 	privd_blob_clear(&row->details_ct);
 	privd_blob_clear(&row->reason_ct);
-}
-
-void privd_notification_row_clear(struct privd_notification_row *row)
-{
-	if (row == NULL)
-		return;
-	privd_blob_clear(&row->recipient_ct);
-	privd_blob_clear(&row->body_ct);
 }
 
 /* ---- helpers ---- */
@@ -205,69 +197,6 @@ enum privd_rc privd_repo_document_put(struct privd_db *db, const char *request_i
 enum privd_rc privd_repo_document_get(struct privd_db *db, const char *request_id, struct privd_blob *ct)
 {
 	return query_blob(db, "SELECT doc_ct FROM request_documents WHERE request_id = ?", request_id, ct);
-}
-
-/* ---- notifications ---- */
-
-enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct privd_notification_row *row)
-{
-	return exec_sql(db,
-	                "INSERT INTO notifications(notification_id, subject_id, request_id, kind,"
-	                " channel, status, attempts, recipient_ct, body_ct, created_at, sent_at,"
-	                " last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                "ttTtttiBBimT", row->id, row->subject_id, row->request_id, privd_notice_kind_name(row->kind),
-	                row->channel, privd_notice_status_name(row->status), (int64_t)row->attempts, &row->recipient_ct,
-	                &row->body_ct, row->created_at, row->sent_at, row->last_error);
-}
-
-enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, enum privd_notice_status *status)
-{
-	char name[STATE_NAME_MAX];
-	enum privd_rc rc =
-	    query_text(db, "SELECT status FROM notifications WHERE notification_id = ?", id, name, sizeof(name));
-
-	return rc == PRIVD_OK ? state_col(privd_notice_status_parse(name, status)) : rc;
-}
-
-#define NOTIFICATION_COLS                                                                                              \
-	"notification_id, subject_id, request_id, kind, channel, status, attempts, recipient_ct, body_ct, created_at," \
-	" sent_at, last_error"
-
-/* Reads a row of NOTIFICATION_COLS; the sealed blobs point into the statement, valid during the callback only. */
-static enum privd_rc notification_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
-{
-	struct privd_notification_row row;
-	enum privd_rc rc;
-
-	memset(&row, 0, sizeof(row));
-	rc = state_col(privd_notice_kind_parse(privd_stmt_col_text(st, 3), &row.kind));
-	if (rc == PRIVD_OK)
-		rc = state_col(privd_notice_status_parse(privd_stmt_col_text(st, 5), &row.status));
-	if (rc != PRIVD_OK)
-		return rc;
-	copy_col(st, 0, row.id, sizeof(row.id));
-	copy_col(st, 1, row.subject_id, sizeof(row.subject_id));
-	copy_col(st, 2, row.request_id, sizeof(row.request_id));
-	copy_col(st, 4, row.channel, sizeof(row.channel));
-	row.attempts = (int)privd_stmt_col_int64(st, 6);
-	blob_view(st, 7, &row.recipient_ct);
-	blob_view(st, 8, &row.body_ct);
-	row.created_at = privd_stmt_col_int64(st, 9);
-	row.sent_at = privd_stmt_col_int64(st, 10);
-	copy_col(st, 11, row.last_error, sizeof(row.last_error));
-	*stop = to->fn.notification(to->arg, &row) != 0;
-	return PRIVD_OK;
-}
-
-enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,
-                                           int (*cb)(void *arg, const struct privd_notification_row *row), void *arg)
-{
-	const struct walk_cb to = {.fn.notification = cb, .arg = arg};
-
-	return walk_rows(db,
-	                 "SELECT " NOTIFICATION_COLS
-	                 " FROM notifications WHERE subject_id = ? ORDER BY created_at, notification_id",
-	                 notification_row, &to, "t", subject_id);
 }
 
 /* ---- erasure ---- */

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * repo_outbox.c - the notification outbox: queueing, the delivery worker's claims and outcomes, the operators'
+ * pages.
+ *
+ * Shaped by two loads. A fan-out (a policy published with notify, an incident over every subject) queues
+ * hundreds of thousands of notices inside one transaction, so rows go in many to a statement. And several privd
+ * nodes on one PostgreSQL drain the same outbox: a claim selects due rows FOR UPDATE SKIP LOCKED and stamps them
+ * with a lease, so that two nodes claiming at once take different rows and, once the claim has committed, a node
+ * leaves alone what another holds until the lease runs out (it does only when that node died mid-batch). Every
+ * outcome is conditional on the notice being still queued, so an erasure that cancelled it meanwhile wins.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/repo_int.h"
+
+#define INSERT_ROWS 64 /* rows per INSERT statement: 64 x 14 parameters, well under every engine's limit */
+
+void privd_notification_row_clear(struct privd_notification_row *row)
+{
+	if (row == NULL)
+		return;
+	privd_blob_clear(&row->recipient_ct);
+	privd_blob_clear(&row->body_ct);
+}
+
+#define INSERT_COLS                                                                                                    \
+	"INSERT INTO notifications(notification_id, subject_id, request_id, kind, channel, status, attempts,"          \
+	" recipient_ct, body_ct, created_at, sent_at, last_error, ref, next_attempt_at) VALUES "
+#define INSERT_ONE "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define INSERT_PARAMS 14
+
+static enum privd_rc bind_row(struct privd_stmt *st, int first, const struct privd_notification_row *row)
+{
+	return bind_at(st, first, "ttTtttiBBimTTi", row->id, row->subject_id, row->request_id,
+	               privd_notice_kind_name(row->kind), row->channel, privd_notice_status_name(row->status),
+	               (int64_t)row->attempts, &row->recipient_ct, &row->body_ct, row->created_at, row->sent_at,
+	               row->last_error, row->ref, row->next_attempt_at);
+}
+
+enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct privd_notification_row *row)
+{
+	return privd_repo_notification_insert_many(db, row, 1);
+}
+
+/* One INSERT of n rows (1 <= n <= INSERT_ROWS). */
+static enum privd_rc insert_chunk(struct privd_db *db, const struct privd_notification_row *rows, size_t n)
+{
+	char sql[sizeof(INSERT_COLS) + INSERT_ROWS * (sizeof(INSERT_ONE) + 2)];
+	struct privd_stmt *st = NULL;
+	size_t at = (size_t)snprintf(sql, sizeof(sql), "%s", INSERT_COLS);
+	enum privd_rc rc;
+
+	for (size_t i = 0; i < n; i++)
+		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s" INSERT_ONE, i > 0 ? ", " : "");
+	rc = privd_db_prepare(db, sql, &st);
+	for (size_t i = 0; rc == PRIVD_OK && i < n; i++)
+		rc = bind_row(st, 1 + (int)(i * INSERT_PARAMS), &rows[i]);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_notification_insert_many(struct privd_db *db, const struct privd_notification_row *rows,
+                                                  size_t n)
+{
+	enum privd_rc rc = PRIVD_OK;
+
+	for (size_t i = 0; rc == PRIVD_OK && i < n; i += INSERT_ROWS)
+		rc = insert_chunk(db, rows + i, n - i < INSERT_ROWS ? n - i : INSERT_ROWS);
+	return rc;
+}
+
+enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, enum privd_notice_status *status)
+{
+	char name[STATE_NAME_MAX];
+	enum privd_rc rc =
+	    query_text(db, "SELECT status FROM notifications WHERE notification_id = ?", id, name, sizeof(name));
+
+	return rc == PRIVD_OK ? state_col(privd_notice_status_parse(name, status)) : rc;
+}
+
+#define NOTIFICATION_COLS                                                                                              \
+	"notification_id, subject_id, request_id, kind, channel, status, attempts, recipient_ct, body_ct, created_at," \
+	" sent_at, last_error, ref, next_attempt_at, lease_until, last_attempt_at"
+/* The same columns with the sealed ones left out: what a list without PII reads. */
+#define NOTIFICATION_COLS_PLAIN                                                                                        \
+	"notification_id, subject_id, request_id, kind, channel, status, attempts, NULL, NULL, created_at,"            \
+	" sent_at, last_error, ref, next_attempt_at, lease_until, last_attempt_at"
+
+/* Reads a row of NOTIFICATION_COLS; the sealed blobs point into the statement, valid during the callback only. */
+static enum privd_rc notification_from(struct privd_stmt *st, struct privd_notification_row *row)
+{
+	enum privd_rc rc;
+
+	memset(row, 0, sizeof(*row));
+	rc = state_col(privd_notice_kind_parse(privd_stmt_col_text(st, 3), &row->kind));
+	if (rc == PRIVD_OK)
+		rc = state_col(privd_notice_status_parse(privd_stmt_col_text(st, 5), &row->status));
+	if (rc != PRIVD_OK)
+		return rc;
+	copy_col(st, 0, row->id, sizeof(row->id));
+	copy_col(st, 1, row->subject_id, sizeof(row->subject_id));
+	copy_col(st, 2, row->request_id, sizeof(row->request_id));
+	copy_col(st, 4, row->channel, sizeof(row->channel));
+	row->attempts = (int)privd_stmt_col_int64(st, 6);
+	blob_view(st, 7, &row->recipient_ct);
+	blob_view(st, 8, &row->body_ct);
+	row->created_at = privd_stmt_col_int64(st, 9);
+	row->sent_at = privd_stmt_col_int64(st, 10);
+	copy_col(st, 11, row->last_error, sizeof(row->last_error));
+	copy_col(st, 12, row->ref, sizeof(row->ref));
+	row->next_attempt_at = privd_stmt_col_int64(st, 13);
+	row->lease_until = privd_stmt_col_int64(st, 14);
+	row->last_attempt_at = privd_stmt_col_int64(st, 15);
+	return PRIVD_OK;
+}
+
+static enum privd_rc notification_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	struct privd_notification_row row;
+	enum privd_rc rc = notification_from(st, &row);
+
+	if (rc == PRIVD_OK)
+		*stop = to->fn.notification(to->arg, &row) != 0;
+	return rc;
+}
+
+enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subject_id,
+                                           int (*cb)(void *arg, const struct privd_notification_row *row), void *arg)
+{
+	const struct walk_cb to = {.fn.notification = cb, .arg = arg};
+
+	return walk_rows(db,
+	                 "SELECT " NOTIFICATION_COLS
+	                 " FROM notifications WHERE subject_id = ? ORDER BY created_at, notification_id",
+	                 notification_row, &to, "t", subject_id);
+}
+
+/* ---- delivery ---- */
+
+#define DUE_WHERE " WHERE status = 'queued' AND next_attempt_at <= ? AND lease_until < ? AND channel IN (?, ?)"
+
+enum privd_rc privd_repo_notification_any_due(struct privd_db *db, const struct privd_notification_due *d, bool *any)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = query_one(db, "SELECT 1 FROM notifications" DUE_WHERE " LIMIT 1", &st, "iitt", d->now,
+	                             d->now, d->ch1, d->ch2);
+
+	privd_stmt_finalize(st);
+	*any = rc == PRIVD_OK;
+	return rc == PRIVD_ERR_NOT_FOUND ? PRIVD_OK : rc;
+}
+
+struct claim_ctx {
+	int (*cb)(void *arg, const struct privd_notification_row *row);
+	void *arg;
+	char (*ids)[33];
+	size_t n;
+};
+
+static int claim_one(void *arg, const struct privd_notification_row *row)
+{
+	struct claim_ctx *c = arg;
+
+	memcpy(c->ids[c->n++], row->id, 33);
+	return c->cb(c->arg, row);
+}
+
+#define CLAIM_SQL "SELECT " NOTIFICATION_COLS " FROM notifications" DUE_WHERE " ORDER BY next_attempt_at LIMIT ?"
+
+enum privd_rc privd_repo_notification_claim(struct privd_db *db, const struct privd_notification_due *d,
+                                            int64_t lease_until, size_t limit,
+                                            int (*cb)(void *arg, const struct privd_notification_row *row), void *arg)
+{
+	struct claim_ctx c = {cb, arg, NULL, 0};
+	const struct walk_cb to = {.fn.notification = claim_one, .arg = &c};
+	enum privd_rc rc;
+
+	if (limit == 0)
+		return PRIVD_OK;
+	c.ids = calloc(limit, sizeof(*c.ids));
+	if (c.ids == NULL)
+		return PRIVD_ERR_NOMEM;
+	/* the rows first, then the leases: no UPDATE while the SELECT is stepped */
+	rc = walk_rows(db, privd_db_engine(db) == PRIVD_DB_POSTGRES ? CLAIM_SQL " FOR UPDATE SKIP LOCKED" : CLAIM_SQL,
+	               notification_row, &to, "iitti", d->now, d->now, d->ch1, d->ch2, sql_limit(limit));
+	for (size_t i = 0; rc == PRIVD_OK && i < c.n; i++)
+		rc = privd_repo_notification_lease(db, c.ids[i], lease_until);
+	free(c.ids);
+	return rc;
+}
+
+enum privd_rc privd_repo_notification_lease(struct privd_db *db, const char *id, int64_t lease_until)
+{
+	return exec_sql(db, "UPDATE notifications SET lease_until = ? WHERE notification_id = ? AND status = 'queued'",
+	                "it", lease_until, id);
+}
+
+enum privd_rc privd_repo_notification_release_all(struct privd_db *db)
+{
+	return exec_sql(db, "UPDATE notifications SET lease_until = 0 WHERE lease_until <> 0 AND status = 'queued'",
+	                "");
+}
+
+enum privd_rc privd_repo_notification_outcome(struct privd_db *db, const char *id, enum privd_notice_status status,
+                                              int64_t now, int64_t next_at, const char *error)
+{
+	switch (status) {
+	case PRIVD_NOTICE_SENT:
+		return exec_update(db,
+		                   "UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
+		                   " last_attempt_at = ?, last_error = NULL, lease_until = 0, recipient_ct = NULL,"
+		                   " body_ct = NULL WHERE notification_id = ? AND status = 'queued'",
+		                   "iit", now, now, id);
+	case PRIVD_NOTICE_FAILED:
+		return exec_update(db,
+		                   "UPDATE notifications SET status = 'failed', attempts = attempts + 1,"
+		                   " last_attempt_at = ?, last_error = ?, lease_until = 0, recipient_ct = NULL,"
+		                   " body_ct = NULL WHERE notification_id = ? AND status = 'queued'",
+		                   "iTt", now, error, id);
+	case PRIVD_NOTICE_QUEUED:
+		return exec_update(db,
+		                   "UPDATE notifications SET attempts = attempts + 1, last_attempt_at = ?,"
+		                   " last_error = ?, next_attempt_at = ?, lease_until = 0"
+		                   " WHERE notification_id = ? AND status = 'queued'",
+		                   "iTit", now, error, next_at, id);
+	default:
+		return PRIVD_ERR_INTERNAL;
+	}
+}
+
+/* ---- operators' pages ---- */
+
+enum privd_rc privd_repo_notification_page(struct privd_db *db, const struct privd_notification_filter *f,
+                                           int (*cb)(void *arg, const struct privd_notification_row *row), void *arg)
+{
+	const struct walk_cb to = {.fn.notification = cb, .arg = arg};
+	struct privd_stmt *st = NULL;
+	int64_t after = f->after_created != 0 ? f->after_created : INT64_MIN;
+	char sql[512];
+	enum privd_rc rc;
+	int idx = 4;
+
+	snprintf(sql, sizeof(sql),
+	         "SELECT " NOTIFICATION_COLS_PLAIN " FROM notifications"
+	         " WHERE (created_at > ? OR (created_at = ? AND notification_id > ?))%s%s"
+	         " ORDER BY created_at, notification_id LIMIT ?",
+	         f->by_status ? " AND status = ?" : "", f->ref != NULL ? " AND ref = ?" : "");
+	rc = privd_db_prepare(db, sql, &st);
+	if (rc == PRIVD_OK)
+		rc = bind_at(st, 1, "iit", after, after, f->after_id != NULL ? f->after_id : "");
+	if (rc == PRIVD_OK && f->by_status)
+		rc = privd_stmt_bind_text(st, idx++, privd_notice_status_name(f->status));
+	if (rc == PRIVD_OK && f->ref != NULL)
+		rc = privd_stmt_bind_text(st, idx++, f->ref);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, idx, sql_limit(f->limit));
+	return walk_stmt(st, rc, notification_row, &to);
+}
+
+enum privd_rc privd_repo_notification_count(struct privd_db *db, enum privd_notice_status s, const char *ref,
+                                            int64_t *n)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = ref != NULL
+	                       ? query_one(db, "SELECT COUNT(*) FROM notifications WHERE status = ? AND ref = ?", &st,
+	                                   "tt", privd_notice_status_name(s), ref)
+	                       : query_one(db, "SELECT COUNT(*) FROM notifications WHERE status = ?", &st, "t",
+	                                   privd_notice_status_name(s));
+
+	*n = rc == PRIVD_OK ? privd_stmt_col_int64(st, 0) : 0;
+	privd_stmt_finalize(st);
+	return rc;
+}
