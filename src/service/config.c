@@ -41,7 +41,8 @@ enum key_type {
 	T_BOOL,         /* true/false, yes/no, 1/0 */
 	T_COUNTRY,      /* ISO 3166-1 alpha-2, or "" for unknown */
 	T_COUNTRIES,    /* char[size]: ISO 3166-1 alpha-2 codes separated by commas, or "" for none */
-	T_LEVEL         /* debug, info, warn, error */
+	T_LEVEL,        /* debug, info, warn, error */
+	T_LANG          /* ru, en, ru+en */
 };
 
 struct key {
@@ -83,7 +84,8 @@ static const struct key keys[] = {
 	    "export (152-FZ Art. 14 p.7) and written into every destruction record (RKN Order 179)."),
 	STR("operator", "contact", T_STR, operator_contact, "",
 	    "Where a person sends requests and questions about their data (e-mail, phone or postal\n"
-	    "address); shown in the access export with how to exercise their rights."),
+	    "address); shown in the access export with how to exercise their rights, and closing\n"
+	    "every notification."),
 	STR("operator", "information_system", T_STR_NONEMPTY, information_system, "privd",
 	    "Name of the information system written into destruction records (RKN Order 179)."),
 	STR("operator", "cross_border_countries", T_COUNTRIES, cross_border_countries, "",
@@ -128,6 +130,36 @@ static const struct key keys[] = {
 	    "destruction record and its audit reference, the subject's tombstone, the request rows\n"
 	    "with the scan's SHA-256 and the outbox rows (0 to 100; RKN Order 179 asks 3 years for\n"
 	    "the destruction act and the log extract). 0 purges them at the next sweep."),
+	STR("smtp", "url", T_STR, smtp_url, "",
+	    "SMTP server for e-mail notifications: smtp://host:587 (STARTTLS whenever the\n"
+	    "server offers it) or smtps://host:465 (TLS from the start). Empty: e-mail\n"
+	    "notifications stay queued."),
+	STR("smtp", "from", T_STR, smtp_from, "",
+	    "Sender of notifications: addr@domain or \"Name <addr@domain>\" (without a name,\n"
+	    "[operator] name is shown). Required with url."),
+	STR("smtp", "user", T_STR, smtp_user, "",
+	    "User to authenticate as (AUTH); empty: no authentication."),
+	STR("smtp", "password", T_STR, smtp_password, "",
+	    "Password for user. Prefer the environment: PRIVD_SMTP_PASSWORD."),
+	STR("sms", "url", T_STR, sms_url, "",
+	    "SMS gateway: https:// URL that receives a signed JSON POST per message (see\n"
+	    "docs/operations.md). Empty: SMS notifications stay queued."),
+	STR("sms", "secret", T_STR, sms_secret, "",
+	    "Shared secret the gateway checks X-Privd-Signature with (HMAC-SHA256), at\n"
+	    "least 16 bytes. Required with url. Prefer the environment: PRIVD_SMS_SECRET."),
+	STR("notify", "default_language", T_LANG, notify_language, "ru+en",
+	    "Language of notifications to a person who chose none: ru, en, or ru+en\n"
+	    "(both, Russian first)."),
+	NUM("notify", "max_attempts", T_INT, notify_max_attempts, 1, 100, "8",
+	    "Attempts at delivering a notification before it is marked failed (1 to 100)."),
+	NUM("notify", "retry_seconds", T_INT, notify_retry_seconds, 1, 86400, "60",
+	    "Wait before the second attempt, in seconds (1 to 86400); each further wait\n"
+	    "doubles (up to 6 hours), with random jitter of +-50%."),
+	NUM("notify", "lease_seconds", T_INT, notify_lease_seconds, 10, 3600, "120",
+	    "How long a node holds the notifications it claimed before another node may\n"
+	    "take them over (10 to 3600); matters after a crash on PostgreSQL."),
+	NUM("notify", "batch", T_INT, notify_batch, 1, 1000, "100",
+	    "Notifications claimed at once by the delivery worker (1 to 1000)."),
 };
 /* clang-format on */
 
@@ -291,6 +323,11 @@ static int key_set(struct privd_config *c, const struct key *k, const char *valu
 			return fault_set(f, k, "must be ISO 3166-1 alpha-2 country codes separated by commas");
 		memcpy(field, value, len + 1);
 		return 1;
+	case T_LANG:
+		if (strcmp(value, "ru") != 0 && strcmp(value, "en") != 0 && strcmp(value, "ru+en") != 0)
+			return fault_set(f, k, "must be ru, en or ru+en");
+		memcpy(field, value, len + 1);
+		return 1;
 	case T_LEVEL:
 		if (strcmp(value, "debug") != 0 && strcmp(value, "info") != 0 && strcmp(value, "warn") != 0 &&
 		    strcmp(value, "error") != 0)
@@ -312,6 +349,7 @@ static void key_format(const struct privd_config *c, const struct key *k, char *
 	case T_COUNTRY:
 	case T_COUNTRIES:
 	case T_LEVEL:
+	case T_LANG:
 		snprintf(buf, len, "%s", field);
 		return;
 	case T_SIZE:

@@ -47,6 +47,20 @@ struct privd_config {
 	int erase_after_revoke_days; /* erase_after_revoke_days = 30 (calendar days) */
 	/* [retention] */
 	int evidence_years; /* evidence_years = 3 (calendar years) */
+	/* [smtp] */
+	char smtp_url[1024];     /* url = "" (no e-mail delivery) */
+	char smtp_from[512];     /* from = "" */
+	char smtp_user[256];     /* user = "" */
+	char smtp_password[256]; /* password = "" */
+	/* [sms] */
+	char sms_url[1024];   /* url = "" (no SMS delivery) */
+	char sms_secret[256]; /* secret = "" */
+	/* [notify] */
+	char notify_language[8];  /* default_language = ru+en */
+	int notify_max_attempts;  /* max_attempts = 8 */
+	int notify_retry_seconds; /* retry_seconds = 60 */
+	int notify_lease_seconds; /* lease_seconds = 120 */
+	int notify_batch;         /* batch = 100 */
 
 	/* Not a configuration key: false for one-shot commands (init, audit verify), which must not start the
 	 * background work of a server (scheduled erasures, cache invalidation). */

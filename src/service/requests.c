@@ -419,12 +419,10 @@ enum privd_rc privd_step_notice(struct privd_step *s, enum privd_notice_kind kin
 {
 	struct privd_notice_vars v = {.kind = kind,
 	                              .type = s->after.type,
-	                              .lang = PRIVD_NOTIFY_LANG_RU_EN,
 	                              .request_id = s->after.id,
 	                              .due_date = s->after.due_date,
 	                              .reason = reason};
 	struct privd_subject to;
-	char *body = NULL;
 	enum privd_rc rc;
 
 	rc = privd_subject_load(s->svc, s->after.subject_id, &to, NULL);
@@ -432,11 +430,9 @@ enum privd_rc privd_step_notice(struct privd_step *s, enum privd_notice_kind kin
 		return PRIVD_OK; /* nobody left to tell */
 	if (rc != PRIVD_OK)
 		return rc;
-	rc = privd_notify_render(&v, PRIVD_NOTIFY_TEXT, NULL, &body, NULL);
-	if (rc == PRIVD_OK)
-		rc = privd_notice_prepare(s->svc, &to, s->after.id, kind, body, &s->notice);
+	v.lang = privd_outbox_lang(s->svc, NULL);
+	rc = privd_notice_prepare(s->svc, &to, s->after.id, &v, &s->notice);
 	privd_subject_clear(&to);
-	privd_notify_text_free(body);
 	return rc;
 }
 

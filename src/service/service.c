@@ -155,7 +155,8 @@ static enum privd_rc open_storage(struct privd_service *svc, struct privd_err *e
 	return privd_writer_start(&svc->target, cfg->write_batch, &svc->writer, err);
 }
 
-/* A server's background work: the production calendar the deadlines count on, the scheduler, the listener. */
+/* A server's background work: the production calendar the deadlines count on, the scheduler, the delivery worker,
+ * the listener. */
 static enum privd_rc open_background(struct privd_service *svc, struct privd_err *err)
 {
 	struct privd_date today;
@@ -170,6 +171,8 @@ static enum privd_rc open_background(struct privd_service *svc, struct privd_err
 	rc = privd_calendar_load(svc->cfg.calendar_file, today.year, &svc->calendar, err);
 	if (rc == PRIVD_OK)
 		rc = privd_scheduler_start(svc, err);
+	if (rc == PRIVD_OK)
+		rc = privd_delivery_start(svc, err);
 	if (rc == PRIVD_OK)
 		privd_listener_start(svc);
 	return rc;
@@ -225,6 +228,7 @@ void privd_service_close(struct privd_service *svc)
 	atomic_store(&svc->stopping, true);
 	privd_listener_stop(svc);
 	privd_scheduler_stop(svc);
+	privd_delivery_stop(svc);
 	privd_calendar_free(svc->calendar);
 	svc->calendar = NULL;
 	/* readers first: the last connection to close checkpoints the WAL into the database file, and only a
@@ -276,6 +280,7 @@ void privd_service_stats(struct privd_service *svc, struct privd_service_stats *
 	out->cache_misses = atomic_load(&svc->cache_misses);
 	out->subjects_registered = atomic_load(&svc->registered);
 	out->requests_overdue = atomic_load(&svc->requests_overdue);
+	privd_delivery_stats(svc, out);
 }
 
 /* ---- init ---- */

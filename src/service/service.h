@@ -381,7 +381,9 @@ enum privd_rc privd_service_calendar_add_working_days(const struct privd_config 
                                                       int n, struct privd_date *out, int *uncovered_year,
                                                       struct privd_err *err);
 
-/* ---- outbox ---- */
+/* ---- outbox ----
+ * What privd owes a person waits here until the delivery worker sends it (e-mail over SMTP, SMS through the
+ * gateway), tries again later with a growing wait, or gives up (failed). A notice holds no PII once it is final. */
 struct privd_notification {
 	char id[33];
 	char subject_id[33];
@@ -391,11 +393,29 @@ struct privd_notification {
 	enum privd_notice_status status;
 	int attempts;
 	int64_t created_at, sent_at;
+	char last_error[160]; /* why the last attempt failed, without PII; "" when none */
+	char ref[72];         /* what it is about besides a request ("policy:<version>", an incident); "" when none */
+	int64_t last_attempt_at; /* 0 when never tried */
+	int64_t next_attempt_at; /* a queued notice tried before: not before this; 0 otherwise */
 };
+/* One subject's notices, oldest first. PRIVD_ERR_NOT_FOUND for an unknown subject. */
 enum privd_rc privd_service_notifications(struct privd_service *svc, const struct privd_principal *who,
                                           const char *subject_id,
                                           int (*cb)(void *arg, const struct privd_notification *n), void *arg,
                                           struct privd_err *err);
+/* The whole outbox, a page at a time, oldest first by (created_at, id): after the cursor of the last item seen
+ * (after_created 0 and after_id "" to start). Never reads the sealed recipient or text. */
+struct privd_notification_query {
+	bool by_status;                  /* false: any status */
+	enum privd_notice_status status; /* with by_status: only this one */
+	const char *ref;                 /* NULL: any */
+	size_t limit;                    /* 0: 100 */
+	int64_t after_created;
+	const char *after_id; /* NULL or "": from the start of after_created */
+};
+enum privd_rc privd_service_notification_list(struct privd_service *svc, const struct privd_notification_query *q,
+                                              int (*cb)(void *arg, const struct privd_notification *n), void *arg,
+                                              struct privd_err *err);
 
 /* ---- legal hold: keeps a subject whose consent was revoked from scheduled erasure ---- */
 enum privd_rc privd_service_legal_hold(struct privd_service *svc, const struct privd_principal *who,
@@ -450,6 +470,10 @@ struct privd_service_stats {
 	unsigned long long cache_hits, cache_misses;
 	unsigned long long subjects_registered;
 	unsigned long long requests_overdue; /* open requests past their due date, counted at the last sweep */
+	/* delivery: counted by this process since it started, but the queue, counted every few seconds */
+	bool email_configured, sms_configured;
+	unsigned long long notifications_sent, notifications_failed, notifications_retried;
+	unsigned long long notifications_queued;
 };
 void privd_service_stats(struct privd_service *svc, struct privd_service_stats *out);
 

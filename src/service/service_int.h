@@ -17,6 +17,7 @@
 #include "core/consent.h"
 #include "core/jsonw.h"
 #include "crypto/keyring.h"
+#include "notify/notify.h"
 #include "service/service.h"
 #include "service/vault.h"
 #include "store/db.h"
@@ -111,6 +112,9 @@ struct privd_service {
 	pthread_cond_t scheduler_cond;
 	atomic_ullong requests_overdue;
 	int64_t anchor_seq; /* last seq written to audit.anchor (scheduler thread only) */
+
+	/* the delivery worker (delivery.c): NULL for one-shot commands */
+	struct privd_delivery *delivery;
 };
 
 /* ---- runtime.c: the reader pool, the clock, the id batch of background sweeps ---- */
@@ -295,16 +299,41 @@ struct privd_notice {
 	struct privd_wrapped_key key; /* "msg:<notification id>" */
 	struct privd_notification_row row;
 };
-/* Prepares a queued notice of kind. The recipient is the subject's e-mail (channel email) or, without one, the
- * phone (channel sms). body is the message text. */
+/* Prepares a queued notice of v->kind about request_id (NULL: none). The recipient is the subject's e-mail (channel
+ * email) or, without one, the phone (channel sms); nobody to tell is PRIVD_OK with nothing present. What the
+ * notice says is sealed as its variables (privd_outbox_vars_encode), rendered when it is sent. */
 enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd_subject *to, const char *request_id,
-                                   enum privd_notice_kind kind, const char *body, struct privd_notice *n);
+                                   const struct privd_notice_vars *v, struct privd_notice *n);
 void privd_notice_clear(struct privd_notice *n);
 /* Write-job parts: the key into the keystore transaction, the row into the data transaction. No-ops when the
  * notice is not present. */
 enum privd_rc privd_notice_ks_put(struct privd_db *ks, const struct privd_notice *n);
 enum privd_rc privd_notice_ks_undo(struct privd_service *svc, struct privd_db *ks, const struct privd_notice *n);
 enum privd_rc privd_notice_insert(struct privd_db *db, const struct privd_notice *n);
+
+/* The language a notice to a person of language ("ru", "en", "" or NULL for none chosen) is written in: theirs, or
+ * [notify] default_language. Cannot fail. */
+enum privd_notify_lang privd_outbox_lang(struct privd_service *svc, const char *language);
+
+/* A notice's variables as the JSON text sealed in its body ({"v":1,"kind":...}), malloc'd; NULL when out of
+ * memory. The operator's name and contact and the policy URL are not in it: they are the configuration's when the
+ * notice is sent. */
+char *privd_outbox_vars_encode(const struct privd_notice_vars *v);
+/* The reverse: fills v from text, its strings pointing into *hold (the caller releases it with json_decref, so the
+ * type is opaque here). PRIVD_ERR_INVALID when text is not such a document. */
+enum privd_rc privd_outbox_vars_decode(const char *text, struct privd_notice_vars *v, void **hold);
+void privd_outbox_vars_release(void *hold);
+
+/* ---- delivery.c: the delivery worker ---- */
+
+/* Starts the worker thread (a server's only). With [smtp] url or [sms] url set it sends; without either it only
+ * counts the queue. PRIVD_ERR_INVALID naming the key at fault when the configuration cannot be used,
+ * PRIVD_ERR_INTERNAL when the thread cannot start. */
+enum privd_rc privd_delivery_start(struct privd_service *svc, struct privd_err *err);
+/* Wakes and joins it (svc->stopping must be set) and frees it; a no-op when it is not running. */
+void privd_delivery_stop(struct privd_service *svc);
+/* Counters and the queue depth for the metrics; zeroes when there is no worker. Cannot fail. */
+void privd_delivery_stats(struct privd_service *svc, struct privd_service_stats *out);
 
 /* ---- service.c ---- */
 

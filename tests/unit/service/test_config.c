@@ -272,6 +272,34 @@ static void test_bad_env_value(void **state)
 	assert_string_equal(err.fields[0].field, "age.eu_min_age");
 }
 
+/* Delivery's keys come from the environment as every other key does; a language outside the three is refused. */
+static void test_delivery_env(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+
+	write_conf(f, "[smtp]\nurl = smtp://mail.example:587\nfrom = privacy@example.org\n");
+	setenv("PRIVD_SMTP_PASSWORD", "s3cret", 1);
+	setenv("PRIVD_SMS_URL", "https://sms.example/send", 1);
+	setenv("PRIVD_SMS_SECRET", "0123456789abcdef", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+	assert_string_equal(c.smtp_url, "smtp://mail.example:587");
+	assert_string_equal(c.smtp_from, "privacy@example.org");
+	assert_string_equal(c.smtp_password, "s3cret");
+	assert_string_equal(c.sms_url, "https://sms.example/send");
+	assert_string_equal(c.sms_secret, "0123456789abcdef");
+	assert_string_equal(c.notify_language, "ru+en");
+	assert_int_equal(c.notify_max_attempts, 8);
+	setenv("PRIVD_NOTIFY_DEFAULT_LANGUAGE", "de", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	assert_string_equal(err.fields[0].field, "notify.default_language");
+	unsetenv("PRIVD_NOTIFY_DEFAULT_LANGUAGE");
+	unsetenv("PRIVD_SMTP_PASSWORD");
+	unsetenv("PRIVD_SMS_URL");
+	unsetenv("PRIVD_SMS_SECRET");
+}
+
 static void test_unknown_key(void **state)
 {
 	struct fixture *f = *state;
@@ -295,9 +323,9 @@ static void test_unknown_section(void **state)
 	struct privd_config c;
 	struct privd_err err = {0};
 
-	write_conf(f, "[smtp]\nurl = smtp://localhost\n");
+	write_conf(f, "[ldap]\nurl = ldap://localhost\n");
 	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
-	assert_non_null(strstr(err.msg, "smtp.url"));
+	assert_non_null(strstr(err.msg, "ldap.url"));
 }
 
 /* 152-FZ Art. 14 p.7 and RKN Order 179: what the export and the destruction records are told by the operator. */
@@ -489,6 +517,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_long_line_read_whole, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_env_overrides_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_env_value, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delivery_env, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_section, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_operator_and_retention, setup, teardown),
