@@ -219,6 +219,10 @@ const struct privd_http_bi *privd_http_category_label(int i);
 /* An audit entry as GET /v1/audit lists it; NULL when out of memory. */
 json_t *privd_http_audit_entry_json(const struct privd_audit_entry *e);
 
+/* ---- notifications.c ---- */
+/* The JSON form of a notice (every list of notices renders it so); NULL when out of memory. */
+json_t *privd_http_notification_json(const struct privd_notification *n);
+
 /* ---- metrics.c ---- */
 void privd_http_metrics_record(unsigned path_idx, enum privd_http_method m, unsigned status, uint64_t dur_ns);
 
@@ -245,6 +249,7 @@ void privd_http_audit_verify(struct privd_http_req *r);
 void privd_http_request_create(struct privd_http_req *r);
 void privd_http_request_attach(struct privd_http_req *r);
 void privd_http_request_list(struct privd_http_req *r);
+void privd_http_notification_page(struct privd_http_req *r);
 void privd_http_request_get(struct privd_http_req *r);
 void privd_http_request_document(struct privd_http_req *r);
 void privd_http_request_decide(struct privd_http_req *r);

@@ -2,7 +2,8 @@
 /*
  * metrics.c - GET /metrics in the Prometheus text format: requests by route, method and status, a latency
  * histogram per route, the service's counters (commits, write jobs, consent cache, registrations) and the number
- * of overdue rights requests.
+ * of overdue rights requests, and the delivery of notifications (sent, failed, retried, the queue, whether each
+ * channel is configured).
  *
  * Every request records itself, the consent check included at tens of thousands per second, so recording is a
  * few relaxed atomic increments into fixed slots indexed by route pattern, method and status: no lock, no
@@ -154,6 +155,20 @@ void privd_http_metrics(struct privd_http_req *r)
 	counter(&t, "privd_subjects_registered_total", "Subjects registered by this process.", st.subjects_registered);
 	gauge(&t, "privd_requests_overdue", "Open rights requests past their due date, counted every 10 seconds.",
 	      st.requests_overdue);
+	counter(&t, "privd_notifications_sent_total", "Notifications this process delivered.", st.notifications_sent);
+	counter(&t, "privd_notifications_failed_total", "Notifications this process gave up on (status failed).",
+	        st.notifications_failed);
+	counter(&t, "privd_notifications_retried_total", "Delivery attempts that failed and were put off for a retry.",
+	        st.notifications_retried);
+	gauge(&t, "privd_notifications_queued", "Notifications waiting in the outbox, counted every 2 seconds.",
+	      st.notifications_queued);
+	privd_http_text_printf(
+	    &t,
+	    "# HELP privd_delivery_configured Whether a channel can deliver (1) or its notifications "
+	    "stay queued (0).\n# TYPE privd_delivery_configured gauge\n"
+	    "privd_delivery_configured{channel=\"email\"} %d\n"
+	    "privd_delivery_configured{channel=\"sms\"} %d\n",
+	    st.email_configured ? 1 : 0, st.sms_configured ? 1 : 0);
 	body = privd_http_text_take(&t, &len);
 	if (body == NULL) {
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);

@@ -482,14 +482,7 @@ void privd_http_request_export(struct privd_http_req *r)
 
 static int notification_cb(void *arg, const struct privd_notification *n)
 {
-	json_t *items = arg;
-	json_t *j;
-
-	j = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:i, s:o, s:o}", "id", n->id, "subject_id", n->subject_id,
-	              "request_id", privd_http_json_str_or_null(n->request_id), "kind", privd_notice_kind_name(n->kind),
-	              "channel", n->channel, "status", privd_notice_status_name(n->status), "attempts", n->attempts,
-	              "created_at", privd_http_json_time(n->created_at), "sent_at", privd_http_json_time(n->sent_at));
-	return json_array_append_new(items, j) == 0 ? 0 : -1;
+	return json_array_append_new(arg, privd_http_notification_json(n)) == 0 ? 0 : -1;
 }
 
 void privd_http_notification_list(struct privd_http_req *r)

@@ -43,6 +43,7 @@ enum privd_http_path {
 	P_REQUEST_EXPORT,
 	P_DESTRUCTION_RECORDS,
 	P_DESTRUCTION_RECORD,
+	P_NOTIFICATIONS,
 	P_COUNT
 };
 
@@ -73,6 +74,7 @@ static const char *const paths[P_COUNT] = {
     [P_REQUEST_EXPORT] = "/v1/requests/{id}/export",
     [P_DESTRUCTION_RECORDS] = "/v1/destruction-records",
     [P_DESTRUCTION_RECORD] = "/v1/destruction-records/{id}",
+    [P_NOTIFICATIONS] = "/v1/notifications",
 };
 
 #define R_ADMIN PRIVD_ROLE_ADMIN
@@ -114,6 +116,7 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_POST, privd_http_legal_hold, R_OPERATOR, P_SUBJECT_LEGAL_HOLD, 0},
     {PRIVD_HTTP_GET, privd_http_destruction_list, R_OPERATOR | R_AUDITOR, P_DESTRUCTION_RECORDS, 0},
     {PRIVD_HTTP_GET, privd_http_destruction_get, R_OPERATOR | R_AUDITOR, P_DESTRUCTION_RECORD, 0},
+    {PRIVD_HTTP_GET, privd_http_notification_page, R_OPERATOR | R_AUDITOR | R_ADMIN, P_NOTIFICATIONS, 0},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

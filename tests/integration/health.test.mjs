@@ -12,9 +12,9 @@ forEngines('health and metrics', (engine) => {
 		assert.deepEqual(assertJson(r, 200), { status: 'ok' });
 	});
 
-	it('GET /readyz answers 200 {"status":"ready"} when the database answers', async () => {
+	it('GET /readyz answers 200 {"status":"ready"} when the database answers, and says delivery is not configured', async () => {
 		const r = await ctx.srv.req('GET', '/readyz');
-		assert.deepEqual(assertJson(r, 200), { status: 'ready' });
+		assert.deepEqual(assertJson(r, 200), { status: 'ready', delivery: { email: 'not_configured', sms: 'not_configured' } });
 	});
 
 	it('GET /metrics is Prometheus text with requests by route and status and a latency histogram', async () => {

@@ -12,7 +12,7 @@ export const REQUEST_KEYS = ['id', 'subject_id', 'type', 'status', 'details', 'r
 	'received_at', 'decided_at', 'completed_at', 'updated_at', 'due_date', 'due_estimated', 'extended', 'overdue',
 	'working_days_left', 'document'];
 export const NOTIFICATION_KEYS = ['id', 'subject_id', 'request_id', 'kind', 'channel', 'status', 'attempts',
-	'created_at', 'sent_at'];
+	'created_at', 'sent_at', 'last_attempt_at', 'next_attempt_at', 'last_error', 'ref'];
 export const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 const timeOrNull = (v, k) => {
