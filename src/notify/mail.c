@@ -11,7 +11,8 @@
  */
 #include "mail.h"
 
-#include <stdarg.h>
+#include "buf.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,57 +21,6 @@
 
 #define B64_LINE 76
 #define WORD_BYTES 42 /* 56 base64 characters; with "=?UTF-8?B?" and "?=", 68: after "Subject: ", 77 <= 78 */
-
-struct out {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->failed)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 1024;
-		char *p;
-
-		while (cap < o->len + n + 1)
-			cap *= 2;
-		p = realloc(o->p, cap);
-		if (p == NULL) {
-			o->failed = true;
-			return;
-		}
-		o->p = p;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-	o->p[o->len] = '\0';
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
-static void printf_(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void printf_(struct out *o, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		o->failed = true;
-		return;
-	}
-	put(o, buf, (size_t)n);
-}
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -95,7 +45,7 @@ static size_t b64_encode(const unsigned char *s, size_t n, char *dst)
 }
 
 /* A body part: base64 of s in lines of B64_LINE, each ending in CRLF. */
-static void put_b64_lines(struct out *o, const char *s)
+static void put_b64_lines(struct privd_notify_buf *o, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t n = strlen(s);
@@ -107,7 +57,7 @@ static void put_b64_lines(struct out *o, const char *s)
 
 		line[k++] = '\r';
 		line[k++] = '\n';
-		put(o, line, k);
+		privd_notify_buf_put(o, line, k);
 	}
 }
 
@@ -157,7 +107,7 @@ size_t privd_mail_encode_words(const char *s, char *out, size_t cap)
 	return need;
 }
 
-static void put_words(struct out *o, const char *s)
+static void put_words(struct privd_notify_buf *o, const char *s)
 {
 	size_t need = privd_mail_encode_words(s, NULL, 0);
 	char *w = malloc(need + 1);
@@ -167,7 +117,7 @@ static void put_words(struct out *o, const char *s)
 		return;
 	}
 	privd_mail_encode_words(s, w, need + 1);
-	put(o, w, need);
+	privd_notify_buf_put(o, w, need);
 	free(w);
 }
 
@@ -183,7 +133,7 @@ static bool header_token(const char *s)
 }
 
 /* RFC 5322 date-time in UTC: "Tue, 01 Jul 2025 10:00:00 +0000". */
-static void put_date(struct out *o, int64_t ms)
+static void put_date(struct privd_notify_buf *o, int64_t ms)
 {
 	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -195,36 +145,36 @@ static void put_date(struct out *o, int64_t ms)
 		o->failed = true;
 		return;
 	}
-	printf_(o, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-	        tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	privd_notify_buf_printf(o, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday], tm.tm_mday,
+	                        months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void put_part(struct out *o, const char *boundary, const char *type, const char *content)
+static void put_part(struct privd_notify_buf *o, const char *boundary, const char *type, const char *content)
 {
-	printf_(o, "--%s\r\nContent-Type: %s; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n", boundary,
-	        type);
+	privd_notify_buf_printf(
+	    o, "--%s\r\nContent-Type: %s; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n", boundary, type);
 	put_b64_lines(o, content);
 }
 
-static void put_headers(struct out *o, const struct privd_mail *m, const char *boundary)
+static void put_headers(struct privd_notify_buf *o, const struct privd_mail *m, const char *boundary)
 {
-	puts_(o, "From: ");
+	privd_notify_buf_puts(o, "From: ");
 	if (m->from_name != NULL && m->from_name[0] != '\0') {
 		put_words(o, m->from_name);
-		puts_(o, "\r\n "); /* folded: the address on a line of its own */
+		privd_notify_buf_puts(o, "\r\n "); /* folded: the address on a line of its own */
 	}
-	printf_(o, "<%s>\r\nTo: <%s>\r\nSubject: ", m->from_addr, m->to);
+	privd_notify_buf_printf(o, "<%s>\r\nTo: <%s>\r\nSubject: ", m->from_addr, m->to);
 	put_words(o, m->subject != NULL ? m->subject : "");
-	puts_(o, "\r\n");
+	privd_notify_buf_puts(o, "\r\n");
 	put_date(o, m->date_ms);
-	printf_(o, "Message-ID: <%s>\r\n", m->message_id);
-	puts_(o, "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
-	printf_(o, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n", boundary);
+	privd_notify_buf_printf(o, "Message-ID: <%s>\r\n", m->message_id);
+	privd_notify_buf_puts(o, "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
+	privd_notify_buf_printf(o, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n", boundary);
 }
 
 enum privd_rc privd_mail_build(const struct privd_mail *m, char **out, size_t *len, struct privd_err *err)
 {
-	struct out o = {NULL, 0, 0, false};
+	struct privd_notify_buf o = {NULL, 0, 0, false};
 	char boundary[96];
 
 	*out = NULL;
@@ -241,12 +191,12 @@ enum privd_rc privd_mail_build(const struct privd_mail *m, char **out, size_t *l
 		if (*p == '@')
 			*p = '_';
 	put_headers(&o, m, boundary);
-	puts_(&o, "This is a message in two formats, plain text and HTML.\r\n\r\n");
+	privd_notify_buf_puts(&o, "This is a message in two formats, plain text and HTML.\r\n\r\n");
 	put_part(&o, boundary, "text/plain", m->text != NULL ? m->text : "");
 	put_part(&o, boundary, "text/html", m->html != NULL ? m->html : "");
-	printf_(&o, "--%s--\r\n", boundary);
+	privd_notify_buf_printf(&o, "--%s--\r\n", boundary);
 	if (o.failed) {
-		free(o.p);
+		privd_notify_buf_discard(&o);
 		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory building a message");
 	}
 	*out = o.p;

@@ -12,6 +12,8 @@
  */
 #include "notify.h"
 
+#include "buf.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -270,77 +272,9 @@ static char *render_sms(const struct privd_notice_vars *v)
 
 /* ---- HTML ---- */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = malloc(cap);
-		if (p == NULL) {
-			b->failed = true;
-			return;
-		}
-		if (b->p != NULL) {
-			memcpy(p, b->p, b->len);
-			explicit_bzero(b->p, b->cap);
-			free(b->p);
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-/* s escaped for HTML text and attribute values; a line break becomes <br>. */
-static void put_html(struct buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			puts_(b, "&amp;");
-			break;
-		case '<':
-			puts_(b, "&lt;");
-			break;
-		case '>':
-			puts_(b, "&gt;");
-			break;
-		case '"':
-			puts_(b, "&quot;");
-			break;
-		case '\'':
-			puts_(b, "&#39;");
-			break;
-		case '\n':
-			if (s[1] != '\0')
-				puts_(b, "<br>\n");
-			break;
-		default:
-			put(b, s, 1);
-		}
-	}
-}
-
 /* One rendering by a text_fn, escaped into b. */
-static void put_text_html(struct buf *b, text_fn fn, const struct privd_notice_vars *v, enum privd_notify_lang lang)
+static void put_text_html(struct privd_notify_buf *b, text_fn fn, const struct privd_notice_vars *v,
+                          enum privd_notify_lang lang)
 {
 	int n = fn(v, lang, NULL, 0);
 	char *t;
@@ -355,53 +289,51 @@ static void put_text_html(struct buf *b, text_fn fn, const struct privd_notice_v
 		return;
 	}
 	fn(v, lang, t, (size_t)n + 1);
-	put_html(b, t);
+	privd_notify_buf_html(b, t);
 	explicit_bzero(t, (size_t)n);
 	free(t);
 }
 
-static void html_lang(struct buf *b, const struct privd_notice_vars *v, enum privd_notify_lang lang)
+static void html_lang(struct privd_notify_buf *b, const struct privd_notice_vars *v, enum privd_notify_lang lang)
 {
 	const char *name = or_empty(v->operator_name), *contact = or_empty(v->operator_contact);
 
-	puts_(b, lang == PRIVD_NOTIFY_LANG_RU ? "<div lang=\"ru\">\n<p>" : "<div lang=\"en\">\n<p>");
+	privd_notify_buf_puts(b, lang == PRIVD_NOTIFY_LANG_RU ? "<div lang=\"ru\">\n<p>" : "<div lang=\"en\">\n<p>");
 	put_text_html(b, sentence_text, v, lang);
-	puts_(b, "</p>\n");
+	privd_notify_buf_puts(b, "</p>\n");
 	if (name[0] != '\0' || contact[0] != '\0') {
-		puts_(b, "<p class=\"operator\">");
-		put_html(b, name);
+		privd_notify_buf_puts(b, "<p class=\"operator\">");
+		privd_notify_buf_html(b, name);
 		if (name[0] != '\0' && contact[0] != '\0')
-			puts_(b, "<br>\n");
+			privd_notify_buf_puts(b, "<br>\n");
 		if (contact[0] != '\0') {
-			puts_(b, lang == PRIVD_NOTIFY_LANG_RU ? "Вопросы о ваших персональных данных: "
-			                                      : "Questions about your personal data: ");
-			put_html(b, contact);
+			privd_notify_buf_puts(b, lang == PRIVD_NOTIFY_LANG_RU ? "Вопросы о ваших персональных данных: "
+			                                                      : "Questions about your personal data: ");
+			privd_notify_buf_html(b, contact);
 		}
-		puts_(b, "</p>\n");
+		privd_notify_buf_puts(b, "</p>\n");
 	}
-	puts_(b, "</div>\n");
+	privd_notify_buf_puts(b, "</div>\n");
 }
 
 static char *render_html(const struct privd_notice_vars *v, const char *subject)
 {
-	struct buf b = {NULL, 0, 0, false};
+	struct privd_notify_buf b = {NULL, 0, 0, false};
 	bool two = v->lang == PRIVD_NOTIFY_LANG_RU_EN;
 
-	puts_(&b, v->lang == PRIVD_NOTIFY_LANG_EN ? "<!DOCTYPE html>\n<html lang=\"en\">\n"
-	                                          : "<!DOCTYPE html>\n<html lang=\"ru\">\n");
-	puts_(&b, "<head><meta charset=\"utf-8\"><title>");
-	put_html(&b, subject);
-	puts_(&b, "</title></head>\n<body>\n");
+	privd_notify_buf_puts(&b, v->lang == PRIVD_NOTIFY_LANG_EN ? "<!DOCTYPE html>\n<html lang=\"en\">\n"
+	                                                          : "<!DOCTYPE html>\n<html lang=\"ru\">\n");
+	privd_notify_buf_puts(&b, "<head><meta charset=\"utf-8\"><title>");
+	privd_notify_buf_html(&b, subject);
+	privd_notify_buf_puts(&b, "</title></head>\n<body>\n");
 	html_lang(&b, v, two ? PRIVD_NOTIFY_LANG_RU : v->lang);
 	if (two) {
-		puts_(&b, "<hr>\n");
+		privd_notify_buf_puts(&b, "<hr>\n");
 		html_lang(&b, v, PRIVD_NOTIFY_LANG_EN);
 	}
-	puts_(&b, "</body>\n</html>\n");
+	privd_notify_buf_puts(&b, "</body>\n</html>\n");
 	if (b.failed) {
-		if (b.p != NULL)
-			explicit_bzero(b.p, b.cap);
-		free(b.p);
+		privd_notify_buf_discard(&b);
 		return NULL;
 	}
 	return b.p;
