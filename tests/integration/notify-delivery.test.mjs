@@ -166,7 +166,7 @@ forEngines('delivery of notices by e-mail and SMS', (engine) => {
 		}, 'the notice marked sent');
 		assert.equal(n.attempts, 3, 'two deferrals, then delivered');
 		assert.equal(deferrals.get(addr), 0);
-		assert.ok((await metric(srv, 'privd_notifications_retried_total')) >= before + 2, 'retries counted');
+		await waitFor(async () => (await metric(srv, 'privd_notifications_retried_total')) >= before + 2, 'the retries counted');
 	});
 
 	it('a refusal for good (550) fails the notice; operators list it, its error holds no address', async () => {
@@ -186,7 +186,7 @@ forEngines('delivery of notices by e-mail and SMS', (engine) => {
 		assert.ok(listed, 'GET /v1/notifications?status=failed lists it');
 		assert.match(listed.last_error, /550/);
 		for (const v of [addr, p.email, p.phone, p.name]) assert.ok(!JSON.stringify(page).includes(v), 'no PII in the list');
-		assert.ok((await metric(srv, 'privd_notifications_failed_total')) >= 1);
+		await waitFor(async () => (await metric(srv, 'privd_notifications_failed_total')) >= 1, 'the failure counted');
 		for (const it2 of page.items) assert.equal(it2.status, 'failed');
 		assert.equal((await srv.req('GET', '/v1/notifications?status=failed', { as: 'app' })).status, 403, 'not for apps');
 		assert.equal((await srv.req('GET', '/v1/notifications?status=lost', { as: 'operator' })).status, 422);
