@@ -26,12 +26,14 @@ struct flags {
 	const char *listen;
 	const char *server_country;
 	const char *operator_name;
+	const char *operator_address;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage:\n"
 	           "  privd init --data-dir DIR [--database URL] [--server-country CC] [--operator-name NAME]\n"
+	           "             [--operator-address ADDRESS]\n"
 	           "  privd serve --data-dir DIR [--listen HOST:PORT] [--database URL]\n"
 	           "  privd audit verify --data-dir DIR [--database URL]\n"
 	           "  privd calendar add-working-days DATE N [--data-dir DIR]\n"
@@ -54,6 +56,7 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 	    {"listen", offsetof(struct flags, listen)},
 	    {"server-country", offsetof(struct flags, server_country)},
 	    {"operator-name", offsetof(struct flags, operator_name)},
+	    {"operator-address", offsetof(struct flags, operator_address)},
 	};
 
 	for (int i = 0; i < argc; i++) {
@@ -142,7 +145,13 @@ static int cmd_init(const struct flags *f)
 		fprintf(stderr, "privd: --data-dir is required\n");
 		return 2;
 	}
+	/* the environment counts at init as it does for serve: the documents init installs are filled in from it */
 	privd_config_defaults(&cfg);
+	rc = privd_config_load(&cfg, NULL, &err);
+	if (rc != PRIVD_OK) {
+		print_err("configuration", rc, &err);
+		return 2;
+	}
 	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", f->data_dir);
 	if (f->database != NULL)
 		snprintf(cfg.database_url, sizeof(cfg.database_url), "%s", f->database);
@@ -150,6 +159,8 @@ static int cmd_init(const struct flags *f)
 		snprintf(cfg.listen, sizeof(cfg.listen), "%s", f->listen);
 	if (f->operator_name != NULL)
 		snprintf(cfg.operator_name, sizeof(cfg.operator_name), "%s", f->operator_name);
+	if (f->operator_address != NULL)
+		snprintf(cfg.operator_address, sizeof(cfg.operator_address), "%s", f->operator_address);
 	if (f->server_country != NULL &&
 	    privd_validate_country(f->server_country, cfg.server_country, &why) != PRIVD_OK) {
 		fprintf(stderr, "privd: --server-country %s\n", why);
@@ -164,7 +175,11 @@ static int cmd_init(const struct flags *f)
 	printf("database: %s\n", strncmp(cfg.database_url, "postgres", 8) == 0 ? "postgresql" : "sqlite");
 	printf("server country: %s\n", cfg.server_country);
 	printf("master key: %s/master.key (mode 0600; back it up apart from the data)\n", cfg.data_dir);
-	printf("privacy policy version 1 installed\n");
+	printf("privacy policy version 1 installed (ru, en)\n");
+	printf("consent texts version 1 installed: processing, third_party_transfer (ru, en)\n");
+	if (cfg.operator_address[0] == '\0')
+		printf("warning: [operator] address is not set, so the consent texts name no address (152-FZ Art. 9 "
+		       "p.4); set it and publish new versions (POST /v1/consent-texts)\n");
 	printf("the admin API key below is shown once; store it now\n");
 	printf("admin_key=%s\n", key);
 	explicit_bzero(key, sizeof(key));

@@ -70,6 +70,11 @@ enum privd_rc privd_cookie_category_parse(const char *name, enum privd_purpose *
 	return PRIVD_ERR_INVALID;
 }
 
+bool privd_purpose_has_text(enum privd_purpose p)
+{
+	return p == PRIVD_PURPOSE_PROCESSING || p == PRIVD_PURPOSE_THIRD_PARTY_TRANSFER;
+}
+
 const char *privd_subject_status_name(enum privd_subject_status s)
 {
 	return privd_names_get(status_names, PRIVD_SUBJECT_STATUS_COUNT, (int)s);
@@ -104,6 +109,8 @@ void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose
 	ps->granted = granted;
 	ps->since_ms = at_ms;
 	snprintf(ps->policy_version, sizeof(ps->policy_version), "%s", policy_version ? policy_version : "");
+	ps->text_version[0] = '\0';
+	ps->text_language = PRIVD_LANG_DEFAULT;
 }
 
 void privd_consent_state_apply_event(struct privd_consent_state *s, const struct privd_consent_event *e)
@@ -113,15 +120,21 @@ void privd_consent_state_apply_event(struct privd_consent_state *s, const struct
 	if (privd_purpose_parse(e->purpose, &p) != PRIVD_OK)
 		return; /* a purpose this version does not know */
 	privd_consent_state_apply(s, p, e->granted, e->at_ms, e->policy_version);
+	/* a text in a language this version does not know is kept as none: it can ask for no reconsent */
+	if (e->text_version != NULL && e->text_version[0] != '\0' &&
+	    privd_lang_parse(e->text_language, &s->purpose[p].text_language) == PRIVD_OK)
+		snprintf(s->purpose[p].text_version, sizeof(s->purpose[p].text_version), "%s", e->text_version);
 }
 
 void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_purpose p, const char *current_version,
-                                struct privd_consent_answer *out)
+                                const char *const current_texts[PRIVD_LANG_COUNT], struct privd_consent_answer *out)
 {
 	const struct privd_purpose_state *ps;
+	const char *text_now = NULL;
 
 	memset(out, 0, sizeof(*out));
 	out->policy_version = "";
+	out->text_version = "";
 	if (!purpose_valid(p))
 		return;
 	ps = &s->purpose[p];
@@ -132,8 +145,28 @@ void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_
 	out->policy_version = ps->policy_version;
 	/* A stored version is cut at PRIVD_POLICY_VERSION_MAX - 1 bytes; compare no further, so that a long version
 	 * string does not ask for reconsent forever. */
+	out->text_version = ps->text_version;
 	out->reconsent_required = out->granted && current_version != NULL &&
 	                          strncmp(ps->policy_version, current_version, PRIVD_POLICY_VERSION_MAX - 1) != 0;
+	if (current_texts != NULL && ps->text_version[0] != '\0' && (int)ps->text_language >= 0 &&
+	    ps->text_language < PRIVD_LANG_COUNT)
+		text_now = current_texts[ps->text_language];
+	if (out->granted && text_now != NULL && strncmp(ps->text_version, text_now, PRIVD_TEXT_VERSION_MAX - 1) != 0)
+		out->reconsent_required = true;
+}
+
+enum privd_text_verdict privd_consent_text_verdict(enum privd_purpose p, bool granted, const char *given,
+                                                   const char *current)
+{
+	if (!granted)
+		return PRIVD_TEXT_OK;
+	if (!privd_purpose_has_text(p))
+		return given != NULL ? PRIVD_TEXT_NOT_APPLICABLE : PRIVD_TEXT_OK;
+	if (given == NULL)
+		return PRIVD_TEXT_MISSING;
+	if (current == NULL)
+		return PRIVD_TEXT_UNPUBLISHED;
+	return strcmp(given, current) == 0 ? PRIVD_TEXT_OK : PRIVD_TEXT_STALE;
 }
 
 enum privd_rc privd_consent_effect(enum privd_subject_status status, enum privd_purpose p, bool granted,

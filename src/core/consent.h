@@ -6,13 +6,17 @@
  * from memory without touching PII. A purpose is granted when its latest record grants it and the subject
  * is active (a pending_guardian minor has no granted consent, whatever they grant themselves; a revoked subject
  * none at all). reconsent_required is true when the grant was given under a policy version other than the
- * current one.
+ * current one, or names a consent text other than the one current in its language.
  *
  * Consent to processing is the one the others stand on (152-FZ Art. 9 p.2, Art. 21 p.5): its revocation stops
  * every processing at once (the subject becomes revoked and its destruction is scheduled 30 days after the
  * revocation was received), and while revoked nothing but a fresh grant of processing is accepted, which returns
  * the subject to the status it had and cancels the destruction. privd_consent_effect says which of these a record
  * does; the service carries it out.
+ *
+ * Consent texts (152-FZ Art. 9 as amended by 156-FZ, in force 01.09.2025): consent to processing and consent to
+ * transfer to third parties are each a document of its own, published in versions per language; a grant of either
+ * names the version the person was shown. Cookie categories have no such text (the banner carries its own).
  */
 #ifndef PRIVD_CORE_CONSENT_H
 #define PRIVD_CORE_CONSENT_H
@@ -20,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lang.h"
 #include "rc.h"
 
 enum privd_purpose {
@@ -41,6 +46,8 @@ enum privd_subject_status {
 };
 
 #define PRIVD_POLICY_VERSION_MAX 64
+/* A consent text's version is a name like a policy's: 1..63 of [A-Za-z0-9._-]. */
+#define PRIVD_TEXT_VERSION_MAX PRIVD_POLICY_VERSION_MAX
 
 /* "processing", "third_party_transfer", "cookies.preferences", ... Never NULL for a valid purpose. */
 const char *privd_purpose_name(enum privd_purpose p);
@@ -50,6 +57,9 @@ enum privd_rc privd_purpose_parse(const char *name, enum privd_purpose *out);
 
 /* Parses the short cookie category used in registration ("preferences", "analytics", "marketing"). */
 enum privd_rc privd_cookie_category_parse(const char *name, enum privd_purpose *out);
+
+/* Whether a grant of p names a consent text: processing and third_party_transfer do, cookie categories do not. */
+bool privd_purpose_has_text(enum privd_purpose p);
 
 /* "active", "pending_guardian", "erased", "revoked"; "unknown" outside the enum. Never NULL. */
 const char *privd_subject_status_name(enum privd_subject_status s);
@@ -63,6 +73,8 @@ struct privd_purpose_state {
 	bool granted;                                  /* value of the latest record */
 	int64_t since_ms;                              /* time of the latest record (UTC ms); 0 when none */
 	char policy_version[PRIVD_POLICY_VERSION_MAX]; /* policy version of the latest record */
+	char text_version[PRIVD_TEXT_VERSION_MAX];     /* consent text it names; "" when none */
+	enum privd_lang text_language;                 /* the text's language, when it names one */
 };
 
 struct privd_consent_state {
@@ -73,7 +85,8 @@ struct privd_consent_state {
 /* A freshly registered subject with no records. Cannot fail. */
 void privd_consent_state_init(struct privd_consent_state *s, enum privd_subject_status status);
 
-/* Applies one record (records must be applied in the order they were appended). Cannot fail. */
+/* Applies one record that names no consent text (records must be applied in the order they were appended).
+ * Cannot fail. */
 void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose p, bool granted, int64_t at_ms,
                                const char *policy_version);
 
@@ -83,6 +96,8 @@ struct privd_consent_event {
 	bool granted;               /* a grant, or a refusal or revocation */
 	int64_t at_ms;              /* when it was recorded (UTC ms) */
 	const char *policy_version; /* the policy version it was given under; NULL or "" when none */
+	const char *text_version;   /* the consent text it names; NULL or "" when none */
+	const char *text_language;  /* that text's language ("ru", "en"); a text in another is taken as none */
 };
 
 /* Derives a subject's consent state from the stored records: start with privd_consent_state_init (the subject's
@@ -98,12 +113,40 @@ struct privd_consent_answer {
 	bool granted; /* effective: latest record grants it and the subject is active */
 	int64_t since_ms;
 	const char *policy_version; /* points into the state; "" when no record */
-	bool reconsent_required;    /* granted under a version other than current_version */
+	const char *text_version;   /* points into the state; "" when the record names no consent text */
+	bool reconsent_required;    /* granted under another policy version or another text than the current ones */
 };
 
-/* Cannot fail. current_version may be NULL (then reconsent_required is false). */
+/* Cannot fail. current_version may be NULL (then the policy asks for no reconsent). current_texts, when not NULL,
+ * holds the current version of p's consent text in each language (NULL where none is published): a grant that
+ * names a text asks for reconsent when its language's current version is another one. A grant that names none
+ * (given before consent texts existed, or through a guardian's signed request) is judged by the policy alone. */
 void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_purpose p, const char *current_version,
-                                struct privd_consent_answer *out);
+                                const char *const current_texts[PRIVD_LANG_COUNT], struct privd_consent_answer *out);
+
+/* The consent texts published now: for each purpose and language the current version, NULL where none is (and
+ * always for the cookie categories). */
+struct privd_text_versions {
+	const char *current[PRIVD_PURPOSE_COUNT][PRIVD_LANG_COUNT];
+};
+
+/* The problem type of a grant that names a consent text other than the current one (409): show the current text
+ * and ask again. */
+#define PRIVD_PROBLEM_RECONSENT "reconsent-required"
+
+/* What a grant's consent text comes to (Art. 9 as amended by 156-FZ: the person agrees to a separate document, and
+ * to the one published now). */
+enum privd_text_verdict {
+	PRIVD_TEXT_OK,             /* names the current version, or need name none (a refusal, a cookie category) */
+	PRIVD_TEXT_MISSING,        /* a grant of processing or third_party_transfer names no version */
+	PRIVD_TEXT_NOT_APPLICABLE, /* a version given for a cookie category, which has no consent text */
+	PRIVD_TEXT_UNPUBLISHED,    /* no text for the purpose is published in the grant's language */
+	PRIVD_TEXT_STALE           /* names a version that is not the current one: the person must be asked again */
+};
+/* given: the version the grant names (NULL: none); current: the version published now for p in the grant's
+ * language (NULL: none). A refusal (granted false) is always PRIVD_TEXT_OK, whatever it names. Cannot fail. */
+enum privd_text_verdict privd_consent_text_verdict(enum privd_purpose p, bool granted, const char *given,
+                                                   const char *current);
 
 /* What one consent record does to its subject's status. */
 enum privd_consent_effect {

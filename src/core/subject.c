@@ -113,6 +113,58 @@ static bool policy_version_current(const char *given, const char *current, struc
 	return true;
 }
 
+/* The consent texts the grants name (Art. 9 as amended by 156-FZ). Sets *stale when one names a text that is not
+ * the current one (the field named in err as well); returns false when one is at fault otherwise. */
+static bool texts_named(const struct privd_registration_input *in, const struct privd_text_versions *texts,
+                        struct privd_registration_outcome *out, bool *stale, struct privd_err *err)
+{
+	static const enum privd_purpose with_text[] = {PRIVD_PURPOSE_PROCESSING, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER};
+	const int granted[] = {in->processing, in->third_party_transfer};
+	char field[64], why[160];
+	bool ok = true;
+
+	*stale = false;
+	out->language = PRIVD_LANG_DEFAULT;
+	if (in->language != NULL && privd_lang_parse(in->language, &out->language) != PRIVD_OK) {
+		privd_err_field(err, "consents.language", "must be ru or en");
+		return false;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		enum privd_purpose p = with_text[i];
+		const char *name = privd_purpose_name(p), *given = in->texts[p];
+		const char *current = texts != NULL ? texts->current[p][out->language] : NULL;
+
+		snprintf(field, sizeof(field), "consents.texts.%s", name);
+		switch (privd_consent_text_verdict(p, granted[i] == 1, given, current)) {
+		case PRIVD_TEXT_OK:
+			if (granted[i] == 1)
+				snprintf(out->text_version[p], sizeof(out->text_version[p]), "%s", given);
+			break;
+		case PRIVD_TEXT_MISSING:
+			snprintf(why, sizeof(why),
+			         "is required with a grant of %s: the version of the consent text shown", name);
+			privd_err_field(err, field, why);
+			ok = false;
+			break;
+		case PRIVD_TEXT_UNPUBLISHED:
+		case PRIVD_TEXT_NOT_APPLICABLE:
+			snprintf(why, sizeof(why), "no %s consent text is published in %s", name,
+			         privd_lang_name(out->language));
+			privd_err_field(err, field, why);
+			ok = false;
+			break;
+		case PRIVD_TEXT_STALE:
+			snprintf(why, sizeof(why),
+			         "is not the current %s consent text in %s, version %s: show that and ask again", name,
+			         privd_lang_name(out->language), current);
+			privd_err_field(err, field, why);
+			*stale = true;
+			break;
+		}
+	}
+	return ok;
+}
+
 /* The age rules' decision for a normalised birth date (one that passed validation) and country. */
 static enum privd_age_decision age_of(const struct privd_age_policy *age, const char *birth_date, const char *country,
                                       const struct privd_date *today)
@@ -124,25 +176,33 @@ static enum privd_age_decision age_of(const struct privd_age_policy *age, const 
 }
 
 enum privd_rc privd_registration_check(const struct privd_registration_input *in, const char *current_version,
-                                       const struct privd_age_policy *age, const struct privd_date *today,
-                                       struct privd_registration_outcome *out, struct privd_err *err)
+                                       const struct privd_text_versions *texts, const struct privd_age_policy *age,
+                                       const struct privd_date *today, struct privd_registration_outcome *out,
+                                       struct privd_err *err)
 {
 	static const enum privd_purpose cookie_purpose[3] = {
 	    PRIVD_PURPOSE_COOKIES_PREFERENCES, PRIVD_PURPOSE_COOKIES_ANALYTICS, PRIVD_PURPOSE_COOKIES_MARKETING};
 	enum privd_age_decision decision;
-	bool ok;
+	bool ok, stale = false;
 
 	memset(out, 0, sizeof(*out));
 	ok = required_fields(&in->profile, err);
 	ok = validate_fields(&in->profile, today, &out->profile, err) && ok;
 	ok = policy_version_current(in->policy_version, current_version, err) && ok;
 	if (in->processing != 1) {
-		privd_err_field(err, "consents.processing", "must be true: registering is consent to processing");
+		privd_err_field(err, "consents.processing",
+		                "must be true: a person is registered with consent to processing");
 		ok = false;
 	}
+	ok = texts_named(in, texts, out, &stale, err) && ok;
 	if (!ok)
 		return privd_err_set(err, PRIVD_ERR_INVALID, "%zu field%s invalid", err ? err->nfields : 0,
 		                     err && err->nfields == 1 ? " is" : "s are");
+	if (stale) {
+		privd_err_set(err, PRIVD_ERR_CONFLICT,
+		              "a consent text named is not the current one: show the current text and ask again");
+		return privd_err_problem(err, PRIVD_ERR_CONFLICT, PRIVD_PROBLEM_RECONSENT);
+	}
 
 	decision = age_of(age, out->profile.birth_date, out->profile.residence_country, today);
 	if (decision == PRIVD_AGE_REFUSE)

@@ -3,8 +3,10 @@
  * subject.h - the rules a data subject's profile meets when it is registered and whenever it is corrected.
  *
  * Registration: a name, an e-mail or a phone number, the ip, the birth date and the country of residence are
- * required; the person agrees to the policy version published now; registering is consent to processing (the
- * other purposes are the person's choice); and the age rules decide what becomes of them: refused outright
+ * required; the person agrees to the policy version published now; a person is registered with their consent to
+ * processing (the other purposes are their choice), and each grant of processing or third_party_transfer names
+ * the consent text the person was shown, which must be the one published now in its language (152-FZ Art. 9 as
+ * amended by 156-FZ: consent is a document of its own); and the age rules decide what becomes of them: refused outright
  * (COPPA on a US server: nothing is stored), pending_guardian (an EU/EEA minor) or active. A correction changes
  * only what it gives, may not take away the last way to reach the person, and may not make someone the age
  * rules keep out; a minor whom a guardian's consent activated stays correctable.
@@ -43,10 +45,12 @@ struct privd_profile {
 /* What a registration gives besides the profile. */
 struct privd_registration_input {
 	struct privd_profile_input profile;
-	const char *policy_version; /* the version agreed to; NULL = not given */
-	int processing;             /* consent to processing: -1 absent, 0 false, 1 true */
-	int third_party_transfer;   /* -1 absent (= false), 0, 1 */
-	bool cookies[3];            /* preferences, analytics, marketing */
+	const char *policy_version;             /* the version agreed to; NULL = not given */
+	int processing;                         /* consent to processing: -1 absent, 0 false, 1 true */
+	int third_party_transfer;               /* -1 absent (= false), 0, 1 */
+	bool cookies[3];                        /* preferences, analytics, marketing */
+	const char *texts[PRIVD_PURPOSE_COUNT]; /* consent text version named per purpose; NULL = not given */
+	const char *language;                   /* the texts' language, "ru" or "en"; NULL = PRIVD_LANG_DEFAULT */
 };
 
 /* What the rules make of a registration that passes them. */
@@ -54,18 +58,24 @@ struct privd_registration_outcome {
 	struct privd_profile profile;
 	enum privd_subject_status status;  /* PRIVD_SUBJECT_ACTIVE or PRIVD_SUBJECT_PENDING_GUARDIAN */
 	bool granted[PRIVD_PURPOSE_COUNT]; /* the consent record each purpose starts with */
+	enum privd_lang language;          /* the consent texts' language */
+	/* the consent text each grant names; "" for a refusal and for the cookie categories */
+	char text_version[PRIVD_PURPOSE_COUNT][PRIVD_TEXT_VERSION_MAX];
 };
 
 /*
  * Checks a registration against the rules. current_version is the policy version published now, NULL when
- * none is; age and today (privd_age_today's date) decide the age rules. On PRIVD_OK out holds the normalised
- * profile, the status and the consents. PRIVD_ERR_INVALID names every field at fault in err (the age rules are
- * not applied then); PRIVD_ERR_FORBIDDEN when the age rules refuse the person. On failure out may hold part of
- * the profile: the caller zeroes it either way. err may be NULL.
+ * none is; texts the consent texts published now (NULL: none is); age and today (privd_age_today's date) decide
+ * the age rules. On PRIVD_OK out holds the normalised profile, the status and the consents. PRIVD_ERR_INVALID
+ * names every field at fault in err, a grant naming no text ("consents.texts.<purpose>") and a text unpublished in
+ * the language among them; then PRIVD_ERR_CONFLICT with the problem "reconsent-required" names each grant whose
+ * text is not the current one; the age rules are applied only after both, and PRIVD_ERR_FORBIDDEN is their
+ * refusal. On failure out may hold part of the profile: the caller zeroes it either way. err may be NULL.
  */
 enum privd_rc privd_registration_check(const struct privd_registration_input *in, const char *current_version,
-                                       const struct privd_age_policy *age, const struct privd_date *today,
-                                       struct privd_registration_outcome *out, struct privd_err *err);
+                                       const struct privd_text_versions *texts, const struct privd_age_policy *age,
+                                       const struct privd_date *today, struct privd_registration_outcome *out,
+                                       struct privd_err *err);
 
 /*
  * Checks a correction of the profile cur, whose subject has status `status`, and writes cur with the given

@@ -19,10 +19,23 @@
 
 static json_t *check_json(enum privd_purpose p, const struct privd_consent_check *c)
 {
-	return json_pack("{s:s, s:b, s:o, s:o, s:b}", "purpose", privd_purpose_name(p), "granted", (int)c->granted,
+	return json_pack("{s:s, s:b, s:o, s:o, s:o, s:b}", "purpose", privd_purpose_name(p), "granted", (int)c->granted,
 	                 "since", privd_http_json_time(c->since), "policy_version",
-	                 privd_http_json_str_or_null(c->policy_version), "reconsent_required",
+	                 privd_http_json_str_or_null(c->policy_version), "text_version",
+	                 privd_http_json_str_or_null(c->text_version), "reconsent_required",
 	                 (int)c->reconsent_required);
+}
+
+/* A version as a JSON value written into out: "null", or the version quoted and escaped. */
+static void json_version(const char *v, char *out, size_t outlen)
+{
+	if (v[0] == '\0') {
+		snprintf(out, outlen, "null");
+		return;
+	}
+	out[0] = '"';
+	privd_json_escape(v, out + 1, outlen - 2);
+	strcat(out, "\"");
 }
 
 void privd_http_consent_check(struct privd_http_req *r)
@@ -30,8 +43,9 @@ void privd_http_consent_check(struct privd_http_req *r)
 	struct privd_consent_check c;
 	enum privd_purpose p;
 	enum privd_rc rc;
-	char since[PRIVD_TIME_LEN + 2] = "null", pv[2 * sizeof(c.policy_version) + 2] = "null";
-	char buf[512];
+	char since[PRIVD_TIME_LEN + 2] = "null", pv[2 * sizeof(c.policy_version) + 2];
+	char tv[2 * sizeof(c.text_version) + 2];
+	char buf[640];
 	int n;
 
 	if (privd_purpose_parse(r->purpose, &p) != PRIVD_OK) {
@@ -54,14 +68,13 @@ void privd_http_consent_check(struct privd_http_req *r)
 		since[PRIVD_TIME_LEN + 1] = '\0';
 	}
 	c.policy_version[sizeof(c.policy_version) - 1] = '\0';
-	if (c.policy_version[0] != '\0') {
-		pv[0] = '"';
-		privd_json_escape(c.policy_version, pv + 1, sizeof(pv) - 2);
-		strcat(pv, "\"");
-	}
+	c.text_version[sizeof(c.text_version) - 1] = '\0';
+	json_version(c.policy_version, pv, sizeof(pv));
+	json_version(c.text_version, tv, sizeof(tv));
 	n = snprintf(buf, sizeof(buf),
-	             "{\"purpose\":\"%s\",\"granted\":%s,\"since\":%s,\"policy_version\":%s,\"reconsent_required\":%s}",
-	             privd_purpose_name(p), c.granted ? "true" : "false", since, pv,
+	             "{\"purpose\":\"%s\",\"granted\":%s,\"since\":%s,\"policy_version\":%s,\"text_version\":%s,"
+	             "\"reconsent_required\":%s}",
+	             privd_purpose_name(p), c.granted ? "true" : "false", since, pv, tv,
 	             c.reconsent_required ? "true" : "false");
 	if (n < 0 || (size_t)n >= sizeof(buf)) {
 		privd_http_reply_rc(r, PRIVD_ERR_INTERNAL, NULL);
@@ -72,41 +85,47 @@ void privd_http_consent_check(struct privd_http_req *r)
 
 static json_t *record_json(const char *subject_id, const struct privd_consent_record *rec)
 {
-	return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:s, s:o}", "seq", (json_int_t)rec->seq, "subject_id",
-	                 subject_id, "purpose", rec->purpose, "granted", (int)rec->granted, "policy_version",
-	                 privd_http_json_str_or_null(rec->policy_version), "ip", privd_http_json_str_or_null(rec->ip),
-	                 "source", rec->source, "created_at", privd_http_json_time(rec->created_at));
+	return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "seq", (json_int_t)rec->seq,
+	                 "subject_id", subject_id, "purpose", rec->purpose, "granted", (int)rec->granted,
+	                 "policy_version", privd_http_json_str_or_null(rec->policy_version), "ip",
+	                 privd_http_json_str_or_null(rec->ip), "source", rec->source, "created_at",
+	                 privd_http_json_time(rec->created_at), "text_version",
+	                 privd_http_json_str_or_null(rec->text_version), "text_language",
+	                 privd_http_json_str_or_null(rec->text_language), "text_sha256",
+	                 privd_http_json_str_or_null(rec->text_sha256));
 }
 
 void privd_http_consent_record(struct privd_http_req *r)
 {
 	struct privd_consent_record rec;
+	struct privd_consent_input in = {0};
 	struct privd_err e = {0};
-	const char *purpose = NULL, *ip = NULL, *source = NULL;
 	json_t *body = NULL, *granted;
 	enum privd_rc rc;
 
 	memset(&rec, 0, sizeof(rec));
 	if (!privd_http_body_object(r, &body))
 		goto out;
-	privd_http_json_str(body, "purpose", NULL, false, &purpose, &e);
-	if (purpose == NULL)
+	privd_http_json_str(body, "purpose", NULL, false, &in.purpose, &e);
+	if (in.purpose == NULL)
 		privd_err_field(&e, "purpose", "is required");
 	granted = json_object_get(body, "granted");
 	if (granted == NULL)
 		privd_err_field(&e, "granted", "is required");
 	else if (!json_is_boolean(granted))
 		privd_err_field(&e, "granted", "must be a boolean");
-	privd_http_json_str(body, "ip", NULL, true, &ip, &e);
-	privd_http_json_str(body, "source", NULL, true, &source, &e);
+	in.granted = json_is_true(granted);
+	privd_http_json_str(body, "ip", NULL, true, &in.ip, &e);
+	privd_http_json_str(body, "source", NULL, true, &in.source, &e);
+	privd_http_json_str(body, "text_version", NULL, true, &in.text_version, &e);
+	privd_http_json_str(body, "language", NULL, true, &in.language, &e);
 	if (e.nfields > 0) {
 		/* name what else is wrong too */
-		privd_service_consent_validate(purpose, ip, source, &e);
+		privd_service_consent_validate(&in, &e);
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	rc = privd_service_consent_record(r->h->svc, &r->who, r->id, purpose, json_is_true(granted), ip, source, &rec,
-	                                  &e);
+	rc = privd_service_consent_record(r->h->svc, &r->who, r->id, &in, &rec, &e);
 	if (rc != PRIVD_OK) {
 		privd_http_reply_rc(r, rc, &e);
 		goto out;

@@ -8,12 +8,16 @@
  * opens both the document ("processing_information") and the page. The JSON keeps the API's names and null for
  * what is absent; the page shows a dash for it, yes / да and no / нет for a consent given or not, and writes every
  * value through one escaping helper (text.c), since a name is whatever the person typed. No transfer to a third
- * party is recorded yet, so both forms carry the transfers section empty. All of it is PII: jansson's strings and
- * the page's buffer are zeroed when freed.
+ * party is recorded yet, so both forms carry the transfers section empty. The consent texts the person agreed to
+ * (152-FZ Art. 9) are in both forms word for word, as the Markdown published, with the SHA-256 their records kept
+ * and a link to their page. All of it is PII: jansson's strings and the page's buffer are zeroed when freed.
  */
 #include "http_int.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "core/lang.h"
 
 #define NONE "—"
 #define COLS_MAX 10 /* the profile's fields, the widest list rendered */
@@ -36,10 +40,31 @@ static json_t *consent_json(const void *item)
 {
 	const struct privd_consent_record *r = item;
 
-	return json_pack("{s:I, s:s, s:b, s:s, s:o, s:s, s:o}", "seq", (json_int_t)r->seq, "purpose", r->purpose,
-	                 "granted", r->granted, "policy_version", r->policy_version, "ip",
-	                 privd_http_json_str_or_null(r->ip), "source", r->source, "recorded_at",
-	                 privd_http_json_time(r->created_at));
+	return json_pack(
+	    "{s:I, s:s, s:b, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "seq", (json_int_t)r->seq, "purpose", r->purpose,
+	    "granted", r->granted, "policy_version", r->policy_version, "ip", privd_http_json_str_or_null(r->ip),
+	    "source", r->source, "recorded_at", privd_http_json_time(r->created_at), "text_version",
+	    privd_http_json_str_or_null(r->text_version), "text_language",
+	    privd_http_json_str_or_null(r->text_language), "text_sha256", privd_http_json_str_or_null(r->text_sha256));
+}
+
+/* The page of a consent text: /consent/<purpose>?lang=<language>&version=<version>. */
+static void text_url(const struct privd_consent_text *t, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "/consent/%s?lang=%s&version=%s", privd_purpose_name(t->purpose),
+	         privd_lang_name(t->language), t->version);
+}
+
+static json_t *text_json(const void *item)
+{
+	const struct privd_consent_text *t = item;
+	char url[160];
+
+	text_url(t, url, sizeof(url));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "purpose", privd_purpose_name(t->purpose), "version",
+	                 t->version, "language", privd_lang_name(t->language), "sha256", t->sha256, "published_at",
+	                 privd_http_json_time(t->published_at), "url", url, "text",
+	                 privd_http_json_str_or_null(t->text != NULL ? t->text : ""));
 }
 
 static json_t *request_json(const void *item)
@@ -112,11 +137,12 @@ char *privd_http_export_json(const struct privd_export *x)
 	}
 	/* each o argument is stolen, also when packing fails */
 	root =
-	    json_pack("{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o}", "generated_at",
+	    json_pack("{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:o}", "generated_at",
 	              privd_http_json_time(x->generated_at), "processing_information",
 	              privd_http_processing_info_json(x), "profile", profile_json(&x->profile), "consents", "current",
 	              current, "history", array_json(x->history, x->nhistory, sizeof(*x->history), consent_json),
-	              "cookie_consents", cookies, "transfers", json_array(), "requests",
+	              "consent_texts", array_json(x->texts, x->ntexts, sizeof(*x->texts), text_json), "cookie_consents",
+	              cookies, "transfers", json_array(), "requests",
 	              array_json(x->requests, x->nrequests, sizeof(*x->requests), request_json), "notifications",
 	              array_json(x->notifications, x->nnotifications, sizeof(*x->notifications), notification_json));
 	if (root != NULL)
@@ -131,6 +157,7 @@ char *privd_http_export_json(const struct privd_export *x)
 struct cells {
 	const char *v[COLS_MAX];
 	char time[COLS_MAX][PRIVD_TIME_LEN];
+	char text[PRIVD_TEXT_VERSION_MAX + 8]; /* a consent text's version and language */
 };
 
 static const char *opt(const char *s)
@@ -166,6 +193,11 @@ static const char *label(const char *key)
 	    {"purpose", "Purpose / Цель"},
 	    {"granted", "Given / Дано"},
 	    {"policy_version", "Policy version / Версия политики"},
+	    {"text_version", "Consent text / Текст согласия"},
+	    {"version", "Version / Версия"},
+	    {"language", "Language / Язык"},
+	    {"sha256", "SHA-256"},
+	    {"published_at", "Published / Опубликован"},
 	    {"source", "Channel / Канал"},
 	    {"recorded_at", "Recorded / Записано"},
 	    {"type", "Type / Вид"},
@@ -206,7 +238,8 @@ static void profile_cells(const void *item, struct cells *c)
 	c->v[9] = when(c, 9, s->updated_at);
 }
 
-static const char *const consent_keys[] = {"purpose", "granted", "policy_version", "ip", "source", "recorded_at"};
+static const char *const consent_keys[] = {"purpose", "granted", "policy_version", "text_version",
+                                           "ip",      "source",  "recorded_at"};
 
 static void consent_cells(const void *item, struct cells *c)
 {
@@ -215,36 +248,14 @@ static void consent_cells(const void *item, struct cells *c)
 	c->v[0] = r->purpose;
 	c->v[1] = yes_no(r->granted);
 	c->v[2] = r->policy_version;
-	c->v[3] = opt(r->ip);
-	c->v[4] = r->source;
-	c->v[5] = when(c, 5, r->created_at);
-}
-
-static const char *const request_keys[] = {"type", "status", "filed_at", "received_at", "due_date", "completed_at"};
-
-static void request_cells(const void *item, struct cells *c)
-{
-	const struct privd_request *r = item;
-
-	c->v[0] = privd_request_type_name(r->type);
-	c->v[1] = privd_request_status_name(r->status);
-	c->v[2] = when(c, 2, r->created_at);
-	c->v[3] = when(c, 3, r->received_at);
-	c->v[4] = opt(r->due_date);
-	c->v[5] = when(c, 5, r->completed_at);
-}
-
-static const char *const notification_keys[] = {"kind", "channel", "status", "created_at", "sent_at"};
-
-static void notification_cells(const void *item, struct cells *c)
-{
-	const struct privd_notification *n = item;
-
-	c->v[0] = privd_notice_kind_name(n->kind);
-	c->v[1] = n->channel;
-	c->v[2] = privd_notice_status_name(n->status);
-	c->v[3] = when(c, 3, n->created_at);
-	c->v[4] = when(c, 4, n->sent_at);
+	c->v[3] = NONE;
+	if (r->text_version[0] != '\0') {
+		snprintf(c->text, sizeof(c->text), "%s (%s)", r->text_version, r->text_language);
+		c->v[3] = c->text;
+	}
+	c->v[4] = opt(r->ip);
+	c->v[5] = r->source;
+	c->v[6] = when(c, 6, r->created_at);
 }
 
 /* One <dt>term</dt><dd>value</dd> of a definition list. */
@@ -306,6 +317,63 @@ static void profile_html(struct privd_http_text *t, const struct privd_export *x
 	privd_http_text_puts(t, "</dl>\n");
 }
 
+/* The consent texts agreed to, each with what identifies it, its page, and its words as published. */
+static void texts_html(struct privd_http_text *t, const struct privd_export *x)
+{
+	char url[160], published[PRIVD_TIME_LEN];
+
+	privd_http_text_puts(t, "<h2>Consent texts agreed to / Тексты согласий</h2>\n");
+	if (x->ntexts == 0)
+		privd_http_text_puts(t, "<p class=\"none\">None / Нет</p>\n");
+	for (size_t i = 0; i < x->ntexts; i++) {
+		const struct privd_consent_text *c = &x->texts[i];
+
+		text_url(c, url, sizeof(url));
+		privd_time_format(c->published_at, published);
+		privd_http_text_puts(t, "<section>\n<h3>");
+		privd_http_text_html(t, privd_purpose_name(c->purpose));
+		privd_http_text_puts(t, "</h3>\n<dl>\n");
+		definition(t, label("version"), c->version);
+		definition(t, label("language"), privd_lang_name(c->language));
+		definition(t, label("sha256"), c->sha256);
+		definition(t, label("published_at"), published);
+		privd_http_text_puts(t, "</dl>\n<p><a href=\"");
+		privd_http_text_html(t, url);
+		privd_http_text_puts(t, "\">");
+		privd_http_text_html(t, url);
+		privd_http_text_puts(t, "</a></p>\n<pre class=\"text\">");
+		privd_http_text_html(t, c->text != NULL ? c->text : "");
+		privd_http_text_puts(t, "</pre>\n</section>\n");
+	}
+}
+
+static const char *const request_keys[] = {"type", "status", "filed_at", "received_at", "due_date", "completed_at"};
+
+static void request_cells(const void *item, struct cells *c)
+{
+	const struct privd_request *r = item;
+
+	c->v[0] = privd_request_type_name(r->type);
+	c->v[1] = privd_request_status_name(r->status);
+	c->v[2] = when(c, 2, r->created_at);
+	c->v[3] = when(c, 3, r->received_at);
+	c->v[4] = opt(r->due_date);
+	c->v[5] = when(c, 5, r->completed_at);
+}
+
+static const char *const notification_keys[] = {"kind", "channel", "status", "created_at", "sent_at"};
+
+static void notification_cells(const void *item, struct cells *c)
+{
+	const struct privd_notification *n = item;
+
+	c->v[0] = privd_notice_kind_name(n->kind);
+	c->v[1] = n->channel;
+	c->v[2] = privd_notice_status_name(n->status);
+	c->v[3] = when(c, 3, n->created_at);
+	c->v[4] = when(c, 4, n->sent_at);
+}
+
 char *privd_http_export_html(const struct privd_export *x)
 {
 	struct privd_http_text t = {0};
@@ -320,7 +388,8 @@ char *privd_http_export_html(const struct privd_export *x)
 	        "line-height:1.5;color:#1b1b1b}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}"
 	        "th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}"
 	        "th{background:#f3f3f3}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}"
-	        "dt{font-weight:600}.none{color:#666}</style>\n</head>\n<body>\n<main>\n"
+	        "dt{font-weight:600}.none{color:#666}pre.text{white-space:pre-wrap;background:#f7f7f7;padding:.75rem}</"
+	        "style>\n</head>\n<body>\n<main>\n"
 	        "<h1>Your personal data / Ваши персональные данные</h1>\n<p>Generated / Сформировано: ");
 	privd_http_text_html(&t, generated);
 	privd_http_text_puts(&t, "</p>\n");
@@ -328,6 +397,7 @@ char *privd_http_export_html(const struct privd_export *x)
 	profile_html(&t, x);
 	privd_http_text_puts(&t, "<h2>Consent records / История согласий</h2>\n");
 	table(&t, consent_keys, COUNT(consent_keys), x->history, x->nhistory, sizeof(*x->history), consent_cells);
+	texts_html(&t, x);
 	privd_http_text_puts(&t, "<h2>Transfers to third parties / Передача третьим лицам</h2>\n");
 	table(&t, NULL, 0, NULL, 0, 0, NULL); /* none recorded yet */
 	privd_http_text_puts(&t, "<h2>Requests / Обращения</h2>\n");

@@ -1,15 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * health.c - the public, unauthenticated routes: liveness, readiness, the privacy policy page. (/metrics is
- * rendered in metrics.c.)
+ * health.c - the public, unauthenticated routes a machine polls: liveness and readiness. (/metrics is rendered in
+ * metrics.c, the pages people read in pages.c.)
  *
- * Load balancers and orchestrators poll these often, so liveness is a constant and readiness one trivial
- * query; /privacy is what the policy's readers see, rendered by the service from the current version.
+ * Load balancers and orchestrators poll these often, so liveness is a constant and readiness one trivial query.
  */
 #include "http_int.h"
-
-#include <stdlib.h>
-#include <string.h>
 
 void privd_http_healthz(struct privd_http_req *r)
 {
@@ -34,18 +30,4 @@ void privd_http_readyz(struct privd_http_req *r)
 	                      json_pack("{s:s, s:{s:s, s:s}}", "status", "ready", "delivery", "email",
 	                                st.email_configured ? "configured" : "not_configured", "sms",
 	                                st.sms_configured ? "configured" : "not_configured"));
-}
-
-void privd_http_privacy(struct privd_http_req *r)
-{
-	char *html = NULL;
-	enum privd_rc rc;
-
-	rc = privd_service_policy_html(r->h->svc, &html);
-	if (rc != PRIVD_OK) {
-		free(html);
-		privd_http_reply_rc(r, rc, NULL);
-		return;
-	}
-	privd_http_reply_owned(r, MHD_HTTP_OK, "text/html; charset=utf-8", html, strlen(html));
 }

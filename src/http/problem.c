@@ -34,6 +34,7 @@ static const struct problem_kind kinds[] = {
     {"method-not-allowed", "Method not allowed"},
     {"conflict", "Conflict"},
     {"revoked", "Consent to processing revoked"},
+    {"reconsent-required", "Reconsent required"},
     {"gone", "Gone"},
     {"too-large", "Payload too large"},
     {"unsupported-media-type", "Unsupported media type"},

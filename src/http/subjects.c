@@ -104,9 +104,28 @@ static void parse_flag(json_t *consents, const char *key, const char *field, int
 	*out = json_is_true(v) ? 1 : 0;
 }
 
+/* consents.texts: the version of the consent text shown, per purpose (152-FZ Art. 9 as amended by 156-FZ). */
+static void parse_texts(json_t *texts, struct privd_registration *reg, struct privd_err *e)
+{
+	static const char *const allowed[] = {"processing", "third_party_transfer", NULL};
+
+	if (texts == NULL || json_is_null(texts))
+		return;
+	if (!json_is_object(texts)) {
+		privd_err_field(e, "consents.texts", "must be an object");
+		return;
+	}
+	privd_http_json_only(texts, allowed, "consents.texts.", e);
+	privd_http_json_str(texts, "processing", "consents.texts.processing", true,
+	                    &reg->texts[PRIVD_PURPOSE_PROCESSING], e);
+	privd_http_json_str(texts, "third_party_transfer", "consents.texts.third_party_transfer", true,
+	                    &reg->texts[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER], e);
+}
+
 static void parse_consents(json_t *c, struct privd_registration *reg, struct privd_err *e)
 {
-	static const char *const allowed[] = {"processing", "third_party_transfer", "cookies", NULL};
+	static const char *const allowed[] = {"processing", "third_party_transfer", "cookies", "texts", "language",
+	                                      NULL};
 	json_t *cookies, *v;
 	size_t i;
 
@@ -119,6 +138,8 @@ static void parse_consents(json_t *c, struct privd_registration *reg, struct pri
 	privd_http_json_only(c, allowed, "consents.", e);
 	parse_flag(c, "processing", "consents.processing", &reg->processing, e);
 	parse_flag(c, "third_party_transfer", "consents.third_party_transfer", &reg->third_party_transfer, e);
+	parse_texts(json_object_get(c, "texts"), reg, e);
+	privd_http_json_str(c, "language", "consents.language", true, &reg->language, e);
 	cookies = json_object_get(c, "cookies");
 	if (cookies == NULL || json_is_null(cookies))
 		return;

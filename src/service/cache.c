@@ -4,10 +4,10 @@
  *
  * The check is the hot path (every page view or processing job of the application asks it), so it is answered
  * from here without touching the database or any PII. The table is split into shards, each behind a
- * reader-writer lock, keyed by the subject's random 128-bit id. Entries are compact (policy versions interned)
- * so that 100,000 subjects cost about 10 MB. A write invalidates the entry after it commits; each invalidation
- * bumps the shard's generation, and a load that raced with a write is not stored, so a stale state can never
- * outlive the write that replaced it.
+ * reader-writer lock, keyed by the subject's random 128-bit id. Entries are compact (policy and consent text
+ * versions interned) so that 100,000 subjects cost about 10 MB. A write invalidates the entry after it commits; each
+ * invalidation bumps the shard's generation, and a load that raced with a write is not stored, so a stale state can
+ * never outlive the write that replaced it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +151,8 @@ static void compact(struct privd_service *svc, const struct privd_consent_state 
 		e->purpose[p].granted = ps->granted;
 		e->purpose[p].since_ms = ps->since_ms;
 		e->purpose[p].version = ps->recorded ? privd_version_intern(svc, ps->policy_version) : 0;
+		e->purpose[p].text_version = ps->recorded ? privd_version_intern(svc, ps->text_version) : 0;
+		e->purpose[p].text_language = (uint8_t)ps->text_language;
 	}
 }
 

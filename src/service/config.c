@@ -81,7 +81,8 @@ static const struct key keys[] = {
 	    "The operator's name as it appears in the privacy policy and in notifications."),
 	STR("operator", "address", T_STR, operator_address, "",
 	    "The operator's address, as in its notification to Roskomnadzor. Shown in the access\n"
-	    "export (152-FZ Art. 14 p.7) and written into every destruction record (RKN Order 179)."),
+	    "export (152-FZ Art. 14 p.7), written into every destruction record (RKN Order 179), and\n"
+	    "named by the consent texts (Art. 9 p.4): set it before `privd init`, which writes them."),
 	STR("operator", "contact", T_STR, operator_contact, "",
 	    "Where a person sends requests and questions about their data (e-mail, phone or postal\n"
 	    "address); shown in the access export with how to exercise their rights, and closing\n"
@@ -98,6 +99,15 @@ static const struct key keys[] = {
 	STR("operator", "timezone", T_STR_NONEMPTY, timezone, "Europe/Moscow",
 	    "Time zone in which request deadlines (working days) are counted. The age rules\n"
 	    "count on the date in UTC-12 instead, so that no age is overstated."),
+	NUM("consent", "term_years", T_INT, consent_term_years, 0, 100, "0",
+	    "How long a consent lasts, in years, as the consent texts `privd init` installs say\n"
+	    "(0 to 100; 152-FZ Art. 9 p.4); 0: until the purposes are achieved or it is revoked."),
+	STR("consent", "processors", T_STR, consent_processors, "",
+	    "Who processes the data on the operator's instruction, with their addresses, as the\n"
+	    "consent to processing names them (152-FZ Art. 9 p.4); empty: nobody."),
+	STR("consent", "recipients", T_STR, consent_recipients, "",
+	    "The third parties data is transferred to, as the consent to transfer names them;\n"
+	    "empty: the text refers to the privacy policy's list."),
 	NUM("age", "coppa_min_age", T_INT, coppa_min_age, 0, 21, "13",
 	    "Minimum age to register when server_country is US (COPPA), 0 to 21; 0 turns the rule off."),
 	NUM("age", "eu_min_age", T_INT, eu_min_age, 0, 21, "16",

@@ -32,6 +32,10 @@ struct privd_config {
 	char cross_border_countries[256]; /* cross_border_countries = "" (ISO codes, comma-separated) */
 	char server_country[3];           /* server_country = RU */
 	char timezone[64];                /* timezone = Europe/Moscow */
+	/* [consent]: what the consent texts `privd init` installs say (152-FZ Art. 9 p.4) */
+	int consent_term_years;        /* term_years = 0 (until revoked or the purposes are achieved) */
+	char consent_processors[1024]; /* processors = "" (none) */
+	char consent_recipients[1024]; /* recipients = "" (as the policy lists them) */
 	/* [age] */
 	int coppa_min_age;      /* coppa_min_age = 13 */
 	int eu_min_age;         /* eu_min_age = 16 */

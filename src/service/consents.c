@@ -3,11 +3,14 @@
  * consents.c - recording consent and answering whether it is given.
  *
  * Records are append-only: each names the purpose, the policy version in force, the time, the IP (sealed under
- * the subject's key) and the channel. The check is answered from the in-memory cache (cache.c) and never
- * decrypts anything; a new record invalidates the subject's entry after it commits, here and, through NOTIFY,
- * in every other process on the same PostgreSQL database. What a record does to its subject's status (a
- * revocation of processing, a grant of it again: core's privd_consent_effect) is decided again inside the write
- * job on the status as stored, and carried out there (revocation.c), so the record and the status commit together.
+ * the subject's key), the channel, and for a grant of processing or third_party_transfer the consent text the
+ * person was shown, with its SHA-256 (152-FZ Art. 9 as amended by 156-FZ). A grant carries its evidence or is
+ * refused: the IP always, the text where the purpose has one, and only the text published now. The check is answered
+ * from the in-memory cache (cache.c) and never decrypts anything; a new record invalidates the subject's entry after it
+ * commits, here and, through NOTIFY, in every other process on the same PostgreSQL database. What a record does to its
+ * subject's status (a revocation of processing, a grant of it again: core's privd_consent_effect) is decided again
+ * inside the write job on the status as stored, and carried out there (revocation.c), so the record and the status
+ * commit together.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +36,8 @@ static void answer(struct privd_service *svc, const struct privd_cache_entry *e,
 {
 	struct privd_consent_state st;
 	struct privd_consent_answer a;
-	char current[64];
+	char current[64], text_now[PRIVD_TEXT_VERSION_MAX];
+	const char *texts[PRIVD_LANG_COUNT] = {NULL};
 	const struct privd_cached_purpose *cp = &e->purpose[p];
 
 	memset(&st.purpose[p], 0, sizeof(st.purpose[p]));
@@ -42,11 +46,18 @@ static void answer(struct privd_service *svc, const struct privd_cache_entry *e,
 	st.purpose[p].granted = cp->granted;
 	st.purpose[p].since_ms = cp->since_ms;
 	privd_version_name(svc, cp->version, st.purpose[p].policy_version, sizeof(st.purpose[p].policy_version));
+	privd_version_name(svc, cp->text_version, st.purpose[p].text_version, sizeof(st.purpose[p].text_version));
+	st.purpose[p].text_language = (enum privd_lang)cp->text_language;
+	/* only a record that names a text is judged by the text current in its language */
+	if (cp->text_version != 0 && cp->text_language < PRIVD_LANG_COUNT &&
+	    privd_consent_text_current_version(svc, p, (enum privd_lang)cp->text_language, text_now, sizeof(text_now)))
+		texts[cp->text_language] = text_now;
 	privd_policy_current_version(svc, current, sizeof(current));
-	privd_consent_state_answer(&st, p, current[0] ? current : NULL, &a);
+	privd_consent_state_answer(&st, p, current[0] ? current : NULL, texts, &a);
 	out->granted = a.granted;
 	out->since = a.since_ms;
 	snprintf(out->policy_version, sizeof(out->policy_version), "%s", a.policy_version ? a.policy_version : "");
+	snprintf(out->text_version, sizeof(out->text_version), "%s", a.text_version ? a.text_version : "");
 	out->reconsent_required = a.reconsent_required;
 }
 
@@ -78,7 +89,7 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 	struct record_job *j = arg;
 	enum privd_consent_effect effect = PRIVD_CONSENT_EFFECT_NONE;
 	enum privd_subject_status status;
-	char detail[128];
+	char detail[256];
 	struct privd_jsonw w;
 	enum privd_rc rc;
 
@@ -94,6 +105,10 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 	privd_jsonw_str(&w, "purpose", j->row.purpose);
 	privd_jsonw_bool(&w, "granted", j->row.granted);
 	privd_jsonw_str(&w, "source", j->row.source);
+	if (j->row.text_version[0] != '\0') {
+		privd_jsonw_str(&w, "text_version", j->row.text_version);
+		privd_jsonw_str(&w, "text_language", j->row.text_language);
+	}
 	privd_jsonw_end(&w);
 	rc = privd_audit_append(j->svc, db, j->who->actor, "consent.record", "subject", j->row.subject_id, detail);
 	if (rc == PRIVD_OK && effect == PRIVD_CONSENT_EFFECT_REVOKE) /* received now: this call is the receipt */
@@ -114,34 +129,97 @@ static enum privd_rc refuse_revoked(struct privd_err *err)
 	return privd_err_problem(err, PRIVD_ERR_CONFLICT, "revoked");
 }
 
-enum privd_rc privd_service_consent_validate(const char *purpose, const char *ip, const char *source,
-                                             struct privd_err *err)
+enum privd_rc privd_service_consent_validate(const struct privd_consent_input *in, struct privd_err *err)
 {
 	char norm_ip[PRIVD_IP_MAX];
 	const char *why = NULL;
 	enum privd_purpose p;
 	bool ok = true;
 
-	if (purpose != NULL && privd_purpose_parse(purpose, &p) != PRIVD_OK) {
+	if (in->purpose != NULL && privd_purpose_parse(in->purpose, &p) != PRIVD_OK) {
 		privd_err_field(err, "purpose",
 		                "must be one of processing, third_party_transfer, cookies.preferences, "
 		                "cookies.analytics, cookies.marketing");
 		ok = false;
 	}
-	if (ip != NULL && privd_validate_ip(ip, norm_ip, sizeof(norm_ip), &why) != PRIVD_OK) {
+	if (in->ip != NULL && privd_validate_ip(in->ip, norm_ip, sizeof(norm_ip), &why) != PRIVD_OK) {
 		privd_err_field(err, "ip", why);
 		ok = false;
 	}
-	if (source != NULL && !source_ok(source)) {
+	if (in->source != NULL && !source_ok(in->source)) {
 		privd_err_field(err, "source", "must be one of api, banner, portal, registration, request");
+		ok = false;
+	}
+	if (in->text_version != NULL && !privd_version_ok(in->text_version)) {
+		privd_err_field(err, "text_version", "must be 1 to 63 characters of letters, digits, '.', '_' or '-'");
+		ok = false;
+	}
+	if (in->language != NULL && privd_lang_parse(in->language, NULL) != PRIVD_OK) {
+		privd_err_field(err, "language", "must be ru or en");
 		ok = false;
 	}
 	return ok ? PRIVD_OK : privd_err_set(err, PRIVD_ERR_INVALID, "the consent record is invalid");
 }
 
+/* The evidence a grant carries (an ip; the current consent text where the purpose has one) into the row: the
+ * text's version, language and SHA-256. PRIVD_ERR_INVALID naming the field, or PRIVD_ERR_CONFLICT with the problem
+ * reconsent-required naming text_version. */
+static enum privd_rc grant_evidence(struct privd_service *svc, enum privd_purpose p,
+                                    const struct privd_consent_input *in, struct privd_consent_row *row,
+                                    struct privd_err *err)
+{
+	struct privd_texts_now now;
+	enum privd_lang lang = PRIVD_LANG_DEFAULT;
+	enum privd_text_verdict verdict;
+	const char *name = privd_purpose_name(p), *current, *why = NULL;
+	char buf[160];
+	bool bad = false;
+
+	if (in->language != NULL)
+		privd_lang_parse(in->language, &lang);
+	privd_consent_texts_now(svc, &now);
+	current = now.names.current[p][lang];
+	if (in->granted && in->ip == NULL) {
+		privd_err_field(err, "ip", "is required with a grant: where the consent was given");
+		bad = true;
+	}
+	verdict = privd_consent_text_verdict(p, in->granted, in->text_version, current);
+	if (verdict == PRIVD_TEXT_MISSING) {
+		snprintf(buf, sizeof(buf), "is required with a grant of %s: the version of the consent text shown",
+		         name);
+		why = buf;
+	} else if (verdict == PRIVD_TEXT_NOT_APPLICABLE) {
+		why = "cookie categories have no consent text: the banner carries theirs";
+	} else if (verdict == PRIVD_TEXT_UNPUBLISHED) {
+		snprintf(buf, sizeof(buf), "no %s consent text is published in %s", name, privd_lang_name(lang));
+		why = buf;
+	}
+	if (why != NULL) {
+		privd_err_field(err, "text_version", why);
+		bad = true;
+	}
+	if (bad) /* what is invalid is said before what is out of date */
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the consent record is invalid");
+	if (verdict == PRIVD_TEXT_STALE) {
+		snprintf(buf, sizeof(buf),
+		         "is not the current %s consent text in %s, version %s: show that and ask again", name,
+		         privd_lang_name(lang), current);
+		privd_err_field(err, "text_version", buf);
+		privd_err_set(err, PRIVD_ERR_CONFLICT,
+		              "the consent text named is not the current one: show the current text and ask again");
+		return privd_err_problem(err, PRIVD_ERR_CONFLICT, PRIVD_PROBLEM_RECONSENT);
+	}
+	if (in->granted && privd_purpose_has_text(p)) {
+		snprintf(row->text_version, sizeof(row->text_version), "%s", in->text_version);
+		snprintf(row->text_language, sizeof(row->text_language), "%s", privd_lang_name(lang));
+		memcpy(row->text_sha256, now.sha256[p][lang], sizeof(row->text_sha256));
+	}
+	return PRIVD_OK;
+}
+
 enum privd_rc privd_service_consent_record(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *subject_id, const char *purpose, bool granted, const char *ip,
-                                           const char *source, struct privd_consent_record *out, struct privd_err *err)
+                                           const char *subject_id, const struct privd_consent_input *in,
+                                           struct privd_consent_record *out, struct privd_err *err)
 {
 	struct record_job j;
 	struct privd_write_job job = {.data = record_data, .arg = &j};
@@ -153,20 +231,22 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 	enum privd_rc rc;
 
 	memset(&j, 0, sizeof(j));
-	if (purpose == NULL)
+	if (in->purpose == NULL)
 		privd_err_field(err, "purpose", "is required");
-	rc = privd_service_consent_validate(purpose, ip, source, err);
-	if (rc != PRIVD_OK || purpose == NULL)
+	rc = privd_service_consent_validate(in, err);
+	if (rc != PRIVD_OK || in->purpose == NULL)
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the consent record is invalid");
-	privd_purpose_parse(purpose, &p);
-	if (ip != NULL)
-		privd_validate_ip(ip, norm_ip, sizeof(norm_ip), &why);
-	if (source == NULL)
-		source = "api";
+	privd_purpose_parse(in->purpose, &p);
+	rc = grant_evidence(svc, p, in, &j.row, err);
+	if (rc != PRIVD_OK)
+		return rc;
+	if (in->ip != NULL)
+		privd_validate_ip(in->ip, norm_ip, sizeof(norm_ip), &why);
 	rc = privd_subject_require(svc, subject_id, &e, err);
 	if (rc != PRIVD_OK)
 		return rc;
-	if (privd_consent_effect((enum privd_subject_status)e.status, p, granted, &effect, NULL) == PRIVD_ERR_CONFLICT)
+	if (privd_consent_effect((enum privd_subject_status)e.status, p, in->granted, &effect, NULL) ==
+	    PRIVD_ERR_CONFLICT)
 		return refuse_revoked(err);
 
 	j.svc = svc;
@@ -174,9 +254,9 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 	j.purpose = p;
 	memcpy(j.row.subject_id, subject_id, 32);
 	snprintf(j.row.purpose, sizeof(j.row.purpose), "%s", privd_purpose_name(p));
-	j.row.granted = granted;
+	j.row.granted = in->granted;
 	privd_policy_current_version(svc, j.row.policy_version, sizeof(j.row.policy_version));
-	snprintf(j.row.source, sizeof(j.row.source), "%s", source);
+	snprintf(j.row.source, sizeof(j.row.source), "%s", in->source != NULL ? in->source : "api");
 	j.row.created_at = privd_now_ms();
 	if (norm_ip[0] != '\0') {
 		const struct privd_vault_sealing sealing = privd_vault_text("consent.ip", norm_ip, &j.row.ip_ct);
@@ -199,11 +279,14 @@ enum privd_rc privd_service_consent_record(struct privd_service *svc, const stru
 	memset(out, 0, sizeof(*out));
 	out->seq = j.row.seq;
 	memcpy(out->purpose, j.row.purpose, sizeof(out->purpose));
-	out->granted = granted;
+	out->granted = in->granted;
 	memcpy(out->policy_version, j.row.policy_version, sizeof(out->policy_version));
 	memcpy(out->ip, norm_ip, sizeof(out->ip));
 	memcpy(out->source, j.row.source, sizeof(out->source));
 	out->created_at = j.row.created_at;
+	memcpy(out->text_version, j.row.text_version, sizeof(out->text_version));
+	memcpy(out->text_language, j.row.text_language, sizeof(out->text_language));
+	memcpy(out->text_sha256, j.row.text_sha256, sizeof(out->text_sha256));
 	return PRIVD_OK;
 }
 
@@ -230,6 +313,9 @@ static int history_one(void *arg, const struct privd_consent_row *row)
 	memcpy(rec.policy_version, row->policy_version, sizeof(rec.policy_version));
 	memcpy(rec.source, row->source, sizeof(rec.source));
 	rec.created_at = row->created_at;
+	memcpy(rec.text_version, row->text_version, sizeof(rec.text_version));
+	memcpy(rec.text_language, row->text_language, sizeof(rec.text_language));
+	memcpy(rec.text_sha256, row->text_sha256, sizeof(rec.text_sha256));
 	c->rc = privd_vault_lent_open(c->key, &ip);
 	stop = c->rc != PRIVD_OK ? 1 : c->cb(c->arg, &rec);
 	sodium_memzero(&rec, sizeof(rec));

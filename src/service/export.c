@@ -4,12 +4,13 @@
  *
  * Only a completed access request has an export; every export is an audit entry naming the format asked for.
  * The data is read live at the time it is asked for and handed back decrypted, as plain structs: the profile,
- * the current consent state and every consent record, the person's requests (details and reason decrypted, each
- * an audited read of its own) and the notifications sent to them, with what the configuration says the person
- * must also be told (152-FZ Art. 14 p.7: the operator, retention, cross-border transfers). Rendering it as JSON
- * or as a page a person can read is the HTTP layer's job (http/export.c, export_info.c). What shaped it: all of it
- * is PII, so the arrays grow by copying into a new block and zeroing the old one, never by realloc, and
- * privd_export_free zeroes everything it frees.
+ * the current consent state and every consent record, the consent texts those records name (152-FZ Art. 9: the
+ * person can read what they agreed to, word for word, with the SHA-256 the record kept), the person's requests
+ * (details and reason decrypted, each an audited read of its own) and the notifications sent to them, with what the
+ * configuration says the person must also be told (152-FZ Art. 14 p.7: the operator, retention, cross-border
+ * transfers). Rendering it as JSON or as a page a person can read is the HTTP layer's job (http/export.c,
+ * export_info.c). What shaped it: all of it is PII, so the arrays grow by copying into a new block and zeroing the
+ * old one, never by realloc, and privd_export_free zeroes everything it frees.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ struct collect {
 	struct privd_service *svc;
 	const struct privd_principal *who;
 	struct privd_export *x;
-	size_t history_cap, requests_cap, notifications_cap;
+	size_t history_cap, requests_cap, notifications_cap, texts_cap;
 	bool nomem;
 };
 
@@ -120,6 +121,46 @@ static void processing_info(const struct privd_config *cfg, struct privd_process
 	info->evidence_years = cfg->evidence_years;
 }
 
+/* Each consent text a record of x's history names, once, with its text. */
+static enum privd_rc add_texts(struct privd_service *svc, struct collect *c)
+{
+	struct privd_export *x = c->x;
+	enum privd_rc rc = PRIVD_OK;
+
+	for (size_t i = 0; rc == PRIVD_OK && i < x->nhistory; i++) {
+		const struct privd_consent_record *h = &x->history[i];
+		struct privd_consent_text t;
+		enum privd_purpose p;
+		enum privd_lang l;
+		bool seen = false;
+		void *a;
+
+		if (h->text_version[0] == '\0' || privd_purpose_parse(h->purpose, &p) != PRIVD_OK ||
+		    privd_lang_parse(h->text_language, &l) != PRIVD_OK)
+			continue;
+		for (size_t k = 0; k < x->ntexts && !seen; k++)
+			seen = x->texts[k].purpose == p && x->texts[k].language == l &&
+			       strcmp(x->texts[k].version, h->text_version) == 0;
+		if (seen)
+			continue;
+		rc = privd_consent_text_get(svc, p, l, h->text_version, &t);
+		if (rc == PRIVD_ERR_NOT_FOUND) { /* texts are never deleted: only a hand-edited database lacks one */
+			rc = PRIVD_OK;
+			continue;
+		}
+		if (rc != PRIVD_OK)
+			break;
+		a = append(x->texts, &x->ntexts, &c->texts_cap, &t, sizeof(t));
+		if (a == NULL) {
+			privd_consent_text_clear(&t);
+			rc = PRIVD_ERR_NOMEM;
+		} else {
+			x->texts = a;
+		}
+	}
+	return rc;
+}
+
 /* Reads and decrypts everything held on subject_id into x. */
 static enum privd_rc collect(struct privd_service *svc, const struct privd_principal *who, const char *subject_id,
                              struct privd_export *x, struct privd_err *err)
@@ -136,6 +177,8 @@ static enum privd_rc collect(struct privd_service *svc, const struct privd_princ
 	if (rc != PRIVD_OK)
 		return rc;
 	rc = privd_service_consent_history(svc, who, subject_id, x->consents, add_consent, &c, err);
+	if (rc == PRIVD_OK && !c.nomem)
+		rc = add_texts(svc, &c);
 	if (rc == PRIVD_OK && !c.nomem)
 		rc = privd_service_request_list(svc, &q, add_request, &c, err);
 	if (rc == PRIVD_OK && !c.nomem)
@@ -154,6 +197,9 @@ void privd_export_free(struct privd_export *x)
 		sodium_memzero(x->history, x->nhistory * sizeof(*x->history));
 		free(x->history);
 	}
+	for (size_t i = 0; i < x->ntexts; i++)
+		privd_consent_text_clear(&x->texts[i]);
+	free(x->texts);
 	for (size_t i = 0; i < x->nrequests; i++)
 		privd_request_clear(&x->requests[i]);
 	free(x->requests);

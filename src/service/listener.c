@@ -3,10 +3,10 @@
  * listener.c - on PostgreSQL, the thread that keeps this process's caches coherent with writes made by other
  * privd processes.
  *
- * Several privd processes may serve one PostgreSQL database. Each keeps the consent states, API keys and the
- * current policy version in memory, so a write by one must reach the others: the writer sends a NOTIFY on a
- * channel per cache (service_int.h names them) in the transaction that changes the row, and this thread LISTENs
- * and drops or reloads what changed. A notification is lost while the connection is down, so on every
+ * Several privd processes may serve one PostgreSQL database. Each keeps the consent states, API keys, the
+ * current policy version and the current consent texts in memory, so a write by one must reach the others: the writer
+ * sends a NOTIFY on a channel per cache (service_int.h names them) in the transaction that changes the row, and this
+ * thread LISTENs and drops or reloads what changed. A notification is lost while the connection is down, so on every
  * (re)connection all the caches are dropped: anything may have changed meanwhile. The vault caches data keys only
  * while this thread listens: an erasure elsewhere (a channel of its own, so that consent changes leave keys
  * cached) drops the subject's key, and while the connection is down the vault caches nothing. This is cache
@@ -31,6 +31,8 @@ static void on_notify(void *arg, const char *channel, const char *payload)
 		privd_policy_load_current(svc);
 	else if (strcmp(channel, PRIVD_CHAN_ERASED) == 0)
 		privd_vault_forget(svc->vault, payload);
+	else if (strcmp(channel, PRIVD_CHAN_TEXT) == 0)
+		privd_consent_texts_load_current(svc);
 }
 
 static void *listener_main(void *arg)
@@ -44,7 +46,8 @@ static void *listener_main(void *arg)
 			    privd_db_listen(db, PRIVD_CHAN_CONSENT) != PRIVD_OK ||
 			    privd_db_listen(db, PRIVD_CHAN_APIKEY) != PRIVD_OK ||
 			    privd_db_listen(db, PRIVD_CHAN_POLICY) != PRIVD_OK ||
-			    privd_db_listen(db, PRIVD_CHAN_ERASED) != PRIVD_OK) {
+			    privd_db_listen(db, PRIVD_CHAN_ERASED) != PRIVD_OK ||
+			    privd_db_listen(db, PRIVD_CHAN_TEXT) != PRIVD_OK) {
 				privd_db_close(db);
 				db = NULL;
 				sleep(1);
@@ -54,6 +57,7 @@ static void *listener_main(void *arg)
 			privd_cache_invalidate_all(svc);
 			privd_keys_cleanup(svc);
 			privd_policy_load_current(svc);
+			privd_consent_texts_load_current(svc);
 			privd_vault_cache_enable(svc->vault, true);
 		}
 		if (privd_db_wait_notify(db, 200, on_notify, svc) != PRIVD_OK) {

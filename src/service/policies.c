@@ -4,7 +4,10 @@
  *
  * Every consent record names the policy version it was given under; when a newer version is published, the
  * consent check answers reconsent_required for grants under an older one. Versions are interned into small
- * integers so the consent cache can hold them in two bytes.
+ * integers so the consent cache can hold them in two bytes (the consent texts' versions share the table). A
+ * version is published in Russian, English or both: the version is what consents name, the languages are its
+ * translations, and the policy's page shows the current version in the reader's language where it has one. The
+ * Markdown becomes HTML here because cmark is linked here; the page around it is the HTTP layer's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +75,7 @@ enum privd_rc privd_policy_load_current(struct privd_service *svc)
 	rc = privd_reader_get(svc, &r);
 	if (rc != PRIVD_OK)
 		return rc;
-	rc = privd_repo_policy_current(r->db, false, &row);
+	rc = privd_repo_policy_current(r->db, NULL, false, &row);
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 	if (rc == PRIVD_OK)
 		atomic_store(&svc->current_version, privd_version_intern(svc, row.version));
@@ -87,7 +90,7 @@ void privd_policy_clear(struct privd_policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static bool version_ok(const char *v)
+bool privd_version_ok(const char *v)
 {
 	size_t n = v ? strlen(v) : 0;
 
@@ -121,6 +124,7 @@ static enum privd_rc publish_data(struct privd_db *db, void *arg)
 		return rc;
 	privd_jsonw_init(&w, detail, sizeof(detail));
 	privd_jsonw_str(&w, "version", j->row.version);
+	privd_jsonw_str(&w, "language", j->row.language);
 	privd_jsonw_str(&w, "sha256", j->row.sha256);
 	privd_jsonw_end(&w);
 	rc = privd_audit_append(j->svc, db, j->who->actor, "policy.publish", "policy", j->row.version, detail);
@@ -130,17 +134,22 @@ static enum privd_rc publish_data(struct privd_db *db, void *arg)
 }
 
 enum privd_rc privd_service_policy_publish(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *version, const char *text, struct privd_policy *out,
-                                           struct privd_err *err)
+                                           const char *version, const char *language, const char *text,
+                                           struct privd_policy *out, struct privd_err *err)
 {
 	struct publish_job j;
 	struct privd_write_job job = {.data = publish_data, .arg = &j};
+	enum privd_lang lang = PRIVD_LANG_EN;
 	enum privd_rc rc;
 	bool bad = false;
 
 	memset(&j, 0, sizeof(j));
-	if (!version_ok(version)) {
+	if (!privd_version_ok(version)) {
 		privd_err_field(err, "version", "must be 1 to 63 characters of letters, digits, '.', '_' or '-'");
+		bad = true;
+	}
+	if (language != NULL && privd_lang_parse(language, &lang) != PRIVD_OK) {
+		privd_err_field(err, "language", "must be ru or en");
 		bad = true;
 	}
 	if (text == NULL || text[0] == '\0') {
@@ -152,13 +161,15 @@ enum privd_rc privd_service_policy_publish(struct privd_service *svc, const stru
 	j.svc = svc;
 	j.who = who;
 	snprintf(j.row.version, sizeof(j.row.version), "%s", version);
+	snprintf(j.row.language, sizeof(j.row.language), "%s", privd_lang_name(lang));
 	privd_sha256_hex((const uint8_t *)text, strlen(text), j.row.sha256);
 	j.row.published_at = privd_now_ms();
 	j.row.text = (char *)text;
 	rc = privd_writer_run(svc->writer, &job);
 	if (rc == PRIVD_ERR_CONFLICT) {
-		privd_err_field(err, "version", "is already published");
-		return privd_err_set(err, rc, "policy version already published");
+		privd_err_field(err, "version", "is already published in this language");
+		return privd_err_set(err, rc, "policy version %s is already published in %s", j.row.version,
+		                     j.row.language);
 	}
 	if (rc != PRIVD_OK)
 		return rc;
@@ -169,14 +180,29 @@ enum privd_rc privd_service_policy_publish(struct privd_service *svc, const stru
 	if (out != NULL) {
 		memset(out, 0, sizeof(*out));
 		memcpy(out->version, j.row.version, sizeof(out->version));
+		out->language = lang;
 		memcpy(out->sha256, j.row.sha256, sizeof(out->sha256));
 		out->published_at = j.row.published_at;
 	}
-	privd_log(PRIVD_LOG_INFO, "policy.published", "\"version\":\"%s\"", j.row.version);
+	privd_log(PRIVD_LOG_INFO, "policy.published", "\"version\":\"%s\",\"language\":\"%s\"", j.row.version,
+	          j.row.language);
 	return PRIVD_OK;
 }
 
-enum privd_rc privd_service_policy_current(struct privd_service *svc, bool with_text, struct privd_policy *out)
+/* A stored row as the service hands it out (the text moved, not copied). */
+static void policy_from(struct privd_policy_row *row, struct privd_policy *out)
+{
+	memcpy(out->version, row->version, sizeof(out->version));
+	out->language = PRIVD_LANG_EN;
+	privd_lang_parse(row->language, &out->language);
+	memcpy(out->sha256, row->sha256, sizeof(out->sha256));
+	out->published_at = row->published_at;
+	out->text = row->text;
+	row->text = NULL;
+}
+
+enum privd_rc privd_service_policy_current(struct privd_service *svc, enum privd_lang language, bool with_text,
+                                           struct privd_policy *out)
 {
 	struct privd_policy_row row;
 	struct privd_reader *r = NULL;
@@ -187,53 +213,61 @@ enum privd_rc privd_service_policy_current(struct privd_service *svc, bool with_
 	rc = privd_reader_get(svc, &r);
 	if (rc != PRIVD_OK)
 		return rc;
-	rc = privd_repo_policy_current(r->db, with_text, &row);
+	rc = privd_repo_policy_current(r->db, language == PRIVD_LANG_ANY ? NULL : privd_lang_name(language), with_text,
+	                               &row);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	if (rc == PRIVD_OK)
+		policy_from(&row, out);
+	return rc;
+}
+
+void privd_text_page_clear(struct privd_text_page *p)
+{
+	if (p == NULL)
+		return;
+	free(p->body_html);
+	memset(p, 0, sizeof(*p));
+}
+
+enum privd_rc privd_markdown_fragment(const char *markdown, struct privd_text_page *page)
+{
+	/* cmark's default is safe: raw HTML in the Markdown is not passed through. */
+	page->body_html = cmark_markdown_to_html(markdown, strlen(markdown), CMARK_OPT_DEFAULT);
+	return page->body_html != NULL ? PRIVD_OK : PRIVD_ERR_NOMEM;
+}
+
+enum privd_rc privd_service_policy_page(struct privd_service *svc, enum privd_lang want, struct privd_text_page *out)
+{
+	struct privd_policy_row row;
+	struct privd_policy pol;
+	struct privd_reader *r = NULL;
+	enum privd_rc rc;
+
+	memset(&row, 0, sizeof(row));
+	memset(&pol, 0, sizeof(pol));
+	memset(out, 0, sizeof(*out));
+	rc = privd_reader_get(svc, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	/* the version in force, in the reader's language where it has it */
+	rc = privd_repo_policy_current(r->db, NULL, false, &row);
+	if (rc == PRIVD_OK) {
+		char version[sizeof(row.version)];
+
+		memcpy(version, row.version, sizeof(version));
+		rc = privd_repo_policy_get(r->db, version, privd_lang_name(want), true, &row);
+		if (rc == PRIVD_ERR_NOT_FOUND)
+			rc = privd_repo_policy_get(r->db, version, NULL, true, &row);
+	}
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 	if (rc != PRIVD_OK)
 		return rc;
-	memcpy(out->version, row.version, sizeof(out->version));
-	memcpy(out->sha256, row.sha256, sizeof(out->sha256));
-	out->published_at = row.published_at;
-	out->text = row.text;
-	return PRIVD_OK;
-}
-
-enum privd_rc privd_service_policy_html(struct privd_service *svc, char **html)
-{
-	static const char head[] =
-	    "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	    "<title>Privacy Policy</title>\n<style>body{font-family:system-ui,sans-serif;max-width:46rem;"
-	    "margin:2rem auto;padding:0 1rem;line-height:1.55;color:#1b1b1b}footer{margin-top:3rem;"
-	    "font-size:.85rem;color:#555}</style>\n</head>\n<body>\n<main>\n";
-	struct privd_policy pol;
-	char *body = NULL, *page = NULL;
-	size_t n;
-	enum privd_rc rc;
-
-	*html = NULL;
-	rc = privd_service_policy_current(svc, true, &pol);
-	if (rc != PRIVD_OK)
-		return rc;
-	/* cmark's default is safe: raw HTML in the Markdown is not passed through. */
-	body = cmark_markdown_to_html(pol.text, strlen(pol.text), CMARK_OPT_DEFAULT);
-	if (body == NULL) {
-		rc = PRIVD_ERR_NOMEM;
-		goto out;
-	}
-	n = sizeof(head) + strlen(body) + 512;
-	page = malloc(n);
-	if (page == NULL) {
-		rc = PRIVD_ERR_NOMEM;
-		goto out;
-	}
-	snprintf(page, n,
-	         "%s%s</main>\n<footer>Policy version %s &middot; SHA-256 <code>%s</code></footer>\n"
-	         "</body>\n</html>\n",
-	         head, body, pol.version, pol.sha256);
-	*html = page;
-out:
-	free(body);
+	policy_from(&row, &pol);
+	memcpy(out->version, pol.version, sizeof(out->version));
+	out->language = pol.language;
+	memcpy(out->sha256, pol.sha256, sizeof(out->sha256));
+	out->published_at = pol.published_at;
+	rc = privd_markdown_fragment(pol.text, out);
 	privd_policy_clear(&pol);
 	return rc;
 }

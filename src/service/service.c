@@ -4,10 +4,11 @@
  *
  * Opening is the one place where the parts are put together, in the order they depend on each other: libsodium,
  * the time zone (deadlines count days in the operator's zone), the age rules, the master key, the databases
- * (migrated before anything reads them), the writer, the vault, the current policy; then, for a server only, the
- * production calendar, the scheduler thread and, on PostgreSQL, the listener. Closing undoes it in reverse, whatever
- * part of the opening succeeded, so a failed open is closed by the same code. The plumbing the use cases share
- * (readers, clock, audit) lives in runtime.c and audit.c, not here, so that no use case calls back into this file.
+ * (migrated before anything reads them), the writer, the vault, the current policy and consent texts; then, for a
+ * server only, the production calendar, the scheduler thread and, on PostgreSQL, the listener. Closing undoes it in
+ * reverse, whatever part of the opening succeeded, so a failed open is closed by the same code. The plumbing the use
+ * cases share (readers, clock, audit) lives in runtime.c and audit.c, not here, so that no use case calls back into
+ * this file.
  */
 #include "service/service.h"
 
@@ -194,6 +195,7 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 	pthread_mutex_init(&svc->readers_lock, NULL);
 	pthread_rwlock_init(&svc->keys_lock, NULL);
 	pthread_rwlock_init(&svc->policy_lock, NULL);
+	pthread_rwlock_init(&svc->texts_lock, NULL);
 	privd_cache_init(svc);
 	svc->nversions = 1; /* index 0 means "none" */
 
@@ -209,6 +211,11 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 	rc = privd_policy_load_current(svc);
 	if (rc != PRIVD_OK && rc != PRIVD_ERR_NOT_FOUND) {
 		privd_err_set(err, rc, "cannot read the current policy");
+		goto fail;
+	}
+	rc = privd_consent_texts_load_current(svc);
+	if (rc != PRIVD_OK) {
+		privd_err_set(err, rc, "cannot read the current consent texts");
 		goto fail;
 	}
 	rc = cfg->background ? open_background(svc, err) : PRIVD_OK;
@@ -245,6 +252,7 @@ void privd_service_close(struct privd_service *svc)
 	pthread_mutex_destroy(&svc->readers_lock);
 	pthread_rwlock_destroy(&svc->keys_lock);
 	pthread_rwlock_destroy(&svc->policy_lock);
+	pthread_rwlock_destroy(&svc->texts_lock);
 	free(svc);
 }
 
@@ -285,66 +293,14 @@ void privd_service_stats(struct privd_service *svc, struct privd_service_stats *
 
 /* ---- init ---- */
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else if (buf != NULL) {
-			buf[n] = '\0';
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-/* Replaces every "{{operator_name}}" in tpl with name; malloc'd. */
-static char *fill_template(const char *tpl, const char *name)
-{
-	static const char ph[] = "{{operator_name}}";
-	size_t count = 0, nlen = strlen(name), plen = sizeof(ph) - 1;
-	const char *p;
-	char *out, *o;
-
-	for (p = tpl; (p = strstr(p, ph)) != NULL; p += plen)
-		count++;
-	out = malloc(strlen(tpl) + count * nlen + 1);
-	if (out == NULL)
-		return NULL;
-	o = out;
-	for (p = tpl;;) {
-		const char *q = strstr(p, ph);
-
-		if (q == NULL) {
-			strcpy(o, p);
-			break;
-		}
-		memcpy(o, p, (size_t)(q - p));
-		o += q - p;
-		memcpy(o, name, nlen);
-		o += nlen;
-		p = q + plen;
-	}
-	return out;
-}
-
 enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key, size_t admin_key_len,
                                  struct privd_err *err)
 {
 	struct privd_service *svc = NULL;
 	struct privd_principal cli;
 	struct privd_apikey_info info;
-	struct privd_policy pol = {0};
 	struct stat st;
-	char path[PATH_MAX], *tpl = NULL, *text = NULL;
+	char path[PATH_MAX];
 	enum privd_rc rc;
 
 	rc = privd_crypto_init();
@@ -360,15 +316,6 @@ enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key
 	if (stat(path, &st) == 0)
 		return privd_err_set(err, PRIVD_ERR_CONFLICT, "%s already holds privd.conf; refusing to overwrite it",
 		                     cfg->data_dir);
-	snprintf(path, sizeof(path), "%s/policy-template.md", privd_share_dir());
-	tpl = read_file(path);
-	if (tpl == NULL)
-		return privd_err_set(err, PRIVD_ERR_IO, "cannot read the policy template %s", path);
-	text = fill_template(tpl, cfg->operator_name[0] ? cfg->operator_name : "the Operator");
-	if (text == NULL) {
-		rc = PRIVD_ERR_NOMEM;
-		goto out;
-	}
 	snprintf(path, sizeof(path), "%s/master.key", cfg->data_dir);
 	rc = privd_keyring_create(path, err);
 	if (rc != PRIVD_OK)
@@ -386,14 +333,11 @@ enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key
 	if (rc != PRIVD_OK)
 		goto out;
 	privd_principal_cli(&cli);
-	rc = privd_service_policy_publish(svc, &cli, "1", text, &pol, err);
+	rc = privd_templates_install(svc, cfg, &cli, err);
 	if (rc != PRIVD_OK)
 		goto out;
 	rc = privd_service_apikey_create(svc, &cli, "initial admin", "admin", &info, admin_key, admin_key_len, err);
 out:
-	privd_policy_clear(&pol);
 	privd_service_close(svc);
-	free(tpl);
-	free(text);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include "core/consent.h"
 #include "core/destruction.h"
 #include "core/guardian.h"
+#include "core/lang.h"
 #include "core/notice.h"
 #include "core/rc.h"
 #include "core/request.h"
@@ -52,8 +53,10 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 void privd_service_close(struct privd_service *svc);
 
 /* `privd init`: creates data_dir (refusing an initialised one), master.key, privd.conf, database and keystore,
- * installs the shipped policy template as version "1" with the operator's name filled in, and creates the first
- * admin key, written to admin_key (shown once). */
+ * installs the shipped policy templates (Russian and English) as version "1" and the shipped consent texts for
+ * processing and third_party_transfer (Russian and English) as version "1", each with the operator's details from
+ * cfg filled in (see docs/configuration.md: [operator], [consent]), and creates the first admin key, written to
+ * admin_key (shown once). */
 enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key, size_t admin_key_len,
                                  struct privd_err *err);
 
@@ -85,19 +88,65 @@ enum privd_rc privd_service_apikey_revoke(struct privd_service *svc, const struc
 /* ---- policies ---- */
 struct privd_policy {
 	char version[64];
+	enum privd_lang language;
 	char sha256[65];
 	int64_t published_at;
 	char *text; /* Markdown, malloc'd when asked for */
 };
 void privd_policy_clear(struct privd_policy *p);
-/* version: 1..63 of [A-Za-z0-9._-]; text: non-empty UTF-8. PRIVD_ERR_CONFLICT when the version exists. */
+/* version: 1..63 of [A-Za-z0-9._-]; language: "ru" or "en", NULL for "en" (what every policy was before there
+ * were two); text: non-empty UTF-8. Publishing a version makes it the current one; publishing it again in the other
+ * language adds that translation. PRIVD_ERR_CONFLICT when the version exists in that language. */
 enum privd_rc privd_service_policy_publish(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *version, const char *text, struct privd_policy *out,
-                                           struct privd_err *err);
-/* PRIVD_ERR_NOT_FOUND when none is published. */
-enum privd_rc privd_service_policy_current(struct privd_service *svc, bool with_text, struct privd_policy *out);
-/* The current policy rendered as a complete HTML page (cmark), malloc'd. */
-enum privd_rc privd_service_policy_html(struct privd_service *svc, char **html);
+                                           const char *version, const char *language, const char *text,
+                                           struct privd_policy *out, struct privd_err *err);
+/* The newest policy published (PRIVD_LANG_ANY), or the newest in a language. PRIVD_ERR_NOT_FOUND when none. */
+enum privd_rc privd_service_policy_current(struct privd_service *svc, enum privd_lang language, bool with_text,
+                                           struct privd_policy *out);
+
+/* A published text made ready for a page: its Markdown rendered as an HTML fragment (cmark; raw HTML in the
+ * Markdown is not passed through) and what identifies it. */
+struct privd_text_page {
+	char *body_html; /* malloc'd */
+	char version[64];
+	enum privd_lang language; /* the language shown, which may differ from the one asked for */
+	char sha256[65];
+	int64_t published_at;
+};
+void privd_text_page_clear(struct privd_text_page *p); /* frees; accepts NULL */
+/* The current policy version, in want when it is published in want, otherwise in the language published last.
+ * PRIVD_ERR_NOT_FOUND when no policy is published. */
+enum privd_rc privd_service_policy_page(struct privd_service *svc, enum privd_lang want, struct privd_text_page *out);
+
+/* ---- consent texts (152-FZ Art. 9 as amended by 156-FZ) ----
+ * Consent to processing and consent to transfer to third parties are each a document of their own, published in
+ * versions, per language; the current one of a purpose and language is the one published last. A grant names the
+ * version the person was shown (privd_registration.texts, privd_consent_input.text_version), which must be the
+ * current one in its language, and its record keeps the version, the language and the text's SHA-256. */
+struct privd_consent_text {
+	enum privd_purpose purpose;
+	char version[64];
+	enum privd_lang language;
+	char sha256[65];
+	int64_t published_at;
+	char *text; /* Markdown, malloc'd when asked for */
+};
+void privd_consent_text_clear(struct privd_consent_text *t); /* frees the text; accepts NULL */
+/* purpose: processing or third_party_transfer; version as a policy's; language: "ru" or "en"; text: non-empty.
+ * PRIVD_ERR_INVALID naming each field at fault, PRIVD_ERR_CONFLICT when the version exists in that language. A
+ * new version becomes current at once in every process, and grants that name an older one ask for reconsent. */
+enum privd_rc privd_service_consent_text_publish(struct privd_service *svc, const struct privd_principal *who,
+                                                 const char *purpose, const char *version, const char *language,
+                                                 const char *text, struct privd_consent_text *out,
+                                                 struct privd_err *err);
+/* The current text of purpose in language. PRIVD_ERR_NOT_FOUND when none is published. */
+enum privd_rc privd_service_consent_text_current(struct privd_service *svc, enum privd_purpose purpose,
+                                                 enum privd_lang language, bool with_text,
+                                                 struct privd_consent_text *out);
+/* The page of purpose's consent text: version (NULL: the current one) in want, or, when it is not published in
+ * want, in the other language. PRIVD_ERR_NOT_FOUND when there is none. */
+enum privd_rc privd_service_consent_text_page(struct privd_service *svc, enum privd_purpose purpose,
+                                              enum privd_lang want, const char *version, struct privd_text_page *out);
 
 /* ---- subjects ---- */
 /* Registration input. NULL means absent. Strings are the raw input; the service validates and normalises. The
@@ -105,10 +154,12 @@ enum privd_rc privd_service_policy_html(struct privd_service *svc, char **html);
  * input as soon as the call returns. */
 struct privd_registration {
 	const char *name, *email, *phone, *ip, *birth_date, *residence_country, *policy_version;
-	int processing;           /* -1 absent, 0 false, 1 true */
-	int third_party_transfer; /* -1 absent (= false), 0, 1 */
-	bool cookies[3];          /* preferences, analytics, marketing */
-	const char *source;       /* "api" unless set */
+	int processing;                         /* -1 absent, 0 false, 1 true */
+	int third_party_transfer;               /* -1 absent (= false), 0, 1 */
+	bool cookies[3];                        /* preferences, analytics, marketing */
+	const char *source;                     /* "api" unless set */
+	const char *texts[PRIVD_PURPOSE_COUNT]; /* the consent text version shown, per purpose granted; NULL absent */
+	const char *language;                   /* the texts' language; NULL: PRIVD_LANG_DEFAULT */
 };
 
 /* A subject's profile in plain text. All strings "" when absent. */
@@ -128,11 +179,13 @@ struct privd_subject {
 };
 void privd_subject_clear(struct privd_subject *s); /* zeroes it (sodium_memzero) */
 
-/* Registers a subject: validates (PRIVD_ERR_INVALID naming every field at fault), applies the age rules on the
- * date in UTC-12 (core/age.h: PRIVD_ERR_FORBIDDEN for an under-age person on a US server, with nothing stored;
- * status pending_guardian for an EU/EEA minor), checks policy_version is current, encrypts, and stores the subject and
- * its consent records in one transaction. PRIVD_ERR_CONFLICT when the e-mail or phone is taken (err names the field).
- * The async form calls done from the writer thread (or at once on a validation failure) and must be used by
+/* Registers a subject: validates (PRIVD_ERR_INVALID naming every field at fault, a grant of processing or
+ * third_party_transfer without its text version among them), checks each text version named is the current one
+ * (PRIVD_ERR_CONFLICT with err's problem "reconsent-required" naming the field otherwise), applies the age rules on
+ * the date in UTC-12 (core/age.h: PRIVD_ERR_FORBIDDEN for an under-age person on a US server, with nothing stored;
+ * status pending_guardian for an EU/EEA minor), checks policy_version is current, encrypts, and stores the subject
+ * and its consent records in one transaction. PRIVD_ERR_CONFLICT when the e-mail or phone is taken (err names the
+ * field). The async form calls done from the writer thread (or at once on a validation failure) and must be used by
  * code that cannot block; out is valid during the call only. */
 enum privd_rc privd_service_subject_register(struct privd_service *svc, const struct privd_principal *who,
                                              const struct privd_registration *reg, struct privd_subject *out,
@@ -172,23 +225,37 @@ struct privd_consent_record {
 	char ip[PRIVD_IP_MAX]; /* decrypted; "" when not recorded */
 	char source[32];
 	int64_t created_at;
+	char text_version[64]; /* the consent text the grant names; "" when none */
+	char text_language[3]; /* its language; "" when none */
+	char text_sha256[65];  /* its SHA-256; "" when none */
 };
-/* Appends a record. purpose: one of the five names; ip optional (validated when given); source optional
- * ("api" default; one of api, banner, portal, registration, request). PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE.
- * Consent to processing carries the others (152-FZ Art. 9 p.2, Art. 21 p.5, core/consent.h): its revocation
- * withdraws every purpose still granted (a record each), makes the subject revoked and schedules its destruction
- * [requests] erase_after_revoke_days after this call (an earlier schedule is kept); while revoked, a grant of
- * processing returns the subject to the status it had and cancels the destruction, and a grant of any other
- * purpose is PRIVD_ERR_CONFLICT with err's problem "revoked". Each change of status is an audit entry of its own.
- * A pending_guardian subject's own grants are recorded and never effective (the check answers false). */
+/* A consent record as given. NULL means absent. */
+struct privd_consent_input {
+	const char *purpose;      /* one of the five names; required */
+	bool granted;             /* a grant, or a refusal or revocation */
+	const char *ip;           /* validated when given; required with a grant */
+	const char *source;       /* api (default), banner, portal, registration, request */
+	const char *text_version; /* required with a grant of processing or third_party_transfer; none for cookies */
+	const char *language;     /* the text's language, "ru" or "en"; NULL: PRIVD_LANG_DEFAULT */
+};
+/* Appends a record. A grant needs its evidence: the ip, and for processing or third_party_transfer the version of
+ * the consent text shown (PRIVD_ERR_INVALID naming "ip" or "text_version" without it, or when no text is
+ * published in the language, or for a text named with a cookie category; PRIVD_ERR_CONFLICT with err's problem
+ * "reconsent-required" naming "text_version" when it is not the current version). PRIVD_ERR_NOT_FOUND /
+ * PRIVD_ERR_GONE. Consent to processing carries the others (152-FZ Art. 9 p.2, Art. 21 p.5, core/consent.h): its
+ * revocation withdraws every purpose still granted (a record each), makes the subject revoked and schedules its
+ * destruction [requests] erase_after_revoke_days after this call (an earlier schedule is kept); while revoked, a
+ * grant of processing returns the subject to the status it had and cancels the destruction, and a grant of any
+ * other purpose is PRIVD_ERR_CONFLICT with err's problem "revoked". Each change of status is an audit entry of its
+ * own. A pending_guardian subject's own grants are recorded and never effective (the check answers false). */
 enum privd_rc privd_service_consent_record(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *subject_id, const char *purpose, bool granted, const char *ip,
-                                           const char *source, struct privd_consent_record *out, struct privd_err *err);
+                                           const char *subject_id, const struct privd_consent_input *in,
+                                           struct privd_consent_record *out, struct privd_err *err);
 
-/* Validates what a consent record is made of, without recording anything: purpose (NULL is skipped: the caller
- * names it), ip and source as privd_service_consent_record does. PRIVD_ERR_INVALID naming each field. */
-enum privd_rc privd_service_consent_validate(const char *purpose, const char *ip, const char *source,
-                                             struct privd_err *err);
+/* Validates the form of what a consent record is made of, without recording anything: the purpose (NULL is
+ * skipped: the caller names it), ip, source, text_version and language when given. What depends on the record
+ * being a grant is privd_service_consent_record's. PRIVD_ERR_INVALID naming each field. */
+enum privd_rc privd_service_consent_validate(const struct privd_consent_input *in, struct privd_err *err);
 
 /* The check, the hot path: from memory, no PII, no audit entry. PRIVD_ERR_NOT_FOUND for an unknown subject,
  * PRIVD_ERR_GONE for an erased one (answered not granted by the caller where it wants an answer). */
@@ -196,7 +263,8 @@ struct privd_consent_check {
 	bool granted;
 	int64_t since;
 	char policy_version[64];
-	bool reconsent_required;
+	char text_version[64];   /* the consent text the latest record names; "" when none */
+	bool reconsent_required; /* under another policy version, or another text than the current one */
 };
 enum privd_rc privd_service_consent_check(struct privd_service *svc, const char *subject_id, enum privd_purpose purpose,
                                           struct privd_consent_check *out);
@@ -351,6 +419,8 @@ struct privd_export {
 	struct privd_consent_check consents[PRIVD_PURPOSE_COUNT]; /* current state, indexed by enum privd_purpose */
 	struct privd_consent_record *history;                     /* every consent record, oldest first */
 	size_t nhistory;
+	struct privd_consent_text *texts; /* each consent text a record of history names, with its text */
+	size_t ntexts;
 	struct privd_request *requests; /* the person's requests, details and reason decrypted where readable */
 	size_t nrequests;
 	struct privd_notification *notifications; /* every notice queued for the person (declared below) */

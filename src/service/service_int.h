@@ -30,15 +30,18 @@
 #define PRIVD_MAX_POLICY_VERSIONS 4096
 
 /* Channels used on PostgreSQL to tell other processes what changed. */
-#define PRIVD_CHAN_CONSENT "privd_consent" /* payload: subject id */
-#define PRIVD_CHAN_APIKEY "privd_apikey"   /* payload: key id */
-#define PRIVD_CHAN_POLICY "privd_policy"   /* payload: version */
-#define PRIVD_CHAN_ERASED "privd_erased"   /* payload: subject id (its data key destroyed) */
+#define PRIVD_CHAN_CONSENT "privd_consent"   /* payload: subject id */
+#define PRIVD_CHAN_APIKEY "privd_apikey"     /* payload: key id */
+#define PRIVD_CHAN_POLICY "privd_policy"     /* payload: version */
+#define PRIVD_CHAN_ERASED "privd_erased"     /* payload: subject id (its data key destroyed) */
+#define PRIVD_CHAN_TEXT "privd_consent_text" /* payload: purpose (a consent text published) */
 
 /* A subject's consent state in compact form: 5 purposes in ~90 bytes, so 100k subjects stay small. */
 struct privd_cached_purpose {
 	int64_t since_ms;
-	uint16_t version; /* index into the interned policy versions; 0 = none */
+	uint16_t version;      /* index into the interned versions: the policy's; 0 = none */
+	uint16_t text_version; /* the consent text's; 0 = none */
+	uint8_t text_language; /* enum privd_lang of the text */
 	uint8_t recorded;
 	uint8_t granted;
 };
@@ -56,6 +59,12 @@ struct privd_cache_shard {
 	size_t nbuckets;
 	size_t count;
 	struct privd_cache_entry **buckets;
+};
+
+/* What the consent check and a grant need of a current consent text: its interned version and its SHA-256. */
+struct privd_text_current {
+	uint16_t version; /* 0: none published */
+	char sha256[65];
 };
 
 struct privd_key_entry {
@@ -89,11 +98,15 @@ struct privd_service {
 	struct privd_key_entry *keys;
 	uint64_t keys_gen; /* bumped by every invalidation */
 
-	/* interned policy versions; current_version indexes it */
+	/* interned policy and consent text versions; current_version indexes it */
 	pthread_rwlock_t policy_lock;
 	char *versions[PRIVD_MAX_POLICY_VERSIONS];
 	uint16_t nversions;
 	_Atomic uint16_t current_version;
+
+	/* the current consent text of each purpose and language (consent_texts.c) */
+	pthread_rwlock_t texts_lock;
+	struct privd_text_current texts[PRIVD_PURPOSE_COUNT][PRIVD_LANG_COUNT];
 
 	/* PostgreSQL: cache invalidation from other processes */
 	pthread_t listener;
@@ -264,6 +277,38 @@ void privd_version_name(struct privd_service *svc, uint16_t idx, char *out, size
 /* Copies the current version into out; false when none is published. */
 bool privd_policy_current_version(struct privd_service *svc, char *out, size_t outlen);
 enum privd_rc privd_policy_load_current(struct privd_service *svc);
+/* Renders Markdown to an HTML fragment with cmark (raw HTML is not passed through), into page->body_html.
+ * PRIVD_ERR_NOMEM. */
+enum privd_rc privd_markdown_fragment(const char *markdown, struct privd_text_page *page);
+/* Whether v is a version name: 1..63 of [A-Za-z0-9._-]. */
+bool privd_version_ok(const char *v);
+
+/* ---- consent_texts.c: the current consent texts ---- */
+
+/* Reads the current text of every purpose and language into svc->texts (at open, after a publish, and when another
+ * process published one). */
+enum privd_rc privd_consent_texts_load_current(struct privd_service *svc);
+/* The current consent texts as they are now: version names and SHA-256, and core's view of the names. */
+struct privd_texts_now {
+	char version[PRIVD_PURPOSE_COUNT][PRIVD_LANG_COUNT][PRIVD_TEXT_VERSION_MAX];
+	char sha256[PRIVD_PURPOSE_COUNT][PRIVD_LANG_COUNT][65];
+	struct privd_text_versions names; /* points into version; NULL where none is published */
+};
+void privd_consent_texts_now(struct privd_service *svc, struct privd_texts_now *out);
+/* The current version of p's text in lang into out ("" and false when none). Cannot fail. */
+bool privd_consent_text_current_version(struct privd_service *svc, enum privd_purpose p, enum privd_lang lang,
+                                        char *out, size_t outlen);
+/* One version of p's text in language, with its text (the caller clears it). PRIVD_ERR_NOT_FOUND. */
+enum privd_rc privd_consent_text_get(struct privd_service *svc, enum privd_purpose purpose, enum privd_lang language,
+                                     const char *version, struct privd_consent_text *out);
+
+/* ---- templates.c: the documents init installs ---- */
+
+/* Publishes the shipped policy (version "1", English and Russian) and the consent texts of processing and
+ * third_party_transfer (version "1", Russian and English), each filled in from cfg. PRIVD_ERR_IO naming a template
+ * that cannot be read. */
+enum privd_rc privd_templates_install(struct privd_service *svc, const struct privd_config *cfg,
+                                      const struct privd_principal *who, struct privd_err *err);
 
 /* ---- apikeys.c: the API key cache ---- */
 

@@ -2,13 +2,13 @@
 /*
  * subjects.c - registering data subjects, reading, correcting and finding them.
  *
- * The rules a profile meets (required fields, policy version, consent to processing, the age rules, what a
- * correction may not do) are core/subject.c's; this file orchestrates: parse, rules, crypto, write job.
- * Registration is the write-bound path: validation, the age rules and all the crypto (one fresh data key from the
- * vault, wrapped by the master key, every field sealed under it; two blind indexes) run on the caller's thread, and
- * only the SQL goes to the writer, where many registrations share one group commit. The key goes to the keystore
- * in the keystore's transaction, which commits before the data's. Nothing about a person refused by the age rules
- * is stored or logged. Plain text exists only in the structs handed in and out, zeroed when done.
+ * The rules a profile meets (required fields, policy version, consent to processing with the consent texts it
+ * names, the age rules, what a correction may not do) are core/subject.c's; this file orchestrates: parse, rules,
+ * crypto, write job. Registration is the write-bound path: validation, the age rules and all the crypto (one fresh data
+ * key from the vault, wrapped by the master key, every field sealed under it; two blind indexes) run on the caller's
+ * thread, and only the SQL goes to the writer, where many registrations share one group commit. The key goes to the
+ * keystore in the keystore's transaction, which commits before the data's. Nothing about a person refused by the age
+ * rules is stored or logged. Plain text exists only in the structs handed in and out, zeroed when done.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +146,7 @@ static enum privd_rc reg_data(struct privd_db *db, void *arg)
 {
 	struct reg_job *j = arg;
 	const char *fields[5];
-	char detail[400];
+	char detail[512];
 	struct privd_jsonw w;
 	enum privd_rc rc;
 	size_t n = 0;
@@ -170,6 +170,12 @@ static enum privd_rc reg_data(struct privd_db *db, void *arg)
 	for (size_t i = 0; i < REG_CONSENTS; i++)
 		privd_jsonw_bool(&w, j->consents[i].purpose, j->consents[i].granted);
 	privd_jsonw_close(&w);
+	privd_jsonw_object(&w, "texts");
+	for (size_t i = 0; i < REG_CONSENTS; i++)
+		if (j->consents[i].text_version[0] != '\0')
+			privd_jsonw_str(&w, j->consents[i].purpose, j->consents[i].text_version);
+	privd_jsonw_close(&w);
+	privd_jsonw_str(&w, "language", j->consents[PRIVD_PURPOSE_PROCESSING].text_language);
 	privd_jsonw_end(&w);
 	return privd_audit_append(j->svc, db, j->who.actor, "subject.create", "subject", j->subject.id, detail);
 }
@@ -201,7 +207,8 @@ static void reg_done(void *arg, enum privd_rc rc)
 /* The crypto of a registration the rules let in: a fresh data key, wrapped; every field and the consent records'
  * ip sealed under it; the consent state the cache starts from. */
 static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_registration *reg,
-                              const struct privd_registration_outcome *o, struct reg_job *j)
+                              const struct privd_registration_outcome *o, const struct privd_texts_now *texts,
+                              struct reg_job *j)
 {
 	struct privd_subject *s = &j->subject;
 	struct privd_vault_sealing f[SUBJECT_FIELDS + REG_CONSENTS];
@@ -215,6 +222,7 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
 	privd_consent_state_init(&j->state, o->status);
 	for (size_t p = 0; p < PRIVD_PURPOSE_COUNT; p++) {
 		struct privd_consent_row *cr = &j->consents[p];
+		struct privd_consent_event ev;
 
 		memcpy(cr->subject_id, s->id, sizeof(cr->subject_id));
 		snprintf(cr->purpose, sizeof(cr->purpose), "%s", privd_purpose_name((enum privd_purpose)p));
@@ -222,9 +230,15 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
 		memcpy(cr->policy_version, s->policy_version, sizeof(cr->policy_version));
 		snprintf(cr->source, sizeof(cr->source), "%s", reg->source ? reg->source : "registration");
 		cr->created_at = s->created_at;
+		if (o->text_version[p][0] != '\0') { /* the text shown: its version, language and SHA-256 */
+			memcpy(cr->text_version, o->text_version[p], sizeof(cr->text_version));
+			snprintf(cr->text_language, sizeof(cr->text_language), "%s", privd_lang_name(o->language));
+			memcpy(cr->text_sha256, texts->sha256[p][o->language], sizeof(cr->text_sha256));
+		}
 		f[SUBJECT_FIELDS + p] = privd_vault_text("consent.ip", s->ip, &cr->ip_ct);
-		privd_consent_state_apply(&j->state, (enum privd_purpose)p, o->granted[p], s->created_at,
-		                          s->policy_version);
+		ev = (struct privd_consent_event){cr->purpose,        cr->granted,      cr->created_at,
+		                                  cr->policy_version, cr->text_version, cr->text_language};
+		privd_consent_state_apply_event(&j->state, &ev);
 	}
 	/* one fresh key for all ten fields */
 	return privd_vault_create(svc->vault, s->id, s->created_at, f, SUBJECT_FIELDS + REG_CONSENTS, &j->key);
@@ -235,14 +249,16 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
 static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_registration *reg, struct reg_job *j,
                                  struct privd_err *err)
 {
-	const struct privd_registration_input in = {
+	struct privd_registration_input in = {
 	    .profile = {reg->name, reg->email, reg->phone, reg->ip, reg->birth_date, reg->residence_country},
 	    .policy_version = reg->policy_version,
 	    .processing = reg->processing,
 	    .third_party_transfer = reg->third_party_transfer,
 	    .cookies = {reg->cookies[0], reg->cookies[1], reg->cookies[2]},
+	    .language = reg->language,
 	};
 	struct privd_registration_outcome o;
+	struct privd_texts_now texts;
 	struct privd_subject *s = &j->subject;
 	char current[PRIVD_POLICY_VERSION_MAX];
 	struct privd_date today;
@@ -250,16 +266,18 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 	bool published;
 	int64_t now = privd_now_ms();
 
+	memcpy(in.texts, reg->texts, sizeof(in.texts));
 	published = privd_policy_current_version(svc, current, sizeof(current));
+	privd_consent_texts_now(svc, &texts);
 	privd_age_today(now, &today); /* an age is never overstated: the date in UTC-12 */
-	rc = privd_registration_check(&in, published ? current : NULL, &svc->age, &today, &o, err);
+	rc = privd_registration_check(&in, published ? current : NULL, &texts.names, &svc->age, &today, &o, err);
 	if (rc == PRIVD_OK) {
 		subject_set_profile(s, &o.profile);
 		privd_time_id(now, s->id);
 		s->status = o.status;
 		snprintf(s->policy_version, sizeof(s->policy_version), "%s", current);
 		s->created_at = s->updated_at = now;
-		rc = reg_seal(svc, reg, &o, j);
+		rc = reg_seal(svc, reg, &o, &texts, j);
 	}
 	sodium_memzero(&o, sizeof(o));
 	return rc;

@@ -58,6 +58,27 @@ static const struct migration migrations[] = {
      NULL},
     /* consent to processing revoked: the status a revoked subject returns to when processing is granted again */
     {3, "ALTER TABLE subjects ADD COLUMN revoked_from TEXT;", NULL},
+    /* consent as a document of its own (152-FZ Art. 9 as amended by 156-FZ): the consent texts, published in
+     * versions per purpose and language; each consent record names the text it was given on, with its SHA-256; and
+     * the policy in more than one language, so its table is rebuilt with a language column (version and language
+     * unique together; the rows published so far were the English template or the operator's own, taken as
+     * English; a row's seq keeps its order) */
+    {5,
+     "CREATE TABLE consent_texts(seq AUTOINCREMENT_PK, purpose TEXT NOT NULL, version TEXT NOT NULL,"
+     " language TEXT NOT NULL, sha256 TEXT NOT NULL, text TEXT NOT NULL, published_at BIGINT NOT NULL);"
+     "CREATE UNIQUE INDEX consent_texts_key ON consent_texts(purpose, version, language);"
+     "CREATE INDEX consent_texts_current ON consent_texts(purpose, language, seq);"
+     "ALTER TABLE consents ADD COLUMN text_version TEXT;"
+     "ALTER TABLE consents ADD COLUMN text_language TEXT;"
+     "ALTER TABLE consents ADD COLUMN text_sha256 TEXT;"
+     "CREATE TABLE policies_v5(seq AUTOINCREMENT_PK, version TEXT NOT NULL, language TEXT NOT NULL,"
+     " sha256 TEXT NOT NULL, text TEXT NOT NULL, published_at BIGINT NOT NULL);"
+     "INSERT INTO policies_v5(version, language, sha256, text, published_at)"
+     " SELECT version, 'en', sha256, text, published_at FROM policies ORDER BY seq;"
+     "DROP TABLE policies;"
+     "ALTER TABLE policies_v5 RENAME TO policies;"
+     "CREATE UNIQUE INDEX policies_key ON policies(version, language);",
+     NULL},
     /* destruction records (RKN Order 179), and the tombstones the evidence purge looks for */
     {6,
      "CREATE TABLE destruction_records(subject_id TEXT NOT NULL, seq AUTOINCREMENT_PK,"

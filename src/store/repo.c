@@ -124,58 +124,6 @@ enum privd_rc privd_repo_apikey_revoke(struct privd_db *db, const char *id, int6
 	                   id);
 }
 
-/* ---- policies ---- */
-
-enum privd_rc privd_repo_policy_insert(struct privd_db *db, const struct privd_policy_row *row)
-{
-	return exec_sql(db, "INSERT INTO policies(version, sha256, text, published_at) VALUES (?, ?, ?, ?)", "ttti",
-	                row->version, row->sha256, row->text != NULL ? row->text : "", row->published_at);
-}
-
-/* Reads one policy row (version, sha256, published_at[, text]). */
-static enum privd_rc policy_one(struct privd_db *db, const char *sql, const char *version, bool with_text,
-                                struct privd_policy_row *out)
-{
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = query_one(db, sql, &st, version != NULL ? "t" : "", version);
-	if (rc != PRIVD_OK)
-		goto out;
-	copy_col(st, 0, out->version, sizeof(out->version));
-	copy_col(st, 1, out->sha256, sizeof(out->sha256));
-	out->published_at = privd_stmt_col_int64(st, 2);
-	if (with_text) {
-		const char *t = privd_stmt_col_text(st, 3);
-
-		out->text = strdup(t != NULL ? t : "");
-		if (out->text == NULL)
-			rc = PRIVD_ERR_NOMEM;
-	}
-out:
-	privd_stmt_finalize(st);
-	return rc;
-}
-
-enum privd_rc privd_repo_policy_current(struct privd_db *db, bool with_text, struct privd_policy_row *out)
-{
-	return policy_one(db,
-	                  with_text
-	                      ? "SELECT version, sha256, published_at, text FROM policies ORDER BY seq DESC LIMIT 1"
-	                      : "SELECT version, sha256, published_at FROM policies ORDER BY seq DESC LIMIT 1",
-	                  NULL, with_text, out);
-}
-
-enum privd_rc privd_repo_policy_get(struct privd_db *db, const char *version, bool with_text,
-                                    struct privd_policy_row *out)
-{
-	return policy_one(db,
-	                  with_text ? "SELECT version, sha256, published_at, text FROM policies WHERE version = ?"
-	                            : "SELECT version, sha256, published_at FROM policies WHERE version = ?",
-	                  version, with_text, out);
-}
-
 /* ---- subjects ---- */
 
 /* Is bidx of kind taken by a subject other than self (self may be NULL)? */
@@ -359,9 +307,11 @@ enum privd_rc privd_repo_consent_append(struct privd_db *db, struct privd_consen
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = query_one(db,
 	                             "INSERT INTO consents(subject_id, purpose, granted, policy_version, ip_ct,"
-	                             " source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-	                             &st, "ttitBti", row->subject_id, row->purpose, (int64_t)(row->granted ? 1 : 0),
-	                             row->policy_version, &row->ip_ct, row->source, row->created_at);
+	                             " source, created_at, text_version, text_language, text_sha256)"
+	                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+	                             &st, "ttitBtiTTT", row->subject_id, row->purpose, (int64_t)(row->granted ? 1 : 0),
+	                             row->policy_version, &row->ip_ct, row->source, row->created_at, row->text_version,
+	                             row->text_language, row->text_sha256);
 	int r;
 
 	if (rc == PRIVD_ERR_NOT_FOUND)
@@ -380,8 +330,8 @@ out:
 enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct privd_consent_row *rows, size_t n)
 {
 	static const char head[] = "INSERT INTO consents(subject_id, purpose, granted, policy_version, ip_ct, source,"
-	                           " created_at) VALUES ";
-	static const char tuple[] = "(?, ?, ?, ?, ?, ?, ?)";
+	                           " created_at, text_version, text_language, text_sha256) VALUES ";
+	static const char tuple[] = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	char sql[sizeof(head) + PRIVD_CONSENT_BATCH_MAX * (sizeof(tuple) + 1)];
 	struct privd_stmt *st = NULL;
 	size_t len = sizeof(head) - 1;
@@ -403,9 +353,9 @@ enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct pr
 	for (size_t i = 0; rc == PRIVD_OK && i < n; i++) {
 		const struct privd_consent_row *row = &rows[i];
 
-		rc = bind_at(st, (int)(i * 7) + 1, "ttitBti", row->subject_id, row->purpose,
+		rc = bind_at(st, (int)(i * 10) + 1, "ttitBtiTTT", row->subject_id, row->purpose,
 		             (int64_t)(row->granted ? 1 : 0), row->policy_version, &row->ip_ct, row->source,
-		             row->created_at);
+		             row->created_at, row->text_version, row->text_language, row->text_sha256);
 	}
 	if (rc == PRIVD_OK)
 		rc = step_done(st);
@@ -413,7 +363,9 @@ enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct pr
 	return rc;
 }
 
-#define CONSENT_COLS "seq, subject_id, purpose, granted, policy_version, ip_ct, source, created_at"
+#define CONSENT_COLS                                                                                                   \
+	"seq, subject_id, purpose, granted, policy_version, ip_ct, source, created_at, text_version, text_language,"   \
+	" text_sha256"
 
 /* Reads a row of CONSENT_COLS; the IP points into the statement, valid during the callback only. */
 static enum privd_rc consent_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
@@ -429,6 +381,9 @@ static enum privd_rc consent_row(struct privd_stmt *st, const struct walk_cb *to
 	blob_view(st, 5, &row.ip_ct);
 	copy_col(st, 6, row.source, sizeof(row.source));
 	row.created_at = privd_stmt_col_int64(st, 7);
+	copy_col(st, 8, row.text_version, sizeof(row.text_version));
+	copy_col(st, 9, row.text_language, sizeof(row.text_language));
+	copy_col(st, 10, row.text_sha256, sizeof(row.text_sha256));
 	*stop = to->fn.consent(to->arg, &row) != 0;
 	return PRIVD_OK;
 }
@@ -451,6 +406,8 @@ static int apply_consent(void *arg, const struct privd_consent_row *row)
 	    .granted = row->granted,
 	    .at_ms = row->created_at,
 	    .policy_version = row->policy_version,
+	    .text_version = row->text_version,
+	    .text_language = row->text_language,
 	};
 
 	privd_consent_state_apply_event(arg, &ev);

@@ -63,20 +63,45 @@ enum privd_rc privd_repo_apikey_list(struct privd_db *db, int (*cb)(void *arg, c
 /* Sets revoked_at; PRIVD_ERR_NOT_FOUND when no active key has that id. */
 enum privd_rc privd_repo_apikey_revoke(struct privd_db *db, const char *id, int64_t now_ms);
 
-/* ---- policies ---- */
+/* ---- published texts: the policy and the consent texts (repo_texts.c) ----
+ * Both are append-only: a version is published once per language and never changed, since consent records name
+ * it. The newest row published is the current one (of all, for the policy's version; of a purpose and language,
+ * for a consent text). */
 struct privd_policy_row {
 	char version[64];
+	char language[3]; /* "ru", "en" */
 	char sha256[65];
 	int64_t published_at;
 	char *text; /* malloc'd Markdown, NULL when not asked for */
 };
-/* PRIVD_ERR_CONFLICT when the version exists. The newest inserted policy is the current one. */
+/* PRIVD_ERR_CONFLICT when the version exists in that language. */
 enum privd_rc privd_repo_policy_insert(struct privd_db *db, const struct privd_policy_row *row);
-/* PRIVD_ERR_NOT_FOUND when none; with_text fills row->text (caller frees). */
-enum privd_rc privd_repo_policy_current(struct privd_db *db, bool with_text, struct privd_policy_row *out);
-/* A given version; PRIVD_ERR_NOT_FOUND when unknown. */
-enum privd_rc privd_repo_policy_get(struct privd_db *db, const char *version, bool with_text,
+/* The newest policy published (language NULL), or the newest in language. PRIVD_ERR_NOT_FOUND when none; with_text
+ * fills row->text (caller frees). */
+enum privd_rc privd_repo_policy_current(struct privd_db *db, const char *language, bool with_text,
+                                        struct privd_policy_row *out);
+/* A given version in language, or (language NULL) in the language it was published in last. PRIVD_ERR_NOT_FOUND
+ * when unknown. */
+enum privd_rc privd_repo_policy_get(struct privd_db *db, const char *version, const char *language, bool with_text,
                                     struct privd_policy_row *out);
+
+/* consent_texts(seq AUTOINCREMENT_PK, purpose, version, language, sha256, text, published_at), migration 5 */
+struct privd_consent_text_row {
+	char purpose[32]; /* "processing", "third_party_transfer" */
+	char version[64];
+	char language[3];
+	char sha256[65];
+	int64_t published_at;
+	char *text; /* malloc'd Markdown, NULL when not asked for */
+};
+/* PRIVD_ERR_CONFLICT when the purpose has that version in that language. */
+enum privd_rc privd_repo_consent_text_insert(struct privd_db *db, const struct privd_consent_text_row *row);
+/* The newest text of purpose in language; PRIVD_ERR_NOT_FOUND when none. */
+enum privd_rc privd_repo_consent_text_current(struct privd_db *db, const char *purpose, const char *language,
+                                              bool with_text, struct privd_consent_text_row *out);
+/* One version; PRIVD_ERR_NOT_FOUND when unknown. */
+enum privd_rc privd_repo_consent_text_get(struct privd_db *db, const char *purpose, const char *version,
+                                          const char *language, bool with_text, struct privd_consent_text_row *out);
 
 /* ---- subjects ---- */
 struct privd_subject_row {
@@ -121,6 +146,9 @@ struct privd_consent_row {
 	struct privd_blob ip_ct; /* the IP sealed under the subject's key; may be empty */
 	char source[32];         /* "registration", "api", "banner", "portal", "request" */
 	int64_t created_at;
+	char text_version[64]; /* the consent text the grant names; "" when none (migration 5) */
+	char text_language[3]; /* its language; "" when none */
+	char text_sha256[65];  /* its SHA-256, hex; "" when none */
 };
 enum privd_rc privd_repo_consent_append(struct privd_db *db, struct privd_consent_row *row); /* sets seq */
 /* Appends n records (at most PRIVD_CONSENT_BATCH_MAX) in one statement, in order; seq is not reported. Used at

@@ -105,7 +105,7 @@ static void test_no_record(void **state)
 
 	(void)state;
 	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", NULL, &a);
 	assert_false(a.granted);
 	assert_int_equal(a.since_ms, 0);
 	assert_non_null(a.policy_version);
@@ -122,7 +122,7 @@ static void test_latest_record_wins(void **state)
 	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
 	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, true, 1000, "v1");
 	privd_consent_state_apply(&s, PRIVD_PURPOSE_COOKIES_ANALYTICS, true, 1100, "v1");
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", NULL, &a);
 	assert_true(a.granted);
 	assert_int_equal(a.since_ms, 1000);
 	assert_string_equal(a.policy_version, "v1");
@@ -130,24 +130,24 @@ static void test_latest_record_wins(void **state)
 
 	/* Revocation: the later record refuses. */
 	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, false, 2000, "v1");
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", NULL, &a);
 	assert_false(a.granted);
 	assert_int_equal(a.since_ms, 2000);
 	assert_false(a.reconsent_required);
 
 	/* Granted again later. */
 	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, true, 3000, "v1");
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", NULL, &a);
 	assert_true(a.granted);
 	assert_int_equal(a.since_ms, 3000);
 
 	/* Other purposes are independent. */
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_ANALYTICS, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_ANALYTICS, "v1", NULL, &a);
 	assert_true(a.granted);
 	assert_int_equal(a.since_ms, 1100);
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, "v1", NULL, &a);
 	assert_false(a.granted);
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_MARKETING, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_MARKETING, "v1", NULL, &a);
 	assert_false(a.granted);
 }
 
@@ -161,19 +161,19 @@ static void test_pending_guardian_never_granted(void **state)
 	for (int p = 0; p < PRIVD_PURPOSE_COUNT; p++)
 		privd_consent_state_apply(&s, (enum privd_purpose)p, true, 1000, "v1");
 	for (int p = 0; p < PRIVD_PURPOSE_COUNT; p++) {
-		privd_consent_state_answer(&s, (enum privd_purpose)p, "v1", &a);
+		privd_consent_state_answer(&s, (enum privd_purpose)p, "v1", NULL, &a);
 		assert_false(a.granted);
 		assert_int_equal(a.since_ms, 1000); /* the record is still there */
 		assert_false(a.reconsent_required);
 	}
 	/* The guardian's consent is approved: the subject becomes active and the records count. */
 	s.status = PRIVD_SUBJECT_ACTIVE;
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", NULL, &a);
 	assert_true(a.granted);
 
 	/* An erased subject has no consent either. */
 	s.status = PRIVD_SUBJECT_ERASED;
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", NULL, &a);
 	assert_false(a.granted);
 }
 
@@ -185,25 +185,25 @@ static void test_reconsent_on_new_version(void **state)
 	(void)state;
 	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
 	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, true, 1000, "v1");
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v2", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v2", NULL, &a);
 	assert_true(a.granted);
 	assert_string_equal(a.policy_version, "v1");
 	assert_true(a.reconsent_required);
 
 	/* Without a current version there is nothing to compare against. */
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, NULL, &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, NULL, NULL, &a);
 	assert_true(a.granted);
 	assert_false(a.reconsent_required);
 
 	/* A fresh grant under v2 settles it. */
 	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, true, 2000, "v2");
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v2", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v2", NULL, &a);
 	assert_true(a.granted);
 	assert_false(a.reconsent_required);
 
 	/* A refusal under an old version asks for nothing: there is no grant to renew. */
 	privd_consent_state_apply(&s, PRIVD_PURPOSE_COOKIES_MARKETING, false, 3000, "v1");
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_MARKETING, "v2", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_MARKETING, "v2", NULL, &a);
 	assert_false(a.granted);
 	assert_false(a.reconsent_required);
 }
@@ -219,7 +219,7 @@ static void test_long_policy_version(void **state)
 	(void)state;
 	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
 	privd_consent_state_apply(&s, PRIVD_PURPOSE_PROCESSING, true, 1000, v1);
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, v1, &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, v1, NULL, &a);
 	assert_true(a.granted);
 	assert_false(a.reconsent_required);
 	assert_int_equal(strlen(a.policy_version), PRIVD_POLICY_VERSION_MAX - 1);
@@ -228,12 +228,12 @@ static void test_long_policy_version(void **state)
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	privd_consent_state_apply(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, true, 1000, big);
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, "v1", NULL, &a);
 	assert_true(a.granted);
 	assert_true(a.reconsent_required);
 
 	privd_consent_state_apply(&s, PRIVD_PURPOSE_COOKIES_PREFERENCES, true, 1000, NULL);
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_PREFERENCES, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_PREFERENCES, "v1", NULL, &a);
 	assert_string_equal(a.policy_version, "");
 	assert_true(a.reconsent_required);
 }
@@ -248,7 +248,7 @@ static void test_bad_purpose_ignored(void **state)
 	before = s;
 	privd_consent_state_apply(&s, PRIVD_PURPOSE_COUNT, true, 1000, "v1");
 	assert_memory_equal(&s, &before, sizeof(s));
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_COUNT, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COUNT, "v1", NULL, &a);
 	assert_false(a.granted);
 	assert_string_equal(a.policy_version, "");
 }
@@ -275,25 +275,25 @@ static void test_events_latest_wins_per_purpose(void **state)
 	apply_event(&s, "cookies.analytics", true, 1100, "v1");
 	apply_event(&s, "cookies.marketing", false, 1200, "v1");
 	apply_event(&s, "processing", false, 2000, "v1"); /* revoked */
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", NULL, &a);
 	assert_false(a.granted);
 	assert_int_equal(a.since_ms, 2000);
 	assert_true(s.purpose[PRIVD_PURPOSE_PROCESSING].recorded);
 
 	apply_event(&s, "processing", true, 3000, "v2"); /* granted again, under a newer policy */
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v2", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v2", NULL, &a);
 	assert_true(a.granted);
 	assert_int_equal(a.since_ms, 3000);
 	assert_string_equal(a.policy_version, "v2");
 	assert_false(a.reconsent_required);
 
 	/* the other purposes keep what their own latest record said */
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_ANALYTICS, "v2", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_ANALYTICS, "v2", NULL, &a);
 	assert_true(a.granted);
 	assert_int_equal(a.since_ms, 1100);
 	assert_string_equal(a.policy_version, "v1");
 	assert_true(a.reconsent_required);
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_MARKETING, "v2", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_MARKETING, "v2", NULL, &a);
 	assert_false(a.granted);
 	assert_int_equal(a.since_ms, 1200);
 	assert_false(a.reconsent_required);
@@ -311,13 +311,13 @@ static void test_events_versions(void **state)
 	apply_event(&s, "third_party_transfer", true, 1000, "v1");
 	apply_event(&s, "third_party_transfer", true, 2000, "v3");
 	apply_event(&s, "third_party_transfer", true, 3000, "v2"); /* latest by order, not by version */
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, "v3", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, "v3", NULL, &a);
 	assert_true(a.granted);
 	assert_string_equal(a.policy_version, "v2");
 	assert_true(a.reconsent_required);
 
 	apply_event(&s, "cookies.preferences", true, 4000, NULL); /* recorded without a version */
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_PREFERENCES, "v3", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_COOKIES_PREFERENCES, "v3", NULL, &a);
 	assert_true(a.granted);
 	assert_string_equal(a.policy_version, "");
 	assert_true(a.reconsent_required);
@@ -348,7 +348,7 @@ static void test_events_status_decides(void **state)
 	(void)state;
 	privd_consent_state_init(&s, PRIVD_SUBJECT_PENDING_GUARDIAN);
 	apply_event(&s, "processing", true, 1000, "v1");
-	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", &a);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", NULL, &a);
 	assert_false(a.granted);
 	assert_int_equal(a.since_ms, 1000);
 	assert_int_equal(s.status, PRIVD_SUBJECT_PENDING_GUARDIAN); /* records never change the status */
@@ -365,7 +365,7 @@ static void test_revoked_never_granted(void **state)
 	for (int p = 0; p < PRIVD_PURPOSE_COUNT; p++)
 		privd_consent_state_apply(&s, (enum privd_purpose)p, true, 1000, "1");
 	for (int p = 0; p < PRIVD_PURPOSE_COUNT; p++) {
-		privd_consent_state_answer(&s, (enum privd_purpose)p, "1", &a);
+		privd_consent_state_answer(&s, (enum privd_purpose)p, "1", NULL, &a);
 		assert_false(a.granted);
 		assert_false(a.reconsent_required);
 	}
@@ -427,6 +427,91 @@ static void test_erase_after(void **state)
 	assert_int_equal(privd_consent_erase_after(0, 0, 0), 1);
 }
 
+/* A grant that names a consent text (152-FZ Art. 9 as amended by 156-FZ). */
+static void apply_text(struct privd_consent_state *s, const char *purpose, bool granted, int64_t at,
+                       const char *text_version, const char *lang)
+{
+	const struct privd_consent_event e = {.purpose = purpose,
+	                                      .granted = granted,
+	                                      .at_ms = at,
+	                                      .policy_version = "v1",
+	                                      .text_version = text_version,
+	                                      .text_language = lang};
+
+	privd_consent_state_apply_event(s, &e);
+}
+
+static void test_reconsent_on_new_text(void **state)
+{
+	const char *texts_ru_t1[PRIVD_LANG_COUNT] = {[PRIVD_LANG_RU] = "t1", [PRIVD_LANG_EN] = "t1"};
+	const char *texts_ru_t2[PRIVD_LANG_COUNT] = {[PRIVD_LANG_RU] = "t2", [PRIVD_LANG_EN] = "t1"};
+	struct privd_consent_state s;
+	struct privd_consent_answer a;
+
+	(void)state;
+	privd_consent_state_init(&s, PRIVD_SUBJECT_ACTIVE);
+	apply_text(&s, "processing", true, 1000, "t1", "ru");
+	apply_text(&s, "third_party_transfer", true, 1000, "t1", "en");
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", texts_ru_t1, &a);
+	assert_true(a.granted);
+	assert_string_equal(a.text_version, "t1");
+	assert_false(a.reconsent_required);
+	/* a newer Russian text: the Russian grant asks again, the English one does not */
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", texts_ru_t2, &a);
+	assert_true(a.granted); /* still granted: the person is asked, nothing is withdrawn */
+	assert_true(a.reconsent_required);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, "v1", texts_ru_t2, &a);
+	assert_false(a.reconsent_required);
+	/* consenting again to the new text clears it */
+	apply_text(&s, "processing", true, 2000, "t2", "ru");
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", texts_ru_t2, &a);
+	assert_false(a.reconsent_required);
+	assert_string_equal(a.text_version, "t2");
+	/* a revocation names no text and asks for nothing */
+	apply_text(&s, "processing", false, 3000, NULL, NULL);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", texts_ru_t2, &a);
+	assert_false(a.granted);
+	assert_false(a.reconsent_required);
+	assert_string_equal(a.text_version, "");
+	/* a grant that names no text (before texts existed, or through a guardian's request) is judged by the policy */
+	apply_event(&s, "processing", true, 4000, "v1");
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", texts_ru_t2, &a);
+	assert_false(a.reconsent_required);
+	/* a text in a language privd does not know is taken as none */
+	apply_text(&s, "processing", true, 5000, "t1", "de");
+	assert_string_equal(s.purpose[PRIVD_PURPOSE_PROCESSING].text_version, "");
+	/* and no current text, nothing to ask for */
+	apply_text(&s, "processing", true, 6000, "t1", "ru");
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v1", NULL, &a);
+	assert_false(a.reconsent_required);
+	privd_consent_state_answer(&s, PRIVD_PURPOSE_PROCESSING, "v2", texts_ru_t1, &a);
+	assert_true(a.reconsent_required); /* the policy still counts */
+}
+
+static void test_text_verdict(void **state)
+{
+	(void)state;
+	assert_true(privd_purpose_has_text(PRIVD_PURPOSE_PROCESSING));
+	assert_true(privd_purpose_has_text(PRIVD_PURPOSE_THIRD_PARTY_TRANSFER));
+	assert_false(privd_purpose_has_text(PRIVD_PURPOSE_COOKIES_ANALYTICS));
+	assert_false(privd_purpose_has_text(PRIVD_PURPOSE_COUNT));
+	assert_int_equal(privd_consent_text_verdict(PRIVD_PURPOSE_PROCESSING, true, "2", "2"), PRIVD_TEXT_OK);
+	assert_int_equal(privd_consent_text_verdict(PRIVD_PURPOSE_PROCESSING, true, NULL, "2"), PRIVD_TEXT_MISSING);
+	assert_int_equal(privd_consent_text_verdict(PRIVD_PURPOSE_PROCESSING, true, NULL, NULL), PRIVD_TEXT_MISSING);
+	assert_int_equal(privd_consent_text_verdict(PRIVD_PURPOSE_PROCESSING, true, "1", NULL), PRIVD_TEXT_UNPUBLISHED);
+	assert_int_equal(privd_consent_text_verdict(PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, true, "1", "2"),
+	                 PRIVD_TEXT_STALE);
+	assert_int_equal(privd_consent_text_verdict(PRIVD_PURPOSE_THIRD_PARTY_TRANSFER, true, "2 ", "2"),
+	                 PRIVD_TEXT_STALE);
+	/* a refusal needs no text, whatever it names */
+	assert_int_equal(privd_consent_text_verdict(PRIVD_PURPOSE_PROCESSING, false, NULL, "2"), PRIVD_TEXT_OK);
+	assert_int_equal(privd_consent_text_verdict(PRIVD_PURPOSE_PROCESSING, false, "1", "2"), PRIVD_TEXT_OK);
+	/* cookie categories have none */
+	assert_int_equal(privd_consent_text_verdict(PRIVD_PURPOSE_COOKIES_MARKETING, true, NULL, NULL), PRIVD_TEXT_OK);
+	assert_int_equal(privd_consent_text_verdict(PRIVD_PURPOSE_COOKIES_MARKETING, true, "1", NULL),
+	                 PRIVD_TEXT_NOT_APPLICABLE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +532,8 @@ int main(void)
 	    cmocka_unit_test(test_revoked_never_granted),
 	    cmocka_unit_test(test_consent_effect),
 	    cmocka_unit_test(test_erase_after),
+	    cmocka_unit_test(test_reconsent_on_new_text),
+	    cmocka_unit_test(test_text_verdict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

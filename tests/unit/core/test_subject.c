@@ -4,9 +4,10 @@
  *
  * One test per rule, each with the exact field names and messages the API answers with (clients read them):
  * every required field, an e-mail or a phone, the policy version (none published, not given, not the current
- * one), consent to processing, the age rules' decision (COPPA refusal, an EU minor held for a guardian), and a
- * correction that would bring in someone the age rules keep out, next to a guardian-activated minor who must
- * stay correctable. Today is fixed so that ages do not drift.
+ * one), consent to processing, the consent text each grant names (152-FZ Art. 9 as amended by 156-FZ: missing,
+ * unpublished in the language, not the current one), the age rules' decision (COPPA refusal, an EU minor held for a
+ * guardian), and a correction that would bring in someone the age rules keep out, next to a guardian-activated minor
+ * who must stay correctable. Today is fixed so that ages do not drift.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,7 +31,15 @@ static struct privd_age_policy policy_on(const char *server)
 	return p;
 }
 
-/* A registration every rule lets in: an adult in Russia agreeing to the current policy "2025-01". */
+/* The consent texts published: processing "t2" in Russian and "t1" in English, third_party_transfer "t1" in
+ * Russian only. */
+static const struct privd_text_versions texts_now = {
+    .current = {[PRIVD_PURPOSE_PROCESSING] = {[PRIVD_LANG_RU] = "t2", [PRIVD_LANG_EN] = "t1"},
+                [PRIVD_PURPOSE_THIRD_PARTY_TRANSFER] = {[PRIVD_LANG_RU] = "t1"}},
+};
+
+/* A registration every rule lets in: an adult in Russia agreeing to the current policy "2025-01" and the current
+ * Russian text of consent to processing, "t2". */
 static struct privd_registration_input valid_input(void)
 {
 	struct privd_registration_input in = {
@@ -38,6 +47,7 @@ static struct privd_registration_input valid_input(void)
 	    .policy_version = "2025-01",
 	    .processing = 1,
 	    .third_party_transfer = -1,
+	    .texts = {[PRIVD_PURPOSE_PROCESSING] = "t2"},
 	};
 
 	return in;
@@ -59,7 +69,7 @@ static enum privd_rc register_ru(const struct privd_registration_input *in, stru
 	struct privd_age_policy p = policy_on("RU");
 
 	memset(err, 0, sizeof(*err));
-	return privd_registration_check(in, "2025-01", &p, &today, out, err);
+	return privd_registration_check(in, "2025-01", &texts_now, &p, &today, out, err);
 }
 
 /* Expects exactly one field at fault, with its reason, and the count message. */
@@ -93,8 +103,9 @@ static void test_registration_valid(void **state)
 	assert_string_equal(o.profile.birth_date, "1990-05-01");
 	assert_string_equal(o.profile.residence_country, "RU");
 	/* err may be NULL */
-	assert_int_equal(privd_registration_check(&in, "2025-01", &(struct privd_age_policy){0}, &today, &o, NULL),
-	                 PRIVD_OK);
+	assert_int_equal(
+	    privd_registration_check(&in, "2025-01", &texts_now, &(struct privd_age_policy){0}, &today, &o, NULL),
+	    PRIVD_OK);
 }
 
 static void test_registration_requires_each_field(void **state)
@@ -171,7 +182,7 @@ static void test_registration_policy_version(void **state)
 
 	(void)state;
 	/* none published */
-	assert_int_equal(privd_registration_check(&in, NULL, &p, &today, &o, &err), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_registration_check(&in, NULL, &texts_now, &p, &today, &o, &err), PRIVD_ERR_INVALID);
 	assert_int_equal(err.nfields, 1);
 	assert_string_equal(reason_for(&err, "policy_version"), "no policy is published yet");
 	/* not given */
@@ -188,9 +199,9 @@ static void test_registration_processing_not_granted(void **state)
 
 	(void)state;
 	in.processing = 0;
-	assert_one_field(&in, "consents.processing", "must be true: registering is consent to processing");
+	assert_one_field(&in, "consents.processing", "must be true: a person is registered with consent to processing");
 	in.processing = -1; /* absent */
-	assert_one_field(&in, "consents.processing", "must be true: registering is consent to processing");
+	assert_one_field(&in, "consents.processing", "must be true: a person is registered with consent to processing");
 }
 
 static void test_registration_every_fault_at_once(void **state)
@@ -222,6 +233,7 @@ static void test_registration_consents(void **state)
 	assert_false(o.granted[PRIVD_PURPOSE_COOKIES_ANALYTICS]);
 	assert_false(o.granted[PRIVD_PURPOSE_COOKIES_MARKETING]);
 	in.third_party_transfer = 1;
+	in.texts[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER] = "t1";
 	in.cookies[1] = true; /* analytics */
 	in.cookies[2] = true; /* marketing */
 	assert_int_equal(register_ru(&in, &o, &err), PRIVD_OK);
@@ -234,6 +246,95 @@ static void test_registration_consents(void **state)
 	assert_false(o.granted[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER]);
 }
 
+static void test_registration_texts_named(void **state)
+{
+	struct privd_registration_input in = valid_input();
+	struct privd_registration_outcome o;
+	struct privd_err err;
+
+	(void)state;
+	/* the grant names the text shown: its version and language are the outcome's */
+	assert_int_equal(register_ru(&in, &o, &err), PRIVD_OK);
+	assert_int_equal(o.language, PRIVD_LANG_RU);
+	assert_string_equal(o.text_version[PRIVD_PURPOSE_PROCESSING], "t2");
+	assert_string_equal(o.text_version[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER], "");
+	/* a grant without its text */
+	in.texts[PRIVD_PURPOSE_PROCESSING] = NULL;
+	assert_one_field(&in, "consents.texts.processing",
+	                 "is required with a grant of processing: the version of the consent text shown");
+	/* consent to transfer, granted, needs its own; refused, it needs none */
+	in = valid_input();
+	in.third_party_transfer = 1;
+	assert_one_field(&in, "consents.texts.third_party_transfer",
+	                 "is required with a grant of third_party_transfer: the version of the consent text shown");
+	in.texts[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER] = "t1";
+	assert_int_equal(register_ru(&in, &o, &err), PRIVD_OK);
+	assert_string_equal(o.text_version[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER], "t1");
+	in.third_party_transfer = 0;
+	assert_int_equal(register_ru(&in, &o, &err), PRIVD_OK);
+	assert_string_equal(o.text_version[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER], "");
+	/* English: processing's current English text is "t1"; third_party_transfer has none in English */
+	in = valid_input();
+	in.language = "en";
+	in.texts[PRIVD_PURPOSE_PROCESSING] = "t1";
+	assert_int_equal(register_ru(&in, &o, &err), PRIVD_OK);
+	assert_int_equal(o.language, PRIVD_LANG_EN);
+	in.third_party_transfer = 1;
+	in.texts[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER] = "t1";
+	assert_one_field(&in, "consents.texts.third_party_transfer",
+	                 "no third_party_transfer consent text is published in en");
+	/* a language privd does not publish in */
+	in = valid_input();
+	in.language = "de";
+	assert_one_field(&in, "consents.language", "must be ru or en");
+	/* nothing published at all */
+	in = valid_input();
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(
+	    privd_registration_check(&in, "2025-01", NULL, &(struct privd_age_policy){0}, &today, &o, &err),
+	    PRIVD_ERR_INVALID);
+	assert_string_equal(reason_for(&err, "consents.texts.processing"),
+	                    "no processing consent text is published in ru");
+}
+
+static void test_registration_text_not_current(void **state)
+{
+	struct privd_registration_input in = valid_input();
+	struct privd_age_policy us = policy_on("US");
+	struct privd_registration_outcome o;
+	struct privd_err err;
+
+	(void)state;
+	/* an older Russian text: ask again, naming the field and the current version */
+	in.texts[PRIVD_PURPOSE_PROCESSING] = "t1";
+	assert_int_equal(register_ru(&in, &o, &err), PRIVD_ERR_CONFLICT);
+	assert_string_equal(err.problem, "reconsent-required");
+	assert_int_equal(err.nfields, 1);
+	assert_string_equal(err.fields[0].field, "consents.texts.processing");
+	assert_string_equal(err.fields[0].reason,
+	                    "is not the current processing consent text in ru, version t2: show that and ask again");
+	/* a version never published is not the current one either */
+	in.texts[PRIVD_PURPOSE_PROCESSING] = "t9";
+	assert_int_equal(register_ru(&in, &o, &err), PRIVD_ERR_CONFLICT);
+	assert_string_equal(err.problem, "reconsent-required");
+	/* what is invalid is answered first */
+	in.profile.ip = "not-an-ip";
+	assert_int_equal(register_ru(&in, &o, &err), PRIVD_ERR_INVALID);
+	assert_non_null(reason_for(&err, "ip"));
+	/* and the age rules last: nothing about a refused person is weighed before the form is right */
+	in = valid_input();
+	in.texts[PRIVD_PURPOSE_PROCESSING] = "t1";
+	in.profile.birth_date = "2013-06-16";
+	in.profile.residence_country = "US";
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(privd_registration_check(&in, "2025-01", &texts_now, &us, &today, &o, &err),
+	                 PRIVD_ERR_CONFLICT);
+	assert_string_equal(err.problem, "reconsent-required");
+	in.texts[PRIVD_PURPOSE_PROCESSING] = "t2";
+	assert_int_equal(privd_registration_check(&in, "2025-01", &texts_now, &us, &today, &o, &err),
+	                 PRIVD_ERR_FORBIDDEN);
+}
+
 static void test_registration_coppa_refused(void **state)
 {
 	struct privd_registration_input in = valid_input();
@@ -244,24 +345,27 @@ static void test_registration_coppa_refused(void **state)
 	(void)state;
 	in.profile.birth_date = "2013-06-16"; /* 12, thirteen tomorrow */
 	in.profile.residence_country = "US";
-	assert_int_equal(privd_registration_check(&in, "2025-01", &us, &today, &o, &err), PRIVD_ERR_FORBIDDEN);
+	assert_int_equal(privd_registration_check(&in, "2025-01", &texts_now, &us, &today, &o, &err),
+	                 PRIVD_ERR_FORBIDDEN);
 	assert_string_equal(err.msg, "registration refused: this service is not for persons under 13");
 	assert_int_equal(err.nfields, 0);
 	/* the limit is the policy's */
 	us.coppa_min_age = 14;
 	in.profile.birth_date = "2012-01-01";
-	assert_int_equal(privd_registration_check(&in, "2025-01", &us, &today, &o, &err), PRIVD_ERR_FORBIDDEN);
+	assert_int_equal(privd_registration_check(&in, "2025-01", &texts_now, &us, &today, &o, &err),
+	                 PRIVD_ERR_FORBIDDEN);
 	assert_string_equal(err.msg, "registration refused: this service is not for persons under 14");
 	/* a form with a fault is answered with the fault, not the age rule */
 	memset(&err, 0, sizeof(err));
 	in.profile.ip = "not-an-ip";
-	assert_int_equal(privd_registration_check(&in, "2025-01", &us, &today, &o, &err), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_registration_check(&in, "2025-01", &texts_now, &us, &today, &o, &err),
+	                 PRIVD_ERR_INVALID);
 	assert_non_null(reason_for(&err, "ip"));
 	/* thirteen today: let in */
 	us = policy_on("US");
 	in = valid_input();
 	in.profile.birth_date = "2012-06-15";
-	assert_int_equal(privd_registration_check(&in, "2025-01", &us, &today, &o, &err), PRIVD_OK);
+	assert_int_equal(privd_registration_check(&in, "2025-01", &texts_now, &us, &today, &o, &err), PRIVD_OK);
 	assert_int_equal(o.status, PRIVD_SUBJECT_ACTIVE);
 }
 
@@ -441,6 +545,8 @@ int main(void)
 	    cmocka_unit_test(test_registration_processing_not_granted),
 	    cmocka_unit_test(test_registration_every_fault_at_once),
 	    cmocka_unit_test(test_registration_consents),
+	    cmocka_unit_test(test_registration_texts_named),
+	    cmocka_unit_test(test_registration_text_not_current),
 	    cmocka_unit_test(test_registration_coppa_refused),
 	    cmocka_unit_test(test_registration_eu_minor_pending_guardian),
 	    cmocka_unit_test(test_correction_nothing_given),

@@ -19,6 +19,8 @@
 #define T1 1767225600000LL /* 2026-01-01T00:00:00.000Z */
 #define T2 1767225601234LL /* 2026-01-01T00:00:01.234Z */
 
+static struct privd_consent_text g_text;
+
 static void fixture(struct privd_export *x, struct privd_consent_record *rec, struct privd_request *req,
                     struct privd_notification *note)
 {
@@ -44,8 +46,20 @@ static void fixture(struct privd_export *x, struct privd_consent_record *rec, st
 	strcpy(rec->policy_version, "1");
 	strcpy(rec->source, "registration");
 	rec->created_at = T1;
+	strcpy(rec->text_version, "1");
+	strcpy(rec->text_language, "ru");
+	memset(rec->text_sha256, 'a', 64);
 	x->history = rec;
 	x->nhistory = 1;
+	memset(&g_text, 0, sizeof(g_text));
+	g_text.purpose = PRIVD_PURPOSE_PROCESSING;
+	strcpy(g_text.version, "1");
+	g_text.language = PRIVD_LANG_RU;
+	memset(g_text.sha256, 'a', 64);
+	g_text.published_at = T1;
+	g_text.text = (char *)"# Согласие\n\nОператор <script>x</script> & Co.\n";
+	x->texts = &g_text;
+	x->ntexts = 1;
 	strcpy(req->id, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	req->type = PRIVD_REQUEST_TYPE_RECTIFY;
 	req->status = PRIVD_REQUEST_STATUS_RECEIVED;
@@ -66,9 +80,9 @@ static void fixture(struct privd_export *x, struct privd_consent_record *rec, st
 
 static void test_json(void **state)
 {
-	static const char *const top[] = {"generated_at", "processing_information", "profile",
-	                                  "consents",     "cookie_consents",        "transfers",
-	                                  "requests",     "notifications"};
+	static const char *const top[] = {"generated_at",  "processing_information", "profile",   "consents",
+	                                  "consent_texts", "cookie_consents",        "transfers", "requests",
+	                                  "notifications"};
 	struct privd_consent_record rec;
 	struct privd_request req;
 	struct privd_notification note;
@@ -87,7 +101,7 @@ static void test_json(void **state)
 	free(text);
 	assert_non_null(root);
 	json_object_foreach(root, key, v) assert_string_equal(key, top[i++]);
-	assert_int_equal(i, 8);
+	assert_int_equal(i, 9);
 	assert_string_equal(json_string_value(json_object_get(root, "generated_at")), "2026-01-01T00:00:01.234Z");
 	p = json_object_get(root, "profile");
 	assert_string_equal(json_string_value(json_object_get(p, "name")), x.profile.name);
@@ -103,6 +117,17 @@ static void test_json(void **state)
 	v = json_array_get(json_object_get(json_object_get(root, "consents"), "history"), 0);
 	assert_int_equal(json_integer_value(json_object_get(v, "seq")), 1);
 	assert_true(json_is_null(json_object_get(v, "ip")));
+	assert_string_equal(json_string_value(json_object_get(v, "text_version")), "1");
+	assert_string_equal(json_string_value(json_object_get(v, "text_language")), "ru");
+	assert_int_equal(strlen(json_string_value(json_object_get(v, "text_sha256"))), 64);
+	/* the text agreed to, word for word, with its page */
+	v = json_array_get(json_object_get(root, "consent_texts"), 0);
+	assert_string_equal(json_string_value(json_object_get(v, "purpose")), "processing");
+	assert_string_equal(json_string_value(json_object_get(v, "version")), "1");
+	assert_string_equal(json_string_value(json_object_get(v, "language")), "ru");
+	assert_string_equal(json_string_value(json_object_get(v, "sha256")), rec.text_sha256);
+	assert_string_equal(json_string_value(json_object_get(v, "text")), g_text.text);
+	assert_string_equal(json_string_value(json_object_get(v, "url")), "/consent/processing?lang=ru&version=1");
 	assert_int_equal(json_array_size(json_object_get(root, "transfers")), 0);
 	v = json_array_get(json_object_get(root, "requests"), 0);
 	assert_string_equal(
@@ -134,8 +159,14 @@ static void test_html(void **state)
 	assert_null(strstr(page, "<b>"));
 	assert_non_null(strstr(page, "<dt>E-mail</dt><dd>—</dd>\n"));
 	assert_non_null(strstr(page, "<dt>analytics</dt><dd>yes / да</dd>\n<dt>marketing</dt><dd>no / нет</dd>\n"));
-	assert_non_null(strstr(page, "<tr><td>processing</td><td>yes / да</td><td>1</td><td>—</td><td>registration</td>"
-	                             "<td>2026-01-01T00:00:00.000Z</td></tr>\n"));
+	assert_non_null(strstr(page, "<tr><td>processing</td><td>yes / да</td><td>1</td><td>1 (ru)</td><td>—</td>"
+	                             "<td>registration</td><td>2026-01-01T00:00:00.000Z</td></tr>\n"));
+	assert_non_null(strstr(page, "<h2>Consent texts agreed to / Тексты согласий</h2>\n"));
+	assert_non_null(strstr(page, "<a href=\"/consent/processing?lang=ru&amp;version=1\">"));
+	assert_non_null(strstr(page,
+	                       "<pre class=\"text\"># Согласие\n\nОператор &lt;script&gt;x&lt;/script&gt; &amp; Co.\n"
+	                       "</pre>\n"));
+	assert_null(strstr(page, "<script>"));
 	assert_non_null(strstr(page, "<h2>Transfers to third parties / Передача третьим лицам</h2>\n"
 	                             "<p class=\"none\">None / Нет</p>\n"));
 	assert_non_null(strstr(page, "<th>Type / Вид</th><th>Status / Статус</th>"));

@@ -24,7 +24,7 @@ static void test_migrate_idempotent(void **state)
 	assert_int_equal(privd_repo_migrate(g_ks, PRIVD_DB_KEYSTORE, NULL), PRIVD_OK);
 	assert_int_equal(privd_db_prepare(g_db, "SELECT COUNT(*) FROM schema_migrations", &st), PRIVD_OK);
 	assert_int_equal(privd_stmt_step(st), PRIVD_DB_ROW);
-	assert_true(privd_stmt_col_int64(st, 0) >= 5); /* 1, 2, 3, 6, 8 and whatever came since */
+	assert_true(privd_stmt_col_int64(st, 0) >= 6); /* 1, 2, 3, 5, 6, 8 and whatever came since */
 	privd_stmt_finalize(st);
 	assert_int_equal(privd_db_prepare(g_ks, "SELECT COUNT(*) FROM data_keys", &st), PRIVD_OK);
 	assert_int_equal(privd_stmt_step(st), PRIVD_DB_ROW);
@@ -116,11 +116,12 @@ static void test_apikeys(void **state)
 
 static void test_policies(void **state)
 {
-	struct privd_policy_row r = {.version = "2024-01", .sha256 = "aa", .published_at = 10, .text = "# v1\n"};
+	struct privd_policy_row r = {
+	    .version = "2024-01", .language = "en", .sha256 = "aa", .published_at = 10, .text = "# v1\n"};
 	struct privd_policy_row out;
 
 	(void)state;
-	assert_int_equal(privd_repo_policy_current(g_db, true, &out), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_policy_current(g_db, NULL, true, &out), PRIVD_ERR_NOT_FOUND);
 	assert_int_equal(privd_repo_policy_insert(g_db, &r), PRIVD_OK);
 	assert_int_equal(privd_repo_policy_insert(g_db, &r), PRIVD_ERR_CONFLICT);
 	snprintf(r.version, sizeof(r.version), "2023-12"); /* older name, newer insert: still current */
@@ -128,19 +129,94 @@ static void test_policies(void **state)
 	r.text = "# v2 текст\n";
 	r.published_at = 20;
 	assert_int_equal(privd_repo_policy_insert(g_db, &r), PRIVD_OK);
-	assert_int_equal(privd_repo_policy_current(g_db, false, &out), PRIVD_OK);
+	assert_int_equal(privd_repo_policy_current(g_db, NULL, false, &out), PRIVD_OK);
 	assert_string_equal(out.version, "2023-12");
+	assert_string_equal(out.language, "en");
 	assert_string_equal(out.sha256, "bb");
 	assert_int_equal(out.published_at, 20);
 	assert_null(out.text);
-	assert_int_equal(privd_repo_policy_current(g_db, true, &out), PRIVD_OK);
+	assert_int_equal(privd_repo_policy_current(g_db, NULL, true, &out), PRIVD_OK);
 	assert_string_equal(out.text, "# v2 текст\n");
 	free(out.text);
-	assert_int_equal(privd_repo_policy_get(g_db, "2024-01", true, &out), PRIVD_OK);
+	assert_int_equal(privd_repo_policy_get(g_db, "2024-01", NULL, true, &out), PRIVD_OK);
 	assert_string_equal(out.sha256, "aa");
 	assert_string_equal(out.text, "# v1\n");
 	free(out.text);
-	assert_int_equal(privd_repo_policy_get(g_db, "nope", false, &out), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_policy_get(g_db, "nope", NULL, false, &out), PRIVD_ERR_NOT_FOUND);
+	/* a version in a second language: the same version, a translation of it */
+	snprintf(r.version, sizeof(r.version), "2024-01");
+	snprintf(r.language, sizeof(r.language), "ru");
+	snprintf(r.sha256, sizeof(r.sha256), "cc");
+	r.text = "# Политика\n";
+	r.published_at = 30;
+	assert_int_equal(privd_repo_policy_insert(g_db, &r), PRIVD_OK);
+	assert_int_equal(privd_repo_policy_insert(g_db, &r), PRIVD_ERR_CONFLICT);
+	assert_int_equal(privd_repo_policy_current(g_db, NULL, false, &out), PRIVD_OK);
+	assert_string_equal(out.version, "2024-01");
+	assert_string_equal(out.language, "ru");
+	assert_int_equal(privd_repo_policy_current(g_db, "en", false, &out), PRIVD_OK);
+	assert_string_equal(out.version, "2023-12");
+	assert_int_equal(privd_repo_policy_current(g_db, "de", false, &out), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_policy_get(g_db, "2024-01", "en", false, &out), PRIVD_OK);
+	assert_string_equal(out.sha256, "aa");
+	assert_int_equal(privd_repo_policy_get(g_db, "2024-01", "ru", true, &out), PRIVD_OK);
+	assert_string_equal(out.sha256, "cc");
+	assert_string_equal(out.text, "# Политика\n");
+	free(out.text);
+	assert_int_equal(privd_repo_policy_get(g_db, "2024-01", NULL, false, &out), PRIVD_OK);
+	assert_string_equal(out.language, "ru"); /* the language published last */
+	assert_int_equal(privd_repo_policy_get(g_db, "2023-12", "ru", false, &out), PRIVD_ERR_NOT_FOUND);
+}
+
+static void test_consent_texts(void **state)
+{
+	struct privd_consent_text_row r = {.purpose = "processing",
+	                                   .version = "1",
+	                                   .language = "ru",
+	                                   .sha256 = "s1",
+	                                   .published_at = 10,
+	                                   .text = "# Согласие\n"};
+	struct privd_consent_text_row out;
+
+	(void)state;
+	assert_int_equal(privd_repo_consent_text_current(g_db, "processing", "ru", true, &out), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_consent_text_insert(g_db, &r), PRIVD_OK);
+	assert_int_equal(privd_repo_consent_text_insert(g_db, &r), PRIVD_ERR_CONFLICT);
+	/* the same version in English, and of the other purpose, are texts of their own */
+	snprintf(r.language, sizeof(r.language), "en");
+	snprintf(r.sha256, sizeof(r.sha256), "s2");
+	r.text = "# Consent\n";
+	assert_int_equal(privd_repo_consent_text_insert(g_db, &r), PRIVD_OK);
+	snprintf(r.purpose, sizeof(r.purpose), "third_party_transfer");
+	snprintf(r.sha256, sizeof(r.sha256), "s3");
+	assert_int_equal(privd_repo_consent_text_insert(g_db, &r), PRIVD_OK);
+	/* a newer Russian text of processing is current in Russian only */
+	snprintf(r.purpose, sizeof(r.purpose), "processing");
+	snprintf(r.version, sizeof(r.version), "0.9"); /* the name does not order them, publishing does */
+	snprintf(r.language, sizeof(r.language), "ru");
+	snprintf(r.sha256, sizeof(r.sha256), "s4");
+	r.text = "# Согласие, редакция 2\n";
+	r.published_at = 20;
+	assert_int_equal(privd_repo_consent_text_insert(g_db, &r), PRIVD_OK);
+	assert_int_equal(privd_repo_consent_text_current(g_db, "processing", "ru", true, &out), PRIVD_OK);
+	assert_string_equal(out.purpose, "processing");
+	assert_string_equal(out.version, "0.9");
+	assert_string_equal(out.language, "ru");
+	assert_string_equal(out.sha256, "s4");
+	assert_int_equal(out.published_at, 20);
+	assert_string_equal(out.text, "# Согласие, редакция 2\n");
+	free(out.text);
+	assert_int_equal(privd_repo_consent_text_current(g_db, "processing", "en", false, &out), PRIVD_OK);
+	assert_string_equal(out.version, "1");
+	assert_string_equal(out.sha256, "s2");
+	assert_null(out.text);
+	assert_int_equal(privd_repo_consent_text_current(g_db, "third_party_transfer", "ru", false, &out),
+	                 PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_consent_text_get(g_db, "processing", "1", "ru", true, &out), PRIVD_OK);
+	assert_string_equal(out.sha256, "s1");
+	assert_string_equal(out.text, "# Согласие\n");
+	free(out.text);
+	assert_int_equal(privd_repo_consent_text_get(g_db, "processing", "2", "ru", false, &out), PRIVD_ERR_NOT_FOUND);
 }
 
 static void blob_set(struct privd_blob *b, const char *s, size_t len)
@@ -285,6 +361,17 @@ static int collect_consent(void *arg, const struct privd_consent_row *row)
 	return 0;
 }
 
+/* Keeps the text columns of the last row walked. */
+static int last_text(void *arg, const struct privd_consent_row *row)
+{
+	struct privd_consent_row *c = arg;
+
+	memcpy(c->text_version, row->text_version, sizeof(c->text_version));
+	memcpy(c->text_language, row->text_language, sizeof(c->text_language));
+	memcpy(c->text_sha256, row->text_sha256, sizeof(c->text_sha256));
+	return 0;
+}
+
 static void test_consents(void **state)
 {
 	struct privd_subject_row r;
@@ -329,7 +416,23 @@ static void test_consents(void **state)
 	assert_false(s.purpose[PRIVD_PURPOSE_COOKIES_ANALYTICS].granted);
 	assert_int_equal(s.purpose[PRIVD_PURPOSE_COOKIES_ANALYTICS].since_ms, 300);
 	assert_false(s.purpose[PRIVD_PURPOSE_COOKIES_MARKETING].recorded);
+	assert_string_equal(s.purpose[PRIVD_PURPOSE_PROCESSING].text_version, "");
 	assert_int_equal(privd_repo_consent_state(g_db, "other", &s), PRIVD_ERR_NOT_FOUND);
+
+	/* a grant that names its consent text keeps the version, the language and the SHA-256 (migration 5) */
+	consent_init(&c, "csub", "third_party_transfer", true, 450);
+	snprintf(c.text_version, sizeof(c.text_version), "t1");
+	snprintf(c.text_language, sizeof(c.text_language), "en");
+	snprintf(c.text_sha256, sizeof(c.text_sha256), "%064d", 7);
+	assert_int_equal(privd_repo_consent_append_all(g_db, &c, 1), PRIVD_OK);
+	assert_int_equal(privd_repo_consent_state(g_db, "csub", &s), PRIVD_OK);
+	assert_string_equal(s.purpose[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER].text_version, "t1");
+	assert_int_equal(s.purpose[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER].text_language, PRIVD_LANG_EN);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(privd_repo_consent_list(g_db, "csub", last_text, &c), PRIVD_OK);
+	assert_string_equal(c.text_version, "t1");
+	assert_string_equal(c.text_language, "en");
+	assert_int_equal(strlen(c.text_sha256), 64);
 
 	assert_int_equal(privd_repo_subject_set_status(g_db, "csub", PRIVD_SUBJECT_PENDING_GUARDIAN, 500), PRIVD_OK);
 	assert_int_equal(privd_repo_consent_state(g_db, "csub", &s), PRIVD_OK);
@@ -508,6 +611,7 @@ int main(void)
 	    cmocka_unit_test(test_keystore),
 	    cmocka_unit_test(test_apikeys),
 	    cmocka_unit_test(test_policies),
+	    cmocka_unit_test(test_consent_texts),
 	    cmocka_unit_test(test_subjects),
 	    cmocka_unit_test(test_consents),
 	    cmocka_unit_test(test_audit),
