@@ -59,7 +59,9 @@ describe('two processes on one PostgreSQL database', { skip: !engines().includes
 
 		// The other way round, for a grant A had answered false (and may have cached): processing given again.
 		for (let i = 0; i < 5; i++) assert.equal(await check(a, 'processing'), false);
-		const g = await b.req('POST', `/v1/subjects/${s.id}/consents`, { key: appKey, json: { purpose: 'processing', granted: true } });
+		const g = await b.req('POST', `/v1/subjects/${s.id}/consents`, {
+			key: appKey, json: { purpose: 'processing', granted: true, ip: '198.51.100.3', text_version: '1' },
+		});
 		assert.equal(g.status, 201, g.text);
 		await within(async () => (await check(a, 'processing')) === true, 'the grant on A');
 	});

@@ -70,19 +70,24 @@ forEngines('consents', (engine) => {
 			assert.equal(c.since, b.created_at);
 		});
 
-		it('ip is optional (null) and source defaults to api', async () => {
-			const b = assertJson(await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
+		it('152-FZ Art. 9 p.1: a grant without its ip is 422 naming ip; source defaults to api', async () => {
+			assertProblem(await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
 				as: 'admin', json: { purpose: 'cookies.marketing', granted: true },
+			}), 422, 'validation', { fields: ['ip'] });
+			assertCheck(await check(s.id, 'cookies.marketing'), 'cookies.marketing', false);
+			const b = assertJson(await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
+				as: 'admin', json: { purpose: 'cookies.marketing', granted: true, ip: '192.0.2.44' },
 			}), 201);
-			assert.equal(b.ip, null);
+			assert.equal(b.ip, '192.0.2.44');
 			assert.equal(b.source, 'api');
+			assert.equal(b.text_version, null, 'a cookie category names no consent text');
 			assertCheck(await check(s.id, 'cookies.marketing'), 'cookies.marketing', true);
 		});
 
 		it('every source is accepted', async () => {
 			for (const source of ['api', 'banner', 'portal', 'registration', 'request']) {
 				const r = await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
-					as: 'app', json: { purpose: 'cookies.preferences', granted: true, source },
+					as: 'app', json: { purpose: 'cookies.preferences', granted: true, ip: '192.0.2.45', source },
 				});
 				assert.equal(assertJson(r, 201).source, source);
 			}
@@ -96,6 +101,7 @@ forEngines('consents', (engine) => {
 				});
 				const b = assertJson(r, 201);
 				assert.equal(b.granted, false);
+				assert.equal(b.ip, null, 'a revocation needs no ip');
 				const c = await check(s.id, purpose);
 				assertCheck(c, purpose, false);
 				assert.equal(c.since, b.created_at, 'since is the time of the revocation');
@@ -110,7 +116,7 @@ forEngines('consents', (engine) => {
 			async () => {
 				for (const purpose of ['processing', 'cookies.marketing']) {
 					assertJson(await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
-						as: 'app', json: { purpose, granted: true },
+						as: 'app', json: { purpose, granted: true, ip: '192.0.2.46', text_version: '1' },
 					}), 201);
 					assertCheck(await check(s.id, purpose), purpose, true);
 				}
@@ -133,7 +139,7 @@ forEngines('consents', (engine) => {
 
 		it('a record for an unknown subject is 404', async () => {
 			assertProblem(await ctx.srv.req('POST', `/v1/subjects/${'0'.repeat(32)}/consents`, {
-				as: 'app', json: { purpose: 'processing', granted: true },
+				as: 'app', json: { purpose: 'processing', granted: true, ip: '192.0.2.47', text_version: '1' },
 			}), 404, 'not-found');
 		});
 	});

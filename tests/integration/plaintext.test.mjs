@@ -41,7 +41,7 @@ forEngines('plaintext absence', (engine) => {
 		assert.equal(r.status, 200, r.text);
 		people.push(upd);
 		await srv.req('POST', `/v1/subjects/${s.id}/consents`, {
-			as: 'app', json: { purpose: 'cookies.analytics', granted: true, source: 'banner' },
+			as: 'app', json: { purpose: 'cookies.analytics', granted: true, ip: '198.51.100.6', source: 'banner' },
 		});
 		// A non-personal canary that must be found in plain text: proves the search reads the right bytes.
 		const pol = await srv.req('POST', '/v1/policies', { as: 'admin', json: { version: 'canary', text: `# Policy\n\n${CANARY}\n` } });

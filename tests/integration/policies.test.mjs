@@ -109,7 +109,7 @@ forEngines('policies', (engine) => {
 	it('consenting again records the current version and clears reconsent_required', async () => {
 		const srv = ctx.srv;
 		const rec = assertJson(await srv.req('POST', `/v1/subjects/${early.id}/consents`, {
-			as: 'app', json: { purpose: 'processing', granted: true, ip: '198.51.100.9', source: 'banner' },
+			as: 'app', json: { purpose: 'processing', granted: true, ip: '198.51.100.9', source: 'banner', text_version: '1' },
 		}), 201);
 		assert.equal(rec.policy_version, '2');
 		const c = assertJson(await srv.req('GET', `/v1/subjects/${early.id}/consents/processing`, { as: 'app' }), 200);

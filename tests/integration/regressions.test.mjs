@@ -271,7 +271,7 @@ forEngines('regressions on a running privd', (engine) => {
 			const c = assertJson(await ctx.srv.req('GET', `/v1/subjects/${subj.id}/consents/processing`, { as: 'app' }), 200);
 			assert.equal(c.granted, false, `processing after erasure: ${JSON.stringify(c)}`);
 			assertProblem(await ctx.srv.req('POST', `/v1/subjects/${subj.id}/consents`, {
-				as: 'app', json: { purpose: 'processing', granted: true },
+				as: 'app', json: { purpose: 'processing', granted: true, ip: '198.51.100.4', text_version: '1' },
 			}), 410, 'gone');
 		});
 	});

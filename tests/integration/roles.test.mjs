@@ -34,6 +34,11 @@ forEngines('roles', (engine) => {
 		'POST /v1/policies': {
 			ok: 201, make: () => ({ json: { version: `r${++n}-${randomBytes(3).toString('hex')}`, text: '# Policy\n\nText.' } }),
 		},
+		'POST /v1/consent-texts': {
+			ok: 201,
+			make: () => ({ json: { purpose: 'processing', version: `r${++n}-${randomBytes(3).toString('hex')}`, language: 'en',
+				text: '# Consent\n\nText.' } }),
+		},
 		'POST /v1/api-keys': { ok: 201, make: () => ({ json: { name: `k${++n}`, role: 'app' } }) },
 		'GET /v1/api-keys': { ok: 200, make: () => ({}) },
 		'DELETE /v1/api-keys/{id}': {
@@ -61,7 +66,7 @@ forEngines('roles', (engine) => {
 		},
 		'POST /v1/subjects/{id}/consents': {
 			ok: 201,
-			make: () => ({ path: `/v1/subjects/${subject.id}/consents`, json: { purpose: 'cookies.analytics', granted: true } }),
+			make: () => ({ path: `/v1/subjects/${subject.id}/consents`, json: { purpose: 'cookies.analytics', granted: true, ip: '198.51.100.5' } }),
 		},
 		'GET /v1/subjects/{id}/consents': { ok: 200, make: () => ({ path: `/v1/subjects/${subject.id}/consents` }) },
 		'GET /v1/subjects/{id}/consents/{purpose}': {
@@ -74,11 +79,17 @@ forEngines('roles', (engine) => {
 		'GET /v1/audit/verify': { ok: 200, make: () => ({}) },
 	};
 
+	// Public routes whose path needs a parameter to answer 200.
+	const publicPaths = {
+		'GET /consent/{purpose}': '/consent/processing',
+		'GET /v1/consent-texts/current': '/v1/consent-texts/current?purpose=processing',
+	};
+
 	for (const [method, tmpl, roles] of API_ROUTES) {
 		const key = `${method} ${tmpl}`;
 		if (roles.includes('public')) {
 			it(`${key} is public: 200 without a key`, async () => {
-				const r = await ctx.srv.req(method, tmpl);
+				const r = await ctx.srv.req(method, publicPaths[key] || tmpl);
 				assert.equal(r.status, 200, `${key}: ${r.status} ${r.text.slice(0, 300)}`);
 			});
 			continue;

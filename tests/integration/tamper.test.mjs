@@ -74,7 +74,7 @@ forEngines('audit tampering', (engine) => {
 		for (let i = 0; i < 3; i++) {
 			const s = await srv.registerOk(newPerson());
 			await srv.req('GET', `/v1/subjects/${s.id}`, { as: 'app' });
-			await srv.req('POST', `/v1/subjects/${s.id}/consents`, { as: 'app', json: { purpose: 'cookies.marketing', granted: true } });
+			await srv.req('POST', `/v1/subjects/${s.id}/consents`, { as: 'app', json: { purpose: 'cookies.marketing', granted: true, ip: '198.51.100.8' } });
 		}
 		const e = await srv.stop();
 		assert.equal(e.code, 0, 'SIGTERM exits 0');

@@ -120,9 +120,9 @@ export async function createDatabase() {
 
 /**
  * Creates a data directory with `privd init`. Returns { root, dataDir, dbUrl, dbName, adminKey, init }.
- * opts: engine, serverCountry, operatorName, extraArgs.
+ * opts: engine, serverCountry, operatorName, extraArgs, env (environment of `privd init`, e.g. PRIVD_CONSENT_*).
  */
-export async function initInstance({ engine = 'sqlite', serverCountry, operatorName, extraArgs = [] } = {}) {
+export async function initInstance({ engine = 'sqlite', serverCountry, operatorName, extraArgs = [], env = {} } = {}) {
 	let dbUrl = null;
 	let dbName = null;
 	if (engine === 'postgres') {
@@ -132,21 +132,21 @@ export async function initInstance({ engine = 'sqlite', serverCountry, operatorN
 	}
 	const root = await mkdtemp(path.join(os.tmpdir(), 'privd-it-'));
 	try {
-		return await initIn(root, { engine, dbUrl, dbName, serverCountry, operatorName, extraArgs });
+		return await initIn(root, { engine, dbUrl, dbName, serverCountry, operatorName, extraArgs, env });
 	} catch (e) {
 		await rm(root, { recursive: true, force: true });
 		throw e;
 	}
 }
 
-async function initIn(root, { engine, dbUrl, dbName, serverCountry, operatorName, extraArgs }) {
+async function initIn(root, { engine, dbUrl, dbName, serverCountry, operatorName, extraArgs, env }) {
 	const dataDir = path.join(root, 'data');
 	const args = ['init', '--data-dir', dataDir];
 	if (dbUrl) args.push('--database', dbUrl);
 	if (serverCountry) args.push('--server-country', serverCountry);
 	if (operatorName) args.push('--operator-name', operatorName);
 	args.push(...extraArgs);
-	const init = await privd(args);
+	const init = await privd(args, { env });
 	if (init.code !== 0) {
 		throw new Error(`privd init failed (exit ${init.code}):\n${init.stdout}\n${init.stderr}`);
 	}
@@ -389,9 +389,37 @@ export function uniqueLocal() {
 	return `t${process.pid}x${seq}q${randomBytes(5).toString('hex')}`;
 }
 
+/** The consent texts `privd init` installs: version "1" of processing and third_party_transfer, in ru and en. */
+export const TEXT_VERSION = '1';
+
+/**
+ * consents with the version of the consent text shown for each purpose it grants that has one (152-FZ Art. 9 as
+ * amended by 156-FZ: each grant names its text): consents.texts, unless consents already has a texts member (give
+ * `texts: undefined` to send none). Returns a new object.
+ */
+export function withTexts(consents, version = TEXT_VERSION) {
+	if (!consents || typeof consents !== 'object' || Array.isArray(consents) || 'texts' in consents) return consents;
+	const texts = {};
+	for (const purpose of ['processing', 'third_party_transfer']) {
+		if (consents[purpose] === true) texts[purpose] = version;
+	}
+	return { ...consents, texts };
+}
+
+/** A body for POST /v1/subjects/{id}/consents: a grant carries its evidence, the ip and (for processing and
+ *  third_party_transfer) the text version shown. */
+export function grant(purpose, extra = {}) {
+	const g = { purpose, granted: true, ip: '198.51.100.7', ...extra };
+	if ((purpose === 'processing' || purpose === 'third_party_transfer') && !('text_version' in extra)) {
+		g.text_version = TEXT_VERSION;
+	}
+	return g;
+}
+
 /**
  * A valid registration body with distinctive personal data. The e-mail's domain is mixed case (privd lower-cases
- * it); person.expect holds the normalised values. overrides replace members (undefined deletes one).
+ * it); person.expect holds the normalised values. overrides replace members (undefined deletes one); consents given
+ * in overrides get the text versions of what they grant (withTexts).
  */
 export function newPerson(overrides = {}) {
 	const tag = cyrTag();
@@ -410,6 +438,7 @@ export function newPerson(overrides = {}) {
 		if (v === undefined) delete p[k];
 		else p[k] = v;
 	}
+	p.consents = withTexts(p.consents);
 	Object.defineProperty(p, 'tag', { value: tag, enumerable: false });
 	return p;
 }
