@@ -8,6 +8,8 @@
 --   TOKEN  the API key sent as "Authorization: Bearer TOKEN" (or pass -H to wrk instead).
 -- E-mail and phone are unique per request: a per-thread counter plus the thread's number and the run. Phones
 -- are E.164 Russian mobile numbers, +79<run><thread><7 digits> (+7900xxxxxxx for the first thread of run 0).
+-- Each person consents to processing on version "1" of its consent text in Russian, the one `privd init`
+-- installs (152-FZ Art. 9 as amended by 156-FZ: a grant names the text shown).
 -- done() prints one line "BENCH ..." that bench/run.sh reads: only 201 responses count as registrations, and
 -- every other status is listed with its count.
 
@@ -44,7 +46,8 @@ function request()
 	local body = string.format(
 		'{"name":"Иван Тестов","email":"bench-r%d-t%d-%d@example.com","phone":"+79%s%07d",' ..
 		'"ip":"192.0.2.%d","birth_date":"1990-05-17","residence_country":"RU","policy_version":"1",' ..
-		'"consents":{"processing":true,"third_party_transfer":false,"cookies":["analytics"]}}',
+		'"consents":{"processing":true,"third_party_transfer":false,"cookies":["analytics"],' ..
+		'"texts":{"processing":"1"}}}',
 		run, tid, n, slot, n, n % 254 + 1)
 	return wrk.format("POST", path, headers, body)
 end

@@ -285,7 +285,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	# One subject whose consent the check reads.
 	resp="$(curl -sS --max-time 10 -w '\n%{http_code}' -X POST "$base/v1/subjects" \
 		-H "Authorization: Bearer $app_key" -H 'Content-Type: application/json' \
-		--data-binary '{"name":"Мария Бенчмарк","email":"check@example.com","phone":"+79990000001","ip":"192.0.2.1","birth_date":"1985-03-08","residence_country":"RU","policy_version":"1","consents":{"processing":true,"third_party_transfer":false,"cookies":[]}}')"
+		--data-binary '{"name":"Мария Бенчмарк","email":"check@example.com","phone":"+79990000001","ip":"192.0.2.1","birth_date":"1985-03-08","residence_country":"RU","policy_version":"1","consents":{"processing":true,"third_party_transfer":false,"cookies":[],"texts":{"processing":"1"}}}')"
 	[ "$(printf '%s' "$resp" | tail -n 1)" = 201 ] || die "POST /v1/subjects answered: $resp"
 	subject="$(printf '%s' "$resp" | head -n 1 | sed -n 's/.*"id" *: *"\([0-9a-f]\{32\}\)".*/\1/p')"
 	[ -n "$subject" ] || die "POST /v1/subjects returned no id"

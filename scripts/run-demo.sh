@@ -23,7 +23,8 @@ if [ -f "$data/privd.conf" ] || [ -f "$data/master.key" ]; then
 	echo "The admin API key was shown once, when it was initialised. Lost it? Stop privd, remove $data and run again."
 else
 	echo "Initialising the data directory $data ..."
-	out=$("$bin" init --data-dir "$data" --operator-name "Demo Operator" --server-country RU) || {
+	out=$("$bin" init --data-dir "$data" --operator-name "Demo Operator" \
+		--operator-address "1 Demo Street, Moscow, 101000" --server-country RU --listen "$listen") || {
 		status=$?
 		[ -z "${out:-}" ] || printf '%s\n' "$out"
 		echo "run-demo: privd init failed (exit $status)" >&2
@@ -64,6 +65,7 @@ privd is starting on $listen
   API base        $base/v1/
   health          $base/healthz
   privacy policy  $base/privacy
+  consent texts   $base/consent/processing, $base/consent/third_party_transfer
   metrics         $base/metrics
 Stop it with Ctrl-C.
 
