@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
-	assertJson, assertProblem, forEngines, newPerson, PURPOSES, TIME_RE, withServer,
+	assertJson, assertProblem, forEngines, grant, newPerson, PURPOSES, TIME_RE, withServer,
 } from './lib/privd.mjs';
 
 const CHECK_KEYS = ['purpose', 'granted', 'since', 'policy_version', 'reconsent_required'];
@@ -116,7 +116,7 @@ forEngines('consents', (engine) => {
 			async () => {
 				for (const purpose of ['processing', 'cookies.marketing']) {
 					assertJson(await ctx.srv.req('POST', `/v1/subjects/${s.id}/consents`, {
-						as: 'app', json: { purpose, granted: true, ip: '192.0.2.46', text_version: '1' },
+						as: 'app', json: grant(purpose, { ip: '192.0.2.46' }),
 					}), 201);
 					assertCheck(await check(s.id, purpose), purpose, true);
 				}

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
-	assertJson, assertProblem, birthDateForAge, corePii, findStored, forEngines, newPerson, PURPOSES, sleep, withServer,
+	assertJson, assertProblem, birthDateForAge, corePii, findStored, forEngines, grant, newPerson, PURPOSES, sleep, withServer,
 } from './lib/privd.mjs';
 import {
 	attach, auditEntries, carryOut, decide, execute, fileRequest, getRequest, guardianDetails,
@@ -69,7 +69,7 @@ forEngines('GDPR Art. 8: guardians and minors', (engine) => {
 		const m = await registerMinor(ctx.srv);
 		for (const purpose of PURPOSES) {
 			const r = assertJson(await ctx.srv.req('POST', `/v1/subjects/${m.id}/consents`, {
-				as: 'app', json: { purpose, granted: true, ip: '203.0.113.5' },
+				as: 'app', json: grant(purpose, { ip: '203.0.113.5' }),
 			}), 201);
 			assert.equal(r.granted, true, `${purpose}: the grant is recorded as given`);
 		}

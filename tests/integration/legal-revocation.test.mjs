@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
-	assertJson, assertProblem, birthDateForAge, corePii, engines, findStored, forEngines, newPerson, PURPOSES, sleep,
+	assertJson, assertProblem, birthDateForAge, corePii, engines, findStored, forEngines, grant, newPerson, PURPOSES, sleep,
 	TIME_RE, withServer, withTwoNodes,
 } from './lib/privd.mjs';
 import {
@@ -39,11 +39,11 @@ async function answers(srv, id, opts = { as: 'app' }) {
 const none = Object.fromEntries(PURPOSES.map((p) => [p, false]));
 const all = Object.fromEntries(PURPOSES.map((p) => [p, true]));
 
-/** POST /v1/subjects/{id}/consents with the person's ip, as an application records a decision. */
+/** POST /v1/subjects/{id}/consents with the person's ip, as an application records a decision (a grant with the
+ *  version of the consent text shown, 152-FZ Art. 9 as amended by 156-FZ). */
 function record(srv, id, purpose, granted, extra = {}) {
-	return srv.req('POST', `/v1/subjects/${id}/consents`, {
-		as: 'app', json: { purpose, granted, ip: '203.0.113.9', source: 'portal', ...extra },
-	});
+	const json = { purpose, granted, ip: '203.0.113.9', source: 'portal', ...extra };
+	return srv.req('POST', `/v1/subjects/${id}/consents`, { as: 'app', json: granted ? grant(purpose, json) : json });
 }
 
 async function getSubject(srv, id) {
