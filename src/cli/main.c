@@ -279,10 +279,9 @@ static int cmd_calendar_add(const char *date, const char *days, const struct fla
 	struct privd_date from, due;
 	struct privd_err err = {0};
 	const char *why = NULL;
-	char out[16], *end = NULL;
+	char out[16], note[PRIVD_CALENDAR_NOTE_MAX], *end = NULL;
 	enum privd_rc rc;
 	long n;
-	int uncovered_year = 0;
 
 	if (privd_date_parse(date, &from, &why) != PRIVD_OK) {
 		fprintf(stderr, "privd: bad DATE %s: %s\n", date, why != NULL ? why : "not a date YYYY-MM-DD");
@@ -305,14 +304,14 @@ static int cmd_calendar_add(const char *date, const char *days, const struct fla
 			return 2;
 		}
 	}
-	rc = privd_service_calendar_add_working_days(&cfg, &from, (int)n, &due, &uncovered_year, &err);
+	rc = privd_service_calendar_add_working_days(&cfg, &from, (int)n, &due, note, &err);
 	if (rc != PRIVD_OK) {
 		print_err("cannot load the calendar", rc, &err);
 		return 1;
 	}
 	privd_date_format(&due, out, sizeof(out));
-	if (uncovered_year != 0)
-		printf("%s (estimated: %d is not in the calendar; weekdays only)\n", out, uncovered_year);
+	if (note[0] != '\0')
+		printf("%s (estimated: %s)\n", out, note);
 	else
 		printf("%s\n", out);
 	return 0;

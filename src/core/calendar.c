@@ -4,8 +4,9 @@
  *
  * Deadlines of rights requests are counted here, so a wrong answer is a missed legal deadline. Dates are turned
  * into day numbers (days since 1970-01-01, proleptic Gregorian) and the calendar keeps sorted arrays of them: a
- * few dozen entries per year, looked up by binary search. Years without data fall back to Monday-Friday and
- * the caller is told, never left with a silently wrong date.
+ * few dozen entries per year, looked up by binary search. Years without data fall back to Monday-Friday, and
+ * years without a published decree count on their statutory holidays alone; either way the caller is told,
+ * never left with a silently wrong date.
  */
 #include "calendar.h"
 
@@ -25,7 +26,8 @@ struct day_set {
 };
 
 struct privd_calendar {
-	struct day_set years; /* covered years (stored as years, not days) */
+	struct day_set years;       /* covered years (stored as years, not days) */
+	struct day_set provisional; /* the covered years whose decree is not published */
 	struct day_set holidays;
 	struct day_set working_weekends;
 };
@@ -132,6 +134,7 @@ void privd_calendar_free(struct privd_calendar *c)
 	if (c == NULL)
 		return;
 	free(c->years.v);
+	free(c->provisional.v);
 	free(c->holidays.v);
 	free(c->working_weekends.v);
 	free(c);
@@ -144,9 +147,23 @@ enum privd_rc privd_calendar_add_year(struct privd_calendar *c, int year)
 	return set_add(&c->years, year);
 }
 
+enum privd_rc privd_calendar_add_provisional_year(struct privd_calendar *c, int year)
+{
+	enum privd_rc rc = privd_calendar_add_year(c, year);
+
+	return rc == PRIVD_OK ? set_add(&c->provisional, year) : rc;
+}
+
 bool privd_calendar_covers(const struct privd_calendar *c, int year)
 {
 	return c != NULL && set_has(&c->years, year);
+}
+
+enum privd_calendar_year privd_calendar_year_status(const struct privd_calendar *c, int year)
+{
+	if (!privd_calendar_covers(c, year))
+		return PRIVD_CALENDAR_YEAR_MISSING;
+	return set_has(&c->provisional, year) ? PRIVD_CALENDAR_YEAR_PROVISIONAL : PRIVD_CALENDAR_YEAR_PUBLISHED;
 }
 
 /* A day of a covered year, of the kind wanted (weekday or weekend): anything else is an error in the calendar
@@ -188,7 +205,7 @@ bool privd_calendar_is_working_day(const struct privd_calendar *c, const struct 
 }
 
 void privd_calendar_add_working_days(const struct privd_calendar *c, const struct privd_date *from, int n,
-                                     struct privd_date *out, bool *uncovered)
+                                     struct privd_date *out, bool *estimated)
 {
 	const struct privd_date first = {YEAR_MIN, 1, 1}, last = {YEAR_MAX, 12, 31};
 	long z, lo = day_number(&first), hi = day_number(&last);
@@ -196,14 +213,14 @@ void privd_calendar_add_working_days(const struct privd_calendar *c, const struc
 	long left = n < 0 ? -(long)n : n;
 	struct privd_date cur;
 
-	if (uncovered != NULL)
-		*uncovered = false;
+	if (estimated != NULL)
+		*estimated = false;
 	if (!date_valid(from)) {
 		/* Not a date: nothing sensible to count; hand it back and flag it. */
 		if (from != NULL)
 			*out = *from;
-		if (uncovered != NULL)
-			*uncovered = true;
+		if (estimated != NULL)
+			*estimated = true;
 		return;
 	}
 	z = day_number(from);
@@ -212,8 +229,8 @@ void privd_calendar_add_working_days(const struct privd_calendar *c, const struc
 			break; /* the edge of the representable calendar */
 		z += step;
 		civil_from_days(z, &cur);
-		if (uncovered != NULL && !privd_calendar_covers(c, cur.year))
-			*uncovered = true;
+		if (estimated != NULL && privd_calendar_year_status(c, cur.year) != PRIVD_CALENDAR_YEAR_PUBLISHED)
+			*estimated = true;
 		if (working_day(c, z))
 			left--;
 	}

@@ -2,11 +2,13 @@
 /*
  * calendar.h - working days on a production calendar (Russia by default).
  *
- * A rights request is due on the 10th working day after the day of receipt (152-FZ Art. 20). Which days are
+ * A rights request is due on a number of working days after the day of receipt (152-FZ Art. 20). Which days are
  * working comes from a calendar file (share/calendar-ru.json): per year, weekday holidays and working
- * weekends. The core holds the parsed form only; parsing JSON is the caller's job. For a year the calendar
- * does not cover, counting falls back to weekdays only and the caller is told (privd_calendar_covers), so
- * it can warn: never a silent wrong date.
+ * weekends. The core holds the parsed form only; parsing JSON is the caller's job. A year is known in full only
+ * once the Government's decree moving its days off is published; before that the calendar may list it as
+ * provisional (the statutory holidays are certain, the transfers are not). For a provisional year, or one the
+ * calendar does not cover at all (counted Monday to Friday), a count that touches it is an estimate and the
+ * caller is told, so it can say so: never a silently wrong date.
  */
 #ifndef PRIVD_CORE_CALENDAR_H
 #define PRIVD_CORE_CALENDAR_H
@@ -23,21 +25,34 @@ struct privd_calendar;
 struct privd_calendar *privd_calendar_new(void);
 void privd_calendar_free(struct privd_calendar *c); /* accepts NULL */
 
-/* Marks `year` as covered (official or partial data present). Call before adding its days. */
+/* How much the calendar knows of a year. */
+enum privd_calendar_year {
+	PRIVD_CALENDAR_YEAR_MISSING = 0, /* not in the calendar: counted Monday to Friday */
+	PRIVD_CALENDAR_YEAR_PROVISIONAL, /* listed without its decree: statutory holidays only, transfers unknown */
+	PRIVD_CALENDAR_YEAR_PUBLISHED,   /* its decree is published: every day is known */
+};
+
+/* Marks `year` as covered and published (its decree known). Call before adding its days. */
 enum privd_rc privd_calendar_add_year(struct privd_calendar *c, int year);
+/* Marks `year` as covered but provisional: its days may be added, and counts touching it are estimates. */
+enum privd_rc privd_calendar_add_provisional_year(struct privd_calendar *c, int year);
 /* A weekday that is not worked. */
 enum privd_rc privd_calendar_add_holiday(struct privd_calendar *c, const struct privd_date *d);
 /* A Saturday or Sunday that is worked. */
 enum privd_rc privd_calendar_add_working_weekend(struct privd_calendar *c, const struct privd_date *d);
 
+/* True for a listed year, published or provisional. */
 bool privd_calendar_covers(const struct privd_calendar *c, int year);
+/* What c knows of year; MISSING for a NULL c. Cannot fail. */
+enum privd_calendar_year privd_calendar_year_status(const struct privd_calendar *c, int year);
 bool privd_calendar_is_working_day(const struct privd_calendar *c, const struct privd_date *d);
 
 /* The n-th working day after `from` (n >= 1): day `from` itself never counts, whether or not it is a working
  * day, so receipt on a non-working day counts from the next working day. n == 0 returns from unchanged.
- * *uncovered (may be NULL) is set true when any year crossed is not covered by the calendar. */
+ * *estimated (may be NULL) is set true when any day crossed lies in a year that is not published: missing from
+ * the calendar or provisional. */
 void privd_calendar_add_working_days(const struct privd_calendar *c, const struct privd_date *from, int n,
-                                     struct privd_date *out, bool *uncovered);
+                                     struct privd_date *out, bool *estimated);
 
 /* Working days from `from` (exclusive) to `to` (inclusive); negative when to is before from. */
 int privd_calendar_working_days_between(const struct privd_calendar *c, const struct privd_date *from,

@@ -21,6 +21,7 @@ enum privd_notice_kind {
 	PRIVD_NOTICE_REQUEST_EXTENDED,     /* the due date moved once, with the reason */
 	PRIVD_NOTICE_REQUEST_COMPLETED,    /* carried out; for an erasure, the confirmation that the data is gone */
 	PRIVD_NOTICE_POLICY_PUBLISHED,     /* an important notification: a new privacy policy was published */
+	PRIVD_NOTICE_REQUEST_ANSWERED,     /* an inquiry's answer, whole */
 	PRIVD_NOTICE_KIND_COUNT
 };
 
@@ -34,8 +35,8 @@ enum privd_notice_status {
 	PRIVD_NOTICE_STATUS_COUNT
 };
 
-/* "request.received", "request.rejected", "request.extended", "request.completed", "policy.published";
- * "unknown" outside the enum. Never NULL. */
+/* "request.received", "request.rejected", "request.extended", "request.completed", "policy.published",
+ * "request.answered"; "unknown" outside the enum. Never NULL. */
 const char *privd_notice_kind_name(enum privd_notice_kind k);
 
 /* Parses a kind name exactly (case-sensitive); PRIVD_ERR_INVALID for anything else, including NULL, and *out is

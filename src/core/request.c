@@ -21,6 +21,19 @@ static const char *const type_names[PRIVD_REQUEST_TYPE_COUNT] = {
     [PRIVD_REQUEST_TYPE_REVOKE_PROCESSING] = "revoke_processing",
     [PRIVD_REQUEST_TYPE_REVOKE_COOKIES] = "revoke_cookies",
     [PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT] = "guardian_consent",
+    [PRIVD_REQUEST_TYPE_INQUIRY] = "inquiry",
+};
+
+/* 152-FZ Art. 20 pp.1-3 and the policy's 10 working days: {due_days, extension_days, document, answered}. */
+static const struct privd_request_rule default_rules[PRIVD_REQUEST_TYPE_COUNT] = {
+    [PRIVD_REQUEST_TYPE_ERASE] = {10, 0, true, false},
+    [PRIVD_REQUEST_TYPE_RECTIFY] = {7, 0, true, false},
+    [PRIVD_REQUEST_TYPE_ACCESS] = {10, 5, true, false},
+    [PRIVD_REQUEST_TYPE_TRANSFER_INFO] = {10, 5, true, false},
+    [PRIVD_REQUEST_TYPE_REVOKE_PROCESSING] = {10, 0, true, false},
+    [PRIVD_REQUEST_TYPE_REVOKE_COOKIES] = {10, 0, true, false},
+    [PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT] = {10, 0, true, false},
+    [PRIVD_REQUEST_TYPE_INQUIRY] = {10, 5, false, true},
 };
 
 static const char *const status_names[PRIVD_REQUEST_STATUS_COUNT] = {
@@ -37,6 +50,7 @@ static const char *const event_names[PRIVD_REQUEST_EVENT_COUNT] = {
     [PRIVD_REQUEST_EVENT_REJECT] = "reject",
     [PRIVD_REQUEST_EVENT_EXTEND] = "extend",
     [PRIVD_REQUEST_EVENT_EXECUTE] = "execute",
+    [PRIVD_REQUEST_EVENT_ANSWER] = "answer",
 };
 
 #define NO_DOCUMENT "no document has been received yet"
@@ -96,9 +110,17 @@ enum privd_rc privd_request_event_parse(const char *name, enum privd_request_eve
 	return PRIVD_OK;
 }
 
-void privd_request_state_init(struct privd_request_state *s)
+void privd_request_rule_default(enum privd_request_type t, struct privd_request_rule *out)
 {
-	s->status = PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT;
+	static const struct privd_request_rule strictest = {10, 0, true, false};
+
+	*out = (int)t >= 0 && t < PRIVD_REQUEST_TYPE_COUNT ? default_rules[t] : strictest;
+}
+
+void privd_request_state_init(struct privd_request_state *s, const struct privd_request_rule *rule)
+{
+	s->status =
+	    rule != NULL && !rule->document ? PRIVD_REQUEST_STATUS_RECEIVED : PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT;
 	s->extended = false;
 }
 
@@ -156,10 +178,63 @@ enum privd_rc privd_request_transition(const struct privd_request_state *cur, en
 			return refuse(reason, PRIVD_ERR_CONFLICT, "the request has not been accepted yet");
 		to.status = PRIVD_REQUEST_STATUS_COMPLETED;
 		break;
+	case PRIVD_REQUEST_EVENT_ANSWER:
+		if (cur->status == PRIVD_REQUEST_STATUS_AWAITING_DOCUMENT)
+			return refuse(reason, PRIVD_ERR_CONFLICT, NO_DOCUMENT);
+		to.status = PRIVD_REQUEST_STATUS_COMPLETED;
+		break;
 	default:
 		return refuse(reason, PRIVD_ERR_INVALID, "unknown request state or action");
 	}
 	*next = to;
+	if (reason != NULL)
+		*reason = NULL;
+	return PRIVD_OK;
+}
+
+/* A refusal by the type's rules: the rule broken into *why, the sentence into *reason. */
+static enum privd_rc refuse_rule(enum privd_request_refusal *why, const char **reason, enum privd_request_refusal rule,
+                                 const char *sentence)
+{
+	if (why != NULL)
+		*why = rule;
+	return refuse(reason, PRIVD_ERR_CONFLICT, sentence);
+}
+
+enum privd_rc privd_request_rule_allows(const struct privd_request_rule *rule, enum privd_request_event ev,
+                                        const struct privd_date *due, const struct privd_date *today,
+                                        enum privd_request_refusal *why, const char **reason)
+{
+	if (why != NULL)
+		*why = PRIVD_REQUEST_REFUSAL_NONE;
+	if (rule == NULL || (int)ev < 0 || (int)ev >= PRIVD_REQUEST_EVENT_COUNT)
+		return refuse(reason, PRIVD_ERR_INVALID, "unknown request rule or action");
+	switch (ev) {
+	case PRIVD_REQUEST_EVENT_EXTEND:
+		if (rule->extension_days <= 0)
+			return refuse_rule(why, reason, PRIVD_REQUEST_REFUSAL_NOT_EXTENDABLE,
+			                   "the deadline of this type of request cannot be extended");
+		if (due != NULL && today != NULL && privd_date_cmp(due, today) < 0)
+			return refuse_rule(why, reason, PRIVD_REQUEST_REFUSAL_DEADLINE_PASSED,
+			                   "the due date has passed; a deadline can only be extended before it ends");
+		break;
+	case PRIVD_REQUEST_EVENT_ATTACH_DOCUMENT:
+		if (!rule->document)
+			return refuse_rule(why, reason, PRIVD_REQUEST_REFUSAL_NONE,
+			                   "this type of request takes no document");
+		break;
+	case PRIVD_REQUEST_EVENT_EXECUTE:
+		if (rule->answered)
+			return refuse_rule(why, reason, PRIVD_REQUEST_REFUSAL_NONE,
+			                   "this type of request is completed by its answer, not executed");
+		break;
+	case PRIVD_REQUEST_EVENT_ANSWER:
+		if (!rule->answered)
+			return refuse_rule(why, reason, PRIVD_REQUEST_REFUSAL_NONE, "only an inquiry is answered");
+		break;
+	default:
+		break;
+	}
 	if (reason != NULL)
 		*reason = NULL;
 	return PRIVD_OK;

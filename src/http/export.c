@@ -72,12 +72,13 @@ static json_t *request_json(const void *item)
 	const struct privd_request *r = item;
 	json_t *details = r->details != NULL ? json_loads(r->details, 0, NULL) : NULL;
 
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", r->id, "type",
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", r->id, "type",
 	                 privd_request_type_name(r->type), "status", privd_request_status_name(r->status), "details",
 	                 details != NULL ? details : json_null(), "reason", privd_http_json_str_or_null(r->reason),
-	                 "filed_at", privd_http_json_time(r->created_at), "received_at",
-	                 privd_http_json_time(r->received_at), "due_date", privd_http_json_str_or_null(r->due_date),
-	                 "completed_at", privd_http_json_time(r->completed_at));
+	                 "answer", privd_http_json_str_or_null(r->answer), "filed_at",
+	                 privd_http_json_time(r->created_at), "received_at", privd_http_json_time(r->received_at),
+	                 "due_date", privd_http_json_str_or_null(r->due_date), "completed_at",
+	                 privd_http_json_time(r->completed_at));
 }
 
 static json_t *notification_json(const void *item)

@@ -189,7 +189,7 @@ static unsigned held_categories(const struct privd_export *x)
 static void info_texts(const struct privd_processing_info *in, struct info_texts *t)
 {
 	int d = in->erase_after_revoke_days, y = in->evidence_years, due = in->due_working_days;
-	int ext = in->extension_working_days;
+	int ext = in->extension_working_days, fix = in->rectify_working_days;
 	char ext_en[256] = "", ext_ru[512] = "";
 	bool contact = in->operator_contact[0] != '\0';
 
@@ -233,14 +233,16 @@ static void info_texts(const struct privd_processing_info *in, struct info_texts
 	}
 	snprintf(t->how[0], TEXT_MAX,
 	         "Send a request naming the right, with a scanned document bearing your signature, through this "
-	         "software%s%s. The operator answers within %d working days of receiving it%s (152-FZ Art. 20).",
-	         contact ? " or to: " : "", in->operator_contact, due, ext_en);
+	         "software%s%s. The operator answers within %d working days of receiving it%s, and corrects incomplete "
+	         "or inaccurate data within %d working days (152-FZ Art. 20).",
+	         contact ? " or to: " : "", in->operator_contact, due, ext_en, fix);
 	snprintf(t->how[1], TEXT_MAX,
 	         "Направьте обращение с указанием права и сканированным документом с вашей подписью через это "
-	         "программное обеспечение%s%s. Оператор отвечает в течение %d %s с даты получения%s (ст. 20 "
-	         "Федерального закона № 152-ФЗ).",
+	         "программное обеспечение%s%s. Оператор отвечает в течение %d %s с даты получения%s, а неполные или "
+	         "неточные данные уточняет в течение %d %s (ст. 20 Федерального закона № 152-ФЗ).",
 	         contact ? " или по адресу: " : "", in->operator_contact, due,
-	         ru_within(due, "рабочего дня", "рабочих дней"), ext_ru);
+	         ru_within(due, "рабочего дня", "рабочих дней"), ext_ru, fix,
+	         ru_within(fix, "рабочего дня", "рабочих дней"));
 }
 
 /* ---- JSON ---- */

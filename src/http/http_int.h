@@ -257,6 +257,7 @@ void privd_http_request_get(struct privd_http_req *r);
 void privd_http_request_document(struct privd_http_req *r);
 void privd_http_request_decide(struct privd_http_req *r);
 void privd_http_request_execute(struct privd_http_req *r);
+void privd_http_request_answer(struct privd_http_req *r);
 void privd_http_request_export(struct privd_http_req *r);
 void privd_http_notification_list(struct privd_http_req *r);
 void privd_http_legal_hold(struct privd_http_req *r);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * metrics.c - GET /metrics in the Prometheus text format: requests by route, method and status, a latency
- * histogram per route, the service's counters (commits, write jobs, consent cache, registrations) and the number
- * of overdue rights requests, and the delivery of notifications (sent, failed, retried, the queue, whether each
- * channel is configured).
+ * histogram per route, the service's counters (commits, write jobs, consent cache, registrations, localisation
+ * warnings), the numbers of overdue rights requests and of those with an estimated due date, and the delivery of
+ * notifications (sent, failed, retried, the queue, whether each channel is configured).
  *
  * Every request records itself, the consent check included at tens of thousands per second, so recording is a
  * few relaxed atomic increments into fixed slots indexed by route pattern, method and status: no lock, no
@@ -155,6 +155,14 @@ void privd_http_metrics(struct privd_http_req *r)
 	counter(&t, "privd_subjects_registered_total", "Subjects registered by this process.", st.subjects_registered);
 	gauge(&t, "privd_requests_overdue", "Open rights requests past their due date, counted every 10 seconds.",
 	      st.requests_overdue);
+	gauge(&t, "privd_requests_due_estimated",
+	      "Open rights requests whose due date is estimated (a year counted through has no published calendar), "
+	      "counted every 10 seconds.",
+	      st.requests_due_estimated);
+	counter(
+	    &t, "privd_localisation_warnings_total",
+	    "People residing in RU recorded on a server outside Russia (152-FZ Art. 18 p.5, ru_localisation = warn).",
+	    st.localisation_warnings);
 	counter(&t, "privd_notifications_sent_total", "Notifications this process delivered.", st.notifications_sent);
 	counter(&t, "privd_notifications_failed_total", "Notifications this process gave up on (status failed).",
 	        st.notifications_failed);

@@ -41,6 +41,9 @@ static const struct problem_kind kinds[] = {
     {"validation", "Validation failed"},
     {"unavailable", "Service unavailable"},
     {"internal", "Internal error"},
+    {"not-extendable", "Deadline not extendable"},
+    {"deadline-passed", "Deadline passed"},
+    {"localisation", "Data localisation"},
 };
 
 void privd_http_free_zero(void *p)

@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * requests.c - rights requests under /v1/requests and /v1/subjects/{id}/requests, the scanned document, the
- * operator's decision and execution, the access export, a subject's notification outbox and legal hold.
+ * operator's decision, execution and an inquiry's answer, the access export, a subject's notification outbox and
+ * legal hold.
  *
  * What shaped it: the scanned document is the one body privd takes that is not JSON. It arrives raw (no
  * multipart parser, the smallest attack surface), under its own larger limit (the route is flagged
  * PRIVD_HTTP_RAW_BODY), and its Content-Type header is only a claim: the service checks the bytes. Everything
- * decrypted here is PII (a request's details and reason, the scan, the export): jansson strings and response
- * buffers are zeroed when freed, the service's buffers are cleared with privd_request_clear or zeroed by the
- * response's free callback, and nothing of them is logged. Details and reasons are shown to operator and
- * admin keys only; an app or auditor sees the request's state and dates. A request's details are parsed here into
- * what the service takes (a rectify request's correction, struct privd_subject_patch as for PATCH; a guardian's
- * consent, struct privd_guardian_input); no JSON goes down.
+ * decrypted here is PII (a request's details, reason and answer, the scan, the export): jansson strings and
+ * response buffers are zeroed when freed, the service's buffers are cleared with privd_request_clear or zeroed by
+ * the response's free callback, and nothing of them is logged. Details, reasons and answers are shown to operator
+ * and admin keys only; an app or auditor sees the request's state and dates. A request's details are parsed here
+ * into what the service takes (a rectify request's correction, struct privd_subject_patch as for PATCH; a
+ * guardian's consent, struct privd_guardian_input); no JSON goes down. An inquiry's question comes as the filing's
+ * "question" member and its answer as POST /v1/requests/{id}/answer {"text"}.
  */
 #include "http_int.h"
 
@@ -67,15 +69,16 @@ static json_t *request_json(const struct privd_request *q, bool details)
 	if (q->due_date[0] != '\0')
 		days = json_integer(q->working_days_left);
 	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o}", "id", q->id,
-	    "subject_id", q->subject_id, "type", privd_request_type_name(q->type), "status",
+	    "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:o, s:o}",
+	    "id", q->id, "subject_id", q->subject_id, "type", privd_request_type_name(q->type), "status",
 	    privd_request_status_name(q->status), "details", details ? embed(q->details, json_null()) : json_null(),
-	    "reason", details ? privd_http_json_str_or_null(q->reason) : json_null(), "result",
-	    embed(q->result, json_object()), "created_at", privd_http_json_time(q->created_at), "received_at",
-	    privd_http_json_time(q->received_at), "decided_at", privd_http_json_time(q->decided_at), "completed_at",
-	    privd_http_json_time(q->completed_at), "updated_at", privd_http_json_time(q->updated_at), "due_date",
-	    privd_http_json_str_or_null(q->due_date), "due_estimated", (int)q->due_estimated, "extended",
-	    (int)q->extended, "overdue", (int)q->overdue, "working_days_left", days, "document",
+	    "reason", details ? privd_http_json_str_or_null(q->reason) : json_null(), "answer",
+	    details ? privd_http_json_str_or_null(q->answer) : json_null(), "result", embed(q->result, json_object()),
+	    "created_at", privd_http_json_time(q->created_at), "received_at", privd_http_json_time(q->received_at),
+	    "decided_at", privd_http_json_time(q->decided_at), "completed_at", privd_http_json_time(q->completed_at),
+	    "updated_at", privd_http_json_time(q->updated_at), "due_date", privd_http_json_str_or_null(q->due_date),
+	    "due_estimated", (int)q->due_estimated, "calendar_note", privd_http_json_str_or_null(q->calendar_note),
+	    "extended", (int)q->extended, "overdue", (int)q->overdue, "working_days_left", days, "document",
 	    doc ? doc : json_null());
 }
 
@@ -222,11 +225,12 @@ static void parse_details(json_t *d, enum privd_request_type t, struct privd_sub
 
 void privd_http_request_create(struct privd_http_req *r)
 {
-	static const char *const allowed[] = {"type", "details", NULL};
+	static const char *const allowed[] = {"type", "details", "question", NULL};
 	struct privd_request q;
 	struct privd_subject_patch patch;
 	struct privd_guardian_input guardian;
 	struct privd_request_details details;
+	const char *question = NULL;
 	struct privd_err e = {0};
 	const char *type = NULL;
 	enum privd_request_type t;
@@ -239,6 +243,7 @@ void privd_http_request_create(struct privd_http_req *r)
 		goto out;
 	privd_http_json_only(body, allowed, "", &e);
 	privd_http_json_str(body, "type", NULL, false, &type, &e);
+	privd_http_json_str(body, "question", NULL, true, &question, &e);
 	if (type == NULL && e.nfields == 0)
 		privd_err_field(&e, "type", "is required");
 	d = json_object_get(body, "details");
@@ -247,7 +252,7 @@ void privd_http_request_create(struct privd_http_req *r)
 	if (e.nfields == 0 && privd_request_type_parse(type, &t) != PRIVD_OK) {
 		privd_err_field(&e, "type",
 		                "must be one of erase, rectify, access, transfer_info, revoke_processing, "
-		                "revoke_cookies, guardian_consent");
+		                "revoke_cookies, guardian_consent, inquiry");
 		privd_err_set(&e, PRIVD_ERR_INVALID, "the request is invalid");
 	}
 	if (e.nfields > 0) {
@@ -255,6 +260,7 @@ void privd_http_request_create(struct privd_http_req *r)
 		goto out;
 	}
 	parse_details(d, t, &patch, &guardian, &details, &e);
+	details.question = question;
 	if (e.nfields > 0) {
 		privd_http_reply_fields(r, &e);
 		goto out;
@@ -441,6 +447,33 @@ void privd_http_request_decide(struct privd_http_req *r)
 		goto out;
 	}
 	rc = privd_service_request_decide(r->h->svc, &r->who, r->id, ev, reason, &q, &e);
+	reply_request(r, rc, MHD_HTTP_OK, &q, &e);
+out:
+	privd_request_clear(&q);
+	json_decref(body);
+}
+
+void privd_http_request_answer(struct privd_http_req *r)
+{
+	static const char *const allowed[] = {"text", NULL};
+	struct privd_request q;
+	struct privd_err e = {0};
+	const char *text = NULL;
+	json_t *body = NULL;
+	enum privd_rc rc;
+
+	memset(&q, 0, sizeof(q));
+	if (!privd_http_body_object(r, &body))
+		goto out;
+	privd_http_json_only(body, allowed, "", &e);
+	privd_http_json_str(body, "text", NULL, false, &text, &e);
+	if (text == NULL && e.nfields == 0)
+		privd_err_field(&e, "text", "is required");
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	rc = privd_service_request_answer(r->h->svc, &r->who, r->id, text, &q, &e);
 	reply_request(r, rc, MHD_HTTP_OK, &q, &e);
 out:
 	privd_request_clear(&q);

@@ -206,8 +206,10 @@ static void render_registration(struct privd_http_req *r, struct privd_http_asyn
 {
 	char loc[64];
 
-	if (a->rc == PRIVD_ERR_FORBIDDEN) {
-		/* the only refusal registration has: an age rule (a role refusal never reaches the handler) */
+	if (a->rc == PRIVD_ERR_FORBIDDEN && a->err.problem[0] != '\0') {
+		privd_http_reply_rc(r, a->rc, &a->err); /* a rule that names itself: 152-FZ Art. 18 p.5 */
+	} else if (a->rc == PRIVD_ERR_FORBIDDEN) {
+		/* the other refusal registration has: an age rule (a role refusal never reaches the handler) */
 		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "age-restricted",
 		                         a->err.msg[0] ? a->err.msg : "registration is refused by an age rule", NULL);
 	} else if (a->rc != PRIVD_OK) {
@@ -341,7 +343,7 @@ void privd_http_subject_patch(struct privd_http_req *r)
 		goto out;
 	}
 	rc = privd_service_subject_update(r->h->svc, &r->who, r->id, &p, &s, &e);
-	if (rc == PRIVD_ERR_FORBIDDEN) /* as at registration, the only refusal a correction has: an age rule */
+	if (rc == PRIVD_ERR_FORBIDDEN && e.problem[0] == '\0') /* as at registration: an age rule */
 		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "age-restricted", e.msg, NULL);
 	else if (rc != PRIVD_OK)
 		privd_http_reply_rc(r, rc, &e);

@@ -4,12 +4,12 @@
  * in which language and format.
  *
  * A use case decides that a person must be told something (their request was received, rejected, extended or
- * carried out) and queues the notice in the same transaction as the change; the words are chosen here, so no use
- * case holds a sentence. The variable parts travel in a struct and the output goes to malloc'd strings. Each
- * notice comes in three formats: the plain text of an e-mail, its HTML part, and a short text for SMS; each in
- * the person's language, or in Russian and English, Russian first, where privd knows none. The operator's name and
- * contact close every text when the configuration gives them; without them the plain text is exactly what the
- * outbox held before delivery existed (the tests pin it).
+ * carried out, or their inquiry answered) and queues the notice in the same transaction as the change; the words
+ * are chosen here, so no use case holds a sentence. The variable parts travel in a struct and the output goes to
+ * malloc'd strings. Each notice comes in three formats: the plain text of an e-mail, its HTML part, and a short text
+ * for SMS; each in the person's language, or in Russian and English, Russian first, where privd knows none. The
+ * operator's name and contact close every text when the configuration gives them; without them the plain text is
+ * exactly what the outbox held before delivery existed (the tests pin it).
  *
  * The transports live beside the texts, each behind its own header: mail.h (an e-mail's bytes), smtp.h and sms.h.
  */
@@ -47,6 +47,7 @@ struct privd_notice_vars {
 	const char *request_id;       /* the request.* kinds */
 	const char *due_date;         /* YYYY-MM-DD: received, extended */
 	const char *reason;           /* told to the person whole: rejected, extended */
+	const char *answer;           /* told to the person whole: answered (an inquiry's answer) */
 	const char *policy_version;   /* policy.published */
 	const char *policy_url;       /* policy.published: where the policy is read (public_url + /privacy) */
 	const char *operator_name;    /* who writes: closes every text when given */

@@ -28,6 +28,7 @@ static const char *const type_ru[PRIVD_REQUEST_TYPE_COUNT] = {
     [PRIVD_REQUEST_TYPE_REVOKE_PROCESSING] = "отзыв согласия на обработку персональных данных",
     [PRIVD_REQUEST_TYPE_REVOKE_COOKIES] = "отзыв согласия на использование cookies",
     [PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT] = "согласие законного представителя",
+    [PRIVD_REQUEST_TYPE_INQUIRY] = "вопрос об обработке персональных данных",
 };
 
 /* One language's text of a notice, snprintf-style: writes at most cap bytes, returns the length it needs. */
@@ -63,6 +64,9 @@ static int subject_text(const struct privd_notice_vars *v, enum privd_notify_lan
 	case PRIVD_NOTICE_POLICY_PUBLISHED:
 		return ru ? snprintf(out, cap, "Мы обновили политику обработки персональных данных")
 		          : snprintf(out, cap, "We have updated our privacy policy");
+	case PRIVD_NOTICE_REQUEST_ANSWERED:
+		return ru ? snprintf(out, cap, "Ответ на ваш вопрос № %s", id)
+		          : snprintf(out, cap, "The answer to your question no. %s", id);
 	default:
 		return -1;
 	}
@@ -71,7 +75,8 @@ static int subject_text(const struct privd_notice_vars *v, enum privd_notify_lan
 static bool is_request_kind(enum privd_notice_kind k)
 {
 	return k == PRIVD_NOTICE_REQUEST_RECEIVED || k == PRIVD_NOTICE_REQUEST_REJECTED ||
-	       k == PRIVD_NOTICE_REQUEST_EXTENDED || k == PRIVD_NOTICE_REQUEST_COMPLETED;
+	       k == PRIVD_NOTICE_REQUEST_EXTENDED || k == PRIVD_NOTICE_REQUEST_COMPLETED ||
+	       k == PRIVD_NOTICE_REQUEST_ANSWERED;
 }
 
 static int body_ru(const struct privd_notice_vars *v, char *out, size_t cap)
@@ -98,6 +103,8 @@ static int body_ru(const struct privd_notice_vars *v, char *out, size_t cap)
 		                "Мы опубликовали новую редакцию политики обработки персональных данных (версия %s). "
 		                "Прочитать её можно здесь: %s\n",
 		                or_empty(v->policy_version), or_empty(v->policy_url));
+	case PRIVD_NOTICE_REQUEST_ANSWERED:
+		return snprintf(out, cap, "Ответ на ваш вопрос (№ %s):\n%s\n", id, or_empty(v->answer));
 	default:
 		return -1;
 	}
@@ -131,6 +138,8 @@ static int body_en(const struct privd_notice_vars *v, char *out, size_t cap)
 		                "We have published a new version of our privacy policy (version %s). "
 		                "You can read it here: %s\n",
 		                or_empty(v->policy_version), or_empty(v->policy_url));
+	case PRIVD_NOTICE_REQUEST_ANSWERED:
+		return snprintf(out, cap, "The answer to your question (no. %s):\n%s\n", id, or_empty(v->answer));
 	default:
 		return -1;
 	}
@@ -203,6 +212,9 @@ static int sms_sentence(const struct privd_notice_vars *v, enum privd_notify_lan
 		return ru ? snprintf(out, cap, "Политика обработки персональных данных обновлена: %s",
 		                     or_empty(v->policy_url))
 		          : snprintf(out, cap, "Our privacy policy has been updated: %s", or_empty(v->policy_url));
+	case PRIVD_NOTICE_REQUEST_ANSWERED:
+		return ru ? snprintf(out, cap, "Ответ на ваш вопрос № %s: %s", id, or_empty(v->answer))
+		          : snprintf(out, cap, "The answer to your question no. %s: %s", id, or_empty(v->answer));
 	default:
 		return -1;
 	}

@@ -4,9 +4,10 @@
  *
  * The file decides legal deadlines, so it is read strictly: every year key, every date and the weekday or weekend
  * of every entry is checked, and the first entry at fault is named ("years.2025.holidays[3]") instead of being
- * skipped. What the file cannot know is said out loud: a year without an official decree and the current or next
- * year missing altogether are logged as warnings at load, and counting across them is marked estimated by the
- * core. Members the loader does not need (sources, decrees, transfers, notes) are ignored.
+ * skipped. A year is published only when it says so and names its decree: any other status, or none, leaves it
+ * provisional, the safe side of the two. What the file cannot know is said out loud: a provisional year and the
+ * current or next year missing altogether are logged as warnings at load, and counting across them is marked
+ * estimated by the core. Members the loader does not need (sources, transfers, notes) are ignored.
  *
  * The count itself is the core's; what is added here is the year to name when a date is only estimated, and, for
  * the command line, which runs without an open service, loading the configured calendar for one count.
@@ -93,6 +94,33 @@ static enum privd_rc load_days(struct privd_calendar *c, const json_t *y, int ye
 	return PRIVD_OK;
 }
 
+/* Adds year to c as published ("status":"official" with its "decree") or provisional ("not_published",
+ * "provisional" or no status); any other status is refused, and so is an official year without its decree. */
+static enum privd_rc year_status(struct privd_calendar *c, const json_t *y, int year, const char *path,
+                                 struct privd_err *err)
+{
+	const char *status = json_string_value(json_object_get(y, "status"));
+	const json_t *decree = json_object_get(y, "decree");
+	char where[64];
+	enum privd_rc rc;
+
+	if (status != NULL && strcmp(status, "official") == 0) {
+		if (!json_is_string(decree) || json_string_length(decree) == 0) {
+			snprintf(where, sizeof(where), "years.%d.decree", year);
+			return entry_invalid(err, path, where, "must name the decree of an official year");
+		}
+		rc = privd_calendar_add_year(c, year);
+	} else if (status == NULL || strcmp(status, "not_published") == 0 || strcmp(status, "provisional") == 0) {
+		rc = privd_calendar_add_provisional_year(c, year);
+	} else {
+		snprintf(where, sizeof(where), "years.%d.status", year);
+		return entry_invalid(err, path, where, "must be official, not_published or provisional");
+	}
+	if (rc != PRIVD_OK)
+		return privd_err_set(err, rc, "cannot load calendar %s: %s", path, privd_rc_str(rc));
+	return PRIVD_OK;
+}
+
 /* Loads one years.<key> object into c. */
 static enum privd_rc load_year(struct privd_calendar *c, const char *key, const json_t *y, const char *path,
                                struct privd_err *err)
@@ -115,9 +143,9 @@ static enum privd_rc load_year(struct privd_calendar *c, const char *key, const 
 		snprintf(where, sizeof(where), "years.%d.status", year);
 		return entry_invalid(err, path, where, "must be a string");
 	}
-	rc = privd_calendar_add_year(c, year);
+	rc = year_status(c, y, year, path, err);
 	if (rc != PRIVD_OK)
-		return privd_err_set(err, rc, "cannot load calendar %s: %s", path, privd_rc_str(rc));
+		return rc;
 	rc = load_days(c, y, year, "holidays", false, path, err);
 	if (rc != PRIVD_OK)
 		return rc;
@@ -128,13 +156,12 @@ static enum privd_rc load_year(struct privd_calendar *c, const char *key, const 
 static void warn_incomplete(const struct privd_calendar *c, const json_t *years, int this_year)
 {
 	const char *key;
-	const json_t *y, *status;
+	const json_t *y;
 	int year;
 
 	json_object_foreach((json_t *)years, key, y)
 	{
-		status = json_object_get(y, "status");
-		if (status != NULL && strcmp(json_string_value(status), "official") == 0)
+		if (privd_calendar_year_status(c, parse_year(key)) == PRIVD_CALENDAR_YEAR_PUBLISHED)
 			continue;
 		privd_log(PRIVD_LOG_WARN, "calendar.incomplete",
 		          "\"year\":%d,\"reason\":\"not official: only statutory holidays are known\"",
@@ -191,33 +218,45 @@ out:
 	return rc;
 }
 
-/* The first year after `from` up to `to` that c does not cover, or 0. */
-static int first_uncovered_year(const struct privd_calendar *c, const struct privd_date *from,
+/* The first year after `from` up to `to` that c does not know in full, or 0. */
+static int first_estimated_year(const struct privd_calendar *c, const struct privd_date *from,
                                 const struct privd_date *to)
 {
 	struct privd_date next = *from;
 
 	privd_date_next(&next);
 	for (int y = next.year; y <= to->year; y++)
-		if (!privd_calendar_covers(c, y))
+		if (privd_calendar_year_status(c, y) != PRIVD_CALENDAR_YEAR_PUBLISHED)
 			return y;
 	return 0;
 }
 
 void privd_calendar_due(const struct privd_calendar *c, const struct privd_date *from, int n, struct privd_date *out,
-                        int *uncovered_year)
+                        int *estimated_year)
 {
-	bool uncovered = false;
+	bool estimated = false;
 
-	privd_calendar_add_working_days(c, from, n, out, &uncovered);
-	if (uncovered_year != NULL)
-		*uncovered_year = uncovered ? first_uncovered_year(c, from, out) : 0;
+	privd_calendar_add_working_days(c, from, n, out, &estimated);
+	if (estimated_year != NULL)
+		*estimated_year = estimated ? first_estimated_year(c, from, out) : 0;
+}
+
+void privd_calendar_note(const struct privd_calendar *c, int year, char out[PRIVD_CALENDAR_NOTE_MAX])
+{
+	if (year == 0)
+		out[0] = '\0';
+	else if (privd_calendar_year_status(c, year) == PRIVD_CALENDAR_YEAR_MISSING)
+		snprintf(out, PRIVD_CALENDAR_NOTE_MAX, "%d not in the calendar file (weekdays only)", year);
+	else
+		snprintf(out, PRIVD_CALENDAR_NOTE_MAX, "%d calendar not published", year);
 }
 
 enum privd_rc privd_service_calendar_add_working_days(const struct privd_config *cfg, const struct privd_date *from,
-                                                      int n, struct privd_date *out, int *uncovered_year,
+                                                      int n, struct privd_date *out, char note[PRIVD_CALENDAR_NOTE_MAX],
                                                       struct privd_err *err)
 {
+	int year = 0;
+
 	struct privd_config defaults;
 	struct privd_calendar *c = NULL;
 	struct privd_date today;
@@ -235,9 +274,12 @@ enum privd_rc privd_service_calendar_add_working_days(const struct privd_config 
 		tzset();
 	}
 	privd_today(&today);
+	note[0] = '\0';
 	rc = privd_calendar_load(cfg->calendar_file, today.year, &c, err);
-	if (rc == PRIVD_OK)
-		privd_calendar_due(c, from, n, out, uncovered_year);
+	if (rc == PRIVD_OK) {
+		privd_calendar_due(c, from, n, out, &year);
+		privd_calendar_note(c, year, note);
+	}
 	privd_calendar_free(c);
 	return rc;
 }

@@ -5,7 +5,8 @@
  * One table lists every key once: its section, name, type, where it lives in struct privd_config, its limits,
  * its default and the comment `privd init` writes above it. The file reader, the environment reader, the
  * defaults and the writer all walk that table, so a key cannot exist in one and be missing from another.
- * An unknown key is an error, not a warning: a misspelt `eu_min_age` must not leave a minor unprotected.
+ * An unknown key is an error, not a warning: a misspelt `eu_min_age` must not leave a minor unprotected. A key
+ * that was removed is an error too, naming what replaced it, so an old privd.conf is fixed rather than ignored.
  */
 #include "service/config.h"
 
@@ -42,7 +43,8 @@ enum key_type {
 	T_COUNTRY,      /* ISO 3166-1 alpha-2, or "" for unknown */
 	T_COUNTRIES,    /* char[size]: ISO 3166-1 alpha-2 codes separated by commas, or "" for none */
 	T_LEVEL,        /* debug, info, warn, error */
-	T_LANG          /* ru, en, ru+en */
+	T_LANG,         /* ru, en, ru+en */
+	T_CHOICE        /* one of the key's choices, char[size] */
 };
 
 struct key {
@@ -50,16 +52,24 @@ struct key {
 	const char *name;
 	enum key_type type;
 	size_t offset;
-	size_t size;        /* buffer size of string keys */
-	long long min, max; /* numeric keys */
-	const char *def;    /* default as text; NULL: computed in privd_config_defaults */
-	const char *help;   /* comment written above the key; lines separated by \n */
+	size_t size;                /* buffer size of string keys */
+	long long min, max;         /* numeric keys */
+	const char *def;            /* default as text; NULL: computed in privd_config_defaults */
+	const char *help;           /* comment written above the key; lines separated by \n */
+	const char *const *choices; /* T_CHOICE: the values allowed, NULL-terminated */
 };
 
 /* clang-format off */
 #define STR(sec, nm, t, field, d, h) {sec, nm, t, offsetof(struct privd_config, field), \
-	sizeof(((struct privd_config *)0)->field), 0, 0, d, h}
-#define NUM(sec, nm, t, field, lo, hi, d, h) {sec, nm, t, offsetof(struct privd_config, field), 0, lo, hi, d, h}
+	sizeof(((struct privd_config *)0)->field), 0, 0, d, h, NULL}
+#define NUM(sec, nm, t, field, lo, hi, d, h) {sec, nm, t, offsetof(struct privd_config, field), 0, lo, hi, d, h, NULL}
+#define CHOICE(sec, nm, field, ch, d, h) {sec, nm, T_CHOICE, offsetof(struct privd_config, field), \
+	sizeof(((struct privd_config *)0)->field), 0, 0, d, h, ch}
+/* A request type's deadline and extension in working days; the defaults are core's (NULL here). */
+#define DAYS(nm, type, h) NUM("requests", nm "_days", T_INT, due_days[type], 1, 60, NULL, h)
+#define EXTENSION(nm, type, h) NUM("requests", nm "_extension_days", T_INT, extension_days[type], 0, 30, NULL, h)
+
+static const char *const localisation_modes[] = {"warn", "refuse", NULL};
 
 static const struct key keys[] = {
 	STR("server", "listen", T_STR_NONEMPTY, listen, "127.0.0.1:8080",
@@ -121,20 +131,40 @@ static const struct key keys[] = {
 	STR("log", "level", T_LEVEL, log_level, "info",
 	    "Least severe log level written: debug, info, warn or error."),
 	STR("requests", "calendar_file", T_STR_NONEMPTY, calendar_file, NULL,
-	    "Production calendar (JSON) on which request deadlines count working days.\n"
-	    "A year missing from it is counted Monday to Friday, with a warning."),
+	    "Production calendar (JSON) on which request deadlines count working days. A year\n"
+	    "without its published decree, or missing (counted Monday to Friday), makes a\n"
+	    "deadline counted through it an estimate, with a warning."),
 	NUM("requests", "document_limit", T_SIZE, document_limit, 1024, 100 * 1024 * 1024, "10485760",
 	    "Largest scanned request document accepted, in bytes (1024 to 104857600)."),
-	NUM("requests", "due_working_days", T_INT, due_working_days, 1, 60, "10",
-	    "Working days after receipt of a duly executed document within which a request\n"
-	    "is due (1 to 60; 152-FZ Art. 20: 10)."),
-	NUM("requests", "extension_working_days", T_INT, extension_working_days, 0, 30, "5",
-	    "Working days an operator may extend a request by, once, with a reason (0 to 30;\n"
-	    "152-FZ Art. 20: 5); with 0 an extension is recorded and told but moves no date."),
 	NUM("requests", "erase_after_revoke_days", T_INT, erase_after_revoke_days, 0, 3650, "30",
 	    "Calendar days after a revocation of consent to processing is received before the\n"
 	    "data is erased, unless processing is granted again or a legal hold is recorded\n"
 	    "(0 to 3650; 152-FZ Art. 21 p.5: 30)."),
+	DAYS("access", PRIVD_REQUEST_TYPE_ACCESS,
+	     "Each request type is due on its <type>_days-th working day after the day of\n"
+	     "receipt (1 to 60), and <type>_extension_days is what one extension with a reason\n"
+	     "adds, once (0 to 30; 0: the type cannot be extended).\n"
+	     "access: 152-FZ Art. 20 pp.1-2, 10 working days, extendable by 5."),
+	EXTENSION("access", PRIVD_REQUEST_TYPE_ACCESS, NULL),
+	DAYS("transfer_info", PRIVD_REQUEST_TYPE_TRANSFER_INFO,
+	     "transfer_info (which third parties got the data): Art. 20 pp.1-2, 10 + 5."),
+	EXTENSION("transfer_info", PRIVD_REQUEST_TYPE_TRANSFER_INFO, NULL),
+	DAYS("inquiry", PRIVD_REQUEST_TYPE_INQUIRY,
+	     "inquiry (a question about the processing, answered in words): Art. 20 pp.1-2,\n"
+	     "10 + 5."),
+	EXTENSION("inquiry", PRIVD_REQUEST_TYPE_INQUIRY, NULL),
+	DAYS("rectify", PRIVD_REQUEST_TYPE_RECTIFY, "rectify: Art. 20 p.3, 7 working days, not extendable."),
+	EXTENSION("rectify", PRIVD_REQUEST_TYPE_RECTIFY, NULL),
+	DAYS("erase", PRIVD_REQUEST_TYPE_ERASE,
+	     "erase, revoke_processing, revoke_cookies, guardian_consent: the policy's\n"
+	     "10 working days, not extendable."),
+	EXTENSION("erase", PRIVD_REQUEST_TYPE_ERASE, NULL),
+	DAYS("revoke_processing", PRIVD_REQUEST_TYPE_REVOKE_PROCESSING, NULL),
+	EXTENSION("revoke_processing", PRIVD_REQUEST_TYPE_REVOKE_PROCESSING, NULL),
+	DAYS("revoke_cookies", PRIVD_REQUEST_TYPE_REVOKE_COOKIES, NULL),
+	EXTENSION("revoke_cookies", PRIVD_REQUEST_TYPE_REVOKE_COOKIES, NULL),
+	DAYS("guardian_consent", PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT, NULL),
+	EXTENSION("guardian_consent", PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT, NULL),
 	NUM("retention", "evidence_years", T_INT, evidence_years, 0, 100, "3",
 	    "Calendar years what an erasure leaves as evidence is kept before it is purged: the\n"
 	    "destruction record and its audit reference, the subject's tombstone, the request rows\n"
@@ -170,6 +200,20 @@ static const struct key keys[] = {
 	    "take them over (10 to 3600); matters after a crash on PostgreSQL."),
 	NUM("notify", "batch", T_INT, notify_batch, 1, 1000, "100",
 	    "Notifications claimed at once by the delivery worker (1 to 1000)."),
+	CHOICE("law", "ru_localisation", ru_localisation, localisation_modes, "warn",
+	       "152-FZ Art. 18 p.5: the data of people residing in Russia is first recorded in\n"
+	       "databases in Russia. With a server_country other than RU, registering such a\n"
+	       "person is refused (refuse: 403, nothing stored) or taken, logged without\n"
+	       "personal data and counted in /metrics (warn)."),
+};
+
+/* Keys that existed once: naming what replaced them beats "is not a known key". */
+static const struct {
+	const char *section, *name, *instead;
+} removed_keys[] = {
+    {"requests", "due_working_days", "was replaced by one key per request type: <type>_days (e.g. access_days)"},
+    {"requests", "extension_working_days",
+     "was replaced by one key per request type: <type>_extension_days (e.g. access_extension_days)"},
 };
 /* clang-format on */
 
@@ -344,6 +388,14 @@ static int key_set(struct privd_config *c, const struct key *k, const char *valu
 			return fault_set(f, k, "must be debug, info, warn or error");
 		memcpy(field, value, len + 1);
 		return 1;
+	case T_CHOICE:
+		for (size_t i = 0; k->choices != NULL && k->choices[i] != NULL; i++) {
+			if (strcmp(value, k->choices[i]) == 0 && len < k->size) {
+				memcpy(field, value, len + 1);
+				return 1;
+			}
+		}
+		return fault_set(f, k, "must be %s or %s", k->choices[0], k->choices[1]);
 	}
 	return fault_set(f, k, "has an unknown type");
 }
@@ -360,6 +412,7 @@ static void key_format(const struct privd_config *c, const struct key *k, char *
 	case T_COUNTRIES:
 	case T_LEVEL:
 	case T_LANG:
+	case T_CHOICE:
 		snprintf(buf, len, "%s", field);
 		return;
 	case T_SIZE:
@@ -394,6 +447,13 @@ void privd_config_defaults(struct privd_config *c)
 	n = snprintf(c->calendar_file, sizeof(c->calendar_file), "%s/%s", privd_share_dir(), CALENDAR_FILE);
 	if (n < 0 || (size_t)n >= sizeof(c->calendar_file))
 		c->calendar_file[0] = '\0'; /* likewise: loading the calendar will report it */
+	for (i = 0; i < PRIVD_REQUEST_TYPE_COUNT; i++) {
+		struct privd_request_rule rule;
+
+		privd_request_rule_default((enum privd_request_type)i, &rule);
+		c->due_days[i] = rule.due_days;
+		c->extension_days[i] = rule.extension_days;
+	}
 	c->background = true;
 }
 
@@ -414,6 +474,9 @@ static int file_handler(void *user, const char *section, const char *name, const
 
 		if (section[0] == '\0')
 			return fault_set(&ctx->fault, &unknown, "is not in a [section]");
+		for (size_t i = 0; i < sizeof(removed_keys) / sizeof(removed_keys[0]); i++)
+			if (strcmp(section, removed_keys[i].section) == 0 && strcmp(name, removed_keys[i].name) == 0)
+				return fault_set(&ctx->fault, &unknown, "%s", removed_keys[i].instead);
 		return fault_set(&ctx->fault, &unknown, "is not a known key");
 	}
 	/* name = "text" may quote a value, e.g. to write "" or keep surrounding spaces. */
@@ -482,6 +545,26 @@ static void env_name(const struct key *k, char out[ENV_NAME_MAX])
 			out[i] = (char)(out[i] - 'a' + 'A');
 }
 
+/* A removed key set in the environment: an error naming what replaced it, as in the file. */
+static enum privd_rc env_removed(struct privd_err *err)
+{
+	char name[ENV_NAME_MAX];
+
+	for (size_t i = 0; i < sizeof(removed_keys) / sizeof(removed_keys[0]); i++) {
+		struct key k = {.section = removed_keys[i].section, .name = removed_keys[i].name};
+		char field[64];
+
+		env_name(&k, name);
+		if (getenv(name) == NULL)
+			continue;
+		snprintf(field, sizeof(field), "%s.%s", k.section, k.name);
+		privd_err_field(err, field, removed_keys[i].instead);
+		return privd_err_set(err, PRIVD_ERR_INVALID, "environment %s: %s %s", name, field,
+		                     removed_keys[i].instead);
+	}
+	return PRIVD_OK;
+}
+
 static enum privd_rc load_env(struct privd_config *c, struct privd_err *err)
 {
 	struct fault f = {{0}, {0}};
@@ -489,6 +572,8 @@ static enum privd_rc load_env(struct privd_config *c, struct privd_err *err)
 	const char *value;
 	size_t i;
 
+	if (env_removed(err) != PRIVD_OK)
+		return PRIVD_ERR_INVALID;
 	for (i = 0; i < NKEYS; i++) {
 		env_name(&keys[i], name);
 		value = getenv(name);

@@ -13,6 +13,7 @@
 
 #include "core/age.h"
 #include "core/rc.h"
+#include "core/request.h"
 
 struct privd_config {
 	char data_dir[1024];
@@ -46,9 +47,11 @@ struct privd_config {
 	/* [requests] */
 	char calendar_file[1024];    /* calendar_file = <share>/calendar-ru.json */
 	size_t document_limit;       /* document_limit = 10485760 (bytes) */
-	int due_working_days;        /* due_working_days = 10 */
-	int extension_working_days;  /* extension_working_days = 5 */
 	int erase_after_revoke_days; /* erase_after_revoke_days = 30 (calendar days) */
+	/* <type>_days and <type>_extension_days per request type, indexed by enum privd_request_type; the defaults
+	 * are core's (privd_request_rule_default): 152-FZ Art. 20 and the policy */
+	int due_days[PRIVD_REQUEST_TYPE_COUNT];
+	int extension_days[PRIVD_REQUEST_TYPE_COUNT];
 	/* [retention] */
 	int evidence_years; /* evidence_years = 3 (calendar years) */
 	/* [smtp] */
@@ -65,6 +68,8 @@ struct privd_config {
 	int notify_retry_seconds; /* retry_seconds = 60 */
 	int notify_lease_seconds; /* lease_seconds = 120 */
 	int notify_batch;         /* batch = 100 */
+	/* [law] */
+	char ru_localisation[8]; /* ru_localisation = warn (or refuse): 152-FZ Art. 18 p.5 */
 
 	/* Not a configuration key: false for one-shot commands (init, audit verify), which must not start the
 	 * background work of a server (scheduled erasures, cache invalidation). */

@@ -67,7 +67,7 @@ static int add_consent(void *arg, const struct privd_consent_record *r)
 	return c->nomem;
 }
 
-/* A request as listed, with its details and reason decrypted (an audited read); without them when that read
+/* A request as listed, with its details, reason and answer decrypted (an audited read); without them when that read
  * fails. */
 static int add_request(void *arg, const struct privd_request *r)
 {
@@ -77,12 +77,15 @@ static int add_request(void *arg, const struct privd_request *r)
 
 	item.details = NULL;
 	item.reason = NULL;
+	item.answer = NULL;
 	memset(&full, 0, sizeof(full));
 	if (privd_service_request_get(c->svc, c->who, r->id, true, &full, NULL) == PRIVD_OK) {
 		item.details = full.details;
 		item.reason = full.reason;
+		item.answer = full.answer;
 		full.details = NULL;
 		full.reason = NULL;
+		full.answer = NULL;
 	}
 	privd_request_clear(&full);
 	a = append(c->x->requests, &c->x->nrequests, &c->requests_cap, &item, sizeof(item));
@@ -116,8 +119,9 @@ static void processing_info(const struct privd_config *cfg, struct privd_process
 	snprintf(info->operator_contact, sizeof(info->operator_contact), "%s", cfg->operator_contact);
 	snprintf(info->cross_border_countries, sizeof(info->cross_border_countries), "%s", cfg->cross_border_countries);
 	info->erase_after_revoke_days = cfg->erase_after_revoke_days;
-	info->due_working_days = cfg->due_working_days;
-	info->extension_working_days = cfg->extension_working_days;
+	info->due_working_days = cfg->due_days[PRIVD_REQUEST_TYPE_ACCESS];
+	info->extension_working_days = cfg->extension_days[PRIVD_REQUEST_TYPE_ACCESS];
+	info->rectify_working_days = cfg->due_days[PRIVD_REQUEST_TYPE_RECTIFY];
 	info->evidence_years = cfg->evidence_years;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * request_exec.c - carrying out an accepted rights request: one plan per request type, and the step that runs it.
+ * request_exec.c - carrying out an accepted rights request: one plan per request type, and the step that runs it;
+ * and answering an inquiry, the one type carried out in words.
  *
  * Executing is the last step of a request and the only one that differs by type. Each type has a plan: a small
  * function, called after the step is begun, that says what the type's result is and which parts run inside the
@@ -8,7 +9,9 @@
  * indexed by the type, so a new type is one function and one row, and privd_service_request_execute itself is the
  * same for all: plan, queue the confirmation (before anything is destroyed, under a key of its own), run the step,
  * then what follows a commit (caches, the purge of an erasure's remnants from the files). Erasure itself lives in
- * erasure.c, which the scheduled erasure shares.
+ * erasure.c, which the scheduled erasure shares. An inquiry has no plan: the operator's answer completes it, sealed
+ * under the person's key like the question and queued to them whole; the audit entry records that it was
+ * answered and how long the answer is, never what it says.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +163,7 @@ static enum privd_rc plan_rectify(struct privd_step *s, struct privd_err *err)
 	if (rc != PRIVD_OK)
 		goto out;
 	s->exec_data = exec_rectify;
+	s->country_corrected = patch.residence_country != NULL;
 	/* the result names the fields corrected, never their values */
 	privd_jsonw_init(&w, s->after.result, sizeof(s->after.result));
 	privd_jsonw_strs(&w, "corrected", fields, privd_request_correction_fields(&patch, fields));
@@ -293,7 +297,7 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 	t = s.after.type;
 	s.after.completed_at = s.after.updated_at;
 	snprintf(s.action, sizeof(s.action), "request.execute");
-	rc = (int)t >= 0 && t < PRIVD_REQUEST_TYPE_COUNT ? plans[t](&s, err) : PRIVD_ERR_INTERNAL;
+	rc = (int)t >= 0 && t < PRIVD_REQUEST_TYPE_COUNT && plans[t] != NULL ? plans[t](&s, err) : PRIVD_ERR_INTERNAL;
 	/* The confirmation is queued before anything is destroyed, under its own key. */
 	if (rc == PRIVD_OK)
 		rc = privd_step_notice(&s, PRIVD_NOTICE_REQUEST_COMPLETED, NULL);
@@ -313,12 +317,65 @@ enum privd_rc privd_service_request_execute(struct privd_service *svc, const str
 		goto out;
 	if (s.consents_changed || s.erased)
 		privd_cache_invalidate(svc, s.after.subject_id);
+	if (s.country_corrected)
+		privd_localisation_corrected(svc, s.rectified.residence_country);
 	if (s.erased) {
 		privd_vault_forget(svc->vault, s.after.subject_id); /* now that the key's destruction committed */
 		privd_erasure_purge_files(svc);
 		privd_log(PRIVD_LOG_INFO, "subject.erased", "\"request\":\"%s\"", s.after.id);
 	}
 	privd_request_view(svc, &s.after, out);
+out:
+	privd_step_clear(&s);
+	return rc;
+}
+
+/* ---- answer ---- */
+
+#define ANSWER_MAX 10000 /* bytes */
+
+enum privd_rc privd_service_request_answer(struct privd_service *svc, const struct privd_principal *who,
+                                           const char *request_id, const char *text, struct privd_request *out,
+                                           struct privd_err *err)
+{
+	char f1[64];
+	struct privd_step s;
+	struct privd_jsonw w;
+	enum privd_rc rc;
+
+	memset(&s, 0, sizeof(s));
+	if (text == NULL || text[0] == '\0' || strlen(text) > ANSWER_MAX) {
+		privd_err_field(err, "text", "the answer the person is sent is required (at most 10000 bytes)");
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the answer is invalid");
+	}
+	rc = privd_step_begin(svc, who, request_id, PRIVD_REQUEST_EVENT_ANSWER, &s, err);
+	if (rc != PRIVD_OK)
+		goto out;
+	s.after.completed_at = s.after.updated_at;
+	snprintf(s.after.result, sizeof(s.after.result), "{\"answered\":true}");
+	{
+		const struct privd_vault_sealing answer =
+		    privd_vault_text(privd_request_field(f1, "request.answer", s.after.id), text, &s.after.answer_ct);
+
+		rc = privd_vault_seal(svc->vault, NULL, s.after.subject_id, &answer, 1);
+	}
+	if (rc == PRIVD_ERR_GONE)
+		privd_err_set(err, rc, "the subject's data was erased");
+	if (rc == PRIVD_OK)
+		rc = privd_request_notice(svc, &s.after, PRIVD_NOTICE_REQUEST_ANSWERED, text, &s.notice);
+	if (rc != PRIVD_OK)
+		goto out;
+	snprintf(s.action, sizeof(s.action), "request.answer");
+	privd_jsonw_init(&w, s.detail, sizeof(s.detail));
+	privd_jsonw_int(&w, "length", (int64_t)strlen(text));
+	privd_jsonw_end(&w);
+	rc = privd_step_run(&s);
+	if (rc == PRIVD_ERR_CONFLICT)
+		privd_err_set(err, rc, "the request changed meanwhile; try again");
+	if (rc != PRIVD_OK)
+		goto out;
+	privd_request_view(svc, &s.after, out);
+	out->answer = strdup(text); /* the operator sent it: no disclosure */
 out:
 	privd_step_clear(&s);
 	return rc;

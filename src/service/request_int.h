@@ -16,7 +16,8 @@
 
 /* ---- request_step.c: a request's row, its view and its sealed texts ---- */
 
-/* The envelope field of a request's sealed text (what: "request.details", "request.reason", "request.document"):
+/* The envelope field of a request's sealed text (what: "request.details", "request.reason", "request.answer",
+ * "request.document"):
  * bound to the request too, so a ciphertext cannot be moved to another request of the same subject. Returns buf. */
 const char *privd_request_field(char buf[64], const char *what, const char *request_id);
 
@@ -27,8 +28,8 @@ enum privd_rc privd_request_read(struct privd_service *svc, const char *id, stru
  * fail. */
 void privd_request_view(struct privd_service *svc, const struct privd_request_row *row, struct privd_request *out);
 
-/* Decrypts details and reason into out (malloc'd; privd_request_clear frees them). Nothing when the subject was
- * erased. */
+/* Decrypts details, reason and answer into out (malloc'd; privd_request_clear frees them). Nothing when the
+ * subject was erased. */
 enum privd_rc privd_request_disclose(struct privd_service *svc, const struct privd_request_row *row,
                                      struct privd_request *out);
 
@@ -52,6 +53,7 @@ struct privd_step {
 	/* exec state */
 	struct privd_subject_row rectified;
 	int64_t rectify_expect;
+	bool country_corrected;       /* rectify: the correction gives the residence country (152-FZ Art. 18 p.5) */
 	struct privd_erasure erasure; /* erase: the subject and the message keys of their cancelled notices */
 	int64_t erase_after;
 	bool granted[PRIVD_PURPOSE_COUNT]; /* guardian_consent: the purposes the guardian consents to */
@@ -75,10 +77,32 @@ enum privd_rc privd_step_run(struct privd_step *s);
 /* Frees what the step holds; s may be NULL. */
 void privd_step_clear(struct privd_step *s);
 
+/* ---- request_deadline.c: each type's rule, due dates, and counting them again ---- */
+
+/* Type t's rule: core's defaults with [requests] <type>_days and <type>_extension_days applied. Cannot fail. */
+void privd_request_rule(const struct privd_service *svc, enum privd_request_type t, struct privd_request_rule *out);
+
+/* The calendar day of a UTC millisecond time in the operator's time zone. Cannot fail. */
+void privd_request_date_of(int64_t ms, struct privd_date *out);
+
+/* Sets row's due date to the days-th working day after from (privd_calendar_due, the count the command line
+ * prints), with due_working_days, due_estimated and estimated_year; an estimate is logged (no PII). Cannot fail. */
+void privd_request_count_due(struct privd_service *svc, struct privd_request_row *row, const struct privd_date *from,
+                             int days);
+
+/* The calendar note of row (see struct privd_request): "" unless its due date is estimated. Cannot fail. */
+void privd_request_note(struct privd_service *svc, const struct privd_request_row *row,
+                        char out[PRIVD_CALENDAR_NOTE_MAX]);
+
 /* ---- requests.c ---- */
 
-/* Prepares the notice of kind for the person the request is about (s->after), with its due date and reason in the
- * text (notify.h words it). Nothing when the subject was erased. */
+/* Prepares into n the notice of kind for the person request row is about, with its due date and text in the
+ * notice (the answer of PRIVD_NOTICE_REQUEST_ANSWERED, else the reason; notify.h words it). Nothing when the
+ * subject was erased. */
+enum privd_rc privd_request_notice(struct privd_service *svc, const struct privd_request_row *row,
+                                   enum privd_notice_kind kind, const char *text, struct privd_notice *n);
+
+/* privd_request_notice for the step's request as it will be (s->after), into s->notice. */
 enum privd_rc privd_step_notice(struct privd_step *s, enum privd_notice_kind kind, const char *reason);
 
 /* The fields a correction has: name, email, phone, ip, birth_date, residence_country. */

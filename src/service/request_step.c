@@ -8,8 +8,10 @@
  * both act on one state, and the change, its audit entry and the notice the person must receive commit together.
  * What a request type does on execution rides in the same job through two hooks, one in the data transaction and
  * one in the keystore after it commits (erasure destroys keys only once the data side is durable). A request's
- * free texts (the correction asked for, a decision's reason) and its scan are sealed under the subject's key, in
- * an envelope bound to the request, so they go with the subject's erasure.
+ * free texts (the correction or the question asked, a decision's reason, an inquiry's answer) and its scan are
+ * sealed under the subject's key, in an envelope bound to the request, so they go with the subject's erasure.
+ * Before a step, the request's type is asked too: whether it may be extended at all, and not once its due date has
+ * passed; whether it is answered or executed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,7 @@ void privd_request_view(struct privd_service *svc, const struct privd_request_ro
 	out->updated_at = row->updated_at;
 	memcpy(out->due_date, row->due_date, sizeof(out->due_date));
 	out->due_estimated = row->due_estimated;
+	privd_request_note(svc, row, out->calendar_note);
 	out->extended = row->extended;
 	memcpy(out->document_type, row->doc_type, sizeof(out->document_type));
 	out->document_size = row->doc_size;
@@ -83,20 +86,22 @@ enum privd_rc privd_request_read(struct privd_service *svc, const char *id, stru
 enum privd_rc privd_request_disclose(struct privd_service *svc, const struct privd_request_row *row,
                                      struct privd_request *out)
 {
-	char f1[64], f2[64];
-	struct privd_blob details = {0}, reason = {0};
-	const struct privd_vault_opening texts[2] = {
+	char f1[64], f2[64], f3[64];
+	struct privd_blob details = {0}, reason = {0}, answer = {0};
+	const struct privd_vault_opening texts[3] = {
 	    {privd_request_field(f1, "request.details", row->id), &row->details_ct, NULL, 0, &details},
-	    {privd_request_field(f2, "request.reason", row->id), &row->reason_ct, NULL, 0, &reason}};
+	    {privd_request_field(f2, "request.reason", row->id), &row->reason_ct, NULL, 0, &reason},
+	    {privd_request_field(f3, "request.answer", row->id), &row->answer_ct, NULL, 0, &answer}};
 	enum privd_rc rc;
 
-	if (row->details_ct.len == 0 && row->reason_ct.len == 0)
+	if (row->details_ct.len == 0 && row->reason_ct.len == 0 && row->answer_ct.len == 0)
 		return PRIVD_OK;
-	rc = privd_vault_open(svc->vault, NULL, row->subject_id, texts, 2);
+	rc = privd_vault_open(svc->vault, NULL, row->subject_id, texts, 3);
 	if (rc == PRIVD_ERR_GONE)
 		return PRIVD_OK; /* erased: nothing left to disclose */
 	out->details = (char *)details.data;
 	out->reason = (char *)reason.data;
+	out->answer = (char *)answer.data;
 	return rc;
 }
 
@@ -174,6 +179,46 @@ enum privd_rc privd_step_run(struct privd_step *s)
 	return privd_writer_run(s->svc->writer, &job);
 }
 
+/* What the request's type and deadline allow of ev (core's privd_request_rule_allows); a refusal by a rule of its
+ * own is named as its problem type. */
+static enum privd_rc type_allows(struct privd_service *svc, const struct privd_request_row *row,
+                                 enum privd_request_event ev, struct privd_err *err)
+{
+	static const char *const problems[] = {
+	    [PRIVD_REQUEST_REFUSAL_NOT_EXTENDABLE] = "not-extendable",
+	    [PRIVD_REQUEST_REFUSAL_DEADLINE_PASSED] = "deadline-passed",
+	};
+	struct privd_request_rule rule;
+	struct privd_date due, today;
+	enum privd_request_refusal why = PRIVD_REQUEST_REFUSAL_NONE;
+	const char *sentence = NULL;
+	bool has_due = row->due_date[0] != '\0' && privd_date_parse(row->due_date, &due, NULL) == PRIVD_OK;
+	enum privd_rc rc;
+
+	privd_request_rule(svc, row->type, &rule);
+	privd_today(&today);
+	rc = privd_request_rule_allows(&rule, ev, has_due ? &due : NULL, &today, &why, &sentence);
+	if (rc == PRIVD_OK)
+		return PRIVD_OK;
+	privd_err_set(err, rc, "%s", sentence != NULL ? sentence : "not allowed for this type of request");
+	if (why != PRIVD_REQUEST_REFUSAL_NONE && (size_t)why < sizeof(problems) / sizeof(problems[0]))
+		privd_err_problem(err, rc, problems[why]);
+	return rc;
+}
+
+/* A copy of from into to, which must be empty (malloc'd; empty stays empty). */
+static enum privd_rc blob_copy(const struct privd_blob *from, struct privd_blob *to)
+{
+	if (from->len == 0)
+		return PRIVD_OK;
+	to->data = malloc(from->len);
+	if (to->data == NULL)
+		return PRIVD_ERR_NOMEM;
+	memcpy(to->data, from->data, from->len);
+	to->len = from->len;
+	return PRIVD_OK;
+}
+
 enum privd_rc privd_step_begin(struct privd_service *svc, const struct privd_principal *who, const char *id,
                                enum privd_request_event ev, struct privd_step *s, struct privd_err *err)
 {
@@ -195,26 +240,21 @@ enum privd_rc privd_step_begin(struct privd_service *svc, const struct privd_pri
 	rc = privd_request_transition(&cur, ev, &next, &why);
 	if (rc != PRIVD_OK)
 		return privd_err_set(err, PRIVD_ERR_CONFLICT, "%s", why ? why : "not allowed in this state");
-	/* after = before, deep-copying the blobs */
+	rc = type_allows(svc, &s->before, ev, err);
+	if (rc != PRIVD_OK)
+		return rc;
+	/* after = before, deep-copying the blobs (none shared, even when a copy fails) */
 	s->after = s->before;
-	s->after.details_ct.data = NULL;
-	s->after.details_ct.len = 0;
-	s->after.reason_ct.data = NULL;
-	s->after.reason_ct.len = 0;
-	if (s->before.details_ct.len != 0) {
-		s->after.details_ct.data = malloc(s->before.details_ct.len);
-		if (s->after.details_ct.data == NULL)
-			return PRIVD_ERR_NOMEM;
-		memcpy(s->after.details_ct.data, s->before.details_ct.data, s->before.details_ct.len);
-		s->after.details_ct.len = s->before.details_ct.len;
-	}
-	if (s->before.reason_ct.len != 0) {
-		s->after.reason_ct.data = malloc(s->before.reason_ct.len);
-		if (s->after.reason_ct.data == NULL)
-			return PRIVD_ERR_NOMEM;
-		memcpy(s->after.reason_ct.data, s->before.reason_ct.data, s->before.reason_ct.len);
-		s->after.reason_ct.len = s->before.reason_ct.len;
-	}
+	memset(&s->after.details_ct, 0, sizeof(s->after.details_ct));
+	memset(&s->after.reason_ct, 0, sizeof(s->after.reason_ct));
+	memset(&s->after.answer_ct, 0, sizeof(s->after.answer_ct));
+	rc = blob_copy(&s->before.details_ct, &s->after.details_ct);
+	if (rc == PRIVD_OK)
+		rc = blob_copy(&s->before.reason_ct, &s->after.reason_ct);
+	if (rc == PRIVD_OK)
+		rc = blob_copy(&s->before.answer_ct, &s->after.answer_ct);
+	if (rc != PRIVD_OK)
+		return rc;
 	s->after.status = next.status;
 	s->after.extended = next.extended;
 	s->after.updated_at = privd_now_ms();

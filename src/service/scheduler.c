@@ -3,14 +3,14 @@
  * scheduler.c - the service's one background thread and what it runs.
  *
  * Some work belongs to no request: erasures that fall due (consent to processing was revoked some days ago), the
- * gauge of overdue rights requests, the audit anchor that must follow the chain, keys a crash left behind, and the
- * evidence of old erasures whose period is over. Each is small, so one thread does all of it on a fixed tick instead
- * of a thread or timer each: once at start the stray-key sweep, then every second the due erasures and the anchor,
- * and every tenth tick the overdue count (a query over open requests for a gauge, which needs no more) and the
- * evidence purge (periods counted in years need no finer tick). The work itself lives with its concern (erasure.c,
- * destruction.c, audit.c, requests.c); this file only says when. The thread waits on a condition variable rather than
- * sleeping, so the service's close wakes it at once; the service's open starts it for a server only, not for one-shot
- * commands (init, audit verify).
+ * gauges of overdue rights requests and of those with an estimated due date, the audit anchor that must follow the
+ * chain, keys a crash left behind, and the evidence of old erasures whose period is over. Each is small, so one
+ * thread does all of it on a fixed tick instead of a thread or timer each: once at start the stray-key sweep, then
+ * every second the due erasures and the anchor, and every tenth tick the overdue and estimated counts (queries over
+ * open requests for gauges, which need no more) and the evidence purge (periods counted in years need no finer
+ * tick). The work itself lives with its concern (erasure.c, destruction.c, audit.c, requests.c); this file only
+ * says when. The thread waits on a condition variable rather than sleeping, so the service's close wakes it at
+ * once; the service's open starts it for a server only, not for one-shot commands (init, audit verify).
  */
 #include <time.h>
 
@@ -30,10 +30,14 @@ static int count_one(void *arg, const struct privd_request *r)
 static void count_overdue(struct privd_service *svc)
 {
 	struct privd_request_query q = {.overdue = 1, .limit = 1000000};
+	struct privd_request_query est = {.overdue = -1, .estimated = true, .limit = 1000000};
 	unsigned long long n = 0;
 
 	if (privd_service_request_list(svc, &q, count_one, &n, NULL) == PRIVD_OK)
 		atomic_store(&svc->requests_overdue, n);
+	n = 0;
+	if (privd_service_request_list(svc, &est, count_one, &n, NULL) == PRIVD_OK)
+		atomic_store(&svc->requests_due_estimated, n);
 }
 
 static void *scheduler_main(void *arg)

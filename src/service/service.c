@@ -124,6 +124,10 @@ static enum privd_rc open_age_policy(struct privd_service *svc, struct privd_err
 	svc->age.coppa_min_age = cfg->coppa_min_age;
 	svc->age.eu_default_age = cfg->eu_min_age;
 	svc->age.eu_per_country = cfg->eu_per_country;
+	if (privd_localisation_mode_parse(cfg->ru_localisation, &svc->localisation) != PRIVD_OK) {
+		privd_err_field(err, "law.ru_localisation", "must be warn or refuse");
+		return privd_err_set(err, PRIVD_ERR_INVALID, "law.ru_localisation must be warn or refuse");
+	}
 	return cfg->eu_per_country ? load_age_table(svc, err) : PRIVD_OK;
 }
 
@@ -170,6 +174,9 @@ static enum privd_rc open_background(struct privd_service *svc, struct privd_err
 		          " extracts\"",
 		          svc->cfg.evidence_years);
 	rc = privd_calendar_load(svc->cfg.calendar_file, today.year, &svc->calendar, err);
+	/* a newer calendar installed: estimated due dates counted again before anyone reads them */
+	if (rc == PRIVD_OK)
+		privd_request_recount_estimates(svc);
 	if (rc == PRIVD_OK)
 		rc = privd_scheduler_start(svc, err);
 	if (rc == PRIVD_OK)
@@ -289,6 +296,8 @@ void privd_service_stats(struct privd_service *svc, struct privd_service_stats *
 	out->subjects_registered = atomic_load(&svc->registered);
 	out->requests_overdue = atomic_load(&svc->requests_overdue);
 	privd_delivery_stats(svc, out);
+	out->requests_due_estimated = atomic_load(&svc->requests_due_estimated);
+	out->localisation_warnings = atomic_load(&svc->localisation_warnings);
 }
 
 /* ---- init ---- */

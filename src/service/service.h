@@ -305,10 +305,16 @@ enum privd_rc privd_service_audit_verify(struct privd_service *svc, struct privd
 
 /* ---- rights requests ----
  * A person exercises a right by a request with a scanned, signed document; the operator decides and carries it
- * out within 10 working days of receipt (152-FZ Art. 20), extendable once by 5 with a reason. Every step is an
- * audit entry and each change the person must learn of is queued in the outbox in the same transaction.
- * Types: erase, rectify, access, transfer_info, revoke_processing, revoke_cookies, guardian_consent.
+ * out within its type's deadline in working days of receipt (152-FZ Art. 20; core's privd_request_rule_default,
+ * [requests] <type>_days), which some types allow to be extended once with a reason. An inquiry needs no
+ * document and is answered in words. Every step is an audit entry and each change the person must learn of is
+ * queued in the outbox in the same transaction.
+ * Types: erase, rectify, access, transfer_info, revoke_processing, revoke_cookies, guardian_consent, inquiry.
  * Statuses: awaiting_document, received, accepted, rejected, completed. */
+
+/* The longest note on an estimated due date ("2027 calendar not published"), with its NUL. */
+#define PRIVD_CALENDAR_NOTE_MAX 64
+
 struct privd_request {
 	char id[33];
 	char subject_id[33];
@@ -316,10 +322,12 @@ struct privd_request {
 	enum privd_request_status status;
 	char *details;     /* JSON text, malloc'd; NULL when none or when not disclosed to the caller */
 	char *reason;      /* the decision's reason told to the person, malloc'd; NULL when none */
+	char *answer;      /* an inquiry's answer, malloc'd; NULL when none or when not disclosed to the caller */
 	char result[1024]; /* non-PII JSON summary of the outcome, "{}" until completed */
 	int64_t created_at, received_at, decided_at, completed_at, updated_at; /* 0 when not yet */
 	char due_date[11];                                                     /* "" until received */
-	bool due_estimated; /* a year crossed is missing from the calendar: weekdays only */
+	bool due_estimated; /* a year counted through is provisional or missing from the calendar */
+	char calendar_note[PRIVD_CALENDAR_NOTE_MAX]; /* with due_estimated, which year and why; "" otherwise */
 	bool extended;
 	bool overdue;
 	int working_days_left; /* from today to the due date; negative when overdue; 0 when no due date */
@@ -335,6 +343,8 @@ struct privd_request_details {
 	const struct privd_subject_patch *correction;
 	/* guardian_consent: the guardian and the purposes they consent to (core/guardian.h) */
 	const struct privd_guardian_input *guardian;
+	/* inquiry: the person's question, 1..4000 bytes of text */
+	const char *question;
 };
 
 /* Files a request of type (PRIVD_ERR_INVALID naming "type" for a value outside the enum) with its details (NULL:
@@ -343,9 +353,11 @@ struct privd_request_details {
  * that are not a correction), "details.fields.<name>" for a value that fails registration's validation.
  * guardian_consent is for a pending_guardian subject only, filed by an operator or admin (PRIVD_ERR_FORBIDDEN for
  * any other role), and takes the guardian's details, checked by privd_guardian_check (PRIVD_ERR_INVALID naming
- * "details.guardian...", "details.consents..."). PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE for the subject.
- * out->details is what is stored (sealed under the subject's key): {"fields":{...}} with a removal as null, or
- * {"guardian":{...},"consents":{...}} normalised. */
+ * "details.guardian...", "details.consents..."). Only an inquiry takes a question, and needs one:
+ * PRIVD_ERR_INVALID naming "question" otherwise. PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE for the subject.
+ * out->details is what is stored (sealed under the subject's key): {"fields":{...}} with a removal as null,
+ * {"guardian":{...},"consents":{...}} normalised, or {"question":"..."}. An inquiry needs no document: it is
+ * received when filed, with its due date, and the person is told so. */
 enum privd_rc privd_service_request_create(struct privd_service *svc, const struct privd_principal *who,
                                            const char *subject_id, enum privd_request_type type,
                                            const struct privd_request_details *details, struct privd_request *out,
@@ -368,6 +380,7 @@ struct privd_request_query {
 	bool by_status;                   /* false: any status */
 	enum privd_request_status status; /* with by_status: only this one */
 	int overdue;                      /* -1 any, 1 only overdue, 0 only not overdue */
+	bool estimated;                   /* true: only open requests whose due date is estimated */
 	const char *due_before;           /* "YYYY-MM-DD" or NULL */
 	const char *subject_id;           /* NULL: any */
 	size_t limit;                     /* 0: 100 */
@@ -384,7 +397,9 @@ enum privd_rc privd_service_request_document(struct privd_service *svc, const st
                                              struct privd_err *err);
 
 /* action: accept, reject (reason required), extend (reason required, once); any other event is PRIVD_ERR_INVALID.
- * PRIVD_ERR_CONFLICT when the request's state does not allow it. */
+ * PRIVD_ERR_CONFLICT when the request's state does not allow it; for extend also when its type cannot be extended
+ * (err->problem "not-extendable") or its due date has passed ("deadline-passed"). An extension moves the due date
+ * by the type's extension days and queues the reasoned notice to the person. */
 enum privd_rc privd_service_request_decide(struct privd_service *svc, const struct privd_principal *who,
                                            const char *request_id, enum privd_request_event action, const char *reason,
                                            struct privd_request *out, struct privd_err *err);
@@ -392,9 +407,18 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
 /* Carries out an accepted request and completes it (see DESIGN.md and the issue for each type). revoke_processing
  * revokes as privd_service_consent_record does, its destruction scheduled from the moment the request's document
  * was received (received_at), and its result names {"status":"revoked","erase_after":...}; guardian_consent makes
- * the minor active with exactly the purposes the guardian chose (a record each, source "request"). */
+ * the minor active with exactly the purposes the guardian chose (a record each, source "request").
+ * PRIVD_ERR_CONFLICT for an inquiry, which is answered instead. */
 enum privd_rc privd_service_request_execute(struct privd_service *svc, const struct privd_principal *who,
                                             const char *request_id, struct privd_request *out, struct privd_err *err);
+
+/* Answers an inquiry (received or accepted) and completes it: text (1..10000 bytes of text, else PRIVD_ERR_INVALID
+ * naming "text") is sealed under the subject's key and queued to the person whole as a notice. PRIVD_ERR_CONFLICT
+ * for a request that is not an open inquiry. The answer is shown with the request to operator and admin keys
+ * (out->answer); it never reaches the audit log or the logs. */
+enum privd_rc privd_service_request_answer(struct privd_service *svc, const struct privd_principal *who,
+                                           const char *request_id, const char *text, struct privd_request *out,
+                                           struct privd_err *err);
 
 /* ---- the access export (152-FZ Art. 14) ---- */
 /* What the operator tells the person besides their data (152-FZ Art. 14 p.7), as configured; the fixed wording
@@ -405,8 +429,9 @@ struct privd_processing_info {
 	char operator_contact[256];
 	char cross_border_countries[256]; /* ISO 3166-1 alpha-2 codes, comma-separated; "" for none */
 	int erase_after_revoke_days;      /* calendar days from a revocation of processing to destruction */
-	int due_working_days;             /* a request's deadline, working days from receipt */
-	int extension_working_days;       /* the one extension, with a reasoned notice */
+	int due_working_days;             /* an access request's deadline, working days from receipt (Art. 20 p.1) */
+	int extension_working_days;       /* its one extension, with a reasoned notice (p.2); 0: none */
+	int rectify_working_days;         /* a correction's deadline, working days from receipt (Art. 20 p.3) */
 	int evidence_years;               /* how long what an erasure leaves as evidence is kept */
 };
 
@@ -441,14 +466,15 @@ enum privd_rc privd_service_request_export(struct privd_service *svc, const stru
                                            struct privd_export **out, struct privd_err *err);
 
 /* The n-th working day after from (n >= 0; from itself never counts) into out, counted as request due dates
- * are, on the production calendar of cfg (NULL: the built-in defaults). Needs no open service: the calendar file
- * is loaded for this one count, with its warnings about missing years logged, and like privd_service_open it
- * sets the process's TZ to cfg's time zone, so call it only where no other thread runs. *uncovered_year is the
- * first year crossed that the calendar does not cover (the date is then estimated: weekdays only), or 0.
- * PRIVD_ERR_IO / PRIVD_ERR_INVALID when the calendar cannot be loaded (err names the file and the entry),
- * PRIVD_ERR_INVALID for n < 0. */
+ * are (privd_calendar_due), on the production calendar of cfg (NULL: the built-in defaults). Needs no open
+ * service: the calendar file is loaded for this one count, with its warnings about incomplete years logged, and
+ * like privd_service_open it sets the process's TZ to cfg's time zone, so call it only where no other thread
+ * runs. note receives what a request's calendar_note would say when the date is estimated (a year counted
+ * through is provisional or missing: "2027 calendar not published"), "" when it is exact. PRIVD_ERR_IO /
+ * PRIVD_ERR_INVALID when the calendar cannot be loaded (err names the file and the entry), PRIVD_ERR_INVALID for
+ * n < 0. */
 enum privd_rc privd_service_calendar_add_working_days(const struct privd_config *cfg, const struct privd_date *from,
-                                                      int n, struct privd_date *out, int *uncovered_year,
+                                                      int n, struct privd_date *out, char note[PRIVD_CALENDAR_NOTE_MAX],
                                                       struct privd_err *err);
 
 /* ---- outbox ----
@@ -539,7 +565,9 @@ struct privd_service_stats {
 	unsigned long long commits, write_jobs, write_failed;
 	unsigned long long cache_hits, cache_misses;
 	unsigned long long subjects_registered;
-	unsigned long long requests_overdue; /* open requests past their due date, counted at the last sweep */
+	unsigned long long requests_overdue;       /* open requests past their due date, counted at the last sweep */
+	unsigned long long requests_due_estimated; /* open requests whose due date is estimated, likewise */
+	unsigned long long localisation_warnings;  /* registrations and corrections taken against Art. 18 p.5 */
 	/* delivery: counted by this process since it started, but the queue, counted every few seconds */
 	bool email_configured, sms_configured;
 	unsigned long long notifications_sent, notifications_failed, notifications_retried;

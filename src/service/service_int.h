@@ -16,6 +16,7 @@
 #include "core/calendar.h"
 #include "core/consent.h"
 #include "core/jsonw.h"
+#include "core/localisation.h"
 #include "crypto/keyring.h"
 #include "notify/notify.h"
 #include "service/service.h"
@@ -114,6 +115,8 @@ struct privd_service {
 	atomic_bool stopping;
 
 	atomic_ullong cache_hits, cache_misses, registered;
+	atomic_ullong localisation_warnings; /* 152-FZ Art. 18 p.5, [law] ru_localisation = warn */
+	enum privd_localisation_mode localisation;
 
 	/* rights requests: the production calendar (a server's only) */
 	struct privd_calendar *calendar;
@@ -124,6 +127,7 @@ struct privd_service {
 	pthread_mutex_t scheduler_lock;
 	pthread_cond_t scheduler_cond;
 	atomic_ullong requests_overdue;
+	atomic_ullong requests_due_estimated;
 	int64_t anchor_seq; /* last seq written to audit.anchor (scheduler thread only) */
 
 	/* the delivery worker (delivery.c): NULL for one-shot commands */
@@ -228,6 +232,12 @@ enum privd_rc privd_revocation_cancel(struct privd_service *svc, struct privd_db
  * reader connection: the request's result is written before its write job runs). */
 enum privd_rc privd_revocation_when(struct privd_service *svc, const char *subject_id, int64_t received_at,
                                     int64_t *erase_after);
+/* ---- request_deadline.c: due dates counted again ---- */
+
+/* Counts every open request whose due date is estimated again on the loaded calendar, from its receipt with the
+ * working days it was counted with, and stores each that changed with an audit entry (request.due_recounted): a
+ * newer calendar installed makes estimates exact. Errors are logged, never fatal. Called once at start. */
+void privd_request_recount_estimates(struct privd_service *svc);
 
 /* ---- destruction.c: destruction records and the evidence purge ---- */
 
@@ -333,6 +343,17 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
                                            const struct privd_subject_patch *patch, struct privd_subject_row *row,
                                            int64_t *expect_updated_at, char detail[256], struct privd_subject *out,
                                            struct privd_err *err);
+
+/* 152-FZ Art. 18 p.5 for a person residing in country, on this server ([operator] server_country, [law]
+ * ru_localisation): PRIVD_ERR_FORBIDDEN with the problem type "localisation" when refused (logged without
+ * PII), else PRIVD_OK with *warned (may be NULL) true when the data is taken against the rule: the caller then
+ * calls privd_localisation_warned once it is stored. */
+enum privd_rc privd_localisation_apply(struct privd_service *svc, const char *country, bool *warned,
+                                       struct privd_err *err);
+/* Logs (no PII) and counts a person's data stored against Art. 18 p.5; event names what stored it. */
+void privd_localisation_warned(struct privd_service *svc, const char *event);
+/* After a correction of the residence country was stored: privd_localisation_warned when it was against the rule. */
+void privd_localisation_corrected(struct privd_service *svc, const char *country);
 
 /* ---- outbox.c: notices ---- */
 

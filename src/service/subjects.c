@@ -113,6 +113,7 @@ struct reg_job {
 	struct privd_consent_state state;
 	struct privd_wrapped_key key;
 	const char *conflict_field;
+	bool localisation_warned; /* taken against 152-FZ Art. 18 p.5, as [law] ru_localisation = warn says */
 	privd_register_done done;
 	void *arg;
 };
@@ -189,6 +190,8 @@ static void reg_done(void *arg, enum privd_rc rc)
 	if (rc == PRIVD_OK) {
 		privd_cache_put_state(j->svc, j->subject.id, &j->state);
 		atomic_fetch_add_explicit(&j->svc->registered, 1, memory_order_relaxed);
+		if (j->localisation_warned)
+			privd_localisation_warned(j->svc, "subject.create");
 		j->done(j->arg, rc, &j->subject, NULL);
 	} else {
 		if (rc == PRIVD_ERR_CONFLICT) {
@@ -271,6 +274,8 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 	privd_consent_texts_now(svc, &texts);
 	privd_age_today(now, &today); /* an age is never overstated: the date in UTC-12 */
 	rc = privd_registration_check(&in, published ? current : NULL, &texts.names, &svc->age, &today, &o, err);
+	if (rc == PRIVD_OK)
+		rc = privd_localisation_apply(svc, o.profile.residence_country, &j->localisation_warned, err);
 	if (rc == PRIVD_OK) {
 		subject_set_profile(s, &o.profile);
 		privd_time_id(now, s->id);
@@ -479,6 +484,8 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
 	subject_profile(&cur, &before);
 	privd_age_today(privd_now_ms(), &today);
 	rc = privd_correction_check(&before, cur.status, &given, &svc->age, &today, &after, err);
+	if (rc == PRIVD_OK && patch->residence_country != NULL)
+		rc = privd_localisation_apply(svc, after.residence_country, NULL, err);
 	if (rc == PRIVD_OK) {
 		subject_set_profile(&cur, &after);
 		update_detail(patch, detail);
@@ -540,9 +547,45 @@ enum privd_rc privd_service_subject_update(struct privd_service *svc, const stru
 	}
 	if (rc == PRIVD_OK)
 		*out = result;
+	if (rc == PRIVD_OK && patch->residence_country != NULL)
+		privd_localisation_corrected(svc, result.residence_country);
 	privd_subject_row_clear(&j.row);
 	privd_subject_clear(&result);
 	return rc;
+}
+
+/* ---- 152-FZ Art. 18 p.5 ---- */
+
+enum privd_rc privd_localisation_apply(struct privd_service *svc, const char *country, bool *warned,
+                                       struct privd_err *err)
+{
+	enum privd_localisation_verdict v =
+	    privd_localisation_check(svc->cfg.server_country, country, svc->localisation);
+
+	if (warned != NULL)
+		*warned = v == PRIVD_LOCALISATION_WARNED;
+	if (v != PRIVD_LOCALISATION_REFUSED)
+		return PRIVD_OK;
+	privd_log(PRIVD_LOG_WARN, "subject.localisation_refused", "\"server_country\":\"%s\"", svc->cfg.server_country);
+	privd_err_set(err, PRIVD_ERR_FORBIDDEN,
+	              "the data of a person residing in Russia is recorded in Russia (152-FZ Art. 18 p.5); this "
+	              "server is elsewhere");
+	return privd_err_problem(err, PRIVD_ERR_FORBIDDEN, "localisation");
+}
+
+void privd_localisation_warned(struct privd_service *svc, const char *event)
+{
+	atomic_fetch_add_explicit(&svc->localisation_warnings, 1, memory_order_relaxed);
+	privd_log(PRIVD_LOG_WARN, "subject.localisation",
+	          "\"on\":\"%s\",\"server_country\":\"%s\",\"reason\":\"a person residing in RU is recorded "
+	          "outside Russia (152-FZ Art. 18 p.5)\"",
+	          event, svc->cfg.server_country);
+}
+
+void privd_localisation_corrected(struct privd_service *svc, const char *country)
+{
+	if (privd_localisation_check(svc->cfg.server_country, country, svc->localisation) == PRIVD_LOCALISATION_WARNED)
+		privd_localisation_warned(svc, "subject.update");
 }
 
 /* ---- find ---- */

@@ -58,6 +58,13 @@ static const struct migration migrations[] = {
      NULL},
     /* consent to processing revoked: the status a revoked subject returns to when processing is granted again */
     {3, "ALTER TABLE subjects ADD COLUMN revoked_from TEXT;", NULL},
+    /* per-right deadlines and inquiries: an inquiry's sealed answer, the working days a due date was counted
+     * with (so a newer calendar can count it again), the year that made it an estimate */
+    {4,
+     "ALTER TABLE requests ADD COLUMN answer_ct BLOB;"
+     "ALTER TABLE requests ADD COLUMN due_working_days INTEGER;"
+     "ALTER TABLE requests ADD COLUMN estimated_year INTEGER;",
+     NULL},
     /* consent as a document of its own (152-FZ Art. 9 as amended by 156-FZ): the consent texts, published in
      * versions per purpose and language; each consent record names the text it was given on, with its SHA-256; and
      * the policy in more than one language, so its table is rebuilt with a language column (version and language

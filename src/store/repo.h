@@ -202,6 +202,9 @@ size_t privd_audit_canonical(const struct privd_audit_row *row, uint8_t *out, si
  * subjects gains: erase_after BIGINT (scheduled erasure, UTC ms), legal_hold INTEGER NOT NULL DEFAULT 0,
  *   legal_hold_reason TEXT.
  * Notification message keys live in the keystore's data_keys under the id "msg:<notification_id>".
+ * Migration 4 adds to requests: answer_ct BLOB (an inquiry's answer, sealed like details), due_working_days
+ * INTEGER (the working days from receipt the due date was counted with, an extension's included) and
+ * estimated_year INTEGER (the first year counted through that the calendar did not know in full).
  */
 struct privd_request_row {
 	char id[33];
@@ -220,6 +223,9 @@ struct privd_request_row {
 	char doc_type[32];                            /* MIME type of the attached scan, "" when none */
 	int64_t doc_size;
 	char doc_sha256[65];
+	struct privd_blob answer_ct; /* sealed answer of an inquiry; empty when none */
+	int due_working_days;        /* working days after receipt the due date counts, extension included; 0: none */
+	int estimated_year;          /* with due_estimated: the first year counted through not known in full; 0 */
 };
 void privd_request_row_clear(struct privd_request_row *row); /* frees the blobs */
 
@@ -237,6 +243,7 @@ struct privd_request_filter {
 	const char *subject_id;           /* NULL: any */
 	const char *due_before;           /* "YYYY-MM-DD": due_date < this; NULL: any */
 	bool open_only;                   /* status not in (completed, rejected) */
+	bool estimated_only;              /* due_estimated only */
 	int64_t after_created;            /* paging: created_at > this (with id tie-break not needed); 0 = start */
 	size_t limit;                     /* 0 = no limit */
 };
@@ -324,10 +331,10 @@ enum privd_rc privd_repo_notification_count(struct privd_db *db, enum privd_noti
                                             int64_t *n);
 
 /* Erasure: deletes every row holding the subject's PII — consents, request documents, the sealed columns of
- * its requests (details_ct, reason_ct set NULL) and of every notification (queued ones become "cancelled"; the
- * caller destroys their message keys) — and turns the subject row into a tombstone (status "erased", every *_ct
- * and blind index NULL, residence_country "", erase_after NULL). A notification inserted after this call, in the same
- * transaction, is untouched: that is how the confirmation of the erasure is queued. */
+ * its requests (details_ct, reason_ct, answer_ct set NULL) and of every notification (queued ones become
+ * "cancelled"; the caller destroys their message keys) — and turns the subject row into a tombstone (status
+ * "erased", every *_ct and blind index NULL, residence_country "", erase_after NULL). A notification inserted after
+ * this call, in the same transaction, is untouched: that is how the confirmation of the erasure is queued. */
 enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_id, int64_t now_ms);
 
 /* Scheduled erasure (after consent to processing is revoked). erase_after 0 clears it. */

@@ -7,7 +7,8 @@
  * once a person is erased no row may still hold anything of theirs. So every column that can hold their data
  * is sealed under their key and named here once, in privd_repo_subject_erase, which deletes or empties all of
  * them in the caller's transaction and leaves only a tombstone and non-PII facts (types, statuses, dates) for
- * the audit trail. Scheduled erasures are picked by several nodes at once on PostgreSQL, hence SKIP LOCKED.
+ * the audit trail (an inquiry's question and answer are sealed columns like the rest). Scheduled erasures are picked by
+ * several nodes at once on PostgreSQL, hence SKIP LOCKED.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ void privd_request_row_clear(struct privd_request_row *row)
 		return;
 	privd_blob_clear(&row->details_ct);
 	privd_blob_clear(&row->reason_ct);
+	privd_blob_clear(&row->answer_ct);
 }
 
 /* ---- helpers ---- */
@@ -38,7 +40,8 @@ static enum privd_rc blob_read(struct privd_stmt *st, int col, bool copy, struct
 
 #define REQUEST_COLS                                                                                                   \
 	"request_id, subject_id, type, status, details_ct, reason_ct, result, created_at, received_at, due_date,"      \
-	" due_estimated, extended, decided_at, completed_at, updated_at, doc_type, doc_size, doc_sha256"
+	" due_estimated, extended, decided_at, completed_at, updated_at, doc_type, doc_size, doc_sha256, answer_ct,"   \
+	" due_working_days, estimated_year"
 
 /* Fills out from a row of REQUEST_COLS. With copy false the blobs point into the statement, and only an unknown
  * type or status (PRIVD_ERR_DB) can fail it. */
@@ -61,6 +64,8 @@ static enum privd_rc request_from(struct privd_stmt *st, bool copy, struct privd
 	copy_col(st, 15, out->doc_type, sizeof(out->doc_type));
 	out->doc_size = privd_stmt_col_int64(st, 16);
 	copy_col(st, 17, out->doc_sha256, sizeof(out->doc_sha256));
+	out->due_working_days = (int)privd_stmt_col_int64(st, 19);
+	out->estimated_year = (int)privd_stmt_col_int64(st, 20);
 	rc = state_col(privd_request_type_parse(privd_stmt_col_text(st, 2), &out->type));
 	if (rc == PRIVD_OK)
 		rc = state_col(privd_request_status_parse(privd_stmt_col_text(st, 3), &out->status));
@@ -68,6 +73,8 @@ static enum privd_rc request_from(struct privd_stmt *st, bool copy, struct privd
 		rc = blob_read(st, 4, copy, &out->details_ct);
 	if (rc == PRIVD_OK)
 		rc = blob_read(st, 5, copy, &out->reason_ct);
+	if (rc == PRIVD_OK)
+		rc = blob_read(st, 18, copy, &out->answer_ct);
 	if (rc != PRIVD_OK && copy)
 		privd_request_row_clear(out);
 	return rc;
@@ -75,21 +82,24 @@ static enum privd_rc request_from(struct privd_stmt *st, bool copy, struct privd
 
 /* The columns an insert and an update of a request both write, as the first parameters: status, details_ct,
  * reason_ct, result, received_at, due_date, due_estimated, extended, decided_at, completed_at, updated_at,
- * doc_type, doc_size (0, no scan, as NULL), doc_sha256 (bind_va types, then the arguments for a row r). */
-#define REQUEST_SET_TYPES "tBBtmTiimmiTmT"
+ * doc_type, doc_size (0, no scan, as NULL), doc_sha256, answer_ct, due_working_days and estimated_year (0 as NULL)
+ * (bind_va types, then the arguments for a row r). */
+#define REQUEST_SET_TYPES "tBBtmTiimmiTmTBmm"
 #define REQUEST_SET_ARGS(r)                                                                                            \
 	privd_request_status_name((r)->status), &(r)->details_ct, &(r)->reason_ct,                                     \
 	    (r)->result[0] != '\0' ? (r)->result : "{}", (r)->received_at, (r)->due_date,                              \
 	    (int64_t)((r)->due_estimated ? 1 : 0), (int64_t)((r)->extended ? 1 : 0), (r)->decided_at,                  \
-	    (r)->completed_at, (r)->updated_at, (r)->doc_type, (r)->doc_size, (r)->doc_sha256
+	    (r)->completed_at, (r)->updated_at, (r)->doc_type, (r)->doc_size, (r)->doc_sha256, &(r)->answer_ct,        \
+	    (int64_t)(r)->due_working_days, (int64_t)(r)->estimated_year
 
 enum privd_rc privd_repo_request_insert(struct privd_db *db, const struct privd_request_row *row)
 {
 	return exec_sql(db,
 	                "INSERT INTO requests(status, details_ct, reason_ct, result, received_at,"
 	                " due_date, due_estimated, extended, decided_at, completed_at, updated_at,"
-	                " doc_type, doc_size, doc_sha256, request_id, subject_id, type, created_at)"
-	                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                " doc_type, doc_size, doc_sha256, answer_ct, due_working_days, estimated_year,"
+	                " request_id, subject_id, type, created_at)"
+	                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	                REQUEST_SET_TYPES "ttti", REQUEST_SET_ARGS(row), row->id, row->subject_id,
 	                privd_request_type_name(row->type), row->created_at);
 }
@@ -100,7 +110,8 @@ enum privd_rc privd_repo_request_update(struct privd_db *db, const struct privd_
 	                   "UPDATE requests SET status = ?, details_ct = ?, reason_ct = ?, result = ?,"
 	                   " received_at = ?, due_date = ?, due_estimated = ?, extended = ?,"
 	                   " decided_at = ?, completed_at = ?, updated_at = ?, doc_type = ?,"
-	                   " doc_size = ?, doc_sha256 = ? WHERE request_id = ?",
+	                   " doc_size = ?, doc_sha256 = ?, answer_ct = ?, due_working_days = ?,"
+	                   " estimated_year = ? WHERE request_id = ?",
 	                   REQUEST_SET_TYPES "t", REQUEST_SET_ARGS(row), row->id);
 }
 
@@ -129,16 +140,17 @@ enum privd_rc privd_repo_request_last_created(struct privd_db *db, int64_t *ms)
 	return rc;
 }
 
-/* The list query for a filter: fixed fragments only, one text per combination of the optional conditions (16
+/* The list query for a filter: fixed fragments only, one text per combination of the optional conditions (32
  * at most), so each is prepared once per connection like any other statement. Values are always bound. */
 static void request_list_sql(const struct privd_request_filter *f, char *sql, size_t size)
 {
 	snprintf(sql, size,
-	         "SELECT " REQUEST_COLS " FROM requests WHERE created_at > ?%s%s%s%s"
+	         "SELECT " REQUEST_COLS " FROM requests WHERE created_at > ?%s%s%s%s%s"
 	         " ORDER BY created_at, request_id LIMIT ?",
 	         f->by_status ? " AND status = ?" : "", f->subject_id != NULL ? " AND subject_id = ?" : "",
 	         f->due_before != NULL ? " AND due_date < ?" : "",
-	         f->open_only ? " AND status NOT IN ('completed', 'rejected')" : "");
+	         f->open_only ? " AND status NOT IN ('completed', 'rejected')" : "",
+	         f->estimated_only ? " AND due_estimated = 1" : "");
 }
 
 static enum privd_rc request_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
@@ -207,7 +219,7 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 	static const char *const rest[] = {
 	    "DELETE FROM consents WHERE subject_id = ?",
 	    "DELETE FROM request_documents WHERE subject_id = ?",
-	    "UPDATE requests SET details_ct = NULL, reason_ct = NULL WHERE subject_id = ?",
+	    "UPDATE requests SET details_ct = NULL, reason_ct = NULL, answer_ct = NULL WHERE subject_id = ?",
 	    /* sent ones keep their record; queued ones are cancelled (their message keys are destroyed too) */
 	    ("UPDATE notifications SET recipient_ct = NULL, body_ct = NULL,"
 	     " status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END WHERE subject_id = ?"),

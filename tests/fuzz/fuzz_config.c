@@ -82,7 +82,7 @@ static void check_strings(const struct privd_config *c)
 	if (!TERMINATED(c->data_dir) || !TERMINATED(c->listen) || !TERMINATED(c->public_url) ||
 	    !TERMINATED(c->database_url) || !TERMINATED(c->operator_name) || !TERMINATED(c->server_country) ||
 	    !TERMINATED(c->timezone) || !TERMINATED(c->eu_age_file) || !TERMINATED(c->log_level) ||
-	    !TERMINATED(c->calendar_file))
+	    !TERMINATED(c->calendar_file) || !TERMINATED(c->ru_localisation))
 		abort();
 }
 
@@ -94,8 +94,9 @@ static int same(const struct privd_config *a, const struct privd_config *b)
 	       a->coppa_min_age == b->coppa_min_age && a->eu_min_age == b->eu_min_age &&
 	       a->eu_per_country == b->eu_per_country && SAME_STR(a, b, eu_age_file) && SAME_STR(a, b, log_level) &&
 	       SAME_STR(a, b, calendar_file) && a->document_limit == b->document_limit &&
-	       a->due_working_days == b->due_working_days && a->extension_working_days == b->extension_working_days &&
-	       a->erase_after_revoke_days == b->erase_after_revoke_days;
+	       memcmp(a->due_days, b->due_days, sizeof(a->due_days)) == 0 &&
+	       memcmp(a->extension_days, b->extension_days, sizeof(a->extension_days)) == 0 &&
+	       a->erase_after_revoke_days == b->erase_after_revoke_days && SAME_STR(a, b, ru_localisation);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,10 +7,10 @@ import { assertJson, ID_RE, privd, TIME_RE } from './privd.mjs';
 import { makePdf } from './documents.mjs';
 
 export const REQUEST_TYPES = ['erase', 'rectify', 'access', 'transfer_info', 'revoke_processing', 'revoke_cookies',
-	'guardian_consent'];
-export const REQUEST_KEYS = ['id', 'subject_id', 'type', 'status', 'details', 'reason', 'result', 'created_at',
-	'received_at', 'decided_at', 'completed_at', 'updated_at', 'due_date', 'due_estimated', 'extended', 'overdue',
-	'working_days_left', 'document'];
+	'guardian_consent', 'inquiry'];
+export const REQUEST_KEYS = ['id', 'subject_id', 'type', 'status', 'details', 'reason', 'answer', 'result',
+	'created_at', 'received_at', 'decided_at', 'completed_at', 'updated_at', 'due_date', 'due_estimated',
+	'calendar_note', 'extended', 'overdue', 'working_days_left', 'document'];
 export const NOTIFICATION_KEYS = ['id', 'subject_id', 'request_id', 'kind', 'channel', 'status', 'attempts',
 	'created_at', 'sent_at', 'last_attempt_at', 'next_attempt_at', 'last_error', 'ref'];
 export const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -29,12 +29,15 @@ export function assertRequest(q, { type, status, subjectId } = {}) {
 	assert.ok(['awaiting_document', 'received', 'accepted', 'rejected', 'completed'].includes(q.status), `status ${q.status}`);
 	assert.ok(q.details === null || (typeof q.details === 'object' && !Array.isArray(q.details)), 'details: object or null');
 	assert.ok(q.reason === null || typeof q.reason === 'string', 'reason: string or null');
+	assert.ok(q.answer === null || typeof q.answer === 'string', 'answer: string or null');
 	assert.ok(q.result && typeof q.result === 'object' && !Array.isArray(q.result), 'result is an object');
 	assert.match(q.created_at, TIME_RE);
 	assert.match(q.updated_at, TIME_RE);
 	for (const k of ['received_at', 'decided_at', 'completed_at']) timeOrNull(q[k], k);
 	if (q.due_date !== null) assert.match(q.due_date, DATE_RE);
 	for (const k of ['due_estimated', 'extended', 'overdue']) assert.equal(typeof q[k], 'boolean', `${k} is a boolean`);
+	assert.equal(q.calendar_note === null, !q.due_estimated, `calendar_note is set exactly when due_estimated: ${JSON.stringify(q)}`);
+	if (q.calendar_note !== null) assert.match(q.calendar_note, /\b\d{4}\b/, 'calendar_note names the year');
 	assert.ok(q.working_days_left === null || Number.isInteger(q.working_days_left), 'working_days_left: int or null');
 	assert.equal(q.due_date === null, q.working_days_left === null, 'working_days_left is null exactly when due_date is');
 	if (q.document !== null) {

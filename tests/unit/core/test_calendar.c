@@ -63,7 +63,8 @@ static int setup(void **state)
 	add_days(c, working_weekends_2025, N(working_weekends_2025), true);
 	assert_int_equal(privd_calendar_add_year(c, 2026), PRIVD_OK);
 	add_days(c, holidays_2026, N(holidays_2026), false);
-	assert_int_equal(privd_calendar_add_year(c, 2027), PRIVD_OK);
+	/* no decree for 2027 yet: its statutory holidays only, provisional */
+	assert_int_equal(privd_calendar_add_provisional_year(c, 2027), PRIVD_OK);
 	add_days(c, holidays_2027, N(holidays_2027), false);
 	*state = c;
 	return 0;
@@ -116,8 +117,32 @@ static void test_new_year_2025_2026(void **state)
 
 static void test_new_year_2026_2027(void **state)
 {
-	/* Mon 28 Dec 2026 + 10: Dec 29, 30; Dec 31 2026 to Jan 10 2027 off; Jan 11-15, 18, 19, 20. */
-	assert_due(*state, "2026-12-28", 10, "2027-01-20", false);
+	/* Mon 28 Dec 2026 + 10: Dec 29, 30; Dec 31 2026 to Jan 10 2027 off; Jan 11-15, 18, 19, 20. 2027 is
+	 * provisional, so the date is an estimate. */
+	assert_due(*state, "2026-12-28", 10, "2027-01-20", true);
+	/* The example: Tue 22 Dec 2026 + 10 = Thu 14 Jan 2027, estimated. */
+	assert_due(*state, "2026-12-22", 10, "2027-01-14", true);
+	/* A count that stays in the published 2026 is exact. */
+	assert_due(*state, "2026-12-22", 6, "2026-12-30", false);
+}
+
+/* A year is published, provisional or missing; only a count touching a non-published year is an estimate. */
+static void test_year_status(void **state)
+{
+	struct privd_calendar *c = *state;
+
+	assert_int_equal(privd_calendar_year_status(c, 2025), PRIVD_CALENDAR_YEAR_PUBLISHED);
+	assert_int_equal(privd_calendar_year_status(c, 2026), PRIVD_CALENDAR_YEAR_PUBLISHED);
+	assert_int_equal(privd_calendar_year_status(c, 2027), PRIVD_CALENDAR_YEAR_PROVISIONAL);
+	assert_int_equal(privd_calendar_year_status(c, 2028), PRIVD_CALENDAR_YEAR_MISSING);
+	assert_int_equal(privd_calendar_year_status(NULL, 2025), PRIVD_CALENDAR_YEAR_MISSING);
+	assert_true(privd_calendar_covers(c, 2027));
+	/* A provisional year's holidays still count: 8 March 2027 is a Monday off. */
+	assert_due(c, "2027-03-05", 1, "2027-03-09", true);
+	/* A year added as provisional stays so; a year outside the calendar's range is refused either way. */
+	assert_int_equal(privd_calendar_add_provisional_year(c, 2029), PRIVD_OK);
+	assert_int_equal(privd_calendar_year_status(c, 2029), PRIVD_CALENDAR_YEAR_PROVISIONAL);
+	assert_int_equal(privd_calendar_add_provisional_year(c, 0), PRIVD_ERR_INVALID);
 }
 
 static void test_2026_moved_days(void **state)
@@ -333,6 +358,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_november_working_saturday_2025, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_new_year_2025_2026, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_new_year_2026_2027, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_year_status, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_2026_moved_days, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_receipt_on_sunday, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_uncovered_year, setup, teardown),

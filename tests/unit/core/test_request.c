@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * test_request.c - the rights-request state machine, every status against every action.
+ * test_request.c - the rights-request state machine, every status against every action, and each type's rules.
  *
  * The table below is the rule book written out by hand: each (status, extended, action) that is allowed and
  * what it leads to. Everything not in it must be refused with a conflict, a reason, and the state untouched,
- * because the service relies on that to never execute, reopen or extend twice whatever the caller retries.
+ * because the service relies on that to never execute, reopen or extend twice whatever the caller retries. The
+ * types' deadlines are 152-FZ Art. 20 pp.1-3 and the policy's 10 working days, written out per type too.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +29,7 @@
 #define REJECT PRIVD_REQUEST_EVENT_REJECT
 #define EXTEND PRIVD_REQUEST_EVENT_EXTEND
 #define EXECUTE PRIVD_REQUEST_EVENT_EXECUTE
+#define ANSWER PRIVD_REQUEST_EVENT_ANSWER
 
 struct allowed {
 	enum privd_request_status from;
@@ -45,6 +47,8 @@ static const struct allowed allowed[] = {
     {RECEIVED, false, EXTEND, RECEIVED, true},    {ACCEPTED, false, EXTEND, ACCEPTED, true},
     {ACCEPTED, false, REJECT, REJECTED, false},   {ACCEPTED, true, REJECT, REJECTED, true},
     {ACCEPTED, false, EXECUTE, COMPLETED, false}, {ACCEPTED, true, EXECUTE, COMPLETED, true},
+    {RECEIVED, false, ANSWER, COMPLETED, false},  {RECEIVED, true, ANSWER, COMPLETED, true},
+    {ACCEPTED, false, ANSWER, COMPLETED, false},  {ACCEPTED, true, ANSWER, COMPLETED, true},
 };
 
 #define NALLOWED (sizeof(allowed) / sizeof(allowed[0]))
@@ -61,7 +65,8 @@ static const struct allowed *find_allowed(enum privd_request_status s, bool exte
 static void test_type_names(void **state)
 {
 	static const char *const names[] = {
-	    "erase", "rectify", "access", "transfer_info", "revoke_processing", "revoke_cookies", "guardian_consent"};
+	    "erase",          "rectify",          "access", "transfer_info", "revoke_processing",
+	    "revoke_cookies", "guardian_consent", "inquiry"};
 	enum privd_request_type t;
 
 	(void)state;
@@ -104,7 +109,7 @@ static void test_status_names(void **state)
 
 static void test_event_names(void **state)
 {
-	static const char *const names[] = {"attach_document", "accept", "reject", "extend", "execute"};
+	static const char *const names[] = {"attach_document", "accept", "reject", "extend", "execute", "answer"};
 	enum privd_request_event ev;
 
 	(void)state;
@@ -162,7 +167,7 @@ static void test_init_and_open(void **state)
 	struct privd_request_state s = {.status = COMPLETED, .extended = true};
 
 	(void)state;
-	privd_request_state_init(&s);
+	privd_request_state_init(&s, NULL);
 	assert_int_equal(s.status, AWAITING);
 	assert_false(s.extended);
 	assert_true(privd_request_status_is_open(AWAITING));
@@ -234,6 +239,7 @@ static void test_refusal_reasons(void **state)
 	expect_refusal(AWAITING, false, REJECT, "no document has been received yet");
 	expect_refusal(AWAITING, false, EXTEND, "no document has been received yet");
 	expect_refusal(AWAITING, false, EXECUTE, "no document has been received yet");
+	expect_refusal(AWAITING, false, ANSWER, "no document has been received yet");
 	expect_refusal(RECEIVED, true, EXTEND, "the due date was already extended once");
 	expect_refusal(ACCEPTED, true, EXTEND, "the due date was already extended once");
 	expect_refusal(RECEIVED, false, EXECUTE, "the request has not been accepted yet");
@@ -248,7 +254,7 @@ static void test_lifecycle_in_place(void **state)
 	struct privd_request_state s;
 
 	(void)state;
-	privd_request_state_init(&s);
+	privd_request_state_init(&s, NULL);
 	assert_int_equal(privd_request_transition(&s, ATTACH, &s, NULL), PRIVD_OK);
 	assert_int_equal(privd_request_transition(&s, ATTACH, &s, NULL), PRIVD_OK); /* a better scan */
 	assert_int_equal(s.status, RECEIVED);
@@ -305,6 +311,125 @@ static void test_overdue(void **state)
 	assert_false(privd_request_overdue(RECEIVED, &due, NULL));
 }
 
+/* 152-FZ Art. 20 pp.1-3 and the policy, type by type: {due_days, extension_days, document, answered}. */
+static void test_default_rules(void **state)
+{
+	static const struct {
+		enum privd_request_type t;
+		struct privd_request_rule want;
+	} rules[] = {
+	    {PRIVD_REQUEST_TYPE_ACCESS, {10, 5, true, false}},
+	    {PRIVD_REQUEST_TYPE_TRANSFER_INFO, {10, 5, true, false}},
+	    {PRIVD_REQUEST_TYPE_INQUIRY, {10, 5, false, true}},
+	    {PRIVD_REQUEST_TYPE_RECTIFY, {7, 0, true, false}},
+	    {PRIVD_REQUEST_TYPE_ERASE, {10, 0, true, false}},
+	    {PRIVD_REQUEST_TYPE_REVOKE_PROCESSING, {10, 0, true, false}},
+	    {PRIVD_REQUEST_TYPE_REVOKE_COOKIES, {10, 0, true, false}},
+	    {PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT, {10, 0, true, false}},
+	};
+	struct privd_request_rule got;
+
+	(void)state;
+	assert_int_equal(sizeof(rules) / sizeof(rules[0]), PRIVD_REQUEST_TYPE_COUNT);
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		memset(&got, 0xff, sizeof(got));
+		privd_request_rule_default(rules[i].t, &got);
+		print_message("%s\n", privd_request_type_name(rules[i].t));
+		assert_int_equal(got.due_days, rules[i].want.due_days);
+		assert_int_equal(got.extension_days, rules[i].want.extension_days);
+		assert_int_equal(got.document, rules[i].want.document);
+		assert_int_equal(got.answered, rules[i].want.answered);
+	}
+	/* outside the enum: the strictest rule */
+	privd_request_rule_default(PRIVD_REQUEST_TYPE_COUNT, &got);
+	assert_int_equal(got.due_days, 10);
+	assert_int_equal(got.extension_days, 0);
+	assert_true(got.document);
+	assert_false(got.answered);
+}
+
+/* An inquiry needs no document: it starts received. Every other type waits for its scan. */
+static void test_initial_status(void **state)
+{
+	struct privd_request_rule rule;
+	struct privd_request_state s;
+
+	(void)state;
+	for (int t = 0; t < PRIVD_REQUEST_TYPE_COUNT; t++) {
+		privd_request_rule_default((enum privd_request_type)t, &rule);
+		privd_request_state_init(&s, &rule);
+		assert_int_equal(s.status, t == PRIVD_REQUEST_TYPE_INQUIRY ? RECEIVED : AWAITING);
+		assert_false(s.extended);
+	}
+}
+
+static void expect_rule(const struct privd_request_rule *rule, enum privd_request_event ev,
+                        const struct privd_date *due, const struct privd_date *today, enum privd_rc want_rc,
+                        enum privd_request_refusal want_why)
+{
+	enum privd_request_refusal why = (enum privd_request_refusal)99;
+	const char *reason = "unset";
+
+	assert_int_equal(privd_request_rule_allows(rule, ev, due, today, &why, &reason), want_rc);
+	assert_int_equal(why, want_why);
+	if (want_rc == PRIVD_OK)
+		assert_null(reason);
+	else
+		assert_true(reason != NULL && strlen(reason) > 0);
+}
+
+/* Art. 20 p.2: an extension only for a type that allows one, and only until the due day ends. */
+static void test_extension_rules(void **state)
+{
+	const struct privd_date due = {2026, 12, 14}, before = {2026, 12, 11}, after = {2026, 12, 15};
+	struct privd_request_rule access, rectify;
+
+	(void)state;
+	privd_request_rule_default(PRIVD_REQUEST_TYPE_ACCESS, &access);
+	privd_request_rule_default(PRIVD_REQUEST_TYPE_RECTIFY, &rectify);
+	expect_rule(&access, EXTEND, &due, &before, PRIVD_OK, PRIVD_REQUEST_REFUSAL_NONE);
+	expect_rule(&access, EXTEND, &due, &due, PRIVD_OK,
+	            PRIVD_REQUEST_REFUSAL_NONE); /* the due day is still on time */
+	expect_rule(&access, EXTEND, &due, &after, PRIVD_ERR_CONFLICT, PRIVD_REQUEST_REFUSAL_DEADLINE_PASSED);
+	expect_rule(&rectify, EXTEND, &due, &before, PRIVD_ERR_CONFLICT, PRIVD_REQUEST_REFUSAL_NOT_EXTENDABLE);
+	/* not extendable wins over a passed deadline: the type never allowed it */
+	expect_rule(&rectify, EXTEND, &due, &after, PRIVD_ERR_CONFLICT, PRIVD_REQUEST_REFUSAL_NOT_EXTENDABLE);
+	for (int t = 0; t < PRIVD_REQUEST_TYPE_COUNT; t++) {
+		struct privd_request_rule r;
+
+		privd_request_rule_default((enum privd_request_type)t, &r);
+		expect_rule(&r, EXTEND, &due, &before, r.extension_days > 0 ? PRIVD_OK : PRIVD_ERR_CONFLICT,
+		            r.extension_days > 0 ? PRIVD_REQUEST_REFUSAL_NONE : PRIVD_REQUEST_REFUSAL_NOT_EXTENDABLE);
+	}
+	/* a configuration that makes rectify extendable is obeyed */
+	rectify.extension_days = 3;
+	expect_rule(&rectify, EXTEND, &due, &before, PRIVD_OK, PRIVD_REQUEST_REFUSAL_NONE);
+	/* no due date yet: only the type decides */
+	expect_rule(&access, EXTEND, NULL, &after, PRIVD_OK, PRIVD_REQUEST_REFUSAL_NONE);
+}
+
+/* An inquiry is answered, not executed, and takes no document; the others are executed, never answered. */
+static void test_answer_rules(void **state)
+{
+	const struct privd_date today = {2026, 12, 1};
+	struct privd_request_rule inquiry, erase;
+
+	(void)state;
+	privd_request_rule_default(PRIVD_REQUEST_TYPE_INQUIRY, &inquiry);
+	privd_request_rule_default(PRIVD_REQUEST_TYPE_ERASE, &erase);
+	expect_rule(&inquiry, ANSWER, NULL, &today, PRIVD_OK, PRIVD_REQUEST_REFUSAL_NONE);
+	expect_rule(&inquiry, EXECUTE, NULL, &today, PRIVD_ERR_CONFLICT, PRIVD_REQUEST_REFUSAL_NONE);
+	expect_rule(&inquiry, ATTACH, NULL, &today, PRIVD_ERR_CONFLICT, PRIVD_REQUEST_REFUSAL_NONE);
+	expect_rule(&inquiry, ACCEPT, NULL, &today, PRIVD_OK, PRIVD_REQUEST_REFUSAL_NONE);
+	expect_rule(&inquiry, REJECT, NULL, &today, PRIVD_OK, PRIVD_REQUEST_REFUSAL_NONE);
+	expect_rule(&erase, ANSWER, NULL, &today, PRIVD_ERR_CONFLICT, PRIVD_REQUEST_REFUSAL_NONE);
+	expect_rule(&erase, EXECUTE, NULL, &today, PRIVD_OK, PRIVD_REQUEST_REFUSAL_NONE);
+	expect_rule(&erase, ATTACH, NULL, &today, PRIVD_OK, PRIVD_REQUEST_REFUSAL_NONE);
+	assert_int_equal(privd_request_rule_allows(NULL, ANSWER, NULL, &today, NULL, NULL), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_request_rule_allows(&erase, PRIVD_REQUEST_EVENT_COUNT, NULL, &today, NULL, NULL),
+	                 PRIVD_ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +438,8 @@ int main(void)
 	    cmocka_unit_test(test_init_and_open),   cmocka_unit_test(test_every_transition),
 	    cmocka_unit_test(test_refusal_reasons), cmocka_unit_test(test_lifecycle_in_place),
 	    cmocka_unit_test(test_out_of_range),    cmocka_unit_test(test_overdue),
+	    cmocka_unit_test(test_default_rules),   cmocka_unit_test(test_initial_status),
+	    cmocka_unit_test(test_extension_rules), cmocka_unit_test(test_answer_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

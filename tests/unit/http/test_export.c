@@ -208,6 +208,7 @@ static void test_processing_info(void **state)
 	x.info.erase_after_revoke_days = 21;
 	x.info.due_working_days = 1;
 	x.info.extension_working_days = 0;
+	x.info.rectify_working_days = 7;
 	x.info.evidence_years = 1;
 	pi = privd_http_processing_info_json(&x);
 	assert_non_null(pi);
@@ -229,6 +230,9 @@ static void test_processing_info(void **state)
 	assert_string_equal(json_string_value(json_array_get(v, 1)), "KZ");
 	v = json_object_get(pi, "how_to_exercise");
 	assert_non_null(strstr(json_string_value(json_object_get(v, "ru")), "в течение 1 рабочего дня с даты"));
+	/* a correction has its own deadline (152-FZ Art. 20 p.3) */
+	assert_non_null(strstr(json_string_value(json_object_get(v, "en")), "inaccurate data within 7 working days"));
+	assert_non_null(strstr(json_string_value(json_object_get(v, "ru")), "уточняет в течение 7 рабочих дней"));
 	assert_null(strstr(json_string_value(json_object_get(v, "en")), "extended")); /* no extension configured */
 	assert_null(strstr(json_string_value(json_object_get(v, "en")), " or to: ")); /* no contact configured */
 	assert_int_equal(json_array_size(json_object_get(json_object_get(pi, "recipients"), "items")), 0);

@@ -45,6 +45,9 @@ static const struct expected expected[] = {
     {PRIVD_NOTICE_REQUEST_COMPLETED, PRIVD_REQUEST_TYPE_ERASE,
      "Ваш запрос на удаление (№ " ID ") исполнен: ваши персональные данные удалены.\n",
      "Your erasure request (no. " ID ") has been carried out: your personal data has been erased.\n"},
+    {PRIVD_NOTICE_REQUEST_ANSWERED, PRIVD_REQUEST_TYPE_INQUIRY,
+     "Ответ на ваш вопрос (№ " ID "):\nДанные хранятся в Москве.\n",
+     "The answer to your question (no. " ID "):\nДанные хранятся в Москве.\n"},
 };
 
 static struct privd_notice_vars vars(enum privd_notice_kind kind, enum privd_request_type type,
@@ -57,6 +60,7 @@ static struct privd_notice_vars vars(enum privd_notice_kind kind, enum privd_req
 	    .request_id = ID,
 	    .due_date = "2025-03-14",
 	    .reason = "подпись не читается",
+	    .answer = "Данные хранятся в Москве.",
 	};
 
 	return v;
@@ -185,6 +189,31 @@ static void test_long_reason(void **state)
 	assert_true(strlen(b) > 10000);
 	privd_notify_text_free(b);
 	free(reason);
+}
+
+/* An answer of any length reaches the person whole, in each language, and only the answered notice carries it. */
+static void test_long_answer(void **state)
+{
+	struct privd_notice_vars v =
+	    vars(PRIVD_NOTICE_REQUEST_ANSWERED, PRIVD_REQUEST_TYPE_INQUIRY, PRIVD_NOTIFY_LANG_RU_EN);
+	char *answer = malloc(8001), *b, *at;
+
+	(void)state;
+	assert_non_null(answer);
+	memset(answer, 'y', 8000);
+	answer[8000] = '\0';
+	v.answer = answer;
+	b = body_of(&v);
+	at = strstr(b, answer);
+	assert_non_null(at);
+	assert_non_null(strstr(at + 8000, answer));
+	assert_null(strstr(b, "подпись не читается")); /* the reason is not the answer */
+	privd_notify_text_free(b);
+	v.kind = PRIVD_NOTICE_REQUEST_EXTENDED;
+	b = body_of(&v);
+	assert_null(strstr(b, answer));
+	privd_notify_text_free(b);
+	free(answer);
 }
 
 /* A member the kind uses but the caller left NULL is rendered empty, not "(null)". */
@@ -342,6 +371,7 @@ int main(void)
 	    cmocka_unit_test(test_out_of_range), cmocka_unit_test(test_operator_footer),
 	    cmocka_unit_test(test_html),         cmocka_unit_test(test_sms),
 	    cmocka_unit_test(test_policy),       cmocka_unit_test(test_lang_names),
+	    cmocka_unit_test(test_long_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

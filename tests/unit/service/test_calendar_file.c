@@ -3,9 +3,10 @@
  * test_calendar_file.c - the shipped production calendar and the loader's strictness.
  *
  * Deadlines are checked against dates worked out by hand on the 2025 and 2026 decrees (May and January
- * holidays, the working Saturday 2025-11-01), a year outside the file must come back estimated, and a malformed
- * file must be refused naming the entry at fault rather than loaded with a silently wrong day. The count request
- * deadlines and `privd calendar add-working-days` share names the first year it had to estimate.
+ * holidays, the working Saturday 2025-11-01), a year outside the file or without its published decree (2027) must
+ * come back estimated, and a malformed file must be refused naming the entry at fault rather than loaded with a
+ * silently wrong day. The count request deadlines and `privd calendar add-working-days` share names the first
+ * year it had to estimate, and the note says why.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,6 +73,11 @@ static void test_shipped_years(void **state)
 	assert_true(privd_calendar_covers(cal, 2027));
 	assert_false(privd_calendar_covers(cal, 2024));
 	assert_false(privd_calendar_covers(cal, 2028));
+	/* 2025 and 2026 have their decrees; 2027 has none yet (LEGAL.md section 2) */
+	assert_int_equal(privd_calendar_year_status(cal, 2025), PRIVD_CALENDAR_YEAR_PUBLISHED);
+	assert_int_equal(privd_calendar_year_status(cal, 2026), PRIVD_CALENDAR_YEAR_PUBLISHED);
+	assert_int_equal(privd_calendar_year_status(cal, 2027), PRIVD_CALENDAR_YEAR_PROVISIONAL);
+	assert_int_equal(privd_calendar_year_status(cal, 2028), PRIVD_CALENDAR_YEAR_MISSING);
 	privd_calendar_free(cal);
 }
 
@@ -98,6 +104,11 @@ static void test_hand_checked_dates(void **state)
 	/* Beyond the file: weekdays only, and said so. */
 	check_add(cal, "2030-03-01", 10, "2030-03-15", true);
 	check_add(cal, "2027-12-24", 10, "2028-01-07", true);
+	/* Into 2027, whose decree is not published: 23-25, 28-30 December, then 11-14 January (1-8 January are
+	 * statutory holidays), an estimate. The last day of 2026 itself is certain. */
+	check_add(cal, "2026-12-22", 10, "2027-01-14", true);
+	check_add(cal, "2026-12-22", 6, "2026-12-30", false);
+	check_add(cal, "2026-12-30", 1, "2027-01-11", true);
 	privd_calendar_free(cal);
 }
 
@@ -179,6 +190,13 @@ static void test_malformed(void **state)
 	check_refused("{\"years\":{\"0000\":{}}}", PRIVD_ERR_INVALID, "years.0000");
 	check_refused("{\"years\":{\"2025\":[]}}", PRIVD_ERR_INVALID, "years.2025");
 	check_refused("{\"years\":{\"2025\":{\"status\":1}}}", PRIVD_ERR_INVALID, "years.2025.status");
+	/* A status that is not one, and an official year that does not name its decree. */
+	check_refused("{\"years\":{\"2025\":{\"status\":\"offical\"}}}", PRIVD_ERR_INVALID, "years.2025.status");
+	check_refused("{\"years\":{\"2025\":{\"status\":\"official\"}}}", PRIVD_ERR_INVALID, "years.2025.decree");
+	check_refused("{\"years\":{\"2025\":{\"status\":\"official\",\"decree\":\"\"}}}", PRIVD_ERR_INVALID,
+	              "years.2025.decree");
+	check_refused("{\"years\":{\"2025\":{\"status\":\"official\",\"decree\":null}}}", PRIVD_ERR_INVALID,
+	              "years.2025.decree");
 	check_refused("{\"years\":{\"2025\":{\"holidays\":\"2025-01-01\"}}}", PRIVD_ERR_INVALID, "years.2025.holidays");
 	/* A bad date, named by its place in the file. */
 	check_refused(
@@ -213,7 +231,7 @@ static void test_minimal_file(void **state)
 	char path[64];
 
 	(void)state;
-	/* No status: loaded, but warned about as not official; null and absent lists are empty. */
+	/* No status: loaded as provisional and warned about as not official; null and absent lists are empty. */
 	write_temp(path, "{\"years\":{\"2025\":{\"holidays\":[\"2025-05-01\"],\"working_weekends\":null}}}");
 	logged[0] = '\0';
 	privd_log_set_sink(capture_sink);
@@ -221,13 +239,14 @@ static void test_minimal_file(void **state)
 	privd_log_set_sink(NULL);
 	unlink(path);
 	assert_true(privd_calendar_covers(cal, 2025));
-	check_add(cal, "2025-04-30", 1, "2025-05-02", false);
+	assert_int_equal(privd_calendar_year_status(cal, 2025), PRIVD_CALENDAR_YEAR_PROVISIONAL);
+	check_add(cal, "2025-04-30", 1, "2025-05-02", true);
 	assert_non_null(strstr(logged, "\"year\":2025,\"reason\":\"not official"));
 	assert_non_null(strstr(logged, "\"year\":2026,\"reason\":\"missing"));
 	privd_calendar_free(cal);
 }
 
-/* Asserts privd_calendar_due's date and the year it names as not covered (0: none). */
+/* Asserts privd_calendar_due's date and the year it names as not known in full (0: none). */
 static void check_due(const struct privd_calendar *cal, const char *from, int n, const char *want, int want_year)
 {
 	struct privd_date d, out;
@@ -241,19 +260,30 @@ static void check_due(const struct privd_calendar *cal, const char *from, int n,
 	assert_int_equal(year, want_year);
 }
 
-static void test_due_names_the_uncovered_year(void **state)
+static void test_due_names_the_estimated_year(void **state)
 {
 	struct privd_calendar *cal;
+	char note[PRIVD_CALENDAR_NOTE_MAX];
 
 	(void)state;
 	cal = load_shipped(2025);
 	check_due(cal, "2025-04-28", 10, "2025-05-16", 0);
 	check_due(cal, "2025-04-28", 0, "2025-04-28", 0);
-	/* the file ends with 2027: a count into 2028 is estimated, and says which year */
-	check_due(cal, "2027-12-24", 10, "2028-01-07", 2028); /* 27-31 December, 3-7 January */
+	/* 2027 has no decree yet: a count through it is estimated, and says which year */
+	check_due(cal, "2026-12-22", 10, "2027-01-14", 2027);
+	check_due(cal, "2027-12-24", 10, "2028-01-07", 2027); /* 27-31 December, 3-7 January */
+	/* the file ends with 2027: beyond it, the missing year is named */
+	check_due(cal, "2028-03-01", 10, "2028-03-15", 2028);
 	check_due(cal, "2030-03-01", 10, "2030-03-15", 2030);
 	/* from itself never counts, so its year is not the one crossed */
 	check_due(cal, "2023-12-31", 1, "2024-01-01", 2024);
+	/* the notes: a provisional year is not published, a missing one not in the file */
+	privd_calendar_note(cal, 2027, note);
+	assert_string_equal(note, "2027 calendar not published");
+	privd_calendar_note(cal, 2030, note);
+	assert_string_equal(note, "2030 not in the calendar file (weekdays only)");
+	privd_calendar_note(cal, 0, note);
+	assert_string_equal(note, "");
 	privd_calendar_free(cal);
 }
 
@@ -263,23 +293,26 @@ static void test_service_add_working_days(void **state)
 	struct privd_config cfg;
 	struct privd_date from = {2025, 10, 31}, out;
 	struct privd_err err = {0};
-	char got[16];
-	int year = -1;
+	char got[16], note[PRIVD_CALENDAR_NOTE_MAX];
 
 	(void)state;
 	privd_config_defaults(&cfg);
 	snprintf(cfg.calendar_file, sizeof(cfg.calendar_file), "%s", SHIPPED);
-	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, 2, &out, &year, &err), PRIVD_OK);
+	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, 2, &out, note, &err), PRIVD_OK);
 	privd_date_format(&out, got, sizeof(got));
 	assert_string_equal(got, "2025-11-05"); /* Saturday 1 November worked, 3 and 4 off */
-	assert_int_equal(year, 0);
+	assert_string_equal(note, "");
+	from = (struct privd_date){2026, 12, 22};
+	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, 10, &out, note, &err), PRIVD_OK);
+	privd_date_format(&out, got, sizeof(got));
+	assert_string_equal(got, "2027-01-14");
+	assert_string_equal(note, "2027 calendar not published");
 	from = (struct privd_date){2030, 3, 1};
-	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, 10, &out, &year, &err), PRIVD_OK);
-	assert_int_equal(year, 2030);
-	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, -1, &out, &year, &err),
-	                 PRIVD_ERR_INVALID);
+	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, 10, &out, note, &err), PRIVD_OK);
+	assert_string_equal(note, "2030 not in the calendar file (weekdays only)");
+	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, -1, &out, note, &err), PRIVD_ERR_INVALID);
 	snprintf(cfg.calendar_file, sizeof(cfg.calendar_file), "/nonexistent/calendar.json");
-	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, 10, &out, &year, &err), PRIVD_ERR_IO);
+	assert_int_equal(privd_service_calendar_add_working_days(&cfg, &from, 10, &out, note, &err), PRIVD_ERR_IO);
 	assert_non_null(strstr(err.msg, "/nonexistent/calendar.json"));
 }
 
@@ -291,7 +324,7 @@ int main(void)
 	    cmocka_unit_test(test_warnings),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_minimal_file),
-	    cmocka_unit_test(test_due_names_the_uncovered_year),
+	    cmocka_unit_test(test_due_names_the_estimated_year),
 	    cmocka_unit_test(test_service_add_working_days),
 	};
 

@@ -44,6 +44,11 @@ static const char *const env_vars[] = {
     "PRIVD_REQUESTS_EXTENSION_WORKING_DAYS",
     "PRIVD_REQUESTS_ERASE_AFTER_REVOKE_DAYS",
     "PRIVD_RETENTION_EVIDENCE_YEARS",
+    "PRIVD_REQUESTS_ACCESS_DAYS",
+    "PRIVD_REQUESTS_RECTIFY_DAYS",
+    "PRIVD_REQUESTS_RECTIFY_EXTENSION_DAYS",
+    "PRIVD_REQUESTS_INQUIRY_EXTENSION_DAYS",
+    "PRIVD_LAW_RU_LOCALISATION",
 };
 
 struct fixture {
@@ -116,14 +121,29 @@ static void test_defaults(void **state)
 	snprintf(expect, sizeof(expect), "%s/calendar-ru.json", privd_share_dir());
 	assert_string_equal(c.calendar_file, expect);
 	assert_int_equal(c.document_limit, 10485760);
-	assert_int_equal(c.due_working_days, 10);
-	assert_int_equal(c.extension_working_days, 5);
 	assert_int_equal(c.erase_after_revoke_days, 30);
 	assert_string_equal(c.operator_address, "");
 	assert_string_equal(c.operator_contact, "");
 	assert_string_equal(c.information_system, "privd");
 	assert_string_equal(c.cross_border_countries, "");
 	assert_int_equal(c.evidence_years, 3);
+	/* 152-FZ Art. 20 pp.1-3 and the policy's 10 working days */
+	assert_int_equal(c.due_days[PRIVD_REQUEST_TYPE_ACCESS], 10);
+	assert_int_equal(c.extension_days[PRIVD_REQUEST_TYPE_ACCESS], 5);
+	assert_int_equal(c.due_days[PRIVD_REQUEST_TYPE_TRANSFER_INFO], 10);
+	assert_int_equal(c.extension_days[PRIVD_REQUEST_TYPE_TRANSFER_INFO], 5);
+	assert_int_equal(c.due_days[PRIVD_REQUEST_TYPE_INQUIRY], 10);
+	assert_int_equal(c.extension_days[PRIVD_REQUEST_TYPE_INQUIRY], 5);
+	assert_int_equal(c.due_days[PRIVD_REQUEST_TYPE_RECTIFY], 7);
+	assert_int_equal(c.extension_days[PRIVD_REQUEST_TYPE_RECTIFY], 0);
+	for (int t = 0; t < PRIVD_REQUEST_TYPE_COUNT; t++) {
+		struct privd_request_rule rule;
+
+		privd_request_rule_default((enum privd_request_type)t, &rule);
+		assert_int_equal(c.due_days[t], rule.due_days);
+		assert_int_equal(c.extension_days[t], rule.extension_days);
+	}
+	assert_string_equal(c.ru_localisation, "warn");
 
 	privd_config_defaults(&c);
 	assert_string_equal(c.data_dir, "");
@@ -173,9 +193,13 @@ static void test_file(void **state)
 	              "[requests]\n"
 	              "calendar_file = /etc/privd/calendar-by.json\n"
 	              "document_limit = 2097152\n"
-	              "due_working_days = 15\n"
-	              "extension_working_days = 0\n"
-	              "erase_after_revoke_days = 90\n");
+	              "rectify_days = 5\n"
+	              "access_extension_days = 0\n"
+	              "erase_extension_days = 5\n"
+	              "guardian_consent_days = 60\n"
+	              "erase_after_revoke_days = 90\n"
+	              "[law]\n"
+	              "ru_localisation = refuse\n");
 	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
 	assert_string_equal(c.listen, "0.0.0.0:9000");
 	assert_int_equal(c.body_limit, 1048576);
@@ -192,9 +216,13 @@ static void test_file(void **state)
 	assert_string_equal(c.log_level, "debug");
 	assert_string_equal(c.calendar_file, "/etc/privd/calendar-by.json");
 	assert_int_equal(c.document_limit, 2097152);
-	assert_int_equal(c.due_working_days, 15);
-	assert_int_equal(c.extension_working_days, 0);
+	assert_int_equal(c.due_days[PRIVD_REQUEST_TYPE_RECTIFY], 5);
+	assert_int_equal(c.extension_days[PRIVD_REQUEST_TYPE_ACCESS], 0);
+	assert_int_equal(c.extension_days[PRIVD_REQUEST_TYPE_ERASE], 5);
+	assert_int_equal(c.due_days[PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT], 60);
+	assert_int_equal(c.due_days[PRIVD_REQUEST_TYPE_ACCESS], 10); /* not given: the default */
 	assert_int_equal(c.erase_after_revoke_days, 90);
+	assert_string_equal(c.ru_localisation, "refuse");
 }
 
 static void test_long_line_read_whole(void **state)
@@ -236,21 +264,29 @@ static void test_env_overrides_file(void **state)
 	assert_string_equal(c.operator_name, "Example Ltd");
 
 	/* [requests] keys too. */
-	write_conf(f, "[requests]\ndue_working_days = 12\nextension_working_days = 3\n");
+	write_conf(f, "[requests]\nrectify_days = 12\nrectify_extension_days = 3\n");
 	setenv("PRIVD_REQUESTS_CALENDAR_FILE", "/srv/calendar.json", 1);
 	setenv("PRIVD_REQUESTS_DOCUMENT_LIMIT", "104857600", 1);
-	setenv("PRIVD_REQUESTS_DUE_WORKING_DAYS", "20", 1);
+	setenv("PRIVD_REQUESTS_RECTIFY_DAYS", "20", 1);
+	setenv("PRIVD_REQUESTS_INQUIRY_EXTENSION_DAYS", "0", 1);
 	setenv("PRIVD_REQUESTS_ERASE_AFTER_REVOKE_DAYS", "0", 1);
+	setenv("PRIVD_LAW_RU_LOCALISATION", "refuse", 1);
 	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
 	assert_string_equal(c.calendar_file, "/srv/calendar.json");
 	assert_int_equal(c.document_limit, 104857600);
-	assert_int_equal(c.due_working_days, 20);
-	assert_int_equal(c.extension_working_days, 3); /* from the file */
+	assert_int_equal(c.due_days[PRIVD_REQUEST_TYPE_RECTIFY], 20);
+	assert_int_equal(c.extension_days[PRIVD_REQUEST_TYPE_RECTIFY], 3); /* from the file */
+	assert_int_equal(c.extension_days[PRIVD_REQUEST_TYPE_INQUIRY], 0);
 	assert_int_equal(c.erase_after_revoke_days, 0);
-	setenv("PRIVD_REQUESTS_DUE_WORKING_DAYS", "61", 1);
+	assert_string_equal(c.ru_localisation, "refuse");
+	setenv("PRIVD_REQUESTS_RECTIFY_DAYS", "61", 1);
 	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
-	assert_non_null(strstr(err.msg, "PRIVD_REQUESTS_DUE_WORKING_DAYS"));
-	unsetenv("PRIVD_REQUESTS_DUE_WORKING_DAYS");
+	assert_non_null(strstr(err.msg, "PRIVD_REQUESTS_RECTIFY_DAYS"));
+	unsetenv("PRIVD_REQUESTS_RECTIFY_DAYS");
+	setenv("PRIVD_LAW_RU_LOCALISATION", "block", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "PRIVD_LAW_RU_LOCALISATION"));
+	unsetenv("PRIVD_LAW_RU_LOCALISATION");
 
 	/* The environment works without any file, too. */
 	assert_int_equal(privd_config_load(&c, NULL, &err), PRIVD_OK);
@@ -315,6 +351,30 @@ static void test_unknown_key(void **state)
 	assert_string_equal(err.fields[0].field, "age.eu_min_aeg");
 	/* Nothing of a refused file is applied. */
 	assert_string_equal(c.listen, "127.0.0.1:8080");
+}
+
+/* The keys one per-type pair replaced: an old privd.conf is refused naming what to write instead. */
+static void test_removed_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+
+	write_conf(f, "[requests]\ndue_working_days = 10\n");
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "requests.due_working_days"));
+	assert_non_null(strstr(err.msg, "access_days"));
+	memset(&err, 0, sizeof(err));
+	write_conf(f, "[requests]\nextension_working_days = 5\n");
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "access_extension_days"));
+	memset(&err, 0, sizeof(err));
+	write_conf(f, "");
+	setenv("PRIVD_REQUESTS_DUE_WORKING_DAYS", "10", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "PRIVD_REQUESTS_DUE_WORKING_DAYS"));
+	assert_string_equal(err.fields[0].field, "requests.due_working_days");
+	unsetenv("PRIVD_REQUESTS_DUE_WORKING_DAYS");
 }
 
 static void test_unknown_section(void **state)
@@ -394,10 +454,12 @@ static void test_bad_numbers(void **state)
 	    "[requests]\ncalendar_file = \n",
 	    "[requests]\ndocument_limit = 1023\n",
 	    "[requests]\ndocument_limit = 104857601\n",
-	    "[requests]\ndue_working_days = 0\n",
-	    "[requests]\ndue_working_days = 61\n",
-	    "[requests]\nextension_working_days = -1\n",
-	    "[requests]\nextension_working_days = 31\n",
+	    "[requests]\naccess_days = 0\n",
+	    "[requests]\nrectify_days = 61\n",
+	    "[requests]\ninquiry_extension_days = -1\n",
+	    "[requests]\nerase_extension_days = 31\n",
+	    "[law]\nru_localisation = ignore\n",
+	    "[law]\nru_localisation = \n",
 	    "[requests]\nerase_after_revoke_days = 3651\n",
 	};
 	struct fixture *f = *state;
@@ -464,7 +526,9 @@ static void test_write_round_trip(void **state)
 	snprintf(c.server_country, sizeof(c.server_country), "US");
 	c.eu_per_country = true;
 	c.coppa_min_age = 0;
-	c.due_working_days = 7;
+	c.due_days[PRIVD_REQUEST_TYPE_ERASE] = 7;
+	c.extension_days[PRIVD_REQUEST_TYPE_REVOKE_COOKIES] = 2;
+	snprintf(c.ru_localisation, sizeof(c.ru_localisation), "refuse");
 	c.erase_after_revoke_days = 0;
 	snprintf(c.operator_address, sizeof(c.operator_address), "Москва, ул. Тестовая, 7");
 	snprintf(c.cross_border_countries, sizeof(c.cross_border_countries), "DE,KZ");
@@ -484,7 +548,10 @@ static void test_write_round_trip(void **state)
 	assert_int_equal(back.coppa_min_age, 0);
 	assert_string_equal(back.eu_age_file, c.eu_age_file);
 	assert_string_equal(back.calendar_file, c.calendar_file);
-	assert_int_equal(back.due_working_days, 7);
+	assert_int_equal(back.due_days[PRIVD_REQUEST_TYPE_ERASE], 7);
+	assert_int_equal(back.extension_days[PRIVD_REQUEST_TYPE_REVOKE_COOKIES], 2);
+	assert_int_equal(back.due_days[PRIVD_REQUEST_TYPE_RECTIFY], 7);
+	assert_string_equal(back.ru_localisation, "refuse");
 	assert_int_equal(back.erase_after_revoke_days, 0);
 	assert_string_equal(back.operator_address, "Москва, ул. Тестовая, 7");
 	assert_string_equal(back.information_system, "privd");
@@ -521,6 +588,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_section, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_operator_and_retention, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_removed_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_numbers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_booleans, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_write_round_trip, setup, teardown),

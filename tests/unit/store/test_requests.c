@@ -112,7 +112,7 @@ static void test_migrate_idempotent(void **state)
 	assert_int_equal(privd_repo_migrate(other, PRIVD_DB_DATA, NULL), PRIVD_OK);
 	assert_int_equal(privd_repo_migrate(g_ks, PRIVD_DB_KEYSTORE, NULL), PRIVD_OK);
 	/* every migration once, on both databases (the keystore's have no SQL of their own since 1) */
-	assert_true(query_int(g_db, "SELECT COUNT(*) FROM schema_migrations", NULL, NULL) >= 6);
+	assert_true(query_int(g_db, "SELECT COUNT(*) FROM schema_migrations", NULL, NULL) >= 7);
 	assert_true(query_int(g_db, "SELECT MAX(version) FROM schema_migrations", NULL, NULL) >= 8);
 	assert_int_equal(query_int(g_ks, "SELECT COUNT(*) FROM schema_migrations", NULL, NULL),
 	                 query_int(g_db, "SELECT COUNT(*) FROM schema_migrations", NULL, NULL));
@@ -164,6 +164,9 @@ static void test_request_roundtrip(void **state)
 	assert_string_equal(out.doc_type, "");
 	assert_int_equal(out.doc_size, 0);
 	assert_string_equal(out.doc_sha256, "");
+	assert_int_equal(out.answer_ct.len, 0);
+	assert_int_equal(out.due_working_days, 0);
+	assert_int_equal(out.estimated_year, 0);
 
 	/* update replaces everything but id, subject_id, type and created_at */
 	r = out;
@@ -186,6 +189,9 @@ static void test_request_roundtrip(void **state)
 	r.doc_size = 12345;
 	memset(r.doc_sha256, 'a', 64);
 	r.doc_sha256[64] = '\0';
+	blob_set(&r.answer_ct, "\x02answer", 7);
+	r.due_working_days = 15;
+	r.estimated_year = 2027;
 	assert_int_equal(privd_repo_request_update(g_db, &r), PRIVD_OK);
 	assert_int_equal(privd_repo_request_get(g_db, "req1", &out), PRIVD_OK);
 	assert_string_equal(out.subject_id, "rsub1");
@@ -207,7 +213,12 @@ static void test_request_roundtrip(void **state)
 	assert_string_equal(out.doc_type, "application/pdf");
 	assert_int_equal(out.doc_size, 12345);
 	assert_string_equal(out.doc_sha256, r.doc_sha256);
+	assert_int_equal(out.answer_ct.len, 7);
+	assert_memory_equal(out.answer_ct.data, "\x02answer", 7);
+	assert_int_equal(out.due_working_days, 15);
+	assert_int_equal(out.estimated_year, 2027);
 	privd_request_row_clear(&out);
+	assert_null(out.answer_ct.data);
 
 	snprintf(r.id, sizeof(r.id), "nope");
 	assert_int_equal(privd_repo_request_update(g_db, &r), PRIVD_ERR_NOT_FOUND);
@@ -320,6 +331,16 @@ static void test_request_list(void **state)
 	expect_list(&f, "l2 l3");
 	f.subject_id = "lsubB";
 	expect_list(&f, "l2");
+
+	/* estimated due dates, open ones (the gauge and the recount after a newer calendar) */
+	assert_int_equal(
+	    privd_db_exec(g_db, "UPDATE requests SET due_estimated = 1 WHERE request_id IN ('l0', 'l4')", NULL),
+	    PRIVD_OK);
+	memset(&f, 0, sizeof(f));
+	f.estimated_only = true;
+	expect_list(&f, "l0 l4");
+	f.open_only = true;
+	expect_list(&f, "l0");
 
 	/* paging */
 	memset(&f, 0, sizeof(f));
@@ -610,6 +631,7 @@ static void test_erase(void **state)
 	         "details",
 	         8);
 	blob_set(&r.reason_ct, "\x00reason", 7);
+	blob_set(&r.answer_ct, "\x00answer", 7);
 	snprintf(r.doc_type, sizeof(r.doc_type), "image/png");
 	r.doc_size = 4;
 	assert_int_equal(privd_repo_request_insert(g_db, &r), PRIVD_OK);
@@ -693,13 +715,16 @@ static void test_erase(void **state)
 	assert_int_equal(privd_repo_request_get(g_db, "ereq1", &r), PRIVD_OK);
 	assert_int_equal(r.status, PRIVD_REQUEST_STATUS_COMPLETED);
 	assert_string_equal(r.doc_type, "image/png");
-	assert_int_equal(r.details_ct.len + r.reason_ct.len, 0);
+	assert_int_equal(r.details_ct.len + r.reason_ct.len + r.answer_ct.len, 0);
 	privd_request_row_clear(&r);
 	assert_int_equal(query_int(g_db,
 	                           "SELECT COUNT(*) FROM requests WHERE subject_id = ? AND"
-	                           " (details_ct IS NOT NULL OR reason_ct IS NOT NULL)",
+	                           " (details_ct IS NOT NULL OR reason_ct IS NOT NULL OR answer_ct IS NOT NULL)",
 	                           "esub", NULL),
 	                 0);
+	assert_int_equal(query_int(g_db, "SELECT COUNT(*) FROM requests WHERE subject_id = ? AND answer_ct IS NOT NULL",
+	                           "ekeep", NULL),
+	                 1); /* only the erased person's */
 	assert_int_equal(privd_repo_document_get(g_db, "ereq1", &b), PRIVD_ERR_NOT_FOUND);
 	assert_int_equal(privd_repo_document_get(g_db, "ereq2", &b), PRIVD_ERR_NOT_FOUND);
 	assert_int_equal(query_int(g_db, "SELECT COUNT(*) FROM request_documents WHERE subject_id = ?", "esub", NULL),
