@@ -64,8 +64,8 @@ async function dueFor(days, n, env = {}) {
 }
 
 /** Files a request of type and attaches its scan; resolves to the received request and the candidate due dates. */
-async function receive(srv, subjectId, type, details, n, env) {
-	const q = await fileRequest(srv, subjectId, type, details);
+async function receive(srv, subjectId, type, details, n, env, as = 'app') {
+	const q = await fileRequest(srv, subjectId, type, details, { as });
 	const t0 = moscowToday();
 	const got = await attach(srv, q.id);
 	const want = await dueFor([...new Set([t0, moscowToday()])], n, env);
@@ -129,7 +129,12 @@ forEngines('152-FZ Art. 20: each right has its own deadline', (engine) => {
 	it('policy (10 working days): a guardian\'s consent is due in 10 and cannot be extended', async () => {
 		const minor = await ctx.srv.register(newPerson({ residence_country: 'DE', birth_date: birthDateForAge(14) }));
 		assert.equal(minor.status, 202, minor.text);
-		const q = await receive(ctx.srv, minor.json.id, 'guardian_consent', undefined, 10);
+		const guardian = {
+			guardian: { name: 'Мария Тестова', relation: 'mother', email: 'guardian@example.org' },
+			consents: { processing: true, third_party_transfer: false, cookies: [] },
+		};
+		ctx.srv.pii.push('Мария Тестова', 'guardian@example.org');
+		const q = await receive(ctx.srv, minor.json.id, 'guardian_consent', guardian, 10, {}, 'operator');
 		assertProblem(await decide(ctx.srv, q.id, { action: 'extend', reason: 'Проверка опекуна' }), 409, 'not-extendable');
 		await assertNotExtended(ctx.srv, q, minor.json.id);
 	});
