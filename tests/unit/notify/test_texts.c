@@ -170,23 +170,34 @@ static void test_subjects(void **state)
 	}
 }
 
+/* A text of n bytes of c (malloc'd, into *text and *member), and the body of v with it: the text must appear
+ * whole, twice (in Russian and in English). The body is returned for more checks; the caller frees both. */
+static char *body_with_long_text(struct privd_notice_vars *v, const char **member, size_t n, char c, char **text)
+{
+	char *b, *at;
+
+	*text = malloc(n + 1);
+	assert_non_null(*text);
+	memset(*text, c, n);
+	(*text)[n] = '\0';
+	*member = *text;
+	b = body_of(v);
+	at = strstr(b, *text);
+	assert_non_null(at);
+	assert_non_null(strstr(at + n, *text));
+	assert_true(strlen(b) > 2 * n);
+	return b;
+}
+
 /* A reason of any length appears whole, in each language. */
 static void test_long_reason(void **state)
 {
 	struct privd_notice_vars v =
 	    vars(PRIVD_NOTICE_REQUEST_REJECTED, PRIVD_REQUEST_TYPE_ACCESS, PRIVD_NOTIFY_LANG_RU_EN);
-	char *reason = malloc(5001), *b, *at;
+	char *reason, *b;
 
 	(void)state;
-	assert_non_null(reason);
-	memset(reason, 'x', 5000);
-	reason[5000] = '\0';
-	v.reason = reason;
-	b = body_of(&v);
-	at = strstr(b, reason);
-	assert_non_null(at);
-	assert_non_null(strstr(at + 5000, reason));
-	assert_true(strlen(b) > 10000);
+	b = body_with_long_text(&v, &v.reason, 5000, 'x', &reason);
 	privd_notify_text_free(b);
 	free(reason);
 }
@@ -196,17 +207,10 @@ static void test_long_answer(void **state)
 {
 	struct privd_notice_vars v =
 	    vars(PRIVD_NOTICE_REQUEST_ANSWERED, PRIVD_REQUEST_TYPE_INQUIRY, PRIVD_NOTIFY_LANG_RU_EN);
-	char *answer = malloc(8001), *b, *at;
+	char *answer, *b;
 
 	(void)state;
-	assert_non_null(answer);
-	memset(answer, 'y', 8000);
-	answer[8000] = '\0';
-	v.answer = answer;
-	b = body_of(&v);
-	at = strstr(b, answer);
-	assert_non_null(at);
-	assert_non_null(strstr(at + 8000, answer));
+	b = body_with_long_text(&v, &v.answer, 8000, 'y', &answer);
 	assert_null(strstr(b, "подпись не читается")); /* the reason is not the answer */
 	privd_notify_text_free(b);
 	v.kind = PRIVD_NOTICE_REQUEST_EXTENDED;
