@@ -76,7 +76,8 @@ struct recount_job {
 	struct privd_request_row before, after;
 };
 
-/* The row must still be as read: a decision meanwhile counted its own due date. */
+/* The row must still be as read: a decision meanwhile counted its own due date. Only the due date's columns and
+ * updated_at change; the row is read whole here so that its sealed texts are written back as they are. */
 static enum privd_rc recount_data(struct privd_db *db, void *arg)
 {
 	struct recount_job *j = arg;
@@ -89,9 +90,15 @@ static enum privd_rc recount_data(struct privd_db *db, void *arg)
 	rc = privd_repo_request_get(db, j->before.id, &now);
 	if (rc == PRIVD_OK && now.updated_at != j->before.updated_at)
 		rc = PRIVD_ERR_CONFLICT;
+	if (rc == PRIVD_OK) {
+		memcpy(now.due_date, j->after.due_date, sizeof(now.due_date));
+		now.due_working_days = j->after.due_working_days;
+		now.due_estimated = j->after.due_estimated;
+		now.estimated_year = j->after.estimated_year;
+		now.updated_at = j->after.updated_at;
+		rc = privd_repo_request_update(db, &now);
+	}
 	privd_request_row_clear(&now);
-	if (rc == PRIVD_OK)
-		rc = privd_repo_request_update(db, &j->after);
 	privd_jsonw_init(&w, detail, sizeof(detail));
 	privd_jsonw_str(&w, "due_date_was", j->before.due_date);
 	privd_jsonw_str(&w, "due_date", j->after.due_date);
@@ -156,7 +163,7 @@ static int collect(void *arg, const struct privd_request_row *row)
 		l->rows = nr;
 		l->cap = cap;
 	}
-	/* the sealed texts are not needed, and not copied: a recount never changes them */
+	/* the sealed texts are not needed, and not copied: a recount never changes them (recount_data reads them) */
 	l->rows[l->n] = *row;
 	memset(&l->rows[l->n].details_ct, 0, sizeof(l->rows[l->n].details_ct));
 	memset(&l->rows[l->n].reason_ct, 0, sizeof(l->rows[l->n].reason_ct));

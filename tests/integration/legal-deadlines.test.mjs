@@ -262,9 +262,12 @@ forEngines('152-FZ Art. 20 and the production calendar: estimated due dates, fla
 	const ctx = withServer(engine, { serve: { env } });
 	let s;
 	let q;
+	let inquiry;
+	const question = 'Когда вы ответите на мой вопрос?';
 
 	before(async () => {
 		s = await ctx.srv.registerOk(newPerson());
+		ctx.srv.pii.push(question);
 	});
 
 	it('a deadline counted through a year without a published calendar answers due_estimated with a calendar_note naming the year, as the command line does', async () => {
@@ -274,6 +277,11 @@ forEngines('152-FZ Art. 20 and the production calendar: estimated due dates, fla
 		assert.match(q.calendar_note, new RegExp(`^(${y}|${y + 1}) calendar not published$`));
 		const cli = (await dueFor([moscowToday()], 10, env))[0];
 		if (cli.date === q.due_date) assert.equal(cli.line, `${q.due_date} (estimated: ${q.calendar_note})`);
+		inquiry = assertJson(await ctx.srv.req('POST', `/v1/subjects/${s.id}/requests`, {
+			as: 'operator', json: { type: 'inquiry', question },
+		}), 201);
+		assert.equal(inquiry.due_estimated, true, 'an inquiry received when filed is estimated too');
+		assert.equal(inquiry.calendar_note, q.calendar_note);
 	});
 
 	it('/metrics counts open requests with estimated due dates (privd_requests_due_estimated)', async () => {
@@ -294,6 +302,9 @@ forEngines('152-FZ Art. 20 and the production calendar: estimated due dates, fla
 		const recount = (await auditEntries(ctx.srv)).filter((e) => e.action === 'request.due_recounted' && e.object_id === q.id);
 		assert.equal(recount.length, 1, 'the recount is audited once');
 		assert.equal(recount[0].detail.due_estimated, false);
+		const g2 = await getRequest(ctx.srv, inquiry.id);
+		assert.equal(g2.due_estimated, false, 'the inquiry is counted again too');
+		assert.deepEqual(g2.details, { question }, 'counting again leaves the sealed question as it was');
 		const n = await poll(async () => (await metric(ctx.srv, 'privd_requests_due_estimated')) === 0, { ms: 20_000 });
 		assert.ok(n, 'nothing is estimated any more');
 		await assertAuditOk(ctx.srv);
