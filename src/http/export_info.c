@@ -178,7 +178,7 @@ static unsigned held_categories(const struct privd_export *x)
 	for (size_t i = 0; i < x->nrequests; i++) {
 		if (x->requests[i].document_type[0] != '\0')
 			held |= PRIVD_DESTROYED_REQUEST_DOCUMENTS;
-		if (x->requests[i].details != NULL || x->requests[i].reason != NULL)
+		if (x->requests[i].details != NULL || x->requests[i].reason != NULL || x->requests[i].answer != NULL)
 			held |= PRIVD_DESTROYED_REQUEST_DETAILS;
 	}
 	if (x->nnotifications > 0)
