@@ -22,7 +22,7 @@
 #include "store/db_int.h"
 
 #define PG_CACHE_MAX 96
-#define PG_MAX_PARAMS 64
+#define PG_MAX_PARAMS 65535 /* the protocol's limit: a multi-row INSERT of a fan-out binds hundreds */
 
 /* type oids from pg_type.h (server headers are not a dependency) */
 #define OID_BOOL 16
@@ -48,7 +48,7 @@ struct pg_stmt {
 	bool cached;
 	bool in_use;
 	int nparams;
-	struct pg_param params[PG_MAX_PARAMS];
+	struct pg_param *params; /* nparams of them */
 	PGresult *res;
 	int row; /* -1 before the first step */
 	bool executed;
@@ -155,7 +155,7 @@ static void clear_params(struct pg_stmt *s)
 {
 	int i;
 
-	for (i = 0; i < s->nparams; i++) {
+	for (i = 0; s->params != NULL && i < s->nparams; i++) {
 		free(s->params[i].heap);
 		memset(&s->params[i], 0, sizeof(s->params[i]));
 	}
@@ -173,6 +173,7 @@ static void free_stmt(struct pg_stmt *s)
 {
 	clear_result(s);
 	clear_params(s);
+	free(s->params);
 	free(s->sql);
 	free(s);
 }
@@ -241,6 +242,11 @@ static enum privd_rc pg_prepare(struct privd_db *db, const char *sql, struct pri
 	if (s->nparams > PG_MAX_PARAMS) {
 		privd_db_log_error("postgres", "", "too many parameters", sql);
 		rc = PRIVD_ERR_INTERNAL;
+		goto out;
+	}
+	s->params = calloc((size_t)(s->nparams > 0 ? s->nparams : 1), sizeof(*s->params));
+	if (s->params == NULL) {
+		rc = PRIVD_ERR_NOMEM;
 		goto out;
 	}
 	if (d->ncache < PG_CACHE_MAX) {
@@ -354,11 +360,18 @@ static enum privd_rc pg_bind_null(struct privd_stmt *st, int idx)
 static int pg_execute(struct pg_stmt *s)
 {
 	struct pg_db *d = PDB(s->base.db);
-	const char *vals[PG_MAX_PARAMS];
-	int lens[PG_MAX_PARAMS], fmts[PG_MAX_PARAMS];
+	size_t n = (size_t)(s->nparams > 0 ? s->nparams : 1);
+	const char **vals = calloc(n, sizeof(*vals));
+	int *lens = calloc(n, sizeof(*lens)), *fmts = calloc(n, sizeof(*fmts));
 	enum privd_rc rc;
 	int i;
 
+	if (vals == NULL || lens == NULL || fmts == NULL) {
+		free(vals);
+		free(lens);
+		free(fmts);
+		return PRIVD_ERR_NOMEM;
+	}
 	for (i = 0; i < s->nparams; i++) {
 		struct pg_param *p = &s->params[i];
 
@@ -371,6 +384,9 @@ static int pg_execute(struct pg_stmt *s)
 	else
 		s->res = PQexecParams(d->conn, s->sql, s->nparams, NULL, vals, lens, fmts, 1);
 	s->executed = true;
+	free(vals);
+	free(lens);
+	free(fmts);
 	rc = check_result(d, s->res, s->sql);
 	if (rc != PRIVD_OK) {
 		PQclear(s->res);
