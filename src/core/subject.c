@@ -60,6 +60,18 @@ static bool validate_fields(const struct privd_profile_input *in, const struct p
 		privd_err_field(err, "residence_country", why);
 		ok = false;
 	}
+	if (in->language != NULL && in->language[0] == '\0') {
+		out->language[0] = '\0';
+	} else if (in->language != NULL) {
+		enum privd_lang l;
+
+		if (privd_lang_parse(in->language, &l) == PRIVD_OK) {
+			snprintf(out->language, sizeof(out->language), "%s", privd_lang_name(l));
+		} else {
+			privd_err_field(err, "language", "must be ru or en");
+			ok = false;
+		}
+	}
 	return ok;
 }
 
@@ -222,9 +234,9 @@ enum privd_rc privd_correction_check(const struct privd_profile *cur, enum privd
                                      const struct privd_date *today, struct privd_profile *next, struct privd_err *err)
 {
 	if (patch->name == NULL && patch->email == NULL && patch->phone == NULL && patch->ip == NULL &&
-	    patch->birth_date == NULL && patch->residence_country == NULL) {
+	    patch->birth_date == NULL && patch->residence_country == NULL && patch->language == NULL) {
 		privd_err_field(err, "name",
-		                "give at least one of name, email, phone, ip, birth_date, residence_country");
+		                "give at least one of name, email, phone, ip, birth_date, residence_country, language");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the correction changes nothing");
 	}
 	*next = *cur;

@@ -26,10 +26,11 @@
 #include "rc.h"
 #include "validate.h"
 
-/* Profile fields as a person gave them. NULL = not given; for email and phone "" = none (in a correction:
- * remove it). */
+/* Profile fields as a person gave them. NULL = not given; for email, phone and language "" = none (in a
+ * correction: remove it). language is optional even at registration: without it notices use the configured
+ * default. */
 struct privd_profile_input {
-	const char *name, *email, *phone, *ip, *birth_date, *residence_country;
+	const char *name, *email, *phone, *ip, *birth_date, *residence_country, *language;
 };
 
 /* A profile in normalised form (see validate.h); "" where absent. Holds PII: the caller zeroes it. */
@@ -40,6 +41,7 @@ struct privd_profile {
 	char ip[PRIVD_IP_MAX];
 	char birth_date[11];
 	char residence_country[3];
+	char language[3]; /* "ru", "en", "" */
 };
 
 /* What a registration gives besides the profile. */

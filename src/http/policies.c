@@ -4,7 +4,9 @@
  *
  * Consent records name the policy version they were given under, so publishing is append-only: a version
  * that exists in a language is a 409, never an overwrite. A version is published in Russian, English or both
- * ("language", English when not given, as every policy was before there were two).
+ * ("language", English when not given, as every policy was before there were two). With "notify":true, publishing
+ * is also an important notification to every active subject with an e-mail, queued with the policy; the answer
+ * says how many.
  */
 #include "http_int.h"
 
@@ -20,8 +22,9 @@ void privd_http_policy_publish(struct privd_http_req *r)
 {
 	struct privd_policy pol = {0};
 	struct privd_err e = {0};
+	json_t *j;
 	const char *version = NULL, *language = NULL, *text = NULL;
-	json_t *body = NULL;
+	json_t *body = NULL, *notify;
 	enum privd_rc rc;
 
 	if (!privd_http_body_object(r, &body))
@@ -34,14 +37,23 @@ void privd_http_policy_publish(struct privd_http_req *r)
 		privd_err_field(&e, "version", "is required");
 	if (text == NULL)
 		privd_err_field(&e, "text", "is required");
+	notify = json_object_get(body, "notify");
+	if (notify != NULL && !json_is_boolean(notify)) {
+		privd_err_field(&e, "notify", "must be a boolean");
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
 	/* A missing or mistyped member reaches the service as NULL, which it refuses without writing anything, after
 	 * naming what else is wrong: every field at fault is named at once. */
-	rc = privd_service_policy_publish(r->h->svc, &r->who, version, language, text, &pol, &e);
+	rc = privd_service_policy_publish(r->h->svc, &r->who, version, language, text, json_is_true(notify), &pol, &e);
 	if (rc != PRIVD_OK) {
 		privd_http_reply_rc(r, rc, &e);
 		goto out;
 	}
-	privd_http_reply_json(r, MHD_HTTP_CREATED, policy_json(&pol));
+	j = policy_json(&pol);
+	if (json_is_true(notify))
+		json_object_set_new(j, "notified", json_integer((json_int_t)pol.notified));
+	privd_http_reply_json(r, MHD_HTTP_CREATED, j);
 out:
 	privd_policy_clear(&pol);
 	json_decref(body);

@@ -75,11 +75,12 @@ static json_t *jstr(const char *s)
 
 static json_t *subject_json(const struct privd_subject *s)
 {
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", s->id, "status",
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", s->id, "status",
 	                 privd_subject_status_name(s->status), "name", jstr(s->name), "email",
 	                 privd_http_json_str_or_null(s->email), "phone", privd_http_json_str_or_null(s->phone), "ip",
 	                 privd_http_json_str_or_null(s->ip), "birth_date", privd_http_json_str_or_null(s->birth_date),
-	                 "residence_country", privd_http_json_str_or_null(s->residence_country), "policy_version",
+	                 "residence_country", privd_http_json_str_or_null(s->residence_country), "language",
+	                 privd_http_json_str_or_null(s->language), "policy_version",
 	                 privd_http_json_str_or_null(s->policy_version), "created_at",
 	                 privd_http_json_time(s->created_at), "updated_at", privd_http_json_time(s->updated_at),
 	                 "erase_after", privd_http_json_time(s->erase_after));
@@ -167,7 +168,8 @@ static void parse_consents(json_t *c, struct privd_registration *reg, struct pri
 static void parse_registration(json_t *b, struct privd_registration *reg, struct privd_err *e)
 {
 	static const char *const allowed[] = {
-	    "name", "email", "phone", "ip", "birth_date", "residence_country", "policy_version", "consents", NULL};
+	    "name",           "email",    "phone",    "ip", "birth_date", "residence_country",
+	    "policy_version", "consents", "language", NULL};
 
 	memset(reg, 0, sizeof(*reg));
 	reg->processing = -1;
@@ -180,6 +182,7 @@ static void parse_registration(json_t *b, struct privd_registration *reg, struct
 	privd_http_json_str(b, "birth_date", NULL, true, &reg->birth_date, e);
 	privd_http_json_str(b, "residence_country", NULL, true, &reg->residence_country, e);
 	privd_http_json_str(b, "policy_version", NULL, true, &reg->policy_version, e);
+	privd_http_json_str(b, "language", NULL, true, &reg->notice_language, e);
 	parse_consents(json_object_get(b, "consents"), reg, e);
 }
 
@@ -320,7 +323,8 @@ static void patch_member(json_t *b, const char *key, bool removable, const char 
 
 void privd_http_subject_patch(struct privd_http_req *r)
 {
-	static const char *const allowed[] = {"name", "email", "phone", "ip", "birth_date", "residence_country", NULL};
+	static const char *const allowed[] = {"name",     "email", "phone", "ip", "birth_date", "residence_country",
+	                                      "language", NULL};
 	struct privd_subject_patch p;
 	struct privd_subject s;
 	struct privd_err e = {0};
@@ -338,6 +342,7 @@ void privd_http_subject_patch(struct privd_http_req *r)
 	patch_member(body, "ip", false, &p.ip, &e);
 	patch_member(body, "birth_date", false, &p.birth_date, &e);
 	patch_member(body, "residence_country", false, &p.residence_country, &e);
+	patch_member(body, "language", true, &p.language, &e);
 	if (e.nfields > 0) {
 		privd_http_reply_fields(r, &e);
 		goto out;

@@ -96,49 +96,55 @@ void privd_outbox_vars_release(void *hold)
 
 /* ---- queueing ---- */
 
-enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd_subject *to, const char *request_id,
-                                   const struct privd_notice_vars *v, struct privd_notice *n)
+/* Makes n: a fresh message key for a notice to recipient on channel, the recipient and v sealed under it. The body
+ * (v encoded) is given when the caller encoded it once for many notices; NULL encodes v here. */
+static enum privd_rc notice_make(struct privd_service *svc, const char *subject_id, const char *request_id,
+                                 const char *channel, const char *recipient, const struct privd_notice_vars *v,
+                                 const char *body, int64_t now, struct privd_notice *n)
 {
 	struct privd_notification_row *row = &n->row;
 	struct privd_vault_sealing texts[2];
-	char key_id[40];
-	const char *recipient;
-	char *body = NULL;
+	char key_id[40], *own = NULL;
 	enum privd_rc rc;
 
 	memset(n, 0, sizeof(*n));
-	if (to->email[0] != '\0') {
-		recipient = to->email;
-		snprintf(row->channel, sizeof(row->channel), "email");
-	} else if (to->phone[0] != '\0') {
-		recipient = to->phone;
-		snprintf(row->channel, sizeof(row->channel), "sms");
-	} else {
-		return PRIVD_OK; /* nobody to tell: nothing queued */
-	}
 	privd_random_id(row->id);
 	snprintf(key_id, sizeof(key_id), "msg:%s", row->id);
-	memcpy(row->subject_id, to->id, sizeof(row->subject_id));
+	snprintf(row->subject_id, sizeof(row->subject_id), "%s", subject_id);
 	snprintf(row->request_id, sizeof(row->request_id), "%s", request_id ? request_id : "");
+	snprintf(row->channel, sizeof(row->channel), "%s", channel);
 	row->kind = v->kind;
 	row->status = PRIVD_NOTICE_QUEUED;
-	row->created_at = privd_now_ms();
-	body = privd_outbox_vars_encode(v);
+	row->created_at = now;
 	if (body == NULL) {
-		privd_notice_clear(n);
-		return PRIVD_ERR_NOMEM;
+		body = own = privd_outbox_vars_encode(v);
+		if (body == NULL)
+			return PRIVD_ERR_NOMEM;
 	}
 	texts[0] = privd_vault_text("recipient", recipient, &row->recipient_ct);
 	texts[1] = privd_vault_text("body", body, &row->body_ct);
 	rc = privd_vault_create(svc->vault, key_id, row->created_at, texts, 2, &n->key);
-	sodium_memzero(body, strlen(body));
-	free(body);
+	if (own != NULL) {
+		sodium_memzero(own, strlen(own));
+		free(own);
+	}
 	if (rc != PRIVD_OK) {
 		privd_notice_clear(n);
 		return rc;
 	}
 	n->present = true;
 	return PRIVD_OK;
+}
+
+enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd_subject *to, const char *request_id,
+                                   const struct privd_notice_vars *v, struct privd_notice *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (to->email[0] != '\0')
+		return notice_make(svc, to->id, request_id, "email", to->email, v, NULL, privd_now_ms(), n);
+	if (to->phone[0] != '\0')
+		return notice_make(svc, to->id, request_id, "sms", to->phone, v, NULL, privd_now_ms(), n);
+	return PRIVD_OK; /* nobody to tell: nothing queued */
 }
 
 void privd_notice_clear(struct privd_notice *n)
@@ -168,6 +174,297 @@ enum privd_rc privd_notice_insert(struct privd_db *db, const struct privd_notice
 	if (!n->present)
 		return PRIVD_OK;
 	return privd_repo_notification_insert(db, &n->row);
+}
+
+/* ---- notices in bulk: one fan-out, one transaction ---- */
+
+struct privd_outbox_bulk {
+	struct privd_service *svc;
+	char ref[72];
+	struct privd_notice *notices;
+	size_t n, cap;
+	size_t email, sms;
+	char (*cancelled)[33]; /* erased meanwhile: cancelled in the transaction, keys destroyed after it */
+	size_t ncancelled;
+};
+
+struct bulk_ctx {
+	struct privd_outbox_bulk *b;
+	const struct privd_outbox_selection *sel;
+	const struct privd_notice_vars *tmpl;
+	privd_outbox_vars_fn fn;
+	void *arg;
+	char *bodies[PRIVD_NOTIFY_LANG_COUNT]; /* the template encoded once per language */
+	struct privd_reader *r;
+	int64_t now;
+	enum privd_rc rc;
+};
+
+/* The channel and address a notice to c goes to under the selection's rule; NULL when it reaches nobody. */
+static const char *bulk_channel(enum privd_outbox_channels rule, const char *email, const char *phone,
+                                const char **recipient)
+{
+	bool e = email[0] != '\0', p = phone[0] != '\0';
+
+	if (e && (rule != PRIVD_OUTBOX_SMS_ELSE_EMAIL || !p)) {
+		*recipient = email;
+		return "email";
+	}
+	if (p && rule != PRIVD_OUTBOX_EMAIL_ONLY) {
+		*recipient = phone;
+		return "sms";
+	}
+	return NULL;
+}
+
+static bool bulk_grow(struct privd_outbox_bulk *b)
+{
+	size_t cap = b->cap ? b->cap * 2 : 256;
+	struct privd_notice *p;
+
+	if (b->n < b->cap)
+		return true;
+	p = realloc(b->notices, cap * sizeof(*p));
+	if (p == NULL)
+		return false;
+	b->notices = p;
+	b->cap = cap;
+	return true;
+}
+
+static enum privd_rc bulk_one(struct bulk_ctx *c, const struct privd_subject_contact *sc)
+{
+	char email[PRIVD_EMAIL_MAX + 1], phone[PRIVD_PHONE_MAX + 1];
+	const struct privd_vault_opening f[2] = {{"email", &sc->email_ct, email, sizeof(email), NULL},
+	                                         {"phone", &sc->phone_ct, phone, sizeof(phone), NULL}};
+	struct privd_outbox_person person;
+	struct privd_notice_vars v = *c->tmpl;
+	const char *recipient = NULL, *channel, *body;
+	enum privd_rc rc;
+
+	rc = privd_vault_open(c->b->svc->vault, c->r, sc->id, f, 2);
+	if (rc == PRIVD_ERR_GONE)
+		return PRIVD_OK; /* erased meanwhile: nobody to tell */
+	channel = rc == PRIVD_OK ? bulk_channel(c->sel->channels, email, phone, &recipient) : NULL;
+	v.lang = privd_outbox_lang(c->b->svc, sc->language);
+	person =
+	    (struct privd_outbox_person){sc->id, sc->status, sc->residence_country, channel, v.lang, sc->created_at};
+	if (channel != NULL && (c->fn == NULL || c->fn(c->arg, &person, &v))) {
+		body = c->fn == NULL ? c->bodies[v.lang] : NULL; /* the template's, or the callback's own */
+		rc = bulk_grow(c->b) ? notice_make(c->b->svc, sc->id, NULL, channel, recipient, &v, body, c->now,
+		                                   &c->b->notices[c->b->n])
+		                     : PRIVD_ERR_NOMEM;
+		if (rc == PRIVD_OK) {
+			snprintf(c->b->notices[c->b->n].row.ref, sizeof(c->b->notices[0].row.ref), "%s", c->b->ref);
+			c->b->n++;
+			*(strcmp(channel, "email") == 0 ? &c->b->email : &c->b->sms) += 1;
+		}
+	}
+	sodium_memzero(email, sizeof(email));
+	sodium_memzero(phone, sizeof(phone));
+	return rc;
+}
+
+static int bulk_row(void *arg, const struct privd_subject_contact *sc)
+{
+	struct bulk_ctx *c = arg;
+
+	c->rc = bulk_one(c, sc);
+	return c->rc != PRIVD_OK;
+}
+
+enum privd_rc privd_outbox_bulk_prepare(struct privd_service *svc, const struct privd_outbox_selection *sel,
+                                        const struct privd_notice_vars *tmpl, const char *ref, privd_outbox_vars_fn fn,
+                                        void *arg, struct privd_outbox_bulk **out, struct privd_err *err)
+{
+	struct privd_subject_filter f = {sel->active_only, sel->registered_from, sel->registered_to, sel->ids,
+	                                 sel->nids};
+	struct bulk_ctx c = {.sel = sel, .tmpl = tmpl, .fn = fn, .arg = arg, .now = privd_now_ms()};
+	enum privd_rc rc = PRIVD_OK;
+
+	*out = NULL;
+	c.b = calloc(1, sizeof(*c.b));
+	if (c.b == NULL)
+		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	c.b->svc = svc;
+	snprintf(c.b->ref, sizeof(c.b->ref), "%s", ref != NULL ? ref : "");
+	for (int l = 0; fn == NULL && l < PRIVD_NOTIFY_LANG_COUNT; l++) {
+		struct privd_notice_vars v = *tmpl;
+
+		v.lang = (enum privd_notify_lang)l;
+		c.bodies[l] = privd_outbox_vars_encode(&v);
+		if (c.bodies[l] == NULL)
+			rc = PRIVD_ERR_NOMEM;
+	}
+	if (rc == PRIVD_OK)
+		rc = privd_reader_get(svc, &c.r);
+	if (rc == PRIVD_OK) {
+		c.rc = PRIVD_OK;
+		rc = privd_repo_subject_contacts(c.r->db, &f, bulk_row, &c);
+		if (rc == PRIVD_OK)
+			rc = c.rc;
+		privd_reader_put(svc, c.r, rc == PRIVD_ERR_DB);
+	}
+	for (int l = 0; l < PRIVD_NOTIFY_LANG_COUNT; l++)
+		free(c.bodies[l]);
+	if (rc != PRIVD_OK) {
+		privd_outbox_bulk_free(c.b);
+		return privd_err_set(err, rc, "cannot prepare the notices");
+	}
+	*out = c.b;
+	return PRIVD_OK;
+}
+
+size_t privd_outbox_bulk_count(const struct privd_outbox_bulk *b, const char *channel)
+{
+	if (b == NULL)
+		return 0;
+	if (channel == NULL)
+		return b->email + b->sms;
+	return strcmp(channel, "email") == 0 ? b->email : b->sms;
+}
+
+enum privd_rc privd_outbox_bulk_ks_put(struct privd_db *ks, const struct privd_outbox_bulk *b)
+{
+	const struct privd_wrapped_key **keys;
+	enum privd_rc rc;
+
+	if (b == NULL || b->n == 0)
+		return PRIVD_OK;
+	keys = calloc(b->n, sizeof(*keys));
+	if (keys == NULL)
+		return PRIVD_ERR_NOMEM;
+	for (size_t i = 0; i < b->n; i++)
+		keys[i] = &b->notices[i].key;
+	rc = privd_vault_store_many(ks, keys, b->n);
+	free(keys);
+	return rc;
+}
+
+enum privd_rc privd_outbox_bulk_ks_undo(struct privd_db *ks, const struct privd_outbox_bulk *b)
+{
+	enum privd_rc rc = PRIVD_OK;
+
+	for (size_t i = 0; b != NULL && rc == PRIVD_OK && i < b->n; i++)
+		rc = privd_notice_ks_undo(b->svc, ks, &b->notices[i]);
+	return rc;
+}
+
+static int bulk_erased(void *arg, const char *id)
+{
+	struct privd_outbox_bulk *b = arg;
+	char(*grown)[33] = realloc(b->cancelled, (b->ncancelled + 1) * sizeof(*b->cancelled));
+
+	if (grown == NULL)
+		return 1;
+	b->cancelled = grown;
+	snprintf(b->cancelled[b->ncancelled++], 33, "%s", id);
+	return 0;
+}
+
+enum privd_rc privd_outbox_bulk_insert(struct privd_db *db, struct privd_outbox_bulk *b)
+{
+	struct privd_notification_row *rows;
+	enum privd_rc rc;
+
+	if (b == NULL || b->n == 0)
+		return PRIVD_OK;
+	rows = malloc(b->n * sizeof(*rows));
+	if (rows == NULL)
+		return PRIVD_ERR_NOMEM;
+	for (size_t i = 0; i < b->n; i++)
+		rows[i] = b->notices[i].row; /* shallow: the blobs stay the notices' */
+	rc = privd_repo_notification_insert_many(db, rows, b->n);
+	free(rows);
+	/* a person erased after the fan-out was prepared is not told: those notices are cancelled at once */
+	b->ncancelled = 0;
+	if (rc == PRIVD_OK && b->ref[0] != '\0')
+		rc = privd_repo_notification_erased(db, b->ref, bulk_erased, b);
+	for (size_t i = 0; rc == PRIVD_OK && i < b->ncancelled; i++)
+		rc = privd_repo_notification_cancel(db, b->cancelled[i]);
+	return rc;
+}
+
+enum privd_rc privd_outbox_bulk_after(struct privd_db *ks, const struct privd_outbox_bulk *b)
+{
+	enum privd_rc rc = PRIVD_OK;
+	char id[40];
+
+	for (size_t i = 0; b != NULL && rc == PRIVD_OK && i < b->ncancelled; i++) {
+		snprintf(id, sizeof(id), "msg:%s", b->cancelled[i]);
+		rc = privd_vault_destroy(b->svc->vault, ks, id);
+	}
+	return rc;
+}
+
+void privd_outbox_bulk_free(struct privd_outbox_bulk *b)
+{
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		privd_notice_clear(&b->notices[i]);
+	free(b->notices);
+	free(b->cancelled);
+	free(b);
+}
+
+/* The fan-out as a write job of its own, with its audit entry. */
+struct bulk_job {
+	struct privd_service *svc;
+	const struct privd_principal *who;
+	struct privd_outbox_bulk *b;
+	const char *action, *object_type, *object_id;
+};
+
+static enum privd_rc bulk_ks(struct privd_db *ks, void *arg)
+{
+	return privd_outbox_bulk_ks_put(ks, ((struct bulk_job *)arg)->b);
+}
+
+static enum privd_rc bulk_ks_undo(struct privd_db *ks, void *arg)
+{
+	return privd_outbox_bulk_ks_undo(ks, ((struct bulk_job *)arg)->b);
+}
+
+static enum privd_rc bulk_data(struct privd_db *db, void *arg)
+{
+	struct bulk_job *j = arg;
+	char detail[256];
+	struct privd_jsonw w;
+	enum privd_rc rc = privd_outbox_bulk_insert(db, j->b);
+
+	privd_jsonw_init(&w, detail, sizeof(detail));
+	privd_jsonw_str(&w, "ref", j->b->ref);
+	privd_jsonw_int(&w, "email", (int64_t)j->b->email);
+	privd_jsonw_int(&w, "sms", (int64_t)j->b->sms);
+	privd_jsonw_end(&w);
+	if (rc == PRIVD_OK)
+		rc = privd_audit_append(j->svc, db, j->who->actor, j->action, j->object_type, j->object_id, detail);
+	return rc;
+}
+
+static enum privd_rc bulk_after(struct privd_db *ks, void *arg)
+{
+	return privd_outbox_bulk_after(ks, ((struct bulk_job *)arg)->b);
+}
+
+enum privd_rc privd_outbox_queue_bulk(struct privd_service *svc, const struct privd_principal *who,
+                                      const struct privd_outbox_selection *sel, const struct privd_notice_vars *tmpl,
+                                      const char *ref, privd_outbox_vars_fn fn, void *arg, const char *action,
+                                      const char *object_type, const char *object_id, size_t *queued,
+                                      struct privd_err *err)
+{
+	struct bulk_job j = {svc, who, NULL, action, object_type, object_id};
+	struct privd_write_job job = {
+	    .ks = bulk_ks, .data = bulk_data, .ks_undo = bulk_ks_undo, .ks_after = bulk_after, .arg = &j};
+	enum privd_rc rc = privd_outbox_bulk_prepare(svc, sel, tmpl, ref, fn, arg, &j.b, err);
+
+	if (rc == PRIVD_OK)
+		rc = privd_writer_run(svc->writer, &job);
+	if (queued != NULL)
+		*queued = rc == PRIVD_OK ? privd_outbox_bulk_count(j.b, NULL) - j.b->ncancelled : 0;
+	privd_outbox_bulk_free(j.b);
+	return rc;
 }
 
 /* ---- reading the outbox ---- */

@@ -110,7 +110,23 @@ struct publish_job {
 	struct privd_service *svc;
 	const struct privd_principal *who;
 	struct privd_policy_row row;
+	struct privd_outbox_bulk *notices; /* with notify: one to every active subject with an e-mail */
 };
+
+static enum privd_rc publish_ks(struct privd_db *ks, void *arg)
+{
+	return privd_outbox_bulk_ks_put(ks, ((struct publish_job *)arg)->notices);
+}
+
+static enum privd_rc publish_ks_undo(struct privd_db *ks, void *arg)
+{
+	return privd_outbox_bulk_ks_undo(ks, ((struct publish_job *)arg)->notices);
+}
+
+static enum privd_rc publish_after(struct privd_db *ks, void *arg)
+{
+	return privd_outbox_bulk_after(ks, ((struct publish_job *)arg)->notices);
+}
 
 static enum privd_rc publish_data(struct privd_db *db, void *arg)
 {
@@ -120,12 +136,16 @@ static enum privd_rc publish_data(struct privd_db *db, void *arg)
 	enum privd_rc rc;
 
 	rc = privd_repo_policy_insert(db, &j->row);
+	if (rc == PRIVD_OK)
+		rc = privd_outbox_bulk_insert(db, j->notices);
 	if (rc != PRIVD_OK)
 		return rc;
 	privd_jsonw_init(&w, detail, sizeof(detail));
 	privd_jsonw_str(&w, "version", j->row.version);
 	privd_jsonw_str(&w, "language", j->row.language);
 	privd_jsonw_str(&w, "sha256", j->row.sha256);
+	if (j->notices != NULL)
+		privd_jsonw_int(&w, "notified", (int64_t)privd_outbox_bulk_count(j->notices, NULL));
 	privd_jsonw_end(&w);
 	rc = privd_audit_append(j->svc, db, j->who->actor, "policy.publish", "policy", j->row.version, detail);
 	if (rc == PRIVD_OK)
@@ -133,12 +153,24 @@ static enum privd_rc publish_data(struct privd_db *db, void *arg)
 	return rc;
 }
 
+/* The important notification of a new policy, prepared for every active subject with an e-mail. */
+static enum privd_rc publish_notices(struct privd_service *svc, struct publish_job *j, struct privd_err *err)
+{
+	const struct privd_outbox_selection sel = {.active_only = true, .channels = PRIVD_OUTBOX_EMAIL_ONLY};
+	const struct privd_notice_vars tmpl = {.kind = PRIVD_NOTICE_POLICY_PUBLISHED, .policy_version = j->row.version};
+	char ref[80];
+
+	snprintf(ref, sizeof(ref), "policy:%s", j->row.version);
+	return privd_outbox_bulk_prepare(svc, &sel, &tmpl, ref, NULL, NULL, &j->notices, err);
+}
+
 enum privd_rc privd_service_policy_publish(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *version, const char *language, const char *text,
+                                           const char *version, const char *language, const char *text, bool notify,
                                            struct privd_policy *out, struct privd_err *err)
 {
 	struct publish_job j;
-	struct privd_write_job job = {.data = publish_data, .arg = &j};
+	struct privd_write_job job = {
+	    .ks = publish_ks, .data = publish_data, .ks_undo = publish_ks_undo, .ks_after = publish_after, .arg = &j};
 	enum privd_lang lang = PRIVD_LANG_EN;
 	enum privd_rc rc;
 	bool bad = false;
@@ -165,7 +197,12 @@ enum privd_rc privd_service_policy_publish(struct privd_service *svc, const stru
 	privd_sha256_hex((const uint8_t *)text, strlen(text), j.row.sha256);
 	j.row.published_at = privd_now_ms();
 	j.row.text = (char *)text;
-	rc = privd_writer_run(svc->writer, &job);
+	rc = notify ? publish_notices(svc, &j, err) : PRIVD_OK;
+	if (rc == PRIVD_OK)
+		rc = privd_writer_run(svc->writer, &job);
+	if (out != NULL)
+		out->notified = rc == PRIVD_OK ? privd_outbox_bulk_count(j.notices, NULL) : 0;
+	privd_outbox_bulk_free(j.notices);
 	if (rc == PRIVD_ERR_CONFLICT) {
 		privd_err_field(err, "version", "is already published in this language");
 		return privd_err_set(err, rc, "policy version %s is already published in %s", j.row.version,
@@ -178,14 +215,17 @@ enum privd_rc privd_service_policy_publish(struct privd_service *svc, const stru
 	if (privd_policy_load_current(svc) != PRIVD_OK)
 		atomic_store(&svc->current_version, privd_version_intern(svc, version));
 	if (out != NULL) {
+		size_t notified = out->notified;
+
 		memset(out, 0, sizeof(*out));
+		out->notified = notified;
 		memcpy(out->version, j.row.version, sizeof(out->version));
 		out->language = lang;
 		memcpy(out->sha256, j.row.sha256, sizeof(out->sha256));
 		out->published_at = j.row.published_at;
 	}
-	privd_log(PRIVD_LOG_INFO, "policy.published", "\"version\":\"%s\",\"language\":\"%s\"", j.row.version,
-	          j.row.language);
+	privd_log(PRIVD_LOG_INFO, "policy.published", "\"version\":\"%s\",\"language\":\"%s\",\"notified\":%zu",
+	          j.row.version, j.row.language, notify && out != NULL ? out->notified : 0);
 	return PRIVD_OK;
 }
 

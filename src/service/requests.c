@@ -162,7 +162,7 @@ enum privd_rc privd_request_notice(struct privd_service *svc, const struct privd
 		return PRIVD_OK; /* nobody left to tell */
 	if (rc != PRIVD_OK)
 		return rc;
-	v.lang = privd_outbox_lang(svc, NULL);
+	v.lang = privd_outbox_lang(svc, to.language);
 	rc = privd_notice_prepare(svc, &to, row->id, &v, n);
 	privd_subject_clear(&to);
 	return rc;

@@ -91,14 +91,17 @@ struct privd_policy {
 	enum privd_lang language;
 	char sha256[65];
 	int64_t published_at;
-	char *text; /* Markdown, malloc'd when asked for */
+	char *text;      /* Markdown, malloc'd when asked for */
+	size_t notified; /* publish with notify: notices queued */
 };
 void privd_policy_clear(struct privd_policy *p);
 /* version: 1..63 of [A-Za-z0-9._-]; language: "ru" or "en", NULL for "en" (what every policy was before there
  * were two); text: non-empty UTF-8. Publishing a version makes it the current one; publishing it again in the other
- * language adds that translation. PRIVD_ERR_CONFLICT when the version exists in that language. */
+ * language adds that translation. PRIVD_ERR_CONFLICT when the version exists in that language. With notify, an
+ * important notification: one notice (policy.published) to every active subject with an e-mail, queued in bulk in
+ * the same transaction as the policy, out->notified of them. */
 enum privd_rc privd_service_policy_publish(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *version, const char *language, const char *text,
+                                           const char *version, const char *language, const char *text, bool notify,
                                            struct privd_policy *out, struct privd_err *err);
 /* The newest policy published (PRIVD_LANG_ANY), or the newest in a language. PRIVD_ERR_NOT_FOUND when none. */
 enum privd_rc privd_service_policy_current(struct privd_service *svc, enum privd_lang language, bool with_text,
@@ -160,6 +163,7 @@ struct privd_registration {
 	const char *source;                     /* "api" unless set */
 	const char *texts[PRIVD_PURPOSE_COUNT]; /* the consent text version shown, per purpose granted; NULL absent */
 	const char *language;                   /* the texts' language; NULL: PRIVD_LANG_DEFAULT */
+	const char *notice_language; /* "ru" or "en": what the person's notices are written in; NULL: the default */
 };
 
 /* A subject's profile in plain text. All strings "" when absent. */
@@ -172,6 +176,7 @@ struct privd_subject {
 	char ip[PRIVD_IP_MAX];
 	char birth_date[11];
 	char residence_country[3];
+	char language[3];        /* "ru", "en"; "" when the person chose none (notices then use the default) */
 	char policy_version[64]; /* the version registered under */
 	int64_t created_at;
 	int64_t updated_at;
@@ -199,12 +204,13 @@ void privd_service_subject_register_async(struct privd_service *svc, const struc
 enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct privd_principal *who, const char *id,
                                         struct privd_subject *out, struct privd_err *err);
 
-/* PATCH: only the non-NULL fields change (name, email, phone, ip, birth_date, residence_country), validated as
- * at registration; setting email or phone to "" removes it, but one of them must remain. out is the result.
+/* PATCH: only the non-NULL fields change (name, email, phone, ip, birth_date, residence_country, language),
+ * validated as at registration; setting email, phone or language to "" removes it, but an e-mail or a phone must
+ * remain. out is the result.
  * PRIVD_ERR_CONFLICT with err's problem "revoked" while consent to processing is revoked (nothing is processed
  * then, corrections included). */
 struct privd_subject_patch {
-	const char *name, *email, *phone, *ip, *birth_date, *residence_country;
+	const char *name, *email, *phone, *ip, *birth_date, *residence_country, *language;
 };
 enum privd_rc privd_service_subject_update(struct privd_service *svc, const struct privd_principal *who, const char *id,
                                            const struct privd_subject_patch *patch, struct privd_subject *out,

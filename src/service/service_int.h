@@ -377,6 +377,60 @@ enum privd_rc privd_notice_ks_put(struct privd_db *ks, const struct privd_notice
 enum privd_rc privd_notice_ks_undo(struct privd_service *svc, struct privd_db *ks, const struct privd_notice *n);
 enum privd_rc privd_notice_insert(struct privd_db *db, const struct privd_notice *n);
 
+/* ---- outbox.c: notices in bulk ----
+ * One notice to each person a selection names (a new policy to everyone with an e-mail, an incident to those it
+ * concerns), queued in one transaction with statements of many rows each, not one round trip per person. Prepared
+ * outside the writer (each person's address opened, a message key made and the notice sealed), then written by
+ * the caller's write job through the parts below, or by privd_outbox_queue_bulk as a job of its own. A person
+ * erased between the two is not told: their notice is cancelled in the same transaction. */
+enum privd_outbox_channels {
+	PRIVD_OUTBOX_EMAIL_ONLY,     /* people without an e-mail are left out */
+	PRIVD_OUTBOX_EMAIL_ELSE_SMS, /* e-mail where they have one, otherwise SMS */
+	PRIVD_OUTBOX_SMS_ELSE_EMAIL  /* SMS where they have a phone, otherwise e-mail */
+};
+struct privd_outbox_selection {
+	bool active_only;       /* only status active; otherwise every status but erased */
+	const char *const *ids; /* only these subjects; NULL: every subject */
+	size_t nids;
+	int64_t registered_from; /* created_at >= this, UTC ms; 0: no bound */
+	int64_t registered_to;   /* created_at < this; 0: no bound */
+	enum privd_outbox_channels channels;
+};
+/* One person selected, as the callback sees them: channel is "email" or "sms", lang their language resolved. */
+struct privd_outbox_person {
+	const char *subject_id;
+	enum privd_subject_status status;
+	const char *residence_country;
+	const char *channel;
+	enum privd_notify_lang lang;
+	int64_t registered_at;
+};
+/* Fills v (a copy of the template, v->lang already the person's) with what p is told; false leaves p out. */
+typedef bool (*privd_outbox_vars_fn)(void *arg, const struct privd_outbox_person *p, struct privd_notice_vars *v);
+struct privd_outbox_bulk;
+/* Prepares the notices: tmpl for everyone (in their language), or what fn makes of it per person (fn may be NULL);
+ * ref marks them all ("policy:<version>", "incident:<id>"). *out is the caller's (privd_outbox_bulk_free).
+ * PRIVD_ERR_NOMEM, PRIVD_ERR_DB; err says so. */
+enum privd_rc privd_outbox_bulk_prepare(struct privd_service *svc, const struct privd_outbox_selection *sel,
+                                        const struct privd_notice_vars *tmpl, const char *ref, privd_outbox_vars_fn fn,
+                                        void *arg, struct privd_outbox_bulk **out, struct privd_err *err);
+/* Notices prepared, on channel ("email", "sms") or on both (NULL). Accepts NULL. Cannot fail. */
+size_t privd_outbox_bulk_count(const struct privd_outbox_bulk *b, const char *channel);
+/* Write-job parts: the keys into the keystore transaction (and their undo), the rows into the data transaction
+ * (with the cancellation of those erased meanwhile), and after the commit the keys of those cancelled. */
+enum privd_rc privd_outbox_bulk_ks_put(struct privd_db *ks, const struct privd_outbox_bulk *b);
+enum privd_rc privd_outbox_bulk_ks_undo(struct privd_db *ks, const struct privd_outbox_bulk *b);
+enum privd_rc privd_outbox_bulk_insert(struct privd_db *db, struct privd_outbox_bulk *b);
+enum privd_rc privd_outbox_bulk_after(struct privd_db *ks, const struct privd_outbox_bulk *b);
+void privd_outbox_bulk_free(struct privd_outbox_bulk *b); /* accepts NULL */
+/* Prepares and queues in a write job of its own, with one audit entry (action on object_type object_id, detail
+ * {"ref","email","sms"}). *queued (may be NULL) is how many were queued. */
+enum privd_rc privd_outbox_queue_bulk(struct privd_service *svc, const struct privd_principal *who,
+                                      const struct privd_outbox_selection *sel, const struct privd_notice_vars *tmpl,
+                                      const char *ref, privd_outbox_vars_fn fn, void *arg, const char *action,
+                                      const char *object_type, const char *object_id, size_t *queued,
+                                      struct privd_err *err);
+
 /* The language a notice to a person of language ("ru", "en", "" or NULL for none chosen) is written in: theirs, or
  * [notify] default_language. Cannot fail. */
 enum privd_notify_lang privd_outbox_lang(struct privd_service *svc, const char *language);

@@ -45,6 +45,7 @@ static void subject_profile(const struct privd_subject *s, struct privd_profile 
 	memcpy(p->ip, s->ip, sizeof(p->ip));
 	memcpy(p->birth_date, s->birth_date, sizeof(p->birth_date));
 	memcpy(p->residence_country, s->residence_country, sizeof(p->residence_country));
+	memcpy(p->language, s->language, sizeof(p->language));
 }
 
 static void subject_set_profile(struct privd_subject *s, const struct privd_profile *p)
@@ -55,6 +56,7 @@ static void subject_set_profile(struct privd_subject *s, const struct privd_prof
 	memcpy(s->ip, p->ip, sizeof(s->ip));
 	memcpy(s->birth_date, p->birth_date, sizeof(s->birth_date));
 	memcpy(s->residence_country, p->residence_country, sizeof(s->residence_country));
+	memcpy(s->language, p->language, sizeof(s->language));
 }
 
 /* ---- sealing ---- */
@@ -92,6 +94,7 @@ static enum privd_rc open_subject(struct privd_service *svc, struct privd_reader
 	memcpy(s->id, row->id, sizeof(s->id));
 	s->status = row->status;
 	memcpy(s->residence_country, row->residence_country, sizeof(s->residence_country));
+	memcpy(s->language, row->language, sizeof(s->language));
 	memcpy(s->policy_version, row->policy_version, sizeof(s->policy_version));
 	s->created_at = row->created_at;
 	s->updated_at = row->updated_at;
@@ -219,6 +222,7 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
 	memcpy(j->row.id, s->id, sizeof(j->row.id));
 	j->row.status = s->status;
 	memcpy(j->row.residence_country, s->residence_country, sizeof(j->row.residence_country));
+	memcpy(j->row.language, s->language, sizeof(j->row.language));
 	memcpy(j->row.policy_version, s->policy_version, sizeof(j->row.policy_version));
 	j->row.created_at = j->row.updated_at = s->created_at;
 	subject_fields(svc, s, &j->row, f);
@@ -253,7 +257,8 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
                                  struct privd_err *err)
 {
 	struct privd_registration_input in = {
-	    .profile = {reg->name, reg->email, reg->phone, reg->ip, reg->birth_date, reg->residence_country},
+	    .profile = {reg->name, reg->email, reg->phone, reg->ip, reg->birth_date, reg->residence_country,
+	                reg->notice_language},
 	    .policy_version = reg->policy_version,
 	    .processing = reg->processing,
 	    .third_party_transfer = reg->third_party_transfer,
@@ -421,14 +426,16 @@ enum privd_rc privd_service_subject_get(struct privd_service *svc, const struct 
 /* The audit detail of a correction: which fields it gave, never their values. */
 static void update_detail(const struct privd_subject_patch *patch, char detail[256])
 {
-	static const char *const names[] = {"name", "email", "phone", "ip", "birth_date", "residence_country"};
-	const char *given[6] = {patch->name, patch->email,      patch->phone,
-	                        patch->ip,   patch->birth_date, patch->residence_country};
-	const char *changed[6];
+	static const char *const names[] = {"name",    "email", "phone", "ip", "birth_date", "residence_country",
+	                                    "language"};
+	const char *given[7] = {patch->name,    patch->email,      patch->phone,
+	                        patch->ip,      patch->birth_date, patch->residence_country,
+	                        patch->language};
+	const char *changed[7];
 	struct privd_jsonw w;
 	size_t n = 0;
 
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < 7; i++)
 		if (given[i] != NULL)
 			changed[n++] = names[i];
 	privd_jsonw_init(&w, detail, 256);
@@ -445,6 +452,7 @@ static enum privd_rc update_seal(struct privd_service *svc, struct privd_subject
 	memcpy(row->id, s->id, sizeof(row->id));
 	row->status = s->status;
 	memcpy(row->residence_country, s->residence_country, sizeof(row->residence_country));
+	memcpy(row->language, s->language, sizeof(row->language));
 	memcpy(row->policy_version, s->policy_version, sizeof(row->policy_version));
 	row->created_at = s->created_at;
 	row->updated_at = s->updated_at = privd_now_ms();
@@ -457,8 +465,9 @@ enum privd_rc privd_subject_prepare_update(struct privd_service *svc, const char
                                            int64_t *expect_updated_at, char detail[256], struct privd_subject *out,
                                            struct privd_err *err)
 {
-	const struct privd_profile_input given = {patch->name, patch->email,      patch->phone,
-	                                          patch->ip,   patch->birth_date, patch->residence_country};
+	const struct privd_profile_input given = {patch->name,    patch->email,      patch->phone,
+	                                          patch->ip,      patch->birth_date, patch->residence_country,
+	                                          patch->language};
 	struct privd_profile before, after;
 	struct privd_subject cur;
 	struct privd_date today;

@@ -164,7 +164,7 @@ enum privd_rc privd_templates_install(struct privd_service *svc, const struct pr
 		rc = load_template(cfg, "policy-template", (enum privd_lang)l, &text, err);
 		if (rc == PRIVD_OK)
 			rc = privd_service_policy_publish(svc, who, "1", privd_lang_name((enum privd_lang)l), text,
-			                                  NULL, err);
+			                                  false, NULL, err);
 		free(text);
 		text = NULL;
 	}

@@ -224,6 +224,25 @@ enum privd_rc privd_vault_store(struct privd_db *ks, const struct privd_wrapped_
 	return privd_repo_key_put(ks, k->id, k->bytes, sizeof(k->bytes), k->created_at);
 }
 
+enum privd_rc privd_vault_store_many(struct privd_db *ks, const struct privd_wrapped_key *const *keys, size_t n)
+{
+	const char **ids = n > 0 ? calloc(n, sizeof(*ids)) : NULL;
+	const uint8_t **bytes = n > 0 ? calloc(n, sizeof(*bytes)) : NULL;
+	enum privd_rc rc = PRIVD_OK;
+
+	if (n > 0 && (ids == NULL || bytes == NULL))
+		rc = PRIVD_ERR_NOMEM;
+	for (size_t i = 0; rc == PRIVD_OK && i < n; i++) {
+		ids[i] = keys[i]->id;
+		bytes[i] = keys[i]->bytes;
+	}
+	if (rc == PRIVD_OK && n > 0)
+		rc = privd_repo_key_put_many(ks, ids, bytes, PRIVD_WRAPPED_KEY_BYTES, n, keys[0]->created_at);
+	free(ids);
+	free(bytes);
+	return rc;
+}
+
 enum privd_rc privd_vault_destroy(struct privd_vault *v, struct privd_db *ks, const char *id)
 {
 	enum privd_rc rc = privd_repo_key_delete(ks, id);

@@ -90,6 +90,9 @@ enum privd_rc privd_vault_create(struct privd_vault *v, const char *id, int64_t 
 
 /* Puts k into the keystore. */
 enum privd_rc privd_vault_store(struct privd_db *ks, const struct privd_wrapped_key *k);
+/* Puts the n keys keys[0..n-1] into the keystore, many to a statement (a fan-out's message keys), all with the
+ * created_at of the first. PRIVD_ERR_NOMEM. */
+enum privd_rc privd_vault_store_many(struct privd_db *ks, const struct privd_wrapped_key *const *keys, size_t n);
 /* Destroys the key of id (PRIVD_OK when there was none) and drops it from the cache; an unwrap of it in progress
  * will not be cached. Until the transaction commits, the key can still be read, and so cached again: once it has
  * committed, call privd_vault_forget (a subject's data key; an erased subject's key is never cached, whatever the

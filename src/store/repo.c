@@ -181,11 +181,11 @@ static const char *conflict_from_engine(struct privd_db *db)
 /* The columns an insert and an update of a subject both write, as the first parameters: status,
  * residence_country, email_bidx, phone_bidx, the five blobs, policy_version, updated_at (bind_va types, then
  * the arguments for a row r). */
-#define SUBJECT_SET_TYPES "ttTTBBBBBTi"
+#define SUBJECT_SET_TYPES "ttTTBBBBBTiT"
 #define SUBJECT_SET_ARGS(r)                                                                                            \
 	privd_subject_status_name((r)->status), (r)->residence_country, (r)->email_bidx, (r)->phone_bidx,              \
 	    &(r)->name_ct, &(r)->email_ct, &(r)->phone_ct, &(r)->ip_ct, &(r)->birth_date_ct, (r)->policy_version,      \
-	    (r)->updated_at
+	    (r)->updated_at, (r)->language
 
 enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_subject_row *row,
                                         const char **conflict_field)
@@ -193,8 +193,8 @@ enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_
 	/* Insert first: the unique indexes decide. Only on a conflict is it worth a look at which value is taken. */
 	enum privd_rc rc = exec_sql(db,
 	                            "INSERT INTO subjects(status, residence_country, email_bidx, phone_bidx, name_ct,"
-	                            " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, updated_at, subject_id,"
-	                            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                            " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, updated_at, language,"
+	                            " subject_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	                            SUBJECT_SET_TYPES "ti", SUBJECT_SET_ARGS(row), row->id, row->created_at);
 
 	if (conflict_field != NULL) /* the engine names the index: email_bidx or phone_bidx */
@@ -213,13 +213,14 @@ enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_
 		goto out;
 	/* status and policy_version are not the caller's to write; a row changed (or erased) since the caller read
 	 * it is left alone */
-	rc = exec_update(db,
-	                 "UPDATE subjects SET residence_country = ?, email_bidx = ?, phone_bidx = ?,"
-	                 " name_ct = ?, email_ct = ?, phone_ct = ?, ip_ct = ?, birth_date_ct = ?, updated_at = ?"
-	                 " WHERE subject_id = ? AND updated_at = ? AND status NOT IN ('erased', 'revoked')",
-	                 "tTTBBBBBiti", row->residence_country, row->email_bidx, row->phone_bidx, &row->name_ct,
-	                 &row->email_ct, &row->phone_ct, &row->ip_ct, &row->birth_date_ct, row->updated_at, row->id,
-	                 expect_updated_at);
+	rc =
+	    exec_update(db,
+	                "UPDATE subjects SET residence_country = ?, email_bidx = ?, phone_bidx = ?,"
+	                " name_ct = ?, email_ct = ?, phone_ct = ?, ip_ct = ?, birth_date_ct = ?, updated_at = ?,"
+	                " language = ? WHERE subject_id = ? AND updated_at = ? AND status NOT IN ('erased', 'revoked')",
+	                "tTTBBBBBiTti", row->residence_country, row->email_bidx, row->phone_bidx, &row->name_ct,
+	                &row->email_ct, &row->phone_ct, &row->ip_ct, &row->birth_date_ct, row->updated_at,
+	                row->language, row->id, expect_updated_at);
 	if (rc == PRIVD_ERR_CONFLICT)
 		field = conflict_from_engine(db);
 	else if (rc == PRIVD_ERR_NOT_FOUND && privd_repo_subject_status(db, row->id, &status) == PRIVD_OK)
@@ -239,7 +240,7 @@ enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct
 	rc = query_one(db,
 	               "SELECT subject_id, status, residence_country, email_bidx, phone_bidx,"
 	               " name_ct, email_ct, phone_ct, ip_ct, birth_date_ct, policy_version,"
-	               " created_at, updated_at, erase_after FROM subjects WHERE subject_id = ?",
+	               " created_at, updated_at, erase_after, language FROM subjects WHERE subject_id = ?",
 	               &st, "t", id);
 	if (rc != PRIVD_OK)
 		goto out;
@@ -262,6 +263,7 @@ enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct
 	out->created_at = privd_stmt_col_int64(st, 11);
 	out->updated_at = privd_stmt_col_int64(st, 12);
 	out->erase_after = privd_stmt_col_int64(st, 13);
+	copy_col(st, 14, out->language, sizeof(out->language));
 	if (rc != PRIVD_OK)
 		privd_subject_row_clear(out);
 out:

@@ -112,6 +112,7 @@ struct privd_subject_row {
 	char phone_bidx[65];                                                 /* "" when no phone */
 	struct privd_blob name_ct, email_ct, phone_ct, ip_ct, birth_date_ct; /* empty blob = absent */
 	char policy_version[64]; /* the policy version registered under; "" when none */
+	char language[3];        /* "ru", "en"; "" when the person chose none (migration 8) */
 	int64_t created_at;
 	int64_t updated_at;
 	int64_t erase_after; /* scheduled destruction (UTC ms), 0 when none; read only: insert and update ignore it */
@@ -326,6 +327,37 @@ struct privd_notification_filter {
 };
 enum privd_rc privd_repo_notification_page(struct privd_db *db, const struct privd_notification_filter *f,
                                            int (*cb)(void *arg, const struct privd_notification_row *row), void *arg);
+/* ---- a fan-out's reads and writes (repo_outbox.c) ---- */
+
+/* Who a notice to many goes to: the subjects a selection names, with what reaching them takes. */
+struct privd_subject_filter {
+	bool active_only;       /* status active only; otherwise every status but erased */
+	int64_t created_from;   /* created_at >= this (0: no bound) */
+	int64_t created_to;     /* created_at < this (0: no bound) */
+	const char *const *ids; /* only these subjects (NULL: any) */
+	size_t nids;
+};
+struct privd_subject_contact {
+	char id[33];
+	enum privd_subject_status status;
+	char residence_country[3];
+	char language[3];
+	struct privd_blob email_ct, phone_ct; /* sealed under the subject's key; empty when absent */
+	int64_t created_at;
+};
+/* Calls cb for every subject f selects, oldest first (the blobs valid during the call only); non-zero stops. */
+enum privd_rc privd_repo_subject_contacts(struct privd_db *db, const struct privd_subject_filter *f,
+                                          int (*cb)(void *arg, const struct privd_subject_contact *c), void *arg);
+/* Puts n wrapped keys (ids[i], keys[i] of len bytes each) into the keystore, many to a statement. */
+enum privd_rc privd_repo_key_put_many(struct privd_db *ks, const char *const *ids, const uint8_t *const *keys,
+                                      size_t len, size_t n, int64_t now_ms);
+/* The queued notices about ref whose subject has been erased meanwhile (a fan-out prepared before an erasure and
+ * committed after it): cb gets each notification id; non-zero stops. */
+enum privd_rc privd_repo_notification_erased(struct privd_db *db, const char *ref, int (*cb)(void *arg, const char *id),
+                                             void *arg);
+/* Cancels a queued notice and empties its sealed columns. PRIVD_OK when it was not queued. */
+enum privd_rc privd_repo_notification_cancel(struct privd_db *db, const char *id);
+
 /* How many notices have status s (with ref, only those about it: NULL for any). */
 enum privd_rc privd_repo_notification_count(struct privd_db *db, enum privd_notice_status s, const char *ref,
                                             int64_t *n);

@@ -301,6 +301,7 @@ struct walk_cb {
 		int (*request)(void *arg, const struct privd_request_row *row);
 		int (*notification)(void *arg, const struct privd_notification_row *row);
 		int (*destruction)(void *arg, const struct privd_destruction_row *row);
+		int (*contact)(void *arg, const struct privd_subject_contact *c);
 	} fn;
 	void *arg;
 };

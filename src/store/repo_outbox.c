@@ -277,3 +277,116 @@ enum privd_rc privd_repo_notification_count(struct privd_db *db, enum privd_noti
 	privd_stmt_finalize(st);
 	return rc;
 }
+
+/* ---- a fan-out ---- */
+
+#define IDS_PER_QUERY 256
+#define KEYS_PER_INSERT 128
+
+static enum privd_rc contact_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	struct privd_subject_contact c;
+	enum privd_rc rc;
+
+	memset(&c, 0, sizeof(c));
+	rc = state_col(privd_subject_status_parse(privd_stmt_col_text(st, 1), &c.status));
+	if (rc != PRIVD_OK)
+		return rc;
+	copy_col(st, 0, c.id, sizeof(c.id));
+	copy_col(st, 2, c.residence_country, sizeof(c.residence_country));
+	copy_col(st, 3, c.language, sizeof(c.language));
+	blob_view(st, 4, &c.email_ct);
+	blob_view(st, 5, &c.phone_ct);
+	c.created_at = privd_stmt_col_int64(st, 6);
+	*stop = to->fn.contact(to->arg, &c) != 0;
+	return PRIVD_OK;
+}
+
+/* One query over the subjects f selects, with at most IDS_PER_QUERY of f's ids (from the first-th). */
+static enum privd_rc contacts_chunk(struct privd_db *db, const struct privd_subject_filter *f, size_t first,
+                                    const struct walk_cb *to)
+{
+	size_t nids = f->ids == NULL ? 0 : (f->nids - first < IDS_PER_QUERY ? f->nids - first : IDS_PER_QUERY);
+	char sql[512 + IDS_PER_QUERY * 3];
+	struct privd_stmt *st = NULL;
+	size_t at;
+	enum privd_rc rc;
+	int idx = 1;
+
+	at = (size_t)snprintf(sql, sizeof(sql),
+	                      "SELECT subject_id, status, residence_country, language, email_ct, phone_ct, created_at"
+	                      " FROM subjects WHERE %s AND created_at >= ? AND created_at < ?",
+	                      f->active_only ? "status = 'active'" : "status <> 'erased'");
+	if (f->ids != NULL) {
+		at += (size_t)snprintf(sql + at, sizeof(sql) - at, " AND subject_id IN (");
+		for (size_t i = 0; i < nids; i++)
+			at += (size_t)snprintf(sql + at, sizeof(sql) - at, i > 0 ? ", ?" : "?");
+		at += (size_t)snprintf(sql + at, sizeof(sql) - at, ")");
+	}
+	snprintf(sql + at, sizeof(sql) - at, " ORDER BY created_at, subject_id");
+	rc = privd_db_prepare(db, sql, &st);
+	if (rc == PRIVD_OK)
+		rc = bind_at(st, idx, "ii", f->created_from, f->created_to != 0 ? f->created_to : INT64_MAX);
+	idx += 2;
+	for (size_t i = 0; rc == PRIVD_OK && i < nids; i++)
+		rc = privd_stmt_bind_text(st, idx++, f->ids[first + i]);
+	return walk_stmt(st, rc, contact_row, to);
+}
+
+enum privd_rc privd_repo_subject_contacts(struct privd_db *db, const struct privd_subject_filter *f,
+                                          int (*cb)(void *arg, const struct privd_subject_contact *c), void *arg)
+{
+	const struct walk_cb to = {.fn.contact = cb, .arg = arg};
+	enum privd_rc rc = PRIVD_OK;
+
+	if (f->ids == NULL)
+		return contacts_chunk(db, f, 0, &to);
+	for (size_t i = 0; rc == PRIVD_OK && i < f->nids; i += IDS_PER_QUERY)
+		rc = contacts_chunk(db, f, i, &to);
+	return rc;
+}
+
+enum privd_rc privd_repo_key_put_many(struct privd_db *ks, const char *const *ids, const uint8_t *const *keys,
+                                      size_t len, size_t n, int64_t now_ms)
+{
+	char sql[96 + KEYS_PER_INSERT * 12];
+	enum privd_rc rc = PRIVD_OK;
+
+	for (size_t i = 0; rc == PRIVD_OK && i < n; i += KEYS_PER_INSERT) {
+		size_t k = n - i < KEYS_PER_INSERT ? n - i : KEYS_PER_INSERT;
+		size_t at = (size_t)snprintf(sql, sizeof(sql),
+		                             "INSERT INTO data_keys(subject_id, wrapped, created_at) VALUES ");
+		struct privd_stmt *st = NULL;
+
+		for (size_t j = 0; j < k; j++)
+			at += (size_t)snprintf(sql + at, sizeof(sql) - at, j > 0 ? ", (?, ?, ?)" : "(?, ?, ?)");
+		rc = privd_db_prepare(ks, sql, &st);
+		for (size_t j = 0; rc == PRIVD_OK && j < k; j++)
+			rc = bind_at(st, 1 + (int)(3 * j), "tbi", ids[i + j], (const void *)keys[i + j], len, now_ms);
+		if (rc == PRIVD_OK)
+			rc = step_done(st);
+		privd_stmt_finalize(st);
+	}
+	return rc;
+}
+
+enum privd_rc privd_repo_notification_erased(struct privd_db *db, const char *ref, int (*cb)(void *arg, const char *id),
+                                             void *arg)
+{
+	const struct walk_cb to = {.fn.id = cb, .arg = arg};
+
+	return walk_rows(
+	    db,
+	    "SELECT notification_id FROM notifications WHERE ref = ? AND status = 'queued' AND subject_id IN"
+	    " (SELECT subject_id FROM subjects WHERE status = 'erased')",
+	    id_row, &to, "t", ref);
+}
+
+enum privd_rc privd_repo_notification_cancel(struct privd_db *db, const char *id)
+{
+	return exec_sql(
+	    db,
+	    "UPDATE notifications SET status = 'cancelled', recipient_ct = NULL, body_ct = NULL, lease_until = 0"
+	    " WHERE notification_id = ? AND status = 'queued'",
+	    "t", id);
+}

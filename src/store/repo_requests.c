@@ -229,7 +229,7 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 	                               " email_bidx = NULL, phone_bidx = NULL, name_ct = NULL, email_ct = NULL,"
 	                               " phone_ct = NULL, ip_ct = NULL, birth_date_ct = NULL, erase_after = NULL,"
 	                               " revoked_from = NULL,"
-	                               " legal_hold_reason = NULL, updated_at = ?"
+	                               " legal_hold_reason = NULL, language = NULL, updated_at = ?"
 	                               " WHERE subject_id = ?",
 	                               "it", now_ms, subject_id);
 

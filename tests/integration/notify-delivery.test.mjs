@@ -5,9 +5,11 @@
 // notices, the metrics, and what is left of a notice once it went out (nothing of the person, no key).
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { cp } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import {
-	assertCleanLog, assertJson, forEngines, ID_RE, newPerson, psql, removeInstance, sqlite, startPrivd,
+	assertCleanLog, assertJson, assertProblem, engines, forEngines, ID_RE, initInstance, newPerson, psql,
+	removeInstance, serve, sqlite, startPrivd,
 } from './lib/privd.mjs';
 import { attach, carryOut, decide, fileRequest, notifications } from './lib/requests.mjs';
 import { deliveryEnv, startSmsGateway, startSmtp, verifySignature, waitFor } from './lib/mail.mjs';
@@ -131,6 +133,40 @@ forEngines('delivery of notices by e-mail and SMS', (engine) => {
 		assert.ok(smtp.connections < smtp.received, 'the connection is reused across messages');
 	});
 
+	it('each person is told in their own language; PATCH changes it; without one, Russian and English', async () => {
+		const en = newPerson({ language: 'en' });
+		const ru = newPerson({ language: 'ru' });
+		const sEn = await srv.registerOk(en);
+		const sRu = await srv.registerOk(ru);
+		assert.equal(sEn.language, 'en');
+		assert.equal(sRu.language, 'ru');
+		const local = (p) => p.email.split('@')[0] + '@example.org';
+		const qEn = await fileRequest(srv, sEn.id, 'access');
+		await attach(srv, qEn.id);
+		const qRu = await fileRequest(srv, sRu.id, 'access');
+		await attach(srv, qRu.id);
+		const [mEn] = await mailsTo(local(en), 1);
+		const [mRu] = await mailsTo(local(ru), 1);
+		assert.equal(mEn.parsed.subject, `Your request no. ${qEn.id} has been received`);
+		assert.ok(!/[а-яё]/i.test(mEn.parsed.text.replace(OPERATOR, '')), `English only: ${mEn.parsed.text}`);
+		assert.match(mEn.parsed.html, /<html lang="en">/);
+		assert.equal(mRu.parsed.subject, `Ваш запрос № ${qRu.id} получен`);
+		assert.ok(!/request/i.test(mRu.parsed.text), `Russian only: ${mRu.parsed.text}`);
+		assert.match(mRu.parsed.html, /<html lang="ru">/);
+
+		const r = assertJson(await srv.req('PATCH', `/v1/subjects/${sRu.id}`, { as: 'app', json: { language: 'en' } }), 200);
+		assert.equal(r.language, 'en');
+		const q2 = await fileRequest(srv, sRu.id, 'access');
+		await attach(srv, q2.id);
+		const after2 = await mailsTo(local(ru), 2);
+		assert.ok(after2.some((m) => m.parsed.subject === `Your request no. ${q2.id} has been received`), 'now in English');
+		const cleared = assertJson(await srv.req('PATCH', `/v1/subjects/${sRu.id}`, { as: 'app', json: { language: null } }), 200);
+		assert.equal(cleared.language, null);
+		assertProblem(await srv.register(newPerson({ language: 'de' })), 422, 'validation', { fields: ['language'] });
+		assertProblem(await srv.req('PATCH', `/v1/subjects/${sRu.id}`, { as: 'app', json: { language: 'EN' } }), 422,
+			'validation', { fields: ['language'] });
+	});
+
 	it('a person without an e-mail gets an SMS, signed as documented', async () => {
 		const p = newPerson({ email: undefined });
 		const s = await srv.registerOk(p);
@@ -210,7 +246,7 @@ forEngines('delivery of notices by e-mail and SMS', (engine) => {
 	});
 
 	it('after the erasure its confirmation is delivered; nothing of the person and no message key remain', async () => {
-		const p = newPerson();
+		const p = newPerson({ policy_version: (await srv.req('GET', '/v1/policies/current')).json.version });
 		const addr = p.email.split('@')[0] + '@example.org';
 		const s = await srv.registerOk(p);
 		await carryOut(srv, s.id, 'erase');
@@ -230,6 +266,36 @@ forEngines('delivery of notices by e-mail and SMS', (engine) => {
 		const keys = await keyIds(srv);
 		for (const [id] of rows) assert.ok(!keys.includes(`msg:${id}`), `the message key of ${id} is gone`);
 		assert.ok(!keys.includes(s.id), 'the data key is gone');
+	});
+
+	it('a policy published with notify:true tells every active subject with an e-mail, once, in their language', async () => {
+		const withMail = [];
+		for (let i = 0; i < 6; i++) withMail.push(newPerson(i % 2 ? { language: 'en' } : {}));
+		const phoneOnly = [newPerson({ email: undefined }), newPerson({ email: undefined })];
+		for (const p of [...withMail, ...phoneOnly]) await srv.registerOk(p);
+		const smsBefore = sms.messages.length;
+		const r = assertJson(await srv.req('POST', '/v1/policies', {
+			as: 'admin', json: { version: `notify-${engine}`, text: '# Политика\n\nНовая редакция.', notify: true },
+		}), 201);
+		assert.ok(Number.isInteger(r.notified) && r.notified >= withMail.length, `notified: ${r.notified}`);
+		assertProblem(await srv.req('POST', '/v1/policies', { as: 'admin', json: { version: 'x', text: 't', notify: 'yes' } }),
+			422, 'validation', { fields: ['notify'] });
+		for (const p of withMail) {
+			const addr = p.email.split('@')[0] + '@example.org';
+			const got = await mailsTo(addr, 1);
+			const policy = got.filter((m) => /policy|политик/i.test(m.parsed.subject));
+			assert.equal(policy.length, 1, 'exactly one policy notice');
+			const en = p.language === 'en';
+			assert.equal(policy[0].parsed.subject, en ? 'We have updated our privacy policy'
+				: 'Мы обновили политику обработки персональных данных / We have updated our privacy policy');
+			assert.ok(policy[0].parsed.text.includes(`notify-${engine}`), 'the version is named');
+			assert.ok(policy[0].parsed.text.includes('/privacy'), 'where to read it');
+		}
+		await new Promise((res) => setTimeout(res, 1000));
+		const phones = new Set(phoneOnly.map((p) => p.phone));
+		assert.equal(sms.messages.slice(smsBefore).filter((m) => phones.has(m.json?.to)).length, 0, 'no SMS: e-mail only');
+		const page = assertJson(await srv.req('GET', '/v1/notifications?limit=1000', { as: 'operator' }), 200);
+		assert.ok(page.items.filter((n) => n.ref === `policy:notify-${engine}` && n.kind === 'policy.published').length >= withMail.length);
 	});
 
 	it('every sent notice is final: no recipient, no text, no message key', async () => {
@@ -268,5 +334,126 @@ describe('without [smtp] and [sms]', () => {
 		const items = await notifications(srv, s.id);
 		assert.deepEqual(items.map((n) => n.status), ['queued', 'queued']);
 		assert.ok(items.every((n) => n.attempts === 0));
+	});
+});
+
+/** Registers n people with an e-mail through srv, a few at a time; resolves to their normalised addresses. */
+async function registerMany(srv, n, { key, as = 'app' } = {}) {
+	const addrs = [];
+	for (let i = 0; i < n; i += 25) {
+		const batch = [];
+		for (let k = i; k < Math.min(n, i + 25); k++) batch.push(newPerson());
+		await Promise.all(batch.map(async (p) => {
+			srv.pii.push(p.email, p.phone, p.name);
+			const r = await srv.req('POST', '/v1/subjects', key ? { key, json: p } : { as, json: p });
+			assert.equal(r.status, 201, r.text);
+			addrs.push(p.email.split('@')[0] + '@example.org');
+		}));
+	}
+	return addrs;
+}
+
+forEngines('a fan-out interrupted by SIGKILL', (engine) => {
+	const N = 300;
+	let smtp;
+	let srv;
+	let addrs;
+	const env = () => deliveryEnv({ smtp, extra: { PRIVD_NOTIFY_LEASE_SECONDS: '10', PRIVD_NOTIFY_BATCH: '20' } });
+
+	before(async () => {
+		smtp = await startSmtp({ discard: true, delayMs: 10 });
+		srv = await startPrivd(engine, { serve: { env: env() } });
+	});
+	after(async () => {
+		if (srv) {
+			await srv.stop();
+			await removeInstance(srv.inst);
+		}
+		await smtp?.close();
+	});
+
+	it('privd killed halfway through a policy notice to every subject delivers every remaining one after a restart', async () => {
+		addrs = await registerMany(srv, N);
+		const r = assertJson(await srv.req('POST', '/v1/policies', {
+			as: 'admin', json: { version: '2', text: '# v2', notify: true },
+		}), 201);
+		assert.equal(r.notified, N);
+		await waitFor(() => smtp.received >= N / 4, 'a quarter of the fan-out delivered');
+		const killed = await srv.stop('SIGKILL');
+		assert.equal(killed.signal, 'SIGKILL');
+		assert.ok(smtp.received < N, `killed halfway: ${smtp.received} of ${N} delivered`);
+		const first = srv;
+		srv = await serve(first.inst, { env: env() });
+		srv.keys = first.keys;
+		srv.pii = first.pii;
+		await waitFor(() => new Set(smtp.recipients).size >= N, `all ${N} people told`, { ms: 120_000 });
+		const got = new Set(smtp.recipients);
+		for (const a of addrs) assert.ok(got.has(a), 'every person told');
+		const ids = new Set(smtp.messageIds);
+		assert.equal(ids.size, N, 'one notice (one Message-ID) per person; a repeat after the crash keeps its id');
+		await waitFor(async () => {
+			const q = assertJson(await srv.req('GET', '/v1/notifications?status=queued', { as: 'operator' }), 200);
+			return q.items.length === 0;
+		}, 'nothing left queued');
+		const keys = await keyIds(srv);
+		assert.equal(keys.filter((k) => k.startsWith('msg:')).length, 0, 'every message key destroyed');
+		assertCleanLog(first);
+	});
+
+	it('the restarted privd exits 0 on SIGTERM; its log holds no personal data', async () => {
+		const e = await srv.stop();
+		assert.deepEqual({ code: e.code, signal: e.signal }, { code: 0, signal: null });
+		assertCleanLog(srv);
+	});
+});
+
+describe('two nodes on one PostgreSQL database share the outbox', { skip: !engines().includes('postgres') && 'no PostgreSQL server' }, () => {
+	const N = 1000;
+	let smtp;
+	let instA;
+	let instB;
+	let a;
+	let b;
+
+	before(async () => {
+		smtp = await startSmtp({ discard: true, delayMs: 1 });
+		const env = deliveryEnv({ smtp, extra: { PRIVD_NOTIFY_BATCH: '25' } });
+		instA = await initInstance({ engine: 'postgres' });
+		instB = { ...instA, root: `${instA.root}-b`, dataDir: `${instA.root}-b/data` };
+		await cp(instA.root, instB.root, { recursive: true, preserveTimestamps: true });
+		a = await serve(instA, { env });
+		b = await serve(instB, { env });
+	});
+	after(async () => {
+		for (const s of [a, b]) if (s) await s.stop();
+		for (const i of [instA, instB]) if (i) await removeInstance(i);
+		await smtp?.close();
+	});
+
+	it(`deliver ${N} notices between them, none twice`, async () => {
+		const key = assertJson(await a.req('POST', '/v1/api-keys', { key: instA.adminKey, json: { name: 'app', role: 'app' } }), 201).key;
+		await registerMany(a, N, { key });
+		b.pii = a.pii;
+		const r = assertJson(await a.req('POST', '/v1/policies', {
+			key: instA.adminKey, json: { version: '2', text: '# v2', notify: true },
+		}), 201);
+		assert.equal(r.notified, N);
+		await waitFor(() => smtp.received >= N, `${N} messages`, { ms: 120_000 });
+		await new Promise((res) => setTimeout(res, 2000)); // a duplicate would arrive now
+		assert.equal(smtp.received, N, 'no message twice');
+		assert.equal(new Set(smtp.messageIds).size, N);
+		assert.equal(new Set(smtp.recipients).size, N);
+		const sentA = await metric(a, 'privd_notifications_sent_total');
+		const sentB = await metric(b, 'privd_notifications_sent_total');
+		assert.equal(sentA + sentB, N, `sent by A ${sentA} + by B ${sentB}`);
+		assert.ok(sentA > 0 && sentB > 0, `both nodes took part: A ${sentA}, B ${sentB}`);
+	});
+
+	it('both exit 0 on SIGTERM; their logs hold no personal data', async () => {
+		for (const s of [a, b]) {
+			const e = await s.stop();
+			assert.deepEqual({ code: e.code, signal: e.signal }, { code: 0, signal: null });
+			assertCleanLog(s);
+		}
 	});
 });

@@ -7,7 +7,7 @@ import {
 	uniqueLocal, uniquePhone, withServer,
 } from './lib/privd.mjs';
 
-const SUBJECT_KEYS = ['id', 'status', 'name', 'email', 'phone', 'ip', 'birth_date', 'residence_country',
+const SUBJECT_KEYS = ['id', 'status', 'name', 'email', 'phone', 'ip', 'birth_date', 'residence_country', 'language',
 	'policy_version', 'created_at', 'updated_at'];
 
 function formatPhone(e164) {

@@ -11,13 +11,14 @@ import { simpleParser } from 'mailparser';
 
 /**
  * Starts an SMTP server on 127.0.0.1. opts.onRcpt(address, session) may return an SMTP error to refuse a
- * recipient: { code: 451 | 550, message }. opts.discard: keep only counts (for large fan-outs).
+ * recipient: { code: 451 | 550, message }. opts.discard: keep only counts and Message-IDs (for large fan-outs).
+ * opts.delayMs: wait this long before accepting each message (a slow server, so a fan-out takes a while).
  * Resolves to { url, port, messages, recipients, connections, close() }: messages are
  * { raw, parsed, to, messageId } in arrival order.
  */
-export async function startSmtp({ onRcpt, discard = false } = {}) {
+export async function startSmtp({ onRcpt, discard = false, delayMs = 0 } = {}) {
 	const box = {
-		messages: [], recipients: [], connections: 0, received: 0, refused: 0, parsing: [],
+		messages: [], recipients: [], messageIds: [], connections: 0, received: 0, refused: 0, parsing: [],
 	};
 	const server = new SMTPServer({
 		authOptional: true,
@@ -46,6 +47,8 @@ export async function startSmtp({ onRcpt, discard = false } = {}) {
 				const raw = Buffer.concat(chunks);
 				const to = session.envelope.rcptTo.map((r) => r.address);
 				const from = session.envelope.mailFrom.address; // read now: the next message on the connection resets it
+				const id = /^Message-ID: (<[^>\r\n]+>)/mi.exec(raw.toString('latin1'));
+				box.messageIds.push(id ? id[1] : null);
 				box.received += 1;
 				box.recipients.push(...to);
 				if (!discard) {
@@ -54,7 +57,8 @@ export async function startSmtp({ onRcpt, discard = false } = {}) {
 					});
 					box.parsing.push(p);
 				}
-				cb();
+				if (delayMs > 0) setTimeout(cb, delayMs);
+				else cb();
 			});
 		},
 	});

@@ -423,7 +423,7 @@ static void test_correction_nothing_given(void **state)
 	assert_string_equal(err.msg, "the correction changes nothing");
 	assert_int_equal(err.nfields, 1);
 	assert_string_equal(reason_for(&err, "name"),
-	                    "give at least one of name, email, phone, ip, birth_date, residence_country");
+	                    "give at least one of name, email, phone, ip, birth_date, residence_country, language");
 }
 
 static void test_correction_applies_what_is_given(void **state)
