@@ -13,7 +13,9 @@
 #                   to the ceiling (target: >= 50% and p99 < 5 ms);
 #   3. register     POST /v1/subjects, a new person per request (bench/register.lua), 201s per second
 #                   (target: >= 5,000/s);
-#   4. memory       registrations continue until 100,000 subjects exist; then privd's VmRSS (target: < 100 MiB).
+#   4. memory       registrations continue until 100,000 subjects exist; then privd's VmRSS (target: < 100 MiB);
+#   5. delivery     a policy published with notify to 20,000 people (bench/delivery.mjs): the time to queue the
+#                   fan-out and the messages per second delivered to a local SMTP sink, with the CPU each side used.
 # The summary is printed and written to bench/results/latest.txt. Exit status: 0 when every target is met,
 # 1 when one is missed, 2 when the harness itself could not run.
 #
@@ -29,6 +31,7 @@ DURATION="${BENCH_DURATION:-10}"
 CONNS="${BENCH_CONNECTIONS:-64}"
 THREADS="${BENCH_THREADS:-2}"
 SUBJECTS="${BENCH_SUBJECTS:-100000}"
+DELIVERY_SUBJECTS="${BENCH_DELIVERY_SUBJECTS:-20000}"
 FILL_TIMEOUT="${BENCH_FILL_TIMEOUT:-900}"
 WARMUP=2
 
@@ -67,8 +70,9 @@ NGINX="$(command -v nginx || true)"
 [ -n "$NGINX" ] || { [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx; }
 [ -n "$NGINX" ] || die "cannot find nginx (scripts/install-deps.sh --bench installs nginx-light)"
 need curl "scripts/install-deps.sh --test installs it"
+need node "scripts/install-deps.sh --test installs it (bench/delivery.mjs)"
 need awk "part of every Debian system"
-for n in "$DURATION" "$CONNS" "$THREADS" "$SUBJECTS" "$FILL_TIMEOUT"; do
+for n in "$DURATION" "$CONNS" "$THREADS" "$SUBJECTS" "$FILL_TIMEOUT" "$DELIVERY_SUBJECTS"; do
 	[[ "$n" =~ ^[1-9][0-9]*$ ]] || die "BENCH_* settings must be positive integers"
 done
 [ "$THREADS" -le 10 ] || die "BENCH_THREADS must be at most 10 (register.lua numbers phones by thread)"
@@ -402,6 +406,20 @@ if [ "$ceiling_only" -eq 0 ]; then
 	fi
 	privd_pid=""
 	row "SIGTERM drain" "$drain_note" "exit 0" "" "$drain"
+
+	# Delivery: a policy published with notify to BENCH_DELIVERY_SUBJECTS people, queued and delivered to a local
+	# SMTP sink (bench/delivery.mjs, a privd of its own). Figures without a target of their own.
+	echo "==> delivery: $DELIVERY_SUBJECTS notices to a local SMTP sink" >&2
+	[ -d "$repo/node_modules/smtp-server" ] || (cd "$repo" && npm ci --no-audit --no-fund --loglevel=error >&2)
+	if dl="$(node "$here/delivery.mjs" "$bin" "$DELIVERY_SUBJECTS")"; then
+		dl_num() { printf '%s' "$dl" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
+		row "queue $(fmt_int "$DELIVERY_SUBJECTS") notices (policy notify)" "$(dl_num queue_ms) ms" "-" "" "-"
+		row "delivery to a local SMTP sink" "$(fmt_int "$(dl_num per_second)") msg/s" "-" "" "-"
+		row "  CPU while delivering" "privd $(dl_num privd_cpu), sink $(dl_num sink_cpu)" "-" "" "-"
+	else
+		row "delivery to a local SMTP sink" "did not complete" "-" "" "FAIL"
+		failed=1
+	fi
 fi
 
 # ---- summary ----
