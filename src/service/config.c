@@ -199,7 +199,10 @@ static const struct key keys[] = {
 	    "How long a node holds the notifications it claimed before another node may\n"
 	    "take them over (10 to 3600); matters after a crash on PostgreSQL."),
 	NUM("notify", "batch", T_INT, notify_batch, 1, 1000, "100",
-	    "Notifications claimed at once by the delivery worker (1 to 1000)."),
+	    "Notifications claimed at once by each delivery connection (1 to 1000)."),
+	NUM("notify", "connections", T_INT, notify_connections, 1, 16, "2",
+	    "Connections each node delivers over at once, to the SMTP server and to the SMS\n"
+	    "gateway each (1 to 16); each sends its batches in turn."),
 	CHOICE("law", "ru_localisation", ru_localisation, localisation_modes, "warn",
 	       "152-FZ Art. 18 p.5: the data of people residing in Russia is first recorded in\n"
 	       "databases in Russia. With a server_country other than RU, registering such a\n"

@@ -68,6 +68,7 @@ struct privd_config {
 	int notify_retry_seconds; /* retry_seconds = 60 */
 	int notify_lease_seconds; /* lease_seconds = 120 */
 	int notify_batch;         /* batch = 100 */
+	int notify_connections;   /* connections = 2 */
 	/* [law] */
 	char ru_localisation[8]; /* ru_localisation = warn (or refuse): 152-FZ Art. 18 p.5 */
 

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * delivery.c - the delivery worker: it drains the outbox, one batch at a time, through SMTP and the SMS gateway.
+ * delivery.c - the delivery worker: it drains the outbox, a batch at a time, through SMTP and the SMS gateway.
+ *
+ * [notify] connections workers run at once, each a thread with a connection of its own to the server and to the
+ * gateway, kept from message to message: a message's exchange is mostly waiting for the other side, so two
+ * connections deliver nearly twice as fast as one, and the claims and leases below keep them apart as they keep
+ * nodes apart.
  *
  * A batch is claimed, sent, and its outcomes recorded, each claim and each record one job through the writer. The
  * claim stamps the notices with a lease (PostgreSQL: selected FOR UPDATE SKIP LOCKED), so several nodes on one
@@ -49,23 +54,34 @@ struct item {
 	bool gone; /* no longer queued when the outcome was recorded: cancelled meanwhile */
 };
 
-struct privd_delivery {
+/* One sender: its connections and the batch it holds. Several run at once, each on a connection of its own, since
+ * a message's exchange with the server is mostly waiting. */
+struct worker {
+	struct privd_delivery *pool;
 	struct privd_service *svc;
 	struct privd_smtp *smtp; /* NULL: no e-mail */
 	struct privd_sms *sms;   /* NULL: no SMS */
 	const char *ch1, *ch2;   /* the channels claimed */
 	int64_t lease_ms, timeout_ms;
-	char policy_url[300];
+	char base_url[300]; /* what documents are read under: [server] public_url */
 
 	pthread_t thread;
 	bool running;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
 
 	struct item *items;
 	size_t n, cap;
 	bool copy_failed;
+};
 
+#define WORKERS_MAX 16
+
+/* The workers, and what they share: the counters for /metrics, the condition that wakes them at stop. */
+struct privd_delivery {
+	struct worker workers[WORKERS_MAX];
+	size_t nworkers;
+	bool email, sms;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
 	atomic_ullong sent, failed, retried, queued;
 };
 
@@ -86,7 +102,7 @@ static void sms_sign(void *arg, const char *body, size_t len, char hex[65])
 
 /* ---- items ---- */
 
-static void items_clear(struct privd_delivery *d)
+static void items_clear(struct worker *d)
 {
 	for (size_t i = 0; i < d->n; i++)
 		privd_notification_row_clear(&d->items[i].row);
@@ -110,7 +126,7 @@ static bool blob_copy(const struct privd_blob *from, struct privd_blob *to)
 
 static int claim_copy(void *arg, const struct privd_notification_row *row)
 {
-	struct privd_delivery *d = arg;
+	struct worker *d = arg;
 	struct item *it = &d->items[d->n];
 
 	memset(it, 0, sizeof(*it));
@@ -127,7 +143,7 @@ static int claim_copy(void *arg, const struct privd_notification_row *row)
 /* ---- jobs through the writer ---- */
 
 struct claim_job {
-	struct privd_delivery *d;
+	struct worker *d;
 	struct privd_notification_due due;
 	int64_t lease_until;
 };
@@ -142,7 +158,7 @@ static enum privd_rc claim_data(struct privd_db *db, void *arg)
 	return rc == PRIVD_OK && j->d->copy_failed ? PRIVD_ERR_NOMEM : rc;
 }
 
-static size_t claim(struct privd_delivery *d)
+static size_t claim(struct worker *d)
 {
 	int64_t now = privd_now_ms();
 	struct claim_job j = {d, {d->ch1, d->ch2, now}, now + d->lease_ms};
@@ -158,7 +174,7 @@ static size_t claim(struct privd_delivery *d)
 }
 
 struct lease_job {
-	struct privd_delivery *d;
+	struct worker *d;
 	size_t from;
 	int64_t until;
 };
@@ -174,7 +190,7 @@ static enum privd_rc lease_data(struct privd_db *db, void *arg)
 }
 
 /* Keeps the notices from the from-th on for another lease, before one of them could outlive the current one. */
-static void renew(struct privd_delivery *d, size_t from)
+static void renew(struct worker *d, size_t from)
 {
 	struct lease_job j = {d, from, privd_now_ms() + d->lease_ms};
 	struct privd_write_job job = {.data = lease_data, .arg = &j};
@@ -223,7 +239,7 @@ static enum privd_rc record_one(struct privd_service *svc, struct privd_db *db, 
 
 static enum privd_rc record_data(struct privd_db *db, void *arg)
 {
-	struct privd_delivery *d = arg;
+	struct worker *d = arg;
 	int64_t now = privd_now_ms();
 	enum privd_rc rc = PRIVD_OK;
 
@@ -235,7 +251,7 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 /* Once the outcomes are durable: the message keys of the final notices go. */
 static enum privd_rc record_keys(struct privd_db *ks, void *arg)
 {
-	struct privd_delivery *d = arg;
+	struct worker *d = arg;
 	enum privd_rc rc = PRIVD_OK;
 	char id[40];
 
@@ -248,7 +264,7 @@ static enum privd_rc record_keys(struct privd_db *ks, void *arg)
 	return rc;
 }
 
-static void record(struct privd_delivery *d)
+static void record(struct worker *d)
 {
 	struct privd_write_job job = {.data = record_data, .ks_after = record_keys, .arg = d};
 	unsigned long long sent = 0, failed = 0, retried = 0;
@@ -264,9 +280,9 @@ static void record(struct privd_delivery *d)
 		failed += d->items[i].fate == ITEM_FAILED;
 		retried += d->items[i].fate == ITEM_RETRY;
 	}
-	atomic_fetch_add(&d->sent, sent);
-	atomic_fetch_add(&d->failed, failed);
-	atomic_fetch_add(&d->retried, retried);
+	atomic_fetch_add(&d->pool->sent, sent);
+	atomic_fetch_add(&d->pool->failed, failed);
+	atomic_fetch_add(&d->pool->retried, retried);
 	if (failed > 0 || retried > 0)
 		privd_log(PRIVD_LOG_WARN, "notify.attempts_failed", "\"failed\":%llu,\"retried\":%llu", failed,
 		          retried);
@@ -286,7 +302,7 @@ static int64_t backoff_ms(const struct privd_config *cfg, int attempt)
 	return ms / 2 + (int64_t)((double)ms * randombytes_uniform(1000) / 1000.0);
 }
 
-static void judge(struct privd_delivery *d, struct item *it, const struct privd_send_result *res)
+static void judge(struct worker *d, struct item *it, const struct privd_send_result *res)
 {
 	int attempt = it->row.attempts + 1;
 
@@ -309,13 +325,13 @@ static void judge(struct privd_delivery *d, struct item *it, const struct privd_
 
 /* Renders what v says for channel and sends it to to. A notice whose body is not a vars document was queued before
  * delivery existed: its text goes as it was written. */
-static void transmit(struct privd_delivery *d, const struct item *it, const char *to, const char *body,
+static void transmit(struct worker *d, const struct item *it, const char *to, const char *body,
                      struct privd_send_result *res)
 {
 	const struct privd_config *cfg = &d->svc->cfg;
 	struct privd_notice_vars v;
 	void *hold = NULL;
-	char *subject = NULL, *text = NULL, *html = NULL;
+	char *subject = NULL, *text = NULL, *html = NULL, url[400];
 	bool sms = strcmp(it->row.channel, "sms") == 0;
 	enum privd_rc rc;
 
@@ -329,7 +345,11 @@ static void transmit(struct privd_delivery *d, const struct item *it, const char
 	}
 	v.operator_name = cfg->operator_name;
 	v.operator_contact = cfg->operator_contact;
-	v.policy_url = d->policy_url;
+	if (v.kind == PRIVD_NOTICE_CONSENT_TEXT_PUBLISHED)
+		snprintf(url, sizeof(url), "%s/consent/%s", d->base_url, v.purpose != NULL ? v.purpose : "processing");
+	else
+		snprintf(url, sizeof(url), "%s/privacy", d->base_url);
+	v.url = url;
 	rc = privd_notify_render(&v, sms ? PRIVD_NOTIFY_SMS : PRIVD_NOTIFY_TEXT, &subject, &text, NULL);
 	if (rc == PRIVD_OK && !sms)
 		rc = privd_notify_render(&v, PRIVD_NOTIFY_HTML, NULL, &html, NULL);
@@ -348,7 +368,7 @@ static void transmit(struct privd_delivery *d, const struct item *it, const char
 	privd_outbox_vars_release(hold);
 }
 
-static void send_one(struct privd_delivery *d, struct item *it)
+static void send_one(struct worker *d, struct item *it)
 {
 	char key[40], to[RECIPIENT_MAX];
 	struct privd_blob body = {0};
@@ -378,13 +398,13 @@ static void send_one(struct privd_delivery *d, struct item *it)
 
 /* ---- the loop ---- */
 
-static bool stopping(struct privd_delivery *d)
+static bool stopping(struct worker *d)
 {
 	return atomic_load(&d->svc->stopping);
 }
 
 /* One batch: claimed, sent, recorded. Returns how many notices were claimed. */
-static size_t run_batch(struct privd_delivery *d)
+static size_t run_batch(struct worker *d)
 {
 	size_t n = claim(d);
 
@@ -405,7 +425,7 @@ static size_t run_batch(struct privd_delivery *d)
 	return n;
 }
 
-static void count_queue(struct privd_delivery *d)
+static void count_queue(struct worker *d)
 {
 	struct privd_reader *r = NULL;
 	int64_t n = 0;
@@ -416,10 +436,10 @@ static void count_queue(struct privd_delivery *d)
 	rc = privd_repo_notification_count(r->db, PRIVD_NOTICE_QUEUED, NULL, &n);
 	privd_reader_put(d->svc, r, rc == PRIVD_ERR_DB);
 	if (rc == PRIVD_OK)
-		atomic_store(&d->queued, (unsigned long long)n);
+		atomic_store(&d->pool->queued, (unsigned long long)n);
 }
 
-static bool any_due(struct privd_delivery *d)
+static bool any_due(struct worker *d)
 {
 	struct privd_notification_due due = {d->ch1, d->ch2, privd_now_ms()};
 	struct privd_reader *r = NULL;
@@ -439,7 +459,7 @@ static enum privd_rc release_data(struct privd_db *db, void *arg)
 	return privd_repo_notification_release_all(db);
 }
 
-static void wait_ms(struct privd_delivery *d, long ms)
+static void wait_ms(struct worker *d, long ms)
 {
 	struct timespec until;
 
@@ -447,26 +467,22 @@ static void wait_ms(struct privd_delivery *d, long ms)
 	until.tv_nsec += ms * 1000000L;
 	until.tv_sec += until.tv_nsec / 1000000000L;
 	until.tv_nsec %= 1000000000L;
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->pool->lock);
 	if (!stopping(d))
-		pthread_cond_timedwait(&d->cond, &d->lock, &until);
-	pthread_mutex_unlock(&d->lock);
+		pthread_cond_timedwait(&d->pool->cond, &d->pool->lock, &until);
+	pthread_mutex_unlock(&d->pool->lock);
 }
 
 static void *delivery_main(void *arg)
 {
-	struct privd_delivery *d = arg;
+	struct worker *d = arg;
+	bool counter = d == &d->pool->workers[0]; /* one of them counts the queue */
 	int64_t counted = 0;
 
-	if (d->svc->target.engine == PRIVD_DB_SQLITE) { /* one process: no lease is anyone else's */
-		struct privd_write_job job = {.data = release_data, .arg = d};
-
-		privd_writer_run(d->svc->writer, &job);
-	}
 	while (!stopping(d)) {
 		int64_t now = privd_now_ms();
 
-		if (now - counted >= COUNT_EVERY_MS) {
+		if (counter && now - counted >= COUNT_EVERY_MS) {
 			count_queue(d);
 			counted = now;
 		}
@@ -479,7 +495,7 @@ static void *delivery_main(void *arg)
 
 /* ---- start and stop ---- */
 
-static enum privd_rc open_transports(struct privd_delivery *d, struct privd_err *err)
+static enum privd_rc open_transports(struct worker *d, struct privd_err *err)
 {
 	const struct privd_config *cfg = &d->svc->cfg;
 	long timeout = (long)(d->timeout_ms / 1000);
@@ -505,79 +521,114 @@ static enum privd_rc open_transports(struct privd_delivery *d, struct privd_err 
 	return rc;
 }
 
-static void delivery_free(struct privd_delivery *d)
+static void worker_free(struct worker *d)
 {
-	if (d == NULL)
-		return;
 	privd_smtp_free(d->smtp);
 	privd_sms_free(d->sms);
 	items_clear(d);
 	free(d->items);
-	pthread_mutex_destroy(&d->lock);
-	pthread_cond_destroy(&d->cond);
-	free(d);
 }
 
-enum privd_rc privd_delivery_start(struct privd_service *svc, struct privd_err *err)
+static void delivery_free(struct privd_delivery *pool)
+{
+	if (pool == NULL)
+		return;
+	for (size_t i = 0; i < WORKERS_MAX; i++)
+		worker_free(&pool->workers[i]);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->cond);
+	free(pool);
+}
+
+static enum privd_rc worker_init(struct privd_delivery *pool, struct worker *d, struct privd_service *svc,
+                                 struct privd_err *err)
 {
 	const struct privd_config *cfg = &svc->cfg;
-	struct privd_delivery *d = calloc(1, sizeof(*d));
-	enum privd_rc rc;
 
-	if (d == NULL)
-		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	d->pool = pool;
 	d->svc = svc;
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_cond_init(&d->cond, NULL);
 	d->lease_ms = (int64_t)cfg->notify_lease_seconds * 1000;
 	d->timeout_ms = d->lease_ms / 3 < 60000 ? d->lease_ms / 3 : 60000; /* three messages fit in a lease */
 	d->cap = (size_t)cfg->notify_batch;
 	d->items = calloc(d->cap, sizeof(*d->items));
 	if (cfg->public_url[0] != '\0')
-		snprintf(d->policy_url, sizeof(d->policy_url), "%s/privacy", cfg->public_url);
+		snprintf(d->base_url, sizeof(d->base_url), "%s", cfg->public_url);
 	else
-		snprintf(d->policy_url, sizeof(d->policy_url), "http://%s/privacy", cfg->listen);
-	rc = d->items != NULL ? privd_notify_global_init() : PRIVD_ERR_NOMEM;
-	if (rc == PRIVD_OK)
-		rc = open_transports(d, err);
-	if (rc == PRIVD_OK && pthread_create(&d->thread, NULL, delivery_main, d) != 0)
-		rc = privd_err_set(err, PRIVD_ERR_INTERNAL, "cannot start the delivery thread");
+		snprintf(d->base_url, sizeof(d->base_url), "http://%s", cfg->listen);
+	return d->items != NULL ? open_transports(d, err) : privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+}
+
+static void stop_workers(struct privd_delivery *pool)
+{
+	pthread_mutex_lock(&pool->lock);
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	for (size_t i = 0; i < pool->nworkers; i++)
+		if (pool->workers[i].running)
+			pthread_join(pool->workers[i].thread, NULL);
+}
+
+enum privd_rc privd_delivery_start(struct privd_service *svc, struct privd_err *err)
+{
+	struct privd_delivery *pool = calloc(1, sizeof(*pool));
+	size_t n = (size_t)svc->cfg.notify_connections;
+	enum privd_rc rc;
+
+	if (pool == NULL)
+		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->cond, NULL);
+	rc = privd_notify_global_init();
+	for (size_t i = 0; rc == PRIVD_OK && i < n && i < WORKERS_MAX; i++)
+		rc = worker_init(pool, &pool->workers[i], svc, err);
+	pool->email = pool->workers[0].smtp != NULL;
+	pool->sms = pool->workers[0].sms != NULL;
+	if (rc == PRIVD_OK && svc->target.engine == PRIVD_DB_SQLITE) { /* one process: no lease is anyone else's */
+		struct privd_write_job job = {.data = release_data, .arg = NULL};
+
+		rc = privd_writer_run(svc->writer, &job);
+	}
+	/* without a channel one worker is enough: it only counts the queue */
+	pool->nworkers = pool->email || pool->sms ? n : 1;
+	for (size_t i = 0; rc == PRIVD_OK && i < pool->nworkers; i++) {
+		if (pthread_create(&pool->workers[i].thread, NULL, delivery_main, &pool->workers[i]) != 0)
+			rc = privd_err_set(err, PRIVD_ERR_INTERNAL, "cannot start the delivery threads");
+		else
+			pool->workers[i].running = true;
+	}
 	if (rc != PRIVD_OK) {
-		delivery_free(d);
+		atomic_store(&svc->stopping, true);
+		stop_workers(pool);
+		delivery_free(pool);
 		return rc;
 	}
-	d->running = true;
-	svc->delivery = d;
-	privd_log(PRIVD_LOG_INFO, "notify.started", "\"email\":%s,\"sms\":%s", d->smtp ? "true" : "false",
-	          d->sms ? "true" : "false");
+	svc->delivery = pool;
+	privd_log(PRIVD_LOG_INFO, "notify.started", "\"email\":%s,\"sms\":%s,\"connections\":%zu",
+	          pool->email ? "true" : "false", pool->sms ? "true" : "false", pool->nworkers);
 	return PRIVD_OK;
 }
 
 void privd_delivery_stop(struct privd_service *svc)
 {
-	struct privd_delivery *d = svc->delivery;
+	struct privd_delivery *pool = svc->delivery;
 
-	if (d == NULL)
+	if (pool == NULL)
 		return;
-	pthread_mutex_lock(&d->lock);
-	pthread_cond_broadcast(&d->cond);
-	pthread_mutex_unlock(&d->lock);
-	if (d->running)
-		pthread_join(d->thread, NULL);
+	stop_workers(pool);
 	svc->delivery = NULL;
-	delivery_free(d);
+	delivery_free(pool);
 }
 
 void privd_delivery_stats(struct privd_service *svc, struct privd_service_stats *out)
 {
-	struct privd_delivery *d = svc->delivery;
+	struct privd_delivery *pool = svc->delivery;
 
-	if (d == NULL)
+	if (pool == NULL)
 		return;
-	out->email_configured = d->smtp != NULL;
-	out->sms_configured = d->sms != NULL;
-	out->notifications_sent = atomic_load(&d->sent);
-	out->notifications_failed = atomic_load(&d->failed);
-	out->notifications_retried = atomic_load(&d->retried);
-	out->notifications_queued = atomic_load(&d->queued);
+	out->email_configured = pool->email;
+	out->sms_configured = pool->sms;
+	out->notifications_sent = atomic_load(&pool->sent);
+	out->notifications_failed = atomic_load(&pool->failed);
+	out->notifications_retried = atomic_load(&pool->retried);
+	out->notifications_queued = atomic_load(&pool->queued);
 }
