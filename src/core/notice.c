@@ -11,9 +11,13 @@
 #include "names.h"
 
 static const char *const kind_names[PRIVD_NOTICE_KIND_COUNT] = {
-    [PRIVD_NOTICE_REQUEST_RECEIVED] = "request.received", [PRIVD_NOTICE_REQUEST_REJECTED] = "request.rejected",
-    [PRIVD_NOTICE_REQUEST_EXTENDED] = "request.extended", [PRIVD_NOTICE_REQUEST_COMPLETED] = "request.completed",
-    [PRIVD_NOTICE_POLICY_PUBLISHED] = "policy.published", [PRIVD_NOTICE_REQUEST_ANSWERED] = "request.answered",
+    [PRIVD_NOTICE_REQUEST_RECEIVED] = "request.received",
+    [PRIVD_NOTICE_REQUEST_REJECTED] = "request.rejected",
+    [PRIVD_NOTICE_REQUEST_EXTENDED] = "request.extended",
+    [PRIVD_NOTICE_REQUEST_COMPLETED] = "request.completed",
+    [PRIVD_NOTICE_POLICY_PUBLISHED] = "policy.published",
+    [PRIVD_NOTICE_REQUEST_ANSWERED] = "request.answered",
+    [PRIVD_NOTICE_CONSENT_TEXT_PUBLISHED] = "consent_text.published",
 };
 
 static const char *const status_names[PRIVD_NOTICE_STATUS_COUNT] = {

@@ -16,12 +16,13 @@
 
 /* What a person is told. */
 enum privd_notice_kind {
-	PRIVD_NOTICE_REQUEST_RECEIVED = 0, /* the scan arrived: the request runs, with its due date */
-	PRIVD_NOTICE_REQUEST_REJECTED,     /* with the reason */
-	PRIVD_NOTICE_REQUEST_EXTENDED,     /* the due date moved once, with the reason */
-	PRIVD_NOTICE_REQUEST_COMPLETED,    /* carried out; for an erasure, the confirmation that the data is gone */
-	PRIVD_NOTICE_POLICY_PUBLISHED,     /* an important notification: a new privacy policy was published */
-	PRIVD_NOTICE_REQUEST_ANSWERED,     /* an inquiry's answer, whole */
+	PRIVD_NOTICE_REQUEST_RECEIVED = 0,   /* the scan arrived: the request runs, with its due date */
+	PRIVD_NOTICE_REQUEST_REJECTED,       /* with the reason */
+	PRIVD_NOTICE_REQUEST_EXTENDED,       /* the due date moved once, with the reason */
+	PRIVD_NOTICE_REQUEST_COMPLETED,      /* carried out; for an erasure, the confirmation that the data is gone */
+	PRIVD_NOTICE_POLICY_PUBLISHED,       /* an important notification: a new privacy policy was published */
+	PRIVD_NOTICE_REQUEST_ANSWERED,       /* an inquiry's answer, whole */
+	PRIVD_NOTICE_CONSENT_TEXT_PUBLISHED, /* an important notification: a new consent text was published */
 	PRIVD_NOTICE_KIND_COUNT
 };
 
@@ -36,7 +37,8 @@ enum privd_notice_status {
 };
 
 /* "request.received", "request.rejected", "request.extended", "request.completed", "policy.published",
- * "request.answered"; "unknown" outside the enum. Never NULL. */
+ * "request.answered",
+ * "consent_text.published"; "unknown" outside the enum. Never NULL. */
 const char *privd_notice_kind_name(enum privd_notice_kind k);
 
 /* Parses a kind name exactly (case-sensitive); PRIVD_ERR_INVALID for anything else, including NULL, and *out is

@@ -30,7 +30,8 @@ void privd_http_consent_text_publish(struct privd_http_req *r)
 	struct privd_consent_text t;
 	struct privd_err e = {0};
 	const char *purpose = NULL, *version = NULL, *language = NULL, *text = NULL;
-	json_t *body = NULL;
+	json_t *body = NULL, *j;
+	bool notify = false;
 	enum privd_rc rc;
 
 	memset(&t, 0, sizeof(t));
@@ -40,13 +41,20 @@ void privd_http_consent_text_publish(struct privd_http_req *r)
 	privd_http_json_str(body, "version", NULL, false, &version, &e);
 	privd_http_json_str(body, "language", NULL, false, &language, &e);
 	privd_http_json_str(body, "text", NULL, false, &text, &e);
+	if (!privd_http_json_bool(body, "notify", &notify, &e)) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
 	/* a mistyped member reaches the service as NULL, and it names every field at fault at once */
-	rc = privd_service_consent_text_publish(r->h->svc, &r->who, purpose, version, language, text, &t, &e);
+	rc = privd_service_consent_text_publish(r->h->svc, &r->who, purpose, version, language, text, notify, &t, &e);
 	if (rc != PRIVD_OK) {
 		privd_http_reply_rc(r, rc, &e);
 		goto out;
 	}
-	privd_http_reply_json(r, MHD_HTTP_CREATED, text_json(&t));
+	j = text_json(&t);
+	if (notify) /* an important notification: how many people it goes to */
+		json_object_set_new(j, "notified", json_integer((json_int_t)t.notified));
+	privd_http_reply_json(r, MHD_HTTP_CREATED, j);
 out:
 	privd_consent_text_clear(&t);
 	json_decref(body);

@@ -136,6 +136,9 @@ json_t *privd_http_json_str_or_null(const char *s);
  * a field error named field (key when NULL) to e and returns false. */
 bool privd_http_json_str(json_t *obj, const char *key, const char *field, bool allow_null, const char **out,
                          struct privd_err *e);
+/* Reads member key of obj as a boolean into *out (false when absent). Another type adds a field error named key to e
+ * and returns false. */
+bool privd_http_json_bool(json_t *obj, const char *key, bool *out, struct privd_err *e);
 /* Adds a field error "<prefix><member>" for each member of obj not in allowed (NULL-terminated). */
 void privd_http_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct privd_err *e);
 /* Reads query parameter name as an integer in [min, max] into *out; def when absent or empty. False (and *out

@@ -24,7 +24,8 @@ void privd_http_policy_publish(struct privd_http_req *r)
 	struct privd_err e = {0};
 	json_t *j;
 	const char *version = NULL, *language = NULL, *text = NULL;
-	json_t *body = NULL, *notify;
+	json_t *body = NULL;
+	bool notify = false;
 	enum privd_rc rc;
 
 	if (!privd_http_body_object(r, &body))
@@ -37,21 +38,19 @@ void privd_http_policy_publish(struct privd_http_req *r)
 		privd_err_field(&e, "version", "is required");
 	if (text == NULL)
 		privd_err_field(&e, "text", "is required");
-	notify = json_object_get(body, "notify");
-	if (notify != NULL && !json_is_boolean(notify)) {
-		privd_err_field(&e, "notify", "must be a boolean");
+	if (!privd_http_json_bool(body, "notify", &notify, &e)) {
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
 	/* A missing or mistyped member reaches the service as NULL, which it refuses without writing anything, after
 	 * naming what else is wrong: every field at fault is named at once. */
-	rc = privd_service_policy_publish(r->h->svc, &r->who, version, language, text, json_is_true(notify), &pol, &e);
+	rc = privd_service_policy_publish(r->h->svc, &r->who, version, language, text, notify, &pol, &e);
 	if (rc != PRIVD_OK) {
 		privd_http_reply_rc(r, rc, &e);
 		goto out;
 	}
 	j = policy_json(&pol);
-	if (json_is_true(notify))
+	if (notify)
 		json_object_set_new(j, "notified", json_integer((json_int_t)pol.notified));
 	privd_http_reply_json(r, MHD_HTTP_CREATED, j);
 out:

@@ -319,6 +319,21 @@ bool privd_http_json_str(json_t *obj, const char *key, const char *field, bool a
 	return true;
 }
 
+bool privd_http_json_bool(json_t *obj, const char *key, bool *out, struct privd_err *e)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = false;
+	if (v == NULL)
+		return true;
+	if (!json_is_boolean(v)) {
+		privd_err_field(e, key, "must be a boolean");
+		return false;
+	}
+	*out = json_is_true(v);
+	return true;
+}
+
 void privd_http_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct privd_err *e)
 {
 	const char *key;

@@ -48,8 +48,9 @@ struct privd_notice_vars {
 	const char *due_date;         /* YYYY-MM-DD: received, extended */
 	const char *reason;           /* told to the person whole: rejected, extended */
 	const char *answer;           /* told to the person whole: answered (an inquiry's answer) */
-	const char *policy_version;   /* policy.published */
-	const char *policy_url;       /* policy.published: where the policy is read (public_url + /privacy) */
+	const char *version;          /* policy.published, consent_text.published: the version published */
+	const char *purpose;          /* consent_text.published: the consent's purpose, by its API name */
+	const char *url;              /* the *.published kinds: where the document is read */
 	const char *operator_name;    /* who writes: closes every text when given */
 	const char *operator_contact; /* how the person reaches the operator: closes every text when given */
 };

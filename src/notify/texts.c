@@ -31,6 +31,16 @@ static const char *const type_ru[PRIVD_REQUEST_TYPE_COUNT] = {
     [PRIVD_REQUEST_TYPE_INQUIRY] = "вопрос об обработке персональных данных",
 };
 
+/* A consent's name in words, by the purpose's API name: the consent to processing is the one a person most often
+ * reads about. */
+static const char *consent_words(const char *purpose, bool ru)
+{
+	if (purpose != NULL && strcmp(purpose, "third_party_transfer") == 0)
+		return ru ? "согласия на передачу персональных данных третьим лицам"
+		          : "consent to the transfer of personal data to third parties";
+	return ru ? "согласия на обработку персональных данных" : "consent to the processing of personal data";
+}
+
 /* One language's text of a notice, snprintf-style: writes at most cap bytes, returns the length it needs. */
 typedef int (*text_fn)(const struct privd_notice_vars *v, enum privd_notify_lang lang, char *out, size_t cap);
 
@@ -67,6 +77,9 @@ static int subject_text(const struct privd_notice_vars *v, enum privd_notify_lan
 	case PRIVD_NOTICE_REQUEST_ANSWERED:
 		return ru ? snprintf(out, cap, "Ответ на ваш вопрос № %s", id)
 		          : snprintf(out, cap, "The answer to your question no. %s", id);
+	case PRIVD_NOTICE_CONSENT_TEXT_PUBLISHED:
+		return ru ? snprintf(out, cap, "Мы обновили текст %s", consent_words(v->purpose, true))
+		          : snprintf(out, cap, "We have updated the text of our %s", consent_words(v->purpose, false));
 	default:
 		return -1;
 	}
@@ -102,9 +115,13 @@ static int body_ru(const struct privd_notice_vars *v, char *out, size_t cap)
 		return snprintf(out, cap,
 		                "Мы опубликовали новую редакцию политики обработки персональных данных (версия %s). "
 		                "Прочитать её можно здесь: %s\n",
-		                or_empty(v->policy_version), or_empty(v->policy_url));
+		                or_empty(v->version), or_empty(v->url));
 	case PRIVD_NOTICE_REQUEST_ANSWERED:
 		return snprintf(out, cap, "Ответ на ваш вопрос (№ %s):\n%s\n", id, or_empty(v->answer));
+	case PRIVD_NOTICE_CONSENT_TEXT_PUBLISHED:
+		return snprintf(out, cap,
+		                "Мы опубликовали новую редакцию текста %s (версия %s). Прочитать её можно здесь: %s\n",
+		                consent_words(v->purpose, true), or_empty(v->version), or_empty(v->url));
 	default:
 		return -1;
 	}
@@ -137,9 +154,14 @@ static int body_en(const struct privd_notice_vars *v, char *out, size_t cap)
 		return snprintf(out, cap,
 		                "We have published a new version of our privacy policy (version %s). "
 		                "You can read it here: %s\n",
-		                or_empty(v->policy_version), or_empty(v->policy_url));
+		                or_empty(v->version), or_empty(v->url));
 	case PRIVD_NOTICE_REQUEST_ANSWERED:
 		return snprintf(out, cap, "The answer to your question (no. %s):\n%s\n", id, or_empty(v->answer));
+	case PRIVD_NOTICE_CONSENT_TEXT_PUBLISHED:
+		return snprintf(
+		    out, cap,
+		    "We have published a new version of the text of our %s (version %s). You can read it here: %s\n",
+		    consent_words(v->purpose, false), or_empty(v->version), or_empty(v->url));
 	default:
 		return -1;
 	}
@@ -209,12 +231,16 @@ static int sms_sentence(const struct privd_notice_vars *v, enum privd_notify_lan
 		return ru ? snprintf(out, cap, "Запрос № %s исполнен.", id)
 		          : snprintf(out, cap, "Request no. %s has been carried out.", id);
 	case PRIVD_NOTICE_POLICY_PUBLISHED:
-		return ru ? snprintf(out, cap, "Политика обработки персональных данных обновлена: %s",
-		                     or_empty(v->policy_url))
-		          : snprintf(out, cap, "Our privacy policy has been updated: %s", or_empty(v->policy_url));
+		return ru ? snprintf(out, cap, "Политика обработки персональных данных обновлена: %s", or_empty(v->url))
+		          : snprintf(out, cap, "Our privacy policy has been updated: %s", or_empty(v->url));
 	case PRIVD_NOTICE_REQUEST_ANSWERED:
 		return ru ? snprintf(out, cap, "Ответ на ваш вопрос № %s: %s", id, or_empty(v->answer))
 		          : snprintf(out, cap, "The answer to your question no. %s: %s", id, or_empty(v->answer));
+	case PRIVD_NOTICE_CONSENT_TEXT_PUBLISHED:
+		return ru ? snprintf(out, cap, "Обновлён текст %s: %s", consent_words(v->purpose, true),
+		                     or_empty(v->url))
+		          : snprintf(out, cap, "The text of our %s has been updated: %s",
+		                     consent_words(v->purpose, false), or_empty(v->url));
 	default:
 		return -1;
 	}

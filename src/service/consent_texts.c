@@ -97,6 +97,7 @@ bool privd_consent_text_current_version(struct privd_service *svc, enum privd_pu
 /* ---- publishing ---- */
 
 struct publish_job {
+	struct privd_outbox_bulk *notices; /* first: with notify, one to every active subject with an e-mail */
 	struct privd_service *svc;
 	const struct privd_principal *who;
 	struct privd_consent_text_row row;
@@ -110,6 +111,8 @@ static enum privd_rc publish_data(struct privd_db *db, void *arg)
 	enum privd_rc rc;
 
 	rc = privd_repo_consent_text_insert(db, &j->row);
+	if (rc == PRIVD_OK)
+		rc = privd_outbox_bulk_insert(db, j->notices);
 	if (rc != PRIVD_OK)
 		return rc;
 	privd_jsonw_init(&w, detail, sizeof(detail));
@@ -117,6 +120,8 @@ static enum privd_rc publish_data(struct privd_db *db, void *arg)
 	privd_jsonw_str(&w, "version", j->row.version);
 	privd_jsonw_str(&w, "language", j->row.language);
 	privd_jsonw_str(&w, "sha256", j->row.sha256);
+	if (j->notices != NULL)
+		privd_jsonw_int(&w, "notified", (int64_t)privd_outbox_bulk_count(j->notices, NULL));
 	privd_jsonw_end(&w);
 	rc = privd_audit_append(j->svc, db, j->who->actor, "consent_text.publish", "consent_text", j->row.purpose,
 	                        detail);
@@ -152,11 +157,18 @@ static bool publish_target(const char *purpose, const char *language, enum privd
 
 enum privd_rc privd_service_consent_text_publish(struct privd_service *svc, const struct privd_principal *who,
                                                  const char *purpose, const char *version, const char *language,
-                                                 const char *text, struct privd_consent_text *out,
+                                                 const char *text, bool notify, struct privd_consent_text *out,
                                                  struct privd_err *err)
 {
 	struct publish_job j;
-	struct privd_write_job job = {.data = publish_data, .arg = &j};
+	struct privd_write_job job = {.ks = privd_outbox_bulk_job_ks,
+	                              .data = publish_data,
+	                              .ks_undo = privd_outbox_bulk_job_ks_undo,
+	                              .ks_after = privd_outbox_bulk_job_after,
+	                              .arg = &j};
+	struct privd_notice_vars tmpl = {.kind = PRIVD_NOTICE_CONSENT_TEXT_PUBLISHED};
+	char ref[160];
+	size_t notified;
 	enum privd_purpose p = PRIVD_PURPOSE_PROCESSING;
 	enum privd_lang l = PRIVD_LANG_DEFAULT;
 	enum privd_rc rc;
@@ -182,7 +194,14 @@ enum privd_rc privd_service_consent_text_publish(struct privd_service *svc, cons
 	privd_sha256_hex((const uint8_t *)text, strlen(text), j.row.sha256);
 	j.row.published_at = privd_now_ms();
 	j.row.text = (char *)text;
-	rc = privd_writer_run(svc->writer, &job);
+	tmpl.version = j.row.version;
+	tmpl.purpose = j.row.purpose;
+	snprintf(ref, sizeof(ref), "consent_text:%s:%s:%s", j.row.purpose, j.row.version, j.row.language);
+	rc = notify ? privd_outbox_bulk_important(svc, &tmpl, ref, &j.notices, err) : PRIVD_OK;
+	if (rc == PRIVD_OK)
+		rc = privd_writer_run(svc->writer, &job);
+	notified = rc == PRIVD_OK ? privd_outbox_bulk_count(j.notices, NULL) : 0;
+	privd_outbox_bulk_free(j.notices);
 	if (rc == PRIVD_ERR_CONFLICT) {
 		privd_err_field(err, "version", "is already published for this purpose in this language");
 		return privd_err_set(err, rc, "consent text %s version %s is already published in %s", j.row.purpose,
@@ -200,6 +219,7 @@ enum privd_rc privd_service_consent_text_publish(struct privd_service *svc, cons
 		out->language = l;
 		memcpy(out->sha256, j.row.sha256, sizeof(out->sha256));
 		out->published_at = j.row.published_at;
+		out->notified = notified;
 	}
 	privd_log(PRIVD_LOG_INFO, "consent_text.published", "\"purpose\":\"%s\",\"version\":\"%s\",\"language\":\"%s\"",
 	          j.row.purpose, j.row.version, j.row.language);

@@ -48,10 +48,13 @@ char *privd_outbox_vars_encode(const struct privd_notice_vars *v)
 
 	if (o == NULL)
 		return NULL;
-	if (v->kind <= PRIVD_NOTICE_REQUEST_COMPLETED && set_str(o, "type", privd_request_type_name(v->type)) != 0)
+	/* a notice about a request names its type (every kind that has a request, the answer of an inquiry too) */
+	if (v->request_id != NULL && v->request_id[0] != '\0' &&
+	    set_str(o, "type", privd_request_type_name(v->type)) != 0)
 		goto out;
 	if (set_str(o, "request_id", v->request_id) != 0 || set_str(o, "due_date", v->due_date) != 0 ||
-	    set_str(o, "reason", v->reason) != 0 || set_str(o, "policy_version", v->policy_version) != 0)
+	    set_str(o, "reason", v->reason) != 0 || set_str(o, "version", v->version) != 0 ||
+	    set_str(o, "purpose", v->purpose) != 0 || set_str(o, "answer", v->answer) != 0)
 		goto out;
 	text = json_dumps(o, JSON_COMPACT);
 out:
@@ -81,7 +84,9 @@ enum privd_rc privd_outbox_vars_decode(const char *text, struct privd_notice_var
 	v->request_id = get_str(o, "request_id");
 	v->due_date = get_str(o, "due_date");
 	v->reason = get_str(o, "reason");
-	v->policy_version = get_str(o, "policy_version");
+	v->version = get_str(o, "version");
+	v->purpose = get_str(o, "purpose");
+	v->answer = get_str(o, "answer");
 	*hold = o;
 	return PRIVD_OK;
 bad:
@@ -406,6 +411,29 @@ void privd_outbox_bulk_free(struct privd_outbox_bulk *b)
 	free(b->notices);
 	free(b->cancelled);
 	free(b);
+}
+
+enum privd_rc privd_outbox_bulk_job_ks(struct privd_db *ks, void *arg)
+{
+	return privd_outbox_bulk_ks_put(ks, *(struct privd_outbox_bulk **)arg);
+}
+
+enum privd_rc privd_outbox_bulk_job_ks_undo(struct privd_db *ks, void *arg)
+{
+	return privd_outbox_bulk_ks_undo(ks, *(struct privd_outbox_bulk **)arg);
+}
+
+enum privd_rc privd_outbox_bulk_job_after(struct privd_db *ks, void *arg)
+{
+	return privd_outbox_bulk_after(ks, *(struct privd_outbox_bulk **)arg);
+}
+
+enum privd_rc privd_outbox_bulk_important(struct privd_service *svc, const struct privd_notice_vars *tmpl,
+                                          const char *ref, struct privd_outbox_bulk **out, struct privd_err *err)
+{
+	const struct privd_outbox_selection sel = {.active_only = true, .channels = PRIVD_OUTBOX_EMAIL_ONLY};
+
+	return privd_outbox_bulk_prepare(svc, &sel, tmpl, ref, NULL, NULL, out, err);
 }
 
 /* The fan-out as a write job of its own, with its audit entry. */

@@ -107,26 +107,11 @@ bool privd_version_ok(const char *v)
 }
 
 struct publish_job {
+	struct privd_outbox_bulk *notices; /* first: with notify, one to every active subject with an e-mail */
 	struct privd_service *svc;
 	const struct privd_principal *who;
 	struct privd_policy_row row;
-	struct privd_outbox_bulk *notices; /* with notify: one to every active subject with an e-mail */
 };
-
-static enum privd_rc publish_ks(struct privd_db *ks, void *arg)
-{
-	return privd_outbox_bulk_ks_put(ks, ((struct publish_job *)arg)->notices);
-}
-
-static enum privd_rc publish_ks_undo(struct privd_db *ks, void *arg)
-{
-	return privd_outbox_bulk_ks_undo(ks, ((struct publish_job *)arg)->notices);
-}
-
-static enum privd_rc publish_after(struct privd_db *ks, void *arg)
-{
-	return privd_outbox_bulk_after(ks, ((struct publish_job *)arg)->notices);
-}
 
 static enum privd_rc publish_data(struct privd_db *db, void *arg)
 {
@@ -156,12 +141,11 @@ static enum privd_rc publish_data(struct privd_db *db, void *arg)
 /* The important notification of a new policy, prepared for every active subject with an e-mail. */
 static enum privd_rc publish_notices(struct privd_service *svc, struct publish_job *j, struct privd_err *err)
 {
-	const struct privd_outbox_selection sel = {.active_only = true, .channels = PRIVD_OUTBOX_EMAIL_ONLY};
-	const struct privd_notice_vars tmpl = {.kind = PRIVD_NOTICE_POLICY_PUBLISHED, .policy_version = j->row.version};
+	const struct privd_notice_vars tmpl = {.kind = PRIVD_NOTICE_POLICY_PUBLISHED, .version = j->row.version};
 	char ref[80];
 
 	snprintf(ref, sizeof(ref), "policy:%s", j->row.version);
-	return privd_outbox_bulk_prepare(svc, &sel, &tmpl, ref, NULL, NULL, &j->notices, err);
+	return privd_outbox_bulk_important(svc, &tmpl, ref, &j->notices, err);
 }
 
 enum privd_rc privd_service_policy_publish(struct privd_service *svc, const struct privd_principal *who,
@@ -169,8 +153,11 @@ enum privd_rc privd_service_policy_publish(struct privd_service *svc, const stru
                                            struct privd_policy *out, struct privd_err *err)
 {
 	struct publish_job j;
-	struct privd_write_job job = {
-	    .ks = publish_ks, .data = publish_data, .ks_undo = publish_ks_undo, .ks_after = publish_after, .arg = &j};
+	struct privd_write_job job = {.ks = privd_outbox_bulk_job_ks,
+	                              .data = publish_data,
+	                              .ks_undo = privd_outbox_bulk_job_ks_undo,
+	                              .ks_after = privd_outbox_bulk_job_after,
+	                              .arg = &j};
 	enum privd_lang lang = PRIVD_LANG_EN;
 	enum privd_rc rc;
 	bool bad = false;

@@ -132,15 +132,18 @@ struct privd_consent_text {
 	enum privd_lang language;
 	char sha256[65];
 	int64_t published_at;
-	char *text; /* Markdown, malloc'd when asked for */
+	char *text;      /* Markdown, malloc'd when asked for */
+	size_t notified; /* publish with notify: notices queued */
 };
 void privd_consent_text_clear(struct privd_consent_text *t); /* frees the text; accepts NULL */
 /* purpose: processing or third_party_transfer; version as a policy's; language: "ru" or "en"; text: non-empty.
  * PRIVD_ERR_INVALID naming each field at fault, PRIVD_ERR_CONFLICT when the version exists in that language. A
- * new version becomes current at once in every process, and grants that name an older one ask for reconsent. */
+ * new version becomes current at once in every process, and grants that name an older one ask for reconsent. With
+ * notify, an important notification (consent_text.published) to every active subject with an e-mail, queued in
+ * bulk in the same transaction, out->notified of them. */
 enum privd_rc privd_service_consent_text_publish(struct privd_service *svc, const struct privd_principal *who,
                                                  const char *purpose, const char *version, const char *language,
-                                                 const char *text, struct privd_consent_text *out,
+                                                 const char *text, bool notify, struct privd_consent_text *out,
                                                  struct privd_err *err);
 /* The current text of purpose in language. PRIVD_ERR_NOT_FOUND when none is published. */
 enum privd_rc privd_service_consent_text_current(struct privd_service *svc, enum privd_purpose purpose,

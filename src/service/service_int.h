@@ -423,6 +423,16 @@ enum privd_rc privd_outbox_bulk_ks_undo(struct privd_db *ks, const struct privd_
 enum privd_rc privd_outbox_bulk_insert(struct privd_db *db, struct privd_outbox_bulk *b);
 enum privd_rc privd_outbox_bulk_after(struct privd_db *ks, const struct privd_outbox_bulk *b);
 void privd_outbox_bulk_free(struct privd_outbox_bulk *b); /* accepts NULL */
+/* The same parts as write-job functions, for a job whose arg points to a struct that begins with its
+ * struct privd_outbox_bulk * (NULL: nothing to queue): .ks, .ks_undo and .ks_after of a job that publishes a
+ * document with its important notification. */
+enum privd_rc privd_outbox_bulk_job_ks(struct privd_db *ks, void *arg);
+enum privd_rc privd_outbox_bulk_job_ks_undo(struct privd_db *ks, void *arg);
+enum privd_rc privd_outbox_bulk_job_after(struct privd_db *ks, void *arg);
+/* Prepares the important notification of a document just published: tmpl to every active subject with an e-mail,
+ * marked ref. As privd_outbox_bulk_prepare. */
+enum privd_rc privd_outbox_bulk_important(struct privd_service *svc, const struct privd_notice_vars *tmpl,
+                                          const char *ref, struct privd_outbox_bulk **out, struct privd_err *err);
 /* Prepares and queues in a write job of its own, with one audit entry (action on object_type object_id, detail
  * {"ref","email","sms"}). *queued (may be NULL) is how many were queued. */
 enum privd_rc privd_outbox_queue_bulk(struct privd_service *svc, const struct privd_principal *who,

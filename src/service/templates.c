@@ -174,8 +174,8 @@ enum privd_rc privd_templates_install(struct privd_service *svc, const struct pr
 			rc = load_template(cfg, stem, (enum privd_lang)l, &text, err);
 			if (rc == PRIVD_OK)
 				rc = privd_service_consent_text_publish(svc, who, privd_purpose_name(with_text[i]), "1",
-				                                        privd_lang_name((enum privd_lang)l), text, NULL,
-				                                        err);
+				                                        privd_lang_name((enum privd_lang)l), text,
+				                                        false, NULL, err);
 			free(text);
 			text = NULL;
 		}

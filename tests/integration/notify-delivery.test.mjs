@@ -296,6 +296,23 @@ forEngines('delivery of notices by e-mail and SMS', (engine) => {
 		assert.equal(sms.messages.slice(smsBefore).filter((m) => phones.has(m.json?.to)).length, 0, 'no SMS: e-mail only');
 		const page = assertJson(await srv.req('GET', '/v1/notifications?limit=1000', { as: 'operator' }), 200);
 		assert.ok(page.items.filter((n) => n.ref === `policy:notify-${engine}` && n.kind === 'policy.published').length >= withMail.length);
+
+		// a new consent text is an important notification too (registrations after it name the new version)
+		const t = assertJson(await srv.req('POST', '/v1/consent-texts', {
+			as: 'admin', json: { purpose: 'processing', version: `notify-${engine}`, language: 'ru', text: '# Согласие\n\nНовая редакция.', notify: true },
+		}), 201);
+		assert.ok(t.notified >= withMail.length, `notified: ${t.notified}`);
+		for (const p of withMail) {
+			const addr = p.email.split('@')[0] + '@example.org';
+			await waitFor(async () => {
+				await smtp.settled();
+				return smtp.messages.some((m) => m.to.includes(addr) && /consent|согласи/i.test(m.parsed.subject));
+			}, 'the consent text notice');
+			const m = smtp.messages.find((x) => x.to.includes(addr) && /consent|согласи/i.test(x.parsed.subject));
+			assert.ok(m.parsed.text.includes('/consent/processing'), 'where to read the text');
+			assert.equal(m.parsed.subject, p.language === 'en' ? 'We have updated the text of our consent to the processing of personal data'
+				: 'Мы обновили текст согласия на обработку персональных данных / We have updated the text of our consent to the processing of personal data');
+		}
 	});
 
 	it('every sent notice is final: no recipient, no text, no message key', async () => {

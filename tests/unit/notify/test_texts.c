@@ -333,8 +333,8 @@ static void test_policy(void **state)
 	struct privd_notice_vars v = {.kind = PRIVD_NOTICE_POLICY_PUBLISHED,
 	                              .type = PRIVD_REQUEST_TYPE_COUNT, /* no request: not looked at */
 	                              .lang = PRIVD_NOTIFY_LANG_EN,
-	                              .policy_version = "2",
-	                              .policy_url = "https://privacy.example/privacy"};
+	                              .version = "2",
+	                              .url = "https://privacy.example/privacy"};
 	char *s = NULL, *b = NULL;
 
 	(void)state;
