@@ -304,7 +304,7 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-enum privd_rc privd_validate_name(const char *in, char *out, size_t outlen, const char **reason)
+enum privd_rc privd_validate_text(const char *in, size_t max_bytes, char *out, size_t outlen, const char **reason)
 {
 	const char *s;
 	size_t n, i = 0;
@@ -314,8 +314,8 @@ enum privd_rc privd_validate_name(const char *in, char *out, size_t outlen, cons
 	n = trim(in, &s);
 	if (n == 0)
 		return refuse(reason, "is empty");
-	if (n > PRIVD_NAME_MAX_BYTES)
-		return refuse(reason, "is longer than 512 bytes");
+	if (n > max_bytes)
+		return refuse(reason, "is too long");
 	while (i < n) {
 		uint32_t cp = 0;
 		size_t len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
@@ -331,6 +331,15 @@ enum privd_rc privd_validate_name(const char *in, char *out, size_t outlen, cons
 	memcpy(out, s, n);
 	out[n] = '\0';
 	return ok(reason);
+}
+
+enum privd_rc privd_validate_name(const char *in, char *out, size_t outlen, const char **reason)
+{
+	enum privd_rc rc = privd_validate_text(in, PRIVD_NAME_MAX_BYTES, out, outlen, reason);
+
+	if (rc != PRIVD_OK && reason != NULL && strcmp(*reason, "is too long") == 0)
+		*reason = "is longer than 512 bytes";
+	return rc;
 }
 
 /* ISO 3166-1 alpha-2, officially assigned codes (249), sorted for bsearch. */

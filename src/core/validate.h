@@ -51,6 +51,10 @@ enum privd_rc privd_validate_ip(const char *in, char *out, size_t outlen, const 
  */
 enum privd_rc privd_validate_name(const char *in, char *out, size_t outlen, const char **reason);
 
+/* Any one-line text a person reads (a title, a description): as a name, with max_bytes instead of
+ * PRIVD_NAME_MAX_BYTES ("is too long" past it). out must hold max_bytes + 1 bytes. */
+enum privd_rc privd_validate_text(const char *in, size_t max_bytes, char *out, size_t outlen, const char **reason);
+
 /* ISO 3166-1 alpha-2, upper case, officially assigned; lower case input is upper-cased. out holds 3 bytes. */
 enum privd_rc privd_validate_country(const char *in, char out[3], const char **reason);
 
