@@ -110,6 +110,19 @@ static const struct migration migrations[] = {
      "CREATE INDEX notifications_ref ON notifications(ref);"
      "ALTER TABLE subjects ADD COLUMN language TEXT;",
      NULL},
+    /* cookie consent on the website: each visitor's choices (append-only; a random visitor id, no address), the
+     * visitors linked to the subject who registered from them, and what the banner says (each version kept) */
+    {10,
+     "CREATE TABLE cookie_consents(visitor_id TEXT NOT NULL, seq AUTOINCREMENT_PK, preferences INTEGER NOT NULL,"
+     " analytics INTEGER NOT NULL, marketing INTEGER NOT NULL, policy_version TEXT NOT NULL, gpc INTEGER NOT NULL,"
+     " sec_gpc INTEGER NOT NULL, origin TEXT, source TEXT NOT NULL, created_at BIGINT NOT NULL);"
+     "CREATE INDEX cookie_consents_visitor ON cookie_consents(visitor_id, seq);"
+     "CREATE TABLE cookie_visitors(subject_id TEXT NOT NULL, visitor_id TEXT PRIMARY KEY,"
+     " linked_at BIGINT NOT NULL);"
+     "CREATE INDEX cookie_visitors_subject ON cookie_visitors(subject_id);"
+     "CREATE TABLE cookie_configs(seq AUTOINCREMENT_PK, config TEXT NOT NULL, sha256 TEXT NOT NULL,"
+     " actor TEXT NOT NULL, updated_at BIGINT NOT NULL);",
+     NULL},
 };
 
 #define MIGRATE_LOCK_DATA "SELECT pg_advisory_lock(7022656107000001)"

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/consent.h"
+#include "core/cookie.h"
 #include "core/destruction.h"
 #include "core/notice.h"
 #include "core/rc.h"
@@ -362,11 +363,39 @@ enum privd_rc privd_repo_notification_cancel(struct privd_db *db, const char *id
 enum privd_rc privd_repo_notification_count(struct privd_db *db, enum privd_notice_status s, const char *ref,
                                             int64_t *n);
 
+/* ---- cookie consent on the website (migration 10, repo_cookies.c) ----
+ * cookie_consents(visitor_id TEXT NOT NULL, seq AUTOINCREMENT_PK, preferences, analytics, marketing INTEGER NOT
+ *   NULL, policy_version TEXT NOT NULL, gpc INTEGER NOT NULL, sec_gpc INTEGER NOT NULL, origin TEXT, source TEXT
+ *   NOT NULL, created_at BIGINT NOT NULL) + index (visitor_id, seq): append-only;
+ * cookie_visitors(subject_id TEXT NOT NULL, visitor_id TEXT PRIMARY KEY, linked_at BIGINT NOT NULL) + index
+ *   (subject_id): the visitor a subject registered from;
+ * cookie_configs(seq AUTOINCREMENT_PK, config TEXT NOT NULL, sha256 TEXT NOT NULL, actor TEXT NOT NULL,
+ *   updated_at BIGINT NOT NULL): every version of what the banner says; the newest is in force. */
+/* Appends a visitor's choice; source is "banner" (the banner's POST). */
+enum privd_rc privd_repo_cookie_consent_append(struct privd_db *db, const struct privd_cookie_choice *c,
+                                               const char *source);
+/* The visitor's newest choice; PRIVD_ERR_NOT_FOUND when none. */
+enum privd_rc privd_repo_cookie_consent_latest(struct privd_db *db, const char *visitor_id,
+                                               struct privd_cookie_choice *out);
+/* Links visitor_id to subject_id (a later registration from the same browser takes the link over). */
+enum privd_rc privd_repo_cookie_visitor_link(struct privd_db *db, const char *visitor_id, const char *subject_id,
+                                             int64_t now_ms);
+/* The subject the visitor is linked to; PRIVD_ERR_NOT_FOUND when none. */
+enum privd_rc privd_repo_cookie_visitor_subject(struct privd_db *db, const char *visitor_id, char subject_id[33]);
+/* Stores a version of the banner's configuration (its stored encoding and that encoding's SHA-256). */
+enum privd_rc privd_repo_cookie_config_insert(struct privd_db *db, const char *config, const char *sha256,
+                                              const char *actor, int64_t now_ms);
+/* The newest version: *config malloc'd (the caller frees it), sha256 and updated_at. PRIVD_ERR_NOT_FOUND when none
+ * was stored. */
+enum privd_rc privd_repo_cookie_config_current(struct privd_db *db, char **config, char sha256[65],
+                                               int64_t *updated_at);
+
 /* Erasure: deletes every row holding the subject's PII — consents, request documents, the sealed columns of
  * its requests (details_ct, reason_ct, answer_ct set NULL) and of every notification (queued ones become
- * "cancelled"; the caller destroys their message keys) — and turns the subject row into a tombstone (status
- * "erased", every *_ct and blind index NULL, residence_country "", erase_after NULL). A notification inserted after
- * this call, in the same transaction, is untouched: that is how the confirmation of the erasure is queued. */
+ * "cancelled"; the caller destroys their message keys), the visitors linked to it and their cookie choices — and
+ * turns the subject row into a tombstone (status "erased", every *_ct and blind index NULL, residence_country "",
+ * erase_after NULL). A notification inserted after this call, in the same transaction, is untouched: that is how the
+ * confirmation of the erasure is queued. */
 enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_id, int64_t now_ms);
 
 /* Scheduled erasure (after consent to processing is revoked). erase_after 0 clears it. */

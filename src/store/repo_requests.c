@@ -218,6 +218,10 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 	/* After the tombstone (which says whether the subject exists), every other row holding their data. */
 	static const char *const rest[] = {
 	    "DELETE FROM consents WHERE subject_id = ?",
+	    /* a visitor is no one until linked; once linked, its choices are the person's */
+	    "DELETE FROM cookie_consents WHERE visitor_id IN (SELECT visitor_id FROM cookie_visitors WHERE subject_id "
+	    "= ?)",
+	    "DELETE FROM cookie_visitors WHERE subject_id = ?",
 	    "DELETE FROM request_documents WHERE subject_id = ?",
 	    "UPDATE requests SET details_ct = NULL, reason_ct = NULL, answer_ct = NULL WHERE subject_id = ?",
 	    /* sent ones keep their record; queued ones are cancelled (their message keys are destroyed too) */
