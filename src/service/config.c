@@ -21,10 +21,14 @@
 
 #include <ini.h>
 
+#include "core/cookie.h"
 #include "core/validate.h"
 
 #ifndef PRIVD_SHARE_DIR
 #error "PRIVD_SHARE_DIR must be defined to where privd's data files are installed"
+#endif
+#ifndef PRIVD_WEB_DIR
+#error "PRIVD_WEB_DIR must be defined to where the files privd serves (consent.js) are installed"
 #endif
 
 #define CONFIG_FILE "privd.conf"
@@ -42,6 +46,7 @@ enum key_type {
 	T_BOOL,         /* true/false, yes/no, 1/0 */
 	T_COUNTRY,      /* ISO 3166-1 alpha-2, or "" for unknown */
 	T_COUNTRIES,    /* char[size]: ISO 3166-1 alpha-2 codes separated by commas, or "" for none */
+	T_ORIGINS,      /* char[size]: web origins (https://host[:port]) separated by commas, or "" for none */
 	T_LEVEL,        /* debug, info, warn, error */
 	T_LANG,         /* ru, en, ru+en */
 	T_CHOICE        /* one of the key's choices, char[size] */
@@ -208,6 +213,21 @@ static const struct key keys[] = {
 	       "databases in Russia. With a server_country other than RU, registering such a\n"
 	       "person is refused (refuse: 403, nothing stored) or taken, logged without\n"
 	       "personal data and counted in /metrics (warn)."),
+	STR("web", "dir", T_STR_NONEMPTY, web_dir, NULL,
+	    "Directory of the files privd serves to browsers (consent.js), read once at start."),
+	STR("cookies", "origins", T_ORIGINS, cookie_origins, "",
+	    "Origins of the sites that show the cookie banner, allowed to record choices\n"
+	    "(CORS), comma-separated: https://www.example.ru, https://example.ru. Empty: none;\n"
+	    "a request from an origin not listed is refused."),
+	NUM("cookies", "rate_limit", T_UINT, cookie_rate, 0, 1000000, "60",
+	    "Cookie choices one client address may record a minute (0 to 1000000); 0: no limit.\n"
+	    "Past it the banner's POST gets 429."),
+	NUM("cookies", "rate_burst", T_UINT, cookie_burst, 1, 1000000, "20",
+	    "Cookie choices one client address may record at once before rate_limit applies."),
+	STR("cookies", "ip_header", T_STR, cookie_ip_header, "",
+	    "Behind a reverse proxy: the request header in which the proxy puts the client's\n"
+	    "address (X-Forwarded-For: its last address; X-Real-IP), for the rate limit.\n"
+	    "Empty: the address of the connection."),
 };
 
 /* Keys that existed once: naming what replaced them beats "is not a known key". */
@@ -385,6 +405,15 @@ static int key_set(struct privd_config *c, const struct key *k, const char *valu
 			return fault_set(f, k, "must be ru, en or ru+en");
 		memcpy(field, value, len + 1);
 		return 1;
+	case T_ORIGINS:
+		if (len >= k->size)
+			return fault_set(f, k, "is too long (at most %zu bytes)", k->size - 1);
+		if (!privd_cookie_origins_valid(value))
+			return fault_set(f, k,
+			                 "must be origins like https://www.example.ru (lowercase, no path) "
+			                 "separated by commas");
+		memcpy(field, value, len + 1);
+		return 1;
 	case T_LEVEL:
 		if (strcmp(value, "debug") != 0 && strcmp(value, "info") != 0 && strcmp(value, "warn") != 0 &&
 		    strcmp(value, "error") != 0)
@@ -413,6 +442,7 @@ static void key_format(const struct privd_config *c, const struct key *k, char *
 	case T_STR_NONEMPTY:
 	case T_COUNTRY:
 	case T_COUNTRIES:
+	case T_ORIGINS:
 	case T_LEVEL:
 	case T_LANG:
 	case T_CHOICE:
@@ -457,6 +487,9 @@ void privd_config_defaults(struct privd_config *c)
 		c->due_days[i] = rule.due_days;
 		c->extension_days[i] = rule.extension_days;
 	}
+	n = snprintf(c->web_dir, sizeof(c->web_dir), "%s", PRIVD_WEB_DIR);
+	if (n < 0 || (size_t)n >= sizeof(c->web_dir))
+		c->web_dir[0] = '\0'; /* likewise: loading consent.js will report it */
 	c->background = true;
 }
 

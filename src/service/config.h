@@ -71,6 +71,13 @@ struct privd_config {
 	int notify_connections;   /* connections = 2 */
 	/* [law] */
 	char ru_localisation[8]; /* ru_localisation = warn (or refuse): 152-FZ Art. 18 p.5 */
+	/* [web] */
+	char web_dir[1024]; /* dir = <web> (consent.js and the other files privd serves) */
+	/* [cookies] */
+	char cookie_origins[1024]; /* origins = "" (sites allowed to record choices, comma-separated) */
+	unsigned cookie_rate;      /* rate_limit = 60 (choices a minute per address; 0: no limit) */
+	unsigned cookie_burst;     /* rate_burst = 20 (choices at once per address) */
+	char cookie_ip_header[64]; /* ip_header = "" (the proxy's header with the client address) */
 
 	/* Not a configuration key: false for one-shot commands (init, audit verify), which must not start the
 	 * background work of a server (scheduled erasures, cache invalidation). */
@@ -87,8 +94,8 @@ enum privd_rc privd_config_load(struct privd_config *c, const char *data_dir, st
 /* Writes a commented privd.conf reflecting c (used by `privd init`). Refuses to overwrite. */
 enum privd_rc privd_config_write(const struct privd_config *c, const char *path, struct privd_err *err);
 
-/* Where privd's shipped data files live (policy template, calendar, EU age table): PRIVD_SHARE_DIR at build
- * time, overridable with the environment variable PRIVD_SHARE_DIR. */
+/* Where privd's shipped data files live (policy template, calendar, EU age table, the banner's default
+ * configuration): PRIVD_SHARE_DIR at build time, overridable with the environment variable PRIVD_SHARE_DIR. */
 const char *privd_share_dir(void);
 
 #endif

@@ -33,6 +33,8 @@ static void on_notify(void *arg, const char *channel, const char *payload)
 		privd_vault_forget(svc->vault, payload);
 	else if (strcmp(channel, PRIVD_CHAN_TEXT) == 0)
 		privd_consent_texts_load_current(svc);
+	else if (strcmp(channel, PRIVD_CHAN_COOKIE_CONFIG) == 0)
+		privd_cookie_config_load(svc, NULL);
 }
 
 static void *listener_main(void *arg)
@@ -47,7 +49,8 @@ static void *listener_main(void *arg)
 			    privd_db_listen(db, PRIVD_CHAN_APIKEY) != PRIVD_OK ||
 			    privd_db_listen(db, PRIVD_CHAN_POLICY) != PRIVD_OK ||
 			    privd_db_listen(db, PRIVD_CHAN_ERASED) != PRIVD_OK ||
-			    privd_db_listen(db, PRIVD_CHAN_TEXT) != PRIVD_OK) {
+			    privd_db_listen(db, PRIVD_CHAN_TEXT) != PRIVD_OK ||
+			    privd_db_listen(db, PRIVD_CHAN_COOKIE_CONFIG) != PRIVD_OK) {
 				privd_db_close(db);
 				db = NULL;
 				sleep(1);
@@ -58,6 +61,7 @@ static void *listener_main(void *arg)
 			privd_keys_cleanup(svc);
 			privd_policy_load_current(svc);
 			privd_consent_texts_load_current(svc);
+			privd_cookie_config_load(svc, NULL);
 			privd_vault_cache_enable(svc->vault, true);
 		}
 		if (privd_db_wait_notify(db, 200, on_notify, svc) != PRIVD_OK) {

@@ -4,11 +4,11 @@
  *
  * Opening is the one place where the parts are put together, in the order they depend on each other: libsodium,
  * the time zone (deadlines count days in the operator's zone), the age rules, the master key, the databases
- * (migrated before anything reads them), the writer, the vault, the current policy and consent texts; then, for a
- * server only, the production calendar, the scheduler thread and, on PostgreSQL, the listener. Closing undoes it in
- * reverse, whatever part of the opening succeeded, so a failed open is closed by the same code. The plumbing the use
- * cases share (readers, clock, audit) lives in runtime.c and audit.c, not here, so that no use case calls back into
- * this file.
+ * (migrated before anything reads them), the writer, the vault, the current policy and consent texts, the cookie
+ * banner's configuration; then, for a server only, the production calendar, the files served to browsers, the
+ * scheduler thread and, on PostgreSQL, the listener. Closing undoes it in reverse, whatever part of the opening
+ * succeeded, so a failed open is closed by the same code. The plumbing the use cases share (readers, clock, audit)
+ * lives in runtime.c and audit.c, not here, so that no use case calls back into this file.
  */
 #include "service/service.h"
 
@@ -178,6 +178,8 @@ static enum privd_rc open_background(struct privd_service *svc, struct privd_err
 	if (rc == PRIVD_OK)
 		privd_request_recount_estimates(svc);
 	if (rc == PRIVD_OK)
+		rc = privd_web_load(svc, err);
+	if (rc == PRIVD_OK)
 		rc = privd_scheduler_start(svc, err);
 	if (rc == PRIVD_OK)
 		rc = privd_delivery_start(svc, err);
@@ -203,6 +205,7 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 	pthread_rwlock_init(&svc->keys_lock, NULL);
 	pthread_rwlock_init(&svc->policy_lock, NULL);
 	pthread_rwlock_init(&svc->texts_lock, NULL);
+	pthread_rwlock_init(&svc->cookie_lock, NULL);
 	privd_cache_init(svc);
 	svc->nversions = 1; /* index 0 means "none" */
 
@@ -225,6 +228,9 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 		privd_err_set(err, rc, "cannot read the current consent texts");
 		goto fail;
 	}
+	rc = privd_cookie_config_load(svc, err);
+	if (rc != PRIVD_OK)
+		goto fail;
 	rc = cfg->background ? open_background(svc, err) : PRIVD_OK;
 	if (rc != PRIVD_OK)
 		goto fail;
@@ -255,10 +261,13 @@ void privd_service_close(struct privd_service *svc)
 	for (uint16_t i = 0; i < svc->nversions; i++)
 		free(svc->versions[i]);
 	free(svc->age_table);
+	privd_cookie_config_cleanup(svc);
+	privd_web_cleanup(svc);
 	privd_keyring_free(svc->kr);
 	pthread_mutex_destroy(&svc->readers_lock);
 	pthread_rwlock_destroy(&svc->keys_lock);
 	pthread_rwlock_destroy(&svc->policy_lock);
+	pthread_rwlock_destroy(&svc->cookie_lock);
 	pthread_rwlock_destroy(&svc->texts_lock);
 	free(svc);
 }
@@ -343,6 +352,8 @@ enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key
 		goto out;
 	privd_principal_cli(&cli);
 	rc = privd_templates_install(svc, cfg, &cli, err);
+	if (rc == PRIVD_OK)
+		rc = privd_cookie_config_install_default(svc, &cli, err);
 	if (rc != PRIVD_OK)
 		goto out;
 	rc = privd_service_apikey_create(svc, &cli, "initial admin", "admin", &info, admin_key, admin_key_len, err);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/consent.h"
+#include "core/cookie.h"
 #include "core/destruction.h"
 #include "core/guardian.h"
 #include "core/lang.h"
@@ -167,6 +168,7 @@ struct privd_registration {
 	const char *texts[PRIVD_PURPOSE_COUNT]; /* the consent text version shown, per purpose granted; NULL absent */
 	const char *language;                   /* the texts' language; NULL: PRIVD_LANG_DEFAULT */
 	const char *notice_language; /* "ru" or "en": what the person's notices are written in; NULL: the default */
+	const char *visitor_id;      /* the cookie banner's visitor registering; NULL: none */
 };
 
 /* A subject's profile in plain text. All strings "" when absent. */
@@ -192,9 +194,11 @@ void privd_subject_clear(struct privd_subject *s); /* zeroes it (sodium_memzero)
  * (PRIVD_ERR_CONFLICT with err's problem "reconsent-required" naming the field otherwise), applies the age rules on
  * the date in UTC-12 (core/age.h: PRIVD_ERR_FORBIDDEN for an under-age person on a US server, with nothing stored;
  * status pending_guardian for an EU/EEA minor), checks policy_version is current, encrypts, and stores the subject
- * and its consent records in one transaction. PRIVD_ERR_CONFLICT when the e-mail or phone is taken (err names the
- * field). The async form calls done from the writer thread (or at once on a validation failure) and must be used by
- * code that cannot block; out is valid during the call only. */
+ * and its consent records in one transaction. With a visitor_id (refused with PRIVD_ERR_INVALID naming it when it is
+ * not one), the visitor's newest cookie choice, if it made one, gives the cookie purposes instead of reg->cookies
+ * (source "banner"), and the visitor is linked to the subject. PRIVD_ERR_CONFLICT when the e-mail or phone is taken
+ * (err names the field). The async form calls done from the writer thread (or at once on a validation failure) and must
+ * be used by code that cannot block; out is valid during the call only. */
 enum privd_rc privd_service_subject_register(struct privd_service *svc, const struct privd_principal *who,
                                              const struct privd_registration *reg, struct privd_subject *out,
                                              struct privd_err *err);
@@ -568,6 +572,63 @@ struct privd_destruction_extract {
 enum privd_rc privd_service_destruction_get(struct privd_service *svc, const char *id,
                                             struct privd_destruction_record *out,
                                             struct privd_destruction_extract *extract, struct privd_err *err);
+
+/* ---- cookie consent on the website ----
+ * The banner (web/consent.js) reads what to say about each category, records each visitor's choice and reads it
+ * back on the next page. See core/cookie.h for the categories and the choice. */
+
+/* The banner's configuration in force, as GET /v1/cookie-config sends it. */
+struct privd_cookie_config_doc {
+	char *categories;                              /* JSON: the "categories" object, malloc'd */
+	char sha256[65];                               /* of categories */
+	int64_t updated_at;                            /* 0: the shipped default, never stored */
+	char policy_version[PRIVD_POLICY_VERSION_MAX]; /* the policy in force; "" when none is published */
+};
+void privd_cookie_config_doc_clear(struct privd_cookie_config_doc *d); /* frees; accepts NULL */
+/* From memory. PRIVD_ERR_NOMEM only. */
+enum privd_rc privd_service_cookie_config_get(struct privd_service *svc, struct privd_cookie_config_doc *out);
+/* Sets the configuration from body, a JSON document {"categories":{"necessary":{...},"preferences":{...},
+ * "analytics":{...},"marketing":{...}}} where each category has title and description ({"ru","en"}), services
+ * ([{"name","url"}], url optional) and cookies (names or prefixes with '*'). PRIVD_ERR_MALFORMED when body is not
+ * JSON; PRIVD_ERR_INVALID naming every field at fault (core/cookie.h). Stored as a new version with an audit entry
+ * (cookie_config.update); out (may be NULL) receives the version in force. */
+enum privd_rc privd_service_cookie_config_put(struct privd_service *svc, const struct privd_principal *who,
+                                              const char *body, struct privd_cookie_config_doc *out,
+                                              struct privd_err *err);
+
+/* Called once the choice is durable (rc PRIVD_OK, recorded: the choice as stored, valid during the call), from the
+ * writer thread, or at once on a refusal (recorded NULL; err names the fields: visitor_id, policy_version). Must not
+ * block. */
+typedef void (*privd_cookie_done)(void *arg, enum privd_rc rc, const struct privd_cookie_choice *recorded,
+                                  const struct privd_err *err);
+/* Records a visitor's choice c (its visitor_id, granted, policy_version, gpc, sec_gpc and origin; necessary is
+ * always granted, and the time is now). policy_version must be the policy in force. When the visitor is linked to
+ * a subject, the choice is recorded as the subject's cookie consents too (source "banner"). */
+void privd_service_cookie_consent_record_async(struct privd_service *svc, const struct privd_cookie_choice *c,
+                                               privd_cookie_done done, void *arg);
+/* The visitor's choice as the banner should apply it: the newest recorded; for a visitor linked to a subject, the
+ * categories as the subject's consent state has them now (revoked, withdrawn, never effective for a minor awaiting
+ * a guardian), with the time and policy version of the newest record. PRIVD_ERR_NOT_FOUND when there is none. */
+enum privd_rc privd_service_cookie_consent_get(struct privd_service *svc, const char *visitor_id,
+                                               struct privd_cookie_choice *out, struct privd_err *err);
+
+/* ---- files served to browsers ---- */
+#define PRIVD_WEB_FILES 1           /* consent.js */
+#define PRIVD_WEB_INTEGRITY_MAX 100 /* "sha512-" and 88 characters of base64 */
+struct privd_web_file {
+	const char *name;         /* "consent.js" */
+	const char *content_type; /* "text/javascript; charset=utf-8" */
+	const uint8_t *data;
+	size_t len;
+	char etag[40];                           /* "\"<32 hex characters of its SHA-256>\"" */
+	char integrity[PRIVD_WEB_INTEGRITY_MAX]; /* the Subresource Integrity hash: "sha512-<base64>" */
+};
+/* A file read from [web] dir at start, valid while the service is open. PRIVD_ERR_NOT_FOUND for another name. */
+enum privd_rc privd_service_web_file(struct privd_service *svc, const char *name, const struct privd_web_file **out);
+/* The integrity hash of [web] dir's file name as it is on disk now, and its length (len may be NULL), for `privd
+ * integrity`: needs no open service. PRIVD_ERR_IO when it cannot be read. */
+enum privd_rc privd_web_integrity(const struct privd_config *cfg, const char *name,
+                                  char integrity[PRIVD_WEB_INTEGRITY_MAX], size_t *len, struct privd_err *err);
 
 /* ---- metrics ---- */
 struct privd_service_stats {

@@ -31,11 +31,12 @@
 #define PRIVD_MAX_POLICY_VERSIONS 4096
 
 /* Channels used on PostgreSQL to tell other processes what changed. */
-#define PRIVD_CHAN_CONSENT "privd_consent"   /* payload: subject id */
-#define PRIVD_CHAN_APIKEY "privd_apikey"     /* payload: key id */
-#define PRIVD_CHAN_POLICY "privd_policy"     /* payload: version */
-#define PRIVD_CHAN_ERASED "privd_erased"     /* payload: subject id (its data key destroyed) */
-#define PRIVD_CHAN_TEXT "privd_consent_text" /* payload: purpose (a consent text published) */
+#define PRIVD_CHAN_CONSENT "privd_consent"             /* payload: subject id */
+#define PRIVD_CHAN_APIKEY "privd_apikey"               /* payload: key id */
+#define PRIVD_CHAN_POLICY "privd_policy"               /* payload: version */
+#define PRIVD_CHAN_ERASED "privd_erased"               /* payload: subject id (its data key destroyed) */
+#define PRIVD_CHAN_TEXT "privd_consent_text"           /* payload: purpose (a consent text published) */
+#define PRIVD_CHAN_COOKIE_CONFIG "privd_cookie_config" /* payload: the new version's SHA-256 */
 
 /* A subject's consent state in compact form: 5 purposes in ~90 bytes, so 100k subjects stay small. */
 struct privd_cached_purpose {
@@ -129,6 +130,15 @@ struct privd_service {
 	atomic_ullong requests_overdue;
 	atomic_ullong requests_due_estimated;
 	int64_t anchor_seq; /* last seq written to audit.anchor (scheduler thread only) */
+
+	/* the cookie banner's configuration in force (cookie_config.c) */
+	pthread_rwlock_t cookie_lock;
+	char *cookie_config;        /* its encoding, the "categories" object */
+	char cookie_config_sha[65]; /* SHA-256 of that encoding */
+	int64_t cookie_config_at;   /* when it was stored; 0 for the shipped default */
+
+	/* the files served to browsers, read at start (web.c) */
+	struct privd_web_file web[PRIVD_WEB_FILES];
 
 	/* the delivery worker (delivery.c): NULL for one-shot commands */
 	struct privd_delivery *delivery;
@@ -464,6 +474,32 @@ enum privd_rc privd_delivery_start(struct privd_service *svc, struct privd_err *
 void privd_delivery_stop(struct privd_service *svc);
 /* Counters and the queue depth for the metrics; zeroes when there is no worker. Cannot fail. */
 void privd_delivery_stats(struct privd_service *svc, struct privd_service_stats *out);
+
+/* ---- cookie_config.c: what the cookie banner says ---- */
+
+/* Reads the version in force into memory (the shipped default when none is stored). */
+enum privd_rc privd_cookie_config_load(struct privd_service *svc, struct privd_err *err);
+/* Stores the shipped default as the first version (privd init). */
+enum privd_rc privd_cookie_config_install_default(struct privd_service *svc, const struct privd_principal *who,
+                                                  struct privd_err *err);
+void privd_cookie_config_cleanup(struct privd_service *svc);
+
+/* ---- cookies.c: visitors' choices ---- */
+
+/* Inside a registration's write job, for a person registering from visitor_id: the visitor's newest choice, when
+ * it has one, replaces the cookie purposes of rows (indexed by purpose; source "banner") and of state, and the
+ * visitor is linked to subject_id. */
+enum privd_rc privd_cookie_registration(struct privd_db *db, const char *visitor_id, const char *subject_id,
+                                        struct privd_consent_row *rows, struct privd_consent_state *state);
+
+/* ---- web.c: the files served to browsers ---- */
+
+/* The whole file at path, malloc'd and NUL-terminated (its length in *len when len is not NULL); NULL when it
+ * cannot be read (errno says why). */
+char *privd_web_read_file(const char *path, size_t *len);
+/* Reads every file served from [web] dir, with its ETag and integrity hash. */
+enum privd_rc privd_web_load(struct privd_service *svc, struct privd_err *err);
+void privd_web_cleanup(struct privd_service *svc);
 
 /* ---- service.c ---- */
 

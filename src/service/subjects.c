@@ -117,6 +117,7 @@ struct reg_job {
 	struct privd_wrapped_key key;
 	const char *conflict_field;
 	bool localisation_warned; /* taken against 152-FZ Art. 18 p.5, as [law] ru_localisation = warn says */
+	char visitor_id[33];      /* the cookie banner's visitor registering; "" when none */
 	privd_register_done done;
 	void *arg;
 };
@@ -155,7 +156,13 @@ static enum privd_rc reg_data(struct privd_db *db, void *arg)
 	enum privd_rc rc;
 	size_t n = 0;
 
-	rc = privd_repo_subject_insert(db, &j->row, &j->conflict_field);
+	/* the visitor's choice, read inside the transaction, so a choice committed just before counts */
+	if (j->visitor_id[0] != '\0')
+		rc = privd_cookie_registration(db, j->visitor_id, j->subject.id, j->consents, &j->state);
+	else
+		rc = PRIVD_OK;
+	if (rc == PRIVD_OK)
+		rc = privd_repo_subject_insert(db, &j->row, &j->conflict_field);
 	if (rc == PRIVD_OK)
 		rc = privd_repo_consent_append_all(db, j->consents, REG_CONSENTS);
 	if (rc != PRIVD_OK)
@@ -180,6 +187,8 @@ static enum privd_rc reg_data(struct privd_db *db, void *arg)
 			privd_jsonw_str(&w, j->consents[i].purpose, j->consents[i].text_version);
 	privd_jsonw_close(&w);
 	privd_jsonw_str(&w, "language", j->consents[PRIVD_PURPOSE_PROCESSING].text_language);
+	if (j->visitor_id[0] != '\0')
+		privd_jsonw_bool(&w, "cookie_visitor_linked", true);
 	privd_jsonw_end(&w);
 	return privd_audit_append(j->svc, db, j->who.actor, "subject.create", "subject", j->subject.id, detail);
 }
@@ -281,6 +290,14 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 	rc = privd_registration_check(&in, published ? current : NULL, &texts.names, &svc->age, &today, &o, err);
 	if (rc == PRIVD_OK)
 		rc = privd_localisation_apply(svc, o.profile.residence_country, &j->localisation_warned, err);
+	if (reg->visitor_id != NULL && !privd_cookie_visitor_valid(reg->visitor_id)) {
+		privd_err_field(err, "visitor_id",
+		                "must be the banner's visitor id: 32 lowercase hexadecimal characters");
+		rc = rc == PRIVD_ERR_FORBIDDEN ? rc
+		                               : privd_err_set(err, PRIVD_ERR_INVALID, "the registration is invalid");
+	}
+	if (rc == PRIVD_OK && reg->visitor_id != NULL)
+		memcpy(j->visitor_id, reg->visitor_id, sizeof(j->visitor_id));
 	if (rc == PRIVD_OK) {
 		subject_set_profile(s, &o.profile);
 		privd_time_id(now, s->id);
