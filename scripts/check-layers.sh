@@ -30,6 +30,7 @@ declare -A lib=(
 	[cmark.h]="service http"
 	[ini.h]="service"
 	[curl/curl.h]="notify"
+	[zlib.h]="http"
 )
 
 # What core may include: the C library and POSIX.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * main.c - the privd command: init, serve, audit verify, calendar add-working-days, routes.
+ * main.c - the privd command: init, serve, audit verify, calendar add-working-days, routes, integrity.
  *
  * The command line only parses flags and calls the service (and, for serve, the HTTP layer), so it cannot drift
  * from the API. Configuration precedence: flags over PRIVD_* environment variables over privd.conf.
@@ -38,10 +38,13 @@ static void usage(FILE *f)
 	           "  privd audit verify --data-dir DIR [--database URL]\n"
 	           "  privd calendar add-working-days DATE N [--data-dir DIR]\n"
 	           "  privd routes\n"
+	           "  privd integrity [--data-dir DIR]\n"
 	           "  privd version\n"
 	           "URL is \"sqlite\" (the default: files in DIR) or a postgresql:// connection URI.\n"
 	           "add-working-days prints the N-th working day after DATE (YYYY-MM-DD) on the production\n"
-	           "calendar of DIR's configuration, or on the shipped one without --data-dir.\n");
+	           "calendar of DIR's configuration, or on the shipped one without --data-dir.\n"
+	           "integrity prints the Subresource Integrity hash of consent.js in [web] dir (of DIR's\n"
+	           "configuration, or the shipped one), for the integrity attribute of a site's script tag.\n");
 }
 
 /* Parses --name VALUE and --name=VALUE pairs. Returns -1 on an unknown or incomplete flag. */
@@ -215,6 +218,10 @@ static int cmd_serve(const struct flags *f)
 	opts.body_limit = cfg.body_limit;
 	opts.document_limit = cfg.document_limit;
 	opts.threads = cfg.threads;
+	opts.cookie_origins = cfg.cookie_origins;
+	opts.cookie_rate = cfg.cookie_rate;
+	opts.cookie_burst = cfg.cookie_burst;
+	opts.cookie_ip_header = cfg.cookie_ip_header;
 	rc = privd_http_start(svc, &opts, &http, &err);
 	if (rc != PRIVD_OK) {
 		print_err("cannot listen", rc, &err);
@@ -317,6 +324,35 @@ static int cmd_calendar_add(const char *date, const char *days, const struct fla
 	return 0;
 }
 
+/* `privd integrity`: the hash a site puts in its script tag, and the file it is of. */
+static int cmd_integrity(const struct flags *f)
+{
+	struct privd_config cfg;
+	struct privd_err err = {0};
+	char integrity[PRIVD_WEB_INTEGRITY_MAX];
+	size_t len = 0;
+	enum privd_rc rc;
+
+	if (f->data_dir != NULL) {
+		if (load_config(f, &cfg) != 0)
+			return 2;
+	} else {
+		privd_config_defaults(&cfg);
+		rc = privd_config_load(&cfg, NULL, &err);
+		if (rc != PRIVD_OK) {
+			print_err("configuration", rc, &err);
+			return 2;
+		}
+	}
+	rc = privd_web_integrity(&cfg, "consent.js", integrity, &len, &err);
+	if (rc != PRIVD_OK) {
+		print_err("integrity", rc, &err);
+		return 1;
+	}
+	printf("consent.js %s %zu bytes %s/consent.js\n", integrity, len, cfg.web_dir);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct flags f = {0};
@@ -335,6 +371,8 @@ int main(int argc, char **argv)
 		privd_http_routes_print(stdout);
 		return 0;
 	}
+	if (strcmp(cmd, "integrity") == 0)
+		return parse_flags(argc - 2, argv + 2, &f) == 0 ? cmd_integrity(&f) : 2;
 	if (strcmp(cmd, "init") == 0)
 		return parse_flags(argc - 2, argv + 2, &f) == 0 ? cmd_init(&f) : 2;
 	if (strcmp(cmd, "serve") == 0)

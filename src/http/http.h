@@ -24,6 +24,12 @@ struct privd_http_opts {
 	size_t document_limit; /* bytes of a raw document upload (PUT /v1/requests/{id}/document); larger
 	                        * bodies get 413; 0 = 10 MiB */
 	unsigned threads;      /* worker threads; 0 = one per core */
+	/* the cookie banner ([cookies]): origins allowed to record and read choices (comma-separated; NULL or "":
+	 * none), choices per client address a minute (0: no limit) and at once, and the proxy's header with the client
+	 * address (NULL or "": the connection's) */
+	const char *cookie_origins;
+	unsigned cookie_rate, cookie_burst;
+	const char *cookie_ip_header;
 };
 
 /* Starts serving. svc stays owned by the caller and must outlive the server. */

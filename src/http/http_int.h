@@ -40,6 +40,9 @@ enum privd_http_method {
 /* a JSON body allowed to be larger than body_limit (a batch of up to 1,000 items): PRIVD_HTTP_BATCH_LIMIT */
 #define PRIVD_HTTP_BATCH_BODY 2u
 #define PRIVD_HTTP_BATCH_LIMIT (1024 * 1024)
+/* a public route's small JSON body (a cookie choice), bounded by PRIVD_HTTP_SMALL_LIMIT whatever body_limit says */
+#define PRIVD_HTTP_SMALL_BODY 4u
+#define PRIVD_HTTP_SMALL_LIMIT 2048
 
 struct privd_http_req;
 typedef void (*privd_http_handler)(struct privd_http_req *r);
@@ -49,10 +52,11 @@ struct privd_http_route {
 	privd_http_handler handler;
 	unsigned roles;    /* enum privd_role bits; PRIVD_HTTP_PUBLIC for anyone */
 	unsigned path_idx; /* its path pattern ("/v1/subjects/{id}"), also the metrics label */
-	unsigned flags;    /* PRIVD_HTTP_RAW_BODY, PRIVD_HTTP_BATCH_BODY or 0 */
+	unsigned flags;    /* PRIVD_HTTP_RAW_BODY, PRIVD_HTTP_BATCH_BODY, PRIVD_HTTP_SMALL_BODY or 0 */
 };
 
 struct privd_http_async;
+struct privd_http_limiter;
 
 struct privd_http {
 	struct privd_service *svc;
@@ -64,6 +68,15 @@ struct privd_http {
 	atomic_uint async_pending; /* registrations whose done callback has not finished */
 	atomic_uint suspended;     /* connections suspended and not yet run again by the library */
 	atomic_bool stopping;
+
+	/* the cookie banner ([cookies] in the configuration) */
+	char cookie_origins[1024];           /* origins allowed to record and read choices */
+	char cookie_ip_header[64];           /* the proxy's header with the client address; "" for none */
+	struct privd_http_limiter *limiter;  /* choices per client address; NULL: no limit */
+	const struct privd_web_file *script; /* consent.js, the service's; NULL when not loaded */
+	uint8_t *script_gz;                  /* consent.js gzipped, made at start */
+	size_t script_gz_len;
+	char script_gz_etag[48];
 };
 
 struct privd_http_req {
@@ -88,7 +101,7 @@ struct privd_http_req {
 	unsigned status;
 	bool queued;
 
-	struct privd_http_async *async; /* registration waiting on the writer (subjects.c); NULL otherwise */
+	struct privd_http_async *async; /* a write waiting on the writer (async.c); NULL otherwise */
 };
 
 /* ---- router.c ---- */
@@ -121,6 +134,9 @@ void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const c
 void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struct privd_err *err);
 /* 422 naming one field. */
 void privd_http_reply_invalid(struct privd_http_req *r, const char *field, const char *reason);
+/* Takes resp (may be NULL: out of memory, answered 500) as the reply. */
+void privd_http_reply_take(struct privd_http_req *r, unsigned status, struct MHD_Response *resp,
+                           const char *content_type);
 /* Adds a header to the reply already set (no-op without one). */
 void privd_http_reply_header(struct privd_http_req *r, const char *name, const char *value);
 
@@ -226,6 +242,21 @@ json_t *privd_http_audit_entry_json(const struct privd_audit_entry *e);
 /* The JSON form of a notice (every list of notices renders it so); NULL when out of memory. */
 json_t *privd_http_notification_json(const struct privd_notification *n);
 
+/* ---- ratelimit.c: cookie choices per client address ---- */
+/* A limiter of per_minute choices a minute per address, burst at once; NULL when out of memory. */
+struct privd_http_limiter *privd_http_limiter_new(unsigned per_minute, unsigned burst);
+void privd_http_limiter_free(struct privd_http_limiter *l); /* accepts NULL */
+/* Takes one token for addr now: true when allowed; otherwise false and *retry_ms says when one will be there. */
+bool privd_http_limiter_take(struct privd_http_limiter *l, const uint8_t addr[16], int64_t *retry_ms);
+/* The client address of r as the limiter counts it (16 bytes; IPv4 mapped, IPv6 by its /64): from ip_header's last
+ * address when ip_header is set and holds one, otherwise the connection's. False when there is none. */
+bool privd_http_client_key(struct privd_http_req *r, const char *ip_header, uint8_t out[16]);
+
+/* ---- web.c: consent.js ---- */
+/* Takes consent.js from the service and compresses it (nothing to do when the service did not load it). */
+enum privd_rc privd_http_web_init(struct privd_http *h, struct privd_err *err);
+void privd_http_web_cleanup(struct privd_http *h);
+
 /* ---- metrics.c ---- */
 void privd_http_metrics_record(unsigned path_idx, enum privd_http_method m, unsigned status, uint64_t dur_ns);
 
@@ -266,12 +297,32 @@ void privd_http_notification_list(struct privd_http_req *r);
 void privd_http_legal_hold(struct privd_http_req *r);
 void privd_http_destruction_list(struct privd_http_req *r);
 void privd_http_destruction_get(struct privd_http_req *r);
+void privd_http_consent_js(struct privd_http_req *r);
+void privd_http_cookie_config_get(struct privd_http_req *r);
+void privd_http_cookie_config_put(struct privd_http_req *r);
+void privd_http_cookie_consent_record(struct privd_http_req *r);
+void privd_http_cookie_consent_get(struct privd_http_req *r);
+void privd_http_cookie_preflight(struct privd_http_req *r);
 
-/* Registration's second half (subjects.c), called by the server on every later call of the access handler while
- * r->async is set: true while the writer has not answered yet (the connection stays suspended); otherwise the
- * result is rendered into r and false is returned. */
-bool privd_http_subject_register_pending(struct privd_http_req *r);
-/* Drops the server's reference to r->async (the writer's done callback holds the other). Accepts NULL. */
+/* ---- async.c: a request answered once the writer has committed (registration, a cookie choice) ---- */
+/* Renders the finished work's result into r, on the library's thread. */
+typedef void (*privd_http_async_render)(struct privd_http_req *r, void *result);
+/* Starts waiting for work on r's behalf: result (malloc'd) is where the done side puts the outcome, owned by the
+ * wait from here on and freed with free_result when both sides are through; r->async is set. Returns the wait to
+ * hand to the service as its done callback's argument, or NULL (result freed, a 500 reply left) when out of
+ * memory. */
+struct privd_http_async *privd_http_async_begin(struct privd_http_req *r, void *result, privd_http_async_render render,
+                                                void (*free_result)(void *result));
+/* The result given to privd_http_async_begin. */
+void *privd_http_async_result(struct privd_http_async *a);
+/* Once the work is handed over: suspends r's connection unless the work is done already. */
+void privd_http_async_wait(struct privd_http_req *r);
+/* The done side, once it has filled the result: resumes the connection and lets go of a. Call exactly once. */
+void privd_http_async_done(struct privd_http_async *a);
+/* Called by the server on every later call of the access handler while r->async is set: true while the work is
+ * not done (the connection stays suspended); otherwise the result is rendered into r and false is returned. */
+bool privd_http_async_pending(struct privd_http_req *r);
+/* Drops the request's side of r->async (the done side holds the other). Accepts NULL. */
 void privd_http_async_release(struct privd_http_async *a);
 
 #endif

@@ -39,6 +39,7 @@ static const struct problem_kind kinds[] = {
     {"too-large", "Payload too large"},
     {"unsupported-media-type", "Unsupported media type"},
     {"validation", "Validation failed"},
+    {"too-many-requests", "Too many requests"},
     {"unavailable", "Service unavailable"},
     {"internal", "Internal error"},
     {"not-extendable", "Deadline not extendable"},
@@ -67,6 +68,12 @@ static void set_resp(struct privd_http_req *r, unsigned status, struct MHD_Respo
 	r->status = status;
 	if (resp != NULL && ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+}
+
+void privd_http_reply_take(struct privd_http_req *r, unsigned status, struct MHD_Response *resp,
+                           const char *content_type)
+{
+	set_resp(r, status, resp, content_type);
 }
 
 void privd_http_reply_buf(struct privd_http_req *r, unsigned status, const char *content_type, const char *buf,

@@ -48,6 +48,10 @@ enum privd_http_path {
 	P_DESTRUCTION_RECORDS,
 	P_DESTRUCTION_RECORD,
 	P_NOTIFICATIONS,
+	P_CONSENT_JS,
+	P_COOKIE_CONFIG,
+	P_COOKIE_CONSENTS,
+	P_COOKIE_CONSENT,
 	P_COUNT
 };
 
@@ -83,6 +87,10 @@ static const char *const paths[P_COUNT] = {
     [P_DESTRUCTION_RECORDS] = "/v1/destruction-records",
     [P_DESTRUCTION_RECORD] = "/v1/destruction-records/{id}",
     [P_NOTIFICATIONS] = "/v1/notifications",
+    [P_CONSENT_JS] = "/consent.js",
+    [P_COOKIE_CONFIG] = "/v1/cookie-config",
+    [P_COOKIE_CONSENTS] = "/v1/cookie-consents",
+    [P_COOKIE_CONSENT] = "/v1/cookie-consents/{id}",
 };
 
 #define R_ADMIN PRIVD_ROLE_ADMIN
@@ -129,6 +137,13 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_GET, privd_http_destruction_list, R_OPERATOR | R_AUDITOR, P_DESTRUCTION_RECORDS, 0},
     {PRIVD_HTTP_GET, privd_http_destruction_get, R_OPERATOR | R_AUDITOR, P_DESTRUCTION_RECORD, 0},
     {PRIVD_HTTP_GET, privd_http_notification_page, R_OPERATOR | R_AUDITOR | R_ADMIN, P_NOTIFICATIONS, 0},
+    {PRIVD_HTTP_GET, privd_http_consent_js, PRIVD_HTTP_PUBLIC, P_CONSENT_JS, 0},
+    {PRIVD_HTTP_GET, privd_http_cookie_config_get, PRIVD_HTTP_PUBLIC, P_COOKIE_CONFIG, 0},
+    {PRIVD_HTTP_PUT, privd_http_cookie_config_put, R_ADMIN, P_COOKIE_CONFIG, 0},
+    {PRIVD_HTTP_POST, privd_http_cookie_consent_record, PRIVD_HTTP_PUBLIC, P_COOKIE_CONSENTS, PRIVD_HTTP_SMALL_BODY},
+    {PRIVD_HTTP_OPTIONS, privd_http_cookie_preflight, PRIVD_HTTP_PUBLIC, P_COOKIE_CONSENTS, 0},
+    {PRIVD_HTTP_GET, privd_http_cookie_consent_get, PRIVD_HTTP_PUBLIC, P_COOKIE_CONSENT, 0},
+    {PRIVD_HTTP_OPTIONS, privd_http_cookie_preflight, PRIVD_HTTP_PUBLIC, P_COOKIE_CONSENT, 0},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

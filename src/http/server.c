@@ -141,6 +141,8 @@ static void first_call(struct privd_http_req *r)
 	rt = privd_http_route_get(r->route);
 	if (rt->flags & PRIVD_HTTP_RAW_BODY)
 		r->body_limit = r->h->document_limit;
+	else if (rt->flags & PRIVD_HTTP_SMALL_BODY)
+		r->body_limit = PRIVD_HTTP_SMALL_LIMIT;
 	else if ((rt->flags & PRIVD_HTTP_BATCH_BODY) && r->body_limit < PRIVD_HTTP_BATCH_LIMIT)
 		r->body_limit = PRIVD_HTTP_BATCH_LIMIT;
 	if (!privd_http_authorize(r))
@@ -242,7 +244,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		else if (r->resp == NULL)
 			privd_http_route_get(r->route)->handler(r);
 	}
-	if (r->resp == NULL && r->async != NULL && privd_http_subject_register_pending(r))
+	if (r->resp == NULL && r->async != NULL && privd_http_async_pending(r))
 		return MHD_YES; /* suspended until the writer answers */
 	return queue(r);
 }
@@ -330,6 +332,30 @@ out:
 	return rc;
 }
 
+/* The cookie banner's options, its limiter and its script. */
+static enum privd_rc cookie_opts(struct privd_http *h, const struct privd_http_opts *o, struct privd_err *err)
+{
+	snprintf(h->cookie_origins, sizeof(h->cookie_origins), "%s", o->cookie_origins ? o->cookie_origins : "");
+	snprintf(h->cookie_ip_header, sizeof(h->cookie_ip_header), "%s",
+	         o->cookie_ip_header ? o->cookie_ip_header : "");
+	if (o->cookie_rate > 0) {
+		h->limiter = privd_http_limiter_new(o->cookie_rate, o->cookie_burst ? o->cookie_burst : 1);
+		if (h->limiter == NULL)
+			return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	}
+	return privd_http_web_init(h, err);
+}
+
+/* Frees what privd_http_start made (not the daemon); accepts NULL. */
+static void server_free(struct privd_http *h)
+{
+	if (h == NULL)
+		return;
+	privd_http_limiter_free(h->limiter);
+	privd_http_web_cleanup(h);
+	free(h);
+}
+
 static unsigned connection_limit(void)
 {
 	struct rlimit rl;
@@ -376,6 +402,9 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 	h->svc = svc;
 	h->body_limit = o->body_limit ? o->body_limit : DEFAULT_BODY_LIMIT;
 	h->document_limit = o->document_limit ? o->document_limit : DEFAULT_DOCUMENT_LIMIT;
+	rc = cookie_opts(h, o, err);
+	if (rc != PRIVD_OK)
+		goto out;
 	privd_http_json_alloc_init();
 	if (internal_resp == NULL) {
 		internal_resp = MHD_create_response_from_buffer(sizeof(internal_body) - 1, (void *)internal_body,
@@ -401,7 +430,7 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 	*out = h;
 	h = NULL;
 out:
-	free(h);
+	server_free(h);
 	return rc;
 }
 
@@ -444,5 +473,5 @@ void privd_http_stop(struct privd_http *h)
 	MHD_stop_daemon(h->d);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
-	free(h);
+	server_free(h);
 }

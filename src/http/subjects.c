@@ -2,11 +2,9 @@
 /*
  * subjects.c - registration, profile reads, updates and look-ups of data subjects under /v1/subjects.
  *
- * Registration is write-bound: each one waits for a durable commit. Rather than hold a worker thread per
- * waiting request, the handler hands the registration to the writer and suspends the connection; the writer's
- * done callback stores the result and resumes it, and the next call of the access handler renders it. Many
- * registrations thus share one group commit. Everything here handles plain-text PII: parsed bodies live in
- * jansson strings (zeroed on free), profiles in struct privd_subject (cleared after use), responses in buffers
+ * Registration is write-bound: each one waits for a durable commit, with the connection suspended meanwhile
+ * (async.c), so that many registrations share one group commit. Everything here handles plain-text PII: parsed bodies
+ * live in jansson strings (zeroed on free), profiles in struct privd_subject (cleared after use), responses in buffers
  * zeroed when libmicrohttpd frees them. Nothing here is logged.
  */
 #include "http_int.h"
@@ -16,53 +14,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum async_state { ASYNC_RUNNING = 0, ASYNC_SUSPENDED, ASYNC_DONE };
-
-/* Shared by the request (server side) and the writer's done callback; the last reference frees it. */
-struct privd_http_async {
-	pthread_mutex_t mu;
-	atomic_int refs;
-	enum async_state state;
+/* A registration's answer, filled by the writer's done callback (async.c holds it until the request ends). */
+struct reg_result {
 	enum privd_rc rc;
 	struct privd_subject subject;
 	struct privd_err err;
-	json_t *json; /* the parsed body: reg's strings point into it */
+	json_t *json; /* the parsed body: the registration's strings point into it */
 	struct privd_principal who;
-	struct MHD_Connection *conn;
-	struct privd_http *h;
-	bool counted; /* counted in h->suspended until the library runs the connection again */
 };
 
-static void async_unref(struct privd_http_async *a)
+static void reg_result_free(void *p)
 {
-	if (atomic_fetch_sub(&a->refs, 1) != 1)
+	struct reg_result *res = p;
+
+	if (res == NULL)
 		return;
-	json_decref(a->json);
-	privd_subject_clear(&a->subject);
-	explicit_bzero(&a->err, sizeof(a->err));
-	pthread_mutex_destroy(&a->mu);
-	free(a);
-}
-
-/* The connection runs again (or ends): it no longer counts as suspended. Called on the library's thread. */
-static void async_settle(struct privd_http_async *a)
-{
-	bool was;
-
-	pthread_mutex_lock(&a->mu);
-	was = a->counted;
-	a->counted = false;
-	pthread_mutex_unlock(&a->mu);
-	if (was)
-		atomic_fetch_sub(&a->h->suspended, 1);
-}
-
-void privd_http_async_release(struct privd_http_async *a)
-{
-	if (a != NULL) {
-		async_settle(a);
-		async_unref(a);
-	}
+	json_decref(res->json);
+	privd_subject_clear(&res->subject);
+	explicit_bzero(res, sizeof(*res));
+	free(res);
 }
 
 /* A JSON string, or null when s is not valid UTF-8. */
@@ -168,8 +138,8 @@ static void parse_consents(json_t *c, struct privd_registration *reg, struct pri
 static void parse_registration(json_t *b, struct privd_registration *reg, struct privd_err *e)
 {
 	static const char *const allowed[] = {
-	    "name",           "email",    "phone",    "ip", "birth_date", "residence_country",
-	    "policy_version", "consents", "language", NULL};
+	    "name",           "email",    "phone",    "ip",         "birth_date", "residence_country",
+	    "policy_version", "consents", "language", "visitor_id", NULL};
 
 	memset(reg, 0, sizeof(*reg));
 	reg->processing = -1;
@@ -183,65 +153,47 @@ static void parse_registration(json_t *b, struct privd_registration *reg, struct
 	privd_http_json_str(b, "residence_country", NULL, true, &reg->residence_country, e);
 	privd_http_json_str(b, "policy_version", NULL, true, &reg->policy_version, e);
 	privd_http_json_str(b, "language", NULL, true, &reg->notice_language, e);
+	privd_http_json_str(b, "visitor_id", NULL, true, &reg->visitor_id, e);
 	parse_consents(json_object_get(b, "consents"), reg, e);
 }
 
 static void register_done(void *arg, enum privd_rc rc, const struct privd_subject *out, const struct privd_err *err)
 {
 	struct privd_http_async *a = arg;
-	struct privd_http *h = a->h;
+	struct reg_result *res = privd_http_async_result(a);
 
-	pthread_mutex_lock(&a->mu);
-	a->rc = rc;
+	res->rc = rc;
 	if (rc == PRIVD_OK && out != NULL)
-		a->subject = *out;
+		res->subject = *out;
 	if (err != NULL)
-		a->err = *err;
-	if (a->state == ASYNC_SUSPENDED)
-		MHD_resume_connection(a->conn);
-	a->state = ASYNC_DONE;
-	pthread_mutex_unlock(&a->mu);
-	async_unref(a);
-	atomic_fetch_sub(&h->async_pending, 1);
+		res->err = *err;
+	privd_http_async_done(a);
 }
 
-static void render_registration(struct privd_http_req *r, struct privd_http_async *a)
+static void render_registration(struct privd_http_req *r, void *result)
 {
+	struct reg_result *res = result;
 	char loc[64];
 
-	if (a->rc == PRIVD_ERR_FORBIDDEN && a->err.problem[0] != '\0') {
-		privd_http_reply_rc(r, a->rc, &a->err); /* a rule that names itself: 152-FZ Art. 18 p.5 */
-	} else if (a->rc == PRIVD_ERR_FORBIDDEN) {
+	if (res->rc == PRIVD_ERR_FORBIDDEN && res->err.problem[0] != '\0') {
+		privd_http_reply_rc(r, res->rc, &res->err); /* a rule that names itself: 152-FZ Art. 18 p.5 */
+	} else if (res->rc == PRIVD_ERR_FORBIDDEN) {
 		/* the other refusal registration has: an age rule (a role refusal never reaches the handler) */
 		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "age-restricted",
-		                         a->err.msg[0] ? a->err.msg : "registration is refused by an age rule", NULL);
-	} else if (a->rc != PRIVD_OK) {
-		privd_http_reply_rc(r, a->rc, &a->err);
+		                         res->err.msg[0] ? res->err.msg : "registration is refused by an age rule",
+		                         NULL);
+	} else if (res->rc != PRIVD_OK) {
+		privd_http_reply_rc(r, res->rc, &res->err);
 	} else {
 		reply_subject(
-		    r, a->subject.status == PRIVD_SUBJECT_PENDING_GUARDIAN ? MHD_HTTP_ACCEPTED : MHD_HTTP_CREATED,
-		    &a->subject);
-		snprintf(loc, sizeof(loc), "/v1/subjects/%s", a->subject.id);
+		    r, res->subject.status == PRIVD_SUBJECT_PENDING_GUARDIAN ? MHD_HTTP_ACCEPTED : MHD_HTTP_CREATED,
+		    &res->subject);
+		snprintf(loc, sizeof(loc), "/v1/subjects/%s", res->subject.id);
 		privd_http_reply_header(r, MHD_HTTP_HEADER_LOCATION, loc);
 	}
-	privd_subject_clear(&a->subject);
-	json_decref(a->json); /* the registration's strings are no longer needed */
-	a->json = NULL;
-}
-
-bool privd_http_subject_register_pending(struct privd_http_req *r)
-{
-	struct privd_http_async *a = r->async;
-	enum async_state st;
-
-	pthread_mutex_lock(&a->mu);
-	st = a->state;
-	pthread_mutex_unlock(&a->mu);
-	if (st != ASYNC_DONE)
-		return true;
-	async_settle(a);
-	render_registration(r, a);
-	return false;
+	privd_subject_clear(&res->subject);
+	json_decref(res->json); /* the registration's strings are no longer needed */
+	res->json = NULL;
 }
 
 void privd_http_subject_register(struct privd_http_req *r)
@@ -249,6 +201,7 @@ void privd_http_subject_register(struct privd_http_req *r)
 	struct privd_registration reg;
 	struct privd_err e = {0};
 	struct privd_http_async *a = NULL;
+	struct reg_result *res = NULL;
 	json_t *body = NULL;
 
 	if (!privd_http_body_object(r, &body))
@@ -258,31 +211,19 @@ void privd_http_subject_register(struct privd_http_req *r)
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	a = calloc(1, sizeof(*a));
-	if (a == NULL || pthread_mutex_init(&a->mu, NULL) != 0) {
-		free(a);
+	res = calloc(1, sizeof(*res));
+	if (res == NULL) {
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		goto out;
 	}
-	atomic_init(&a->refs, 2);
-	a->state = ASYNC_RUNNING;
-	a->json = body;
+	res->json = body;
 	body = NULL;
-	a->who = r->who;
-	a->conn = r->conn;
-	a->h = r->h;
-	r->async = a;
-	atomic_fetch_add(&r->h->async_pending, 1);
-	privd_service_subject_register_async(r->h->svc, &a->who, &reg, register_done, a);
-	/* done may already have run (a validation failure answers at once) */
-	pthread_mutex_lock(&a->mu);
-	if (a->state == ASYNC_RUNNING) {
-		a->state = ASYNC_SUSPENDED;
-		a->counted = true;
-		atomic_fetch_add(&r->h->suspended, 1);
-		MHD_suspend_connection(r->conn);
-	}
-	pthread_mutex_unlock(&a->mu);
+	res->who = r->who;
+	a = privd_http_async_begin(r, res, render_registration, reg_result_free);
+	if (a == NULL)
+		goto out;
+	privd_service_subject_register_async(r->h->svc, &res->who, &reg, register_done, a);
+	privd_http_async_wait(r);
 out:
 	json_decref(body);
 }
