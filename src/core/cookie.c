@@ -96,8 +96,10 @@ static bool cookie_pattern_ok(const char *s)
 	return true;
 }
 
-static void check_category(struct privd_cookie_category_info *c, const char *name, struct privd_err *err)
+void privd_cookie_category_check(struct privd_cookie_category_info *c, enum privd_cookie_category k,
+                                 struct privd_err *err)
 {
+	const char *name = privd_cookie_category_name(k);
 	char field[64];
 
 	for (int l = 0; l < PRIVD_COOKIE_LANGS; l++) {
@@ -127,7 +129,7 @@ enum privd_rc privd_cookie_config_check(struct privd_cookie_config *c, struct pr
 	size_t before = e->nfields;
 
 	for (int k = 0; k < PRIVD_COOKIE_CATEGORY_COUNT; k++)
-		check_category(&c->category[k], category_names[k], e);
+		privd_cookie_category_check(&c->category[k], (enum privd_cookie_category)k, e);
 	if (e->nfields == before)
 		return PRIVD_OK;
 	return privd_err_set(err, PRIVD_ERR_INVALID, "the cookie configuration is invalid");

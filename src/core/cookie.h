@@ -78,6 +78,9 @@ const char *privd_cookie_lang_name(int lang);
  * the API names it ("categories.analytics.title.en", "categories.marketing.services[2].url",
  * "categories.analytics.cookies[0]"). PRIVD_ERR_INVALID when any. */
 enum privd_rc privd_cookie_config_check(struct privd_cookie_config *c, struct privd_err *err);
+/* The same checks for one category k of c (the field errors only; err may not be NULL). Cannot fail. */
+void privd_cookie_category_check(struct privd_cookie_category_info *c, enum privd_cookie_category k,
+                                 struct privd_err *err);
 
 /* Does cookie name match pattern (an exact name, or a prefix followed by '*')? Cannot fail. */
 bool privd_cookie_name_matches(const char *pattern, const char *name);

@@ -175,7 +175,8 @@ static void take_category(json_t *o, const char *name, struct privd_cookie_categ
 	take_cookies(json_object_get(o, "cookies"), prefix, c, err);
 }
 
-/* Decodes {"categories": {...}} (root) into c and checks it. PRIVD_ERR_INVALID naming every field at fault. */
+/* Decodes {"categories": {...}} (root) into c and checks each category given (core/cookie.h). PRIVD_ERR_INVALID
+ * naming every field at fault. */
 static enum privd_rc decode(json_t *root, struct privd_cookie_config *c, struct privd_err *err)
 {
 	static const char *const top[] = {"categories", NULL};
@@ -193,11 +194,16 @@ static enum privd_rc decode(json_t *root, struct privd_cookie_config *c, struct 
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the cookie configuration is invalid");
 	}
 	only_members(cats, names, "categories", err);
-	for (int k = 0; k < PRIVD_COOKIE_CATEGORY_COUNT; k++)
-		take_category(json_object_get(cats, names[k]), names[k], &c->category[k], err);
-	if (err != NULL && err->nfields > 0)
+	for (int k = 0; k < PRIVD_COOKIE_CATEGORY_COUNT; k++) {
+		json_t *o = json_object_get(cats, names[k]);
+
+		take_category(o, names[k], &c->category[k], err);
+		if (json_is_object(o))
+			privd_cookie_category_check(&c->category[k], (enum privd_cookie_category)k, err);
+	}
+	if (err->nfields > 0)
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the cookie configuration is invalid");
-	return privd_cookie_config_check(c, err);
+	return PRIVD_OK;
 }
 
 /* ---- encoding: the one order of members ---- */
@@ -245,11 +251,14 @@ static char *encode(const struct privd_cookie_config *c)
 static enum privd_rc canonical(const char *text, char **categories, char sha256[65], struct privd_err *err)
 {
 	struct privd_cookie_config *c = calloc(1, sizeof(*c));
+	struct privd_err local = {0};
 	json_error_t jerr;
 	json_t *root = NULL;
 	enum privd_rc rc = PRIVD_OK;
 
 	*categories = NULL;
+	if (err == NULL)
+		err = &local; /* decode counts the faults it names */
 	if (c == NULL)
 		return PRIVD_ERR_NOMEM;
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
