@@ -9,7 +9,7 @@ DATA ?= .data
 LISTEN ?= 127.0.0.1:8080
 JOBS ?= $(shell nproc)
 
-.PHONY: all build release deps run check unit integration bench clean format
+.PHONY: all build release deps run check unit integration browser bench clean format
 
 all: build
 
@@ -25,13 +25,14 @@ run: deps build
 
 # The default and the Release (-O3) build with warnings as errors, unit tests (and the tree's layer and format
 # checks) under AddressSanitizer and UndefinedBehaviorSanitizer, then the black-box suite on SQLite and on a
-# PostgreSQL server started for the purpose.
+# PostgreSQL server started for the purpose, then the cookie banner in a browser (Debian's chromium).
 check:
 	@scripts/install-deps.sh --test
 	@$(MAKE) --no-print-directory build WERROR=ON
 	@$(MAKE) --no-print-directory release WERROR=ON
 	@$(MAKE) --no-print-directory unit WERROR=ON
 	@$(MAKE) --no-print-directory integration WERROR=ON
+	@$(MAKE) --no-print-directory browser WERROR=ON
 
 release:
 	@cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DPRIVD_WERROR=$(WERROR) >/dev/null
@@ -44,6 +45,9 @@ unit:
 
 integration: build
 	@PRIVD_UNIT_BUILD=$(ASAN_BUILD) scripts/test-integration.sh $(BUILD)/privd
+
+browser: build
+	@scripts/test-browser.sh $(BUILD)/privd
 
 bench:
 	@scripts/install-deps.sh --bench

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
 	libpq-dev libcmark-dev libinih-dev libcurl4-openssl-dev zlib1g-dev)
-test_pkgs=(libcmocka-dev postgresql nodejs npm sqlite3 curl clang-format)
+test_pkgs=(libcmocka-dev postgresql nodejs npm sqlite3 curl clang-format chromium)
 bench_pkgs=(wrk nginx-light)
 
 want=("${build_pkgs[@]}")
