@@ -55,6 +55,7 @@
 	var t = T[lang];
 	var policyUrl = (me && me.getAttribute('data-policy-url')) || base + '/privacy?lang=' + lang;
 	var gpc = navigator.globalPrivacyControl === true;
+	var manual = !!(me && me.hasAttribute('data-manual')); /* opened only by data-privd-open or show() */
 
 	var config = null;
 	var state = { visitorId: null, categories: null, policyVersion: null, gpc: gpc };
@@ -409,7 +410,7 @@
 			state.gpc = gpc || saved.gpc;
 			if (server) writeCookie();
 			ready(apply);
-		} else {
+		} else if (!manual) {
 			ready(show);
 		}
 	}

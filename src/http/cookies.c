@@ -21,8 +21,17 @@
 
 /* ---- CORS ---- */
 
-/* The request's Origin when [cookies] origins lists it, into origin ("" when the request names none). False, with a
- * 403 reply, when it names another. */
+/* Is origin privd's own (its host and port those the request was sent to)? privd's pages load the banner too. */
+static bool same_origin(struct privd_http_req *r, const char *origin)
+{
+	const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *authority = strstr(origin, "://");
+
+	return host != NULL && authority != NULL && strcmp(authority + 3, host) == 0;
+}
+
+/* The request's Origin when [cookies] origins lists it or it is privd's own, into origin ("" when the request names
+ * none). False, with a 403 reply, when it names another. */
 static bool origin_check(struct privd_http_req *r, char origin[PRIVD_COOKIE_ORIGIN_MAX + 1])
 {
 	const char *o = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
@@ -30,7 +39,8 @@ static bool origin_check(struct privd_http_req *r, char origin[PRIVD_COOKIE_ORIG
 	origin[0] = '\0';
 	if (o == NULL)
 		return true;
-	if (strlen(o) <= PRIVD_COOKIE_ORIGIN_MAX && privd_cookie_origin_allowed(r->h->cookie_origins, o)) {
+	if (strlen(o) <= PRIVD_COOKIE_ORIGIN_MAX &&
+	    (privd_cookie_origin_allowed(r->h->cookie_origins, o) || same_origin(r, o))) {
 		memcpy(origin, o, strlen(o) + 1);
 		return true;
 	}

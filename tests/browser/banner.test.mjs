@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertJson, newPerson } from '../integration/lib/privd.mjs';
-import { ARTIFACTS, newContext, openShop, settled, startWorld } from './lib/site.mjs';
+import { ARTIFACTS, newContext, OPERATOR, openShop, settled, startWorld } from './lib/site.mjs';
 
 const ALL = { necessary: true, preferences: true, analytics: true, marketing: true };
 const NONE = { necessary: true, preferences: false, analytics: false, marketing: false };
@@ -268,6 +268,35 @@ describe('the cookie banner in chromium', { concurrency: 1 }, () => {
 			assert.match(await page.evaluate(() => document.cookie), /privd_consent=[^;]*\.101\./, 'the cookie follows');
 		} finally {
 			await ctx.close();
+		}
+	});
+
+	it('/privacy: the policy to read, with headings, lists, the operator, its version and date, and the cookie settings', async () => {
+		const views = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+		for (const lang of ['ru', 'en']) {
+			for (const [name, viewport] of Object.entries(views)) {
+				const ctx = await newContext(world, { viewport });
+				try {
+					const page = await ctx.newPage();
+					await page.goto(`${world.srv.url}/privacy?lang=${lang}`);
+					assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
+					assert.ok(await page.locator('h1').count() >= 1, 'a heading');
+					assert.ok(await page.locator('main h2').count() >= 2, 'sections with headings');
+					assert.ok(await page.locator('main li').count() >= 3, 'lists');
+					const text = await page.locator('body').innerText();
+					if (lang === 'ru') assert.ok(text.includes(OPERATOR), 'the operator\'s name is filled in');
+					assert.match(text, /(Policy version|Версия политики) 1, (published|опубликована) \d{4}-\d{2}-\d{2}/);
+					await page.waitForFunction(() => !!window.privdConsent);
+					assert.equal(await dialog(page).count(), 0, 'the policy page does not ask by itself');
+					await page.screenshot({ path: path.join(ARTIFACTS, `privacy-${lang}-${name}.png`), fullPage: name === 'phone' });
+					await page.locator('[data-privd-open]').click();
+					await dialog(page).waitFor();
+					await action(page, 'reject-all').click();
+					await page.waitForFunction(() => window.privdConsent.get().policyVersion !== null);
+				} finally {
+					await ctx.close();
+				}
+			}
 		}
 	});
 

@@ -10,6 +10,7 @@ import { removeInstance, ROOT, startPrivd } from '../../integration/lib/privd.mj
 
 export const ARTIFACTS = path.join(ROOT, 'tests/browser/artifacts');
 export const CHROMIUM = process.env.PRIVD_CHROMIUM || '/usr/bin/chromium';
+export const OPERATOR = 'ООО «Чайный дом»';
 export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 /** The shop's page: lang from ?lang=, the banner from privd, an analytics script inline and a marketing one by src,
@@ -82,6 +83,7 @@ export async function startWorld() {
 	let srv, browser;
 	try {
 		srv = await startPrivd('sqlite', {
+			operatorName: OPERATOR,
 			serve: { env: { PRIVD_COOKIES_ORIGINS: site.url, PRIVD_COOKIES_RATE_LIMIT: '0' } },
 		});
 		holder.privdUrl = srv.url;
