@@ -77,6 +77,10 @@ forEngines('roles', (engine) => {
 		},
 		'GET /v1/audit': { ok: 200, make: () => ({ path: '/v1/audit?limit=5' }) },
 		'GET /v1/audit/verify': { ok: 200, make: () => ({}) },
+		'PUT /v1/cookie-config': {
+			ok: 200,
+			make: async () => ({ json: { categories: (await ctx.srv.req('GET', '/v1/cookie-config')).json.categories } }),
+		},
 	};
 
 	// Public routes whose path needs a parameter to answer 200.

@@ -25,6 +25,9 @@ export const API_ROUTES = [
 	['POST', '/v1/consent-checks', ['app', 'admin']],
 	['GET', '/v1/audit', ['auditor', 'admin']],
 	['GET', '/v1/audit/verify', ['auditor', 'admin']],
+	['GET', '/consent.js', ['public']],
+	['GET', '/v1/cookie-config', ['public']],
+	['PUT', '/v1/cookie-config', ['admin']],
 ];
 
 /** A path with its parameter names erased: /v1/subjects/{id} and /v1/subjects/:id both become /v1/subjects/{}. */
