@@ -13,8 +13,12 @@
 #                   to the ceiling (target: >= 50% and p99 < 5 ms);
 #   3. register     POST /v1/subjects, a new person per request (bench/register.lua), 201s per second
 #                   (target: >= 5,000/s);
-#   4. memory       registrations continue until 100,000 subjects exist; then privd's VmRSS (target: < 100 MiB);
-#   5. delivery     a policy published with notify to 20,000 people (bench/delivery.mjs): the time to queue the
+#   4. cookies      POST /v1/cookie-consents, a new visitor per request (bench/cookies.lua), durable 201s per second
+#                   (target: >= 10,000/s);
+#   5. consent.js   GET /consent.js from memory: the whole script, gzipped, and the 304 of a browser that has it,
+#                   each against the consent check's rate (target: the 304 at >= 90% of it);
+#   6. memory       registrations continue until 100,000 subjects exist; then privd's VmRSS (target: < 100 MiB);
+#   7. delivery     a policy published with notify to 20,000 people (bench/delivery.mjs): the time to queue the
 #                   fan-out and the messages per second delivered to a local SMTP sink, with the CPU each side used.
 # The summary is printed and written to bench/results/latest.txt. Exit status: 0 when every target is met,
 # 1 when one is missed, 2 when the harness itself could not run.
@@ -40,6 +44,8 @@ TARGET_CHECK_RATIO=0.50
 TARGET_CHECK_P99_MS=5
 TARGET_REGISTER_PER_S=5000
 TARGET_RSS_MIB=100
+TARGET_COOKIES_PER_S=10000
+TARGET_SCRIPT_RATIO=0.90 # the 304 of GET /consent.js against the consent check's req/s
 MAX_ERROR_SHARE=0.01 # more than 1% of answers that are not the expected status fails the figure loudly
 
 die() {
@@ -81,7 +87,8 @@ if [ "$ceiling_only" -eq 0 ]; then
 	[ -x "$bin" ] || die "cannot run $bin (build privd first: make)"
 	bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 fi
-[ -r "$here/report.lua" ] && [ -r "$here/register.lua" ] || die "cannot find bench/report.lua or bench/register.lua"
+[ -r "$here/report.lua" ] && [ -r "$here/register.lua" ] && [ -r "$here/cookies.lua" ] && [ -r "$here/count.lua" ] ||
+	die "cannot find bench/report.lua, bench/register.lua or bench/cookies.lua"
 
 # ---- temporary directory and clean-up ----
 tmp="$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/privd-bench.XXXXXX")"
@@ -238,7 +245,7 @@ done
 status="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$nginx_port/")"
 [ "$status" = 204 ] || die "nginx answered $status instead of 204"
 
-echo "1/4 ceiling: nginx return 204 on 127.0.0.1:$nginx_port"
+echo "1/6 ceiling: nginx return 204 on 127.0.0.1:$nginx_port"
 wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" "http://127.0.0.1:$nginx_port/" >/dev/null 2>&1 || true
 line="$(run_wrk "$tmp/wrk-nginx.txt" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
 	-s "$here/report.lua" "http://127.0.0.1:$nginx_port/")"
@@ -263,7 +270,8 @@ if [ "$ceiling_only" -eq 0 ]; then
 	admin_key="$(tail -n 1 "$tmp/init.txt" | sed -n 's/^admin_key=//p')"
 	[ -n "$admin_key" ] || die "privd init did not print admin_key=<key> as its last line"
 
-	"$bin" serve --data-dir "$data" --listen 127.0.0.1:0 2>"$tmp/privd.log" >/dev/null &
+	# cookie choices all come from 127.0.0.1 here: no per-address limit
+	PRIVD_COOKIES_RATE_LIMIT=0 "$bin" serve --data-dir "$data" --listen 127.0.0.1:0 2>"$tmp/privd.log" >/dev/null &
 	privd_pid=$!
 	port=""
 	for ((i = 0; i < 300; i++)); do
@@ -300,7 +308,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	printf '%s' "$resp" | head -n 1 | grep -q '"granted" *: *true' || die "the consent check did not answer granted:true: $resp"
 
 	# ---- 2. consent check ----
-	echo "2/4 consent check: GET /v1/subjects/{id}/consents/processing"
+	echo "2/6 consent check: GET /v1/subjects/{id}/consents/processing"
 	wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -H "Authorization: Bearer $app_key" "$check_url" >/dev/null 2>&1 || true
 	line="$(run_wrk "$tmp/wrk-check.txt" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
 		-H "Authorization: Bearer $app_key" -s "$here/report.lua" "$check_url")"
@@ -321,7 +329,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	row "consent check p99" "$(printf '%.2f ms' "$check_p99")" "< $TARGET_CHECK_P99_MS ms" "" "$v_p99"
 
 	# ---- 3. registration ----
-	echo "3/4 registration: POST /v1/subjects, unique people"
+	echo "3/6 registration: POST /v1/subjects, unique people"
 	line="$(run_wrk "$tmp/wrk-register.txt" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
 		-s "$here/register.lua" "$base/v1/subjects" -- 0 0 "$app_key")"
 	created="$(field "$line" created)"
@@ -340,8 +348,54 @@ if [ "$ceiling_only" -eq 0 ]; then
 		"$(printf '%.2f' "$(calc "$reg_rps / $ceil_rps")")" "$v_reg"
 	row "registration p99" "$(printf '%.2f ms' "$reg_p99")" "-" "" "-"
 
-	# ---- 4. memory after SUBJECTS registrations ----
-	echo "4/4 memory: registering until $(fmt_int "$SUBJECTS") subjects exist"
+	# ---- 4. cookie choices ----
+	echo "4/6 cookie choices: POST /v1/cookie-consents, a new visitor each time"
+	line="$(run_wrk "$tmp/wrk-cookies.txt" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
+		-s "$here/cookies.lua" "$base/v1/cookie-consents" -- 1)"
+	created="$(field "$line" created)"
+	responses="$(field "$line" responses)"
+	ck_rps="$(calc "$created / ($(field "$line" duration_us) / 1e6)")"
+	ck_p99="$(calc "$(field "$line" p99_us) / 1000")"
+	echo "    $(fmt_int "$ck_rps") choices/s (201s: $created of $responses answers; other: $(field "$line" other)), p99 $(printf '%.2f' "$ck_p99") ms"
+	v_ck="$(verdict "$ck_rps >= $TARGET_COOKIES_PER_S")"
+	if [ "$(cond "$responses == 0 || ($responses - $created) > $responses * $MAX_ERROR_SHARE")" = 1 ]; then
+		echo "    ERROR: $((responses - created)) of $responses choices were not answered 201 ($(field "$line" other))" >&2
+		v_ck=FAIL
+	fi
+	row "cookie choices (durable)" "$(fmt_int "$ck_rps") /s" ">= $(fmt_int "$TARGET_COOKIES_PER_S") /s" \
+		"$(printf '%.2f' "$(calc "$ck_rps / $ceil_rps")")" "$v_ck"
+	row "cookie choices p99" "$(printf '%.2f ms' "$ck_p99")" "-" "" "-"
+
+	# ---- 5. consent.js ----
+	echo "5/6 consent.js: GET /consent.js, whole, gzipped, and 304"
+	etag="$(curl -s -D - -o /dev/null --max-time 10 "$base/consent.js" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: *//p')"
+	[ -n "$etag" ] || die "GET /consent.js sent no ETag"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$base/consent.js")" = 304 ] ||
+		die "GET /consent.js with its ETag did not answer 304"
+	for variant in whole gzip 304; do
+		case $variant in
+		whole) hdr=(-H "Accept-Encoding: identity") ;;
+		gzip) hdr=(-H "Accept-Encoding: gzip") ;;
+		304) hdr=(-H "If-None-Match: $etag") ;;
+		esac
+		line="$(run_wrk "$tmp/wrk-js-$variant.txt" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
+			"${hdr[@]}" -s "$here/report.lua" "$base/consent.js")"
+		n="$(field "$line" requests)"
+		bad=$(($(field "$line" connect) + $(field "$line" read) + $(field "$line" write) + $(field "$line" timeout)))
+		js_rps="$(calc "$n / ($(field "$line" duration_us) / 1e6)")"
+		js_ratio="$(calc "$js_rps / $check_rps")"
+		echo "    $variant: $(fmt_int "$js_rps") req/s, $(printf '%.2f' "$js_ratio") of the consent check, errors $bad"
+		v_js=-
+		[ "$variant" != 304 ] || v_js="$(verdict "$js_ratio >= $TARGET_SCRIPT_RATIO")"
+		if [ "$(cond "$n == 0 || $bad > $n * $MAX_ERROR_SHARE")" = 1 ]; then
+			v_js=FAIL
+		fi
+		row "consent.js $variant" "$(fmt_int "$js_rps") req/s" \
+			"$([ "$variant" = 304 ] && echo ">= 90% of check" || echo "-")" "$(printf '%.2f' "$js_ratio")" "$v_js"
+	done
+
+	# ---- 6. memory after SUBJECTS registrations ----
+	echo "6/6 memory: registering until $(fmt_int "$SUBJECTS") subjects exist"
 	started=$SECONDS
 	fill_errors=0
 	fill_answers=0

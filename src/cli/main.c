@@ -136,6 +136,24 @@ static int load_config(const struct flags *f, struct privd_config *cfg)
 	return 0;
 }
 
+/* With --data-dir, that installation's configuration; without, the defaults and the environment (the shipped
+ * files). */
+static int load_config_or_shipped(const struct flags *f, struct privd_config *cfg)
+{
+	struct privd_err err = {0};
+	enum privd_rc rc;
+
+	if (f->data_dir != NULL)
+		return load_config(f, cfg);
+	privd_config_defaults(cfg);
+	rc = privd_config_load(cfg, NULL, &err);
+	if (rc != PRIVD_OK) {
+		print_err("configuration", rc, &err);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_init(const struct flags *f)
 {
 	struct privd_config cfg;
@@ -300,17 +318,8 @@ static int cmd_calendar_add(const char *date, const char *days, const struct fla
 		fprintf(stderr, "privd: bad N %s: must be a whole number of working days from 0 to 10000\n", days);
 		return 2;
 	}
-	if (f->data_dir != NULL) {
-		if (load_config(f, &cfg) != 0)
-			return 2;
-	} else {
-		privd_config_defaults(&cfg);
-		rc = privd_config_load(&cfg, NULL, &err);
-		if (rc != PRIVD_OK) {
-			print_err("configuration", rc, &err);
-			return 2;
-		}
-	}
+	if (load_config_or_shipped(f, &cfg) != 0)
+		return 2;
 	rc = privd_service_calendar_add_working_days(&cfg, &from, (int)n, &due, note, &err);
 	if (rc != PRIVD_OK) {
 		print_err("cannot load the calendar", rc, &err);
@@ -333,17 +342,8 @@ static int cmd_integrity(const struct flags *f)
 	size_t len = 0;
 	enum privd_rc rc;
 
-	if (f->data_dir != NULL) {
-		if (load_config(f, &cfg) != 0)
-			return 2;
-	} else {
-		privd_config_defaults(&cfg);
-		rc = privd_config_load(&cfg, NULL, &err);
-		if (rc != PRIVD_OK) {
-			print_err("configuration", rc, &err);
-			return 2;
-		}
-	}
+	if (load_config_or_shipped(f, &cfg) != 0)
+		return 2;
 	rc = privd_web_integrity(&cfg, "consent.js", integrity, &len, &err);
 	if (rc != PRIVD_OK) {
 		print_err("integrity", rc, &err);

@@ -75,8 +75,8 @@ struct privd_http {
 	struct privd_http_limiter *limiter;  /* choices per client address; NULL: no limit */
 	const struct privd_web_file *script; /* consent.js, the service's; NULL when not loaded */
 	uint8_t *script_gz;                  /* consent.js gzipped, made at start */
-	size_t script_gz_len;
-	char script_gz_etag[48];
+	struct MHD_Response *script_resp[4]; /* its answers, prepared at start: whole, gzipped, and their 304s */
+	char script_hex[33];                 /* the SHA-256 part of its ETags */
 };
 
 struct privd_http_req {
@@ -98,6 +98,7 @@ struct privd_http_req {
 	bool too_large;
 
 	struct MHD_Response *resp; /* the one response, queued by the server */
+	bool resp_shared;          /* resp is a prepared answer its owner keeps (consent.js): never destroyed here */
 	unsigned status;
 	bool queued;
 
@@ -134,9 +135,9 @@ void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const c
 void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struct privd_err *err);
 /* 422 naming one field. */
 void privd_http_reply_invalid(struct privd_http_req *r, const char *field, const char *reason);
-/* Takes resp (may be NULL: out of memory, answered 500) as the reply. */
-void privd_http_reply_take(struct privd_http_req *r, unsigned status, struct MHD_Response *resp,
-                           const char *content_type);
+/* Answers with resp, a response prepared once with all its headers and kept by its owner for the server's life
+ * (libmicrohttpd counts the connections sending it); privd_http_reply_header does nothing to it. */
+void privd_http_reply_shared(struct privd_http_req *r, unsigned status, struct MHD_Response *resp);
 /* Adds a header to the reply already set (no-op without one). */
 void privd_http_reply_header(struct privd_http_req *r, const char *name, const char *value);
 

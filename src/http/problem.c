@@ -62,18 +62,19 @@ void privd_http_json_alloc_init(void)
 
 static void set_resp(struct privd_http_req *r, unsigned status, struct MHD_Response *resp, const char *ctype)
 {
-	if (r->resp != NULL)
+	if (r->resp != NULL && !r->resp_shared)
 		MHD_destroy_response(r->resp);
 	r->resp = resp;
+	r->resp_shared = false;
 	r->status = status;
 	if (resp != NULL && ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 }
 
-void privd_http_reply_take(struct privd_http_req *r, unsigned status, struct MHD_Response *resp,
-                           const char *content_type)
+void privd_http_reply_shared(struct privd_http_req *r, unsigned status, struct MHD_Response *resp)
 {
-	set_resp(r, status, resp, content_type);
+	set_resp(r, status, resp, NULL);
+	r->resp_shared = true;
 }
 
 void privd_http_reply_buf(struct privd_http_req *r, unsigned status, const char *content_type, const char *buf,
@@ -114,7 +115,7 @@ void privd_http_reply_empty(struct privd_http_req *r, unsigned status)
 
 void privd_http_reply_header(struct privd_http_req *r, const char *name, const char *value)
 {
-	if (r->resp != NULL)
+	if (r->resp != NULL && !r->resp_shared)
 		MHD_add_response_header(r->resp, name, value);
 }
 

@@ -61,7 +61,7 @@ static void req_free(struct privd_http_req *r)
 {
 	if (r == NULL)
 		return;
-	if (r->resp != NULL)
+	if (r->resp != NULL && !r->resp_shared)
 		MHD_destroy_response(r->resp);
 	privd_http_async_release(r->async);
 	if (r->body != NULL) {
@@ -179,14 +179,15 @@ static enum MHD_Result queue(struct privd_http_req *r)
 	if (resp == NULL) {
 		resp = internal_resp;
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-	} else if (atomic_load_explicit(&r->h->stopping, memory_order_relaxed)) {
+	} else if (atomic_load_explicit(&r->h->stopping, memory_order_relaxed) && !r->resp_shared) {
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	}
 	r->status = status;
 	r->queued = true;
 	ret = MHD_queue_response(r->conn, status, resp);
 	if (r->resp != NULL) {
-		MHD_destroy_response(r->resp);
+		if (!r->resp_shared) /* a shared answer's own reference is its owner's */
+			MHD_destroy_response(r->resp);
 		r->resp = NULL;
 	}
 	return ret;

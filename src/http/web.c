@@ -3,8 +3,9 @@
  * web.c - GET /consent.js: the cookie banner's script, served from memory.
  *
  * Every page view of every site with the banner asks for the script, most often from a browser or proxy that holds
- * it already, so the answer is built from bytes read once at start (the service's) and compressed once here: a
- * 304 when If-None-Match names the ETag, otherwise the bytes, gzipped for a client that accepts it. Sites load it
+ * it already, so its three answers are prepared once at start, headers and all, from the bytes the service read
+ * and compressed once here: a 304 when If-None-Match names the ETag, otherwise the bytes, gzipped for a client that
+ * accepts it. A request only picks one; libmicrohttpd counts the connections sending it. Sites load it
  * across origins and may pin its Subresource Integrity hash (crossorigin="anonymous"), so it is readable from any
  * origin; it may be cached for an hour and is revalidated by its ETag after that.
  */
@@ -50,21 +51,60 @@ static bool gzip_bytes(const uint8_t *data, size_t len, uint8_t **out, size_t *o
 	return true;
 }
 
+enum { WHOLE = 0, GZIP, WHOLE_304, GZIP_304, ANSWERS };
+
+/* One of the script's answers, with every header it carries; NULL when out of memory. */
+static struct MHD_Response *prepare(const struct privd_web_file *f, const void *data, size_t len, const char *etag,
+                                    bool gz)
+{
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len, (void *)(uintptr_t)data, MHD_RESPMEM_PERSISTENT);
+
+	if (resp == NULL)
+		return NULL;
+	if (data != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, f->content_type);
+	if (gz)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, CACHE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "cross-origin");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	return resp;
+}
+
 enum privd_rc privd_http_web_init(struct privd_http *h, struct privd_err *err)
 {
 	const struct privd_web_file *f = NULL;
+	char gz_etag[48];
+	size_t gz_len = 0;
 
 	if (privd_service_web_file(h->svc, SCRIPT, &f) != PRIVD_OK)
 		return PRIVD_OK; /* a service opened without its web files (no background work): nothing to serve */
-	h->script = f;
-	if (!gzip_bytes(f->data, f->len, &h->script_gz, &h->script_gz_len))
+	if (!gzip_bytes(f->data, f->len, &h->script_gz, &gz_len))
 		return privd_err_set(err, PRIVD_ERR_NOMEM, "cannot compress %s", SCRIPT);
-	snprintf(h->script_gz_etag, sizeof(h->script_gz_etag), "%.33s-gz\"", f->etag);
+	snprintf(gz_etag, sizeof(gz_etag), "%.33s-gz\"", f->etag);
+	h->script_resp[WHOLE] = prepare(f, f->data, f->len, f->etag, false);
+	h->script_resp[GZIP] = prepare(f, h->script_gz, gz_len, gz_etag, true);
+	h->script_resp[WHOLE_304] = prepare(f, NULL, 0, f->etag, false);
+	h->script_resp[GZIP_304] = prepare(f, NULL, 0, gz_etag, false);
+	snprintf(h->script_hex, sizeof(h->script_hex), "%.32s", f->etag + 1);
+	for (int i = 0; i < ANSWERS; i++)
+		if (h->script_resp[i] == NULL)
+			return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	h->script = f;
 	return PRIVD_OK;
 }
 
 void privd_http_web_cleanup(struct privd_http *h)
 {
+	for (int i = 0; i < ANSWERS; i++) {
+		if (h->script_resp[i] != NULL)
+			MHD_destroy_response(h->script_resp[i]);
+		h->script_resp[i] = NULL;
+	}
 	free(h->script_gz);
 	h->script_gz = NULL;
 }
@@ -82,29 +122,15 @@ void privd_http_consent_js(struct privd_http_req *r)
 {
 	const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	const struct privd_web_file *f = r->h->script;
-	bool gz = accepts_gzip(r);
-	const char *etag = gz ? r->h->script_gz_etag : f != NULL ? f->etag : "";
-	struct MHD_Response *resp;
+	int gz = accepts_gzip(r) ? GZIP : WHOLE;
 
 	if (f == NULL) {
 		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", "consent.js is not loaded", NULL);
 		return;
 	}
 	/* the SHA-256 part names the bytes whatever the encoding: a match on it is a match */
-	if (inm != NULL && strstr(inm, f->etag + 1) != NULL) {
-		privd_http_reply_empty(r, MHD_HTTP_NOT_MODIFIED);
-	} else {
-		resp = MHD_create_response_from_buffer(gz ? r->h->script_gz_len : f->len,
-		                                       (void *)(uintptr_t)(gz ? r->h->script_gz : f->data),
-		                                       MHD_RESPMEM_PERSISTENT);
-		privd_http_reply_take(r, MHD_HTTP_OK, resp, f->content_type);
-		if (gz)
-			privd_http_reply_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	}
-	privd_http_reply_header(r, MHD_HTTP_HEADER_ETAG, etag);
-	privd_http_reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, CACHE);
-	privd_http_reply_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-	privd_http_reply_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-	privd_http_reply_header(r, "Cross-Origin-Resource-Policy", "cross-origin");
-	privd_http_reply_header(r, "X-Content-Type-Options", "nosniff");
+	if (inm != NULL && strstr(inm, r->h->script_hex) != NULL)
+		privd_http_reply_shared(r, MHD_HTTP_NOT_MODIFIED, r->h->script_resp[gz + WHOLE_304]);
+	else
+		privd_http_reply_shared(r, MHD_HTTP_OK, r->h->script_resp[gz]);
 }

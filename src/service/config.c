@@ -394,24 +394,21 @@ static int key_set(struct privd_config *c, const struct key *k, const char *valu
 			                 reason != NULL ? reason : "unknown code");
 		return 1;
 	case T_COUNTRIES:
+	case T_ORIGINS:
 		if (len >= k->size)
 			return fault_set(f, k, "is too long (at most %zu bytes)", k->size - 1);
-		if (!countries_valid(value))
-			return fault_set(f, k, "must be ISO 3166-1 alpha-2 country codes separated by commas");
+		if (k->type == T_COUNTRIES ? !countries_valid(value) : !privd_cookie_origins_valid(value))
+			return fault_set(
+			    f, k, "%s",
+			    k->type == T_COUNTRIES
+			        ? "must be ISO 3166-1 alpha-2 country codes separated by commas"
+			        : "must be origins like https://www.example.ru (lowercase, no path) separated "
+			          "by commas");
 		memcpy(field, value, len + 1);
 		return 1;
 	case T_LANG:
 		if (strcmp(value, "ru") != 0 && strcmp(value, "en") != 0 && strcmp(value, "ru+en") != 0)
 			return fault_set(f, k, "must be ru, en or ru+en");
-		memcpy(field, value, len + 1);
-		return 1;
-	case T_ORIGINS:
-		if (len >= k->size)
-			return fault_set(f, k, "is too long (at most %zu bytes)", k->size - 1);
-		if (!privd_cookie_origins_valid(value))
-			return fault_set(f, k,
-			                 "must be origins like https://www.example.ru (lowercase, no path) "
-			                 "separated by commas");
 		memcpy(field, value, len + 1);
 		return 1;
 	case T_LEVEL:

@@ -96,26 +96,37 @@ static void take_texts(json_t *o, const char *key, const char *prefix, char *tex
 	}
 }
 
-static void take_services(json_t *a, const char *prefix, struct privd_cookie_category_info *c, struct privd_err *err)
+/* Member key of the category at prefix as an array of at most max items (absent: none), its field name into field.
+ * NULL, with the field error what (naming the items) or "may list at most N <what>", when it is not one. */
+static json_t *take_array(json_t *o, const char *key, const char *prefix, size_t max, const char *what, char field[96],
+                          struct privd_err *err)
+{
+	json_t *a = json_object_get(o, key);
+	char reason[64];
+
+	snprintf(field, 96, "%s.%s", prefix, key);
+	if (a != NULL && !json_is_array(a)) {
+		snprintf(reason, sizeof(reason), "must be an array of %s", what);
+		privd_err_field(err, field, reason);
+		return NULL;
+	}
+	if (json_array_size(a) > max) {
+		snprintf(reason, sizeof(reason), "may list at most %zu %s", max, what);
+		privd_err_field(err, field, reason);
+		return NULL;
+	}
+	return a;
+}
+
+static void take_services(json_t *o, const char *prefix, struct privd_cookie_category_info *c, struct privd_err *err)
 {
 	static const char *const members[] = {"name", "url", NULL};
-	char field[96];
+	char field[96], f[96];
+	json_t *a = take_array(o, "services", prefix, PRIVD_COOKIE_SERVICES_MAX, "services", field, err), *s;
 	size_t i;
-	json_t *s;
 
-	snprintf(field, sizeof(field), "%s.services", prefix);
-	if (a != NULL && !json_is_array(a)) {
-		privd_err_field(err, field, "must be an array");
-		return;
-	}
-	if (json_array_size(a) > PRIVD_COOKIE_SERVICES_MAX) {
-		privd_err_field(err, field, "may list at most 16 services");
-		return;
-	}
 	json_array_foreach(a, i, s)
 	{
-		char f[96];
-
 		snprintf(f, sizeof(f), "%.60s[%zu]", field, i);
 		if (!json_is_object(s)) {
 			privd_err_field(err, f, "must be an object with a name and a url");
@@ -130,25 +141,14 @@ static void take_services(json_t *a, const char *prefix, struct privd_cookie_cat
 	c->nservices = json_array_size(a);
 }
 
-static void take_cookies(json_t *a, const char *prefix, struct privd_cookie_category_info *c, struct privd_err *err)
+static void take_cookies(json_t *o, const char *prefix, struct privd_cookie_category_info *c, struct privd_err *err)
 {
-	char field[96];
+	char field[96], f[96];
+	json_t *a = take_array(o, "cookies", prefix, PRIVD_COOKIE_NAMES_MAX, "cookie names", field, err), *s;
 	size_t i;
-	json_t *s;
 
-	snprintf(field, sizeof(field), "%s.cookies", prefix);
-	if (a != NULL && !json_is_array(a)) {
-		privd_err_field(err, field, "must be an array of cookie names");
-		return;
-	}
-	if (json_array_size(a) > PRIVD_COOKIE_NAMES_MAX) {
-		privd_err_field(err, field, "may list at most 32 cookie names");
-		return;
-	}
 	json_array_foreach(a, i, s)
 	{
-		char f[96];
-
 		snprintf(f, sizeof(f), "%.60s[%zu]", field, i);
 		if (!json_is_string(s) || json_string_length(s) > PRIVD_COOKIE_NAME_MAX)
 			privd_err_field(err, f, "must be a cookie name of at most 100 characters");
@@ -171,8 +171,8 @@ static void take_category(json_t *o, const char *name, struct privd_cookie_categ
 	only_members(o, members, prefix, err);
 	take_texts(o, "title", prefix, &c->title[0][0], sizeof(c->title[0]), err);
 	take_texts(o, "description", prefix, &c->description[0][0], sizeof(c->description[0]), err);
-	take_services(json_object_get(o, "services"), prefix, c, err);
-	take_cookies(json_object_get(o, "cookies"), prefix, c, err);
+	take_services(o, prefix, c, err);
+	take_cookies(o, prefix, c, err);
 }
 
 /* Decodes {"categories": {...}} (root) into c and checks each category given (core/cookie.h). PRIVD_ERR_INVALID
