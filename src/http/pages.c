@@ -53,7 +53,7 @@ static const char page_style[] =
     "word-break:break-all}.privd-cc__btn{font:inherit;font-weight:600;padding:.55rem .9rem;border:2px solid #1f5fbf;"
     "border-radius:6px;background:#1f5fbf;color:#fff;cursor:pointer}"
     ":focus-visible{outline:3px solid #f0a500;outline-offset:2px}"
-    "@media (max-width:30rem){main{padding:1rem 1.1rem}h1{font-size:1.35rem}}";
+    "@media (max-width:30rem){main{padding:1rem 1.1rem}h1{font-size:1.35rem} }";
 
 /* The page of pg, as the reply. query_version, when not NULL, is kept in the language links. */
 static void page_reply(struct privd_http_req *r, const struct page_words *w, const struct privd_text_page *pg,
