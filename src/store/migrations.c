@@ -123,6 +123,13 @@ static const struct migration migrations[] = {
      "CREATE TABLE cookie_configs(seq AUTOINCREMENT_PK, config TEXT NOT NULL, sha256 TEXT NOT NULL,"
      " actor TEXT NOT NULL, updated_at BIGINT NOT NULL);",
      NULL},
+    /* the operator's console: a session a key was exchanged for, known by hashes of its cookie and CSRF token */
+    {15,
+     "CREATE TABLE console_sessions(session_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,"
+     " key_id TEXT NOT NULL, role TEXT NOT NULL, csrf_hash TEXT NOT NULL, created_at BIGINT NOT NULL,"
+     " last_seen_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, ended_at BIGINT);"
+     "CREATE INDEX console_sessions_key ON console_sessions(key_id);",
+     NULL},
 };
 
 #define MIGRATE_LOCK_DATA "SELECT pg_advisory_lock(7022656107000001)"

@@ -64,6 +64,27 @@ enum privd_rc privd_repo_apikey_list(struct privd_db *db, int (*cb)(void *arg, c
 /* Sets revoked_at; PRIVD_ERR_NOT_FOUND when no active key has that id. */
 enum privd_rc privd_repo_apikey_revoke(struct privd_db *db, const char *id, int64_t now_ms);
 
+/* ---- console sessions (repo_console.c) ---- */
+struct privd_console_session_row {
+	char session_id[33];
+	char key_id[33];
+	char role[16];
+	char csrf_hash[65]; /* hex of a 32-byte keyed hash */
+	int64_t created_at, last_seen_at, expires_at;
+};
+enum privd_rc privd_repo_console_session_insert(struct privd_db *db, const struct privd_console_session_row *row,
+                                                const char *token_hash);
+/* The session whose cookie hashes to token_hash, if it has not ended, has not expired at now_ms and its key is
+ * not revoked; PRIVD_ERR_NOT_FOUND otherwise. */
+enum privd_rc privd_repo_console_session_by_hash(struct privd_db *db, const char *token_hash, int64_t now_ms,
+                                                 struct privd_console_session_row *out);
+/* Sets last_seen_at (never backwards). */
+enum privd_rc privd_repo_console_session_touch(struct privd_db *db, const char *session_id, int64_t now_ms);
+/* Ends a session still open; PRIVD_ERR_NOT_FOUND when it has ended already. */
+enum privd_rc privd_repo_console_session_end(struct privd_db *db, const char *session_id, int64_t now_ms);
+/* Ends every open session of a key (it was revoked). */
+enum privd_rc privd_repo_console_sessions_end_key(struct privd_db *db, const char *key_id, int64_t now_ms);
+
 /* ---- published texts: the policy and the consent texts (repo_texts.c) ----
  * Both are append-only: a version is published once per language and never changed, since consent records name
  * it. The newest row published is the current one (of all, for the policy's version; of a purpose and language,
