@@ -245,6 +245,8 @@ static enum privd_rc revoke_data(struct privd_db *db, void *arg)
 	enum privd_rc rc;
 
 	rc = privd_repo_apikey_revoke(db, j->id, privd_now_ms());
+	if (rc == PRIVD_OK) /* its console sessions end with it (the lookup refuses them already; this records it) */
+		rc = privd_repo_console_sessions_end_key(db, j->id, privd_now_ms());
 	if (rc == PRIVD_OK)
 		rc = privd_audit_append(j->svc, db, j->who->actor, "apikey.revoke", "apikey", j->id, "{}");
 	if (rc == PRIVD_OK)

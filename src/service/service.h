@@ -42,8 +42,9 @@ enum privd_rc privd_role_parse(const char *name, enum privd_role *out); /* subje
 /* Who is calling: from an API key, or the command line. */
 struct privd_principal {
 	enum privd_role role;
-	char key_id[33]; /* "" for the command line */
-	char actor[80];  /* "apikey:<id>" or "cli"; goes to the audit log */
+	char key_id[33];     /* "" for the command line */
+	char actor[80];      /* "apikey:<id>" or "cli"; goes to the audit log */
+	char session_id[33]; /* the console session the call came through; "" for a bearer key */
 };
 
 /* Opens everything: keyring (refuses a master.key readable by others), database and keystore (migrated),
@@ -85,6 +86,32 @@ enum privd_rc privd_service_apikey_list(struct privd_service *svc,
 /* PRIVD_ERR_NOT_FOUND when no active key has that id. The key stops working at once. */
 enum privd_rc privd_service_apikey_revoke(struct privd_service *svc, const struct privd_principal *who, const char *id,
                                           struct privd_err *err);
+
+/* ---- the operator's console (console.c) ----
+ * An operator, admin or auditor exchanges their API key for a session: a cookie value and a CSRF token, both
+ * random, shown once and stored only as keyed hashes. A session lasts PRIVD_CONSOLE_TTL_MS at most and ends
+ * after PRIVD_CONSOLE_IDLE_MS without a call, when signed out, or when its key is revoked. */
+#define PRIVD_CONSOLE_TTL_MS (12LL * 3600 * 1000)
+#define PRIVD_CONSOLE_IDLE_MS (30LL * 60 * 1000)
+#define PRIVD_CONSOLE_TOKEN_MAX 64
+struct privd_console_session {
+	char session_id[33];
+	char token[PRIVD_CONSOLE_TOKEN_MAX]; /* the cookie's value */
+	char csrf[PRIVD_CONSOLE_TOKEN_MAX];
+	enum privd_role role;
+	int64_t expires_at;
+};
+/* Signs in with an API key (audited: console.signin). PRIVD_ERR_NOT_FOUND for a missing, unknown or revoked key;
+ * PRIVD_ERR_FORBIDDEN for an app key (the console is for operators, admins and auditors). */
+enum privd_rc privd_service_console_signin(struct privd_service *svc, const char *key,
+                                           struct privd_console_session *out, struct privd_err *err);
+/* The principal of the session whose cookie value is token. csrf is the token the call sent, or NULL for a call
+ * that changes nothing (GET, HEAD). PRIVD_ERR_NOT_FOUND for no open session (unknown, ended, expired, idle, key
+ * revoked); PRIVD_ERR_FORBIDDEN when a csrf is required and does not match. */
+enum privd_rc privd_service_console_authenticate(struct privd_service *svc, const char *token, const char *csrf,
+                                                 bool need_csrf, struct privd_principal *out);
+/* Ends who's session (audited: console.signout). PRIVD_ERR_NOT_FOUND when who came with no session. */
+enum privd_rc privd_service_console_signout(struct privd_service *svc, const struct privd_principal *who);
 
 /* ---- policies ---- */
 struct privd_policy {
