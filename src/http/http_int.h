@@ -261,7 +261,17 @@ void privd_http_web_cleanup(struct privd_http *h);
 /* ---- metrics.c ---- */
 void privd_http_metrics_record(unsigned path_idx, enum privd_http_method m, unsigned status, uint64_t dur_ns);
 
+/* ---- console.c and static.c ---- */
+/* The cookie a console session is carried in, and the header that carries its CSRF token. */
+#define PRIVD_CONSOLE_COOKIE "privd_console"
+#define PRIVD_CONSOLE_CSRF_HEADER "X-CSRF-Token"
+/* A GET or HEAD of a file under one of the web directories privd serves (/console/, /portal/, /common/,
+ * /i18n/): leaves its reply (the file, 304, or 404) and returns true; false for any other request. */
+bool privd_http_static_try(struct privd_http_req *r);
+
 /* ---- handlers, one file per resource ---- */
+void privd_http_console_signin(struct privd_http_req *r);
+void privd_http_console_signout(struct privd_http_req *r);
 void privd_http_healthz(struct privd_http_req *r);
 void privd_http_readyz(struct privd_http_req *r);
 void privd_http_metrics(struct privd_http_req *r);

@@ -52,6 +52,8 @@ enum privd_http_path {
 	P_COOKIE_CONFIG,
 	P_COOKIE_CONSENTS,
 	P_COOKIE_CONSENT,
+	P_CONSOLE_SESSIONS,
+	P_CONSOLE_SESSION_CURRENT,
 	P_COUNT
 };
 
@@ -91,6 +93,8 @@ static const char *const paths[P_COUNT] = {
     [P_COOKIE_CONFIG] = "/v1/cookie-config",
     [P_COOKIE_CONSENTS] = "/v1/cookie-consents",
     [P_COOKIE_CONSENT] = "/v1/cookie-consents/{id}",
+    [P_CONSOLE_SESSIONS] = "/v1/console/sessions",
+    [P_CONSOLE_SESSION_CURRENT] = "/v1/console/sessions/current",
 };
 
 #define R_ADMIN PRIVD_ROLE_ADMIN
@@ -144,6 +148,8 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_OPTIONS, privd_http_cookie_preflight, PRIVD_HTTP_PUBLIC, P_COOKIE_CONSENTS, 0},
     {PRIVD_HTTP_GET, privd_http_cookie_consent_get, PRIVD_HTTP_PUBLIC, P_COOKIE_CONSENT, 0},
     {PRIVD_HTTP_OPTIONS, privd_http_cookie_preflight, PRIVD_HTTP_PUBLIC, P_COOKIE_CONSENT, 0},
+    {PRIVD_HTTP_POST, privd_http_console_signin, PRIVD_HTTP_PUBLIC, P_CONSOLE_SESSIONS, 0},
+    {PRIVD_HTTP_DELETE, privd_http_console_signout, R_OPERATOR | R_ADMIN | R_AUDITOR, P_CONSOLE_SESSION_CURRENT, 0},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -257,6 +263,19 @@ unsigned privd_http_route_match(struct privd_http_req *r, char *allow, size_t al
 	return 405;
 }
 
+/* A call without an Authorization header: the console session its cookie names, if any. A call that may change
+ * something (any method but GET and HEAD) must also send the session's CSRF token. */
+static enum privd_rc console_authenticate(struct privd_http_req *r)
+{
+	const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, PRIVD_CONSOLE_COOKIE);
+	const char *csrf = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, PRIVD_CONSOLE_CSRF_HEADER);
+	bool safe = r->method == PRIVD_HTTP_GET || r->method == PRIVD_HTTP_HEAD;
+
+	if (token == NULL)
+		return PRIVD_ERR_NOT_FOUND;
+	return privd_service_console_authenticate(r->h->svc, token, csrf, !safe, &r->who);
+}
+
 bool privd_http_authorize(struct privd_http_req *r)
 {
 	const struct privd_http_route *rt = &routes[r->route];
@@ -266,14 +285,21 @@ bool privd_http_authorize(struct privd_http_req *r)
 	if (rt->roles == PRIVD_HTTP_PUBLIC)
 		return true;
 	auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
+	if (auth == NULL) {
+		rc = console_authenticate(r);
+		if (rc == PRIVD_ERR_FORBIDDEN) {
+			privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "csrf",
+			                         "a console call that changes something needs its X-CSRF-Token", NULL);
+			return false;
+		}
+	} else if (strncasecmp(auth, "Bearer ", 7) != 0) {
 		goto unauthorized;
-	auth += 7;
-	while (*auth == ' ')
-		auth++;
-	if (*auth == '\0')
-		goto unauthorized;
-	rc = privd_service_authenticate(r->h->svc, auth, &r->who);
+	} else {
+		auth += 7;
+		while (*auth == ' ')
+			auth++;
+		rc = *auth == '\0' ? PRIVD_ERR_NOT_FOUND : privd_service_authenticate(r->h->svc, auth, &r->who);
+	}
 	if (rc == PRIVD_ERR_NOT_FOUND)
 		goto unauthorized;
 	if (rc != PRIVD_OK) {

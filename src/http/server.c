@@ -127,6 +127,8 @@ static void first_call(struct privd_http_req *r)
 	const char *cl;
 	unsigned st;
 
+	if (privd_http_static_try(r))
+		return;
 	st = privd_http_route_match(r, allow, sizeof(allow));
 	if (st == 404) {
 		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", "no such route", NULL);

@@ -652,6 +652,8 @@ struct privd_web_file {
 };
 /* A file read from [web] dir at start, valid while the service is open. PRIVD_ERR_NOT_FOUND for another name. */
 enum privd_rc privd_service_web_file(struct privd_service *svc, const char *name, const struct privd_web_file **out);
+/* [web] dir: the directory of the files served to browsers (the console's and the portal's too, read per request). */
+const char *privd_service_web_dir(const struct privd_service *svc);
 /* The integrity hash of [web] dir's file name as it is on disk now, and its length (len may be NULL), for `privd
  * integrity`: needs no open service. PRIVD_ERR_IO when it cannot be read. */
 enum privd_rc privd_web_integrity(const struct privd_config *cfg, const char *name,

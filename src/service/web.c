@@ -126,3 +126,8 @@ enum privd_rc privd_web_integrity(const struct privd_config *cfg, const char *na
 	free((void *)f.data);
 	return PRIVD_OK;
 }
+
+const char *privd_service_web_dir(const struct privd_service *svc)
+{
+	return svc->cfg.web_dir;
+}
