@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The operator's console: signs in by exchanging an API key for a session (an HttpOnly cookie the page never
+// sees, and a CSRF token kept in this tab's sessionStorage — never the key), then shows the request queue, a
+// request beside its scan and the person's data, destruction records, failed notices and the audit log.
+// Every text comes from /i18n/<lang>.json; every element is built with the DOM API (no innerHTML of data).
+import { api, ApiError, setCsrf, getCsrf } from './api.js';
+
+const LANGS = ['ru', 'en'];
+let lang = localStorage.getItem('privd.lang') || (navigator.language || 'ru').slice(0, 2);
+if (!LANGS.includes(lang)) lang = 'ru';
+let texts = {};
+let role = sessionStorage.getItem('privd.role') || '';
+const main = document.getElementById('main');
+
+function t(key, ...args) {
+	let s = texts[key] ?? key;
+	args.forEach((a, i) => { s = s.replace(`{${i}}`, String(a)); });
+	return s;
+}
+
+/** el('tag.class', {attrs}, children...) */
+function el(spec, attrs = {}, ...kids) {
+	const [tag, ...cls] = spec.split('.');
+	const e = document.createElement(tag);
+	if (cls.length) e.className = cls.join(' ');
+	for (const [k, v] of Object.entries(attrs)) {
+		if (v === undefined || v === null || v === false) continue;
+		if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+		else if (k === 'text') e.textContent = v;
+		else e.setAttribute(k, v === true ? '' : v);
+	}
+	for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k);
+	return e;
+}
+
+async function loadTexts() {
+	const r = await fetch(`/i18n/${lang}.json`);
+	texts = await r.json();
+	document.documentElement.lang = lang;
+	for (const n of document.querySelectorAll('[data-i18n]')) n.textContent = t(n.dataset.i18n);
+	document.getElementById('lang').value = lang;
+}
+
+const fmtDate = (s) => (s ? new Date(s).toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+const fmtDay = (s) => (s ? new Date(`${s}T00:00:00`).toLocaleDateString(lang === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'medium' }) : '—');
+
+const STATUS_CLASS = { awaiting_document: 'warn', received: '', accepted: '', rejected: 'bad', completed: 'ok' };
+const statusBadge = (s) => el(`span.badge${STATUS_CLASS[s] ? '.' + STATUS_CLASS[s] : ''}`, { text: t(`status.${s}`) });
+
+function leftCell(q) {
+	if (q.working_days_left === null || q.working_days_left === undefined) return el('span.muted', { text: '—' });
+	if (q.overdue) return el('span.overdue', { text: t('left.overdue', Math.abs(q.working_days_left)) });
+	return el('span', { text: t('left.days', q.working_days_left) });
+}
+
+function empty(title, hint) {
+	return el('div.empty.card', {}, el('strong', { text: title }), el('span', { text: hint }));
+}
+
+function showError(e) {
+	main.querySelector('.error')?.remove();
+	main.prepend(el('p.error', { role: 'alert', text: t('error.generic', e.detail || e.message) }));
+}
+
+// ---- sign-in ----
+function renderSignIn(message) {
+	document.getElementById('nav').hidden = true;
+	document.getElementById('signout').hidden = true;
+	document.getElementById('who').textContent = '';
+	const input = el('input', { id: 'key', type: 'password', autocomplete: 'off', required: true, spellcheck: 'false' });
+	const msg = el('p.error', { role: 'alert', hidden: !message, text: message || '' });
+	const form = el('form', {
+		onsubmit: async (ev) => {
+			ev.preventDefault();
+			const key = input.value.trim();
+			input.value = '';
+			try {
+				const s = await api('POST', '/v1/console/sessions', { key });
+				setCsrf(s.csrf);
+				role = s.role;
+				sessionStorage.setItem('privd.role', role);
+				location.hash = role === 'auditor' ? '#/audit' : '#/queue';
+				route();
+			} catch (e) {
+				msg.hidden = false;
+				msg.textContent = e.status === 403 ? t('signin.forbidden') : e.status === 401 ? t('signin.bad') : t('error.generic', e.message);
+				input.focus();
+			}
+		},
+	},
+	el('h1', { text: t('signin.title') }),
+	el('p.muted', { text: t('signin.hint') }),
+	el('label', { for: 'key' }, t('signin.key'), input),
+	msg,
+	el('button.primary', { type: 'submit', text: t('signin.submit') }));
+	main.replaceChildren(el('section.card.signin', {}, form));
+	input.focus();
+}
+
+async function signOut() {
+	try { await api('DELETE', '/v1/console/sessions/current'); } catch { /* the session may be over already */ }
+	setCsrf('');
+	sessionStorage.removeItem('privd.role');
+	role = '';
+	location.hash = '';
+	renderSignIn();
+}
+
+// ---- sortable tables ----
+function table(cols, rows, { sortKey, dir = 1, onRow } = {}) {
+	let key = sortKey;
+	let d = dir;
+	const tbody = el('tbody');
+	const heads = cols.map((c) => el('th', { scope: 'col', class: c.narrow ? 'hide-narrow' : null },
+		c.sort ? el('button', { type: 'button', text: c.label, onclick: () => { d = key === c.key ? -d : 1; key = c.key; draw(); } }) : c.label));
+	function draw() {
+		const col = cols.find((c) => c.key === key);
+		const sorted = col ? [...rows].sort((a, b) => {
+			const x = col.sort(a); const y = col.sort(b);
+			return (x === y ? 0 : x === null ? 1 : y === null ? -1 : x < y ? -1 : 1) * d;
+		}) : rows;
+		cols.forEach((c, i) => heads[i].setAttribute('aria-sort', c.key === key ? (d > 0 ? 'ascending' : 'descending') : 'none'));
+		tbody.replaceChildren(...sorted.map((r) => {
+			const tr = el('tr', {}, cols.map((c) => el('td', { class: c.narrow ? 'hide-narrow' : null }, c.cell(r))));
+			if (onRow) tr.dataset.id = r.id;
+			return tr;
+		}));
+	}
+	draw();
+	return el('div.table-wrap', {}, el('table', {}, el('thead', {}, el('tr', {}, heads)), tbody));
+}
+
+// ---- the queue ----
+const TYPES = ['erase', 'rectify', 'access', 'transfer_info', 'revoke_processing', 'revoke_cookies', 'guardian_consent', 'inquiry'];
+const STATUSES = ['awaiting_document', 'received', 'accepted', 'rejected', 'completed'];
+const filters = { type: '', status: 'open' };
+
+async function renderQueue() {
+	const typeSel = el('select', { id: 'f-type', onchange: () => { filters.type = typeSel.value; renderQueue(); } },
+		el('option', { value: '', text: t('queue.all') }), TYPES.map((x) => el('option', { value: x, text: t(`type.${x}`) })));
+	typeSel.value = filters.type;
+	const statusSel = el('select', { id: 'f-status', onchange: () => { filters.status = statusSel.value; renderQueue(); } },
+		el('option', { value: 'open', text: t('queue.open') }), el('option', { value: '', text: t('queue.all') }),
+		STATUSES.map((x) => el('option', { value: x, text: t(`status.${x}`) })));
+	statusSel.value = filters.status;
+	const head = [el('h1', { text: t('queue.title') }),
+		el('div.row.filters', {}, el('label', {}, t('queue.type'), typeSel), el('label', {}, t('queue.status'), statusSel))];
+	main.replaceChildren(...head, el('p.muted', { text: '…' }));
+	let items = [];
+	const statuses = filters.status === 'open' ? ['received', 'accepted'] : [filters.status];
+	for (const s of statuses) {
+		const q = s ? `?status=${s}&limit=1000` : '?limit=1000';
+		items = items.concat((await api('GET', `/v1/requests${q}`)).items);
+	}
+	if (filters.type) items = items.filter((q) => q.type === filters.type);
+	if (!items.length) {
+		main.replaceChildren(...head, empty(t('queue.empty'), t('queue.empty.hint')));
+		return;
+	}
+	const cols = [
+		{ key: 'type', label: t('col.type'), sort: (q) => t(`type.${q.type}`), cell: (q) => el('a', { href: `#/requests/${q.id}`, text: t(`type.${q.type}`) }) },
+		{ key: 'status', label: t('col.status'), sort: (q) => STATUSES.indexOf(q.status), cell: (q) => statusBadge(q.status) },
+		{ key: 'due', label: t('col.due'), sort: (q) => q.due_date, cell: (q) => el(q.overdue ? 'span.overdue' : 'span', { text: fmtDay(q.due_date) }) },
+		{ key: 'left', label: t('col.left'), sort: (q) => q.working_days_left ?? null, cell: leftCell },
+		{ key: 'filed', label: t('col.filed'), narrow: true, sort: (q) => q.created_at, cell: (q) => fmtDate(q.created_at) },
+		{ key: 'subject', label: t('col.subject'), narrow: true, cell: (q) => el('code', { text: q.subject_id.slice(0, 8) }) },
+	];
+	main.replaceChildren(...head, table(cols, items, { sortKey: 'due', onRow: true }));
+}
+
+// ---- a request ----
+function confirmDialog(message, { reason = false, danger = false } = {}) {
+	const dlg = document.getElementById('confirm');
+	const ta = document.getElementById('confirm-reason');
+	document.getElementById('confirm-title').textContent = t('confirm');
+	document.getElementById('confirm-text').textContent = message;
+	document.getElementById('confirm-reason-label').hidden = !reason;
+	ta.value = '';
+	ta.required = reason;
+	document.getElementById('confirm-ok').className = danger ? 'danger' : 'primary';
+	return new Promise((resolve) => {
+		dlg.addEventListener('close', () => resolve(dlg.returnValue === 'ok' ? { reason: ta.value.trim() } : null), { once: true });
+		dlg.returnValue = '';
+		dlg.showModal();
+		(reason ? ta : document.getElementById('confirm-ok')).focus();
+	});
+}
+
+function docView(q) {
+	if (!q.document) return el('p.muted', { text: t('detail.nodoc') });
+	const url = `/v1/requests/${q.id}/document`;
+	if (q.document.type.startsWith('image/')) return el('img', { src: url, alt: t('detail.document'), id: 'scan' });
+	return el('div', {}, el('object', { data: `${url}?inline=1`, type: q.document.type, id: 'scan', 'aria-label': t('detail.document') },
+		el('a', { href: url, text: t('detail.pdf.fallback') })));
+}
+
+function kv(pairs) {
+	return el('dl.kv', {}, pairs.filter(([, v]) => v !== undefined).map(([k, v]) => [el('dt', { text: t(k) }), el('dd', {}, v ?? '—')]));
+}
+
+async function act(q, action) {
+	const needsReason = action === 'reject' || action === 'extend';
+	const ok = await confirmDialog(t(`confirm.${action}`), { reason: needsReason, danger: action === 'execute' || action === 'reject' });
+	if (!ok) return;
+	if (needsReason && !ok.reason) { showError(new Error(t('reason.required'))); return; }
+	try {
+		if (action === 'execute') await api('POST', `/v1/requests/${q.id}/execute`, {});
+		else await api('POST', `/v1/requests/${q.id}/decision`, needsReason ? { action, reason: ok.reason } : { action });
+		await renderRequest(q.id, t('done'));
+	} catch (e) { showError(e); }
+}
+
+async function renderRequest(id, note) {
+	const q = await api('GET', `/v1/requests/${id}`);
+	let person = null;
+	try { person = await api('GET', `/v1/subjects/${q.subject_id}`); } catch (e) { if (!(e instanceof ApiError) || e.status !== 410) person = null; }
+	const actions = [];
+	if (role === 'operator') {
+		if (q.status === 'received') actions.push('accept', 'reject', 'extend');
+		if (q.status === 'accepted') actions.push('execute', 'extend');
+	}
+	const details = q.details && Object.keys(q.details).length ? el('pre', { text: JSON.stringify(q.details, null, 2) }) : undefined;
+	main.replaceChildren(
+		el('p.crumbs', {}, el('a', { href: '#/queue', text: t('detail.back') })),
+		el('h1', {}, `${t(`type.${q.type}`)} `, statusBadge(q.status)),
+		note ? el('p.badge.ok', { role: 'status', text: note }) : '',
+		el('div.detail', {},
+			el('section.card.doc', { 'aria-labelledby': 'doc-h' }, el('h2', { id: 'doc-h', text: t('detail.document') }), docView(q)),
+			el('div.side', {},
+				el('section.card', {}, el('h2', { text: t('detail.person') }),
+					person ? kv([['f.name', person.name], ['f.email', person.email], ['f.phone', person.phone],
+						['f.birth_date', person.birth_date], ['f.residence_country', person.residence_country], ['f.status', person.status]])
+						: el('p.muted', { text: t('detail.erased') })),
+				el('section.card', {}, el('h2', { text: t('detail.request') }),
+					kv([['f.id', el('code', { text: q.id })], ['f.filed', fmtDate(q.created_at)],
+						['f.due', el(q.overdue ? 'span.overdue' : 'span', { text: fmtDay(q.due_date), id: 'due' })],
+						['f.left', leftCell(q)], ['f.extended', t(q.extended ? 'yes' : 'no')],
+						['f.reason', q.reason || undefined], ['f.answer', q.answer || undefined], ['f.details', details]]),
+					actions.length ? el('div.actions', {}, actions.map((a) => el(`button.${a === 'execute' ? 'primary' : 'ghost'}`,
+						{ type: 'button', 'data-action': a, text: t(`act.${a}`), onclick: () => act(q, a) }))) : ''))));
+}
+
+// ---- destruction records, failed notices, audit ----
+async function renderDestruction() {
+	const { items } = await api('GET', '/v1/destruction-records?limit=200');
+	const head = el('h1', { text: t('dr.title') });
+	if (!items.length) { main.replaceChildren(head, empty(t('dr.empty'), t('dr.empty.hint'))); return; }
+	main.replaceChildren(head, table([
+		{ key: 'when', label: t('dr.when'), sort: (d) => d.destroyed_at, cell: (d) => fmtDate(d.destroyed_at) },
+		{ key: 'subject', label: t('dr.subject'), cell: (d) => el('code', { text: d.subject_id.slice(0, 8) }) },
+		{ key: 'reason', label: t('dr.reason'), sort: (d) => d.reason, cell: (d) => d.reason },
+		{ key: 'print', label: '', cell: (d) => el('a', { href: `/v1/destruction-records/${d.id}?format=html`, target: '_blank', rel: 'noopener', text: t('dr.print') }) },
+	], items, { sortKey: 'when', dir: -1 }));
+}
+
+async function renderNotices() {
+	const { items } = await api('GET', '/v1/notifications?status=failed&limit=200');
+	const head = el('h1', { text: t('notices.title') });
+	if (!items.length) { main.replaceChildren(head, empty(t('notices.empty'), t('notices.empty.hint'))); return; }
+	main.replaceChildren(head, table([
+		{ key: 'created', label: t('n.created'), sort: (n) => n.created_at, cell: (n) => fmtDate(n.created_at) },
+		{ key: 'kind', label: t('n.kind'), sort: (n) => n.kind, cell: (n) => n.kind },
+		{ key: 'channel', label: t('n.channel'), sort: (n) => n.channel, cell: (n) => n.channel },
+		{ key: 'attempts', label: t('n.attempts'), sort: (n) => n.attempts, cell: (n) => String(n.attempts) },
+		{ key: 'error', label: t('n.error'), cell: (n) => n.last_error || '—' },
+	], items, { sortKey: 'created', dir: -1 }));
+}
+
+async function renderAudit() {
+	const [v, page] = await Promise.all([api('GET', '/v1/audit/verify'), api('GET', '/v1/audit?limit=200')]);
+	const verdict = v.ok ? el('p.badge.ok', { id: 'verify', text: t('audit.verify.ok', v.entries) })
+		: el('p.badge.bad', { id: 'verify', text: t('audit.verify.bad', v.first_bad) });
+	const head = [el('h1', { text: t('audit.title') }), verdict];
+	if (!page.items.length) { main.replaceChildren(...head, empty(t('audit.empty'), '')); return; }
+	main.replaceChildren(...head, table([
+		{ key: 'seq', label: '#', sort: (e) => e.seq, cell: (e) => String(e.seq) },
+		{ key: 'ts', label: t('a.ts'), sort: (e) => e.ts, cell: (e) => fmtDate(e.ts) },
+		{ key: 'actor', label: t('a.actor'), narrow: true, sort: (e) => e.actor, cell: (e) => el('code', { text: e.actor }) },
+		{ key: 'action', label: t('a.action'), sort: (e) => e.action, cell: (e) => e.action },
+		{ key: 'object', label: t('a.object'), narrow: true, cell: (e) => `${e.object_type} ${e.object_id.slice(0, 8)}` },
+	], page.items, { sortKey: 'seq', dir: -1 }));
+}
+
+// ---- routing ----
+const ROUTES = [
+	[/^#\/requests\/([0-9a-f]{32})$/, (m) => renderRequest(m[1]), 'queue'],
+	[/^#\/destruction$/, renderDestruction, 'destruction'],
+	[/^#\/notices$/, renderNotices, 'notices'],
+	[/^#\/audit$/, renderAudit, 'audit'],
+	[/^/, renderQueue, 'queue'],
+];
+
+async function route() {
+	if (!getCsrf() || !role) { renderSignIn(); return; }
+	document.getElementById('nav').hidden = false;
+	document.getElementById('signout').hidden = false;
+	document.getElementById('who').textContent = t(`role.${role}`);
+	const [re, fn, nav] = ROUTES.find(([r]) => r.test(location.hash));
+	for (const a of document.querySelectorAll('#nav a')) {
+		if (a.getAttribute('href') === `#/${nav}`) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+	}
+	try {
+		await fn(location.hash.match(re));
+	} catch (e) {
+		if (e instanceof ApiError && e.status === 401) { setCsrf(''); renderSignIn(t('signin.expired')); return; }
+		showError(e);
+	}
+	main.focus({ preventScroll: true });
+}
+
+document.getElementById('lang').addEventListener('change', async (ev) => {
+	lang = ev.target.value;
+	localStorage.setItem('privd.lang', lang);
+	await loadTexts();
+	route();
+});
+document.getElementById('signout').addEventListener('click', signOut);
+window.addEventListener('hashchange', route);
+await loadTexts();
+route();
