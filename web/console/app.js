@@ -29,7 +29,7 @@ function el(spec, attrs = {}, ...kids) {
 		else if (k === 'text') e.textContent = v;
 		else e.setAttribute(k, v === true ? '' : v);
 	}
-	for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k);
+	for (const k of kids.flat(Infinity)) if (k !== null && k !== undefined) e.append(k);
 	return e;
 }
 
@@ -163,7 +163,7 @@ async function renderQueue() {
 		{ key: 'due', label: t('col.due'), sort: (q) => q.due_date, cell: (q) => el(q.overdue ? 'span.overdue' : 'span', { text: fmtDay(q.due_date) }) },
 		{ key: 'left', label: t('col.left'), sort: (q) => q.working_days_left ?? null, cell: leftCell },
 		{ key: 'filed', label: t('col.filed'), narrow: true, sort: (q) => q.created_at, cell: (q) => fmtDate(q.created_at) },
-		{ key: 'subject', label: t('col.subject'), narrow: true, cell: (q) => el('code', { text: q.subject_id.slice(0, 8) }) },
+		{ key: 'subject', label: t('col.subject'), narrow: true, cell: (q) => el('code', { title: q.subject_id, text: `…${q.subject_id.slice(-8)}` }) },
 	];
 	main.replaceChildren(...head, table(cols, items, { sortKey: 'due', onRow: true }));
 }
@@ -190,8 +190,10 @@ function docView(q) {
 	if (!q.document) return el('p.muted', { text: t('detail.nodoc') });
 	const url = `/v1/requests/${q.id}/document`;
 	if (q.document.type.startsWith('image/')) return el('img', { src: url, alt: t('detail.document'), id: 'scan' });
-	return el('div', {}, el('object', { data: `${url}?inline=1`, type: q.document.type, id: 'scan', 'aria-label': t('detail.document') },
-		el('a', { href: url, text: t('detail.pdf.fallback') })));
+	return el('div.pdf', {},
+		el('object', { data: `${url}?inline=1`, type: q.document.type, id: 'scan', 'aria-label': t('detail.document') },
+			el('a', { href: url, text: t('detail.pdf.fallback') })),
+		el('a', { href: url, target: '_blank', rel: 'noopener', text: t('detail.pdf.fallback') }));
 }
 
 function kv(pairs) {
@@ -213,7 +215,10 @@ async function act(q, action) {
 async function renderRequest(id, note) {
 	const q = await api('GET', `/v1/requests/${id}`);
 	let person = null;
-	try { person = await api('GET', `/v1/subjects/${q.subject_id}`); } catch (e) { if (!(e instanceof ApiError) || e.status !== 410) person = null; }
+	const erased = q.type === 'erase' && q.status === 'completed';
+	if (!erased) {
+		try { person = await api('GET', `/v1/subjects/${q.subject_id}`); } catch (e) { if (!(e instanceof ApiError) || e.status !== 410) throw e; }
+	}
 	const actions = [];
 	if (role === 'operator') {
 		if (q.status === 'received') actions.push('accept', 'reject', 'extend');
@@ -229,7 +234,7 @@ async function renderRequest(id, note) {
 			el('div.side', {},
 				el('section.card', {}, el('h2', { text: t('detail.person') }),
 					person ? kv([['f.name', person.name], ['f.email', person.email], ['f.phone', person.phone],
-						['f.birth_date', person.birth_date], ['f.residence_country', person.residence_country], ['f.status', person.status]])
+						['f.birth_date', person.birth_date], ['f.residence_country', person.residence_country], ['f.status', t(`subject.${person.status}`)]])
 						: el('p.muted', { text: t('detail.erased') })),
 				el('section.card', {}, el('h2', { text: t('detail.request') }),
 					kv([['f.id', el('code', { text: q.id })], ['f.filed', fmtDate(q.created_at)],
@@ -247,7 +252,7 @@ async function renderDestruction() {
 	if (!items.length) { main.replaceChildren(head, empty(t('dr.empty'), t('dr.empty.hint'))); return; }
 	main.replaceChildren(head, table([
 		{ key: 'when', label: t('dr.when'), sort: (d) => d.destroyed_at, cell: (d) => fmtDate(d.destroyed_at) },
-		{ key: 'subject', label: t('dr.subject'), cell: (d) => el('code', { text: d.subject_id.slice(0, 8) }) },
+		{ key: 'subject', label: t('dr.subject'), cell: (d) => el('code', { title: d.subject_id, text: `…${d.subject_id.slice(-8)}` }) },
 		{ key: 'reason', label: t('dr.reason'), sort: (d) => d.reason, cell: (d) => d.reason },
 		{ key: 'print', label: '', cell: (d) => el('a', { href: `/v1/destruction-records/${d.id}?format=html`, target: '_blank', rel: 'noopener', text: t('dr.print') }) },
 	], items, { sortKey: 'when', dir: -1 }));

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The operator's console in a real browser (Debian's chromium, driven by playwright-core): an operator signs in with
+// their key, which the page does not keep (no storage holds it, the session cookie is HttpOnly); sees a filed erasure
+// request in the queue with its due date; opens it, the PNG scan shown beside the person's data; accepts and executes
+// it, each confirmed in a dialog; signs out. Screenshots of the queue and of a request in Russian and English, at
+// 1280×800 and 390×844, are kept in tests/browser/artifacts/. SQLite only: sessions are tested on both engines in
+// tests/integration/console.test.mjs.
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
+import { assertJson, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
+import { makePng } from '../integration/lib/documents.mjs';
+import { attach, fileRequest } from '../integration/lib/requests.mjs';
+import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+describe('the operator console in chromium', { concurrency: 1 }, () => {
+	let srv, browser, erase, person;
+
+	before(async () => {
+		srv = await startPrivd('sqlite');
+		await srv.createRoleKeys();
+		person = newPerson();
+		const subj = await srv.registerOk(person);
+		erase = await fileRequest(srv, subj.id, 'erase');
+		await attach(srv, erase.id, { data: makePng(480, 320), type: 'image/png' });
+		const other = await srv.registerOk(newPerson());
+		const access = await fileRequest(srv, other.id, 'access');
+		await attach(srv, access.id);
+		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+		await mkdir(ARTIFACTS, { recursive: true });
+	});
+	after(async () => {
+		if (browser) await browser.close();
+		if (srv) {
+			await srv.stop();
+			await removeInstance(srv.inst);
+		}
+	});
+
+	async function signedIn(viewport, lang) {
+		const ctx = await browser.newContext({ viewport });
+		await ctx.addInitScript((l) => { if (!localStorage.getItem('privd.lang')) localStorage.setItem('privd.lang', l); }, lang);
+		const page = await ctx.newPage();
+		const errors = [];
+		page.on('pageerror', (e) => errors.push(String(e)));
+		page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+		await page.goto(`${srv.url}/console/`);
+		await page.locator('#key').fill(srv.keys.operator);
+		await page.keyboard.press('Enter');
+		await page.locator('#f-status').waitFor({ timeout: 15_000 });
+		await page.locator('a[href^="#/requests/"]').first().waitFor({ timeout: 15_000 });
+		return { ctx, page, errors };
+	}
+
+	it('an operator signs in with the key; the page keeps no key, only an HttpOnly session cookie', async () => {
+		const { ctx, page, errors } = await signedIn(DESKTOP, 'en');
+		try {
+			const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+			assert.ok(!stored.includes(srv.keys.operator), 'the key is in no storage and no script-readable cookie');
+			assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is not readable by scripts');
+			const cookies = await ctx.cookies();
+			const c = cookies.find((x) => x.name === 'privd_console');
+			assert.ok(c, 'the session cookie is set');
+			assert.equal(c.httpOnly, true);
+			assert.equal(c.sameSite, 'Strict');
+			assert.ok(!c.value.includes(srv.keys.operator));
+			assert.deepEqual(errors, [], 'no script error and no CSP violation');
+		} finally {
+			await ctx.close();
+		}
+	});
+
+	it('the queue shows the erasure with its due date; the request opens with its scan; accept and execute, each confirmed', async () => {
+		const { ctx, page, errors } = await signedIn(DESKTOP, 'en');
+		try {
+			const row = page.locator('tr', { has: page.locator(`a[href="#/requests/${erase.id}"]`) });
+			assert.match(await row.innerText(), /Erasure/);
+			const filed = assertJson(await srv.req('GET', `/v1/requests/${erase.id}`, { as: 'operator' }), 200);
+			assert.match(filed.due_date, /^\d{4}-\d{2}-\d{2}$/);
+			const due = new Date(`${filed.due_date}T00:00:00`).toLocaleDateString('en-GB', { dateStyle: 'medium' });
+			assert.ok((await row.innerText()).includes(due), `the due date ${due} is in the row: ${await row.innerText()}`);
+			assert.match(await row.innerText(), /\b10\b|\b9\b|\b11\b/, 'working days left are shown');
+			await page.screenshot({ path: path.join(ARTIFACTS, 'console-queue-open-en-desktop.png') });
+
+			await row.locator('a').click();
+			const img = page.locator('img#scan');
+			await img.waitFor();
+			await page.waitForFunction(() => document.querySelector('img#scan').naturalWidth === 480);
+			assert.match(await page.locator('.side').innerText(), new RegExp(person.name.split(' ')[0]));
+			await page.screenshot({ path: path.join(ARTIFACTS, 'console-request-scan-en-desktop.png'), fullPage: true });
+
+			await page.locator('button[data-action="accept"]').click();
+			const dlg = page.locator('dialog#confirm');
+			await dlg.waitFor();
+			await page.locator('#confirm-ok').click();
+			await page.locator('button[data-action="execute"]').waitFor();
+			await page.locator('button[data-action="execute"]').click();
+			await dlg.waitFor();
+			await page.locator('#confirm-ok').click();
+			await page.locator('h1 .badge', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
+			const q = assertJson(await srv.req('GET', `/v1/requests/${erase.id}`, { as: 'operator' }), 200);
+			assert.equal(q.status, 'completed');
+			assert.match(await page.locator('.side').innerText(), /erased/i, 'the person\'s data is gone');
+			assert.deepEqual(errors, []);
+
+			await page.locator('#signout').click();
+			await page.locator('#key').waitFor();
+			const r = await page.evaluate(async () => (await fetch('/v1/requests')).status);
+			assert.equal(r, 401, 'signed out: the cookie no longer works');
+		} finally {
+			await ctx.close();
+		}
+	});
+
+	it('a dialog cancelled changes nothing; the queue is keyboard usable', async () => {
+		const { ctx, page } = await signedIn(DESKTOP, 'en');
+		try {
+			const link = page.locator('a[href^="#/requests/"]').first();
+			await link.focus();
+			await page.keyboard.press('Enter');
+			await page.locator('button[data-action="reject"]').waitFor();
+			await page.locator('button[data-action="reject"]').focus();
+			await page.keyboard.press('Enter');
+			await page.locator('dialog#confirm[open]').waitFor();
+			await page.keyboard.press('Escape');
+			await page.locator('dialog#confirm:not([open])').waitFor({ state: 'attached' });
+			const id = page.url().split('/').pop();
+			const q = assertJson(await srv.req('GET', `/v1/requests/${id}`, { as: 'operator' }), 200);
+			assert.equal(q.status, 'received');
+		} finally {
+			await ctx.close();
+		}
+	});
+
+	for (const lang of ['ru', 'en']) {
+		for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+			it(`screenshots in ${lang} at ${name} width`, async () => {
+				const { ctx, page } = await signedIn(viewport, lang);
+				try {
+					await page.locator('#f-status').selectOption('');
+					await page.locator(`a[href="#/requests/${erase.id}"]`).waitFor();
+					await page.screenshot({ path: path.join(ARTIFACTS, `console-queue-${lang}-${name}.png`), fullPage: true });
+					const open = page.locator('a[href^="#/requests/"]').last();
+					await open.click();
+					await page.locator('.detail').waitFor();
+					await page.waitForLoadState('networkidle');
+					await page.screenshot({ path: path.join(ARTIFACTS, `console-request-${lang}-${name}.png`), fullPage: true });
+					const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+					assert.ok(overflow <= 1, `no horizontal scroll at ${viewport.width}px (${overflow}px over)`);
+				} finally {
+					await ctx.close();
+				}
+			});
+		}
+	}
+});
