@@ -3,9 +3,9 @@
  * static.c - the pages privd serves as files: the operator's console (/console/), the person's portal
  * (/portal/), and what both share (/common/ for styles, /i18n/ for the catalogue of texts per language).
  *
- * They are a few small files read from [web] dir on each request, so an upgrade of the files needs no restart. Every answer carries the strict
- * Content-Security-Policy the pages are written for: scripts, styles and everything else from privd's own
- * origin only, no inline script, no framing by another page. Browsers revalidate them on each use (no-cache
+ * They are a few small files read from [web] dir on each request, so an upgrade of the files needs no restart. Every
+ * answer carries the strict Content-Security-Policy the pages are written for: scripts, styles and everything else from
+ * privd's own origin only, no inline script, no framing by another page. Browsers revalidate them on each use (no-cache
  * with an ETag of the bytes), so a new version is picked up at once and an unchanged one costs a 304. A path
  * is accepted only from a narrow alphabet, without "..", hidden names or empty segments: nothing outside the
  * four directories can be named.
