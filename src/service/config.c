@@ -7,8 +7,11 @@
  * defaults and the writer all walk that table, so a key cannot exist in one and be missing from another.
  * An unknown key is an error, not a warning: a misspelt `eu_min_age` must not leave a minor unprotected. A key
  * that was removed is an error too, naming what replaced it, so an old privd.conf is fixed rather than ignored.
+ * Reading collects every fault, not only the first, so that `privd check-config` names them all at once. Writing,
+ * dumping and comparing configurations are config_write.c's, over the same table (config_int.h).
  */
 #include "service/config.h"
+#include "service/config_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,35 +37,6 @@
 #define CONFIG_FILE "privd.conf"
 #define EU_AGE_FILE "eu-consent-age.json"
 #define CALENDAR_FILE "calendar-ru.json"
-#define LINE_MAX_BYTES 4096 /* longer than any value we accept, so a long line is never silently cut */
-#define ENV_NAME_MAX 64
-
-enum key_type {
-	T_STR,          /* char[size], any text without control line breaks */
-	T_STR_NONEMPTY, /* same, but "" is refused */
-	T_SIZE,         /* size_t in [min, max] */
-	T_UINT,         /* unsigned in [min, max] */
-	T_INT,          /* int in [min, max] */
-	T_BOOL,         /* true/false, yes/no, 1/0 */
-	T_COUNTRY,      /* ISO 3166-1 alpha-2, or "" for unknown */
-	T_COUNTRIES,    /* char[size]: ISO 3166-1 alpha-2 codes separated by commas, or "" for none */
-	T_ORIGINS,      /* char[size]: web origins (https://host[:port]) separated by commas, or "" for none */
-	T_LEVEL,        /* debug, info, warn, error */
-	T_LANG,         /* ru, en, ru+en */
-	T_CHOICE        /* one of the key's choices, char[size] */
-};
-
-struct key {
-	const char *section;
-	const char *name;
-	enum key_type type;
-	size_t offset;
-	size_t size;                /* buffer size of string keys */
-	long long min, max;         /* numeric keys */
-	const char *def;            /* default as text; NULL: computed in privd_config_defaults */
-	const char *help;           /* comment written above the key; lines separated by \n */
-	const char *const *choices; /* T_CHOICE: the values allowed, NULL-terminated */
-};
 
 /* clang-format off */
 #define STR(sec, nm, t, field, d, h) {sec, nm, t, offsetof(struct privd_config, field), \
@@ -76,7 +50,7 @@ struct key {
 
 static const char *const localisation_modes[] = {"warn", "refuse", NULL};
 
-static const struct key keys[] = {
+const struct key privd_config_keys[] = {
 	STR("server", "listen", T_STR_NONEMPTY, listen, "127.0.0.1:8080",
 	    "Address and port the HTTP API listens on (host:port; [::1]:8080 for IPv6)."),
 	NUM("server", "body_limit", T_SIZE, body_limit, 1024, 16 * 1024 * 1024, "65536",
@@ -135,6 +109,9 @@ static const struct key keys[] = {
 	    "Table of ages of consent per member state (JSON), used with eu_per_country."),
 	STR("log", "level", T_LEVEL, log_level, "info",
 	    "Least severe log level written: debug, info, warn or error."),
+	STR("log", "file", T_STR, log_file, "",
+	    "File the log lines are appended to (created mode 0600). Empty: standard error,\n"
+	    "which systemd sends to the journal. SIGUSR1 reopens it, after logrotate moved it."),
 	STR("requests", "calendar_file", T_STR_NONEMPTY, calendar_file, NULL,
 	    "Production calendar (JSON) on which request deadlines count working days. A year\n"
 	    "without its published decree, or missing (counted Monday to Friday), makes a\n"
@@ -240,13 +217,7 @@ static const struct {
 };
 /* clang-format on */
 
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
-
-/* What went wrong while applying one value: the key ("section.key") and why. */
-struct fault {
-	char key[64];
-	char reason[160];
-};
+const size_t privd_config_nkeys = sizeof(privd_config_keys) / sizeof(privd_config_keys[0]);
 
 const char *privd_share_dir(void)
 {
@@ -259,9 +230,9 @@ static const struct key *key_find(const char *section, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
-			return &keys[i];
+	for (i = 0; i < privd_config_nkeys; i++)
+		if (strcmp(privd_config_keys[i].section, section) == 0 && strcmp(privd_config_keys[i].name, name) == 0)
+			return &privd_config_keys[i];
 	return NULL;
 }
 
@@ -348,8 +319,7 @@ static bool countries_valid(const char *s)
 	return true;
 }
 
-/* Applies the text value of k to c. Returns 1, or 0 with the reason in f. */
-static int key_set(struct privd_config *c, const struct key *k, const char *value, struct fault *f)
+int privd_config_key_set(struct privd_config *c, const struct key *k, const char *value, struct fault *f)
 {
 	char *field = (char *)c + k->offset;
 	const char *reason = NULL;
@@ -429,8 +399,7 @@ static int key_set(struct privd_config *c, const struct key *k, const char *valu
 	return fault_set(f, k, "has an unknown type");
 }
 
-/* Writes the current value of k in c as text into buf (which holds at least 1024 bytes + NUL). */
-static void key_format(const struct privd_config *c, const struct key *k, char *buf, size_t len)
+void privd_config_key_format(const struct privd_config *c, const struct key *k, char *buf, size_t len)
 {
 	const char *field = (const char *)c + k->offset;
 
@@ -468,8 +437,9 @@ void privd_config_defaults(struct privd_config *c)
 	int n;
 
 	memset(c, 0, sizeof(*c));
-	for (i = 0; i < NKEYS; i++)
-		if (keys[i].def != NULL && !key_set(c, &keys[i], keys[i].def, &f))
+	for (i = 0; i < privd_config_nkeys; i++)
+		if (privd_config_keys[i].def != NULL &&
+		    !privd_config_key_set(c, &privd_config_keys[i], privd_config_keys[i].def, &f))
 			abort(); /* a default that fails its own check is a bug in the table */
 	n = snprintf(c->eu_age_file, sizeof(c->eu_age_file), "%s/%s", privd_share_dir(), EU_AGE_FILE);
 	if (n < 0 || (size_t)n >= sizeof(c->eu_age_file))
@@ -490,27 +460,120 @@ void privd_config_defaults(struct privd_config *c)
 	c->background = true;
 }
 
+void privd_config_env_name(const struct key *k, char out[PRIVD_CONFIG_ENV_MAX])
+{
+	snprintf(out, PRIVD_CONFIG_ENV_MAX, "PRIVD_%s_%s", k->section, k->name);
+	for (size_t i = 0; out[i] != '\0'; i++)
+		if (out[i] >= 'a' && out[i] <= 'z')
+			out[i] = (char)(out[i] - 'a' + 'A');
+}
+
+/* ---- faults ---- */
+
+void privd_config_fault_add(struct privd_config_faults *faults, const char *key, const char *fmt, ...)
+{
+	struct privd_config_fault *f;
+	va_list ap;
+
+	if (faults->n++ >= PRIVD_CONFIG_FAULTS_MAX)
+		return;
+	f = &faults->items[faults->n - 1];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->key, sizeof(f->key), "%s", key != NULL ? key : "");
+	va_start(ap, fmt);
+	vsnprintf(f->reason, sizeof(f->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* The fault added last, to say where it is; NULL when it was dropped past the maximum. */
+static struct privd_config_fault *fault_last(struct privd_config_faults *faults)
+{
+	return faults->n > 0 && faults->n <= PRIVD_CONFIG_FAULTS_MAX ? &faults->items[faults->n - 1] : NULL;
+}
+
+void privd_config_fault_format(const struct privd_config_faults *faults, const struct privd_config_fault *f, char *buf,
+                               size_t len)
+{
+	const char *sep = f->key[0] != '\0' ? " " : "";
+
+	if (f->line > 0)
+		snprintf(buf, len, "%s line %d: %s%s%s", faults->file, f->line, f->key, sep, f->reason);
+	else if (f->env[0] != '\0')
+		snprintf(buf, len, "environment %s: %s%s%s", f->env, f->key, sep, f->reason);
+	else
+		snprintf(buf, len, "%s%s%s", f->key, sep, f->reason);
+}
+
+/* ---- the file ---- */
+
 struct file_ctx {
 	struct privd_config *c;
-	struct fault fault;
+	struct privd_config_faults *faults;
+	FILE *fp;
+	int line;      /* of the line being read */
+	bool at_start; /* the next chunk read starts a line (inih reads a long line in several) */
 };
+
+/* A fault at the line being read. */
+static void file_fault(struct file_ctx *ctx, const char *key, const char *reason)
+{
+	struct privd_config_fault *f;
+
+	privd_config_fault_add(ctx->faults, key, "%s", reason);
+	f = fault_last(ctx->faults);
+	if (f != NULL)
+		f->line = ctx->line;
+}
+
+/* Whether a line is one inih takes: blank, a comment, [section], or name = value (or name: value). */
+static bool line_well_formed(const char *s)
+{
+	s += strspn(s, " \t");
+	if (*s == '\0' || *s == '\n' || *s == '\r' || *s == ';' || *s == '#')
+		return true;
+	if (*s == '[')
+		return strchr(s, ']') != NULL;
+	return strpbrk(s, "=:") != NULL;
+}
+
+/* inih's reader: fgets, counting lines and refusing a line that is not a key, a section or a comment (inih itself
+ * reports only the first such line). */
+static char *read_chunk(char *str, int num, void *stream)
+{
+	struct file_ctx *ctx = stream;
+	bool starts = ctx->at_start;
+	char *r = fgets(str, num, ctx->fp);
+
+	if (r == NULL)
+		return NULL;
+	if (starts) {
+		ctx->line++;
+		if (!line_well_formed(r))
+			file_fault(ctx, "", "not a [section] or a name = value line");
+	}
+	ctx->at_start = strchr(r, '\n') != NULL;
+	return r;
+}
 
 static int file_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct file_ctx *ctx = user;
 	const struct key *k = key_find(section, name);
+	struct fault f = {{0}, {0}};
 	size_t len = strlen(value);
-	char unquoted[LINE_MAX_BYTES];
+	char unquoted[PRIVD_CONFIG_VALUE_MAX];
 
 	if (k == NULL) {
 		struct key unknown = {.section = section, .name = name};
 
 		if (section[0] == '\0')
-			return fault_set(&ctx->fault, &unknown, "is not in a [section]");
-		for (size_t i = 0; i < sizeof(removed_keys) / sizeof(removed_keys[0]); i++)
+			fault_set(&f, &unknown, "is not in a [section]");
+		for (size_t i = 0; i < sizeof(removed_keys) / sizeof(removed_keys[0]) && f.key[0] == '\0'; i++)
 			if (strcmp(section, removed_keys[i].section) == 0 && strcmp(name, removed_keys[i].name) == 0)
-				return fault_set(&ctx->fault, &unknown, "%s", removed_keys[i].instead);
-		return fault_set(&ctx->fault, &unknown, "is not a known key");
+				fault_set(&f, &unknown, "%s", removed_keys[i].instead);
+		fault_set(&f, &unknown, "is not a known key");
+		file_fault(ctx, f.key, f.reason);
+		return 1; /* on to the next line: every fault is reported */
 	}
 	/* name = "text" may quote a value, e.g. to write "" or keep surrounding spaces. */
 	if (len >= 2 && value[0] == '"' && value[len - 1] == '"' && len - 2 < sizeof(unquoted)) {
@@ -518,231 +581,153 @@ static int file_handler(void *user, const char *section, const char *name, const
 		unquoted[len - 2] = '\0';
 		value = unquoted;
 	}
-	return key_set(ctx->c, k, value, &ctx->fault);
+	if (!privd_config_key_set(ctx->c, k, value, &f))
+		file_fault(ctx, f.key, f.reason);
+	return 1;
 }
 
-static enum privd_rc load_file(struct privd_config *c, const char *path, struct privd_err *err)
+/* Reads path into c, adding a fault for each bad line. A missing file is fine unless required. */
+static enum privd_rc load_file(struct privd_config *c, const char *path, bool required,
+                               struct privd_config_faults *faults)
 {
+	struct file_ctx ctx = {.c = c, .faults = faults, .at_start = true};
 	enum privd_rc rc = PRIVD_OK;
-	struct file_ctx ctx = {.c = c};
-	FILE *fp = NULL;
+	size_t before = faults->n;
 	int line;
 
-	fp = fopen(path, "re");
-	if (fp == NULL) {
-		if (errno != ENOENT)
-			rc = privd_err_set(err, PRIVD_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+	ctx.fp = fopen(path, "re");
+	if (ctx.fp == NULL) {
+		if (errno == ENOENT && !required)
+			goto out;
+		privd_config_fault_add(faults, "", "cannot open %s: %s", path, strerror(errno));
+		rc = PRIVD_ERR_IO;
 		goto out;
 	}
 	/* Values are taken literally (no inline comments, no continuation lines), and long lines are read whole
-	 * rather than split. Configuration is read at start-up, before any other thread uses inih. */
+	 * rather than split. Configuration is read by one thread at a time (start-up, or the signal thread). */
 	ini_allow_multiline = false;
 	ini_allow_inline_comments = false;
-	ini_stop_on_first_error = true;
+	ini_stop_on_first_error = false;
 	ini_use_stack = false;
 	ini_allow_realloc = true;
-	ini_max_line = LINE_MAX_BYTES;
-	line = ini_parse_file(fp, file_handler, &ctx);
+	ini_max_line = PRIVD_CONFIG_VALUE_MAX;
+	line = ini_parse_stream(read_chunk, &ctx, file_handler, &ctx);
 	if (line == -2) {
-		rc = privd_err_set(err, PRIVD_ERR_NOMEM, "cannot read %s: out of memory", path);
-		goto out;
-	}
-	if (line == 0 && ferror(fp)) {
-		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot read %s", path);
-		goto out;
-	}
-	if (line == 0)
-		goto out;
-	if (ctx.fault.key[0] != '\0') {
-		rc = privd_err_set(err, PRIVD_ERR_INVALID, "%s line %d: %s %s", path, line, ctx.fault.key,
-		                   ctx.fault.reason);
-		privd_err_field(err, ctx.fault.key, ctx.fault.reason);
-	} else {
-		rc = privd_err_set(err, PRIVD_ERR_INVALID, "%s line %d: not a [section] or a name = value line", path,
-		                   line);
+		privd_config_fault_add(faults, "", "cannot read %s: out of memory", path);
+		rc = PRIVD_ERR_NOMEM;
+	} else if (ferror(ctx.fp)) {
+		privd_config_fault_add(faults, "", "cannot read %s", path);
+		rc = PRIVD_ERR_IO;
+	} else if (faults->n > before) {
+		rc = PRIVD_ERR_INVALID;
+	} else if (line != 0) { /* inih refused a line read_chunk took: name the line all the same */
+		ctx.line = line;
+		file_fault(&ctx, "", "not a [section] or a name = value line");
+		rc = PRIVD_ERR_INVALID;
 	}
 out:
-	if (fp != NULL)
-		fclose(fp);
+	if (ctx.fp != NULL)
+		fclose(ctx.fp);
 	return rc;
 }
 
-/* PRIVD_<SECTION>_<NAME>, upper case. */
-static void env_name(const struct key *k, char out[ENV_NAME_MAX])
-{
-	size_t i;
+/* ---- the environment ---- */
 
-	snprintf(out, ENV_NAME_MAX, "PRIVD_%s_%s", k->section, k->name);
-	for (i = 0; out[i] != '\0'; i++)
-		if (out[i] >= 'a' && out[i] <= 'z')
-			out[i] = (char)(out[i] - 'a' + 'A');
+static void env_fault(struct privd_config_faults *faults, const char *name, const struct fault *f)
+{
+	struct privd_config_fault *last;
+
+	privd_config_fault_add(faults, f->key, "%s", f->reason);
+	last = fault_last(faults);
+	if (last != NULL)
+		snprintf(last->env, sizeof(last->env), "%s", name);
 }
 
-/* A removed key set in the environment: an error naming what replaced it, as in the file. */
-static enum privd_rc env_removed(struct privd_err *err)
+static void load_env(struct privd_config *c, struct privd_config_faults *faults)
 {
-	char name[ENV_NAME_MAX];
+	char name[PRIVD_CONFIG_ENV_MAX];
+	const char *value;
 
+	/* a removed key set in the environment: a fault naming what replaced it, as in the file */
 	for (size_t i = 0; i < sizeof(removed_keys) / sizeof(removed_keys[0]); i++) {
 		struct key k = {.section = removed_keys[i].section, .name = removed_keys[i].name};
-		char field[64];
+		struct fault f = {{0}, {0}};
 
-		env_name(&k, name);
+		privd_config_env_name(&k, name);
 		if (getenv(name) == NULL)
 			continue;
-		snprintf(field, sizeof(field), "%s.%s", k.section, k.name);
-		privd_err_field(err, field, removed_keys[i].instead);
-		return privd_err_set(err, PRIVD_ERR_INVALID, "environment %s: %s %s", name, field,
-		                     removed_keys[i].instead);
+		fault_set(&f, &k, "%s", removed_keys[i].instead);
+		env_fault(faults, name, &f);
 	}
-	return PRIVD_OK;
+	for (size_t i = 0; i < privd_config_nkeys; i++) {
+		struct fault f = {{0}, {0}};
+
+		privd_config_env_name(&privd_config_keys[i], name);
+		value = getenv(name);
+		if (value != NULL && !privd_config_key_set(c, &privd_config_keys[i], value, &f))
+			env_fault(faults, name, &f);
+	}
 }
 
-static enum privd_rc load_env(struct privd_config *c, struct privd_err *err)
-{
-	struct fault f = {{0}, {0}};
-	char name[ENV_NAME_MAX];
-	const char *value;
-	size_t i;
+/* ---- reading ---- */
 
-	if (env_removed(err) != PRIVD_OK)
+const char *privd_config_path(const struct privd_config *c, char *buf, size_t len)
+{
+	if (c->config_file[0] != '\0')
+		snprintf(buf, len, "%s", c->config_file);
+	else if (c->data_dir[0] != '\0')
+		snprintf(buf, len, "%s/%s", c->data_dir, CONFIG_FILE);
+	else if (len > 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+enum privd_rc privd_config_read(struct privd_config *c, const char *data_dir, const char *path,
+                                struct privd_config_faults *faults)
+{
+	enum privd_rc rc = PRIVD_OK;
+	struct privd_config tmp;
+	const char *dir = data_dir != NULL ? data_dir : "";
+
+	/* data_dir and path may point into *c, so they are copied before anything in c changes. */
+	faults->n = 0;
+	faults->file[0] = '\0';
+	privd_config_defaults(&tmp);
+	if (strlen(dir) >= sizeof(tmp.data_dir) || (path != NULL && strlen(path) >= sizeof(tmp.config_file))) {
+		privd_config_fault_add(faults, path != NULL ? "config_file" : "data_dir", "is too long");
 		return PRIVD_ERR_INVALID;
-	for (i = 0; i < NKEYS; i++) {
-		env_name(&keys[i], name);
-		value = getenv(name);
-		if (value == NULL || key_set(c, &keys[i], value, &f))
-			continue;
-		privd_err_field(err, f.key, f.reason);
-		return privd_err_set(err, PRIVD_ERR_INVALID, "environment %s: %s %s", name, f.key, f.reason);
 	}
-	return PRIVD_OK;
+	memcpy(tmp.data_dir, dir, strlen(dir) + 1);
+	if (path != NULL)
+		memcpy(tmp.config_file, path, strlen(path) + 1);
+	privd_config_path(&tmp, faults->file, sizeof(faults->file));
+	if (faults->file[0] != '\0')
+		rc = load_file(&tmp, faults->file, path != NULL, faults);
+	if (rc == PRIVD_OK || rc == PRIVD_ERR_INVALID)
+		load_env(&tmp, faults); /* every fault at once, the environment's too */
+	if (rc == PRIVD_OK && faults->n > 0)
+		rc = PRIVD_ERR_INVALID;
+	if (rc == PRIVD_OK)
+		*c = tmp;
+	return rc;
 }
 
 enum privd_rc privd_config_load(struct privd_config *c, const char *data_dir, struct privd_err *err)
 {
-	enum privd_rc rc = PRIVD_OK;
-	struct privd_config tmp;
-	char path[sizeof(tmp.data_dir) + sizeof(CONFIG_FILE) + 1];
-	const char *dir = data_dir != NULL ? data_dir : "";
+	struct privd_config_faults *faults = malloc(sizeof(*faults));
+	enum privd_rc rc;
+	char line[sizeof(faults->file) + 512];
 
-	/* data_dir may point into *c, so it is copied before anything in c changes. */
-	privd_config_defaults(&tmp);
-	if (strlen(dir) >= sizeof(tmp.data_dir)) {
-		rc = privd_err_set(err, PRIVD_ERR_INVALID, "data directory path is too long");
-		privd_err_field(err, "data_dir", "is too long");
-		goto out;
+	if (faults == NULL)
+		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	rc = privd_config_read(c, data_dir, NULL, faults);
+	if (rc != PRIVD_OK && faults->n > 0) {
+		privd_config_fault_format(faults, &faults->items[0], line, sizeof(line));
+		privd_err_set(err, rc, "%s", line);
+		for (size_t i = 0; i < faults->n && i < PRIVD_CONFIG_FAULTS_MAX; i++)
+			if (faults->items[i].key[0] != '\0')
+				privd_err_field(err, faults->items[i].key, faults->items[i].reason);
 	}
-	memcpy(tmp.data_dir, dir, strlen(dir) + 1);
-	if (tmp.data_dir[0] != '\0') {
-		snprintf(path, sizeof(path), "%s/%s", tmp.data_dir, CONFIG_FILE);
-		rc = load_file(&tmp, path, err);
-		if (rc != PRIVD_OK)
-			goto out;
-	}
-	rc = load_env(&tmp, err);
-	if (rc != PRIVD_OK)
-		goto out;
-	*c = tmp;
-out:
-	return rc;
-}
-
-/* Writes "# line" for each line of help. */
-static void write_comment(FILE *fp, const char *help)
-{
-	const char *nl;
-
-	while (help != NULL && *help != '\0') {
-		nl = strchr(help, '\n');
-		if (nl == NULL)
-			nl = help + strlen(help);
-		fprintf(fp, "# %.*s\n", (int)(nl - help), help);
-		help = *nl == '\n' ? nl + 1 : nl;
-	}
-}
-
-/* Checks that every value of c reads back as itself. */
-static enum privd_rc check_writable(const struct privd_config *c, struct privd_err *err)
-{
-	struct privd_config scratch;
-	struct fault f = {{0}, {0}};
-	char value[LINE_MAX_BYTES];
-	size_t i;
-
-	privd_config_defaults(&scratch);
-	for (i = 0; i < NKEYS; i++) {
-		key_format(c, &keys[i], value, sizeof(value));
-		if (key_set(&scratch, &keys[i], value, &f))
-			continue;
-		privd_err_field(err, f.key, f.reason);
-		return privd_err_set(err, PRIVD_ERR_INVALID, "cannot write configuration: %s %s", f.key, f.reason);
-	}
-	return PRIVD_OK;
-}
-
-enum privd_rc privd_config_write(const struct privd_config *c, const char *path, struct privd_err *err)
-{
-	enum privd_rc rc = PRIVD_OK;
-	struct privd_config def;
-	char value[LINE_MAX_BYTES];
-	const char *section = "";
-	size_t i, len;
-	FILE *fp = NULL;
-	int fd = -1;
-	bool created = false;
-
-	rc = check_writable(c, err);
-	if (rc != PRIVD_OK)
-		goto out;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			rc = privd_err_set(err, PRIVD_ERR_CONFLICT, "cannot create %s: it already exists", path);
-		else
-			rc = privd_err_set(err, PRIVD_ERR_IO, "cannot create %s: %s", path, strerror(errno));
-		goto out;
-	}
-	created = true;
-	fp = fdopen(fd, "w");
-	if (fp == NULL) {
-		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	fd = -1; /* now owned by fp */
-	fprintf(fp, "# privd configuration.\n"
-	            "#\n"
-	            "# Every key can also be set in the environment as PRIVD_<SECTION>_<KEY>, e.g.\n"
-	            "# PRIVD_SERVER_LISTEN; the environment wins over this file. Unknown keys are an\n"
-	            "# error. Comments go on lines of their own: a value is taken as written, up to\n"
-	            "# the end of its line. Quote a value (\"...\") to keep leading or trailing spaces.\n");
-	privd_config_defaults(&def);
-	for (i = 0; i < NKEYS; i++) {
-		if (strcmp(section, keys[i].section) != 0) {
-			section = keys[i].section;
-			fprintf(fp, "\n[%s]\n", section);
-		}
-		fprintf(fp, "\n");
-		write_comment(fp, keys[i].help);
-		key_format(&def, &keys[i], value, sizeof(value));
-		fprintf(fp, "# Default: %s\n", value[0] != '\0' ? value : "(empty)");
-		key_format(c, &keys[i], value, sizeof(value));
-		len = strlen(value);
-		if (len == 0 || value[0] == ' ' || value[0] == '\t' || value[len - 1] == ' ' ||
-		    value[len - 1] == '\t' || (value[0] == '"' && value[len - 1] == '"'))
-			fprintf(fp, "%s = \"%s\"\n", keys[i].name, value);
-		else
-			fprintf(fp, "%s = %s\n", keys[i].name, value);
-	}
-	if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0) {
-		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-out:
-	if (fp != NULL && fclose(fp) != 0 && rc == PRIVD_OK)
-		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	if (rc != PRIVD_OK && created)
-		unlink(path);
+	free(faults);
 	return rc;
 }

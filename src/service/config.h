@@ -4,12 +4,15 @@
  *
  * Every key `name` of section `[section]` can be set as PRIVD_SECTION_NAME (upper case; `[smtp] url` is
  * PRIVD_SMTP_URL). Unknown keys in the file are an error (a typo must not silently leave a default in force).
+ * A running server reads the file again on SIGHUP: the keys privd_config_key_live names take effect then, the
+ * others at the next start.
  */
 #ifndef PRIVD_SERVICE_CONFIG_H
 #define PRIVD_SERVICE_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/age.h"
 #include "core/rc.h"
@@ -43,7 +46,8 @@ struct privd_config {
 	bool eu_per_country;    /* eu_per_country = false */
 	char eu_age_file[1024]; /* eu_age_file = <share>/eu-consent-age.json */
 	/* [log] */
-	char log_level[16]; /* level = info */
+	char log_level[16];  /* level = info */
+	char log_file[1024]; /* file = "" (standard error) */
 	/* [requests] */
 	char calendar_file[1024];    /* calendar_file = <share>/calendar-ru.json */
 	size_t document_limit;       /* document_limit = 10485760 (bytes) */
@@ -79,6 +83,8 @@ struct privd_config {
 	unsigned cookie_burst;     /* rate_burst = 20 (choices at once per address) */
 	char cookie_ip_header[64]; /* ip_header = "" (the proxy's header with the client address) */
 
+	/* Not a configuration key: the file read (and the one `privd init` writes); empty: DATA_DIR/privd.conf. */
+	char config_file[1024];
 	/* Not a configuration key: false for one-shot commands (init, audit verify), which must not start the
 	 * background work of a server (scheduled erasures, cache invalidation). */
 	bool background;
@@ -91,8 +97,63 @@ void privd_config_defaults(struct privd_config *c);
  * caller afterwards. PRIVD_ERR_INVALID names the key at fault in err. */
 enum privd_rc privd_config_load(struct privd_config *c, const char *data_dir, struct privd_err *err);
 
-/* Writes a commented privd.conf reflecting c (used by `privd init`). Refuses to overwrite. */
+/* What is wrong with one value, or with the configuration as a whole. */
+struct privd_config_fault {
+	int line;         /* of the file, where the fault is in it; 0 otherwise */
+	char env[64];     /* the environment variable at fault, or "" */
+	char key[64];     /* "section.name", or "" for a line that is not a key at all */
+	char reason[192]; /* what is wrong, without the value (it may be a secret) */
+};
+
+#define PRIVD_CONFIG_FAULTS_MAX 64
+
+/* Every fault found, in the order found; n counts past PRIVD_CONFIG_FAULTS_MAX, items stop there. */
+struct privd_config_faults {
+	char file[1100]; /* the file read */
+	size_t n;
+	struct privd_config_fault items[PRIVD_CONFIG_FAULTS_MAX];
+};
+
+/* Reads the configuration file (path, or DIR/privd.conf when path is NULL; a missing DIR/privd.conf is fine, a
+ * missing named file is a fault), then PRIVD_* environment variables, collecting every fault rather than stopping
+ * at the first. data_dir and path may be NULL. c is changed only when there is no fault. Returns PRIVD_OK,
+ * PRIVD_ERR_INVALID with faults->n > 0, or PRIVD_ERR_IO/NOMEM when the file cannot be read (one fault says so). */
+enum privd_rc privd_config_read(struct privd_config *c, const char *data_dir, const char *path,
+                                struct privd_config_faults *faults);
+
+/* Appends a fault (key "" for none, reason printf-style); drops it past PRIVD_CONFIG_FAULTS_MAX but counts it. */
+void privd_config_fault_add(struct privd_config_faults *faults, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Writes the fault as one line, without a newline: "FILE line N: key reason", "environment NAME: key reason",
+ * or "key reason". */
+void privd_config_fault_format(const struct privd_config_faults *faults, const struct privd_config_fault *f, char *buf,
+                               size_t len);
+
+/* Writes a commented privd.conf reflecting c (used by `privd init`). Refuses to overwrite. A key whose value is
+ * its default under privd's share directory is written commented out, so that the file names no installation
+ * path and follows privd when it moves. */
 enum privd_rc privd_config_write(const struct privd_config *c, const char *path, struct privd_err *err);
+
+/* Prints c as privd.conf text: every key, its section, its value, with the values of secret keys (the SMTP
+ * password, the SMS secret, a password in the database URL) replaced by <redacted>, and the keys set by the
+ * environment marked. Cannot fail (stdio errors are the caller's to check). */
+void privd_config_dump(const struct privd_config *c, FILE *out);
+
+/* Whether a running server applies the key when it reads its configuration again (SIGHUP): true for the log,
+ * the body limits, [smtp], [sms] and [notify] but default_language. key is "section.name". */
+bool privd_config_key_live(const char *key);
+
+/* Copies the values of the live keys (privd_config_key_live) from next into c, leaving the others. Cannot fail. */
+void privd_config_take_live(struct privd_config *c, const struct privd_config *next);
+
+/* Calls fn for each key whose value differs between a and b, with its "section.name" and whether it is live.
+ * Returns the number of keys that differ. Cannot fail. */
+size_t privd_config_diff(const struct privd_config *a, const struct privd_config *b,
+                         void (*fn)(void *arg, const char *key, bool live), void *arg);
+
+/* The file c was read from: c->config_file, or DATA_DIR/privd.conf. Returns buf. */
+const char *privd_config_path(const struct privd_config *c, char *buf, size_t len);
 
 /* Where privd's shipped data files live (policy template, calendar, EU age table, the banner's default
  * configuration): PRIVD_SHARE_DIR at build time, overridable with the environment variable PRIVD_SHARE_DIR. */

@@ -330,16 +330,14 @@ enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key
 	if (stat(path, &st) == 0)
 		return privd_err_set(err, PRIVD_ERR_CONFLICT, "%s is already initialised; refusing to overwrite it",
 		                     cfg->data_dir);
-	snprintf(path, sizeof(path), "%s/privd.conf", cfg->data_dir);
+	privd_config_path(cfg, path, sizeof(path));
 	if (stat(path, &st) == 0)
-		return privd_err_set(err, PRIVD_ERR_CONFLICT, "%s already holds privd.conf; refusing to overwrite it",
-		                     cfg->data_dir);
+		return privd_err_set(err, PRIVD_ERR_CONFLICT, "%s already exists; refusing to overwrite it", path);
 	snprintf(path, sizeof(path), "%s/master.key", cfg->data_dir);
 	rc = privd_keyring_create(path, err);
 	if (rc != PRIVD_OK)
 		goto out;
-	snprintf(path, sizeof(path), "%s/privd.conf", cfg->data_dir);
-	rc = privd_config_write(cfg, path, err);
+	rc = privd_config_write(cfg, privd_config_path(cfg, path, sizeof(path)), err);
 	if (rc != PRIVD_OK)
 		goto out;
 	{
