@@ -31,6 +31,7 @@ declare -A lib=(
 	[ini.h]="service"
 	[curl/curl.h]="notify"
 	[zlib.h]="http"
+	[systemd/sd-daemon.h]="cli"
 )
 
 # What core may include: the C library and POSIX.

@@ -1,60 +1,56 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * main.c - the privd command: init, serve, audit verify, calendar add-working-days, routes, integrity.
+ * main.c - the privd command: its flags and configuration, init, audit verify, calendar add-working-days, routes,
+ * integrity, and the dispatch to serve (serve.c) and check-config and dump-config (config_cmd.c).
  *
  * The command line only parses flags and calls the service (and, for serve, the HTTP layer), so it cannot drift
- * from the API. Configuration precedence: flags over PRIVD_* environment variables over privd.conf.
+ * from the API. Configuration precedence: flags over PRIVD_* environment variables over privd.conf (DIR/privd.conf,
+ * or the file --config names).
  */
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "cli/cli.h"
 #include "core/log.h"
-#include "core/time.h"
 #include "http/http.h"
 #include "service/config.h"
 #include "service/service.h"
 
-struct flags {
-	const char *data_dir;
-	const char *database;
-	const char *listen;
-	const char *server_country;
-	const char *operator_name;
-	const char *operator_address;
-};
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage:\n"
-	           "  privd init --data-dir DIR [--database URL] [--server-country CC] [--operator-name NAME]\n"
-	           "             [--operator-address ADDRESS]\n"
-	           "  privd serve --data-dir DIR [--listen HOST:PORT] [--database URL]\n"
-	           "  privd audit verify --data-dir DIR [--database URL]\n"
-	           "  privd calendar add-working-days DATE N [--data-dir DIR]\n"
+	           "  privd init --data-dir DIR [--config FILE] [--database URL] [--server-country CC]\n"
+	           "             [--operator-name NAME] [--operator-address ADDRESS] [--listen HOST:PORT]\n"
+	           "  privd serve --data-dir DIR [--config FILE] [--listen HOST:PORT] [--database URL]\n"
+	           "  privd check-config [--data-dir DIR] [--config FILE] [--listen HOST:PORT] [--database URL]\n"
+	           "  privd dump-config [--data-dir DIR] [--config FILE] [--listen HOST:PORT] [--database URL]\n"
+	           "  privd audit verify --data-dir DIR [--config FILE] [--database URL]\n"
+	           "  privd calendar add-working-days DATE N [--data-dir DIR] [--config FILE]\n"
 	           "  privd routes\n"
-	           "  privd integrity [--data-dir DIR]\n"
+	           "  privd integrity [--data-dir DIR] [--config FILE]\n"
 	           "  privd version\n"
-	           "URL is \"sqlite\" (the default: files in DIR) or a postgresql:// connection URI.\n"
-	           "add-working-days prints the N-th working day after DATE (YYYY-MM-DD) on the production\n"
-	           "calendar of DIR's configuration, or on the shipped one without --data-dir.\n"
+	           "The configuration is DIR/privd.conf, or FILE with --config, then PRIVD_* environment variables,\n"
+	           "then the flags. URL is \"sqlite\" (the default: files in DIR) or a postgresql:// connection URI.\n"
+	           "serve reads its configuration again on SIGHUP and reopens its log file on SIGUSR1.\n"
+	           "check-config exits 0 when the configuration is usable and 1 naming every fault.\n"
+	           "dump-config prints the configuration in effect, secrets redacted.\n"
 	           "integrity prints the Subresource Integrity hash of consent.js in [web] dir (of DIR's\n"
-	           "configuration, or the shipped one), for the integrity attribute of a site's script tag.\n");
+	           "configuration, or the shipped one), for the integrity attribute of a site's script tag.\n"
+	           "add-working-days prints the N-th working day after DATE (YYYY-MM-DD) on the production\n"
+	           "calendar of DIR's configuration, or on the shipped one without --data-dir.\n");
 }
 
-/* Parses --name VALUE and --name=VALUE pairs. Returns -1 on an unknown or incomplete flag. */
-static int parse_flags(int argc, char **argv, struct flags *f)
+int cli_parse_flags(int argc, char **argv, struct flags *f)
 {
 	static const struct {
 		const char *name;
 		size_t off;
 	} known[] = {
 	    {"data-dir", offsetof(struct flags, data_dir)},
+	    {"config", offsetof(struct flags, config)},
 	    {"database", offsetof(struct flags, database)},
 	    {"listen", offsetof(struct flags, listen)},
 	    {"server-country", offsetof(struct flags, server_country)},
@@ -92,73 +88,68 @@ static int parse_flags(int argc, char **argv, struct flags *f)
 	return 0;
 }
 
-static void print_err(const char *what, enum privd_rc rc, const struct privd_err *err)
+void cli_print_err(const char *what, enum privd_rc rc, const struct privd_err *err)
 {
 	fprintf(stderr, "privd: %s: %s\n", what, err->msg[0] ? err->msg : privd_rc_str(rc));
 	for (size_t i = 0; i < err->nfields; i++)
 		fprintf(stderr, "  %s: %s\n", err->fields[i].field, err->fields[i].reason);
 }
 
-/* Log lines with a UTC timestamp in front. */
-static void log_sink(enum privd_log_level level, const char *line)
+void cli_print_faults(FILE *out, const char *prefix, const struct privd_config_faults *faults)
 {
-	struct timespec ts;
-	char when[PRIVD_TIME_LEN];
+	char line[sizeof(faults->file) + 512];
 
-	(void)level;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	privd_time_format((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, when);
-	/* line starts with '{': splice the time in as the first member */
-	fprintf(stderr, "{\"ts\":\"%s\",%s\n", when, line + 1);
+	for (size_t i = 0; i < faults->n && i < PRIVD_CONFIG_FAULTS_MAX; i++) {
+		privd_config_fault_format(faults, &faults->items[i], line, sizeof(line));
+		fprintf(out, "%s: %s\n", prefix, line);
+	}
+	if (faults->n > PRIVD_CONFIG_FAULTS_MAX)
+		fprintf(out, "%s: and %zu faults more\n", prefix, faults->n - PRIVD_CONFIG_FAULTS_MAX);
 }
 
-/* Loads the configuration of a data directory with flags applied on top. */
-static int load_config(const struct flags *f, struct privd_config *cfg)
+enum privd_rc cli_read_config(const struct flags *f, struct privd_config *cfg, struct privd_config_faults *faults)
 {
-	struct privd_err err = {0};
-	enum privd_rc rc;
+	enum privd_rc rc = privd_config_read(cfg, f->data_dir, f->config, faults);
 
-	if (f->data_dir == NULL) {
-		fprintf(stderr, "privd: --data-dir is required\n");
-		return -1;
-	}
-	privd_config_defaults(cfg);
-	rc = privd_config_load(cfg, f->data_dir, &err);
-	if (rc != PRIVD_OK) {
-		print_err("configuration", rc, &err);
-		return -1;
-	}
+	if (rc != PRIVD_OK)
+		return rc;
 	if (f->database != NULL)
 		snprintf(cfg->database_url, sizeof(cfg->database_url), "%s", f->database);
 	if (f->listen != NULL)
 		snprintf(cfg->listen, sizeof(cfg->listen), "%s", f->listen);
-	privd_log_set_level(privd_log_level_parse(cfg->log_level));
-	return 0;
+	return PRIVD_OK;
 }
 
-/* With --data-dir, that installation's configuration; without, the defaults and the environment (the shipped
- * files). */
-static int load_config_or_shipped(const struct flags *f, struct privd_config *cfg)
+int cli_load_config(const struct flags *f, struct privd_config *cfg, int optional_dir)
 {
-	struct privd_err err = {0};
-	enum privd_rc rc;
+	struct privd_config_faults *faults = NULL;
+	int ret = -1;
 
-	if (f->data_dir != NULL)
-		return load_config(f, cfg);
-	privd_config_defaults(cfg);
-	rc = privd_config_load(cfg, NULL, &err);
-	if (rc != PRIVD_OK) {
-		print_err("configuration", rc, &err);
-		return -1;
+	if (f->data_dir == NULL && !optional_dir) {
+		fprintf(stderr, "privd: --data-dir is required\n");
+		goto out;
 	}
-	return 0;
+	faults = malloc(sizeof(*faults));
+	if (faults == NULL) {
+		fprintf(stderr, "privd: out of memory\n");
+		goto out;
+	}
+	if (cli_read_config(f, cfg, faults) != PRIVD_OK) {
+		cli_print_faults(stderr, "privd: configuration", faults);
+		goto out;
+	}
+	privd_log_set_level(privd_log_level_parse(cfg->log_level));
+	ret = 0;
+out:
+	free(faults);
+	return ret;
 }
 
 static int cmd_init(const struct flags *f)
 {
 	struct privd_config cfg;
 	struct privd_err err = {0};
-	char key[128];
+	char key[128], path[sizeof(cfg.config_file) + 16];
 	const char *why = NULL;
 	enum privd_rc rc;
 
@@ -167,12 +158,13 @@ static int cmd_init(const struct flags *f)
 		return 2;
 	}
 	/* the environment counts at init as it does for serve: the documents init installs are filled in from it */
-	privd_config_defaults(&cfg);
 	rc = privd_config_load(&cfg, NULL, &err);
 	if (rc != PRIVD_OK) {
-		print_err("configuration", rc, &err);
+		cli_print_err("configuration", rc, &err);
 		return 2;
 	}
+	if (f->config != NULL)
+		snprintf(cfg.config_file, sizeof(cfg.config_file), "%s", f->config);
 	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", f->data_dir);
 	if (f->database != NULL)
 		snprintf(cfg.database_url, sizeof(cfg.database_url), "%s", f->database);
@@ -189,10 +181,11 @@ static int cmd_init(const struct flags *f)
 	}
 	rc = privd_service_init(&cfg, key, sizeof(key), &err);
 	if (rc != PRIVD_OK) {
-		print_err("init", rc, &err);
+		cli_print_err("init", rc, &err);
 		return 1;
 	}
 	printf("initialised %s\n", cfg.data_dir);
+	printf("configuration: %s\n", privd_config_path(&cfg, path, sizeof(path)));
 	printf("database: %s\n", strncmp(cfg.database_url, "postgres", 8) == 0 ? "postgresql" : "sqlite");
 	printf("server country: %s\n", cfg.server_country);
 	printf("master key: %s/master.key (mode 0600; back it up apart from the data)\n", cfg.data_dir);
@@ -207,55 +200,6 @@ static int cmd_init(const struct flags *f)
 	return 0;
 }
 
-static int cmd_serve(const struct flags *f)
-{
-	struct privd_config cfg;
-	struct privd_service *svc = NULL;
-	struct privd_http *http = NULL;
-	struct privd_http_opts opts;
-	struct privd_err err = {0};
-	sigset_t set;
-	enum privd_rc rc;
-	int sig = 0;
-
-	/* Block the stop signals in every thread; this one waits for them. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	if (load_config(f, &cfg) != 0)
-		return 2;
-	rc = privd_service_open(&cfg, &svc, &err);
-	if (rc != PRIVD_OK) {
-		print_err("cannot start", rc, &err);
-		return 1;
-	}
-	opts.listen = cfg.listen;
-	opts.body_limit = cfg.body_limit;
-	opts.document_limit = cfg.document_limit;
-	opts.threads = cfg.threads;
-	opts.cookie_origins = cfg.cookie_origins;
-	opts.cookie_rate = cfg.cookie_rate;
-	opts.cookie_burst = cfg.cookie_burst;
-	opts.cookie_ip_header = cfg.cookie_ip_header;
-	rc = privd_http_start(svc, &opts, &http, &err);
-	if (rc != PRIVD_OK) {
-		print_err("cannot listen", rc, &err);
-		privd_service_close(svc);
-		return 1;
-	}
-	privd_log(PRIVD_LOG_INFO, "http.listening", "\"port\":%u,\"database\":\"%s\"", privd_http_port(http),
-	          strncmp(cfg.database_url, "postgres", 8) == 0 ? "postgresql" : "sqlite");
-	sigwait(&set, &sig);
-	privd_log(PRIVD_LOG_INFO, "shutdown", "\"signal\":%d", sig);
-	privd_http_stop(http);
-	privd_service_close(svc);
-	privd_log(PRIVD_LOG_INFO, "stopped", NULL);
-	return 0;
-}
-
 static int cmd_audit_verify(const struct flags *f)
 {
 	struct privd_config cfg;
@@ -264,12 +208,12 @@ static int cmd_audit_verify(const struct flags *f)
 	struct privd_err err = {0};
 	enum privd_rc rc;
 
-	if (load_config(f, &cfg) != 0)
+	if (cli_load_config(f, &cfg, 0) != 0)
 		return 2;
 	cfg.background = false;
 	rc = privd_service_open(&cfg, &svc, &err);
 	if (rc != PRIVD_OK) {
-		print_err("cannot open", rc, &err);
+		cli_print_err("cannot open", rc, &err);
 		return 2;
 	}
 	rc = privd_service_audit_verify(svc, &v);
@@ -318,11 +262,11 @@ static int cmd_calendar_add(const char *date, const char *days, const struct fla
 		fprintf(stderr, "privd: bad N %s: must be a whole number of working days from 0 to 10000\n", days);
 		return 2;
 	}
-	if (load_config_or_shipped(f, &cfg) != 0)
+	if (cli_load_config(f, &cfg, 1) != 0)
 		return 2;
 	rc = privd_service_calendar_add_working_days(&cfg, &from, (int)n, &due, note, &err);
 	if (rc != PRIVD_OK) {
-		print_err("cannot load the calendar", rc, &err);
+		cli_print_err("cannot load the calendar", rc, &err);
 		return 1;
 	}
 	privd_date_format(&due, out, sizeof(out));
@@ -342,11 +286,11 @@ static int cmd_integrity(const struct flags *f)
 	size_t len = 0;
 	enum privd_rc rc;
 
-	if (load_config_or_shipped(f, &cfg) != 0)
+	if (cli_load_config(f, &cfg, 1) != 0)
 		return 2;
 	rc = privd_web_integrity(&cfg, "consent.js", integrity, &len, &err);
 	if (rc != PRIVD_OK) {
-		print_err("integrity", rc, &err);
+		cli_print_err("integrity", rc, &err);
 		return 1;
 	}
 	printf("consent.js %s %zu bytes %s/consent.js\n", integrity, len, cfg.web_dir);
@@ -358,7 +302,7 @@ int main(int argc, char **argv)
 	struct flags f = {0};
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
-	privd_log_set_sink(log_sink);
+	cli_log_init();
 	if (cmd == NULL || strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		usage(cmd == NULL ? stderr : stdout);
 		return cmd == NULL ? 2 : 0;
@@ -372,15 +316,19 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "integrity") == 0)
-		return parse_flags(argc - 2, argv + 2, &f) == 0 ? cmd_integrity(&f) : 2;
+		return cli_parse_flags(argc - 2, argv + 2, &f) == 0 ? cmd_integrity(&f) : 2;
 	if (strcmp(cmd, "init") == 0)
-		return parse_flags(argc - 2, argv + 2, &f) == 0 ? cmd_init(&f) : 2;
+		return cli_parse_flags(argc - 2, argv + 2, &f) == 0 ? cmd_init(&f) : 2;
 	if (strcmp(cmd, "serve") == 0)
-		return parse_flags(argc - 2, argv + 2, &f) == 0 ? cmd_serve(&f) : 2;
+		return cli_parse_flags(argc - 2, argv + 2, &f) == 0 ? cli_serve(&f) : 2;
+	if (strcmp(cmd, "check-config") == 0)
+		return cli_parse_flags(argc - 2, argv + 2, &f) == 0 ? cli_check_config(&f) : 2;
+	if (strcmp(cmd, "dump-config") == 0)
+		return cli_parse_flags(argc - 2, argv + 2, &f) == 0 ? cli_dump_config(&f) : 2;
 	if (strcmp(cmd, "audit") == 0 && argc > 2 && strcmp(argv[2], "verify") == 0)
-		return parse_flags(argc - 3, argv + 3, &f) == 0 ? cmd_audit_verify(&f) : 2;
+		return cli_parse_flags(argc - 3, argv + 3, &f) == 0 ? cmd_audit_verify(&f) : 2;
 	if (strcmp(cmd, "calendar") == 0 && argc > 4 && strcmp(argv[2], "add-working-days") == 0)
-		return parse_flags(argc - 5, argv + 5, &f) == 0 ? cmd_calendar_add(argv[3], argv[4], &f) : 2;
+		return cli_parse_flags(argc - 5, argv + 5, &f) == 0 ? cmd_calendar_add(argv[3], argv[4], &f) : 2;
 	if (strcmp(cmd, "calendar") == 0) {
 		fprintf(stderr, "privd: calendar needs add-working-days DATE N\n");
 		usage(stderr);

@@ -36,6 +36,14 @@ struct privd_http_opts {
 enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_http_opts *o, struct privd_http **out,
                                struct privd_err *err);
 
+/* Whether listen is an address privd_http_start can listen on (HOST:PORT, the host resolved), without listening:
+ * for `privd check-config`. PRIVD_ERR_INVALID saying what is wrong. */
+enum privd_rc privd_http_check_listen(const char *listen, struct privd_err *err);
+
+/* Sets the body limits of requests that start from now on (0 keeps a limit as it is): what a SIGHUP changes.
+ * Safe while serving. Accepts NULL. */
+void privd_http_set_limits(struct privd_http *h, size_t body_limit, size_t document_limit);
+
 /* The port actually bound (useful with port 0). */
 unsigned privd_http_port(const struct privd_http *h);
 

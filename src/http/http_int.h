@@ -61,8 +61,8 @@ struct privd_http_limiter;
 struct privd_http {
 	struct privd_service *svc;
 	struct MHD_Daemon *d;
-	size_t body_limit;     /* JSON bodies */
-	size_t document_limit; /* bodies of PRIVD_HTTP_RAW_BODY routes */
+	atomic_size_t body_limit;     /* JSON bodies (SIGHUP may change it: privd_http_set_limits) */
+	atomic_size_t document_limit; /* bodies of PRIVD_HTTP_RAW_BODY routes */
 	unsigned port;
 	atomic_uint inflight;      /* requests with a context, from first call to completion */
 	atomic_uint async_pending; /* registrations whose done callback has not finished */

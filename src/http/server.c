@@ -437,6 +437,24 @@ out:
 	return rc;
 }
 
+enum privd_rc privd_http_check_listen(const char *listen, struct privd_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+
+	return parse_listen(listen, &ss, &sslen, err);
+}
+
+void privd_http_set_limits(struct privd_http *h, size_t body_limit, size_t document_limit)
+{
+	if (h == NULL)
+		return;
+	if (body_limit != 0)
+		atomic_store(&h->body_limit, body_limit);
+	if (document_limit != 0)
+		atomic_store(&h->document_limit, document_limit);
+}
+
 unsigned privd_http_port(const struct privd_http *h)
 {
 	return h != NULL ? h->port : 0;

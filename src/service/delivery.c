@@ -23,7 +23,9 @@
  * transport's, which names reply codes and curl's error classes, never an address.
  *
  * Without [smtp] url and [sms] url nothing is sent: notices stay queued, and the worker only counts the queue for
- * /metrics.
+ * /metrics. A SIGHUP brings new transports and settings (privd_delivery_reload): they are built first, then swapped
+ * in while every worker is between two batches, so a batch is sent as it was claimed and a configuration that
+ * cannot be used changes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,7 @@ struct worker {
 
 	pthread_t thread;
 	bool running;
+	pthread_mutex_t run; /* held by the worker through a batch; a reload swaps its transports under it */
 
 	struct item *items;
 	size_t n, cap;
@@ -78,8 +81,8 @@ struct worker {
 /* The workers, and what they share: the counters for /metrics, the condition that wakes them at stop. */
 struct privd_delivery {
 	struct worker workers[WORKERS_MAX];
-	size_t nworkers;
-	bool email, sms;
+	size_t nworkers, ninit; /* running; set up ([notify] connections) */
+	atomic_bool email, sms;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	atomic_ullong sent, failed, retried, queued;
@@ -478,6 +481,7 @@ static void *delivery_main(void *arg)
 	struct worker *d = arg;
 	bool counter = d == &d->pool->workers[0]; /* one of them counts the queue */
 	int64_t counted = 0;
+	bool busy;
 
 	while (!stopping(d)) {
 		int64_t now = privd_now_ms();
@@ -486,39 +490,67 @@ static void *delivery_main(void *arg)
 			count_queue(d);
 			counted = now;
 		}
-		if ((d->smtp != NULL || d->sms != NULL) && any_due(d) && run_batch(d) > 0)
-			continue;
-		wait_ms(d, IDLE_WAIT_MS);
+		pthread_mutex_lock(&d->run);
+		busy = (d->smtp != NULL || d->sms != NULL) && any_due(d) && run_batch(d) > 0;
+		pthread_mutex_unlock(&d->run);
+		if (!busy)
+			wait_ms(d, IDLE_WAIT_MS);
 	}
 	return NULL;
 }
 
 /* ---- start and stop ---- */
 
-static enum privd_rc open_transports(struct worker *d, struct privd_err *err)
+/* The send timeout: three messages fit in a lease, and none waits more than a minute. */
+static int64_t timeout_for(int64_t lease_ms)
 {
-	const struct privd_config *cfg = &d->svc->cfg;
-	long timeout = (long)(d->timeout_ms / 1000);
+	return lease_ms / 3 < 60000 ? lease_ms / 3 : 60000;
+}
+
+/* The transports cfg configures, into *smtp and *sms (NULL for a channel without a URL). sign_arg is the
+ * configuration the SMS signature reads the secret from when it is sent. On failure neither is left open. */
+static enum privd_rc transports_open(const struct privd_config *cfg, void *sign_arg, struct privd_smtp **smtp,
+                                     struct privd_sms **sms, struct privd_err *err)
+{
+	long timeout = (long)(timeout_for((int64_t)cfg->notify_lease_seconds * 1000) / 1000);
 	enum privd_rc rc = PRIVD_OK;
 
+	*smtp = NULL;
+	*sms = NULL;
 	if (cfg->smtp_url[0] != '\0') {
 		struct privd_smtp_config c = {cfg->smtp_url,  cfg->smtp_from,     cfg->operator_name,
 		                              cfg->smtp_user, cfg->smtp_password, timeout};
 
-		rc = privd_smtp_new(&c, &d->smtp, err);
+		rc = privd_smtp_new(&c, smtp, err);
 	}
 	if (rc == PRIVD_OK && cfg->sms_url[0] != '\0') {
-		struct privd_sms_config c = {cfg->sms_url, sms_sign, (void *)cfg, timeout};
+		struct privd_sms_config c = {cfg->sms_url, sms_sign, sign_arg, timeout};
 
 		if (strlen(cfg->sms_secret) < SMS_SECRET_MIN) {
 			privd_err_field(err, "sms.secret", "is required with [sms] url, at least 16 bytes");
-			return privd_err_set(err, PRIVD_ERR_INVALID, "[sms] secret is missing or too short");
+			rc = privd_err_set(err, PRIVD_ERR_INVALID, "[sms] secret is missing or too short");
+		} else {
+			rc = privd_sms_new(&c, sms, err);
 		}
-		rc = privd_sms_new(&c, &d->sms, err);
 	}
-	d->ch1 = d->smtp != NULL ? "email" : "sms";
-	d->ch2 = d->sms != NULL ? "sms" : "email";
+	if (rc != PRIVD_OK) {
+		privd_smtp_free(*smtp);
+		privd_sms_free(*sms);
+		*smtp = NULL;
+		*sms = NULL;
+	}
 	return rc;
+}
+
+/* Takes the transports and the settings of cfg. The caller holds d->run, or the worker has not started. */
+static void worker_set(struct worker *d, const struct privd_config *cfg, struct privd_smtp *smtp, struct privd_sms *sms)
+{
+	d->smtp = smtp;
+	d->sms = sms;
+	d->ch1 = smtp != NULL ? "email" : "sms";
+	d->ch2 = sms != NULL ? "sms" : "email";
+	d->lease_ms = (int64_t)cfg->notify_lease_seconds * 1000;
+	d->timeout_ms = timeout_for(d->lease_ms);
 }
 
 static void worker_free(struct worker *d)
@@ -527,6 +559,7 @@ static void worker_free(struct worker *d)
 	privd_sms_free(d->sms);
 	items_clear(d);
 	free(d->items);
+	pthread_mutex_destroy(&d->run);
 }
 
 static void delivery_free(struct privd_delivery *pool)
@@ -544,18 +577,24 @@ static enum privd_rc worker_init(struct privd_delivery *pool, struct worker *d, 
                                  struct privd_err *err)
 {
 	const struct privd_config *cfg = &svc->cfg;
+	struct privd_smtp *smtp = NULL;
+	struct privd_sms *sms = NULL;
+	enum privd_rc rc;
 
 	d->pool = pool;
 	d->svc = svc;
-	d->lease_ms = (int64_t)cfg->notify_lease_seconds * 1000;
-	d->timeout_ms = d->lease_ms / 3 < 60000 ? d->lease_ms / 3 : 60000; /* three messages fit in a lease */
+	pthread_mutex_init(&d->run, NULL);
 	d->cap = (size_t)cfg->notify_batch;
 	d->items = calloc(d->cap, sizeof(*d->items));
 	if (cfg->public_url[0] != '\0')
 		snprintf(d->base_url, sizeof(d->base_url), "%s", cfg->public_url);
 	else
 		snprintf(d->base_url, sizeof(d->base_url), "http://%s", cfg->listen);
-	return d->items != NULL ? open_transports(d, err) : privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	if (d->items == NULL)
+		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	rc = transports_open(cfg, &svc->cfg, &smtp, &sms, err);
+	worker_set(d, cfg, smtp, sms);
+	return rc;
 }
 
 static void stop_workers(struct privd_delivery *pool)
@@ -579,10 +618,11 @@ enum privd_rc privd_delivery_start(struct privd_service *svc, struct privd_err *
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->cond, NULL);
 	rc = privd_notify_global_init();
-	for (size_t i = 0; rc == PRIVD_OK && i < n && i < WORKERS_MAX; i++)
+	pool->ninit = n < WORKERS_MAX ? n : WORKERS_MAX;
+	for (size_t i = 0; rc == PRIVD_OK && i < pool->ninit; i++)
 		rc = worker_init(pool, &pool->workers[i], svc, err);
-	pool->email = pool->workers[0].smtp != NULL;
-	pool->sms = pool->workers[0].sms != NULL;
+	atomic_store(&pool->email, pool->workers[0].smtp != NULL);
+	atomic_store(&pool->sms, pool->workers[0].sms != NULL);
 	if (rc == PRIVD_OK && svc->target.engine == PRIVD_DB_SQLITE) { /* one process: no lease is anyone else's */
 		struct privd_write_job job = {.data = release_data, .arg = NULL};
 
@@ -625,10 +665,108 @@ void privd_delivery_stats(struct privd_service *svc, struct privd_service_stats 
 
 	if (pool == NULL)
 		return;
-	out->email_configured = pool->email;
-	out->sms_configured = pool->sms;
+	out->email_configured = atomic_load(&pool->email);
+	out->sms_configured = atomic_load(&pool->sms);
 	out->notifications_sent = atomic_load(&pool->sent);
 	out->notifications_failed = atomic_load(&pool->failed);
 	out->notifications_retried = atomic_load(&pool->retried);
 	out->notifications_queued = atomic_load(&pool->queued);
+}
+
+/* ---- a new configuration (SIGHUP) ---- */
+
+/* What each worker will take: its transports and its batch. */
+struct fresh {
+	struct privd_smtp *smtp;
+	struct privd_sms *sms;
+	struct item *items;
+};
+
+static void fresh_free(struct fresh *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		privd_smtp_free(f[i].smtp);
+		privd_sms_free(f[i].sms);
+		free(f[i].items);
+	}
+}
+
+/* Copies the keys a running worker reads from next into cfg: every worker is paused. */
+static void take_settings(struct privd_config *cfg, const struct privd_config *next)
+{
+	memcpy(cfg->smtp_url, next->smtp_url, sizeof(cfg->smtp_url));
+	memcpy(cfg->smtp_from, next->smtp_from, sizeof(cfg->smtp_from));
+	memcpy(cfg->smtp_user, next->smtp_user, sizeof(cfg->smtp_user));
+	memcpy(cfg->smtp_password, next->smtp_password, sizeof(cfg->smtp_password));
+	memcpy(cfg->sms_url, next->sms_url, sizeof(cfg->sms_url));
+	memcpy(cfg->sms_secret, next->sms_secret, sizeof(cfg->sms_secret));
+	cfg->notify_max_attempts = next->notify_max_attempts;
+	cfg->notify_retry_seconds = next->notify_retry_seconds;
+	cfg->notify_lease_seconds = next->notify_lease_seconds;
+	cfg->notify_batch = next->notify_batch;
+}
+
+enum privd_rc privd_delivery_reload(struct privd_service *svc, const struct privd_config *next, struct privd_err *err)
+{
+	struct privd_delivery *pool = svc->delivery;
+	struct fresh fresh[WORKERS_MAX];
+	enum privd_rc rc = PRIVD_OK;
+	size_t i, running;
+
+	if (pool == NULL)
+		return PRIVD_OK;
+	memset(fresh, 0, sizeof(fresh));
+	for (i = 0; rc == PRIVD_OK && i < pool->ninit; i++) {
+		rc = transports_open(next, &svc->cfg, &fresh[i].smtp, &fresh[i].sms, err);
+		fresh[i].items = calloc((size_t)next->notify_batch, sizeof(struct item));
+		if (rc == PRIVD_OK && fresh[i].items == NULL)
+			rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	}
+	if (rc != PRIVD_OK) {
+		fresh_free(fresh, pool->ninit);
+		return rc;
+	}
+	/* every worker paused between two batches (locked in order; a worker takes only its own lock) */
+	for (i = 0; i < pool->ninit; i++)
+		pthread_mutex_lock(&pool->workers[i].run);
+	take_settings(&svc->cfg, next);
+	for (i = 0; i < pool->ninit; i++) { /* each between two batches: its n is 0 */
+		struct worker *d = &pool->workers[i];
+		struct fresh old = {d->smtp, d->sms, d->items};
+
+		worker_set(d, &svc->cfg, fresh[i].smtp, fresh[i].sms);
+		d->items = fresh[i].items;
+		d->cap = (size_t)next->notify_batch;
+		fresh[i] = old;
+	}
+	atomic_store(&pool->email, pool->workers[0].smtp != NULL);
+	atomic_store(&pool->sms, pool->workers[0].sms != NULL);
+	for (i = pool->ninit; i > 0; i--)
+		pthread_mutex_unlock(&pool->workers[i - 1].run);
+	fresh_free(fresh, pool->ninit);
+	/* a channel configured where there was none: the rest of the workers start */
+	running = pool->nworkers;
+	for (i = running; (atomic_load(&pool->email) || atomic_load(&pool->sms)) && i < pool->ninit; i++) {
+		if (pthread_create(&pool->workers[i].thread, NULL, delivery_main, &pool->workers[i]) != 0)
+			break;
+		pool->workers[i].running = true;
+		pool->nworkers = i + 1;
+	}
+	privd_log(PRIVD_LOG_INFO, "notify.reloaded", "\"email\":%s,\"sms\":%s,\"connections\":%zu",
+	          atomic_load(&pool->email) ? "true" : "false", atomic_load(&pool->sms) ? "true" : "false",
+	          pool->nworkers);
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_delivery_check(const struct privd_config *cfg, struct privd_err *err)
+{
+	struct privd_smtp *smtp = NULL;
+	struct privd_sms *sms = NULL;
+	enum privd_rc rc = privd_notify_global_init();
+
+	if (rc == PRIVD_OK)
+		rc = transports_open(cfg, NULL, &smtp, &sms, err);
+	privd_smtp_free(smtp);
+	privd_sms_free(sms);
+	return rc;
 }

@@ -179,15 +179,15 @@ enum privd_rc privd_step_notice(struct privd_step *s, enum privd_notice_kind kin
 static enum privd_rc check_document(struct privd_service *svc, const char *content_type, const uint8_t *data,
                                     size_t len, enum privd_doc_type *declared, struct privd_err *err)
 {
+	size_t limit = __atomic_load_n(&svc->cfg.document_limit, __ATOMIC_RELAXED); /* SIGHUP may change it */
 	const char *why = NULL;
 	enum privd_rc rc;
 
 	if (privd_doc_type_from_mime(content_type, declared) != PRIVD_OK)
 		return privd_err_set(err, PRIVD_ERR_UNSUPPORTED,
 		                     "a document must be application/pdf, image/jpeg, image/png or image/tiff");
-	if (len > svc->cfg.document_limit)
-		return privd_err_set(err, PRIVD_ERR_TOO_LARGE, "the document is larger than %zu bytes",
-		                     svc->cfg.document_limit);
+	if (len > limit)
+		return privd_err_set(err, PRIVD_ERR_TOO_LARGE, "the document is larger than %zu bytes", limit);
 	rc = privd_doc_check(data, len, *declared, &why);
 	if (rc == PRIVD_ERR_UNSUPPORTED)
 		return privd_err_set(err, rc, "the content is not %s: %s", privd_doc_mime(*declared),

@@ -65,6 +65,18 @@ enum privd_rc privd_service_init(const struct privd_config *cfg, char *admin_key
 /* Readiness: a trivial query on the database. */
 enum privd_rc privd_service_ready(struct privd_service *svc);
 
+/* ---- configuration at run time (reconfigure.c) ---- */
+/* Applies what a running server can change of next (privd_config_key_live): the [smtp], [sms] and [notify] keys
+ * but default_language, through the delivery worker between two batches, and [requests] document_limit. The other
+ * keys of next are ignored. PRIVD_ERR_INVALID naming the key at fault when next cannot be used: nothing changed. */
+enum privd_rc privd_service_reload(struct privd_service *svc, const struct privd_config *next, struct privd_err *err);
+
+/* What `privd serve` would refuse at its start, found without starting: a data directory that is missing or holds
+ * no usable master key (when cfg names one), a production calendar or an EU age table (with eu_per_country) that
+ * does not load, SMTP and SMS settings that cannot be used. Appends one fault per problem; returns how many. Reads
+ * no database. */
+size_t privd_service_check_config(const struct privd_config *cfg, struct privd_config_faults *faults);
+
 /* ---- API keys ---- */
 /* Maps a bearer key to a principal, from memory (cache of key hash -> key, invalidated on revoke, also across
  * processes on PostgreSQL). PRIVD_ERR_NOT_FOUND for a missing, unknown or revoked key. */

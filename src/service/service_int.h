@@ -501,6 +501,15 @@ char *privd_web_read_file(const char *path, size_t *len);
 enum privd_rc privd_web_load(struct privd_service *svc, struct privd_err *err);
 void privd_web_cleanup(struct privd_service *svc);
 
+/* Takes the [smtp], [sms] and [notify] settings of next (but default_language): new transports are built first,
+ * then swapped in between two batches. On failure (PRIVD_ERR_INVALID naming the key) nothing changes. Without a
+ * worker (a one-shot command) nothing is done. */
+enum privd_rc privd_delivery_reload(struct privd_service *svc, const struct privd_config *next, struct privd_err *err);
+
+/* Whether cfg's transports can be built (the check `privd serve` makes when it starts), without sending anything.
+ * PRIVD_ERR_INVALID naming the key at fault. */
+enum privd_rc privd_delivery_check(const struct privd_config *cfg, struct privd_err *err);
+
 /* ---- service.c ---- */
 
 /* A principal for the command line. */

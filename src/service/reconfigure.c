@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * reconfigure.c - the configuration of a running server (SIGHUP), and the checks of `privd check-config`.
+ *
+ * A SIGHUP must never leave a server half-configured: what the new file asks of the service is built first (the
+ * delivery worker's transports) and only then swapped in, and a file that fails is left out whole, the server
+ * keeping what it had. The keys a running server can take are few on purpose (privd_config_key_live): those read
+ * by one thread, or read as one word. The rest (where it listens, which database, the operator's details the
+ * request threads read) need a restart, and the command line says which.
+ *
+ * check-config runs the checks `privd serve` makes at its start, the same functions, so that an operator learns of
+ * every fault before a restart rather than one per failed start.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/log.h"
+#include "crypto/keyring.h"
+#include "service/calendar_file.h"
+#include "service/service_int.h"
+
+enum privd_rc privd_service_reload(struct privd_service *svc, const struct privd_config *next, struct privd_err *err)
+{
+	enum privd_rc rc = privd_delivery_reload(svc, next, err);
+
+	if (rc != PRIVD_OK)
+		return rc;
+	__atomic_store_n(&svc->cfg.document_limit, next->document_limit, __ATOMIC_RELAXED);
+	return PRIVD_OK;
+}
+
+/* One fault per field err names, or its message when it names none. */
+static void add_err(struct privd_config_faults *faults, const char *what, enum privd_rc rc, const struct privd_err *err)
+{
+	if (err->nfields == 0) {
+		privd_config_fault_add(faults, "", "%s: %s", what, err->msg[0] ? err->msg : privd_rc_str(rc));
+		return;
+	}
+	for (size_t i = 0; i < err->nfields; i++)
+		privd_config_fault_add(faults, err->fields[i].field, "%s", err->fields[i].reason);
+}
+
+/* The data directory and the master key in it. */
+static void check_data_dir(const struct privd_config *cfg, struct privd_config_faults *faults)
+{
+	struct privd_keyring *kr = NULL;
+	struct privd_err err = {0};
+	char path[PATH_MAX];
+	struct stat st;
+	enum privd_rc rc;
+
+	if (stat(cfg->data_dir, &st) != 0) {
+		privd_config_fault_add(faults, "", "data directory %s: %s", cfg->data_dir,
+		                       errno == ENOENT ? "does not exist (privd init creates it)" : strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		privd_config_fault_add(faults, "", "data directory %s: is not a directory", cfg->data_dir);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/master.key", cfg->data_dir);
+	if (stat(path, &st) != 0) {
+		privd_config_fault_add(faults, "", "%s: %s", path,
+		                       errno == ENOENT ? "does not exist: the directory is not initialised (privd init)"
+		                                       : strerror(errno));
+		return;
+	}
+	rc = privd_keyring_load(path, &kr, &err);
+	privd_keyring_free(kr);
+	if (rc != PRIVD_OK && err.msg[0] != '\0')
+		privd_config_fault_add(faults, "", "%s", err.msg); /* which names the file */
+	else if (rc != PRIVD_OK)
+		privd_config_fault_add(faults, "", "%s: %s", path, privd_rc_str(rc));
+}
+
+/* The EU age table loads as the service loads it: a JSON object. */
+static void check_age_table(const struct privd_config *cfg, struct privd_config_faults *faults)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(cfg->eu_age_file, 0, &jerr);
+
+	if (root == NULL && jerr.line > 0)
+		privd_config_fault_add(faults, "age.eu_age_file", "is not JSON: %s (line %d)", jerr.text, jerr.line);
+	else if (root == NULL)
+		privd_config_fault_add(faults, "age.eu_age_file", "cannot be read: %s", jerr.text);
+	else if (!json_is_object(root))
+		privd_config_fault_add(faults, "age.eu_age_file", "is not a JSON object of country codes and ages");
+	json_decref(root);
+}
+
+size_t privd_service_check_config(const struct privd_config *cfg, struct privd_config_faults *faults)
+{
+	struct privd_calendar *cal = NULL;
+	struct privd_date today;
+	struct privd_err err = {0};
+	size_t before = faults->n;
+	enum privd_rc rc;
+
+	if (privd_crypto_init() != PRIVD_OK)
+		privd_config_fault_add(faults, "", "cannot initialise libsodium");
+	else if (cfg->data_dir[0] != '\0')
+		check_data_dir(cfg, faults);
+	privd_today(&today);
+	rc = privd_calendar_load(cfg->calendar_file, today.year, &cal, &err);
+	privd_calendar_free(cal);
+	if (rc != PRIVD_OK) {
+		privd_config_fault_add(faults, "requests.calendar_file", "%s", err.msg[0] ? err.msg : privd_rc_str(rc));
+		memset(&err, 0, sizeof(err));
+	}
+	if (cfg->eu_per_country)
+		check_age_table(cfg, faults);
+	rc = privd_delivery_check(cfg, &err);
+	if (rc != PRIVD_OK)
+		add_err(faults, "delivery", rc, &err);
+	return faults->n - before;
+}
