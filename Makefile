@@ -1,21 +1,30 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # The two commands: `make run` (a working demo on 127.0.0.1:8080) and `make check` (every test).
+# And for operators: `make install` (PREFIX, DESTDIR), `make uninstall`, `make deb` (the Debian package) and
+# `make deb-test` (the package built, linted, unpacked and serving).
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 RELEASE_BUILD ?= build-release
+DEB_BUILD ?= build-deb
 # Warnings are errors in `make check` (and so in CI); `make`, `make run` and packagers' builds only warn.
 WERROR ?= OFF
 DATA ?= .data
 LISTEN ?= 127.0.0.1:8080
 JOBS ?= $(shell nproc)
+PREFIX ?= /usr/local
+DESTDIR ?=
+export JOBS
 
-.PHONY: all build release deps run check unit integration browser bench clean format
+# Development builds find the shipped data files in this tree's share/ and web/; the release build (the one
+# installed) finds them under PREFIX.
+DEV_FLAGS = -DPRIVD_SHARE_DIR=$(CURDIR)/share -DPRIVD_WEB_DIR=$(CURDIR)/web -DPRIVD_WERROR=$(WERROR)
+
+.PHONY: all build release deps run check unit integration browser bench clean format install uninstall deb deb-test
 
 all: build
 
 build:
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRIVD_WERROR=$(WERROR) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@scripts/build.sh $(BUILD) -- -DCMAKE_BUILD_TYPE=RelWithDebInfo $(DEV_FLAGS)
 
 deps:
 	@scripts/install-deps.sh
@@ -24,24 +33,28 @@ run: deps build
 	@scripts/run-demo.sh $(BUILD)/privd $(DATA) $(LISTEN)
 
 # The default and the Release (-O3) build with warnings as errors, unit tests (and the tree's layer and format
-# checks) under AddressSanitizer and UndefinedBehaviorSanitizer, then the black-box suite on SQLite and on a
-# PostgreSQL server started for the purpose, then the cookie banner in a browser (Debian's chromium).
+# checks, the unit file and the man pages) under AddressSanitizer and UndefinedBehaviorSanitizer, then the
+# black-box suite on SQLite and on a PostgreSQL server started for the purpose, then the cookie banner in a browser
+# (Debian's chromium).
 check:
 	@scripts/install-deps.sh --test
+	@echo "== build ($(BUILD), $(RELEASE_BUILD))"
 	@$(MAKE) --no-print-directory build WERROR=ON
 	@$(MAKE) --no-print-directory release WERROR=ON
+	@echo "== unit tests ($(ASAN_BUILD): AddressSanitizer, UndefinedBehaviorSanitizer)"
 	@$(MAKE) --no-print-directory unit WERROR=ON
+	@echo "== integration tests"
 	@$(MAKE) --no-print-directory integration WERROR=ON
+	@echo "== browser tests"
 	@$(MAKE) --no-print-directory browser WERROR=ON
 
 release:
-	@cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DPRIVD_WERROR=$(WERROR) >/dev/null
-	@cmake --build $(RELEASE_BUILD) -j $(JOBS) --target privd
+	@scripts/build.sh $(RELEASE_BUILD) privd man -- -DCMAKE_BUILD_TYPE=Release -DPRIVD_WERROR=$(WERROR) \
+		-DCMAKE_INSTALL_PREFIX=$(PREFIX) -DPRIVD_SHARE_DIR= -DPRIVD_WEB_DIR=
 
 unit:
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPRIVD_SANITIZE=ON -DPRIVD_WERROR=$(WERROR) >/dev/null
-	@cmake --build $(ASAN_BUILD) -j $(JOBS)
-	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+	@scripts/build.sh $(ASAN_BUILD) -- -DCMAKE_BUILD_TYPE=Debug -DPRIVD_SANITIZE=ON $(DEV_FLAGS)
+	@scripts/ctest.sh $(ASAN_BUILD)
 
 integration: build
 	@PRIVD_UNIT_BUILD=$(ASAN_BUILD) scripts/test-integration.sh $(BUILD)/privd
@@ -54,8 +67,27 @@ bench:
 	@$(MAKE) --no-print-directory build
 	@bench/run.sh $(BUILD)/privd
 
+# The binary, the shipped data (share/, web/), the systemd unit and the man pages, under DESTDIR/PREFIX.
+install: release
+	@DESTDIR=$(DESTDIR) cmake --install $(RELEASE_BUILD) >$(RELEASE_BUILD)/install.log
+	@sed -n 's/^-- \(Installing\|Up-to-date\): /  /p' $(RELEASE_BUILD)/install.log | grep -v '/share/privd/.' || true
+	@echo "installed $$($(RELEASE_BUILD)/privd version) under $(DESTDIR)$(PREFIX) (its shared data in $(PREFIX)/share/privd)"
+
+# What the last `make install` from this tree put in place (its manifest; give the same DESTDIR), and privd's
+# directories left empty.
+uninstall:
+	@scripts/uninstall.sh $(RELEASE_BUILD)/install_manifest.txt "$(DESTDIR)"
+
+deb:
+	@scripts/install-deps.sh --deb
+	@scripts/deb.sh build $(DEB_BUILD)
+
+deb-test:
+	@scripts/install-deps.sh --deb
+	@scripts/deb.sh test $(DEB_BUILD)
+
 format:
-	@clang-format -i $$(find src tests/unit tests/fuzz -type f -name '*.[ch]')
+	@clang-format -i $$(find src tests/unit tests/fuzz tests/tools -type f -name '*.[ch]')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD) $(DEB_BUILD)

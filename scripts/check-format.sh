@@ -8,6 +8,6 @@ command -v clang-format >/dev/null || {
 	echo "check-format: clang-format is missing (scripts/install-deps.sh --test)" >&2
 	exit 2
 }
-mapfile -t files < <(find src tests/unit tests/fuzz -type f \( -name '*.c' -o -name '*.h' \) | sort)
+mapfile -t files < <(find src tests/unit tests/fuzz tests/tools -type f \( -name '*.c' -o -name '*.h' \) | sort)
 clang-format --dry-run --Werror "${files[@]}"
 echo "check-format: ${#files[@]} files formatted"

@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # Installs what privd needs to build, run and test, from Debian's packages and the npm registry.
-# Idempotent and quiet when everything is there. Usage: scripts/install-deps.sh [--test]
+# Idempotent and quiet when everything is there. Usage: scripts/install-deps.sh [--test|--bench|--deb]
+# --test adds what `make check` needs (systemd for systemd-analyze, mandoc for the man pages' lint); --deb what
+# `make deb` needs (debhelper, lintian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
-	libpq-dev libcmark-dev libinih-dev libcurl4-openssl-dev zlib1g-dev)
+	libpq-dev libcmark-dev libinih-dev libcurl4-openssl-dev zlib1g-dev libsystemd-dev)
 test_pkgs=(libcmocka-dev postgresql nodejs npm sqlite3 curl clang-format chromium)
+# systemd-analyze verifies the unit file, mandoc lints the man pages
+test_pkgs+=(systemd mandoc)
+deb_pkgs=(debhelper dpkg-dev fakeroot lintian)
 bench_pkgs=(wrk nginx-light)
 
 want=("${build_pkgs[@]}")
 case "${1:-}" in
 --test) want+=("${test_pkgs[@]}") ;;
 --bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+--deb) want+=("${deb_pkgs[@]}" curl) ;;
 esac
 
 missing=()
