@@ -16,7 +16,9 @@ DESTDIR ?=
 export JOBS
 
 # Development builds find the shipped data files in this tree's share/ and web/; the release build (the one
-# installed) finds them under PREFIX.
+# installed) finds them under PREFIX. `make run` leaves the tests out of its build (TESTS=OFF): it needs none of
+# their tools.
+TESTS ?= ON
 DEV_FLAGS = -DPRIVD_SHARE_DIR=$(CURDIR)/share -DPRIVD_WEB_DIR=$(CURDIR)/web -DPRIVD_WERROR=$(WERROR)
 
 .PHONY: all build release deps run check unit integration browser bench clean format install uninstall deb deb-test
@@ -24,12 +26,13 @@ DEV_FLAGS = -DPRIVD_SHARE_DIR=$(CURDIR)/share -DPRIVD_WEB_DIR=$(CURDIR)/web -DPR
 all: build
 
 build:
-	@scripts/build.sh $(BUILD) -- -DCMAKE_BUILD_TYPE=RelWithDebInfo $(DEV_FLAGS)
+	@scripts/build.sh $(BUILD) -- -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRIVD_TESTS=$(TESTS) $(DEV_FLAGS)
 
 deps:
 	@scripts/install-deps.sh
 
-run: deps build
+run: deps
+	@$(MAKE) --no-print-directory build TESTS=OFF
 	@scripts/run-demo.sh $(BUILD)/privd $(DATA) $(LISTEN)
 
 # The default and the Release (-O3) build with warnings as errors, unit tests (and the tree's layer and format
@@ -53,7 +56,7 @@ release:
 		-DCMAKE_INSTALL_PREFIX=$(PREFIX) -DPRIVD_SHARE_DIR= -DPRIVD_WEB_DIR=
 
 unit:
-	@scripts/build.sh $(ASAN_BUILD) -- -DCMAKE_BUILD_TYPE=Debug -DPRIVD_SANITIZE=ON $(DEV_FLAGS)
+	@scripts/build.sh $(ASAN_BUILD) -- -DCMAKE_BUILD_TYPE=Debug -DPRIVD_SANITIZE=ON -DPRIVD_TESTS=ON $(DEV_FLAGS)
 	@scripts/ctest.sh $(ASAN_BUILD)
 
 integration: build

@@ -23,13 +23,18 @@ if [ -f "$data/privd.conf" ] || [ -f "$data/master.key" ]; then
 	echo "The admin API key was shown once, when it was initialised. Lost it? Stop privd, remove $data and run again."
 else
 	echo "Initialising the data directory $data ..."
+	# init's log lines (what it published) are shown only when it fails
+	errlog=$(mktemp)
 	out=$("$bin" init --data-dir "$data" --operator-name "Demo Operator" \
-		--operator-address "1 Demo Street, Moscow, 101000" --server-country RU --listen "$listen") || {
+		--operator-address "1 Demo Street, Moscow, 101000" --server-country RU --listen "$listen" 2>"$errlog") || {
 		status=$?
 		[ -z "${out:-}" ] || printf '%s\n' "$out"
+		cat "$errlog" >&2
+		rm -f "$errlog"
 		echo "run-demo: privd init failed (exit $status)" >&2
 		exit "$status"
 	}
+	rm -f "$errlog"
 	key_line=$(printf '%s\n' "$out" | tail -n 1)
 	printf '%s\n' "$out"
 	case "$key_line" in

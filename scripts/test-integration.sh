@@ -54,7 +54,7 @@ status=0
 # both engines.
 if [ -n "${PRIVD_UNIT_BUILD:-}" ] && [ -d "$PRIVD_UNIT_BUILD" ]; then
 	echo "test-integration: store unit tests on PostgreSQL" >&2
-	(cd "$PRIVD_UNIT_BUILD" && PRIVD_TEST_PG_URL=$pg_url ctest -R '^store/' --output-on-failure) || status=1
+	JOBS=1 PRIVD_TEST_PG_URL=$pg_url scripts/ctest.sh "$PRIVD_UNIT_BUILD" -R '^store/' || status=1
 fi
 # --test-concurrency and --test-timeout need Node.js 20.11 or later (Debian 12's own nodejs is 18: files then run
 # one at a time, without a per-test timeout)
