@@ -88,7 +88,7 @@ unpacked() {
 	local root=$out/root scratch=$out/scratch f
 	rm -rf "$root" "$scratch"
 	dpkg -x "$deb" "$root"
-	for f in usr/bin/privd lib/systemd/system/privd.service usr/share/privd/calendar-ru.json \
+	for f in usr/bin/privd lib/systemd/system/privd.service usr/share/privd/calendar-ru.json usr/share/privd/web/consent.js \
 		usr/share/man/man8/privd.8.gz usr/share/man/man5/privd.conf.5.gz usr/share/doc/privd/copyright; do
 		[ -e "$root/$f" ] || {
 			echo "deb: FAIL: the package has no /$f" >&2
@@ -102,7 +102,7 @@ unpacked() {
 	}
 	# What the postinst does, in the scratch root: the unpacked binary finds its data under the root.
 	mkdir -p "$scratch/etc/privd" "$scratch/var/lib"
-	export PRIVD_SHARE_DIR=$root/usr/share/privd
+	export PRIVD_SHARE_DIR=$root/usr/share/privd PRIVD_WEB_DIR=$root/usr/share/privd/web
 	local bin=$root/usr/bin/privd conf=$scratch/etc/privd/privd.conf data=$scratch/var/lib/privd
 	"$bin" init --data-dir "$data" --config "$conf" >"$out/init.log" 2>&1 || {
 		cat "$out/init.log" >&2
@@ -114,7 +114,7 @@ unpacked() {
 	fi
 	"$bin" check-config --data-dir "$data" --config "$conf"
 	serve_and_check "$out/serve.log" "$bin" serve --data-dir "$data" --config "$conf"
-	unset PRIVD_SHARE_DIR
+	unset PRIVD_SHARE_DIR PRIVD_WEB_DIR
 }
 
 installed() {

@@ -95,6 +95,7 @@ static void check_age_table(const struct privd_config *cfg, struct privd_config_
 size_t privd_service_check_config(const struct privd_config *cfg, struct privd_config_faults *faults)
 {
 	struct privd_calendar *cal = NULL;
+	char integrity[PRIVD_WEB_INTEGRITY_MAX];
 	struct privd_date today;
 	struct privd_err err = {0};
 	size_t before = faults->n;
@@ -113,6 +114,11 @@ size_t privd_service_check_config(const struct privd_config *cfg, struct privd_c
 	}
 	if (cfg->eu_per_country)
 		check_age_table(cfg, faults);
+	rc = privd_web_integrity(cfg, "consent.js", integrity, NULL, &err);
+	if (rc != PRIVD_OK) {
+		privd_config_fault_add(faults, "web.dir", "%s", err.msg[0] ? err.msg : privd_rc_str(rc));
+		memset(&err, 0, sizeof(err));
+	}
 	rc = privd_delivery_check(cfg, &err);
 	if (rc != PRIVD_OK)
 		add_err(faults, "delivery", rc, &err);

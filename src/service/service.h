@@ -73,8 +73,8 @@ enum privd_rc privd_service_reload(struct privd_service *svc, const struct privd
 
 /* What `privd serve` would refuse at its start, found without starting: a data directory that is missing or holds
  * no usable master key (when cfg names one), a production calendar or an EU age table (with eu_per_country) that
- * does not load, SMTP and SMS settings that cannot be used. Appends one fault per problem; returns how many. Reads
- * no database. */
+ * does not load, a [web] dir without consent.js, SMTP and SMS settings that cannot be used. Appends one fault per
+ * problem; returns how many. Reads no database. */
 size_t privd_service_check_config(const struct privd_config *cfg, struct privd_config_faults *faults);
 
 /* ---- API keys ---- */
