@@ -102,7 +102,7 @@ unpacked() {
 	}
 	# What the postinst does, in the scratch root: the unpacked binary finds its data under the root.
 	mkdir -p "$scratch/etc/privd" "$scratch/var/lib"
-	export PRIVD_SHARE_DIR=$root/usr/share/privd PRIVD_WEB_DIR=$root/usr/share/privd/web
+	export PRIVD_SHARE_DIR=$root/usr/share/privd
 	local bin=$root/usr/bin/privd conf=$scratch/etc/privd/privd.conf data=$scratch/var/lib/privd
 	"$bin" init --data-dir "$data" --config "$conf" >"$out/init.log" 2>&1 || {
 		cat "$out/init.log" >&2
@@ -112,6 +112,8 @@ unpacked() {
 		echo "deb: FAIL: privd init wrote an installation or source path into privd.conf" >&2
 		exit 1
 	fi
+	# [web] dir by its variable, not in the file: what /usr/share/privd/web is in the package
+	export PRIVD_WEB_DIR=$root/usr/share/privd/web
 	"$bin" check-config --data-dir "$data" --config "$conf"
 	serve_and_check "$out/serve.log" "$bin" serve --data-dir "$data" --config "$conf"
 	unset PRIVD_SHARE_DIR PRIVD_WEB_DIR
