@@ -2,15 +2,16 @@
 // The operator's console in a real browser (Debian's chromium, driven by playwright-core): an operator signs in with
 // their key, which the page does not keep (no storage holds it, the session cookie is HttpOnly); sees a filed erasure
 // request in the queue with its due date; opens it, the PNG scan shown beside the person's data; accepts and executes
-// it, each confirmed in a dialog; signs out. Screenshots of the queue and of a request in Russian and English, at
-// 1280×800 and 390×844, are kept in tests/browser/artifacts/. SQLite only: sessions are tested on both engines in
+// it, each confirmed in a dialog; signs out. An inquiry answered; a guardian's request beside the minor; the dashboard
+// drawn. Screenshots of the queue, a request and the dashboard in Russian and English, at 1280×800 and 390×844, are
+// kept in tests/browser/artifacts/. SQLite only: sessions are tested on both engines in
 // tests/integration/console.test.mjs.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
-import { assertJson, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
+import { assertJson, birthDateForAge, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
 import { makePng } from '../integration/lib/documents.mjs';
 import { attach, fileRequest } from '../integration/lib/requests.mjs';
 import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
@@ -19,7 +20,8 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
 describe('the operator console in chromium', { concurrency: 1 }, () => {
-	let srv, browser, erase, person;
+	let srv, browser, erase, person, inquiry, guardian;
+	const question = 'Кому передавались мои данные в этом году?';
 
 	before(async () => {
 		srv = await startPrivd('sqlite');
@@ -31,6 +33,12 @@ describe('the operator console in chromium', { concurrency: 1 }, () => {
 		const other = await srv.registerOk(newPerson());
 		const access = await fileRequest(srv, other.id, 'access');
 		await attach(srv, access.id);
+		const asker = await srv.registerOk(newPerson());
+		inquiry = assertJson(await srv.req('POST', `/v1/subjects/${asker.id}/requests`,
+			{ as: 'app', json: { type: 'inquiry', question } }), 201);
+		const minor = assertJson(await srv.register(newPerson({ birth_date: birthDateForAge(15), residence_country: 'DE' })), 202);
+		guardian = await fileRequest(srv, minor.id, 'guardian_consent');
+		await attach(srv, guardian.id, { as: 'operator' });
 		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 		await mkdir(ARTIFACTS, { recursive: true });
 	});
@@ -137,6 +145,41 @@ describe('the operator console in chromium', { concurrency: 1 }, () => {
 		}
 	});
 
+	it('an inquiry is answered from the console, confirmed, and the answer is recorded', async () => {
+		const { ctx, page, errors } = await signedIn(DESKTOP, 'en');
+		try {
+			await page.locator('#nav a[href="#/inquiries"]').click();
+			await page.locator(`a[href="#/requests/${inquiry.id}"]`).click();
+			assert.equal(await page.locator('#question').innerText(), question);
+			await page.locator('button[data-action="answer"]').click();
+			await page.locator('#confirm-reason').fill('Никому, кроме службы доставки.');
+			await page.locator('#confirm-ok').click();
+			await page.locator('h1 .badge', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
+			const q = assertJson(await srv.req('GET', `/v1/requests/${inquiry.id}`, { as: 'operator' }), 200);
+			assert.equal(q.answer, 'Никому, кроме службы доставки.');
+			assert.deepEqual(errors, []);
+		} finally {
+			await ctx.close();
+		}
+	});
+
+	it('a guardian request shows the guardian and the purposes chosen beside the minor', async () => {
+		const { ctx, page } = await signedIn(DESKTOP, 'en');
+		try {
+			await page.goto(`${srv.url}/console/#/requests/${guardian.id}`);
+			const card = page.locator('#guardian');
+			await card.waitFor();
+			const g = assertJson(await srv.req('GET', `/v1/requests/${guardian.id}`, { as: 'operator' }), 200).details.guardian;
+			assert.match(await card.innerText(), new RegExp(g.name));
+			assert.match(await card.innerText(), /mother/);
+			assert.match(await card.innerText(), /processing/);
+			assert.match(await page.locator('.side').innerText(), /awaiting a guardian/);
+			await page.screenshot({ path: path.join(ARTIFACTS, 'console-guardian-en-desktop.png'), fullPage: true });
+		} finally {
+			await ctx.close();
+		}
+	});
+
 	for (const lang of ['ru', 'en']) {
 		for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
 			it(`screenshots in ${lang} at ${name} width`, async () => {
@@ -150,8 +193,15 @@ describe('the operator console in chromium', { concurrency: 1 }, () => {
 					await page.locator('.detail').waitFor();
 					await page.waitForLoadState('networkidle');
 					await page.screenshot({ path: path.join(ARTIFACTS, `console-request-${lang}-${name}.png`), fullPage: true });
-					const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+					let overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 					assert.ok(overflow <= 1, `no horizontal scroll at ${viewport.width}px (${overflow}px over)`);
+					await page.locator('#nav a[href="#/dashboard"]').click();
+					await page.locator('#chart-weekly svg').waitFor();
+					assert.ok(await page.locator('#chart-weekly svg rect').count() > 0, 'weekly bars are drawn');
+					assert.ok(await page.locator('#chart-days .limit').count() === 1, 'the 10-day limit is drawn');
+					await page.screenshot({ path: path.join(ARTIFACTS, `console-dashboard-${lang}-${name}.png`), fullPage: true });
+					overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+					assert.ok(overflow <= 1, `no horizontal scroll on the dashboard at ${viewport.width}px (${overflow}px over)`);
 				} finally {
 					await ctx.close();
 				}

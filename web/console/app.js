@@ -169,9 +169,10 @@ async function renderQueue() {
 }
 
 // ---- a request ----
-function confirmDialog(message, { reason = false, danger = false } = {}) {
+function confirmDialog(message, { reason = false, danger = false, label = t('reason') } = {}) {
 	const dlg = document.getElementById('confirm');
 	const ta = document.getElementById('confirm-reason');
+	document.querySelector('#confirm-reason-label span').textContent = label;
 	document.getElementById('confirm-title').textContent = t('confirm');
 	document.getElementById('confirm-text').textContent = message;
 	document.getElementById('confirm-reason-label').hidden = !reason;
@@ -201,15 +202,27 @@ function kv(pairs) {
 }
 
 async function act(q, action) {
-	const needsReason = action === 'reject' || action === 'extend';
-	const ok = await confirmDialog(t(`confirm.${action}`), { reason: needsReason, danger: action === 'execute' || action === 'reject' });
+	const needsReason = action === 'reject' || action === 'extend' || action === 'answer';
+	const ok = await confirmDialog(t(`confirm.${action}`), { reason: needsReason, danger: action === 'execute' || action === 'reject',
+		label: action === 'answer' ? t('f.answer') : t('reason') });
 	if (!ok) return;
-	if (needsReason && !ok.reason) { showError(new Error(t('reason.required'))); return; }
+	if (needsReason && !ok.reason) { showError(new Error(t(action === 'answer' ? 'answer.required' : 'reason.required'))); return; }
 	try {
 		if (action === 'execute') await api('POST', `/v1/requests/${q.id}/execute`, {});
+		else if (action === 'answer') await api('POST', `/v1/requests/${q.id}/answer`, { text: ok.reason });
 		else await api('POST', `/v1/requests/${q.id}/decision`, needsReason ? { action, reason: ok.reason } : { action });
 		await renderRequest(q.id, t('done'));
 	} catch (e) { showError(e); }
+}
+
+/** The guardian's details and the purposes they chose, beside the minor's registration. */
+function guardianCard(q) {
+	const g = q.details?.guardian || {};
+	const consents = q.details?.consents || {};
+	return el('section.card', { id: 'guardian' }, el('h2', { text: t('detail.guardian') }),
+		kv([['f.name', g.name], ['g.relation', g.relation], ['f.email', g.email || undefined], ['f.phone', g.phone || undefined],
+			['g.purposes', el('ul.purposes', {}, Object.entries(consents).map(([p, v]) =>
+				el('li', {}, el(`span.badge${v ? '.ok' : '.bad'}`, { text: t(v ? 'g.granted' : 'g.refused') }), ' ', p)))]]));
 }
 
 async function renderRequest(id, note) {
@@ -220,18 +233,29 @@ async function renderRequest(id, note) {
 		try { person = await api('GET', `/v1/subjects/${q.subject_id}`); } catch (e) { if (!(e instanceof ApiError) || e.status !== 410) throw e; }
 	}
 	const actions = [];
-	if (role === 'operator') {
-		if (q.status === 'received') actions.push('accept', 'reject', 'extend');
-		if (q.status === 'accepted') actions.push('execute', 'extend');
+	const EXTENDABLE = ['access', 'transfer_info', 'inquiry'];
+	const open = q.status === 'received' || q.status === 'accepted';
+	if (role === 'operator' && q.type === 'inquiry') {
+		if (open) actions.push('answer');
+	} else if (role === 'operator') {
+		if (q.status === 'received') actions.push('accept', 'reject');
+		if (q.status === 'accepted') actions.push('execute');
 	}
-	const details = q.details && Object.keys(q.details).length ? el('pre', { text: JSON.stringify(q.details, null, 2) }) : undefined;
+	if (role === 'operator' && open && EXTENDABLE.includes(q.type) && !q.extended && !q.overdue) actions.push('extend');
+	const special = q.type === 'inquiry' || q.type === 'guardian_consent';
+	const details = !special && q.details && Object.keys(q.details).length ? el('pre', { text: JSON.stringify(q.details, null, 2) }) : undefined;
 	main.replaceChildren(
 		el('p.crumbs', {}, el('a', { href: '#/queue', text: t('detail.back') })),
 		el('h1', {}, `${t(`type.${q.type}`)} `, statusBadge(q.status)),
 		note ? el('p.badge.ok', { role: 'status', text: note }) : '',
 		el('div.detail', {},
-			el('section.card.doc', { 'aria-labelledby': 'doc-h' }, el('h2', { id: 'doc-h', text: t('detail.document') }), docView(q)),
+			q.type === 'inquiry'
+				? el('section.card.doc', { 'aria-labelledby': 'doc-h' }, el('h2', { id: 'doc-h', text: t('detail.question') }),
+					el('p.question', { id: 'question', text: q.details?.question ?? '—' }),
+					q.answer ? [el('h2', { text: t('f.answer') }), el('p.question', { text: q.answer })] : '')
+				: el('section.card.doc', { 'aria-labelledby': 'doc-h' }, el('h2', { id: 'doc-h', text: t('detail.document') }), docView(q)),
 			el('div.side', {},
+				q.type === 'guardian_consent' ? guardianCard(q) : '',
 				el('section.card', {}, el('h2', { text: t('detail.person') }),
 					person ? kv([['f.name', person.name], ['f.email', person.email], ['f.phone', person.phone],
 						['f.birth_date', person.birth_date], ['f.residence_country', person.residence_country], ['f.status', t(`subject.${person.status}`)]])
@@ -286,9 +310,118 @@ async function renderAudit() {
 	], page.items, { sortKey: 'seq', dir: -1 }));
 }
 
+// ---- the dashboard: charts drawn as SVG ----
+const SVG = 'http://www.w3.org/2000/svg';
+const fmtWeek = (w) => new Date(`${w}T00:00:00`).toLocaleDateString(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short' });
+function svg(tag, attrs = {}, ...kids) {
+	const e = document.createElementNS(SVG, tag);
+	for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, v);
+	for (const k of kids.flat(Infinity)) if (k !== null && k !== undefined) e.append(typeof k === 'string' ? document.createTextNode(k) : k);
+	return e;
+}
+
+/** Monday (UTC) of the week of a time, as "YYYY-MM-DD". */
+function weekOf(ms) {
+	const d = new Date(ms);
+	d.setUTCHours(0, 0, 0, 0);
+	d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+	return d.toISOString().slice(0, 10);
+}
+
+/** Weekdays (Monday to Friday) from a to b: the working days used, public holidays aside. */
+function weekdaysBetween(a, b) {
+	let n = 0;
+	const d = new Date(a);
+	d.setUTCHours(0, 0, 0, 0);
+	const end = new Date(b);
+	end.setUTCHours(0, 0, 0, 0);
+	while (d < end) {
+		d.setUTCDate(d.getUTCDate() + 1);
+		if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) n++;
+	}
+	return n;
+}
+
+function median(xs) {
+	if (!xs.length) return null;
+	const s = [...xs].sort((a, b) => a - b);
+	const m = Math.floor(s.length / 2);
+	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A chart of series over weeks: bars (kind 'bar', side by side) or lines, with a dashed limit line if given. */
+function chart({ id, title, weeks, series, kind = 'bar', limit, max, unit = '' }) {
+	const W = 640, H = 240, L = 40, R = 12, T = 12, B = 36;
+	const top = Math.max(max ?? 0, limit ?? 0, ...series.flatMap((x) => x.values.filter((v) => v !== null)), 1);
+	const y = (v) => T + (H - T - B) * (1 - v / top);
+	const step = (W - L - R) / weeks.length;
+	const x = (i) => L + step * i + step / 2;
+	const grid = [0, 0.5, 1].map((f) => [svg('line', { x1: L, x2: W - R, y1: y(top * f), y2: y(top * f), class: 'grid' }),
+		svg('text', { x: L - 6, y: y(top * f) + 4, 'text-anchor': 'end', class: 'tick' }, `${Math.round(top * f)}${unit}`)]);
+	const labels = weeks.map((w, i) => (i % Math.ceil(weeks.length / 6) === 0
+		? svg('text', { x: x(i), y: H - B + 16, 'text-anchor': 'middle', class: 'tick' }, fmtWeek(w)) : null));
+	const marks = series.map((ser, k) => {
+		if (kind === 'bar') {
+			const bw = (step * 0.7) / series.length;
+			return ser.values.map((v, i) => svg('rect', { x: x(i) - step * 0.35 + bw * k, y: y(v || 0), width: bw, height: Math.max(0, y(0) - y(v || 0)),
+				class: `s${k}` }, svg('title', {}, `${fmtDay(weeks[i])}: ${ser.label} ${v || 0}`)));
+		}
+		const pts = ser.values.map((v, i) => (v === null ? null : `${x(i)},${y(v)}`)).filter(Boolean);
+		return [svg('polyline', { points: pts.join(' '), class: `line s${k}` }),
+			ser.values.map((v, i) => (v === null ? null : svg('circle', { cx: x(i), cy: y(v), r: 3, class: `s${k}` }, svg('title', {}, `${fmtDay(weeks[i])}: ${v}${unit}`))))];
+	});
+	const lim = limit === undefined ? null : [svg('line', { x1: L, x2: W - R, y1: y(limit), y2: y(limit), class: 'limit' }),
+		svg('text', { x: W - R, y: y(limit) - 4, 'text-anchor': 'end', class: 'tick limit-label' }, t('dash.limit', limit))];
+	const legend = el('p.legend', {}, series.map((ser, k) => el('span', {}, el(`i.key.s${k}`), ser.label)));
+	return el('figure.card.chart', { id },
+		el('figcaption', {}, el('h2', { text: title })),
+		svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': title }, grid, labels, marks, lim),
+		legend);
+}
+
+async function allRequests() {
+	let items = [];
+	let after = null;
+	for (let i = 0; i < 20; i++) {
+		const page = await api('GET', `/v1/requests?limit=1000${after !== null ? `&after=${after}` : ''}`);
+		items = items.concat(page.items);
+		if (page.next_after === null || page.next_after === undefined) break;
+		after = page.next_after;
+	}
+	return items;
+}
+
+async function renderDashboard() {
+	const items = await allRequests();
+	const weeks = [];
+	const now = Date.now();
+	for (let i = 11; i >= 0; i--) weeks.push(weekOf(now - i * 7 * 86400000));
+	const count = (field) => weeks.map((w) => items.filter((q) => q[field] && weekOf(Date.parse(q[field])) === w).length);
+	const days = weeks.map((w) => median(items.filter((q) => q.completed_at && q.received_at && weekOf(Date.parse(q.completed_at)) === w)
+		.map((q) => weekdaysBetween(Date.parse(q.received_at), Date.parse(q.completed_at)))));
+	const open = items.filter((q) => q.status === 'received' || q.status === 'accepted');
+	const overdue = open.filter((q) => q.overdue).length;
+	const soon = open.filter((q) => !q.overdue && q.working_days_left !== null && q.working_days_left <= 2).length;
+	main.replaceChildren(
+		el('h1', { text: t('nav.dashboard') }),
+		el('div.tiles', {},
+			el('a.card.tile', { href: '#/queue' }, el('strong', { text: String(open.length) }), t('dash.open')),
+			el(`a.card.tile${overdue ? '.bad' : ''}`, { href: '#/queue' }, el('strong', { text: String(overdue) }), t('dash.overdue')),
+			el('a.card.tile', { href: '#/queue' }, el('strong', { text: String(soon) }), t('dash.soon'))),
+		el('div.charts', {},
+			chart({ id: 'chart-weekly', title: t('dash.weekly'), weeks,
+				series: [{ label: t('dash.received'), values: count('received_at') }, { label: t('dash.completed'), values: count('completed_at') }] }),
+			chart({ id: 'chart-days', title: t('dash.days'), weeks, kind: 'line', limit: 10, max: 12,
+				series: [{ label: t('dash.median'), values: days }] })),
+		el('p.muted', { text: t('dash.note') }));
+}
+
 // ---- routing ----
 const ROUTES = [
 	[/^#\/requests\/([0-9a-f]{32})$/, (m) => renderRequest(m[1]), 'queue'],
+	[/^#\/inquiries$/, () => { filters.type = 'inquiry'; return renderQueue(); }, 'inquiries'],
+	[/^#\/dashboard$/, renderDashboard, 'dashboard'],
+	[/^#\/queue$/, () => { if (filters.type === 'inquiry') filters.type = ''; return renderQueue(); }, 'queue'],
 	[/^#\/destruction$/, renderDestruction, 'destruction'],
 	[/^#\/notices$/, renderNotices, 'notices'],
 	[/^#\/audit$/, renderAudit, 'audit'],
