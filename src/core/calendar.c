@@ -298,6 +298,11 @@ void privd_date_from_ms(long long utc_ms, long offset_seconds, struct privd_date
 	civil_from_days((long)days, out);
 }
 
+long long privd_date_to_ms(const struct privd_date *d)
+{
+	return (long long)day_number(d) * DAY_S * 1000LL;
+}
+
 long long privd_years_before_ms(long long utc_ms, int years)
 {
 	long long ms_of_day = utc_ms - floor_div(utc_ms, DAY_S * 1000LL) * DAY_S * 1000LL;

@@ -68,6 +68,9 @@ void privd_date_prev(struct privd_date *d);
 /* Date of a UTC millisecond time at a fixed offset east of UTC in seconds (the caller resolves the zone). */
 void privd_date_from_ms(long long utc_ms, long offset_seconds, struct privd_date *out);
 
+/* UTC milliseconds of the start (00:00 UTC) of d, a valid date. This function can't fail. */
+long long privd_date_to_ms(const struct privd_date *d);
+
 /* The same UTC instant `years` calendar years earlier (years may be 0): 29 February becomes 28 February in a year
  * without one. How long ago something must have happened to be older than a period counted in years. This
  * function can't fail. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * test_keyring.c - the master key file, data key wrapping, blind index, audit MAC, API keys and ids.
+ * test_keyring.c - the master key files (privd init's and a rotation's), key ids, data key wrapping, blind index,
+ * audit MAC, API keys and ids.
  *
  * Each test works in its own temporary directory, so a refused file mode or size is checked on a real file.
  */
@@ -315,6 +316,90 @@ static void test_apikey(void **state)
 	assert_string_not_equal(h1, h3);
 }
 
+static void test_kid(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_keyring *again = NULL;
+	const char *kid = privd_keyring_kid(f->kr);
+
+	assert_true(privd_kid_valid(kid));
+	assert_string_not_equal(kid, privd_keyring_kid(f->kr2));
+	assert_int_equal(privd_keyring_load(f->path, &again, NULL), PRIVD_OK);
+	assert_string_equal(privd_keyring_kid(again), kid);
+	privd_keyring_free(again);
+}
+
+/* A rotation's file: a fresh wrapping key, the rest carried over, so e-mail lookups, API keys and the audit chain
+ * survive while nothing wrapped under the old key opens with it. */
+static void test_successor(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_keyring *next = NULL, *id = NULL;
+	struct privd_err err = {0};
+	char kid[PRIVD_KID_HEX], path[200], a[PRIVD_HASH_HEX], b[PRIVD_HASH_HEX];
+	uint8_t key[PRIVD_KEY_BYTES], back[PRIVD_KEY_BYTES], wrapped[PRIVD_WRAPPED_KEY_BYTES];
+	struct stat st;
+	const char *sid = "0123456789abcdef0123456789abcdef";
+
+	assert_int_equal(privd_keyring_successor(f->kr, f->dir, kid, &err), PRIVD_OK);
+	snprintf(path, sizeof(path), "%s/master.key.%s", f->dir, kid);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, 136);
+	assert_int_equal(privd_keyring_load(path, &next, &err), PRIVD_OK);
+	assert_string_equal(privd_keyring_kid(next), kid);
+	assert_string_not_equal(kid, privd_keyring_kid(f->kr));
+	assert_true(privd_keyring_same_install(f->kr, next));
+	assert_false(privd_keyring_same_install(f->kr, f->kr2));
+
+	privd_blind_index(f->kr, "email", "anna@example.org", a);
+	privd_blind_index(next, "email", "anna@example.org", b);
+	assert_string_equal(a, b);
+	privd_audit_mac(f->kr, "", (const uint8_t *)"x", 1, a);
+	privd_audit_mac(next, "", (const uint8_t *)"x", 1, b);
+	assert_string_equal(a, b);
+	privd_apikey_hash(f->kr, "pk_x", a);
+	privd_apikey_hash(next, "pk_x", b);
+	assert_string_equal(a, b);
+
+	privd_datakey_generate(key);
+	assert_int_equal(privd_datakey_wrap(f->kr, sid, key, wrapped), PRIVD_OK);
+	assert_int_equal(privd_datakey_unwrap(next, sid, wrapped, sizeof(wrapped), back), PRIVD_ERR_CRYPTO);
+	assert_int_equal(privd_datakey_wrap(next, sid, key, wrapped), PRIVD_OK);
+	assert_int_equal(privd_datakey_unwrap(next, sid, wrapped, sizeof(wrapped), back), PRIVD_OK);
+	assert_memory_equal(key, back, sizeof(key));
+	assert_int_equal(privd_datakey_unwrap(f->kr, sid, wrapped, sizeof(wrapped), back), PRIVD_ERR_CRYPTO);
+
+	/* the identity copy: lookups and MACs, no wrapping */
+	assert_int_equal(privd_keyring_identity(next, &id), PRIVD_OK);
+	assert_string_equal(privd_keyring_kid(id), "");
+	privd_blind_index(id, "email", "anna@example.org", b);
+	privd_blind_index(f->kr, "email", "anna@example.org", a);
+	assert_string_equal(a, b);
+	assert_int_equal(privd_datakey_wrap(id, sid, key, wrapped), PRIVD_ERR_CRYPTO);
+	assert_int_equal(privd_datakey_unwrap(id, sid, wrapped, sizeof(wrapped), back), PRIVD_ERR_CRYPTO);
+
+	/* destroyed: gone, and destroying it again is no error */
+	assert_int_equal(privd_keyring_destroy_file(path, &err), PRIVD_OK);
+	assert_int_not_equal(stat(path, &st), 0);
+	assert_int_equal(privd_keyring_destroy_file(path, &err), PRIVD_OK);
+	privd_keyring_free(next);
+	privd_keyring_free(id);
+}
+
+static void test_load_refuses_bad_successor(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_keyring *kr = NULL;
+	uint8_t buf[136] = {0};
+	char path[160];
+
+	scratch_path(f, path, sizeof(path));
+	write_file(path, buf, sizeof(buf), 0600); /* the right size without the magic */
+	assert_int_equal(privd_keyring_load(path, &kr, NULL), PRIVD_ERR_FORBIDDEN);
+	assert_null(kr);
+}
+
 static void test_random_id(void **state)
 {
 	char a[PRIVD_ID_HEX], b[PRIVD_ID_HEX];
@@ -355,6 +440,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_blind_index_stable_across_loads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_mac, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_apikey, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_successor, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_refuses_bad_successor, setup, teardown),
 	    cmocka_unit_test(test_random_id),
 	    cmocka_unit_test(test_sha256_known_answer),
 	};
