@@ -6,11 +6,12 @@
  * gauges of overdue rights requests and of those with an estimated due date, the audit anchor that must follow the
  * chain, keys a crash left behind, and the evidence of old erasures whose period is over. Each is small, so one
  * thread does all of it on a fixed tick instead of a thread or timer each: once at start the stray-key sweep, then
- * every second the due erasures and the anchor, and every tenth tick the overdue and estimated counts (queries over
- * open requests for gauges, which need no more) and the evidence purge (periods counted in years need no finer
- * tick). The work itself lives with its concern (erasure.c, destruction.c, audit.c, requests.c); this file only
- * says when. The thread waits on a condition variable rather than sleeping, so the service's close wakes it at
- * once; the service's open starts it for a server only, not for one-shot commands (init, audit verify).
+ * every second the due erasures, the master keys (a rotation run by another process: rotation.c) and the anchor, and
+ * every tenth tick the overdue and estimated counts (queries over open requests for gauges, which need no more) and the
+ * evidence purge (periods counted in years need no finer tick). The work itself lives with its concern (erasure.c,
+ * destruction.c, audit.c, requests.c); this file only says when. The thread waits on a condition variable rather than
+ * sleeping, so the service's close wakes it at once; the service's open starts it for a server only, not for one-shot
+ * commands (init, audit verify).
  */
 #include <time.h>
 
@@ -53,6 +54,7 @@ static void *scheduler_main(void *arg)
 
 		pthread_mutex_unlock(&svc->scheduler_lock);
 		privd_erasure_sweep_due(svc);
+		privd_keys_refresh(svc);
 		privd_audit_anchor_update(svc);
 		if (tick % EVIDENCE_EVERY == 0)
 			privd_evidence_sweep(svc);

@@ -131,16 +131,14 @@ static enum privd_rc open_age_policy(struct privd_service *svc, struct privd_err
 	return cfg->eu_per_country ? load_age_table(svc, err) : PRIVD_OK;
 }
 
-/* The master key, both databases migrated, the writer. */
+/* The master keys, both databases migrated, the writer. */
 static enum privd_rc open_storage(struct privd_service *svc, struct privd_err *err)
 {
 	const struct privd_config *cfg = &svc->cfg;
 	struct privd_db *db = NULL, *ks = NULL;
-	char path[PATH_MAX];
 	enum privd_rc rc;
 
-	snprintf(path, sizeof(path), "%s/master.key", cfg->data_dir);
-	rc = privd_keyring_load(path, &svc->kr, err);
+	rc = privd_keyset_open(cfg->data_dir, &svc->master, &svc->kr, err);
 	if (rc != PRIVD_OK)
 		return rc;
 	rc = privd_db_target_parse(cfg->database_url, cfg->data_dir, &svc->target, err);
@@ -158,6 +156,18 @@ static enum privd_rc open_storage(struct privd_service *svc, struct privd_err *e
 	if (rc != PRIVD_OK)
 		return rc;
 	return privd_writer_start(&svc->target, cfg->write_batch, &svc->writer, err);
+}
+
+/* Which master key is current, as the keystore says (the data directory's master.key on a first start). */
+static enum privd_rc open_master_keys(struct privd_service *svc, struct privd_err *err)
+{
+	struct privd_db *ks = NULL;
+	enum privd_rc rc = privd_db_open(&svc->target, PRIVD_DB_KEYSTORE, false, &ks, err);
+
+	if (rc == PRIVD_OK)
+		rc = privd_vault_keys_sync(svc->vault, ks, NULL, 0, NULL, err);
+	privd_db_close(ks);
+	return rc;
 }
 
 /* A server's background work: the production calendar the deadlines count on, the scheduler, the delivery worker,
@@ -215,7 +225,9 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 		rc = open_storage(svc, err);
 	/* keys are cached from the start on SQLite (one process); on PostgreSQL once the listener hears erasures */
 	if (rc == PRIVD_OK)
-		rc = privd_vault_new(svc, svc->kr, svc->target.engine != PRIVD_DB_POSTGRES, &svc->vault);
+		rc = privd_vault_new(svc, svc->master, svc->target.engine != PRIVD_DB_POSTGRES, &svc->vault);
+	if (rc == PRIVD_OK)
+		rc = open_master_keys(svc, err);
 	if (rc != PRIVD_OK)
 		goto fail;
 	rc = privd_policy_load_current(svc);
@@ -256,6 +268,7 @@ void privd_service_close(struct privd_service *svc)
 	privd_reader_pool_close(svc);
 	privd_writer_stop(svc->writer);
 	privd_vault_free(svc->vault);
+	privd_keyset_free(svc->master);
 	privd_cache_cleanup(svc);
 	privd_keys_cleanup(svc);
 	for (uint16_t i = 0; i < svc->nversions; i++)

@@ -21,6 +21,7 @@
 #include "core/destruction.h"
 #include "core/guardian.h"
 #include "core/lang.h"
+#include "core/masterkey.h"
 #include "core/notice.h"
 #include "core/rc.h"
 #include "core/request.h"
@@ -46,6 +47,9 @@ struct privd_principal {
 	char actor[80];      /* "apikey:<id>" or "cli"; goes to the audit log */
 	char session_id[33]; /* the console session the call came through; "" for a bearer key */
 };
+
+/* A principal for the command line: admin, audited as "cli". Cannot fail. */
+void privd_principal_cli(struct privd_principal *p);
 
 /* Opens everything: keyring (refuses a master.key readable by others), database and keystore (migrated),
  * writer thread, caches, and on PostgreSQL the LISTEN thread that invalidates caches written by other
@@ -76,6 +80,81 @@ enum privd_rc privd_service_reload(struct privd_service *svc, const struct privd
  * does not load, a [web] dir without consent.js, SMTP and SMS settings that cannot be used. Appends one fault per
  * problem; returns how many. Reads no database. */
 size_t privd_service_check_config(const struct privd_config *cfg, struct privd_config_faults *faults);
+
+/* ---- master keys (rotation.c) ----
+ * Each data key is wrapped under a master key, a file in the data directory; the keystore records which one wraps
+ * which key and which is current. A rotation wraps every data key again under a new master key while privd keeps
+ * serving, then destroys the old key's file: a keystore copy taken before then (a backup) opens with no key that
+ * is left. See docs/operations.md. */
+
+struct privd_master_key_info {
+	char kid[PRIVD_KID_HEX];
+	const char *state;  /* "current", "retiring", "retired", or "staged": a file here the keystore does not know */
+	int64_t created_at; /* 0 for a staged key */
+	int64_t retired_at; /* 0 unless retired */
+	int64_t keys;       /* data and message keys wrapped under it */
+	bool here;          /* this data directory holds its file */
+};
+/* Calls cb with every master key the keystore knows, oldest first, then every staged one. */
+enum privd_rc privd_service_keys_status(struct privd_service *svc,
+                                        void (*cb)(void *arg, const struct privd_master_key_info *k), void *arg,
+                                        struct privd_err *err);
+
+/* Stages a new master key for a rotation on several nodes: writes DATA_DIR/master.key.<kid> and tells its id,
+ * without touching the keystore. Copy the file to every node's data directory, then rotate. */
+enum privd_rc privd_service_keys_new(struct privd_service *svc, char kid[PRIVD_KID_HEX], struct privd_err *err);
+
+struct privd_rotation {
+	char from[4][PRIVD_KID_HEX]; /* the keys retired */
+	size_t nfrom;
+	char to[PRIVD_KID_HEX]; /* the current key now */
+	int64_t rewrapped;      /* data and message keys wrapped again */
+	bool resumed;           /* an interrupted rotation was finished, no new key made */
+	bool staged;            /* the new key was a staged one (privd_service_keys_new) */
+};
+/* Rotates the master key online: the staged key (or, without one, a new one written into the data directory)
+ * becomes current, every data and message key is wrapped again under it in batches of batch keys, each its own
+ * write job, then the old key is retired (an audit entry for each step: keys.rotate, keys.retire) and its file
+ * here destroyed; a serving privd drops it and destroys its own copy within a second. An interrupted rotation is
+ * finished instead. PRIVD_ERR_CONFLICT when another rotation came first or several keys are staged,
+ * PRIVD_ERR_CRYPTO when a key does not open under any master key held (the old key is then kept). */
+enum privd_rc privd_service_keys_rotate(struct privd_service *svc, const struct privd_principal *who, size_t batch,
+                                        struct privd_rotation *out, struct privd_err *err);
+
+/* ---- backups (backup.c) ----
+ * A backup is a data set and a keystore set taken at one instant, written apart (TO/data/<stamp>/ and
+ * TO/keystore/<stamp>/) and pruned apart: [backup] keystore_retention_days is shorter than data_retention_days, so
+ * that an erasure reaches every backup once the keystore sets older than it are gone. The master key is never
+ * part of it. See docs/operations.md. */
+
+struct privd_backup_result {
+	char stamp[32];              /* the sets' name: the time they were taken */
+	char kids[8][PRIVD_KID_HEX]; /* the master keys the keystore set needs */
+	size_t nkids;
+	int64_t audit_seq;                   /* the data set's newest audit entry */
+	size_t pruned_data, pruned_keystore; /* sets removed as aged out */
+};
+/* Takes a backup into to (created 0700 when missing; refused inside the data directory), then prunes the sets
+ * older than their retention (never the one just taken). Audited as backup.taken. */
+enum privd_rc privd_service_backup(struct privd_service *svc, const struct privd_principal *who, const char *to,
+                                   struct privd_backup_result *out, struct privd_err *err);
+
+struct privd_restore_result {
+	char data_stamp[32], keystore_stamp[32]; /* the sets restored */
+	char kids[8][PRIVD_KID_HEX];             /* the master keys they needed */
+	size_t nkids;
+	int64_t audit_entries; /* the restored chain, verified */
+	char audit_head[65];
+	bool anchor_moved; /* an audit.anchor of the data directory was set aside */
+};
+/* Restores into cfg's data directory (and database) the data set stamped at (NULL: the newest) from the backup
+ * directory from, with the first keystore set taken at or after it. The master keys it needs must be in the data
+ * directory or in keys_dir (may be NULL), from where they are copied; none missing is checked before anything is
+ * written. The configuration is the data set's (privd.conf) unless the data directory has one, with its database
+ * set to cfg's. The restored audit chain is verified and the restore audited (backup.restored). PRIVD_ERR_NOT_FOUND
+ * for a missing set or master key, PRIVD_ERR_CONFLICT for a target that already holds a database. */
+enum privd_rc privd_service_restore(const struct privd_config *cfg, const char *from, const char *at,
+                                    const char *keys_dir, struct privd_restore_result *out, struct privd_err *err);
 
 /* ---- API keys ---- */
 /* Maps a bearer key to a principal, from memory (cache of key hash -> key, invalidated on revoke, also across

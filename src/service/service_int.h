@@ -85,8 +85,9 @@ struct privd_reader {
 struct privd_service {
 	struct privd_config cfg;
 	struct privd_db_target target;
-	struct privd_keyring *kr;
-	struct privd_vault *vault; /* every data and message key (vault.c) */
+	struct privd_keyring *kr;    /* blind index, audit MAC, API key hashes: no wrapping key (keyset.h) */
+	struct privd_keyset *master; /* the master keys, by id (keyset.c) */
+	struct privd_vault *vault;   /* every data and message key (vault.c) */
 	struct privd_writer *writer;
 	struct privd_age_policy age;
 	struct privd_country_age *age_table;
@@ -510,9 +511,31 @@ enum privd_rc privd_delivery_reload(struct privd_service *svc, const struct priv
  * PRIVD_ERR_INVALID naming the key at fault. */
 enum privd_rc privd_delivery_check(const struct privd_config *cfg, struct privd_err *err);
 
-/* ---- service.c ---- */
+/* ---- rotation.c: master keys ---- */
 
-/* A principal for the command line. */
-void privd_principal_cli(struct privd_principal *p);
+/* Reads the master keys the keystore knows and applies them here: a rotation's new key becomes current, a retired
+ * one is dropped from memory and its file destroyed (privd_vault_keys_sync). For the scheduler, every tick; errors
+ * are logged. */
+void privd_keys_refresh(struct privd_service *svc);
+
+/* ---- backup.c: backup sets (restore.c reads them) ---- */
+
+#define PRIVD_BACKUP_SETS_MAX 8192 /* sets of one kind looked at in one backup directory */
+
+/* A set in a backup directory: its name and the time it names. */
+struct privd_backup_set {
+	char stamp[32];
+	int64_t taken_at;
+};
+/* Lists the sets of dir (TO/data or TO/keystore) into sets, at most max, in no order; 0 for a missing directory.
+ * Entries that are not a set's name are left out. Cannot fail. */
+size_t privd_backup_sets(const char *dir, struct privd_backup_set *sets, size_t max);
+/* "a/b" into out (len bytes); false, with out "", when it does not fit. Cannot fail otherwise. */
+bool privd_path_join(char *out, size_t len, const char *a, const char *b);
+/* Copies src to a new file dst (0600, refusing to overwrite: PRIVD_ERR_CONFLICT), flushed; PRIVD_ERR_NOT_FOUND
+ * when there is no src. */
+enum privd_rc privd_backup_copy_file(const char *src, const char *dst, struct privd_err *err);
+/* Removes a set's directory and its files, each overwritten first when shred. PRIVD_ERR_IO when some stays. */
+enum privd_rc privd_backup_remove_set(const char *dir, bool shred);
 
 #endif

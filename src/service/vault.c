@@ -46,8 +46,8 @@ struct slot {
 
 struct privd_vault {
 	struct privd_service *svc; /* its readers */
-	const struct privd_keyring *kr;
-	pthread_mutex_t lock; /* guards what follows */
+	struct privd_keyset *keys; /* the master keys */
+	pthread_mutex_t lock;      /* guards what follows */
 	bool caching;
 	uint64_t tick;
 	uint64_t generation[CACHE_SETS]; /* bumped by every drop in the set */
@@ -153,7 +153,7 @@ void privd_vault_cache_enable(struct privd_vault *v, bool on)
 
 /* ---- life ---- */
 
-enum privd_rc privd_vault_new(struct privd_service *svc, const struct privd_keyring *kr, bool cache,
+enum privd_rc privd_vault_new(struct privd_service *svc, struct privd_keyset *keys, bool cache,
                               struct privd_vault **out)
 {
 	struct privd_vault *v = calloc(1, sizeof(*v));
@@ -162,7 +162,7 @@ enum privd_rc privd_vault_new(struct privd_service *svc, const struct privd_keyr
 	if (v == NULL)
 		return PRIVD_ERR_NOMEM;
 	v->svc = svc;
-	v->kr = kr;
+	v->keys = keys;
 	pthread_mutex_init(&v->lock, NULL);
 	v->slots = sodium_malloc(CACHE_SETS * CACHE_WAYS * sizeof(*v->slots));
 	if (v->slots == NULL)
@@ -190,6 +190,7 @@ static enum privd_rc key_get(struct privd_vault *v, struct privd_reader *r, cons
 {
 	struct privd_blob wrapped = {0};
 	struct privd_reader *own = NULL;
+	char kid[PRIVD_KID_HEX];
 	uint8_t bin[16];
 	uint64_t gen = 0;
 	bool cacheable = privd_id_parse(id, bin); /* a subject's data key, not a message key */
@@ -207,11 +208,11 @@ static enum privd_rc key_get(struct privd_vault *v, struct privd_reader *r, cons
 	 * drops the generation before the key can be cached (see the top of the file). */
 	if (cacheable)
 		cacheable = privd_subject_alive(r->db, id) == PRIVD_OK;
-	rc = privd_repo_key_get(r->ks, id, &wrapped);
+	rc = privd_repo_key_get(r->ks, id, &wrapped, kid);
 	if (rc == PRIVD_ERR_NOT_FOUND)
 		rc = PRIVD_ERR_GONE;
 	if (rc == PRIVD_OK)
-		rc = privd_datakey_unwrap(v->kr, id, wrapped.data, wrapped.len, key);
+		rc = privd_keyset_unwrap(v->keys, kid, id, wrapped.data, wrapped.len, key);
 	if (rc == PRIVD_OK && cacheable)
 		cache_put(v, bin, key, gen);
 	privd_blob_clear(&wrapped);
@@ -221,7 +222,26 @@ static enum privd_rc key_get(struct privd_vault *v, struct privd_reader *r, cons
 
 enum privd_rc privd_vault_store(struct privd_db *ks, const struct privd_wrapped_key *k)
 {
-	return privd_repo_key_put(ks, k->id, k->bytes, sizeof(k->bytes), k->created_at);
+	struct privd_wrapped_key again;
+	uint8_t key[PRIVD_KEY_BYTES];
+	enum privd_rc rc = privd_repo_key_put(ks, k->id, k->bytes, sizeof(k->bytes), k->created_at, k->kid);
+
+	if (rc != PRIVD_ERR_NOT_FOUND || k->vault == NULL)
+		return rc;
+	/* a rotation made another master key current since k was wrapped: learn which, and wrap k again under it */
+	rc = privd_vault_keys_sync(k->vault, ks, NULL, 0, NULL, NULL);
+	again = *k;
+	if (rc == PRIVD_OK)
+		rc = privd_keyset_unwrap(k->vault->keys, k->kid, k->id, k->bytes, sizeof(k->bytes), key);
+	if (rc == PRIVD_OK)
+		rc = privd_keyset_wrap(k->vault->keys, k->id, key, again.bytes, again.kid);
+	sodium_memzero(key, sizeof(key));
+	if (rc == PRIVD_OK)
+		rc = privd_repo_key_put(ks, again.id, again.bytes, sizeof(again.bytes), again.created_at, again.kid);
+	sodium_memzero(&again, sizeof(again));
+	privd_log(rc == PRIVD_OK ? PRIVD_LOG_DEBUG : PRIVD_LOG_ERROR, "keys.wrapped_again",
+	          "\"from\":\"%s\",\"rc\":\"%s\"", k->kid, privd_rc_str(rc));
+	return rc == PRIVD_ERR_NOT_FOUND ? PRIVD_ERR_CRYPTO : rc;
 }
 
 enum privd_rc privd_vault_store_many(struct privd_db *ks, const struct privd_wrapped_key *const *keys, size_t n)
@@ -254,6 +274,101 @@ enum privd_rc privd_vault_destroy(struct privd_vault *v, struct privd_db *ks, co
 enum privd_rc privd_vault_ids(struct privd_db *ks, int (*cb)(void *arg, const char *id), void *arg)
 {
 	return privd_repo_key_list(ks, cb, arg);
+}
+
+/* ---- master keys ---- */
+
+#define MAX_MASTER_KEYS 64
+
+struct key_rows {
+	struct privd_master_key_row *rows;
+	size_t n, max;
+};
+
+static int key_row(void *arg, const struct privd_master_key_row *row)
+{
+	struct key_rows *k = arg;
+
+	if (k->n < k->max)
+		k->rows[k->n++] = *row;
+	return 0;
+}
+
+enum privd_rc privd_vault_keys_sync(struct privd_vault *v, struct privd_db *ks, struct privd_master_key_row *rows,
+                                    size_t max, size_t *n, struct privd_err *err)
+{
+	struct privd_master_key_row own[MAX_MASTER_KEYS];
+	struct key_rows k = {rows != NULL ? rows : own, 0, rows != NULL ? max : MAX_MASTER_KEYS};
+	char initial[PRIVD_KID_HEX];
+	enum privd_rc rc = privd_repo_master_key_list(ks, key_row, &k);
+
+	if (rc == PRIVD_OK && k.n == 0) {
+		privd_keyset_initial(v->keys, initial);
+		if (initial[0] == '\0')
+			return privd_err_set(err, PRIVD_ERR_NOT_FOUND,
+			                     "the keystore names no master key and several key files are here: keep "
+			                     "only %s",
+			                     PRIVD_MASTER_KEY_FILE);
+		rc = privd_repo_master_key_adopt(ks, initial, privd_now_ms());
+		if (rc == PRIVD_OK)
+			rc = privd_repo_master_key_list(ks, key_row, &k);
+	}
+	if (rc != PRIVD_OK)
+		return privd_err_set(err, rc, "cannot read the master keys of the keystore");
+	if (n != NULL)
+		*n = k.n;
+	return privd_keyset_sync(v->keys, k.rows, k.n, err);
+}
+
+/* The keys of one rewrap batch, read before any is written. */
+struct rewrap_batch {
+	size_t n, max;
+	struct rewrap_key {
+		char id[40];
+		uint8_t bytes[PRIVD_WRAPPED_KEY_BYTES];
+		size_t len;
+	} * keys;
+};
+
+static int rewrap_collect(void *arg, const char *id, const uint8_t *wrapped, size_t len)
+{
+	struct rewrap_batch *b = arg;
+	struct rewrap_key *k = &b->keys[b->n++];
+
+	snprintf(k->id, sizeof(k->id), "%s", id != NULL ? id : "");
+	k->len = len <= sizeof(k->bytes) ? len : 0; /* a length no wrapped key has fails to open, as it should */
+	memcpy(k->bytes, wrapped, k->len);
+	return b->n == b->max;
+}
+
+enum privd_rc privd_vault_rewrap(struct privd_vault *v, struct privd_db *ks, const char *kid, size_t limit,
+                                 size_t *done)
+{
+	struct rewrap_batch b = {0, limit, calloc(limit > 0 ? limit : 1, sizeof(*b.keys))};
+	uint8_t key[PRIVD_KEY_BYTES], out[PRIVD_WRAPPED_KEY_BYTES];
+	char to[PRIVD_KID_HEX];
+	enum privd_rc rc = b.keys != NULL ? PRIVD_OK : PRIVD_ERR_NOMEM;
+
+	*done = 0;
+	if (rc == PRIVD_OK && limit > 0)
+		rc = privd_repo_key_under(ks, kid, limit, rewrap_collect, &b);
+	for (size_t i = 0; rc == PRIVD_OK && i < b.n; i++) {
+		rc = privd_keyset_unwrap(v->keys, kid, b.keys[i].id, b.keys[i].bytes, b.keys[i].len, key);
+		if (rc != PRIVD_OK)
+			privd_log(PRIVD_LOG_ERROR, "keys.rewrap_failed", "\"owner\":\"%s\",\"kid\":\"%s\"",
+			          strncmp(b.keys[i].id, "msg:", 4) == 0 ? "notice" : "subject", kid);
+		if (rc == PRIVD_OK)
+			rc = privd_keyset_wrap(v->keys, b.keys[i].id, key, out, to);
+		if (rc == PRIVD_OK)
+			rc = privd_repo_key_rewrap(ks, b.keys[i].id, out, sizeof(out), to);
+		sodium_memzero(key, sizeof(key));
+	}
+	if (rc == PRIVD_OK)
+		*done = b.n;
+	if (b.keys != NULL)
+		sodium_memzero(b.keys, limit * sizeof(*b.keys));
+	free(b.keys);
+	return rc;
 }
 
 /* ---- sealing and opening ---- */
@@ -319,8 +434,9 @@ enum privd_rc privd_vault_create(struct privd_vault *v, const char *id, int64_t 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->id, sizeof(out->id), "%s", id);
 	out->created_at = created_at;
+	out->vault = v;
 	privd_datakey_generate(key);
-	rc = privd_datakey_wrap(v->kr, id, key, out->bytes);
+	rc = privd_keyset_wrap(v->keys, id, key, out->bytes, out->kid);
 	if (rc == PRIVD_OK)
 		rc = seal_all(key, id, fields, n);
 	sodium_memzero(key, sizeof(key));

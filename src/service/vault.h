@@ -18,6 +18,7 @@
 
 #include "core/rc.h"
 #include "crypto/keyring.h"
+#include "service/keyset.h"
 #include "store/repo.h"
 
 struct privd_service;
@@ -26,10 +27,10 @@ struct privd_vault;
 
 /* ---- the vault's life ---- */
 
-/* A vault over the master key kr (borrowed: it must outlive the vault) that reads keys through svc's readers.
- * Caching starts switched on when cache is true. PRIVD_ERR_NOMEM when it cannot be allocated; without locked
- * memory for the cache it works uncached. *out is the caller's (privd_vault_free). */
-enum privd_rc privd_vault_new(struct privd_service *svc, const struct privd_keyring *kr, bool cache,
+/* A vault over the master keys of keys (borrowed: they must outlive the vault) that reads keys through svc's
+ * readers. Caching starts switched on when cache is true. PRIVD_ERR_NOMEM when it cannot be allocated; without
+ * locked memory for the cache it works uncached. *out is the caller's (privd_vault_free). */
+enum privd_rc privd_vault_new(struct privd_service *svc, struct privd_keyset *keys, bool cache,
                               struct privd_vault **out);
 /* Zeroes every cached key and frees the vault; accepts NULL. No other call may run meanwhile. */
 void privd_vault_free(struct privd_vault *v);
@@ -73,11 +74,13 @@ struct privd_vault_opening {
 
 /* ---- new keys ---- */
 
-/* A key made for one owner, wrapped under the master key: what a write job puts in the keystore. */
+/* A key made for one owner, wrapped under the current master key: what a write job puts in the keystore. */
 struct privd_wrapped_key {
 	char id[40]; /* the owner: a subject id, or "msg:<notification id>" */
 	int64_t created_at;
 	uint8_t bytes[PRIVD_WRAPPED_KEY_BYTES];
+	char kid[PRIVD_KID_HEX];   /* the master key it is wrapped under */
+	struct privd_vault *vault; /* the vault that made it, which wraps it again if a rotation intervenes */
 };
 
 /* Makes a fresh key for owner id, seals the n fields under it and wraps it into *out; the key itself is zeroed
@@ -88,7 +91,9 @@ enum privd_rc privd_vault_create(struct privd_vault *v, const char *id, int64_t 
 
 /* ---- the keys' rows in the keystore: write-job parts, run in the caller's keystore transaction ---- */
 
-/* Puts k into the keystore. */
+/* Puts k into the keystore. When a rotation made another master key current since k was wrapped, k is wrapped again
+ * under that one (and this process learns it is current) before it is stored: a key is never stored under a master
+ * key that is not current (see store/repo_keys.c). */
 enum privd_rc privd_vault_store(struct privd_db *ks, const struct privd_wrapped_key *k);
 /* Puts the n keys keys[0..n-1] into the keystore, many to a statement (a fan-out's message keys), all with the
  * created_at of the first. PRIVD_ERR_NOMEM. */
@@ -100,6 +105,21 @@ enum privd_rc privd_vault_store_many(struct privd_db *ks, const struct privd_wra
 enum privd_rc privd_vault_destroy(struct privd_vault *v, struct privd_db *ks, const char *id);
 /* Calls cb with the owner id of every key held; non-zero stops. */
 enum privd_rc privd_vault_ids(struct privd_db *ks, int (*cb)(void *arg, const char *id), void *arg);
+
+/* ---- master keys ---- */
+
+/* Reads the master keys the keystore ks knows (a reader's connection, or a write job's) and applies them to the
+ * vault's keys (privd_keyset_sync): the current one wraps from now on, retired ones are dropped and their files
+ * here destroyed. When the keystore knows none yet, records the data directory's master.key as current (the
+ * first start after master keys had ids). rows (may be NULL) receives what was read, at most max of them, and *n
+ * how many. PRIVD_ERR_NOT_FOUND when the current master key is not to be had here. */
+enum privd_rc privd_vault_keys_sync(struct privd_vault *v, struct privd_db *ks, struct privd_master_key_row *rows,
+                                    size_t max, size_t *n, struct privd_err *err);
+/* A rotation's step, run in a keystore transaction: wraps again under the current master key at most limit keys
+ * wrapped under kid ("" : none recorded); *done receives how many. PRIVD_ERR_CRYPTO when one does not open under
+ * any key held (nothing of the batch is then written: the caller's transaction is rolled back). */
+enum privd_rc privd_vault_rewrap(struct privd_vault *v, struct privd_db *ks, const char *kid, size_t limit,
+                                 size_t *done);
 
 /* ---- sealing and opening under a subject's key ----
  * Each unwraps the key once (or finds it cached), whatever n is, and zeroes it before returning. r is a reader

@@ -123,6 +123,13 @@ static const struct migration migrations[] = {
      "CREATE TABLE cookie_configs(seq AUTOINCREMENT_PK, config TEXT NOT NULL, sha256 TEXT NOT NULL,"
      " actor TEXT NOT NULL, updated_at BIGINT NOT NULL);",
      NULL},
+    /* master key rotation: the master key each data key is wrapped under (NULL: the first master key, from before
+     * ids), and the master keys with their states */
+    {13, NULL,
+     "ALTER TABLE data_keys ADD COLUMN kid TEXT;"
+     "CREATE INDEX data_keys_kid ON data_keys(kid);"
+     "CREATE TABLE master_keys(kid TEXT PRIMARY KEY, state TEXT NOT NULL, created_at BIGINT NOT NULL,"
+     " retired_at BIGINT);"},
     /* the operator's console: a session a key was exchanged for, known by hashes of its cookie and CSRF token */
     {15,
      "CREATE TABLE console_sessions(session_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,"

@@ -39,32 +39,6 @@ void privd_subject_row_clear(struct privd_subject_row *row)
 	privd_blob_clear(&row->birth_date_ct);
 }
 
-/* ---- keystore ---- */
-
-enum privd_rc privd_repo_key_put(struct privd_db *ks, const char *subject_id, const uint8_t *wrapped, size_t len,
-                                 int64_t now_ms)
-{
-	return exec_sql(ks, "INSERT INTO data_keys(subject_id, wrapped, created_at) VALUES (?, ?, ?)", "tbi",
-	                subject_id, (const void *)wrapped, len, now_ms);
-}
-
-enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, struct privd_blob *wrapped)
-{
-	return query_blob(ks, "SELECT wrapped FROM data_keys WHERE subject_id = ?", subject_id, wrapped);
-}
-
-enum privd_rc privd_repo_key_list(struct privd_db *ks, int (*cb)(void *arg, const char *id), void *arg)
-{
-	const struct walk_cb to = {.fn.id = cb, .arg = arg};
-
-	return walk_rows(ks, "SELECT subject_id FROM data_keys", id_row, &to, "");
-}
-
-enum privd_rc privd_repo_key_delete(struct privd_db *ks, const char *subject_id)
-{
-	return exec_sql(ks, "DELETE FROM data_keys WHERE subject_id = ?", "t", subject_id);
-}
-
 /* ---- api keys ---- */
 
 #define APIKEY_COLS "id, name, role, created_at, revoked_at, last_used_at"

@@ -20,6 +20,7 @@
 #include "core/consent.h"
 #include "core/cookie.h"
 #include "core/destruction.h"
+#include "core/masterkey.h"
 #include "core/notice.h"
 #include "core/rc.h"
 #include "core/request.h"
@@ -36,15 +37,53 @@ struct privd_blob {
 };
 void privd_blob_clear(struct privd_blob *b);
 
-/* ---- keystore (the keystore database) ---- */
+/* ---- keystore: data keys and the master keys wrapping them (repo_keys.c) ----
+ * A data key's kid names the master key it is wrapped under; "" stands for the keys stored before master keys had
+ * ids (NULL in the table), all wrapped under the first master key. */
+
+/* Puts a key wrapped under master key kid, but only while kid is the current master key: PRIVD_ERR_NOT_FOUND, with
+ * nothing stored, when it is not (a rotation made another one current since it was wrapped: wrap it again under
+ * that one). On PostgreSQL the check holds a share lock on kid's row until the transaction ends, so that a rotation
+ * making another key current waits for every transaction that stored keys under the old one. */
 enum privd_rc privd_repo_key_put(struct privd_db *ks, const char *subject_id, const uint8_t *wrapped, size_t len,
-                                 int64_t now_ms);
-/* PRIVD_ERR_NOT_FOUND when there is no key (never created, or destroyed). */
-enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, struct privd_blob *wrapped);
+                                 int64_t now_ms, const char *kid);
+/* The wrapped key and, into kid (PRIVD_KID_HEX bytes), its master key's id ("" for none recorded).
+ * PRIVD_ERR_NOT_FOUND when there is no key (never created, or destroyed). */
+enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, struct privd_blob *wrapped, char *kid);
 /* Calls cb with the id of every key held ("<subject id>" or "msg:<notification id>"); non-zero stops. */
 enum privd_rc privd_repo_key_list(struct privd_db *ks, int (*cb)(void *arg, const char *id), void *arg);
 /* Destroys the key. PRIVD_OK when there was none. */
 enum privd_rc privd_repo_key_delete(struct privd_db *ks, const char *subject_id);
+
+/* Calls cb with at most limit keys wrapped under kid ("" : none recorded): the owner's id and the wrapped bytes,
+ * valid during the call; non-zero stops. */
+enum privd_rc privd_repo_key_under(struct privd_db *ks, const char *kid, size_t limit,
+                                   int (*cb)(void *arg, const char *id, const uint8_t *wrapped, size_t len), void *arg);
+/* Stores a key's new wrapping, under master key kid. PRIVD_OK when the key is gone meanwhile (destroyed). */
+enum privd_rc privd_repo_key_rewrap(struct privd_db *ks, const char *id, const uint8_t *wrapped, size_t len,
+                                    const char *kid);
+/* Calls cb with every master key id that wraps keys ("" : none recorded) and how many; non-zero stops. */
+enum privd_rc privd_repo_key_counts(struct privd_db *ks, int (*cb)(void *arg, const char *kid, int64_t n), void *arg);
+
+/* A master key as the keystore records it. */
+struct privd_master_key_row {
+	char kid[PRIVD_KID_HEX];
+	enum privd_master_key_state state;
+	int64_t created_at;
+	int64_t retired_at; /* 0 unless retired */
+};
+/* Calls cb with every master key, oldest first; non-zero stops. A state privd does not know is PRIVD_ERR_DB. */
+enum privd_rc privd_repo_master_key_list(struct privd_db *ks,
+                                         int (*cb)(void *arg, const struct privd_master_key_row *row), void *arg);
+/* Records kid as the current master key when the keystore knows none yet (a new keystore, or the first start after
+ * master keys had ids); PRIVD_OK either way, also when another process did it first. */
+enum privd_rc privd_repo_master_key_adopt(struct privd_db *ks, const char *kid, int64_t now_ms);
+/* Makes next the current master key and from, the current one until now, retiring; only while from is current:
+ * PRIVD_ERR_CONFLICT otherwise (another rotation came first), nothing changed. */
+enum privd_rc privd_repo_master_key_switch(struct privd_db *ks, const char *from, const char *next, int64_t now_ms);
+/* Retires kid, a retiring master key, once no key is wrapped under it nor under none recorded: PRIVD_ERR_CONFLICT
+ * while some still are, nothing changed. */
+enum privd_rc privd_repo_master_key_retire(struct privd_db *ks, const char *kid, int64_t now_ms);
 
 /* ---- api keys ---- */
 struct privd_apikey_row {

@@ -77,8 +77,8 @@ describe('regression: keys left behind by a crash after an erasure are destroyed
 			await sqlite(db, `UPDATE subjects SET status = 'erased' WHERE subject_id = '${a.id}';` +
 				` INSERT INTO notifications(notification_id, subject_id, kind, channel, status, created_at)` +
 				` VALUES ('n-cancelled', '${a.id}', 'request.received', 'email', 'cancelled', 1);`);
-			await sqlite(ks, "INSERT INTO data_keys VALUES ('msg:n-cancelled', x'00', 1);" +
-				" INSERT INTO data_keys VALUES ('msg:n-in-flight', x'00', 1);");
+			await sqlite(ks, "INSERT INTO data_keys(subject_id, wrapped, created_at) VALUES ('msg:n-cancelled', x'00', 1);" +
+				" INSERT INTO data_keys(subject_id, wrapped, created_at) VALUES ('msg:n-in-flight', x'00', 1);");
 			srv = await serve(inst);
 			let keys = '';
 			for (let i = 0; i < 50; i++) {

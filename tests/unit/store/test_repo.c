@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * test_repo.c - every repository function and the migrations, on both engines: keystore, API keys, policies,
- * subjects (conflicts named by field, absent indexes as NULL), consents and the derived state, the audit chain.
+ * test_repo.c - every repository function and the migrations, on both engines: keystore and master keys, API keys,
+ * policies, subjects (conflicts named by field, absent indexes as NULL), consents and the derived state, the audit
+ * chain.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,12 +37,16 @@ static void test_keystore(void **state)
 {
 	static const uint8_t wrapped[] = {0x00, 0xff, 0x10, 0x00, 0xab, 0xff};
 	struct privd_blob b = {0};
+	char kid[PRIVD_KID_HEX];
 
 	(void)state;
-	assert_int_equal(privd_repo_key_get(g_ks, "s1", &b), PRIVD_ERR_NOT_FOUND);
-	assert_int_equal(privd_repo_key_put(g_ks, "s1", wrapped, sizeof(wrapped), 1000), PRIVD_OK);
-	assert_int_equal(privd_repo_key_put(g_ks, "s1", wrapped, sizeof(wrapped), 1000), PRIVD_ERR_CONFLICT);
-	assert_int_equal(privd_repo_key_get(g_ks, "s1", &b), PRIVD_OK);
+	assert_int_equal(privd_repo_master_key_adopt(g_ks, "aaaaaaaaaaaaaaaa", 500), PRIVD_OK);
+	assert_int_equal(privd_repo_key_get(g_ks, "s1", &b, kid), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_key_put(g_ks, "s1", wrapped, sizeof(wrapped), 1000, "aaaaaaaaaaaaaaaa"), PRIVD_OK);
+	assert_int_equal(privd_repo_key_put(g_ks, "s1", wrapped, sizeof(wrapped), 1000, "aaaaaaaaaaaaaaaa"),
+	                 PRIVD_ERR_CONFLICT);
+	assert_int_equal(privd_repo_key_get(g_ks, "s1", &b, kid), PRIVD_OK);
+	assert_string_equal(kid, "aaaaaaaaaaaaaaaa");
 	assert_int_equal(b.len, sizeof(wrapped));
 	assert_memory_equal(b.data, wrapped, sizeof(wrapped));
 	privd_blob_clear(&b);
@@ -49,8 +54,106 @@ static void test_keystore(void **state)
 	assert_int_equal(b.len, 0);
 	assert_int_equal(privd_repo_key_delete(g_ks, "s1"), PRIVD_OK);
 	assert_int_equal(privd_repo_key_delete(g_ks, "s1"), PRIVD_OK);
-	assert_int_equal(privd_repo_key_get(g_ks, "s1", &b), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_key_get(g_ks, "s1", &b, kid), PRIVD_ERR_NOT_FOUND);
 	privd_blob_clear(NULL);
+}
+
+struct masters {
+	size_t n;
+	struct privd_master_key_row rows[4];
+	int64_t keys_under_a, keys_under_none;
+	size_t batch;
+	char ids[4][40];
+};
+
+static int master_row(void *arg, const struct privd_master_key_row *row)
+{
+	struct masters *m = arg;
+
+	if (m->n < 4)
+		m->rows[m->n++] = *row;
+	return 0;
+}
+
+static int count_row(void *arg, const char *kid, int64_t n)
+{
+	struct masters *m = arg;
+
+	if (strcmp(kid, "aaaaaaaaaaaaaaaa") == 0)
+		m->keys_under_a = n;
+	if (kid[0] == '\0')
+		m->keys_under_none = n;
+	return 0;
+}
+
+static int under_row(void *arg, const char *id, const uint8_t *wrapped, size_t len)
+{
+	struct masters *m = arg;
+
+	assert_int_equal(len, 3);
+	assert_int_equal(wrapped[0], 7);
+	snprintf(m->ids[m->batch++], sizeof(m->ids[0]), "%s", id);
+	return 0;
+}
+
+/* A rotation's steps as the keystore sees them: a key is stored only under the current master key, the switch
+ * happens only from the current one, and a master key retires only once no key is under it. */
+static void test_master_keys(void **state)
+{
+	static const uint8_t w[] = {7, 7, 7};
+	struct masters m;
+	struct privd_stmt *st = NULL;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	/* adopted once, by test_keystore: a second adoption changes nothing */
+	assert_int_equal(privd_repo_master_key_adopt(g_ks, "bbbbbbbbbbbbbbbb", 600), PRIVD_OK);
+	assert_int_equal(privd_repo_master_key_list(g_ks, master_row, &m), PRIVD_OK);
+	assert_int_equal(m.n, 1);
+	assert_string_equal(m.rows[0].kid, "aaaaaaaaaaaaaaaa");
+	assert_int_equal(m.rows[0].state, PRIVD_MASTER_KEY_CURRENT);
+
+	assert_int_equal(privd_repo_key_put(g_ks, "k1", w, sizeof(w), 1, "aaaaaaaaaaaaaaaa"), PRIVD_OK);
+	assert_int_equal(privd_repo_key_put(g_ks, "k2", w, sizeof(w), 1, "bbbbbbbbbbbbbbbb"), PRIVD_ERR_NOT_FOUND);
+	/* a key from before ids */
+	assert_int_equal(
+	    privd_db_prepare(g_ks, "INSERT INTO data_keys(subject_id, wrapped, created_at) VALUES ('k0', ?, 1)", &st),
+	    PRIVD_OK);
+	assert_int_equal(privd_stmt_bind_blob(st, 1, w, sizeof(w)), PRIVD_OK);
+	assert_int_equal(privd_stmt_step(st), PRIVD_DB_DONE);
+	privd_stmt_finalize(st);
+
+	assert_int_equal(privd_repo_master_key_switch(g_ks, "bbbbbbbbbbbbbbbb", "cccccccccccccccc", 700),
+	                 PRIVD_ERR_CONFLICT);
+	assert_int_equal(privd_repo_master_key_switch(g_ks, "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", 700), PRIVD_OK);
+	assert_int_equal(privd_repo_key_put(g_ks, "k3", w, sizeof(w), 1, "aaaaaaaaaaaaaaaa"), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_key_put(g_ks, "k3", w, sizeof(w), 1, "bbbbbbbbbbbbbbbb"), PRIVD_OK);
+	assert_int_equal(privd_repo_master_key_retire(g_ks, "aaaaaaaaaaaaaaaa", 800), PRIVD_ERR_CONFLICT);
+
+	assert_int_equal(privd_repo_key_counts(g_ks, count_row, &m), PRIVD_OK);
+	assert_int_equal(m.keys_under_a, 1);
+	assert_int_equal(m.keys_under_none, 1);
+	assert_int_equal(privd_repo_key_under(g_ks, "aaaaaaaaaaaaaaaa", 10, under_row, &m), PRIVD_OK);
+	assert_int_equal(privd_repo_key_under(g_ks, "", 10, under_row, &m), PRIVD_OK);
+	assert_int_equal(m.batch, 2);
+	assert_string_equal(m.ids[0], "k1");
+	assert_string_equal(m.ids[1], "k0");
+	assert_int_equal(privd_repo_key_rewrap(g_ks, "k1", w, sizeof(w), "bbbbbbbbbbbbbbbb"), PRIVD_OK);
+	assert_int_equal(privd_repo_master_key_retire(g_ks, "aaaaaaaaaaaaaaaa", 800), PRIVD_ERR_CONFLICT); /* k0 */
+	assert_int_equal(privd_repo_key_rewrap(g_ks, "k0", w, sizeof(w), "bbbbbbbbbbbbbbbb"), PRIVD_OK);
+	assert_int_equal(privd_repo_key_rewrap(g_ks, "gone", w, sizeof(w), "bbbbbbbbbbbbbbbb"), PRIVD_OK);
+	assert_int_equal(privd_repo_master_key_retire(g_ks, "aaaaaaaaaaaaaaaa", 800), PRIVD_OK);
+	assert_int_equal(privd_repo_master_key_retire(g_ks, "aaaaaaaaaaaaaaaa", 900), PRIVD_ERR_CONFLICT);
+
+	m.n = 0;
+	assert_int_equal(privd_repo_master_key_list(g_ks, master_row, &m), PRIVD_OK);
+	assert_int_equal(m.n, 2);
+	assert_int_equal(m.rows[0].state, PRIVD_MASTER_KEY_RETIRED);
+	assert_int_equal(m.rows[0].retired_at, 800);
+	assert_string_equal(m.rows[1].kid, "bbbbbbbbbbbbbbbb");
+	assert_int_equal(m.rows[1].state, PRIVD_MASTER_KEY_CURRENT);
+	for (const char *id = "k0"; id != NULL; id = strcmp(id, "k0") == 0 ? "k1" : strcmp(id, "k1") == 0 ? "k3" : NULL)
+		assert_int_equal(privd_repo_key_delete(g_ks, id), PRIVD_OK);
 }
 
 struct apikeys {
@@ -609,6 +712,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_migrate_idempotent),
 	    cmocka_unit_test(test_keystore),
+	    cmocka_unit_test(test_master_keys),
 	    cmocka_unit_test(test_apikeys),
 	    cmocka_unit_test(test_policies),
 	    cmocka_unit_test(test_consent_texts),
