@@ -205,6 +205,17 @@ const struct key privd_config_keys[] = {
 	    "Behind a reverse proxy: the request header in which the proxy puts the client's\n"
 	    "address (X-Forwarded-For: its last address; X-Real-IP), for the rate limit.\n"
 	    "Empty: the address of the connection."),
+	STR("backup", "dir", T_STR, backup_dir, "",
+	    "Where `privd backup` writes its sets when --to is not given: data/<time>/ and\n"
+	    "keystore/<time>/ under it. Outside the data directory; the master key is never\n"
+	    "written there (see docs/operations.md). Empty: --to is required."),
+	NUM("backup", "data_retention_days", T_INT, backup_data_days, 1, 36500, "30",
+	    "Days a data set (everything but the keys) is kept before `privd backup` removes it\n"
+	    "(1 to 36500)."),
+	NUM("backup", "keystore_retention_days", T_INT, backup_keystore_days, 1, 36500, "7",
+	    "Days a keystore set (the wrapped data keys) is kept (1 to 36500). Keep it shorter than\n"
+	    "data_retention_days: an erased person's data in older data sets becomes unreadable\n"
+	    "once the last keystore set taken before the erasure is removed."),
 };
 
 /* Keys that existed once: naming what replaced them beats "is not a known key". */

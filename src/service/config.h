@@ -82,6 +82,10 @@ struct privd_config {
 	unsigned cookie_rate;      /* rate_limit = 60 (choices a minute per address; 0: no limit) */
 	unsigned cookie_burst;     /* rate_burst = 20 (choices at once per address) */
 	char cookie_ip_header[64]; /* ip_header = "" (the proxy's header with the client address) */
+	/* [backup] */
+	char backup_dir[1024];    /* dir = "" (privd backup needs --to) */
+	int backup_data_days;     /* data_retention_days = 30 */
+	int backup_keystore_days; /* keystore_retention_days = 7 */
 
 	/* Not a configuration key: the file read (and the one `privd init` writes); empty: DATA_DIR/privd.conf. */
 	char config_file[1024];

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/masterkey.h"
 #include "core/rc.h"
 
 enum privd_db_engine { PRIVD_DB_SQLITE, PRIVD_DB_POSTGRES };
@@ -113,6 +114,34 @@ enum privd_rc privd_db_notify(struct privd_db *db, const char *channel, const ch
 enum privd_rc privd_db_listen(struct privd_db *db, const char *channel);
 enum privd_rc privd_db_wait_notify(struct privd_db *db, int timeout_ms,
                                    void (*cb)(void *arg, const char *channel, const char *payload), void *arg);
+
+/* ---- backups (backup.c) ---- */
+
+#define PRIVD_BACKUP_KIDS_MAX 8
+
+/* What a backup read inside the snapshot it copied. */
+struct privd_db_backup_info {
+	char kids[PRIVD_BACKUP_KIDS_MAX]
+	         [PRIVD_KID_HEX]; /* the master keys the keystore copy needs: those not retired */
+	size_t nkids;
+	int64_t audit_seq; /* the data copy's newest audit entry; 0 for none */
+};
+
+/* Copies both databases of t as they were at one instant, while privd serves and writes: the data into data_dir and
+ * the keystore into ks_dir (existing directories). SQLite: privd.db and keystore.db through SQLite's online backup,
+ * both read transactions begun while the data database's write lock is held, so that no write commits between the
+ * two snapshots. PostgreSQL: data.pgdump (every schema but privd_keys) and keystore.pgdump (privd_keys), pg_dump
+ * custom-format archives of one exported snapshot (pg_dump from PATH; the password reaches it in its environment,
+ * never on its command line). PRIVD_ERR_IO or PRIVD_ERR_DB with the reason in err. */
+enum privd_rc privd_db_backup(const struct privd_db_target *t, const char *data_dir, const char *ks_dir,
+                              struct privd_db_backup_info *info, struct privd_err *err);
+
+/* The reverse, into a target that holds no privd database yet: SQLite checks both copies (quick_check) and copies
+ * them into t's directory, refusing to overwrite a database there; PostgreSQL restores both archives with
+ * pg_restore, refusing a database that already has privd's tables. PRIVD_ERR_CONFLICT when the target is not
+ * empty, PRIVD_ERR_IO or PRIVD_ERR_DB otherwise, with the reason in err. */
+enum privd_rc privd_db_restore(const struct privd_db_target *t, const char *data_dir, const char *ks_dir,
+                               struct privd_err *err);
 
 /* Removes what is left of deleted data in the files (SQLite: wal_checkpoint(TRUNCATE); PostgreSQL: no-op).
  * Called after erasure. */
