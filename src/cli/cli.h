@@ -19,6 +19,11 @@ struct flags {
 	const char *server_country;
 	const char *operator_name;
 	const char *operator_address;
+	const char *to;    /* backup */
+	const char *from;  /* restore */
+	const char *at;    /* restore: a data set's name */
+	const char *keys;  /* restore: where master keys are */
+	const char *batch; /* keys rotate */
 };
 
 /* Parses --name VALUE and --name=VALUE pairs into f. Prints why and returns -1 on an unknown or incomplete flag. */
@@ -42,6 +47,12 @@ void cli_print_faults(FILE *out, const char *prefix, const struct privd_config_f
 int cli_serve(const struct flags *f);
 int cli_check_config(const struct flags *f);
 int cli_dump_config(const struct flags *f);
+
+/* The commands of keys.c (privd keys status|new|rotate) and backup.c (privd backup, privd restore), each given the
+ * arguments after its name; each returns the exit status: 0 done, 1 failed, 2 misused. */
+int cli_keys(int argc, char **argv);
+int cli_backup(int argc, char **argv);
+int cli_restore(int argc, char **argv);
 
 /* ---- log.c: where the log lines go ---- */
 

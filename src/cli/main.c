@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * main.c - the privd command: its flags and configuration, init, audit verify, calendar add-working-days, routes,
- * integrity, and the dispatch to serve (serve.c) and check-config and dump-config (config_cmd.c).
+ * integrity, and the dispatch to serve (serve.c), check-config and dump-config (config_cmd.c), keys (keys.c), and
+ * backup and restore (backup.c).
  *
  * The command line only parses flags and calls the service (and, for serve, the HTTP layer), so it cannot drift
  * from the API. Configuration precedence: flags over PRIVD_* environment variables over privd.conf (DIR/privd.conf,
@@ -28,6 +29,9 @@ static void usage(FILE *f)
 	           "  privd check-config [--data-dir DIR] [--config FILE] [--listen HOST:PORT] [--database URL]\n"
 	           "  privd dump-config [--data-dir DIR] [--config FILE] [--listen HOST:PORT] [--database URL]\n"
 	           "  privd audit verify --data-dir DIR [--config FILE] [--database URL]\n"
+	           "  privd keys status|new|rotate --data-dir DIR [--config FILE] [--database URL] [--batch N]\n"
+	           "  privd backup --data-dir DIR [--config FILE] [--to BACKUP_DIR] [--database URL]\n"
+	           "  privd restore --from BACKUP_DIR --data-dir DIR [--at SET] [--keys KEY_DIR] [--database URL]\n"
 	           "  privd calendar add-working-days DATE N [--data-dir DIR] [--config FILE]\n"
 	           "  privd routes\n"
 	           "  privd integrity [--data-dir DIR] [--config FILE]\n"
@@ -56,6 +60,11 @@ int cli_parse_flags(int argc, char **argv, struct flags *f)
 	    {"server-country", offsetof(struct flags, server_country)},
 	    {"operator-name", offsetof(struct flags, operator_name)},
 	    {"operator-address", offsetof(struct flags, operator_address)},
+	    {"to", offsetof(struct flags, to)},
+	    {"from", offsetof(struct flags, from)},
+	    {"at", offsetof(struct flags, at)},
+	    {"keys", offsetof(struct flags, keys)},
+	    {"batch", offsetof(struct flags, batch)},
 	};
 
 	for (int i = 0; i < argc; i++) {
@@ -327,6 +336,12 @@ int main(int argc, char **argv)
 		return cli_parse_flags(argc - 2, argv + 2, &f) == 0 ? cli_dump_config(&f) : 2;
 	if (strcmp(cmd, "audit") == 0 && argc > 2 && strcmp(argv[2], "verify") == 0)
 		return cli_parse_flags(argc - 3, argv + 3, &f) == 0 ? cmd_audit_verify(&f) : 2;
+	if (strcmp(cmd, "keys") == 0)
+		return cli_keys(argc - 2, argv + 2);
+	if (strcmp(cmd, "backup") == 0)
+		return cli_backup(argc - 2, argv + 2);
+	if (strcmp(cmd, "restore") == 0)
+		return cli_restore(argc - 2, argv + 2);
 	if (strcmp(cmd, "calendar") == 0 && argc > 4 && strcmp(argv[2], "add-working-days") == 0)
 		return cli_parse_flags(argc - 5, argv + 5, &f) == 0 ? cmd_calendar_add(argv[3], argv[4], &f) : 2;
 	if (strcmp(cmd, "calendar") == 0) {
