@@ -246,18 +246,33 @@ enum privd_rc privd_vault_store(struct privd_db *ks, const struct privd_wrapped_
 
 enum privd_rc privd_vault_store_many(struct privd_db *ks, const struct privd_wrapped_key *const *keys, size_t n)
 {
-	const char **ids = n > 0 ? calloc(n, sizeof(*ids)) : NULL;
-	const uint8_t **bytes = n > 0 ? calloc(n, sizeof(*bytes)) : NULL;
+	const char **ids = NULL;
+	const uint8_t **bytes = NULL;
 	enum privd_rc rc = PRIVD_OK;
 
-	if (n > 0 && (ids == NULL || bytes == NULL))
+	if (n == 0)
+		return PRIVD_OK;
+	ids = calloc(n, sizeof(*ids));
+	bytes = calloc(n, sizeof(*bytes));
+	if (ids == NULL || bytes == NULL)
 		rc = PRIVD_ERR_NOMEM;
 	for (size_t i = 0; rc == PRIVD_OK && i < n; i++) {
 		ids[i] = keys[i]->id;
 		bytes[i] = keys[i]->bytes;
+		if (strcmp(keys[i]->kid, keys[0]->kid) != 0)
+			rc = PRIVD_ERR_NOT_FOUND; /* a rotation came in the middle: one by one */
 	}
-	if (rc == PRIVD_OK && n > 0)
-		rc = privd_repo_key_put_many(ks, ids, bytes, PRIVD_WRAPPED_KEY_BYTES, n, keys[0]->created_at);
+	/* all wrapped under the current master key: checked once for the lot, as privd_repo_key_put does per key */
+	if (rc == PRIVD_OK)
+		rc = privd_repo_master_key_hold(ks, keys[0]->kid);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_key_put_many(ks, ids, bytes, PRIVD_WRAPPED_KEY_BYTES, n, keys[0]->created_at,
+		                             keys[0]->kid);
+	else if (rc == PRIVD_ERR_NOT_FOUND) {
+		rc = PRIVD_OK;
+		for (size_t i = 0; rc == PRIVD_OK && i < n; i++)
+			rc = privd_vault_store(ks, keys[i]);
+	}
 	free(ids);
 	free(bytes);
 	return rc;

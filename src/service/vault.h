@@ -96,7 +96,8 @@ enum privd_rc privd_vault_create(struct privd_vault *v, const char *id, int64_t 
  * key that is not current (see store/repo_keys.c). */
 enum privd_rc privd_vault_store(struct privd_db *ks, const struct privd_wrapped_key *k);
 /* Puts the n keys keys[0..n-1] into the keystore, many to a statement (a fan-out's message keys), all with the
- * created_at of the first. PRIVD_ERR_NOMEM. */
+ * created_at of the first; when a rotation made another master key current since they were wrapped, one by one as
+ * privd_vault_store does. PRIVD_ERR_NOMEM. */
 enum privd_rc privd_vault_store_many(struct privd_db *ks, const struct privd_wrapped_key *const *keys, size_t n);
 /* Destroys the key of id (PRIVD_OK when there was none) and drops it from the cache; an unwrap of it in progress
  * will not be cached. Until the transaction commits, the key can still be read, and so cached again: once it has

@@ -81,6 +81,10 @@ enum privd_rc privd_repo_master_key_adopt(struct privd_db *ks, const char *kid, 
 /* Makes next the current master key and from, the current one until now, retiring; only while from is current:
  * PRIVD_ERR_CONFLICT otherwise (another rotation came first), nothing changed. */
 enum privd_rc privd_repo_master_key_switch(struct privd_db *ks, const char *from, const char *next, int64_t now_ms);
+/* PRIVD_OK while kid is the current master key, PRIVD_ERR_NOT_FOUND when it is not; on PostgreSQL the row stays
+ * share-locked until the transaction ends, as privd_repo_key_put does, so keys stored after it in the same
+ * transaction are seen by a rotation. */
+enum privd_rc privd_repo_master_key_hold(struct privd_db *ks, const char *kid);
 /* Retires kid, a retiring master key, once no key is wrapped under it nor under none recorded: PRIVD_ERR_CONFLICT
  * while some still are, nothing changed. */
 enum privd_rc privd_repo_master_key_retire(struct privd_db *ks, const char *kid, int64_t now_ms);
@@ -409,9 +413,10 @@ struct privd_subject_contact {
 /* Calls cb for every subject f selects, oldest first (the blobs valid during the call only); non-zero stops. */
 enum privd_rc privd_repo_subject_contacts(struct privd_db *db, const struct privd_subject_filter *f,
                                           int (*cb)(void *arg, const struct privd_subject_contact *c), void *arg);
-/* Puts n wrapped keys (ids[i], keys[i] of len bytes each) into the keystore, many to a statement. */
+/* Puts n wrapped keys (ids[i], keys[i] of len bytes each, all wrapped under master key kid) into the keystore, many
+ * to a statement. The caller has made sure kid is current (privd_repo_master_key_hold). */
 enum privd_rc privd_repo_key_put_many(struct privd_db *ks, const char *const *ids, const uint8_t *const *keys,
-                                      size_t len, size_t n, int64_t now_ms);
+                                      size_t len, size_t n, int64_t now_ms, const char *kid);
 /* The queued notices about ref whose subject has been erased meanwhile (a fan-out prepared before an erasure and
  * committed after it): cb gets each notification id; non-zero stops. */
 enum privd_rc privd_repo_notification_erased(struct privd_db *db, const char *ref, int (*cb)(void *arg, const char *id),

@@ -173,6 +173,18 @@ enum privd_rc privd_repo_master_key_switch(struct privd_db *ks, const char *from
 	return rc;
 }
 
+#define HOLD_SQL "SELECT 1 FROM master_keys WHERE kid = ? AND state = 'current'"
+
+enum privd_rc privd_repo_master_key_hold(struct privd_db *ks, const char *kid)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc =
+	    query_one(ks, privd_db_engine(ks) == PRIVD_DB_POSTGRES ? HOLD_SQL " FOR SHARE" : HOLD_SQL, &st, "t", kid);
+
+	privd_stmt_finalize(st);
+	return rc;
+}
+
 enum privd_rc privd_repo_master_key_retire(struct privd_db *ks, const char *kid, int64_t now_ms)
 {
 	enum privd_rc rc = exec_update(ks,

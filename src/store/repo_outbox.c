@@ -347,22 +347,23 @@ enum privd_rc privd_repo_subject_contacts(struct privd_db *db, const struct priv
 }
 
 enum privd_rc privd_repo_key_put_many(struct privd_db *ks, const char *const *ids, const uint8_t *const *keys,
-                                      size_t len, size_t n, int64_t now_ms)
+                                      size_t len, size_t n, int64_t now_ms, const char *kid)
 {
-	char sql[96 + KEYS_PER_INSERT * 12];
+	char sql[96 + KEYS_PER_INSERT * 16];
 	enum privd_rc rc = PRIVD_OK;
 
 	for (size_t i = 0; rc == PRIVD_OK && i < n; i += KEYS_PER_INSERT) {
 		size_t k = n - i < KEYS_PER_INSERT ? n - i : KEYS_PER_INSERT;
 		size_t at = (size_t)snprintf(sql, sizeof(sql),
-		                             "INSERT INTO data_keys(subject_id, wrapped, created_at) VALUES ");
+		                             "INSERT INTO data_keys(subject_id, wrapped, created_at, kid) VALUES ");
 		struct privd_stmt *st = NULL;
 
 		for (size_t j = 0; j < k; j++)
-			at += (size_t)snprintf(sql + at, sizeof(sql) - at, j > 0 ? ", (?, ?, ?)" : "(?, ?, ?)");
+			at += (size_t)snprintf(sql + at, sizeof(sql) - at, j > 0 ? ", (?, ?, ?, ?)" : "(?, ?, ?, ?)");
 		rc = privd_db_prepare(ks, sql, &st);
 		for (size_t j = 0; rc == PRIVD_OK && j < k; j++)
-			rc = bind_at(st, 1 + (int)(3 * j), "tbi", ids[i + j], (const void *)keys[i + j], len, now_ms);
+			rc = bind_at(st, 1 + (int)(4 * j), "tbit", ids[i + j], (const void *)keys[i + j], len, now_ms,
+			             kid);
 		if (rc == PRIVD_OK)
 			rc = step_done(st);
 		privd_stmt_finalize(st);

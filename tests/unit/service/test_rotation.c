@@ -166,6 +166,42 @@ static void test_old_copy_opens_under_no_key_left(void **state)
 	privd_blob_clear(&now_kept);
 }
 
+static enum privd_rc put_many_ks(struct privd_db *ks, void *arg)
+{
+	const struct privd_wrapped_key *const *keys = arg;
+
+	return privd_vault_store_many(ks, keys, 3);
+}
+
+/* A fan-out's message keys wrapped under the old key and stored in one statement after the rotation: each is
+ * wrapped again, none is stored under a retired key. */
+static void test_many_keys_wrapped_before_a_rotation(void **state)
+{
+	struct privd_wrapped_key k[3];
+	const struct privd_wrapped_key *keys[3] = {&k[0], &k[1], &k[2]};
+	struct privd_write_job job = {.ks = put_many_ks, .data = nothing, .arg = keys};
+	struct privd_principal cli;
+	struct privd_rotation r;
+	struct privd_err err = {0};
+	struct privd_blob now = {0};
+
+	(void)state;
+	privd_principal_cli(&cli);
+	for (int i = 0; i < 3; i++) {
+		char id[40];
+
+		snprintf(id, sizeof(id), "msg:n%d", i);
+		assert_int_equal(privd_vault_create(g_svc->vault, id, privd_now_ms(), NULL, 0, &k[i]), PRIVD_OK);
+	}
+	assert_int_equal(privd_service_keys_rotate(g_svc, &cli, 0, &r, &err), PRIVD_OK);
+	assert_int_equal(privd_writer_run(g_svc->writer, &job), PRIVD_OK);
+	for (int i = 0; i < 3; i++) {
+		copy_of(k[i].id, &now);
+		assert_int_equal(files_opening(k[i].id, &now), 1);
+		privd_blob_clear(&now);
+	}
+}
+
 static void test_rotate_again(void **state)
 {
 	char id[PRIVD_ID_HEX];
@@ -192,6 +228,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_old_copy_opens_under_no_key_left, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_keys_wrapped_before_a_rotation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotate_again, setup, teardown),
 	};
 
