@@ -44,12 +44,13 @@ static void add_err(struct privd_config_faults *faults, const char *what, enum p
 		privd_config_fault_add(faults, err->fields[i].field, "%s", err->fields[i].reason);
 }
 
-/* The data directory and the master key in it. */
+/* The data directory and the master keys in it (master.key, or after a rotation master.key.<kid>), loaded as the
+ * service loads them. */
 static void check_data_dir(const struct privd_config *cfg, struct privd_config_faults *faults)
 {
-	struct privd_keyring *kr = NULL;
+	struct privd_keyset *keys = NULL;
+	struct privd_keyring *identity = NULL;
 	struct privd_err err = {0};
-	char path[PATH_MAX];
 	struct stat st;
 	enum privd_rc rc;
 
@@ -62,19 +63,17 @@ static void check_data_dir(const struct privd_config *cfg, struct privd_config_f
 		privd_config_fault_add(faults, "", "data directory %s: is not a directory", cfg->data_dir);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/master.key", cfg->data_dir);
-	if (stat(path, &st) != 0) {
-		privd_config_fault_add(faults, "", "%s: %s", path,
-		                       errno == ENOENT ? "does not exist: the directory is not initialised (privd init)"
-		                                       : strerror(errno));
-		return;
-	}
-	rc = privd_keyring_load(path, &kr, &err);
-	privd_keyring_free(kr);
-	if (rc != PRIVD_OK && err.msg[0] != '\0')
+	rc = privd_keyset_open(cfg->data_dir, &keys, &identity, &err);
+	privd_keyset_free(keys);
+	privd_keyring_free(identity);
+	if (rc == PRIVD_ERR_NOT_FOUND)
+		privd_config_fault_add(faults, "",
+		                       "%s/%s: does not exist: the directory is not initialised (privd init)",
+		                       cfg->data_dir, PRIVD_MASTER_KEY_FILE);
+	else if (rc != PRIVD_OK && err.msg[0] != '\0')
 		privd_config_fault_add(faults, "", "%s", err.msg); /* which names the file */
 	else if (rc != PRIVD_OK)
-		privd_config_fault_add(faults, "", "%s: %s", path, privd_rc_str(rc));
+		privd_config_fault_add(faults, "", "%s: %s", cfg->data_dir, privd_rc_str(rc));
 }
 
 /* The EU age table loads as the service loads it: a JSON object. */
