@@ -130,7 +130,22 @@ forEngines('delivery of notices by e-mail and SMS', (engine) => {
 			assert.ok(n.sent_at && n.last_attempt_at);
 			assert.equal(n.last_error, null);
 		}
-		assert.ok(smtp.connections < smtp.received, 'the connection is reused across messages');
+	});
+
+	it('the connection is reused across messages: six notices take at most one connection per delivery worker', async () => {
+		// privd delivers over [notify] connections (2) at once, each worker keeping its own connection open.
+		const c0 = smtp.connections;
+		const r0 = smtp.received;
+		const p = newPerson();
+		const s = await srv.registerOk(p);
+		const addr = p.email.split('@')[0] + '@example.org';
+		for (let i = 0; i < 6; i++) {
+			const q = await fileRequest(srv, s.id, 'access');
+			await attach(srv, q.id);
+		}
+		await mailsTo(addr, 6);
+		assert.ok(smtp.received - r0 >= 6, 'six messages arrived');
+		assert.ok(smtp.connections - c0 <= 2, `at most one new connection per worker: ${smtp.connections - c0}`);
 	});
 
 	it('each person is told in their own language; PATCH changes it; without one, Russian and English', async () => {
