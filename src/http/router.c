@@ -54,6 +54,7 @@ enum privd_http_path {
 	P_COOKIE_CONSENT,
 	P_CONSOLE_SESSIONS,
 	P_CONSOLE_SESSION_CURRENT,
+	P_CONSENT_STATS,
 	P_COUNT
 };
 
@@ -95,6 +96,7 @@ static const char *const paths[P_COUNT] = {
     [P_COOKIE_CONSENT] = "/v1/cookie-consents/{id}",
     [P_CONSOLE_SESSIONS] = "/v1/console/sessions",
     [P_CONSOLE_SESSION_CURRENT] = "/v1/console/sessions/current",
+    [P_CONSENT_STATS] = "/v1/consent-stats",
 };
 
 #define R_ADMIN PRIVD_ROLE_ADMIN
@@ -150,6 +152,7 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_OPTIONS, privd_http_cookie_preflight, PRIVD_HTTP_PUBLIC, P_COOKIE_CONSENT, 0},
     {PRIVD_HTTP_POST, privd_http_console_signin, PRIVD_HTTP_PUBLIC, P_CONSOLE_SESSIONS, 0},
     {PRIVD_HTTP_DELETE, privd_http_console_signout, R_OPERATOR | R_ADMIN | R_AUDITOR, P_CONSOLE_SESSION_CURRENT, 0},
+    {PRIVD_HTTP_GET, privd_http_consent_stats, R_OPERATOR | R_AUDITOR | R_ADMIN, P_CONSENT_STATS, 0},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

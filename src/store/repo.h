@@ -107,6 +107,17 @@ enum privd_rc privd_repo_apikey_list(struct privd_db *db, int (*cb)(void *arg, c
 /* Sets revoked_at; PRIVD_ERR_NOT_FOUND when no active key has that id. */
 enum privd_rc privd_repo_apikey_revoke(struct privd_db *db, const char *id, int64_t now_ms);
 
+/* ---- the dashboard's counts (repo_stats.c) ---- */
+struct privd_consent_week_row {
+	char purpose[32];
+	int64_t week;           /* 0 for the week starting at the origin, 1 for the next, ... */
+	int64_t granted, total; /* decisions recorded that week: grants, and grants and refusals together */
+};
+/* Calls cb for each purpose and week (from origin_ms, in 7-day steps) with a consent decision recorded, oldest week
+ * first; non-zero from cb stops. */
+enum privd_rc privd_repo_consent_weeks(struct privd_db *db, int64_t origin_ms,
+                                       int (*cb)(void *arg, const struct privd_consent_week_row *row), void *arg);
+
 /* ---- console sessions (repo_console.c) ---- */
 struct privd_console_session_row {
 	char session_id[33];

@@ -302,6 +302,7 @@ struct walk_cb {
 		int (*notification)(void *arg, const struct privd_notification_row *row);
 		int (*destruction)(void *arg, const struct privd_destruction_row *row);
 		int (*contact)(void *arg, const struct privd_subject_contact *c);
+		int (*consent_week)(void *arg, const struct privd_consent_week_row *row);
 	} fn;
 	void *arg;
 };
