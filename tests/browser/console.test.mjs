@@ -199,6 +199,7 @@ describe('the operator console in chromium', { concurrency: 1 }, () => {
 					await page.locator('#chart-weekly svg').waitFor();
 					assert.ok(await page.locator('#chart-weekly svg rect').count() > 0, 'weekly bars are drawn');
 					assert.ok(await page.locator('#chart-days .limit').count() === 1, 'the 10-day limit is drawn');
+					assert.ok(await page.locator('#chart-consents polyline').count() > 0, 'consent rates are drawn per purpose');
 					await page.screenshot({ path: path.join(ARTIFACTS, `console-dashboard-${lang}-${name}.png`), fullPage: true });
 					overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 					assert.ok(overflow <= 1, `no horizontal scroll on the dashboard at ${viewport.width}px (${overflow}px over)`);

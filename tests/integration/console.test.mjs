@@ -176,5 +176,41 @@ forEngines('console sessions', (engine) => {
 		}
 	});
 
+	it('GET /v1/consent-stats counts grants and refusals per purpose and week, the current week last', async () => {
+		const srv = ctx.srv;
+		const week = (b) => {
+			const now = new Date();
+			const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+			d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+			return b ? d : d.toISOString().slice(0, 10);
+		};
+		const current = async (purpose) => {
+			const r = assertJson(await srv.req('GET', '/v1/consent-stats', { as: 'auditor' }), 200);
+			return { body: r, item: r.items.find((i) => i.purpose === purpose && i.week === r.weeks.at(-1)) || { granted: 0, refused: 0 } };
+		};
+		const subj = await srv.registerOk(newPerson());
+		const before = await current('cookies.analytics');
+		let r = await srv.req('POST', `/v1/subjects/${subj.id}/consents`,
+			{ as: 'app', json: { purpose: 'cookies.analytics', granted: false, source: 'portal' } });
+		assert.equal(r.status, 201, r.text);
+		const after = await current('cookies.analytics');
+		assert.equal(after.body.weeks.length, 12);
+		const thisWeek = week();
+		const weekNow = after.body.weeks.at(-1);
+		// the week may turn between the two readings only on a Monday at midnight: accept either Monday
+		assert.ok(weekNow === thisWeek || weekNow === new Date(week(true).getTime() + 7 * 86400000).toISOString().slice(0, 10), weekNow);
+		assert.equal(after.item.refused, before.item.refused + 1, 'the refusal is counted this week');
+		assert.ok((await current('processing')).item.granted >= 1, 'registrations count as grants of processing');
+		for (const it of after.body.items) {
+			assert.ok(after.body.weeks.includes(it.week), 'every item is in one of the weeks');
+			assert.deepEqual(Object.keys(it).sort(), ['granted', 'purpose', 'refused', 'week']);
+		}
+		r = assertJson(await srv.req('GET', '/v1/consent-stats?weeks=1', { as: 'operator' }), 200);
+		assert.deepEqual(r.weeks, [weekNow]);
+		assertProblem(await srv.req('GET', '/v1/consent-stats?weeks=0', { as: 'admin' }), 422, 'validation', { fields: ['weeks'] });
+		assertProblem(await srv.req('GET', '/v1/consent-stats?weeks=105', { as: 'admin' }), 422, 'validation', { fields: ['weeks'] });
+		assertProblem(await srv.req('GET', '/v1/consent-stats', { as: 'app' }), 403, 'forbidden');
+	});
+
 	ctx.closingTest();
 });

@@ -391,8 +391,24 @@ async function allRequests() {
 	return items;
 }
 
+/** Consent rates per purpose and week (grants among the decisions recorded that week, %), from /v1/consent-stats. */
+async function consentRates() {
+	const stats = await api('GET', '/v1/consent-stats?weeks=12');
+	const purposes = [...new Set(stats.items.map((i) => i.purpose))].sort();
+	return {
+		weeks: stats.weeks,
+		series: purposes.map((p) => ({
+			label: p,
+			values: stats.weeks.map((w) => {
+				const i = stats.items.find((x) => x.purpose === p && x.week === w);
+				return i && i.granted + i.refused > 0 ? Math.round((100 * i.granted) / (i.granted + i.refused)) : null;
+			}),
+		})),
+	};
+}
+
 async function renderDashboard() {
-	const items = await allRequests();
+	const [items, rates] = await Promise.all([allRequests(), consentRates()]);
 	const weeks = [];
 	const now = Date.now();
 	for (let i = 11; i >= 0; i--) weeks.push(weekOf(now - i * 7 * 86400000));
@@ -412,7 +428,11 @@ async function renderDashboard() {
 			chart({ id: 'chart-weekly', title: t('dash.weekly'), weeks,
 				series: [{ label: t('dash.received'), values: count('received_at') }, { label: t('dash.completed'), values: count('completed_at') }] }),
 			chart({ id: 'chart-days', title: t('dash.days'), weeks, kind: 'line', limit: 10, max: 12,
-				series: [{ label: t('dash.median'), values: days }] })),
+				series: [{ label: t('dash.median'), values: days }] }),
+			rates.series.length
+				? chart({ id: 'chart-consents', title: t('dash.consents'), weeks: rates.weeks, kind: 'line', max: 100, unit: '%', series: rates.series })
+				: el('figure.card.chart', { id: 'chart-consents' }, el('figcaption', {}, el('h2', { text: t('dash.consents') })),
+					empty(t('dash.consents.empty'), t('dash.consents.hint')))),
 		el('p.muted', { text: t('dash.note') }));
 }
 
