@@ -194,6 +194,10 @@ void privd_http_reply_fields(struct privd_http_req *r, const struct privd_err *e
 void privd_http_free_zero(void *p);
 void privd_http_json_alloc_init(void);
 
+/* ---- static.c ---- */
+/* A strong ETag (quoted) of the bytes: their 64-bit FNV-1a and their length. */
+void privd_http_etag_of(const char *data, size_t len, char out[48]);
+
 /* ---- text.c: bodies written piece by piece (metrics, HTML pages) ---- */
 /* Start from {0}. After a failed allocation every append does nothing and privd_http_text_take returns NULL. */
 struct privd_http_text {

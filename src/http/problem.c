@@ -33,6 +33,7 @@ static const struct problem_kind kinds[] = {
     {"not-found", "Not found"},
     {"method-not-allowed", "Method not allowed"},
     {"conflict", "Conflict"},
+    {"precondition-failed", "Precondition failed"},
     {"revoked", "Consent to processing revoked"},
     {"reconsent-required", "Reconsent required"},
     {"gone", "Gone"},

@@ -98,8 +98,7 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-/* A strong ETag from the bytes: 64-bit FNV-1a and the length. */
-static void etag_of(const char *data, size_t len, char out[48])
+void privd_http_etag_of(const char *data, size_t len, char out[48])
 {
 	uint64_t h = 1469598103934665603ULL;
 
@@ -146,7 +145,7 @@ bool privd_http_static_try(struct privd_http_req *r)
 		not_found(r);
 		return true;
 	}
-	etag_of(data, len, etag);
+	privd_http_etag_of(data, len, etag);
 	inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	if (inm != NULL && strstr(inm, etag) != NULL) {
 		free(data);

@@ -56,9 +56,64 @@ static json_t *subject_json(const struct privd_subject *s)
 	                 "erase_after", privd_http_json_time(s->erase_after));
 }
 
+/* The profile as answered, malloc'd (the caller zeroes and frees it), with its ETag; NULL when out of memory. */
+static char *subject_text(const struct privd_subject *s, char etag[48])
+{
+	json_t *j = subject_json(s);
+	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	if (text != NULL)
+		privd_http_etag_of(text, strlen(text), etag);
+	return text;
+}
+
+/* The profile with its ETag, which PATCH takes back in If-Match. */
 static void reply_subject(struct privd_http_req *r, unsigned status, const struct privd_subject *s)
 {
-	privd_http_reply_json(r, status, subject_json(s));
+	char etag[48];
+	char *text = subject_text(s, etag);
+
+	if (text == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		return;
+	}
+	privd_http_reply_owned(r, status, "application/json", text, strlen(text));
+	privd_http_reply_header(r, MHD_HTTP_HEADER_ETAG, etag);
+}
+
+/* Does If-Match, when sent, name the profile as it stands ("*" or one of its entity tags)? Otherwise leaves the
+ * answer: 412 for a stale tag, or the look-up's problem. Checked just before the update (see docs/api.md). */
+static bool if_match_holds(struct privd_http_req *r)
+{
+	const char *im = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
+	struct privd_subject cur;
+	struct privd_err e = {0};
+	char etag[48], *text = NULL;
+	bool ok = false;
+	enum privd_rc rc;
+
+	if (im == NULL)
+		return true;
+	memset(&cur, 0, sizeof(cur));
+	rc = privd_service_subject_get(r->h->svc, &r->who, r->id, &cur, &e);
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, &e);
+		goto out;
+	}
+	text = subject_text(&cur, etag);
+	if (text == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		goto out;
+	}
+	ok = strcmp(im, "*") == 0 || strstr(im, etag) != NULL;
+	if (!ok)
+		privd_http_reply_problem(r, MHD_HTTP_PRECONDITION_FAILED, "precondition-failed",
+		                         "If-Match does not name the profile as it stands: read it again", NULL);
+out:
+	privd_http_free_zero(text);
+	privd_subject_clear(&cur);
+	return ok;
 }
 
 static void parse_flag(json_t *consents, const char *key, const char *field, int *out, struct privd_err *e)
@@ -288,6 +343,8 @@ void privd_http_subject_patch(struct privd_http_req *r)
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
+	if (!if_match_holds(r))
+		goto out;
 	rc = privd_service_subject_update(r->h->svc, &r->who, r->id, &p, &s, &e);
 	if (rc == PRIVD_ERR_FORBIDDEN && e.problem[0] == '\0') /* as at registration: an age rule */
 		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "age-restricted", e.msg, NULL);
