@@ -246,6 +246,8 @@ json_t *privd_http_audit_entry_json(const struct privd_audit_entry *e);
 /* ---- notifications.c ---- */
 /* The JSON form of a notice (every list of notices renders it so); NULL when out of memory. */
 json_t *privd_http_notification_json(const struct privd_notification *n);
+/* A cursor "<created_at>-<id>" (next_after of a list ordered by creation) into its parts; false when it is not one. */
+bool privd_http_cursor_parse(const char *s, int64_t *created, char id[33]);
 
 /* ---- ratelimit.c: cookie choices per client address ---- */
 /* A limiter of per_minute choices a minute per address, burst at once; NULL when out of memory. */

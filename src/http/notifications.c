@@ -47,8 +47,7 @@ static int page_one(void *arg, const struct privd_notification *n)
 	return json_array_append_new(p->items, privd_http_notification_json(n)) == 0 ? 0 : -1;
 }
 
-/* A cursor "<created_at>-<id>" into its parts; false when it is not one. */
-static bool cursor_parse(const char *s, int64_t *created, char id[33])
+bool privd_http_cursor_parse(const char *s, int64_t *created, char id[33])
 {
 	char *end = NULL;
 	long long t;
@@ -83,7 +82,7 @@ void privd_http_notification_page(struct privd_http_req *r)
 	q.by_status = status != NULL && status[0] != '\0';
 	if (q.by_status && (privd_notice_status_parse(status, &q.status) != PRIVD_OK))
 		privd_err_field(&e, "status", "must be one of queued, sent, failed, cancelled");
-	if (after != NULL && after[0] != '\0' && !cursor_parse(after, &q.after_created, after_id))
+	if (after != NULL && after[0] != '\0' && !privd_http_cursor_parse(after, &q.after_created, after_id))
 		privd_err_field(&e, "after", "must be a cursor (next_after of the previous page)");
 	if (!privd_http_query_int(r, "limit", 1, LIST_MAX, LIST_DEFAULT, &limit))
 		privd_err_field(&e, "limit", "must be an integer from 1 to 1000");

@@ -58,6 +58,27 @@ forEngines('api keys', (engine) => {
 		}
 	});
 
+	it('GET /v1/api-keys pages with limit and after: every key once, in order, next_after null at the end', async () => {
+		const all = assertJson(await ctx.srv.req('GET', '/v1/api-keys', { as: 'admin' }), 200);
+		assert.equal(all.next_after, null, 'one page holds every key by default');
+		const seen = [];
+		let after = '';
+		for (let guard = 0; guard < 100; guard++) {
+			const q = after ? `?limit=2&after=${encodeURIComponent(after)}` : '?limit=2';
+			const page = assertJson(await ctx.srv.req('GET', `/v1/api-keys${q}`, { as: 'admin' }), 200);
+			assert.ok(page.items.length <= 2);
+			seen.push(...page.items.map((i) => i.id));
+			if (page.next_after === null) break;
+			assert.equal(page.items.length, 2, 'a page with a next_after is full');
+			after = page.next_after;
+		}
+		assert.deepEqual(seen, all.items.map((i) => i.id), 'the pages together are the whole list, in order');
+		for (const bad of ['limit=0', 'limit=1001', 'after=nope']) {
+			const r = await ctx.srv.req('GET', `/v1/api-keys?${bad}`, { as: 'admin' });
+			assertProblem(r, 422, 'validation', { fields: [bad.split('=')[0]] });
+		}
+	});
+
 	it('DELETE /v1/api-keys/{id} revokes: 204, and the key gets 401 immediately', async () => {
 		const srv = ctx.srv;
 		const k = made.app;
