@@ -49,61 +49,28 @@ out:
 	json_decref(body);
 }
 
-/* A page of keys in creation order: those after the cursor, up to limit (the keys are few: the store walks them
- * all and the page is cut here). */
-struct key_page {
-	json_t *items;
-	size_t n, limit;
-	int64_t after_created, last_created;
-	char after_id[33], last_id[33];
-};
-
+/* The keys are few: the store walks them all and the page is cut here. */
 static int list_cb(void *arg, const struct privd_apikey_info *k)
 {
-	struct key_page *p = arg;
+	struct privd_http_cut *c = arg;
 
-	if (k->created_at < p->after_created ||
-	    (k->created_at == p->after_created && strcmp(k->id, p->after_id) <= 0) || p->n == p->limit)
+	if (!privd_http_cut_wants(c, k->created_at, k->id))
 		return 0;
-	p->n++;
-	p->last_created = k->created_at;
-	memcpy(p->last_id, k->id, sizeof(p->last_id));
-	return json_array_append_new(p->items, key_json(k)) == 0 ? 0 : -1;
+	return privd_http_cut_add(c, k->created_at, k->id, key_json(k)) < 0 ? -1 : 0;
 }
 
 void privd_http_apikey_list(struct privd_http_req *r)
 {
-	const char *after = privd_http_query_str(r, "after");
-	struct key_page p = {.items = json_array(), .after_created = -1};
+	struct privd_http_cut c;
 	struct privd_err e = {0};
-	long long limit;
-	char next[64];
-	enum privd_rc rc;
 
-	if (after != NULL && !privd_http_cursor_parse(after, &p.after_created, p.after_id))
-		privd_err_field(&e, "after", "must be a cursor (next_after of the previous page)");
-	if (!privd_http_query_int(r, "limit", 1, 1000, 100, &limit))
-		privd_err_field(&e, "limit", "must be an integer from 1 to 1000");
-	if (e.nfields > 0) {
+	if (!privd_http_cut_query(r, &c, &e))
+		return;
+	if (e.nfields > 0)
 		privd_http_reply_fields(r, &e);
-		goto out;
-	}
-	if (p.items == NULL) {
-		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
-		goto out;
-	}
-	p.limit = (size_t)limit;
-	rc = privd_service_apikey_list(r->h->svc, list_cb, &p);
-	if (rc != PRIVD_OK) {
-		privd_http_reply_rc(r, rc, NULL);
-		goto out;
-	}
-	snprintf(next, sizeof(next), "%lld-%s", (long long)p.last_created, p.last_id);
-	privd_http_reply_json(
-	    r, MHD_HTTP_OK,
-	    json_pack("{s:O, s:o}", "items", p.items, "next_after", p.n == p.limit ? json_string(next) : json_null()));
-out:
-	json_decref(p.items);
+	else
+		privd_http_cut_reply(r, &c, privd_service_apikey_list(r->h->svc, list_cb, &c), NULL);
+	json_decref(c.items);
 }
 
 void privd_http_apikey_revoke(struct privd_http_req *r)

@@ -248,6 +248,27 @@ json_t *privd_http_audit_entry_json(const struct privd_audit_entry *e);
 json_t *privd_http_notification_json(const struct privd_notification *n);
 /* A cursor "<created_at>-<id>" (next_after of a list ordered by creation) into its parts; false when it is not one. */
 bool privd_http_cursor_parse(const char *s, int64_t *created, char id[33]);
+/* A page cut from a walk in creation order (created_at, then id) of a set that is small per call (a person's
+ * notices, the API keys): the items after the cursor, up to limit, answered as {"items":[...],"next_after"} with
+ * next_after "<ms>-<id>" of the last item when the page is full, null otherwise. Start with privd_http_cut_query,
+ * feed every row to privd_http_cut_add, answer with privd_http_cut_reply, free with json_decref(c.items). */
+struct privd_http_cut {
+	json_t *items;
+	size_t n, limit;
+	int64_t after_created, last_created;
+	char after_id[33], last_id[33];
+};
+/* Reads limit (1 to 1000, default 100) and after from the query into c and makes its items: field errors for them
+ * go to e; false, with a 500 reply, only when out of memory. */
+bool privd_http_cut_query(struct privd_http_req *r, struct privd_http_cut *c, struct privd_err *e);
+/* Appends item (stolen; made by the caller only when needed: pass NULL to ask) when the row belongs to the page.
+ * Returns 1 when it does not (item, if any, is freed), 0 when appended, -1 when out of memory. */
+int privd_http_cut_add(struct privd_http_cut *c, int64_t created, const char *id, json_t *item);
+/* True when a row of that creation and id belongs to the page (call before making its item). */
+bool privd_http_cut_wants(const struct privd_http_cut *c, int64_t created, const char *id);
+/* 200 with the page when rc is PRIVD_OK, otherwise the problem rc maps to. */
+void privd_http_cut_reply(struct privd_http_req *r, const struct privd_http_cut *c, enum privd_rc rc,
+                          const struct privd_err *err);
 
 /* ---- ratelimit.c: cookie choices per client address ---- */
 /* A limiter of per_minute choices a minute per address, burst at once; NULL when out of memory. */

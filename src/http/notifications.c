@@ -104,3 +104,57 @@ void privd_http_notification_page(struct privd_http_req *r)
 out:
 	json_decref(p.items);
 }
+
+bool privd_http_cut_query(struct privd_http_req *r, struct privd_http_cut *c, struct privd_err *e)
+{
+	const char *after = privd_http_query_str(r, "after");
+	long long limit;
+
+	memset(c, 0, sizeof(*c));
+	c->after_created = -1;
+	if (after != NULL && !privd_http_cursor_parse(after, &c->after_created, c->after_id))
+		privd_err_field(e, "after", "must be a cursor (next_after of the previous page)");
+	if (!privd_http_query_int(r, "limit", 1, LIST_MAX, LIST_DEFAULT, &limit))
+		privd_err_field(e, "limit", "must be an integer from 1 to 1000");
+	c->limit = (size_t)limit;
+	c->items = json_array();
+	if (c->items == NULL)
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+	return c->items != NULL;
+}
+
+bool privd_http_cut_wants(const struct privd_http_cut *c, int64_t created, const char *id)
+{
+	if (c->n == c->limit || created < c->after_created)
+		return false;
+	return created > c->after_created || strcmp(id, c->after_id) > 0;
+}
+
+int privd_http_cut_add(struct privd_http_cut *c, int64_t created, const char *id, json_t *item)
+{
+	if (!privd_http_cut_wants(c, created, id)) {
+		json_decref(item);
+		return 1;
+	}
+	if (item == NULL || json_array_append_new(c->items, item) != 0)
+		return -1;
+	c->n++;
+	c->last_created = created;
+	snprintf(c->last_id, sizeof(c->last_id), "%s", id);
+	return 0;
+}
+
+void privd_http_cut_reply(struct privd_http_req *r, const struct privd_http_cut *c, enum privd_rc rc,
+                          const struct privd_err *err)
+{
+	char next[64];
+
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, err);
+		return;
+	}
+	snprintf(next, sizeof(next), "%lld-%s", (long long)c->last_created, c->last_id);
+	privd_http_reply_json(r, MHD_HTTP_OK,
+	                      json_pack("{s:O, s:o}", "items", c->items, "next_after",
+	                                c->n == c->limit ? json_string(next) : json_null()));
+}

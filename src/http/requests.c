@@ -513,28 +513,31 @@ void privd_http_request_export(struct privd_http_req *r)
 	privd_http_reply_document(r, html, text); /* takes text, zeroed when the response is freed */
 }
 
+/* A person's notices are few: the store walks them all (oldest first) and the page is cut here. */
 static int notification_cb(void *arg, const struct privd_notification *n)
 {
-	return json_array_append_new(arg, privd_http_notification_json(n)) == 0 ? 0 : -1;
+	struct privd_http_cut *c = arg;
+
+	if (!privd_http_cut_wants(c, n->created_at, n->id))
+		return 0;
+	return privd_http_cut_add(c, n->created_at, n->id, privd_http_notification_json(n)) < 0 ? -1 : 0;
 }
 
 void privd_http_notification_list(struct privd_http_req *r)
 {
+	struct privd_http_cut c;
 	struct privd_err e = {0};
-	json_t *items = json_array();
 	enum privd_rc rc;
 
-	if (items == NULL) {
-		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+	if (!privd_http_cut_query(r, &c, &e))
 		return;
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+	} else {
+		rc = privd_service_notifications(r->h->svc, &r->who, r->id, notification_cb, &c, &e);
+		privd_http_cut_reply(r, &c, rc, &e);
 	}
-	rc = privd_service_notifications(r->h->svc, &r->who, r->id, notification_cb, items, &e);
-	if (rc != PRIVD_OK) {
-		json_decref(items);
-		privd_http_reply_rc(r, rc, &e);
-		return;
-	}
-	privd_http_reply_json(r, MHD_HTTP_OK, json_pack("{s:o}", "items", items));
+	json_decref(c.items);
 }
 
 void privd_http_legal_hold(struct privd_http_req *r)

@@ -627,6 +627,30 @@ forEngines('requests', (engine) => {
 			}
 		});
 
+		it('GET /v1/subjects/{id}/notifications pages with limit and after: every notice once, oldest first', async () => {
+			const who = await ctx.srv.registerOk(newPerson());
+			for (let i = 0; i < 3; i++) await attach(ctx.srv, (await fileRequest(ctx.srv, who.id, 'access')).id);
+			const url = `/v1/subjects/${who.id}/notifications`;
+			const all = assertJson(await ctx.srv.req('GET', url, { as: 'operator' }), 200);
+			assert.ok(all.items.length >= 3, `a notice per filed request: ${all.items.length}`);
+			assert.equal(all.next_after, null);
+			const seen = [];
+			let after = '';
+			for (let guard = 0; guard < 50; guard++) {
+				const qs = after ? `?limit=1&after=${encodeURIComponent(after)}` : '?limit=1';
+				const page = assertJson(await ctx.srv.req('GET', url + qs, { as: 'operator' }), 200);
+				seen.push(...page.items.map((n) => n.id));
+				if (page.next_after === null) break;
+				assert.equal(page.items.length, 1);
+				after = page.next_after;
+			}
+			assert.deepEqual(seen, all.items.map((n) => n.id), 'the pages together are the whole list, in order');
+			for (const bad of ['limit=0', 'after=x-1']) {
+				assertProblem(await ctx.srv.req('GET', `${url}?${bad}`, { as: 'operator' }), 422, 'validation',
+					{ fields: [bad.split('=')[0]] });
+			}
+		});
+
 		it('an app files and attaches but cannot decide, execute or download; an operator can do everything', async () => {
 			const r = await fileRequest(ctx.srv, subj.id, 'access', undefined, { as: 'app' });
 			await attach(ctx.srv, r.id, { as: 'app' });

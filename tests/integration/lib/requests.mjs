@@ -127,7 +127,8 @@ export async function getRequest(srv, id, as = 'operator') {
 
 export async function notifications(srv, subjectId, as = 'operator') {
 	const b = assertJson(await srv.req('GET', `/v1/subjects/${subjectId}/notifications`, { as }), 200);
-	assert.deepEqual(Object.keys(b), ['items']);
+	assert.deepEqual(Object.keys(b), ['items', 'next_after']);
+	assert.equal(b.next_after, null, 'a person has fewer notices than a page holds');
 	for (const n of b.items) assertNotification(n);
 	return b.items;
 }
