@@ -136,29 +136,40 @@ out:
 	json_decref(body);
 }
 
+/* A page of a subject's records, by seq: the store walks them all (a person's records are few; the current state
+ * needs every one anyway) and the page is cut here. */
 struct history_ctx {
 	const char *subject_id;
-	json_t *items;
+	struct privd_http_page page;
 };
 
 static int history_cb(void *arg, const struct privd_consent_record *rec)
 {
 	struct history_ctx *h = arg;
 
-	return json_array_append_new(h->items, record_json(h->subject_id, rec)) == 0 ? 0 : -1;
+	if (rec->seq <= h->page.after || h->page.n == (size_t)h->page.limit)
+		return 0;
+	return privd_http_page_add(&h->page, record_json(h->subject_id, rec), rec->seq);
 }
 
 void privd_http_consent_history(struct privd_http_req *r)
 {
 	struct privd_consent_check state[PRIVD_PURPOSE_COUNT];
-	struct history_ctx hc = {r->id, json_array()};
+	struct history_ctx hc = {r->id, {0}};
 	struct privd_err e = {0};
-	json_t *current = json_object();
+	json_t *current = NULL;
 	enum privd_rc rc;
 	int p;
 
 	memset(state, 0, sizeof(state));
-	if (hc.items == NULL || current == NULL) {
+	if (!privd_http_page_query(r, &hc.page, &e))
+		goto out;
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	current = json_object();
+	if (current == NULL) {
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		goto out;
 	}
@@ -170,11 +181,13 @@ void privd_http_consent_history(struct privd_http_req *r)
 	for (p = 0; p < PRIVD_PURPOSE_COUNT; p++)
 		json_object_set_new(current, privd_purpose_name((enum privd_purpose)p),
 		                    check_json((enum privd_purpose)p, &state[p]));
-	privd_http_reply_json(
-	    r, MHD_HTTP_OK, json_pack("{s:s, s:O, s:O}", "subject_id", r->id, "current", current, "history", hc.items));
+	privd_http_reply_json(r, MHD_HTTP_OK,
+	                      json_pack("{s:s, s:O, s:O, s:o}", "subject_id", r->id, "current", current, "history",
+	                                hc.page.items, "next_after",
+	                                hc.page.n == (size_t)hc.page.limit ? json_integer(hc.page.last) : json_null()));
 out:
 	json_decref(current);
-	json_decref(hc.items);
+	privd_http_page_free(&hc.page);
 }
 
 /* One batch result; NULL on out of memory. *fatal is set to a result code that fails the whole batch. */

@@ -172,6 +172,28 @@ forEngines('consents', (engine) => {
 			assert.deepEqual(mk.slice(-3), [true, false, true], 'marketing: granted, revoked, granted');
 		});
 
+		it('GET consents pages the history with limit and after; current is the whole state on every page', async () => {
+			const url = `/v1/subjects/${s.id}/consents`;
+			const all = assertJson(await ctx.srv.req('GET', url, { as: 'operator' }), 200);
+			assert.equal(all.next_after, null, 'one page holds the whole history by default');
+			const seqs = [];
+			let after = 0;
+			for (let guard = 0; guard < 100; guard++) {
+				const page = assertJson(await ctx.srv.req('GET', `${url}?limit=3&after=${after}`, { as: 'operator' }), 200);
+				assert.deepEqual(page.current, all.current, 'each page answers the current state of every purpose');
+				seqs.push(...page.history.map((h) => h.seq));
+				if (page.next_after === null) break;
+				assert.equal(page.history.length, 3, 'a page with a next_after is full');
+				assert.equal(page.next_after, page.history[2].seq);
+				after = page.next_after;
+			}
+			assert.deepEqual(seqs, all.history.map((h) => h.seq), 'the pages together are the whole history, in order');
+			for (const bad of ['limit=0', 'limit=1001', 'after=-1', 'after=x']) {
+				assertProblem(await ctx.srv.req('GET', `${url}?${bad}`, { as: 'operator' }), 422, 'validation',
+					{ fields: [bad.split('=')[0]] });
+			}
+		});
+
 		it('an unknown purpose is 404; an unknown subject is 404', async () => {
 			assertProblem(await ctx.srv.req('GET', `/v1/subjects/${s.id}/consents/cookies.everything`, { as: 'app' }), 404, 'not-found');
 			assertProblem(await ctx.srv.req('GET', `/v1/subjects/${'0'.repeat(32)}/consents/processing`, { as: 'app' }), 404, 'not-found');
