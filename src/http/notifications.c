@@ -7,6 +7,9 @@
  * hundreds of thousands sent by a fan-out: so the list filters by status and pages by a cursor of creation time and
  * id (a fan-out queues many notices in the same millisecond, so the time alone would not do). Nothing here is PII:
  * the recipient and the text stay sealed, and the error names protocol codes only.
+ *
+ * The same cursor pages the small lists walked whole in creation order (a person's notices, the API keys): the
+ * page is cut from the walk here (privd_http_cut_*), so their clients page them as they page every list.
  */
 #include "http_int.h"
 
