@@ -43,6 +43,9 @@ enum privd_http_method {
 /* a public route's small JSON body (a cookie choice), bounded by PRIVD_HTTP_SMALL_LIMIT whatever body_limit says */
 #define PRIVD_HTTP_SMALL_BODY 4u
 #define PRIVD_HTTP_SMALL_LIMIT 2048
+/* The person's portal: the session cookie, and the header every change from the portal carries (CSRF). */
+#define PRIVD_HTTP_PORTAL_COOKIE "privd_portal"
+#define PRIVD_HTTP_PORTAL_HEADER "X-Privd-Portal"
 
 struct privd_http_req;
 typedef void (*privd_http_handler)(struct privd_http_req *r);
@@ -342,6 +345,10 @@ void privd_http_cookie_config_put(struct privd_http_req *r);
 void privd_http_cookie_consent_record(struct privd_http_req *r);
 void privd_http_cookie_consent_get(struct privd_http_req *r);
 void privd_http_cookie_preflight(struct privd_http_req *r);
+void privd_http_portal_create(struct privd_http_req *r);
+void privd_http_portal_open(struct privd_http_req *r);
+void privd_http_portal_session(struct privd_http_req *r);
+void privd_http_portal_end(struct privd_http_req *r);
 
 /* ---- async.c: a request answered once the writer has committed (registration, a cookie choice) ---- */
 /* Renders the finished work's result into r, on the library's thread. */

@@ -41,7 +41,7 @@ static const struct {
 /* Operator and admin read a request's details and reason; the others see its state only. */
 static bool may_read_details(const struct privd_http_req *r)
 {
-	return (r->who.role & (PRIVD_ROLE_OPERATOR | PRIVD_ROLE_ADMIN)) != 0;
+	return (r->who.role & (PRIVD_ROLE_OPERATOR | PRIVD_ROLE_ADMIN | PRIVD_ROLE_SUBJECT)) != 0;
 }
 
 /* JSON text from the service as a JSON value: def when absent or (a broken invariant) not parseable. */
@@ -366,6 +366,14 @@ void privd_http_request_list(struct privd_http_req *r)
 	if (e.nfields > 0) {
 		privd_http_reply_fields(r, &e);
 		goto out;
+	}
+	if (r->who.role == PRIVD_ROLE_SUBJECT) {
+		/* a portal session lists its own subject's requests; another subject's id does not exist for it */
+		if (q.subject_id != NULL && strcmp(q.subject_id, r->who.subject_id) != 0) {
+			privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", "no such resource", NULL);
+			goto out;
+		}
+		q.subject_id = r->who.subject_id;
 	}
 	q.limit = (size_t)page.limit;
 	q.after = (int64_t)page.after;

@@ -55,6 +55,9 @@ enum privd_http_path {
 	P_CONSOLE_SESSIONS,
 	P_CONSOLE_SESSION_CURRENT,
 	P_CONSENT_STATS,
+	P_PORTAL_SESSIONS,
+	P_PORTAL_SESSION,
+	P_PORTAL_OPEN,
 	P_COUNT
 };
 
@@ -97,12 +100,16 @@ static const char *const paths[P_COUNT] = {
     [P_CONSOLE_SESSIONS] = "/v1/console/sessions",
     [P_CONSOLE_SESSION_CURRENT] = "/v1/console/sessions/current",
     [P_CONSENT_STATS] = "/v1/consent-stats",
+    [P_PORTAL_SESSIONS] = "/v1/subjects/{id}/portal-sessions",
+    [P_PORTAL_SESSION] = "/v1/portal/session",
+    [P_PORTAL_OPEN] = "/portal/open",
 };
 
 #define R_ADMIN PRIVD_ROLE_ADMIN
 #define R_OPERATOR PRIVD_ROLE_OPERATOR
 #define R_APP PRIVD_ROLE_APP
 #define R_AUDITOR PRIVD_ROLE_AUDITOR
+#define R_SUBJECT PRIVD_ROLE_SUBJECT /* a portal session: its own subject only (see privd_http_authorize) */
 
 /* The consent check comes first: it is the route matched most often. */
 static const struct privd_http_route routes[] = {
@@ -121,24 +128,25 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_DELETE, privd_http_apikey_revoke, R_ADMIN, P_APIKEY, 0},
     {PRIVD_HTTP_POST, privd_http_subject_register, R_APP | R_ADMIN, P_SUBJECTS, 0},
     {PRIVD_HTTP_GET, privd_http_subject_find, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECTS, 0},
-    {PRIVD_HTTP_GET, privd_http_subject_get, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT, 0},
+    {PRIVD_HTTP_GET, privd_http_subject_get, R_APP | R_OPERATOR | R_ADMIN | R_SUBJECT, P_SUBJECT, 0},
     {PRIVD_HTTP_PATCH, privd_http_subject_patch, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT, 0},
     {PRIVD_HTTP_POST, privd_http_consent_record, R_APP | R_ADMIN, P_SUBJECT_CONSENTS, 0},
-    {PRIVD_HTTP_GET, privd_http_consent_history, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENTS, 0},
+    {PRIVD_HTTP_GET, privd_http_consent_history, R_APP | R_OPERATOR | R_ADMIN | R_SUBJECT, P_SUBJECT_CONSENTS, 0},
     {PRIVD_HTTP_POST, privd_http_consent_batch, R_APP | R_ADMIN, P_CONSENT_CHECKS, PRIVD_HTTP_BATCH_BODY},
     {PRIVD_HTTP_GET, privd_http_audit_list, R_AUDITOR | R_ADMIN, P_AUDIT, 0},
     {PRIVD_HTTP_GET, privd_http_audit_verify, R_AUDITOR | R_ADMIN, P_AUDIT_VERIFY, 0},
-    {PRIVD_HTTP_POST, privd_http_request_create, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_REQUESTS, 0},
-    {PRIVD_HTTP_PUT, privd_http_request_attach, R_APP | R_OPERATOR, P_REQUEST_DOCUMENT, PRIVD_HTTP_RAW_BODY},
-    {PRIVD_HTTP_GET, privd_http_request_list, R_OPERATOR | R_AUDITOR | R_ADMIN, P_REQUESTS, 0},
-    {PRIVD_HTTP_GET, privd_http_request_get, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN, P_REQUEST, 0},
+    {PRIVD_HTTP_POST, privd_http_request_create, R_APP | R_OPERATOR | R_ADMIN | R_SUBJECT, P_SUBJECT_REQUESTS, 0},
+    {PRIVD_HTTP_PUT, privd_http_request_attach, R_APP | R_OPERATOR | R_SUBJECT, P_REQUEST_DOCUMENT,
+     PRIVD_HTTP_RAW_BODY},
+    {PRIVD_HTTP_GET, privd_http_request_list, R_OPERATOR | R_AUDITOR | R_ADMIN | R_SUBJECT, P_REQUESTS, 0},
+    {PRIVD_HTTP_GET, privd_http_request_get, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN | R_SUBJECT, P_REQUEST, 0},
     {PRIVD_HTTP_GET, privd_http_request_document, R_OPERATOR, P_REQUEST_DOCUMENT, 0},
     {PRIVD_HTTP_POST, privd_http_request_decide, R_OPERATOR, P_REQUEST_DECISION, 0},
     {PRIVD_HTTP_POST, privd_http_request_execute, R_OPERATOR, P_REQUEST_EXECUTE, 0},
     {PRIVD_HTTP_POST, privd_http_request_answer, R_OPERATOR, P_REQUEST_ANSWER, 0},
-    {PRIVD_HTTP_GET, privd_http_request_export, R_OPERATOR, P_REQUEST_EXPORT, 0},
-    {PRIVD_HTTP_GET, privd_http_notification_list, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN, P_SUBJECT_NOTIFICATIONS,
-     0},
+    {PRIVD_HTTP_GET, privd_http_request_export, R_OPERATOR | R_SUBJECT, P_REQUEST_EXPORT, 0},
+    {PRIVD_HTTP_GET, privd_http_notification_list, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN | R_SUBJECT,
+     P_SUBJECT_NOTIFICATIONS, 0},
     {PRIVD_HTTP_POST, privd_http_legal_hold, R_OPERATOR, P_SUBJECT_LEGAL_HOLD, 0},
     {PRIVD_HTTP_GET, privd_http_destruction_list, R_OPERATOR | R_AUDITOR, P_DESTRUCTION_RECORDS, 0},
     {PRIVD_HTTP_GET, privd_http_destruction_get, R_OPERATOR | R_AUDITOR, P_DESTRUCTION_RECORD, 0},
@@ -153,6 +161,10 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_POST, privd_http_console_signin, PRIVD_HTTP_PUBLIC, P_CONSOLE_SESSIONS, 0},
     {PRIVD_HTTP_DELETE, privd_http_console_signout, R_OPERATOR | R_ADMIN | R_AUDITOR, P_CONSOLE_SESSION_CURRENT, 0},
     {PRIVD_HTTP_GET, privd_http_consent_stats, R_OPERATOR | R_AUDITOR | R_ADMIN, P_CONSENT_STATS, 0},
+    {PRIVD_HTTP_POST, privd_http_portal_create, R_APP, P_PORTAL_SESSIONS, 0},
+    {PRIVD_HTTP_GET, privd_http_portal_session, R_SUBJECT, P_PORTAL_SESSION, 0},
+    {PRIVD_HTTP_DELETE, privd_http_portal_end, R_SUBJECT, P_PORTAL_SESSION, 0},
+    {PRIVD_HTTP_GET, privd_http_portal_open, PRIVD_HTTP_PUBLIC, P_PORTAL_OPEN, 0},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -279,6 +291,60 @@ static enum privd_rc console_authenticate(struct privd_http_req *r)
 	return privd_service_console_authenticate(r->h->svc, token, csrf, !safe, &r->who);
 }
 
+/* Whether a portal session may see what the path names: its own subject, or a request of its own subject. Paths
+ * under /v1/subjects/{id} and /v1/requests/{id} name one; the others name nothing of a subject's. */
+static bool in_scope(struct privd_http_req *r)
+{
+	const char *p = paths[r->path_idx];
+
+	if (strncmp(p, "/v1/subjects/{id}", 17) == 0)
+		return privd_service_principal_owns(r->h->svc, &r->who, r->id, NULL);
+	if (strncmp(p, "/v1/requests/{id}", 17) == 0)
+		return privd_service_principal_owns(r->h->svc, &r->who, NULL, r->id);
+	return true;
+}
+
+/* The person's portal session from its cookie (no Authorization header was sent). A session sees only its own
+ * subject: anything else is answered as if it did not exist (404), before the role is looked at, so a session
+ * learns nothing of other ids. A change needs the X-Privd-Portal header besides the SameSite=Strict cookie: a form
+ * posted from another site cannot set it (CSRF). */
+static bool authorize_portal(struct privd_http_req *r, const struct privd_http_route *rt)
+{
+	const char *tok = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, PRIVD_HTTP_PORTAL_COOKIE);
+	const char *csrf;
+	enum privd_rc rc;
+
+	if (tok == NULL)
+		return false;
+	rc = privd_service_portal_authenticate(r->h->svc, tok, &r->who, NULL);
+	if (rc == PRIVD_ERR_NOT_FOUND) {
+		privd_http_reply_problem(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+		                         "the portal session has ended; open a new link", NULL);
+		return false;
+	}
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, NULL);
+		return false;
+	}
+	if (!in_scope(r)) {
+		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", "no such resource", NULL);
+		return false;
+	}
+	if ((rt->roles & PRIVD_ROLE_SUBJECT) == 0) {
+		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "forbidden", "a portal session may not call this route",
+		                         NULL);
+		return false;
+	}
+	csrf = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, PRIVD_HTTP_PORTAL_HEADER);
+	if (r->method != PRIVD_HTTP_GET && r->method != PRIVD_HTTP_HEAD && (csrf == NULL || strcmp(csrf, "1") != 0)) {
+		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "csrf",
+		                         "a change from the portal needs the header " PRIVD_HTTP_PORTAL_HEADER ": 1",
+		                         NULL);
+		return false;
+	}
+	return true;
+}
+
 bool privd_http_authorize(struct privd_http_req *r)
 {
 	const struct privd_http_route *rt = &routes[r->route];
@@ -290,6 +356,10 @@ bool privd_http_authorize(struct privd_http_req *r)
 	auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (auth == NULL) {
 		rc = console_authenticate(r);
+		if (rc == PRIVD_ERR_NOT_FOUND && authorize_portal(r, rt))
+			return true;
+		if (r->resp != NULL)
+			return false;
 		if (rc == PRIVD_ERR_FORBIDDEN) {
 			privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "csrf",
 			                         "a console call that changes something needs its X-CSRF-Token", NULL);
@@ -330,7 +400,8 @@ static void print_roles(FILE *f, unsigned roles)
 	} order[] = {{PRIVD_ROLE_APP, "app"},
 	             {PRIVD_ROLE_OPERATOR, "operator"},
 	             {PRIVD_ROLE_AUDITOR, "auditor"},
-	             {PRIVD_ROLE_ADMIN, "admin"}};
+	             {PRIVD_ROLE_ADMIN, "admin"},
+	             {PRIVD_ROLE_SUBJECT, "subject"}};
 	const char *sep = "";
 	size_t i;
 

@@ -185,6 +185,10 @@ const struct key privd_config_keys[] = {
 	NUM("notify", "connections", T_INT, notify_connections, 1, 16, "2",
 	    "Connections each node delivers over at once, to the SMTP server and to the SMS\n"
 	    "gateway each (1 to 16); each sends its batches in turn."),
+	NUM("portal", "idle_minutes", T_MINUTES, portal_idle_seconds, 1, 24 * 60 * 60, "30",
+	    "A portal session (the person's page, opened by a link from POST\n"
+	    "/v1/subjects/{id}/portal-sessions) ends after this many minutes without use;\n"
+	    "an unopened link lapses after as long. Decimals allowed (1 second to 1440)."),
 	CHOICE("law", "ru_localisation", ru_localisation, localisation_modes, "warn",
 	       "152-FZ Art. 18 p.5: the data of people residing in Russia is first recorded in\n"
 	       "databases in Russia. With a server_country other than RU, registering such a\n"
@@ -279,6 +283,31 @@ static int parse_number(const char *s, long long min, long long max, long long *
 	return 0;
 }
 
+/* Minutes as "M" or "M.D" / "M.DD" into whole seconds in [min, max]. */
+static int parse_minutes(const char *s, long long min, long long max, long long *out)
+{
+	long long whole = 0, frac = 0, scale = 100;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((whole = whole * 10 + (*p - '0')) > max)
+			return -1;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return -1;
+		for (p++; *p >= '0' && *p <= '9' && scale > 1; p++) {
+			scale /= 10;
+			frac += (*p - '0') * scale;
+		}
+	}
+	if (*p != '\0')
+		return -1;
+	*out = (whole * 6000 + frac * 60 + 50) / 100;
+	return *out < min || *out > max ? -1 : 0;
+}
+
 static int parse_bool(const char *s, bool *out)
 {
 	static const char *const yes[] = {"true", "yes", "1"};
@@ -361,6 +390,11 @@ int privd_config_key_set(struct privd_config *c, const struct key *k, const char
 		else
 			*(int *)(void *)field = (int)n;
 		return 1;
+	case T_MINUTES:
+		if (parse_minutes(value, k->min, k->max, &n) != 0)
+			return fault_set(f, k, "must be a number of minutes from 1/60 to 1440, at most two decimals");
+		*(int *)(void *)field = (int)n;
+		return 1;
 	case T_BOOL:
 		if (parse_bool(value, (bool *)(void *)field) != 0)
 			return fault_set(f, k, "must be true or false (also yes/no, 1/0)");
@@ -434,11 +468,28 @@ void privd_config_key_format(const struct privd_config *c, const struct key *k, 
 	case T_INT:
 		snprintf(buf, len, "%d", *(const int *)(const void *)field);
 		return;
+	case T_MINUTES: {
+		int sec = *(const int *)(const void *)field;
+
+		if (sec % 60 == 0)
+			snprintf(buf, len, "%d", sec / 60);
+		else
+			snprintf(buf, len, "%.2f", sec / 60.0);
+		return;
+	}
 	case T_BOOL:
 		snprintf(buf, len, "%s", *(const bool *)(const void *)field ? "true" : "false");
 		return;
 	}
 	buf[0] = '\0';
+}
+
+void privd_config_base_url(const struct privd_config *c, char *out, size_t len)
+{
+	if (c->public_url[0] != '\0')
+		snprintf(out, len, "%s", c->public_url);
+	else
+		snprintf(out, len, "http://%s", c->listen);
 }
 
 void privd_config_defaults(struct privd_config *c)

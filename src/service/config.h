@@ -74,6 +74,7 @@ struct privd_config {
 	int notify_batch;         /* batch = 100 */
 	int notify_connections;   /* connections = 2 */
 	/* [law] */
+	int portal_idle_seconds; /* [portal] idle_minutes = 30 (in seconds here) */
 	char ru_localisation[8]; /* ru_localisation = warn (or refuse): 152-FZ Art. 18 p.5 */
 	/* [web] */
 	char web_dir[1024]; /* dir = <web> (consent.js and the other files privd serves) */
@@ -93,6 +94,9 @@ struct privd_config {
 	 * background work of a server (scheduled erasures, cache invalidation). */
 	bool background;
 };
+
+/* The URL users reach privd by: [server] public_url, or http://<listen> when it is empty. Cannot fail. */
+void privd_config_base_url(const struct privd_config *c, char *out, size_t len);
 
 /* Defaults for everything; data_dir empty. Cannot fail. */
 void privd_config_defaults(struct privd_config *c);

@@ -26,7 +26,8 @@ enum key_type {
 	T_ORIGINS,      /* char[size]: web origins (https://host[:port]) separated by commas, or "" for none */
 	T_LEVEL,        /* debug, info, warn, error */
 	T_LANG,         /* ru, en, ru+en */
-	T_CHOICE        /* one of the key's choices, char[size] */
+	T_CHOICE,       /* one of the key's choices, char[size] */
+	T_MINUTES       /* minutes, with up to two decimals (0.05 is 3 s), stored as int seconds in [min, max] */
 };
 
 struct key {

@@ -40,12 +40,13 @@ enum privd_role {
 const char *privd_role_name(enum privd_role r);
 enum privd_rc privd_role_parse(const char *name, enum privd_role *out); /* subject is not a key role */
 
-/* Who is calling: from an API key, or the command line. */
+/* Who is calling: from an API key, a portal session, or the command line. */
 struct privd_principal {
 	enum privd_role role;
-	char key_id[33];     /* "" for the command line */
-	char actor[80];      /* "apikey:<id>" or "cli"; goes to the audit log */
+	char key_id[33];     /* the key's or the portal session's id; "" for the command line */
+	char actor[80];      /* "apikey:<id>", "portal:<session id>" or "cli"; goes to the audit log */
 	char session_id[33]; /* the console session the call came through; "" for a bearer key */
+	char subject_id[33]; /* role subject: the one subject it may read and act on; "" otherwise */
 };
 
 /* A principal for the command line: admin, audited as "cli". Cannot fail. */
@@ -160,6 +161,28 @@ enum privd_rc privd_service_restore(const struct privd_config *cfg, const char *
 /* Maps a bearer key to a principal, from memory (cache of key hash -> key, invalidated on revoke, also across
  * processes on PostgreSQL). PRIVD_ERR_NOT_FOUND for a missing, unknown or revoked key. */
 enum privd_rc privd_service_authenticate(struct privd_service *svc, const char *bearer, struct privd_principal *out);
+
+/* ---- the person's portal (portal.c) ---- */
+/* A single-use link to the portal for subject_id (PRIVD_ERR_NOT_FOUND / PRIVD_ERR_GONE for an unknown / erased
+ * subject): "<public url>/portal/open?token=..." into url, and when it lapses unopened into *expires_at. Audited. */
+enum privd_rc privd_service_portal_create(struct privd_service *svc, const struct privd_principal *who,
+                                          const char *subject_id, char *url, size_t url_len, int64_t *expires_at,
+                                          struct privd_err *err);
+/* Opens the link once: the new session's token into token. PRIVD_ERR_NOT_FOUND for an unknown, used or lapsed
+ * link. Audited. */
+enum privd_rc privd_service_portal_open(struct privd_service *svc, const char *link, char token[64]);
+/* Maps a session token to its principal (role subject, scoped to its subject) and notes the use; when the session
+ * lapses unused into *expires_at (may be NULL). PRIVD_ERR_NOT_FOUND for an unknown, idle or erased one. */
+enum privd_rc privd_service_portal_authenticate(struct privd_service *svc, const char *token,
+                                                struct privd_principal *out, int64_t *expires_at);
+/* The URL people reach privd by ([server] public_url, or derived from listen). Cannot fail. */
+void privd_service_base_url(struct privd_service *svc, char *out, size_t len);
+/* Ends who's portal session (role subject only). Audited. */
+enum privd_rc privd_service_portal_end(struct privd_service *svc, const struct privd_principal *who);
+/* Whether who may touch the subject subject_id, or (subject_id NULL) the request request_id: always for the roles of
+ * API keys; for a portal session only its own subject and that subject's requests. */
+bool privd_service_principal_owns(struct privd_service *svc, const struct privd_principal *who, const char *subject_id,
+                                  const char *request_id);
 
 struct privd_apikey_info {
 	char id[33];

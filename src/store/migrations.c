@@ -130,6 +130,14 @@ static const struct migration migrations[] = {
      "CREATE INDEX data_keys_kid ON data_keys(kid);"
      "CREATE TABLE master_keys(kid TEXT PRIMARY KEY, state TEXT NOT NULL, created_at BIGINT NOT NULL,"
      " retired_at BIGINT);"},
+    /* the person's portal: a single-use link (its hash, used once) opens a session (its token's hash), scoped to one
+     * subject, that lapses when idle (last_seen) */
+    {14,
+     "CREATE TABLE portal_sessions(subject_id TEXT NOT NULL, session_id TEXT PRIMARY KEY,"
+     " link_hash TEXT NOT NULL UNIQUE, token_hash TEXT UNIQUE, created_at BIGINT NOT NULL,"
+     " last_seen BIGINT NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
+     "CREATE INDEX portal_sessions_subject ON portal_sessions(subject_id);",
+     NULL},
     /* the operator's console: a session a key was exchanged for, known by hashes of its cookie and CSRF token */
     {15,
      "CREATE TABLE console_sessions(session_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,"

@@ -555,4 +555,26 @@ enum privd_rc privd_repo_evidence_due(struct privd_db *db, int64_t before_ms, si
 enum privd_rc privd_repo_evidence_purge(struct privd_db *db, const char *subject_id, int64_t before_ms,
                                         int64_t *records);
 
+/* ---- the person's portal (repo_portal.c) ---- */
+struct privd_portal_row {
+	char subject_id[33];
+	char session_id[33];
+	int64_t created_at; /* when the link was made */
+	int64_t last_seen;  /* when the session was last used (the link's creation until opened) */
+};
+/* A new, unopened link for row->subject_id, created at row->created_at. */
+enum privd_rc privd_repo_portal_insert(struct privd_db *db, const struct privd_portal_row *row, const char *link_hash);
+/* Opens the link once: only if it is unused and was made after created_after; it then answers to token_hash. The row
+ * into *out. PRIVD_ERR_NOT_FOUND for an unknown, used or stale link. */
+enum privd_rc privd_repo_portal_open(struct privd_db *db, const char *link_hash, const char *token_hash,
+                                     int64_t created_after, int64_t now_ms, struct privd_portal_row *out);
+/* The opened session whose token hashes to token_hash, while its subject is not erased; PRIVD_ERR_NOT_FOUND else. */
+enum privd_rc privd_repo_portal_by_token(struct privd_db *db, const char *token_hash, struct privd_portal_row *out);
+/* Moves last_seen forward to now_ms (never back). */
+enum privd_rc privd_repo_portal_touch(struct privd_db *db, const char *session_id, int64_t now_ms);
+/* Ends a session; PRIVD_ERR_NOT_FOUND when there was none. */
+enum privd_rc privd_repo_portal_delete(struct privd_db *db, const char *session_id);
+/* The subject a request belongs to; PRIVD_ERR_NOT_FOUND when there is no such request. */
+enum privd_rc privd_repo_request_subject(struct privd_db *db, const char *request_id, char subject_id[33]);
+
 #endif
