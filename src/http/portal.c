@@ -2,7 +2,8 @@
 /*
  * portal.c - the person's portal sessions over HTTP: the app asks for a link (POST
  * /v1/subjects/{id}/portal-sessions), the person opens it (GET /portal/open), which sets the session cookie and
- * sends them to the portal's page; the page asks who it is (GET /v1/portal/session) and may sign out (DELETE).
+ * sends them to the portal's page; the page asks who it is and what a scan may be (GET /v1/portal/session: the
+ * server's document limit and types, which the page checks before uploading) and may sign out (DELETE).
  *
  * The cookie is HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it) and Secure when privd
  * is reached over TLS ([server] public_url https://, or a proxy saying X-Forwarded-Proto: https). The link carries a
@@ -111,9 +112,11 @@ void privd_http_portal_session(struct privd_http_req *r)
 		privd_http_reply_rc(r, rc, NULL);
 		return;
 	}
-	privd_http_reply_json(
-	    r, MHD_HTTP_OK,
-	    json_pack("{s:s, s:o}", "subject_id", who.subject_id, "expires_at", privd_http_json_time(expires_at)));
+	privd_http_reply_json(r, MHD_HTTP_OK,
+	                      json_pack("{s:s, s:o, s:{s:I, s:[s,s,s,s]}}", "subject_id", who.subject_id, "expires_at",
+	                                privd_http_json_time(expires_at), "document", "max_bytes",
+	                                (json_int_t)r->h->document_limit, "types", "application/pdf", "image/jpeg",
+	                                "image/png", "image/tiff"));
 	privd_http_reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 }
 

@@ -127,10 +127,10 @@ static void first_call(struct privd_http_req *r)
 	const char *cl;
 	unsigned st;
 
-	if (privd_http_static_try(r))
-		return;
 	st = privd_http_route_match(r, allow, sizeof(allow));
 	if (st == 404) {
+		if (privd_http_static_try(r)) /* a page's file, unless a route (/portal/open) has the path */
+			return;
 		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", "no such route", NULL);
 		return;
 	}

@@ -111,6 +111,8 @@ forEngines('portal sessions', (engine) => {
 		const s = assertJson(await asPortal(ctx.srv, cookie, 'GET', '/v1/portal/session'), 200);
 		assert.equal(s.subject_id, me.id);
 		assert.match(s.expires_at, TIME_RE);
+		assert.deepEqual(s.document, { max_bytes: 10485760, types: ['application/pdf', 'image/jpeg', 'image/png', 'image/tiff'] },
+			'the server\'s rules for a scan, which the page checks before uploading');
 		const p = assertJson(await asPortal(ctx.srv, cookie, 'GET', `/v1/subjects/${me.id}`), 200);
 		assert.equal(p.id, me.id);
 		assert.equal(typeof p.email, 'string');
