@@ -19,16 +19,17 @@ import {
 const NO_ID = '0'.repeat(32);
 
 // The request routes of docs/api.md with their roles.
+// (subject: a person's portal session, its own subject only; see portal.test.mjs)
 const REQUEST_ROUTES = [
-	['POST', '/v1/subjects/{id}/requests', ['app', 'operator', 'admin']],
-	['PUT', '/v1/requests/{id}/document', ['app', 'operator']],
-	['GET', '/v1/requests', ['operator', 'auditor', 'admin']],
-	['GET', '/v1/requests/{id}', ['app', 'operator', 'auditor', 'admin']],
+	['POST', '/v1/subjects/{id}/requests', ['app', 'operator', 'admin', 'subject']],
+	['PUT', '/v1/requests/{id}/document', ['app', 'operator', 'subject']],
+	['GET', '/v1/requests', ['operator', 'auditor', 'admin', 'subject']],
+	['GET', '/v1/requests/{id}', ['app', 'operator', 'auditor', 'admin', 'subject']],
 	['GET', '/v1/requests/{id}/document', ['operator']],
 	['POST', '/v1/requests/{id}/decision', ['operator']],
 	['POST', '/v1/requests/{id}/execute', ['operator']],
-	['GET', '/v1/requests/{id}/export', ['operator']],
-	['GET', '/v1/subjects/{id}/notifications', ['app', 'operator', 'auditor', 'admin']],
+	['GET', '/v1/requests/{id}/export', ['operator', 'subject']],
+	['GET', '/v1/subjects/{id}/notifications', ['app', 'operator', 'auditor', 'admin', 'subject']],
 	['POST', '/v1/subjects/{id}/legal-hold', ['operator']],
 ];
 
