@@ -381,19 +381,17 @@ int privd_config_key_set(struct privd_config *c, const struct key *k, const char
 	case T_SIZE:
 	case T_UINT:
 	case T_INT:
-		if (parse_number(value, k->min, k->max, &n) != 0)
-			return fault_set(f, k, "must be a whole number from %lld to %lld", k->min, k->max);
+	case T_MINUTES: /* an int of seconds */
+		if ((k->type == T_MINUTES ? parse_minutes : parse_number)(value, k->min, k->max, &n) != 0)
+			return fault_set(f, k, "must be a whole number from %lld to %lld%s", k->min, k->max,
+			                 k->type == T_MINUTES ? " seconds, written in minutes with at most two decimals"
+			                                      : "");
 		if (k->type == T_SIZE)
 			*(size_t *)(void *)field = (size_t)n;
 		else if (k->type == T_UINT)
 			*(unsigned *)(void *)field = (unsigned)n;
 		else
 			*(int *)(void *)field = (int)n;
-		return 1;
-	case T_MINUTES:
-		if (parse_minutes(value, k->min, k->max, &n) != 0)
-			return fault_set(f, k, "must be a number of minutes from 1/60 to 1440, at most two decimals");
-		*(int *)(void *)field = (int)n;
 		return 1;
 	case T_BOOL:
 		if (parse_bool(value, (bool *)(void *)field) != 0)
