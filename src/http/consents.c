@@ -10,6 +10,7 @@
  */
 #include "http_int.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,11 +96,40 @@ static json_t *record_json(const char *subject_id, const struct privd_consent_re
 	                 privd_http_json_str_or_null(rec->text_sha256));
 }
 
+/* A portal session (the person themselves) changes their cookie categories only, recorded from the address the
+ * call came from and with source portal, whatever the body says: the other purposes have their own documents and
+ * requests. False, with e naming the field, for anything else. */
+static bool portal_consent(struct privd_http_req *r, struct privd_consent_input *in, char *ip, size_t ip_len,
+                           struct privd_err *e)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	if (r->who.role != PRIVD_ROLE_SUBJECT)
+		return true;
+	if (in->purpose == NULL || strncmp(in->purpose, "cookies.", 8) != 0) {
+		privd_err_field(e, "purpose",
+		                "a person changes their cookie categories here; other consents by a request");
+		return false;
+	}
+	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	sa = ci != NULL ? ci->client_addr : NULL;
+	ip[0] = '\0';
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip, (socklen_t)ip_len);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip, (socklen_t)ip_len);
+	in->ip = ip[0] != '\0' ? ip : NULL;
+	in->source = "portal";
+	return true;
+}
+
 void privd_http_consent_record(struct privd_http_req *r)
 {
 	struct privd_consent_record rec;
 	struct privd_consent_input in = {0};
 	struct privd_err e = {0};
+	char ip[INET6_ADDRSTRLEN];
 	json_t *body = NULL, *granted;
 	enum privd_rc rc;
 
@@ -119,6 +149,8 @@ void privd_http_consent_record(struct privd_http_req *r)
 	privd_http_json_str(body, "source", NULL, true, &in.source, &e);
 	privd_http_json_str(body, "text_version", NULL, true, &in.text_version, &e);
 	privd_http_json_str(body, "language", NULL, true, &in.language, &e);
+	if (e.nfields == 0)
+		portal_consent(r, &in, ip, sizeof(ip), &e);
 	if (e.nfields > 0) {
 		/* name what else is wrong too */
 		privd_service_consent_validate(&in, &e);

@@ -130,7 +130,7 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_GET, privd_http_subject_find, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECTS, 0},
     {PRIVD_HTTP_GET, privd_http_subject_get, R_APP | R_OPERATOR | R_ADMIN | R_SUBJECT, P_SUBJECT, 0},
     {PRIVD_HTTP_PATCH, privd_http_subject_patch, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT, 0},
-    {PRIVD_HTTP_POST, privd_http_consent_record, R_APP | R_ADMIN, P_SUBJECT_CONSENTS, 0},
+    {PRIVD_HTTP_POST, privd_http_consent_record, R_APP | R_ADMIN | R_SUBJECT, P_SUBJECT_CONSENTS, 0},
     {PRIVD_HTTP_GET, privd_http_consent_history, R_APP | R_OPERATOR | R_ADMIN | R_SUBJECT, P_SUBJECT_CONSENTS, 0},
     {PRIVD_HTTP_POST, privd_http_consent_batch, R_APP | R_ADMIN, P_CONSENT_CHECKS, PRIVD_HTTP_BATCH_BODY},
     {PRIVD_HTTP_GET, privd_http_audit_list, R_AUDITOR | R_ADMIN, P_AUDIT, 0},

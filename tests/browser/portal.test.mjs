@@ -143,6 +143,25 @@ describe('the person\'s portal in chromium', { concurrency: 1 }, () => {
 		}
 	});
 
+	it('a cookie category is allowed and withdrawn from the page, at once', async () => {
+		const { ctx, page, errors } = await opened(me.id, DESKTOP, 'en');
+		try {
+			const row = page.locator('tr[data-purpose="cookies.analytics"]');
+			await row.getByRole('button', { name: 'Allow' }).click();
+			await row.getByRole('button', { name: 'Withdraw' }).waitFor({ timeout: 15_000 });
+			let check = assertJson(await srv.req('GET', `/v1/subjects/${me.id}/consents/cookies.analytics`, { as: 'app' }), 200);
+			assert.equal(check.granted, true);
+			await row.getByRole('button', { name: 'Withdraw' }).click();
+			await row.getByRole('button', { name: 'Allow' }).waitFor({ timeout: 15_000 });
+			check = assertJson(await srv.req('GET', `/v1/subjects/${me.id}/consents/cookies.analytics`, { as: 'app' }), 200);
+			assert.equal(check.granted, false);
+			assert.equal(await page.locator('tr[data-purpose="processing"] button').count(), 0, 'processing is withdrawn by a request');
+			assert.deepEqual(errors, []);
+		} finally {
+			await ctx.close();
+		}
+	});
+
 	it('the page cannot reach another person: their id is 404 even from the portal\'s own origin', async () => {
 		const { ctx, page } = await opened(me.id, DESKTOP, 'en');
 		try {

@@ -14,6 +14,7 @@ import { asPortal, COOKIE, openLink, portalLink, portalSession } from './lib/por
 const SUBJECT_ROUTES = [
 	['GET', '/v1/subjects/{id}'],
 	['GET', '/v1/subjects/{id}/consents'],
+	['POST', '/v1/subjects/{id}/consents'],
 	['POST', '/v1/subjects/{id}/requests'],
 	['PUT', '/v1/requests/{id}/document'],
 	['GET', '/v1/requests'],
@@ -140,6 +141,25 @@ forEngines('portal sessions', (engine) => {
 		const list = assertJson(await asPortal(ctx.srv, cookie, 'GET', '/v1/requests'), 200);
 		assert.deepEqual(list.items.map((x) => x.id), [q.id]);
 		assert.equal(assertJson(await asPortal(ctx.srv, cookie, 'GET', `/v1/requests/${q.id}`), 200).status, 'received');
+	});
+
+	it('the person changes a cookie category themselves (source portal, from the address they call from); other purposes are refused', async () => {
+		const r = assertJson(await asPortal(ctx.srv, cookie, 'POST', `/v1/subjects/${me.id}/consents`,
+			{ json: { purpose: 'cookies.analytics', granted: true, source: 'api', ip: '203.0.113.9' } }), 201);
+		assert.equal(r.purpose, 'cookies.analytics');
+		assert.equal(r.granted, true);
+		assert.equal(r.source, 'portal');
+		const check = assertJson(await ctx.srv.req('GET', `/v1/subjects/${me.id}/consents/cookies.analytics`, { as: 'app' }), 200);
+		assert.equal(check.granted, true);
+		const hist = assertJson(await ctx.srv.req('GET', `/v1/subjects/${me.id}/consents`, { as: 'operator' }), 200);
+		const last = hist.history.filter((x) => x.purpose === 'cookies.analytics').at(-1);
+		assert.equal(last.ip, '127.0.0.1', 'the address the call came from, not the body\'s');
+		assertJson(await asPortal(ctx.srv, cookie, 'POST', `/v1/subjects/${me.id}/consents`,
+			{ json: { purpose: 'cookies.analytics', granted: false } }), 201);
+		assertProblem(await asPortal(ctx.srv, cookie, 'POST', `/v1/subjects/${me.id}/consents`,
+			{ json: { purpose: 'processing', granted: false } }), 422, 'validation', { fields: ['purpose'] });
+		assertProblem(await asPortal(ctx.srv, cookie, 'POST', `/v1/subjects/${me.id}/consents`,
+			{ json: { purpose: 'cookies.marketing', granted: true }, csrf: false }), 403, 'csrf');
 	});
 
 	it('every other subject id, and another subject\'s request, is 404 to the session on every route that names one', async () => {

@@ -153,11 +153,15 @@ function consentsCard() {
 	return h('section', { class: 'card', 'aria-labelledby': 'h-con' },
 		h('h2', { id: 'h-con' }, t('portal.consents.title')),
 		h('div', { class: 'table-wrap' }, h('table', { class: 'stack' },
-			h('thead', {}, h('tr', {}, ['purpose', 'state', 'since'].map((k) => h('th', { scope: 'col' }, t(`portal.consents.${k}`))))),
-			h('tbody', {}, cur.map(([p, v]) => h('tr', {},
+			h('thead', {}, h('tr', {}, ['purpose', 'state', 'since', 'change'].map((k) => h('th', { scope: 'col' }, t(`portal.consents.${k}`))))),
+			h('tbody', {}, cur.map(([p, v]) => h('tr', { 'data-purpose': p },
 				h('td', { 'data-label': t('portal.consents.purpose') }, t(`portal.purpose.${p}`)),
 				h('td', { 'data-label': t('portal.consents.state') }, v.granted ? badge(t('portal.consents.granted'), 'ok') : badge(t('portal.consents.refused'), 'off')),
-				h('td', { 'data-label': t('portal.consents.since') }, fmtDate(v.since))))))),
+				h('td', { 'data-label': t('portal.consents.since') }, fmtDate(v.since)),
+				h('td', { 'data-label': t('portal.consents.change') }, p.startsWith('cookies.') ?
+					h('button', { type: 'button', onclick: (e) => setCookie(p, !v.granted, e.currentTarget) },
+						t(v.granted ? 'portal.consents.withdraw' : 'portal.consents.give')) : null)))))),
+		h('p', { class: 'hint' }, t('portal.consents.cookies_hint')),
 		h('details', {}, h('summary', {}, t('portal.consents.history')),
 			h('div', { class: 'table-wrap' }, h('table', { class: 'stack' },
 				h('thead', {}, h('tr', {}, ['when', 'purpose', 'event', 'text'].map((k) => h('th', { scope: 'col' }, t(`portal.consents.${k}`))))),
@@ -167,6 +171,19 @@ function consentsCard() {
 					h('td', { 'data-label': t('portal.consents.event') }, r.granted ? t('portal.consents.granted') : t('portal.consents.refused')),
 					h('td', { 'data-label': t('portal.consents.text') },
 						r.text_version ? h('a', { href: `/consent/${r.purpose}?lang=${r.text_language || state.lang}&version=${encodeURIComponent(r.text_version)}`, target: '_blank', rel: 'noopener' }, `v${r.text_version}`) : t('portal.none')))))))));
+}
+
+/** Records the person's own choice for a cookie category (privd takes the address and source itself). */
+async function setCookie(purpose, granted, button) {
+	button.disabled = true;
+	try {
+		await api('POST', `/v1/subjects/${state.session.subject_id}/consents`, { json: { purpose, granted } });
+		await refresh();
+	} catch (e) {
+		if (e instanceof Ended) return ended();
+		button.disabled = false;
+		button.after(h('p', { class: 'notice bad', role: 'alert' }, e.problem?.detail || t('portal.error')));
+	}
 }
 
 function noticesCard() {

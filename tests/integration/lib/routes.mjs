@@ -19,7 +19,7 @@ export const API_ROUTES = [
 	['GET', '/v1/subjects', ['app', 'operator', 'admin']],
 	['GET', '/v1/subjects/{id}', ['app', 'operator', 'admin', 'subject']],
 	['PATCH', '/v1/subjects/{id}', ['app', 'operator', 'admin']],
-	['POST', '/v1/subjects/{id}/consents', ['app', 'admin']],
+	['POST', '/v1/subjects/{id}/consents', ['app', 'admin', 'subject']],
 	['GET', '/v1/subjects/{id}/consents', ['app', 'operator', 'admin', 'subject']],
 	['GET', '/v1/subjects/{id}/consents/{purpose}', ['app', 'operator', 'admin']],
 	['POST', '/v1/consent-checks', ['app', 'admin']],
