@@ -9,6 +9,7 @@
  * is reached over TLS ([server] public_url https://, or a proxy saying X-Forwarded-Proto: https). The link carries a
  * secret in its query, so its answers are never cached and send no referrer.
  */
+#include "service/portal.h"
 #include "http_int.h"
 
 #include <stdio.h>

@@ -9,6 +9,7 @@
  * compare with the API document, so a route cannot exist without being documented.
  */
 #include "http_int.h"
+#include "service/portal.h"
 
 #include <stdio.h>
 #include <string.h>

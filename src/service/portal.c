@@ -15,6 +15,7 @@
 
 #include "core/jsonw.h"
 #include "core/log.h"
+#include "service/portal.h"
 #include "service/service_int.h"
 
 #define LINK_PREFIX "pl_"
