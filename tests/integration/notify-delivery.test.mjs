@@ -278,7 +278,12 @@ forEngines('delivery of notices by e-mail and SMS', (engine) => {
 		for (const [id, r, b] of rows) {
 			assert.ok(['1', 't'].includes(r) && ['1', 't'].includes(b), `notice ${id} keeps no recipient or text`);
 		}
-		const keys = await keyIds(srv);
+		// Keys are destroyed in the keystore's pass that follows the data commit: wait for it, then judge.
+		let keys = [];
+		await waitFor(async () => {
+			keys = await keyIds(srv);
+			return rows.every(([id]) => !keys.includes(`msg:${id}`)) && !keys.includes(s.id);
+		}, 'the message keys and the data key destroyed').catch(() => {});
 		for (const [id] of rows) assert.ok(!keys.includes(`msg:${id}`), `the message key of ${id} is gone`);
 		assert.ok(!keys.includes(s.id), 'the data key is gone');
 	});
