@@ -81,6 +81,11 @@ static long day_number(const struct privd_date *d)
 	return days_from_civil(d->year, d->month, d->day);
 }
 
+long privd_date_days(const struct privd_date *d)
+{
+	return day_number(d);
+}
+
 /* 0 = Monday .. 6 = Sunday; 1970-01-01 was a Thursday. */
 static int weekday_of(long z)
 {

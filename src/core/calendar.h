@@ -65,6 +65,9 @@ int privd_date_weekday(const struct privd_date *d);
 void privd_date_next(struct privd_date *d);
 void privd_date_prev(struct privd_date *d);
 
+/* Days from 1970-01-01 to d (negative before it); d must be a valid date (privd_date_parse checks one). */
+long privd_date_days(const struct privd_date *d);
+
 /* Date of a UTC millisecond time at a fixed offset east of UTC in seconds (the caller resolves the zone). */
 void privd_date_from_ms(long long utc_ms, long offset_seconds, struct privd_date *out);
 

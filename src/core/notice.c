@@ -18,6 +18,7 @@ static const char *const kind_names[PRIVD_NOTICE_KIND_COUNT] = {
     [PRIVD_NOTICE_POLICY_PUBLISHED] = "policy.published",
     [PRIVD_NOTICE_REQUEST_ANSWERED] = "request.answered",
     [PRIVD_NOTICE_CONSENT_TEXT_PUBLISHED] = "consent_text.published",
+    [PRIVD_NOTICE_INCIDENT] = "incident",
 };
 
 static const char *const status_names[PRIVD_NOTICE_STATUS_COUNT] = {

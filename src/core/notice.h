@@ -23,6 +23,7 @@ enum privd_notice_kind {
 	PRIVD_NOTICE_POLICY_PUBLISHED,       /* an important notification: a new privacy policy was published */
 	PRIVD_NOTICE_REQUEST_ANSWERED,       /* an inquiry's answer, whole */
 	PRIVD_NOTICE_CONSENT_TEXT_PUBLISHED, /* an important notification: a new consent text was published */
+	PRIVD_NOTICE_INCIDENT,               /* a breach concerned the person's data (152-FZ Art. 21, GDPR Art. 34) */
 	PRIVD_NOTICE_KIND_COUNT
 };
 
@@ -37,8 +38,7 @@ enum privd_notice_status {
 };
 
 /* "request.received", "request.rejected", "request.extended", "request.completed", "policy.published",
- * "request.answered",
- * "consent_text.published"; "unknown" outside the enum. Never NULL. */
+ * "request.answered", "consent_text.published", "incident"; "unknown" outside the enum. Never NULL. */
 const char *privd_notice_kind_name(enum privd_notice_kind k);
 
 /* Parses a kind name exactly (case-sensitive); PRIVD_ERR_INVALID for anything else, including NULL, and *out is

@@ -304,10 +304,28 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* The n bytes at s are valid UTF-8 without control characters (but tab and the line breaks CR and LF, in lines). */
+static enum privd_rc text_chars(const char *s, size_t n, bool lines, const char **reason)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t cp = 0;
+		size_t len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
+
+		if (len == 0)
+			return refuse(reason, "is not valid UTF-8");
+		if ((cp < 0x20 && !(lines && (cp == '\t' || cp == '\n' || cp == '\r'))) || (cp >= 0x7F && cp <= 0x9F))
+			return refuse(reason, "has a control character");
+		i += len;
+	}
+	return ok(reason);
+}
+
 enum privd_rc privd_validate_text(const char *in, size_t max_bytes, char *out, size_t outlen, const char **reason)
 {
 	const char *s;
-	size_t n, i = 0;
+	size_t n;
 
 	if (in == NULL)
 		return refuse(reason, "is required");
@@ -316,16 +334,8 @@ enum privd_rc privd_validate_text(const char *in, size_t max_bytes, char *out, s
 		return refuse(reason, "is empty");
 	if (n > max_bytes)
 		return refuse(reason, "is too long");
-	while (i < n) {
-		uint32_t cp = 0;
-		size_t len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
-
-		if (len == 0)
-			return refuse(reason, "is not valid UTF-8");
-		if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
-			return refuse(reason, "has a control character");
-		i += len;
-	}
+	if (text_chars(s, n, false, reason) != PRIVD_OK)
+		return PRIVD_ERR_INVALID;
 	if (out == NULL || outlen < n + 1)
 		return refuse(reason, "output buffer too small");
 	memcpy(out, s, n);
@@ -340,6 +350,19 @@ enum privd_rc privd_validate_name(const char *in, char *out, size_t outlen, cons
 	if (rc != PRIVD_OK && reason != NULL && strcmp(*reason, "is too long") == 0)
 		*reason = "is longer than 512 bytes";
 	return rc;
+}
+
+enum privd_rc privd_validate_lines(const char *in, size_t max, const char **reason)
+{
+	const char *s;
+
+	if (in == NULL)
+		return refuse(reason, "is required");
+	if (trim(in, &s) == 0)
+		return refuse(reason, "is empty");
+	if (strlen(in) > max)
+		return refuse(reason, "is too long");
+	return text_chars(in, strlen(in), true, reason);
 }
 
 /* ISO 3166-1 alpha-2, officially assigned codes (249), sorted for bsearch. */

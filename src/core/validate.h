@@ -55,6 +55,13 @@ enum privd_rc privd_validate_name(const char *in, char *out, size_t outlen, cons
  * PRIVD_NAME_MAX_BYTES ("is too long" past it). out must hold max_bytes + 1 bytes. */
 enum privd_rc privd_validate_text(const char *in, size_t max_bytes, char *out, size_t outlen, const char **reason);
 
+/*
+ * Free text an operator writes over lines (an incident's description): valid UTF-8, not empty nor only white
+ * space, at most max bytes, no control character but tab and the line breaks CR and LF. Checks only: the text is
+ * kept as sent.
+ */
+enum privd_rc privd_validate_lines(const char *in, size_t max, const char **reason);
+
 /* ISO 3166-1 alpha-2, upper case, officially assigned; lower case input is upper-cased. out holds 3 bytes. */
 enum privd_rc privd_validate_country(const char *in, char out[3], const char **reason);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * fuzz_validate.c - fuzz target for the registration validators (core/validate.h).
+ * fuzz_validate.c - fuzz target for the registration validators (core/validate.h), the operator's free texts and
+ * the times a caller sends (core/time.h).
  *
  * The input, cut at its first NUL, is what a person typed into one field; every validator gets it, from a heap
  * copy of exactly strlen + 1 bytes so a read past the NUL is caught. The invariants, checked on every PRIVD_OK:
@@ -11,13 +12,16 @@
  *   - *reason is NULL on success and a non-empty string on failure, and only PRIVD_OK or PRIVD_ERR_INVALID
  *     come back;
  *   - a date parses to a real calendar date that formats back to the input itself;
- *   - a code privd_country_is_eea accepts is an assigned country code.
+ *   - a code privd_country_is_eea accepts is an assigned country code;
+ *   - an operator's text over lines is accepted only within its limit;
+ *   - a time parsed formats to a time that parses back to itself.
  * A broken invariant aborts.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/time.h"
 #include "core/validate.h"
 
 #define FILL 0x5a
@@ -120,6 +124,32 @@ static void check_date(const char *in)
 		abort();
 }
 
+static void check_lines(const char *in)
+{
+	const char *reason = in;
+	enum privd_rc rc = privd_validate_lines(in, 256, &reason);
+
+	check_reason(rc, reason);
+	if (rc == PRIVD_OK && strlen(in) > 256)
+		abort();
+}
+
+static void check_time(const char *in)
+{
+	int64_t ms = 42, again = 43;
+	char text[PRIVD_TIME_LEN];
+	enum privd_rc rc = privd_time_parse(in, &ms);
+
+	if (rc != PRIVD_OK) {
+		if (rc != PRIVD_ERR_INVALID || ms != 42)
+			abort();
+		return;
+	}
+	privd_time_format(ms, text);
+	if (privd_time_parse(text, &again) != PRIVD_OK || again != ms)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t n = strnlen((const char *)data, size);
@@ -136,6 +166,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_validator(privd_validate_name, in, PRIVD_NAME_MAX_BYTES + 1);
 	check_country(in);
 	check_date(in);
+	check_lines(in);
+	check_time(in);
 
 	free(in);
 	return 0;

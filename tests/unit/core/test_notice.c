@@ -18,8 +18,8 @@
 static void test_kind_names(void **state)
 {
 	static const char *const names[PRIVD_NOTICE_KIND_COUNT] = {
-	    "request.received", "request.rejected", "request.extended",      "request.completed",
-	    "policy.published", "request.answered", "consent_text.published"};
+	    "request.received", "request.rejected", "request.extended",       "request.completed",
+	    "policy.published", "request.answered", "consent_text.published", "incident"};
 	enum privd_notice_kind k;
 
 	(void)state;

@@ -395,6 +395,27 @@ static void test_age_years(void **state)
 	assert_true(privd_age_years(&birth, &t) < 0);
 }
 
+static void test_lines(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(privd_validate_lines("Утечка базы.\nПодробности — ниже.\tКонец", 100, &why), PRIVD_OK);
+	assert_int_equal(privd_validate_lines("  leading and trailing space is kept  ", 100, &why), PRIVD_OK);
+	assert_int_equal(privd_validate_lines(" \n\t ", 100, &why), PRIVD_ERR_INVALID);
+	assert_string_equal(why, "is empty");
+	assert_int_equal(privd_validate_lines("abcdef", 5, &why), PRIVD_ERR_INVALID);
+	assert_string_equal(why, "is too long");
+	assert_int_equal(privd_validate_lines("abcde", 5, &why), PRIVD_OK);
+	assert_int_equal(privd_validate_lines("bad \xc3\x28 utf-8", 100, &why), PRIVD_ERR_INVALID);
+	assert_string_equal(why, "is not valid UTF-8");
+	assert_int_equal(privd_validate_lines("bell \x07", 100, &why), PRIVD_ERR_INVALID);
+	assert_string_equal(why, "has a control character");
+	assert_int_equal(privd_validate_lines("c1 \xc2\x85", 100, &why), PRIVD_ERR_INVALID);
+	assert_int_equal(privd_validate_lines(NULL, 100, &why), PRIVD_ERR_INVALID);
+	assert_string_equal(why, "is required");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +430,7 @@ int main(void)
 	    cmocka_unit_test(test_date_parse),
 	    cmocka_unit_test(test_date_cmp),
 	    cmocka_unit_test(test_age_years),
+	    cmocka_unit_test(test_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
