@@ -384,7 +384,7 @@ enum privd_rc privd_outbox_bulk_insert(struct privd_db *db, struct privd_outbox_
 	/* a person erased after the fan-out was prepared is not told: those notices are cancelled at once */
 	b->ncancelled = 0;
 	if (rc == PRIVD_OK && b->ref[0] != '\0')
-		rc = privd_repo_notification_erased(db, b->ref, bulk_erased, b);
+		rc = privd_repo_notification_erased(db, b->ref, 0, bulk_erased, b);
 	for (size_t i = 0; rc == PRIVD_OK && i < b->ncancelled; i++)
 		rc = privd_repo_notification_cancel(db, b->cancelled[i]);
 	return rc;

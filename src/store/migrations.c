@@ -110,6 +110,18 @@ static const struct migration migrations[] = {
      "CREATE INDEX notifications_ref ON notifications(ref);"
      "ALTER TABLE subjects ADD COLUMN language TEXT;",
      NULL},
+    /* incidents: a breach, whom it affects (their notices carry its ref), the reports owed to the regulator; the
+     * outbox's index on status alone goes, as (status, next_attempt_at) and (status, created_at, id) serve every
+     * query by status, and a fan-out of 100,000 notices pays for each index it writes */
+    {9,
+     "CREATE TABLE incidents(incident_id TEXT PRIMARY KEY, detected_at BIGINT NOT NULL, created_at BIGINT NOT NULL,"
+     " updated_at BIGINT NOT NULL, description TEXT NOT NULL, data_categories TEXT NOT NULL, scope TEXT NOT NULL,"
+     " registered_from BIGINT, registered_to BIGINT, causes TEXT, harm TEXT, measures TEXT, results TEXT,"
+     " responsible TEXT, affected BIGINT NOT NULL, affected_eu BIGINT NOT NULL, initial_sent_at BIGINT,"
+     " initial_reference TEXT, followup_sent_at BIGINT, followup_reference TEXT);"
+     "CREATE INDEX incidents_created ON incidents(created_at, incident_id);"
+     "DROP INDEX notifications_status;",
+     NULL},
     /* cookie consent on the website: each visitor's choices (append-only; a random visitor id, no address), the
      * visitors linked to the subject who registered from them, and what the banner says (each version kept) */
     {10,

@@ -20,6 +20,7 @@
 #include "core/consent.h"
 #include "core/cookie.h"
 #include "core/destruction.h"
+#include "core/incident.h"
 #include "core/masterkey.h"
 #include "core/notice.h"
 #include "core/rc.h"
@@ -50,6 +51,14 @@ enum privd_rc privd_repo_key_put(struct privd_db *ks, const char *subject_id, co
 /* The wrapped key and, into kid (PRIVD_KID_HEX bytes), its master key's id ("" for none recorded).
  * PRIVD_ERR_NOT_FOUND when there is no key (never created, or destroyed). */
 enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, struct privd_blob *wrapped, char *kid);
+/* The keys of ids[0..n) (any number, sorted: they come back in that order), many to a statement: cb gets each one
+ * held, its wrapped bytes valid during the call only, and its master key's id ("" for none recorded); an id without
+ * a key is skipped. Non-zero from cb stops. For walks over many owners, where one statement a key would be one round
+ * trip (and one read lock) a key. */
+enum privd_rc privd_repo_key_get_many(struct privd_db *ks, const char *const *ids, size_t n,
+                                      int (*cb)(void *arg, const char *id, const uint8_t *wrapped, size_t len,
+                                                const char *kid),
+                                      void *arg);
 /* Calls cb with the id of every key held ("<subject id>" or "msg:<notification id>"); non-zero stops. */
 enum privd_rc privd_repo_key_list(struct privd_db *ks, int (*cb)(void *arg, const char *id), void *arg);
 /* Destroys the key. PRIVD_OK when there was none. */
@@ -428,16 +437,27 @@ enum privd_rc privd_repo_subject_contacts(struct privd_db *db, const struct priv
  * to a statement. The caller has made sure kid is current (privd_repo_master_key_hold). */
 enum privd_rc privd_repo_key_put_many(struct privd_db *ks, const char *const *ids, const uint8_t *const *keys,
                                       size_t len, size_t n, int64_t now_ms, const char *kid);
-/* The queued notices about ref whose subject has been erased meanwhile (a fan-out prepared before an erasure and
- * committed after it): cb gets each notification id; non-zero stops. */
-enum privd_rc privd_repo_notification_erased(struct privd_db *db, const char *ref, int (*cb)(void *arg, const char *id),
-                                             void *arg);
+/* The queued notices about ref whose subject was erased at or after since (its tombstone's updated_at): a fan-out
+ * prepared before an erasure and committed after it. cb gets each notification id; non-zero stops. */
+enum privd_rc privd_repo_notification_erased(struct privd_db *db, const char *ref, int64_t since,
+                                             int (*cb)(void *arg, const char *id), void *arg);
 /* Cancels a queued notice and empties its sealed columns. PRIVD_OK when it was not queued. */
 enum privd_rc privd_repo_notification_cancel(struct privd_db *db, const char *id);
 
 /* How many notices have status s (with ref, only those about it: NULL for any). */
 enum privd_rc privd_repo_notification_count(struct privd_db *db, enum privd_notice_status s, const char *ref,
                                             int64_t *n);
+
+/* A fan-out's notices (those with ref) by channel and status: cb gets each pair with its count and the newest
+ * sent_at among them (0 when none). */
+struct privd_notification_tally {
+	char channel[8];
+	enum privd_notice_status status;
+	int64_t count;
+	int64_t last_sent_at;
+};
+enum privd_rc privd_repo_notification_tally(struct privd_db *db, const char *ref,
+                                            int (*cb)(void *arg, const struct privd_notification_tally *t), void *arg);
 
 /* ---- cookie consent on the website (migration 10, repo_cookies.c) ----
  * cookie_consents(visitor_id TEXT NOT NULL, seq AUTOINCREMENT_PK, preferences, analytics, marketing INTEGER NOT
@@ -554,6 +574,52 @@ enum privd_rc privd_repo_evidence_due(struct privd_db *db, int64_t before_ms, si
  * before before_ms: otherwise PRIVD_ERR_NOT_FOUND and nothing is deleted. Audit entries are never touched. */
 enum privd_rc privd_repo_evidence_purge(struct privd_db *db, const char *subject_id, int64_t before_ms,
                                         int64_t *records);
+/* ---- incidents (migration 9): repo_incidents.c ----
+ * incidents(incident_id TEXT PRIMARY KEY, detected_at BIGINT NOT NULL, created_at BIGINT NOT NULL,
+ *   updated_at BIGINT NOT NULL, description TEXT NOT NULL, data_categories TEXT NOT NULL, scope TEXT NOT NULL,
+ *   registered_from BIGINT, registered_to BIGINT, causes TEXT, harm TEXT, measures TEXT, results TEXT,
+ *   responsible TEXT, affected BIGINT NOT NULL, affected_eu BIGINT NOT NULL, initial_sent_at BIGINT,
+ *   initial_reference TEXT, followup_sent_at BIGINT, followup_reference TEXT) + index (created_at, incident_id).
+ * The texts are the operator's, about the breach, not one person's data: kept as text (never logged). Which
+ * persons were affected is what the outbox holds: one notice each, with ref "incident:<id>". */
+struct privd_incident_row {
+	char id[33];
+	int64_t detected_at, created_at, updated_at;
+	char *description;   /* malloc'd */
+	unsigned categories; /* a mask of enum privd_destruction_category */
+	enum privd_incident_scope scope;
+	int64_t registered_from, registered_to;                 /* the registered scope's bounds; 0 otherwise */
+	char *causes, *harm, *measures, *results, *responsible; /* malloc'd; NULL when not given */
+	int64_t affected;                                       /* persons notified */
+	int64_t affected_eu;                                    /* of them, EU/EEA residents */
+	int64_t reported_at[PRIVD_REPORT_KIND_COUNT]; /* when each report was filed with the regulator; 0: not yet */
+	char reference[PRIVD_REPORT_KIND_COUNT][PRIVD_INCIDENT_REFERENCE_MAX + 1];
+};
+/* Frees the texts and zeroes the row; accepts NULL. */
+void privd_incident_row_clear(struct privd_incident_row *row);
+enum privd_rc privd_repo_incident_insert(struct privd_db *db, const struct privd_incident_row *row);
+/* PRIVD_ERR_NOT_FOUND when there is none; the texts are the caller's to free (privd_incident_row_clear). */
+enum privd_rc privd_repo_incident_get(struct privd_db *db, const char *id, struct privd_incident_row *out);
+/* Replaces causes, harm, measures, results, responsible and updated_at, only while updated_at is still
+ * expect_updated_at: PRIVD_ERR_CONFLICT when it changed meanwhile, PRIVD_ERR_NOT_FOUND when there is no such
+ * incident. */
+enum privd_rc privd_repo_incident_update(struct privd_db *db, const struct privd_incident_row *row,
+                                         int64_t expect_updated_at);
+/* Records report k as filed at sent_at with reference, once: PRIVD_ERR_CONFLICT when it was recorded already,
+ * PRIVD_ERR_NOT_FOUND when there is no such incident. */
+enum privd_rc privd_repo_incident_report(struct privd_db *db, const char *id, enum privd_report_kind k, int64_t sent_at,
+                                         const char *reference, int64_t now_ms);
+/* The newest created_at of any incident (0 when none): as for requests, incidents take created_at = max(now, this
+ * + 1) inside the writer's transaction, so that it is unique and serves as the paging cursor. */
+enum privd_rc privd_repo_incident_last_created(struct privd_db *db, int64_t *ms);
+/* Incidents created after after_created, oldest first, at most limit (0: no limit), without their texts (the
+ * row's text pointers are NULL). The row passed to cb is valid during the call only. */
+enum privd_rc privd_repo_incident_list(struct privd_db *db, int64_t after_created, size_t limit,
+                                       int (*cb)(void *arg, const struct privd_incident_row *row), void *arg);
+
+/* Which of ids[0..n) (any number, sorted) are subjects, erased or not: cb gets each one that is, in order. */
+enum privd_rc privd_repo_subject_ids_known(struct privd_db *db, const char *const *ids, size_t n,
+                                           int (*cb)(void *arg, const char *id), void *arg);
 
 /* ---- the person's portal (repo_portal.c) ---- */
 struct privd_portal_row {

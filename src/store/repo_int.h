@@ -284,6 +284,52 @@ static inline enum privd_rc query_text(struct privd_db *db, const char *sql, con
 	return rc;
 }
 
+/* ---- many rows in one INSERT ----
+ *
+ * A fan-out (an incident over every subject) writes hundreds of thousands of rows in one transaction; one statement
+ * per row would be one round trip per row on PostgreSQL. These write them INSERT_ROWS_MAX to a statement: head
+ * ("INSERT INTO t(a, b) VALUES "), then the placeholders of one row ("(?, ?)") once per row, each row bound by
+ * bind(st, its first parameter, its index, arg). The statement's text is the same for every full chunk, so the
+ * drivers' caches prepare it once. */
+#define INSERT_ROWS_MAX 64
+#define INSERT_SQL_MAX 8192
+
+typedef enum privd_rc (*bind_row_fn)(struct privd_stmt *st, int first, size_t i, const void *arg);
+
+/* One INSERT of rows [from, from + n), 1 <= n <= INSERT_ROWS_MAX; PRIVD_ERR_INTERNAL when its text would not fit. */
+static inline enum privd_rc insert_chunk(struct privd_db *db, const char *head, const char *one, int params,
+                                         size_t from, size_t n, bind_row_fn bind, const void *arg)
+{
+	char sql[INSERT_SQL_MAX];
+	struct privd_stmt *st = NULL;
+	size_t at = (size_t)snprintf(sql, sizeof(sql), "%s", head);
+	enum privd_rc rc;
+
+	for (size_t i = 0; i < n && at < sizeof(sql); i++)
+		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s%s", i > 0 ? ", " : "", one);
+	if (at >= sizeof(sql))
+		return PRIVD_ERR_INTERNAL;
+	rc = privd_db_prepare(db, sql, &st);
+	for (size_t i = 0; rc == PRIVD_OK && i < n; i++)
+		rc = bind(st, 1 + (int)i * params, from + i, arg);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* Rows [0, n) in as few statements as insert_chunk allows. */
+static inline enum privd_rc insert_rows(struct privd_db *db, const char *head, const char *one, int params, size_t n,
+                                        bind_row_fn bind, const void *arg)
+{
+	enum privd_rc rc = PRIVD_OK;
+
+	for (size_t i = 0; rc == PRIVD_OK && i < n; i += INSERT_ROWS_MAX)
+		rc = insert_chunk(db, head, one, params, i, n - i < INSERT_ROWS_MAX ? n - i : INSERT_ROWS_MAX, bind,
+		                  arg);
+	return rc;
+}
+
 /* ---- the row walk of every list function ----
  *
  * A list function hands each row to its caller's callback, whose type names the kind of row. walk_rows does the
@@ -303,6 +349,9 @@ struct walk_cb {
 		int (*destruction)(void *arg, const struct privd_destruction_row *row);
 		int (*contact)(void *arg, const struct privd_subject_contact *c);
 		int (*consent_week)(void *arg, const struct privd_consent_week_row *row);
+		int (*incident)(void *arg, const struct privd_incident_row *row);
+		int (*tally)(void *arg, const struct privd_notification_tally *t);
+		int (*key)(void *arg, const char *id, const uint8_t *wrapped, size_t len, const char *kid);
 	} fn;
 	void *arg;
 };
@@ -340,6 +389,38 @@ static inline enum privd_rc walk_rows(struct privd_db *db, const char *sql,
 	rc = prepare_va(db, sql, &st, types, ap);
 	va_end(ap);
 	return walk_stmt(st, rc, read, to);
+}
+
+/* Walks, with read, the rows of open + "?, ?, ..." + close for ids[0..n), IN_LIST_MAX ids a statement: open ends
+ * with "IN (" and close starts with ")" ("... WHERE subject_id IN (" and ") ORDER BY subject_id"). A stop asked
+ * for ends one statement only: the callback keeps asking for it in the next. For lists of ids of any length. */
+#define IN_LIST_MAX 100
+
+static inline enum privd_rc
+walk_in_list(struct privd_db *db, const char *open, const char *close, const char *const *ids, size_t n,
+             enum privd_rc (*read)(struct privd_stmt *st, const struct walk_cb *to, bool *stop),
+             const struct walk_cb *to)
+{
+	char sql[1024 + IN_LIST_MAX * 3];
+	enum privd_rc rc = PRIVD_OK;
+
+	for (size_t from = 0; rc == PRIVD_OK && from < n; from += IN_LIST_MAX) {
+		size_t k = n - from < IN_LIST_MAX ? n - from : IN_LIST_MAX;
+		size_t at = (size_t)snprintf(sql, sizeof(sql), "%s", open);
+		struct privd_stmt *st = NULL;
+
+		for (size_t i = 0; i < k && at < sizeof(sql); i++)
+			at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s?", i > 0 ? ", " : "");
+		if (at < sizeof(sql))
+			at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s", close);
+		if (at >= sizeof(sql))
+			return PRIVD_ERR_INTERNAL;
+		rc = privd_db_prepare(db, sql, &st);
+		for (size_t i = 0; rc == PRIVD_OK && i < k; i++)
+			rc = privd_stmt_bind_text(st, (int)i + 1, ids[from + i]);
+		rc = walk_stmt(st, rc, read, to);
+	}
+	return rc;
 }
 
 /* The reader of a row whose first column is an id (a key's, a subject's): to->fn.id gets it. */

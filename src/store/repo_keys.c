@@ -58,6 +58,30 @@ enum privd_rc privd_repo_key_get(struct privd_db *ks, const char *subject_id, st
 	return rc;
 }
 
+static enum privd_rc key_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	char id[40];
+	char kid[PRIVD_KID_HEX];
+	struct privd_blob w;
+
+	copy_col(st, 0, id, sizeof(id));
+	blob_view(st, 1, &w);
+	copy_col(st, 2, kid, sizeof(kid));
+	*stop = to->fn.key(to->arg, id, w.data, w.len, kid) != 0;
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_repo_key_get_many(struct privd_db *ks, const char *const *ids, size_t n,
+                                      int (*cb)(void *arg, const char *id, const uint8_t *wrapped, size_t len,
+                                                const char *kid),
+                                      void *arg)
+{
+	const struct walk_cb to = {.fn.key = cb, .arg = arg};
+
+	return walk_in_list(ks, "SELECT subject_id, wrapped, kid FROM data_keys WHERE subject_id IN (",
+	                    ") ORDER BY subject_id", ids, n, key_row, &to);
+}
+
 enum privd_rc privd_repo_key_list(struct privd_db *ks, int (*cb)(void *arg, const char *id), void *arg)
 {
 	const struct walk_cb to = {.fn.id = cb, .arg = arg};

@@ -17,8 +17,6 @@
 
 #include "store/repo_int.h"
 
-#define INSERT_ROWS 64 /* rows per INSERT statement: 64 x 14 parameters, well under every engine's limit */
-
 void privd_notification_row_clear(struct privd_notification_row *row)
 {
 	if (row == NULL)
@@ -46,33 +44,18 @@ enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct p
 	return privd_repo_notification_insert_many(db, row, 1);
 }
 
-/* One INSERT of n rows (1 <= n <= INSERT_ROWS). */
-static enum privd_rc insert_chunk(struct privd_db *db, const struct privd_notification_row *rows, size_t n)
+static enum privd_rc bind_nth(struct privd_stmt *st, int first, size_t i, const void *arg)
 {
-	char sql[sizeof(INSERT_COLS) + INSERT_ROWS * (sizeof(INSERT_ONE) + 2)];
-	struct privd_stmt *st = NULL;
-	size_t at = (size_t)snprintf(sql, sizeof(sql), "%s", INSERT_COLS);
-	enum privd_rc rc;
+	const struct privd_notification_row *rows = arg;
 
-	for (size_t i = 0; i < n; i++)
-		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s" INSERT_ONE, i > 0 ? ", " : "");
-	rc = privd_db_prepare(db, sql, &st);
-	for (size_t i = 0; rc == PRIVD_OK && i < n; i++)
-		rc = bind_row(st, 1 + (int)(i * INSERT_PARAMS), &rows[i]);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-	privd_stmt_finalize(st);
-	return rc;
+	return bind_row(st, first, &rows[i]);
 }
 
+/* 64 rows x 14 parameters a statement (insert_rows), well under every engine's limit */
 enum privd_rc privd_repo_notification_insert_many(struct privd_db *db, const struct privd_notification_row *rows,
                                                   size_t n)
 {
-	enum privd_rc rc = PRIVD_OK;
-
-	for (size_t i = 0; rc == PRIVD_OK && i < n; i += INSERT_ROWS)
-		rc = insert_chunk(db, rows + i, n - i < INSERT_ROWS ? n - i : INSERT_ROWS);
-	return rc;
+	return insert_rows(db, INSERT_COLS, INSERT_ONE, INSERT_PARAMS, n, bind_nth, rows);
 }
 
 enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, enum privd_notice_status *status)
@@ -281,7 +264,6 @@ enum privd_rc privd_repo_notification_count(struct privd_db *db, enum privd_noti
 /* ---- a fan-out ---- */
 
 #define IDS_PER_QUERY 256
-#define KEYS_PER_INSERT 128
 
 static enum privd_rc contact_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
 {
@@ -346,41 +328,41 @@ enum privd_rc privd_repo_subject_contacts(struct privd_db *db, const struct priv
 	return rc;
 }
 
+/* The keys of a fan-out as insert_rows binds them. */
+struct keys_in {
+	const char *const *ids;
+	const uint8_t *const *keys;
+	size_t len;
+	int64_t now_ms;
+	const char *kid;
+};
+
+static enum privd_rc bind_key(struct privd_stmt *st, int first, size_t i, const void *arg)
+{
+	const struct keys_in *k = arg;
+
+	return bind_at(st, first, "tbit", k->ids[i], (const void *)k->keys[i], k->len, k->now_ms, k->kid);
+}
+
 enum privd_rc privd_repo_key_put_many(struct privd_db *ks, const char *const *ids, const uint8_t *const *keys,
                                       size_t len, size_t n, int64_t now_ms, const char *kid)
 {
-	char sql[96 + KEYS_PER_INSERT * 16];
-	enum privd_rc rc = PRIVD_OK;
+	const struct keys_in k = {ids, keys, len, now_ms, kid};
 
-	for (size_t i = 0; rc == PRIVD_OK && i < n; i += KEYS_PER_INSERT) {
-		size_t k = n - i < KEYS_PER_INSERT ? n - i : KEYS_PER_INSERT;
-		size_t at = (size_t)snprintf(sql, sizeof(sql),
-		                             "INSERT INTO data_keys(subject_id, wrapped, created_at, kid) VALUES ");
-		struct privd_stmt *st = NULL;
-
-		for (size_t j = 0; j < k; j++)
-			at += (size_t)snprintf(sql + at, sizeof(sql) - at, j > 0 ? ", (?, ?, ?, ?)" : "(?, ?, ?, ?)");
-		rc = privd_db_prepare(ks, sql, &st);
-		for (size_t j = 0; rc == PRIVD_OK && j < k; j++)
-			rc = bind_at(st, 1 + (int)(4 * j), "tbit", ids[i + j], (const void *)keys[i + j], len, now_ms,
-			             kid);
-		if (rc == PRIVD_OK)
-			rc = step_done(st);
-		privd_stmt_finalize(st);
-	}
-	return rc;
+	return insert_rows(ks, "INSERT INTO data_keys(subject_id, wrapped, created_at, kid) VALUES ", "(?, ?, ?, ?)", 4,
+	                   n, bind_key, &k);
 }
 
-enum privd_rc privd_repo_notification_erased(struct privd_db *db, const char *ref, int (*cb)(void *arg, const char *id),
-                                             void *arg)
+enum privd_rc privd_repo_notification_erased(struct privd_db *db, const char *ref, int64_t since,
+                                             int (*cb)(void *arg, const char *id), void *arg)
 {
 	const struct walk_cb to = {.fn.id = cb, .arg = arg};
 
-	return walk_rows(
-	    db,
-	    "SELECT notification_id FROM notifications WHERE ref = ? AND status = 'queued' AND subject_id IN"
-	    " (SELECT subject_id FROM subjects WHERE status = 'erased')",
-	    id_row, &to, "t", ref);
+	/* the few subjects erased since (the tombstones' index), then their notices: never a walk over the fan-out */
+	return walk_rows(db,
+	                 "SELECT n.notification_id FROM subjects s JOIN notifications n ON n.subject_id = s.subject_id"
+	                 " WHERE s.status = 'erased' AND s.updated_at >= ? AND n.ref = ? AND n.status = 'queued'",
+	                 id_row, &to, "it", since, ref);
 }
 
 enum privd_rc privd_repo_notification_cancel(struct privd_db *db, const char *id)
@@ -390,4 +372,33 @@ enum privd_rc privd_repo_notification_cancel(struct privd_db *db, const char *id
 	    "UPDATE notifications SET status = 'cancelled', recipient_ct = NULL, body_ct = NULL, lease_until = 0"
 	    " WHERE notification_id = ? AND status = 'queued'",
 	    "t", id);
+}
+
+/* ---- a fan-out's progress ---- */
+
+static enum privd_rc tally_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	struct privd_notification_tally t;
+	enum privd_rc rc;
+
+	memset(&t, 0, sizeof(t));
+	rc = state_col(privd_notice_status_parse(privd_stmt_col_text(st, 1), &t.status));
+	if (rc != PRIVD_OK)
+		return rc;
+	copy_col(st, 0, t.channel, sizeof(t.channel));
+	t.count = privd_stmt_col_int64(st, 2);
+	t.last_sent_at = privd_stmt_col_int64(st, 3);
+	*stop = to->fn.tally(to->arg, &t) != 0;
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_repo_notification_tally(struct privd_db *db, const char *ref,
+                                            int (*cb)(void *arg, const struct privd_notification_tally *t), void *arg)
+{
+	const struct walk_cb to = {.fn.tally = cb, .arg = arg};
+
+	return walk_rows(db,
+	                 "SELECT channel, status, COUNT(*), MAX(sent_at) FROM notifications WHERE ref = ?"
+	                 " GROUP BY channel, status ORDER BY channel, status",
+	                 tally_row, &to, "t", ref);
 }
