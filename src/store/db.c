@@ -322,6 +322,11 @@ enum privd_rc privd_db_purge(struct privd_db *db)
 	return db->ops->purge(db);
 }
 
+enum privd_rc privd_db_checkpoint(struct privd_db *db)
+{
+	return db->ops->checkpoint != NULL ? db->ops->checkpoint(db) : PRIVD_OK;
+}
+
 void privd_db_log_error(const char *engine, const char *code, const char *msg, const char *sql)
 {
 	char emsg[512], esql[512], head[161];

@@ -147,4 +147,13 @@ enum privd_rc privd_db_restore(const struct privd_db_target *t, const char *data
  * Called after erasure. */
 enum privd_rc privd_db_purge(struct privd_db *db);
 
+/* SQLite: once the WAL of this (writable) connection has grown past PRIVD_DB_CHECKPOINT_PAGES since the last
+ * time, copies it into the database (a PASSIVE checkpoint: it never waits for a reader, and what a reader still
+ * uses stays for the next); otherwise nothing. A writable SQLite connection never checkpoints by itself: its
+ * owner calls this when nobody waits for it, as the writer does once a batch's results are reported, so that no
+ * commit's answer waits for a checkpoint (one after a fan-out of 100,000 notices copies 100 MB). PostgreSQL:
+ * nothing. */
+#define PRIVD_DB_CHECKPOINT_PAGES 8192
+enum privd_rc privd_db_checkpoint(struct privd_db *db);
+
 #endif

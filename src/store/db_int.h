@@ -38,6 +38,7 @@ struct privd_db_ops {
 	enum privd_rc (*wait_notify)(struct privd_db *db, int timeout_ms,
 	                             void (*cb)(void *arg, const char *channel, const char *payload), void *arg);
 	enum privd_rc (*purge)(struct privd_db *db);
+	enum privd_rc (*checkpoint)(struct privd_db *db); /* NULL: nothing to do */
 };
 
 /* The head of every driver connection. */

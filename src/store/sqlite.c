@@ -38,6 +38,7 @@ struct sqlite_db {
 	sqlite3 *h;
 	size_t ncache;
 	struct sqlite_stmt *cache[SQLITE_CACHE_MAX];
+	int wal_pages; /* in the WAL after the last commit (the WAL hook's count) */
 };
 
 static struct sqlite_db *SDB(struct privd_db *db)
@@ -292,6 +293,29 @@ static enum privd_rc sq_purge(struct privd_db *db)
 	return sq_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
+/* Called by SQLite after each commit on a writable connection; registering it turns the automatic checkpoint
+ * off (sqlite3_wal_hook): sq_checkpoint does it instead, when the owner is ready to wait for it. */
+static int sq_wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	(void)h;
+	(void)name;
+	((struct sqlite_db *)arg)->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+static enum privd_rc sq_checkpoint(struct privd_db *db)
+{
+	struct sqlite_db *d = SDB(db);
+	int r;
+
+	if (d->wal_pages < PRIVD_DB_CHECKPOINT_PAGES)
+		return PRIVD_OK;
+	d->wal_pages = 0;
+	r = sqlite3_wal_checkpoint_v2(d->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	/* busy: another connection checkpoints right now; the next commit's count brings this back */
+	return r == SQLITE_OK || r == SQLITE_BUSY ? PRIVD_OK : PRIVD_ERR_DB;
+}
+
 static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_which which, bool read_only,
                              struct privd_db **out, struct privd_err *err)
 {
@@ -347,11 +371,12 @@ static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_whic
 	}
 	/* The writer's connection keeps more pages in memory: each group commit touches index pages all over the
 	 * file, and re-reading them costs more than the memory. */
-	if (!read_only && sqlite3_exec(d->h, "PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=8192", NULL, NULL,
-	                               NULL) != SQLITE_OK) {
+	if (!read_only && sqlite3_exec(d->h, "PRAGMA cache_size=-16384", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = privd_err_set(err, PRIVD_ERR_DB, "cannot configure %s: %s", path, sqlite3_errmsg(d->h));
 		goto out;
 	}
+	if (!read_only)
+		sqlite3_wal_hook(d->h, sq_wal_hook, d);
 	*out = &d->base;
 	d = NULL;
 out:
@@ -387,4 +412,5 @@ const struct privd_db_ops privd_db_sqlite_ops = {
     .listen = sq_listen,
     .wait_notify = sq_wait_notify,
     .purge = sq_purge,
+    .checkpoint = sq_checkpoint,
 };

@@ -221,6 +221,9 @@ static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 		j->next = NULL;
 		j->done(j->arg, s[i].rc); /* j may be gone after this */
 	}
+	/* after the answers: no commit waits for the copy of its WAL into the database */
+	if (privd_db_checkpoint(w->ks) != PRIVD_OK || privd_db_checkpoint(w->db) != PRIVD_OK)
+		privd_log(PRIVD_LOG_WARN, "writer.checkpoint_failed", NULL);
 }
 
 static void *writer_main(void *arg)

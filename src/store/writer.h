@@ -13,6 +13,9 @@
  * unreadable to anyone without data) and never data without its key. When a job's data part fails after its
  * keystore part committed, its ks_undo part runs in a follow-up keystore transaction.
  *
+ * On SQLite the WAL is copied into the database (a checkpoint) after a batch's results are reported, not inside
+ * its commit, so that no answer waits for it.
+ *
  * A batch is first run without savepoints (the common case: every job succeeds); when a job fails, the whole
  * transaction is rolled back and the batch runs again with a savepoint per job. So a job's ks and data parts may
  * run twice, the first run rolled back: they must not keep state from a rolled-back run that changes the outcome.
