@@ -16,7 +16,10 @@
 #ifndef PRIVD_NOTIFY_H
 #define PRIVD_NOTIFY_H
 
-#include "core/notice.h" /* enum privd_notice_kind: what a person is told, its name the kind in the outbox */
+#include <stdint.h>
+
+#include "core/incident.h" /* which data an incident concerned: a mask of core/destruction.h's categories */
+#include "core/notice.h"   /* enum privd_notice_kind: what a person is told, its name the kind in the outbox */
 #include "core/rc.h"
 #include "core/request.h"
 
@@ -51,6 +54,10 @@ struct privd_notice_vars {
 	const char *version;          /* policy.published, consent_text.published: the version published */
 	const char *purpose;          /* consent_text.published: the consent's purpose, by its API name */
 	const char *url;              /* the *.published kinds: where the document is read */
+	const char *incident_id;      /* incident */
+	const char *description;      /* incident: what happened, in the operator's words */
+	unsigned data_categories;     /* incident: the person's data it concerned (enum privd_destruction_category) */
+	int64_t detected_at;          /* incident: when it was detected, UTC ms */
 	const char *operator_name;    /* who writes: closes every text when given */
 	const char *operator_contact; /* how the person reaches the operator: closes every text when given */
 };

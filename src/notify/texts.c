@@ -13,6 +13,7 @@
 #include "notify.h"
 
 #include "buf.h"
+#include "incident.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -55,6 +56,8 @@ static int subject_text(const struct privd_notice_vars *v, enum privd_notify_lan
 	bool ru = lang == PRIVD_NOTIFY_LANG_RU;
 
 	switch (v->kind) {
+	case PRIVD_NOTICE_INCIDENT:
+		return privd_notify_incident_subject(v, lang, out, cap);
 	case PRIVD_NOTICE_REQUEST_RECEIVED:
 		return ru ? snprintf(out, cap, "Ваш запрос № %s получен", id)
 		          : snprintf(out, cap, "Your request no. %s has been received", id);
@@ -186,6 +189,8 @@ static int footer_text(const struct privd_notice_vars *v, enum privd_notify_lang
 
 static int sentence_text(const struct privd_notice_vars *v, enum privd_notify_lang lang, char *out, size_t cap)
 {
+	if (v->kind == PRIVD_NOTICE_INCIDENT)
+		return privd_notify_incident_body(v, lang, out, cap);
 	return lang == PRIVD_NOTIFY_LANG_RU ? body_ru(v, out, cap) : body_en(v, out, cap);
 }
 
@@ -215,6 +220,8 @@ static int sms_sentence(const struct privd_notice_vars *v, enum privd_notify_lan
 	bool ru = lang == PRIVD_NOTIFY_LANG_RU;
 
 	switch (v->kind) {
+	case PRIVD_NOTICE_INCIDENT:
+		return privd_notify_incident_sms(v, lang, out, cap);
 	case PRIVD_NOTICE_REQUEST_RECEIVED:
 		return ru ? snprintf(out, cap, "Запрос № %s получен, срок исполнения до %s.", id, due)
 		          : snprintf(out, cap, "Request no. %s received; it will be carried out by %s.", id, due);
