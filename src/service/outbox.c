@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -54,7 +55,8 @@ char *privd_outbox_vars_encode(const struct privd_notice_vars *v)
 		goto out;
 	if (set_str(o, "request_id", v->request_id) != 0 || set_str(o, "due_date", v->due_date) != 0 ||
 	    set_str(o, "reason", v->reason) != 0 || set_str(o, "version", v->version) != 0 ||
-	    set_str(o, "purpose", v->purpose) != 0 || set_str(o, "answer", v->answer) != 0)
+	    set_str(o, "purpose", v->purpose) != 0 || set_str(o, "answer", v->answer) != 0 ||
+	    set_str(o, "incident_id", v->incident_id) != 0)
 		goto out;
 	text = json_dumps(o, JSON_COMPACT);
 out:
@@ -87,6 +89,7 @@ enum privd_rc privd_outbox_vars_decode(const char *text, struct privd_notice_var
 	v->version = get_str(o, "version");
 	v->purpose = get_str(o, "purpose");
 	v->answer = get_str(o, "answer");
+	v->incident_id = get_str(o, "incident_id");
 	*hold = o;
 	return PRIVD_OK;
 bad:
@@ -102,10 +105,12 @@ void privd_outbox_vars_release(void *hold)
 /* ---- queueing ---- */
 
 /* Makes n: a fresh message key for a notice to recipient on channel, the recipient and v sealed under it. The body
- * (v encoded) is given when the caller encoded it once for many notices; NULL encodes v here. */
-static enum privd_rc notice_make(struct privd_service *svc, const char *subject_id, const char *request_id,
-                                 const char *channel, const char *recipient, const struct privd_notice_vars *v,
-                                 const char *body, int64_t now, struct privd_notice *n)
+ * (v encoded) is given when the caller encoded it once for many notices; NULL encodes v here. id is the notice's
+ * (a fan-out's, counted up), or NULL for a random one. */
+static enum privd_rc notice_make(struct privd_service *svc, const char *id, const char *subject_id,
+                                 const char *request_id, const char *channel, const char *recipient,
+                                 const struct privd_notice_vars *v, const char *body, int64_t now,
+                                 struct privd_notice *n)
 {
 	struct privd_notification_row *row = &n->row;
 	struct privd_vault_sealing texts[2];
@@ -113,7 +118,10 @@ static enum privd_rc notice_make(struct privd_service *svc, const char *subject_
 	enum privd_rc rc;
 
 	memset(n, 0, sizeof(*n));
-	privd_random_id(row->id);
+	if (id != NULL)
+		snprintf(row->id, sizeof(row->id), "%s", id);
+	else
+		privd_random_id(row->id);
 	snprintf(key_id, sizeof(key_id), "msg:%s", row->id);
 	snprintf(row->subject_id, sizeof(row->subject_id), "%s", subject_id);
 	snprintf(row->request_id, sizeof(row->request_id), "%s", request_id ? request_id : "");
@@ -146,9 +154,9 @@ enum privd_rc privd_notice_prepare(struct privd_service *svc, const struct privd
 {
 	memset(n, 0, sizeof(*n));
 	if (to->email[0] != '\0')
-		return notice_make(svc, to->id, request_id, "email", to->email, v, NULL, privd_now_ms(), n);
+		return notice_make(svc, NULL, to->id, request_id, "email", to->email, v, NULL, privd_now_ms(), n);
 	if (to->phone[0] != '\0')
-		return notice_make(svc, to->id, request_id, "sms", to->phone, v, NULL, privd_now_ms(), n);
+		return notice_make(svc, NULL, to->id, request_id, "sms", to->phone, v, NULL, privd_now_ms(), n);
 	return PRIVD_OK; /* nobody to tell: nothing queued */
 }
 
@@ -181,16 +189,36 @@ enum privd_rc privd_notice_insert(struct privd_db *db, const struct privd_notice
 	return privd_repo_notification_insert(db, &n->row);
 }
 
-/* ---- notices in bulk: one fan-out, one transaction ---- */
+/* ---- notices in bulk: one fan-out, one transaction ----
+ *
+ * Shaped by an incident over 100,000 people, queued within two seconds on two cores. The selection is read in one
+ * walk that decides each person's channel from which contacts are stored (nothing is decrypted for that), then the
+ * people are sealed on a thread per core: each thread reads its people's data keys a hundred to a statement (never
+ * the cache, which it would only flush), opens the one address it needs, and makes the message key and the two
+ * sealed fields. The notices' ids count up from a time-ordered start in subject id order, so the rows and keys land
+ * at the end of every index they go into. What each notice says is the template encoded once per language, unless
+ * the caller's fn changed it for one person. */
 
 struct privd_outbox_bulk {
 	struct privd_service *svc;
 	char ref[72];
+	enum privd_notice_kind kind;
+	int64_t created_at;   /* every notice's; erasures from then on are looked for */
+	uint8_t first_id[16]; /* the first notice's id; the others count up from it */
 	struct privd_notice *notices;
-	size_t n, cap;
+	size_t n;
 	size_t email, sms;
 	char (*cancelled)[33]; /* erased meanwhile: cancelled in the transaction, keys destroyed after it */
 	size_t ncancelled;
+};
+
+/* One person the walk selected, until their notice is made. */
+struct bulk_target {
+	char id[33];
+	const char *channel;  /* "email", "sms" */
+	struct privd_blob ct; /* their address on that channel, sealed under their data key (copied) */
+	const char *body;     /* what they are told: a template's, or own */
+	char *own;            /* fn changed it for them: encoded for them alone */
 };
 
 struct bulk_ctx {
@@ -200,91 +228,230 @@ struct bulk_ctx {
 	privd_outbox_vars_fn fn;
 	void *arg;
 	char *bodies[PRIVD_NOTIFY_LANG_COUNT]; /* the template encoded once per language */
-	struct privd_reader *r;
-	int64_t now;
+	struct bulk_target *t;
+	size_t n, cap;
 	enum privd_rc rc;
 };
 
-/* The channel and address a notice to c goes to under the selection's rule; NULL when it reaches nobody. */
-static const char *bulk_channel(enum privd_outbox_channels rule, const char *email, const char *phone,
-                                const char **recipient)
+/* The channel a notice to a person with these contacts goes on under the rule; NULL when it reaches nobody. */
+static const char *bulk_channel(enum privd_outbox_channels rule, bool email, bool phone)
 {
-	bool e = email[0] != '\0', p = phone[0] != '\0';
-
-	if (e && (rule != PRIVD_OUTBOX_SMS_ELSE_EMAIL || !p)) {
-		*recipient = email;
+	if (email && (rule != PRIVD_OUTBOX_SMS_ELSE_EMAIL || !phone))
 		return "email";
-	}
-	if (p && rule != PRIVD_OUTBOX_EMAIL_ONLY) {
-		*recipient = phone;
+	if (phone && rule != PRIVD_OUTBOX_EMAIL_ONLY)
 		return "sms";
-	}
 	return NULL;
 }
 
-static bool bulk_grow(struct privd_outbox_bulk *b)
+/* Whether fn left v as the template in the person's language (so the template's encoding serves). */
+static bool vars_as_template(const struct privd_notice_vars *v, const struct privd_notice_vars *t)
 {
-	size_t cap = b->cap ? b->cap * 2 : 256;
-	struct privd_notice *p;
-
-	if (b->n < b->cap)
-		return true;
-	p = realloc(b->notices, cap * sizeof(*p));
-	if (p == NULL)
-		return false;
-	b->notices = p;
-	b->cap = cap;
-	return true;
+	return v->kind == t->kind && v->type == t->type && v->request_id == t->request_id &&
+	       v->due_date == t->due_date && v->reason == t->reason && v->answer == t->answer &&
+	       v->version == t->version && v->purpose == t->purpose && v->url == t->url &&
+	       v->incident_id == t->incident_id && v->description == t->description &&
+	       v->data_categories == t->data_categories && v->detected_at == t->detected_at;
 }
 
-static enum privd_rc bulk_one(struct bulk_ctx *c, const struct privd_subject_contact *sc)
+static enum privd_rc bulk_take(struct bulk_ctx *c, const struct privd_subject_contact *sc)
 {
-	char email[PRIVD_EMAIL_MAX + 1], phone[PRIVD_PHONE_MAX + 1];
-	const struct privd_vault_opening f[2] = {{"email", &sc->email_ct, email, sizeof(email), NULL},
-	                                         {"phone", &sc->phone_ct, phone, sizeof(phone), NULL}};
-	struct privd_outbox_person person;
+	bool email = sc->email_ct.len > 0, phone = sc->phone_ct.len > 0;
+	const char *channel = bulk_channel(c->sel->channels, email, phone);
 	struct privd_notice_vars v = *c->tmpl;
-	const char *recipient = NULL, *channel, *body;
-	enum privd_rc rc;
+	struct privd_outbox_person person;
+	const struct privd_blob *ct;
+	struct bulk_target *t;
 
-	rc = privd_vault_open(c->b->svc->vault, c->r, sc->id, f, 2);
-	if (rc == PRIVD_ERR_GONE)
-		return PRIVD_OK; /* erased meanwhile: nobody to tell */
-	channel = rc == PRIVD_OK ? bulk_channel(c->sel->channels, email, phone, &recipient) : NULL;
+	if (channel == NULL)
+		return PRIVD_OK;
 	v.lang = privd_outbox_lang(c->b->svc, sc->language);
 	person =
 	    (struct privd_outbox_person){sc->id, sc->status, sc->residence_country, channel, v.lang, sc->created_at};
-	if (channel != NULL && (c->fn == NULL || c->fn(c->arg, &person, &v))) {
-		body = c->fn == NULL ? c->bodies[v.lang] : NULL; /* the template's, or the callback's own */
-		rc = bulk_grow(c->b) ? notice_make(c->b->svc, sc->id, NULL, channel, recipient, &v, body, c->now,
-		                                   &c->b->notices[c->b->n])
-		                     : PRIVD_ERR_NOMEM;
-		if (rc == PRIVD_OK) {
-			snprintf(c->b->notices[c->b->n].row.ref, sizeof(c->b->notices[0].row.ref), "%s", c->b->ref);
-			c->b->n++;
-			*(strcmp(channel, "email") == 0 ? &c->b->email : &c->b->sms) += 1;
-		}
+	if (c->fn != NULL && !c->fn(c->arg, &person, &v))
+		return PRIVD_OK;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 1024;
+		struct bulk_target *grown = realloc(c->t, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return PRIVD_ERR_NOMEM;
+		c->t = grown;
+		c->cap = cap;
 	}
-	sodium_memzero(email, sizeof(email));
-	sodium_memzero(phone, sizeof(phone));
-	return rc;
+	t = &c->t[c->n];
+	memset(t, 0, sizeof(*t));
+	memcpy(t->id, sc->id, sizeof(t->id));
+	t->channel = channel;
+	t->body = c->bodies[v.lang];
+	if (c->fn != NULL && !vars_as_template(&v, c->tmpl)) {
+		t->body = t->own = privd_outbox_vars_encode(&v);
+		if (t->own == NULL)
+			return PRIVD_ERR_NOMEM;
+	}
+	ct = strcmp(channel, "email") == 0 ? &sc->email_ct : &sc->phone_ct;
+	t->ct.data = malloc(ct->len);
+	if (t->ct.data == NULL) {
+		free(t->own);
+		return PRIVD_ERR_NOMEM;
+	}
+	memcpy(t->ct.data, ct->data, ct->len);
+	t->ct.len = ct->len;
+	c->n++;
+	return PRIVD_OK;
 }
 
 static int bulk_row(void *arg, const struct privd_subject_contact *sc)
 {
 	struct bulk_ctx *c = arg;
 
-	c->rc = bulk_one(c, sc);
+	if (c->rc == PRIVD_OK)
+		c->rc = bulk_take(c, sc);
 	return c->rc != PRIVD_OK;
+}
+
+static int target_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct bulk_target *)a)->id, ((const struct bulk_target *)b)->id);
+}
+
+/* The id of the i-th notice: the first id plus i, counted in its 80 random bits. */
+static void bulk_id(const struct privd_outbox_bulk *b, size_t i, char out[PRIVD_ID_HEX])
+{
+	uint8_t id[16];
+	uint64_t carry = i;
+
+	memcpy(id, b->first_id, sizeof(id));
+	for (int k = (int)sizeof(id) - 1; k >= 6 && carry != 0; k--) {
+		carry += id[k];
+		id[k] = (uint8_t)carry;
+		carry >>= 8;
+	}
+	sodium_bin2hex(out, PRIVD_ID_HEX, id, sizeof(id));
+}
+
+/* One thread's share: targets [from, to), on a reader of its own. */
+struct bulk_slice {
+	struct privd_outbox_bulk *b;
+	const struct bulk_target *t;
+	bool *made;
+	size_t from, to;
+	enum privd_rc rc;
+};
+
+/* Notice from + i, to target from + i, whose data key is k. */
+static enum privd_rc bulk_make(const struct privd_vault_lent *k, size_t i, void *arg)
+{
+	struct bulk_slice *s = arg;
+	const struct bulk_target *t = &s->t[s->from + i];
+	char to[PRIVD_EMAIL_MAX + 1], id[PRIVD_ID_HEX];
+	const bool sms = strcmp(t->channel, "sms") == 0;
+	const struct privd_vault_opening open = {sms ? "phone" : "email", &t->ct, to, sizeof(to), NULL};
+	const struct privd_notice_vars v = {.kind = s->b->kind}; /* what it says is t->body, encoded already */
+	enum privd_rc rc = privd_vault_lent_open(k, &open);
+
+	bulk_id(s->b, s->from + i, id);
+	if (rc == PRIVD_OK)
+		rc = notice_make(s->b->svc, id, t->id, NULL, t->channel, to, &v, t->body, s->b->created_at,
+		                 &s->b->notices[s->from + i]);
+	sodium_memzero(to, sizeof(to));
+	if (rc == PRIVD_OK) {
+		snprintf(s->b->notices[s->from + i].row.ref, sizeof(s->b->notices[0].row.ref), "%s", s->b->ref);
+		s->made[s->from + i] = true;
+	}
+	return rc;
+}
+
+static void *bulk_slice_run(void *arg)
+{
+	struct bulk_slice *s = arg;
+	struct privd_reader *r = NULL;
+	const char **ids = malloc((s->to - s->from + 1) * sizeof(*ids));
+
+	s->rc = ids != NULL ? privd_reader_get(s->b->svc, &r) : PRIVD_ERR_NOMEM;
+	for (size_t i = s->from; s->rc == PRIVD_OK && i < s->to; i++)
+		ids[i - s->from] = s->t[i].id;
+	if (s->rc == PRIVD_OK)
+		s->rc = privd_vault_lend_each(s->b->svc->vault, r, ids, s->to - s->from, bulk_make, s);
+	privd_reader_put(s->b->svc, r, s->rc == PRIVD_ERR_DB);
+	free(ids);
+	return NULL;
+}
+
+#define BULK_THREADS_MAX 4
+#define BULK_PER_THREAD_MIN 1024 /* fewer are not worth a thread */
+
+/* Makes the notices of targets [0, n) on up to one thread per core, this one included; made[i] says which. */
+static enum privd_rc bulk_seal(struct privd_outbox_bulk *b, const struct bulk_target *t, bool *made, size_t n)
+{
+	struct bulk_slice s[BULK_THREADS_MAX];
+	pthread_t th[BULK_THREADS_MAX];
+	bool started[BULK_THREADS_MAX] = {false};
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t k = cores < 1 ? 1 : cores > BULK_THREADS_MAX ? BULK_THREADS_MAX : (size_t)cores;
+	enum privd_rc rc = PRIVD_OK;
+
+	while (k > 1 && n / k < BULK_PER_THREAD_MIN)
+		k--;
+	for (size_t i = 0; i < k; i++) {
+		s[i] = (struct bulk_slice){b, t, made, n * i / k, n * (i + 1) / k, PRIVD_OK};
+		if (i > 0)
+			started[i] = pthread_create(&th[i], NULL, bulk_slice_run, &s[i]) == 0;
+	}
+	bulk_slice_run(&s[0]);
+	for (size_t i = 0; i < k; i++) {
+		if (i > 0 && started[i])
+			pthread_join(th[i], NULL);
+		else if (i > 0)
+			bulk_slice_run(&s[i]); /* no thread to be had: here, then */
+		if (rc == PRIVD_OK)
+			rc = s[i].rc;
+	}
+	return rc;
+}
+
+/* Keeps the notices made, in order: the others (their person erased meanwhile) go. */
+static void bulk_pack(struct privd_outbox_bulk *b, const bool *made, size_t n)
+{
+	b->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!made[i])
+			continue;
+		if (b->n != i) {
+			b->notices[b->n] = b->notices[i];
+			sodium_memzero(&b->notices[i], sizeof(b->notices[i]));
+		}
+		*(strcmp(b->notices[b->n].row.channel, "email") == 0 ? &b->email : &b->sms) += 1;
+		b->n++;
+	}
+}
+
+/* Reads the selection into c->t, sorted by subject id. */
+static enum privd_rc bulk_walk(struct privd_service *svc, struct bulk_ctx *c)
+{
+	const struct privd_outbox_selection *sel = c->sel;
+	struct privd_subject_filter f = {sel->active_only, sel->registered_from, sel->registered_to, sel->ids,
+	                                 sel->nids};
+	struct privd_reader *r = NULL;
+	enum privd_rc rc = privd_reader_get(svc, &r);
+
+	if (rc == PRIVD_OK) {
+		rc = privd_repo_subject_contacts(r->db, &f, bulk_row, c);
+		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	}
+	if (rc == PRIVD_OK)
+		rc = c->rc;
+	if (rc == PRIVD_OK)
+		qsort(c->t, c->n, sizeof(*c->t), target_cmp);
+	return rc;
 }
 
 enum privd_rc privd_outbox_bulk_prepare(struct privd_service *svc, const struct privd_outbox_selection *sel,
                                         const struct privd_notice_vars *tmpl, const char *ref, privd_outbox_vars_fn fn,
                                         void *arg, struct privd_outbox_bulk **out, struct privd_err *err)
 {
-	struct privd_subject_filter f = {sel->active_only, sel->registered_from, sel->registered_to, sel->ids,
-	                                 sel->nids};
-	struct bulk_ctx c = {.sel = sel, .tmpl = tmpl, .fn = fn, .arg = arg, .now = privd_now_ms()};
+	struct bulk_ctx c = {.sel = sel, .tmpl = tmpl, .fn = fn, .arg = arg};
+	char first[PRIVD_ID_HEX];
+	bool *made = NULL;
 	enum privd_rc rc = PRIVD_OK;
 
 	*out = NULL;
@@ -293,7 +460,11 @@ enum privd_rc privd_outbox_bulk_prepare(struct privd_service *svc, const struct 
 		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
 	c.b->svc = svc;
 	snprintf(c.b->ref, sizeof(c.b->ref), "%s", ref != NULL ? ref : "");
-	for (int l = 0; fn == NULL && l < PRIVD_NOTIFY_LANG_COUNT; l++) {
+	c.b->kind = tmpl->kind;
+	c.b->created_at = privd_now_ms();
+	privd_time_id(c.b->created_at, first);
+	sodium_hex2bin(c.b->first_id, sizeof(c.b->first_id), first, 32, NULL, NULL, NULL);
+	for (int l = 0; l < PRIVD_NOTIFY_LANG_COUNT; l++) {
 		struct privd_notice_vars v = *tmpl;
 
 		v.lang = (enum privd_notify_lang)l;
@@ -302,17 +473,27 @@ enum privd_rc privd_outbox_bulk_prepare(struct privd_service *svc, const struct 
 			rc = PRIVD_ERR_NOMEM;
 	}
 	if (rc == PRIVD_OK)
-		rc = privd_reader_get(svc, &c.r);
-	if (rc == PRIVD_OK) {
-		c.rc = PRIVD_OK;
-		rc = privd_repo_subject_contacts(c.r->db, &f, bulk_row, &c);
-		if (rc == PRIVD_OK)
-			rc = c.rc;
-		privd_reader_put(svc, c.r, rc == PRIVD_ERR_DB);
+		rc = bulk_walk(svc, &c);
+	if (rc == PRIVD_OK && c.n > 0) {
+		made = calloc(c.n, sizeof(*made));
+		c.b->notices = calloc(c.n, sizeof(*c.b->notices));
+		rc = made != NULL && c.b->notices != NULL ? bulk_seal(c.b, c.t, made, c.n) : PRIVD_ERR_NOMEM;
 	}
+	if (rc == PRIVD_OK && c.n > 0)
+		bulk_pack(c.b, made, c.n);
+	else
+		c.b->n = c.n; /* every slot, made or not, to be cleared */
+	for (size_t i = 0; i < c.n; i++) {
+		privd_blob_clear(&c.t[i].ct);
+		free(c.t[i].own);
+	}
+	free(c.t);
+	free(made);
 	for (int l = 0; l < PRIVD_NOTIFY_LANG_COUNT; l++)
 		free(c.bodies[l]);
 	if (rc != PRIVD_OK) {
+		if (c.b->notices == NULL)
+			c.b->n = 0;
 		privd_outbox_bulk_free(c.b);
 		return privd_err_set(err, rc, "cannot prepare the notices");
 	}
@@ -327,6 +508,11 @@ size_t privd_outbox_bulk_count(const struct privd_outbox_bulk *b, const char *ch
 	if (channel == NULL)
 		return b->email + b->sms;
 	return strcmp(channel, "email") == 0 ? b->email : b->sms;
+}
+
+size_t privd_outbox_bulk_cancelled(const struct privd_outbox_bulk *b)
+{
+	return b != NULL ? b->ncancelled : 0;
 }
 
 enum privd_rc privd_outbox_bulk_ks_put(struct privd_db *ks, const struct privd_outbox_bulk *b)
@@ -383,8 +569,10 @@ enum privd_rc privd_outbox_bulk_insert(struct privd_db *db, struct privd_outbox_
 	free(rows);
 	/* a person erased after the fan-out was prepared is not told: those notices are cancelled at once */
 	b->ncancelled = 0;
+	/* an erasure a clock skew before the fan-out began is looked for too: on PostgreSQL another node stamped it */
 	if (rc == PRIVD_OK && b->ref[0] != '\0')
-		rc = privd_repo_notification_erased(db, b->ref, 0, bulk_erased, b);
+		rc = privd_repo_notification_erased(db, b->ref, b->created_at - PRIVD_INCIDENT_CLOCK_SKEW_MS,
+		                                    bulk_erased, b);
 	for (size_t i = 0; rc == PRIVD_OK && i < b->ncancelled; i++)
 		rc = privd_repo_notification_cancel(db, b->cancelled[i]);
 	return rc;

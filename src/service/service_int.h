@@ -416,7 +416,8 @@ struct privd_outbox_person {
 	enum privd_notify_lang lang;
 	int64_t registered_at;
 };
-/* Fills v (a copy of the template, v->lang already the person's) with what p is told; false leaves p out. */
+/* Fills v (a copy of the template, v->lang already the person's) with what p is told; false leaves p out. A v left
+ * as the template costs nothing more; one changed is encoded for p alone. */
 typedef bool (*privd_outbox_vars_fn)(void *arg, const struct privd_outbox_person *p, struct privd_notice_vars *v);
 struct privd_outbox_bulk;
 /* Prepares the notices: tmpl for everyone (in their language), or what fn makes of it per person (fn may be NULL);
@@ -427,6 +428,8 @@ enum privd_rc privd_outbox_bulk_prepare(struct privd_service *svc, const struct 
                                         void *arg, struct privd_outbox_bulk **out, struct privd_err *err);
 /* Notices prepared, on channel ("email", "sms") or on both (NULL). Accepts NULL. Cannot fail. */
 size_t privd_outbox_bulk_count(const struct privd_outbox_bulk *b, const char *channel);
+/* Of them, those cancelled by privd_outbox_bulk_insert because their person was erased meanwhile. Accepts NULL. */
+size_t privd_outbox_bulk_cancelled(const struct privd_outbox_bulk *b);
 /* Write-job parts: the keys into the keystore transaction (and their undo), the rows into the data transaction
  * (with the cancellation of those erased meanwhile), and after the commit the keys of those cancelled. */
 enum privd_rc privd_outbox_bulk_ks_put(struct privd_db *ks, const struct privd_outbox_bulk *b);
@@ -458,12 +461,21 @@ enum privd_notify_lang privd_outbox_lang(struct privd_service *svc, const char *
 
 /* A notice's variables as the JSON text sealed in its body ({"v":1,"kind":...}), malloc'd; NULL when out of
  * memory. The operator's name and contact and the policy URL are not in it: they are the configuration's when the
- * notice is sent. */
+ * notice is sent; nor an incident's words, only its id (privd_incident_notice_vars). */
 char *privd_outbox_vars_encode(const struct privd_notice_vars *v);
 /* The reverse: fills v from text, its strings pointing into *hold (the caller releases it with json_decref, so the
  * type is opaque here). PRIVD_ERR_INVALID when text is not such a document. */
 enum privd_rc privd_outbox_vars_decode(const char *text, struct privd_notice_vars *v, void **hold);
 void privd_outbox_vars_release(void *hold);
+
+/* ---- incidents.c ---- */
+
+/* Fills what an incident's notice says besides its id (the description, the categories, when it was detected)
+ * from the incident v->incident_id names, its strings held in *hold until privd_incident_notice_release. Called
+ * when the notice is sent, so the operator's words are stored once. PRIVD_ERR_NOT_FOUND. */
+enum privd_rc privd_incident_notice_vars(struct privd_service *svc, struct privd_notice_vars *v, void **hold);
+/* Accepts NULL. */
+void privd_incident_notice_release(void *hold);
 
 /* ---- delivery.c: the delivery worker ---- */
 

@@ -471,6 +471,45 @@ enum privd_rc privd_vault_lend(struct privd_vault *v, struct privd_reader *r, co
 	return rc;
 }
 
+struct each {
+	struct privd_vault *v;
+	const char *const *ids;
+	size_t n, next; /* ids[next] is the first not passed yet */
+	enum privd_rc (*fn)(const struct privd_vault_lent *k, size_t i, void *arg);
+	void *arg;
+	enum privd_rc rc;
+};
+
+static int each_key(void *arg, const char *id, const uint8_t *wrapped, size_t len, const char *kid)
+{
+	struct each *e = arg;
+	uint8_t key[PRIVD_KEY_BYTES];
+	const struct privd_vault_lent lent = {key, id};
+
+	if (e->rc != PRIVD_OK)
+		return 1;
+	while (e->next < e->n && strcmp(e->ids[e->next], id) < 0)
+		e->next++; /* no key: erased */
+	if (e->next == e->n || strcmp(e->ids[e->next], id) != 0)
+		return 0;
+	e->rc = privd_keyset_unwrap(e->v->keys, kid, id, wrapped, len, key);
+	if (e->rc == PRIVD_OK)
+		e->rc = e->fn(&lent, e->next, e->arg);
+	sodium_memzero(key, sizeof(key));
+	e->next++;
+	return e->rc != PRIVD_OK;
+}
+
+enum privd_rc privd_vault_lend_each(struct privd_vault *v, struct privd_reader *r, const char *const *ids, size_t n,
+                                    enum privd_rc (*fn)(const struct privd_vault_lent *k, size_t i, void *arg),
+                                    void *arg)
+{
+	struct each e = {v, ids, n, 0, fn, arg, PRIVD_OK};
+	enum privd_rc rc = privd_repo_key_get_many(r->ks, ids, n, each_key, &e);
+
+	return rc != PRIVD_OK ? rc : e.rc;
+}
+
 enum privd_rc privd_vault_lent_open(const struct privd_vault_lent *k, const struct privd_vault_opening *field)
 {
 	return open_one(k->key, k->owner, field);
