@@ -49,6 +49,7 @@
 #define EXTENSION(nm, type, h) NUM("requests", nm "_extension_days", T_INT, extension_days[type], 0, 30, NULL, h)
 
 static const char *const localisation_modes[] = {"warn", "refuse", NULL};
+static const char *const channels[] = {"email", "sms", NULL};
 
 const struct key privd_config_keys[] = {
 	STR("server", "listen", T_STR_NONEMPTY, listen, "127.0.0.1:8080",
@@ -220,6 +221,15 @@ const struct key privd_config_keys[] = {
 	    "Days a keystore set (the wrapped data keys) is kept (1 to 36500). Keep it shorter than\n"
 	    "data_retention_days: an erased person's data in older data sets becomes unreadable\n"
 	    "once the last keystore set taken before the erasure is removed."),
+	CHOICE("incidents", "channel_preference", incident_channel, channels, "email",
+	       "How a person affected by an incident is told when both are known: email (an\n"
+	       "e-mail, or an SMS to a person with only a phone) or sms (the reverse)."),
+	STR("incidents", "contact_person", T_STR, incident_contact_person, "",
+	    "The contact person named in reports to Roskomnadzor (152-FZ Art. 21 p.3.1):\n"
+	    "name, position, phone and e-mail. Empty: the operator's name and contact."),
+	STR("incidents", "dpo_contact", T_STR, incident_dpo_contact, "",
+	    "The data protection officer or other contact point named in a GDPR Art. 33\n"
+	    "notification. Empty: contact_person."),
 };
 
 /* Keys that existed once: naming what replaced them beats "is not a known key". */

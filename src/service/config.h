@@ -87,6 +87,10 @@ struct privd_config {
 	char backup_dir[1024];    /* dir = "" (privd backup needs --to) */
 	int backup_data_days;     /* data_retention_days = 30 */
 	int backup_keystore_days; /* keystore_retention_days = 7 */
+	/* [incidents] */
+	char incident_channel[8];          /* channel_preference = email */
+	char incident_contact_person[256]; /* contact_person = "" (the operator's name and contact) */
+	char incident_dpo_contact[256];    /* dpo_contact = "" (the contact person) */
 
 	/* Not a configuration key: the file read (and the one `privd init` writes); empty: DATA_DIR/privd.conf. */
 	char config_file[1024];

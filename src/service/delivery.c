@@ -333,7 +333,7 @@ static void transmit(struct worker *d, const struct item *it, const char *to, co
 {
 	const struct privd_config *cfg = &d->svc->cfg;
 	struct privd_notice_vars v;
-	void *hold = NULL;
+	void *hold = NULL, *incident = NULL;
 	char *subject = NULL, *text = NULL, *html = NULL, url[400];
 	bool sms = strcmp(it->row.channel, "sms") == 0;
 	enum privd_rc rc;
@@ -353,11 +353,16 @@ static void transmit(struct worker *d, const struct item *it, const char *to, co
 	else
 		snprintf(url, sizeof(url), "%s/privacy", d->base_url);
 	v.url = url;
-	rc = privd_notify_render(&v, sms ? PRIVD_NOTIFY_SMS : PRIVD_NOTIFY_TEXT, &subject, &text, NULL);
+	rc = v.kind == PRIVD_NOTICE_INCIDENT ? privd_incident_notice_vars(d->svc, &v, &incident) : PRIVD_OK;
+	if (rc == PRIVD_OK)
+		rc = privd_notify_render(&v, sms ? PRIVD_NOTIFY_SMS : PRIVD_NOTIFY_TEXT, &subject, &text, NULL);
 	if (rc == PRIVD_OK && !sms)
 		rc = privd_notify_render(&v, PRIVD_NOTIFY_HTML, NULL, &html, NULL);
 	if (rc != PRIVD_OK) {
-		res->outcome = rc == PRIVD_ERR_NOMEM ? PRIVD_SEND_RETRY : PRIVD_SEND_PERMANENT;
+		/* out of memory, or the incident's words unreadable for now, is tried again */
+		res->outcome = rc == PRIVD_ERR_NOMEM || rc == PRIVD_ERR_DB || rc == PRIVD_ERR_BUSY
+		                   ? PRIVD_SEND_RETRY
+		                   : PRIVD_SEND_PERMANENT;
 		snprintf(res->error, sizeof(res->error), "cannot render the notice (%s)", privd_rc_str(rc));
 	} else if (sms) {
 		privd_sms_send(d->sms, it->row.id, to, hold != NULL ? text : body, res);
@@ -369,6 +374,7 @@ static void transmit(struct worker *d, const struct item *it, const char *to, co
 	privd_notify_text_free(text);
 	privd_notify_text_free(html);
 	privd_outbox_vars_release(hold);
+	privd_incident_notice_release(incident);
 }
 
 static void send_one(struct worker *d, struct item *it)

@@ -336,6 +336,30 @@ static void test_delivery_env(void **state)
 	unsetenv("PRIVD_SMS_SECRET");
 }
 
+/* The incidents' keys: the channel a person is told by, and who is named to the regulator. */
+static void test_incidents_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct privd_config c;
+	struct privd_err err = {0};
+
+	write_conf(f, "[incidents]\ncontact_person = Мария Иванова, +7 495 000-00-00\n");
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+	assert_string_equal(c.incident_channel, "email");
+	assert_string_equal(c.incident_contact_person, "Мария Иванова, +7 495 000-00-00");
+	assert_string_equal(c.incident_dpo_contact, "");
+	setenv("PRIVD_INCIDENTS_CHANNEL_PREFERENCE", "sms", 1);
+	setenv("PRIVD_INCIDENTS_DPO_CONTACT", "dpo@example.org", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_OK);
+	assert_string_equal(c.incident_channel, "sms");
+	assert_string_equal(c.incident_dpo_contact, "dpo@example.org");
+	setenv("PRIVD_INCIDENTS_CHANNEL_PREFERENCE", "post", 1);
+	assert_int_equal(privd_config_load(&c, f->dir, &err), PRIVD_ERR_INVALID);
+	assert_string_equal(err.fields[0].field, "incidents.channel_preference");
+	unsetenv("PRIVD_INCIDENTS_CHANNEL_PREFERENCE");
+	unsetenv("PRIVD_INCIDENTS_DPO_CONTACT");
+}
+
 static void test_unknown_key(void **state)
 {
 	struct fixture *f = *state;
@@ -589,6 +613,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unknown_section, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_operator_and_retention, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_removed_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_incidents_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_numbers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_booleans, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_write_round_trip, setup, teardown),
