@@ -287,6 +287,10 @@ bool privd_http_client_key(struct privd_http_req *r, const char *ip_header, uint
 /* Takes consent.js from the service and compresses it (nothing to do when the service did not load it). */
 enum privd_rc privd_http_web_init(struct privd_http *h, struct privd_err *err);
 void privd_http_web_cleanup(struct privd_http *h);
+/* ---- regulator.c: the draft of a report to the regulator ---- */
+/* The report d describes as Markdown: in Russian for Roskomnadzor (152-FZ Art. 21 p.3.1), with the GDPR Art. 33
+ * items in English after it when EU/EEA residents are among the affected. malloc'd; NULL when out of memory. */
+char *privd_http_regulator_notice(const struct privd_regulator_draft *d);
 
 /* ---- metrics.c ---- */
 void privd_http_metrics_record(unsigned path_idx, enum privd_http_method m, unsigned status, uint64_t dur_ns);
@@ -349,6 +353,12 @@ void privd_http_portal_create(struct privd_http_req *r);
 void privd_http_portal_open(struct privd_http_req *r);
 void privd_http_portal_session(struct privd_http_req *r);
 void privd_http_portal_end(struct privd_http_req *r);
+void privd_http_incident_create(struct privd_http_req *r);
+void privd_http_incident_list(struct privd_http_req *r);
+void privd_http_incident_get(struct privd_http_req *r);
+void privd_http_incident_patch(struct privd_http_req *r);
+void privd_http_incident_report(struct privd_http_req *r);
+void privd_http_incident_notice(struct privd_http_req *r);
 
 /* ---- async.c: a request answered once the writer has committed (registration, a cookie choice) ---- */
 /* Renders the finished work's result into r, on the library's thread. */

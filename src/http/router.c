@@ -59,6 +59,10 @@ enum privd_http_path {
 	P_PORTAL_SESSIONS,
 	P_PORTAL_SESSION,
 	P_PORTAL_OPEN,
+	P_INCIDENTS,
+	P_INCIDENT,
+	P_INCIDENT_REPORTS,
+	P_INCIDENT_NOTICE,
 	P_COUNT
 };
 
@@ -104,6 +108,10 @@ static const char *const paths[P_COUNT] = {
     [P_PORTAL_SESSIONS] = "/v1/subjects/{id}/portal-sessions",
     [P_PORTAL_SESSION] = "/v1/portal/session",
     [P_PORTAL_OPEN] = "/portal/open",
+    [P_INCIDENTS] = "/v1/incidents",
+    [P_INCIDENT] = "/v1/incidents/{id}",
+    [P_INCIDENT_REPORTS] = "/v1/incidents/{id}/regulator-reports",
+    [P_INCIDENT_NOTICE] = "/v1/incidents/{id}/regulator-notice",
 };
 
 #define R_ADMIN PRIVD_ROLE_ADMIN
@@ -166,6 +174,12 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_GET, privd_http_portal_session, R_SUBJECT, P_PORTAL_SESSION, 0},
     {PRIVD_HTTP_DELETE, privd_http_portal_end, R_SUBJECT, P_PORTAL_SESSION, 0},
     {PRIVD_HTTP_GET, privd_http_portal_open, PRIVD_HTTP_PUBLIC, P_PORTAL_OPEN, 0},
+    {PRIVD_HTTP_POST, privd_http_incident_create, R_OPERATOR, P_INCIDENTS, PRIVD_HTTP_BATCH_BODY},
+    {PRIVD_HTTP_GET, privd_http_incident_list, R_OPERATOR | R_AUDITOR | R_ADMIN, P_INCIDENTS, 0},
+    {PRIVD_HTTP_GET, privd_http_incident_get, R_OPERATOR | R_AUDITOR | R_ADMIN, P_INCIDENT, 0},
+    {PRIVD_HTTP_PATCH, privd_http_incident_patch, R_OPERATOR, P_INCIDENT, 0},
+    {PRIVD_HTTP_POST, privd_http_incident_report, R_OPERATOR, P_INCIDENT_REPORTS, 0},
+    {PRIVD_HTTP_GET, privd_http_incident_notice, R_OPERATOR | R_AUDITOR | R_ADMIN, P_INCIDENT_NOTICE, 0},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
