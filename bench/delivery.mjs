@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // bench/delivery.mjs - how fast privd queues a fan-out and delivers it to a local SMTP server.
 //
-// Usage: node bench/delivery.mjs BINARY [SUBJECTS]   (bench/run.sh calls it; SUBJECTS defaults to 20000)
+// Usage: node bench/delivery.mjs BINARY [SUBJECTS [policy|incident]]   (bench/run.sh calls it; SUBJECTS defaults
+// to 20000, the fan-out to policy)
 //
 // privd init in a temporary directory on SQLite, privd serve with [smtp] url pointing at bench/smtp-sink.mjs (a
 // process of its own that accepts and discards), SUBJECTS people registered with an e-mail each, then
-// POST /v1/policies with "notify": true: one notice to each, queued in one transaction. Two figures: the time the
+// POST /v1/policies with "notify": true (or, with incident, POST /v1/incidents over {"all":true}): one notice to each,
+// queued in one transaction. Two figures: the time the
 // publish took (the fan-out queued: every address opened, a key made, rows and keys written), and the messages per
 // second from the publish's answer to the last message privd recorded as sent (privd_notifications_sent_total), which the
-// sink's own count confirms. Prints one JSON line: {"subjects","queue_ms","delivered","seconds","per_second",
-// "sink_received","privd_cpu","sink_cpu"} (the CPU each used while delivering, in cores: what bounds the rate). Exit status 0 when every notice was delivered, 1 otherwise, 2 when it could not run.
+// sink's own count confirms. Prints one JSON line: {"mode","subjects","queue_ms","delivered","seconds","per_second",
+// "sink_received","privd_cpu","sink_cpu"} (an incident adds privd's own "privd_prepare_ms" and "privd_write_ms") (the CPU each used while delivering, in cores: what bounds the rate). Exit status 0 when every notice was delivered, 1 otherwise, 2 when it could not run.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,8 +24,9 @@ import { readFileSync } from 'node:fs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = process.argv[2];
 const N = Number(process.argv[3] || process.env.BENCH_DELIVERY_SUBJECTS || 20000);
-if (!bin || !Number.isInteger(N) || N < 1) {
-	console.error('usage: node bench/delivery.mjs BINARY [SUBJECTS]');
+const MODE = process.argv[4] || 'policy';
+if (!bin || !Number.isInteger(N) || N < 1 || !['policy', 'incident'].includes(MODE)) {
+	console.error('usage: node bench/delivery.mjs BINARY [SUBJECTS [policy|incident]]');
 	process.exit(2);
 }
 
@@ -40,6 +43,7 @@ function start(cmd, args, env, from, want) {
 		c[from].setEncoding('utf8');
 		c[from].on('data', (d) => {
 			buf += d;
+			c.output = buf; /* read on after it is ready: an incident's phases (incident.created) */
 			for (const line of buf.split('\n')) {
 				try { const o = JSON.parse(line); if (want(o)) { resolve({ proc: c, line: o }); return; } } catch { /* not yet */ }
 			}
@@ -94,15 +98,23 @@ try {
 			if (r.status !== 201) throw new Error(`registration: ${r.status} ${JSON.stringify(r.json)}`);
 		}));
 	}
+	const operator = (await req(base, 'POST', '/v1/api-keys', admin, { name: 'bench operator', role: 'operator' })).json.key;
 	const t0 = performance.now();
-	const pub = await req(base, 'POST', '/v1/policies', admin, { version: `bench-${run}`, text: '# v', notify: true });
+	const pub = MODE === 'incident'
+		? await req(base, 'POST', '/v1/incidents', operator, {
+			detected_at: new Date().toISOString(), description: 'A backup of the customer database was readable in a public bucket.',
+			data_categories: ['name', 'email'], scope: { all: true },
+		})
+		: await req(base, 'POST', '/v1/policies', admin, { version: `bench-${run}`, text: '# v', notify: true });
 	const queueMs = performance.now() - t0;
-	if (pub.status !== 201) throw new Error(`publish: ${pub.status} ${JSON.stringify(pub.json)}`);
+	if (pub.status !== 201) throw new Error(`${MODE}: ${pub.status} ${JSON.stringify(pub.json)}`);
+	const expected = MODE === 'incident' ? pub.json.affected : pub.json.notified;
+	const phases = /"event":"incident\.created".*"prepare_ms":(\d+),"write_ms":(\d+)/.exec(privdProc.output || '');
 	const t1 = performance.now();
 	const cpu0 = [cpuSeconds(privdProc.pid), cpuSeconds(sink.proc.pid)];
 	let sent = 0;
 	const deadline = Date.now() + Math.max(120_000, N * 20);
-	while (sent < pub.json.notified && Date.now() < deadline) {
+	while (sent < expected && Date.now() < deadline) {
 		await new Promise((r) => setTimeout(r, 100));
 		sent = await metric(base, 'privd_notifications_sent_total');
 	}
@@ -114,8 +126,9 @@ try {
 		sink.proc.stdout.on('data', (d) => { out += d; });
 		sink.proc.on('exit', () => resolve(Number(/"received":(\d+)/.exec(out)?.[1] ?? -1)));
 	});
-	console.log(JSON.stringify({ subjects: N, queue_ms: Math.round(queueMs), delivered: sent, seconds: Number(seconds.toFixed(2)),
+	console.log(JSON.stringify({ mode: MODE, subjects: N, queue_ms: Math.round(queueMs), delivered: sent, seconds: Number(seconds.toFixed(2)),
 		per_second: Math.round(sent / seconds), sink_received: received,
+		...(phases ? { privd_prepare_ms: Number(phases[1]), privd_write_ms: Number(phases[2]) } : {}),
 		privd_cpu: Number((cpu[0] / seconds).toFixed(2)), sink_cpu: Number((cpu[1] / seconds).toFixed(2)) }));
 	exit = sent === N ? 0 : 1;
 } catch (e) {
