@@ -290,6 +290,7 @@ void privd_http_web_cleanup(struct privd_http *h);
 /* ---- regulator.c: the draft of a report to the regulator ---- */
 /* The report d describes as Markdown: in Russian for Roskomnadzor (152-FZ Art. 21 p.3.1), with the GDPR Art. 33
  * items in English after it when EU/EEA residents are among the affected. malloc'd; NULL when out of memory. */
+struct privd_regulator_draft; /* service/incidents.h */
 char *privd_http_regulator_notice(const struct privd_regulator_draft *d);
 
 /* ---- metrics.c ---- */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/incident.h"
+#include "service/incidents.h"
 
 #define LIST_MAX 1000
 #define LIST_DEFAULT 100

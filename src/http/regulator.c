@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/incident.h"
+#include "service/incidents.h"
 
 /* The categories in words, by bit number (core/destruction.h). */
 static const char *const category_ru[PRIVD_DESTRUCTION_CATEGORY_COUNT] = {

@@ -24,6 +24,7 @@
 
 #include "core/log.h"
 #include "core/validate.h"
+#include "service/incidents.h"
 #include "service/service_int.h"
 
 #define LIST_DEFAULT 100
