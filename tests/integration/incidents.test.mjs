@@ -4,7 +4,8 @@
 // SMTP server and the SMS gateway stand-in, once; the erased are not contacted; progress per channel; the
 // regulator's deadlines and whether they were met; the draft reports to Roskomnadzor (152-FZ Art. 21 p.3.1) and,
 // when EU residents are affected, the GDPR Art. 33 items; roles; bad input named by field with nothing created;
-// the access export lists the notice; no personal data in the log or the audit trail.
+// the access export lists the notice; no personal data in the log or the audit trail; a fan-out after a master key
+// rotation opens every key, whichever master key wraps it.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
@@ -15,6 +16,7 @@ import {
 import { normPath, privdRoutes } from './lib/routes.mjs';
 import { auditEntries, assertAuditOk, carryOut } from './lib/requests.mjs';
 import { deliveryEnv, startSmsGateway, startSmtp, waitFor } from './lib/mail.mjs';
+import { keys, keyStatus } from './lib/ops.mjs';
 
 const SECRET = 'test-gateway-secret-incidents-0123';
 const OPERATOR = 'ООО «Ромашка»';
@@ -530,6 +532,45 @@ forEngines('incidents with channel_preference = sms', (engine) => {
 		const byId = new Map((await incidentNotices(srv, inc.id)).map((n) => [n.subject_id, n.channel]));
 		assert.equal(byId.get(a.id), 'sms');
 		assert.equal(byId.get(b.id), 'email');
+		assertCleanLog(srv);
+	});
+});
+
+forEngines('incidents after a master key rotation', (engine) => {
+	let srv;
+	let smtp;
+
+	before(async () => {
+		smtp = await startSmtp();
+		srv = await startPrivd(engine, { serve: { env: deliveryEnv({ smtp, secret: SECRET }) } });
+	});
+	after(async () => {
+		if (srv) {
+			await srv.stop();
+			await removeInstance(srv.inst);
+		}
+		await smtp?.close();
+	});
+
+	it('the people whose keys were wrapped again, and those registered since, are each told once', async () => {
+		const before = await registerAll(srv, [newPerson(), newPerson(), newPerson()]);
+		const [old] = await keyStatus(srv.inst);
+		const r = await keys(srv.inst, 'rotate', ['--batch', '2']);
+		assert.equal(r.code, 0, `keys rotate: ${r.stdout}\n${r.stderr}`);
+		const people = [newPerson(), newPerson()];
+		const since = await registerAll(srv, people);
+		const inc = await createIncident(srv, {
+			detected_at: iso(Date.now()), description: 'Утечка', data_categories: ['email'], scope: { all: true },
+		});
+		assert.equal(inc.affected, before.length + since.length);
+		await waitFor(async () => (await getIncident(srv, inc.id)).progress.email.sent === inc.affected,
+			`${inc.affected} e-mails sent`, { ms: 120_000, every: 250 });
+		await smtp.settled();
+		const mails = smtp.messages.filter((m) => /Инцидент|An incident/.test(m.parsed.subject));
+		assert.equal(mails.length, inc.affected, 'one e-mail to each');
+		assert.equal(new Set(mails.map((m) => m.to[0])).size, inc.affected, 'to as many addresses');
+		const st = await keyStatus(srv.inst);
+		assert.ok(!st.some((k) => k.kid === old.kid && k.keys > 0), `nothing left under the old key: ${JSON.stringify(st)}`);
 		assertCleanLog(srv);
 	});
 });
