@@ -222,14 +222,11 @@ const struct key privd_config_keys[] = {
 	    "data_retention_days: an erased person's data in older data sets becomes unreadable\n"
 	    "once the last keystore set taken before the erasure is removed."),
 	CHOICE("incidents", "channel_preference", incident_channel, channels, "email",
-	       "How a person affected by an incident is told when both are known: email (an\n"
-	       "e-mail, or an SMS to a person with only a phone) or sms (the reverse)."),
+	       "Incident notices: email (an SMS to a person with only a phone) or sms (the reverse)."),
 	STR("incidents", "contact_person", T_STR, incident_contact_person, "",
-	    "The contact person named in reports to Roskomnadzor (152-FZ Art. 21 p.3.1):\n"
-	    "name, position, phone and e-mail. Empty: the operator's name and contact."),
+	    "Named in reports to Roskomnadzor: name, position, phone, e-mail. Empty: [operator]'s."),
 	STR("incidents", "dpo_contact", T_STR, incident_dpo_contact, "",
-	    "The data protection officer or other contact point named in a GDPR Art. 33\n"
-	    "notification. Empty: contact_person."),
+	    "Named in a GDPR Art. 33 notification. Empty: contact_person."),
 };
 
 /* Keys that existed once: naming what replaced them beats "is not a known key". */
