@@ -4,8 +4,8 @@
  *
  * The body is built here, once, and the signature taken over exactly those bytes: a gateway that re-serialised
  * the JSON before checking would fail on a harmless difference in escaping, so the contract is "the raw body".
- * The verdict follows HTTP: a 2xx answer took the message, a 4xx refused it (but a timeout and "too many
- * requests" pass), anything else is worth another attempt.
+ * The POST itself and its verdict are post.c's, which the transfers to third parties share: a 2xx answer took the
+ * message, a 4xx refused it (but a timeout and "too many requests" pass), anything else is worth another attempt.
  */
 #include "sms.h"
 
@@ -14,55 +14,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "core/jsonw.h"
+#include "notify/post.h"
 
 struct privd_sms {
-	CURL *curl;
-	char url[1024];
+	struct privd_post *post;
 	privd_sms_sign_fn sign;
 	void *sign_arg;
-	long timeout;
 };
-
-static size_t discard(char *buf, size_t size, size_t n, void *arg)
-{
-	(void)buf;
-	(void)arg;
-	return size * n;
-}
 
 enum privd_rc privd_sms_new(const struct privd_sms_config *c, struct privd_sms **out, struct privd_err *err)
 {
 	struct privd_sms *s;
+	enum privd_rc rc;
 
 	*out = NULL;
-	if (c->url == NULL || (strncmp(c->url, "https://", 8) != 0 && strncmp(c->url, "http://", 7) != 0) ||
-	    strlen(c->url) >= sizeof(s->url)) {
-		privd_err_field(err, "sms.url", "must be an https:// URL");
-		return privd_err_set(err, PRIVD_ERR_INVALID, "[sms] url is not an HTTP URL");
-	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
-	snprintf(s->url, sizeof(s->url), "%s", c->url);
+	rc = privd_post_new(c->url, c->timeout_seconds, &s->post);
+	if (rc != PRIVD_OK) {
+		free(s);
+		if (rc != PRIVD_ERR_INVALID)
+			return privd_err_set(err, rc, "cannot start libcurl");
+		privd_err_field(err, "sms.url", "must be an https:// URL");
+		return privd_err_set(err, rc, "[sms] url is not an HTTP URL");
+	}
 	s->sign = c->sign;
 	s->sign_arg = c->sign_arg;
-	s->timeout = c->timeout_seconds > 0 ? c->timeout_seconds : 30;
-	s->curl = curl_easy_init();
-	if (s->curl == NULL) {
-		free(s);
-		return privd_err_set(err, PRIVD_ERR_NOMEM, "cannot start libcurl");
-	}
-	curl_easy_setopt(s->curl, CURLOPT_URL, s->url);
-	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, s->timeout < 10 ? s->timeout : 10L);
-	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, s->timeout);
-	curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	*out = s;
 	return PRIVD_OK;
 }
@@ -71,8 +50,7 @@ void privd_sms_free(struct privd_sms *s)
 {
 	if (s == NULL)
 		return;
-	if (s->curl != NULL)
-		curl_easy_cleanup(s->curl);
+	privd_post_free(s->post);
 	free(s);
 }
 
@@ -104,46 +82,20 @@ void privd_sms_send(struct privd_sms *s, const char *id, const char *to, const c
                     struct privd_send_result *res)
 {
 	char sig[64 + 65], hex[65];
-	struct curl_slist *h = NULL, *h2;
+	const char *headers[2] = {"Content-Type: application/json", sig};
 	char *body = privd_sms_body(id, to, text);
-	long status = 0;
 	size_t len;
-	CURLcode cc;
 
-	memset(res, 0, sizeof(*res));
-	res->outcome = PRIVD_SEND_RETRY;
 	if (body == NULL) {
+		memset(res, 0, sizeof(*res));
+		res->outcome = PRIVD_SEND_RETRY;
 		snprintf(res->error, sizeof(res->error), "out of memory");
 		return;
 	}
 	len = strlen(body);
 	s->sign(s->sign_arg, body, len, hex);
 	snprintf(sig, sizeof(sig), PRIVD_SMS_SIGNATURE_HEADER ": sha256=%s", hex);
-	h = curl_slist_append(NULL, "Content-Type: application/json");
-	h2 = h != NULL ? curl_slist_append(h, sig) : NULL;
-	if (h2 == NULL) {
-		snprintf(res->error, sizeof(res->error), "out of memory");
-		goto out;
-	}
-	h = h2;
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	cc = curl_easy_perform(s->curl);
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, NULL);
-	if (cc != CURLE_OK) {
-		snprintf(res->error, sizeof(res->error), "curl %d: %s", (int)cc, curl_easy_strerror(cc));
-	} else if (status >= 200 && status < 300) {
-		res->outcome = PRIVD_SEND_OK;
-	} else {
-		if (status >= 400 && status < 500 && status != 408 && status != 429)
-			res->outcome = PRIVD_SEND_PERMANENT;
-		snprintf(res->error, sizeof(res->error), "sms gateway http %ld", status);
-	}
-out:
-	curl_slist_free_all(h);
+	privd_post_send(s->post, headers, 2, body, len, "sms gateway", res);
 	explicit_bzero(body, len);
 	free(body);
 }
