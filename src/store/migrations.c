@@ -135,6 +135,30 @@ static const struct migration migrations[] = {
      "CREATE TABLE cookie_configs(seq AUTOINCREMENT_PK, config TEXT NOT NULL, sha256 TEXT NOT NULL,"
      " actor TEXT NOT NULL, updated_at BIGINT NOT NULL);",
      NULL},
+    /* transfers to third parties: the recipients (append-only: each change a new version, the newest current), the
+     * transfers, their deliveries (a queue like the outbox), and the disclosure log (append-only, per subject) */
+    {12,
+     "CREATE TABLE recipients(recipient_id TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
+     " purpose TEXT NOT NULL, country TEXT NOT NULL, endpoint TEXT NOT NULL, public_key TEXT NOT NULL,"
+     " confidentiality_ref TEXT NOT NULL, fields_allowed TEXT NOT NULL, cross_border INTEGER NOT NULL,"
+     " cross_border_notice_ref TEXT, cross_border_notice_filed_on TEXT, adequate_protection INTEGER NOT NULL,"
+     " active INTEGER NOT NULL, actor TEXT NOT NULL, changed_at BIGINT NOT NULL, created_at BIGINT NOT NULL,"
+     " PRIMARY KEY (recipient_id, version));"
+     "CREATE TABLE transfers(transfer_id TEXT PRIMARY KEY, recipient_id TEXT NOT NULL,"
+     " recipient_version INTEGER NOT NULL, legal_basis TEXT NOT NULL, reference TEXT, fields TEXT NOT NULL,"
+     " requested INTEGER NOT NULL, refused INTEGER NOT NULL, actor TEXT NOT NULL, created_at BIGINT NOT NULL);"
+     "CREATE INDEX transfers_recipient ON transfers(recipient_id, created_at);"
+     "CREATE TABLE transfer_batches(batch_id TEXT PRIMARY KEY, transfer_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+     " status TEXT NOT NULL, subjects INTEGER NOT NULL, subject_ids TEXT, attempts INTEGER NOT NULL DEFAULT 0,"
+     " next_attempt_at BIGINT NOT NULL DEFAULT 0, lease_until BIGINT NOT NULL DEFAULT 0, last_attempt_at BIGINT,"
+     " last_error TEXT, created_at BIGINT NOT NULL, sent_at BIGINT);"
+     "CREATE INDEX transfer_batches_due ON transfer_batches(status, next_attempt_at);"
+     "CREATE INDEX transfer_batches_transfer ON transfer_batches(transfer_id, seq);"
+     "CREATE TABLE disclosures(subject_id TEXT NOT NULL, seq AUTOINCREMENT_PK, transfer_id TEXT NOT NULL,"
+     " batch_id TEXT, outcome TEXT NOT NULL, reason TEXT, at BIGINT NOT NULL);"
+     "CREATE INDEX disclosures_subject ON disclosures(subject_id, seq);"
+     "CREATE INDEX disclosures_transfer ON disclosures(transfer_id, outcome);",
+     NULL},
     /* master key rotation: the master key each data key is wrapped under (NULL: the first master key, from before
      * ids), and the master keys with their states */
     {13, NULL,

@@ -154,6 +154,7 @@ enum privd_rc privd_repo_evidence_purge(struct privd_db *db, const char *subject
 	    "DELETE FROM request_documents WHERE subject_id = ?",
 	    "DELETE FROM requests WHERE subject_id = ?",
 	    "DELETE FROM notifications WHERE subject_id = ?",
+	    "DELETE FROM disclosures WHERE subject_id = ?",
 	};
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc;

@@ -347,6 +347,8 @@ struct walk_cb {
 		int (*request)(void *arg, const struct privd_request_row *row);
 		int (*notification)(void *arg, const struct privd_notification_row *row);
 		int (*destruction)(void *arg, const struct privd_destruction_row *row);
+		int (*recipient)(void *arg, const struct privd_recipient_row *row);
+		int (*batch)(void *arg, const struct privd_batch_row *row);
 		int (*contact)(void *arg, const struct privd_subject_contact *c);
 		int (*consent_week)(void *arg, const struct privd_consent_week_row *row);
 		int (*incident)(void *arg, const struct privd_incident_row *row);
@@ -422,6 +424,34 @@ walk_in_list(struct privd_db *db, const char *open, const char *close, const cha
 	}
 	return rc;
 }
+
+/* ---- the outbound queues (repo_queue.c): the notification outbox, the transfer batches ----
+ *
+ * A queue is a table with the columns status ('queued' while waiting), next_attempt_at (not before), lease_until
+ * (held by a node until) and a text key; these functions are its claim, lease and release, the same for every
+ * queue. */
+struct queue_table {
+	const char *table;  /* "notifications" */
+	const char *id;     /* its key column, "notification_id" */
+	const char *cols;   /* the columns a claim reads, the key first */
+	const char *filter; /* "" or more conditions on the due rows (" AND channel IN (?, ?)") */
+	int nargs;          /* the filter's text parameters */
+};
+
+/* Whether any row of q is due at now (and passes its filter, with its nargs text arguments): a cheap read. */
+enum privd_rc queue_any_due(struct privd_db *db, const struct queue_table *q, int64_t now, const char *const *args,
+                            bool *any);
+/* Claims at most limit due rows of q, oldest due first: each is read by read (to is its callback; the row's blobs
+ * are valid during that call only) and gets lease_until; a stop asked for by read keeps the rows read so far.
+ * Inside a transaction; on PostgreSQL the rows are selected FOR UPDATE SKIP LOCKED. */
+enum privd_rc queue_claim(struct privd_db *db, const struct queue_table *q, int64_t now, const char *const *args,
+                          int64_t lease_until, size_t limit,
+                          enum privd_rc (*read)(struct privd_stmt *st, const struct walk_cb *to, bool *stop),
+                          const struct walk_cb *to);
+/* Moves the lease of row id while it is queued (0 releases it). */
+enum privd_rc queue_lease(struct privd_db *db, const struct queue_table *q, const char *id, int64_t lease_until);
+/* Releases every lease of q: at start on SQLite, where this process is the only one. */
+enum privd_rc queue_release_all(struct privd_db *db, const struct queue_table *q);
 
 /* The reader of a row whose first column is an id (a key's, a subject's): to->fn.id gets it. */
 static inline enum privd_rc id_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)

@@ -7,8 +7,9 @@
  * hundreds of thousands of notices inside one transaction, so rows go in many to a statement. And several privd
  * nodes on one PostgreSQL drain the same outbox: a claim selects due rows FOR UPDATE SKIP LOCKED and stamps them
  * with a lease, so that two nodes claiming at once take different rows and, once the claim has committed, a node
- * leaves alone what another holds until the lease runs out (it does only when that node died mid-batch). Every
- * outcome is conditional on the notice being still queued, so an erasure that cancelled it meanwhile wins.
+ * leaves alone what another holds until the lease runs out (it does only when that node died mid-batch); that SQL
+ * is the queues' (repo_queue.c), which the transfer batches share. Every outcome is conditional on the notice being
+ * still queued, so an erasure that cancelled it meanwhile wins.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -124,70 +125,36 @@ enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subj
 	                 notification_row, &to, "t", subject_id);
 }
 
-/* ---- delivery ---- */
+/* ---- delivery: the outbox is a queue (repo_queue.c) ---- */
 
-#define DUE_WHERE " WHERE status = 'queued' AND next_attempt_at <= ? AND lease_until < ? AND channel IN (?, ?)"
+static const struct queue_table outbox = {"notifications", "notification_id", NOTIFICATION_COLS,
+                                          " AND channel IN (?, ?)", 2};
 
 enum privd_rc privd_repo_notification_any_due(struct privd_db *db, const struct privd_notification_due *d, bool *any)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = query_one(db, "SELECT 1 FROM notifications" DUE_WHERE " LIMIT 1", &st, "iitt", d->now,
-	                             d->now, d->ch1, d->ch2);
+	const char *const channels[2] = {d->ch1, d->ch2};
 
-	privd_stmt_finalize(st);
-	*any = rc == PRIVD_OK;
-	return rc == PRIVD_ERR_NOT_FOUND ? PRIVD_OK : rc;
+	return queue_any_due(db, &outbox, d->now, channels, any);
 }
-
-struct claim_ctx {
-	int (*cb)(void *arg, const struct privd_notification_row *row);
-	void *arg;
-	char (*ids)[33];
-	size_t n;
-};
-
-static int claim_one(void *arg, const struct privd_notification_row *row)
-{
-	struct claim_ctx *c = arg;
-
-	memcpy(c->ids[c->n++], row->id, 33);
-	return c->cb(c->arg, row);
-}
-
-#define CLAIM_SQL "SELECT " NOTIFICATION_COLS " FROM notifications" DUE_WHERE " ORDER BY next_attempt_at LIMIT ?"
 
 enum privd_rc privd_repo_notification_claim(struct privd_db *db, const struct privd_notification_due *d,
                                             int64_t lease_until, size_t limit,
                                             int (*cb)(void *arg, const struct privd_notification_row *row), void *arg)
 {
-	struct claim_ctx c = {cb, arg, NULL, 0};
-	const struct walk_cb to = {.fn.notification = claim_one, .arg = &c};
-	enum privd_rc rc;
+	const char *const channels[2] = {d->ch1, d->ch2};
+	const struct walk_cb to = {.fn.notification = cb, .arg = arg};
 
-	if (limit == 0)
-		return PRIVD_OK;
-	c.ids = calloc(limit, sizeof(*c.ids));
-	if (c.ids == NULL)
-		return PRIVD_ERR_NOMEM;
-	/* the rows first, then the leases: no UPDATE while the SELECT is stepped */
-	rc = walk_rows(db, privd_db_engine(db) == PRIVD_DB_POSTGRES ? CLAIM_SQL " FOR UPDATE SKIP LOCKED" : CLAIM_SQL,
-	               notification_row, &to, "iitti", d->now, d->now, d->ch1, d->ch2, sql_limit(limit));
-	for (size_t i = 0; rc == PRIVD_OK && i < c.n; i++)
-		rc = privd_repo_notification_lease(db, c.ids[i], lease_until);
-	free(c.ids);
-	return rc;
+	return queue_claim(db, &outbox, d->now, channels, lease_until, limit, notification_row, &to);
 }
 
 enum privd_rc privd_repo_notification_lease(struct privd_db *db, const char *id, int64_t lease_until)
 {
-	return exec_sql(db, "UPDATE notifications SET lease_until = ? WHERE notification_id = ? AND status = 'queued'",
-	                "it", lease_until, id);
+	return queue_lease(db, &outbox, id, lease_until);
 }
 
 enum privd_rc privd_repo_notification_release_all(struct privd_db *db)
 {
-	return exec_sql(db, "UPDATE notifications SET lease_until = 0 WHERE lease_until <> 0 AND status = 'queued'",
-	                "");
+	return queue_release_all(db, &outbox);
 }
 
 enum privd_rc privd_repo_notification_outcome(struct privd_db *db, const char *id, enum privd_notice_status status,

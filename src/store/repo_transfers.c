@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * repo_transfers.c - transfers to third parties: the recipients registry, the transfers, their deliveries (a queue
+ * like the outbox), the disclosure log; and the population an aggregate export counts.
+ *
+ * Shaped by history and by volume. A recipient is never edited in place: each change is a new version row, so a
+ * transfer names the version it went to and the log can always say where data went and on what terms, even after
+ * the endpoint, the key or the fields allowed changed, or the recipient was deactivated. The disclosure log is
+ * append-only too: one row when a person is accepted into a transfer or refused, one more when their data was
+ * delivered, refused at sending or given up on. A transfer of 10,000 people writes 10,000 rows or more in one
+ * transaction, so rows go in many to a statement. Nothing here is personal data: people by their pseudonymous id,
+ * fields by name.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/repo_int.h"
+
+/* Rows per INSERT statement: 64 x at most 9 parameters, well within what every driver binds. */
+#define INSERT_ROWS 64
+
+/* One INSERT of rows [from, from + n) of the same shape: head, then one placeholder group per row. */
+static enum privd_rc insert_some(struct privd_db *db, const char *head, const char *one, size_t from, size_t n,
+                                 int params,
+                                 enum privd_rc (*bind)(struct privd_stmt *st, int first, size_t i, const void *arg),
+                                 const void *arg)
+{
+	char sql[2048];
+	struct privd_stmt *st = NULL;
+	size_t at = (size_t)snprintf(sql, sizeof(sql), "%s", head);
+	enum privd_rc rc;
+
+	for (size_t i = 0; i < n && at < sizeof(sql); i++)
+		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s%s", i > 0 ? ", " : "", one);
+	if (at >= sizeof(sql))
+		return PRIVD_ERR_INTERNAL;
+	rc = privd_db_prepare(db, sql, &st);
+	for (size_t i = 0; rc == PRIVD_OK && i < n; i++)
+		rc = bind(st, 1 + (int)i * params, from + i, arg);
+	if (rc == PRIVD_OK)
+		rc = step_done(st);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+static enum privd_rc insert_all(struct privd_db *db, const char *head, const char *one, int params, size_t n,
+                                enum privd_rc (*bind)(struct privd_stmt *st, int first, size_t i, const void *arg),
+                                const void *arg)
+{
+	enum privd_rc rc = PRIVD_OK;
+
+	for (size_t i = 0; rc == PRIVD_OK && i < n; i += INSERT_ROWS)
+		rc = insert_some(db, head, one, i, n - i < INSERT_ROWS ? n - i : INSERT_ROWS, params, bind, arg);
+	return rc;
+}
+
+/* ---- recipients ---- */
+
+#define RECIPIENT_COLS                                                                                                 \
+	"recipient_id, version, name, purpose, country, endpoint, public_key, confidentiality_ref, fields_allowed,"    \
+	" cross_border, cross_border_notice_ref, cross_border_notice_filed_on, adequate_protection, active, actor,"    \
+	" changed_at, created_at"
+
+enum privd_rc privd_repo_recipient_insert(struct privd_db *db, const struct privd_recipient_row *r)
+{
+	char fields[PRIVD_TFIELDS_TEXT_MAX];
+
+	privd_transfer_fields_format(r->fields_allowed, fields, sizeof(fields));
+	return exec_sql(db,
+	                "INSERT INTO recipients(" RECIPIENT_COLS ")"
+	                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                "tittttttti"
+	                "TTiitii",
+	                r->id, (int64_t)r->version, r->name, r->purpose, r->country, r->endpoint, r->public_key,
+	                r->confidentiality_ref, fields, (int64_t)(r->cross_border ? 1 : 0), r->notice_ref,
+	                r->notice_filed_on, (int64_t)(r->adequate_protection ? 1 : 0), (int64_t)(r->active ? 1 : 0),
+	                r->actor, r->changed_at, r->created_at);
+}
+
+/* Reads a row of RECIPIENT_COLS starting at column at. */
+static enum privd_rc recipient_from(struct privd_stmt *st, int at, struct privd_recipient_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (privd_transfer_fields_parse(privd_stmt_col_text(st, at + 8), &r->fields_allowed) != PRIVD_OK)
+		return PRIVD_ERR_DB;
+	copy_col(st, at, r->id, sizeof(r->id));
+	r->version = (int)privd_stmt_col_int64(st, at + 1);
+	copy_col(st, at + 2, r->name, sizeof(r->name));
+	copy_col(st, at + 3, r->purpose, sizeof(r->purpose));
+	copy_col(st, at + 4, r->country, sizeof(r->country));
+	copy_col(st, at + 5, r->endpoint, sizeof(r->endpoint));
+	copy_col(st, at + 6, r->public_key, sizeof(r->public_key));
+	copy_col(st, at + 7, r->confidentiality_ref, sizeof(r->confidentiality_ref));
+	r->cross_border = privd_stmt_col_int64(st, at + 9) != 0;
+	copy_col(st, at + 10, r->notice_ref, sizeof(r->notice_ref));
+	copy_col(st, at + 11, r->notice_filed_on, sizeof(r->notice_filed_on));
+	r->adequate_protection = privd_stmt_col_int64(st, at + 12) != 0;
+	r->active = privd_stmt_col_int64(st, at + 13) != 0;
+	copy_col(st, at + 14, r->actor, sizeof(r->actor));
+	r->changed_at = privd_stmt_col_int64(st, at + 15);
+	r->created_at = privd_stmt_col_int64(st, at + 16);
+	return PRIVD_OK;
+}
+
+static enum privd_rc recipient_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	struct privd_recipient_row r;
+	enum privd_rc rc = recipient_from(st, 0, &r);
+
+	if (rc == PRIVD_OK)
+		*stop = to->fn.recipient(to->arg, &r) != 0;
+	return rc;
+}
+
+enum privd_rc privd_repo_recipient_get(struct privd_db *db, const char *id, int version,
+                                       struct privd_recipient_row *out)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc =
+	    version > 0
+	        ? query_one(db, "SELECT " RECIPIENT_COLS " FROM recipients WHERE recipient_id = ? AND version = ?", &st,
+	                    "ti", id, (int64_t)version)
+	        : query_one(db,
+	                    "SELECT " RECIPIENT_COLS " FROM recipients WHERE recipient_id = ?"
+	                    " ORDER BY version DESC LIMIT 1",
+	                    &st, "t", id);
+
+	if (rc == PRIVD_OK)
+		rc = recipient_from(st, 0, out);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_recipient_list(struct privd_db *db, const char *id,
+                                        int (*cb)(void *arg, const struct privd_recipient_row *row), void *arg)
+{
+	const struct walk_cb to = {.fn.recipient = cb, .arg = arg};
+
+	if (id != NULL)
+		return walk_rows(db,
+		                 "SELECT " RECIPIENT_COLS " FROM recipients WHERE recipient_id = ? ORDER BY version",
+		                 recipient_row, &to, "t", id);
+	return walk_rows(db,
+	                 "SELECT " RECIPIENT_COLS " FROM recipients r WHERE version ="
+	                 " (SELECT MAX(version) FROM recipients v WHERE v.recipient_id = r.recipient_id)"
+	                 " ORDER BY created_at, recipient_id",
+	                 recipient_row, &to, "");
+}
+
+/* ---- transfers ---- */
+
+#define TRANSFER_COLS                                                                                                  \
+	"transfer_id, recipient_id, recipient_version, legal_basis, reference, fields, requested, refused, actor,"     \
+	" created_at"
+
+enum privd_rc privd_repo_transfer_insert(struct privd_db *db, const struct privd_transfer_row *t)
+{
+	char fields[PRIVD_TFIELDS_TEXT_MAX];
+
+	privd_transfer_fields_format(t->fields, fields, sizeof(fields));
+	return exec_sql(db, "INSERT INTO transfers(" TRANSFER_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                "ttitTtiiti", t->id, t->recipient_id, (int64_t)t->recipient_version,
+	                privd_legal_basis_name(t->basis), t->reference, fields, (int64_t)t->requested,
+	                (int64_t)t->refused, t->actor, t->created_at);
+}
+
+static enum privd_rc transfer_from(struct privd_stmt *st, int at, struct privd_transfer_row *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (privd_legal_basis_parse(privd_stmt_col_text(st, at + 3), &t->basis) != PRIVD_OK ||
+	    privd_transfer_fields_parse(privd_stmt_col_text(st, at + 5), &t->fields) != PRIVD_OK)
+		return PRIVD_ERR_DB;
+	copy_col(st, at, t->id, sizeof(t->id));
+	copy_col(st, at + 1, t->recipient_id, sizeof(t->recipient_id));
+	t->recipient_version = (int)privd_stmt_col_int64(st, at + 2);
+	copy_col(st, at + 4, t->reference, sizeof(t->reference));
+	t->requested = (int)privd_stmt_col_int64(st, at + 6);
+	t->refused = (int)privd_stmt_col_int64(st, at + 7);
+	copy_col(st, at + 8, t->actor, sizeof(t->actor));
+	t->created_at = privd_stmt_col_int64(st, at + 9);
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_repo_transfer_get(struct privd_db *db, const char *id, struct privd_transfer_row *out)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = query_one(db, "SELECT " TRANSFER_COLS " FROM transfers WHERE transfer_id = ?", &st, "t", id);
+
+	if (rc == PRIVD_OK)
+		rc = transfer_from(st, 0, out);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* ---- deliveries: the batches are a queue (repo_queue.c) ---- */
+
+void privd_batch_row_clear(struct privd_batch_row *row)
+{
+	if (row == NULL)
+		return;
+	free(row->subject_ids);
+	row->subject_ids = NULL;
+}
+
+#define BATCH_COLS                                                                                                     \
+	"batch_id, transfer_id, seq, status, subjects, subject_ids, attempts, next_attempt_at, lease_until,"           \
+	" last_attempt_at, last_error, created_at, sent_at"
+
+static const struct queue_table batches = {"transfer_batches", "batch_id", BATCH_COLS, "", 0};
+
+static enum privd_rc bind_batch(struct privd_stmt *st, int first, size_t i, const void *arg)
+{
+	const struct privd_batch_row *b = (const struct privd_batch_row *)arg + i;
+
+	return bind_at(st, first, "ttitiTiii", b->id, b->transfer_id, (int64_t)b->seq,
+	               privd_notice_status_name(b->status), (int64_t)b->subjects, b->subject_ids, (int64_t)b->attempts,
+	               b->next_attempt_at, b->created_at);
+}
+
+enum privd_rc privd_repo_batch_insert_many(struct privd_db *db, const struct privd_batch_row *rows, size_t n)
+{
+	return insert_all(db,
+	                  "INSERT INTO transfer_batches(batch_id, transfer_id, seq, status, subjects, subject_ids,"
+	                  " attempts, next_attempt_at, created_at) VALUES ",
+	                  "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 9, n, bind_batch, rows);
+}
+
+/* Reads a row of BATCH_COLS; subject_ids points into the statement (valid during the callback only). */
+static enum privd_rc batch_from(struct privd_stmt *st, struct privd_batch_row *b)
+{
+	memset(b, 0, sizeof(*b));
+	if (privd_notice_status_parse(privd_stmt_col_text(st, 3), &b->status) != PRIVD_OK)
+		return PRIVD_ERR_DB;
+	copy_col(st, 0, b->id, sizeof(b->id));
+	copy_col(st, 1, b->transfer_id, sizeof(b->transfer_id));
+	b->seq = (int)privd_stmt_col_int64(st, 2);
+	b->subjects = (int)privd_stmt_col_int64(st, 4);
+	b->subject_ids = (char *)(uintptr_t)privd_stmt_col_text(st, 5);
+	b->attempts = (int)privd_stmt_col_int64(st, 6);
+	b->next_attempt_at = privd_stmt_col_int64(st, 7);
+	b->lease_until = privd_stmt_col_int64(st, 8);
+	b->last_attempt_at = privd_stmt_col_int64(st, 9);
+	copy_col(st, 10, b->last_error, sizeof(b->last_error));
+	b->created_at = privd_stmt_col_int64(st, 11);
+	b->sent_at = privd_stmt_col_int64(st, 12);
+	return PRIVD_OK;
+}
+
+static enum privd_rc batch_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	struct privd_batch_row b;
+	enum privd_rc rc = batch_from(st, &b);
+
+	if (rc == PRIVD_OK)
+		*stop = to->fn.batch(to->arg, &b) != 0;
+	return rc;
+}
+
+enum privd_rc privd_repo_batch_any_due(struct privd_db *db, int64_t now, bool *any)
+{
+	return queue_any_due(db, &batches, now, NULL, any);
+}
+
+enum privd_rc privd_repo_batch_claim(struct privd_db *db, int64_t now, int64_t lease_until, size_t limit,
+                                     int (*cb)(void *arg, const struct privd_batch_row *row), void *arg)
+{
+	const struct walk_cb to = {.fn.batch = cb, .arg = arg};
+
+	return queue_claim(db, &batches, now, NULL, lease_until, limit, batch_row, &to);
+}
+
+enum privd_rc privd_repo_batch_lease(struct privd_db *db, const char *id, int64_t lease_until)
+{
+	return queue_lease(db, &batches, id, lease_until);
+}
+
+enum privd_rc privd_repo_batch_release_all(struct privd_db *db)
+{
+	return queue_release_all(db, &batches);
+}
+
+enum privd_rc privd_repo_batch_outcome(struct privd_db *db, const char *id, enum privd_notice_status status,
+                                       int64_t now, int64_t next_at, const char *error, const char *subject_ids)
+{
+	switch (status) {
+	case PRIVD_NOTICE_SENT:
+		return exec_update(db,
+		                   "UPDATE transfer_batches SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
+		                   " last_attempt_at = ?, last_error = NULL, lease_until = 0, subject_ids = NULL"
+		                   " WHERE batch_id = ? AND status = 'queued'",
+		                   "iit", now, now, id);
+	case PRIVD_NOTICE_FAILED:
+		return exec_update(db,
+		                   "UPDATE transfer_batches SET status = 'failed', attempts = attempts + 1,"
+		                   " last_attempt_at = ?, last_error = ?, lease_until = 0, subject_ids = NULL"
+		                   " WHERE batch_id = ? AND status = 'queued'",
+		                   "iTt", now, error, id);
+	case PRIVD_NOTICE_QUEUED:
+		return exec_update(db,
+		                   "UPDATE transfer_batches SET attempts = attempts + 1, last_attempt_at = ?,"
+		                   " last_error = ?, next_attempt_at = ?, lease_until = 0,"
+		                   " subject_ids = COALESCE(?, subject_ids) WHERE batch_id = ? AND status = 'queued'",
+		                   "iTitt", now, error, next_at, subject_ids, id);
+	default:
+		return PRIVD_ERR_INTERNAL;
+	}
+}
+
+enum privd_rc privd_repo_batch_list(struct privd_db *db, const char *transfer_id,
+                                    int (*cb)(void *arg, const struct privd_batch_row *row), void *arg)
+{
+	const struct walk_cb to = {.fn.batch = cb, .arg = arg};
+
+	return walk_rows(db,
+	                 "SELECT batch_id, transfer_id, seq, status, subjects, NULL, attempts, next_attempt_at,"
+	                 " lease_until, last_attempt_at, last_error, created_at, sent_at FROM transfer_batches"
+	                 " WHERE transfer_id = ? ORDER BY seq",
+	                 batch_row, &to, "t", transfer_id);
+}
+
+/* ---- the disclosure log ---- */
+
+static enum privd_rc bind_disclosure(struct privd_stmt *st, int first, size_t i, const void *arg)
+{
+	const struct privd_disclosure_row *d = (const struct privd_disclosure_row *)arg + i;
+
+	return bind_at(st, first, "ttTtTi", d->subject_id, d->transfer_id, d->batch_id,
+	               privd_disclosure_outcome_name(d->outcome),
+	               d->reason != PRIVD_REFUSAL_NONE ? privd_refusal_name(d->reason) : NULL, d->at);
+}
+
+enum privd_rc privd_repo_disclosure_append(struct privd_db *db, const struct privd_disclosure_row *rows, size_t n)
+{
+	return insert_all(db, "INSERT INTO disclosures(subject_id, transfer_id, batch_id, outcome, reason, at) VALUES ",
+	                  "(?, ?, ?, ?, ?, ?)", 6, n, bind_disclosure, rows);
+}
+
+#define DISCLOSURE_JOIN                                                                                                \
+	"SELECT d.seq, d.subject_id, d.transfer_id, d.batch_id, d.outcome, d.reason, d.at, t.transfer_id,"             \
+	" t.recipient_id, t.recipient_version, t.legal_basis, t.reference, t.fields, t.requested, t.refused, t.actor," \
+	" t.created_at, r.recipient_id, r.version, r.name, r.purpose, r.country, r.endpoint, r.public_key,"            \
+	" r.confidentiality_ref, r.fields_allowed, r.cross_border, r.cross_border_notice_ref,"                         \
+	" r.cross_border_notice_filed_on, r.adequate_protection, r.active, r.actor, r.changed_at, r.created_at"        \
+	" FROM disclosures d JOIN transfers t ON t.transfer_id = d.transfer_id JOIN recipients r"                      \
+	" ON r.recipient_id = t.recipient_id AND r.version = t.recipient_version"
+
+typedef int (*disclosure_fn)(void *arg, const struct privd_disclosure_row *d, const struct privd_transfer_row *t,
+                             const struct privd_recipient_row *r);
+
+struct disclosure_walk {
+	disclosure_fn cb;
+	void *arg;
+};
+
+static enum privd_rc disclosure_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	const struct disclosure_walk *w = to->arg;
+	struct privd_disclosure_row d;
+	struct privd_transfer_row t;
+	struct privd_recipient_row r;
+	const char *reason = privd_stmt_col_text(st, 5);
+	enum privd_rc rc;
+
+	memset(&d, 0, sizeof(d));
+	rc = state_col(privd_disclosure_outcome_parse(privd_stmt_col_text(st, 4), &d.outcome));
+	if (rc == PRIVD_OK && reason != NULL)
+		rc = state_col(privd_refusal_parse(reason, &d.reason));
+	if (rc == PRIVD_OK)
+		rc = transfer_from(st, 7, &t);
+	if (rc == PRIVD_OK)
+		rc = recipient_from(st, 17, &r);
+	if (rc != PRIVD_OK)
+		return rc;
+	d.seq = privd_stmt_col_int64(st, 0);
+	copy_col(st, 1, d.subject_id, sizeof(d.subject_id));
+	copy_col(st, 2, d.transfer_id, sizeof(d.transfer_id));
+	copy_col(st, 3, d.batch_id, sizeof(d.batch_id));
+	d.at = privd_stmt_col_int64(st, 6);
+	*stop = w->cb(w->arg, &d, &t, &r) != 0;
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_repo_disclosure_list(struct privd_db *db, const char *subject_id, disclosure_fn cb, void *arg)
+{
+	struct disclosure_walk w = {cb, arg};
+	const struct walk_cb to = {.arg = &w};
+
+	return walk_rows(db, DISCLOSURE_JOIN " WHERE d.subject_id = ? ORDER BY d.seq", disclosure_row, &to, "t",
+	                 subject_id);
+}
+
+struct tally {
+	int64_t *n;
+};
+
+static enum privd_rc tally_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	struct tally *t = to->arg;
+	enum privd_disclosure_outcome o;
+
+	(void)stop;
+	if (privd_disclosure_outcome_parse(privd_stmt_col_text(st, 0), &o) != PRIVD_OK)
+		return PRIVD_ERR_DB;
+	t->n[o] = privd_stmt_col_int64(st, 1);
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_repo_disclosure_tally(struct privd_db *db, const char *transfer_id,
+                                          int64_t n[PRIVD_DISCLOSURE_OUTCOME_COUNT])
+{
+	struct tally t = {n};
+	const struct walk_cb to = {.arg = &t};
+
+	memset(n, 0, sizeof(int64_t) * PRIVD_DISCLOSURE_OUTCOME_COUNT);
+	return walk_rows(db, "SELECT outcome, COUNT(*) FROM disclosures WHERE transfer_id = ? GROUP BY outcome",
+	                 tally_row, &to, "t", transfer_id);
+}
+
+/* ---- the population of an aggregate export ---- */
+
+#define BIRTH_CT_MAX 128 /* a sealed "YYYY-MM-DD" is 50 bytes */
+
+struct population {
+	int (*cb)(void *arg, const struct privd_population_row *row, const struct privd_consent_state *state);
+	void *arg;
+	bool have;
+	struct privd_population_row row;
+	struct privd_consent_state state;
+	uint8_t birth[BIRTH_CT_MAX];
+};
+
+/* Hands the subject gathered so far to the callback. */
+static bool population_flush(struct population *p)
+{
+	bool stop = p->have && p->cb(p->arg, &p->row, &p->state) != 0;
+
+	p->have = false;
+	return stop;
+}
+
+/* One row: a subject and one of its records (or none). A new subject flushes the one before. */
+static enum privd_rc population_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	struct population *p = to->arg;
+	const char *id = privd_stmt_col_text(st, 0);
+
+	if (id == NULL)
+		return PRIVD_ERR_DB;
+	if (!p->have || strcmp(id, p->row.subject_id) != 0) {
+		size_t len = 0;
+		const void *ct;
+
+		if (population_flush(p)) {
+			*stop = true;
+			return PRIVD_OK;
+		}
+		memset(&p->row, 0, sizeof(p->row));
+		if (privd_subject_status_parse(privd_stmt_col_text(st, 1), &p->row.status) != PRIVD_OK)
+			return PRIVD_ERR_DB;
+		snprintf(p->row.subject_id, sizeof(p->row.subject_id), "%s", id);
+		copy_col(st, 2, p->row.residence_country, sizeof(p->row.residence_country));
+		p->row.created_at = privd_stmt_col_int64(st, 3);
+		ct = privd_stmt_col_blob(st, 4, &len);
+		if (ct != NULL && len > 0 && len <= sizeof(p->birth)) { /* longer is not a date: no birth date */
+			memcpy(p->birth, ct, len);
+			p->row.birth_date_ct = (struct privd_blob){p->birth, len};
+		}
+		privd_consent_state_init(&p->state, p->row.status);
+		p->have = true;
+	}
+	if (!privd_stmt_col_is_null(st, 5)) {
+		const struct privd_consent_event ev = {
+		    .purpose = privd_stmt_col_text(st, 5),
+		    .granted = privd_stmt_col_int64(st, 6) != 0,
+		    .at_ms = privd_stmt_col_int64(st, 7),
+		    .policy_version = privd_stmt_col_text(st, 8),
+		    .text_version = privd_stmt_col_text(st, 9),
+		    .text_language = privd_stmt_col_text(st, 10),
+		};
+
+		privd_consent_state_apply_event(&p->state, &ev);
+	}
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_repo_population(struct privd_db *db, const enum privd_purpose *purposes, size_t npurposes,
+                                    int (*cb)(void *arg, const struct privd_population_row *row,
+                                              const struct privd_consent_state *state),
+                                    void *arg)
+{
+	struct population p = {.cb = cb, .arg = arg};
+	const struct walk_cb to = {.arg = &p};
+	struct privd_stmt *st = NULL;
+	char sql[1024];
+	size_t at;
+	enum privd_rc rc;
+
+	if (npurposes == 0 || npurposes > PRIVD_PURPOSE_COUNT)
+		return PRIVD_ERR_INTERNAL;
+	at =
+	    (size_t)snprintf(sql, sizeof(sql),
+	                     "SELECT s.subject_id, s.status, s.residence_country, s.created_at, s.birth_date_ct,"
+	                     " c.purpose, c.granted, c.created_at, c.policy_version, c.text_version, c.text_language"
+	                     " FROM subjects s LEFT JOIN consents c ON c.subject_id = s.subject_id AND c.purpose IN (");
+	for (size_t i = 0; i < npurposes; i++)
+		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s?", i > 0 ? ", " : "");
+	snprintf(sql + at, sizeof(sql) - at, ") WHERE s.status <> 'erased' ORDER BY s.subject_id, c.seq");
+	rc = privd_db_prepare(db, sql, &st);
+	for (size_t i = 0; rc == PRIVD_OK && i < npurposes; i++)
+		rc = privd_stmt_bind_text(st, (int)i + 1, privd_purpose_name(purposes[i]));
+	rc = walk_stmt(st, rc, population_row, &to);
+	if (rc == PRIVD_OK)
+		population_flush(&p);
+	return rc;
+}
+
+/* ---- the keystore in order ---- */
+
+struct key_walk {
+	int (*cb)(void *arg, const char *id, const uint8_t *wrapped, size_t len);
+	void *arg;
+};
+
+static enum privd_rc key_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	const struct key_walk *w = to->arg;
+	char id[40];
+	size_t len = 0;
+	const void *wrapped = privd_stmt_col_blob(st, 1, &len);
+
+	copy_col(st, 0, id, sizeof(id));
+	*stop = w->cb(w->arg, id, wrapped, wrapped != NULL ? len : 0) != 0;
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_repo_key_walk(struct privd_db *ks,
+                                  int (*cb)(void *arg, const char *id, const uint8_t *wrapped, size_t len), void *arg)
+{
+	struct key_walk w = {cb, arg};
+	const struct walk_cb to = {.arg = &w};
+
+	/* "msg:<id>" sorts after every hex id, and is not a subject's key */
+	return walk_rows(ks, "SELECT subject_id, wrapped FROM data_keys WHERE subject_id < 'g' ORDER BY subject_id",
+	                 key_row, &to, "");
+}
