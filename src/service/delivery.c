@@ -1,36 +1,26 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * delivery.c - the delivery worker: it drains the outbox, a batch at a time, through SMTP and the SMS gateway.
+ * delivery.c - the delivery of notices: the outbox drained through SMTP and the SMS gateway by the outbound queue
+ * workers (worker.c), [notify] connections of them at once, each with a connection of its own to the server and to
+ * the gateway, kept from message to message.
  *
- * [notify] connections workers run at once, each a thread with a connection of its own to the server and to the
- * gateway, kept from message to message: a message's exchange is mostly waiting for the other side, so two
- * connections deliver nearly twice as fast as one, and the claims and leases below keep them apart as they keep
- * nodes apart.
+ * The workers claim, lease, retry with backoff and record, as for every outbound queue; what is a notice's is here.
+ * Each notice is opened with its own message key, rendered in its person's language (notify/), and sent. A refusal
+ * for good (an SMTP 5xx, an HTTP 4xx) fails it at once; anything else is tried again after a wait that doubles from
+ * [notify] retry_seconds, until [notify] max_attempts. Delivery is at least once: the Message-ID and the SMS "id"
+ * stay the same when a notice is sent again, so a receiver can drop the repeat. Once a notice is final (sent or
+ * failed) its sealed recipient and text are emptied and an audit entry written in the same transaction, and its
+ * message key is destroyed once that has committed: nothing of the person stays in the outbox. The error kept for
+ * operators is the transport's, which names reply codes and curl's error classes, never an address.
  *
- * A batch is claimed, sent, and its outcomes recorded, each claim and each record one job through the writer. The
- * claim stamps the notices with a lease (PostgreSQL: selected FOR UPDATE SKIP LOCKED), so several nodes on one
- * database share the outbox and none sends what another holds; a node that dies mid-batch leaves leases that run
- * out, and its notices go to whichever node claims next. On SQLite there is one process, so it releases every lease
- * when it starts. Delivery is therefore at least once: a crash after a message left and before its outcome was
- * recorded sends it again (the Message-ID and the SMS "id" stay the same, so a receiver can drop the repeat).
- *
- * Each notice is opened with its own message key, rendered in its person's language (notify/), and sent over a
- * connection kept from message to message. A refusal for good (an SMTP 5xx, an HTTP 4xx) fails it at once; anything
- * else is tried again after a wait that doubles from [notify] retry_seconds, with jitter so that a fan-out that
- * failed together does not retry together, until [notify] max_attempts. Once a notice is final (sent or failed) its
- * sealed recipient and text are emptied and an audit entry written in the same transaction, and its message key is
- * destroyed once that has committed: nothing of the person stays in the outbox. The error kept for operators is the
- * transport's, which names reply codes and curl's error classes, never an address.
- *
- * Without [smtp] url and [sms] url nothing is sent: notices stay queued, and the worker only counts the queue for
+ * Without [smtp] url and [sms] url nothing is sent: notices stay queued, and one worker only counts the queue for
  * /metrics. A SIGHUP brings new transports and settings (privd_delivery_reload): they are built first, then swapped
- * in while every worker is between two batches, so a batch is sent as it was claimed and a configuration that
- * cannot be used changes nothing.
+ * in while every worker is between two batches (privd_workers_reload), so a batch is sent as it was claimed and a
+ * configuration that cannot be used changes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -39,53 +29,29 @@
 #include "notify/smtp.h"
 #include "service/service_int.h"
 
-#define IDLE_WAIT_MS 500
-#define COUNT_EVERY_MS 2000
-#define RETRY_CAP_MS (6LL * 3600 * 1000)
 #define RECIPIENT_MAX 400
 #define SMS_SECRET_MIN 16
 
-/* One claimed notice and what became of it. */
-enum item_fate { ITEM_PENDING = 0, ITEM_SENT, ITEM_FAILED, ITEM_RETRY, ITEM_RELEASE };
-
+/* What the queue keeps of a claimed notice: its row, the sealed blobs copied. */
 struct item {
-	struct privd_notification_row row; /* the sealed blobs copied */
-	enum item_fate fate;
-	int64_t next_at;
-	char error[160];
-	bool gone; /* no longer queued when the outcome was recorded: cancelled meanwhile */
+	struct privd_notification_row row;
 };
 
-/* One sender: its connections and the batch it holds. Several run at once, each on a connection of its own, since
- * a message's exchange with the server is mostly waiting. */
-struct worker {
-	struct privd_delivery *pool;
+/* One worker's connections. */
+struct conn {
 	struct privd_service *svc;
 	struct privd_smtp *smtp; /* NULL: no e-mail */
 	struct privd_sms *sms;   /* NULL: no SMS */
-	const char *ch1, *ch2;   /* the channels claimed */
-	int64_t lease_ms, timeout_ms;
-	char base_url[300]; /* what documents are read under: [server] public_url */
-
-	pthread_t thread;
-	bool running;
-	pthread_mutex_t run; /* held by the worker through a batch; a reload swaps its transports under it */
-
-	struct item *items;
-	size_t n, cap;
-	bool copy_failed;
+	char base_url[300];      /* what documents are read under: [server] public_url */
 };
 
-#define WORKERS_MAX 16
-
-/* The workers, and what they share: the counters for /metrics, the condition that wakes them at stop. */
+/* The outbox as a queue: the channels it sends on, and its depth for /metrics. */
 struct privd_delivery {
-	struct worker workers[WORKERS_MAX];
-	size_t nworkers, ninit; /* running; set up ([notify] connections) */
+	struct privd_service *svc;
+	struct privd_workers *workers;
 	atomic_bool email, sms;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	atomic_ullong sent, failed, retried, queued;
+	_Atomic(const char *) ch1, ch2; /* the channels claimed */
+	atomic_ullong queued;
 };
 
 /* ---- the SMS signature ---- */
@@ -103,15 +69,7 @@ static void sms_sign(void *arg, const char *body, size_t len, char hex[65])
 	sodium_memzero(&st, sizeof(st));
 }
 
-/* ---- items ---- */
-
-static void items_clear(struct worker *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		privd_notification_row_clear(&d->items[i].row);
-	d->n = 0;
-	d->copy_failed = false;
-}
+/* ---- claims ---- */
 
 static bool blob_copy(const struct privd_blob *from, struct privd_blob *to)
 {
@@ -127,208 +85,109 @@ static bool blob_copy(const struct privd_blob *from, struct privd_blob *to)
 	return true;
 }
 
+struct claiming {
+	struct privd_claim *c;
+	size_t cap, n;
+	bool copy_failed;
+};
+
 static int claim_copy(void *arg, const struct privd_notification_row *row)
 {
-	struct worker *d = arg;
-	struct item *it = &d->items[d->n];
+	struct claiming *k = arg;
+	struct privd_claim *c = &k->c[k->n];
+	struct item *it = c->item;
 
-	memset(it, 0, sizeof(*it));
 	it->row = *row;
 	if (!blob_copy(&row->recipient_ct, &it->row.recipient_ct) || !blob_copy(&row->body_ct, &it->row.body_ct)) {
 		privd_notification_row_clear(&it->row);
-		d->copy_failed = true;
+		k->copy_failed = true;
 		return 1;
 	}
-	d->n++;
-	return d->n >= d->cap;
+	memcpy(c->id, row->id, sizeof(c->id));
+	c->attempts = row->attempts;
+	k->n++;
+	return k->n >= k->cap;
 }
 
-/* ---- jobs through the writer ---- */
-
-struct claim_job {
-	struct worker *d;
-	struct privd_notification_due due;
-	int64_t lease_until;
-};
-
-static enum privd_rc claim_data(struct privd_db *db, void *arg)
+static enum privd_rc q_claim(struct privd_db *db, void *q, int64_t now, int64_t lease_until, struct privd_claim *c,
+                             size_t cap, size_t *n)
 {
-	struct claim_job *j = arg;
-	enum privd_rc rc;
+	struct privd_delivery *d = q;
+	struct privd_notification_due due = {atomic_load(&d->ch1), atomic_load(&d->ch2), now};
+	struct claiming k = {c, cap, 0, false};
+	enum privd_rc rc = privd_repo_notification_claim(db, &due, lease_until, cap, claim_copy, &k);
 
-	items_clear(j->d); /* a batch the writer runs again starts afresh */
-	rc = privd_repo_notification_claim(db, &j->due, j->lease_until, j->d->cap, claim_copy, j->d);
-	return rc == PRIVD_OK && j->d->copy_failed ? PRIVD_ERR_NOMEM : rc;
+	*n = k.n;
+	return rc == PRIVD_OK && k.copy_failed ? PRIVD_ERR_NOMEM : rc;
 }
 
-static size_t claim(struct worker *d)
+static enum privd_rc q_any_due(struct privd_db *db, void *q, int64_t now, bool *any)
 {
-	int64_t now = privd_now_ms();
-	struct claim_job j = {d, {d->ch1, d->ch2, now}, now + d->lease_ms};
-	struct privd_write_job job = {.data = claim_data, .arg = &j};
+	struct privd_delivery *d = q;
+	struct privd_notification_due due = {atomic_load(&d->ch1), atomic_load(&d->ch2), now};
 
-	if (privd_writer_run(d->svc->writer, &job) != PRIVD_OK) {
-		items_clear(d);
-		return 0;
-	}
-	for (size_t i = 0; i < d->n; i++)
-		d->items[i].row.lease_until = j.lease_until;
-	return d->n;
+	return privd_repo_notification_any_due(db, &due, any);
 }
 
-struct lease_job {
-	struct worker *d;
-	size_t from;
-	int64_t until;
-};
-
-static enum privd_rc lease_data(struct privd_db *db, void *arg)
+static void q_clear(void *q, struct privd_claim *c)
 {
-	struct lease_job *j = arg;
-	enum privd_rc rc = PRIVD_OK;
+	struct item *it = c->item;
 
-	for (size_t i = j->from; rc == PRIVD_OK && i < j->d->n; i++)
-		rc = privd_repo_notification_lease(db, j->d->items[i].row.id, j->until);
-	return rc;
+	(void)q;
+	privd_notification_row_clear(&it->row);
 }
 
-/* Keeps the notices from the from-th on for another lease, before one of them could outlive the current one. */
-static void renew(struct worker *d, size_t from)
-{
-	struct lease_job j = {d, from, privd_now_ms() + d->lease_ms};
-	struct privd_write_job job = {.data = lease_data, .arg = &j};
+/* ---- outcomes ---- */
 
-	if (privd_writer_run(d->svc->writer, &job) == PRIVD_OK)
-		for (size_t i = from; i < d->n; i++)
-			d->items[i].row.lease_until = j.until;
+static bool final(const struct privd_claim *c)
+{
+	return c->fate == PRIVD_CLAIM_SENT || c->fate == PRIVD_CLAIM_FAILED;
 }
 
-static bool final(const struct item *it)
+static enum privd_rc q_record(struct privd_db *db, void *q, struct privd_claim *c, int64_t now)
 {
-	return it->fate == ITEM_SENT || it->fate == ITEM_FAILED;
-}
-
-static enum privd_rc record_one(struct privd_service *svc, struct privd_db *db, struct item *it, int64_t now)
-{
+	struct privd_delivery *d = q;
+	const struct item *it = c->item;
 	char detail[256];
 	struct privd_jsonw w;
 	enum privd_rc rc;
 
-	it->gone = false;
-	if (it->fate == ITEM_RELEASE)
-		return privd_repo_notification_lease(db, it->row.id, 0);
-	rc = privd_repo_notification_outcome(db, it->row.id,
-	                                     it->fate == ITEM_SENT     ? PRIVD_NOTICE_SENT
-	                                     : it->fate == ITEM_FAILED ? PRIVD_NOTICE_FAILED
-	                                                               : PRIVD_NOTICE_QUEUED,
-	                                     now, it->next_at, it->error);
-	if (rc == PRIVD_ERR_NOT_FOUND) {
-		it->gone = true; /* cancelled by an erasure meanwhile: its key went with it */
-		return PRIVD_OK;
-	}
-	if (rc != PRIVD_OK || !final(it))
-		return rc;
+	rc = privd_repo_notification_outcome(db, c->id,
+	                                     c->fate == PRIVD_CLAIM_SENT     ? PRIVD_NOTICE_SENT
+	                                     : c->fate == PRIVD_CLAIM_FAILED ? PRIVD_NOTICE_FAILED
+	                                                                     : PRIVD_NOTICE_QUEUED,
+	                                     now, c->next_at, c->error);
+	if (rc != PRIVD_OK || !final(c))
+		return rc; /* PRIVD_ERR_NOT_FOUND: cancelled by an erasure meanwhile, its key gone with it */
 	privd_jsonw_init(&w, detail, sizeof(detail));
 	privd_jsonw_str(&w, "kind", privd_notice_kind_name(it->row.kind));
 	privd_jsonw_str(&w, "channel", it->row.channel);
-	privd_jsonw_int(&w, "attempts", it->row.attempts + 1);
-	if (it->fate == ITEM_FAILED)
-		privd_jsonw_str(&w, "error", it->error);
+	privd_jsonw_int(&w, "attempts", c->attempts + 1);
+	if (c->fate == PRIVD_CLAIM_FAILED)
+		privd_jsonw_str(&w, "error", c->error);
 	privd_jsonw_end(&w);
-	return privd_audit_append(svc, db, "system",
-	                          it->fate == ITEM_SENT ? "notification.sent" : "notification.failed", "notification",
-	                          it->row.id, detail);
-}
-
-static enum privd_rc record_data(struct privd_db *db, void *arg)
-{
-	struct worker *d = arg;
-	int64_t now = privd_now_ms();
-	enum privd_rc rc = PRIVD_OK;
-
-	for (size_t i = 0; rc == PRIVD_OK && i < d->n; i++)
-		rc = record_one(d->svc, db, &d->items[i], now);
-	return rc;
+	return privd_audit_append(d->svc, db, "system",
+	                          c->fate == PRIVD_CLAIM_SENT ? "notification.sent" : "notification.failed",
+	                          "notification", c->id, detail);
 }
 
 /* Once the outcomes are durable: the message keys of the final notices go. */
-static enum privd_rc record_keys(struct privd_db *ks, void *arg)
+static enum privd_rc q_after(struct privd_db *ks, void *q, const struct privd_claim *c)
 {
-	struct worker *d = arg;
-	enum privd_rc rc = PRIVD_OK;
+	struct privd_delivery *d = q;
 	char id[40];
 
-	for (size_t i = 0; rc == PRIVD_OK && i < d->n; i++) {
-		if (!final(&d->items[i]) && !d->items[i].gone)
-			continue;
-		snprintf(id, sizeof(id), "msg:%s", d->items[i].row.id);
-		rc = privd_vault_destroy(d->svc->vault, ks, id);
-	}
-	return rc;
-}
-
-static void record(struct worker *d)
-{
-	struct privd_write_job job = {.data = record_data, .ks_after = record_keys, .arg = d};
-	unsigned long long sent = 0, failed = 0, retried = 0;
-
-	if (privd_writer_run(d->svc->writer, &job) != PRIVD_OK) {
-		privd_log(PRIVD_LOG_WARN, "notify.record_failed", "\"count\":%zu", d->n);
-		return; /* the leases run out and the notices are sent again: at least once */
-	}
-	for (size_t i = 0; i < d->n; i++) {
-		if (d->items[i].gone)
-			continue;
-		sent += d->items[i].fate == ITEM_SENT;
-		failed += d->items[i].fate == ITEM_FAILED;
-		retried += d->items[i].fate == ITEM_RETRY;
-	}
-	atomic_fetch_add(&d->pool->sent, sent);
-	atomic_fetch_add(&d->pool->failed, failed);
-	atomic_fetch_add(&d->pool->retried, retried);
-	if (failed > 0 || retried > 0)
-		privd_log(PRIVD_LOG_WARN, "notify.attempts_failed", "\"failed\":%llu,\"retried\":%llu", failed,
-		          retried);
+	if (!final(c) && !c->gone)
+		return PRIVD_OK;
+	snprintf(id, sizeof(id), "msg:%s", c->id);
+	return privd_vault_destroy(d->svc->vault, ks, id);
 }
 
 /* ---- sending one notice ---- */
 
-/* The wait before attempt number attempt + 1: retry_seconds doubled per attempt made, capped, +-50% jitter. */
-static int64_t backoff_ms(const struct privd_config *cfg, int attempt)
-{
-	int64_t ms = (int64_t)cfg->notify_retry_seconds * 1000;
-
-	for (int i = 1; i < attempt && ms < RETRY_CAP_MS; i++)
-		ms *= 2;
-	if (ms > RETRY_CAP_MS)
-		ms = RETRY_CAP_MS;
-	return ms / 2 + (int64_t)((double)ms * randombytes_uniform(1000) / 1000.0);
-}
-
-static void judge(struct worker *d, struct item *it, const struct privd_send_result *res)
-{
-	int attempt = it->row.attempts + 1;
-
-	if (res->outcome == PRIVD_SEND_OK) {
-		it->fate = ITEM_SENT;
-		return;
-	}
-	if (res->outcome == PRIVD_SEND_PERMANENT) {
-		it->fate = ITEM_FAILED;
-		snprintf(it->error, sizeof(it->error), "%s", res->error);
-	} else if (attempt >= d->svc->cfg.notify_max_attempts) {
-		it->fate = ITEM_FAILED;
-		snprintf(it->error, sizeof(it->error), "gave up after %d attempts: %.120s", attempt, res->error);
-	} else {
-		it->fate = ITEM_RETRY;
-		it->next_at = privd_now_ms() + backoff_ms(&d->svc->cfg, attempt);
-		snprintf(it->error, sizeof(it->error), "%s", res->error);
-	}
-}
-
 /* Renders what v says for channel and sends it to to. A notice whose body is not a vars document was queued before
  * delivery existed: its text goes as it was written. */
-static void transmit(struct worker *d, const struct item *it, const char *to, const char *body,
+static void transmit(struct conn *d, const struct item *it, const char *to, const char *body,
                      struct privd_send_result *res)
 {
 	const struct privd_config *cfg = &d->svc->cfg;
@@ -377,27 +236,28 @@ static void transmit(struct worker *d, const struct item *it, const char *to, co
 	privd_incident_notice_release(incident);
 }
 
-static void send_one(struct worker *d, struct item *it)
+static void q_send(void *q, void *conn, struct privd_claim *c, struct privd_send_result *res)
 {
+	struct conn *d = conn;
+	struct item *it = c->item;
 	char key[40], to[RECIPIENT_MAX];
 	struct privd_blob body = {0};
 	const struct privd_vault_opening f[2] = {{"recipient", &it->row.recipient_ct, to, sizeof(to), NULL},
 	                                         {"body", &it->row.body_ct, NULL, 0, &body}};
-	struct privd_send_result res;
 	enum privd_rc rc;
 
+	(void)q;
 	snprintf(key, sizeof(key), "msg:%s", it->row.id);
 	rc = privd_vault_open(d->svc->vault, NULL, key, f, 2);
 	if (rc == PRIVD_OK && (to[0] == '\0' || body.len == 0))
 		rc = PRIVD_ERR_CRYPTO;
 	if (rc == PRIVD_ERR_GONE || rc == PRIVD_ERR_CRYPTO) {
-		it->fate = ITEM_FAILED;
-		snprintf(it->error, sizeof(it->error), "the message key or its sealed text is missing");
+		c->fate = PRIVD_CLAIM_FAILED;
+		snprintf(c->error, sizeof(c->error), "the message key or its sealed text is missing");
 	} else if (rc != PRIVD_OK) {
-		it->fate = ITEM_RELEASE; /* the keystore did not answer: another time, no attempt counted */
+		c->fate = PRIVD_CLAIM_RELEASE; /* the keystore did not answer: another time, no attempt counted */
 	} else {
-		transmit(d, it, to, (const char *)body.data, &res);
-		judge(d, it, &res);
+		transmit(d, it, to, (const char *)body.data, res);
 	}
 	sodium_memzero(to, sizeof(to));
 	if (body.data != NULL)
@@ -405,37 +265,9 @@ static void send_one(struct worker *d, struct item *it)
 	free(body.data);
 }
 
-/* ---- the loop ---- */
-
-static bool stopping(struct worker *d)
+static void q_count(void *q)
 {
-	return atomic_load(&d->svc->stopping);
-}
-
-/* One batch: claimed, sent, recorded. Returns how many notices were claimed. */
-static size_t run_batch(struct worker *d)
-{
-	size_t n = claim(d);
-
-	for (size_t i = 0; i < n; i++) {
-		struct item *it = &d->items[i];
-
-		if (stopping(d)) {
-			it->fate = ITEM_RELEASE;
-			continue;
-		}
-		if (privd_now_ms() + d->timeout_ms >= it->row.lease_until)
-			renew(d, i);
-		send_one(d, it);
-	}
-	if (n > 0)
-		record(d);
-	items_clear(d);
-	return n;
-}
-
-static void count_queue(struct worker *d)
-{
+	struct privd_delivery *d = q;
 	struct privd_reader *r = NULL;
 	int64_t n = 0;
 	enum privd_rc rc;
@@ -445,72 +277,20 @@ static void count_queue(struct worker *d)
 	rc = privd_repo_notification_count(r->db, PRIVD_NOTICE_QUEUED, NULL, &n);
 	privd_reader_put(d->svc, r, rc == PRIVD_ERR_DB);
 	if (rc == PRIVD_OK)
-		atomic_store(&d->pool->queued, (unsigned long long)n);
-}
-
-static bool any_due(struct worker *d)
-{
-	struct privd_notification_due due = {d->ch1, d->ch2, privd_now_ms()};
-	struct privd_reader *r = NULL;
-	bool any = false;
-	enum privd_rc rc;
-
-	if (privd_reader_get(d->svc, &r) != PRIVD_OK)
-		return false;
-	rc = privd_repo_notification_any_due(r->db, &due, &any);
-	privd_reader_put(d->svc, r, rc == PRIVD_ERR_DB);
-	return rc == PRIVD_OK && any;
-}
-
-static enum privd_rc release_data(struct privd_db *db, void *arg)
-{
-	(void)arg;
-	return privd_repo_notification_release_all(db);
-}
-
-static void wait_ms(struct worker *d, long ms)
-{
-	struct timespec until;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += ms * 1000000L;
-	until.tv_sec += until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
-	pthread_mutex_lock(&d->pool->lock);
-	if (!stopping(d))
-		pthread_cond_timedwait(&d->pool->cond, &d->pool->lock, &until);
-	pthread_mutex_unlock(&d->pool->lock);
-}
-
-static void *delivery_main(void *arg)
-{
-	struct worker *d = arg;
-	bool counter = d == &d->pool->workers[0]; /* one of them counts the queue */
-	int64_t counted = 0;
-	bool busy;
-
-	while (!stopping(d)) {
-		int64_t now = privd_now_ms();
-
-		if (counter && now - counted >= COUNT_EVERY_MS) {
-			count_queue(d);
-			counted = now;
-		}
-		pthread_mutex_lock(&d->run);
-		busy = (d->smtp != NULL || d->sms != NULL) && any_due(d) && run_batch(d) > 0;
-		pthread_mutex_unlock(&d->run);
-		if (!busy)
-			wait_ms(d, IDLE_WAIT_MS);
-	}
-	return NULL;
+		atomic_store(&d->queued, (unsigned long long)n);
 }
 
 /* ---- start and stop ---- */
 
-/* The send timeout: three messages fit in a lease, and none waits more than a minute. */
-static int64_t timeout_for(int64_t lease_ms)
+static void q_close(void *conn)
 {
-	return lease_ms / 3 < 60000 ? lease_ms / 3 : 60000;
+	struct conn *d = conn;
+
+	if (d == NULL)
+		return;
+	privd_smtp_free(d->smtp);
+	privd_sms_free(d->sms);
+	free(d);
 }
 
 /* The transports cfg configures, into *smtp and *sms (NULL for a channel without a URL). sign_arg is the
@@ -518,7 +298,8 @@ static int64_t timeout_for(int64_t lease_ms)
 static enum privd_rc transports_open(const struct privd_config *cfg, void *sign_arg, struct privd_smtp **smtp,
                                      struct privd_sms **sms, struct privd_err *err)
 {
-	long timeout = (long)(timeout_for((int64_t)cfg->notify_lease_seconds * 1000) / 1000);
+	struct privd_worker_config wc = {.lease_ms = (int64_t)cfg->notify_lease_seconds * 1000};
+	long timeout = (long)(privd_workers_timeout_ms(&wc) / 1000);
 	enum privd_rc rc = PRIVD_OK;
 
 	*smtp = NULL;
@@ -548,109 +329,95 @@ static enum privd_rc transports_open(const struct privd_config *cfg, void *sign_
 	return rc;
 }
 
-/* Takes the transports and the settings of cfg. The caller holds d->run, or the worker has not started. */
-static void worker_set(struct worker *d, const struct privd_config *cfg, struct privd_smtp *smtp, struct privd_sms *sms)
+/* One worker's connections for cfg; the SMS signature reads the secret from the service's configuration, which a
+ * reload updates while the workers are paused. */
+static enum privd_rc q_open(void *q, const struct privd_config *cfg, void **out, struct privd_err *err)
 {
-	d->smtp = smtp;
-	d->sms = sms;
-	d->ch1 = smtp != NULL ? "email" : "sms";
-	d->ch2 = sms != NULL ? "sms" : "email";
-	d->lease_ms = (int64_t)cfg->notify_lease_seconds * 1000;
-	d->timeout_ms = timeout_for(d->lease_ms);
-}
-
-static void worker_free(struct worker *d)
-{
-	privd_smtp_free(d->smtp);
-	privd_sms_free(d->sms);
-	items_clear(d);
-	free(d->items);
-	pthread_mutex_destroy(&d->run);
-}
-
-static void delivery_free(struct privd_delivery *pool)
-{
-	if (pool == NULL)
-		return;
-	for (size_t i = 0; i < WORKERS_MAX; i++)
-		worker_free(&pool->workers[i]);
-	pthread_mutex_destroy(&pool->lock);
-	pthread_cond_destroy(&pool->cond);
-	free(pool);
-}
-
-static enum privd_rc worker_init(struct privd_delivery *pool, struct worker *d, struct privd_service *svc,
-                                 struct privd_err *err)
-{
-	const struct privd_config *cfg = &svc->cfg;
-	struct privd_smtp *smtp = NULL;
-	struct privd_sms *sms = NULL;
+	struct privd_delivery *pool = q;
+	struct conn *d;
 	enum privd_rc rc;
 
-	d->pool = pool;
-	d->svc = svc;
-	pthread_mutex_init(&d->run, NULL);
-	d->cap = (size_t)cfg->notify_batch;
-	d->items = calloc(d->cap, sizeof(*d->items));
+	*out = NULL;
+	if (cfg->smtp_url[0] == '\0' && cfg->sms_url[0] == '\0')
+		return PRIVD_OK; /* nothing to send with: the worker only counts */
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	d->svc = pool->svc;
 	if (cfg->public_url[0] != '\0')
 		snprintf(d->base_url, sizeof(d->base_url), "%s", cfg->public_url);
 	else
 		snprintf(d->base_url, sizeof(d->base_url), "http://%s", cfg->listen);
-	if (d->items == NULL)
-		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
-	rc = transports_open(cfg, &svc->cfg, &smtp, &sms, err);
-	worker_set(d, cfg, smtp, sms);
-	return rc;
+	rc = transports_open(cfg, &pool->svc->cfg, &d->smtp, &d->sms, err);
+	if (rc != PRIVD_OK) {
+		free(d);
+		return rc;
+	}
+	*out = d;
+	return PRIVD_OK;
 }
 
-static void stop_workers(struct privd_delivery *pool)
+/* The channels cfg configures, for the claims and the metrics. */
+static void channels(struct privd_delivery *pool, const struct privd_config *cfg)
 {
-	pthread_mutex_lock(&pool->lock);
-	pthread_cond_broadcast(&pool->cond);
-	pthread_mutex_unlock(&pool->lock);
-	for (size_t i = 0; i < pool->nworkers; i++)
-		if (pool->workers[i].running)
-			pthread_join(pool->workers[i].thread, NULL);
+	bool email = cfg->smtp_url[0] != '\0', sms = cfg->sms_url[0] != '\0';
+
+	atomic_store(&pool->email, email);
+	atomic_store(&pool->sms, sms);
+	atomic_store(&pool->ch1, email ? "email" : "sms");
+	atomic_store(&pool->ch2, sms ? "sms" : "email");
 }
+
+/* The workers' settings in cfg. */
+static void worker_config(const struct privd_config *cfg, struct privd_worker_config *wc)
+{
+	memset(wc, 0, sizeof(*wc));
+	wc->threads = (size_t)cfg->notify_connections;
+	wc->batch = (size_t)cfg->notify_batch;
+	wc->lease_ms = (int64_t)cfg->notify_lease_seconds * 1000;
+	wc->max_attempts = cfg->notify_max_attempts;
+	wc->retry_seconds = cfg->notify_retry_seconds;
+}
+
+static const struct privd_queue_ops outbox_ops = {
+    .name = "notify",
+    .item_size = sizeof(struct item),
+    .open = q_open,
+    .close = q_close,
+    .claim = q_claim,
+    .lease = privd_repo_notification_lease,
+    .any_due = q_any_due,
+    .release_all = privd_repo_notification_release_all,
+    .send = q_send,
+    .record = q_record,
+    .after = q_after,
+    .clear = q_clear,
+    .count = q_count,
+};
 
 enum privd_rc privd_delivery_start(struct privd_service *svc, struct privd_err *err)
 {
+	const struct privd_config *cfg = &svc->cfg;
 	struct privd_delivery *pool = calloc(1, sizeof(*pool));
-	size_t n = (size_t)svc->cfg.notify_connections;
+	struct privd_worker_config wc;
 	enum privd_rc rc;
 
 	if (pool == NULL)
 		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
-	pthread_mutex_init(&pool->lock, NULL);
-	pthread_cond_init(&pool->cond, NULL);
+	worker_config(cfg, &wc);
+	pool->svc = svc;
+	channels(pool, cfg);
 	rc = privd_notify_global_init();
-	pool->ninit = n < WORKERS_MAX ? n : WORKERS_MAX;
-	for (size_t i = 0; rc == PRIVD_OK && i < pool->ninit; i++)
-		rc = worker_init(pool, &pool->workers[i], svc, err);
-	atomic_store(&pool->email, pool->workers[0].smtp != NULL);
-	atomic_store(&pool->sms, pool->workers[0].sms != NULL);
-	if (rc == PRIVD_OK && svc->target.engine == PRIVD_DB_SQLITE) { /* one process: no lease is anyone else's */
-		struct privd_write_job job = {.data = release_data, .arg = NULL};
-
-		rc = privd_writer_run(svc->writer, &job);
-	}
-	/* without a channel one worker is enough: it only counts the queue */
-	pool->nworkers = pool->email || pool->sms ? n : 1;
-	for (size_t i = 0; rc == PRIVD_OK && i < pool->nworkers; i++) {
-		if (pthread_create(&pool->workers[i].thread, NULL, delivery_main, &pool->workers[i]) != 0)
-			rc = privd_err_set(err, PRIVD_ERR_INTERNAL, "cannot start the delivery threads");
-		else
-			pool->workers[i].running = true;
-	}
+	if (rc == PRIVD_OK)
+		rc = privd_workers_start(svc, &outbox_ops, pool, &wc, &pool->workers, err);
 	if (rc != PRIVD_OK) {
-		atomic_store(&svc->stopping, true);
-		stop_workers(pool);
-		delivery_free(pool);
+		free(pool);
 		return rc;
 	}
 	svc->delivery = pool;
 	privd_log(PRIVD_LOG_INFO, "notify.started", "\"email\":%s,\"sms\":%s,\"connections\":%zu",
-	          pool->email ? "true" : "false", pool->sms ? "true" : "false", pool->nworkers);
+	          atomic_load(&pool->email) ? "true" : "false", atomic_load(&pool->sms) ? "true" : "false",
+	          atomic_load(&pool->email) || atomic_load(&pool->sms) ? wc.threads : (size_t)1);
 	return PRIVD_OK;
 }
 
@@ -660,46 +427,42 @@ void privd_delivery_stop(struct privd_service *svc)
 
 	if (pool == NULL)
 		return;
-	stop_workers(pool);
+	privd_workers_stop(pool->workers);
 	svc->delivery = NULL;
-	delivery_free(pool);
+	free(pool);
 }
 
 void privd_delivery_stats(struct privd_service *svc, struct privd_service_stats *out)
 {
 	struct privd_delivery *pool = svc->delivery;
+	struct privd_worker_stats w;
 
 	if (pool == NULL)
 		return;
+	privd_workers_stats(pool->workers, &w);
 	out->email_configured = atomic_load(&pool->email);
 	out->sms_configured = atomic_load(&pool->sms);
-	out->notifications_sent = atomic_load(&pool->sent);
-	out->notifications_failed = atomic_load(&pool->failed);
-	out->notifications_retried = atomic_load(&pool->retried);
+	out->notifications_sent = w.sent;
+	out->notifications_failed = w.failed;
+	out->notifications_retried = w.retried;
 	out->notifications_queued = atomic_load(&pool->queued);
 }
 
 /* ---- a new configuration (SIGHUP) ---- */
 
-/* What each worker will take: its transports and its batch. */
-struct fresh {
-	struct privd_smtp *smtp;
-	struct privd_sms *sms;
-	struct item *items;
+struct reload {
+	struct privd_delivery *pool;
+	const struct privd_config *next;
 };
 
-static void fresh_free(struct fresh *f, size_t n)
+/* Copies the keys a running worker reads from next into the service's configuration, and the channels: every
+ * worker is paused. */
+static void take_settings(void *arg)
 {
-	for (size_t i = 0; i < n; i++) {
-		privd_smtp_free(f[i].smtp);
-		privd_sms_free(f[i].sms);
-		free(f[i].items);
-	}
-}
+	struct reload *r = arg;
+	struct privd_config *cfg = &r->pool->svc->cfg;
+	const struct privd_config *next = r->next;
 
-/* Copies the keys a running worker reads from next into cfg: every worker is paused. */
-static void take_settings(struct privd_config *cfg, const struct privd_config *next)
-{
 	memcpy(cfg->smtp_url, next->smtp_url, sizeof(cfg->smtp_url));
 	memcpy(cfg->smtp_from, next->smtp_from, sizeof(cfg->smtp_from));
 	memcpy(cfg->smtp_user, next->smtp_user, sizeof(cfg->smtp_user));
@@ -710,57 +473,26 @@ static void take_settings(struct privd_config *cfg, const struct privd_config *n
 	cfg->notify_retry_seconds = next->notify_retry_seconds;
 	cfg->notify_lease_seconds = next->notify_lease_seconds;
 	cfg->notify_batch = next->notify_batch;
+	channels(r->pool, next);
 }
 
 enum privd_rc privd_delivery_reload(struct privd_service *svc, const struct privd_config *next, struct privd_err *err)
 {
 	struct privd_delivery *pool = svc->delivery;
-	struct fresh fresh[WORKERS_MAX];
-	enum privd_rc rc = PRIVD_OK;
-	size_t i, running;
+	struct reload r = {pool, next};
+	struct privd_worker_config wc;
+	struct privd_worker_stats st;
+	enum privd_rc rc;
 
 	if (pool == NULL)
 		return PRIVD_OK;
-	memset(fresh, 0, sizeof(fresh));
-	for (i = 0; rc == PRIVD_OK && i < pool->ninit; i++) {
-		rc = transports_open(next, &svc->cfg, &fresh[i].smtp, &fresh[i].sms, err);
-		fresh[i].items = calloc((size_t)next->notify_batch, sizeof(struct item));
-		if (rc == PRIVD_OK && fresh[i].items == NULL)
-			rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
-	}
-	if (rc != PRIVD_OK) {
-		fresh_free(fresh, pool->ninit);
+	worker_config(next, &wc);
+	rc = privd_workers_reload(pool->workers, next, &wc, take_settings, &r, err);
+	if (rc != PRIVD_OK)
 		return rc;
-	}
-	/* every worker paused between two batches (locked in order; a worker takes only its own lock) */
-	for (i = 0; i < pool->ninit; i++)
-		pthread_mutex_lock(&pool->workers[i].run);
-	take_settings(&svc->cfg, next);
-	for (i = 0; i < pool->ninit; i++) { /* each between two batches: its n is 0 */
-		struct worker *d = &pool->workers[i];
-		struct fresh old = {d->smtp, d->sms, d->items};
-
-		worker_set(d, &svc->cfg, fresh[i].smtp, fresh[i].sms);
-		d->items = fresh[i].items;
-		d->cap = (size_t)next->notify_batch;
-		fresh[i] = old;
-	}
-	atomic_store(&pool->email, pool->workers[0].smtp != NULL);
-	atomic_store(&pool->sms, pool->workers[0].sms != NULL);
-	for (i = pool->ninit; i > 0; i--)
-		pthread_mutex_unlock(&pool->workers[i - 1].run);
-	fresh_free(fresh, pool->ninit);
-	/* a channel configured where there was none: the rest of the workers start */
-	running = pool->nworkers;
-	for (i = running; (atomic_load(&pool->email) || atomic_load(&pool->sms)) && i < pool->ninit; i++) {
-		if (pthread_create(&pool->workers[i].thread, NULL, delivery_main, &pool->workers[i]) != 0)
-			break;
-		pool->workers[i].running = true;
-		pool->nworkers = i + 1;
-	}
+	privd_workers_stats(pool->workers, &st);
 	privd_log(PRIVD_LOG_INFO, "notify.reloaded", "\"email\":%s,\"sms\":%s,\"connections\":%zu",
-	          atomic_load(&pool->email) ? "true" : "false", atomic_load(&pool->sms) ? "true" : "false",
-	          pool->nworkers);
+	          atomic_load(&pool->email) ? "true" : "false", atomic_load(&pool->sms) ? "true" : "false", st.threads);
 	return PRIVD_OK;
 }
 

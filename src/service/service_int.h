@@ -19,6 +19,7 @@
 #include "core/localisation.h"
 #include "crypto/keyring.h"
 #include "notify/notify.h"
+#include "notify/send.h"
 #include "service/service.h"
 #include "service/vault.h"
 #include "store/db.h"
@@ -476,6 +477,99 @@ void privd_outbox_vars_release(void *hold);
 enum privd_rc privd_incident_notice_vars(struct privd_service *svc, struct privd_notice_vars *v, void **hold);
 /* Accepts NULL. */
 void privd_incident_notice_release(void *hold);
+
+/* ---- worker.c: the workers that drain an outbound queue (the outbox, the transfer batches) ---- */
+
+/* What became of one claimed item. */
+enum privd_claim_fate {
+	PRIVD_CLAIM_PENDING = 0, /* not tried yet, or tried with a result the worker judges */
+	PRIVD_CLAIM_SENT,        /* taken by the other side */
+	PRIVD_CLAIM_FAILED,      /* given up, with error */
+	PRIVD_CLAIM_RETRY,       /* to be tried again at next_at, with error */
+	PRIVD_CLAIM_RELEASE      /* not tried: handed back for another time, no attempt counted */
+};
+
+/* One claimed item as the worker sees it; what the queue keeps of it is at item (ops->item_size bytes, zeroed
+ * when claimed). */
+struct privd_claim {
+	char id[33];
+	int attempts; /* made before this one */
+	int64_t lease_until;
+	enum privd_claim_fate fate;
+	int64_t next_at; /* RETRY: not before */
+	char error[160]; /* FAILED, RETRY: why, without PII */
+	bool gone;       /* no longer queued when its outcome was recorded (cancelled meanwhile) */
+	void *item;
+};
+
+/* What makes a queue a queue: each function is called by the worker threads, one item at a time. */
+struct privd_queue_ops {
+	const char *name; /* "notify", "transfer": in the workers' log events */
+	size_t item_size;
+	/* One worker's connections for the configuration cfg, made at start and on a reload: *conn NULL (and PRIVD_OK)
+	 * when the queue cannot send (nothing configured): the worker then only counts. PRIVD_ERR_INVALID naming the
+	 * configuration key at fault. */
+	enum privd_rc (*open)(void *q, const struct privd_config *cfg, void **conn, struct privd_err *err);
+	void (*close)(void *conn);
+	/* Inside the claim's write job: claims at most cap due items into c (id, attempts and the item filled), *n how
+	 * many, each leased until lease_until. May run again from scratch. */
+	enum privd_rc (*claim)(struct privd_db *db, void *q, int64_t now, int64_t lease_until, struct privd_claim *c,
+	                       size_t cap, size_t *n);
+	enum privd_rc (*lease)(struct privd_db *db, const char *id, int64_t lease_until);
+	enum privd_rc (*any_due)(struct privd_db *db, void *q, int64_t now, bool *any);
+	enum privd_rc (*release_all)(struct privd_db *db);
+	/* Tries c over conn: either sets c->fate itself (SENT, FAILED with c->error, RELEASE), or leaves it PENDING
+	 * with the transport's verdict in *res, which the worker judges (retry with backoff, or give up). */
+	void (*send)(void *q, void *conn, struct privd_claim *c, struct privd_send_result *res);
+	/* Inside the record's write job: records the outcome of c (SENT, FAILED or RETRY) with its audit entry.
+	 * PRIVD_ERR_NOT_FOUND when the item is no longer queued (the worker marks it gone). */
+	enum privd_rc (*record)(struct privd_db *db, void *q, struct privd_claim *c, int64_t now);
+	/* Optional: in a keystore transaction once the record committed (a notice's message key destroyed). */
+	enum privd_rc (*after)(struct privd_db *ks, void *q, const struct privd_claim *c);
+	/* Frees what the queue keeps of c (every claimed item, whatever became of it). */
+	void (*clear)(void *q, struct privd_claim *c);
+	/* Optional: every couple of seconds, by one worker: counts for /metrics. */
+	void (*count)(void *q);
+	/* Optional: once the record of c committed (counters). */
+	void (*recorded)(void *q, const struct privd_claim *c);
+};
+
+struct privd_worker_config {
+	size_t threads;    /* workers at once, each with its connections (1 .. 16) */
+	size_t batch;      /* items claimed at once */
+	int64_t lease_ms;  /* how long a claim holds its items */
+	int max_attempts;  /* before an item is given up */
+	int retry_seconds; /* the first wait; doubled per attempt, capped at 6 hours, +-50% jitter */
+};
+struct privd_workers;
+
+/* Starts the workers of a queue (ops and q borrowed: they must outlive the workers); on SQLite releases every lease
+ * first. PRIVD_ERR_INVALID from ops->open, PRIVD_ERR_NOMEM, PRIVD_ERR_INTERNAL when a thread cannot start. */
+enum privd_rc privd_workers_start(struct privd_service *svc, const struct privd_queue_ops *ops, void *q,
+                                  const struct privd_worker_config *cfg, struct privd_workers **out,
+                                  struct privd_err *err);
+/* Wakes and joins them (svc->stopping must be set) and frees them; accepts NULL. */
+void privd_workers_stop(struct privd_workers *p);
+/* A new configuration (SIGHUP): each worker's connections are made for next first (a failure changes nothing and
+ * is returned), then swapped in, with cfg's settings, while every worker is between two batches; paused(arg), when
+ * not NULL, runs then too, to copy what the workers read elsewhere. Workers that only counted start sending when
+ * next lets them. Never fails once the connections are made. */
+enum privd_rc privd_workers_reload(struct privd_workers *p, const struct privd_config *next,
+                                   const struct privd_worker_config *cfg, void (*paused)(void *arg), void *arg,
+                                   struct privd_err *err);
+/* Wakes idle workers at once (something was queued). Accepts NULL. */
+void privd_workers_wake(struct privd_workers *p);
+/* The time one attempt may take: a third of the lease, at most a minute. Cannot fail. */
+int64_t privd_workers_timeout_ms(const struct privd_worker_config *c);
+/* The wait before attempt number attempt + 1: retry_seconds doubled per attempt made, capped at 6 hours, with
+ * draw (any number; its last three decimal digits used) picking the jitter in [-50%, +50%). Cannot fail. */
+int64_t privd_worker_backoff_ms(int retry_seconds, int attempt, uint32_t draw);
+struct privd_worker_stats {
+	bool sending; /* the queue can send */
+	size_t threads;
+	unsigned long long sent, failed, retried; /* items, since start */
+};
+void privd_workers_stats(struct privd_workers *p, struct privd_worker_stats *out); /* zeroes for NULL */
 
 /* ---- delivery.c: the delivery worker ---- */
 
