@@ -190,6 +190,10 @@ const struct key privd_config_keys[] = {
 	    "A portal session (the person's page, opened by a link from POST\n"
 	    "/v1/subjects/{id}/portal-sessions) ends after this many minutes without use;\n"
 	    "an unopened link lapses after as long. Decimals allowed (1 second to 1440)."),
+	NUM("transfers", "batch", T_INT, transfers_batch, 1, 10000, "1000",
+	    "People sent to a recipient in one sealed delivery (1 to 10000). A transfer of\n"
+	    "more people goes in several deliveries, each tried again on its own as\n"
+	    "notifications are ([notify] max_attempts, retry_seconds, lease_seconds)."),
 	CHOICE("law", "ru_localisation", ru_localisation, localisation_modes, "warn",
 	       "152-FZ Art. 18 p.5: the data of people residing in Russia is first recorded in\n"
 	       "databases in Russia. With a server_country other than RU, registering such a\n"

@@ -73,6 +73,8 @@ struct privd_config {
 	int notify_lease_seconds; /* lease_seconds = 120 */
 	int notify_batch;         /* batch = 100 */
 	int notify_connections;   /* connections = 2 */
+	/* [transfers] */
+	int transfers_batch; /* batch = 1000 (people in one sealed delivery to a recipient) */
 	/* [law] */
 	int portal_idle_seconds; /* [portal] idle_minutes = 30 (in seconds here) */
 	char ru_localisation[8]; /* ru_localisation = warn (or refuse): 152-FZ Art. 18 p.5 */

@@ -6,7 +6,8 @@
  * The data is read live at the time it is asked for and handed back decrypted, as plain structs: the profile,
  * the current consent state and every consent record, the consent texts those records name (152-FZ Art. 9: the
  * person can read what they agreed to, word for word, with the SHA-256 the record kept), the person's requests
- * (details and reason decrypted, each an audited read of its own) and the notifications sent to them, with what the
+ * (details and reason decrypted, each an audited read of its own), the notifications sent to them and their disclosure
+ * log (each transfer of their data to a third party: to whom, where, why, which fields, on what basis), with what the
  * configuration says the person must also be told (152-FZ Art. 14 p.7: the operator, retention, cross-border
  * transfers). Rendering it as JSON or as a page a person can read is the HTTP layer's job (http/export.c,
  * export_info.c). What shaped it: all of it is PII, so the arrays grow by copying into a new block and zeroing the
@@ -26,7 +27,7 @@ struct collect {
 	struct privd_service *svc;
 	const struct privd_principal *who;
 	struct privd_export *x;
-	size_t history_cap, requests_cap, notifications_cap, texts_cap;
+	size_t history_cap, requests_cap, notifications_cap, texts_cap, transfers_cap;
 	bool nomem;
 };
 
@@ -111,6 +112,18 @@ static int add_notification(void *arg, const struct privd_notification *n)
 	return c->nomem;
 }
 
+static int add_transfer(void *arg, const struct privd_disclosure *d)
+{
+	struct collect *c = arg;
+	void *a = append(c->x->transfers, &c->x->ntransfers, &c->transfers_cap, d, sizeof(*d));
+
+	if (a == NULL)
+		c->nomem = true;
+	else
+		c->x->transfers = a;
+	return c->nomem;
+}
+
 /* What the configuration says the person must be told besides their data (152-FZ Art. 14 p.7). */
 static void processing_info(const struct privd_config *cfg, struct privd_processing_info *info)
 {
@@ -187,6 +200,8 @@ static enum privd_rc collect(struct privd_service *svc, const struct privd_princ
 		rc = privd_service_request_list(svc, &q, add_request, &c, err);
 	if (rc == PRIVD_OK && !c.nomem)
 		rc = privd_service_notifications(svc, who, subject_id, add_notification, &c, err);
+	if (rc == PRIVD_OK && !c.nomem)
+		rc = privd_service_disclosures(svc, subject_id, add_transfer, &c, err);
 	if (rc == PRIVD_OK && c.nomem)
 		rc = PRIVD_ERR_NOMEM;
 	return rc;
@@ -211,6 +226,7 @@ void privd_export_free(struct privd_export *x)
 		sodium_memzero(x->notifications, x->nnotifications * sizeof(*x->notifications));
 		free(x->notifications);
 	}
+	free(x->transfers); /* no personal data: recipients, fields by name */
 	sodium_memzero(x, sizeof(*x));
 	free(x);
 }

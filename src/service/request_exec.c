@@ -186,12 +186,11 @@ static enum privd_rc plan_access(struct privd_step *s, struct privd_err *err)
 	return PRIVD_OK;
 }
 
+/* Every transfer of the person's data that went or is queued to go, from their disclosure log. */
 static enum privd_rc plan_transfer_info(struct privd_step *s, struct privd_err *err)
 {
 	(void)err;
-	/* No transfers to third parties exist yet: an honest empty list. */
-	snprintf(s->after.result, sizeof(s->after.result), "{\"transfers\":[]}");
-	return PRIVD_OK;
+	return privd_transfer_info(s->svc, s->after.subject_id, s->after.result, sizeof(s->after.result));
 }
 
 /* Consent to processing revoked, and the destruction scheduled erase_after_revoke_days after the request's

@@ -194,6 +194,8 @@ static enum privd_rc open_background(struct privd_service *svc, struct privd_err
 	if (rc == PRIVD_OK)
 		rc = privd_delivery_start(svc, err);
 	if (rc == PRIVD_OK)
+		rc = privd_transfers_start(svc, err);
+	if (rc == PRIVD_OK)
 		privd_listener_start(svc);
 	return rc;
 }
@@ -261,6 +263,7 @@ void privd_service_close(struct privd_service *svc)
 	privd_listener_stop(svc);
 	privd_scheduler_stop(svc);
 	privd_delivery_stop(svc);
+	privd_transfers_stop(svc);
 	privd_calendar_free(svc->calendar);
 	svc->calendar = NULL;
 	/* readers first: the last connection to close checkpoints the WAL into the database file, and only a
@@ -318,6 +321,7 @@ void privd_service_stats(struct privd_service *svc, struct privd_service_stats *
 	out->subjects_registered = atomic_load(&svc->registered);
 	out->requests_overdue = atomic_load(&svc->requests_overdue);
 	privd_delivery_stats(svc, out);
+	privd_transfers_stats(svc, out);
 	out->requests_due_estimated = atomic_load(&svc->requests_due_estimated);
 	out->localisation_warnings = atomic_load(&svc->localisation_warnings);
 }

@@ -142,8 +142,9 @@ struct privd_service {
 	/* the files served to browsers, read at start (web.c) */
 	struct privd_web_file web[PRIVD_WEB_FILES];
 
-	/* the delivery worker (delivery.c): NULL for one-shot commands */
+	/* the delivery workers (delivery.c) and the transfer workers (transfer_send.c): NULL for one-shot commands */
 	struct privd_delivery *delivery;
+	struct privd_transfers *transfers;
 };
 
 /* ---- runtime.c: the reader pool, the clock, the id batch of background sweeps ---- */
@@ -478,6 +479,12 @@ enum privd_rc privd_incident_notice_vars(struct privd_service *svc, struct privd
 /* Accepts NULL. */
 void privd_incident_notice_release(void *hold);
 
+/* ---- recipients.c ---- */
+
+/* The view of a recipient's version, with the first day a transfer abroad may go. Cannot fail. */
+void privd_recipient_view(struct privd_service *svc, const struct privd_recipient_row *row,
+                          struct privd_recipient *out);
+
 /* ---- worker.c: the workers that drain an outbound queue (the outbox, the transfer batches) ---- */
 
 /* What became of one claimed item. */
@@ -612,10 +619,29 @@ void privd_web_cleanup(struct privd_service *svc);
  * then swapped in between two batches. On failure (PRIVD_ERR_INVALID naming the key) nothing changes. Without a
  * worker (a one-shot command) nothing is done. */
 enum privd_rc privd_delivery_reload(struct privd_service *svc, const struct privd_config *next, struct privd_err *err);
-
 /* Whether cfg's transports can be built (the check `privd serve` makes when it starts), without sending anything.
  * PRIVD_ERR_INVALID naming the key at fault. */
 enum privd_rc privd_delivery_check(const struct privd_config *cfg, struct privd_err *err);
+
+/* ---- transfers.c and transfer_send.c: transfers to third parties ---- */
+
+/* The verdict on one person of a transfer on basis, from the consent cache (privd_transfer_verdict): *out is
+ * PRIVD_REFUSAL_NONE when their data may go. Fails only when the cache cannot load the person. */
+enum privd_rc privd_transfer_check_subject(struct privd_service *svc, enum privd_legal_basis basis, const char *id,
+                                           enum privd_refusal *out);
+/* The result of a transfer_info request into out (cap bytes, at least 200): {"transfers":[...]} with each transfer
+ * of the person's data that went, or is queued to go, to a third party (recipient, country, purpose, fields, legal
+ * basis, status, time), newest state of each; what does not fit is counted in "more", with "log" the address of the
+ * whole disclosure log. PRIVD_ERR_NOT_FOUND for an unknown subject. */
+enum privd_rc privd_transfer_info(struct privd_service *svc, const char *subject_id, char *out, size_t cap);
+/* Starts the transfer workers (a server's only). PRIVD_ERR_NOMEM, PRIVD_ERR_INTERNAL. */
+enum privd_rc privd_transfers_start(struct privd_service *svc, struct privd_err *err);
+/* Wakes and joins them (svc->stopping must be set); a no-op when they are not running. */
+void privd_transfers_stop(struct privd_service *svc);
+/* Wakes an idle worker: a transfer was filed. */
+void privd_transfers_wake(struct privd_service *svc);
+/* Counters and the queue for the metrics; nothing when there are no workers. Cannot fail. */
+void privd_transfers_stats(struct privd_service *svc, struct privd_service_stats *out);
 
 /* ---- rotation.c: master keys ---- */
 

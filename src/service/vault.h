@@ -141,11 +141,11 @@ enum privd_rc privd_vault_open(struct privd_vault *v, struct privd_reader *r, co
 struct privd_vault_lent;
 enum privd_rc privd_vault_lend(struct privd_vault *v, struct privd_reader *r, const char *subject_id,
                                enum privd_rc (*fn)(const struct privd_vault_lent *k, void *arg), void *arg);
-/* The keys of many subjects lent one after another, for a walk over thousands (a fan-out): ids[0..n) in ascending
- * order, read through r (required) many to a statement, never looked up in the cache nor added to it (a walk over
- * 100,000 subjects neither pays for it nor flushes it). fn(k, i, arg) runs for each ids[i] whose key is held, in
- * order, the key zeroed once it returns; a subject whose key is gone (erased) is passed over. Returns the first
- * failure of fn or of reading and unwrapping. */
+/* The keys of many subjects lent one after another, for a walk over thousands (a fan-out, an aggregate export):
+ * ids[0..n) in ascending order, read through r (required) many to a statement, never looked up in the cache nor
+ * added to it (a walk over 100,000 subjects neither pays for it nor flushes it). fn(k, i, arg) runs for each ids[i]
+ * whose key is held, in order, the key zeroed once it returns; a subject whose key is gone (erased) is passed over.
+ * Returns the first failure of fn or of reading and unwrapping. */
 enum privd_rc privd_vault_lend_each(struct privd_vault *v, struct privd_reader *r, const char *const *ids, size_t n,
                                     enum privd_rc (*fn)(const struct privd_vault_lent *k, size_t i, void *arg),
                                     void *arg);

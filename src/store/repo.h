@@ -576,6 +576,8 @@ enum privd_rc privd_repo_batch_release_all(struct privd_db *db);
  * PRIVD_ERR_NOT_FOUND when it is no longer queued. */
 enum privd_rc privd_repo_batch_outcome(struct privd_db *db, const char *id, enum privd_notice_status status,
                                        int64_t now, int64_t next_at, const char *error, const char *subject_ids);
+/* How many batches are queued. */
+enum privd_rc privd_repo_batch_queued(struct privd_db *db, int64_t *n);
 /* A transfer's batches in order, without their subject lists. */
 enum privd_rc privd_repo_batch_list(struct privd_db *db, const char *transfer_id,
                                     int (*cb)(void *arg, const struct privd_batch_row *row), void *arg);
@@ -598,9 +600,10 @@ enum privd_rc privd_repo_disclosure_list(struct privd_db *db, const char *subjec
                                                    const struct privd_transfer_row *t,
                                                    const struct privd_recipient_row *r),
                                          void *arg);
-/* How many entries of a transfer have each outcome, into n (indexed by enum privd_disclosure_outcome). */
+/* How many entries of a transfer have each outcome, into n (indexed by enum privd_disclosure_outcome), and of the
+ * refusals how many were decided when a batch was sent (*refused_sending). */
 enum privd_rc privd_repo_disclosure_tally(struct privd_db *db, const char *transfer_id,
-                                          int64_t n[PRIVD_DISCLOSURE_OUTCOME_COUNT]);
+                                          int64_t n[PRIVD_DISCLOSURE_OUTCOME_COUNT], int64_t *refused_sending);
 
 /* ---- the population of an aggregate export (repo_transfers.c) ----
  * Every subject not erased, with its residence country, registration time, sealed birth date and the records of the

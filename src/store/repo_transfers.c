@@ -308,6 +308,16 @@ enum privd_rc privd_repo_batch_outcome(struct privd_db *db, const char *id, enum
 	}
 }
 
+enum privd_rc privd_repo_batch_queued(struct privd_db *db, int64_t *n)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = query_one(db, "SELECT COUNT(*) FROM transfer_batches WHERE status = 'queued'", &st, "");
+
+	*n = rc == PRIVD_OK ? privd_stmt_col_int64(st, 0) : 0;
+	privd_stmt_finalize(st);
+	return rc;
+}
+
 enum privd_rc privd_repo_batch_list(struct privd_db *db, const char *transfer_id,
                                     int (*cb)(void *arg, const struct privd_batch_row *row), void *arg)
 {
@@ -393,6 +403,7 @@ enum privd_rc privd_repo_disclosure_list(struct privd_db *db, const char *subjec
 
 struct tally {
 	int64_t *n;
+	int64_t *sending; /* refusals when a batch was sent */
 };
 
 static enum privd_rc tally_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
@@ -403,18 +414,23 @@ static enum privd_rc tally_row(struct privd_stmt *st, const struct walk_cb *to, 
 	(void)stop;
 	if (privd_disclosure_outcome_parse(privd_stmt_col_text(st, 0), &o) != PRIVD_OK)
 		return PRIVD_ERR_DB;
-	t->n[o] = privd_stmt_col_int64(st, 1);
+	t->n[o] += privd_stmt_col_int64(st, 2);
+	if (o == PRIVD_DISCLOSURE_REFUSED && privd_stmt_col_int64(st, 1) != 0)
+		*t->sending += privd_stmt_col_int64(st, 2);
 	return PRIVD_OK;
 }
 
 enum privd_rc privd_repo_disclosure_tally(struct privd_db *db, const char *transfer_id,
-                                          int64_t n[PRIVD_DISCLOSURE_OUTCOME_COUNT])
+                                          int64_t n[PRIVD_DISCLOSURE_OUTCOME_COUNT], int64_t *refused_sending)
 {
-	struct tally t = {n};
+	struct tally t = {n, refused_sending};
 	const struct walk_cb to = {.arg = &t};
 
 	memset(n, 0, sizeof(int64_t) * PRIVD_DISCLOSURE_OUTCOME_COUNT);
-	return walk_rows(db, "SELECT outcome, COUNT(*) FROM disclosures WHERE transfer_id = ? GROUP BY outcome",
+	*refused_sending = 0;
+	return walk_rows(db,
+	                 "SELECT outcome, CASE WHEN batch_id IS NULL THEN 0 ELSE 1 END, COUNT(*) FROM disclosures"
+	                 " WHERE transfer_id = ? GROUP BY outcome, CASE WHEN batch_id IS NULL THEN 0 ELSE 1 END",
 	                 tally_row, &to, "t", transfer_id);
 }
 
