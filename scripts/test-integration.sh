@@ -22,7 +22,8 @@ command -v node >/dev/null || {
 	echo "test-integration: node is missing (scripts/install-deps.sh --test)" >&2
 	exit 2
 }
-if [ ! -d node_modules/yaml ] || [ ! -d node_modules/smtp-server ] || [ ! -d node_modules/mailparser ]; then
+if [ ! -d node_modules/yaml ] || [ ! -d node_modules/smtp-server ] || [ ! -d node_modules/mailparser ] ||
+	[ ! -d node_modules/libsodium-wrappers ]; then
 	npm ci --no-audit --no-fund --loglevel=error
 fi
 

@@ -7,8 +7,9 @@
  * decides how it reads. What the person is told besides their data (152-FZ Art. 14 p.7) is export_info.c's, and
  * opens both the document ("processing_information") and the page. The JSON keeps the API's names and null for
  * what is absent; the page shows a dash for it, yes / да and no / нет for a consent given or not, and writes every
- * value through one escaping helper (text.c), since a name is whatever the person typed. No transfer to a third
- * party is recorded yet, so both forms carry the transfers section empty. The consent texts the person agreed to
+ * value through one escaping helper (text.c), since a name is whatever the person typed. The transfers section is
+ * the person's disclosure log: each transfer of their data to a third party, to whom, in which country, for what
+ * purpose, which fields, on what legal basis and what became of it. The consent texts the person agreed to
  * (152-FZ Art. 9) are in both forms word for word, as the Markdown published, with the SHA-256 their records kept
  * and a link to their page. All of it is PII: jansson's strings and the page's buffer are zeroed when freed.
  */
@@ -90,6 +91,11 @@ static json_t *notification_json(const void *item)
 	                 privd_http_json_time(n->created_at), "sent_at", privd_http_json_time(n->sent_at));
 }
 
+static json_t *transfer_json(const void *item)
+{
+	return privd_http_disclosure_json(item);
+}
+
 /* An array of n items of size bytes, each rendered by one; NULL when out of memory. */
 static json_t *array_json(const void *items, size_t n, size_t size, json_t *(*one)(const void *item))
 {
@@ -137,15 +143,15 @@ char *privd_http_export_json(const struct privd_export *x)
 		return NULL;
 	}
 	/* each o argument is stolen, also when packing fails */
-	root =
-	    json_pack("{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:o}", "generated_at",
-	              privd_http_json_time(x->generated_at), "processing_information",
-	              privd_http_processing_info_json(x), "profile", profile_json(&x->profile), "consents", "current",
-	              current, "history", array_json(x->history, x->nhistory, sizeof(*x->history), consent_json),
-	              "consent_texts", array_json(x->texts, x->ntexts, sizeof(*x->texts), text_json), "cookie_consents",
-	              cookies, "transfers", json_array(), "requests",
-	              array_json(x->requests, x->nrequests, sizeof(*x->requests), request_json), "notifications",
-	              array_json(x->notifications, x->nnotifications, sizeof(*x->notifications), notification_json));
+	root = json_pack(
+	    "{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:o}", "generated_at",
+	    privd_http_json_time(x->generated_at), "processing_information", privd_http_processing_info_json(x),
+	    "profile", profile_json(&x->profile), "consents", "current", current, "history",
+	    array_json(x->history, x->nhistory, sizeof(*x->history), consent_json), "consent_texts",
+	    array_json(x->texts, x->ntexts, sizeof(*x->texts), text_json), "cookie_consents", cookies, "transfers",
+	    array_json(x->transfers, x->ntransfers, sizeof(*x->transfers), transfer_json), "requests",
+	    array_json(x->requests, x->nrequests, sizeof(*x->requests), request_json), "notifications",
+	    array_json(x->notifications, x->nnotifications, sizeof(*x->notifications), notification_json));
 	if (root != NULL)
 		out = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
@@ -211,6 +217,13 @@ static const char *label(const char *key)
 	    {"channel", "Channel / Канал"},
 	    {"created_at", "Queued / Создано"},
 	    {"sent_at", "Sent / Отправлено"},
+	    {"recipient", "Recipient / Получатель"},
+	    {"country", "Country / Страна"},
+	    {"fields", "Data / Данные"},
+	    {"legal_basis", "Legal basis / Основание"},
+	    {"reference", "Reference / Реквизиты"},
+	    {"outcome", "Outcome / Результат"},
+	    {"at", "When / Когда"},
 	};
 
 	for (size_t i = 0; i < COUNT(labels); i++)
@@ -375,6 +388,25 @@ static void notification_cells(const void *item, struct cells *c)
 	c->v[4] = when(c, 4, n->sent_at);
 }
 
+static const char *const transfer_keys[] = {"recipient",   "country",   "purpose", "fields",
+                                            "legal_basis", "reference", "outcome", "at"};
+
+static void transfer_cells(const void *item, struct cells *c)
+{
+	const struct privd_disclosure *d = item;
+
+	c->v[0] = d->recipient.name;
+	c->v[1] = d->recipient.country;
+	c->v[2] = d->recipient.purpose;
+	privd_transfer_fields_format(d->fields, c->text, sizeof(c->text));
+	c->v[3] = c->text;
+	c->v[4] = privd_legal_basis_name(d->basis);
+	c->v[5] = opt(d->reference);
+	c->v[6] =
+	    d->reason != PRIVD_REFUSAL_NONE ? privd_refusal_name(d->reason) : privd_disclosure_outcome_name(d->outcome);
+	c->v[7] = when(c, 7, d->at);
+}
+
 char *privd_http_export_html(const struct privd_export *x)
 {
 	struct privd_http_text t = {0};
@@ -400,7 +432,8 @@ char *privd_http_export_html(const struct privd_export *x)
 	table(&t, consent_keys, COUNT(consent_keys), x->history, x->nhistory, sizeof(*x->history), consent_cells);
 	texts_html(&t, x);
 	privd_http_text_puts(&t, "<h2>Transfers to third parties / Передача третьим лицам</h2>\n");
-	table(&t, NULL, 0, NULL, 0, 0, NULL); /* none recorded yet */
+	table(&t, transfer_keys, COUNT(transfer_keys), x->transfers, x->ntransfers, sizeof(*x->transfers),
+	      transfer_cells);
 	privd_http_text_puts(&t, "<h2>Requests / Обращения</h2>\n");
 	table(&t, request_keys, COUNT(request_keys), x->requests, x->nrequests, sizeof(*x->requests), request_cells);
 	privd_http_text_puts(&t, "<h2>Notifications / Уведомления</h2>\n");

@@ -9,8 +9,9 @@
  * What shaped it: most of this is fixed wording that follows from privd itself (its purposes, its methods, the
  * rights it carries out), so it lives here, next to the rendering, as pairs of texts; what differs from one
  * operator to another (name, address, contact, countries, periods) comes from the configuration through the
- * service (struct privd_processing_info) and is only ever inserted into that wording, escaped on the page. No
- * transfer to a third party exists yet, so the recipients say so. The labels of the categories of data are shared
+ * service (struct privd_processing_info) and is only ever inserted into that wording, escaped on the page. The
+ * recipients are those the person's disclosure log names: each third party their data went or is queued to go to,
+ * with its country and purpose, or a sentence saying there is none. The labels of the categories of data are shared
  * with the destruction record's page, so the act names destroyed data in the words the export used.
  */
 #include "http_int.h"
@@ -91,6 +92,30 @@ static const struct privd_http_bi source = {"From you: given on registration, wi
 static const struct privd_http_bi recipients = {
     "None recorded: no transfer of your personal data to a third party has been recorded.",
     "Не зарегистрированы: передача ваших персональных данных третьим лицам не регистрировалась."};
+
+static const struct privd_http_bi recipients_listed = {
+    "Your personal data has been transferred, or is queued to be transferred, to the third parties listed, each "
+    "bound to keep it confidential (152-FZ Art. 14 p.7).",
+    "Ваши персональные данные переданы или будут переданы перечисленным третьим лицам, каждое из которых обязано "
+    "соблюдать их конфиденциальность (ч. 7 ст. 14 Федерального закона № 152-ФЗ)."};
+
+/* Whether entry i of x's disclosure log names a recipient the person's data went to, or is queued to go to, and is
+ * the first entry to name it (the list names each recipient once). */
+static bool recipient_listed(const struct privd_export *x, size_t i)
+{
+	const struct privd_disclosure *d = &x->transfers[i];
+
+	if (d->outcome != PRIVD_DISCLOSURE_DELIVERED && d->outcome != PRIVD_DISCLOSURE_QUEUED)
+		return false;
+	for (size_t j = 0; j < i; j++) {
+		const struct privd_disclosure *e = &x->transfers[j];
+
+		if ((e->outcome == PRIVD_DISCLOSURE_DELIVERED || e->outcome == PRIVD_DISCLOSURE_QUEUED) &&
+		    strcmp(e->recipient.id, d->recipient.id) == 0)
+			return false;
+	}
+	return true;
+}
 
 /* The rights, each with the request type that exercises it (NULL: not through a request). */
 static const struct {
@@ -358,6 +383,28 @@ static json_t *countries_json(const char *list)
 	return arr;
 }
 
+static json_t *recipients_json(const struct privd_export *x)
+{
+	json_t *items = json_array();
+	size_t n = 0;
+
+	for (size_t i = 0; items != NULL && i < x->ntransfers; i++) {
+		const struct privd_recipient *r = &x->transfers[i].recipient;
+
+		if (!recipient_listed(x, i))
+			continue;
+		n++;
+		if (json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", r->id, "name", r->name,
+		                                           "country", r->country, "purpose", r->purpose, "cross_border",
+		                                           r->cross_border)) != 0) {
+			json_decref(items);
+			return NULL;
+		}
+	}
+	return n > 0 ? bi_json(recipients_listed.en, recipients_listed.ru, "items", items)
+	             : bi_json(recipients.en, recipients.ru, "items", items);
+}
+
 json_t *privd_http_processing_info_json(const struct privd_export *x)
 {
 	const struct privd_processing_info *in = &x->info;
@@ -384,8 +431,7 @@ json_t *privd_http_processing_info_json(const struct privd_export *x)
 	    privd_http_json_str_or_null(in->operator_address), "contact",
 	    privd_http_json_str_or_null(in->operator_contact), "legal_basis", bases, "purposes", purposes_json(x),
 	    "methods", bi_json(methods.en, methods.ru, NULL, NULL), "categories", cats, "source",
-	    bi_json(source.en, source.ru, NULL, NULL), "recipients",
-	    bi_json(recipients.en, recipients.ru, "items", json_array()), "retention", retention,
+	    bi_json(source.en, source.ru, NULL, NULL), "recipients", recipients_json(x), "retention", retention,
 	    "cross_border_transfers",
 	    bi_json(t.cross_border[0], t.cross_border[1], "countries", countries_json(in->cross_border_countries)),
 	    "rights", rts, "how_to_exercise", bi_json(t.how[0], t.how[1], NULL, NULL));
@@ -460,6 +506,32 @@ static void lists_html(struct privd_http_text *t, const struct privd_export *x, 
 	bi_html(t, source.en, source.ru);
 }
 
+static void recipients_html(struct privd_http_text *t, const struct privd_export *x)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < x->ntransfers; i++) {
+		const struct privd_recipient *r = &x->transfers[i].recipient;
+
+		if (!recipient_listed(x, i))
+			continue;
+		if (!any)
+			bi_html(t, recipients_listed.en, recipients_listed.ru);
+		privd_http_text_puts(t, any ? "<li>" : "<ul>\n<li>");
+		privd_http_text_html(t, r->name);
+		privd_http_text_puts(t, " (");
+		privd_http_text_html(t, r->country);
+		privd_http_text_puts(t, "): ");
+		privd_http_text_html(t, r->purpose);
+		privd_http_text_puts(t, "</li>\n");
+		any = true;
+	}
+	if (any)
+		privd_http_text_puts(t, "</ul>\n");
+	else
+		bi_html(t, recipients.en, recipients.ru);
+}
+
 void privd_http_processing_info_html(struct privd_http_text *t, const struct privd_export *x)
 {
 	struct info_texts it;
@@ -471,7 +543,7 @@ void privd_http_processing_info_html(struct privd_http_text *t, const struct pri
 	operator_html(t, &x->info);
 	lists_html(t, x, &it);
 	heading(t, "Recipients / Получатели");
-	bi_html(t, recipients.en, recipients.ru);
+	recipients_html(t, x);
 	heading(t, "Retention / Сроки обработки и хранения");
 	bi_html(t, it.retention_data[0], it.retention_data[1]);
 	bi_html(t, it.retention_evidence[0], it.retention_evidence[1]);

@@ -134,6 +134,9 @@ void privd_http_reply_empty(struct privd_http_req *r, unsigned status);
 /* A problem of type urn:privd:problem:<slug>; detail may be NULL; err may be NULL (its fields become "errors"). */
 void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
                               const struct privd_err *err);
+/* The same with members of its own added to the problem (members stolen; may be NULL), e.g. "not_before". */
+void privd_http_reply_problem_with(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
+                                   const struct privd_err *err, json_t *members);
 /* Maps a service result to its problem (500 with a generic detail for anything unexpected). */
 void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struct privd_err *err);
 /* 422 naming one field. */
@@ -159,6 +162,10 @@ bool privd_http_json_str(json_t *obj, const char *key, const char *field, bool a
 /* Reads member key of obj as a boolean into *out (false when absent). Another type adds a field error named key to e
  * and returns false. */
 bool privd_http_json_bool(json_t *obj, const char *key, bool *out, struct privd_err *e);
+/* Reads member key of obj as an array of at most max strings: *out (malloc'd, the caller frees it; the strings
+ * point into obj; never NULL for an array, even an empty one) and *n; NULL and 0 when absent or null. A wrong type or a
+ * longer array adds a field error named key to e and returns false. */
+bool privd_http_json_strs(json_t *obj, const char *key, size_t max, const char ***out, size_t *n, struct privd_err *e);
 /* Adds a field error "<prefix><member>" for each member of obj not in allowed (NULL-terminated). */
 void privd_http_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct privd_err *e);
 /* Reads query parameter name as an integer in [min, max] into *out; def when absent or empty. False (and *out
@@ -293,6 +300,12 @@ void privd_http_web_cleanup(struct privd_http *h);
 struct privd_regulator_draft; /* service/incidents.h */
 char *privd_http_regulator_notice(const struct privd_regulator_draft *d);
 
+/* ---- recipients.c and transfers.c ---- */
+/* A recipient as the API shows it; a person's disclosure log entry likewise (the export shows them too). NULL when
+ * out of memory. */
+json_t *privd_http_recipient_json(const struct privd_recipient *r);
+json_t *privd_http_disclosure_json(const struct privd_disclosure *d);
+
 /* ---- metrics.c ---- */
 void privd_http_metrics_record(unsigned path_idx, enum privd_http_method m, unsigned status, uint64_t dur_ns);
 
@@ -344,6 +357,15 @@ void privd_http_notification_list(struct privd_http_req *r);
 void privd_http_legal_hold(struct privd_http_req *r);
 void privd_http_destruction_list(struct privd_http_req *r);
 void privd_http_destruction_get(struct privd_http_req *r);
+void privd_http_recipient_create(struct privd_http_req *r);
+void privd_http_recipient_list(struct privd_http_req *r);
+void privd_http_recipient_get(struct privd_http_req *r);
+void privd_http_recipient_patch(struct privd_http_req *r);
+void privd_http_recipient_deactivate(struct privd_http_req *r);
+void privd_http_transfer_create(struct privd_http_req *r);
+void privd_http_transfer_get(struct privd_http_req *r);
+void privd_http_subject_transfers(struct privd_http_req *r);
+void privd_http_aggregate(struct privd_http_req *r);
 void privd_http_consent_js(struct privd_http_req *r);
 void privd_http_cookie_config_get(struct privd_http_req *r);
 void privd_http_cookie_config_put(struct privd_http_req *r);

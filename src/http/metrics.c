@@ -170,6 +170,18 @@ void privd_http_metrics(struct privd_http_req *r)
 	        st.notifications_retried);
 	gauge(&t, "privd_notifications_queued", "Notifications waiting in the outbox, counted every 2 seconds.",
 	      st.notifications_queued);
+	counter(&t, "privd_transfer_batches_sent_total", "Deliveries of transfers a recipient took.",
+	        st.transfer_batches_sent);
+	counter(&t, "privd_transfer_batches_failed_total", "Deliveries of transfers given up on.",
+	        st.transfer_batches_failed);
+	counter(&t, "privd_transfer_batches_retried_total", "Delivery attempts of transfers put off for a retry.",
+	        st.transfer_batches_retried);
+	gauge(&t, "privd_transfer_batches_queued", "Deliveries of transfers waiting, counted every 2 seconds.",
+	      st.transfer_batches_queued);
+	counter(&t, "privd_transfer_subjects_delivered_total", "People whose data a recipient took.",
+	        st.transfer_subjects_delivered);
+	counter(&t, "privd_transfer_subjects_refused_total", "People refused when their delivery was sent.",
+	        st.transfer_subjects_refused);
 	privd_http_text_printf(
 	    &t,
 	    "# HELP privd_delivery_configured Whether a channel can deliver (1) or its notifications "

@@ -46,6 +46,8 @@ static const struct problem_kind kinds[] = {
     {"not-extendable", "Deadline not extendable"},
     {"deadline-passed", "Deadline passed"},
     {"localisation", "Data localisation"},
+    {"recipient-inactive", "Recipient deactivated"},
+    {"cross-border-review", "Cross-border transfer under review"},
 };
 
 void privd_http_free_zero(void *p)
@@ -133,6 +135,12 @@ static const char *title_of(const char *slug)
 void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
                               const struct privd_err *err)
 {
+	privd_http_reply_problem_with(r, status, slug, detail, err, NULL);
+}
+
+void privd_http_reply_problem_with(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
+                                   const struct privd_err *err, json_t *members)
+{
 	char type[64];
 	json_t *p = json_object();
 	json_t *inst;
@@ -158,9 +166,12 @@ void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const c
 			                                        err->fields[i].reason));
 		json_object_set_new(p, "errors", errors);
 	}
+	if (members != NULL)
+		json_object_update_missing(p, members);
 	s = json_dumps(p, JSON_COMPACT);
 out:
 	json_decref(p);
+	json_decref(members);
 	if (s == NULL) {
 		set_resp(r, status, NULL, NULL);
 		return;
@@ -340,6 +351,38 @@ bool privd_http_json_bool(json_t *obj, const char *key, bool *out, struct privd_
 		return false;
 	}
 	*out = json_is_true(v);
+	return true;
+}
+
+bool privd_http_json_strs(json_t *obj, const char *key, size_t max, const char ***out, size_t *n, struct privd_err *e)
+{
+	json_t *v = json_object_get(obj, key), *item;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > max) {
+		privd_err_field(e, key, "must be an array of strings, not too long");
+		return false;
+	}
+	*out = calloc(json_array_size(v) + 1, sizeof(**out));
+	if (*out == NULL) {
+		privd_err_field(e, key, "is too long");
+		return false;
+	}
+	json_array_foreach(v, i, item)
+	{
+		if (!json_is_string(item)) {
+			privd_err_field(e, key, "must be an array of strings");
+			free(*out);
+			*out = NULL;
+			return false;
+		}
+		(*out)[i] = json_string_value(item);
+	}
+	*n = json_array_size(v);
 	return true;
 }
 
