@@ -18,11 +18,15 @@
 #   5. consent.js   GET /consent.js from memory: the whole script, gzipped, and the 304 of a browser that has it,
 #                   each against the consent check's rate (target: the 304 at >= 90% of it);
 #   6. memory       registrations continue until 100,000 subjects exist; then privd's VmRSS (target: < 100 MiB);
-#   7. delivery     a policy published with notify to 20,000 people (bench/delivery.mjs): the time to queue the
+#   7. aggregate    GET /v1/exports/aggregate over those 100,000 subjects, by all three dimensions, k=10: the
+#                   median of three (target: < 1 s), with the CPU privd used;
+#   8. delivery     a policy published with notify to 20,000 people (bench/delivery.mjs): the time to queue the
 #                   fan-out and the messages per second delivered to a local SMTP sink, with the CPU each side used;
-#   8. incident     an incident over 100,000 subjects (bench/delivery.mjs ... incident): POST /v1/incidents
+#   9. incident     an incident over 100,000 subjects (bench/delivery.mjs ... incident): POST /v1/incidents
 #                   answered once every notice is queued (target: < 2 s), then delivered to the local SMTP sink
-#                   (target: >= 2,000 messages/s).
+#                   (target: >= 2,000 messages/s);
+#  10. transfer     a consent transfer of 10,000 people to a local recipient that opens each delivery
+#                   (bench/transfers.mjs): people checked, sealed, logged and delivered per second (target: >= 5,000/s).
 # The summary is printed and written to bench/results/latest.txt. Exit status: 0 when every target is met,
 # 1 when one is missed, 2 when the harness itself could not run.
 #
@@ -41,6 +45,7 @@ THREADS="${BENCH_THREADS:-2}"
 SUBJECTS="${BENCH_SUBJECTS:-100000}"
 DELIVERY_SUBJECTS="${BENCH_DELIVERY_SUBJECTS:-20000}"
 INCIDENT_SUBJECTS="${BENCH_INCIDENT_SUBJECTS:-100000}"
+TRANSFER_SUBJECTS="${BENCH_TRANSFER_SUBJECTS:-10000}"
 FILL_TIMEOUT="${BENCH_FILL_TIMEOUT:-900}"
 WARMUP=2
 
@@ -53,6 +58,8 @@ TARGET_COOKIES_PER_S=10000
 TARGET_SCRIPT_RATIO=0.90 # the 304 of GET /consent.js against the consent check's req/s
 TARGET_INCIDENT_MS=2000
 TARGET_DELIVERY_PER_S=2000
+TARGET_AGGREGATE_S=1
+TARGET_TRANSFER_PER_S=5000
 MAX_ERROR_SHARE=0.01 # more than 1% of answers that are not the expected status fails the figure loudly
 
 die() {
@@ -252,7 +259,7 @@ done
 status="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$nginx_port/")"
 [ "$status" = 204 ] || die "nginx answered $status instead of 204"
 
-echo "1/6 ceiling: nginx return 204 on 127.0.0.1:$nginx_port"
+echo "1/10 ceiling: nginx return 204 on 127.0.0.1:$nginx_port"
 wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" "http://127.0.0.1:$nginx_port/" >/dev/null 2>&1 || true
 line="$(run_wrk "$tmp/wrk-nginx.txt" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
 	-s "$here/report.lua" "http://127.0.0.1:$nginx_port/")"
@@ -315,7 +322,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	printf '%s' "$resp" | head -n 1 | grep -q '"granted" *: *true' || die "the consent check did not answer granted:true: $resp"
 
 	# ---- 2. consent check ----
-	echo "2/6 consent check: GET /v1/subjects/{id}/consents/processing"
+	echo "2/10 consent check: GET /v1/subjects/{id}/consents/processing"
 	wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -H "Authorization: Bearer $app_key" "$check_url" >/dev/null 2>&1 || true
 	line="$(run_wrk "$tmp/wrk-check.txt" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
 		-H "Authorization: Bearer $app_key" -s "$here/report.lua" "$check_url")"
@@ -336,7 +343,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	row "consent check p99" "$(printf '%.2f ms' "$check_p99")" "< $TARGET_CHECK_P99_MS ms" "" "$v_p99"
 
 	# ---- 3. registration ----
-	echo "3/6 registration: POST /v1/subjects, unique people"
+	echo "3/10 registration: POST /v1/subjects, unique people"
 	line="$(run_wrk "$tmp/wrk-register.txt" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
 		-s "$here/register.lua" "$base/v1/subjects" -- 0 0 "$app_key")"
 	created="$(field "$line" created)"
@@ -356,7 +363,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	row "registration p99" "$(printf '%.2f ms' "$reg_p99")" "-" "" "-"
 
 	# ---- 4. cookie choices ----
-	echo "4/6 cookie choices: POST /v1/cookie-consents, a new visitor each time"
+	echo "4/10 cookie choices: POST /v1/cookie-consents, a new visitor each time"
 	line="$(run_wrk "$tmp/wrk-cookies.txt" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
 		-s "$here/cookies.lua" "$base/v1/cookie-consents" -- 1)"
 	created="$(field "$line" created)"
@@ -374,7 +381,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	row "cookie choices p99" "$(printf '%.2f ms' "$ck_p99")" "-" "" "-"
 
 	# ---- 5. consent.js ----
-	echo "5/6 consent.js: GET /consent.js, whole, gzipped, and 304"
+	echo "5/10 consent.js: GET /consent.js, whole, gzipped, and 304"
 	etag="$(curl -s -D - -o /dev/null --max-time 10 "$base/consent.js" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: *//p')"
 	[ -n "$etag" ] || die "GET /consent.js sent no ETag"
 	[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$base/consent.js")" = 304 ] ||
@@ -402,7 +409,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	done
 
 	# ---- 6. memory after SUBJECTS registrations ----
-	echo "6/6 memory: registering until $(fmt_int "$SUBJECTS") subjects exist"
+	echo "6/10 memory: registering until $(fmt_int "$SUBJECTS") subjects exist"
 	started=$SECONDS
 	fill_errors=0
 	fill_answers=0
@@ -450,6 +457,27 @@ if [ "$ceiling_only" -eq 0 ]; then
 	row "VmRSS after $(fmt_int "$registered") subjects" "$(printf '%.1f MiB' "$rss_mib")" "< $TARGET_RSS_MIB MiB" "" "$v_rss"
 	row "VmHWM (peak RSS)" "$(printf '%.1f MiB' "$(calc "$hwm_kb / 1024")")" "-" "" "-"
 
+	# ---- 7. the aggregate export over the population just registered ----
+	echo "7/10 aggregate export over $(fmt_int "$registered") subjects, by all three dimensions, k=10"
+	agg_url="$base/v1/exports/aggregate?by=residence_country,age_band,registered_month&k=10"
+	agg_s=()
+	agg_cpu=()
+	for i in 1 2 3; do
+		cpu0="$(awk '{ print $14 + $15 }' "/proc/$privd_pid/stat")"
+		out="$(curl -s -o "$tmp/aggregate.json" -w '%{http_code} %{time_total}' --max-time 60 \
+			-H "Authorization: Bearer $admin_key" "$agg_url")"
+		cpu1="$(awk '{ print $14 + $15 }' "/proc/$privd_pid/stat")"
+		[ "${out%% *}" = 200 ] || die "GET /v1/exports/aggregate answered ${out%% *}: $(head -c 300 "$tmp/aggregate.json")"
+		agg_s+=("${out##* }")
+		agg_cpu+=("$(calc "($cpu1 - $cpu0) / $(getconf CLK_TCK)")")
+	done
+	agg_med="$(printf '%s\n' "${agg_s[@]}" | sort -n | sed -n 2p)"
+	agg_cpu_med="$(printf '%s\n' "${agg_cpu[@]}" | sort -n | sed -n 2p)"
+	echo "    $(printf '%.3f' "$agg_med") s (runs: ${agg_s[*]}), privd CPU $(printf '%.2f' "$agg_cpu_med") s"
+	row "aggregate over $(fmt_int "$registered") subjects" "$(printf '%.3f s' "$agg_med")" "< $TARGET_AGGREGATE_S s" "" \
+		"$(verdict "$agg_med < $TARGET_AGGREGATE_S")"
+	row "  privd CPU per export" "$(printf '%.2f s' "$agg_cpu_med")" "-" "" "-"
+
 	# SIGTERM drains and exits 0.
 	kill -TERM "$privd_pid"
 	drain=FAIL
@@ -471,7 +499,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	# Delivery: a policy published with notify to BENCH_DELIVERY_SUBJECTS people, queued and delivered to a local
 	# SMTP sink (bench/delivery.mjs, a privd of its own). Figures without a target of their own.
 	dl_num() { printf '%s' "$dl" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
-	echo "==> delivery: $DELIVERY_SUBJECTS notices to a local SMTP sink" >&2
+	echo "8/10 delivery: $DELIVERY_SUBJECTS notices to a local SMTP sink" >&2
 	[ -d "$repo/node_modules/smtp-server" ] || (cd "$repo" && npm ci --no-audit --no-fund --loglevel=error >&2)
 	if dl="$(node "$here/delivery.mjs" "$bin" "$DELIVERY_SUBJECTS")"; then
 		row "queue $(fmt_int "$DELIVERY_SUBJECTS") notices (policy notify)" "$(dl_num queue_ms) ms" "-" "" "-"
@@ -485,7 +513,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	# An incident over BENCH_INCIDENT_SUBJECTS people: POST /v1/incidents over {"all":true} answers once a notice
 	# to each is queued (every address opened, a key made, rows and keys written and fsynced), then the notices
 	# are delivered to the local SMTP sink.
-	echo "==> incident: $INCIDENT_SUBJECTS subjects, delivered to a local SMTP sink" >&2
+	echo "9/10 incident: $INCIDENT_SUBJECTS subjects, delivered to a local SMTP sink" >&2
 	if dl="$(node "$here/delivery.mjs" "$bin" "$INCIDENT_SUBJECTS" incident)"; then
 		row "incident over $(fmt_int "$INCIDENT_SUBJECTS"): queued" "$(dl_num queue_ms) ms" \
 			"< $(fmt_int "$TARGET_INCIDENT_MS") ms" "" "$(verdict "$(dl_num queue_ms) < $TARGET_INCIDENT_MS")"
@@ -494,6 +522,21 @@ if [ "$ceiling_only" -eq 0 ]; then
 		row "  CPU while delivering" "privd $(dl_num privd_cpu), sink $(dl_num sink_cpu)" "-" "" "-"
 	else
 		row "incident over $(fmt_int "$INCIDENT_SUBJECTS")" "did not complete" "-" "" "FAIL"
+		failed=1
+	fi
+
+	# Transfer: a consent transfer of BENCH_TRANSFER_SUBJECTS people to a local recipient that opens every
+	# delivery (bench/transfers.mjs, a privd of its own).
+	echo "10/10 transfer: $TRANSFER_SUBJECTS people to a local recipient" >&2
+	[ -d "$repo/node_modules/libsodium-wrappers" ] || (cd "$repo" && npm ci --no-audit --no-fund --loglevel=error >&2)
+	if tr="$(node "$here/transfers.mjs" "$bin" "$TRANSFER_SUBJECTS")"; then
+		tr_num() { printf '%s' "$tr" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
+		echo "    $tr" >&2
+		row "consent transfer of $(fmt_int "$TRANSFER_SUBJECTS") people" "$(fmt_int "$(tr_num per_second)") /s" \
+			">= $(fmt_int "$TARGET_TRANSFER_PER_S") /s" "" "$(verdict "$(tr_num per_second) >= $TARGET_TRANSFER_PER_S")"
+		row "  filing (checked, queued, logged)" "$(tr_num file_ms) ms" "-" "" "-"
+	else
+		row "consent transfer to a local recipient" "did not complete" ">= $(fmt_int "$TARGET_TRANSFER_PER_S") /s" "" "FAIL"
 		failed=1
 	fi
 fi
