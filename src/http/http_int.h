@@ -304,6 +304,8 @@ char *privd_http_regulator_notice(const struct privd_regulator_draft *d);
 /* A recipient as the API shows it; a person's disclosure log entry likewise (the export shows them too). NULL when
  * out of memory. */
 json_t *privd_http_recipient_json(const struct privd_recipient *r);
+/* The names of the transfer fields in mask (enum privd_transfer_field bits), in order; NULL when out of memory. */
+json_t *privd_http_fields_json(unsigned mask);
 json_t *privd_http_disclosure_json(const struct privd_disclosure *d);
 
 /* ---- metrics.c ---- */

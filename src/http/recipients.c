@@ -14,7 +14,7 @@
 
 #define FIELDS_MAX 16
 
-static json_t *fields_json(unsigned mask)
+json_t *privd_http_fields_json(unsigned mask)
 {
 	json_t *arr = json_array();
 
@@ -35,13 +35,13 @@ json_t *privd_http_recipient_json(const struct privd_recipient *r)
 	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "id",
 	                 r->id, "version", r->version, "name", r->name, "purpose", r->purpose, "country", r->country,
 	                 "endpoint", r->endpoint, "public_key", r->public_key, "confidentiality_ref",
-	                 r->confidentiality_ref, "fields_allowed", fields_json(r->fields_allowed), "cross_border",
-	                 r->cross_border, "cross_border_notice_ref", privd_http_json_str_or_null(r->notice_ref),
-	                 "cross_border_notice_filed_on", privd_http_json_str_or_null(r->notice_filed_on),
-	                 "adequate_protection", r->cross_border ? json_boolean(r->adequate_protection) : json_null(),
-	                 "transfers_from", privd_http_json_str_or_null(r->transfers_from), "active", r->active,
-	                 "created_at", privd_http_json_time(r->created_at), "updated_at",
-	                 privd_http_json_time(r->updated_at));
+	                 r->confidentiality_ref, "fields_allowed", privd_http_fields_json(r->fields_allowed),
+	                 "cross_border", r->cross_border, "cross_border_notice_ref",
+	                 privd_http_json_str_or_null(r->notice_ref), "cross_border_notice_filed_on",
+	                 privd_http_json_str_or_null(r->notice_filed_on), "adequate_protection",
+	                 r->cross_border ? json_boolean(r->adequate_protection) : json_null(), "transfers_from",
+	                 privd_http_json_str_or_null(r->transfers_from), "active", r->active, "created_at",
+	                 privd_http_json_time(r->created_at), "updated_at", privd_http_json_time(r->updated_at));
 }
 
 /* The body of a POST or PATCH into in; field errors go to e. *fields is the caller's to free. */

@@ -17,21 +17,6 @@
 
 #define FIELDS_MAX 16
 
-static json_t *fields_json(unsigned mask)
-{
-	json_t *arr = json_array();
-
-	for (int f = 0; arr != NULL && f < PRIVD_TFIELD_COUNT; f++) {
-		if ((mask & (1u << f)) != 0 &&
-		    json_array_append_new(arr, json_string(privd_transfer_field_name((enum privd_transfer_field)f))) !=
-		        0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	}
-	return arr;
-}
-
 /* What a transfer or a log entry says of its recipient: who, where, what for, in which version. */
 static json_t *recipient_brief(const struct privd_recipient *r)
 {
@@ -72,8 +57,8 @@ static json_t *transfer_json(const struct privd_transfer *t)
 	/* each o argument is stolen, also when packing fails */
 	return json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:s, s:o, s:s}", "id", t->id, "recipient",
 	                 recipient_brief(&t->recipient), "legal_basis", privd_legal_basis_name(t->basis), "reference",
-	                 privd_http_json_str_or_null(t->reference), "fields", fields_json(t->fields), "subjects",
-	                 subjects, "status", pending > 0 ? "queued" : "completed", "created_at",
+	                 privd_http_json_str_or_null(t->reference), "fields", privd_http_fields_json(t->fields),
+	                 "subjects", subjects, "status", pending > 0 ? "queued" : "completed", "created_at",
 	                 privd_http_json_time(t->created_at), "actor", t->actor);
 }
 
@@ -92,7 +77,7 @@ static json_t *filed_json(const struct privd_transfer *t)
 		}
 	}
 	if (j == NULL || refused == NULL || json_object_set_new(j, "refused", refused) != 0 ||
-	    json_object_set_new(j, "fields_withheld", fields_json(t->withheld)) != 0) {
+	    json_object_set_new(j, "fields_withheld", privd_http_fields_json(t->withheld)) != 0) {
 		json_decref(j);
 		return NULL;
 	}
@@ -187,8 +172,8 @@ json_t *privd_http_disclosure_json(const struct privd_disclosure *d)
 	return json_pack("{s:I, s:s, s:o, s:s, s:o, s:o, s:s, s:o, s:o}", "seq", (json_int_t)d->seq, "transfer_id",
 	                 d->transfer_id, "recipient", recipient_brief(&d->recipient), "legal_basis",
 	                 privd_legal_basis_name(d->basis), "reference", privd_http_json_str_or_null(d->reference),
-	                 "fields", fields_json(d->fields), "outcome", privd_disclosure_outcome_name(d->outcome),
-	                 "reason",
+	                 "fields", privd_http_fields_json(d->fields), "outcome",
+	                 privd_disclosure_outcome_name(d->outcome), "reason",
 	                 d->reason != PRIVD_REFUSAL_NONE ? json_string(privd_refusal_name(d->reason)) : json_null(),
 	                 "at", privd_http_json_time(d->at));
 }

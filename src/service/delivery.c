@@ -85,40 +85,26 @@ static bool blob_copy(const struct privd_blob *from, struct privd_blob *to)
 	return true;
 }
 
-struct claiming {
-	struct privd_claim *c;
-	size_t cap, n;
-	bool copy_failed;
-};
-
 static int claim_copy(void *arg, const struct privd_notification_row *row)
 {
-	struct claiming *k = arg;
-	struct privd_claim *c = &k->c[k->n];
-	struct item *it = c->item;
+	struct privd_claiming *k = arg;
+	struct item *it = privd_claiming_item(k);
 
 	it->row = *row;
 	if (!blob_copy(&row->recipient_ct, &it->row.recipient_ct) || !blob_copy(&row->body_ct, &it->row.body_ct)) {
 		privd_notification_row_clear(&it->row);
-		k->copy_failed = true;
+		k->failed = true;
 		return 1;
 	}
-	memcpy(c->id, row->id, sizeof(c->id));
-	c->attempts = row->attempts;
-	k->n++;
-	return k->n >= k->cap;
+	return privd_claiming_add(k, row->id, row->attempts);
 }
 
-static enum privd_rc q_claim(struct privd_db *db, void *q, int64_t now, int64_t lease_until, struct privd_claim *c,
-                             size_t cap, size_t *n)
+static enum privd_rc q_claim(struct privd_db *db, void *q, int64_t now, int64_t lease_until, struct privd_claiming *k)
 {
 	struct privd_delivery *d = q;
 	struct privd_notification_due due = {atomic_load(&d->ch1), atomic_load(&d->ch2), now};
-	struct claiming k = {c, cap, 0, false};
-	enum privd_rc rc = privd_repo_notification_claim(db, &due, lease_until, cap, claim_copy, &k);
 
-	*n = k.n;
-	return rc == PRIVD_OK && k.copy_failed ? PRIVD_ERR_NOMEM : rc;
+	return privd_repo_notification_claim(db, &due, lease_until, k->cap, claim_copy, k);
 }
 
 static enum privd_rc q_any_due(struct privd_db *db, void *q, int64_t now, bool *any)

@@ -509,6 +509,19 @@ struct privd_claim {
 	void *item;
 };
 
+/* The claims a queue's claim fills: claim k->n is the next, its item zeroed; once the queue has copied what it keeps
+ * into the item, privd_claiming_add records the row's id and attempts. */
+struct privd_claiming {
+	struct privd_claim *c;
+	size_t cap, n;
+	bool failed; /* an item could not be copied: the claim fails (PRIVD_ERR_NOMEM) */
+};
+/* The next claim's item, where the queue copies its row; NULL when k is full. Cannot fail otherwise. */
+void *privd_claiming_item(struct privd_claiming *k);
+/* Counts the claim whose item was just filled: its id and the attempts made before. Returns non-zero when k is
+ * full (a row callback's "stop"). Cannot fail. */
+int privd_claiming_add(struct privd_claiming *k, const char *id, int attempts);
+
 /* What makes a queue a queue: each function is called by the worker threads, one item at a time. */
 struct privd_queue_ops {
 	const char *name; /* "notify", "transfer": in the workers' log events */
@@ -518,10 +531,10 @@ struct privd_queue_ops {
 	 * configuration key at fault. */
 	enum privd_rc (*open)(void *q, const struct privd_config *cfg, void **conn, struct privd_err *err);
 	void (*close)(void *conn);
-	/* Inside the claim's write job: claims at most cap due items into c (id, attempts and the item filled), *n how
-	 * many, each leased until lease_until. May run again from scratch. */
-	enum privd_rc (*claim)(struct privd_db *db, void *q, int64_t now, int64_t lease_until, struct privd_claim *c,
-	                       size_t cap, size_t *n);
+	/* Inside the claim's write job: claims at most k->cap due items, each leased until lease_until, filling each
+	 * one's item and then privd_claiming_add. May run again from scratch. */
+	enum privd_rc (*claim)(struct privd_db *db, void *q, int64_t now, int64_t lease_until,
+	                       struct privd_claiming *k);
 	enum privd_rc (*lease)(struct privd_db *db, const char *id, int64_t lease_until);
 	enum privd_rc (*any_due)(struct privd_db *db, void *q, int64_t now, bool *any);
 	enum privd_rc (*release_all)(struct privd_db *db);
@@ -638,6 +651,9 @@ enum privd_rc privd_transfer_info(struct privd_service *svc, const char *subject
 enum privd_rc privd_transfers_start(struct privd_service *svc, struct privd_err *err);
 /* Wakes and joins them (svc->stopping must be set); a no-op when they are not running. */
 void privd_transfers_stop(struct privd_service *svc);
+/* Takes the [notify] retries and lease of next (SIGHUP), as privd_delivery_reload does; fails only when a worker's
+ * connection cannot be made, and then changes nothing. */
+enum privd_rc privd_transfers_reload(struct privd_service *svc, const struct privd_config *next, struct privd_err *err);
 /* Wakes an idle worker: a transfer was filed. */
 void privd_transfers_wake(struct privd_service *svc);
 /* Counters and the queue for the metrics; nothing when there are no workers. Cannot fail. */

@@ -19,7 +19,6 @@
 
 #include <sodium.h>
 
-#include "core/jsonw.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "crypto/seal.h"
@@ -53,40 +52,25 @@ struct privd_transfers {
 
 /* ---- claims ---- */
 
-struct claiming {
-	struct privd_claim *c;
-	size_t cap, n;
-	bool copy_failed;
-};
-
 static int claim_copy(void *arg, const struct privd_batch_row *row)
 {
-	struct claiming *k = arg;
-	struct privd_claim *c = &k->c[k->n];
-	struct item *it = c->item;
+	struct privd_claiming *k = arg;
+	struct item *it = privd_claiming_item(k);
 
 	it->row = *row;
 	it->row.subject_ids = strdup(row->subject_ids != NULL ? row->subject_ids : "");
 	if (it->row.subject_ids == NULL) {
-		k->copy_failed = true;
+		k->failed = true;
 		return 1;
 	}
-	memcpy(c->id, row->id, sizeof(c->id));
 	memcpy(it->transfer_id, row->transfer_id, sizeof(it->transfer_id));
-	c->attempts = row->attempts;
-	k->n++;
-	return k->n >= k->cap;
+	return privd_claiming_add(k, row->id, row->attempts);
 }
 
-static enum privd_rc q_claim(struct privd_db *db, void *q, int64_t now, int64_t lease_until, struct privd_claim *c,
-                             size_t cap, size_t *n)
+static enum privd_rc q_claim(struct privd_db *db, void *q, int64_t now, int64_t lease_until, struct privd_claiming *k)
 {
-	struct claiming k = {c, cap, 0, false};
-	enum privd_rc rc = privd_repo_batch_claim(db, now, lease_until, cap, claim_copy, &k);
-
 	(void)q;
-	*n = k.n;
-	return rc == PRIVD_OK && k.copy_failed ? PRIVD_ERR_NOMEM : rc;
+	return privd_repo_batch_claim(db, now, lease_until, k->cap, claim_copy, k);
 }
 
 static enum privd_rc q_any_due(struct privd_db *db, void *q, int64_t now, bool *any)
@@ -103,140 +87,6 @@ static void q_clear(void *q, struct privd_claim *c)
 	privd_batch_row_clear(&it->row);
 	free(it->ids);
 	free(it->verdict);
-}
-
-/* ---- the document sent ---- */
-
-/* A growing text that holds personal data: it grows by copying, the old block zeroed, and is zeroed when freed. */
-struct doc {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-static void doc_put(struct doc *d, const char *s, size_t n)
-{
-	if (d->failed)
-		return;
-	if (d->len + n + 1 > d->cap) {
-		size_t cap = d->cap > 0 ? d->cap : 4096;
-		char *p;
-
-		while (cap < d->len + n + 1)
-			cap *= 2;
-		p = malloc(cap);
-		if (p == NULL) {
-			d->failed = true;
-			return;
-		}
-		if (d->p != NULL) {
-			memcpy(p, d->p, d->len);
-			sodium_memzero(d->p, d->cap);
-			free(d->p);
-		}
-		d->p = p;
-		d->cap = cap;
-	}
-	memcpy(d->p + d->len, s, n);
-	d->len += n;
-	d->p[d->len] = '\0';
-}
-
-static void doc_puts(struct doc *d, const char *s)
-{
-	doc_put(d, s, strlen(s));
-}
-
-/* "key":"value" (escaped), or "key":null for NULL or "". */
-static void doc_member(struct doc *d, const char *key, const char *value, bool comma)
-{
-	char small[256];
-	size_t n;
-
-	doc_puts(d, comma ? ",\"" : "\"");
-	doc_puts(d, key);
-	if (value == NULL || value[0] == '\0') {
-		doc_puts(d, "\":null");
-		return;
-	}
-	doc_puts(d, "\":\"");
-	n = privd_json_escape(value, small, sizeof(small));
-	if (n < sizeof(small)) {
-		doc_put(d, small, n);
-	} else {
-		char *big = malloc(n + 1);
-
-		if (big == NULL) {
-			d->failed = true;
-			return;
-		}
-		privd_json_escape(value, big, n + 1);
-		doc_put(d, big, n);
-		sodium_memzero(big, n);
-		free(big);
-	}
-	sodium_memzero(small, sizeof(small));
-	doc_puts(d, "\"");
-}
-
-static void doc_free(struct doc *d)
-{
-	if (d->p != NULL)
-		sodium_memzero(d->p, d->cap);
-	free(d->p);
-	d->p = NULL;
-}
-
-/* The document's head: what the transfer is, whose, on what basis, with which fields. */
-static void doc_head(struct doc *d, const struct item *it, const struct privd_transfer_row *t,
-                     const struct privd_recipient_row *r)
-{
-	char when[PRIVD_TIME_LEN];
-	const char *sep = "";
-
-	privd_time_format(privd_now_ms(), when);
-	doc_puts(d, "{");
-	doc_member(d, "transfer_id", t->id, false);
-	doc_member(d, "batch_id", it->row.id, true);
-	doc_member(d, "recipient_id", r->id, true);
-	doc_member(d, "purpose", r->purpose, true);
-	doc_member(d, "legal_basis", privd_legal_basis_name(t->basis), true);
-	doc_member(d, "reference", t->reference, true);
-	doc_member(d, "sent_at", when, true);
-	doc_puts(d, ",\"fields\":[");
-	for (int f = 0; f < PRIVD_TFIELD_COUNT; f++) {
-		if ((t->fields & (1u << f)) == 0)
-			continue;
-		doc_puts(d, sep);
-		doc_puts(d, "\"");
-		doc_puts(d, privd_transfer_field_name((enum privd_transfer_field)f));
-		doc_puts(d, "\"");
-		sep = ",";
-	}
-	doc_puts(d, "],\"subjects\":[");
-}
-
-/* One person's record: exactly the fields of the transfer. */
-static void doc_subject(struct doc *d, const struct privd_subject *s, unsigned fields, bool first)
-{
-	const char *values[PRIVD_TFIELD_COUNT] = {
-	    [PRIVD_TFIELD_NAME] = s->name,
-	    [PRIVD_TFIELD_EMAIL] = s->email,
-	    [PRIVD_TFIELD_PHONE] = s->phone,
-	    [PRIVD_TFIELD_IP] = s->ip,
-	    [PRIVD_TFIELD_BIRTH_DATE] = s->birth_date,
-	    [PRIVD_TFIELD_RESIDENCE_COUNTRY] = s->residence_country,
-	};
-	bool comma = false;
-
-	doc_puts(d, first ? "{" : ",{");
-	for (int f = 0; f < PRIVD_TFIELD_COUNT; f++) {
-		if ((fields & (1u << f)) == 0)
-			continue;
-		doc_member(d, privd_transfer_field_name((enum privd_transfer_field)f), values[f], comma);
-		comma = true;
-	}
-	doc_puts(d, "}");
 }
 
 /* ---- sending a batch ---- */
@@ -270,17 +120,22 @@ static enum privd_rc parse_ids(struct item *it)
 /* Checks each person again and writes the records of those who go; *idem receives the delivery's key. A failure
  * to read is returned (the batch is then handed back); refusals are not failures. */
 static enum privd_rc build(struct privd_service *svc, struct item *it, const struct privd_transfer_row *t,
-                           const struct privd_recipient_row *r, struct doc *d, char idem[PRIVD_IDEMPOTENCY_KEY_MAX])
+                           const struct privd_recipient_row *r, struct privd_delivery_doc *d,
+                           char idem[PRIVD_IDEMPOTENCY_KEY_MAX])
 {
+	char when[PRIVD_TIME_LEN], hex[33];
+	const struct privd_delivery_head head = {
+	    t->id, it->row.id, r->id, r->purpose, privd_legal_basis_name(t->basis), t->reference, when, t->fields};
 	unsigned char digest[16];
-	char hex[33];
 	crypto_generichash_state st;
 	enum privd_rc rc = PRIVD_OK;
 
+	privd_time_format(privd_now_ms(), when);
 	crypto_generichash_init(&st, NULL, 0, sizeof(digest));
-	doc_head(d, it, t, r);
+	privd_delivery_doc_begin(d, &head);
 	for (size_t i = 0; rc == PRIVD_OK && i < it->nids; i++) {
 		struct privd_subject s;
+		const char *values[PRIVD_TFIELD_COUNT];
 
 		rc = privd_transfer_check_subject(svc, t->basis, it->ids[i], &it->verdict[i]);
 		if (rc != PRIVD_OK || it->verdict[i] != PRIVD_REFUSAL_NONE)
@@ -293,17 +148,22 @@ static enum privd_rc build(struct privd_service *svc, struct item *it, const str
 		}
 		if (rc != PRIVD_OK)
 			break;
-		doc_subject(d, &s, t->fields, it->nsent == 0);
+		values[PRIVD_TFIELD_NAME] = s.name;
+		values[PRIVD_TFIELD_EMAIL] = s.email;
+		values[PRIVD_TFIELD_PHONE] = s.phone;
+		values[PRIVD_TFIELD_IP] = s.ip;
+		values[PRIVD_TFIELD_BIRTH_DATE] = s.birth_date;
+		values[PRIVD_TFIELD_RESIDENCE_COUNTRY] = s.residence_country;
+		privd_delivery_doc_add(d, values);
 		privd_subject_clear(&s);
 		crypto_generichash_update(&st, (const unsigned char *)it->ids[i], 32);
 		it->nsent++;
 	}
-	doc_puts(d, "]}");
 	crypto_generichash_final(&st, digest, sizeof(digest));
 	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
 	snprintf(idem, PRIVD_IDEMPOTENCY_KEY_MAX, "%s-%s", it->row.id, hex);
 	it->nrefused = it->nids - it->nsent;
-	return rc == PRIVD_OK && d->failed ? PRIVD_ERR_NOMEM : rc;
+	return rc;
 }
 
 /* The connection to r's endpoint: the one held when it goes there, a new one otherwise. */
@@ -317,19 +177,23 @@ static enum privd_rc connect_to(struct conn *k, const char *endpoint)
 }
 
 /* Seals the document to r's key and posts it. */
-static void deliver(struct conn *k, const struct privd_recipient_row *r, const char *transfer_id, struct doc *d,
-                    const char *idem, struct privd_send_result *res)
+static void deliver(struct conn *k, const struct privd_recipient_row *r, const char *transfer_id,
+                    struct privd_delivery_doc *d, const char *idem, struct privd_send_result *res)
 {
 	uint8_t pk[PRIVD_SEAL_KEY_BYTES], *sealed = NULL;
-	size_t len = d->len + PRIVD_SEAL_OVERHEAD;
-	enum privd_rc rc = privd_seal_key_parse(r->public_key, pk);
+	const char *text = NULL;
+	size_t plain = 0, len = 0;
+	enum privd_rc rc = privd_delivery_doc_end(d, &text, &plain);
 
+	if (rc == PRIVD_OK)
+		rc = privd_seal_key_parse(r->public_key, pk);
 	if (rc == PRIVD_OK) {
+		len = plain + PRIVD_SEAL_OVERHEAD;
 		sealed = malloc(len);
-		rc = sealed != NULL ? privd_seal_to_recipient(pk, (const uint8_t *)d->p, d->len, sealed)
+		rc = sealed != NULL ? privd_seal_to_recipient(pk, (const uint8_t *)text, plain, sealed)
 		                    : PRIVD_ERR_NOMEM;
 	}
-	doc_free(d); /* the plain text goes as soon as it is sealed */
+	privd_delivery_doc_discard(d); /* the plain text goes as soon as it is sealed */
 	if (rc == PRIVD_OK)
 		rc = connect_to(k, r->endpoint);
 	if (rc == PRIVD_OK) {
@@ -349,10 +213,11 @@ static void q_send(void *q, void *conn, struct privd_claim *c, struct privd_send
 	struct privd_transfer_row t;
 	struct privd_recipient_row r;
 	struct privd_reader *rd = NULL;
-	struct doc d = {0};
+	struct privd_delivery_doc d;
 	char idem[PRIVD_IDEMPOTENCY_KEY_MAX];
 	enum privd_rc rc = privd_reader_get(x->svc, &rd);
 
+	memset(&d, 0, sizeof(d));
 	if (rc == PRIVD_OK) {
 		rc = privd_repo_transfer_get(rd->db, it->transfer_id, &t);
 		if (rc == PRIVD_OK)
@@ -375,7 +240,7 @@ static void q_send(void *q, void *conn, struct privd_claim *c, struct privd_send
 	} else {
 		deliver(k, &r, t.id, &d, idem, res);
 	}
-	doc_free(&d);
+	privd_delivery_doc_discard(&d);
 }
 
 /* ---- outcomes ---- */
@@ -491,10 +356,10 @@ static void q_count(void *q)
 
 /* ---- start and stop ---- */
 
-static enum privd_rc q_open(void *q, void **out, struct privd_err *err)
+static enum privd_rc q_open(void *q, const struct privd_config *cfg, void **out, struct privd_err *err)
 {
 	struct privd_transfers *x = q;
-	struct privd_worker_config wc = {.lease_ms = (int64_t)x->svc->cfg.notify_lease_seconds * 1000};
+	struct privd_worker_config wc = {.lease_ms = (int64_t)cfg->notify_lease_seconds * 1000};
 	struct conn *k = calloc(1, sizeof(*k));
 
 	if (k == NULL)
@@ -531,21 +396,26 @@ static const struct privd_queue_ops batch_ops = {
     .recorded = q_recorded,
 };
 
+/* The workers' settings: [notify]'s retries and lease, a few deliveries claimed at once. */
+static void worker_config(const struct privd_config *cfg, struct privd_worker_config *wc)
+{
+	memset(wc, 0, sizeof(*wc));
+	wc->threads = 1;
+	wc->batch = 4;
+	wc->lease_ms = (int64_t)cfg->notify_lease_seconds * 1000;
+	wc->max_attempts = cfg->notify_max_attempts;
+	wc->retry_seconds = cfg->notify_retry_seconds;
+}
+
 enum privd_rc privd_transfers_start(struct privd_service *svc, struct privd_err *err)
 {
-	const struct privd_config *cfg = &svc->cfg;
 	struct privd_transfers *x = calloc(1, sizeof(*x));
-	struct privd_worker_config wc = {
-	    .threads = 1,
-	    .batch = 4,
-	    .lease_ms = (int64_t)cfg->notify_lease_seconds * 1000,
-	    .max_attempts = cfg->notify_max_attempts,
-	    .retry_seconds = cfg->notify_retry_seconds,
-	};
+	struct privd_worker_config wc;
 	enum privd_rc rc;
 
 	if (x == NULL)
 		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	worker_config(&svc->cfg, &wc);
 	x->svc = svc;
 	rc = privd_notify_global_init();
 	if (rc == PRIVD_OK)
@@ -567,6 +437,16 @@ void privd_transfers_stop(struct privd_service *svc)
 	privd_workers_stop(x->workers);
 	svc->transfers = NULL;
 	free(x);
+}
+
+enum privd_rc privd_transfers_reload(struct privd_service *svc, const struct privd_config *next, struct privd_err *err)
+{
+	struct privd_worker_config wc;
+
+	if (svc->transfers == NULL)
+		return PRIVD_OK;
+	worker_config(next, &wc);
+	return privd_workers_reload(svc->transfers->workers, next, &wc, NULL, NULL, err);
 }
 
 void privd_transfers_wake(struct privd_service *svc)

@@ -72,10 +72,26 @@ static void claims_clear(struct worker *w)
 	w->n = 0;
 }
 
+void *privd_claiming_item(struct privd_claiming *k)
+{
+	return k->n < k->cap ? k->c[k->n].item : NULL;
+}
+
+int privd_claiming_add(struct privd_claiming *k, const char *id, int attempts)
+{
+	struct privd_claim *c = &k->c[k->n];
+
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	c->attempts = attempts;
+	k->n++;
+	return k->n >= k->cap;
+}
+
 static enum privd_rc claim_data(struct privd_db *db, void *arg)
 {
 	struct worker *w = arg;
 	int64_t now = privd_now_ms();
+	struct privd_claiming k = {w->claims, w->cap, 0, false};
 	enum privd_rc rc;
 
 	claims_clear(w); /* a batch the writer runs again starts afresh */
@@ -85,10 +101,11 @@ static enum privd_rc claim_data(struct privd_db *db, void *arg)
 		memset(&w->claims[i], 0, sizeof(w->claims[i]));
 		w->claims[i].item = item;
 	}
-	rc = w->pool->ops->claim(db, w->pool->q, now, now + w->pool->cfg.lease_ms, w->claims, w->cap, &w->n);
+	rc = w->pool->ops->claim(db, w->pool->q, now, now + w->pool->cfg.lease_ms, &k);
+	w->n = k.n;
 	for (size_t i = 0; i < w->n; i++)
 		w->claims[i].lease_until = now + w->pool->cfg.lease_ms;
-	return rc;
+	return rc == PRIVD_OK && k.failed ? PRIVD_ERR_NOMEM : rc;
 }
 
 static size_t claim(struct worker *w)

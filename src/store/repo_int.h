@@ -431,11 +431,13 @@ walk_in_list(struct privd_db *db, const char *open, const char *close, const cha
  * (held by a node until) and a text key; these functions are its claim, lease and release, the same for every
  * queue. */
 struct queue_table {
-	const char *table;  /* "notifications" */
-	const char *id;     /* its key column, "notification_id" */
-	const char *cols;   /* the columns a claim reads, the key first */
-	const char *filter; /* "" or more conditions on the due rows (" AND channel IN (?, ?)") */
-	int nargs;          /* the filter's text parameters */
+	const char *table;   /* "notifications" */
+	const char *id;      /* its key column, "notification_id" */
+	const char *cols;    /* the columns a claim reads, the key first */
+	const char *filter;  /* "" or more conditions on the due rows (" AND channel IN (?, ?)") */
+	int nargs;           /* the filter's text parameters */
+	const char *emptied; /* what a final outcome empties ("recipient_ct = NULL, body_ct = NULL") */
+	const char *kept;    /* NULL, or a text column a retry may replace ("subject_ids") */
 };
 
 /* Whether any row of q is due at now (and passes its filter, with its nargs text arguments): a cheap read. */
@@ -450,6 +452,13 @@ enum privd_rc queue_claim(struct privd_db *db, const struct queue_table *q, int6
                           const struct walk_cb *to);
 /* Moves the lease of row id while it is queued (0 releases it). */
 enum privd_rc queue_lease(struct privd_db *db, const struct queue_table *q, const char *id, int64_t lease_until);
+/* Records an attempt on row id while it is queued: attempts + 1, last_attempt_at now, the lease released, and status
+ * SENT (sent_at now, last_error cleared) or FAILED (last_error error), each emptying q->emptied; or QUEUED, to be
+ * tried again at next_at with last_error error and, when keep is not NULL, q->kept set to keep. PRIVD_ERR_NOT_FOUND
+ * when the row is no longer queued. */
+enum privd_rc queue_outcome(struct privd_db *db, const struct queue_table *q, const char *id,
+                            enum privd_notice_status status, int64_t now, int64_t next_at, const char *error,
+                            const char *keep);
 /* Releases every lease of q: at start on SQLite, where this process is the only one. */
 enum privd_rc queue_release_all(struct privd_db *db, const struct queue_table *q);
 

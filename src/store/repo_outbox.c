@@ -127,8 +127,13 @@ enum privd_rc privd_repo_notification_list(struct privd_db *db, const char *subj
 
 /* ---- delivery: the outbox is a queue (repo_queue.c) ---- */
 
-static const struct queue_table outbox = {"notifications", "notification_id", NOTIFICATION_COLS,
-                                          " AND channel IN (?, ?)", 2};
+static const struct queue_table outbox = {"notifications",
+                                          "notification_id",
+                                          NOTIFICATION_COLS,
+                                          " AND channel IN (?, ?)",
+                                          2,
+                                          "recipient_ct = NULL, body_ct = NULL",
+                                          NULL};
 
 enum privd_rc privd_repo_notification_any_due(struct privd_db *db, const struct privd_notification_due *d, bool *any)
 {
@@ -160,28 +165,7 @@ enum privd_rc privd_repo_notification_release_all(struct privd_db *db)
 enum privd_rc privd_repo_notification_outcome(struct privd_db *db, const char *id, enum privd_notice_status status,
                                               int64_t now, int64_t next_at, const char *error)
 {
-	switch (status) {
-	case PRIVD_NOTICE_SENT:
-		return exec_update(db,
-		                   "UPDATE notifications SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
-		                   " last_attempt_at = ?, last_error = NULL, lease_until = 0, recipient_ct = NULL,"
-		                   " body_ct = NULL WHERE notification_id = ? AND status = 'queued'",
-		                   "iit", now, now, id);
-	case PRIVD_NOTICE_FAILED:
-		return exec_update(db,
-		                   "UPDATE notifications SET status = 'failed', attempts = attempts + 1,"
-		                   " last_attempt_at = ?, last_error = ?, lease_until = 0, recipient_ct = NULL,"
-		                   " body_ct = NULL WHERE notification_id = ? AND status = 'queued'",
-		                   "iTt", now, error, id);
-	case PRIVD_NOTICE_QUEUED:
-		return exec_update(db,
-		                   "UPDATE notifications SET attempts = attempts + 1, last_attempt_at = ?,"
-		                   " last_error = ?, next_attempt_at = ?, lease_until = 0"
-		                   " WHERE notification_id = ? AND status = 'queued'",
-		                   "iTit", now, error, next_at, id);
-	default:
-		return PRIVD_ERR_INTERNAL;
-	}
+	return queue_outcome(db, &outbox, id, status, now, next_at, error, NULL);
 }
 
 /* ---- operators' pages ---- */

@@ -102,6 +102,45 @@ enum privd_rc queue_lease(struct privd_db *db, const struct queue_table *q, cons
 	return exec_sql(db, sql, "it", lease_until, id);
 }
 
+enum privd_rc queue_outcome(struct privd_db *db, const struct queue_table *q, const char *id,
+                            enum privd_notice_status status, int64_t now, int64_t next_at, const char *error,
+                            const char *keep)
+{
+	char sql[512];
+
+	switch (status) {
+	case PRIVD_NOTICE_SENT:
+		snprintf(sql, sizeof(sql),
+		         "UPDATE %s SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_attempt_at = ?,"
+		         " last_error = NULL, lease_until = 0, %s WHERE %s = ? AND status = 'queued'",
+		         q->table, q->emptied, q->id);
+		return exec_update(db, sql, "iit", now, now, id);
+	case PRIVD_NOTICE_FAILED:
+		snprintf(
+		    sql, sizeof(sql),
+		    "UPDATE %s SET status = 'failed', attempts = attempts + 1, last_attempt_at = ?, last_error = ?,"
+		    " lease_until = 0, %s WHERE %s = ? AND status = 'queued'",
+		    q->table, q->emptied, q->id);
+		return exec_update(db, sql, "iTt", now, error, id);
+	case PRIVD_NOTICE_QUEUED:
+		if (q->kept != NULL && keep != NULL) {
+			snprintf(sql, sizeof(sql),
+			         "UPDATE %s SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?,"
+			         " next_attempt_at = ?, lease_until = 0, %s = ? WHERE %s = ? AND status = 'queued'",
+			         q->table, q->kept, q->id);
+			return exec_update(db, sql, "iTitt", now, error, next_at, keep, id);
+		}
+		snprintf(
+		    sql, sizeof(sql),
+		    "UPDATE %s SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?, next_attempt_at = ?,"
+		    " lease_until = 0 WHERE %s = ? AND status = 'queued'",
+		    q->table, q->id);
+		return exec_update(db, sql, "iTit", now, error, next_at, id);
+	default:
+		return PRIVD_ERR_INTERNAL;
+	}
+}
+
 enum privd_rc queue_release_all(struct privd_db *db, const struct queue_table *q)
 {
 	char sql[256];

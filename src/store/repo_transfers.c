@@ -208,7 +208,8 @@ void privd_batch_row_clear(struct privd_batch_row *row)
 	"batch_id, transfer_id, seq, status, subjects, subject_ids, attempts, next_attempt_at, lease_until,"           \
 	" last_attempt_at, last_error, created_at, sent_at"
 
-static const struct queue_table batches = {"transfer_batches", "batch_id", BATCH_COLS, "", 0};
+static const struct queue_table batches = {"transfer_batches",   "batch_id",   BATCH_COLS, "", 0,
+                                           "subject_ids = NULL", "subject_ids"};
 
 static enum privd_rc bind_batch(struct privd_stmt *st, int first, size_t i, const void *arg)
 {
@@ -284,28 +285,7 @@ enum privd_rc privd_repo_batch_release_all(struct privd_db *db)
 enum privd_rc privd_repo_batch_outcome(struct privd_db *db, const char *id, enum privd_notice_status status,
                                        int64_t now, int64_t next_at, const char *error, const char *subject_ids)
 {
-	switch (status) {
-	case PRIVD_NOTICE_SENT:
-		return exec_update(db,
-		                   "UPDATE transfer_batches SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
-		                   " last_attempt_at = ?, last_error = NULL, lease_until = 0, subject_ids = NULL"
-		                   " WHERE batch_id = ? AND status = 'queued'",
-		                   "iit", now, now, id);
-	case PRIVD_NOTICE_FAILED:
-		return exec_update(db,
-		                   "UPDATE transfer_batches SET status = 'failed', attempts = attempts + 1,"
-		                   " last_attempt_at = ?, last_error = ?, lease_until = 0, subject_ids = NULL"
-		                   " WHERE batch_id = ? AND status = 'queued'",
-		                   "iTt", now, error, id);
-	case PRIVD_NOTICE_QUEUED:
-		return exec_update(db,
-		                   "UPDATE transfer_batches SET attempts = attempts + 1, last_attempt_at = ?,"
-		                   " last_error = ?, next_attempt_at = ?, lease_until = 0,"
-		                   " subject_ids = COALESCE(?, subject_ids) WHERE batch_id = ? AND status = 'queued'",
-		                   "iTitt", now, error, next_at, subject_ids, id);
-	default:
-		return PRIVD_ERR_INTERNAL;
-	}
+	return queue_outcome(db, &batches, id, status, now, next_at, error, subject_ids);
 }
 
 enum privd_rc privd_repo_batch_queued(struct privd_db *db, int64_t *n)
@@ -530,34 +510,4 @@ enum privd_rc privd_repo_population(struct privd_db *db, const enum privd_purpos
 	if (rc == PRIVD_OK)
 		population_flush(&p);
 	return rc;
-}
-
-/* ---- the keystore in order ---- */
-
-struct key_walk {
-	int (*cb)(void *arg, const char *id, const uint8_t *wrapped, size_t len);
-	void *arg;
-};
-
-static enum privd_rc key_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
-{
-	const struct key_walk *w = to->arg;
-	char id[40];
-	size_t len = 0;
-	const void *wrapped = privd_stmt_col_blob(st, 1, &len);
-
-	copy_col(st, 0, id, sizeof(id));
-	*stop = w->cb(w->arg, id, wrapped, wrapped != NULL ? len : 0) != 0;
-	return PRIVD_OK;
-}
-
-enum privd_rc privd_repo_key_walk(struct privd_db *ks,
-                                  int (*cb)(void *arg, const char *id, const uint8_t *wrapped, size_t len), void *arg)
-{
-	struct key_walk w = {cb, arg};
-	const struct walk_cb to = {.arg = &w};
-
-	/* "msg:<id>" sorts after every hex id, and is not a subject's key */
-	return walk_rows(ks, "SELECT subject_id, wrapped FROM data_keys WHERE subject_id < 'g' ORDER BY subject_id",
-	                 key_row, &to, "");
 }

@@ -327,11 +327,12 @@ struct keys {
 	size_t n;
 };
 
-static int see_key(void *arg, const char *id, const uint8_t *wrapped, size_t len)
+static int see_key(void *arg, const char *id, const uint8_t *wrapped, size_t len, const char *kid)
 {
 	struct keys *k = arg;
 
 	(void)wrapped;
+	assert_string_equal(kid, "aaaaaaaaaaaaaaaa");
 	assert_true(len > 0);
 	snprintf(k->ids[k->n++], 40, "%s", id);
 	return 0;
@@ -343,9 +344,10 @@ static void test_key_walk(void **state)
 	struct keys k = {0};
 
 	(void)state;
-	assert_int_equal(privd_repo_key_put(g_ks, "bb", w, sizeof(w), 1), PRIVD_OK);
-	assert_int_equal(privd_repo_key_put(g_ks, "msg:aa", w, sizeof(w), 1), PRIVD_OK);
-	assert_int_equal(privd_repo_key_put(g_ks, "0a", w, sizeof(w), 1), PRIVD_OK);
+	assert_int_equal(privd_repo_master_key_adopt(g_ks, "aaaaaaaaaaaaaaaa", 1), PRIVD_OK);
+	assert_int_equal(privd_repo_key_put(g_ks, "bb", w, sizeof(w), 1, "aaaaaaaaaaaaaaaa"), PRIVD_OK);
+	assert_int_equal(privd_repo_key_put(g_ks, "msg:aa", w, sizeof(w), 1, "aaaaaaaaaaaaaaaa"), PRIVD_OK);
+	assert_int_equal(privd_repo_key_put(g_ks, "0a", w, sizeof(w), 1, "aaaaaaaaaaaaaaaa"), PRIVD_OK);
 	assert_int_equal(privd_repo_key_walk(g_ks, see_key, &k), PRIVD_OK);
 	assert_int_equal(k.n, 2);
 	assert_string_equal(k.ids[0], "0a");
