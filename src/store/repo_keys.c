@@ -230,13 +230,13 @@ struct key_walk {
 static enum privd_rc walked_key(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
 {
 	const struct key_walk *w = to->arg;
-	char id[40], kid[PRIVD_KID_HEX];
+	const char *id = privd_stmt_col_text(st, 0), *kid = privd_stmt_col_text(st, 2);
 	size_t len = 0;
 	const void *wrapped = privd_stmt_col_blob(st, 1, &len);
 
-	copy_col(st, 0, id, sizeof(id));
-	copy_col(st, 2, kid, sizeof(kid));
-	*stop = w->cb(w->arg, id, wrapped, wrapped != NULL ? len : 0, kid) != 0;
+	if (id == NULL)
+		return PRIVD_ERR_DB;
+	*stop = w->cb(w->arg, id, wrapped, wrapped != NULL ? len : 0, kid != NULL ? kid : "") != 0;
 	return PRIVD_OK;
 }
 

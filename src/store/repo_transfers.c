@@ -452,11 +452,15 @@ static enum privd_rc population_row(struct privd_stmt *st, const struct walk_cb 
 			*stop = true;
 			return PRIVD_OK;
 		}
+		const char *country = privd_stmt_col_text(st, 2);
+
 		memset(&p->row, 0, sizeof(p->row));
 		if (privd_subject_status_parse(privd_stmt_col_text(st, 1), &p->row.status) != PRIVD_OK)
 			return PRIVD_ERR_DB;
-		snprintf(p->row.subject_id, sizeof(p->row.subject_id), "%s", id);
-		copy_col(st, 2, p->row.residence_country, sizeof(p->row.residence_country));
+		/* 100,000 rows a pass: copied as they are, not through snprintf */
+		memcpy(p->row.subject_id, id, strnlen(id, sizeof(p->row.subject_id) - 1));
+		if (country != NULL)
+			memcpy(p->row.residence_country, country, strnlen(country, 2));
 		p->row.created_at = privd_stmt_col_int64(st, 3);
 		ct = privd_stmt_col_blob(st, 4, &len);
 		if (ct != NULL && len > 0 && len <= sizeof(p->birth)) { /* longer is not a date: no birth date */
