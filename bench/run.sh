@@ -32,7 +32,7 @@
 #
 # Knobs (environment): BENCH_DURATION (seconds per measurement, 10), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
 # BENCH_SUBJECTS (100000), BENCH_FILL_TIMEOUT (seconds allowed to reach BENCH_SUBJECTS, 900),
-# BENCH_DELIVERY_SUBJECTS (20000), BENCH_INCIDENT_SUBJECTS (100000),
+# BENCH_DELIVERY_SUBJECTS (20000), BENCH_INCIDENT_SUBJECTS (100000), BENCH_TRANSFER_SUBJECTS (10000),
 # BENCH_TMPDIR (where the temporary data directory goes; default: the system's temporary directory).
 set -euo pipefail
 
