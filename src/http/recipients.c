@@ -168,23 +168,28 @@ static int add(void *arg, const struct privd_recipient *rec)
 	return json_array_append_new(arg, privd_http_recipient_json(rec)) != 0;
 }
 
+/* The recipients are few: the store walks them all, in creation order, and the page is cut here. */
+static int list_cb(void *arg, const struct privd_recipient *rec)
+{
+	struct privd_http_cut *c = arg;
+
+	if (!privd_http_cut_wants(c, rec->created_at, rec->id))
+		return 0;
+	return privd_http_cut_add(c, rec->created_at, rec->id, privd_http_recipient_json(rec)) < 0 ? -1 : 0;
+}
+
 void privd_http_recipient_list(struct privd_http_req *r)
 {
-	json_t *items = json_array();
+	struct privd_http_cut c;
 	struct privd_err e = {0};
-	enum privd_rc rc;
 
-	if (items == NULL) {
-		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+	if (!privd_http_cut_query(r, &c, &e))
 		return;
-	}
-	rc = privd_service_recipient_list(r->h->svc, add, items, &e);
-	if (rc != PRIVD_OK) {
-		json_decref(items);
-		privd_http_reply_rc(r, rc, &e);
-		return;
-	}
-	privd_http_reply_json(r, MHD_HTTP_OK, json_pack("{s:o}", "items", items));
+	if (e.nfields > 0)
+		privd_http_reply_fields(r, &e);
+	else
+		privd_http_cut_reply(r, &c, privd_service_recipient_list(r->h->svc, list_cb, &c, &e), &e);
+	json_decref(c.items);
 }
 
 void privd_http_recipient_get(struct privd_http_req *r)

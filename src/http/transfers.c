@@ -180,25 +180,28 @@ json_t *privd_http_disclosure_json(const struct privd_disclosure *d)
 
 static int add_disclosure(void *arg, const struct privd_disclosure *d)
 {
-	return json_array_append_new(arg, privd_http_disclosure_json(d)) != 0;
+	return privd_http_page_add(arg, privd_http_disclosure_json(d), d->seq);
 }
 
 void privd_http_subject_transfers(struct privd_http_req *r)
 {
+	struct privd_http_page page;
 	struct privd_err e = {0};
-	json_t *items;
 	enum privd_rc rc;
 
 	if (!privd_http_id_valid(r->id)) {
 		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", "no such subject", NULL);
 		return;
 	}
-	items = json_array();
-	rc = items != NULL ? privd_service_disclosures(r->h->svc, r->id, add_disclosure, items, &e) : PRIVD_ERR_NOMEM;
-	if (rc != PRIVD_OK) {
-		json_decref(items);
-		privd_http_reply_rc(r, rc, &e);
+	if (!privd_http_page_query(r, &page, &e))
 		return;
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
 	}
-	privd_http_reply_json(r, MHD_HTTP_OK, json_pack("{s:s, s:o}", "subject_id", r->id, "items", items));
+	rc = privd_service_disclosures(r->h->svc, r->id, (int64_t)page.after, (size_t)page.limit, add_disclosure, &page,
+	                               &e);
+	privd_http_page_reply(r, &page, rc, &e);
+out:
+	privd_http_page_free(&page);
 }

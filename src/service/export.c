@@ -201,7 +201,7 @@ static enum privd_rc collect(struct privd_service *svc, const struct privd_princ
 	if (rc == PRIVD_OK && !c.nomem)
 		rc = privd_service_notifications(svc, who, subject_id, add_notification, &c, err);
 	if (rc == PRIVD_OK && !c.nomem)
-		rc = privd_service_disclosures(svc, subject_id, add_transfer, &c, err);
+		rc = privd_service_disclosures(svc, subject_id, 0, 0, add_transfer, &c, err);
 	if (rc == PRIVD_OK && c.nomem)
 		rc = PRIVD_ERR_NOMEM;
 	return rc;

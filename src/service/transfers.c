@@ -481,7 +481,7 @@ static int disclosure_one(void *arg, const struct privd_disclosure_row *d, const
 	return w->cb(w->arg, &x);
 }
 
-enum privd_rc privd_service_disclosures(struct privd_service *svc, const char *subject_id,
+enum privd_rc privd_service_disclosures(struct privd_service *svc, const char *subject_id, int64_t after, size_t limit,
                                         int (*cb)(void *arg, const struct privd_disclosure *d), void *arg,
                                         struct privd_err *err)
 {
@@ -494,7 +494,7 @@ enum privd_rc privd_service_disclosures(struct privd_service *svc, const char *s
 		return rc;
 	rc = privd_repo_subject_status(r->db, subject_id, &status);
 	if (rc == PRIVD_OK)
-		rc = privd_repo_disclosure_list(r->db, subject_id, disclosure_one, &w);
+		rc = privd_repo_disclosure_list(r->db, subject_id, after, limit, disclosure_one, &w);
 	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 	if (rc == PRIVD_ERR_NOT_FOUND)
 		privd_err_set(err, rc, "no such subject");
@@ -564,7 +564,7 @@ enum privd_rc privd_transfer_info(struct privd_service *svc, const char *subject
 	struct latest l = {0};
 	char entry[1024], tail[160];
 	size_t at, shown = 0, more = 0;
-	enum privd_rc rc = privd_service_disclosures(svc, subject_id, keep_latest, &l, NULL);
+	enum privd_rc rc = privd_service_disclosures(svc, subject_id, 0, 0, keep_latest, &l, NULL);
 
 	if (rc == PRIVD_OK && l.nomem)
 		rc = PRIVD_ERR_NOMEM;

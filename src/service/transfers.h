@@ -157,9 +157,10 @@ struct privd_disclosure {
 	enum privd_refusal reason;
 	int64_t at;
 };
-/* A person's disclosure log, oldest first: also after an erasure, until the evidence is purged. No personal data,
- * so not an audited read. PRIVD_ERR_NOT_FOUND for a subject that is not (or no longer) known. */
-enum privd_rc privd_service_disclosures(struct privd_service *svc, const char *subject_id,
+/* A person's disclosure log, oldest first, the entries after seq after (0: from the first), at most limit (0: all):
+ * also after an erasure, until the evidence is purged. No personal data, so not an audited read.
+ * PRIVD_ERR_NOT_FOUND for a subject that is not (or no longer) known. */
+enum privd_rc privd_service_disclosures(struct privd_service *svc, const char *subject_id, int64_t after, size_t limit,
                                         int (*cb)(void *arg, const struct privd_disclosure *d), void *arg,
                                         struct privd_err *err);
 

@@ -601,8 +601,9 @@ struct privd_disclosure_row {
 };
 /* Appends n entries, many to a statement. */
 enum privd_rc privd_repo_disclosure_append(struct privd_db *db, const struct privd_disclosure_row *rows, size_t n);
-/* A subject's entries, oldest first, each with its transfer and the recipient's version it went to. */
-enum privd_rc privd_repo_disclosure_list(struct privd_db *db, const char *subject_id,
+/* A subject's entries after seq after (0: from the first), oldest first, at most limit (0: all), each with its
+ * transfer and the recipient's version it went to. */
+enum privd_rc privd_repo_disclosure_list(struct privd_db *db, const char *subject_id, int64_t after, size_t limit,
                                          int (*cb)(void *arg, const struct privd_disclosure_row *d,
                                                    const struct privd_transfer_row *t,
                                                    const struct privd_recipient_row *r),

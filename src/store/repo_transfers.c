@@ -372,13 +372,14 @@ static enum privd_rc disclosure_row(struct privd_stmt *st, const struct walk_cb 
 	return PRIVD_OK;
 }
 
-enum privd_rc privd_repo_disclosure_list(struct privd_db *db, const char *subject_id, disclosure_fn cb, void *arg)
+enum privd_rc privd_repo_disclosure_list(struct privd_db *db, const char *subject_id, int64_t after, size_t limit,
+                                         disclosure_fn cb, void *arg)
 {
 	struct disclosure_walk w = {cb, arg};
 	const struct walk_cb to = {.arg = &w};
 
-	return walk_rows(db, DISCLOSURE_JOIN " WHERE d.subject_id = ? ORDER BY d.seq", disclosure_row, &to, "t",
-	                 subject_id);
+	return walk_rows(db, DISCLOSURE_JOIN " WHERE d.subject_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?",
+	                 disclosure_row, &to, "tii", subject_id, after, sql_limit(limit));
 }
 
 struct tally {

@@ -39,7 +39,8 @@ function recipientBody(rec, overrides = {}) {
 /** The person's disclosure log. */
 async function disclosures(srv, id, as = 'auditor') {
 	const b = assertJson(await srv.req('GET', `/v1/subjects/${id}/transfers`, { as }), 200);
-	assert.equal(b.subject_id, id);
+	assert.deepEqual(Object.keys(b).sort(), ['items', 'next_after']);
+	assert.equal(b.next_after, null, 'one page holds a test person\'s log');
 	for (const d of b.items) {
 		assert.match(d.transfer_id, ID_RE);
 		assert.match(d.at, TIME_RE);
@@ -124,6 +125,13 @@ forEngines('transfers to third parties', (engine) => {
 			assert.ok(list.items.some((x) => x.id === partner.id));
 		}
 		assertProblem(await srv.req('GET', `/v1/recipients/${'0'.repeat(32)}`, { as: 'operator' }), 404, 'not-found');
+		// the list pages by creation, as every list does
+		assertJson(await srv.req('POST', '/v1/recipients', { as: 'admin', json: recipientBody(rec, { name: 'Second' }) }), 201);
+		const p1 = assertJson(await srv.req('GET', '/v1/recipients?limit=1', { as: 'auditor' }), 200);
+		assert.deepEqual(p1.items.map((x) => x.id), [partner.id]);
+		assert.equal(typeof p1.next_after, 'string');
+		const p2 = assertJson(await srv.req('GET', `/v1/recipients?limit=1&after=${p1.next_after}`, { as: 'auditor' }), 200);
+		assert.deepEqual(p2.items.map((x) => x.name), ['Second']);
 	});
 
 	it('consented people arrive with exactly the fields allowed; the others are refused with reasons and never sent', async () => {
@@ -213,6 +221,16 @@ forEngines('transfers to third parties', (engine) => {
 		assert.deepEqual((await disclosures(srv, revoked.id, 'operator')).map((d) => d.reason), ['revoked']);
 		assert.deepEqual((await disclosures(srv, minorR.json.id, 'admin')).map((d) => d.reason), ['pending_guardian']);
 		assertProblem(await srv.req('GET', `/v1/subjects/${unknown}/transfers`, { as: 'auditor' }), 404, 'not-found');
+		// the log pages by seq, as every list does
+		const p1 = assertJson(await srv.req('GET', `/v1/subjects/${ids[0]}/transfers?limit=1`, { as: 'auditor' }), 200);
+		assert.equal(p1.items.length, 1);
+		assert.equal(p1.items[0].outcome, 'queued');
+		assert.equal(p1.next_after, p1.items[0].seq);
+		const p2 = assertJson(await srv.req('GET', `/v1/subjects/${ids[0]}/transfers?limit=1&after=${p1.next_after}`,
+			{ as: 'auditor' }), 200);
+		assert.deepEqual(p2.items.map((d) => d.outcome), ['delivered']);
+		assertProblem(await srv.req('GET', `/v1/subjects/${ids[0]}/transfers?limit=0`, { as: 'auditor' }), 422,
+			'validation', { fields: ['limit'] });
 	});
 
 	it('a court decision goes without consent and carries its reference in the log; other bases need one', async () => {

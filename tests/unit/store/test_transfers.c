@@ -237,7 +237,7 @@ static void test_disclosures(void **state)
 	assert_int_equal(privd_repo_disclosure_append(g_db, rows, 3), PRIVD_OK);
 
 	/* joined with the transfer and the recipient's version it went to (version 1 of r1) */
-	assert_int_equal(privd_repo_disclosure_list(g_db, "s1", see_disclosure, &l), PRIVD_OK);
+	assert_int_equal(privd_repo_disclosure_list(g_db, "s1", 0, 0, see_disclosure, &l), PRIVD_OK);
 	assert_int_equal(l.n, 2);
 	assert_int_equal(l.outcome[0], PRIVD_DISCLOSURE_QUEUED);
 	assert_int_equal(l.reason[0], PRIVD_REFUSAL_NONE);
@@ -245,6 +245,11 @@ static void test_disclosures(void **state)
 	assert_int_equal(l.reason[1], PRIVD_REFUSAL_NO_CONSENT);
 	assert_string_equal(l.reference[0], "case 2-1/2026");
 	assert_string_equal(l.recipient_name[0], "Partner 1");
+	/* a page: after the first entry, one at most */
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(privd_repo_disclosure_list(g_db, "s1", 1, 1, see_disclosure, &l), PRIVD_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.outcome[0], PRIVD_DISCLOSURE_REFUSED);
 	assert_int_equal(privd_repo_disclosure_tally(g_db, "t1", n, &sending), PRIVD_OK);
 	assert_int_equal(n[PRIVD_DISCLOSURE_QUEUED], 1);
 	assert_int_equal(n[PRIVD_DISCLOSURE_REFUSED], 2);
