@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * config_int.h - what config.c (the key table, reading) and config_write.c (writing, dumping, comparing) share:
- * the table of keys and the conversion of one value to and from text. Nothing outside those two files includes it.
+ * config_int.h - what config_keys.c (the key table), config.c (reading) and config_write.c (writing, dumping,
+ * comparing) share: the table of keys and the conversion of one value to and from text. Nothing outside those files
+ * includes it.
  */
 #ifndef PRIVD_SERVICE_CONFIG_INT_H
 #define PRIVD_SERVICE_CONFIG_INT_H
