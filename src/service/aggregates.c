@@ -6,8 +6,8 @@
  * The population is read in one ordered pass (store: every subject not erased with the consent records of the
  * purposes that matter), each person's consent state derived by core: consent to processing granted (so active,
  * neither revoked nor pending a guardian), and for a narrowed export every purpose of require granted too. Age bands
- * need birth dates, which are sealed under each person's own key: they are opened in a second ordered pass that
- * merges the population with the keystore (privd_vault_lend_each), one unwrap per person and nothing cached, the
+ * need birth dates, which are sealed under each person's own key: they are opened in a second ordered pass, the
+ * keys read a hundred to a statement (privd_vault_lend_each), one unwrap per person and nothing cached, the
  * date read into a few bytes on the stack and zeroed at once; only the band is kept. That is what keeps 100,000
  * people under a second without storing any part of a birth date in clear.
  *

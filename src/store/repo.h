@@ -72,13 +72,6 @@ enum privd_rc privd_repo_key_under(struct privd_db *ks, const char *kid, size_t 
 /* Stores a key's new wrapping, under master key kid. PRIVD_OK when the key is gone meanwhile (destroyed). */
 enum privd_rc privd_repo_key_rewrap(struct privd_db *ks, const char *id, const uint8_t *wrapped, size_t len,
                                     const char *kid);
-/* The keystore's data keys in subject id order (message keys left out), for a pass over many subjects:
- * cb(arg, id, wrapped, len, kid), kid the master key's id ("" for none recorded), all valid during the call only;
- * non-zero stops. */
-enum privd_rc privd_repo_key_walk(struct privd_db *ks,
-                                  int (*cb)(void *arg, const char *id, const uint8_t *wrapped, size_t len,
-                                            const char *kid),
-                                  void *arg);
 /* Calls cb with every master key id that wraps keys ("" : none recorded) and how many; non-zero stops. */
 enum privd_rc privd_repo_key_counts(struct privd_db *ks, int (*cb)(void *arg, const char *kid, int64_t n), void *arg);
 

@@ -219,37 +219,3 @@ enum privd_rc privd_repo_master_key_retire(struct privd_db *ks, const char *kid,
 
 	return rc == PRIVD_ERR_NOT_FOUND ? PRIVD_ERR_CONFLICT : rc;
 }
-
-/* ---- the keystore in order ---- */
-
-struct key_walk {
-	int (*cb)(void *arg, const char *id, const uint8_t *wrapped, size_t len, const char *kid);
-	void *arg;
-};
-
-static enum privd_rc walked_key(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
-{
-	const struct key_walk *w = to->arg;
-	const char *id = privd_stmt_col_text(st, 0), *kid = privd_stmt_col_text(st, 2);
-	size_t len = 0;
-	const void *wrapped = privd_stmt_col_blob(st, 1, &len);
-
-	if (id == NULL)
-		return PRIVD_ERR_DB;
-	*stop = w->cb(w->arg, id, wrapped, wrapped != NULL ? len : 0, kid != NULL ? kid : "") != 0;
-	return PRIVD_OK;
-}
-
-enum privd_rc privd_repo_key_walk(struct privd_db *ks,
-                                  int (*cb)(void *arg, const char *id, const uint8_t *wrapped, size_t len,
-                                            const char *kid),
-                                  void *arg)
-{
-	struct key_walk w = {cb, arg};
-	const struct walk_cb to = {.arg = &w};
-
-	/* "msg:<id>" sorts after every hex id, and is not a subject's key */
-	return walk_rows(ks,
-	                 "SELECT subject_id, wrapped, kid FROM data_keys WHERE subject_id < 'g' ORDER BY subject_id",
-	                 walked_key, &to, "");
-}

@@ -327,43 +327,13 @@ static void test_population(void **state)
 	assert_int_equal(p.birth_len[1], 0);
 }
 
-struct keys {
-	char ids[8][40];
-	size_t n;
-};
-
-static int see_key(void *arg, const char *id, const uint8_t *wrapped, size_t len, const char *kid)
-{
-	struct keys *k = arg;
-
-	(void)wrapped;
-	assert_string_equal(kid, "aaaaaaaaaaaaaaaa");
-	assert_true(len > 0);
-	snprintf(k->ids[k->n++], 40, "%s", id);
-	return 0;
-}
-
-static void test_key_walk(void **state)
-{
-	static const uint8_t w[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-	struct keys k = {0};
-
-	(void)state;
-	assert_int_equal(privd_repo_master_key_adopt(g_ks, "aaaaaaaaaaaaaaaa", 1), PRIVD_OK);
-	assert_int_equal(privd_repo_key_put(g_ks, "bb", w, sizeof(w), 1, "aaaaaaaaaaaaaaaa"), PRIVD_OK);
-	assert_int_equal(privd_repo_key_put(g_ks, "msg:aa", w, sizeof(w), 1, "aaaaaaaaaaaaaaaa"), PRIVD_OK);
-	assert_int_equal(privd_repo_key_put(g_ks, "0a", w, sizeof(w), 1, "aaaaaaaaaaaaaaaa"), PRIVD_OK);
-	assert_int_equal(privd_repo_key_walk(g_ks, see_key, &k), PRIVD_OK);
-	assert_int_equal(k.n, 2);
-	assert_string_equal(k.ids[0], "0a");
-	assert_string_equal(k.ids[1], "bb");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_recipients), cmocka_unit_test(test_batches),  cmocka_unit_test(test_disclosures),
-	    cmocka_unit_test(test_population), cmocka_unit_test(test_key_walk),
+	    cmocka_unit_test(test_recipients),
+	    cmocka_unit_test(test_batches),
+	    cmocka_unit_test(test_disclosures),
+	    cmocka_unit_test(test_population),
 	};
 	STORE_RUN_BOTH_MIGRATED(tests);
 }
