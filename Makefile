@@ -52,7 +52,7 @@ check:
 	@$(MAKE) --no-print-directory browser WERROR=ON
 
 release:
-	@scripts/build.sh $(RELEASE_BUILD) privd man -- -DCMAKE_BUILD_TYPE=Release -DPRIVD_WERROR=$(WERROR) \
+	@scripts/build.sh $(RELEASE_BUILD) privd man privd_client privd_client_static -- -DCMAKE_BUILD_TYPE=Release -DPRIVD_WERROR=$(WERROR) \
 		-DCMAKE_INSTALL_PREFIX=$(PREFIX) -DPRIVD_SHARE_DIR= -DPRIVD_WEB_DIR=
 
 unit:
