@@ -23,9 +23,13 @@ command -v node >/dev/null || {
 	exit 2
 }
 if [ ! -d node_modules/yaml ] || [ ! -d node_modules/smtp-server ] || [ ! -d node_modules/mailparser ] ||
-	[ ! -d node_modules/libsodium-wrappers ]; then
+	[ ! -d node_modules/libsodium-wrappers ] || [ ! -d node_modules/openapi-typescript ] || [ ! -d node_modules/typescript ] ||
+	[ ! -d node_modules/@types/node ]; then
 	npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The TypeScript client: types generated from docs/openapi.yaml, the client and its example type-checked.
+clients/ts/check.sh
 
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/privd-pg.XXXXXX")
 cleanup() {
