@@ -106,6 +106,7 @@ struct privd_http_req {
 	bool queued;
 
 	struct privd_http_async *async; /* a write waiting on the writer (async.c); NULL otherwise */
+	struct privd_http_idem *idem;   /* a POST's Idempotency-Key being honoured (idempotency.c); NULL otherwise */
 };
 
 /* ---- router.c ---- */
@@ -384,6 +385,22 @@ void privd_http_incident_get(struct privd_http_req *r);
 void privd_http_incident_patch(struct privd_http_req *r);
 void privd_http_incident_report(struct privd_http_req *r);
 void privd_http_incident_notice(struct privd_http_req *r);
+
+/* ---- idempotency.c: Idempotency-Key on every POST ---- */
+/* Before the handler: for a POST carrying the header, answers a replay, a reused or malformed key or one in flight
+ * (leaving that reply and returning false), or arms the key's record and starts capturing the answer. True when the
+ * handler is to run. */
+bool privd_http_idem_start(struct privd_http_req *r);
+/* Right after the handler returned (same thread): the record rides on no later write. Accepts r->idem NULL. */
+void privd_http_idem_disarm(struct privd_http_req *r);
+/* The reply functions' part: a copy of the answer being set, and of its Location and ETag headers. */
+void privd_http_idem_capture(struct privd_http_req *r, unsigned status, const char *content_type, const char *buf,
+                             size_t len);
+void privd_http_idem_capture_header(struct privd_http_req *r, const char *name, const char *value);
+/* Before the answer is queued: keeps it (or answers 409 when another request with the key took effect). Once. */
+void privd_http_idem_settle(struct privd_http_req *r);
+/* Frees r->idem; accepts NULL. */
+void privd_http_idem_free(struct privd_http_idem *i);
 
 /* ---- async.c: a request answered once the writer has committed (registration, a cookie choice) ---- */
 /* Renders the finished work's result into r, on the library's thread. */

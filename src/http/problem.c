@@ -33,6 +33,8 @@ static const struct problem_kind kinds[] = {
     {"not-found", "Not found"},
     {"method-not-allowed", "Method not allowed"},
     {"conflict", "Conflict"},
+    {"idempotency-key-reused", "Idempotency key reused"},
+    {"idempotency-key-in-flight", "Idempotency key in flight"},
     {"precondition-failed", "Precondition failed"},
     {"revoked", "Consent to processing revoked"},
     {"reconsent-required", "Reconsent required"},
@@ -85,13 +87,16 @@ void privd_http_reply_buf(struct privd_http_req *r, unsigned status, const char 
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
 
+	privd_http_idem_capture(r, status, content_type, buf, len);
 	set_resp(r, status, resp, content_type);
 }
 
 void privd_http_reply_owned(struct privd_http_req *r, unsigned status, const char *content_type, char *buf, size_t len)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, buf, privd_http_free_zero);
+	struct MHD_Response *resp;
 
+	privd_http_idem_capture(r, status, content_type, buf, len);
+	resp = MHD_create_response_from_buffer_with_free_callback(len, buf, privd_http_free_zero);
 	if (resp == NULL)
 		privd_http_free_zero(buf);
 	set_resp(r, status, resp, content_type);
@@ -118,8 +123,10 @@ void privd_http_reply_empty(struct privd_http_req *r, unsigned status)
 
 void privd_http_reply_header(struct privd_http_req *r, const char *name, const char *value)
 {
-	if (r->resp != NULL && !r->resp_shared)
+	if (r->resp != NULL && !r->resp_shared) {
 		MHD_add_response_header(r->resp, name, value);
+		privd_http_idem_capture_header(r, name, value);
+	}
 }
 
 static const char *title_of(const char *slug)

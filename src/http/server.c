@@ -64,6 +64,7 @@ static void req_free(struct privd_http_req *r)
 	if (r->resp != NULL && !r->resp_shared)
 		MHD_destroy_response(r->resp);
 	privd_http_async_release(r->async);
+	privd_http_idem_free(r->idem);
 	if (r->body != NULL) {
 		explicit_bzero(r->body, r->body_cap);
 		free(r->body);
@@ -244,11 +245,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->started = true;
 		if (r->resp == NULL && r->too_large)
 			reply_too_large(r);
-		else if (r->resp == NULL)
-			privd_http_route_get(r->route)->handler(r);
+		else if (r->resp == NULL) {
+			if (privd_http_idem_start(r))
+				privd_http_route_get(r->route)->handler(r);
+			privd_http_idem_disarm(r);
+		}
 	}
 	if (r->resp == NULL && r->async != NULL && privd_http_async_pending(r))
 		return MHD_YES; /* suspended until the writer answers */
+	privd_http_idem_settle(r);
 	return queue(r);
 }
 

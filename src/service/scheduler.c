@@ -54,6 +54,7 @@ static void *scheduler_main(void *arg)
 
 		pthread_mutex_unlock(&svc->scheduler_lock);
 		privd_erasure_sweep_due(svc);
+		privd_idem_sweep(svc);
 		privd_keys_refresh(svc);
 		privd_audit_anchor_update(svc);
 		if (tick % EVIDENCE_EVERY == 0)

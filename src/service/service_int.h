@@ -221,6 +221,8 @@ void privd_erasure_clear(struct privd_erasure *e);
 void privd_erasure_purge_files(struct privd_service *svc);
 /* Runs the erasures that are due (at most 16 per call), each its own write job. For the scheduler. */
 void privd_erasure_sweep_due(struct privd_service *svc);
+/* idempotency.c: deletes the kept answers of Idempotency-Key older than 24 hours, and the keys of their own. */
+void privd_idem_sweep(struct privd_service *svc);
 /* Destroys keys nothing needs any more (an erased subject's, a notice's no longer queued). Once at start. */
 void privd_erasure_sweep_stray_keys(struct privd_service *svc);
 

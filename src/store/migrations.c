@@ -181,6 +181,14 @@ static const struct migration migrations[] = {
      " last_seen_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, ended_at BIGINT);"
      "CREATE INDEX console_sessions_key ON console_sessions(key_id);",
      NULL},
+    /* Idempotency-Key: the response a key's first request got, kept 24 hours for replays; the key and the request
+     * only as keyed hashes, the body sealed (store/repo_idem.h) */
+    {16,
+     "CREATE TABLE idempotency_keys(scope TEXT NOT NULL, key_hash TEXT NOT NULL, record_id TEXT NOT NULL UNIQUE,"
+     " request_hash TEXT NOT NULL, created_at BIGINT NOT NULL, status INTEGER NOT NULL, content_type TEXT,"
+     " location TEXT, etag TEXT, sealed_by TEXT, body_ct BLOB, PRIMARY KEY (scope, key_hash));"
+     "CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);",
+     NULL},
 };
 
 #define MIGRATE_LOCK_DATA "SELECT pg_advisory_lock(7022656107000001)"

@@ -11,6 +11,7 @@
 #include "store/writer.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,27 @@ struct batch_slot {
 };
 
 #define SP "privd_job"
+
+static _Thread_local struct privd_write_tag *armed;
+
+void privd_writer_tag(struct privd_write_tag *t)
+{
+	armed = t;
+}
+
+/* A job's data part, then its tag's record part (see writer.h). */
+static enum privd_rc job_data(struct privd_db *db, void *arg)
+{
+	struct privd_write_job *j = arg;
+	enum privd_rc rc = j->data(db, j->arg);
+
+	if (rc == PRIVD_OK && j->tag != NULL) {
+		rc = j->tag->record(db, j->tag->arg);
+		if (rc == PRIVD_ERR_CONFLICT)
+			atomic_store(&j->tag->state, PRIVD_TAG_REFUSED);
+	}
+	return rc;
+}
 
 /* Runs fn inside savepoint SP; rolls back to it on failure. *broken is set when the savepoint commands
  * themselves failed: then the whole transaction is unusable. */
@@ -72,11 +94,11 @@ static bool optimistic(struct privd_db *db, struct batch_slot *s, size_t n, bool
 	if (privd_db_begin(db) != PRIVD_OK)
 		return false;
 	for (i = 0; i < n; i++) {
-		enum privd_rc (*fn)(struct privd_db *, void *) = ks ? s[i].job->ks : s[i].job->data;
+		enum privd_rc (*fn)(struct privd_db *, void *) = ks ? s[i].job->ks : job_data;
 
 		if (fn == NULL || (!ks && s[i].rc != PRIVD_OK))
 			continue;
-		if (fn(db, s[i].job->arg) != PRIVD_OK)
+		if (fn(db, ks ? s[i].job->arg : s[i].job) != PRIVD_OK)
 			break;
 	}
 	if (i == n && privd_db_commit(db) == PRIVD_OK)
@@ -136,7 +158,7 @@ static bool data_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
 
 			if (s[i].rc != PRIVD_OK)
 				continue;
-			s[i].rc = run_in_savepoint(w->db, s[i].job->data, s[i].job->arg, &broken);
+			s[i].rc = run_in_savepoint(w->db, job_data, s[i].job, &broken);
 			if (broken)
 				rc = PRIVD_ERR_DB;
 		}
@@ -219,6 +241,8 @@ static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 		struct privd_write_job *j = s[i].job;
 
 		j->next = NULL;
+		if (j->tag != NULL && s[i].rc == PRIVD_OK)
+			atomic_store(&j->tag->state, PRIVD_TAG_COMMITTED);
 		j->done(j->arg, s[i].rc); /* j may be gone after this */
 	}
 	/* after the answers: no commit waits for the copy of its WAL into the database */
@@ -294,6 +318,11 @@ enum privd_rc privd_writer_submit(struct privd_writer *w, struct privd_write_job
 	if (job == NULL || job->data == NULL || job->done == NULL)
 		return PRIVD_ERR_INVALID;
 	job->next = NULL;
+	job->tag = NULL;
+	if (armed != NULL && atomic_load(&armed->state) == PRIVD_TAG_ARMED) {
+		job->tag = armed;
+		atomic_store(&armed->state, PRIVD_TAG_TAKEN);
+	}
 	pthread_mutex_lock(&w->mu);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->mu);

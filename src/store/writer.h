@@ -46,7 +46,29 @@ struct privd_write_job {
 	void *arg;
 
 	struct privd_write_job *next; /* the writer's; leave NULL */
+	struct privd_write_tag *tag;  /* the writer's: set by privd_writer_submit from the thread's tag */
 };
+
+/* A record that must commit in the same transaction as the write it stands for (an Idempotency-Key: a replay must
+ * never find the write done and the key unknown, nor the key known and the write lost). Armed on a thread with
+ * privd_writer_tag, it rides on the first job that thread submits: its record part runs in that job's data
+ * transaction, right after the job's data part succeeded (in its savepoint, so it is rolled back with the job), and
+ * its failure fails the job. state says how it went. */
+enum privd_write_tag_state {
+	PRIVD_TAG_ARMED = 0, /* no job has taken it yet */
+	PRIVD_TAG_TAKEN,     /* a job took it; its fate is not known, or it failed */
+	PRIVD_TAG_COMMITTED, /* the job and the record committed */
+	PRIVD_TAG_REFUSED    /* the record part answered PRIVD_ERR_CONFLICT (another write holds it) */
+};
+struct privd_write_tag {
+	enum privd_rc (*record)(struct privd_db *db, void *arg);
+	void *arg;
+	_Atomic int state; /* enum privd_write_tag_state */
+};
+
+/* Arms t on the calling thread (NULL disarms): the next job this thread submits takes it. t must stay valid until that
+ * job is done. Cannot fail. */
+void privd_writer_tag(struct privd_write_tag *t);
 
 struct privd_writer;
 

@@ -2,7 +2,7 @@
 /*
  * test_writer.c - the group-commit writer on both engines: many submitters from several threads each get done
  * exactly once, a failing job rolls back alone, jobs share commits, and a job whose data part fails has its
- * keystore part undone.
+ * keystore part undone; a record armed on a thread (a tag) commits with that thread's next job or not at all.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -316,6 +316,68 @@ static void test_writer_data_txn_fails(void **state)
 	privd_writer_stop(NULL);
 }
 
+/* The tag's record: a row in wt with id 1000 + the job's id; a duplicate v makes it a conflict. */
+struct tagged {
+	struct privd_write_tag tag;
+	int id;
+	const char *v;
+};
+
+static enum privd_rc tag_record(struct privd_db *db, void *arg)
+{
+	struct tagged *t = arg;
+
+	return exec_id(db, "INSERT INTO wt(id, v) VALUES (?, ?)", 1000 + t->id, t->v);
+}
+
+static void tag_arm(struct tagged *t, int id, const char *v)
+{
+	memset(t, 0, sizeof(*t));
+	t->tag.record = tag_record;
+	t->tag.arg = t;
+	t->id = id;
+	t->v = v;
+	privd_writer_tag(&t->tag);
+}
+
+static void test_writer_tag(void **state)
+{
+	struct privd_writer *w = NULL;
+	struct privd_db *db;
+	struct tagged t;
+	struct wjob j, k;
+
+	(void)state;
+	assert_int_equal(setup_tables(), 0);
+	assert_int_equal(privd_writer_start(&g_target, 8, &w, NULL), PRIVD_OK);
+	/* the first job after arming takes the tag; both commit; the next job does not take it again */
+	tag_arm(&t, 1, "t1");
+	job_init(&j, 1, "j1");
+	assert_int_equal(privd_writer_run(w, &j.job), PRIVD_OK);
+	assert_int_equal(atomic_load(&t.tag.state), PRIVD_TAG_COMMITTED);
+	job_init(&k, 2, "j2");
+	assert_int_equal(privd_writer_run(w, &k.job), PRIVD_OK);
+	/* a job that fails takes its tag down with it */
+	tag_arm(&t, 3, "t3");
+	job_init(&j, 3, "j1"); /* v taken: the job's own part fails */
+	assert_int_equal(privd_writer_run(w, &j.job), PRIVD_ERR_CONFLICT);
+	assert_int_equal(atomic_load(&t.tag.state), PRIVD_TAG_TAKEN);
+	/* a record that conflicts fails its job, which is rolled back whole */
+	tag_arm(&t, 4, "t1");
+	job_init(&j, 4, "j4");
+	assert_int_equal(privd_writer_run(w, &j.job), PRIVD_ERR_CONFLICT);
+	assert_int_equal(atomic_load(&t.tag.state), PRIVD_TAG_REFUSED);
+	privd_writer_tag(NULL);
+	privd_writer_stop(w);
+	db = open_db(PRIVD_DB_DATA);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM wt WHERE id = ?", 1001), 1);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM wt WHERE id = ?", 1002), 0);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM wt WHERE id = ?", 1003), 0);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM wt WHERE id = ?", 4), 0);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM wt", -1), 3);
+	privd_db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +385,7 @@ int main(void)
 	    cmocka_unit_test(test_writer_async_grouping),
 	    cmocka_unit_test(test_writer_grouping_counts),
 	    cmocka_unit_test(test_writer_data_txn_fails),
+	    cmocka_unit_test(test_writer_tag),
 	};
 
 	STORE_RUN_BOTH(tests);
