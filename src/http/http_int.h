@@ -385,6 +385,10 @@ void privd_http_incident_get(struct privd_http_req *r);
 void privd_http_incident_patch(struct privd_http_req *r);
 void privd_http_incident_report(struct privd_http_req *r);
 void privd_http_incident_notice(struct privd_http_req *r);
+void privd_http_webhook_create(struct privd_http_req *r);
+void privd_http_webhook_list(struct privd_http_req *r);
+void privd_http_webhook_delete(struct privd_http_req *r);
+void privd_http_webhook_deliveries(struct privd_http_req *r);
 
 /* ---- idempotency.c: Idempotency-Key on every POST ---- */
 /* Before the handler: for a POST carrying the header, answers a replay, a reused or malformed key or one in flight

@@ -69,6 +69,9 @@ enum privd_http_path {
 	P_TRANSFER,
 	P_SUBJECT_TRANSFERS,
 	P_EXPORTS_AGGREGATE,
+	P_WEBHOOKS,
+	P_WEBHOOK,
+	P_WEBHOOK_DELIVERIES,
 	P_COUNT
 };
 
@@ -110,6 +113,9 @@ static const char *const paths[P_COUNT] = {
     [P_TRANSFER] = "/v1/transfers/{id}",
     [P_SUBJECT_TRANSFERS] = "/v1/subjects/{id}/transfers",
     [P_EXPORTS_AGGREGATE] = "/v1/exports/aggregate",
+    [P_WEBHOOKS] = "/v1/webhooks",
+    [P_WEBHOOK] = "/v1/webhooks/{id}",
+    [P_WEBHOOK_DELIVERIES] = "/v1/webhooks/{id}/deliveries",
     [P_CONSENT_JS] = "/consent.js",
     [P_COOKIE_CONFIG] = "/v1/cookie-config",
     [P_COOKIE_CONSENTS] = "/v1/cookie-consents",
@@ -181,6 +187,10 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_GET, privd_http_transfer_get, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN, P_TRANSFER, 0},
     {PRIVD_HTTP_GET, privd_http_subject_transfers, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN, P_SUBJECT_TRANSFERS, 0},
     {PRIVD_HTTP_GET, privd_http_aggregate, R_OPERATOR | R_ADMIN, P_EXPORTS_AGGREGATE, 0},
+    {PRIVD_HTTP_POST, privd_http_webhook_create, R_ADMIN, P_WEBHOOKS, 0},
+    {PRIVD_HTTP_GET, privd_http_webhook_list, R_OPERATOR | R_AUDITOR | R_ADMIN, P_WEBHOOKS, 0},
+    {PRIVD_HTTP_DELETE, privd_http_webhook_delete, R_ADMIN, P_WEBHOOK, 0},
+    {PRIVD_HTTP_GET, privd_http_webhook_deliveries, R_OPERATOR | R_AUDITOR | R_ADMIN, P_WEBHOOK_DELIVERIES, 0},
     {PRIVD_HTTP_GET, privd_http_consent_js, PRIVD_HTTP_PUBLIC, P_CONSENT_JS, 0},
     {PRIVD_HTTP_GET, privd_http_cookie_config_get, PRIVD_HTTP_PUBLIC, P_COOKIE_CONFIG, 0},
     {PRIVD_HTTP_PUT, privd_http_cookie_config_put, R_ADMIN, P_COOKIE_CONFIG, 0},

@@ -45,7 +45,10 @@ enum privd_rc privd_audit_append(struct privd_service *svc, struct privd_db *db,
 	if (n == 0)
 		return PRIVD_ERR_INTERNAL;
 	privd_audit_mac(svc->kr, row.prev_hash, canon, n, row.hash);
-	return privd_repo_audit_insert(db, &row);
+	rc = privd_repo_audit_insert(db, &row);
+	if (rc == PRIVD_OK) /* the event a webhook is told of commits with the write it is about */
+		rc = privd_webhooks_on_audit(db, action, object_type, object_id, row.ts);
+	return rc;
 }
 
 struct audit_job {

@@ -74,7 +74,8 @@ struct privd_config {
 	int notify_batch;         /* batch = 100 */
 	int notify_connections;   /* connections = 2 */
 	/* [transfers] */
-	int transfers_batch; /* batch = 1000 (people in one sealed delivery to a recipient) */
+	int transfers_batch;      /* batch = 1000 (people in one sealed delivery to a recipient) */
+	bool webhooks_allow_http; /* allow_http = false (http:// webhook URLs to the loopback host, for tests) */
 	/* [law] */
 	int portal_idle_seconds; /* [portal] idle_minutes = 30 (in seconds here) */
 	char ru_localisation[8]; /* ru_localisation = warn (or refuse): 152-FZ Art. 18 p.5 */

@@ -165,6 +165,10 @@ const struct key privd_config_keys[] = {
 	    "People sent to a recipient in one sealed delivery (1 to 10000). A transfer of\n"
 	    "more people goes in several deliveries, each tried again on its own as\n"
 	    "notifications are ([notify] max_attempts, retry_seconds, lease_seconds)."),
+	NUM("webhooks", "allow_http", T_BOOL, webhooks_allow_http, 0, 1, "false",
+	    "true: a webhook may be an http:// URL to the loopback host (127.0.0.0/8, [::1],\n"
+	    "localhost), for testing a receiver on the same machine. false: https:// only.\n"
+	    "Webhooks are retried as notifications are ([notify] max_attempts, retry_seconds)."),
 	CHOICE("law", "ru_localisation", ru_localisation, localisation_modes, "warn",
 	       "152-FZ Art. 18 p.5: the data of people residing in Russia is first recorded in\n"
 	       "databases in Russia. With a server_country other than RU, registering such a\n"

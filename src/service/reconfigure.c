@@ -29,6 +29,8 @@ enum privd_rc privd_service_reload(struct privd_service *svc, const struct privd
 
 	if (rc == PRIVD_OK)
 		rc = privd_transfers_reload(svc, next, err);
+	if (rc == PRIVD_OK)
+		rc = privd_webhooks_reload(svc, next, err);
 	if (rc != PRIVD_OK)
 		return rc;
 	__atomic_store_n(&svc->cfg.document_limit, next->document_limit, __ATOMIC_RELAXED);

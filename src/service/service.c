@@ -196,6 +196,8 @@ static enum privd_rc open_background(struct privd_service *svc, struct privd_err
 	if (rc == PRIVD_OK)
 		rc = privd_transfers_start(svc, err);
 	if (rc == PRIVD_OK)
+		rc = privd_webhooks_start(svc, err);
+	if (rc == PRIVD_OK)
 		privd_listener_start(svc);
 	return rc;
 }
@@ -264,6 +266,7 @@ void privd_service_close(struct privd_service *svc)
 	privd_scheduler_stop(svc);
 	privd_delivery_stop(svc);
 	privd_transfers_stop(svc);
+	privd_webhooks_stop(svc);
 	privd_calendar_free(svc->calendar);
 	svc->calendar = NULL;
 	/* readers first: the last connection to close checkpoints the WAL into the database file, and only a

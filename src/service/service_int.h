@@ -145,6 +145,7 @@ struct privd_service {
 	/* the delivery workers (delivery.c) and the transfer workers (transfer_send.c): NULL for one-shot commands */
 	struct privd_delivery *delivery;
 	struct privd_transfers *transfers;
+	struct privd_webhooks *webhooks;
 };
 
 /* ---- runtime.c: the reader pool, the clock, the id batch of background sweeps ---- */
@@ -221,6 +222,14 @@ void privd_erasure_clear(struct privd_erasure *e);
 void privd_erasure_purge_files(struct privd_service *svc);
 /* Runs the erasures that are due (at most 16 per call), each its own write job. For the scheduler. */
 void privd_erasure_sweep_due(struct privd_service *svc);
+/* webhooks.c and webhook_send.c: inside privd_audit_append's transaction, queues the event (if any) the audited action
+ * raises for every subscriber; the URL rule; the delivery workers (a server's only), as the transfers'. */
+enum privd_rc privd_webhooks_on_audit(struct privd_db *db, const char *action, const char *object_type,
+                                      const char *object_id, int64_t at);
+enum privd_rc privd_webhook_url_check(const char *url, bool allow_http, const char **reason);
+enum privd_rc privd_webhooks_start(struct privd_service *svc, struct privd_err *err);
+void privd_webhooks_stop(struct privd_service *svc);
+enum privd_rc privd_webhooks_reload(struct privd_service *svc, const struct privd_config *next, struct privd_err *err);
 /* idempotency.c: deletes the kept answers of Idempotency-Key older than 24 hours, and the keys of their own. */
 void privd_idem_sweep(struct privd_service *svc);
 /* Destroys keys nothing needs any more (an erased subject's, a notice's no longer queued). Once at start. */
@@ -581,6 +590,9 @@ enum privd_rc privd_workers_reload(struct privd_workers *p, const struct privd_c
                                    struct privd_err *err);
 /* Wakes idle workers at once (something was queued). Accepts NULL. */
 void privd_workers_wake(struct privd_workers *p);
+/* One worker claiming batch items at a time, with [notify]'s lease, retries and attempts: the queues that send as
+ * notices are sent (the transfers', the webhooks'). Cannot fail. */
+void privd_worker_config_notify(const struct privd_config *cfg, size_t batch, struct privd_worker_config *wc);
 /* The time one attempt may take: a third of the lease, at most a minute. Cannot fail. */
 int64_t privd_workers_timeout_ms(const struct privd_worker_config *c);
 /* The wait before attempt number attempt + 1: retry_seconds doubled per attempt made, capped at 6 hours, with

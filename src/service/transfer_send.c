@@ -399,12 +399,7 @@ static const struct privd_queue_ops batch_ops = {
 /* The workers' settings: [notify]'s retries and lease, a few deliveries claimed at once. */
 static void worker_config(const struct privd_config *cfg, struct privd_worker_config *wc)
 {
-	memset(wc, 0, sizeof(*wc));
-	wc->threads = 1;
-	wc->batch = 4;
-	wc->lease_ms = (int64_t)cfg->notify_lease_seconds * 1000;
-	wc->max_attempts = cfg->notify_max_attempts;
-	wc->retry_seconds = cfg->notify_retry_seconds;
+	privd_worker_config_notify(cfg, 4, wc);
 }
 
 enum privd_rc privd_transfers_start(struct privd_service *svc, struct privd_err *err)

@@ -56,6 +56,16 @@ struct privd_workers {
 	atomic_ullong sent, failed, retried;
 };
 
+void privd_worker_config_notify(const struct privd_config *cfg, size_t batch, struct privd_worker_config *wc)
+{
+	memset(wc, 0, sizeof(*wc));
+	wc->threads = 1;
+	wc->batch = batch;
+	wc->lease_ms = (int64_t)cfg->notify_lease_seconds * 1000;
+	wc->max_attempts = cfg->notify_max_attempts;
+	wc->retry_seconds = cfg->notify_retry_seconds;
+}
+
 int64_t privd_workers_timeout_ms(const struct privd_worker_config *c)
 {
 	return c->lease_ms / 3 < 60000 ? c->lease_ms / 3 : 60000; /* three attempts fit in a lease */

@@ -189,6 +189,19 @@ static const struct migration migrations[] = {
      " location TEXT, etag TEXT, sealed_by TEXT, body_ct BLOB, PRIMARY KEY (scope, key_hash));"
      "CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);",
      NULL},
+    /* webhooks: the subscriptions (the signing secret sealed under a key of its own, "whk:<id>"), and their
+     * deliveries, an outbound queue like the outbox (ids and types only: nothing of a person but an id) */
+    {17,
+     "CREATE TABLE webhooks(webhook_id TEXT PRIMARY KEY, url TEXT NOT NULL, events TEXT NOT NULL,"
+     " active INTEGER NOT NULL, actor TEXT NOT NULL, created_at BIGINT NOT NULL, deleted_at BIGINT, secret_ct BLOB);"
+     "CREATE TABLE webhook_deliveries(seq AUTOINCREMENT_PK, delivery_id TEXT NOT NULL UNIQUE,"
+     " webhook_id TEXT NOT NULL, event TEXT NOT NULL, object_type TEXT NOT NULL, object_id TEXT NOT NULL,"
+     " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL DEFAULT 0,"
+     " lease_until BIGINT NOT NULL DEFAULT 0, last_attempt_at BIGINT, last_error TEXT, created_at BIGINT NOT NULL,"
+     " sent_at BIGINT, done INTEGER NOT NULL DEFAULT 0);"
+     "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);"
+     "CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, seq);",
+     NULL},
 };
 
 #define MIGRATE_LOCK_DATA "SELECT pg_advisory_lock(7022656107000001)"

@@ -20,6 +20,7 @@
 
 #include "store/db.h"
 #include "store/repo.h"
+#include "store/repo_webhooks.h"
 
 static inline void copy_col(struct privd_stmt *st, int col, char *dst, size_t size)
 {
@@ -354,6 +355,8 @@ struct walk_cb {
 		int (*incident)(void *arg, const struct privd_incident_row *row);
 		int (*tally)(void *arg, const struct privd_notification_tally *t);
 		int (*key)(void *arg, const char *id, const uint8_t *wrapped, size_t len, const char *kid);
+		int (*webhook)(void *arg, const struct privd_webhook_row *row);
+		int (*webhook_delivery)(void *arg, const struct privd_webhook_delivery_row *row);
 	} fn;
 	void *arg;
 };
