@@ -2,7 +2,8 @@
 /*
  * smtp.c - the SMTP transport (see smtp.h).
  *
- * libcurl speaks the protocol: EHLO, STARTTLS when the server offers it (CURLUSESSL_TRY on smtp://), AUTH, then
+ * libcurl speaks the protocol: EHLO, STARTTLS when the server offers it (CURLUSESSL_TRY on smtp://; required,
+ * CURLUSESSL_ALL, when there is a password to send), AUTH, then
  * MAIL FROM, RCPT TO and DATA for each message over the connection it keeps in the one easy handle. What privd
  * adds is the message (mail.c) and the verdict on a failure, which decides between another attempt and giving
  * up: the last SMTP reply code is the protocol's own answer (4xx: try again later; 5xx: refused for good), and
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -27,6 +29,7 @@ struct privd_smtp {
 	const char *domain; /* into from_addr */
 	char user[256];
 	char password[256];
+	char ca_file[1024];
 	long timeout;
 };
 
@@ -92,6 +95,12 @@ enum privd_rc privd_smtp_new(const struct privd_smtp_config *c, struct privd_smt
 		rc = privd_err_set(err, PRIVD_ERR_INVALID, "[smtp] user or password is too long");
 		goto out;
 	}
+	if (!copy(s->ca_file, sizeof(s->ca_file), c->ca_file) ||
+	    (s->ca_file[0] != '\0' && access(s->ca_file, R_OK) != 0)) {
+		privd_err_field(err, "smtp.ca_file", "must be a readable PEM file of certificate authorities");
+		rc = privd_err_set(err, PRIVD_ERR_INVALID, "[smtp] ca_file cannot be read");
+		goto out;
+	}
 	s->timeout = c->timeout_seconds > 0 ? c->timeout_seconds : 30;
 	s->curl = curl_easy_init();
 	if (s->curl == NULL) {
@@ -103,7 +112,10 @@ enum privd_rc privd_smtp_new(const struct privd_smtp_config *c, struct privd_smt
 	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, s->mail_from);
-	curl_easy_setopt(s->curl, CURLOPT_USE_SSL, (long)(tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+	/* With a password to send, TLS is required: STARTTLS missing from the reply fails the attempt before AUTH. */
+	curl_easy_setopt(s->curl, CURLOPT_USE_SSL, (long)(tls || s->user[0] != '\0' ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+	if (s->ca_file[0] != '\0')
+		curl_easy_setopt(s->curl, CURLOPT_CAINFO, s->ca_file);
 	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, s->timeout < 10 ? s->timeout : 10L);
 	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, s->timeout);
 	curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
@@ -133,7 +145,12 @@ void privd_smtp_free(struct privd_smtp *s)
 /* The verdict on a transfer that failed with code cc after the server's last reply reply (0: none). */
 static void verdict(CURLcode cc, long reply, struct privd_send_result *res)
 {
-	if (reply >= 500 && reply < 600) {
+	if (cc == CURLE_LOGIN_DENIED) {
+		/* The operator's credentials, not the recipient: the notice waits for a fixed configuration. */
+		res->outcome = PRIVD_SEND_RETRY;
+		snprintf(res->error, sizeof(res->error), "smtp %ld: authentication refused ([smtp] user, password)",
+		         reply);
+	} else if (reply >= 500 && reply < 600) {
 		res->outcome = PRIVD_SEND_PERMANENT;
 		snprintf(res->error, sizeof(res->error), "smtp %ld: refused (%s)", reply, curl_easy_strerror(cc));
 	} else if (reply >= 400 && reply < 500) {

@@ -63,6 +63,7 @@ struct privd_config {
 	char smtp_from[512];     /* from = "" */
 	char smtp_user[256];     /* user = "" */
 	char smtp_password[256]; /* password = "" */
+	char smtp_ca_file[1024]; /* ca_file = "" (the system's certificate authorities) */
 	/* [sms] */
 	char sms_url[1024];   /* url = "" (no SMS delivery) */
 	char sms_secret[256]; /* secret = "" */

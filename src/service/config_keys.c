@@ -126,8 +126,8 @@ const struct key privd_config_keys[] = {
 	    "the destruction act and the log extract). 0 purges them at the next sweep."),
 	STR("smtp", "url", T_STR, smtp_url, "",
 	    "SMTP server for e-mail notifications: smtp://host:587 (STARTTLS whenever the\n"
-	    "server offers it) or smtps://host:465 (TLS from the start). Empty: e-mail\n"
-	    "notifications stay queued."),
+	    "server offers it, and required with user) or smtps://host:465 (TLS from the\n"
+	    "start). Empty: e-mail notifications stay queued."),
 	STR("smtp", "from", T_STR, smtp_from, "",
 	    "Sender of notifications: addr@domain or \"Name <addr@domain>\" (without a name,\n"
 	    "[operator] name is shown). Required with url."),
@@ -135,6 +135,9 @@ const struct key privd_config_keys[] = {
 	    "User to authenticate as (AUTH); empty: no authentication."),
 	STR("smtp", "password", T_STR, smtp_password, "",
 	    "Password for user. Prefer the environment: PRIVD_SMTP_PASSWORD."),
+	STR("smtp", "ca_file", T_STR, smtp_ca_file, "",
+	    "PEM file of the certificate authorities trusted for the SMTP server's\n"
+	    "certificate (a private CA); empty: the system's. Certificates are always verified."),
 	STR("sms", "url", T_STR, sms_url, "",
 	    "SMS gateway: https:// URL that receives a signed JSON POST per message (see\n"
 	    "docs/operations.md). Empty: SMS notifications stay queued."),

@@ -292,7 +292,8 @@ static enum privd_rc transports_open(const struct privd_config *cfg, void *sign_
 	*sms = NULL;
 	if (cfg->smtp_url[0] != '\0') {
 		struct privd_smtp_config c = {cfg->smtp_url,  cfg->smtp_from,     cfg->operator_name,
-		                              cfg->smtp_user, cfg->smtp_password, timeout};
+		                              cfg->smtp_user, cfg->smtp_password, cfg->smtp_ca_file,
+		                              timeout};
 
 		rc = privd_smtp_new(&c, smtp, err);
 	}
@@ -453,6 +454,7 @@ static void take_settings(void *arg)
 	memcpy(cfg->smtp_from, next->smtp_from, sizeof(cfg->smtp_from));
 	memcpy(cfg->smtp_user, next->smtp_user, sizeof(cfg->smtp_user));
 	memcpy(cfg->smtp_password, next->smtp_password, sizeof(cfg->smtp_password));
+	memcpy(cfg->smtp_ca_file, next->smtp_ca_file, sizeof(cfg->smtp_ca_file));
 	memcpy(cfg->sms_url, next->sms_url, sizeof(cfg->sms_url));
 	memcpy(cfg->sms_secret, next->sms_secret, sizeof(cfg->sms_secret));
 	cfg->notify_max_attempts = next->notify_max_attempts;

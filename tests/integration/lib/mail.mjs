@@ -13,16 +13,35 @@ import { simpleParser } from 'mailparser';
  * Starts an SMTP server on 127.0.0.1. opts.onRcpt(address, session) may return an SMTP error to refuse a
  * recipient: { code: 451 | 550, message }. opts.discard: keep only counts and Message-IDs (for large fan-outs).
  * opts.delayMs: wait this long before accepting each message (a slow server, so a fan-out takes a while).
- * Resolves to { url, port, messages, recipients, connections, close() }: messages are
- * { raw, parsed, to, messageId } in arrival order.
+ * opts.tls: { key, cert } (PEM): STARTTLS is offered (plain SMTP otherwise), or with opts.secure the server speaks
+ * TLS from the first byte (smtps://). opts.auth: { user, pass }: AUTH is required and only that pair accepted; the
+ * attempts are kept in box.logins as { user, secure, ok } (accepted over plain text too, so a client that would
+ * send its password in clear is seen doing it).
+ * Resolves to { url, port, messages, recipients, connections, logins, close() }: messages are
+ * { raw, parsed, to, from, secure } in arrival order.
  */
-export async function startSmtp({ onRcpt, discard = false, delayMs = 0 } = {}) {
+export async function startSmtp({ onRcpt, discard = false, delayMs = 0, tls, secure = false, auth } = {}) {
 	const box = {
 		messages: [], recipients: [], messageIds: [], connections: 0, received: 0, refused: 0, parsing: [],
+		logins: [],
 	};
 	const server = new SMTPServer({
-		authOptional: true,
-		disabledCommands: ['STARTTLS'],
+		authOptional: !auth,
+		allowInsecureAuth: true,
+		authMethods: ['PLAIN', 'LOGIN'],
+		disabledCommands: tls ? [] : ['STARTTLS'],
+		secure: Boolean(tls && secure),
+		...(tls ? { key: tls.key, cert: tls.cert } : {}),
+		onAuth(a, session, cb) {
+			const ok = Boolean(auth) && a.username === auth.user && a.password === auth.pass;
+			box.logins.push({ user: a.username, secure: Boolean(session.secure), ok });
+			if (!ok) {
+				const e = new Error('authentication failed');
+				e.responseCode = 535;
+				return cb(e);
+			}
+			return cb(null, { user: a.username });
+		},
 		logger: false,
 		banner: 'privd test server',
 		size: 10 * 1024 * 1024,
@@ -47,13 +66,14 @@ export async function startSmtp({ onRcpt, discard = false, delayMs = 0 } = {}) {
 				const raw = Buffer.concat(chunks);
 				const to = session.envelope.rcptTo.map((r) => r.address);
 				const from = session.envelope.mailFrom.address; // read now: the next message on the connection resets it
+				const tlsOn = Boolean(session.secure);
 				const id = /^Message-ID: (<[^>\r\n]+>)/mi.exec(raw.toString('latin1'));
 				box.messageIds.push(id ? id[1] : null);
 				box.received += 1;
 				box.recipients.push(...to);
 				if (!discard) {
 					const p = simpleParser(raw).then((parsed) => {
-						box.messages.push({ raw: raw.toString('utf8'), parsed, to, from });
+						box.messages.push({ raw: raw.toString('utf8'), parsed, to, from, secure: tlsOn });
 					});
 					box.parsing.push(p);
 				}
@@ -72,7 +92,7 @@ export async function startSmtp({ onRcpt, discard = false, delayMs = 0 } = {}) {
 	const { port } = server.server.address();
 	return Object.assign(box, {
 		port,
-		url: `smtp://127.0.0.1:${port}`,
+		url: `${tls && secure ? 'smtps' : 'smtp'}://127.0.0.1:${port}`,
 		async settled() { await Promise.all(box.parsing); },
 		close: () => new Promise((r) => server.close(r)),
 	});
