@@ -120,6 +120,9 @@ forEngines('incidents', (engine) => {
 						PRIVD_INCIDENTS_CONTACT_PERSON: CONTACT_PERSON,
 						PRIVD_INCIDENTS_DPO_CONTACT: DPO,
 						PRIVD_NOTIFY_BATCH: '500',
+						// a message's time limit is a third of the lease: 40 s, so that a test server slowed by a
+						// loaded machine is not taken for one that failed and sent the message a second time
+						PRIVD_NOTIFY_LEASE_SECONDS: '120',
 					},
 				}),
 			},
