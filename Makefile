@@ -21,7 +21,7 @@ export JOBS
 TESTS ?= ON
 DEV_FLAGS = -DPRIVD_SHARE_DIR=$(CURDIR)/share -DPRIVD_WEB_DIR=$(CURDIR)/web -DPRIVD_WERROR=$(WERROR)
 
-.PHONY: all build release deps run check unit integration browser bench clean format install uninstall deb deb-test
+.PHONY: all build release deps run check unit integration torture browser bench clean format install uninstall deb deb-test
 
 all: build
 
@@ -37,8 +37,8 @@ run: deps
 
 # The default and the Release (-O3) build with warnings as errors, unit tests (and the tree's layer and format
 # checks, the unit file and the man pages) under AddressSanitizer and UndefinedBehaviorSanitizer, then the
-# black-box suite on SQLite and on a PostgreSQL server started for the purpose, then the cookie banner in a browser
-# (Debian's chromium).
+# black-box suite on SQLite and on a PostgreSQL server started for the purpose, the crash and storage-fault campaigns
+# at CI size, then the cookie banner in a browser (Debian's chromium).
 check:
 	@scripts/install-deps.sh --test
 	@echo "== build ($(BUILD), $(RELEASE_BUILD))"
@@ -48,6 +48,8 @@ check:
 	@$(MAKE) --no-print-directory unit WERROR=ON
 	@echo "== integration tests"
 	@$(MAKE) --no-print-directory integration WERROR=ON
+	@echo "== crash and storage-fault campaigns (CI size)"
+	@scripts/test-torture.sh $(BUILD)/privd
 	@echo "== browser tests"
 	@$(MAKE) --no-print-directory browser WERROR=ON
 
@@ -61,6 +63,11 @@ unit:
 
 integration: build
 	@PRIVD_UNIT_BUILD=$(ASAN_BUILD) scripts/test-integration.sh $(BUILD)/privd
+
+# The crash-safety and storage-fault campaigns at full size (docs/torture.md): 1,000 SIGKILLs per engine, 30 kills
+# of the PostgreSQL server, a full disk and a failing fsync. `make check` runs them at CI size.
+torture: build
+	@scripts/test-torture.sh $(BUILD)/privd --full
 
 browser: build
 	@scripts/test-browser.sh $(BUILD)/privd

@@ -8,6 +8,12 @@
 #                                    the directory is on stderr, with the command that stops it
 #   scripts/pg-test.sh stop DIR      stops the server and removes DIR
 #   scripts/pg-test.sh url DIR       prints the URL of a server started in DIR
+#   scripts/pg-test.sh crash DIR     stops the server as a crash would (pg_ctl stop -m immediate), keeping DIR
+#   scripts/pg-test.sh restart DIR   starts a crashed or stopped server of DIR again, on the same port
+#
+# PRIVD_PG_DURABLE=1 at start keeps synchronous_commit on: a commit privd was told of is then in the WAL the
+# server wrote before answering, so it survives the server's crash (the crash campaign needs that; fsync stays
+# off, as the machine itself never crashes in the tests).
 #
 # Works as a normal user and as root: PostgreSQL refuses to run as root, so as root the directory is handed to
 # the `postgres` system user (created by Debian's postgresql package) and the server runs as that user.
@@ -82,15 +88,18 @@ cmd_start() {
 		die "initdb failed"
 	}
 
+	local sync=off
+	[ "${PRIVD_PG_DURABLE:-0}" != 1 ] || sync=on
 	while :; do
 		tries=$((tries + 1))
 		[ $tries -le 20 ] || die "could not find a free port"
 		port=$((20000 + RANDOM % 40000))
 		port_in_use "$port" && continue
-		if as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
-			"-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir/run' \
-			 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 \
-			 -c shared_buffers=64MB -c log_min_messages=warning" >/dev/null 2>&1; then
+		echo "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir/run' \
+			 -c fsync=off -c synchronous_commit=$sync -c full_page_writes=off -c max_connections=400 \
+			 -c shared_buffers=64MB -c log_min_messages=warning" >"$dir/options"
+		if as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o "$(cat "$dir/options")" \
+			>/dev/null 2>&1; then
 			break
 		fi
 		# Lost a race for the port: try another; any other failure is fatal.
@@ -117,6 +126,21 @@ cmd_stop() {
 	rm -rf "$dir"
 }
 
+cmd_crash() {
+	local dir=${1:?usage: pg-test.sh crash DIR}
+	as_pg "$(find_bindir)/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop >/dev/null
+}
+
+cmd_restart() {
+	local dir=${1:?usage: pg-test.sh restart DIR}
+	[ -f "$dir/options" ] || die "no server was started in $dir"
+	as_pg "$(find_bindir)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o "$(cat "$dir/options")" \
+		>/dev/null || {
+		tail -20 "$dir/server.log" >&2 || true
+		die "postgres did not start again"
+	}
+}
+
 cmd_url() {
 	local dir=${1:?usage: pg-test.sh url DIR}
 	[ -f "$dir/port" ] || die "no server in $dir"
@@ -127,8 +151,10 @@ case "${1:-}" in
 start) cmd_start "${2:-}" ;;
 stop) cmd_stop "${2:-}" ;;
 url) cmd_url "${2:-}" ;;
+crash) cmd_crash "${2:-}" ;;
+restart) cmd_restart "${2:-}" ;;
 *)
-	echo "usage: $0 start [DIR] | stop DIR | url DIR" >&2
+	echo "usage: $0 start [DIR] | stop DIR | url DIR | crash DIR | restart DIR" >&2
 	exit 2
 	;;
 esac

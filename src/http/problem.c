@@ -252,10 +252,18 @@ void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struc
 		                         "the service is busy or shutting down; retry later", NULL);
 		privd_http_reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 		return;
+	case PRIVD_ERR_DB:
+		/* The database refused or could not make the write durable (down, disk full, a failed fsync): nothing
+		 * was acknowledged, and the same request may succeed once the store is back. */
+		privd_log(PRIVD_LOG_ERROR, "http.store_unavailable", "\"route\":\"%s\"",
+		          privd_http_path_name(r->path_idx));
+		privd_http_reply_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		                         "the database cannot take this request now; retry later", NULL);
+		privd_http_reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		return;
 	case PRIVD_OK:
 	case PRIVD_ERR_NOMEM:
 	case PRIVD_ERR_IO:
-	case PRIVD_ERR_DB:
 	case PRIVD_ERR_CRYPTO:
 	case PRIVD_ERR_INTERNAL:
 		break;

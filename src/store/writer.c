@@ -7,11 +7,20 @@
  * savepoint so a failing job (a conflict, a 409) rolls back alone. Jobs whose key committed but whose data did
  * not get their ks_undo in a follow-up keystore transaction. Results are reported only after the data commit,
  * so an acknowledged write is on disk.
+ *
+ * A failed BEGIN or COMMIT (a PostgreSQL server gone, a full disk, an fsync that returned EIO) is never retried on
+ * the same handle: after a failed fsync the kernel may have dropped the dirty pages and marked them clean, so a
+ * second fsync can succeed over data that never reached the disk (PostgreSQL's rule since 2018). The batch fails
+ * (the callers answer 503), the writer's two connections count as poisoned and are closed and opened again before
+ * the next batch, a SQLite database passing quick_check first; until that works every batch fails at once. A failed
+ * COMMIT's outcome is unknown (the frames may have reached the disk after all), so its jobs' keys are not undone: an
+ * orphan key is harmless, data whose key was destroyed is not.
  */
 #include "store/writer.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +34,9 @@ struct privd_writer {
 	bool stopping;
 	struct privd_write_job *head, *tail;
 	size_t max_batch;
+	struct privd_db_target target;
 	struct privd_db *db, *ks;
+	bool poisoned; /* a BEGIN or COMMIT failed: reopen both connections before the next batch */
 	struct privd_writer_stats stats;
 };
 
@@ -34,6 +45,7 @@ struct batch_slot {
 	struct privd_write_job *job;
 	enum privd_rc rc;
 	bool ks_done; /* its keystore part is committed */
+	bool unknown; /* its data part ran in a transaction whose COMMIT failed: the outcome is unknown */
 };
 
 #define SP "privd_job"
@@ -82,60 +94,83 @@ static enum privd_rc run_in_savepoint(struct privd_db *db, enum privd_rc (*fn)(s
 	return rc;
 }
 
-/* The common case first: every job of the batch succeeds, so run them without a savepoint each and commit once.
- * Returns true when that committed (each ran job's rc is then PRIVD_OK); false when a job failed or the commit
- * did, after rolling the whole transaction back: the caller then runs the batch again job by job in savepoints,
- * so one failing job still fails alone. Jobs must therefore be safe to run twice when the first run was rolled
- * back. */
-static bool optimistic(struct privd_db *db, struct batch_slot *s, size_t n, bool ks)
+/* How a transaction ended. ABORTED: it failed before its COMMIT (a BEGIN or a savepoint command failed), so
+ * nothing of it committed; COMMIT_FAILED: its COMMIT failed, so whether it committed is unknown. */
+enum attempt { COMMITTED, JOB_FAILED, ABORTED, COMMIT_FAILED };
+
+/* Runs the batch's jobs (their ks or data parts) in one transaction. The common case first (each false): every
+ * job succeeds, so they run without a savepoint each and commit once: COMMITTED (each ran job's rc is then
+ * PRIVD_OK), or JOB_FAILED when a job failed, after rolling the whole transaction back. The caller then runs the
+ * batch again with each true, every job in its own savepoint, so one failing job still fails alone (its rc set)
+ * and the others commit. Jobs must therefore be safe to run twice when the first run was rolled back. ABORTED or
+ * COMMIT_FAILED when the transaction itself failed: the handle is not to be trusted again (see the top). */
+static enum attempt run_jobs(struct privd_db *db, struct batch_slot *s, size_t n, bool ks, bool each)
 {
 	size_t i;
 
-	if (privd_db_begin(db) != PRIVD_OK)
-		return false;
+	if (privd_db_begin(db) != PRIVD_OK) {
+		privd_db_rollback(db);
+		return ABORTED;
+	}
 	for (i = 0; i < n; i++) {
 		enum privd_rc (*fn)(struct privd_db *, void *) = ks ? s[i].job->ks : job_data;
+		void *arg = ks ? s[i].job->arg : s[i].job;
+		bool broken = false;
 
 		if (fn == NULL || (!ks && s[i].rc != PRIVD_OK))
 			continue;
-		if (fn(db, ks ? s[i].job->arg : s[i].job) != PRIVD_OK)
-			break;
+		if (!each && fn(db, arg) != PRIVD_OK) {
+			privd_db_rollback(db);
+			return JOB_FAILED;
+		}
+		if (each)
+			s[i].rc = run_in_savepoint(db, fn, arg, &broken);
+		if (broken) {
+			privd_db_rollback(db);
+			return ABORTED;
+		}
 	}
-	if (i == n && privd_db_commit(db) == PRIVD_OK)
-		return true;
+	if (privd_db_commit(db) == PRIVD_OK)
+		return COMMITTED;
 	privd_db_rollback(db);
-	return false;
+	return COMMIT_FAILED;
+}
+
+/* Marks the writer's connections poisoned after a failed BEGIN or COMMIT (logged once per outage). */
+static void poison(struct privd_writer *w, const char *part)
+{
+	if (!w->poisoned)
+		privd_log(PRIVD_LOG_ERROR, "writer.poisoned", "\"part\":\"%s\"", part);
+	w->poisoned = true;
+}
+
+/* Runs one transaction of the batch (the keystore's or the data's): optimistically, then job by job when a job
+ * failed. Returns how it ended; on anything but COMMITTED the writer is poisoned. */
+static enum attempt run_txn(struct privd_writer *w, struct batch_slot *s, size_t n, bool ks)
+{
+	struct privd_db *db = ks ? w->ks : w->db;
+	enum attempt a = run_jobs(db, s, n, ks, false);
+
+	if (a == JOB_FAILED)
+		a = run_jobs(db, s, n, ks, true);
+	if (a != COMMITTED) {
+		privd_log(PRIVD_LOG_ERROR, ks ? "writer.keystore_txn_failed" : "writer.data_txn_failed",
+		          "\"commit\":\"%s\",\"jobs\":%zu", a == COMMIT_FAILED ? "failed" : "not_reached", n);
+		poison(w, ks ? "keystore" : "data");
+	}
+	return a;
 }
 
 static void keystore_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
 {
 	bool any = false;
-	enum privd_rc rc;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		any = any || s[i].job->ks != NULL;
 	if (!any)
 		return;
-	if (optimistic(w->ks, s, n, true))
-		rc = PRIVD_OK;
-	else {
-		rc = privd_db_begin(w->ks);
-		for (i = 0; i < n && rc == PRIVD_OK; i++) {
-			bool broken = false;
-
-			if (s[i].job->ks == NULL)
-				continue;
-			s[i].rc = run_in_savepoint(w->ks, s[i].job->ks, s[i].job->arg, &broken);
-			if (broken)
-				rc = PRIVD_ERR_DB;
-		}
-		if (rc == PRIVD_OK)
-			rc = privd_db_commit(w->ks);
-	}
-	if (rc != PRIVD_OK) {
-		privd_db_rollback(w->ks);
-		privd_log(PRIVD_LOG_ERROR, "writer.keystore_txn_failed", "\"rc\":\"%s\"", privd_rc_str(rc));
+	if (run_txn(w, s, n, true) != COMMITTED) {
 		for (i = 0; i < n; i++)
 			if (s[i].job->ks != NULL)
 				s[i].rc = PRIVD_ERR_DB;
@@ -148,41 +183,27 @@ static void keystore_phase(struct privd_writer *w, struct batch_slot *s, size_t 
 /* Returns true when the data transaction committed. */
 static bool data_phase(struct privd_writer *w, struct batch_slot *s, size_t n)
 {
-	enum privd_rc rc = PRIVD_OK;
+	enum attempt a = run_txn(w, s, n, false);
 	size_t i;
 
-	if (!optimistic(w->db, s, n, false)) {
-		rc = privd_db_begin(w->db);
-		for (i = 0; i < n && rc == PRIVD_OK; i++) {
-			bool broken = false;
-
-			if (s[i].rc != PRIVD_OK)
-				continue;
-			s[i].rc = run_in_savepoint(w->db, job_data, s[i].job, &broken);
-			if (broken)
-				rc = PRIVD_ERR_DB;
-		}
-		if (rc == PRIVD_OK)
-			rc = privd_db_commit(w->db);
+	if (a == COMMITTED)
+		return true;
+	for (i = 0; i < n; i++) {
+		if (s[i].rc != PRIVD_OK)
+			continue;
+		s[i].rc = PRIVD_ERR_DB;
+		s[i].unknown = a == COMMIT_FAILED;
 	}
-	if (rc != PRIVD_OK) {
-		privd_db_rollback(w->db);
-		privd_log(PRIVD_LOG_ERROR, "writer.data_txn_failed", "\"rc\":\"%s\",\"jobs\":%zu", privd_rc_str(rc), n);
-		for (i = 0; i < n; i++)
-			if (s[i].rc == PRIVD_OK)
-				s[i].rc = PRIVD_ERR_DB;
-		return false;
-	}
-	return true;
+	return false;
 }
 
 /* Which keystore follow-up a slot takes: ks_undo when its data part failed after its key committed (an orphan
- * key otherwise: harmless), ks_after when its data part committed. */
+ * key otherwise: harmless) and surely did not commit, ks_after when its data part committed. */
 static enum privd_rc (*followup_of(const struct batch_slot *s, bool after))(struct privd_db *, void *)
 {
 	if (after)
 		return s->rc == PRIVD_OK ? s->job->ks_after : NULL;
-	return s->ks_done && s->rc != PRIVD_OK ? s->job->ks_undo : NULL;
+	return s->ks_done && s->rc != PRIVD_OK && !s->unknown ? s->job->ks_undo : NULL;
 }
 
 /* A best-effort keystore transaction running each slot's follow-up in a savepoint; failures are logged only:
@@ -196,7 +217,7 @@ static void followup_phase(struct privd_writer *w, struct batch_slot *s, size_t 
 
 	for (i = 0; i < n; i++)
 		any = any || followup_of(&s[i], after) != NULL;
-	if (!any)
+	if (!any || w->poisoned) /* poisoned: nothing more on these handles; what is left is an orphan key */
 		return;
 	rc = privd_db_begin(w->ks);
 	for (i = 0; i < n && rc == PRIVD_OK; i++) {
@@ -219,17 +240,68 @@ static void followup_phase(struct privd_writer *w, struct batch_slot *s, size_t 
 	}
 }
 
+/* SQLite: the database passes quick_check (a structural check of every page, without the cross-checks of
+ * integrity_check). PostgreSQL keeps its own pages. */
+static enum privd_rc verify(struct privd_db *db)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc;
+	const char *v;
+
+	if (privd_db_engine(db) != PRIVD_DB_SQLITE)
+		return PRIVD_OK;
+	rc = privd_db_prepare(db, "PRAGMA quick_check", &st);
+	if (rc == PRIVD_OK) {
+		rc = PRIVD_ERR_DB;
+		if (privd_stmt_step(st) == PRIVD_DB_ROW) {
+			v = privd_stmt_col_text(st, 0);
+			if (v != NULL && strcmp(v, "ok") == 0)
+				rc = PRIVD_OK;
+		}
+	}
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* Closes the poisoned connections and opens them again, each database verified; clears the poison on success. */
+static enum privd_rc reopen(struct privd_writer *w)
+{
+	enum privd_rc rc;
+
+	privd_db_close(w->ks);
+	privd_db_close(w->db);
+	w->ks = NULL;
+	w->db = NULL;
+	rc = privd_db_open(&w->target, PRIVD_DB_DATA, false, &w->db, NULL);
+	if (rc == PRIVD_OK)
+		rc = privd_db_open(&w->target, PRIVD_DB_KEYSTORE, false, &w->ks, NULL);
+	if (rc == PRIVD_OK && (verify(w->db) != PRIVD_OK || verify(w->ks) != PRIVD_OK)) {
+		privd_log(PRIVD_LOG_ERROR, "writer.verify_failed", NULL);
+		rc = PRIVD_ERR_DB;
+	}
+	if (rc == PRIVD_OK) {
+		w->poisoned = false;
+		privd_log(PRIVD_LOG_INFO, "writer.reopened", NULL);
+	}
+	return rc;
+}
+
 static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 {
 	unsigned long long failed = 0;
-	bool committed;
+	bool committed = false;
 	size_t i;
 
-	keystore_phase(w, s, n);
-	committed = data_phase(w, s, n);
-	followup_phase(w, s, n, false);
-	if (committed)
-		followup_phase(w, s, n, true);
+	if (w->poisoned && reopen(w) != PRIVD_OK) {
+		for (i = 0; i < n; i++)
+			s[i].rc = PRIVD_ERR_DB;
+	} else {
+		keystore_phase(w, s, n);
+		committed = data_phase(w, s, n);
+		followup_phase(w, s, n, false);
+		if (committed)
+			followup_phase(w, s, n, true);
+	}
 	for (i = 0; i < n; i++)
 		failed += s[i].rc != PRIVD_OK;
 	pthread_mutex_lock(&w->mu);
@@ -246,6 +318,8 @@ static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 		j->done(j->arg, s[i].rc); /* j may be gone after this */
 	}
 	/* after the answers: no commit waits for the copy of its WAL into the database */
+	if (w->poisoned)
+		return;
 	if (privd_db_checkpoint(w->ks) != PRIVD_OK || privd_db_checkpoint(w->db) != PRIVD_OK)
 		privd_log(PRIVD_LOG_WARN, "writer.checkpoint_failed", NULL);
 }
@@ -271,6 +345,7 @@ static void *writer_main(void *arg)
 			slots[n].job = w->head;
 			slots[n].rc = PRIVD_OK;
 			slots[n].ks_done = false;
+			slots[n].unknown = false;
 			w->head = w->head->next;
 			n++;
 		}
@@ -295,6 +370,7 @@ enum privd_rc privd_writer_start(const struct privd_db_target *t, size_t max_bat
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	w->max_batch = max_batch > 0 ? max_batch : 1;
+	w->target = *t;
 	rc = privd_db_open(t, PRIVD_DB_DATA, false, &w->db, err);
 	if (rc != PRIVD_OK)
 		goto out;
