@@ -324,6 +324,7 @@ bool privd_http_static_try(struct privd_http_req *r);
 void privd_http_console_signin(struct privd_http_req *r);
 void privd_http_console_signout(struct privd_http_req *r);
 void privd_http_consent_stats(struct privd_http_req *r);
+void privd_http_request_stats(struct privd_http_req *r);
 void privd_http_healthz(struct privd_http_req *r);
 void privd_http_readyz(struct privd_http_req *r);
 void privd_http_metrics(struct privd_http_req *r);

@@ -72,6 +72,7 @@ enum privd_http_path {
 	P_WEBHOOKS,
 	P_WEBHOOK,
 	P_WEBHOOK_DELIVERIES,
+	P_REQUEST_STATS,
 	P_COUNT
 };
 
@@ -130,6 +131,7 @@ static const char *const paths[P_COUNT] = {
     [P_INCIDENT] = "/v1/incidents/{id}",
     [P_INCIDENT_REPORTS] = "/v1/incidents/{id}/regulator-reports",
     [P_INCIDENT_NOTICE] = "/v1/incidents/{id}/regulator-notice",
+    [P_REQUEST_STATS] = "/v1/request-stats",
 };
 
 #define R_ADMIN PRIVD_ROLE_ADMIN
@@ -211,6 +213,7 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_PATCH, privd_http_incident_patch, R_OPERATOR, P_INCIDENT, 0},
     {PRIVD_HTTP_POST, privd_http_incident_report, R_OPERATOR, P_INCIDENT_REPORTS, 0},
     {PRIVD_HTTP_GET, privd_http_incident_notice, R_OPERATOR | R_AUDITOR | R_ADMIN, P_INCIDENT_NOTICE, 0},
+    {PRIVD_HTTP_GET, privd_http_request_stats, R_OPERATOR | R_AUDITOR | R_ADMIN, P_REQUEST_STATS, 0},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

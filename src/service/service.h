@@ -221,6 +221,15 @@ struct privd_consent_week {
  * from it). PRIVD_ERR_INVALID for weeks out of range. */
 enum privd_rc privd_service_consent_weeks(struct privd_service *svc, int weeks, int64_t *origin_ms,
                                           int (*cb)(void *arg, const struct privd_consent_week *w), void *arg);
+/* Requests received and completed per week over the last weeks weeks, and the median of the working days (on the
+ * production calendar, from the day of receipt to the day of completion) of those completed each week. */
+struct privd_request_week {
+	int64_t received, completed;
+	int median_working_days; /* doubled, so a half stays exact; -1 when none completed that week */
+};
+/* out holds weeks entries (1 to PRIVD_STATS_WEEKS_MAX); *origin_ms receives the first week's Monday. */
+enum privd_rc privd_service_request_weeks(struct privd_service *svc, int weeks, int64_t *origin_ms,
+                                          struct privd_request_week *out);
 
 /* ---- policies ---- */
 struct privd_policy {

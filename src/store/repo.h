@@ -127,6 +127,12 @@ struct privd_consent_week_row {
  * first; non-zero from cb stops. */
 enum privd_rc privd_repo_consent_weeks(struct privd_db *db, int64_t origin_ms,
                                        int (*cb)(void *arg, const struct privd_consent_week_row *row), void *arg);
+struct privd_request_times_row {
+	int64_t received_at, completed_at; /* 0 when not (yet) */
+};
+/* Calls cb with when each request received or completed since since_ms was received and completed. */
+enum privd_rc privd_repo_request_times(struct privd_db *db, int64_t since_ms,
+                                       int (*cb)(void *arg, const struct privd_request_times_row *row), void *arg);
 
 /* ---- console sessions (repo_console.c) ---- */
 struct privd_console_session_row {

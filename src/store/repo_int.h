@@ -357,6 +357,7 @@ struct walk_cb {
 		int (*key)(void *arg, const char *id, const uint8_t *wrapped, size_t len, const char *kid);
 		int (*webhook)(void *arg, const struct privd_webhook_row *row);
 		int (*webhook_delivery)(void *arg, const struct privd_webhook_delivery_row *row);
+		int (*request_times)(void *arg, const struct privd_request_times_row *row);
 	} fn;
 	void *arg;
 };

@@ -35,3 +35,24 @@ enum privd_rc privd_repo_consent_weeks(struct privd_db *db, int64_t origin_ms,
 	                 " WHERE created_at >= ? GROUP BY 1, 2 ORDER BY 2, 1",
 	                 consent_week_row, &to, "ii", origin_ms, origin_ms);
 }
+
+static enum privd_rc request_times_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	struct privd_request_times_row row;
+
+	row.received_at = privd_stmt_col_int64(st, 0);
+	row.completed_at = privd_stmt_col_int64(st, 1);
+	*stop = to->fn.request_times(to->arg, &row) != 0;
+	return PRIVD_OK;
+}
+
+enum privd_rc privd_repo_request_times(struct privd_db *db, int64_t since_ms,
+                                       int (*cb)(void *arg, const struct privd_request_times_row *row), void *arg)
+{
+	const struct walk_cb to = {.fn.request_times = cb, .arg = arg};
+
+	return walk_rows(db,
+	                 "SELECT COALESCE(received_at, 0), COALESCE(completed_at, 0) FROM requests"
+	                 " WHERE received_at >= ? OR completed_at >= ?",
+	                 request_times_row, &to, "ii", since_ms, since_ms);
+}
