@@ -212,5 +212,21 @@ forEngines('console sessions', (engine) => {
 		assertProblem(await srv.req('GET', '/v1/consent-stats', { as: 'app' }), 403, 'forbidden');
 	});
 
+	it('GET /v1/request-stats: received and completed per week, and the median working days to completion', async () => {
+		const srv = ctx.srv;
+		const r = assertJson(await srv.req('GET', '/v1/request-stats', { as: 'auditor' }), 200);
+		assert.equal(r.weeks.length, 12);
+		assert.deepEqual(r.items.map((i) => i.week), r.weeks);
+		for (const i of r.items) assert.deepEqual(Object.keys(i).sort(), ['completed', 'median_working_days', 'received', 'week']);
+		const now = r.items.at(-1);
+		// the erasure filed, accepted and executed above, all today: received and completed this week, in 0 working days
+		assert.ok(now.received >= 1, JSON.stringify(now));
+		assert.ok(now.completed >= 1, JSON.stringify(now));
+		assert.equal(now.median_working_days, 0);
+		assert.ok(r.items.slice(0, -1).every((i) => i.median_working_days === null || typeof i.median_working_days === 'number'));
+		assertProblem(await srv.req('GET', '/v1/request-stats?weeks=0', { as: 'operator' }), 422, 'validation', { fields: ['weeks'] });
+		assertProblem(await srv.req('GET', '/v1/request-stats', { as: 'app' }), 403, 'forbidden');
+	});
+
 	ctx.closingTest();
 });

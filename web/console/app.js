@@ -320,35 +320,6 @@ function svg(tag, attrs = {}, ...kids) {
 	return e;
 }
 
-/** Monday (UTC) of the week of a time, as "YYYY-MM-DD". */
-function weekOf(ms) {
-	const d = new Date(ms);
-	d.setUTCHours(0, 0, 0, 0);
-	d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
-	return d.toISOString().slice(0, 10);
-}
-
-/** Weekdays (Monday to Friday) from a to b: the working days used, public holidays aside. */
-function weekdaysBetween(a, b) {
-	let n = 0;
-	const d = new Date(a);
-	d.setUTCHours(0, 0, 0, 0);
-	const end = new Date(b);
-	end.setUTCHours(0, 0, 0, 0);
-	while (d < end) {
-		d.setUTCDate(d.getUTCDate() + 1);
-		if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) n++;
-	}
-	return n;
-}
-
-function median(xs) {
-	if (!xs.length) return null;
-	const s = [...xs].sort((a, b) => a - b);
-	const m = Math.floor(s.length / 2);
-	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /** A chart of series over weeks: bars (kind 'bar', side by side) or lines, with a dashed limit line if given. */
 function chart({ id, title, weeks, series, kind = 'bar', limit, max, unit = '' }) {
 	const W = 640, H = 240, L = 40, R = 12, T = 12, B = 36;
@@ -379,18 +350,6 @@ function chart({ id, title, weeks, series, kind = 'bar', limit, max, unit = '' }
 		legend);
 }
 
-async function allRequests() {
-	let items = [];
-	let after = null;
-	for (let i = 0; i < 20; i++) {
-		const page = await api('GET', `/v1/requests?limit=1000${after !== null ? `&after=${after}` : ''}`);
-		items = items.concat(page.items);
-		if (page.next_after === null || page.next_after === undefined) break;
-		after = page.next_after;
-	}
-	return items;
-}
-
 /** Consent rates per purpose and week (grants among the decisions recorded that week, %), from /v1/consent-stats. */
 async function consentRates() {
 	const stats = await api('GET', '/v1/consent-stats?weeks=12');
@@ -408,14 +367,12 @@ async function consentRates() {
 }
 
 async function renderDashboard() {
-	const [items, rates] = await Promise.all([allRequests(), consentRates()]);
-	const weeks = [];
-	const now = Date.now();
-	for (let i = 11; i >= 0; i--) weeks.push(weekOf(now - i * 7 * 86400000));
-	const count = (field) => weeks.map((w) => items.filter((q) => q[field] && weekOf(Date.parse(q[field])) === w).length);
-	const days = weeks.map((w) => median(items.filter((q) => q.completed_at && q.received_at && weekOf(Date.parse(q.completed_at)) === w)
-		.map((q) => weekdaysBetween(Date.parse(q.received_at), Date.parse(q.completed_at)))));
-	const open = items.filter((q) => q.status === 'received' || q.status === 'accepted');
+	const [received, accepted, stats, rates] = await Promise.all([api('GET', '/v1/requests?status=received&limit=1000'),
+		api('GET', '/v1/requests?status=accepted&limit=1000'), api('GET', '/v1/request-stats?weeks=12'), consentRates()]);
+	const weeks = stats.weeks;
+	const count = (field) => stats.items.map((i) => i[field]);
+	const days = stats.items.map((i) => i.median_working_days);
+	const open = received.items.concat(accepted.items);
 	const overdue = open.filter((q) => q.overdue).length;
 	const soon = open.filter((q) => !q.overdue && q.working_days_left !== null && q.working_days_left <= 2).length;
 	main.replaceChildren(
