@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "core/time.h"
+#include "service/stats.h"
 
 #define DAY_MS 86400000LL
 

@@ -13,6 +13,7 @@
 
 #include "service/request_int.h"
 #include "service/service_int.h"
+#include "service/stats.h"
 
 #define DAY_MS 86400000LL
 #define WEEK_MS (7 * DAY_MS)
