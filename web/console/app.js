@@ -383,7 +383,7 @@ async function renderDashboard() {
 			el('a.card.tile', { href: '#/queue' }, el('strong', { text: String(soon) }), t('dash.soon'))),
 		el('div.charts', {},
 			chart({ id: 'chart-weekly', title: t('dash.weekly'), weeks,
-				series: [{ label: t('dash.received'), values: count('received_at') }, { label: t('dash.completed'), values: count('completed_at') }] }),
+				series: [{ label: t('dash.received'), values: count('received') }, { label: t('dash.completed'), values: count('completed') }] }),
 			chart({ id: 'chart-days', title: t('dash.days'), weeks, kind: 'line', limit: 10, max: 12,
 				series: [{ label: t('dash.median'), values: days }] }),
 			rates.series.length
