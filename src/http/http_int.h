@@ -406,6 +406,7 @@ void privd_http_idem_capture_header(struct privd_http_req *r, const char *name, 
 void privd_http_idem_settle(struct privd_http_req *r);
 /* Frees r->idem; accepts NULL. */
 void privd_http_idem_free(struct privd_http_idem *i);
+void privd_http_incident_scope_count(struct privd_http_req *r);
 
 /* ---- async.c: a request answered once the writer has committed (registration, a cookie choice) ---- */
 /* Renders the finished work's result into r, on the library's thread. */

@@ -9,6 +9,7 @@
  * ("scope.subject_ids[3]") before anything is stored, since a wrong scope means notices to the wrong people. A
  * list of ids can be long, so the route takes the batch body limit (1 MiB, about 25,000 ids). The operator's
  * texts are about the breach, not a person: they are shown to every role that reads incidents, never logged.
+ * The same scope can be counted first (/v1/incident-scope-count), so the console shows whom it would reach.
  */
 #include "http_int.h"
 
@@ -292,6 +293,37 @@ void privd_http_incident_create(struct privd_http_req *r)
 	privd_http_reply_header(r, MHD_HTTP_HEADER_LOCATION, loc);
 out:
 	privd_incident_clear(&x);
+	free(ids);
+	json_decref(body);
+}
+
+void privd_http_incident_scope_count(struct privd_http_req *r)
+{
+	static const char *const allowed[] = {"scope", NULL};
+	struct privd_incident_input in;
+	struct privd_err e = {0};
+	const char **ids = NULL;
+	int64_t affected = 0, eu = 0;
+	json_t *body = NULL;
+	enum privd_rc rc;
+
+	memset(&in, 0, sizeof(in));
+	if (!privd_http_body_object(r, &body))
+		goto out;
+	privd_http_json_only(body, allowed, "", &e);
+	parse_scope(body, &in, &ids, &e);
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	rc = privd_service_incident_scope_count(r->h->svc, &in, &affected, &eu, &e);
+	if (rc != PRIVD_OK) {
+		privd_http_reply_rc(r, rc, &e);
+		goto out;
+	}
+	privd_http_reply_json(r, MHD_HTTP_OK,
+	                      json_pack("{s:I, s:I}", "affected", (json_int_t)affected, "affected_eu", (json_int_t)eu));
+out:
 	free(ids);
 	json_decref(body);
 }

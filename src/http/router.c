@@ -63,6 +63,7 @@ enum privd_http_path {
 	P_INCIDENT,
 	P_INCIDENT_REPORTS,
 	P_INCIDENT_NOTICE,
+	P_INCIDENT_SCOPE_COUNT,
 	P_RECIPIENTS,
 	P_RECIPIENT,
 	P_TRANSFERS,
@@ -131,6 +132,7 @@ static const char *const paths[P_COUNT] = {
     [P_INCIDENT] = "/v1/incidents/{id}",
     [P_INCIDENT_REPORTS] = "/v1/incidents/{id}/regulator-reports",
     [P_INCIDENT_NOTICE] = "/v1/incidents/{id}/regulator-notice",
+    [P_INCIDENT_SCOPE_COUNT] = "/v1/incident-scope-count",
     [P_REQUEST_STATS] = "/v1/request-stats",
 };
 
@@ -213,6 +215,7 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_PATCH, privd_http_incident_patch, R_OPERATOR, P_INCIDENT, 0},
     {PRIVD_HTTP_POST, privd_http_incident_report, R_OPERATOR, P_INCIDENT_REPORTS, 0},
     {PRIVD_HTTP_GET, privd_http_incident_notice, R_OPERATOR | R_AUDITOR | R_ADMIN, P_INCIDENT_NOTICE, 0},
+    {PRIVD_HTTP_POST, privd_http_incident_scope_count, R_OPERATOR, P_INCIDENT_SCOPE_COUNT, PRIVD_HTTP_BATCH_BODY},
     {PRIVD_HTTP_GET, privd_http_request_stats, R_OPERATOR | R_AUDITOR | R_ADMIN, P_REQUEST_STATS, 0},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -304,25 +304,37 @@ static void create_row(const struct privd_incident_input *in, struct privd_incid
 	    (char *)(uintptr_t)(in->texts.responsible && in->texts.responsible[0] ? in->texts.responsible : NULL);
 }
 
-/* Prepares everyone's notice: the scope as the outbox's selection, the person's channel by the configuration. */
+/* The scope as the outbox's selection, the person's channel by the configuration; *ids (the caller frees it)
+ * holds a subject_ids scope's ids, sorted, each once. PRIVD_ERR_INVALID naming an id no subject has. */
+static enum privd_rc scope_selection(struct privd_service *svc, const struct privd_incident_input *in,
+                                     struct privd_outbox_selection *sel, const char ***ids, struct privd_err *err)
+{
+	enum privd_rc rc = PRIVD_OK;
+
+	*sel = (struct privd_outbox_selection){.channels = strcmp(svc->cfg.incident_channel, "sms") == 0
+	                                                       ? PRIVD_OUTBOX_SMS_ELSE_EMAIL
+	                                                       : PRIVD_OUTBOX_EMAIL_ELSE_SMS};
+	*ids = NULL;
+	if (in->scope == PRIVD_SCOPE_SUBJECTS) {
+		rc = scope_ids(svc, in, ids, &sel->nids, err);
+		sel->ids = *ids;
+	} else if (in->scope == PRIVD_SCOPE_REGISTERED) {
+		sel->registered_from = in->registered_from > 0 ? in->registered_from : 1;
+		sel->registered_to = in->registered_to + 1; /* the selection's upper bound is exclusive */
+	}
+	return rc;
+}
+
+/* Prepares everyone's notice. */
 static enum privd_rc create_notices(struct privd_service *svc, const struct privd_incident_input *in,
                                     struct create_job *j, struct privd_err *err)
 {
-	struct privd_outbox_selection sel = {.channels = strcmp(svc->cfg.incident_channel, "sms") == 0
-	                                                     ? PRIVD_OUTBOX_SMS_ELSE_EMAIL
-	                                                     : PRIVD_OUTBOX_EMAIL_ELSE_SMS};
+	struct privd_outbox_selection sel;
 	struct privd_notice_vars tmpl = {.kind = PRIVD_NOTICE_INCIDENT, .incident_id = j->row.id};
 	const char **ids = NULL;
 	char ref[72];
-	enum privd_rc rc = PRIVD_OK;
+	enum privd_rc rc = scope_selection(svc, in, &sel, &ids, err);
 
-	if (in->scope == PRIVD_SCOPE_SUBJECTS) {
-		rc = scope_ids(svc, in, &ids, &sel.nids, err);
-		sel.ids = ids;
-	} else if (in->scope == PRIVD_SCOPE_REGISTERED) {
-		sel.registered_from = in->registered_from > 0 ? in->registered_from : 1;
-		sel.registered_to = in->registered_to + 1; /* the selection's upper bound is exclusive */
-	}
 	incident_ref(ref, j->row.id);
 	if (rc == PRIVD_OK)
 		rc = privd_outbox_bulk_prepare(svc, &sel, &tmpl, ref, count_eu, &j->eu, &j->b, err);
@@ -369,6 +381,58 @@ enum privd_rc privd_service_incident_create(struct privd_service *svc, const str
 		          (long long)out->affected, (long long)(t[1] - t[0]), (long long)(t[2] - t[1]));
 	}
 	privd_outbox_bulk_free(j.b);
+	return rc;
+}
+
+/* ---- counting a scope before recording ---- */
+
+struct scope_count {
+	int64_t affected, eu;
+};
+
+/* A person is told when there is a way to reach them: an e-mail address or a phone number (bulk_take's rule). */
+static int scope_count_one(void *arg, const struct privd_subject_contact *sc)
+{
+	struct scope_count *c = arg;
+
+	if (sc->email_ct.len == 0 && sc->phone_ct.len == 0)
+		return 0;
+	c->affected++;
+	if (privd_country_is_eea(sc->residence_country))
+		c->eu++;
+	return 0;
+}
+
+enum privd_rc privd_service_incident_scope_count(struct privd_service *svc, const struct privd_incident_input *in,
+                                                 int64_t *affected, int64_t *affected_eu, struct privd_err *err)
+{
+	struct privd_err local = {0};
+	struct privd_outbox_selection sel;
+	struct privd_subject_filter f;
+	struct scope_count c = {0, 0};
+	struct privd_reader *r = NULL;
+	const char **ids = NULL;
+	enum privd_rc rc;
+
+	*affected = *affected_eu = 0;
+	if (err == NULL)
+		err = &local;
+	check_scope(in, privd_now_ms(), err);
+	if (err->nfields > 0)
+		return privd_err_set(err, PRIVD_ERR_INVALID, "the scope is invalid");
+	rc = scope_selection(svc, in, &sel, &ids, err);
+	f = (struct privd_subject_filter){sel.active_only, sel.registered_from, sel.registered_to, sel.ids, sel.nids};
+	if (rc == PRIVD_OK)
+		rc = privd_reader_get(svc, &r);
+	if (rc == PRIVD_OK) {
+		rc = privd_repo_subject_contacts(r->db, &f, scope_count_one, &c);
+		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+		if (rc != PRIVD_OK)
+			privd_err_set(err, rc, "cannot count the persons in the scope");
+	}
+	free(ids);
+	*affected = c.affected;
+	*affected_eu = c.eu;
 	return rc;
 }
 

@@ -73,6 +73,13 @@ void privd_incident_clear(struct privd_incident *x);
 enum privd_rc privd_service_incident_create(struct privd_service *svc, const struct privd_principal *who,
                                             const struct privd_incident_input *in, struct privd_incident *out,
                                             struct privd_err *err);
+/* How many persons an incident over in's scope (the other members are not looked at) would notify now, and how
+ * many of them live in the EU/EEA: the persons of the scope whose data still exists and who have an e-mail address
+ * or a phone number, as privd_service_incident_create counts them. Reads only; nothing is stored or audited.
+ * PRIVD_ERR_INVALID naming each scope field at fault ("scope.subject_ids[3]" for an id no subject has), as
+ * privd_service_incident_create would; PRIVD_ERR_DB. */
+enum privd_rc privd_service_incident_scope_count(struct privd_service *svc, const struct privd_incident_input *in,
+                                                 int64_t *affected, int64_t *affected_eu, struct privd_err *err);
 /* The incident with its texts, its reports and the progress of its notices. PRIVD_ERR_NOT_FOUND. */
 enum privd_rc privd_service_incident_get(struct privd_service *svc, const char *id, struct privd_incident *out,
                                          struct privd_err *err);
