@@ -28,3 +28,10 @@ export async function api(method, path, body) {
 	if (!r.ok) throw new ApiError(r.status, data);
 	return data;
 }
+
+/** A GET whose answer is text (a draft in Markdown): the text, or an ApiError. */
+export async function apiText(path) {
+	const r = await fetch(path, { headers: { accept: 'text/markdown, text/plain' }, credentials: 'same-origin' });
+	if (!r.ok) throw new ApiError(r.status, /json/.test(r.headers.get('content-type') || '') ? await r.json() : null);
+	return r.text();
+}

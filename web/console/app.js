@@ -1,48 +1,20 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The operator's console: signs in by exchanging an API key for a session (an HttpOnly cookie the page never
 // sees, and a CSRF token kept in this tab's sessionStorage — never the key), then shows the request queue, a
-// request beside its scan and the person's data, destruction records, failed notices and the audit log.
+// request beside its scan and the person's data, incidents (incidents.js), destruction records, failed notices
+// and the audit log.
 // Every text comes from /i18n/<lang>.json; every element is built with the DOM API (no innerHTML of data).
 import { api, ApiError, setCsrf, getCsrf } from './api.js';
-
-const LANGS = ['ru', 'en'];
-let lang = localStorage.getItem('privd.lang') || (navigator.language || 'ru').slice(0, 2);
-if (!LANGS.includes(lang)) lang = 'ru';
-let texts = {};
-let role = sessionStorage.getItem('privd.role') || '';
-const main = document.getElementById('main');
-
-function t(key, ...args) {
-	let s = texts[key] ?? key;
-	args.forEach((a, i) => { s = s.replace(`{${i}}`, String(a)); });
-	return s;
-}
-
-/** el('tag.class', {attrs}, children...) */
-function el(spec, attrs = {}, ...kids) {
-	const [tag, ...cls] = spec.split('.');
-	const e = document.createElement(tag);
-	if (cls.length) e.className = cls.join(' ');
-	for (const [k, v] of Object.entries(attrs)) {
-		if (v === undefined || v === null || v === false) continue;
-		if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-		else if (k === 'text') e.textContent = v;
-		else e.setAttribute(k, v === true ? '' : v);
-	}
-	for (const k of kids.flat(Infinity)) if (k !== null && k !== undefined) e.append(k);
-	return e;
-}
+import { renderIncident, renderIncidentNew, renderIncidents, stopIncidentRefresh } from './incidents.js';
+import { confirmDialog, el, empty, fmtDate, fmtDay, kv, main, showError, t, table, ui } from './ui.js';
 
 async function loadTexts() {
-	const r = await fetch(`/i18n/${lang}.json`);
-	texts = await r.json();
-	document.documentElement.lang = lang;
+	const r = await fetch(`/i18n/${ui.lang}.json`);
+	ui.texts = await r.json();
+	document.documentElement.lang = ui.lang;
 	for (const n of document.querySelectorAll('[data-i18n]')) n.textContent = t(n.dataset.i18n);
-	document.getElementById('lang').value = lang;
+	document.getElementById('lang').value = ui.lang;
 }
-
-const fmtDate = (s) => (s ? new Date(s).toLocaleString(lang === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—');
-const fmtDay = (s) => (s ? new Date(`${s}T00:00:00`).toLocaleDateString(lang === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'medium' }) : '—');
 
 const STATUS_CLASS = { awaiting_document: 'warn', received: '', accepted: '', rejected: 'bad', completed: 'ok' };
 const statusBadge = (s) => el(`span.badge${STATUS_CLASS[s] ? '.' + STATUS_CLASS[s] : ''}`, { text: t(`status.${s}`) });
@@ -51,15 +23,6 @@ function leftCell(q) {
 	if (q.working_days_left === null || q.working_days_left === undefined) return el('span.muted', { text: '—' });
 	if (q.overdue) return el('span.overdue', { text: t('left.overdue', Math.abs(q.working_days_left)) });
 	return el('span', { text: t('left.days', q.working_days_left) });
-}
-
-function empty(title, hint) {
-	return el('div.empty.card', {}, el('strong', { text: title }), el('span', { text: hint }));
-}
-
-function showError(e) {
-	main.querySelector('.error')?.remove();
-	main.prepend(el('p.error', { role: 'alert', text: t('error.generic', e.detail || e.message) }));
 }
 
 // ---- sign-in ----
@@ -77,9 +40,9 @@ function renderSignIn(message) {
 			try {
 				const s = await api('POST', '/v1/console/sessions', { key });
 				setCsrf(s.csrf);
-				role = s.role;
-				sessionStorage.setItem('privd.role', role);
-				location.hash = role === 'auditor' ? '#/audit' : '#/queue';
+				ui.role = s.role;
+				sessionStorage.setItem('privd.role', ui.role);
+				location.hash = ui.role === 'auditor' ? '#/audit' : '#/queue';
 				route();
 			} catch (e) {
 				msg.hidden = false;
@@ -101,33 +64,9 @@ async function signOut() {
 	try { await api('DELETE', '/v1/console/sessions/current'); } catch { /* the session may be over already */ }
 	setCsrf('');
 	sessionStorage.removeItem('privd.role');
-	role = '';
+	ui.role = '';
 	location.hash = '';
 	renderSignIn();
-}
-
-// ---- sortable tables ----
-function table(cols, rows, { sortKey, dir = 1, onRow } = {}) {
-	let key = sortKey;
-	let d = dir;
-	const tbody = el('tbody');
-	const heads = cols.map((c) => el('th', { scope: 'col', class: c.narrow ? 'hide-narrow' : null },
-		c.sort ? el('button', { type: 'button', text: c.label, onclick: () => { d = key === c.key ? -d : 1; key = c.key; draw(); } }) : c.label));
-	function draw() {
-		const col = cols.find((c) => c.key === key);
-		const sorted = col ? [...rows].sort((a, b) => {
-			const x = col.sort(a); const y = col.sort(b);
-			return (x === y ? 0 : x === null ? 1 : y === null ? -1 : x < y ? -1 : 1) * d;
-		}) : rows;
-		cols.forEach((c, i) => heads[i].setAttribute('aria-sort', c.key === key ? (d > 0 ? 'ascending' : 'descending') : 'none'));
-		tbody.replaceChildren(...sorted.map((r) => {
-			const tr = el('tr', {}, cols.map((c) => el('td', { class: c.narrow ? 'hide-narrow' : null }, c.cell(r))));
-			if (onRow) tr.dataset.id = r.id;
-			return tr;
-		}));
-	}
-	draw();
-	return el('div.table-wrap', {}, el('table', {}, el('thead', {}, el('tr', {}, heads)), tbody));
 }
 
 // ---- the queue ----
@@ -169,24 +108,6 @@ async function renderQueue() {
 }
 
 // ---- a request ----
-function confirmDialog(message, { reason = false, danger = false, label = t('reason') } = {}) {
-	const dlg = document.getElementById('confirm');
-	const ta = document.getElementById('confirm-reason');
-	document.querySelector('#confirm-reason-label span').textContent = label;
-	document.getElementById('confirm-title').textContent = t('confirm');
-	document.getElementById('confirm-text').textContent = message;
-	document.getElementById('confirm-reason-label').hidden = !reason;
-	ta.value = '';
-	ta.required = reason;
-	document.getElementById('confirm-ok').className = danger ? 'danger' : 'primary';
-	return new Promise((resolve) => {
-		dlg.addEventListener('close', () => resolve(dlg.returnValue === 'ok' ? { reason: ta.value.trim() } : null), { once: true });
-		dlg.returnValue = '';
-		dlg.showModal();
-		(reason ? ta : document.getElementById('confirm-ok')).focus();
-	});
-}
-
 function docView(q) {
 	if (!q.document) return el('p.muted', { text: t('detail.nodoc') });
 	const url = `/v1/requests/${q.id}/document`;
@@ -195,10 +116,6 @@ function docView(q) {
 		el('object', { data: `${url}?inline=1`, type: q.document.type, id: 'scan', 'aria-label': t('detail.document') },
 			el('a', { href: url, text: t('detail.pdf.fallback') })),
 		el('a', { href: url, target: '_blank', rel: 'noopener', text: t('detail.pdf.fallback') }));
-}
-
-function kv(pairs) {
-	return el('dl.kv', {}, pairs.filter(([, v]) => v !== undefined).map(([k, v]) => [el('dt', { text: t(k) }), el('dd', {}, v ?? '—')]));
 }
 
 async function act(q, action) {
@@ -235,13 +152,13 @@ async function renderRequest(id, note) {
 	const actions = [];
 	const EXTENDABLE = ['access', 'transfer_info', 'inquiry'];
 	const open = q.status === 'received' || q.status === 'accepted';
-	if (role === 'operator' && q.type === 'inquiry') {
+	if (ui.role === 'operator' && q.type === 'inquiry') {
 		if (open) actions.push('answer');
-	} else if (role === 'operator') {
+	} else if (ui.role === 'operator') {
 		if (q.status === 'received') actions.push('accept', 'reject');
 		if (q.status === 'accepted') actions.push('execute');
 	}
-	if (role === 'operator' && open && EXTENDABLE.includes(q.type) && !q.extended && !q.overdue) actions.push('extend');
+	if (ui.role === 'operator' && open && EXTENDABLE.includes(q.type) && !q.extended && !q.overdue) actions.push('extend');
 	const special = q.type === 'inquiry' || q.type === 'guardian_consent';
 	const details = !special && q.details && Object.keys(q.details).length ? el('pre', { text: JSON.stringify(q.details, null, 2) }) : undefined;
 	main.replaceChildren(
@@ -312,7 +229,7 @@ async function renderAudit() {
 
 // ---- the dashboard: charts drawn as SVG ----
 const SVG = 'http://www.w3.org/2000/svg';
-const fmtWeek = (w) => new Date(`${w}T00:00:00`).toLocaleDateString(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short' });
+const fmtWeek = (w) => new Date(`${w}T00:00:00`).toLocaleDateString(ui.lang === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short' });
 function svg(tag, attrs = {}, ...kids) {
 	const e = document.createElementNS(SVG, tag);
 	for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, v);
@@ -398,6 +315,9 @@ const ROUTES = [
 	[/^#\/requests\/([0-9a-f]{32})$/, (m) => renderRequest(m[1]), 'queue'],
 	[/^#\/inquiries$/, () => { filters.type = 'inquiry'; return renderQueue(); }, 'inquiries'],
 	[/^#\/dashboard$/, renderDashboard, 'dashboard'],
+	[/^#\/incidents$/, renderIncidents, 'incidents'],
+	[/^#\/incidents\/new$/, renderIncidentNew, 'incidents'],
+	[/^#\/incidents\/([0-9a-f]{32})$/, (m) => renderIncident(m[1]), 'incidents'],
 	[/^#\/queue$/, () => { if (filters.type === 'inquiry') filters.type = ''; return renderQueue(); }, 'queue'],
 	[/^#\/destruction$/, renderDestruction, 'destruction'],
 	[/^#\/notices$/, renderNotices, 'notices'],
@@ -406,10 +326,11 @@ const ROUTES = [
 ];
 
 async function route() {
-	if (!getCsrf() || !role) { renderSignIn(); return; }
+	stopIncidentRefresh();
+	if (!getCsrf() || !ui.role) { renderSignIn(); return; }
 	document.getElementById('nav').hidden = false;
 	document.getElementById('signout').hidden = false;
-	document.getElementById('who').textContent = t(`role.${role}`);
+	document.getElementById('who').textContent = t(`role.${ui.role}`);
 	const [re, fn, nav] = ROUTES.find(([r]) => r.test(location.hash));
 	for (const a of document.querySelectorAll('#nav a')) {
 		if (a.getAttribute('href') === `#/${nav}`) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
@@ -424,8 +345,8 @@ async function route() {
 }
 
 document.getElementById('lang').addEventListener('change', async (ev) => {
-	lang = ev.target.value;
-	localStorage.setItem('privd.lang', lang);
+	ui.lang = ev.target.value;
+	localStorage.setItem('privd.lang', ui.lang);
 	await loadTexts();
 	route();
 });
