@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The operator's console: signs in by exchanging an API key for a session (an HttpOnly cookie the page never
 // sees, and a CSRF token kept in this tab's sessionStorage — never the key), then shows the request queue, a
-// request beside its scan and the person's data, incidents (incidents.js), destruction records, failed notices
-// and the audit log.
+// request beside its scan and the person's data, incidents (incidents.js), recipients and the transfer log
+// (transfers.js), destruction records, failed notices and the audit log.
 // Every text comes from /i18n/<lang>.json; every element is built with the DOM API (no innerHTML of data).
 import { api, ApiError, setCsrf, getCsrf } from './api.js';
 import { renderIncident, renderIncidentNew, renderIncidents, stopIncidentRefresh } from './incidents.js';
+import { renderRecipient, renderRecipients, renderTransfer, renderTransferLog } from './transfers.js';
 import { confirmDialog, el, empty, fmtDate, fmtDay, kv, main, showError, t, table, ui } from './ui.js';
 
 async function loadTexts() {
@@ -176,7 +177,8 @@ async function renderRequest(id, note) {
 				el('section.card', {}, el('h2', { text: t('detail.person') }),
 					person ? kv([['f.name', person.name], ['f.email', person.email], ['f.phone', person.phone],
 						['f.birth_date', person.birth_date], ['f.residence_country', person.residence_country], ['f.status', t(`subject.${person.status}`)]])
-						: el('p.muted', { text: t('detail.erased') })),
+						: el('p.muted', { text: t('detail.erased') }),
+					el('p', {}, el('a', { href: `#/transfers/subject/${q.subject_id}`, id: 'disclosures', text: t('detail.disclosures') }))),
 				el('section.card', {}, el('h2', { text: t('detail.request') }),
 					kv([['f.id', el('code', { text: q.id })], ['f.filed', fmtDate(q.created_at)],
 						['f.due', el(q.overdue ? 'span.overdue' : 'span', { text: fmtDay(q.due_date), id: 'due' })],
@@ -319,6 +321,11 @@ const ROUTES = [
 	[/^#\/incidents\/new$/, renderIncidentNew, 'incidents'],
 	[/^#\/incidents\/([0-9a-f]{32})$/, (m) => renderIncident(m[1]), 'incidents'],
 	[/^#\/queue$/, () => { if (filters.type === 'inquiry') filters.type = ''; return renderQueue(); }, 'queue'],
+	[/^#\/recipients$/, renderRecipients, 'recipients'],
+	[/^#\/recipients\/([0-9a-f]{32})$/, (m) => renderRecipient(m[1]), 'recipients'],
+	[/^#\/transfers$/, () => renderTransferLog(''), 'transfers'],
+	[/^#\/transfers\/subject\/([0-9a-f]{32})$/, (m) => renderTransferLog(m[1]), 'transfers'],
+	[/^#\/transfers\/([0-9a-f]{32})$/, (m) => renderTransfer(m[1]), 'transfers'],
 	[/^#\/destruction$/, renderDestruction, 'destruction'],
 	[/^#\/notices$/, renderNotices, 'notices'],
 	[/^#\/audit$/, renderAudit, 'audit'],
