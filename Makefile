@@ -26,6 +26,7 @@ DEV_FLAGS = -DPRIVD_SHARE_DIR=$(CURDIR)/share -DPRIVD_WEB_DIR=$(CURDIR)/web -DPR
 all: build
 
 build:
+	@scripts/web-vendor.sh
 	@scripts/build.sh $(BUILD) -- -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRIVD_TESTS=$(TESTS) $(DEV_FLAGS)
 
 deps:
@@ -54,6 +55,7 @@ check:
 	@$(MAKE) --no-print-directory browser WERROR=ON
 
 release:
+	@scripts/web-vendor.sh
 	@scripts/build.sh $(RELEASE_BUILD) privd man privd_client privd_client_static -- -DCMAKE_BUILD_TYPE=Release -DPRIVD_WERROR=$(WERROR) \
 		-DCMAKE_INSTALL_PREFIX=$(PREFIX) -DPRIVD_SHARE_DIR= -DPRIVD_WEB_DIR=
 

@@ -29,6 +29,9 @@ build() {
 	mkdir -p "$src"
 	git ls-files -z -co --exclude-standard --deduplicate | tar --null --ignore-failed-read -T - -cf - 2>/dev/null |
 		tar -xf - -C "$src"
+	# the browser libraries bundled from npm (not in git): into the package's web/ as into a development tree's
+	scripts/web-vendor.sh
+	if [ -d web/common/pdfjs ]; then cp -r web/common/pdfjs "$src/web/common/"; fi
 	echo "deb: building privd $version (dpkg-buildpackage; the whole log: $out/build.log)"
 	if ! (cd "$src" && dpkg-buildpackage -b -us -uc) >"$out/build.log" 2>&1; then
 		tail -n 60 "$out/build.log"

@@ -5,7 +5,8 @@
  *
  * They are a few small files read from [web] dir on each request, so an upgrade of the files needs no restart. Every
  * answer carries the strict Content-Security-Policy the pages are written for: scripts, styles and everything else from
- * privd's own origin only, no inline script, no framing by another page. Browsers revalidate them on each use (no-cache
+ * privd's own origin only, no inline script, no framing by another page; pdf.js's worker (the PDF previews) from
+ * privd's origin too (worker-src 'self'). Browsers revalidate them on each use (no-cache
  * with an ETag of the bytes), so a new version is picked up at once and an unchanged one costs a 304. A path
  * is accepted only from a narrow alphabet, without "..", hidden names or empty segments: nothing outside the
  * four directories can be named.
@@ -16,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATIC_MAX (4u << 20) /* bytes; the files are a few kilobytes each */
+#define STATIC_MAX (4u << 20) /* bytes; the pages are a few kilobytes, pdf.js and its worker 0.4 and 1.3 MB */
 #define CSP                                                                                                            \
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "    \
-	"object-src 'self'; frame-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "                  \
-	"frame-ancestors 'none'"
+	"default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' blob: data:; "     \
+	"connect-src 'self'; object-src 'self'; frame-src 'self'; font-src 'self'; base-uri 'none'; "                  \
+	"form-action 'self'; frame-ancestors 'none'"
 
 static const char *const dirs[] = {"/console/", "/portal/", "/common/", "/i18n/"};
 

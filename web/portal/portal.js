@@ -2,7 +2,8 @@
 // The person's portal: one page that reads the person's own data through privd's API with the session cookie the
 // link set, and files their requests with the signed scan. Every text comes from /i18n/<lang>.json; every change
 // carries X-Privd-Portal: 1 (privd refuses a change without it). No inline script, no third party: the page runs
-// under a Content-Security-Policy that allows only this origin.
+// under a Content-Security-Policy that allows only this origin. A scan is shown before it is sent: an image as it
+// is, a PDF's first page drawn by pdf.js (common/pdf.js).
 const TYPES = ['erase', 'rectify', 'access', 'transfer_info', 'revoke_processing', 'revoke_cookies', 'inquiry'];
 const STATUS_CLASS = { awaiting_document: 'warn', received: 'info', accepted: 'info', rejected: 'bad', completed: 'ok' };
 const NOTICE_CLASS = { queued: 'info', sent: 'ok', failed: 'bad', cancelled: 'off' };
@@ -223,6 +224,23 @@ async function takeFile(file, form) {
 	setFile(file, type, form);
 }
 
+/** Draws the PDF's first page into canvas (pdf.js, bundled and loaded from this origin only when needed); says how
+ *  many pages it has, or that it cannot be shown (it may still be sent: privd checks the type, not the drawing). */
+async function previewPdf(file, canvas, note) {
+	const mine = file;
+	try {
+		const { openPdf, drawPage } = await import('/common/pdf.js');
+		const doc = await openPdf(new Uint8Array(await file.arrayBuffer()));
+		if (state.file !== mine) { doc.destroy(); return; }
+		await drawPage(doc, 1, canvas, Math.min(canvas.parentElement.clientWidth || 320, 352));
+		note.textContent = t('portal.file.pdf_pages', { pages: doc.numPages });
+		canvas.hidden = false;
+		doc.destroy();
+	} catch {
+		if (state.file === mine) note.textContent = t('portal.file.pdf_unreadable');
+	}
+}
+
 function setFile(file, type, form) {
 	if (state.previewUrl) URL.revokeObjectURL(state.previewUrl);
 	state.file = file;
@@ -231,12 +249,20 @@ function setFile(file, type, form) {
 	const box = form.querySelector('[data-role=preview]');
 	box.replaceChildren();
 	if (!file) return;
+	let shown = null;
+	let note = null;
 	if (type === 'image/png' || type === 'image/jpeg') {
 		state.previewUrl = URL.createObjectURL(file);
-		box.append(h('img', { src: state.previewUrl, alt: file.name }));
+		shown = h('img', { src: state.previewUrl, alt: t('portal.file.preview_of', { name: file.name }), id: 'doc-preview' });
+	} else if (type === 'application/pdf') {
+		const canvas = h('canvas', { id: 'doc-preview', role: 'img', 'aria-label': t('portal.file.preview_pdf', { name: file.name }), hidden: true });
+		note = h('div', { class: 'hint', 'data-role': 'pages' }, t('portal.file.pdf_drawing'));
+		shown = h('figure', { class: 'page' }, canvas);
+		previewPdf(file, canvas, note);
 	}
+	if (shown) box.append(shown);
 	box.append(h('div', { class: 'file' }, h('strong', {}, file.name), h('div', { class: 'hint' }, `${type} · ${fmtSize(file.size)}`),
-		state.previewUrl ? null : h('div', { class: 'hint' }, t('portal.file.no_preview')),
+		note || (state.previewUrl ? null : h('div', { class: 'hint' }, t('portal.file.no_preview'))),
 		h('button', { type: 'button', onclick: () => setFile(null, null, form) }, t('portal.file.remove'))));
 }
 

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The portal's preview of a scan before it is sent, in chromium: a PDF's first page drawn by pdf.js (bundled by make,
+// loaded with its worker from privd's own origin under the pages' CSP, no request anywhere else), with the number of
+// pages; an image shown as it is; a TIFF (which browsers cannot draw) named with a note; a file over the size limit
+// refused before upload. The PDF then goes up as it is. Screenshots of both previews in Russian and English at
+// 1280×800 and 390×844 in tests/browser/artifacts/.
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
+import { assertJson, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
+import { makePng, TIFF_LE } from '../integration/lib/documents.mjs';
+import { portalLink } from '../integration/lib/portal.mjs';
+import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+/** A well-formed PDF of n pages, each with a few lines of text (in Helvetica, not embedded), as a letter would be. */
+function pdfPages(n) {
+	const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '', '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'];
+	const kids = [];
+	for (let p = 1; p <= n; p++) {
+		const text = `BT /F1 14 Tf 72 760 Td 18 TL (Request to erase my personal data, page ${p} of ${n}) Tj T* (Signed: A. Testova) Tj ET`;
+		objects.push(`<< /Length ${text.length} >>\nstream\n${text}\nendstream`);
+		objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${objects.length} 0 R >>`);
+		kids.push(`${objects.length} 0 R`);
+	}
+	objects[1] = `<< /Type /Pages /Kids [${kids.join(' ')}] /Count ${n} >>`;
+	let out = '%PDF-1.4\n';
+	const offsets = objects.map((body, i) => {
+		const at = out.length;
+		out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+		return at;
+	});
+	const xref = out.length;
+	out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+	out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+	return Buffer.from(out, 'latin1');
+}
+
+describe('the portal\'s preview of a scan, in chromium', { concurrency: 1 }, () => {
+	let srv, browser, me, dir;
+
+	before(async () => {
+		srv = await startPrivd('sqlite');
+		me = await srv.registerOk(newPerson());
+		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+		await mkdir(ARTIFACTS, { recursive: true });
+		dir = path.join(os.tmpdir(), `privd-preview-${process.pid}`);
+		await mkdir(dir, { recursive: true });
+		await writeFile(path.join(dir, 'request.pdf'), pdfPages(3));
+		await writeFile(path.join(dir, 'scan.png'), makePng(600, 800));
+		await writeFile(path.join(dir, 'scan.tif'), TIFF_LE);
+	});
+	after(async () => {
+		if (browser) await browser.close();
+		if (srv) {
+			await srv.stop();
+			await removeInstance(srv.inst);
+		}
+	});
+
+	async function opened(viewport, lang) {
+		const ctx = await browser.newContext({ viewport });
+		await ctx.addInitScript((l) => { if (!localStorage.getItem('privd.lang')) localStorage.setItem('privd.lang', l); }, lang);
+		const page = await ctx.newPage();
+		const errors = [];
+		const elsewhere = [];
+		page.on('pageerror', (e) => errors.push(String(e)));
+		page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+		page.on('request', (r) => { if (!r.url().startsWith(srv.url) && !/^(blob|data):/.test(r.url())) elsewhere.push(r.url()); });
+		const link = assertJson(await portalLink(srv, me.id), 201);
+		const u = new URL(link.url);
+		await page.goto(srv.url + u.pathname + u.search);
+		await page.locator('#file-form').waitFor({ timeout: 15_000 });
+		await page.locator('#type').selectOption('erase');
+		return { ctx, page, errors, elsewhere };
+	}
+
+	/** Dark pixels on the preview's canvas: the page's text was drawn. */
+	const inked = (page) => page.locator('canvas#doc-preview').evaluate((c) => {
+		const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		let n = 0;
+		for (let i = 0; i < d.length; i += 4) if (d[i] < 100 && d[i + 1] < 100 && d[i + 2] < 100) n++;
+		return n;
+	});
+
+	it('a PDF\'s first page is drawn from this origin with the page count; a TIFF is named; then the PDF is sent as it is', async () => {
+		const { ctx, page, errors, elsewhere } = await opened(DESKTOP, 'en');
+		const loaded = [];
+		page.on('response', (r) => { if (r.url().includes('/common/pdfjs/')) loaded.push([new URL(r.url()).pathname, r.headers()['content-security-policy'] || '']); });
+		try {
+			await page.locator('#doc').setInputFiles(path.join(dir, 'scan.tif'));
+			await page.getByText('No preview for this format').waitFor();
+			assert.equal(await page.locator('#doc-preview').count(), 0);
+
+			await page.locator('#doc').setInputFiles(path.join(dir, 'request.pdf'));
+			await page.locator('canvas#doc-preview:not([hidden])').waitFor({ timeout: 30_000 });
+			await page.getByText('Pages in the document: 3.').waitFor();
+			assert.ok(await inked(page) > 50, 'the page\'s text is drawn on the canvas');
+			const paths = loaded.map(([p]) => p).sort();
+			assert.deepEqual(paths, ['/common/pdfjs/pdf.min.mjs', '/common/pdfjs/pdf.worker.min.mjs'], 'pdf.js and its worker from privd');
+			for (const [, csp] of loaded) assert.match(csp, /worker-src 'self'/);
+			await page.screenshot({ path: path.join(ARTIFACTS, 'portal-preview-pdf-en-desktop.png'), fullPage: true });
+
+			await page.getByRole('button', { name: 'Send request' }).click();
+			await page.getByText('Your request was received').waitFor({ timeout: 15_000 });
+			const list = assertJson(await srv.req('GET', `/v1/requests?subject_id=${me.id}`, { as: 'operator' }), 200);
+			const q = list.items.find((x) => x.type === 'erase');
+			assert.equal(q.document.type, 'application/pdf');
+			assert.equal((await srv.req('GET', `/v1/requests/${q.id}/document`, { as: 'operator' })).status, 200);
+			assert.deepEqual(elsewhere, [], 'nothing fetched from another origin');
+			assert.deepEqual(errors, [], 'no script error and no CSP violation');
+		} finally {
+			await ctx.close();
+		}
+	});
+
+	it('a file over the server\'s size limit is refused before upload', async () => {
+		const { ctx, page } = await opened(DESKTOP, 'en');
+		const uploads = [];
+		page.on('request', (r) => { if (r.method() === 'PUT') uploads.push(r.url()); });
+		try {
+			const max = await page.evaluate(async () => (await (await fetch('/v1/portal/session')).json()).document.max_bytes);
+			const dt = await page.evaluateHandle((n) => {
+				const d = new DataTransfer();
+				const big = new Uint8Array(n + 1);
+				big.set([0x25, 0x50, 0x44, 0x46]);
+				d.items.add(new File([big], 'big.pdf', { type: 'application/pdf' }));
+				return d;
+			}, max);
+			await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+			await page.getByText('The file is larger than').waitFor();
+			assert.equal(await page.locator('#doc-preview').count(), 0);
+			assert.equal(uploads.length, 0);
+		} finally {
+			await ctx.close();
+		}
+	});
+
+	for (const lang of ['ru', 'en']) {
+		for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+			it(`screenshots of both previews in ${lang} at ${name} width`, async () => {
+				const { ctx, page, errors } = await opened(viewport, lang);
+				try {
+					await page.locator('#doc').setInputFiles(path.join(dir, 'request.pdf'));
+					await page.locator('canvas#doc-preview:not([hidden])').waitFor({ timeout: 30_000 });
+					await page.locator('#h-file').scrollIntoViewIfNeeded();
+					await page.screenshot({ path: path.join(ARTIFACTS, `portal-preview-pdf-${lang}-${name}.png`), fullPage: true });
+					let overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+					assert.ok(overflow <= 1, `no horizontal scroll with a PDF preview at ${viewport.width}px (${overflow}px over)`);
+					await page.locator('#doc').setInputFiles(path.join(dir, 'scan.png'));
+					await page.waitForFunction(() => document.querySelector('img#doc-preview')?.naturalWidth === 600);
+					await page.screenshot({ path: path.join(ARTIFACTS, `portal-preview-image-${lang}-${name}.png`), fullPage: true });
+					overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+					assert.ok(overflow <= 1, `no horizontal scroll with an image preview at ${viewport.width}px (${overflow}px over)`);
+					assert.deepEqual(errors, []);
+				} finally {
+					await ctx.close();
+				}
+			});
+		}
+	}
+});
