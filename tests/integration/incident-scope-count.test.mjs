@@ -115,12 +115,16 @@ forEngines('counting an incident scope', (engine) => {
 				[{ registered_from: '2026-01-02T00:00:00Z' }, 'scope.registered_to'],
 				[{ registered_from: '2026-01-02T00:00:00Z', registered_to: '2026-01-01T00:00:00Z' }, 'scope.registered_to'],
 				[{ registered_from: 'yesterday', registered_to: '2026-01-01T00:00:00Z' }, 'scope.registered_from'],
-				[{ everyone: true }, 'scope.everyone'],
 				['all', 'scope'],
 			];
 			for (const [scope, field] of cases) assertProblem(await count(srv, scope), 422, 'validation', { fields: [field] });
-			const r = await srv.req('POST', '/v1/incident-scope-count', { as: 'operator', json: { scope: { all: true }, description: 'x' } });
-			assertProblem(r, 422, 'validation', { fields: ['description'] });
+			// an unknown member is refused, named by its name or by its position (as every body's)
+			for (const [json, names] of [[{ scope: { everyone: true } }, ['scope.everyone', 'scope.#1']],
+				[{ scope: { all: true }, description: 'x' }, ['description', '#2']]]) {
+				const r = await srv.req('POST', '/v1/incident-scope-count', { as: 'operator', json });
+				assertProblem(r, 422, 'validation');
+				assert.ok(names.includes(r.json.errors?.[0]?.field), `named: ${JSON.stringify(r.json.errors)}`);
+			}
 			await countOk(srv, { all: true });
 			assert.equal(await incidentCount(srv), incidents, 'no incident recorded');
 			assert.equal((await auditEntries(srv)).length, audit, 'no audit entry');
