@@ -11,35 +11,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { assertJson, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
-import { makePng, TIFF_LE } from '../integration/lib/documents.mjs';
+import { makePdfPages, makePng, TIFF_LE } from '../integration/lib/documents.mjs';
 import { portalLink } from '../integration/lib/portal.mjs';
 import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-
-/** A well-formed PDF of n pages, each with a few lines of text (in Helvetica, not embedded), as a letter would be. */
-function pdfPages(n) {
-	const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '', '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'];
-	const kids = [];
-	for (let p = 1; p <= n; p++) {
-		const text = `BT /F1 14 Tf 72 760 Td 18 TL (Request to erase my personal data, page ${p} of ${n}) Tj T* (Signed: A. Testova) Tj ET`;
-		objects.push(`<< /Length ${text.length} >>\nstream\n${text}\nendstream`);
-		objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${objects.length} 0 R >>`);
-		kids.push(`${objects.length} 0 R`);
-	}
-	objects[1] = `<< /Type /Pages /Kids [${kids.join(' ')}] /Count ${n} >>`;
-	let out = '%PDF-1.4\n';
-	const offsets = objects.map((body, i) => {
-		const at = out.length;
-		out += `${i + 1} 0 obj\n${body}\nendobj\n`;
-		return at;
-	});
-	const xref = out.length;
-	out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-	out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-	return Buffer.from(out, 'latin1');
-}
 
 describe('the portal\'s preview of a scan, in chromium', { concurrency: 1 }, () => {
 	let srv, browser, me, dir;
@@ -51,7 +28,7 @@ describe('the portal\'s preview of a scan, in chromium', { concurrency: 1 }, () 
 		await mkdir(ARTIFACTS, { recursive: true });
 		dir = path.join(os.tmpdir(), `privd-preview-${process.pid}`);
 		await mkdir(dir, { recursive: true });
-		await writeFile(path.join(dir, 'request.pdf'), pdfPages(3));
+		await writeFile(path.join(dir, 'request.pdf'), makePdfPages(3));
 		await writeFile(path.join(dir, 'scan.png'), makePng(600, 800));
 		await writeFile(path.join(dir, 'scan.tif'), TIFF_LE);
 	});

@@ -109,14 +109,41 @@ async function renderQueue() {
 }
 
 // ---- a request ----
+const PDF_PAGES_SHOWN = 10;
+
+/** Draws the PDF's pages (the first PDF_PAGES_SHOWN) into box with the bundled pdf.js, from the bytes fetched here. */
+async function drawPdf(url, box) {
+	try {
+		const r = await fetch(url, { credentials: 'same-origin' });
+		if (!r.ok) throw new ApiError(r.status, null);
+		const bytes = new Uint8Array(await r.arrayBuffer());
+		const { openPdf, drawPage } = await import('/common/pdf.js');
+		const doc = await openPdf(bytes);
+		const n = Math.min(doc.numPages, PDF_PAGES_SHOWN);
+		const width = Math.max(240, Math.min(box.clientWidth || 640, 900));
+		box.replaceChildren();
+		for (let i = 1; i <= n; i++) {
+			const canvas = el('canvas', { role: 'img', 'aria-label': t('detail.pdf.page', i, doc.numPages), 'data-page': i });
+			box.append(canvas);
+			await drawPage(doc, i, canvas, width);
+		}
+		box.append(el('p.muted', { id: 'scan-pages', text: doc.numPages > n ? t('detail.pdf.more', n, doc.numPages) : t('detail.pdf.pages', doc.numPages) }));
+		doc.destroy();
+	} catch {
+		box.replaceChildren(el('p.muted', { text: t('detail.pdf.unreadable') }));
+	}
+}
+
 function docView(q) {
 	if (!q.document) return el('p.muted', { text: t('detail.nodoc') });
 	const url = `/v1/requests/${q.id}/document`;
-	if (q.document.type.startsWith('image/')) return el('img', { src: url, alt: t('detail.document'), id: 'scan' });
-	return el('div.pdf', {},
-		el('object', { data: `${url}?inline=1`, type: q.document.type, id: 'scan', 'aria-label': t('detail.document') },
-			el('a', { href: url, text: t('detail.pdf.fallback') })),
-		el('a', { href: url, target: '_blank', rel: 'noopener', text: t('detail.pdf.fallback') }));
+	const pdf = q.document.type === 'application/pdf';
+	const open = el('a', { href: pdf ? `${url}?inline=1` : url, target: '_blank', rel: 'noopener', text: t(pdf ? 'detail.pdf.fallback' : 'detail.download') });
+	if (q.document.type === 'image/png' || q.document.type === 'image/jpeg') return el('img', { src: url, alt: t('detail.document'), id: 'scan' });
+	if (!pdf) return el('p.muted', {}, t('detail.noview'), ' ', open);
+	const box = el('div.pdf', { id: 'scan', 'aria-busy': 'true' }, el('p.muted', { text: t('detail.pdf.drawing') }));
+	requestAnimationFrame(() => drawPdf(url, box).finally(() => box.removeAttribute('aria-busy')));
+	return el('div.pdf-view', {}, box, open);
 }
 
 async function act(q, action) {
