@@ -112,7 +112,7 @@ struct privd_http_req {
 /* ---- router.c ---- */
 /* Matches method and path without allocating: sets r->route, r->path_idx and the path parameters. Returns 0
  * when a route matches, 404 when no pattern matches the path, 405 when the path matches under other methods
- * (allow then lists them, e.g. "GET, PATCH"). */
+ * (allow then lists them, e.g. "GET, PATCH"; allow may be NULL with allow_len 0 when no list is wanted). */
 unsigned privd_http_route_match(struct privd_http_req *r, char *allow, size_t allow_len);
 const struct privd_http_route *privd_http_route_get(int idx);
 unsigned privd_http_path_count(void);                /* distinct patterns */

@@ -315,8 +315,9 @@ unsigned privd_http_route_match(struct privd_http_req *r, char *allow, size_t al
 	}
 	if (!any)
 		return 404;
-	if (allow_len > 0)
-		allow[0] = '\0';
+	if (allow == NULL || allow_len == 0)
+		return 405; /* the caller wants no list */
+	allow[0] = '\0';
 	for (m = 0; m < PRIVD_HTTP_METHOD_COUNT; m++) {
 		int n;
 
