@@ -12,14 +12,15 @@
  * every fault before a restart rather than one per failed start.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "core/log.h"
 #include "crypto/keyring.h"
+#include "service/age_file.h"
 #include "service/calendar_file.h"
 #include "service/service_int.h"
 
@@ -80,19 +81,17 @@ static void check_data_dir(const struct privd_config *cfg, struct privd_config_f
 		privd_config_fault_add(faults, "", "%s: %s", cfg->data_dir, privd_rc_str(rc));
 }
 
-/* The EU age table loads as the service loads it: a JSON object. */
+/* The EU age table loads as the service loads it (age_file.c). */
 static void check_age_table(const struct privd_config *cfg, struct privd_config_faults *faults)
 {
-	json_error_t jerr;
-	json_t *root = json_load_file(cfg->eu_age_file, 0, &jerr);
+	struct privd_country_age *table = NULL;
+	struct privd_err err = {0};
+	size_t n = 0;
+	enum privd_rc rc = privd_age_file_load(cfg->eu_age_file, &table, &n, &err);
 
-	if (root == NULL && jerr.line > 0)
-		privd_config_fault_add(faults, "age.eu_age_file", "is not JSON: %s (line %d)", jerr.text, jerr.line);
-	else if (root == NULL)
-		privd_config_fault_add(faults, "age.eu_age_file", "cannot be read: %s", jerr.text);
-	else if (!json_is_object(root))
-		privd_config_fault_add(faults, "age.eu_age_file", "is not a JSON object of country codes and ages");
-	json_decref(root);
+	free(table);
+	if (rc != PRIVD_OK)
+		privd_config_fault_add(faults, "age.eu_age_file", "%s", err.msg[0] ? err.msg : privd_rc_str(rc));
 }
 
 size_t privd_service_check_config(const struct privd_config *cfg, struct privd_config_faults *faults)

@@ -13,7 +13,6 @@
 #include "service/service.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "service/age_file.h"
 #include "service/calendar_file.h"
 #include "service/service_int.h"
 
@@ -67,33 +67,13 @@ enum privd_rc privd_role_parse(const char *name, enum privd_role *out)
 
 static enum privd_rc load_age_table(struct privd_service *svc, struct privd_err *err)
 {
-	json_error_t jerr;
-	json_t *root;
-	const char *cc;
-	json_t *v;
-	size_t i = 0;
+	size_t n = 0;
+	enum privd_rc rc = privd_age_file_load(svc->cfg.eu_age_file, &svc->age_table, &n, err);
 
-	root = json_load_file(svc->cfg.eu_age_file, 0, &jerr);
-	if (root == NULL || !json_is_object(root)) {
-		json_decref(root);
-		return privd_err_set(err, PRIVD_ERR_INVALID, "cannot read the EU age table %s", svc->cfg.eu_age_file);
-	}
-	svc->age_table = calloc(json_object_size(root) + 1, sizeof(*svc->age_table));
-	if (svc->age_table == NULL) {
-		json_decref(root);
-		return PRIVD_ERR_NOMEM;
-	}
-	json_object_foreach(root, cc, v)
-	{
-		if (strlen(cc) != 2 || !json_is_integer(v))
-			continue;
-		memcpy(svc->age_table[i].country, cc, 3);
-		svc->age_table[i].age = (int)json_integer_value(v);
-		i++;
-	}
-	json_decref(root);
+	if (rc != PRIVD_OK)
+		return rc;
 	svc->age.table = svc->age_table;
-	svc->age.ntable = i;
+	svc->age.ntable = n;
 	return PRIVD_OK;
 }
 
