@@ -21,7 +21,7 @@ export JOBS
 TESTS ?= ON
 DEV_FLAGS = -DPRIVD_SHARE_DIR=$(CURDIR)/share -DPRIVD_WEB_DIR=$(CURDIR)/web -DPRIVD_WERROR=$(WERROR)
 
-.PHONY: all build release deps run check unit integration torture browser bench clean format install uninstall deb deb-test
+.PHONY: all build release deps run check unit integration torture browser bench fuzz clean format install uninstall deb deb-test
 
 all: build
 
@@ -79,6 +79,12 @@ bench:
 	@$(MAKE) --no-print-directory build
 	@bench/run.sh $(BUILD)/privd
 
+# Each libFuzzer target of tests/fuzz/ (clang, ASan, UBSan) for FUZZ_SECONDS (600) seconds, one after the other;
+# FUZZ_TARGETS picks some ("http router"). `make check` replays their checked-in corpora; this searches for more.
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	@scripts/fuzz.sh
+
 # The binary, the shipped data (share/, web/), the systemd unit and the man pages, under DESTDIR/PREFIX.
 install: release
 	@DESTDIR=$(DESTDIR) cmake --install $(RELEASE_BUILD) >$(RELEASE_BUILD)/install.log
@@ -102,4 +108,4 @@ format:
 	@clang-format -i $$(find src tests/unit tests/fuzz tests/tools -type f -name '*.[ch]')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD) $(DEB_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD) $(DEB_BUILD) build-fuzz

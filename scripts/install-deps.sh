@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # Installs what privd needs to build, run and test, from Debian's packages and the npm registry.
-# Idempotent and quiet when everything is there. Usage: scripts/install-deps.sh [--test|--bench|--deb]
+# Idempotent and quiet when everything is there. Usage: scripts/install-deps.sh [--test|--bench|--deb|--fuzz]
 # --test adds what `make check` needs (systemd for systemd-analyze, mandoc for the man pages' lint); --deb what
-# `make deb` needs (debhelper, lintian).
+# `make deb` needs (debhelper, lintian); --fuzz what `make fuzz` needs (clang and its libFuzzer runtime).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,12 +14,14 @@ test_pkgs=(libcmocka-dev postgresql nodejs npm sqlite3 curl clang-format chromiu
 test_pkgs+=(systemd mandoc)
 deb_pkgs=(debhelper dpkg-dev fakeroot lintian)
 bench_pkgs=(wrk nginx-light)
+fuzz_pkgs=(clang libclang-rt-dev)
 
 want=("${build_pkgs[@]}")
 case "${1:-}" in
 --test) want+=("${test_pkgs[@]}") ;;
 --bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
 --deb) want+=("${deb_pkgs[@]}" curl) ;;
+--fuzz) want+=("${fuzz_pkgs[@]}") ;;
 esac
 
 missing=()
