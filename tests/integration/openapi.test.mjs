@@ -1,34 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // docs/openapi.yaml and the server's route table describe the same routes, in both directions.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { test } from 'node:test';
-import YAML from 'yaml';
-import { ROOT } from './lib/privd.mjs';
-import { API_ROUTES, normPath, privdRoutes } from './lib/routes.mjs';
-
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-
-async function openapiRoutes() {
-	const text = await readFile(path.join(ROOT, 'docs/openapi.yaml'), 'utf8');
-	const doc = YAML.parse(text);
-	assert.match(String(doc.openapi), /^3\./, 'an OpenAPI 3 document');
-	assert.ok(doc.paths && typeof doc.paths === 'object', 'the document has paths');
-	const out = [];
-	for (const [p, item] of Object.entries(doc.paths)) {
-		for (const m of Object.keys(item)) {
-			if (METHODS.includes(m)) out.push({ method: m.toUpperCase(), path: p, op: item[m], item });
-		}
-	}
-	return { doc, routes: out };
-}
+import { apiRoutes, normPath, openapiRoutes, privdRoutes } from './lib/routes.mjs';
 
 const key = (r) => `${r.method} ${normPath(r.path)}`;
 
 test('every route of privd is in docs/openapi.yaml, and every operation there is a route of privd', async () => {
 	const served = await privdRoutes();
-	const { routes: documented } = await openapiRoutes();
+	const { doc, routes: documented } = await openapiRoutes();
+	assert.match(String(doc.openapi), /^3\./, 'an OpenAPI 3 document');
 	const s = new Set(served.map(key));
 	const d = new Set(documented.map(key));
 	const undocumented = [...s].filter((k) => !d.has(k)).sort();
@@ -49,7 +30,7 @@ test('docs/openapi.yaml uses the parameter names of docs/api.md and declares eac
 		return o;
 	};
 	const byKey = new Map(routes.map((r) => [key(r), r]));
-	for (const [m, p] of API_ROUTES) {
+	for (const { method: m, path: p } of await apiRoutes()) {
 		const r = byKey.get(`${m} ${normPath(p)}`);
 		assert.ok(r, `${m} ${p} is documented`);
 		assert.equal(r.path, p, `documented as ${p}`);
