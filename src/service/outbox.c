@@ -440,7 +440,7 @@ static enum privd_rc bulk_walk(struct privd_service *svc, struct bulk_ctx *c)
 	}
 	if (rc == PRIVD_OK)
 		rc = c->rc;
-	if (rc == PRIVD_OK)
+	if (rc == PRIVD_OK && c->n > 1) /* none selected: c->t is NULL, which qsort may not be given */
 		qsort(c->t, c->n, sizeof(*c->t), target_cmp);
 	return rc;
 }
