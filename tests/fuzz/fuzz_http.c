@@ -4,10 +4,10 @@
  * query parameters and path segments, through the real server (http/) over a real service on SQLite.
  *
  * The body parsers live inside the handlers (parse -> service -> render), so the target runs them where they run:
- * once, it initialises a data directory as `privd init` does (in TMPDIR, or /dev/shm when TMPDIR is unset, removed
- * at exit), opens the service, starts the HTTP server on 127.0.0.1 with a free port, makes a key of each role and,
- * over HTTP, a subject, a request, an incident, a recipient, a visitor's cookie choice and a portal session. Then
- * each input is one request, sent on a connection of its own:
+ * once (and afresh every RESET_EVERY inputs), it initialises a data directory as `privd init` does (in TMPDIR, or
+ * /dev/shm when TMPDIR is unset, removed at exit), opens the service, starts the HTTP server on 127.0.0.1 with a free
+ * port, makes a key of each role and, over HTTP, a subject, a request, an incident, a recipient, a visitor's cookie
+ * choice and a portal session. Then each input is one request, sent on a connection of its own:
  *
  *     METHOD TARGET\n          e.g. "POST /v1/subjects/{subject}/consents?x=1"
  *     Name: value\n            any number of headers (Content-Length, Transfer-Encoding, Connection, Host,
@@ -48,6 +48,11 @@
 #define REQ_MAX (256 * 1024)
 #define RESP_MAX (1024 * 1024)
 #define KEY_MAX 128
+/* Inputs served by one instance before it is replaced by a fresh one. What every input adds (subjects, audit
+ * entries, notices) would otherwise grow without end, and with it the time of the routes that walk all of it
+ * (GET /v1/audit/verify recomputes the whole chain, an incident of scope "all" notifies everyone): that time would
+ * then measure the length of the run, not the input, and show up as -timeout hangs no input causes. */
+#define RESET_EVERY 5000
 
 enum who { AS_APP, AS_OPERATOR, AS_AUDITOR, AS_ADMIN, AS_SUBJECT, AS_NONE, AS_COUNT };
 
@@ -55,6 +60,7 @@ static const char *const who_names[AS_COUNT] = {"app", "operator", "auditor", "a
 
 static struct {
 	bool ready;
+	unsigned long runs;
 	char dir[256];
 	struct privd_config cfg;
 	struct privd_service *svc;
@@ -195,16 +201,24 @@ static void call(enum who as, const char *method, const char *target, const char
 
 /* ---- set-up and tear-down ---- */
 
-static void teardown(void)
+/* Stops the server and the service and removes their data. */
+static void stop(void)
 {
 	char cmd[300];
 
 	privd_http_stop(g.http);
 	privd_service_close(g.svc);
-	free(g.resp);
+	g.http = NULL;
+	g.svc = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g.dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "fuzz_http: cannot remove %s\n", g.dir);
+}
+
+static void teardown(void)
+{
+	stop();
+	free(g.resp);
 }
 
 static void make_dir(void)
@@ -246,11 +260,13 @@ static void start(void)
 		abort();
 	}
 	g.port = privd_http_port(g.http);
-	g.resp = malloc(RESP_MAX);
-	if (g.resp == NULL)
-		abort();
 	g.dir[strlen(g.dir) - 5] = '\0'; /* remove the parent at exit */
-	atexit(teardown);
+	if (g.resp == NULL) {
+		g.resp = malloc(RESP_MAX);
+		if (g.resp == NULL)
+			abort();
+		atexit(teardown);
+	}
 }
 
 static void make_key(enum who as)
@@ -550,6 +566,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char method[16], ctype[128];
 	unsigned status;
 
+	if (g.ready && ++g.runs % RESET_EVERY == 0) {
+		stop(); /* a fresh instance: see RESET_EVERY */
+		g.ready = false;
+	}
 	if (!g.ready) {
 		start();
 		populate();
