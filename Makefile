@@ -21,7 +21,7 @@ export JOBS
 TESTS ?= ON
 DEV_FLAGS = -DPRIVD_SHARE_DIR=$(CURDIR)/share -DPRIVD_WEB_DIR=$(CURDIR)/web -DPRIVD_WERROR=$(WERROR)
 
-.PHONY: all build release deps run check unit integration torture browser bench fuzz clean format install uninstall deb deb-test
+.PHONY: all build release deps run check unit integration torture browser bench bench-million fuzz clean format install uninstall deb deb-test
 
 all: build
 
@@ -84,6 +84,12 @@ bench:
 fuzz:
 	@scripts/install-deps.sh --fuzz
 	@scripts/fuzz.sh
+
+# The same harness over a million subjects, with the scale figures (bench/README.md); about 10 minutes on 2 cores.
+bench-million:
+	@scripts/install-deps.sh --bench
+	@$(MAKE) --no-print-directory build
+	@bench/run.sh --scale 1000000 $(BUILD)/privd
 
 # The binary, the shipped data (share/, web/), the systemd unit and the man pages, under DESTDIR/PREFIX.
 install: release

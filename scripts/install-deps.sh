@@ -13,7 +13,8 @@ test_pkgs=(libcmocka-dev postgresql nodejs npm sqlite3 curl clang-format chromiu
 # systemd-analyze verifies the unit file, mandoc lints the man pages
 test_pkgs+=(systemd mandoc)
 deb_pkgs=(debhelper dpkg-dev fakeroot lintian)
-bench_pkgs=(wrk nginx-light)
+# perf and strace: where the time of a figure goes (bench/README.md)
+bench_pkgs=(wrk nginx-light linux-perf strace)
 fuzz_pkgs=(clang libclang-rt-dev)
 
 want=("${build_pkgs[@]}")

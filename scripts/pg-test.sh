@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # A throwaway PostgreSQL server for the tests: its own cluster in a temporary directory, trust authentication,
 # listening on 127.0.0.1 on a free port, unix socket inside the directory, durability off (test data only).
+# PRIVD_PG_DURABLE=1 keeps PostgreSQL's durability on instead (fsync, synchronous_commit, full_page_writes), as a
+# production server has it: what bench/run.sh measures privd's writes on.
 #
 #   scripts/pg-test.sh start [DIR]   initialises DIR (a new temporary directory when omitted), starts the server
 #                                    and prints its URL on stdout (postgresql://postgres@127.0.0.1:PORT/postgres);
@@ -11,9 +13,8 @@
 #   scripts/pg-test.sh crash DIR     stops the server as a crash would (pg_ctl stop -m immediate), keeping DIR
 #   scripts/pg-test.sh restart DIR   starts a crashed or stopped server of DIR again, on the same port
 #
-# PRIVD_PG_DURABLE=1 at start keeps synchronous_commit on: a commit privd was told of is then in the WAL the
-# server wrote before answering, so it survives the server's crash (the crash campaign needs that; fsync stays
-# off, as the machine itself never crashes in the tests).
+# The crash campaign starts its server with PRIVD_PG_DURABLE=1 too: a commit privd was told of is then in the WAL
+# the server wrote before answering, so it survives the server's crash.
 #
 # Works as a normal user and as root: PostgreSQL refuses to run as root, so as root the directory is handed to
 # the `postgres` system user (created by Debian's postgresql package) and the server runs as that user.
@@ -60,7 +61,8 @@ port_in_use() {
 
 cmd_start() {
 	local dir=${1:-}
-	local bindir port tries=0
+	local bindir port tries=0 durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	[ "${PRIVD_PG_DURABLE:-0}" != 1 ] || durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
 	bindir=$(find_bindir)
 	if [ -z "$dir" ]; then
 		dir=$(mktemp -d "${TMPDIR:-/tmp}/privd-pg.XXXXXX")
@@ -88,15 +90,13 @@ cmd_start() {
 		die "initdb failed"
 	}
 
-	local sync=off
-	[ "${PRIVD_PG_DURABLE:-0}" != 1 ] || sync=on
 	while :; do
 		tries=$((tries + 1))
 		[ $tries -le 20 ] || die "could not find a free port"
 		port=$((20000 + RANDOM % 40000))
 		port_in_use "$port" && continue
 		echo "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir/run' \
-			 -c fsync=off -c synchronous_commit=$sync -c full_page_writes=off -c max_connections=400 \
+			 $durability -c max_connections=400 \
 			 -c shared_buffers=64MB -c log_min_messages=warning" >"$dir/options"
 		if as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o "$(cat "$dir/options")" \
 			>/dev/null 2>&1; then
