@@ -117,6 +117,8 @@ void privd_consent_state_apply_event(struct privd_consent_state *s, const struct
 {
 	enum privd_purpose p;
 
+	if (e->seq > s->seq)
+		s->seq = e->seq;
 	if (privd_purpose_parse(e->purpose, &p) != PRIVD_OK)
 		return; /* a purpose this version does not know */
 	privd_consent_state_apply(s, p, e->granted, e->at_ms, e->policy_version);

@@ -80,6 +80,7 @@ struct privd_purpose_state {
 struct privd_consent_state {
 	enum privd_subject_status status;
 	struct privd_purpose_state purpose[PRIVD_PURPOSE_COUNT];
+	int64_t seq; /* the newest record applied, by its place in the log; 0 when none, or not known */
 };
 
 /* A freshly registered subject with no records. Cannot fail. */
@@ -98,6 +99,7 @@ struct privd_consent_event {
 	const char *policy_version; /* the policy version it was given under; NULL or "" when none */
 	const char *text_version;   /* the consent text it names; NULL or "" when none */
 	const char *text_language;  /* that text's language ("ru", "en"); a text in another is taken as none */
+	int64_t seq;                /* its place in the log once appended; 0 when not known (yet) */
 };
 
 /* Derives a subject's consent state from the stored records: start with privd_consent_state_init (the subject's

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * async.c - a request answered once the writer has committed its write: registration, a cookie choice.
+ * async.c - a request answered once the writer has committed its write: registration, a consent change, a cookie
+ * choice.
  *
  * Write-bound requests wait for a durable commit. Rather than hold a worker thread per waiting request, the handler
  * hands the work to the service and suspends the connection; the service's done callback (on the writer's thread)

@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -124,16 +125,56 @@ static bool portal_consent(struct privd_http_req *r, struct privd_consent_input 
 	return true;
 }
 
+/* A consent record's answer, filled by the writer's done callback (async.c holds it until the request ends). */
+struct record_result {
+	enum privd_rc rc;
+	struct privd_consent_record rec;
+	struct privd_err err;
+};
+
+static void record_result_free(void *p)
+{
+	if (p != NULL)
+		explicit_bzero(p, sizeof(struct record_result));
+	free(p);
+}
+
+static void record_done(void *arg, enum privd_rc rc, const struct privd_consent_record *rec,
+                        const struct privd_err *err)
+{
+	struct privd_http_async *a = arg;
+	struct record_result *res = privd_http_async_result(a);
+
+	res->rc = rc;
+	if (rc == PRIVD_OK && rec != NULL)
+		res->rec = *rec;
+	if (err != NULL)
+		res->err = *err;
+	privd_http_async_done(a);
+}
+
+static void render_record(struct privd_http_req *r, void *result)
+{
+	struct record_result *res = result;
+
+	if (res->rc != PRIVD_OK)
+		privd_http_reply_rc(r, res->rc, &res->err);
+	else
+		privd_http_reply_json(r, MHD_HTTP_CREATED, record_json(r->id, &res->rec));
+	explicit_bzero(&res->rec, sizeof(res->rec));
+}
+
+/* Parsed and checked here; recorded by the writer in a group commit with the connection suspended (async.c), as a
+ * registration is, so that many consent changes share one fsync and none holds an HTTP thread while it waits. */
 void privd_http_consent_record(struct privd_http_req *r)
 {
-	struct privd_consent_record rec;
 	struct privd_consent_input in = {0};
 	struct privd_err e = {0};
+	struct privd_http_async *a;
+	struct record_result *res;
 	char ip[INET6_ADDRSTRLEN];
 	json_t *body = NULL, *granted;
-	enum privd_rc rc;
 
-	memset(&rec, 0, sizeof(rec));
 	if (!privd_http_body_object(r, &body))
 		goto out;
 	privd_http_json_str(body, "purpose", NULL, false, &in.purpose, &e);
@@ -157,14 +198,18 @@ void privd_http_consent_record(struct privd_http_req *r)
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	rc = privd_service_consent_record(r->h->svc, &r->who, r->id, &in, &rec, &e);
-	if (rc != PRIVD_OK) {
-		privd_http_reply_rc(r, rc, &e);
+	res = calloc(1, sizeof(*res));
+	if (res == NULL) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		goto out;
 	}
-	privd_http_reply_json(r, MHD_HTTP_CREATED, record_json(r->id, &rec));
+	a = privd_http_async_begin(r, res, render_record, record_result_free);
+	if (a == NULL)
+		goto out;
+	/* the service copies what it keeps of in (strings in body) before it returns */
+	privd_service_consent_record_async(r->h->svc, &r->who, r->id, &in, record_done, a);
+	privd_http_async_wait(r);
 out:
-	explicit_bzero(&rec, sizeof(rec));
 	json_decref(body);
 }
 

@@ -408,7 +408,8 @@ void privd_http_idem_settle(struct privd_http_req *r);
 void privd_http_idem_free(struct privd_http_idem *i);
 void privd_http_incident_scope_count(struct privd_http_req *r);
 
-/* ---- async.c: a request answered once the writer has committed (registration, a cookie choice) ---- */
+/* ---- async.c: a request answered once the writer has committed (registration, a consent change, a cookie
+ * choice) ---- */
 /* Renders the finished work's result into r, on the library's thread. */
 typedef void (*privd_http_async_render)(struct privd_http_req *r, void *result);
 /* Starts waiting for work on r's behalf: result (malloc'd) is where the done side puts the outcome, owned by the

@@ -7,7 +7,9 @@
  * reader-writer lock, keyed by the subject's random 128-bit id. Entries are compact (policy and consent text
  * versions interned) so that 100,000 subjects cost about 10 MB. A write invalidates the entry after it commits; each
  * invalidation bumps the shard's generation, and a load that raced with a write is not stored, so a stale state can
- * never outlive the write that replaced it.
+ * never outlive the write that replaced it. A consent record that changes no status is applied to the entry instead
+ * (privd_cache_apply), ordered by its place in the log: reading a person's whole history again after each change
+ * made a consent change cost a read that grows with every record the person has.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -141,19 +143,23 @@ static void store(struct privd_cache_shard *s, const struct privd_cache_entry *s
 	s->count++;
 }
 
+static void compact_purpose(struct privd_service *svc, const struct privd_purpose_state *ps,
+                            struct privd_cached_purpose *cp)
+{
+	cp->recorded = ps->recorded;
+	cp->granted = ps->granted;
+	cp->since_ms = ps->since_ms;
+	cp->version = ps->recorded ? privd_version_intern(svc, ps->policy_version) : 0;
+	cp->text_version = ps->recorded ? privd_version_intern(svc, ps->text_version) : 0;
+	cp->text_language = (uint8_t)ps->text_language;
+}
+
 static void compact(struct privd_service *svc, const struct privd_consent_state *st, struct privd_cache_entry *e)
 {
 	e->status = (uint8_t)st->status;
-	for (size_t p = 0; p < PRIVD_PURPOSE_COUNT; p++) {
-		const struct privd_purpose_state *ps = &st->purpose[p];
-
-		e->purpose[p].recorded = ps->recorded;
-		e->purpose[p].granted = ps->granted;
-		e->purpose[p].since_ms = ps->since_ms;
-		e->purpose[p].version = ps->recorded ? privd_version_intern(svc, ps->policy_version) : 0;
-		e->purpose[p].text_version = ps->recorded ? privd_version_intern(svc, ps->text_version) : 0;
-		e->purpose[p].text_language = (uint8_t)ps->text_language;
-	}
+	e->seq = st->seq;
+	for (size_t p = 0; p < PRIVD_PURPOSE_COUNT; p++)
+		compact_purpose(svc, &st->purpose[p], &e->purpose[p]);
 }
 
 enum privd_rc privd_cache_get(struct privd_service *svc, const char *subject_id, struct privd_cache_entry *out)
@@ -226,6 +232,36 @@ void privd_cache_put_state(struct privd_service *svc, const char *subject_id, co
 	pthread_rwlock_wrlock(&s->lock);
 	s->generation++;
 	store(s, &fresh);
+	pthread_rwlock_unlock(&s->lock);
+}
+
+void privd_cache_apply(struct privd_service *svc, const char *subject_id, const struct privd_consent_event *ev)
+{
+	struct privd_consent_state st;
+	struct privd_cached_purpose cp;
+	struct privd_cache_shard *s;
+	struct privd_cache_entry *e;
+	enum privd_purpose p;
+	uint8_t id[16];
+
+	if (ev->seq <= 0 || privd_purpose_parse(ev->purpose, &p) != PRIVD_OK) {
+		privd_cache_invalidate(svc, subject_id); /* no place in the log to order it by: read it again */
+		return;
+	}
+	if (!privd_id_parse(subject_id, id))
+		return;
+	/* the purpose's new state, as the derivation makes it (the status is the entry's, unchanged) */
+	privd_consent_state_init(&st, PRIVD_SUBJECT_ACTIVE);
+	privd_consent_state_apply_event(&st, ev);
+	compact_purpose(svc, &st.purpose[p], &cp);
+	s = shard_of(svc, id);
+	pthread_rwlock_wrlock(&s->lock);
+	s->generation++; /* a load that began before this commit was heard is not stored */
+	e = find(s, id);
+	if (e != NULL && e->seq < ev->seq) {
+		e->purpose[p] = cp;
+		e->seq = ev->seq;
+	}
 	pthread_rwlock_unlock(&s->lock);
 }
 

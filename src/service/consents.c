@@ -77,26 +77,32 @@ enum privd_rc privd_service_consent_check(struct privd_service *svc, const char 
 	return e.status == PRIVD_SUBJECT_ERASED ? PRIVD_ERR_GONE : PRIVD_OK;
 }
 
+/* A consent record on its way through the writer: made on the request's thread, run and answered on the writer's. */
 struct record_job {
+	struct privd_write_job job;
 	struct privd_service *svc;
-	const struct privd_principal *who;
+	struct privd_principal who;
 	enum privd_purpose purpose;
+	enum privd_consent_effect effect; /* decided in the data part, on the status as stored */
 	struct privd_consent_row row;
+	char ip[PRIVD_IP_MAX]; /* normalised, for the answer */
+	privd_consent_done done;
+	void *arg;
 };
 
 static enum privd_rc record_data(struct privd_db *db, void *arg)
 {
 	struct record_job *j = arg;
-	enum privd_consent_effect effect = PRIVD_CONSENT_EFFECT_NONE;
 	enum privd_subject_status status;
 	char detail[256];
 	struct privd_jsonw w;
 	enum privd_rc rc;
 
 	/* the status as stored now decides, not the one read before the job was queued */
+	j->effect = PRIVD_CONSENT_EFFECT_NONE;
 	rc = privd_repo_subject_status(db, j->row.subject_id, &status);
 	if (rc == PRIVD_OK)
-		rc = privd_consent_effect(status, j->purpose, j->row.granted, &effect, NULL);
+		rc = privd_consent_effect(status, j->purpose, j->row.granted, &j->effect, NULL);
 	if (rc == PRIVD_OK)
 		rc = privd_repo_consent_append(db, &j->row);
 	if (rc != PRIVD_OK)
@@ -110,11 +116,11 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 		privd_jsonw_str(&w, "text_language", j->row.text_language);
 	}
 	privd_jsonw_end(&w);
-	rc = privd_audit_append(j->svc, db, j->who->actor, "consent.record", "subject", j->row.subject_id, detail);
-	if (rc == PRIVD_OK && effect == PRIVD_CONSENT_EFFECT_REVOKE) /* received now: this call is the receipt */
-		rc = privd_revocation_apply(j->svc, db, j->who->actor, &j->row, j->row.created_at, NULL);
-	if (rc == PRIVD_OK && effect == PRIVD_CONSENT_EFFECT_RESTORE)
-		rc = privd_revocation_cancel(j->svc, db, j->who->actor, j->row.subject_id, j->row.created_at);
+	rc = privd_audit_append(j->svc, db, j->who.actor, "consent.record", "subject", j->row.subject_id, detail);
+	if (rc == PRIVD_OK && j->effect == PRIVD_CONSENT_EFFECT_REVOKE) /* received now: this call is the receipt */
+		rc = privd_revocation_apply(j->svc, db, j->who.actor, &j->row, j->row.created_at, NULL);
+	if (rc == PRIVD_OK && j->effect == PRIVD_CONSENT_EFFECT_RESTORE)
+		rc = privd_revocation_cancel(j->svc, db, j->who.actor, j->row.subject_id, j->row.created_at);
 	if (rc == PRIVD_OK)
 		rc = privd_db_notify(db, PRIVD_CHAN_CONSENT, j->row.subject_id);
 	return rc;
@@ -217,77 +223,130 @@ static enum privd_rc grant_evidence(struct privd_service *svc, enum privd_purpos
 	return PRIVD_OK;
 }
 
-enum privd_rc privd_service_consent_record(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *subject_id, const struct privd_consent_input *in,
-                                           struct privd_consent_record *out, struct privd_err *err)
+/* Everything up to the write, on the caller's thread: the record's form and evidence, the subject as cached, and the
+ * IP sealed under the subject's key. On failure j is the caller's to free. */
+static enum privd_rc record_prepare(struct privd_service *svc, const char *subject_id,
+                                    const struct privd_consent_input *in, struct record_job *j, struct privd_err *err)
 {
-	struct record_job j;
-	struct privd_write_job job = {.data = record_data, .arg = &j};
 	struct privd_cache_entry e;
-	enum privd_purpose p;
 	enum privd_consent_effect effect;
-	char norm_ip[PRIVD_IP_MAX] = "";
 	const char *why = NULL;
 	enum privd_rc rc;
 
-	memset(&j, 0, sizeof(j));
 	if (in->purpose == NULL)
 		privd_err_field(err, "purpose", "is required");
 	rc = privd_service_consent_validate(in, err);
 	if (rc != PRIVD_OK || in->purpose == NULL)
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the consent record is invalid");
-	privd_purpose_parse(in->purpose, &p);
-	rc = grant_evidence(svc, p, in, &j.row, err);
+	privd_purpose_parse(in->purpose, &j->purpose);
+	rc = grant_evidence(svc, j->purpose, in, &j->row, err);
 	if (rc != PRIVD_OK)
 		return rc;
 	if (in->ip != NULL)
-		privd_validate_ip(in->ip, norm_ip, sizeof(norm_ip), &why);
+		privd_validate_ip(in->ip, j->ip, sizeof(j->ip), &why);
 	rc = privd_subject_require(svc, subject_id, &e, err);
 	if (rc != PRIVD_OK)
 		return rc;
-	if (privd_consent_effect((enum privd_subject_status)e.status, p, in->granted, &effect, NULL) ==
+	if (privd_consent_effect((enum privd_subject_status)e.status, j->purpose, in->granted, &effect, NULL) ==
 	    PRIVD_ERR_CONFLICT)
 		return refuse_revoked(err);
-
-	j.svc = svc;
-	j.who = who;
-	j.purpose = p;
-	memcpy(j.row.subject_id, subject_id, 32);
-	snprintf(j.row.purpose, sizeof(j.row.purpose), "%s", privd_purpose_name(p));
-	j.row.granted = in->granted;
-	privd_policy_current_version(svc, j.row.policy_version, sizeof(j.row.policy_version));
-	snprintf(j.row.source, sizeof(j.row.source), "%s", in->source != NULL ? in->source : "api");
-	j.row.created_at = privd_now_ms();
-	if (norm_ip[0] != '\0') {
-		const struct privd_vault_sealing sealing = privd_vault_text("consent.ip", norm_ip, &j.row.ip_ct);
+	memcpy(j->row.subject_id, subject_id, 32);
+	snprintf(j->row.purpose, sizeof(j->row.purpose), "%s", privd_purpose_name(j->purpose));
+	j->row.granted = in->granted;
+	privd_policy_current_version(svc, j->row.policy_version, sizeof(j->row.policy_version));
+	snprintf(j->row.source, sizeof(j->row.source), "%s", in->source != NULL ? in->source : "api");
+	j->row.created_at = privd_now_ms();
+	if (j->ip[0] != '\0') {
+		const struct privd_vault_sealing sealing = privd_vault_text("consent.ip", j->ip, &j->row.ip_ct);
 
 		rc = privd_vault_seal(svc->vault, NULL, subject_id, &sealing, 1);
 		if (rc == PRIVD_ERR_GONE)
 			return privd_err_set(err, rc, "the subject's data was erased");
-		if (rc != PRIVD_OK)
-			return rc;
 	}
-	rc = privd_writer_run(svc->writer, &job);
-	privd_blob_clear(&j.row.ip_ct);
-	privd_cache_invalidate(svc, subject_id);
-	if (rc == PRIVD_ERR_CONFLICT) /* revoked meanwhile */
-		return refuse_revoked(err);
-	if (rc == PRIVD_ERR_GONE)
-		return privd_err_set(err, rc, "the subject's data was erased");
-	if (rc != PRIVD_OK)
-		return rc;
+	return rc;
+}
+
+static void record_job_free(struct record_job *j)
+{
+	privd_blob_clear(&j->row.ip_ct);
+	sodium_memzero(j, sizeof(*j));
+	free(j);
+}
+
+/* The record as answered. */
+static void record_answer(const struct record_job *j, struct privd_consent_record *out)
+{
 	memset(out, 0, sizeof(*out));
-	out->seq = j.row.seq;
-	memcpy(out->purpose, j.row.purpose, sizeof(out->purpose));
-	out->granted = in->granted;
-	memcpy(out->policy_version, j.row.policy_version, sizeof(out->policy_version));
-	memcpy(out->ip, norm_ip, sizeof(out->ip));
-	memcpy(out->source, j.row.source, sizeof(out->source));
-	out->created_at = j.row.created_at;
-	memcpy(out->text_version, j.row.text_version, sizeof(out->text_version));
-	memcpy(out->text_language, j.row.text_language, sizeof(out->text_language));
-	memcpy(out->text_sha256, j.row.text_sha256, sizeof(out->text_sha256));
-	return PRIVD_OK;
+	out->seq = j->row.seq;
+	memcpy(out->purpose, j->row.purpose, sizeof(out->purpose));
+	out->granted = j->row.granted;
+	memcpy(out->policy_version, j->row.policy_version, sizeof(out->policy_version));
+	memcpy(out->ip, j->ip, sizeof(out->ip));
+	memcpy(out->source, j->row.source, sizeof(out->source));
+	out->created_at = j->row.created_at;
+	memcpy(out->text_version, j->row.text_version, sizeof(out->text_version));
+	memcpy(out->text_language, j->row.text_language, sizeof(out->text_language));
+	memcpy(out->text_sha256, j->row.text_sha256, sizeof(out->text_sha256));
+}
+
+/* On the writer's thread, once the record's fate is durable. A record that changed no status is applied to the
+ * subject's cached state (by its seq: a state read after it committed already has it); one that did is dropped
+ * from the cache, to be read again whole. */
+static void record_done(void *arg, enum privd_rc rc)
+{
+	struct record_job *j = arg;
+	struct privd_consent_record rec;
+	struct privd_err err;
+	const struct privd_consent_event ev = {
+	    j->row.purpose,      j->row.granted,       j->row.created_at, j->row.policy_version,
+	    j->row.text_version, j->row.text_language, j->row.seq};
+
+	memset(&err, 0, sizeof(err));
+	if (rc == PRIVD_OK && j->effect == PRIVD_CONSENT_EFFECT_NONE)
+		privd_cache_apply(j->svc, j->row.subject_id, &ev);
+	else
+		privd_cache_invalidate(j->svc, j->row.subject_id);
+	if (rc == PRIVD_ERR_CONFLICT) /* revoked meanwhile */
+		rc = refuse_revoked(&err);
+	else if (rc == PRIVD_ERR_GONE)
+		privd_err_set(&err, rc, "the subject's data was erased");
+	if (rc == PRIVD_OK)
+		record_answer(j, &rec);
+	j->done(j->arg, rc, rc == PRIVD_OK ? &rec : NULL, &err);
+	if (rc == PRIVD_OK)
+		sodium_memzero(&rec, sizeof(rec));
+	record_job_free(j);
+}
+
+void privd_service_consent_record_async(struct privd_service *svc, const struct privd_principal *who,
+                                        const char *subject_id, const struct privd_consent_input *in,
+                                        privd_consent_done done, void *arg)
+{
+	struct privd_err err;
+	struct record_job *j = calloc(1, sizeof(*j));
+	enum privd_rc rc;
+
+	memset(&err, 0, sizeof(err));
+	if (j == NULL) {
+		done(arg, PRIVD_ERR_NOMEM, NULL, &err);
+		return;
+	}
+	rc = record_prepare(svc, subject_id, in, j, &err);
+	if (rc == PRIVD_OK) {
+		j->svc = svc;
+		j->who = *who;
+		j->done = done;
+		j->arg = arg;
+		j->job.data = record_data;
+		j->job.done = record_done;
+		j->job.arg = j;
+		rc = privd_writer_submit(svc->writer, &j->job);
+		if (rc == PRIVD_OK)
+			return; /* record_done answers */
+		privd_err_set(&err, rc, "the service is shutting down");
+	}
+	record_job_free(j);
+	done(arg, rc, NULL, &err);
 }
 
 struct history_ctx {

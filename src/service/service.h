@@ -382,13 +382,20 @@ struct privd_consent_input {
  * grant of processing returns the subject to the status it had and cancels the destruction, and a grant of any
  * other purpose is PRIVD_ERR_CONFLICT with err's problem "revoked". Each change of status is an audit entry of its
  * own. A pending_guardian subject's own grants are recorded and never effective (the check answers false). */
-enum privd_rc privd_service_consent_record(struct privd_service *svc, const struct privd_principal *who,
-                                           const char *subject_id, const struct privd_consent_input *in,
-                                           struct privd_consent_record *out, struct privd_err *err);
+typedef void (*privd_consent_done)(void *arg, enum privd_rc rc, const struct privd_consent_record *out,
+                                   const struct privd_err *err);
+/* The record is made and checked on the caller's thread, committed by the writer in a group with other writes (a
+ * connection waits suspended, holding no thread), and done is called once with the outcome: from the writer's
+ * thread after the commit, or from the caller's before returning when the record is refused early. out (the record
+ * as stored, valid during the call) is non-NULL only with PRIVD_OK; err says why otherwise. The service copies what
+ * it keeps of in and who before returning. done must not block. */
+void privd_service_consent_record_async(struct privd_service *svc, const struct privd_principal *who,
+                                        const char *subject_id, const struct privd_consent_input *in,
+                                        privd_consent_done done, void *arg);
 
 /* Validates the form of what a consent record is made of, without recording anything: the purpose (NULL is
  * skipped: the caller names it), ip, source, text_version and language when given. What depends on the record
- * being a grant is privd_service_consent_record's. PRIVD_ERR_INVALID naming each field. */
+ * being a grant is privd_service_consent_record_async's. PRIVD_ERR_INVALID naming each field. */
 enum privd_rc privd_service_consent_validate(const struct privd_consent_input *in, struct privd_err *err);
 
 /* The check, the hot path: from memory, no PII, no audit entry. PRIVD_ERR_NOT_FOUND for an unknown subject,
@@ -539,7 +546,7 @@ enum privd_rc privd_service_request_decide(struct privd_service *svc, const stru
                                            struct privd_request *out, struct privd_err *err);
 
 /* Carries out an accepted request and completes it (see DESIGN.md and the issue for each type). revoke_processing
- * revokes as privd_service_consent_record does, its destruction scheduled from the moment the request's document
+ * revokes as privd_service_consent_record_async does, its destruction scheduled from the moment the request's document
  * was received (received_at), and its result names {"status":"revoked","erase_after":...}; guardian_consent makes
  * the minor active with exactly the purposes the guardian chose (a record each, source "request").
  * PRIVD_ERR_CONFLICT for an inquiry, which is answered instead. */

@@ -54,6 +54,7 @@ struct privd_cache_entry {
 	uint8_t id[16];
 	uint8_t status; /* enum privd_subject_status */
 	struct privd_cached_purpose purpose[PRIVD_PURPOSE_COUNT];
+	int64_t seq; /* the newest consent record the entry holds (privd_cache_apply); 0 when not known */
 };
 
 struct privd_cache_shard {
@@ -297,6 +298,10 @@ void privd_cache_cleanup(struct privd_service *svc);
 enum privd_rc privd_cache_get(struct privd_service *svc, const char *subject_id, struct privd_cache_entry *out);
 void privd_cache_put_state(struct privd_service *svc, const char *subject_id, const struct privd_consent_state *s);
 void privd_cache_invalidate(struct privd_service *svc, const char *subject_id);
+/* A record that changed no status, committed: applied to the subject's cached entry when there is one and it does
+ * not hold the record yet (by e->seq; an entry read after the commit holds it); without a seq the entry is dropped
+ * instead. Called in commit order (the writer's done callbacks), so the entry moves only forwards. Cannot fail. */
+void privd_cache_apply(struct privd_service *svc, const char *subject_id, const struct privd_consent_event *e);
 /* The subject's cached state, for use cases that need a living subject: PRIVD_ERR_NOT_FOUND or PRIVD_ERR_GONE
  * (erased), each with its message in err. */
 enum privd_rc privd_subject_require(struct privd_service *svc, const char *subject_id, struct privd_cache_entry *out,

@@ -252,8 +252,13 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
 			memcpy(cr->text_sha256, texts->sha256[p][o->language], sizeof(cr->text_sha256));
 		}
 		f[SUBJECT_FIELDS + p] = privd_vault_text("consent.ip", s->ip, &cr->ip_ct);
-		ev = (struct privd_consent_event){cr->purpose,        cr->granted,      cr->created_at,
-		                                  cr->policy_version, cr->text_version, cr->text_language};
+		ev = (struct privd_consent_event){cr->purpose,
+		                                  cr->granted,
+		                                  cr->created_at,
+		                                  cr->policy_version,
+		                                  cr->text_version,
+		                                  cr->text_language,
+		                                  0 /* not appended yet */};
 		privd_consent_state_apply_event(&j->state, &ev);
 	}
 	/* one fresh key for all ten fields */

@@ -384,6 +384,7 @@ static int apply_consent(void *arg, const struct privd_consent_row *row)
 	    .policy_version = row->policy_version,
 	    .text_version = row->text_version,
 	    .text_language = row->text_language,
+	    .seq = row->seq,
 	};
 
 	privd_consent_state_apply_event(arg, &ev);

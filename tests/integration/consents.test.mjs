@@ -142,6 +142,26 @@ forEngines('consents', (engine) => {
 				as: 'app', json: { purpose: 'processing', granted: true, ip: '192.0.2.47', text_version: '1' },
 			}), 404, 'not-found');
 		});
+
+		it('many changes at once for one person: every one is 201, and the check answers what the newest record says', async () => {
+			const p = await ctx.srv.registerOk(newPerson());
+			const changes = Array.from({ length: 40 }, (_, i) => ctx.srv.req('POST', `/v1/subjects/${p.id}/consents`, {
+				as: 'app',
+				json: { purpose: i % 2 ? 'cookies.marketing' : 'cookies.analytics', granted: i % 3 !== 0, ip: `192.0.2.${i + 1}` },
+			}));
+			// checks asked while the changes are being written answer 200 throughout
+			const checks = Array.from({ length: 10 }, () => check(p.id, 'cookies.analytics'));
+			for (const r of await Promise.all(changes)) assertJson(r, 201);
+			await Promise.all(checks);
+			const h = assertJson(await ctx.srv.req('GET', `/v1/subjects/${p.id}/consents?limit=1000`, { as: 'app' }), 200);
+			for (const purpose of ['cookies.analytics', 'cookies.marketing']) {
+				const newest = h.history.filter((r) => r.purpose === purpose).sort((a, b) => b.seq - a.seq)[0];
+				const c = await check(p.id, purpose);
+				assert.equal(c.granted, newest.granted, `${purpose}: the check agrees with record ${newest.seq}`);
+				assert.equal(Date.parse(c.since), Date.parse(newest.created_at));
+				assert.deepEqual(h.current[purpose].granted, newest.granted);
+			}
+		});
 	});
 
 	describe('history and checks', () => {
