@@ -3,7 +3,7 @@
 //
 // Usage: node bench/people.mjs BASE_URL APP_KEY COUNT OUT_FILE
 // COUNT people (POST /v1/subjects, 32 at a time), each with consent to processing and a unique e-mail
-// (bench-people-<n>@example.com) and phone (+7950<7 digits>, apart from bench/register.lua's numbers). Their ids,
+// (bench-people-<n>@example.com) and phone (+7495<7 digits>, apart from bench/register.lua's +79 numbers). Their ids,
 // one a line, go to OUT_FILE for the wrk scripts (bench/consents.lua, bench/checks.lua). Exits 1 when a
 // registration is not answered 201.
 import { writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ let next = 0;
 
 async function one(n) {
 	const body = {
-		name: 'Пётр Согласов', email: `bench-people-${n}@example.com`, phone: `+7950${String(n).padStart(7, '0')}`,
+		name: 'Пётр Согласов', email: `bench-people-${n}@example.com`, phone: `+7495${String(n).padStart(7, '0')}`,
 		ip: '192.0.2.7', birth_date: '1988-11-02', residence_country: 'RU', policy_version: '1',
 		consents: { processing: true, third_party_transfer: false, cookies: [], texts: { processing: '1' } },
 	};

@@ -322,6 +322,11 @@ enum privd_rc privd_db_purge(struct privd_db *db)
 	return db->ops->purge(db);
 }
 
+bool privd_db_checkpoint_due(struct privd_db *db)
+{
+	return db->ops->checkpoint_due != NULL && db->ops->checkpoint_due(db);
+}
+
 enum privd_rc privd_db_checkpoint(struct privd_db *db)
 {
 	return db->ops->checkpoint != NULL ? db->ops->checkpoint(db) : PRIVD_OK;

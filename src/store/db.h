@@ -147,13 +147,16 @@ enum privd_rc privd_db_restore(const struct privd_db_target *t, const char *data
  * Called after erasure. */
 enum privd_rc privd_db_purge(struct privd_db *db);
 
-/* SQLite: once the WAL of this (writable) connection has grown past PRIVD_DB_CHECKPOINT_PAGES since the last
- * time, copies it into the database (a PASSIVE checkpoint: it never waits for a reader, and what a reader still
- * uses stays for the next); otherwise nothing. A writable SQLite connection never checkpoints by itself: its
- * owner calls this when nobody waits for it, as the writer does once a batch's results are reported, so that no
- * commit's answer waits for a checkpoint (one after a fan-out of 100,000 notices copies 100 MB). PostgreSQL:
- * nothing. */
+/* SQLite: true once the WAL written through this (writable) connection has grown past PRIVD_DB_CHECKPOINT_PAGES
+ * since the last time this said so. A writable SQLite connection never checkpoints by itself: its owner asks this
+ * after its commits and has the WAL copied when nobody waits for it (the writer hands it to a thread of its own, so
+ * that no batch waits for a copy: one after a fan-out of 100,000 notices copies 100 MB, and under a stream of
+ * registrations each copy took 30-190 ms during which no commit could run). PostgreSQL: always false. */
 #define PRIVD_DB_CHECKPOINT_PAGES 8192
+bool privd_db_checkpoint_due(struct privd_db *db);
+/* SQLite: copies the WAL into the database now, whichever connection wrote it (a PASSIVE checkpoint: it never waits
+ * for a reader or a writer, and what a reader still uses stays for the next; another checkpoint running is no
+ * failure). PostgreSQL: nothing. PRIVD_ERR_DB. */
 enum privd_rc privd_db_checkpoint(struct privd_db *db);
 
 #endif

@@ -39,6 +39,7 @@ struct privd_db_ops {
 	                             void (*cb)(void *arg, const char *channel, const char *payload), void *arg);
 	enum privd_rc (*purge)(struct privd_db *db);
 	enum privd_rc (*checkpoint)(struct privd_db *db); /* NULL: nothing to do */
+	bool (*checkpoint_due)(struct privd_db *db);      /* NULL: never */
 };
 
 /* The head of every driver connection. */

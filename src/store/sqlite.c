@@ -303,15 +303,20 @@ static int sq_wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 	return SQLITE_OK;
 }
 
-static enum privd_rc sq_checkpoint(struct privd_db *db)
+static bool sq_checkpoint_due(struct privd_db *db)
 {
 	struct sqlite_db *d = SDB(db);
-	int r;
 
 	if (d->wal_pages < PRIVD_DB_CHECKPOINT_PAGES)
-		return PRIVD_OK;
+		return false;
 	d->wal_pages = 0;
-	r = sqlite3_wal_checkpoint_v2(d->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return true;
+}
+
+static enum privd_rc sq_checkpoint(struct privd_db *db)
+{
+	int r = sqlite3_wal_checkpoint_v2(SDB(db)->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
 	/* busy: another connection checkpoints right now; the next commit's count brings this back */
 	return r == SQLITE_OK || r == SQLITE_BUSY ? PRIVD_OK : PRIVD_ERR_DB;
 }
@@ -413,4 +418,5 @@ const struct privd_db_ops privd_db_sqlite_ops = {
     .wait_notify = sq_wait_notify,
     .purge = sq_purge,
     .checkpoint = sq_checkpoint,
+    .checkpoint_due = sq_checkpoint_due,
 };
