@@ -6,7 +6,9 @@
  * The single check is the hot path: an application asks it on every page view or processing job, and it is
  * measured against a static response of nginx. So it allocates nothing of its own: the route's parameters are
  * already in the request context, the answer comes from the service's memory, and the body is printed with
- * snprintf into a stack buffer that libmicrohttpd copies. No jansson, no PII, no audit entry on that path.
+ * snprintf into a stack buffer that libmicrohttpd copies. No jansson, no PII, no audit entry on that path. The batch
+ * writes each result with the same function into one growing buffer: a jansson tree of 100 results, built and
+ * dumped, cost more than the checks in it.
  */
 #include "http_int.h"
 
@@ -40,15 +42,39 @@ static void json_version(const char *v, char *out, size_t outlen)
 	strcat(out, "\"");
 }
 
+/* The members of a check's answer, without the braces, into buf (cap bytes): the single check's whole body and each
+ * batch result's. Returns their length, or 0 when they do not fit. */
+static size_t check_members(enum privd_purpose p, struct privd_consent_check *c, char *buf, size_t cap)
+{
+	char since[PRIVD_TIME_LEN + 2] = "null", pv[2 * sizeof(c->policy_version) + 2];
+	char tv[2 * sizeof(c->text_version) + 2];
+	int n;
+
+	if (c->since != 0) {
+		since[0] = '"';
+		privd_time_format(c->since, since + 1);
+		since[PRIVD_TIME_LEN] = '"';
+		since[PRIVD_TIME_LEN + 1] = '\0';
+	}
+	c->policy_version[sizeof(c->policy_version) - 1] = '\0';
+	c->text_version[sizeof(c->text_version) - 1] = '\0';
+	json_version(c->policy_version, pv, sizeof(pv));
+	json_version(c->text_version, tv, sizeof(tv));
+	n = snprintf(buf, cap,
+	             "\"purpose\":\"%s\",\"granted\":%s,\"since\":%s,\"policy_version\":%s,\"text_version\":%s,"
+	             "\"reconsent_required\":%s",
+	             privd_purpose_name(p), c->granted ? "true" : "false", since, pv, tv,
+	             c->reconsent_required ? "true" : "false");
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
 void privd_http_consent_check(struct privd_http_req *r)
 {
 	struct privd_consent_check c;
 	enum privd_purpose p;
 	enum privd_rc rc;
-	char since[PRIVD_TIME_LEN + 2] = "null", pv[2 * sizeof(c.policy_version) + 2];
-	char tv[2 * sizeof(c.text_version) + 2];
 	char buf[640];
-	int n;
+	size_t n;
 
 	if (privd_purpose_parse(r->purpose, &p) != PRIVD_OK) {
 		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", "unknown purpose", NULL);
@@ -63,26 +89,14 @@ void privd_http_consent_check(struct privd_http_req *r)
 		privd_http_reply_rc(r, rc, NULL);
 		return;
 	}
-	if (c.since != 0) {
-		since[0] = '"';
-		privd_time_format(c.since, since + 1);
-		since[PRIVD_TIME_LEN] = '"';
-		since[PRIVD_TIME_LEN + 1] = '\0';
-	}
-	c.policy_version[sizeof(c.policy_version) - 1] = '\0';
-	c.text_version[sizeof(c.text_version) - 1] = '\0';
-	json_version(c.policy_version, pv, sizeof(pv));
-	json_version(c.text_version, tv, sizeof(tv));
-	n = snprintf(buf, sizeof(buf),
-	             "{\"purpose\":\"%s\",\"granted\":%s,\"since\":%s,\"policy_version\":%s,\"text_version\":%s,"
-	             "\"reconsent_required\":%s}",
-	             privd_purpose_name(p), c.granted ? "true" : "false", since, pv, tv,
-	             c.reconsent_required ? "true" : "false");
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
+	buf[0] = '{';
+	n = check_members(p, &c, buf + 1, sizeof(buf) - 2);
+	if (n == 0) {
 		privd_http_reply_rc(r, PRIVD_ERR_INTERNAL, NULL);
 		return;
 	}
-	privd_http_reply_buf(r, MHD_HTTP_OK, "application/json", buf, (size_t)n);
+	buf[n + 1] = '}';
+	privd_http_reply_buf(r, MHD_HTTP_OK, "application/json", buf, n + 2);
 }
 
 static json_t *record_json(const char *subject_id, const struct privd_consent_record *rec)
@@ -268,40 +282,73 @@ out:
 }
 
 /* One batch result; NULL on out of memory. *fatal is set to a result code that fails the whole batch. */
-static json_t *batch_one(struct privd_http_req *r, const char *sid, const char *purpose, enum privd_rc *fatal)
+/* Appends s as a JSON string. */
+static void text_json_string(struct privd_http_text *t, const char *s)
+{
+	char small[80], *big = NULL;
+	size_t need = privd_json_escape(s, small, sizeof(small));
+
+	if (need >= sizeof(small)) {
+		big = malloc(need + 1);
+		if (big == NULL) {
+			t->failed = true;
+			return;
+		}
+		privd_json_escape(s, big, need + 1);
+	}
+	privd_http_text_puts(t, "\"");
+	privd_http_text_puts(t, big != NULL ? big : small);
+	privd_http_text_puts(t, "\"");
+	free(big);
+}
+
+/* One result of a batch, appended to t: the check with its subject_id, or for an unknown subject or purpose the
+ * pair with granted false and the error. False with *fatal set when the check itself failed. */
+static bool batch_one(struct privd_http_req *r, const char *sid, const char *purpose, struct privd_http_text *t,
+                      enum privd_rc *fatal)
 {
 	struct privd_consent_check c;
 	enum privd_purpose p;
 	enum privd_rc rc = PRIVD_ERR_NOT_FOUND;
-	json_t *j;
+	char buf[640];
+	size_t n;
 
 	memset(&c, 0, sizeof(c));
 	if (privd_purpose_parse(purpose, &p) == PRIVD_OK)
 		rc = privd_service_consent_check(r->h->svc, sid, p, &c);
-	if (rc == PRIVD_ERR_NOT_FOUND || rc == PRIVD_ERR_INVALID)
-		return json_pack("{s:s, s:s, s:b, s:s}", "subject_id", sid, "purpose", purpose, "granted", 0, "error",
-		                 "not found");
+	privd_http_text_puts(t, "{\"subject_id\":");
+	text_json_string(t, sid);
+	if (rc == PRIVD_ERR_NOT_FOUND || rc == PRIVD_ERR_INVALID) {
+		privd_http_text_puts(t, ",\"purpose\":");
+		text_json_string(t, purpose);
+		privd_http_text_puts(t, ",\"granted\":false,\"error\":\"not found\"}");
+		return true;
+	}
 	if (rc == PRIVD_ERR_GONE) {
 		memset(&c, 0, sizeof(c));
 	} else if (rc != PRIVD_OK) {
 		*fatal = rc;
-		return NULL;
+		return false;
 	}
-	j = check_json(p, &c);
-	if (j != NULL && json_object_set_new(j, "subject_id", json_string(sid)) != 0) {
-		json_decref(j);
-		j = NULL;
+	n = check_members(p, &c, buf, sizeof(buf));
+	if (n == 0) {
+		*fatal = PRIVD_ERR_INTERNAL;
+		return false;
 	}
-	return j;
+	privd_http_text_puts(t, ",");
+	privd_http_text_put(t, buf, n);
+	privd_http_text_puts(t, "}");
+	return true;
 }
 
 void privd_http_consent_batch(struct privd_http_req *r)
 {
 	struct privd_err e = {0};
-	json_t *body = NULL, *checks, *item, *results = NULL;
+	struct privd_http_text t = {0};
+	json_t *body = NULL, *checks, *item;
 	enum privd_rc fatal = PRIVD_OK;
-	char field[48];
-	size_t i;
+	char field[48], *text;
+	size_t i, len;
 
 	if (!privd_http_body_object(r, &body))
 		goto out;
@@ -332,23 +379,26 @@ void privd_http_consent_batch(struct privd_http_req *r)
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}
-	results = json_array();
-	if (results == NULL) {
-		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
-		goto out;
-	}
+	/* written as the single check writes its answer, without a JSON tree: building and dumping one cost more than
+	 * the checks themselves */
+	privd_http_text_puts(&t, "{\"results\":[");
 	json_array_foreach(checks, i, item)
 	{
-		json_t *res = batch_one(r, json_string_value(json_object_get(item, "subject_id")),
-		                        json_string_value(json_object_get(item, "purpose")), &fatal);
-
-		if (res == NULL || json_array_append_new(results, res) != 0) {
-			privd_http_reply_rc(r, fatal != PRIVD_OK ? fatal : PRIVD_ERR_NOMEM, NULL);
+		if (i > 0)
+			privd_http_text_puts(&t, ",");
+		if (!batch_one(r, json_string_value(json_object_get(item, "subject_id")),
+		               json_string_value(json_object_get(item, "purpose")), &t, &fatal)) {
+			privd_http_reply_rc(r, fatal, NULL);
 			goto out;
 		}
 	}
-	privd_http_reply_json(r, MHD_HTTP_OK, json_pack("{s:O}", "results", results));
+	privd_http_text_puts(&t, "]}");
+	text = privd_http_text_take(&t, &len);
+	if (text == NULL)
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+	else
+		privd_http_reply_owned(r, MHD_HTTP_OK, "application/json", text, len);
 out:
-	json_decref(results);
+	free(privd_http_text_take(&t, NULL));
 	json_decref(body);
 }

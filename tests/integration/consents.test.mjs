@@ -277,6 +277,16 @@ forEngines('consents', (engine) => {
 			assert.deepEqual(b.results[2], { subject_id: subjects[0].id, purpose: 'cookies.everything', granted: false, error: 'not found' });
 		});
 
+		it('what an unknown pair names comes back exactly as sent: quotes, control characters, other scripts, long strings', async () => {
+			const odd = ['"quoted" \\ back\\slash', 'line\nbreak\ttab\u0001', 'Согласие ✓ 同意', 'x'.repeat(5000)];
+			const b = assertJson(await ctx.srv.req('POST', '/v1/consent-checks', {
+				as: 'app', json: { checks: odd.map((s, i) => (i % 2 ? { subject_id: s, purpose: 'processing' } : { subject_id: subjects[0].id, purpose: s })) },
+			}), 200);
+			assert.deepEqual(b.results, odd.map((s, i) => ({
+				subject_id: i % 2 ? s : subjects[0].id, purpose: i % 2 ? 'processing' : s, granted: false, error: 'not found',
+			})));
+		});
+
 		it('malformed JSON is 400', async () => {
 			assertProblem(await ctx.srv.req('POST', '/v1/consent-checks', {
 				as: 'app', body: '{"checks":[', headers: { 'content-type': 'application/json' },
