@@ -381,14 +381,11 @@ struct privd_consent_input {
  * destruction [requests] erase_after_revoke_days after this call (an earlier schedule is kept); while revoked, a
  * grant of processing returns the subject to the status it had and cancels the destruction, and a grant of any
  * other purpose is PRIVD_ERR_CONFLICT with err's problem "revoked". Each change of status is an audit entry of its
- * own. A pending_guardian subject's own grants are recorded and never effective (the check answers false). */
+ * own. A pending_guardian subject's own grants are recorded and never effective (the check answers false).
+ * Committed in a group; done is called once, from the writer's thread after the commit, or before returning when
+ * refused early; out (valid during the call) only with PRIVD_OK. in and who are copied before returning. */
 typedef void (*privd_consent_done)(void *arg, enum privd_rc rc, const struct privd_consent_record *out,
                                    const struct privd_err *err);
-/* The record is made and checked on the caller's thread, committed by the writer in a group with other writes (a
- * connection waits suspended, holding no thread), and done is called once with the outcome: from the writer's
- * thread after the commit, or from the caller's before returning when the record is refused early. out (the record
- * as stored, valid during the call) is non-NULL only with PRIVD_OK; err says why otherwise. The service copies what
- * it keeps of in and who before returning. done must not block. */
 void privd_service_consent_record_async(struct privd_service *svc, const struct privd_principal *who,
                                         const char *subject_id, const struct privd_consent_input *in,
                                         privd_consent_done done, void *arg);
