@@ -649,8 +649,12 @@ if [ "$ceiling_only" -eq 0 ]; then
 	agg_med="$(printf '%s\n' "${agg_s[@]}" | sort -n | sed -n 2p)"
 	agg_cpu_med="$(printf '%s\n' "${agg_cpu[@]}" | sort -n | sed -n 2p)"
 	echo "    $(printf '%.3f' "$agg_med") s (runs: ${agg_s[*]}), privd CPU $(f2 "$agg_cpu_med") s" >&2
-	row "aggregate over $(fmt_int "$registered") subjects" "$(printf '%.3f s' "$agg_med")" "< $TARGET_AGGREGATE_S s" "" \
-		"$(verdict "$agg_med < $TARGET_AGGREGATE_S")"
+	if [ "$scale" -eq 0 ]; then
+		row "aggregate over $(fmt_int "$registered") subjects" "$(printf '%.3f s' "$agg_med")" "< $TARGET_AGGREGATE_S s" "" \
+			"$(verdict "$agg_med < $TARGET_AGGREGATE_S")"
+	else # the target is for 100,000 subjects: at scale the figure is printed for what it is
+		row "aggregate over $(fmt_int "$registered") subjects" "$(printf '%.3f s' "$agg_med")" "(< 1 s at 100,000)" "" "-"
+	fi
 	row "  privd CPU per export" "$(f2 "$agg_cpu_med") s" "-" "" "-"
 
 	# SIGTERM drains and exits 0.
