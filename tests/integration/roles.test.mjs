@@ -150,6 +150,8 @@ function rules(m) {
 			prep: async (ctx, ids) => ({ ...ids, incident: await m.incident() }),
 		},
 		'GET /v1/incidents/{}/regulator-notice': { ok: 200, path: inc('/regulator-notice?kind=initial') },
+		'POST /v1/incident-scope-count': { ok: 200, json: (ids) => ({ scope: { subject_ids: [ids.subject] } }) },
+		'GET /v1/request-stats': { ok: 200, path: () => '/v1/request-stats?weeks=4' },
 	};
 }
 
