@@ -152,6 +152,13 @@ function rules(m) {
 		'GET /v1/incidents/{}/regulator-notice': { ok: 200, path: inc('/regulator-notice?kind=initial') },
 		'POST /v1/incident-scope-count': { ok: 200, json: (ids) => ({ scope: { subject_ids: [ids.subject] } }) },
 		'GET /v1/request-stats': { ok: 200, path: () => '/v1/request-stats?weeks=4' },
+		'POST /v1/webhooks': { ok: 201, json: () => ({ url: `https://hooks.example/${fresh()}`, events: ['request.filed'] }) },
+		'GET /v1/webhooks': { ok: 200 },
+		'DELETE /v1/webhooks/{}': {
+			ok: 204, path: (ids) => `/v1/webhooks/${ids.webhook ?? m.ids.webhook}`,
+			prep: async (ctx, ids) => ({ ...ids, webhook: await m.webhook() }),
+		},
+		'GET /v1/webhooks/{}/deliveries': { ok: 200, path: () => `/v1/webhooks/${m.ids.webhook}/deliveries` },
 	};
 }
 
@@ -227,6 +234,9 @@ forEngines('authorisation matrix', (engine) => {
 		json: { detected_at: new Date(Date.now() - 3600_000).toISOString(), description: 'A laptop was lost.',
 			data_categories: ['email'], scope: { subject_ids: [m.ids.subject] } },
 	}), 201).id;
+	m.webhook = async () => assertJson(await ctx.srv.req('POST', '/v1/webhooks', {
+		as: 'admin', json: { url: `https://hooks.example/${fresh()}`, events: ['incident.created'] },
+	}), 201).id;
 	m.link = async () => {
 		const l = assertJson(await ctx.srv.req('POST', `/v1/subjects/${m.ids.subject}/portal-sessions`, { as: 'app', json: {} }), 201);
 		return new URL(l.url).searchParams.get('token');
@@ -255,6 +265,7 @@ forEngines('authorisation matrix', (engine) => {
 		m.ids.otherCompleted = await m.request(m.ids.other, 'access', 'completed');
 		m.ids.incident = await m.incident();
 		m.ids.recipient = await m.recipient();
+		m.ids.webhook = await m.webhook();
 		m.ids.transfer = assertJson(await srv.req('POST', '/v1/transfers', {
 			as: 'operator',
 			json: { recipient_id: m.ids.recipient, subject_ids: [m.ids.subject], fields: ['name'], legal_basis: 'law', reference: 'Art. 6' },
