@@ -63,6 +63,18 @@ async function finish(name, { inst, srv, wl, log, extra = {}, problems = [] }) {
 	return ok;
 }
 
+/** Resolves to true as soon as the workload sends an execution, false after ms without one. */
+async function executionSent(wl, ms) {
+	let timer;
+	const hit = await Promise.race([
+		new Promise((resolve) => { wl.onExecute = () => resolve(true); }),
+		new Promise((resolve) => { timer = setTimeout(() => resolve(false), ms); }),
+	]);
+	clearTimeout(timer);
+	wl.onExecute = null;
+	return hit;
+}
+
 async function crash(engine) {
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'privd-torture-'));
 	const log = new AckLog(path.join(dir, `acked-${engine}.jsonl`));
@@ -71,8 +83,12 @@ async function crash(engine) {
 	const wl = new Workload({ target, keys: srv.keys, log, workers: Number(opt.workers) });
 	wl.start();
 	const t0 = Date.now();
+	let aimed = 0;
 	for (let c = 0; c < cycles; c++) {
-		await sleep(randomInt(Math.max(2 * meanMs, 2)));
+		if (c % 2 === 1 && await executionSent(wl, 4 * meanMs)) {
+			aimed += 1;
+			await sleep(randomInt(15)); // while privd carries out the erasure or the rectification
+		} else await sleep(randomInt(Math.max(2 * meanMs, 2)));
 		target.url = null;
 		srv = await killAndRestart(srv, inst);
 		target.url = srv.url;
@@ -80,7 +96,7 @@ async function crash(engine) {
 	}
 	await sleep(meanMs);
 	const ok = await finish(`crash (${engine})`, { inst, srv, wl, log,
-		extra: { 'kill cycles': cycles, seconds: Math.round((Date.now() - t0) / 1000) } });
+		extra: { 'kill cycles': cycles, 'kills aimed at executions': aimed, seconds: Math.round((Date.now() - t0) / 1000) } });
 	await rm(dir, { recursive: true, force: true });
 	return ok;
 }

@@ -52,6 +52,7 @@ export class Workload {
 		this.maxPeople = maxPeople;
 		this.people = [];
 		this.running = false;
+		this.onExecute = null; // called just before an execution is sent (the crash campaign aims kills with it)
 		this.stats = { sent: 0, acked: 0, unknown: 0, refused: 0, statuses: {} };
 	}
 
@@ -138,7 +139,7 @@ export class Workload {
 	async step(p) {
 		const q = p.req;
 		if (q === null) {
-			const type = randomInt(100) < 40 ? 'erase' : 'rectify';
+			const type = randomInt(100) < 50 ? 'erase' : 'rectify';
 			const newName = `Пётр Исправленный ${randomInt(1e9)}`;
 			const json = type === 'rectify' ? { type, details: { fields: { name: newName } } } : { type };
 			p.req = { id: null, type, newName: type === 'rectify' ? newName : null, status: null };
@@ -167,6 +168,7 @@ export class Workload {
 			r = await this.call('POST', `/v1/requests/${q.id}/decision`, { as: 'operator', json: { action: 'accept' } });
 		} else {
 			next = 'completed';
+			if (this.onExecute) this.onExecute(q.type);
 			r = await this.call('POST', `/v1/requests/${q.id}/execute`, { as: 'operator' });
 		}
 		if (r.status === 200 && r.json?.status === next) {
