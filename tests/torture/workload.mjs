@@ -19,6 +19,7 @@ import { makePdf } from '../integration/lib/documents.mjs';
 const RANK = { awaiting_document: 1, received: 2, accepted: 3, completed: 4 };
 const COOKIE_PURPOSES = ['cookies.preferences', 'cookies.analytics', 'cookies.marketing', 'third_party_transfer'];
 const PDF = makePdf();
+const MAX_REQUESTS = 5; // a person's requests, at most: one page of GET /v1/requests?subject_id= holds them all
 
 /** The acknowledged writes: one JSON line each, appended synchronously the moment the 2xx arrived. */
 export class AckLog {
@@ -114,8 +115,8 @@ export class Workload {
 		const body = newPerson();
 		const r = await this.call('POST', '/v1/subjects', { as: 'app', json: body });
 		if (r.status !== 201) return null;
-		const p = { id: r.json.id, name: body.name, email: r.json.email, phone: r.json.phone, req: null, doubt: false,
-			gone: false };
+		const p = { id: r.json.id, name: body.name, email: r.json.email, phone: r.json.phone, req: null, done: [],
+			doubt: false, gone: false };
 		this.ack({ op: 'register', id: p.id, name: p.name, email: p.email, phone: p.phone });
 		this.people.push(p);
 		return p;
@@ -155,6 +156,10 @@ export class Workload {
 		}
 		if (q.status === 'completed') {
 			if (q.type === 'erase') p.gone = true;
+			else if (p.done.length < MAX_REQUESTS - 1) { // a person may ask again, so executions go on in long runs
+				p.done.push(q.id);
+				p.req = null;
+			}
 			return;
 		}
 		let r;
@@ -184,7 +189,7 @@ export class Workload {
 		if (r.status !== 200) return;
 		const items = r.json.items || [];
 		if (p.req && p.req.id === null) {
-			const found = items.find((q) => q.type === p.req.type);
+			const found = items.find((q) => q.type === p.req.type && !p.done.includes(q.id));
 			if (found) p.req.id = found.id;
 			else p.req = null;
 		}
@@ -258,7 +263,10 @@ export async function verify(base, keys, log) {
 		}
 		const server = rl.json.items;
 		const erased = server.some((q) => q.type === 'erase' && q.status === 'completed');
-		const rectified = server.find((q) => q.type === 'rectify' && q.status === 'completed');
+		// the name is the one of the rectification completed last (the old one when none was)
+		const done = server.filter((q) => q.type === 'rectify' && q.status === 'completed');
+		const last = done.reduce((a, q) => ((q.completed_at ?? '') > a ? q.completed_at : a), '');
+		const rectified = done.length > 0;
 		for (const [rid, rec] of p.reqs) {
 			const q = server.find((x) => x.id === rid);
 			if (!q) lost.push(`request ${rid} of ${id} (acknowledged ${rec.status}) is missing`);
@@ -281,10 +289,10 @@ export async function verify(base, keys, log) {
 			continue;
 		}
 		if (erased) halfDone.push(`subject ${id}: erasure completed, data still readable`);
-		const rq = rectified ? [...p.reqs.values()].find((r) => r.request === rectified.id) : null;
-		let wantName = p.reg.name;
-		if (rectified) wantName = rq ? rq.new_name : rectified.details?.fields?.name ?? null;
-		if (wantName !== null && s.json.name !== wantName) {
+		const nameOf = (q) => [...p.reqs.values()].find((r) => r.request === q.id)?.new_name
+			?? q.details?.fields?.name ?? null;
+		const want = rectified ? done.filter((q) => (q.completed_at ?? '') === last).map(nameOf) : [p.reg.name];
+		if (!want.includes(null) && !want.includes(s.json.name)) {
 			halfDone.push(`subject ${id}: name does not match the ${rectified ? 'completed' : 'unexecuted'} rectification`);
 		}
 		if (s.json.email !== p.reg.email || s.json.phone !== p.reg.phone) {
