@@ -786,7 +786,7 @@ commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 git -C "$repo" diff --quiet HEAD 2>/dev/null || commit="$commit+changes"
 {
 	echo "privd bench $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit $commit"
-	echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown cpu); wrk -t$THREADS -c$CONNS -d${DURATION}s, keep-alive, loopback; $([ "$ceiling_only" -eq 1 ] || echo "; privd on SQLite")$([ "$ceiling_only" -eq 1 ] || [ "$POSTGRES" -eq 0 ] || echo " and PostgreSQL")"
+	echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown cpu); wrk -t$THREADS -c$CONNS -d${DURATION}s, keep-alive, loopback$([ "$ceiling_only" -eq 1 ] || echo "; privd on SQLite")$([ "$ceiling_only" -eq 1 ] || [ "$POSTGRES" -eq 0 ] || echo " and PostgreSQL")"
 	echo "load average at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 	printf '%-34s %18s %22s %7s  %s\n' figure value target ratio verdict
 	printf '%s\n' "${rows[@]}"
