@@ -43,8 +43,10 @@ function renderSignIn(message) {
 				setCsrf(s.csrf);
 				ui.role = s.role;
 				sessionStorage.setItem('privd.role', ui.role);
-				location.hash = ui.role === 'auditor' ? '#/audit' : '#/queue';
-				route();
+				const first = ui.role === 'auditor' ? '#/audit' : '#/queue';
+				// one render: a changed hash renders by its hashchange, an unchanged one here
+				if (location.hash !== first) location.hash = first;
+				else route();
 			} catch (e) {
 				msg.hidden = false;
 				msg.textContent = e.status === 403 ? t('signin.forbidden') : e.status === 401 ? t('signin.bad') : t('error.generic', e.message);
