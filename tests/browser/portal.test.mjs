@@ -3,7 +3,7 @@
 // portal with an HttpOnly session cookie no script can read; the person sees their data, consents and requests;
 // files an erasure with a PNG scan chosen in the file picker (a preview of the image before sending), and a file of
 // the wrong kind is refused before upload; the request is then listed with its status and due date; another person's
-// data stays out of reach; after signing out the page says the session ended. Screenshots in Russian and English at
+// data stays out of reach; the third party their data was delivered to is listed; after signing out the page says the session ended. Screenshots in Russian and English at
 // 1280×800 and 390×844 are kept in tests/browser/artifacts/. SQLite only: sessions are tested on both engines in
 // tests/integration/portal.test.mjs.
 import assert from 'node:assert/strict';
@@ -15,18 +15,30 @@ import { chromium } from 'playwright-core';
 import { assertJson, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
 import { makePng } from '../integration/lib/documents.mjs';
 import { portalLink } from '../integration/lib/portal.mjs';
+import { startRecipient } from '../integration/lib/recipient.mjs';
+import { poll } from '../integration/lib/requests.mjs';
 import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
 describe('the person\'s portal in chromium', { concurrency: 1 }, () => {
-	let srv, browser, me, other, dir;
+	let srv, browser, me, other, dir, rec;
 
 	before(async () => {
 		srv = await startPrivd('sqlite');
-		me = await srv.registerOk(newPerson());
+		await srv.createRoleKeys();
+		me = await srv.registerOk(newPerson({ consents: { processing: true, third_party_transfer: true, cookies: [] } }));
 		other = await srv.registerOk(newPerson());
+		// one transfer of the person's data, delivered to a recipient on loopback: the portal says who received it
+		rec = await startRecipient();
+		const recipient = assertJson(await srv.req('POST', '/v1/recipients', { as: 'admin', json: { name: 'ООО «Доставка»',
+			purpose: 'Доставка заказов покупателям', country: 'RU', endpoint: rec.url, public_key: rec.publicKey,
+			confidentiality_ref: 'NDA-2026/17', fields_allowed: ['name', 'phone'] } }), 201);
+		const tr = assertJson(await srv.req('POST', '/v1/transfers', { as: 'operator', json: { recipient_id: recipient.id,
+			subject_ids: [me.id], fields: ['name', 'phone'], legal_basis: 'consent' } }), 201);
+		await poll(async () => assertJson(await srv.req('GET', `/v1/transfers/${tr.id}`, { as: 'operator' }), 200).status === 'completed',
+			{ ms: 30_000 });
 		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 		await mkdir(ARTIFACTS, { recursive: true });
 		dir = path.join(os.tmpdir(), `privd-portal-${process.pid}`);
@@ -40,6 +52,7 @@ describe('the person\'s portal in chromium', { concurrency: 1 }, () => {
 			await srv.stop();
 			await removeInstance(srv.inst);
 		}
+		await rec?.close();
 	});
 
 	/** A fresh browser opening a new link of subject; resolves when the portal has rendered. */
@@ -72,6 +85,9 @@ describe('the person\'s portal in chromium', { concurrency: 1 }, () => {
 			assert.ok(text.includes(me.email), 'the person\'s e-mail is shown');
 			assert.ok(text.includes('Processing of personal data'), 'the consents are shown');
 			assert.ok(text.includes('You have not filed any requests yet'), 'an empty list says what to do');
+			const received = await page.locator('section[aria-labelledby="h-tr"]').innerText();
+			assert.match(received, /Who received your data/);
+			assert.match(received, /ООО «Доставка»[\s\S]*Доставка заказов покупателям[\s\S]*Name, Phone[\s\S]*Delivered/);
 			assert.deepEqual(errors, [], 'no script error and no CSP violation');
 		} finally {
 			await ctx.close();

@@ -21,6 +21,7 @@ const SUBJECT_ROUTES = [
 	['GET', '/v1/requests/{id}'],
 	['GET', '/v1/requests/{id}/export'],
 	['GET', '/v1/subjects/{id}/notifications'],
+	['GET', '/v1/subjects/{id}/transfers'],
 	['GET', '/v1/portal/session'],
 	['DELETE', '/v1/portal/session'],
 ];

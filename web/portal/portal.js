@@ -15,7 +15,7 @@ const MAGIC = [
 	['image/tiff', [0x4d, 0x4d, 0x00, 0x2a]],
 ];
 
-const state = { lang: 'ru', dict: {}, session: null, subject: null, consents: null, requests: [], notices: [],
+const state = { lang: 'ru', dict: {}, session: null, subject: null, consents: null, requests: [], notices: [], transfers: [],
 	inquiries: new Map(), file: null, fileType: null, previewUrl: null, message: null };
 const app = document.getElementById('app');
 
@@ -90,16 +90,42 @@ async function loadLang(lang) {
 async function loadAll() {
 	state.session = await api('GET', '/v1/portal/session');
 	const id = state.session.subject_id;
-	const [subject, consents, requests, notices] = await Promise.all([
+	const [subject, consents, requests, notices, transfers] = await Promise.all([
 		api('GET', `/v1/subjects/${id}`),
 		api('GET', `/v1/subjects/${id}/consents`),
 		api('GET', '/v1/requests?limit=1000'),
 		api('GET', `/v1/subjects/${id}/notifications`),
+		api('GET', `/v1/subjects/${id}/transfers?limit=1000`),
 	]);
-	Object.assign(state, { subject, consents, requests: requests.items.reverse(), notices: notices.items.reverse() });
+	Object.assign(state, { subject, consents, requests: requests.items.reverse(), notices: notices.items.reverse(),
+		transfers: received(transfers.items) });
 	const inq = state.requests.filter((q) => q.type === 'inquiry');
 	const full = await Promise.all(inq.map((q) => api('GET', `/v1/requests/${q.id}`)));
 	state.inquiries = new Map(full.map((q) => [q.id, q]));
+}
+
+/** The third parties the person's data went to, or is queued to go to, from their disclosure log: one row per
+ *  transfer, its latest entry (refusals and failures sent nothing and are left out), newest first. */
+function received(log) {
+	const last = new Map();
+	for (const d of log) last.set(d.transfer_id, d);
+	return [...last.values()].filter((d) => d.outcome === 'delivered' || d.outcome === 'queued').reverse();
+}
+
+function transfersCard() {
+	const list = state.transfers;
+	const body = list.length === 0 ? h('p', { class: 'empty' }, t('portal.transfers.empty')) :
+		h('div', { class: 'table-wrap' }, h('table', { class: 'stack' },
+			h('thead', {}, h('tr', {}, ['when', 'recipient', 'purpose', 'data', 'status'].map((k) => h('th', { scope: 'col' }, t(`portal.transfers.${k}`))))),
+			h('tbody', {}, list.map((d) => h('tr', { 'data-transfer': d.transfer_id },
+				h('td', { 'data-label': t('portal.transfers.when') }, fmtDate(d.at)),
+				h('td', { 'data-label': t('portal.transfers.recipient') }, h('span', {}, d.recipient.name,
+					h('div', { class: 'hint' }, d.recipient.cross_border ? t('portal.transfers.abroad', { country: d.recipient.country }) : d.recipient.country))),
+				h('td', { 'data-label': t('portal.transfers.purpose') }, d.recipient.purpose),
+				h('td', { 'data-label': t('portal.transfers.data') }, d.fields.map((f) => t(`portal.data.${f}`)).join(', ')),
+				h('td', { 'data-label': t('portal.transfers.status') }, badge(t(`portal.transfers.${d.outcome}`), d.outcome === 'delivered' ? 'ok' : 'info')))))));
+	return h('section', { class: 'card', 'aria-labelledby': 'h-tr' }, h('h2', { id: 'h-tr' }, t('portal.transfers.title')), body,
+		h('p', { class: 'hint' }, t('portal.transfers.hint')));
 }
 
 function dataCard() {
@@ -340,6 +366,7 @@ function render() {
 		requestsCard(),
 		h('div', { class: 'grid' }, fileCard(), inquiriesCard()),
 		h('div', { class: 'grid' }, dataCard(), consentsCard()),
+		transfersCard(),
 		noticesCard());
 	document.getElementById('signout').hidden = false;
 }
