@@ -2,7 +2,8 @@
 // Incidents in the console, in chromium: an operator records one, the scope picked three ways with the count of the
 // persons it would notify shown live before anything is sent (and an unknown id named by its place in the list);
 // confirms; watches the notices go out (to a real SMTP server, the view refreshing itself until none is queued);
-// records the initial report to the regulator against its 24-hour deadline, and opens the draft. An auditor sees the
+// records the initial report to the regulator against its 24-hour deadline, adds the presumed causes, and opens
+// the draft. An auditor sees the
 // list but no way to record. Screenshots of the form and of an incident in Russian and English, at 1280×800 and
 // 390×844, in tests/browser/artifacts/.
 import assert from 'node:assert/strict';
@@ -114,6 +115,12 @@ describe('incidents in the console, in chromium', { concurrency: 1 }, () => {
 			assert.equal(x.regulator.initial.reference, 'RKN-2026-0042');
 			assert.equal(x.regulator.initial.met, true);
 			assert.equal(x.regulator.followup.sent_at, null);
+
+			await page.locator('#texts-edit').click();
+			await page.locator('#edit-causes').fill('A storage bucket\'s access policy was changed by mistake.');
+			await page.locator('#texts button[type=submit]').click();
+			await page.locator('#texts dd', { hasText: 'changed by mistake' }).waitFor({ timeout: 15_000 });
+			assert.match(assertJson(await srv.req('GET', `/v1/incidents/${id}`, { as: 'auditor' }), 200).causes, /changed by mistake/);
 
 			await page.locator('#rep-followup details.draft summary').click();
 			await page.locator('#draft-followup', { hasText: /RKN-2026-0042/ }).waitFor({ timeout: 15_000 });
