@@ -164,6 +164,8 @@ describe('incidents in the console, in chromium', { concurrency: 1 }, () => {
 					let overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 					assert.ok(overflow <= 1, `no horizontal scroll on the form at ${viewport.width}px (${overflow}px over)`);
 					await page.goto(`${srv.url}/console/#/incidents`);
+					await page.locator('tr[data-id] a').first().waitFor();
+					await page.screenshot({ path: path.join(ARTIFACTS, `console-incidents-${lang}-${name}.png`), fullPage: true });
 					await page.locator('tr[data-id] a').first().click();
 					await page.locator('#progress').waitFor();
 					await page.screenshot({ path: path.join(ARTIFACTS, `console-incident-${lang}-${name}.png`), fullPage: true });

@@ -51,12 +51,12 @@ export async function renderIncidents() {
 		el('td', {}, el('a', { href: `#/incidents/${x.id}`, text: fmtDate(x.detected_at) })),
 		el('td.hide-narrow', { text: x.data_categories.map((c) => t(`cat.${c}`)).join(', ') }),
 		el('td.num', { text: fmtNum(x.affected) }),
-		el('td', {}, stateBadge(x.regulator.initial)),
-		el('td', {}, stateBadge(x.regulator.followup))));
-	main.replaceChildren(head, el('div.table-wrap', {}, el('table', {},
+		el('td', {}, el('div.rep-line', {}, el('span.muted', { text: t('inc.rep.initial.short') }), stateBadge(x.regulator.initial)),
+			el('div.rep-line', {}, el('span.muted', { text: t('inc.rep.followup.short') }), stateBadge(x.regulator.followup)))));
+	main.replaceChildren(head, el('div.table-wrap', {}, el('table.incidents', {},
 		el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('inc.detected') }),
-			el('th.hide-narrow', { scope: 'col', text: t('inc.categories') }), el('th.num', { scope: 'col', text: t('inc.affected') }),
-			el('th', { scope: 'col', text: t('inc.rep.initial.short') }), el('th', { scope: 'col', text: t('inc.rep.followup.short') }))),
+			el('th.hide-narrow', { scope: 'col', text: t('inc.categories') }), el('th.num', { scope: 'col', text: t('inc.persons') }),
+			el('th', { scope: 'col', text: t('inc.reports') }))),
 		el('tbody', {}, rows))));
 }
 
