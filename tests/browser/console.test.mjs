@@ -172,7 +172,7 @@ describe('the operator console in chromium', { concurrency: 1 }, () => {
 			const g = assertJson(await srv.req('GET', `/v1/requests/${guardian.id}`, { as: 'operator' }), 200).details.guardian;
 			assert.match(await card.innerText(), new RegExp(g.name));
 			assert.match(await card.innerText(), /mother/);
-			assert.match(await card.innerText(), /processing/);
+			assert.match(await card.innerText(), /Processing of personal data/, 'the purpose in words');
 			assert.match(await page.locator('.side').innerText(), /awaiting a guardian/);
 			await page.screenshot({ path: path.join(ARTIFACTS, 'console-guardian-en-desktop.png'), fullPage: true });
 		} finally {

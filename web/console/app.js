@@ -26,6 +26,9 @@ function leftCell(q) {
 	return el('span', { text: t('left.days', q.working_days_left) });
 }
 
+/** The catalogue's text for key, or fallback (a name privd added since) when the catalogue has none. */
+const label = (key, fallback) => (ui.texts[key] ? t(key) : fallback);
+
 // ---- sign-in ----
 function renderSignIn(message) {
 	document.getElementById('nav').hidden = true;
@@ -169,7 +172,7 @@ function guardianCard(q) {
 	return el('section.card', { id: 'guardian' }, el('h2', { text: t('detail.guardian') }),
 		kv([['f.name', g.name], ['g.relation', g.relation], ['f.email', g.email || undefined], ['f.phone', g.phone || undefined],
 			['g.purposes', el('ul.purposes', {}, Object.entries(consents).map(([p, v]) =>
-				el('li', {}, el(`span.badge${v ? '.ok' : '.bad'}`, { text: t(v ? 'g.granted' : 'g.refused') }), ' ', p)))]]));
+				el('li', {}, el(`span.badge${v ? '.ok' : '.bad'}`, { text: t(v ? 'g.granted' : 'g.refused') }), ' ', label(`portal.purpose.${p}`, p))))]]));
 }
 
 async function renderRequest(id, note) {
@@ -236,8 +239,8 @@ async function renderNotices() {
 	if (!items.length) { main.replaceChildren(head, empty(t('notices.empty'), t('notices.empty.hint'))); return; }
 	main.replaceChildren(head, table([
 		{ key: 'created', label: t('n.created'), sort: (n) => n.created_at, cell: (n) => fmtDate(n.created_at) },
-		{ key: 'kind', label: t('n.kind'), sort: (n) => n.kind, cell: (n) => n.kind },
-		{ key: 'channel', label: t('n.channel'), sort: (n) => n.channel, cell: (n) => n.channel },
+		{ key: 'kind', label: t('n.kind'), sort: (n) => n.kind, cell: (n) => label(`portal.kind.${n.kind}`, n.kind) },
+		{ key: 'channel', label: t('n.channel'), sort: (n) => n.channel, cell: (n) => label(`portal.channel.${n.channel}`, n.channel) },
 		{ key: 'attempts', label: t('n.attempts'), sort: (n) => n.attempts, cell: (n) => String(n.attempts) },
 		{ key: 'error', label: t('n.error'), cell: (n) => n.last_error || '—' },
 	], items, { sortKey: 'created', dir: -1 }));
@@ -305,7 +308,7 @@ async function consentRates() {
 	return {
 		weeks: stats.weeks,
 		series: purposes.map((p) => ({
-			label: p,
+			label: label(`portal.purpose.${p}`, p),
 			values: stats.weeks.map((w) => {
 				const i = stats.items.find((x) => x.purpose === p && x.week === w);
 				return i && i.granted + i.refused > 0 ? Math.round((100 * i.granted) / (i.granted + i.refused)) : null;
