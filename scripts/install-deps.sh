@@ -12,6 +12,8 @@ build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev li
 test_pkgs=(libcmocka-dev postgresql nodejs npm sqlite3 curl clang-format chromium)
 # systemd-analyze verifies the unit file, mandoc lints the man pages
 test_pkgs+=(systemd mandoc)
+# readers that check the documents the tests generate are real files
+test_pkgs+=(qpdf libjpeg-turbo-progs pngcheck libtiff-tools)
 deb_pkgs=(debhelper dpkg-dev fakeroot lintian)
 # perf and strace: where the time of a figure goes (bench/README.md)
 bench_pkgs=(wrk nginx-light linux-perf strace)
