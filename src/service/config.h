@@ -21,10 +21,18 @@
 struct privd_config {
 	char data_dir[1024];
 	/* [server] */
-	char listen[128];     /* listen = 127.0.0.1:8080 */
-	size_t body_limit;    /* body_limit = 65536 (bytes) */
-	unsigned threads;     /* threads = 0 (0: one per core) */
-	char public_url[256]; /* public_url = "" (derived from listen when empty) */
+	char listen[128];            /* listen = 127.0.0.1:8080 */
+	size_t body_limit;           /* body_limit = 65536 (bytes) */
+	unsigned threads;            /* threads = 0 (0: one per core) */
+	char public_url[256];        /* public_url = "" (derived from listen when empty) */
+	unsigned max_connections;    /* max_connections = 0 (0: the open-file limit less 64) */
+	unsigned connections_per_ip; /* connections_per_ip = 256 (0: no limit) */
+	unsigned header_timeout;     /* header_timeout = 10 (seconds to send a request's line and headers) */
+	unsigned request_timeout;    /* request_timeout = 120 (seconds to send a whole request, body included) */
+	size_t body_memory;          /* body_memory = 268435456 (bytes of request bodies held at once) */
+	/* [metrics] */
+	char metrics_listen[128]; /* listen = "" (served on [server] listen) */
+	bool metrics_require_key; /* require_key = false */
 	/* [database] */
 	char database_url[1024]; /* url = sqlite */
 	size_t write_batch;      /* write_batch = 256 */

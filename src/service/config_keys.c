@@ -33,6 +33,25 @@ const struct key privd_config_keys[] = {
 	STR("server", "public_url", T_STR, public_url, "",
 	    "URL by which users and applications reach privd, used in links in e-mails.\n"
 	    "Empty: derived from listen."),
+	NUM("server", "max_connections", T_UINT, max_connections, 0, 1000000, "0",
+	    "Most connections open at once (0 to 1000000); 0: the open-file limit less 64\n"
+	    "(privd raises its soft limit to the hard one at start; see LimitNOFILE)."),
+	NUM("server", "connections_per_ip", T_UINT, connections_per_ip, 0, 1000000, "256",
+	    "Most connections open at once from one client address (0 to 1000000; 0: no\n"
+	    "limit). Behind a reverse proxy every connection comes from the proxy: raise it."),
+	NUM("server", "header_timeout", T_UINT, header_timeout, 1, 3600, "10",
+	    "Seconds a client has to send a request's line and headers (1 to 3600), counted\n"
+	    "from the connection or the end of its previous request; then it is closed."),
+	NUM("server", "request_timeout", T_UINT, request_timeout, 1, 86400, "120",
+	    "Seconds a client has to send a whole request, its body included (1 to 86400)."),
+	NUM("server", "body_memory", T_SIZE, body_memory, 1048576, (size_t)64 * 1024 * 1024 * 1024, "268435456",
+	    "Bytes of request bodies held in memory at once, all requests together (1 MiB to\n"
+	    "64 GiB); a body that does not fit gets 503 with Retry-After."),
+	STR("metrics", "listen", T_STR, metrics_listen, "",
+	    "Address and port on which GET /metrics is served instead of [server] listen\n"
+	    "(host:port); empty: on [server] listen, with the API."),
+	NUM("metrics", "require_key", T_BOOL, metrics_require_key, 0, 1, "false",
+	    "true: GET /metrics needs an admin, operator or auditor API key."),
 	STR("database", "url", T_STR_NONEMPTY, database_url, "sqlite",
 	    "Where data is stored: \"sqlite\" for SQLite files in the data directory, or a\n"
 	    "PostgreSQL URL (postgresql://user@host/dbname) for more than one privd node."),

@@ -10,13 +10,17 @@
  * between the two leaves keys that nothing needs, which the stray-key sweep destroys at the next start. Erasure
  * runs either as an erase request (requests decide when) or, when the person revoked consent to processing and no
  * legal hold stops it, once its scheduled time has passed (the scheduler asks every tick). A legal hold records the
- * legal basis for keeping the data and holds the scheduled erasure back until it is released. Whichever way it
+ * legal basis for keeping the data and holds the scheduled erasure back until it is released; its reason may name
+ * the person, so it is sealed under their key and goes with it (reasons stored in plain text by older versions are
+ * sealed when the server starts). Whichever way it
  * runs, the data side is one function, privd_erasure_data, which also writes the erasure's audit entry and its
  * destruction record (destruction.c) in the same transaction, so no erasure can happen without its act.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "core/log.h"
 #include "service/service_int.h"
@@ -103,12 +107,15 @@ void privd_erasure_purge_files(struct privd_service *svc)
 
 /* ---- legal hold ---- */
 
+#define HOLD_REASON_FIELD "legal_hold.reason"
+#define HOLD_REASON_MAX 250
+
 struct hold_job {
 	struct privd_service *svc;
 	const struct privd_principal *who;
 	const char *subject_id;
 	bool hold;
-	const char *reason;
+	struct privd_blob reason_ct; /* sealed under the subject's key: the reason may name them */
 };
 
 static enum privd_rc hold_data(struct privd_db *db, void *arg)
@@ -118,7 +125,7 @@ static enum privd_rc hold_data(struct privd_db *db, void *arg)
 
 	rc = privd_subject_alive(db, j->subject_id);
 	if (rc == PRIVD_OK)
-		rc = privd_repo_subject_legal_hold(db, j->subject_id, j->hold, j->reason, privd_now_ms());
+		rc = privd_repo_subject_legal_hold(db, j->subject_id, j->hold, &j->reason_ct, privd_now_ms());
 	if (rc == PRIVD_OK)
 		rc = privd_audit_append(j->svc, db, j->who->actor, j->hold ? "subject.hold" : "subject.release",
 		                        "subject", j->subject_id, "{}");
@@ -128,21 +135,92 @@ static enum privd_rc hold_data(struct privd_db *db, void *arg)
 enum privd_rc privd_service_legal_hold(struct privd_service *svc, const struct privd_principal *who,
                                        const char *subject_id, bool hold, const char *reason, struct privd_err *err)
 {
-	struct hold_job j = {svc, who, subject_id, hold, reason};
+	struct hold_job j = {svc, who, subject_id, hold, {NULL, 0}};
 	struct privd_write_job job = {.data = hold_data, .arg = &j};
 	struct privd_cache_entry e;
 	enum privd_rc rc;
 
-	if (hold && (reason == NULL || reason[0] == '\0' || strlen(reason) > 250)) {
+	if (hold && (reason == NULL || reason[0] == '\0' || strlen(reason) > HOLD_REASON_MAX)) {
 		privd_err_field(err, "reason", "a legal hold needs its legal basis (at most 250 bytes)");
 		return privd_err_set(err, PRIVD_ERR_INVALID, "the legal hold is invalid");
 	}
 	rc = privd_subject_require(svc, subject_id, &e, err);
+	if (rc == PRIVD_OK && hold) {
+		const struct privd_vault_sealing why = privd_vault_text(HOLD_REASON_FIELD, reason, &j.reason_ct);
+
+		rc = privd_vault_seal(svc->vault, NULL, subject_id, &why, 1);
+	}
+	if (rc == PRIVD_OK)
+		rc = privd_writer_run(svc->writer, &job);
+	privd_blob_clear(&j.reason_ct);
+	return rc;
+}
+
+/* ---- reasons stored in plain text before migration 11 ---- */
+
+struct seal_job {
+	const char *subject_id;
+	struct privd_blob reason_ct;
+};
+
+static enum privd_rc seal_data(struct privd_db *db, void *arg)
+{
+	struct seal_job *j = arg;
+	enum privd_rc rc = privd_repo_subject_hold_reason_seal(db, j->subject_id, &j->reason_ct);
+
+	return rc == PRIVD_ERR_NOT_FOUND ? PRIVD_OK : rc; /* released or erased meanwhile: nothing left to seal */
+}
+
+/* Seals one subject's plain reason; false when it could not (it stays plain, and is tried at the next start). */
+static bool seal_plain_reason(struct privd_service *svc, const char *subject_id)
+{
+	struct seal_job j = {subject_id, {NULL, 0}};
+	struct privd_write_job job = {.data = seal_data, .arg = &j};
+	struct privd_vault_sealing sealing;
+	struct privd_reader *r = NULL;
+	char reason[HOLD_REASON_MAX + 6] = "";
+	enum privd_rc rc;
+
+	rc = privd_reader_get(svc, &r);
 	if (rc != PRIVD_OK)
-		return rc;
-	if (!hold)
-		j.reason = NULL;
-	return privd_writer_run(svc->writer, &job);
+		return false;
+	rc = privd_repo_subject_plain_hold_reason(r->db, subject_id, reason, sizeof(reason));
+	if (rc == PRIVD_OK) {
+		sealing = privd_vault_text(HOLD_REASON_FIELD, reason, &j.reason_ct);
+		rc = privd_vault_seal(svc->vault, r, subject_id, &sealing, 1);
+	}
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	sodium_memzero(reason, sizeof(reason));
+	if (rc == PRIVD_OK)
+		rc = privd_writer_run(svc->writer, &job);
+	privd_blob_clear(&j.reason_ct);
+	/* an erased subject's plain reason is gone with the erasure (its row is a tombstone) */
+	return rc == PRIVD_OK || rc == PRIVD_ERR_NOT_FOUND || rc == PRIVD_ERR_GONE;
+}
+
+void privd_erasure_seal_plain_reasons(struct privd_service *svc)
+{
+	struct privd_id_batch b;
+	size_t sealed = 0, left = 0;
+	int64_t at = privd_now_ms();
+
+	for (;;) {
+		size_t done = 0;
+
+		privd_id_batch_pick(svc, &b, privd_repo_subject_plain_hold_reasons, at);
+		for (size_t i = 0; i < b.n; i++)
+			done += seal_plain_reason(svc, b.ids[i]) ? 1 : 0;
+		sealed += done;
+		if (done < b.n) {
+			left = b.n - done;
+			break; /* the same ones would come back: leave them to the next start */
+		}
+		if (b.n < PRIVD_ID_BATCH)
+			break;
+	}
+	if (sealed > 0 || left > 0)
+		privd_log(left > 0 ? PRIVD_LOG_WARN : PRIVD_LOG_INFO, "legal_hold.reasons_sealed",
+		          "\"sealed\":%zu,\"left\":%zu", sealed, left);
 }
 
 /* ---- scheduled erasure ---- */

@@ -163,6 +163,7 @@ static enum privd_rc open_background(struct privd_service *svc, struct privd_err
 		          "\"evidence_years\":%d,\"reason\":\"RKN Order 179 asks 3 years for destruction acts and log"
 		          " extracts\"",
 		          svc->cfg.evidence_years);
+	privd_erasure_seal_plain_reasons(svc);
 	rc = privd_calendar_load(svc->cfg.calendar_file, today.year, &svc->calendar, err);
 	/* a newer calendar installed: estimated due dates counted again before anyone reads them */
 	if (rc == PRIVD_OK)
@@ -197,6 +198,7 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 	svc->cfg = *cfg;
 	pthread_mutex_init(&svc->readers_lock, NULL);
 	pthread_rwlock_init(&svc->keys_lock, NULL);
+	pthread_mutex_init(&svc->misses_lock, NULL);
 	pthread_rwlock_init(&svc->policy_lock, NULL);
 	pthread_rwlock_init(&svc->texts_lock, NULL);
 	pthread_rwlock_init(&svc->cookie_lock, NULL);
@@ -265,6 +267,7 @@ void privd_service_close(struct privd_service *svc)
 	privd_keyring_free(svc->kr);
 	pthread_mutex_destroy(&svc->readers_lock);
 	pthread_rwlock_destroy(&svc->keys_lock);
+	pthread_mutex_destroy(&svc->misses_lock);
 	pthread_rwlock_destroy(&svc->policy_lock);
 	pthread_rwlock_destroy(&svc->cookie_lock);
 	pthread_rwlock_destroy(&svc->texts_lock);
@@ -302,6 +305,8 @@ void privd_service_stats(struct privd_service *svc, struct privd_service_stats *
 	out->cache_hits = atomic_load(&svc->cache_hits);
 	out->cache_misses = atomic_load(&svc->cache_misses);
 	out->subjects_registered = atomic_load(&svc->registered);
+	out->apikey_lookups = atomic_load(&svc->key_lookups);
+	out->apikey_misses_cached = atomic_load(&svc->key_misses_remembered);
 	out->requests_overdue = atomic_load(&svc->requests_overdue);
 	privd_delivery_stats(svc, out);
 	privd_transfers_stats(svc, out);

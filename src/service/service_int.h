@@ -78,6 +78,12 @@ struct privd_key_entry {
 	enum privd_role role;
 };
 
+/* A key that authenticated nobody, remembered for a few seconds (apikeys.c). */
+struct privd_key_miss {
+	char hash[PRIVD_HASH_HEX];
+	int64_t until_ms; /* 0: the slot is free */
+};
+
 struct privd_reader {
 	struct privd_reader *next;
 	struct privd_db *db;
@@ -102,6 +108,12 @@ struct privd_service {
 	pthread_rwlock_t keys_lock;
 	struct privd_key_entry *keys;
 	uint64_t keys_gen; /* bumped by every invalidation */
+	/* unknown keys, so that a client sending a wrong one again and again is not a database read each time; a
+	 * fixed table (PRIVD_KEY_MISSES slots, one per hash prefix), allocated at the first miss, emptied whenever a
+	 * key is created or revoked anywhere */
+	pthread_mutex_t misses_lock;
+	struct privd_key_miss *misses;
+	uint64_t misses_gen;
 
 	/* interned policy and consent text versions; current_version indexes it */
 	pthread_rwlock_t policy_lock;
@@ -119,6 +131,8 @@ struct privd_service {
 	atomic_bool stopping;
 
 	atomic_ullong cache_hits, cache_misses, registered;
+	atomic_ullong key_lookups,
+	    key_misses_remembered;           /* API keys read from the database; answered by the miss table */
 	atomic_ullong localisation_warnings; /* 152-FZ Art. 18 p.5, [law] ru_localisation = warn */
 	enum privd_localisation_mode localisation;
 
@@ -235,6 +249,9 @@ enum privd_rc privd_webhooks_reload(struct privd_service *svc, const struct priv
 void privd_idem_sweep(struct privd_service *svc);
 /* Destroys keys nothing needs any more (an erased subject's, a notice's no longer queued). Once at start. */
 void privd_erasure_sweep_stray_keys(struct privd_service *svc);
+/* Seals, under each subject's key, the legal-hold reasons stored in plain text before migration 11 (at the start
+ * of a server); one that cannot be sealed now stays as it is, with a warning, until the next start. */
+void privd_erasure_seal_plain_reasons(struct privd_service *svc);
 
 /* ---- revocation.c: consent to processing revoked and given again ---- */
 
@@ -351,6 +368,8 @@ enum privd_rc privd_templates_install(struct privd_service *svc, const struct pr
 
 /* ---- apikeys.c: the API key cache ---- */
 
+/* Drops the cached key id (revoked) and every remembered unknown key (a key created or revoked: a key remembered as
+ * unknown may be the new one). Cannot fail. */
 void privd_keys_invalidate_id(struct privd_service *svc, const char *id);
 void privd_keys_cleanup(struct privd_service *svc);
 

@@ -135,6 +135,9 @@ static const struct migration migrations[] = {
      "CREATE TABLE cookie_configs(seq AUTOINCREMENT_PK, config TEXT NOT NULL, sha256 TEXT NOT NULL,"
      " actor TEXT NOT NULL, updated_at BIGINT NOT NULL);",
      NULL},
+    /* a legal hold's reason may name the person: sealed under their key from now on; a reason stored in plain
+     * text before stays in legal_hold_reason until the server seals it at its next start */
+    {11, "ALTER TABLE subjects ADD COLUMN legal_hold_reason_ct BLOB;", NULL},
     /* transfers to third parties: the recipients (append-only: each change a new version, the newest current), the
      * transfers, their deliveries (a queue like the outbox), and the disclosure log (append-only, per subject) */
     {12,

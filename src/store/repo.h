@@ -293,7 +293,8 @@ size_t privd_audit_canonical(const struct privd_audit_row *row, uint8_t *out, si
  *   body_ct BLOB, created_at BIGINT NOT NULL, sent_at BIGINT, last_error TEXT) + index (subject_id),
  *   index (status);
  * subjects gains: erase_after BIGINT (scheduled erasure, UTC ms), legal_hold INTEGER NOT NULL DEFAULT 0,
- *   legal_hold_reason TEXT.
+ *   legal_hold_reason TEXT (plain; since migration 11 only what was stored before, until it is sealed into
+ *   legal_hold_reason_ct BLOB, under the subject's key as the field "legal_hold.reason").
  * Notification message keys live in the keystore's data_keys under the id "msg:<notification_id>".
  * Migration 4 adds to requests: answer_ct BLOB (an inquiry's answer, sealed like details), due_working_days
  * INTEGER (the working days from receipt the due date was counted with, an extension's included) and
@@ -650,12 +651,22 @@ enum privd_rc privd_repo_subject_revoke(struct privd_db *db, const char *subject
  * PRIVD_ERR_NOT_FOUND when the subject is absent or not revoked. */
 enum privd_rc privd_repo_subject_restore(struct privd_db *db, const char *subject_id, int64_t now_ms,
                                          enum privd_subject_status *restored);
-enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold, const char *reason,
-                                            int64_t now_ms);
+/* A legal hold set (with its reason sealed under the subject's key, migration 11) or lifted (the reason cleared,
+ * with any plain one left from before). PRIVD_ERR_NOT_FOUND when the subject is absent. */
+enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold,
+                                            const struct privd_blob *reason_ct, int64_t now_ms);
+/* Reasons stored in plain text before migration 11, until each is sealed: the ids of up to limit subjects that
+ * still have one, last changed at or before `at`; one's text (cut to size; PRIVD_ERR_NOT_FOUND when it has none); and
+ * its sealed form stored in its place (PRIVD_ERR_NOT_FOUND when the plain reason is gone meanwhile: released, or the
+ * subject erased). */
+enum privd_rc privd_repo_subject_plain_hold_reasons(struct privd_db *db, int64_t at, size_t limit,
+                                                    int (*cb)(void *arg, const char *subject_id), void *arg);
+enum privd_rc privd_repo_subject_plain_hold_reason(struct privd_db *db, const char *subject_id, char *dst, size_t size);
+enum privd_rc privd_repo_subject_hold_reason_seal(struct privd_db *db, const char *subject_id,
+                                                  const struct privd_blob *reason_ct);
 struct privd_subject_sched {
 	int64_t erase_after; /* 0 when none */
 	bool legal_hold;
-	char legal_hold_reason[256];
 };
 enum privd_rc privd_repo_subject_sched_get(struct privd_db *db, const char *subject_id,
                                            struct privd_subject_sched *out);

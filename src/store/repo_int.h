@@ -70,7 +70,7 @@ static inline void blob_view(struct privd_stmt *st, int col, struct privd_blob *
 
 static inline enum privd_rc bind_opt_blob(struct privd_stmt *st, int idx, const struct privd_blob *b)
 {
-	if (b->data == NULL || b->len == 0)
+	if (b == NULL || b->data == NULL || b->len == 0)
 		return privd_stmt_bind_null(st, idx);
 	return privd_stmt_bind_blob(st, idx, b->data, b->len);
 }
@@ -126,7 +126,7 @@ static inline enum privd_rc step_row(struct privd_stmt *st)
  *   'i'  int64_t                     integer
  *   'm'  int64_t                     optional time (or size): 0 binds NULL (bind_opt_time)
  *   'b'  const void *, size_t        blob: two arguments, pointer and length
- *   'B'  const struct privd_blob *   optional blob: empty binds NULL (bind_opt_blob)
+ *   'B'  const struct privd_blob *   optional blob: NULL or empty binds NULL (bind_opt_blob)
  *   'n'  (no argument)               NULL
  *
  * Varargs are not converted to the type read: an 'i' or 'm' argument must be an int64_t and a 'b' length a

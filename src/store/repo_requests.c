@@ -233,7 +233,8 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 	                               " email_bidx = NULL, phone_bidx = NULL, name_ct = NULL, email_ct = NULL,"
 	                               " phone_ct = NULL, ip_ct = NULL, birth_date_ct = NULL, erase_after = NULL,"
 	                               " revoked_from = NULL,"
-	                               " legal_hold_reason = NULL, language = NULL, updated_at = ?"
+	                               " legal_hold_reason = NULL, legal_hold_reason_ct = NULL, language = NULL,"
+	                               " updated_at = ?"
 	                               " WHERE subject_id = ?",
 	                               "it", now_ms, subject_id);
 
@@ -273,14 +274,42 @@ enum privd_rc privd_repo_subject_restore(struct privd_db *db, const char *subjec
 	return rc;
 }
 
-enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold, const char *reason,
-                                            int64_t now_ms)
+enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold,
+                                            const struct privd_blob *reason_ct, int64_t now_ms)
 {
-	/* the reason is the hold's: lifting the hold clears it */
+	/* the reason is the hold's: lifting the hold clears it, and a plain one left from before migration 11 too */
 	return exec_update(db,
-	                   "UPDATE subjects SET legal_hold = ?, legal_hold_reason = ?, updated_at = ?"
-	                   " WHERE subject_id = ?",
-	                   "iTit", (int64_t)(hold ? 1 : 0), hold ? reason : NULL, now_ms, subject_id);
+	                   "UPDATE subjects SET legal_hold = ?, legal_hold_reason_ct = ?, legal_hold_reason = NULL,"
+	                   " updated_at = ? WHERE subject_id = ?",
+	                   "iBit", (int64_t)(hold ? 1 : 0), hold ? reason_ct : NULL, now_ms, subject_id);
+}
+
+enum privd_rc privd_repo_subject_plain_hold_reasons(struct privd_db *db, int64_t at, size_t limit,
+                                                    int (*cb)(void *arg, const char *subject_id), void *arg)
+{
+	const struct walk_cb to = {.fn.id = cb, .arg = arg};
+
+	return walk_rows(db,
+	                 "SELECT subject_id FROM subjects WHERE legal_hold_reason IS NOT NULL AND updated_at <= ?"
+	                 " ORDER BY subject_id LIMIT ?",
+	                 id_row, &to, "ii", at, (int64_t)limit);
+}
+
+enum privd_rc privd_repo_subject_plain_hold_reason(struct privd_db *db, const char *subject_id, char *dst, size_t size)
+{
+	enum privd_rc rc =
+	    query_text(db, "SELECT legal_hold_reason FROM subjects WHERE subject_id = ?", subject_id, dst, size);
+
+	return rc == PRIVD_OK && dst[0] == '\0' ? PRIVD_ERR_NOT_FOUND : rc;
+}
+
+enum privd_rc privd_repo_subject_hold_reason_seal(struct privd_db *db, const char *subject_id,
+                                                  const struct privd_blob *reason_ct)
+{
+	return exec_update(db,
+	                   "UPDATE subjects SET legal_hold_reason_ct = ?, legal_hold_reason = NULL"
+	                   " WHERE subject_id = ? AND legal_hold_reason IS NOT NULL",
+	                   "Bt", reason_ct, subject_id);
 }
 
 enum privd_rc privd_repo_subject_sched_get(struct privd_db *db, const char *subject_id, struct privd_subject_sched *out)
@@ -289,12 +318,10 @@ enum privd_rc privd_repo_subject_sched_get(struct privd_db *db, const char *subj
 	enum privd_rc rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = query_one(db, "SELECT erase_after, legal_hold, legal_hold_reason FROM subjects WHERE subject_id = ?", &st,
-	               "t", subject_id);
+	rc = query_one(db, "SELECT erase_after, legal_hold FROM subjects WHERE subject_id = ?", &st, "t", subject_id);
 	if (rc == PRIVD_OK) {
 		out->erase_after = privd_stmt_col_int64(st, 0);
 		out->legal_hold = privd_stmt_col_int64(st, 1) != 0;
-		copy_col(st, 2, out->legal_hold_reason, sizeof(out->legal_hold_reason));
 	}
 	privd_stmt_finalize(st);
 	return rc;

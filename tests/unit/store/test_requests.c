@@ -125,7 +125,9 @@ static void test_migrate_idempotent(void **state)
 	assert_int_equal(privd_repo_subject_sched_get(g_db, "mig1", &s), PRIVD_OK);
 	assert_int_equal(s.erase_after, 0);
 	assert_false(s.legal_hold);
-	assert_string_equal(s.legal_hold_reason, "");
+	assert_int_equal(
+	    query_int(g_db, "SELECT COUNT(*) FROM subjects WHERE legal_hold_reason_ct IS NULL", NULL, NULL),
+	    query_int(g_db, "SELECT COUNT(*) FROM subjects", NULL, NULL));
 	privd_db_close(other);
 }
 
@@ -797,6 +799,8 @@ static void test_schedule(void **state)
 	struct privd_subject_sched s;
 	struct privd_subject_row r;
 	struct ids a = {0};
+	uint8_t sealed[] = {0x01, 0x02, 0x00, 0x7f};
+	const struct privd_blob ct = {sealed, sizeof(sealed)};
 	char reason[300];
 	int calls = 0;
 
@@ -835,13 +839,17 @@ static void test_schedule(void **state)
 	assert_int_equal(privd_repo_subject_due_erasures(g_db, 9000, 0, stop_id, &calls), PRIVD_OK);
 	assert_int_equal(calls, 1);
 
-	/* a legal hold keeps a subject out, and is read back with its reason */
-	assert_int_equal(privd_repo_subject_legal_hold(g_db, "ssub4", true, "court case 12/2025", 3000), PRIVD_OK);
-	assert_int_equal(privd_repo_subject_legal_hold(g_db, "nobody", true, "x", 3000), PRIVD_ERR_NOT_FOUND);
+	/* a legal hold keeps a subject out; its reason is stored sealed, never in plain text */
+	assert_int_equal(privd_repo_subject_legal_hold(g_db, "ssub4", true, &ct, 3000), PRIVD_OK);
+	assert_int_equal(privd_repo_subject_legal_hold(g_db, "nobody", true, &ct, 3000), PRIVD_ERR_NOT_FOUND);
 	assert_int_equal(privd_repo_subject_sched_get(g_db, "ssub4", &s), PRIVD_OK);
 	assert_true(s.legal_hold);
-	assert_string_equal(s.legal_hold_reason, "court case 12/2025");
 	assert_int_equal(s.erase_after, 1500);
+	assert_int_equal(
+	    query_int(g_db, "SELECT length(legal_hold_reason_ct) FROM subjects WHERE subject_id = ?", "ssub4", NULL),
+	    sizeof(sealed));
+	assert_int_equal(
+	    query_int(g_db, "SELECT COUNT(*) FROM subjects WHERE legal_hold_reason IS NOT NULL", NULL, NULL), 0);
 	assert_int_equal(privd_repo_subject_get(g_db, "ssub4", &r), PRIVD_OK);
 	assert_int_equal(r.updated_at, 3000);
 	privd_subject_row_clear(&r);
@@ -851,18 +859,36 @@ static void test_schedule(void **state)
 	assert_string_equal(a.id[0], "ssub2");
 	assert_string_equal(a.id[1], "ssub1");
 	assert_string_equal(a.id[2], "ssub3");
-	/* a long reason is cut to the struct, not overflowed */
+	/* a reason stored in plain text before migration 11: listed, read (cut to the buffer), sealed in its place */
 	memset(reason, 'r', sizeof(reason) - 1);
 	reason[sizeof(reason) - 1] = '\0';
-	assert_int_equal(privd_repo_subject_legal_hold(g_db, "ssub3", true, reason, 3100), PRIVD_OK);
-	assert_int_equal(privd_repo_subject_sched_get(g_db, "ssub3", &s), PRIVD_OK);
-	assert_int_equal(strlen(s.legal_hold_reason), sizeof(s.legal_hold_reason) - 1);
+	assert_int_equal(privd_db_exec(g_db,
+	                               "UPDATE subjects SET legal_hold = 1, legal_hold_reason = 'court case 12/2025',"
+	                               " updated_at = 3100 WHERE subject_id = 'ssub3'",
+	                               NULL),
+	                 PRIVD_OK);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(privd_repo_subject_plain_hold_reasons(g_db, 3000, 10, collect_id, &a), PRIVD_OK);
+	assert_int_equal(a.n, 0);
+	assert_int_equal(privd_repo_subject_plain_hold_reasons(g_db, 3100, 10, collect_id, &a), PRIVD_OK);
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.id[0], "ssub3");
+	assert_int_equal(privd_repo_subject_plain_hold_reason(g_db, "ssub3", reason, 6), PRIVD_OK);
+	assert_string_equal(reason, "court");
+	assert_int_equal(privd_repo_subject_plain_hold_reason(g_db, "ssub4", reason, sizeof(reason)),
+	                 PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_subject_hold_reason_seal(g_db, "ssub3", &ct), PRIVD_OK);
+	assert_int_equal(privd_repo_subject_hold_reason_seal(g_db, "ssub3", &ct), PRIVD_ERR_NOT_FOUND);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(privd_repo_subject_plain_hold_reasons(g_db, 9000, 10, collect_id, &a), PRIVD_OK);
+	assert_int_equal(a.n, 0);
 	/* lifting the hold clears its reason and brings the subject back */
-	assert_int_equal(privd_repo_subject_legal_hold(g_db, "ssub4", false, "ignored", 3200), PRIVD_OK);
+	assert_int_equal(privd_repo_subject_legal_hold(g_db, "ssub4", false, &ct, 3200), PRIVD_OK);
 	assert_int_equal(privd_repo_subject_legal_hold(g_db, "ssub3", false, NULL, 3200), PRIVD_OK);
 	assert_int_equal(privd_repo_subject_sched_get(g_db, "ssub4", &s), PRIVD_OK);
 	assert_false(s.legal_hold);
-	assert_string_equal(s.legal_hold_reason, "");
+	assert_int_equal(
+	    query_int(g_db, "SELECT COUNT(*) FROM subjects WHERE legal_hold_reason_ct IS NOT NULL", NULL, NULL), 0);
 	/* clearing a schedule */
 	assert_int_equal(privd_repo_subject_schedule_erasure(g_db, "ssub2", 0), PRIVD_OK);
 	assert_int_equal(privd_repo_subject_sched_get(g_db, "ssub2", &s), PRIVD_OK);
