@@ -174,6 +174,13 @@ static int start(struct server *s)
 	opts.cookie_rate = s->cfg.cookie_rate;
 	opts.cookie_burst = s->cfg.cookie_burst;
 	opts.cookie_ip_header = s->cfg.cookie_ip_header;
+	opts.max_connections = s->cfg.max_connections;
+	opts.connections_per_ip = s->cfg.connections_per_ip;
+	opts.header_timeout = s->cfg.header_timeout;
+	opts.request_timeout = s->cfg.request_timeout;
+	opts.body_memory = s->cfg.body_memory;
+	opts.metrics_listen = s->cfg.metrics_listen;
+	opts.metrics_require_key = s->cfg.metrics_require_key;
 	rc = privd_http_start(s->svc, &opts, &s->http, &err);
 	if (rc != PRIVD_OK) {
 		cli_log_open("", NULL);
@@ -209,6 +216,8 @@ int cli_serve(const struct flags *f)
 	status = start(s);
 	if (status != 0)
 		goto out;
+	if (privd_http_metrics_port(s->http) != 0)
+		privd_log(PRIVD_LOG_INFO, "http.metrics_listening", "\"port\":%u", privd_http_metrics_port(s->http));
 	privd_log(PRIVD_LOG_INFO, "http.listening", "\"port\":%u,\"database\":\"%s\"", privd_http_port(s->http),
 	          engine(&s->cfg));
 	status_ready(s);

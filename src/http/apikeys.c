@@ -18,6 +18,7 @@ static json_t *key_json(const struct privd_apikey_info *k)
 
 void privd_http_apikey_create(struct privd_http_req *r)
 {
+	static const char *const allowed[] = {"name", "role", NULL};
 	struct privd_apikey_info info;
 	struct privd_err e = {0};
 	char key[256] = "";
@@ -34,6 +35,10 @@ void privd_http_apikey_create(struct privd_http_req *r)
 		privd_err_field(&e, "name", "is required");
 	if (role == NULL)
 		privd_err_field(&e, "role", "is required");
+	if (privd_http_json_only(body, allowed, "", &e) > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
 	/* A missing or mistyped member reaches the service as NULL, which it refuses without writing anything, after
 	 * naming what else is wrong: every field at fault is named at once. */
 	rc = privd_service_apikey_create(r->h->svc, &r->who, name, role, &info, key, sizeof(key), &e);

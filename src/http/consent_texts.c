@@ -27,11 +27,12 @@ static json_t *text_json(const struct privd_consent_text *t)
 
 void privd_http_consent_text_publish(struct privd_http_req *r)
 {
+	static const char *const allowed[] = {"purpose", "version", "language", "text", "notify", NULL};
 	struct privd_consent_text t;
 	struct privd_err e = {0};
 	const char *purpose = NULL, *version = NULL, *language = NULL, *text = NULL;
 	json_t *body = NULL, *j;
-	bool notify = false;
+	bool notify = false, notify_ok;
 	enum privd_rc rc;
 
 	memset(&t, 0, sizeof(t));
@@ -41,7 +42,8 @@ void privd_http_consent_text_publish(struct privd_http_req *r)
 	privd_http_json_str(body, "version", NULL, false, &version, &e);
 	privd_http_json_str(body, "language", NULL, false, &language, &e);
 	privd_http_json_str(body, "text", NULL, false, &text, &e);
-	if (!privd_http_json_bool(body, "notify", &notify, &e)) {
+	notify_ok = privd_http_json_bool(body, "notify", &notify, &e);
+	if (privd_http_json_only(body, allowed, "", &e) > 0 || !notify_ok) {
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}

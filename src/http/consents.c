@@ -182,6 +182,7 @@ static void render_record(struct privd_http_req *r, void *result)
  * registration is, so that many consent changes share one fsync and none holds an HTTP thread while it waits. */
 void privd_http_consent_record(struct privd_http_req *r)
 {
+	static const char *const allowed[] = {"purpose", "granted", "ip", "source", "text_version", "language", NULL};
 	struct privd_consent_input in = {0};
 	struct privd_err e = {0};
 	struct privd_http_async *a;
@@ -204,6 +205,7 @@ void privd_http_consent_record(struct privd_http_req *r)
 	privd_http_json_str(body, "source", NULL, true, &in.source, &e);
 	privd_http_json_str(body, "text_version", NULL, true, &in.text_version, &e);
 	privd_http_json_str(body, "language", NULL, true, &in.language, &e);
+	privd_http_json_only(body, allowed, "", &e);
 	if (e.nfields == 0)
 		portal_consent(r, &in, ip, sizeof(ip), &e);
 	if (e.nfields > 0) {
@@ -343,6 +345,8 @@ static bool batch_one(struct privd_http_req *r, const char *sid, const char *pur
 
 void privd_http_consent_batch(struct privd_http_req *r)
 {
+	static const char *const allowed[] = {"checks", NULL};
+	static const char *const item_allowed[] = {"subject_id", "purpose", NULL};
 	struct privd_err e = {0};
 	struct privd_http_text t = {0};
 	json_t *body = NULL, *checks, *item;
@@ -353,8 +357,10 @@ void privd_http_consent_batch(struct privd_http_req *r)
 	if (!privd_http_body_object(r, &body))
 		goto out;
 	checks = json_object_get(body, "checks");
+	privd_http_json_only(body, allowed, "", &e);
 	if (!json_is_array(checks) || json_array_size(checks) < 1 || json_array_size(checks) > BATCH_MAX) {
-		privd_http_reply_invalid(r, "checks", "must be an array of 1 to 1000 checks");
+		privd_err_field(&e, "checks", "must be an array of 1 to 1000 checks");
+		privd_http_reply_fields(r, &e);
 		goto out;
 	}
 	json_array_foreach(checks, i, item)
@@ -374,6 +380,8 @@ void privd_http_consent_batch(struct privd_http_req *r)
 			snprintf(field, sizeof(field), "checks[%zu].purpose", i);
 			privd_err_field(&e, field, "must be a string");
 		}
+		snprintf(field, sizeof(field), "checks[%zu].", i);
+		privd_http_json_only(item, item_allowed, field, &e);
 	}
 	if (e.nfields > 0) {
 		privd_http_reply_fields(r, &e);

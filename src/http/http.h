@@ -4,12 +4,14 @@
  *
  * A router table (method, path pattern, handler, roles) maps each request to a handler in one file per
  * resource; a handler is parse -> service -> render. Errors are RFC 9457 problem+json. Request bodies are
- * bounded (413). Registration suspends the connection while its write is group-committed, so many requests
- * can wait on one fsync without holding a thread each.
+ * bounded (413), and so are their total memory (503), the time to send a request (header and request deadlines)
+ * and the connections of one client address. Registration suspends the connection while its write is
+ * group-committed, so many requests can wait on one fsync without holding a thread each.
  */
 #ifndef PRIVD_HTTP_HTTP_H
 #define PRIVD_HTTP_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -30,6 +32,15 @@ struct privd_http_opts {
 	const char *cookie_origins;
 	unsigned cookie_rate, cookie_burst;
 	const char *cookie_ip_header;
+	/* what one client may take of the server (guard.c); each 0 = its default */
+	unsigned max_connections;    /* connections open at once; 0 = the open-file limit less 64 */
+	unsigned connections_per_ip; /* from one client address; 0 = no limit */
+	unsigned header_timeout;     /* seconds to send a request's line and headers; 0 = 10 */
+	unsigned request_timeout;    /* seconds to send a whole request; 0 = 120 */
+	size_t body_memory;          /* bytes of request bodies held at once, all requests together; 0 = 256 MiB */
+	/* GET /metrics */
+	const char *metrics_listen; /* served there instead of on listen; NULL or "" = on listen */
+	bool metrics_require_key;   /* only for admin, operator and auditor keys */
 };
 
 /* Starts serving. svc stays owned by the caller and must outlive the server. */
@@ -44,8 +55,9 @@ enum privd_rc privd_http_check_listen(const char *listen, struct privd_err *err)
  * Safe while serving. Accepts NULL. */
 void privd_http_set_limits(struct privd_http *h, size_t body_limit, size_t document_limit);
 
-/* The port actually bound (useful with port 0). */
+/* The port actually bound (useful with port 0); that of [metrics] listen, 0 when /metrics is served on the API's. */
 unsigned privd_http_port(const struct privd_http *h);
+unsigned privd_http_metrics_port(const struct privd_http *h);
 
 /* Stops accepting, lets requests in flight finish (up to a few seconds), then stops. Accepts NULL. */
 void privd_http_stop(struct privd_http *h);

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +40,8 @@ enum privd_http_method {
 #define PRIVD_HTTP_RAW_BODY 1u
 /* a JSON body allowed to be larger than body_limit (a batch of up to 1,000 items): PRIVD_HTTP_BATCH_LIMIT */
 #define PRIVD_HTTP_BATCH_BODY 2u
+/* GET /metrics: public, unless [metrics] require_key asks for an admin, operator or auditor key */
+#define PRIVD_HTTP_METRICS_ROUTE 8u
 #define PRIVD_HTTP_BATCH_LIMIT (1024 * 1024)
 /* a public route's small JSON body (a cookie choice), bounded by PRIVD_HTTP_SMALL_LIMIT whatever body_limit says */
 #define PRIVD_HTTP_SMALL_BODY 4u
@@ -55,11 +58,29 @@ struct privd_http_route {
 	privd_http_handler handler;
 	unsigned roles;    /* enum privd_role bits; PRIVD_HTTP_PUBLIC for anyone */
 	unsigned path_idx; /* its path pattern ("/v1/subjects/{id}"), also the metrics label */
-	unsigned flags;    /* PRIVD_HTTP_RAW_BODY, PRIVD_HTTP_BATCH_BODY, PRIVD_HTTP_SMALL_BODY or 0 */
+	unsigned flags; /* PRIVD_HTTP_RAW_BODY, PRIVD_HTTP_BATCH_BODY, PRIVD_HTTP_SMALL_BODY, PRIVD_HTTP_METRICS_ROUTE
+	                 * or 0 */
 };
 
 struct privd_http_async;
 struct privd_http_limiter;
+struct privd_http_conn;
+
+/* ---- guard.c: what one client may take of the server ---- */
+
+/* The connections open, each with the deadline of its current request, walked by a thread of its own that closes
+ * those past it; and the memory of bodies in flight. */
+struct privd_http_guard {
+	pthread_mutex_t lock;
+	struct privd_http_conn *conns; /* every connection open, from NOTIFY_STARTED to NOTIFY_CLOSED */
+	pthread_t sweeper;
+	pthread_cond_t wake;
+	bool running, stop;
+	uint64_t header_ms, request_ms;
+	size_t body_memory;       /* the bound on body_bytes */
+	atomic_size_t body_bytes; /* bytes of request bodies held now */
+	atomic_ullong timed_out, refused_memory, refused_framing;
+};
 
 struct privd_http {
 	struct privd_service *svc;
@@ -67,6 +88,11 @@ struct privd_http {
 	atomic_size_t body_limit;     /* JSON bodies (SIGHUP may change it: privd_http_set_limits) */
 	atomic_size_t document_limit; /* bodies of PRIVD_HTTP_RAW_BODY routes */
 	unsigned port;
+	struct MHD_Daemon *md; /* [metrics] listen: GET /metrics alone; NULL when served with the API */
+	unsigned metrics_port;
+	bool metrics_require_key;
+	char keep_alive[24]; /* the Keep-Alive header of answers: "timeout=<header_timeout - 1>" */
+	struct privd_http_guard guard;
 	atomic_uint inflight;      /* requests with a context, from first call to completion */
 	atomic_uint async_pending; /* registrations whose done callback has not finished */
 	atomic_uint suspended;     /* connections suspended and not yet run again by the library */
@@ -93,12 +119,21 @@ struct privd_http_req {
 	char purpose[PRIVD_HTTP_PARAM_MAX + 1];
 	struct privd_principal who;
 	uint64_t t0_ns;
-	bool started; /* second call reached: the handler or an early reply ran */
+	bool first_done;            /* the first call of the access handler ran */
+	bool started;               /* second call reached: the handler or an early reply ran */
+	bool metrics_side;          /* came in on [metrics] listen */
+	struct privd_http_conn *gc; /* its connection in the guard's registry; NULL on the metrics listener */
+	size_t uri_len;             /* of the request's URI as sent (the URI log callback), before any decoding */
+	bool uri_nul;               /* the URI holds %00 */
+	bool aborted; /* answered on the socket mid-body (privd_http_abort): the rest is dropped, then closed */
+	bool early;   /* answered on the first call, closing the connection (framing, body memory) */
 
-	char *body; /* request body, NUL-terminated, zeroed before free */
-	size_t body_len, body_cap;
-	size_t body_limit; /* of the matched route: h->body_limit or h->document_limit */
+	char *body;                /* request body, NUL-terminated, zeroed before free */
+	size_t body_len, body_cap; /* body_cap bytes are counted in the guard's body_bytes */
+	size_t body_limit;         /* of the matched route: h->body_limit or h->document_limit */
+	size_t dropped;            /* bytes of body read and dropped after an early refusal */
 	bool too_large;
+	bool over_budget; /* the bodies in flight had no room for this one */
 
 	struct MHD_Response *resp; /* the one response, queued by the server */
 	bool resp_shared;          /* resp is a prepared answer its owner keeps (consent.js): never destroyed here */
@@ -108,6 +143,42 @@ struct privd_http_req {
 	struct privd_http_async *async; /* a write waiting on the writer (async.c); NULL otherwise */
 	struct privd_http_idem *idem;   /* a POST's Idempotency-Key being honoured (idempotency.c); NULL otherwise */
 };
+
+/* ---- guard.c ---- */
+/* Raises the soft open-file limit to the hard one (as far as the kernel allows); returns the soft limit then in
+ * force. Cannot fail. */
+unsigned long privd_http_guard_nofile(void);
+/* Starts g's sweeper with the deadlines (seconds) and the bound on body memory (bytes). Stop it with
+ * privd_http_guard_cleanup, which accepts a guard that never started. */
+enum privd_rc privd_http_guard_start(struct privd_http_guard *g, unsigned header_s, unsigned request_s,
+                                     size_t body_memory, struct privd_err *err);
+void privd_http_guard_cleanup(struct privd_http_guard *g);
+/* MHD_OPTION_NOTIFY_CONNECTION, cls the struct privd_http: registers a connection and forgets it when it closes. */
+void privd_http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                             enum MHD_ConnectionNotificationCode code);
+/* A request's phases: its headers are in (false when its deadline closed the connection first: answer nothing);
+ * its body is in (likewise); its answer is sent (the next request's clock starts). */
+bool privd_http_guard_headers_done(struct privd_http_req *r);
+bool privd_http_guard_body_done(struct privd_http_req *r);
+void privd_http_guard_request_done(struct privd_http_req *r);
+/* Whether the sweeper answered or closed r's connection (its deadline passed). */
+bool privd_http_guard_taken(const struct privd_http_req *r);
+/* Takes n bytes of the body memory (false, counted, when they do not fit), or gives them back. */
+bool privd_http_guard_take(struct privd_http *h, size_t n);
+void privd_http_guard_give(struct privd_http *h, size_t n);
+/* Whether a URI as sent holds %00. */
+bool privd_http_guard_uri_nul(const char *uri);
+/* The first call's check of a request's framing, before anything else: 0, or the status to refuse it with and
+ * close (400: a NUL in the target or a header, a folded header, more than one Content-Length, Content-Length with
+ * Transfer-Encoding; 501: a transfer coding other than chunked) with the problem's slug and detail. method and
+ * version are the access handler's arguments. */
+unsigned privd_http_guard_framing(struct privd_http_req *r, const char *method, const char *version, const char **slug,
+                                  const char **detail);
+/* Answers r at once on its socket while its body is arriving (a problem of status, slug and detail; retry_after
+ * may be NULL), drops the rest of the body and closes the connection after a short linger. Returns what the access
+ * handler returns; over TLS nothing can be written and the connection is closed without an answer. */
+enum MHD_Result privd_http_abort(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
+                                 const char *retry_after);
 
 /* ---- router.c ---- */
 /* Matches method and path without allocating: sets r->route, r->path_idx and the path parameters. Returns 0
@@ -132,6 +203,9 @@ void privd_http_reply_owned(struct privd_http_req *r, unsigned status, const cha
 /* Renders j (reference stolen) as the body. */
 void privd_http_reply_json(struct privd_http_req *r, unsigned status, json_t *j);
 void privd_http_reply_empty(struct privd_http_req *r, unsigned status);
+/* The text of a problem of type urn:privd:problem:<slug> for r (malloc'd; NULL when out of memory): type, title,
+ * status, detail (when not NULL), instance (the route's template, never the path sent). */
+char *privd_http_problem_text(const struct privd_http_req *r, unsigned status, const char *slug, const char *detail);
 /* A problem of type urn:privd:problem:<slug>; detail may be NULL; err may be NULL (its fields become "errors"). */
 void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
                               const struct privd_err *err);
@@ -143,8 +217,13 @@ void privd_http_reply_rc(struct privd_http_req *r, enum privd_rc rc, const struc
 /* 422 naming one field. */
 void privd_http_reply_invalid(struct privd_http_req *r, const char *field, const char *reason);
 /* Answers with resp, a response prepared once with all its headers and kept by its owner for the server's life
- * (libmicrohttpd counts the connections sending it); privd_http_reply_header does nothing to it. */
+ * (libmicrohttpd counts the connections sending it); privd_http_reply_header does nothing to it, nor does the
+ * server add privd_http_secure_headers to it: its owner does when it makes it. */
 void privd_http_reply_shared(struct privd_http_req *r, unsigned status, struct MHD_Response *resp);
+/* The headers every answer carries, each unless the handler set its own: X-Content-Type-Options: nosniff,
+ * Referrer-Policy: no-referrer, Cache-Control: no-store, and on an HTML page a Content-Security-Policy that allows
+ * no script and X-Frame-Options: DENY. The server calls it on every response it queues; accepts NULL. */
+void privd_http_secure_headers(struct MHD_Response *resp);
 /* Adds a header to the reply already set (no-op without one). */
 void privd_http_reply_header(struct privd_http_req *r, const char *name, const char *value);
 
@@ -167,8 +246,12 @@ bool privd_http_json_bool(json_t *obj, const char *key, bool *out, struct privd_
  * point into obj; never NULL for an array, even an empty one) and *n; NULL and 0 when absent or null. A wrong type or a
  * longer array adds a field error named key to e and returns false. */
 bool privd_http_json_strs(json_t *obj, const char *key, size_t max, const char ***out, size_t *n, struct privd_err *e);
-/* Adds a field error "<prefix><member>" for each member of obj not in allowed (NULL-terminated). */
-void privd_http_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct privd_err *e);
+/* The field name of the member at index (from 0) of an object at prefix: "<prefix>#<index + 1>", e.g. "#3" or
+ * "consents.#2". An error answer never repeats what the client sent, member names included. */
+void privd_http_member_field(char *out, size_t len, const char *prefix, size_t index);
+/* Adds a field error naming the position (privd_http_member_field) of each member of obj not in allowed
+ * (NULL-terminated); returns how many there were. */
+size_t privd_http_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct privd_err *e);
 /* Reads query parameter name as an integer in [min, max] into *out; def when absent or empty. False (and *out
  * def) when it is not such an integer. */
 bool privd_http_query_int(struct privd_http_req *r, const char *name, long long min, long long max, long long def,
@@ -230,7 +313,7 @@ char *privd_http_text_take(struct privd_http_text *t, size_t *len);
  * json or html. */
 bool privd_http_wants_page(struct privd_http_req *r, bool *html);
 /* Replies 200 with text (malloc'd, taken: zeroed and freed with the response; NULL answers 500) as the page or the
- * JSON document, never cached, with Vary: Accept, nosniff, and for a page a policy that allows no script. */
+ * JSON document, with Vary: Accept (and, as every answer, never cached: privd_http_secure_headers). */
 void privd_http_reply_document(struct privd_http_req *r, bool html, char *text);
 
 /* ---- export.c: the access export rendered ---- */

@@ -19,7 +19,8 @@
 #define NPATHS 32
 #define NBUCKETS 13
 
-static const unsigned status_codes[] = {200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 500, 503};
+static const unsigned status_codes[] = {200, 201, 202, 204, 400, 401, 403, 404, 405,
+                                        408, 409, 410, 413, 415, 422, 500, 501, 503};
 #define NCODES (sizeof(status_codes) / sizeof(status_codes[0]))
 #define NSLOTS (NCODES + 5) /* then one per class 1xx..5xx for anything else */
 
@@ -146,6 +147,18 @@ void privd_http_metrics(struct privd_http_req *r)
 	char *body;
 
 	render_http(&t);
+	counter(&t, "privd_http_timeouts_total",
+	        "Connections closed because a request's line and headers, or the whole request, were not sent in time.",
+	        atomic_load(&r->h->guard.timed_out));
+	counter(&t, "privd_http_framing_refused_total",
+	        "Requests refused for their framing: a NUL byte, a folded header, duplicate or conflicting lengths, a "
+	        "transfer coding other than chunked.",
+	        atomic_load(&r->h->guard.refused_framing));
+	counter(&t, "privd_http_body_memory_refused_total",
+	        "Request bodies refused with 503 because the bodies in flight filled [server] body_memory.",
+	        atomic_load(&r->h->guard.refused_memory));
+	gauge(&t, "privd_http_body_memory_bytes", "Bytes of request bodies held in memory now.",
+	      atomic_load(&r->h->guard.body_bytes));
 	privd_service_stats(r->h->svc, &st);
 	counter(&t, "privd_db_commits_total", "Database transactions committed by the writer.", st.commits);
 	counter(&t, "privd_write_jobs_total", "Write jobs run by the writer.", st.write_jobs);
@@ -153,6 +166,11 @@ void privd_http_metrics(struct privd_http_req *r)
 	counter(&t, "privd_consent_cache_hits_total", "Consent checks answered from the cache.", st.cache_hits);
 	counter(&t, "privd_consent_cache_misses_total", "Consent checks that had to load state.", st.cache_misses);
 	counter(&t, "privd_subjects_registered_total", "Subjects registered by this process.", st.subjects_registered);
+	counter(&t, "privd_apikey_lookups_total", "API keys looked up in the database (not known in memory).",
+	        st.apikey_lookups);
+	counter(&t, "privd_apikey_unknown_cached_total",
+	        "Requests with an unknown API key answered from memory (seen unknown within 5 seconds).",
+	        st.apikey_misses_cached);
 	gauge(&t, "privd_requests_overdue", "Open rights requests past their due date, counted every 10 seconds.",
 	      st.requests_overdue);
 	gauge(&t, "privd_requests_due_estimated",

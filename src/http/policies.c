@@ -20,12 +20,13 @@ static json_t *policy_json(const struct privd_policy *p)
 
 void privd_http_policy_publish(struct privd_http_req *r)
 {
+	static const char *const allowed[] = {"version", "language", "text", "notify", NULL};
 	struct privd_policy pol = {0};
 	struct privd_err e = {0};
 	json_t *j;
 	const char *version = NULL, *language = NULL, *text = NULL;
 	json_t *body = NULL;
-	bool notify = false;
+	bool notify = false, notify_ok;
 	enum privd_rc rc;
 
 	if (!privd_http_body_object(r, &body))
@@ -38,7 +39,8 @@ void privd_http_policy_publish(struct privd_http_req *r)
 		privd_err_field(&e, "version", "is required");
 	if (text == NULL)
 		privd_err_field(&e, "text", "is required");
-	if (!privd_http_json_bool(body, "notify", &notify, &e)) {
+	notify_ok = privd_http_json_bool(body, "notify", &notify, &e);
+	if (privd_http_json_only(body, allowed, "", &e) > 0 || !notify_ok) {
 		privd_http_reply_fields(r, &e);
 		goto out;
 	}

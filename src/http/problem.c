@@ -44,6 +44,8 @@ static const struct problem_kind kinds[] = {
     {"validation", "Validation failed"},
     {"too-many-requests", "Too many requests"},
     {"unavailable", "Service unavailable"},
+    {"timeout", "Request timeout"},
+    {"not-implemented", "Not implemented"},
     {"internal", "Internal error"},
     {"not-extendable", "Deadline not extendable"},
     {"deadline-passed", "Deadline passed"},
@@ -121,6 +123,34 @@ void privd_http_reply_empty(struct privd_http_req *r, unsigned status)
 	privd_http_reply_buf(r, status, NULL, "", 0);
 }
 
+/* Pages privd renders carry no script and load nothing: a policy that allows only their inline style. A page
+ * that needs more (a script of its own) sets its own Content-Security-Policy before the server queues it. */
+#define PAGE_CSP                                                                                                       \
+	"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+static void header_default(struct MHD_Response *resp, const char *name, const char *value)
+{
+	if (MHD_get_response_header(resp, name) == NULL)
+		MHD_add_response_header(resp, name, value);
+}
+
+void privd_http_secure_headers(struct MHD_Response *resp)
+{
+	const char *ct;
+
+	if (resp == NULL)
+		return;
+	header_default(resp, "X-Content-Type-Options", "nosniff");
+	header_default(resp, "Referrer-Policy", "no-referrer");
+	/* nearly every answer holds personal data or a key; what may be cached says so itself */
+	header_default(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ct = MHD_get_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (ct != NULL && strncasecmp(ct, "text/html", 9) == 0) {
+		header_default(resp, "Content-Security-Policy", PAGE_CSP);
+		header_default(resp, "X-Frame-Options", "DENY");
+	}
+}
+
 void privd_http_reply_header(struct privd_http_req *r, const char *name, const char *value)
 {
 	if (r->resp != NULL && !r->resp_shared) {
@@ -139,30 +169,24 @@ static const char *title_of(const char *slug)
 	return "Error";
 }
 
-void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
-                              const struct privd_err *err)
-{
-	privd_http_reply_problem_with(r, status, slug, detail, err, NULL);
-}
-
-void privd_http_reply_problem_with(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
-                                   const struct privd_err *err, json_t *members)
+static json_t *problem_json(const struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
+                            const struct privd_err *err)
 {
 	char type[64];
 	json_t *p = json_object();
 	json_t *inst;
-	char *s = NULL;
 	size_t i;
 
 	if (p == NULL)
-		goto out;
+		return NULL;
 	snprintf(type, sizeof(type), "urn:privd:problem:%s", slug);
 	json_object_set_new(p, "type", json_string(type));
 	json_object_set_new(p, "title", json_string(title_of(slug)));
 	json_object_set_new(p, "status", json_integer(status));
 	if (detail != NULL && detail[0] != '\0')
 		json_object_set_new(p, "detail", json_string(detail));
-	inst = r->url != NULL ? json_string(r->url) : NULL; /* NULL when the path is not valid UTF-8 */
+	/* the route's template, never the path sent: a mistyped id may be an e-mail address */
+	inst = r->path_idx < privd_http_path_count() ? json_string(privd_http_path_name(r->path_idx)) : NULL;
 	if (inst != NULL)
 		json_object_set_new(p, "instance", inst);
 	if (err != NULL && err->nfields > 0) {
@@ -173,10 +197,33 @@ void privd_http_reply_problem_with(struct privd_http_req *r, unsigned status, co
 			                                        err->fields[i].reason));
 		json_object_set_new(p, "errors", errors);
 	}
-	if (members != NULL)
+	return p;
+}
+
+char *privd_http_problem_text(const struct privd_http_req *r, unsigned status, const char *slug, const char *detail)
+{
+	json_t *p = problem_json(r, status, slug, detail, NULL);
+	char *s = p != NULL ? json_dumps(p, JSON_COMPACT) : NULL;
+
+	json_decref(p);
+	return s;
+}
+
+void privd_http_reply_problem(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
+                              const struct privd_err *err)
+{
+	privd_http_reply_problem_with(r, status, slug, detail, err, NULL);
+}
+
+void privd_http_reply_problem_with(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
+                                   const struct privd_err *err, json_t *members)
+{
+	json_t *p = problem_json(r, status, slug, detail, err);
+	char *s = NULL;
+
+	if (p != NULL && members != NULL)
 		json_object_update_missing(p, members);
-	s = json_dumps(p, JSON_COMPACT);
-out:
+	s = p != NULL ? json_dumps(p, JSON_COMPACT) : NULL;
 	json_decref(p);
 	json_decref(members);
 	if (s == NULL) {
@@ -401,24 +448,33 @@ bool privd_http_json_strs(json_t *obj, const char *key, size_t max, const char *
 	return true;
 }
 
-void privd_http_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct privd_err *e)
+void privd_http_member_field(char *out, size_t len, const char *prefix, size_t index)
+{
+	snprintf(out, len, "%s#%zu", prefix, index + 1);
+}
+
+size_t privd_http_json_only(json_t *obj, const char *const *allowed, const char *prefix, struct privd_err *e)
 {
 	const char *key;
 	json_t *v;
 	char field[64];
-	size_t i;
+	size_t i, at = 0, unknown = 0;
 
+	/* jansson keeps an object's members in the order they were sent (and duplicates are refused), so the
+	 * position names the member without repeating the name the client chose */
 	json_object_foreach(obj, key, v)
 	{
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(key, allowed[i]) == 0)
 				break;
-		if (allowed[i] != NULL)
-			continue;
-		/* the member name is chosen by the client: bound it, it is echoed back */
-		snprintf(field, sizeof(field), "%s%.40s", prefix, key);
-		privd_err_field(e, field, "unknown member");
+		if (allowed[i] == NULL) {
+			privd_http_member_field(field, sizeof(field), prefix, at);
+			privd_err_field(e, field, "unknown member (counted from 1 in the order sent)");
+			unknown++;
+		}
+		at++;
 	}
+	return unknown;
 }
 
 bool privd_http_query_int(struct privd_http_req *r, const char *name, long long min, long long max, long long def,

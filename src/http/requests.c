@@ -9,11 +9,11 @@
  * PRIVD_HTTP_RAW_BODY), and its Content-Type header is only a claim: the service checks the bytes. Everything
  * decrypted here is PII (a request's details, reason and answer, the scan, the export): jansson strings and
  * response buffers are zeroed when freed, the service's buffers are cleared with privd_request_clear or zeroed by
- * the response's free callback, and nothing of them is logged. Details, reasons and answers are shown to operator
- * and admin keys only; an app or auditor sees the request's state and dates. A request's details are parsed here
- * into what the service takes (a rectify request's correction, struct privd_subject_patch as for PATCH; a
- * guardian's consent, struct privd_guardian_input); no JSON goes down. An inquiry's question comes as the filing's
- * "question" member and its answer as POST /v1/requests/{id}/answer {"text"}.
+ * the response's free callback, and nothing of them is logged. Details, reasons, answers and the scan's type, size
+ * and hash are shown to operator and admin keys only; an app or auditor sees the request's state and dates. A request's
+ * details are parsed here into what the service takes (a rectify request's correction, struct privd_subject_patch as
+ * for PATCH; a guardian's consent, struct privd_guardian_input); no JSON goes down. An inquiry's question comes as the
+ * filing's "question" member and its answer as POST /v1/requests/{id}/answer {"text"}.
  */
 #include "http_int.h"
 
@@ -58,12 +58,16 @@ static json_t *embed(const char *text, json_t *def)
 	return j;
 }
 
-static json_t *request_json(const struct privd_request *q, bool details)
+/* A request as JSON: with its details, reason and answer when details (what the service disclosed), with its
+ * scan's type, size and SHA-256 when scan. */
+static json_t *request_json(const struct privd_request *q, bool details, bool scan)
 {
 	json_t *doc = json_null();
 	json_t *days = json_null();
 
-	if (q->document_type[0] != '\0')
+	/* the scan's type, size and SHA-256 describe a person's identity document, and outlive their erasure as
+	 * evidence: operator and admin (and the person themselves in their portal) only, as the details */
+	if (scan && q->document_type[0] != '\0')
 		doc = json_pack("{s:s, s:I, s:s}", "type", q->document_type, "size", (json_int_t)q->document_size,
 		                "sha256", q->document_sha256);
 	if (q->due_date[0] != '\0')
@@ -89,12 +93,12 @@ static void reply_request(struct privd_http_req *r, enum privd_rc rc, unsigned s
 	if (rc != PRIVD_OK)
 		privd_http_reply_rc(r, rc, e);
 	else
-		privd_http_reply_json(r, status, request_json(q, may_read_details(r)));
+		privd_http_reply_json(r, status, request_json(q, may_read_details(r), may_read_details(r)));
 }
 
 /* One member of a correction's "fields": a field that can be corrected, a string (null removes the e-mail or the
  * phone, as in PATCH). */
-static void correction_member(struct privd_subject_patch *c, const char *key, json_t *v, struct privd_err *e)
+static void correction_member(struct privd_subject_patch *c, const char *key, size_t at, json_t *v, struct privd_err *e)
 {
 	static const struct {
 		const char *name;
@@ -111,12 +115,16 @@ static void correction_member(struct privd_subject_patch *c, const char *key, js
 	char field[64];
 	size_t i = 0;
 
-	snprintf(field, sizeof(field), "details.fields.%.40s", key);
 	while (i < sizeof(members) / sizeof(members[0]) && strcmp(key, members[i].name) != 0)
 		i++;
-	if (i == sizeof(members) / sizeof(members[0]))
+	if (i == sizeof(members) / sizeof(members[0])) {
+		/* named by its position: the name is the client's */
+		privd_http_member_field(field, sizeof(field), "details.fields.", at);
 		privd_err_field(e, field, "is not a field that can be corrected");
-	else if (json_is_string(v))
+		return;
+	}
+	snprintf(field, sizeof(field), "details.fields.%s", members[i].name);
+	if (json_is_string(v))
 		*(const char **)((char *)c + members[i].at) = json_string_value(v);
 	else if (json_is_null(v) && members[i].removable)
 		*(const char **)((char *)c + members[i].at) = "";
@@ -204,6 +212,7 @@ static void parse_details(json_t *d, enum privd_request_type t, struct privd_sub
 {
 	json_t *fields = json_object_get(d, "fields"), *v;
 	const char *k;
+	size_t at = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (t == PRIVD_REQUEST_TYPE_GUARDIAN_CONSENT && json_is_object(d)) {
@@ -219,7 +228,7 @@ static void parse_details(json_t *d, enum privd_request_type t, struct privd_sub
 		return;
 	json_object_foreach(fields, k, v)
 	{
-		correction_member(c, k, v, e);
+		correction_member(c, k, at++, v, e);
 	}
 }
 
@@ -318,10 +327,17 @@ void privd_http_request_attach(struct privd_http_req *r)
 	privd_request_clear(&q);
 }
 
+struct list_ctx {
+	struct privd_http_page page;
+	bool scan; /* the caller may see the scans' type, size and hash */
+};
+
 static int list_cb(void *arg, const struct privd_request *q)
 {
+	struct list_ctx *c = arg;
+
 	/* the list carries no details (no PII) whatever the service sends */
-	return privd_http_page_add(arg, request_json(q, false), q->created_at);
+	return privd_http_page_add(&c->page, request_json(q, false, c->scan), q->created_at);
 }
 
 /* "1", "true" -> 1; "0", "false" -> 0; absent -> -1; anything else false. */
@@ -344,13 +360,13 @@ static bool query_bool(struct privd_http_req *r, const char *name, int *out)
 void privd_http_request_list(struct privd_http_req *r)
 {
 	struct privd_request_query q = {0};
-	struct privd_http_page page;
+	struct list_ctx c = {.scan = may_read_details(r)};
 	struct privd_err e = {0};
 	struct privd_date due;
 	const char *why = NULL, *status;
 	enum privd_rc rc;
 
-	if (!privd_http_page_query(r, &page, &e))
+	if (!privd_http_page_query(r, &c.page, &e))
 		return;
 	status = privd_http_query_str(r, "status");
 	q.by_status = status != NULL;
@@ -375,12 +391,12 @@ void privd_http_request_list(struct privd_http_req *r)
 		}
 		q.subject_id = r->who.subject_id;
 	}
-	q.limit = (size_t)page.limit;
-	q.after = (int64_t)page.after;
-	rc = privd_service_request_list(r->h->svc, &q, list_cb, &page, &e);
-	privd_http_page_reply(r, &page, rc, &e);
+	q.limit = (size_t)c.page.limit;
+	q.after = (int64_t)c.page.after;
+	rc = privd_service_request_list(r->h->svc, &q, list_cb, &c, &e);
+	privd_http_page_reply(r, &c.page, rc, &e);
 out:
-	privd_http_page_free(&page);
+	privd_http_page_free(&c.page);
 }
 
 void privd_http_request_get(struct privd_http_req *r)
@@ -403,8 +419,14 @@ void privd_http_request_document(struct privd_http_req *r)
 	char type[MEDIA_TYPE_MAX] = "";
 	char disp[128];
 	const char *ext = "bin";
+	long long in_page = 0;
 	enum privd_rc rc;
 
+	/* a download unless the console shows it in its page */
+	if (!privd_http_query_int(r, "inline", 0, 1, 0, &in_page)) {
+		privd_http_reply_invalid(r, "inline", "must be 0 or 1");
+		return;
+	}
 	rc = privd_service_request_document(r->h->svc, &r->who, r->id, &data, &len, type, &e);
 	if (rc != PRIVD_OK) {
 		if (data != NULL) {
@@ -422,10 +444,8 @@ void privd_http_request_document(struct privd_http_req *r)
 		snprintf(type, sizeof(type), "application/octet-stream");
 	/* takes data, zeroed when the response is freed */
 	privd_http_reply_owned(r, MHD_HTTP_OK, type, (char *)data, len);
-	snprintf(disp, sizeof(disp), "attachment; filename=\"request-%s.%s\"", r->id, ext);
-	privd_http_reply_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
-	privd_http_reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	privd_http_reply_header(r, "X-Content-Type-Options", "nosniff");
+	snprintf(disp, sizeof(disp), "%s; filename=\"request-%s.%s\"", in_page ? "inline" : "attachment", r->id, ext);
+	privd_http_reply_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp); /* no-store and nosniff: the server */
 }
 
 void privd_http_request_decide(struct privd_http_req *r)

@@ -147,7 +147,7 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_GET, privd_http_consent_check, R_APP | R_OPERATOR | R_ADMIN, P_SUBJECT_CONSENT, 0},
     {PRIVD_HTTP_GET, privd_http_healthz, PRIVD_HTTP_PUBLIC, P_HEALTHZ, 0},
     {PRIVD_HTTP_GET, privd_http_readyz, PRIVD_HTTP_PUBLIC, P_READYZ, 0},
-    {PRIVD_HTTP_GET, privd_http_metrics, PRIVD_HTTP_PUBLIC, P_METRICS, 0},
+    {PRIVD_HTTP_GET, privd_http_metrics, PRIVD_HTTP_PUBLIC, P_METRICS, PRIVD_HTTP_METRICS_ROUTE},
     {PRIVD_HTTP_GET, privd_http_privacy, PRIVD_HTTP_PUBLIC, P_PRIVACY, 0},
     {PRIVD_HTTP_GET, privd_http_policy_current, PRIVD_HTTP_PUBLIC, P_POLICY_CURRENT, 0},
     {PRIVD_HTTP_POST, privd_http_policy_publish, R_ADMIN, P_POLICIES, 0},
@@ -402,10 +402,13 @@ static bool authorize_portal(struct privd_http_req *r, const struct privd_http_r
 bool privd_http_authorize(struct privd_http_req *r)
 {
 	const struct privd_http_route *rt = &routes[r->route];
+	unsigned roles = rt->roles;
 	const char *auth;
 	enum privd_rc rc;
 
-	if (rt->roles == PRIVD_HTTP_PUBLIC)
+	if ((rt->flags & PRIVD_HTTP_METRICS_ROUTE) && r->h->metrics_require_key)
+		roles = R_ADMIN | R_OPERATOR | R_AUDITOR; /* [metrics] require_key */
+	if (roles == PRIVD_HTTP_PUBLIC)
 		return true;
 	auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (auth == NULL) {
@@ -433,7 +436,7 @@ bool privd_http_authorize(struct privd_http_req *r)
 		privd_http_reply_rc(r, rc, NULL);
 		return false;
 	}
-	if ((r->who.role & rt->roles) == 0) {
+	if ((r->who.role & roles) == 0) {
 		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "forbidden", "this key's role may not call this route",
 		                         NULL);
 		return false;

@@ -8,8 +8,10 @@
  * handler. So the first call only matches the route and authenticates; the response (an early refusal, the
  * handler's answer, or a registration's result after the writer resumes the connection) is always queued on a
  * later call. Bodies are accumulated up to the limit of their route (small for JSON, larger for the raw
- * document uploads of rights requests) and never logged; the per-request context is freed by the completion
- * callback, which also records metrics and the one debug log line per request.
+ * document uploads of rights requests) and never logged; the per-request context is made by the URI log callback
+ * (which sees the request target as sent) and freed by the completion callback, which also records metrics and the
+ * one debug log line per request. What one client may take of the server (connections, time, body memory) and the
+ * framing checks are guard.c's; this file wires them in.
  */
 #include "http_int.h"
 
@@ -18,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,11 @@
 #define STOP_GRACE_NS 5000000000ull
 #define DEFAULT_BODY_LIMIT 65536u
 #define DEFAULT_DOCUMENT_LIMIT (10u * 1024u * 1024u)
+#define DEFAULT_HEADER_TIMEOUT_S 10u
+#define DEFAULT_REQUEST_TIMEOUT_S 120u
+#define DEFAULT_BODY_MEMORY ((size_t)256 * 1024 * 1024)
+#define METRICS_CONNECTIONS 64u
+#define BODY_MEMORY_RETRY "5" /* seconds, the Retry-After of a body that found no memory */
 
 static const char internal_body[] =
     "{\"type\":\"urn:privd:problem:internal\",\"title\":\"Internal error\",\"status\":500,"
@@ -68,6 +74,7 @@ static void req_free(struct privd_http_req *r)
 	if (r->body != NULL) {
 		explicit_bzero(r->body, r->body_cap);
 		free(r->body);
+		privd_http_guard_give(r->h, r->body_cap);
 	}
 	explicit_bzero(&r->who, sizeof(r->who));
 	free(r);
@@ -92,9 +99,15 @@ static bool body_append(struct privd_http_req *r, const char *data, size_t n)
 			ncap *= 2;
 		if (ncap > r->body_limit + 1)
 			ncap = r->body_limit + 1;
+		if (!privd_http_guard_take(r->h, ncap - r->body_cap)) {
+			r->over_budget = true;
+			return true;
+		}
 		nb = malloc(ncap);
-		if (nb == NULL)
+		if (nb == NULL) {
+			privd_http_guard_give(r->h, ncap - r->body_cap);
 			return false;
+		}
 		if (r->body != NULL) {
 			memcpy(nb, r->body, r->body_len);
 			explicit_bzero(r->body, r->body_cap);
@@ -109,28 +122,58 @@ static bool body_append(struct privd_http_req *r, const char *data, size_t n)
 	return true;
 }
 
-/* Room for a declared body at once, so a large document is not copied while it grows. A failure is not an
- * error here: body_append grows the buffer as the data arrives. */
+/* Room for a declared body at once, so a large document is not copied while it grows; out of body memory, the
+ * request is over budget. Out of memory is not an error here: body_append grows the buffer as the data arrives. */
 static void body_reserve(struct privd_http_req *r, size_t len)
 {
 	if (len == 0 || r->body != NULL)
 		return;
+	if (!privd_http_guard_take(r->h, len + 1)) {
+		r->over_budget = true;
+		return;
+	}
 	r->body = malloc(len + 1);
 	if (r->body != NULL)
 		r->body_cap = len + 1;
+	else
+		privd_http_guard_give(r->h, len + 1);
 }
 
-/* First call: match, authenticate, look at the declared length. Never queues (keep-alive, see above). */
-static void first_call(struct privd_http_req *r)
+/* An answer on the first call, which closes the connection: the framing cannot be trusted, or the body will not
+ * fit in memory. */
+static void reply_closing(struct privd_http_req *r, unsigned status, const char *slug, const char *detail)
+{
+	privd_http_reply_problem(r, status, slug, detail, NULL);
+	privd_http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		privd_http_reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, BODY_MEMORY_RETRY);
+	r->early = true;
+}
+
+/* First call: check the framing, match, authenticate, look at the declared length. Queues nothing but an answer
+ * that closes the connection (keep-alive, see above). */
+static void first_call(struct privd_http_req *r, const char *method, const char *version)
 {
 	const struct privd_http_route *rt;
+	const char *slug = NULL, *detail = NULL;
 	char allow[64];
 	const char *cl;
 	unsigned st;
 
+	st = privd_http_guard_framing(r, method, version, &slug, &detail);
+	if (st != 0) {
+		reply_closing(r, st, slug, detail);
+		return;
+	}
 	st = privd_http_route_match(r, allow, sizeof(allow));
+	/* with [metrics] listen, /metrics is served there alone */
+	if (st == 0 && (r->metrics_side || r->h->md != NULL) &&
+	    r->metrics_side != ((privd_http_route_get(r->route)->flags & PRIVD_HTTP_METRICS_ROUTE) != 0))
+		st = 404;
+	if (st != 0 && r->metrics_side)
+		st = 404;
 	if (st == 404) {
-		if (privd_http_static_try(r)) /* a page's file, unless a route (/portal/open) has the path */
+		if (!r->metrics_side && privd_http_static_try(r)) /* a page's file, unless a route has the path */
 			return;
 		privd_http_reply_problem(r, MHD_HTTP_NOT_FOUND, "not-found", "no such route", NULL);
 		return;
@@ -159,9 +202,12 @@ static void first_call(struct privd_http_req *r)
 		v = strtoull(cl, &end, 10);
 		if (errno == 0 && end != cl && v > r->body_limit)
 			r->too_large = true;
-		else if (errno == 0 && end != cl && *end == '\0' && (rt->flags & PRIVD_HTTP_RAW_BODY))
+		else if (errno == 0 && end != cl && *end == '\0')
 			body_reserve(r, (size_t)v);
 	}
+	if (r->resp == NULL && r->over_budget)
+		reply_closing(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		              "too many request bodies are arriving at once; retry later");
 }
 
 static void reply_too_large(struct privd_http_req *r)
@@ -187,6 +233,14 @@ static enum MHD_Result queue(struct privd_http_req *r)
 	}
 	r->status = status;
 	r->queued = true;
+	privd_http_guard_body_done(r); /* answered: no deadline but the library's idle timeout for sending it */
+	if (resp != internal_resp && !r->resp_shared) { /* a shared answer got them when it was made */
+		privd_http_secure_headers(resp);
+		/* clients close an idle connection before its header deadline would (and so never send on one being
+		 * closed) */
+		if (MHD_get_response_header(resp, MHD_HTTP_HEADER_KEEP_ALIVE) == NULL)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_KEEP_ALIVE, r->h->keep_alive);
+	}
 	ret = MHD_queue_response(r->conn, status, resp);
 	if (r->resp != NULL) {
 		if (!r->resp_shared) /* a shared answer's own reference is its owner's */
@@ -196,35 +250,110 @@ static enum MHD_Result queue(struct privd_http_req *r)
 	return ret;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                  const char *version, const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+static struct privd_http_req *req_new(struct privd_http *h, struct MHD_Connection *conn)
 {
-	struct privd_http *h = cls;
+	struct privd_http_req *r = calloc(1, sizeof(*r));
+	const union MHD_ConnectionInfo *info;
+
+	if (r == NULL)
+		return NULL;
+	r->h = h;
+	r->conn = conn;
+	r->route = -1;
+	r->path_idx = privd_http_path_count();
+	r->body_limit = h->body_limit;
+	r->t0_ns = now_ns();
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	r->gc = info != NULL ? info->socket_context : NULL;
+	atomic_fetch_add_explicit(&h->inflight, 1, memory_order_relaxed);
+	return r;
+}
+
+/* The URI log callback: the request target exactly as sent, before the library decodes it in place. The request's
+ * context starts here. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct privd_http_req *r = req_new(cls, conn);
+
+	if (r != NULL) {
+		r->uri_len = strlen(uri);
+		r->uri_nul = privd_http_guard_uri_nul(uri);
+	}
+	return r;
+}
+
+/* The access handler's first call: the request line and headers are in. */
+static enum MHD_Result first(struct privd_http_req *r, bool metrics_side, const char *url, const char *method,
+                             const char *version)
+{
+	r->first_done = true;
+	r->url = url;
+	r->method = privd_http_method_parse(method);
+	r->metrics_side = metrics_side;
+	if (!privd_http_guard_headers_done(r))
+		return MHD_NO; /* its header deadline passed: the connection is being closed */
+	first_call(r, method, version);
+	if (r->resp == NULL && r->too_large) {
+		/* a declared length over the limit: answer before reading the body; queuing on the first call closes
+		 * the connection, which an unread body requires anyway */
+		reply_too_large(r);
+		return queue(r);
+	}
+	return r->early ? queue(r) : MHD_YES;
+}
+
+/* A piece of the body. */
+static enum MHD_Result body_piece(struct privd_http_req *r, const char *data, size_t n)
+{
+	char detail[64];
+
+	if (r->resp != NULL) {
+		/* libmicrohttpd 0.9.75 refuses a response queued while the body is arriving: after an early refusal the
+		 * rest is read and dropped, then answered, unless there is more of it than any body may have */
+		r->dropped += n;
+		if (r->dropped <= r->body_limit)
+			return MHD_YES;
+		r->too_large = true;
+	} else if (!body_append(r, data, n)) {
+		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
+		return MHD_YES;
+	}
+	if (r->over_budget)
+		return privd_http_abort(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+		                        "too many request bodies are arriving at once; retry later", BODY_MEMORY_RETRY);
+	if (r->too_large) {
+		/* past the limit of a chunked body: answered now, not when it ends (a chunk may claim 2^64 bytes) */
+		snprintf(detail, sizeof(detail), "the body exceeds %zu bytes", r->body_limit);
+		return privd_http_abort(r, MHD_HTTP_CONTENT_TOO_LARGE, "too-large", detail, NULL);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result handle(struct privd_http *h, bool metrics_side, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **con_cls)
+{
 	struct privd_http_req *r = *con_cls;
 
-	(void)version;
 	if (r == NULL) {
-		r = calloc(1, sizeof(*r));
+		r = req_new(h, conn);
 		if (r == NULL)
 			return MHD_NO;
-		r->h = h;
-		r->conn = conn;
-		r->url = url;
-		r->method = privd_http_method_parse(method);
-		r->route = -1;
-		r->path_idx = privd_http_path_count();
-		r->body_limit = h->body_limit;
-		r->t0_ns = now_ns();
+		r->uri_len = SIZE_MAX; /* not seen as sent: only the parsed headers are checked */
 		*con_cls = r;
-		atomic_fetch_add_explicit(&h->inflight, 1, memory_order_relaxed);
-		first_call(r);
-		if (r->resp == NULL && r->too_large) {
-			/* a declared length over the limit: answer before reading the body; queuing on the first
-			 * call closes the connection, which an unread body requires anyway */
-			reply_too_large(r);
-			return queue(r);
-		}
+	}
+	if (!r->first_done)
+		return first(r, metrics_side, url, method, version);
+	if (!r->aborted && privd_http_guard_taken(r)) {
+		r->aborted = true; /* its request deadline passed and the sweeper answered it */
+		r->status = 408;
+		r->queued = true;
+	}
+	if (r->aborted) {
+		/* answered on the socket: drop the rest; once the body is all in, close */
+		if (*upload_data_size == 0)
+			return MHD_NO;
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (r->queued) {
@@ -235,14 +364,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		/* libmicrohttpd 0.9.75 refuses a response queued while the body is arriving: past the limit (a
-		 * chunked upload) or after an early refusal, the rest is read and dropped, then answered */
-		if (r->resp == NULL && !body_append(r, upload_data, n))
-			privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
-		return MHD_YES;
+		return body_piece(r, upload_data, n);
 	}
 	if (!r->started) {
 		r->started = true;
+		if (!privd_http_guard_body_done(r))
+			return MHD_NO; /* its request deadline passed as the body completed: answered already */
 		if (r->resp == NULL && r->too_large)
 			reply_too_large(r);
 		else if (r->resp == NULL) {
@@ -257,6 +384,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return queue(r);
 }
 
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+	return handle(cls, false, conn, url, method, version, upload_data, upload_data_size, con_cls);
+}
+
+/* The access handler of [metrics] listen: GET /metrics alone. */
+static enum MHD_Result on_metrics_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                          const char *version, const char *upload_data, size_t *upload_data_size,
+                                          void **con_cls)
+{
+	return handle(cls, true, conn, url, method, version, upload_data, upload_data_size, con_cls);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct privd_http *h = cls;
@@ -267,6 +409,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r == NULL)
 		return;
 	*con_cls = NULL;
+	privd_http_guard_request_done(r);
 	dur = now_ns() - r->t0_ns;
 	if (r->queued) {
 		privd_http_metrics_record(r->path_idx, r->method, r->status, dur);
@@ -354,28 +497,70 @@ static enum privd_rc cookie_opts(struct privd_http *h, const struct privd_http_o
 	return privd_http_web_init(h, err);
 }
 
-/* Frees what privd_http_start made (not the daemon); accepts NULL. */
+/* Frees what privd_http_start made, the metrics daemon and the guard's sweeper included (not the API's daemon);
+ * accepts NULL. */
 static void server_free(struct privd_http *h)
 {
 	if (h == NULL)
 		return;
+	if (h->md != NULL)
+		MHD_stop_daemon(h->md);
+	privd_http_guard_cleanup(&h->guard);
 	privd_http_limiter_free(h->limiter);
 	privd_http_web_cleanup(h);
 	free(h);
 }
 
-static unsigned connection_limit(void)
+/* The connections served at once: max_connections, or the open-file limit (raised to the hard one) less what the
+ * database, keystore, logs and outgoing connections need. */
+static unsigned connection_limit(unsigned max_connections, unsigned long nofile)
 {
-	struct rlimit rl;
-	rlim_t lim = 1024;
+	if (max_connections > 0)
+		return max_connections;
+	nofile = nofile > 128 ? nofile - 64 : 64;
+	return nofile > 60000 ? 60000u : (unsigned)nofile;
+}
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		lim = rl.rlim_cur;
-	else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		lim = 65536;
-	/* leave descriptors for the database, keystore, logs and outgoing connections */
-	lim = lim > 128 ? lim - 64 : 64;
-	return lim > 60000 ? 60000u : (unsigned)lim;
+/* The static answer for when not even a problem could be allocated, made once. */
+static bool internal_resp_init(void)
+{
+	if (internal_resp != NULL)
+		return true;
+	internal_resp =
+	    MHD_create_response_from_buffer(sizeof(internal_body) - 1, (void *)internal_body, MHD_RESPMEM_PERSISTENT);
+	if (internal_resp == NULL)
+		return false;
+	MHD_add_response_header(internal_resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+	privd_http_secure_headers(internal_resp);
+	return true;
+}
+
+/* The daemon of [metrics] listen: one thread, a few connections, GET /metrics alone. */
+static enum privd_rc start_metrics(struct privd_http *h, const char *listen, struct privd_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	enum privd_rc rc;
+
+	memset(&ss, 0, sizeof(ss));
+	rc = parse_listen(listen, &ss, &sslen, err);
+	if (rc != PRIVD_OK)
+		return rc;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_DUAL_STACK;
+	h->md =
+	    MHD_start_daemon(flags, 0, NULL, NULL, on_metrics_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+	                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+	                     METRICS_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT, DEFAULT_HEADER_TIMEOUT_S,
+	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_URI_LOG_CALLBACK,
+	                     on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+	if (h->md == NULL)
+		return privd_err_set(err, PRIVD_ERR_IO, "cannot listen on %s ([metrics] listen)", listen);
+	info = MHD_get_daemon_info(h->md, MHD_DAEMON_INFO_BIND_PORT);
+	h->metrics_port = info != NULL ? info->port : 0;
+	return PRIVD_OK;
 }
 
 enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_http_opts *o, struct privd_http **out,
@@ -386,7 +571,8 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 	socklen_t sslen = 0;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-	unsigned threads;
+	unsigned threads, conns, header_s;
+	unsigned long nofile;
 	enum privd_rc rc;
 
 	*out = NULL;
@@ -410,30 +596,47 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 	h->svc = svc;
 	h->body_limit = o->body_limit ? o->body_limit : DEFAULT_BODY_LIMIT;
 	h->document_limit = o->document_limit ? o->document_limit : DEFAULT_DOCUMENT_LIMIT;
+	h->metrics_require_key = o->metrics_require_key;
 	rc = cookie_opts(h, o, err);
 	if (rc != PRIVD_OK)
 		goto out;
 	privd_http_json_alloc_init();
-	if (internal_resp == NULL) {
-		internal_resp = MHD_create_response_from_buffer(sizeof(internal_body) - 1, (void *)internal_body,
-		                                                MHD_RESPMEM_PERSISTENT);
-		if (internal_resp == NULL) {
-			rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+	if (!internal_resp_init()) {
+		rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	header_s = o->header_timeout ? o->header_timeout : DEFAULT_HEADER_TIMEOUT_S;
+	snprintf(h->keep_alive, sizeof(h->keep_alive), "timeout=%u", header_s > 1 ? header_s - 1 : 1u);
+	nofile = privd_http_guard_nofile();
+	conns = connection_limit(o->max_connections, nofile);
+	rc = privd_http_guard_start(&h->guard, header_s,
+	                            o->request_timeout ? o->request_timeout : DEFAULT_REQUEST_TIMEOUT_S,
+	                            o->body_memory ? o->body_memory : DEFAULT_BODY_MEMORY, err);
+	if (rc != PRIVD_OK)
+		goto out;
+	if (o->metrics_listen != NULL && o->metrics_listen[0] != '\0') {
+		rc = start_metrics(h, o->metrics_listen, err);
+		if (rc != PRIVD_OK)
 			goto out;
-		}
-		MHD_add_response_header(internal_resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
 	}
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-	                        MHD_OPTION_CONNECTION_LIMIT, connection_limit(), MHD_OPTION_CONNECTION_TIMEOUT,
-	                        CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+	                        MHD_OPTION_CONNECTION_LIMIT, conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	                        o->connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+	                        MHD_OPTION_NOTIFY_CONNECTION, privd_http_guard_notify, h, MHD_OPTION_URI_LOG_CALLBACK,
+	                        on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
 	if (h->d == NULL) {
 		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot listen on %s", o->listen);
 		goto out;
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info != NULL ? info->port : 0;
+	privd_log(PRIVD_LOG_INFO, "http.limits",
+	          "\"open_files\":%lu,\"max_connections\":%u,\"connections_per_ip\":%u,\"header_timeout_s\":%llu,"
+	          "\"request_timeout_s\":%llu,\"body_memory\":%zu",
+	          nofile, conns, o->connections_per_ip, (unsigned long long)(h->guard.header_ms / 1000),
+	          (unsigned long long)(h->guard.request_ms / 1000), h->guard.body_memory);
 	privd_log(PRIVD_LOG_DEBUG, "http.threads", "\"threads\":%u", threads);
 	*out = h;
 	h = NULL;
@@ -463,6 +666,11 @@ void privd_http_set_limits(struct privd_http *h, size_t body_limit, size_t docum
 unsigned privd_http_port(const struct privd_http *h)
 {
 	return h != NULL ? h->port : 0;
+}
+
+unsigned privd_http_metrics_port(const struct privd_http *h)
+{
+	return h != NULL ? h->metrics_port : 0;
 }
 
 void privd_http_stop(struct privd_http *h)

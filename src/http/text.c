@@ -212,9 +212,6 @@ void privd_http_reply_document(struct privd_http_req *r, bool html, char *text)
 	}
 	privd_http_reply_owned(r, MHD_HTTP_OK, html ? "text/html; charset=utf-8" : "application/json", text,
 	                       strlen(text));
-	privd_http_reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	privd_http_reply_header(r, MHD_HTTP_HEADER_VARY, "Accept");
-	privd_http_reply_header(r, "X-Content-Type-Options", "nosniff");
-	if (html)
-		privd_http_reply_header(r, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+	privd_http_reply_header(r, MHD_HTTP_HEADER_VARY,
+	                        "Accept"); /* no-store, nosniff and the page's policy: server */
 }

@@ -71,7 +71,7 @@ static struct MHD_Response *prepare(const struct privd_web_file *f, const void *
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
 	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "cross-origin");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	privd_http_secure_headers(resp); /* nosniff and no referrer; the caching above is kept */
 	return resp;
 }
 

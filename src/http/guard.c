@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * guard.c - what one client may take of the server: connections, time, memory, and the framing of a request that
+ * libmicrohttpd lets through.
+ *
+ * What shaped it: attacks tried from outside. At the usual open-file limit of 1,024, 2,000 connections trickling
+ * one header byte every 3 s left no room for anyone else, because libmicrohttpd's timeout counts idleness, not
+ * age; 200 uploads of 10 MiB - 1 byte that then stalled took 2 GB of memory; a Transfer-Encoding other than
+ * chunked, or a chunk of 2^64 - 1 bytes, was waited on until the idle timeout; duplicate Content-Length headers
+ * were accepted (request smuggling behind a proxy that trusts the other one); a NUL byte cut a header value or the
+ * path without anyone noticing. So: the soft open-file limit is raised to the hard one at start; every connection
+ * is registered with the deadline of its current request (the request line and headers within header_timeout of
+ * its start, the whole request within request_timeout), and a thread of its own closes those past it; the bytes
+ * of request bodies held at once have a bound (503 with Retry-After beyond it); the first call of the access
+ * handler checks the framing before anything else (400, 501), and a request that must be refused while its body
+ * is arriving (413 past the limit of a chunked body, 503 out of body memory) is answered on the socket at once and
+ * closed after a short linger, because libmicrohttpd 0.9.75 refuses a response queued in the middle of a body.
+ * The number of connections of one client address is libmicrohttpd's own option (server.c). Nothing here runs on
+ * a request's hot path but a few atomic operations.
+ *
+ * How a NUL is seen: libmicrohttpd parses the request line and headers in place and ends each piece with a NUL
+ * where a separator was; a NUL the client sent ends a piece early and leaves the rest of its line in between. So
+ * between the end of one header's value and the start of the next header's name there is exactly its line end
+ * (one or two bytes, now NULs), and anything more is what a NUL cut off. Headers not laid out so (a value folded
+ * over lines, which RFC 9112 lets a server refuse) are refused too.
+ */
+#include "http_int.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+#define SWEEP_MS 250   /* how often deadlines are checked */
+#define LINGER_MS 2000 /* after an answer on the socket, how long the rest of a body is read and dropped */
+#define NR_OPEN_MAX 1048576
+
+enum conn_phase {
+	PHASE_HEADERS, /* the request line and headers are arriving (or the connection waits for its next request) */
+	PHASE_BODY,    /* the body is arriving */
+	PHASE_SERVING, /* the request is whole: handled, waiting on the writer, or its answer is being sent */
+	PHASE_LINGER,  /* answered on the socket; closed once LINGER_MS have passed */
+	PHASE_CLOSING  /* closed by the sweeper; the library has yet to notice */
+};
+
+struct privd_http_conn {
+	struct privd_http_conn *prev, *next;
+	MHD_socket fd;
+	bool tls;
+	atomic_int phase;
+	atomic_ullong since_ms; /* when the current phase's clock started (monotonic) */
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+unsigned long privd_http_guard_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur != rl.rlim_max) {
+		struct rlimit want = rl;
+
+		/* an unlimited hard limit is still capped by the kernel's nr_open */
+		want.rlim_cur = rl.rlim_max == RLIM_INFINITY ? NR_OPEN_MAX : rl.rlim_max;
+		while (setrlimit(RLIMIT_NOFILE, &want) != 0 && want.rlim_cur > rl.rlim_cur)
+			want.rlim_cur /= 2;
+		if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return 1024;
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? NR_OPEN_MAX : (unsigned long)rl.rlim_cur;
+}
+
+/* ---- the registry and its deadlines ---- */
+
+void privd_http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                             enum MHD_ConnectionNotificationCode code)
+{
+	struct privd_http_guard *g = &((struct privd_http *)cls)->guard;
+	struct privd_http_conn *gc = *socket_context;
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		gc = calloc(1, sizeof(*gc));
+		if (gc == NULL)
+			return; /* no deadline for this one: the library's idle timeout still applies */
+		info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		gc->fd = info != NULL ? info->connect_fd : MHD_INVALID_SOCKET;
+		info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		gc->tls = info != NULL && info->tls_session != NULL;
+		atomic_init(&gc->phase, PHASE_HEADERS);
+		atomic_init(&gc->since_ms, mono_ms());
+		pthread_mutex_lock(&g->lock);
+		gc->next = g->conns;
+		if (g->conns != NULL)
+			g->conns->prev = gc;
+		g->conns = gc;
+		pthread_mutex_unlock(&g->lock);
+		*socket_context = gc;
+		return;
+	}
+	if (gc == NULL)
+		return;
+	/* the library closes the socket after this returns: once out of the list, the sweeper cannot touch it */
+	pthread_mutex_lock(&g->lock);
+	if (gc->prev != NULL)
+		gc->prev->next = gc->next;
+	else
+		g->conns = gc->next;
+	if (gc->next != NULL)
+		gc->next->prev = gc->prev;
+	pthread_mutex_unlock(&g->lock);
+	*socket_context = NULL;
+	free(gc);
+}
+
+/* Moves gc from phase `from` to `to` unless the sweeper took it first; true when it moved. */
+static bool phase_move(struct privd_http_conn *gc, int from, int to)
+{
+	if (gc == NULL)
+		return true;
+	if (!atomic_compare_exchange_strong(&gc->phase, &from, to))
+		return false;
+	atomic_store(&gc->since_ms, mono_ms());
+	return true;
+}
+
+bool privd_http_guard_headers_done(struct privd_http_req *r)
+{
+	int from = PHASE_HEADERS;
+
+	/* the request's clock keeps running from the start of its headers: only the phase changes */
+	return r->gc == NULL || atomic_compare_exchange_strong(&r->gc->phase, &from, PHASE_BODY);
+}
+
+bool privd_http_guard_taken(const struct privd_http_req *r)
+{
+	int phase = r->gc != NULL ? atomic_load(&r->gc->phase) : PHASE_BODY;
+
+	return phase == PHASE_LINGER || phase == PHASE_CLOSING;
+}
+
+bool privd_http_guard_body_done(struct privd_http_req *r)
+{
+	return phase_move(r->gc, PHASE_BODY, PHASE_SERVING);
+}
+
+void privd_http_guard_request_done(struct privd_http_req *r)
+{
+	/* the next request's headers are counted from now (a keep-alive connection waiting for it included) */
+	phase_move(r->gc, PHASE_SERVING, PHASE_HEADERS);
+}
+
+static size_t raw_answer(char *buf, size_t cap, unsigned status, const char *body, const char *retry_after)
+{
+	int n = snprintf(buf, cap,
+	                 "HTTP/1.1 %u %s\r\nContent-Type: application/problem+json\r\nContent-Length: %zu\r\n"
+	                 "Connection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+	                 "Referrer-Policy: no-referrer\r\n%s%s%s\r\n%s",
+	                 status, MHD_get_reason_phrase_for(status), strlen(body), retry_after ? "Retry-After: " : "",
+	                 retry_after ? retry_after : "", retry_after ? "\r\n" : "", body);
+
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* Writes an answer on fd now and ends the sending half, so that it reaches the client before the connection is
+ * closed (a close with unread input would reset it and could take the answer with it). */
+static void send_now(MHD_socket fd, const char *buf, size_t len)
+{
+	int one = 1, zero = 0;
+	size_t off = 0;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	while (off < len) {
+		ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n <= 0 && errno != EINTR)
+			break; /* a full send buffer: the client is not reading its answer either */
+		if (n > 0)
+			off += (size_t)n;
+	}
+	shutdown(fd, SHUT_WR);
+}
+
+/* What the sweeper does with one connection; under g->lock. */
+static void sweep_one(struct privd_http_guard *g, struct privd_http_conn *gc, uint64_t now)
+{
+	static const char late[] =
+	    "{\"type\":\"urn:privd:problem:timeout\",\"title\":\"Request timeout\",\"status\":408,"
+	    "\"detail\":\"the request was not sent in time\"}";
+	uint64_t since = atomic_load(&gc->since_ms);
+	int phase = atomic_load(&gc->phase);
+	char buf[512];
+	size_t n;
+
+	if (gc->fd == MHD_INVALID_SOCKET)
+		return;
+	if (phase == PHASE_HEADERS && now - since > g->header_ms) {
+		/* nothing is answered: the connection may be one waiting for its next request */
+		if (atomic_compare_exchange_strong(&gc->phase, &phase, PHASE_CLOSING)) {
+			shutdown(gc->fd, SHUT_RDWR);
+			atomic_fetch_add(&g->timed_out, 1);
+		}
+	} else if (phase == PHASE_BODY && now - since > g->request_ms) {
+		if (atomic_compare_exchange_strong(&gc->phase, &phase, PHASE_LINGER)) {
+			atomic_store(&gc->since_ms, now);
+			n = gc->tls ? 0 : raw_answer(buf, sizeof(buf), 408, late, NULL);
+			if (n > 0)
+				send_now(gc->fd, buf, n);
+			else
+				shutdown(gc->fd, SHUT_RDWR);
+			atomic_fetch_add(&g->timed_out, 1);
+		}
+	} else if (phase == PHASE_LINGER && now - since > LINGER_MS) {
+		if (atomic_compare_exchange_strong(&gc->phase, &phase, PHASE_CLOSING))
+			shutdown(gc->fd, SHUT_RDWR);
+	}
+}
+
+static void *sweeper_main(void *arg)
+{
+	struct privd_http_guard *g = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&g->lock);
+	while (!g->stop) {
+		uint64_t now = mono_ms();
+
+		for (struct privd_http_conn *gc = g->conns; gc != NULL; gc = gc->next)
+			sweep_one(g, gc, now);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += SWEEP_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+enum privd_rc privd_http_guard_start(struct privd_http_guard *g, unsigned header_s, unsigned request_s,
+                                     size_t body_memory, struct privd_err *err)
+{
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->wake, NULL);
+	g->header_ms = (uint64_t)header_s * 1000u;
+	g->request_ms = (uint64_t)request_s * 1000u;
+	g->body_memory = body_memory;
+	atomic_init(&g->body_bytes, 0);
+	if (pthread_create(&g->sweeper, NULL, sweeper_main, g) != 0)
+		return privd_err_set(err, PRIVD_ERR_INTERNAL, "cannot start the connection sweeper");
+	g->running = true;
+	return PRIVD_OK;
+}
+
+void privd_http_guard_cleanup(struct privd_http_guard *g)
+{
+	if (!g->running)
+		return;
+	pthread_mutex_lock(&g->lock);
+	g->stop = true;
+	pthread_cond_signal(&g->wake);
+	pthread_mutex_unlock(&g->lock);
+	pthread_join(g->sweeper, NULL);
+	g->running = false;
+	pthread_cond_destroy(&g->wake);
+	pthread_mutex_destroy(&g->lock);
+}
+
+/* ---- memory of bodies in flight ---- */
+
+bool privd_http_guard_take(struct privd_http *h, size_t n)
+{
+	struct privd_http_guard *g = &h->guard;
+
+	if (atomic_fetch_add(&g->body_bytes, n) + n > g->body_memory) {
+		atomic_fetch_sub(&g->body_bytes, n);
+		atomic_fetch_add(&g->refused_memory, 1);
+		return false;
+	}
+	return true;
+}
+
+void privd_http_guard_give(struct privd_http *h, size_t n)
+{
+	if (n > 0)
+		atomic_fetch_sub(&h->guard.body_bytes, n);
+}
+
+/* ---- framing ---- */
+
+bool privd_http_guard_uri_nul(const char *uri)
+{
+	for (const char *p = strchr(uri, '%'); p != NULL; p = strchr(p + 1, '%'))
+		if (p[1] == '0' && p[2] == '0')
+			return true;
+	return false;
+}
+
+struct framing {
+	const char *block, *end; /* the request line and headers as parsed in place */
+	const char *prev_end;    /* the end of the previous header's value */
+	bool bad_layout;         /* a NUL cut something off, or a header is not where a parsed one would be */
+	unsigned content_length, transfer_encoding;
+	const char *te;
+};
+
+static bool only(const char *p, const char *e, const char *allowed)
+{
+	for (; p < e; p++)
+		if (*p != '\0' && strchr(allowed, *p) == NULL)
+			return false;
+	return true;
+}
+
+static enum MHD_Result framing_one(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                   const char *value, size_t value_size)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (key < f->block || value < key + key_size || value + value_size > f->end || key_size == 0 ||
+	    strpbrk(key, " \t") != NULL ||
+	    (f->prev_end != NULL && (key < f->prev_end + 1 || key > f->prev_end + 2 || !only(f->prev_end, key, ""))) ||
+	    !only(key + key_size, value, " \t")) {
+		f->bad_layout = true;
+		return MHD_NO;
+	}
+	f->prev_end = value + value_size;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		f->content_length++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->transfer_encoding++;
+		f->te = value;
+	}
+	return MHD_YES;
+}
+
+unsigned privd_http_guard_framing(struct privd_http_req *r, const char *method, const char *version, const char **slug,
+                                  const char **detail)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	struct framing f = {0};
+	size_t te_len;
+
+	*slug = "malformed";
+	f.block = method;
+	f.end = method + (info != NULL ? info->header_size : 0);
+	/* the URI as sent runs from the path to the space before the version: a NUL in it cut it short */
+	if (r->uri_nul || (version[0] != '\0' && version > r->url && (size_t)(version - 1 - r->url) != r->uri_len)) {
+		*detail = "the request target holds a NUL byte";
+		goto refuse;
+	}
+	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, framing_one, &f);
+	/* after the last header: its line end and the empty line, one or two bytes each */
+	if (!f.bad_layout && f.prev_end != NULL && (f.end < f.prev_end + 2 || f.end > f.prev_end + 4))
+		f.bad_layout = true;
+	if (f.bad_layout) {
+		*detail = "a header holds a NUL byte or is folded over lines";
+		goto refuse;
+	}
+	if (f.content_length > 1) {
+		*detail = "more than one Content-Length header";
+		goto refuse;
+	}
+	if (f.transfer_encoding > 0 && f.content_length > 0) {
+		*detail = "both Content-Length and Transfer-Encoding";
+		goto refuse;
+	}
+	if (f.transfer_encoding > 1) {
+		*detail = "more than one Transfer-Encoding header";
+		goto refuse;
+	}
+	if (f.transfer_encoding == 1) {
+		te_len = strlen(f.te);
+		while (te_len > 0 && (f.te[te_len - 1] == ' ' || f.te[te_len - 1] == '\t'))
+			te_len--;
+		if (te_len != 7 || strncasecmp(f.te, "chunked", 7) != 0) {
+			*slug = "not-implemented";
+			*detail = "the only transfer coding accepted is chunked";
+			atomic_fetch_add(&r->h->guard.refused_framing, 1);
+			return MHD_HTTP_NOT_IMPLEMENTED;
+		}
+	}
+	return 0;
+refuse:
+	atomic_fetch_add(&r->h->guard.refused_framing, 1);
+	return MHD_HTTP_BAD_REQUEST;
+}
+
+/* ---- answering mid-body ---- */
+
+enum MHD_Result privd_http_abort(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
+                                 const char *retry_after)
+{
+	char *body = privd_http_problem_text(r, status, slug, detail);
+	char buf[1024];
+	size_t n = 0;
+
+	r->aborted = true;
+	r->status = status;
+	r->queued = true; /* answered: counted in the metrics and the request log as such */
+	if (r->gc != NULL && !r->gc->tls && body != NULL)
+		n = raw_answer(buf, sizeof(buf), status, body, retry_after);
+	free(body);
+	/* the sweeper may have answered first (the request's deadline): then close */
+	if (n == 0 || !phase_move(r->gc, PHASE_BODY, PHASE_LINGER))
+		return MHD_NO; /* over TLS, or no room: closed without an answer */
+	send_now(r->gc->fd, buf, n);
+	return MHD_YES;
+}
