@@ -155,7 +155,8 @@ forEngines('subjects', (engine) => {
 			['consents.processing', { consents: { processing: 'yes', third_party_transfer: false, cookies: [] } }],
 			['consents.processing', { consents: { third_party_transfer: false, cookies: [] } }],
 			['consents.third_party_transfer', { consents: { processing: true, third_party_transfer: 'no', cookies: [] } }],
-			['extra', { extra: 1 }],
+			// an unknown member is named by its position (the 9th sent), never by the name the client chose
+			['#9', { extra: 1 }],
 		];
 		for (const [field, over] of cases) {
 			it(`422 naming ${field} for ${JSON.stringify(over)}`.slice(0, 140), async () => {
@@ -333,7 +334,7 @@ forEngines('subjects', (engine) => {
 				as: 'app', json: { phone: '12345', ip: '1.2.3.4.5', name: '' },
 			}), 422, 'validation', { fields: ['phone', 'ip', 'name'] });
 			assertProblem(await srv.req('PATCH', `/v1/subjects/${s.id}`, { as: 'app', json: { status: 'active' } }),
-				422, 'validation', { fields: ['status'] });
+				422, 'validation', { fields: ['#1'] });
 			assertProblem(await srv.req('PATCH', `/v1/subjects/${s.id}`, {
 				as: 'app', body: '{"name":', headers: { 'content-type': 'application/json' },
 			}), 400, 'malformed');
