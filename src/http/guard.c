@@ -149,6 +149,11 @@ bool privd_http_guard_headers_done(struct privd_http_req *r)
 	return r->gc == NULL || atomic_compare_exchange_strong(&r->gc->phase, &from, PHASE_BODY);
 }
 
+bool privd_http_guard_can_answer(const struct privd_http_req *r)
+{
+	return r->gc != NULL && !r->gc->tls;
+}
+
 bool privd_http_guard_taken(const struct privd_http_req *r)
 {
 	int phase = r->gc != NULL ? atomic_load(&r->gc->phase) : PHASE_BODY;
@@ -367,7 +372,8 @@ unsigned privd_http_guard_framing(struct privd_http_req *r, const char *method, 
 	f.block = method;
 	f.end = method + (info != NULL ? info->header_size : 0);
 	/* the URI as sent runs from the path to the space before the version: a NUL in it cut it short */
-	if (r->uri_nul || (version[0] != '\0' && version > r->url && (size_t)(version - 1 - r->url) != r->uri_len)) {
+	if (r->uri_nul || (r->uri_len != SIZE_MAX && version[0] != '\0' && version > r->url &&
+	                   (size_t)(version - 1 - r->url) != r->uri_len)) {
 		*detail = "the request target holds a NUL byte";
 		goto refuse;
 	}

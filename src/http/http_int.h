@@ -126,7 +126,10 @@ struct privd_http_req {
 	size_t uri_len;             /* of the request's URI as sent (the URI log callback), before any decoding */
 	bool uri_nul;               /* the URI holds %00 */
 	bool aborted; /* answered on the socket mid-body (privd_http_abort): the rest is dropped, then closed */
-	bool early;   /* answered on the first call, closing the connection (framing, body memory) */
+	/* refused on the first call, closing the connection (framing, a declared length, body memory): 0 otherwise */
+	unsigned early_status;
+	const char *early_slug;
+	char early_detail[96];
 
 	char *body;                /* request body, NUL-terminated, zeroed before free */
 	size_t body_len, body_cap; /* body_cap bytes are counted in the guard's body_bytes */
@@ -161,6 +164,8 @@ void privd_http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_
 bool privd_http_guard_headers_done(struct privd_http_req *r);
 bool privd_http_guard_body_done(struct privd_http_req *r);
 void privd_http_guard_request_done(struct privd_http_req *r);
+/* Whether r can be answered on its socket (privd_http_abort): a registered connection, not TLS. */
+bool privd_http_guard_can_answer(const struct privd_http_req *r);
 /* Whether the sweeper answered or closed r's connection (its deadline passed). */
 bool privd_http_guard_taken(const struct privd_http_req *r);
 /* Takes n bytes of the body memory (false, counted, when they do not fit), or gives them back. */
@@ -174,9 +179,10 @@ bool privd_http_guard_uri_nul(const char *uri);
  * version are the access handler's arguments. */
 unsigned privd_http_guard_framing(struct privd_http_req *r, const char *method, const char *version, const char **slug,
                                   const char **detail);
-/* Answers r at once on its socket while its body is arriving (a problem of status, slug and detail; retry_after
- * may be NULL), drops the rest of the body and closes the connection after a short linger. Returns what the access
- * handler returns; over TLS nothing can be written and the connection is closed without an answer. */
+/* Answers r at once on its socket, on the first call or while its body is arriving (a problem of status, slug and
+ * detail; retry_after may be NULL), drops the rest of the body and closes the connection after a short linger.
+ * Returns what the access handler returns; where nothing can be written (TLS) the connection is closed without an
+ * answer. */
 enum MHD_Result privd_http_abort(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
                                  const char *retry_after);
 

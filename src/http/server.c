@@ -139,15 +139,17 @@ static void body_reserve(struct privd_http_req *r, size_t len)
 		privd_http_guard_give(r->h, len + 1);
 }
 
-/* An answer on the first call, which closes the connection: the framing cannot be trusted, or the body will not
- * fit in memory. */
+/* An answer on the first call, which closes the connection: the framing cannot be trusted, or the body is over its
+ * limit or will not fit in memory (first() sends it). */
 static void reply_closing(struct privd_http_req *r, unsigned status, const char *slug, const char *detail)
 {
 	privd_http_reply_problem(r, status, slug, detail, NULL);
 	privd_http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		privd_http_reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, BODY_MEMORY_RETRY);
-	r->early = true;
+	r->early_status = status;
+	r->early_slug = slug;
+	snprintf(r->early_detail, sizeof(r->early_detail), "%s", detail);
 }
 
 /* First call: check the framing, match, authenticate, look at the declared length. Queues nothing but an answer
@@ -294,12 +296,21 @@ static enum MHD_Result first(struct privd_http_req *r, bool metrics_side, const 
 		return MHD_NO; /* its header deadline passed: the connection is being closed */
 	first_call(r, method, version);
 	if (r->resp == NULL && r->too_large) {
-		/* a declared length over the limit: answer before reading the body; queuing on the first call closes
-		 * the connection, which an unread body requires anyway */
-		reply_too_large(r);
-		return queue(r);
+		char detail[64];
+
+		/* a declared length over the limit: answered before the body is read */
+		snprintf(detail, sizeof(detail), "the body exceeds %zu bytes", r->body_limit);
+		reply_closing(r, MHD_HTTP_CONTENT_TOO_LARGE, "too-large", detail);
 	}
-	return r->early ? queue(r) : MHD_YES;
+	if (r->early_status == 0)
+		return MHD_YES;
+	/* Queued now, the answer would be sent and the connection closed at once, with the body the client is still
+	 * sending unread: the close resets the connection, and a client busy sending may lose the answer with it. So
+	 * it is written on the socket now and the body dropped for a moment (over TLS: queued). */
+	if (privd_http_guard_can_answer(r))
+		return privd_http_abort(r, r->early_status, r->early_slug, r->early_detail,
+		                        r->early_status == MHD_HTTP_SERVICE_UNAVAILABLE ? BODY_MEMORY_RETRY : NULL);
+	return queue(r);
 }
 
 /* A piece of the body. */
