@@ -55,22 +55,25 @@ static void take_str(json_t *o, const char *key, const char *field, bool require
 	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
 }
 
-/* Field errors for every member of o not in allowed (NULL-terminated), named prefix.member. */
+/* Field errors for every member of o not in allowed (NULL-terminated), named by its position as the API names
+ * every unknown member, prefix.#n (the n-th member, from 1, in the order sent): never by the name sent. */
 static void only_members(json_t *o, const char *const *allowed, const char *prefix, struct privd_err *err)
 {
 	const char *k;
 	json_t *v;
+	size_t at = 0;
 
 	json_object_foreach(o, k, v)
 	{
 		size_t i = 0;
 		char field[96];
 
+		at++;
 		while (allowed[i] != NULL && strcmp(allowed[i], k) != 0)
 			i++;
 		if (allowed[i] != NULL)
 			continue;
-		snprintf(field, sizeof(field), "%s%s%.40s", prefix, prefix[0] ? "." : "", k);
+		snprintf(field, sizeof(field), "%s%s#%zu", prefix, prefix[0] ? "." : "", at);
 		privd_err_field(err, field, "is not a known member");
 	}
 }
