@@ -55,6 +55,13 @@ static const char page_style[] =
     ":focus-visible{outline:3px solid #f0a500;outline-offset:2px}"
     "@media (max-width:30rem){main{padding:1rem 1.1rem}h1{font-size:1.35rem} }";
 
+/* A page with the cookie settings runs the banner's script from privd's own origin, which reads and records choices
+ * there and writes its own <style>: nothing else is loaded, nothing inline runs. (Without it, the server gives the
+ * stricter policy of every page, no script at all: privd_http_secure_headers.) */
+#define COOKIE_PAGE_CSP                                                                                                \
+	"default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; "      \
+	"form-action 'none'; frame-ancestors 'none'"
+
 /* The page of pg, as the reply. query_version, when not NULL, is kept in the language links. */
 static void page_reply(struct privd_http_req *r, const struct page_words *w, const struct privd_text_page *pg,
                        const char *query_version)
@@ -106,6 +113,8 @@ static void page_reply(struct privd_http_req *r, const struct page_words *w, con
 	privd_http_reply_owned(r, MHD_HTTP_OK, "text/html; charset=utf-8", html, len);
 	privd_http_reply_header(r, MHD_HTTP_HEADER_CONTENT_LANGUAGE, lang);
 	privd_http_reply_header(r, MHD_HTTP_HEADER_VARY, "Accept-Language");
+	if (w->cookies != NULL)
+		privd_http_reply_header(r, "Content-Security-Policy", COOKIE_PAGE_CSP);
 }
 
 void privd_http_privacy(struct privd_http_req *r)
