@@ -26,6 +26,7 @@ declare -A lib=(
 	[sqlite3.h]="store"
 	[libpq-fe.h]="store"
 	[microhttpd.h]="http"
+	[gnutls/gnutls.h]="http"
 	[jansson.h]="service http"
 	[cmark.h]="service http"
 	[ini.h]="service"

@@ -8,12 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
-	libpq-dev libcmark-dev libinih-dev libcurl4-openssl-dev zlib1g-dev libsystemd-dev)
+	libpq-dev libcmark-dev libinih-dev libcurl4-openssl-dev zlib1g-dev libsystemd-dev libgnutls28-dev)
 test_pkgs=(libcmocka-dev postgresql nodejs npm sqlite3 curl clang-format chromium)
 # systemd-analyze verifies the unit file, mandoc lints the man pages
 test_pkgs+=(systemd mandoc)
 # readers that check the documents the tests generate are real files
 test_pkgs+=(qpdf libjpeg-turbo-progs pngcheck libtiff-tools)
+# the HTTPS tests make a certificate and try old TLS versions with the openssl command
+test_pkgs+=(openssl)
 deb_pkgs=(debhelper dpkg-dev fakeroot lintian)
 # perf and strace: where the time of a figure goes (bench/README.md)
 bench_pkgs=(wrk nginx-light linux-perf strace)

@@ -55,6 +55,9 @@ int cli_check_config(const struct flags *f)
 			privd_config_fault_add(faults, "server.listen", "%s", err.msg);
 		if (cfg->metrics_listen[0] != '\0' && privd_http_check_listen(cfg->metrics_listen, &err) != PRIVD_OK)
 			privd_config_fault_add(faults, "metrics.listen", "%s", err.msg);
+		if (privd_http_check_tls(cfg->tls_cert, cfg->tls_key, &err) != PRIVD_OK)
+			privd_config_fault_add(faults, err.nfields > 0 ? err.fields[0].field : "http.tls_cert", "%s",
+			                       err.msg);
 		check_log_file(cfg, faults);
 		privd_service_check_config(cfg, faults);
 	}

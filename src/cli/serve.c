@@ -173,7 +173,10 @@ static int start(struct server *s)
 	opts.cookie_origins = s->cfg.cookie_origins;
 	opts.cookie_rate = s->cfg.cookie_rate;
 	opts.cookie_burst = s->cfg.cookie_burst;
-	opts.cookie_ip_header = s->cfg.cookie_ip_header;
+	opts.tls_cert = s->cfg.tls_cert;
+	opts.tls_key = s->cfg.tls_key;
+	opts.trusted_proxies = s->cfg.trusted_proxies;
+	opts.forwarded_rfc7239 = strcmp(s->cfg.forwarded_header, "forwarded") == 0;
 	opts.max_connections = s->cfg.max_connections;
 	opts.connections_per_ip = s->cfg.connections_per_ip;
 	opts.header_timeout = s->cfg.header_timeout;

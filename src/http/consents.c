@@ -117,9 +117,6 @@ static json_t *record_json(const char *subject_id, const struct privd_consent_re
 static bool portal_consent(struct privd_http_req *r, struct privd_consent_input *in, char *ip, size_t ip_len,
                            struct privd_err *e)
 {
-	const union MHD_ConnectionInfo *ci;
-	const struct sockaddr *sa;
-
 	if (r->who.role != PRIVD_ROLE_SUBJECT)
 		return true;
 	if (in->purpose == NULL || strncmp(in->purpose, "cookies.", 8) != 0) {
@@ -127,14 +124,8 @@ static bool portal_consent(struct privd_http_req *r, struct privd_consent_input 
 		                "a person changes their cookie categories here; other consents by a request");
 		return false;
 	}
-	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	sa = ci != NULL ? ci->client_addr : NULL;
-	ip[0] = '\0';
-	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip, (socklen_t)ip_len);
-	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip, (socklen_t)ip_len);
-	in->ip = ip[0] != '\0' ? ip : NULL;
+	/* the connection's address, or a trusted proxy's report of it ([http] trusted_proxies) */
+	in->ip = privd_http_client_text(r, ip, ip_len) ? ip : NULL;
 	in->source = "portal";
 	return true;
 }

@@ -16,12 +16,10 @@
 
 #define COOKIE_ATTRS "Path=/; HttpOnly; SameSite=Strict"
 
-/* "; Secure" when r came over TLS (to the proxy in front of privd), "" otherwise. */
+/* "; Secure" when r came over TLS (to privd, or to the proxy in front of it). */
 static const char *secure_attr(struct privd_http_req *r)
 {
-	const char *proto = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
-
-	return proto != NULL && strcasecmp(proto, "https") == 0 ? "; Secure" : "";
+	return privd_http_over_tls(r) ? "; Secure" : "";
 }
 
 void privd_http_console_signin(struct privd_http_req *r)

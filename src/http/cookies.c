@@ -248,7 +248,7 @@ static bool rate_take(struct privd_http_req *r)
 	int64_t retry_ms = 0;
 	char retry[24];
 
-	if (r->h->limiter == NULL || !privd_http_client_key(r, r->h->cookie_ip_header, key))
+	if (r->h->limiter == NULL || !privd_http_client_key(r, key))
 		return true;
 	if (privd_http_limiter_take(r->h->limiter, key, &retry_ms))
 		return true;

@@ -27,11 +27,15 @@ struct privd_http_opts {
 	                        * bodies get 413; 0 = 10 MiB */
 	unsigned threads;      /* worker threads; 0 = one per core */
 	/* the cookie banner ([cookies]): origins allowed to record and read choices (comma-separated; NULL or "":
-	 * none), choices per client address a minute (0: no limit) and at once, and the proxy's header with the client
-	 * address (NULL or "": the connection's) */
+	 * none), choices per client address a minute (0: no limit) and at once */
 	const char *cookie_origins;
 	unsigned cookie_rate, cookie_burst;
-	const char *cookie_ip_header;
+	/* [http]: PEM files of the certificate and its key (both NULL or "": plain HTTP), the proxies whose forwarded
+	 * header is believed (CIDRs, comma-separated; NULL or "": none) and which header that is (false:
+	 * X-Forwarded-For, true: Forwarded) */
+	const char *tls_cert, *tls_key;
+	const char *trusted_proxies;
+	bool forwarded_rfc7239;
 	/* what one client may take of the server (guard.c); each 0 = its default */
 	unsigned max_connections;    /* connections open at once; 0 = the open-file limit less 64 */
 	unsigned connections_per_ip; /* from one client address; 0 = no limit */
@@ -50,6 +54,11 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 /* Whether listen is an address privd_http_start can listen on (HOST:PORT, the host resolved), without listening:
  * for `privd check-config`. PRIVD_ERR_INVALID saying what is wrong. */
 enum privd_rc privd_http_check_listen(const char *listen, struct privd_err *err);
+
+/* Whether cert and key (paths) are a readable certificate and its private key privd_http_start can serve HTTPS
+ * with; both NULL or "" is fine (plain HTTP): for `privd check-config`. PRIVD_ERR_IO or PRIVD_ERR_INVALID naming the
+ * key and the file at fault. */
+enum privd_rc privd_http_check_tls(const char *cert, const char *key, struct privd_err *err);
 
 /* Sets the body limits of requests that start from now on (0 keeps a limit as it is): what a SIGHUP changes.
  * Safe while serving. Accepts NULL. */

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/proxy.h"
 #include "core/time.h"
 #include "http/http.h"
 
@@ -98,9 +99,16 @@ struct privd_http {
 	atomic_uint suspended;     /* connections suspended and not yet run again by the library */
 	atomic_bool stopping;
 
+	/* [http]: HTTPS (tls.c) and the proxies whose forwarded header is believed (client.c) */
+	bool tls;                 /* served over TLS: Strict-Transport-Security on every answer */
+	char *tls_cert, *tls_key; /* PEM, read at start; the key zeroed when freed */
+	size_t tls_cert_len, tls_key_len;
+	struct MHD_OptionItem tls_opts[4]; /* MHD_OPTION_ARRAY for the daemon: empty without TLS */
+	struct privd_cidrs trusted;        /* [http] trusted_proxies */
+	bool forwarded_rfc7239;            /* [http] forwarded_header = forwarded (else X-Forwarded-For) */
+
 	/* the cookie banner ([cookies] in the configuration) */
 	char cookie_origins[1024];           /* origins allowed to record and read choices */
-	char cookie_ip_header[64];           /* the proxy's header with the client address; "" for none */
 	struct privd_http_limiter *limiter;  /* choices per client address; NULL: no limit */
 	const struct privd_web_file *script; /* consent.js, the service's; NULL when not loaded */
 	uint8_t *script_gz;                  /* consent.js gzipped, made at start */
@@ -376,9 +384,30 @@ struct privd_http_limiter *privd_http_limiter_new(unsigned per_minute, unsigned 
 void privd_http_limiter_free(struct privd_http_limiter *l); /* accepts NULL */
 /* Takes one token for addr now: true when allowed; otherwise false and *retry_ms says when one will be there. */
 bool privd_http_limiter_take(struct privd_http_limiter *l, const uint8_t addr[16], int64_t *retry_ms);
-/* The client address of r as the limiter counts it (16 bytes; IPv4 mapped, IPv6 by its /64): from ip_header's last
- * address when ip_header is set and holds one, otherwise the connection's. False when there is none. */
-bool privd_http_client_key(struct privd_http_req *r, const char *ip_header, uint8_t out[16]);
+/* ---- client.c: who the client is ---- */
+
+/* The client's address (16 bytes, IPv4 mapped): the connection's, or from a trusted proxy the rightmost hop of
+ * [http] forwarded_header outside trusted_proxies (core/proxy.h). False when the connection has no address. */
+bool privd_http_client_addr(struct privd_http_req *r, uint8_t out[16]);
+/* The same as text into out (46 bytes is enough); false and "" when there is none. */
+bool privd_http_client_text(struct privd_http_req *r, char *out, size_t len);
+/* The client address as the cookie limiter counts it: IPv4 whole, IPv6 by its /64. False when there is none. */
+bool privd_http_client_key(struct privd_http_req *r, uint8_t out[16]);
+/* Whether r came over TLS: to privd itself, or to a proxy saying X-Forwarded-Proto: https. */
+bool privd_http_over_tls(struct privd_http_req *r);
+
+/* ---- tls.c: HTTPS ---- */
+
+/* The GnuTLS priorities privd serves with: TLS 1.2 and 1.3, AEAD ciphers, ECDHE. */
+extern const char privd_http_tls_priorities[];
+/* Reads and checks [http] tls_cert and tls_key into h (h->tls, h->tls_opts); both empty: plain HTTP, PRIVD_OK.
+ * PRIVD_ERR_IO or PRIVD_ERR_INVALID naming the key and the file at fault; nothing kept then. */
+enum privd_rc privd_http_tls_init(struct privd_http *h, const char *cert_path, const char *key_path,
+                                  struct privd_err *err);
+/* Frees what privd_http_tls_init read, the key zeroed first. */
+void privd_http_tls_cleanup(struct privd_http *h);
+/* Adds Strict-Transport-Security to resp when h serves TLS (and resp has none). Accepts a NULL resp. */
+void privd_http_hsts(const struct privd_http *h, struct MHD_Response *resp);
 
 /* ---- web.c: consent.js ---- */
 /* Takes consent.js from the service and compresses it (nothing to do when the service did not load it). */

@@ -50,10 +50,9 @@ void privd_http_portal_create(struct privd_http_req *r)
 /* Is the person reaching privd over TLS? */
 static bool over_tls(struct privd_http_req *r)
 {
-	const char *proto = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
 	char base[512];
 
-	if (proto != NULL && strcasecmp(proto, "https") == 0)
+	if (privd_http_over_tls(r))
 		return true;
 	privd_service_base_url(r->h->svc, base, sizeof(base));
 	return strncmp(base, "https://", 8) == 0;

@@ -238,6 +238,7 @@ static enum MHD_Result queue(struct privd_http_req *r)
 	privd_http_guard_body_done(r); /* answered: no deadline but the library's idle timeout for sending it */
 	if (resp != internal_resp && !r->resp_shared) { /* a shared answer got them when it was made */
 		privd_http_secure_headers(resp);
+		privd_http_hsts(r->h, resp);
 		/* clients close an idle connection before its header deadline would (and so never send on one being
 		 * closed) */
 		if (MHD_get_response_header(resp, MHD_HTTP_HEADER_KEEP_ALIVE) == NULL)
@@ -498,14 +499,29 @@ out:
 static enum privd_rc cookie_opts(struct privd_http *h, const struct privd_http_opts *o, struct privd_err *err)
 {
 	snprintf(h->cookie_origins, sizeof(h->cookie_origins), "%s", o->cookie_origins ? o->cookie_origins : "");
-	snprintf(h->cookie_ip_header, sizeof(h->cookie_ip_header), "%s",
-	         o->cookie_ip_header ? o->cookie_ip_header : "");
 	if (o->cookie_rate > 0) {
 		h->limiter = privd_http_limiter_new(o->cookie_rate, o->cookie_burst ? o->cookie_burst : 1);
 		if (h->limiter == NULL)
 			return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
 	}
 	return privd_http_web_init(h, err);
+}
+
+/* [http]: HTTPS and the trusted proxies. */
+static enum privd_rc edge_opts(struct privd_http *h, const struct privd_http_opts *o, struct privd_err *err)
+{
+	size_t bad = 0, bad_len = 0;
+	const char *bad_at = NULL;
+
+	if (!privd_cidrs_parse(o->trusted_proxies, &h->trusted, &bad, &bad_at, &bad_len))
+		return privd_err_set(err, PRIVD_ERR_INVALID,
+		                     "[http] trusted_proxies: entry %zu is not an address or network", bad);
+	h->forwarded_rfc7239 = o->forwarded_rfc7239;
+	if (privd_http_tls_init(h, o->tls_cert, o->tls_key, err) != PRIVD_OK)
+		return PRIVD_ERR_INVALID;
+	if (h->tls)
+		privd_log(PRIVD_LOG_INFO, "http.tls", "\"versions\":\"TLS 1.2, TLS 1.3\",\"hsts\":true");
+	return PRIVD_OK;
 }
 
 /* Frees what privd_http_start made, the metrics daemon and the guard's sweeper included (not the API's daemon);
@@ -519,6 +535,7 @@ static void server_free(struct privd_http *h)
 	privd_http_guard_cleanup(&h->guard);
 	privd_http_limiter_free(h->limiter);
 	privd_http_web_cleanup(h);
+	privd_http_tls_cleanup(h);
 	free(h);
 }
 
@@ -608,7 +625,9 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 	h->body_limit = o->body_limit ? o->body_limit : DEFAULT_BODY_LIMIT;
 	h->document_limit = o->document_limit ? o->document_limit : DEFAULT_DOCUMENT_LIMIT;
 	h->metrics_require_key = o->metrics_require_key;
-	rc = cookie_opts(h, o, err);
+	rc = edge_opts(h, o, err);
+	if (rc == PRIVD_OK)
+		rc = cookie_opts(h, o, err);
 	if (rc != PRIVD_OK)
 		goto out;
 	privd_http_json_alloc_init();
@@ -630,13 +649,13 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 		if (rc != PRIVD_OK)
 			goto out;
 	}
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
-	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-	                        MHD_OPTION_CONNECTION_LIMIT, conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	                        o->connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
-	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-	                        MHD_OPTION_NOTIFY_CONNECTION, privd_http_guard_notify, h, MHD_OPTION_URI_LOG_CALLBACK,
-	                        on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+	h->d = MHD_start_daemon(
+	    flags | (h->tls ? MHD_USE_TLS : 0), 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+	    MHD_OPTION_ARRAY, h->tls_opts, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+	    threads, MHD_OPTION_CONNECTION_LIMIT, conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->connections_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_CONNECTION, privd_http_guard_notify, h,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
 	if (h->d == NULL) {
 		rc = privd_err_set(err, PRIVD_ERR_IO, "cannot listen on %s", o->listen);
 		goto out;

@@ -54,8 +54,8 @@ static bool gzip_bytes(const uint8_t *data, size_t len, uint8_t **out, size_t *o
 enum { WHOLE = 0, GZIP, WHOLE_304, GZIP_304, ANSWERS };
 
 /* One of the script's answers, with every header it carries; NULL when out of memory. */
-static struct MHD_Response *prepare(const struct privd_web_file *f, const void *data, size_t len, const char *etag,
-                                    bool gz)
+static struct MHD_Response *prepare(const struct privd_http *h, const struct privd_web_file *f, const void *data,
+                                    size_t len, const char *etag, bool gz)
 {
 	struct MHD_Response *resp =
 	    MHD_create_response_from_buffer(len, (void *)(uintptr_t)data, MHD_RESPMEM_PERSISTENT);
@@ -72,6 +72,7 @@ static struct MHD_Response *prepare(const struct privd_web_file *f, const void *
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
 	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "cross-origin");
 	privd_http_secure_headers(resp); /* nosniff and no referrer; the caching above is kept */
+	privd_http_hsts(h, resp);
 	return resp;
 }
 
@@ -86,10 +87,10 @@ enum privd_rc privd_http_web_init(struct privd_http *h, struct privd_err *err)
 	if (!gzip_bytes(f->data, f->len, &h->script_gz, &gz_len))
 		return privd_err_set(err, PRIVD_ERR_NOMEM, "cannot compress %s", SCRIPT);
 	snprintf(gz_etag, sizeof(gz_etag), "%.33s-gz\"", f->etag);
-	h->script_resp[WHOLE] = prepare(f, f->data, f->len, f->etag, false);
-	h->script_resp[GZIP] = prepare(f, h->script_gz, gz_len, gz_etag, true);
-	h->script_resp[WHOLE_304] = prepare(f, NULL, 0, f->etag, false);
-	h->script_resp[GZIP_304] = prepare(f, NULL, 0, gz_etag, false);
+	h->script_resp[WHOLE] = prepare(h, f, f->data, f->len, f->etag, false);
+	h->script_resp[GZIP] = prepare(h, f, h->script_gz, gz_len, gz_etag, true);
+	h->script_resp[WHOLE_304] = prepare(h, f, NULL, 0, f->etag, false);
+	h->script_resp[GZIP_304] = prepare(h, f, NULL, 0, gz_etag, false);
 	snprintf(h->script_hex, sizeof(h->script_hex), "%.32s", f->etag + 1);
 	for (int i = 0; i < ANSWERS; i++)
 		if (h->script_resp[i] == NULL)

@@ -25,6 +25,7 @@
 #include <ini.h>
 
 #include "core/cookie.h"
+#include "core/proxy.h"
 #include "core/validate.h"
 
 #ifndef PRIVD_SHARE_DIR
@@ -46,6 +47,8 @@ static const struct {
     {"requests", "due_working_days", "was replaced by one key per request type: <type>_days (e.g. access_days)"},
     {"requests", "extension_working_days",
      "was replaced by one key per request type: <type>_extension_days (e.g. access_extension_days)"},
+    {"cookies", "ip_header",
+     "was replaced by [http] trusted_proxies and forwarded_header: the header is believed from those proxies only"},
 };
 /* clang-format on */
 
@@ -174,6 +177,38 @@ static bool countries_valid(const char *s)
 	return true;
 }
 
+/* A list (countries, origins or networks) into field (k->size bytes), or a fault naming what is wrong. */
+static int list_set(char *field, const struct key *k, const char *value, struct fault *f)
+{
+	struct privd_cidrs *l = NULL;
+	size_t len = strlen(value), bad = 0, bad_len = 0;
+	const char *bad_at = NULL;
+	int ok = 1;
+
+	if (len >= k->size)
+		return fault_set(f, k, "is too long (at most %zu bytes)", k->size - 1);
+	if (k->type == T_COUNTRIES && !countries_valid(value))
+		return fault_set(f, k, "must be ISO 3166-1 alpha-2 country codes separated by commas");
+	if (k->type == T_ORIGINS && !privd_cookie_origins_valid(value))
+		return fault_set(
+		    f, k, "must be origins like https://www.example.ru (lowercase, no path) separated by commas");
+	if (k->type == T_CIDRS) {
+		l = malloc(sizeof(*l));
+		if (l == NULL)
+			return fault_set(f, k, "cannot be checked: out of memory");
+		if (!privd_cidrs_parse(value, l, &bad, &bad_at, &bad_len))
+			ok = bad > PRIVD_CIDRS_MAX ? fault_set(f, k, "lists more than %d networks", PRIVD_CIDRS_MAX)
+			                           : fault_set(f, k,
+			                                       "entry %zu (%.*s) is not an address or a network like "
+			                                       "10.0.0.0/8 or 2001:db8::/32",
+			                                       bad, (int)(bad_len > 45 ? 45 : bad_len), bad_at);
+		free(l);
+	}
+	if (ok)
+		memcpy(field, value, len + 1);
+	return ok;
+}
+
 int privd_config_key_set(struct privd_config *c, const struct key *k, const char *value, struct fault *f)
 {
 	char *field = (char *)c + k->offset;
@@ -223,17 +258,8 @@ int privd_config_key_set(struct privd_config *c, const struct key *k, const char
 		return 1;
 	case T_COUNTRIES:
 	case T_ORIGINS:
-		if (len >= k->size)
-			return fault_set(f, k, "is too long (at most %zu bytes)", k->size - 1);
-		if (k->type == T_COUNTRIES ? !countries_valid(value) : !privd_cookie_origins_valid(value))
-			return fault_set(
-			    f, k, "%s",
-			    k->type == T_COUNTRIES
-			        ? "must be ISO 3166-1 alpha-2 country codes separated by commas"
-			        : "must be origins like https://www.example.ru (lowercase, no path) separated "
-			          "by commas");
-		memcpy(field, value, len + 1);
-		return 1;
+	case T_CIDRS:
+		return list_set(field, k, value, f);
 	case T_LANG:
 		if (strcmp(value, "ru") != 0 && strcmp(value, "en") != 0 && strcmp(value, "ru+en") != 0)
 			return fault_set(f, k, "must be ru, en or ru+en");
@@ -267,6 +293,7 @@ void privd_config_key_format(const struct privd_config *c, const struct key *k, 
 	case T_COUNTRY:
 	case T_COUNTRIES:
 	case T_ORIGINS:
+	case T_CIDRS:
 	case T_LEVEL:
 	case T_LANG:
 	case T_CHOICE:

@@ -33,6 +33,11 @@ struct privd_config {
 	/* [metrics] */
 	char metrics_listen[128]; /* listen = "" (served on [server] listen) */
 	bool metrics_require_key; /* require_key = false */
+	/* [http] */
+	char tls_cert[1024];        /* tls_cert = "" (PEM certificate chain: HTTPS when set, with tls_key) */
+	char tls_key[1024];         /* tls_key = "" (PEM private key) */
+	char trusted_proxies[2048]; /* trusted_proxies = "" (CIDRs whose forwarded header is believed) */
+	char forwarded_header[24];  /* forwarded_header = x-forwarded-for (or forwarded) */
 	/* [database] */
 	char database_url[1024]; /* url = sqlite */
 	size_t write_batch;      /* write_batch = 256 */
@@ -94,7 +99,6 @@ struct privd_config {
 	char cookie_origins[1024]; /* origins = "" (sites allowed to record choices, comma-separated) */
 	unsigned cookie_rate;      /* rate_limit = 60 (choices a minute per address; 0: no limit) */
 	unsigned cookie_burst;     /* rate_burst = 20 (choices at once per address) */
-	char cookie_ip_header[64]; /* ip_header = "" (the proxy's header with the client address) */
 	/* [backup] */
 	char backup_dir[1024];    /* dir = "" (privd backup needs --to) */
 	int backup_data_days;     /* data_retention_days = 30 */

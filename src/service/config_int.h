@@ -25,6 +25,7 @@ enum key_type {
 	T_COUNTRY,      /* ISO 3166-1 alpha-2, or "" for unknown */
 	T_COUNTRIES,    /* char[size]: ISO 3166-1 alpha-2 codes separated by commas, or "" for none */
 	T_ORIGINS,      /* char[size]: web origins (https://host[:port]) separated by commas, or "" for none */
+	T_CIDRS,        /* char[size]: networks (address/prefix, IPv4 or IPv6) separated by commas, or "" for none */
 	T_LEVEL,        /* debug, info, warn, error */
 	T_LANG,         /* ru, en, ru+en */
 	T_CHOICE,       /* one of the key's choices, char[size] */

@@ -21,6 +21,7 @@
 
 static const char *const localisation_modes[] = {"warn", "refuse", NULL};
 static const char *const channels[] = {"email", "sms", NULL};
+static const char *const forwarded_headers[] = {"x-forwarded-for", "forwarded", NULL};
 
 const struct key privd_config_keys[] = {
 	STR("server", "listen", T_STR_NONEMPTY, listen, "127.0.0.1:8080",
@@ -52,6 +53,20 @@ const struct key privd_config_keys[] = {
 	    "(host:port); empty: on [server] listen, with the API."),
 	NUM("metrics", "require_key", T_BOOL, metrics_require_key, 0, 1, "false",
 	    "true: GET /metrics needs an admin, operator or auditor API key."),
+	STR("http", "tls_cert", T_STR, tls_cert, "",
+	    "PEM file of the server's certificate (its chain after it): with tls_key, privd\n"
+	    "serves HTTPS itself (TLS 1.2 and 1.3 only) and sends Strict-Transport-Security.\n"
+	    "Read at start, before privd gives up root. Empty: plain HTTP (behind a proxy)."),
+	STR("http", "tls_key", T_STR, tls_key, "",
+	    "PEM file of the certificate's private key (mode 0600). Required with tls_cert."),
+	STR("http", "trusted_proxies", T_CIDRS, trusted_proxies, "",
+	    "Reverse proxies whose forwarded_header is believed for the client's address\n"
+	    "(which the cookie rate limit counts and the portal records), as addresses or\n"
+	    "CIDRs separated by commas: 127.0.0.1, 10.0.0.0/8, ::1. From any other peer the\n"
+	    "header is ignored. Empty: the address of the connection, always."),
+	CHOICE("http", "forwarded_header", forwarded_header, forwarded_headers, "x-forwarded-for",
+	       "The header the trusted proxies set: x-forwarded-for or forwarded (RFC 7239).\n"
+	       "Only that one is read; the proxy must append to it (the client may write it too)."),
 	STR("database", "url", T_STR_NONEMPTY, database_url, "sqlite",
 	    "Where data is stored: \"sqlite\" for SQLite files in the data directory, or a\n"
 	    "PostgreSQL URL (postgresql://user@host/dbname) for more than one privd node."),
@@ -207,10 +222,6 @@ const struct key privd_config_keys[] = {
 	    "Past it the banner's POST gets 429."),
 	NUM("cookies", "rate_burst", T_UINT, cookie_burst, 1, 1000000, "20",
 	    "Cookie choices one client address may record at once before rate_limit applies."),
-	STR("cookies", "ip_header", T_STR, cookie_ip_header, "",
-	    "Behind a reverse proxy: the request header in which the proxy puts the client's\n"
-	    "address (X-Forwarded-For: its last address; X-Real-IP), for the rate limit.\n"
-	    "Empty: the address of the connection."),
 	STR("backup", "dir", T_STR, backup_dir, "",
 	    "Where `privd backup` writes its sets when --to is not given: data/<time>/ and\n"
 	    "keystore/<time>/ under it. Outside the data directory; the master key is never\n"
