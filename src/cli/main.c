@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "http/http.h"
 #include "service/config.h"
+#include "service/process.h"
 #include "service/service.h"
 
 static void usage(FILE *f)
@@ -312,9 +313,14 @@ static int cmd_integrity(const struct flags *f)
 int main(int argc, char **argv)
 {
 	struct flags f = {0};
+	struct privd_err err = {0};
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	cli_log_init();
+	if (privd_process_harden(&err) != PRIVD_OK) {
+		fprintf(stderr, "privd: %s\n", err.msg);
+		return 1;
+	}
 	if (cmd == NULL || strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		usage(cmd == NULL ? stderr : stdout);
 		return cmd == NULL ? 2 : 0;
