@@ -23,7 +23,8 @@
  * read the key before the commit cannot cache it after. And an unwrap caches only the key of a subject not erased
  * when read after that generation: an erasure commits its tombstone before its keys are destroyed and before its
  * NOTIFY is heard elsewhere, so either the unwrap sees the tombstone, or the drop comes after the generation was
- * read. Message keys ("msg:<id>") are never cached.
+ * read. Message keys ("msg:<id>") are never cached. A key held for one operation (unwrapped, or made) sits in the
+ * thread's locked scratch (crypto/secmem.h), never on the stack, and is zeroed as soon as the operation is done.
  */
 #include "service/vault.h"
 
@@ -35,6 +36,7 @@
 
 #include "core/log.h"
 #include "crypto/envelope.h"
+#include "crypto/secmem.h"
 #include "service/service_int.h"
 
 #define CACHE_WAYS 8
@@ -225,11 +227,14 @@ static enum privd_rc key_get(struct privd_vault *v, struct privd_reader *r, cons
 enum privd_rc privd_vault_store(struct privd_db *ks, const struct privd_wrapped_key *k)
 {
 	struct privd_wrapped_key again;
-	uint8_t key[PRIVD_KEY_BYTES];
+	uint8_t *key = NULL;
 	enum privd_rc rc = privd_repo_key_put(ks, k->id, k->bytes, sizeof(k->bytes), k->created_at, k->kid);
 
 	if (rc != PRIVD_ERR_NOT_FOUND || k->vault == NULL)
 		return rc;
+	key = privd_secmem_key();
+	if (key == NULL)
+		return PRIVD_ERR_NOMEM;
 	/* a rotation made another master key current since k was wrapped: learn which, and wrap k again under it */
 	rc = privd_vault_keys_sync(k->vault, ks, NULL, 0, NULL, NULL);
 	again = *k;
@@ -237,7 +242,7 @@ enum privd_rc privd_vault_store(struct privd_db *ks, const struct privd_wrapped_
 		rc = privd_keyset_unwrap(k->vault->keys, k->kid, k->id, k->bytes, sizeof(k->bytes), key);
 	if (rc == PRIVD_OK)
 		rc = privd_keyset_wrap(k->vault->keys, k->id, key, again.bytes, again.kid);
-	sodium_memzero(key, sizeof(key));
+	privd_secmem_release(key);
 	if (rc == PRIVD_OK)
 		rc = privd_repo_key_put(ks, again.id, again.bytes, sizeof(again.bytes), again.created_at, again.kid);
 	sodium_memzero(&again, sizeof(again));
@@ -362,9 +367,9 @@ enum privd_rc privd_vault_rewrap(struct privd_vault *v, struct privd_db *ks, con
                                  size_t *done)
 {
 	struct rewrap_batch b = {0, limit, calloc(limit > 0 ? limit : 1, sizeof(*b.keys))};
-	uint8_t key[PRIVD_KEY_BYTES], out[PRIVD_WRAPPED_KEY_BYTES];
+	uint8_t *key = privd_secmem_key(), out[PRIVD_WRAPPED_KEY_BYTES];
 	char to[PRIVD_KID_HEX];
-	enum privd_rc rc = b.keys != NULL ? PRIVD_OK : PRIVD_ERR_NOMEM;
+	enum privd_rc rc = b.keys != NULL && key != NULL ? PRIVD_OK : PRIVD_ERR_NOMEM;
 
 	*done = 0;
 	if (rc == PRIVD_OK && limit > 0)
@@ -378,8 +383,9 @@ enum privd_rc privd_vault_rewrap(struct privd_vault *v, struct privd_db *ks, con
 			rc = privd_keyset_wrap(v->keys, b.keys[i].id, key, out, to);
 		if (rc == PRIVD_OK)
 			rc = privd_repo_key_rewrap(ks, b.keys[i].id, out, sizeof(out), to);
-		sodium_memzero(key, sizeof(key));
+		sodium_memzero(key, PRIVD_KEY_BYTES);
 	}
+	privd_secmem_release(key);
 	if (rc == PRIVD_OK)
 		*done = b.n;
 	if (b.keys != NULL)
@@ -445,31 +451,33 @@ static enum privd_rc open_one(const uint8_t key[PRIVD_KEY_BYTES], const char *ow
 enum privd_rc privd_vault_create(struct privd_vault *v, const char *id, int64_t created_at,
                                  const struct privd_vault_sealing *fields, size_t n, struct privd_wrapped_key *out)
 {
-	uint8_t key[PRIVD_KEY_BYTES];
+	uint8_t *key = privd_secmem_key();
 	enum privd_rc rc;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->id, sizeof(out->id), "%s", id);
 	out->created_at = created_at;
 	out->vault = v;
+	if (key == NULL)
+		return PRIVD_ERR_NOMEM;
 	privd_datakey_generate(key);
 	rc = privd_keyset_wrap(v->keys, id, key, out->bytes, out->kid);
 	if (rc == PRIVD_OK)
 		rc = seal_all(key, id, fields, n);
-	sodium_memzero(key, sizeof(key));
+	privd_secmem_release(key);
 	return rc;
 }
 
 enum privd_rc privd_vault_lend(struct privd_vault *v, struct privd_reader *r, const char *subject_id,
                                enum privd_rc (*fn)(const struct privd_vault_lent *k, void *arg), void *arg)
 {
-	uint8_t key[PRIVD_KEY_BYTES];
+	uint8_t *key = privd_secmem_key();
 	const struct privd_vault_lent lent = {key, subject_id};
-	enum privd_rc rc = key_get(v, r, subject_id, key);
+	enum privd_rc rc = key != NULL ? key_get(v, r, subject_id, key) : PRIVD_ERR_NOMEM;
 
 	if (rc == PRIVD_OK)
 		rc = fn(&lent, arg);
-	sodium_memzero(key, sizeof(key));
+	privd_secmem_release(key);
 	return rc;
 }
 
@@ -485,8 +493,8 @@ struct each {
 static int each_key(void *arg, const char *id, const uint8_t *wrapped, size_t len, const char *kid)
 {
 	struct each *e = arg;
-	uint8_t key[PRIVD_KEY_BYTES];
-	const struct privd_vault_lent lent = {key, id};
+	uint8_t *key = NULL;
+	struct privd_vault_lent lent = {NULL, id};
 
 	if (e->rc != PRIVD_OK)
 		return 1;
@@ -494,10 +502,12 @@ static int each_key(void *arg, const char *id, const uint8_t *wrapped, size_t le
 		e->next++; /* no key: erased */
 	if (e->next == e->n || strcmp(e->ids[e->next], id) != 0)
 		return 0;
-	e->rc = privd_keyset_unwrap(e->v->keys, kid, id, wrapped, len, key);
+	key = privd_secmem_key();
+	lent.key = key;
+	e->rc = key != NULL ? privd_keyset_unwrap(e->v->keys, kid, id, wrapped, len, key) : PRIVD_ERR_NOMEM;
 	if (e->rc == PRIVD_OK)
 		e->rc = e->fn(&lent, e->next, e->arg);
-	sodium_memzero(key, sizeof(key));
+	privd_secmem_release(key);
 	e->next++;
 	return e->rc != PRIVD_OK;
 }
