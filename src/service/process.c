@@ -17,9 +17,8 @@ enum privd_rc privd_process_harden(struct privd_err *err)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return privd_err_set(err, PRIVD_ERR_INTERNAL, "cannot make the process non-dumpable: %s",
 		                     strerror(errno));
-	/* a second lock, for a kernel whose suid_dumpable would dump it all the same */
-	if (setrlimit(RLIMIT_CORE, &none) != 0)
-		return privd_err_set(err, PRIVD_ERR_INTERNAL, "cannot set the core size limit to 0: %s",
-		                     strerror(errno));
+	/* a second lock, for a kernel whose suid_dumpable would dump it all the same; a service manager may forbid
+	 * setrlimit (systemd's ~@resources) and set LimitCORE=0 itself, so this one is best effort */
+	(void)setrlimit(RLIMIT_CORE, &none);
 	return PRIVD_OK;
 }

@@ -12,8 +12,9 @@
 
 #include "core/rc.h"
 
-/* Makes the calling process non-dumpable and its core size limit 0. Call first thing in main, before any key is
- * read. PRIVD_ERR_INTERNAL naming the step when the kernel refuses one (privd then refuses to go on). */
+/* Makes the calling process non-dumpable and, where it may, its core size limit 0. Call first thing in main,
+ * before any key is read. PRIVD_ERR_INTERNAL when the kernel refuses to make it non-dumpable (privd then refuses
+ * to go on). */
 enum privd_rc privd_process_harden(struct privd_err *err);
 
 #endif
