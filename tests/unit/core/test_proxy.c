@@ -43,7 +43,7 @@ static void test_addresses(void **state)
 	privd_ip_format(a, text, sizeof(text));
 	assert_string_equal(text, "2001:db8::1");
 	assert_false(privd_ip_parse("", 0, a));
-	assert_false(privd_ip_parse("192.0.2", 9, a));
+	assert_false(privd_ip_parse("192.0.2", 7, a));
 	assert_false(privd_ip_parse("192.0.2.256", 11, a));
 	assert_false(privd_ip_parse("fe80::1%eth0", 12, a));
 	assert_false(privd_ip_parse("192.0.2.7\0junk", 14, a));
