@@ -655,10 +655,8 @@ enum privd_rc privd_repo_subject_restore(struct privd_db *db, const char *subjec
  * with any plain one left from before). PRIVD_ERR_NOT_FOUND when the subject is absent. */
 enum privd_rc privd_repo_subject_legal_hold(struct privd_db *db, const char *subject_id, bool hold,
                                             const struct privd_blob *reason_ct, int64_t now_ms);
-/* Reasons stored in plain text before migration 11, until each is sealed: the ids of up to limit subjects that
- * still have one, last changed at or before `at`; one's text (cut to size; PRIVD_ERR_NOT_FOUND when it has none); and
- * its sealed form stored in its place (PRIVD_ERR_NOT_FOUND when the plain reason is gone meanwhile: released, or the
- * subject erased). */
+/* Plain reasons from before migration 11, until sealed: ids of up to limit subjects with one, changed at or
+ * before `at`; one's text (cut to size); its sealed form put in its place. PRIVD_ERR_NOT_FOUND: none (any more). */
 enum privd_rc privd_repo_subject_plain_hold_reasons(struct privd_db *db, int64_t at, size_t limit,
                                                     int (*cb)(void *arg, const char *subject_id), void *arg);
 enum privd_rc privd_repo_subject_plain_hold_reason(struct privd_db *db, const char *subject_id, char *dst, size_t size);
