@@ -120,6 +120,11 @@ describe('the person\'s portal in chromium', { concurrency: 1 }, () => {
 			await page.locator('#doc').setInputFiles(path.join(dir, 'scan.png'));
 			const img = page.locator('[data-role=preview] img');
 			await img.waitFor();
+			// decoded a moment after it is attached: waited for, as a loaded machine may take a while
+			await page.waitForFunction(() => {
+				const el = document.querySelector('[data-role=preview] img');
+				return el !== null && el.complete && el.naturalWidth === 600;
+			}, null, { timeout: 15_000 });
 			assert.ok(await img.evaluate((el) => el.complete && el.naturalWidth === 600), 'the image is previewed');
 			await page.screenshot({ path: path.join(ARTIFACTS, 'portal-file-en-desktop.png'), fullPage: true });
 			await page.getByRole('button', { name: 'Send request' }).click();
