@@ -191,7 +191,12 @@ describe('the operator console in chromium', { concurrency: 1 }, () => {
 					const open = page.locator('a[href^="#/requests/"]').last();
 					await open.click();
 					await page.locator('.detail').waitFor();
-					await page.waitForLoadState('networkidle');
+					// the scan shown before the screenshot: waited for itself, not for the network to fall quiet,
+					// which a page that keeps fetching on a loaded machine may never do within the timeout
+					await page.waitForFunction(() => {
+						const scan = document.getElementById('scan');
+						return scan === null || scan.tagName !== 'IMG' || (scan.complete && scan.naturalWidth > 0);
+					}, null, { timeout: 30_000 });
 					await page.screenshot({ path: path.join(ARTIFACTS, `console-request-${lang}-${name}.png`), fullPage: true });
 					let overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 					assert.ok(overflow <= 1, `no horizontal scroll at ${viewport.width}px (${overflow}px over)`);
