@@ -309,11 +309,18 @@ static bool batch_one(struct privd_http_req *r, const char *sid, const char *pur
 	memset(&c, 0, sizeof(c));
 	if (privd_purpose_parse(purpose, &p) == PRIVD_OK)
 		rc = privd_service_consent_check(r->h->svc, sid, p, &c);
+	/* what is no id or no purpose is not repeated: null in its place (an e-mail typed as an id) */
 	privd_http_text_puts(t, "{\"subject_id\":");
-	text_json_string(t, sid);
+	if (privd_http_id_valid(sid))
+		text_json_string(t, sid);
+	else
+		privd_http_text_puts(t, "null");
 	if (rc == PRIVD_ERR_NOT_FOUND || rc == PRIVD_ERR_INVALID) {
 		privd_http_text_puts(t, ",\"purpose\":");
-		text_json_string(t, purpose);
+		if (privd_purpose_parse(purpose, &p) == PRIVD_OK)
+			text_json_string(t, purpose);
+		else
+			privd_http_text_puts(t, "null");
 		privd_http_text_puts(t, ",\"granted\":false,\"error\":\"not found\"}");
 		return true;
 	}

@@ -321,6 +321,23 @@ bool privd_http_guard_uri_nul(const char *uri)
 	return false;
 }
 
+bool privd_http_guard_query_cut(const char *uri)
+{
+	const char *q = strchr(uri, '?');
+	unsigned n = 1;
+
+	if (q == NULL)
+		return false;
+	for (const char *p = q + 1; *p != '\0'; p++) {
+		if (*p == '&' && ++n > PRIVD_HTTP_MAX_QUERY_PARAMS) {
+			/* the library's own buffer, parsed right after this callback: it then sees an empty query */
+			((char *)q)[1] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
 struct framing {
 	const char *block, *end; /* the request line and headers as parsed in place */
 	const char *prev_end;    /* the end of the previous header's value */

@@ -133,11 +133,13 @@ struct privd_http_req {
 	struct privd_http_conn *gc; /* its connection in the guard's registry; NULL on the metrics listener */
 	size_t uri_len;             /* of the request's URI as sent (the URI log callback), before any decoding */
 	bool uri_nul;               /* the URI holds %00 */
+	bool query_cut;             /* the query had more than PRIVD_HTTP_MAX_QUERY_PARAMS parameters: cut off */
 	bool aborted; /* answered on the socket mid-body (privd_http_abort): the rest is dropped, then closed */
 	/* refused on the first call, closing the connection (framing, a declared length, body memory): 0 otherwise */
 	unsigned early_status;
 	const char *early_slug;
 	char early_detail[96];
+	char problem_slug[48]; /* the last problem's type (early_slug points here unless a closing refusal set it) */
 
 	char *body;                /* request body, NUL-terminated, zeroed before free */
 	size_t body_len, body_cap; /* body_cap bytes are counted in the guard's body_bytes */
@@ -181,6 +183,13 @@ bool privd_http_guard_take(struct privd_http *h, size_t n);
 void privd_http_guard_give(struct privd_http *h, size_t n);
 /* Whether a URI as sent holds %00. */
 bool privd_http_guard_uri_nul(const char *uri);
+/* The most query parameters a request may have: no route takes more than a few. */
+#define PRIVD_HTTP_MAX_QUERY_PARAMS 64
+/* In the URI log callback: whether the query has more than PRIVD_HTTP_MAX_QUERY_PARAMS parameters, in which case it
+ * is cut off in the library's buffer before the library parses it. libmicrohttpd 0.9.75 parses every parameter into
+ * the connection's memory pool; a few hundred exhaust it, and it then neither answers nor closes the connection
+ * until a deadline passes. */
+bool privd_http_guard_query_cut(const char *uri);
 /* The first call's check of a request's framing, before anything else: 0, or the status to refuse it with and
  * close (400: a NUL in the target or a header, a folded header, more than one Content-Length, Content-Length with
  * Transfer-Encoding; 501: a transfer coding other than chunked) with the problem's slug and detail. method and

@@ -221,6 +221,10 @@ void privd_http_reply_problem_with(struct privd_http_req *r, unsigned status, co
 	json_t *p = problem_json(r, status, slug, detail, err);
 	char *s = NULL;
 
+	/* kept to write it again on the socket, should the connection have to close at once (server.c) */
+	snprintf(r->problem_slug, sizeof(r->problem_slug), "%s", slug);
+	r->early_slug = r->problem_slug;
+	snprintf(r->early_detail, sizeof(r->early_detail), "%s", detail != NULL ? detail : "");
 	if (p != NULL && members != NULL)
 		json_object_update_missing(p, members);
 	s = p != NULL ? json_dumps(p, JSON_COMPACT) : NULL;

@@ -276,6 +276,11 @@ static bool match_path(const char *pattern, const char *url, struct privd_http_r
 			len = (size_t)(ue - u);
 			if (len == 0 || len > PRIVD_HTTP_PARAM_MAX)
 				return false;
+			/* ids and purposes are printable ASCII: anything else names nothing (and is not even text to
+			 * PostgreSQL when it is not UTF-8) */
+			for (const char *c = u; c < ue; c++)
+				if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
+					return false;
 			dst = (p[1] == 'i') ? r->id : r->purpose;
 			memcpy(dst, u, len);
 			dst[len] = '\0';

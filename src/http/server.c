@@ -37,6 +37,7 @@
 #define DEFAULT_HEADER_TIMEOUT_S 10u
 #define DEFAULT_REQUEST_TIMEOUT_S 120u
 #define DEFAULT_BODY_MEMORY ((size_t)256 * 1024 * 1024)
+#define BODY_RESERVE_MAX ((size_t)256 * 1024) /* of a declared body, taken before its bytes arrive */
 #define METRICS_CONNECTIONS 64u
 #define BODY_MEMORY_RETRY "5" /* seconds, the Retry-After of a body that found no memory */
 
@@ -128,6 +129,9 @@ static void body_reserve(struct privd_http_req *r, size_t len)
 {
 	if (len == 0 || r->body != NULL)
 		return;
+	/* what a client declares costs it nothing: past this much, the room is taken as the bytes arrive */
+	if (len > BODY_RESERVE_MAX)
+		len = BODY_RESERVE_MAX;
 	if (!privd_http_guard_take(r->h, len + 1)) {
 		r->over_budget = true;
 		return;
@@ -167,6 +171,10 @@ static void first_call(struct privd_http_req *r, const char *method, const char 
 		reply_closing(r, st, slug, detail);
 		return;
 	}
+	if (r->query_cut) {
+		reply_closing(r, MHD_HTTP_BAD_REQUEST, "malformed", "the query has too many parameters");
+		return;
+	}
 	st = privd_http_route_match(r, allow, sizeof(allow));
 	/* with [metrics] listen, /metrics is served there alone */
 	if (st == 0 && (r->metrics_side || r->h->md != NULL) &&
@@ -202,7 +210,7 @@ static void first_call(struct privd_http_req *r, const char *method, const char 
 
 		errno = 0;
 		v = strtoull(cl, &end, 10);
-		if (errno == 0 && end != cl && v > r->body_limit)
+		if (end != cl && (errno == ERANGE || v > r->body_limit))
 			r->too_large = true;
 		else if (errno == 0 && end != cl && *end == '\0')
 			body_reserve(r, (size_t)v);
@@ -281,8 +289,26 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	if (r != NULL) {
 		r->uri_len = strlen(uri);
 		r->uri_nul = privd_http_guard_uri_nul(uri);
+		r->query_cut = privd_http_guard_query_cut(uri);
 	}
 	return r;
+}
+
+/* Whether a request's body may be more than a refusal can drop: declared over its limit (or past 2^64 bytes), or
+ * chunked (a chunk may claim 2^64 bytes and send none). */
+static bool body_unbounded(struct privd_http_req *r)
+{
+	const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+	unsigned long long v;
+
+	if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+		return true;
+	if (cl == NULL)
+		return false;
+	errno = 0;
+	v = strtoull(cl, &end, 10);
+	return errno != 0 || v > r->body_limit;
 }
 
 /* The access handler's first call: the request line and headers are in. */
@@ -302,6 +328,12 @@ static enum MHD_Result first(struct privd_http_req *r, bool metrics_side, const 
 		/* a declared length over the limit: answered before the body is read */
 		snprintf(detail, sizeof(detail), "the body exceeds %zu bytes", r->body_limit);
 		reply_closing(r, MHD_HTTP_CONTENT_TOO_LARGE, "too-large", detail);
+	}
+	if (r->early_status == 0 && r->status >= 400 && r->early_slug != NULL && body_unbounded(r)) {
+		/* a refusal whose body may never end (a length past the limit, a chunk of 2^64 bytes): not waited for
+		 */
+		r->early_status = r->status;
+		privd_http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	}
 	if (r->early_status == 0)
 		return MHD_YES;

@@ -153,8 +153,9 @@ describe('hardening: framing, slow clients and memory (SQLite)', { concurrency: 
 			const stalled = [];
 			const answers = [];
 			for (let i = 0; i < 8; i++) {
-				// each sends its headers and a little of its body, then stalls
-				const c = exchange(port(), [head, Buffer.alloc(1000, 0x25)], { timeout: 2500 });
+				// each sends its headers and most of its body, then stalls (a declared length alone takes no more than
+				// 256 KiB: the memory is taken as the bytes arrive)
+				const c = exchange(port(), [head, Buffer.alloc(700 * 1024, 0x25)], { timeout: 2500 });
 				stalled.push(c);
 				await sleep(150);
 			}
