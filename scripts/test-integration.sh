@@ -3,7 +3,8 @@
 # The black-box suite: starts a throwaway PostgreSQL server, runs every tests/integration/*.test.mjs with Node's
 # test runner against BINARY (each file on SQLite and on PostgreSQL), stops the server, exits with the suite's
 # status. Usage: scripts/test-integration.sh BINARY [TEST_FILE...]
-# Environment: PRIVD_TEST_JOBS (test files run at once; default twice the cores, at least 4).
+# Environment: PRIVD_TEST_JOBS (test files run at once; default twice the cores, at least 4), PRIVD_TEST_TIMEOUT_MS
+# (the most a test file may take, 300000; `make abuse` gives its campaign more).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,7 +66,7 @@ fi
 # one at a time, without a per-test timeout)
 concurrency=()
 if node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 11) ? 0 : 1)'; then
-	concurrency=(--test-concurrency="$jobs" --test-timeout=300000)
+	concurrency=(--test-concurrency="$jobs" --test-timeout="${PRIVD_TEST_TIMEOUT_MS:-300000}")
 fi
 PRIVD_BIN=$bin PRIVD_TEST_PG_URL=$pg_url PRIVD_TEST_PG_DIR=$pgdir/data \
 	node --test "${concurrency[@]}" \
