@@ -6,9 +6,15 @@
 # working copy of its checked-in corpus (build-fuzz/corpus/<name>, kept between runs; the checked-in one is only
 # read). Prints executions, time and new inputs per target; stops at the first crash, leak, hang or broken
 # invariant, leaving the input in build-fuzz/artifacts/ (replay it with build-asan/tests/fuzz/fuzz_<name>_replay).
-# Environment: FUZZ_SECONDS (per target), FUZZ_TARGETS (names, e.g. "http router"; default all), FUZZ_BUILD.
+# The targets that write scratch files (config, calendar_json, http) write them to TMPDIR, /dev/shm when it is unset:
+# on a loaded machine a disk's stalls would otherwise pass for hangs. A timeout on a machine this busy may still be
+# the scheduler's: replay the input (it says how long it took) before taking it for privd's.
+# Environment: FUZZ_SECONDS (per target), FUZZ_TARGETS (names, e.g. "http router"; default all), FUZZ_BUILD, TMPDIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	export TMPDIR=/dev/shm
+fi
 
 seconds=${FUZZ_SECONDS:-600}
 build=${FUZZ_BUILD:-build-fuzz}
