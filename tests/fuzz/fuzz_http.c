@@ -15,12 +15,13 @@
  *     \n                       empty line
  *     BODY                     the rest, sent as is with its Content-Length
  *
- * In TARGET, the headers and the body, {subject}, {other}, {request}, {incident}, {recipient}, {key}, {visitor} and
- * {transfer} become real ids (or, for {transfer}, an unknown one); bytes that cannot stand in a request line (controls,
- * space, '#', 8-bit) are sent %-encoded, so libmicrohttpd decodes them back to what the router sees. The caller is the
- * first role the matched route allows (app, operator, admin, auditor; a portal session for the person's own routes;
- * none on a public route), or the one a pseudo-header "As: app|operator|auditor|admin|subject|none" names. Framing
- * (smuggling, trickling, malformed request lines) is the malformed-request campaign's, not this target's.
+ * In TARGET, the headers and the body, {subject}, {other}, {request}, {incident}, {recipient}, {key}, {visitor},
+ * {webhook} and {transfer} become real ids (or, for {transfer}, an unknown one); bytes that cannot stand in a request
+ * line (controls, space, '#', 8-bit) are sent %-encoded, so libmicrohttpd decodes them back to what the router sees.
+ * The caller is the first role the matched route allows (app, operator, admin, auditor; a portal session for the
+ * person's own routes; none on a public route), or the one a pseudo-header "As:
+ * app|operator|auditor|admin|subject|none" names. Framing (smuggling, trickling, malformed request lines) is the
+ * malformed-request campaign's, not this target's.
  *
  * The invariants, beyond no crash, leak or undefined behaviour anywhere in privd: every request gets a complete
  * answer within 5 s with an HTTP status line, and never a 5xx other than 503; a 4xx on a /v1/ route is
@@ -67,7 +68,7 @@ static struct {
 	struct privd_http *http;
 	unsigned port;
 	char key[AS_COUNT][KEY_MAX]; /* bearer keys; [AS_SUBJECT] the portal cookie's value */
-	char subject[33], other[33], request[33], incident[33], recipient[33], victim_key[33], visitor[33];
+	char subject[33], other[33], request[33], incident[33], recipient[33], victim_key[33], visitor[33], webhook[33];
 	char *resp;
 } g;
 
@@ -247,6 +248,7 @@ static void start(void)
 	privd_config_defaults(&g.cfg);
 	snprintf(g.cfg.data_dir, sizeof(g.cfg.data_dir), "%s", g.dir);
 	g.cfg.background = false;
+	g.cfg.webhooks_allow_http = true; /* a receiver on the loopback host; no worker runs to send to it */
 	if (privd_service_init(&g.cfg, g.key[AS_ADMIN], KEY_MAX, &err) != PRIVD_OK ||
 	    privd_service_open(&g.cfg, &g.svc, &err) != PRIVD_OK) {
 		fprintf(stderr, "fuzz_http: cannot open the service in %s: %s\n", g.dir, err.msg);
@@ -347,6 +349,9 @@ static void populate(void)
 	     "{\"visitor_id\":\"0f3c0f3c0f3c0f3c0f3c0f3c0f3c0f3c\",\"categories\":{\"preferences\":false,"
 	     "\"analytics\":true,\"marketing\":false},\"policy_version\":\"1\",\"gpc\":false}",
 	     201);
+	call(AS_ADMIN, "POST", "/v1/webhooks", NULL,
+	     "{\"url\":\"http://127.0.0.1:9/hook\",\"events\":[\"request.filed\"]}", 201);
+	json_id("id", g.webhook);
 	open_portal();
 }
 
@@ -379,7 +384,7 @@ static size_t placeholder(const char *s, size_t n, const char **val)
 		const char *value;
 	} ph[] = {{"{subject}", g.subject},   {"{other}", g.other},         {"{request}", g.request},
 	          {"{incident}", g.incident}, {"{recipient}", g.recipient}, {"{key}", g.victim_key},
-	          {"{visitor}", g.visitor},   {"{transfer}", unknown}};
+	          {"{visitor}", g.visitor},   {"{webhook}", g.webhook},     {"{transfer}", unknown}};
 
 	for (size_t i = 0; i < sizeof(ph) / sizeof(ph[0]); i++) {
 		size_t l = strlen(ph[i].name);

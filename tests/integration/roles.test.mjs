@@ -20,7 +20,9 @@ import { attach, decide, execute } from './lib/requests.mjs';
 import { apiRoutes, normPath, openapiRoutes, privdRoutes } from './lib/routes.mjs';
 
 const ORIGIN = 'https://shop.example';
-const ENV = { PRIVD_COOKIES_ORIGINS: ORIGIN, PRIVD_COOKIES_RATE_LIMIT: '0' };
+// webhooks to a closed port of the loopback host: nothing listens, nothing leaves the machine
+const ENV = { PRIVD_COOKIES_ORIGINS: ORIGIN, PRIVD_COOKIES_RATE_LIMIT: '0', PRIVD_WEBHOOKS_ALLOW_HTTP: 'true' };
+const HOOK = { url: 'http://127.0.0.1:9/hook', events: ['request.filed'] };
 const key = (r) => `${r.method} ${normPath(r.path)}`;
 const sorted = (a) => [...a].sort();
 
@@ -152,11 +154,10 @@ function rules(m) {
 		'GET /v1/incidents/{}/regulator-notice': { ok: 200, path: inc('/regulator-notice?kind=initial') },
 		'POST /v1/incident-scope-count': { ok: 200, json: (ids) => ({ scope: { subject_ids: [ids.subject] } }) },
 		'GET /v1/request-stats': { ok: 200, path: () => '/v1/request-stats?weeks=4' },
-		'POST /v1/webhooks': { ok: 201, json: () => ({ url: `https://hooks.example/${fresh()}`, events: ['request.filed'] }) },
+		'POST /v1/webhooks': { ok: 201, json: () => HOOK },
 		'GET /v1/webhooks': { ok: 200 },
 		'DELETE /v1/webhooks/{}': {
-			ok: 204, path: (ids) => `/v1/webhooks/${ids.webhook ?? m.ids.webhook}`,
-			prep: async (ctx, ids) => ({ ...ids, webhook: await m.webhook() }),
+			ok: 204, path: (ids) => `/v1/webhooks/${ids.webhook ?? m.ids.webhook}`, prep: async (ctx, ids) => ({ ...ids, webhook: await m.webhook() }),
 		},
 		'GET /v1/webhooks/{}/deliveries': { ok: 200, path: () => `/v1/webhooks/${m.ids.webhook}/deliveries` },
 	};
@@ -234,9 +235,7 @@ forEngines('authorisation matrix', (engine) => {
 		json: { detected_at: new Date(Date.now() - 3600_000).toISOString(), description: 'A laptop was lost.',
 			data_categories: ['email'], scope: { subject_ids: [m.ids.subject] } },
 	}), 201).id;
-	m.webhook = async () => assertJson(await ctx.srv.req('POST', '/v1/webhooks', {
-		as: 'admin', json: { url: `https://hooks.example/${fresh()}`, events: ['incident.created'] },
-	}), 201).id;
+	m.webhook = async () => assertJson(await ctx.srv.req('POST', '/v1/webhooks', { as: 'admin', json: HOOK }), 201).id;
 	m.link = async () => {
 		const l = assertJson(await ctx.srv.req('POST', `/v1/subjects/${m.ids.subject}/portal-sessions`, { as: 'app', json: {} }), 201);
 		return new URL(l.url).searchParams.get('token');
