@@ -19,9 +19,9 @@
  * {webhook} and {transfer} become real ids (or, for {transfer}, an unknown one); bytes that cannot stand in a request
  * line (controls, space, '#', 8-bit) are sent %-encoded, so libmicrohttpd decodes them back to what the router sees.
  * The caller is the first role the matched route allows (app, operator, admin, auditor; a portal session for the
- * person's own routes; none on a public route), or the one a pseudo-header "As:
- * app|operator|auditor|admin|subject|none" names. Framing (smuggling, trickling, malformed request lines) is the
- * malformed-request campaign's, not this target's.
+ * person's own routes; none on a public route), or the one a pseudo-header "As: <role>" names (app, operator, auditor,
+ * admin, subject or none). Framing (smuggling, trickling, malformed request lines) is the malformed-request
+ * campaign's, not this target's.
  *
  * The invariants, beyond no crash, leak or undefined behaviour anywhere in privd: every request gets a complete
  * answer within 5 s with an HTTP status line, and never a 5xx other than 503; a 4xx on a /v1/ route is
