@@ -72,6 +72,8 @@ privd is starting on $listen
   privacy policy  $base/privacy
   consent texts   $base/consent/processing, $base/consent/third_party_transfer
   metrics         $base/metrics
+  console         $base/console/  (sign in with an operator, admin or auditor API key)
+  portal          $base/portal/   (people: opened by the link POST /v1/subjects/{id}/portal-sessions gives)
 Stop it with Ctrl-C.
 
 URLS
