@@ -18,44 +18,6 @@
 
 #include "store/repo_int.h"
 
-/* Rows per INSERT statement: 64 x at most 9 parameters, well within what every driver binds. */
-#define INSERT_ROWS 64
-
-/* One INSERT of rows [from, from + n) of the same shape: head, then one placeholder group per row. */
-static enum privd_rc insert_some(struct privd_db *db, const char *head, const char *one, size_t from, size_t n,
-                                 int params,
-                                 enum privd_rc (*bind)(struct privd_stmt *st, int first, size_t i, const void *arg),
-                                 const void *arg)
-{
-	char sql[2048];
-	struct privd_stmt *st = NULL;
-	size_t at = (size_t)snprintf(sql, sizeof(sql), "%s", head);
-	enum privd_rc rc;
-
-	for (size_t i = 0; i < n && at < sizeof(sql); i++)
-		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s%s", i > 0 ? ", " : "", one);
-	if (at >= sizeof(sql))
-		return PRIVD_ERR_INTERNAL;
-	rc = privd_db_prepare(db, sql, &st);
-	for (size_t i = 0; rc == PRIVD_OK && i < n; i++)
-		rc = bind(st, 1 + (int)i * params, from + i, arg);
-	if (rc == PRIVD_OK)
-		rc = step_done(st);
-	privd_stmt_finalize(st);
-	return rc;
-}
-
-static enum privd_rc insert_all(struct privd_db *db, const char *head, const char *one, int params, size_t n,
-                                enum privd_rc (*bind)(struct privd_stmt *st, int first, size_t i, const void *arg),
-                                const void *arg)
-{
-	enum privd_rc rc = PRIVD_OK;
-
-	for (size_t i = 0; rc == PRIVD_OK && i < n; i += INSERT_ROWS)
-		rc = insert_some(db, head, one, i, n - i < INSERT_ROWS ? n - i : INSERT_ROWS, params, bind, arg);
-	return rc;
-}
-
 /* ---- recipients ---- */
 
 #define RECIPIENT_COLS                                                                                                 \
@@ -222,10 +184,10 @@ static enum privd_rc bind_batch(struct privd_stmt *st, int first, size_t i, cons
 
 enum privd_rc privd_repo_batch_insert_many(struct privd_db *db, const struct privd_batch_row *rows, size_t n)
 {
-	return insert_all(db,
-	                  "INSERT INTO transfer_batches(batch_id, transfer_id, seq, status, subjects, subject_ids,"
-	                  " attempts, next_attempt_at, created_at) VALUES ",
-	                  "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 9, n, bind_batch, rows);
+	return insert_rows(db,
+	                   "INSERT INTO transfer_batches(batch_id, transfer_id, seq, status, subjects, subject_ids,"
+	                   " attempts, next_attempt_at, created_at) VALUES ",
+	                   "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 9, n, bind_batch, rows);
 }
 
 /* Reads a row of BATCH_COLS; subject_ids points into the statement (valid during the callback only). */
@@ -323,8 +285,9 @@ static enum privd_rc bind_disclosure(struct privd_stmt *st, int first, size_t i,
 
 enum privd_rc privd_repo_disclosure_append(struct privd_db *db, const struct privd_disclosure_row *rows, size_t n)
 {
-	return insert_all(db, "INSERT INTO disclosures(subject_id, transfer_id, batch_id, outcome, reason, at) VALUES ",
-	                  "(?, ?, ?, ?, ?, ?)", 6, n, bind_disclosure, rows);
+	return insert_rows(db,
+	                   "INSERT INTO disclosures(subject_id, transfer_id, batch_id, outcome, reason, at) VALUES ",
+	                   "(?, ?, ?, ?, ?, ?)", 6, n, bind_disclosure, rows);
 }
 
 #define DISCLOSURE_JOIN                                                                                                \
