@@ -30,6 +30,7 @@ declare -A lib=(
 	[jansson.h]="service http"
 	[cmark.h]="service http"
 	[ini.h]="service"
+	[seccomp.h]="service"
 	[curl/curl.h]="notify"
 	[zlib.h]="http"
 	[systemd/sd-daemon.h]="cli"

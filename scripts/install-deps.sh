@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev
-	libpq-dev libcmark-dev libinih-dev libcurl4-openssl-dev zlib1g-dev libsystemd-dev libgnutls28-dev)
+	libpq-dev libcmark-dev libinih-dev libcurl4-openssl-dev zlib1g-dev libsystemd-dev libgnutls28-dev
+	libseccomp-dev)
 test_pkgs=(libcmocka-dev postgresql nodejs npm sqlite3 curl clang-format chromium)
 # systemd-analyze verifies the unit file, mandoc lints the man pages
 test_pkgs+=(systemd mandoc)

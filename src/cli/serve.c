@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "http/http.h"
 #include "service/config.h"
+#include "service/sandbox.h"
 #include "service/service.h"
 
 #define KEYS_JSON_MAX 1024
@@ -28,6 +29,7 @@
 struct server {
 	const struct flags *flags;
 	struct privd_config cfg; /* in effect */
+	struct privd_sandbox sandbox;
 	struct privd_service *svc;
 	struct privd_http *http;
 };
@@ -160,7 +162,10 @@ static int start(struct server *s)
 		cli_print_err("cannot start", PRIVD_ERR_IO, &err);
 		return 2;
 	}
-	rc = privd_service_open(&s->cfg, &s->svc, &err);
+	/* before any thread: what it may touch of the filesystem is set for all of them */
+	rc = privd_sandbox_files(&s->cfg, &s->sandbox, &err);
+	if (rc == PRIVD_OK)
+		rc = privd_service_open(&s->cfg, &s->svc, &err);
 	if (rc != PRIVD_OK) {
 		cli_log_open("", NULL); /* the error to the terminal or the journal, where a person looks */
 		cli_print_err("cannot start", rc, &err);
@@ -188,6 +193,12 @@ static int start(struct server *s)
 	if (rc != PRIVD_OK) {
 		cli_log_open("", NULL);
 		cli_print_err("cannot listen", rc, &err);
+		return 1;
+	}
+	/* listening, the keys read: root and every system call serving does not need are given up */
+	rc = privd_sandbox_calls(&s->sandbox, &err);
+	if (rc != PRIVD_OK) {
+		cli_print_err("cannot start", rc, &err);
 		return 1;
 	}
 	return 0;

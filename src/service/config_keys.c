@@ -48,6 +48,13 @@ const struct key privd_config_keys[] = {
 	NUM("server", "body_memory", T_SIZE, body_memory, 1048576, (size_t)64 * 1024 * 1024 * 1024, "268435456",
 	    "Bytes of request bodies held in memory at once, all requests together (1 MiB to\n"
 	    "64 GiB); a body that does not fit gets 503 with Retry-After."),
+	STR("server", "user", T_STR, user, "privd",
+	    "The user `privd serve` started as root drops to once it listens (its group too);\n"
+	    "the data directory must be theirs. Empty, or a user that does not exist: it stays\n"
+	    "as started (logged)."),
+	NUM("server", "sandbox", T_BOOL, sandbox, 0, 1, "true",
+	    "true: once started, `privd serve` limits its files to its own (Landlock, where the\n"
+	    "kernel has it), drops root, and refuses system calls it does not need (seccomp)."),
 	STR("metrics", "listen", T_STR, metrics_listen, "",
 	    "Address and port on which GET /metrics is served instead of [server] listen\n"
 	    "(host:port); empty: on [server] listen, with the API."),
