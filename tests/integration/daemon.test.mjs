@@ -242,7 +242,8 @@ forEngines('the daemon: configuration, signals, systemd', (engine) => {
 	it('[log] file takes the log on SIGHUP; SIGUSR1 reopens it after it was moved away', async () => {
 		const inst = await initInstance({ engine });
 		const srv = await serve(inst);
-		const file = path.join(inst.root, 'privd.log');
+		// in the data directory: a sandboxed privd writes nowhere else it was not told of at start (sandbox.test.mjs)
+		const file = path.join(inst.dataDir, 'privd.log');
 		const fileLog = async () => (existsSync(file) ? readFile(file, 'utf8') : '');
 		try {
 			await appendFile(confOf(inst), `[log]\nfile = ${file}\n`);
