@@ -21,7 +21,7 @@ export JOBS
 TESTS ?= ON
 DEV_FLAGS = -DPRIVD_SHARE_DIR=$(CURDIR)/share -DPRIVD_WEB_DIR=$(CURDIR)/web -DPRIVD_WERROR=$(WERROR)
 
-.PHONY: all build release deps run check unit integration torture abuse browser bench bench-million bench-slow fuzz clean format install uninstall deb deb-test
+.PHONY: all build release deps run check unit integration torture abuse browser bench bench-million bench-slow bench-sandbox fuzz clean format install uninstall deb deb-test
 
 all: build
 
@@ -106,6 +106,12 @@ bench-slow:
 	@scripts/install-deps.sh --bench
 	@$(MAKE) --no-print-directory build
 	@ulimit -n "$$(ulimit -Hn)" && node bench/slow-clients.mjs $(BUILD)/privd
+
+# What the sandbox (Landlock, seccomp) costs the consent check: sandboxed and not, in turn, in one run.
+bench-sandbox:
+	@scripts/install-deps.sh --bench
+	@$(MAKE) --no-print-directory build
+	@bench/sandbox.sh $(BUILD)/privd
 
 # The binary, the shipped data (share/, web/), the systemd unit and the man pages, under DESTDIR/PREFIX.
 install: release
