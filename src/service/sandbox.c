@@ -123,7 +123,7 @@ static __u64 handled_for(int abi)
 static enum privd_rc landlock(const struct privd_config *c, int abi, struct privd_err *err)
 {
 	struct landlock_ruleset_attr attr = {.handled_access_fs = handled_for(abi)};
-	char buf[5][1024];
+	char buf[6][1024];
 	int rs = (int)ll_create(&attr, sizeof(attr), 0), bad = 0;
 	enum privd_rc rc = PRIVD_OK;
 
@@ -137,6 +137,7 @@ static enum privd_rc landlock(const struct privd_config *c, int abi, struct priv
 	bad |= ll_allow(rs, c->web_dir, RO, attr.handled_access_fs);
 	bad |= ll_allow(rs, dir_of(c->calendar_file, buf[2], sizeof(buf[2])), RO, attr.handled_access_fs);
 	bad |= ll_allow(rs, dir_of(c->eu_age_file, buf[3], sizeof(buf[3])), RO, attr.handled_access_fs);
+	bad |= ll_allow(rs, dir_of(c->smtp_ca_file, buf[5], sizeof(buf[5])), RO, attr.handled_access_fs);
 	bad |= ll_allow(rs, c->tls_cert, RO_FILE, attr.handled_access_fs);
 	bad |= ll_allow(rs, c->tls_key, RO_FILE, attr.handled_access_fs);
 	bad |= ll_allow(rs, "/dev/null", RW_FILE, attr.handled_access_fs);
