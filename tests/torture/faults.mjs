@@ -94,9 +94,10 @@ async function fsyncFault(dir) {
 		console.log(`torture faults, failing fsync: FAILED: the shim ${SHIM} is not built (make build)`);
 		return false;
 	}
-	const sw = path.join(dir, 'fsync-fails');
 	const log = new AckLog(path.join(dir, 'acked-fsync.jsonl'));
 	const inst = await initInstance({ engine: 'sqlite' });
+	// the switch in the data directory: the shim runs inside privd's sandbox, which reads nothing outside it
+	const sw = path.join(inst.dataDir, 'fsync-fails');
 	const srv = await serve(inst, { env: { LD_PRELOAD: SHIM, PRIVD_FSYNC_FAULT: sw } });
 	await srv.createRoleKeys();
 	const problems = [];
