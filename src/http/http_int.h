@@ -494,6 +494,7 @@ void privd_http_recipient_get(struct privd_http_req *r);
 void privd_http_recipient_patch(struct privd_http_req *r);
 void privd_http_recipient_deactivate(struct privd_http_req *r);
 void privd_http_transfer_create(struct privd_http_req *r);
+void privd_http_transfer_list(struct privd_http_req *r);
 void privd_http_transfer_get(struct privd_http_req *r);
 void privd_http_subject_transfers(struct privd_http_req *r);
 void privd_http_aggregate(struct privd_http_req *r);

@@ -188,6 +188,7 @@ static const struct privd_http_route routes[] = {
     {PRIVD_HTTP_PATCH, privd_http_recipient_patch, R_ADMIN, P_RECIPIENT, 0},
     {PRIVD_HTTP_DELETE, privd_http_recipient_deactivate, R_ADMIN, P_RECIPIENT, 0},
     {PRIVD_HTTP_POST, privd_http_transfer_create, R_APP | R_OPERATOR, P_TRANSFERS, PRIVD_HTTP_BATCH_BODY},
+    {PRIVD_HTTP_GET, privd_http_transfer_list, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN, P_TRANSFERS, 0},
     {PRIVD_HTTP_GET, privd_http_transfer_get, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN, P_TRANSFER, 0},
     {PRIVD_HTTP_GET, privd_http_subject_transfers, R_APP | R_OPERATOR | R_AUDITOR | R_ADMIN | R_SUBJECT,
      P_SUBJECT_TRANSFERS, 0},

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * transfers.c - transfers to third parties and the disclosure log: POST /v1/transfers (operator, app),
- * GET /v1/transfers/{id} and GET /v1/subjects/{id}/transfers.
+ * GET /v1/transfers (newest first, by cursor and filters), GET /v1/transfers/{id} and
+ * GET /v1/subjects/{id}/transfers.
  *
  * Filing answers 201 with every person refused and why, so nobody is dropped without the caller seeing it; a
  * transfer abroad still under Roskomnadzor's review is a 409 whose problem says from which day it may go
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/time.h"
 
 #define FIELDS_MAX 16
 
@@ -165,6 +168,67 @@ void privd_http_transfer_get(struct privd_http_req *r)
 	}
 	privd_http_reply_json(r, MHD_HTTP_OK, j);
 	privd_transfer_clear(&t);
+}
+
+static int add_transfer(void *arg, const struct privd_transfer *t)
+{
+	return privd_http_page_add(arg, transfer_json(t), t->created_at);
+}
+
+/* Query parameter name as an RFC 3339 time into *ms (left alone when absent); a field error when it is not one. */
+static void query_time(struct privd_http_req *r, const char *name, int64_t *ms, struct privd_err *e)
+{
+	const char *s = privd_http_query_str(r, name);
+
+	if (s != NULL && privd_time_parse(s, ms) != PRIVD_OK)
+		privd_err_field(e, name, "must be an RFC 3339 time (2026-11-26T11:36:48.123Z)");
+}
+
+/* The filters of the list of transfers into q; field errors into e. */
+static void transfer_query(struct privd_http_req *r, struct privd_transfer_query *q, struct privd_err *e)
+{
+	const char *status = privd_http_query_str(r, "status"), *basis = privd_http_query_str(r, "legal_basis");
+
+	q->recipient_id = privd_http_query_id(r, "recipient_id", e);
+	q->status = -1;
+	if (status != NULL && strcmp(status, "queued") == 0)
+		q->status = 1;
+	else if (status != NULL && strcmp(status, "completed") == 0)
+		q->status = 0;
+	else if (status != NULL)
+		privd_err_field(e, "status", "must be queued or completed");
+	q->by_basis = basis != NULL;
+	if (q->by_basis && privd_legal_basis_parse(basis, &q->basis) != PRIVD_OK)
+		privd_err_field(e, "legal_basis", "must be one of consent, court_decision, law, protection_of_rights");
+	query_time(r, "since", &q->since, e);
+	query_time(r, "until", &q->until, e);
+	if (privd_http_query_str(r, "until") != NULL && q->until <= 0)
+		q->until = INT64_MIN; /* before 1970: nothing (0 would mean no bound) */
+	if (q->since != 0 && q->until != 0 && q->until <= q->since)
+		privd_err_field(e, "until", "must be later than since");
+}
+
+void privd_http_transfer_list(struct privd_http_req *r)
+{
+	struct privd_transfer_query q;
+	struct privd_http_page page;
+	struct privd_err e = {0};
+	enum privd_rc rc;
+
+	memset(&q, 0, sizeof(q));
+	if (!privd_http_page_query(r, &page, &e))
+		return;
+	transfer_query(r, &q, &e);
+	if (e.nfields > 0) {
+		privd_http_reply_fields(r, &e);
+		goto out;
+	}
+	q.before = (int64_t)page.after;
+	q.limit = (size_t)page.limit;
+	rc = privd_service_transfer_list(r->h->svc, &q, add_transfer, &page, &e);
+	privd_http_page_reply(r, &page, rc, &e);
+out:
+	privd_http_page_free(&page);
 }
 
 json_t *privd_http_disclosure_json(const struct privd_disclosure *d)

@@ -196,18 +196,34 @@ struct file_job {
 	char detail[512];
 };
 
+/* Gives the transfer a created_at later than any other's (the list's cursor), and its batches and log the same. */
+static void file_time(struct file_job *j, int64_t at)
+{
+	j->transfer.created_at = at;
+	for (size_t i = 0; i < j->nbatches; i++)
+		j->batches[i].created_at = at;
+	for (size_t i = 0; i < j->nlog; i++)
+		j->log[i].at = at;
+}
+
 static enum privd_rc file_data(struct privd_db *db, void *arg)
 {
 	struct file_job *j = arg;
-	enum privd_rc rc = privd_repo_transfer_insert(db, &j->transfer);
+	int64_t last = 0;
+	/* The audit append comes first: it takes the chain's lock, which also serialises created_at across nodes. */
+	enum privd_rc rc =
+	    privd_audit_append(j->svc, db, j->who->actor, "transfer.create", "transfer", j->transfer.id, j->detail);
 
+	if (rc == PRIVD_OK)
+		rc = privd_repo_transfer_last_created(db, &last);
+	if (rc == PRIVD_OK && j->transfer.created_at <= last)
+		file_time(j, last + 1);
+	if (rc == PRIVD_OK)
+		rc = privd_repo_transfer_insert(db, &j->transfer);
 	if (rc == PRIVD_OK)
 		rc = privd_repo_batch_insert_many(db, j->batches, j->nbatches);
 	if (rc == PRIVD_OK)
 		rc = privd_repo_disclosure_append(db, j->log, j->nlog);
-	if (rc == PRIVD_OK)
-		rc = privd_audit_append(j->svc, db, j->who->actor, "transfer.create", "transfer", j->transfer.id,
-		                        j->detail);
 	return rc;
 }
 
@@ -454,6 +470,58 @@ enum privd_rc privd_service_transfer_get(struct privd_service *svc, const char *
 	out->requested = t.requested;
 	out->refused_at_filing = t.refused;
 	return PRIVD_OK;
+}
+
+struct transfer_walk {
+	struct privd_service *svc;
+	int (*cb)(void *arg, const struct privd_transfer *t);
+	void *arg;
+};
+
+static int transfer_one(void *arg, const struct privd_transfer_list_row *row)
+{
+	struct transfer_walk *w = arg;
+	struct privd_transfer x;
+
+	memset(&x, 0, sizeof(x));
+	memcpy(x.id, row->t.id, sizeof(x.id));
+	privd_recipient_view(w->svc, &row->r, &x.recipient);
+	x.basis = row->t.basis;
+	memcpy(x.reference, row->t.reference, sizeof(x.reference));
+	x.fields = row->t.fields;
+	memcpy(x.actor, row->t.actor, sizeof(x.actor));
+	x.created_at = row->t.created_at;
+	x.requested = row->t.requested;
+	x.refused_at_filing = row->t.refused;
+	x.outcomes[PRIVD_DISCLOSURE_QUEUED] = row->queued;
+	x.outcomes[PRIVD_DISCLOSURE_DELIVERED] = row->delivered;
+	x.outcomes[PRIVD_DISCLOSURE_FAILED] = row->failed;
+	x.refused_sending = row->refused_sending;
+	return w->cb(w->arg, &x);
+}
+
+enum privd_rc privd_service_transfer_list(struct privd_service *svc, const struct privd_transfer_query *q,
+                                          int (*cb)(void *arg, const struct privd_transfer *t), void *arg,
+                                          struct privd_err *err)
+{
+	struct transfer_walk w = {svc, cb, arg};
+	const struct privd_transfer_filter f = {.before = q->before,
+	                                        .recipient_id = q->recipient_id,
+	                                        .status = q->status,
+	                                        .by_basis = q->by_basis,
+	                                        .basis = q->basis,
+	                                        .since = q->since,
+	                                        .until = q->until,
+	                                        .limit = q->limit};
+	struct privd_reader *r = NULL;
+	enum privd_rc rc = privd_reader_get(svc, &r);
+
+	(void)err;
+	if (rc != PRIVD_OK)
+		return rc;
+	rc = privd_repo_transfer_list(r->db, &f, transfer_one, &w);
+	privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
+	return rc;
 }
 
 struct disclosure_walk {

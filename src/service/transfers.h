@@ -145,6 +145,23 @@ enum privd_rc privd_service_transfer_create(struct privd_service *svc, const str
 enum privd_rc privd_service_transfer_get(struct privd_service *svc, const char *id, struct privd_transfer *out,
                                          struct privd_err *err);
 
+/* Which transfers a list takes; each condition optional. */
+struct privd_transfer_query {
+	int64_t before;           /* the cursor: those filed before it (0: from the newest) */
+	const char *recipient_id; /* NULL: any */
+	int status;               /* -1 any, 0 completed, 1 queued (someone still to send) */
+	bool by_basis;
+	enum privd_legal_basis basis;
+	int64_t since, until; /* filed at or after since, before until; 0: unbounded */
+	size_t limit;         /* 0: all */
+};
+/* The transfers q takes, newest first, each as privd_service_transfer_get has it but without its batches (ids and
+ * counts, no personal data), passed to cb (valid during the call only; non-zero stops). Each transfer has a
+ * created_at of its own, so created_at is the cursor. Not audited: no personal data. */
+enum privd_rc privd_service_transfer_list(struct privd_service *svc, const struct privd_transfer_query *q,
+                                          int (*cb)(void *arg, const struct privd_transfer *t), void *arg,
+                                          struct privd_err *err);
+
 /* One entry of a person's disclosure log. */
 struct privd_disclosure {
 	int64_t seq;

@@ -350,6 +350,7 @@ struct walk_cb {
 		int (*destruction)(void *arg, const struct privd_destruction_row *row);
 		int (*recipient)(void *arg, const struct privd_recipient_row *row);
 		int (*batch)(void *arg, const struct privd_batch_row *row);
+		int (*transfer)(void *arg, const struct privd_transfer_list_row *row);
 		int (*contact)(void *arg, const struct privd_subject_contact *c);
 		int (*consent_week)(void *arg, const struct privd_consent_week_row *row);
 		int (*incident)(void *arg, const struct privd_incident_row *row);

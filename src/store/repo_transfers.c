@@ -156,6 +156,85 @@ enum privd_rc privd_repo_transfer_get(struct privd_db *db, const char *id, struc
 	return rc;
 }
 
+enum privd_rc privd_repo_transfer_last_created(struct privd_db *db, int64_t *ms)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = query_one(db, "SELECT MAX(created_at) FROM transfers", &st, "");
+
+	*ms = 0;
+	if (rc == PRIVD_OK && !privd_stmt_col_is_null(st, 0))
+		*ms = privd_stmt_col_int64(st, 0);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* The list: each transfer with its recipient's version and its log counted by the index (transfer_id, outcome). */
+#define COUNT_OF(cond) "(SELECT COUNT(*) FROM disclosures d WHERE d.transfer_id = t.transfer_id AND " cond ")"
+#define REFUSED_SENDING "d.outcome = 'refused' AND d.batch_id IS NOT NULL"
+#define WAITING                                                                                                        \
+	"(" COUNT_OF("d.outcome = 'queued'") " - " COUNT_OF(                                                           \
+	    "(d.outcome IN ('delivered', 'failed') OR (" REFUSED_SENDING "))") ")"
+#define TRANSFER_LIST                                                                                                  \
+	"SELECT t.transfer_id, t.recipient_id, t.recipient_version, t.legal_basis, t.reference, t.fields, "            \
+	"t.requested,"                                                                                                 \
+	" t.refused, t.actor, t.created_at, r.recipient_id, r.version, r.name, r.purpose, r.country, r.endpoint,"      \
+	" r.public_key, r.confidentiality_ref, r.fields_allowed, r.cross_border, r.cross_border_notice_ref,"           \
+	" r.cross_border_notice_filed_on, r.adequate_protection, r.active, r.actor, r.changed_at, "                    \
+	"r.created_at, " COUNT_OF("d.outcome = 'queued'") ", " COUNT_OF("d.outcome = 'delivered'") ", " COUNT_OF(      \
+	    "d.outcome = 'failed'") ", " COUNT_OF(REFUSED_SENDING) " FROM transfers t JOIN recipients r"               \
+	                                                           " ON r.recipient_id = t.recipient_id AND "          \
+	                                                           "r.version = t.recipient_version"                   \
+	                                                           " WHERE t.created_at < ?"
+
+static enum privd_rc transfer_list_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
+{
+	struct privd_transfer_list_row row;
+	enum privd_rc rc = transfer_from(st, 0, &row.t);
+
+	if (rc == PRIVD_OK)
+		rc = recipient_from(st, 10, &row.r);
+	if (rc != PRIVD_OK)
+		return rc;
+	row.queued = privd_stmt_col_int64(st, 27);
+	row.delivered = privd_stmt_col_int64(st, 28);
+	row.failed = privd_stmt_col_int64(st, 29);
+	row.refused_sending = privd_stmt_col_int64(st, 30);
+	*stop = to->fn.transfer(to->arg, &row) != 0;
+	return PRIVD_OK;
+}
+
+/* Fixed fragments only, one text per combination of the conditions; values are always bound. */
+enum privd_rc privd_repo_transfer_list(struct privd_db *db, const struct privd_transfer_filter *f,
+                                       int (*cb)(void *arg, const struct privd_transfer_list_row *row), void *arg)
+{
+	const struct walk_cb to = {.fn.transfer = cb, .arg = arg};
+	struct privd_stmt *st = NULL;
+	char sql[4096];
+	enum privd_rc rc;
+	int idx = 1;
+
+	snprintf(sql, sizeof(sql), TRANSFER_LIST "%s%s%s%s%s ORDER BY t.created_at DESC, t.transfer_id DESC LIMIT ?",
+	         f->recipient_id != NULL ? " AND t.recipient_id = ?" : "", f->by_basis ? " AND t.legal_basis = ?" : "",
+	         f->since != 0 ? " AND t.created_at >= ?" : "", f->until != 0 ? " AND t.created_at < ?" : "",
+	         f->status == 1   ? " AND " WAITING " > 0"
+	         : f->status == 0 ? " AND " WAITING " <= 0"
+	                          : "");
+	rc = privd_db_prepare(db, sql, &st);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, idx++, f->before != 0 ? f->before : INT64_MAX);
+	if (rc == PRIVD_OK && f->recipient_id != NULL)
+		rc = privd_stmt_bind_text(st, idx++, f->recipient_id);
+	if (rc == PRIVD_OK && f->by_basis)
+		rc = privd_stmt_bind_text(st, idx++, privd_legal_basis_name(f->basis));
+	if (rc == PRIVD_OK && f->since != 0)
+		rc = privd_stmt_bind_int64(st, idx++, f->since);
+	if (rc == PRIVD_OK && f->until != 0)
+		rc = privd_stmt_bind_int64(st, idx++, f->until);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_int64(st, idx, sql_limit(f->limit));
+	return walk_stmt(st, rc, transfer_list_row, &to);
+}
+
 /* ---- deliveries: the batches are a queue (repo_queue.c) ---- */
 
 void privd_batch_row_clear(struct privd_batch_row *row)

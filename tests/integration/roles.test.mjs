@@ -111,6 +111,7 @@ function rules(m) {
 			json: (ids) => ({ recipient_id: m.ids.recipient, subject_ids: [ids.subject], fields: ['name'], legal_basis: 'law',
 				reference: 'Art. 6 p.1(2)' }),
 		},
+		'GET /v1/transfers': { ok: 200 },
 		'GET /v1/transfers/{}': { ok: 200, path: () => `/v1/transfers/${m.ids.transfer}` },
 		'GET /v1/subjects/{}/transfers': { ok: 200, path: subj('/transfers') },
 		'GET /v1/exports/aggregate': { ok: 200, path: () => '/v1/exports/aggregate?by=residence_country&k=5' },
