@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Recipients and the transfer log in the console, in chromium: the registered third parties (a cross-border one
-// marked so, with the day transfers may start), one recipient with every version it has had; a person's disclosure
-// log, reached from their request or by pasting their id, listing a delivery to a real recipient on loopback and a
-// refusal with its reason; one transfer with its counts and deliveries. Screenshots in Russian and English at
-// 1280×800 and 390×844 in tests/browser/artifacts/.
+// Recipients and transfers in the console, in chromium: the registered third parties (a cross-border one marked so,
+// with the day transfers may start), one recipient with every version it has had; every transfer, filtered by
+// recipient and legal basis, a row opening its transfer; a person's disclosure log, reached from their request or by
+// pasting their id, listing a delivery to a real recipient on loopback and a refusal with its reason; one transfer
+// with its counts and deliveries. Screenshots in Russian and English at 1280×800 and 390×844 in
+// tests/browser/artifacts/.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,7 +19,7 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
 describe('recipients and the transfer log in the console, in chromium', { concurrency: 1 }, () => {
-	let srv, rec, browser, local, abroad, transfer, yes, no, request;
+	let srv, rec, browser, local, abroad, transfer, second, yes, no, request;
 
 	before(async () => {
 		srv = await startPrivd('sqlite');
@@ -39,8 +40,12 @@ describe('recipients and the transfer log in the console, in chromium', { concur
 			cross_border_notice_ref: 'RKN-TB-1', cross_border_notice_filed_on: '2026-11-02', adequate_protection: true } }), 201);
 		transfer = assertJson(await srv.req('POST', '/v1/transfers', { as: 'operator', json: { recipient_id: local.id,
 			subject_ids: [yes.id, no.id], fields: ['name', 'email', 'phone'], legal_basis: 'consent' } }), 201);
-		await poll(async () => assertJson(await srv.req('GET', `/v1/transfers/${transfer.id}`, { as: 'auditor' }), 200).status === 'completed',
-			{ ms: 30_000 });
+		second = assertJson(await srv.req('POST', '/v1/transfers', { as: 'operator', json: { recipient_id: abroad.id,
+			subject_ids: [yes.id], fields: ['name'], legal_basis: 'law', reference: '152-FZ Art. 6 p.1(2)' } }), 201);
+		for (const x of [transfer, second]) {
+			await poll(async () => assertJson(await srv.req('GET', `/v1/transfers/${x.id}`, { as: 'auditor' }), 200).status === 'completed',
+				{ ms: 30_000 });
+		}
 		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 		await mkdir(ARTIFACTS, { recursive: true });
 	});
@@ -89,6 +94,46 @@ describe('recipients and the transfer log in the console, in chromium', { concur
 		}
 	});
 
+	it('every transfer: the operator sees them newest first, filters by recipient and basis, and a row opens one', async () => {
+		const { ctx, page, errors } = await signedIn(DESKTOP, 'en');
+		try {
+			await page.locator('#nav a[href="#/transfers"]').click();
+			const row = page.locator(`#tf-list tr[data-id="${transfer.id}"]`);
+			await row.waitFor();
+			assert.deepEqual(await page.locator('#tf-list tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.id)),
+				[second.id, transfer.id], 'newest first');
+			const text = await row.innerText();
+			assert.match(text, /ООО «Доставка»/);
+			assert.match(text, /consent/);
+			assert.match(text, /\b2\b/, 'two people asked for');
+			assert.match(text, /1 \/ 0 \/ 0/, 'delivered / waiting / failed');
+			assert.match(text, /completed/);
+			assert.match(await page.locator('#tf-shown').innerText(), /2 shown: all of them/);
+
+			await page.locator('#tf-recipient').selectOption(abroad.id);
+			await page.locator(`#tf-list tr[data-id="${transfer.id}"]`).waitFor({ state: 'detached' });
+			assert.deepEqual(await page.locator('#tf-list tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.id)), [second.id]);
+			assert.match(await page.locator(`#tf-list tr[data-id="${second.id}"]`).innerText(), /Parcel GmbH[\s\S]*required by law/);
+			await page.locator('#tf-basis').selectOption('consent');
+			await page.locator('.empty', { hasText: 'No transfer matches these filters' }).waitFor();
+			await page.locator('#tf-clear').click();
+			await row.waitFor();
+			assert.equal(await page.locator('#tf-recipient').inputValue(), '');
+
+			await row.locator('td').nth(1).click();
+			await page.locator('#tf-counts').waitFor();
+			assert.equal(page.url().split('#')[1], `/transfers/${transfer.id}`);
+			const n = async (k) => page.locator(`#tf-counts [data-count="${k}"]`).innerText();
+			assert.deepEqual([await n('delivered'), await n('failed'), await n('pending')], ['1', '0', '0']);
+			assert.match(await page.locator('main').innerText(), /ООО «Доставка» \(v2\)/, 'the recipient as it was');
+			await page.locator('.crumbs a').click();
+			await row.waitFor();
+			assert.deepEqual(errors, [], 'no script error and no CSP violation');
+		} finally {
+			await ctx.close();
+		}
+	});
+
 	it('a person\'s disclosure log, from their request or by id: a delivery, a refusal with its reason; one transfer', async () => {
 		const { ctx, page, errors } = await signedIn(DESKTOP, 'en');
 		try {
@@ -102,6 +147,7 @@ describe('recipients and the transfer log in the console, in chromium', { concur
 			assert.match(log, /consent/);
 
 			await page.locator('#nav a[href="#/transfers"]').click();
+			await page.locator('#tfl-person').click();
 			await page.locator('#tl-subject').fill('not an id');
 			await page.keyboard.press('Enter');
 			await page.locator('p.error:not([hidden])', { hasText: '32 characters' }).waitFor();
@@ -128,6 +174,7 @@ describe('recipients and the transfer log in the console, in chromium', { concur
 				const { ctx, page } = await signedIn(viewport, lang);
 				try {
 					const shots = [['recipients', '#/recipients', `tr[data-id="${local.id}"]`],
+						['transfers', '#/transfers', `tr[data-id="${transfer.id}"]`],
 						['transfer-log', `#/transfers/subject/${yes.id}`, 'tr[data-id]'],
 						['transfer', `#/transfers/${transfer.id}`, '#tf-counts']];
 					for (const [file, hash, ready] of shots) {

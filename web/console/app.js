@@ -6,7 +6,7 @@
 // Every text comes from /i18n/<lang>.json; every element is built with the DOM API (no innerHTML of data).
 import { api, ApiError, setCsrf, getCsrf } from './api.js';
 import { renderIncident, renderIncidentNew, renderIncidents, stopIncidentRefresh } from './incidents.js';
-import { renderRecipient, renderRecipients, renderTransfer, renderTransferLog } from './transfers.js';
+import { renderRecipient, renderRecipients, renderTransfer, renderTransferLog, renderTransfers } from './transfers.js';
 import { confirmDialog, el, empty, fmtDate, fmtDay, kv, main, showError, t, table, ui } from './ui.js';
 
 async function loadTexts() {
@@ -355,7 +355,8 @@ const ROUTES = [
 	[/^#\/queue$/, () => { if (filters.type === 'inquiry') filters.type = ''; return renderQueue(); }, 'queue'],
 	[/^#\/recipients$/, renderRecipients, 'recipients'],
 	[/^#\/recipients\/([0-9a-f]{32})$/, (m) => renderRecipient(m[1]), 'recipients'],
-	[/^#\/transfers$/, () => renderTransferLog(''), 'transfers'],
+	[/^#\/transfers$/, renderTransfers, 'transfers'],
+	[/^#\/transfers\/subject$/, () => renderTransferLog(''), 'transfers'],
 	[/^#\/transfers\/subject\/([0-9a-f]{32})$/, (m) => renderTransferLog(m[1]), 'transfers'],
 	[/^#\/transfers\/([0-9a-f]{32})$/, (m) => renderTransfer(m[1]), 'transfers'],
 	[/^#\/destruction$/, renderDestruction, 'destruction'],

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Trusted third parties and what went to them, in the console: the recipients (each as it now stands, and one with
-// every version it has had: a transfer names the version it went to), a person's disclosure log (every transfer of
-// their data, queued, delivered, refused with the reason, or failed), and one transfer with its deliveries. Read
-// only: recipients are registered and transfers filed through the API.
+// every version it has had: a transfer names the version it went to), every transfer (newest first, filtered by
+// recipient, status, legal basis and the days filed, read on a page at a time), a person's disclosure log (every
+// transfer of their data, queued, delivered, refused with the reason, or failed), and one transfer with its
+// deliveries. Read only: recipients are registered and transfers filed through the API.
 import { api } from './api.js';
-import { el, empty, fmtDate, fmtDay, fmtNum, kv, main, t, table } from './ui.js';
+import { el, empty, fmtDate, fmtDay, fmtNum, kv, main, showError, t, table } from './ui.js';
 
 const OUTCOME_CLASS = { queued: '', delivered: 'ok', refused: 'warn', failed: 'bad' };
 const BATCH_CLASS = { queued: '', sent: 'ok', failed: 'bad' };
@@ -70,6 +71,108 @@ export async function renderRecipient(id) {
 			], history, { sortKey: 'v', dir: -1 }))));
 }
 
+// ---- every transfer ----
+const BASES = ['consent', 'court_decision', 'law', 'protection_of_rights'];
+const PAGE = 200;
+const tfFilters = { recipient: '', status: '', basis: '', since: '', until: '' };
+
+/** The query of the filters: the days are the operator's own, from the first day's start to the end of the last. */
+function transferQuery(f) {
+	const q = new URLSearchParams();
+	if (f.recipient) q.set('recipient_id', f.recipient);
+	if (f.status) q.set('status', f.status);
+	if (f.basis) q.set('legal_basis', f.basis);
+	if (f.since) q.set('since', new Date(`${f.since}T00:00:00`).toISOString());
+	if (f.until) {
+		const end = new Date(`${f.until}T00:00:00`);
+		end.setDate(end.getDate() + 1);
+		q.set('until', end.toISOString());
+	}
+	q.set('limit', String(PAGE));
+	return q;
+}
+
+const countsCell = (x) => el('span.counts', {},
+	el('span', { title: t('tf.n.delivered'), class: x.subjects.delivered ? 'ok' : null, text: fmtNum(x.subjects.delivered) }), ' / ',
+	el('span', { title: t('tf.n.pending'), text: fmtNum(x.subjects.pending) }), ' / ',
+	el('span', { title: t('tf.n.failed'), class: x.subjects.failed ? 'bad' : null, text: fmtNum(x.subjects.failed) }));
+
+function transferTable(items) {
+	return table([
+		{ key: 'created', label: t('tfl.created'), sort: (x) => x.created_at, cell: (x) => el('a', { href: `#/transfers/${x.id}`, text: fmtDate(x.created_at) }) },
+		{ key: 'recipient', label: t('tl.recipient'), sort: (x) => x.recipient.name.toLowerCase(), cell: (x) => x.recipient.name },
+		{ key: 'basis', label: t('tl.basis'), narrow: true, sort: (x) => t(`tl.basis.${x.legal_basis}`), cell: (x) => t(`tl.basis.${x.legal_basis}`) },
+		{ key: 'people', label: t('tfl.people'), num: true, sort: (x) => x.subjects.requested, cell: (x) => fmtNum(x.subjects.requested) },
+		{ key: 'progress', label: t('tfl.progress'), num: true, narrow: true, sort: (x) => x.subjects.pending, cell: countsCell },
+		{ key: 'status', label: t('queue.status'), sort: (x) => x.status, cell: (x) => badge(x.status === 'completed' ? 'ok' : '', t(`tf.status.${x.status}`)) },
+	], items, { sortKey: 'created', dir: -1, onRow: true });
+}
+
+export async function renderTransfers() {
+	const f = tfFilters;
+	const redraw = () => { location.hash === '#/transfers' ? renderTransfers() : (location.hash = '#/transfers'); };
+	const select = (id, key, options) => {
+		const s = el('select', { id, onchange: () => { f[key] = s.value; redraw(); } },
+			el('option', { value: '', text: t('queue.all') }), options.map(([v, text]) => el('option', { value: v, text })));
+		s.value = f[key];
+		return s;
+	};
+	const day = (id, key) => el('input', { id, type: 'date', value: f[key], onchange: (ev) => { f[key] = ev.target.value; redraw(); } });
+	const recipients = await all('/v1/recipients');
+	if (f.recipient && !recipients.some((r) => r.id === f.recipient)) f.recipient = '';
+	const filtered = Object.values(f).some(Boolean);
+	const head = [
+		el('div.row.head', {}, el('h1', { text: t('tfl.title') }), el('span.spacer'),
+			el('a.button.ghost', { href: '#/transfers/subject', id: 'tfl-person', text: t('tfl.person') })),
+		el('p.muted', { text: t('tfl.intro') }),
+		el('div.row.filters', { id: 'tf-filters' },
+			el('label', { for: 'tf-recipient' }, t('tl.recipient'), select('tf-recipient', 'recipient', recipients.map((r) => [r.id, r.name]))),
+			el('label', { for: 'tf-status' }, t('queue.status'), select('tf-status', 'status', ['queued', 'completed'].map((x) => [x, t(`tf.status.${x}`)]))),
+			el('label', { for: 'tf-basis' }, t('tl.basis'), select('tf-basis', 'basis', BASES.map((x) => [x, t(`tl.basis.${x}`)]))),
+			el('label', { for: 'tf-since' }, t('tfl.since'), day('tf-since', 'since')),
+			el('label', { for: 'tf-until' }, t('tfl.until'), day('tf-until', 'until')),
+			filtered ? el('button.ghost', { type: 'button', id: 'tf-clear', text: t('tfl.clear'),
+				onclick: () => { for (const k of Object.keys(f)) f[k] = ''; redraw(); } }) : ''),
+	];
+	main.replaceChildren(...head, el('p.muted', { text: '…' }));
+	const q = transferQuery(f);
+	const first = await api('GET', `/v1/transfers?${q}`);
+	if (!first.items.length) {
+		main.replaceChildren(...head, filtered ? empty(t('tfl.none'), t('tfl.none.hint'))
+			: empty(t('tfl.empty'), t(recipients.length ? 'tfl.empty.hint' : 'tfl.empty.norecipient')));
+		return;
+	}
+	const items = [...first.items];
+	let next = first.next_after;
+	// a click anywhere on a row opens its transfer, as its link (the first cell's) does from the keyboard
+	const box = el('div', { id: 'tf-list', onclick: (ev) => {
+		const tr = ev.target.closest('tbody tr[data-id]');
+		if (tr && !ev.target.closest('a, button')) location.hash = `#/transfers/${tr.dataset.id}`;
+	} });
+	const more = el('button.ghost', { type: 'button', id: 'tf-more', text: t('tfl.more'), onclick: async () => {
+		more.disabled = true;
+		q.set('after', String(next));
+		try {
+			const page = await api('GET', `/v1/transfers?${q}`);
+			items.push(...page.items);
+			next = page.next_after;
+			draw();
+		} catch (e) {
+			more.disabled = false;
+			showError(e);
+		}
+	} });
+	const shown = el('p.muted.small', { id: 'tf-shown' });
+	function draw() {
+		box.replaceChildren(transferTable(items));
+		shown.textContent = t(next === null ? 'tfl.shown.all' : 'tfl.shown', items.length);
+		more.hidden = next === null;
+		more.disabled = false;
+	}
+	draw();
+	main.replaceChildren(...head, box, el('div.row', {}, shown, more));
+}
+
 // ---- the transfer log: a person's disclosures ----
 export async function renderTransferLog(subjectId) {
 	const input = el('input', { id: 'tl-subject', type: 'text', spellcheck: 'false', autocomplete: 'off', value: subjectId || '', pattern: '[0-9a-f]{32}', size: 34 });
@@ -83,7 +186,8 @@ export async function renderTransferLog(subjectId) {
 			location.hash = `#/transfers/subject/${v}`;
 		},
 	}, el('label', { for: 'tl-subject' }, t('tl.subject'), input), el('button.primary', { type: 'submit', text: t('tl.show') }));
-	const head = [el('h1', { text: t('tl.title') }), el('p.muted', { text: t('tl.intro') }), form, msg];
+	const head = [el('p.crumbs', {}, el('a', { href: '#/transfers', text: t('tfl.back') })),
+		el('h1', { text: t('tl.title') }), el('p.muted', { text: t('tl.intro') }), form, msg];
 	if (!subjectId) { main.replaceChildren(...head, empty(t('tl.none'), t('tl.none.hint'))); input.focus(); return; }
 	const items = await all(`/v1/subjects/${subjectId}/transfers`);
 	if (!items.length) { main.replaceChildren(...head, empty(t('tl.empty'), t('tl.empty.hint'))); return; }
@@ -105,7 +209,7 @@ export async function renderTransfer(id) {
 	const s = x.subjects;
 	const batches = x.batches || [];
 	main.replaceChildren(
-		el('p.crumbs', {}, el('a', { href: '#/transfers', text: t('tl.back') })),
+		el('p.crumbs', {}, el('a', { href: '#/transfers', text: t('tfl.back') })),
 		el('h1', {}, `${t('tf.title')} `, badge(x.status === 'completed' ? 'ok' : '', t(`tf.status.${x.status}`), 'tf-status')),
 		el('div.detail', {},
 			el('section.card', {}, el('h2', { text: t('tf.what') }), kv([

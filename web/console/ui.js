@@ -53,7 +53,8 @@ export function table(cols, rows, { sortKey, dir = 1, onRow } = {}) {
 	let key = sortKey;
 	let d = dir;
 	const tbody = el('tbody');
-	const heads = cols.map((c) => el('th', { scope: 'col', class: c.narrow ? 'hide-narrow' : null },
+	const cls = (c) => [c.narrow ? 'hide-narrow' : '', c.num ? 'num' : ''].join(' ').trim() || null;
+	const heads = cols.map((c) => el('th', { scope: 'col', class: cls(c) },
 		c.sort ? el('button', { type: 'button', text: c.label, onclick: () => { d = key === c.key ? -d : 1; key = c.key; draw(); } }) : c.label));
 	function draw() {
 		const col = cols.find((c) => c.key === key);
@@ -63,7 +64,7 @@ export function table(cols, rows, { sortKey, dir = 1, onRow } = {}) {
 		}) : rows;
 		cols.forEach((c, i) => heads[i].setAttribute('aria-sort', c.key === key ? (d > 0 ? 'ascending' : 'descending') : 'none'));
 		tbody.replaceChildren(...sorted.map((r) => {
-			const tr = el('tr', {}, cols.map((c) => el('td', { class: c.narrow ? 'hide-narrow' : null }, c.cell(r))));
+			const tr = el('tr', {}, cols.map((c) => el('td', { class: cls(c) }, c.cell(r))));
 			if (onRow) tr.dataset.id = r.id;
 			return tr;
 		}));
