@@ -86,6 +86,23 @@ static int fault_set(struct fault *f, const struct key *k, const char *fmt, ...)
 }
 
 /* Strict decimal: refuses white space, a sign where min >= 0, trailing bytes and overflow. */
+/* "must be a, b or c": every choice of k. */
+static int choice_fault(struct fault *f, const struct key *k)
+{
+	char list[128] = "";
+	size_t n = 0;
+
+	while (k->choices != NULL && k->choices[n] != NULL)
+		n++;
+	for (size_t i = 0; i < n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+		         i == 0       ? ""
+		         : i + 1 == n ? " or "
+		                      : ", ",
+		         k->choices[i]);
+	return fault_set(f, k, "must be %s", list);
+}
+
 static int parse_number(const char *s, long long min, long long max, long long *out)
 {
 	char *end = NULL;
@@ -278,7 +295,7 @@ int privd_config_key_set(struct privd_config *c, const struct key *k, const char
 				return 1;
 			}
 		}
-		return fault_set(f, k, "must be %s or %s", k->choices[0], k->choices[1]);
+		return choice_fault(f, k);
 	}
 	return fault_set(f, k, "has an unknown type");
 }
