@@ -5,7 +5,7 @@
 # Usage: bench/sandbox.sh BINARY
 #
 # Two privd servers on SQLite, each with its own data directory and one registered subject: one with the sandbox
-# (Landlock, seccomp; the default), one with [server] sandbox = false. wrk drives GET
+# (Landlock, seccomp; the default), one with [server] sandbox = off. wrk drives GET
 # /v1/subjects/{id}/consents/processing with an app key on each in turn, ROUNDS times, interleaved so that a change
 # in the machine's load falls on both; the figure is the ratio of the medians, sandboxed / not, in the same run.
 # Knobs (environment): BENCH_DURATION (seconds per measurement, 10), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
@@ -68,8 +68,8 @@ rps() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-read -r on_url on_key < <(start on true)
-read -r off_url off_key < <(start off false)
+read -r on_url on_key < <(start on on)
+read -r off_url off_key < <(start off off)
 grep -q '"event":"sandbox"' "$tmp/on.log" || die "the sandboxed server logged no sandbox: $(cat "$tmp/on.log")"
 grep -q '"event":"sandbox.off"' "$tmp/off.log" || die "the other server is sandboxed"
 echo "sandbox: $(grep -o '"event":"sandbox".*' "$tmp/on.log" | head -n 1)"

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "http/http.h"
 #include "service/config.h"
+#include "service/sandbox.h"
 #include "service/service.h"
 
 /* Whether privd could append to [log] file: the file, or the directory it would be created in, is writable. */
@@ -60,6 +61,12 @@ int cli_check_config(const struct flags *f)
 			                       err.msg);
 		check_log_file(cfg, faults);
 		privd_service_check_config(cfg, faults);
+		if (privd_sandbox_user_missing(cfg)) /* not a fault: serve starts, as root */
+			fprintf(stderr,
+			        "privd: warning: server.user: there is no user \"%s\": privd serve started as root "
+			        "would stay "
+			        "root (create it: adduser --system --group %s)\n",
+			        cfg->user, cfg->user);
 	}
 	if (faults->n > 0) {
 		cli_print_faults(stderr, "privd", faults);

@@ -31,7 +31,7 @@ struct privd_config {
 	unsigned request_timeout;    /* request_timeout = 120 (seconds to send a whole request, body included) */
 	size_t body_memory;          /* body_memory = 268435456 (bytes of request bodies held at once) */
 	char user[64];               /* user = privd (the user a serving privd started as root drops to) */
-	bool sandbox;                /* sandbox = true (Landlock, the drop from root, seccomp) */
+	char sandbox[4];             /* sandbox = on (Landlock, the drop from root, seccomp), log or off */
 	/* [metrics] */
 	char metrics_listen[128]; /* listen = "" (served on [server] listen) */
 	bool metrics_require_key; /* require_key = false */

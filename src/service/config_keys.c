@@ -22,6 +22,7 @@
 static const char *const localisation_modes[] = {"warn", "refuse", NULL};
 static const char *const channels[] = {"email", "sms", NULL};
 static const char *const forwarded_headers[] = {"x-forwarded-for", "forwarded", NULL};
+static const char *const sandbox_modes[] = {"on", "log", "off", NULL};
 
 const struct key privd_config_keys[] = {
 	STR("server", "listen", T_STR_NONEMPTY, listen, "127.0.0.1:8080",
@@ -52,9 +53,11 @@ const struct key privd_config_keys[] = {
 	    "The user `privd serve` started as root drops to once it listens (its group too);\n"
 	    "the data directory must be theirs. Empty, or a user that does not exist: it stays\n"
 	    "as started (logged)."),
-	NUM("server", "sandbox", T_BOOL, sandbox, 0, 1, "true",
-	    "true: once started, `privd serve` limits its files to its own (Landlock, where the\n"
-	    "kernel has it), drops root, and refuses system calls it does not need (seccomp)."),
+	CHOICE("server", "sandbox", sandbox, sandbox_modes, "on",
+	       "on: once started, `privd serve` limits its files to its own (Landlock, where the\n"
+	       "kernel has it), drops root, and refuses system calls it does not need (seccomp).\n"
+	       "log: drops root, and logs the calls it would refuse (kernel audit, SECCOMP) but\n"
+	       "lets them through; no Landlock. off: none of it."),
 	STR("metrics", "listen", T_STR, metrics_listen, "",
 	    "Address and port on which GET /metrics is served instead of [server] listen\n"
 	    "(host:port); empty: on [server] listen, with the API."),
