@@ -7,7 +7,7 @@
 import { api, ApiError, setCsrf, getCsrf } from './api.js';
 import { renderIncident, renderIncidentNew, renderIncidents, stopIncidentRefresh } from './incidents.js';
 import { renderRecipient, renderRecipients, renderTransfer, renderTransferLog, renderTransfers } from './transfers.js';
-import { confirmDialog, el, empty, fmtDate, fmtDay, kv, main, showError, t, table, ui } from './ui.js';
+import { confirmDialog, el, empty, fmtDate, fmtDay, kv, main, newScreen, redraw, showError, t, table, ui } from './ui.js';
 
 async function loadTexts() {
 	const r = await fetch(`/i18n/${ui.lang}.json`);
@@ -81,10 +81,10 @@ const STATUSES = ['awaiting_document', 'received', 'accepted', 'rejected', 'comp
 const filters = { type: '', status: 'open' };
 
 async function renderQueue() {
-	const typeSel = el('select', { id: 'f-type', onchange: () => { filters.type = typeSel.value; renderQueue(); } },
+	const typeSel = el('select', { id: 'f-type', onchange: () => { filters.type = typeSel.value; redraw(renderQueue); } },
 		el('option', { value: '', text: t('queue.all') }), TYPES.map((x) => el('option', { value: x, text: t(`type.${x}`) })));
 	typeSel.value = filters.type;
-	const statusSel = el('select', { id: 'f-status', onchange: () => { filters.status = statusSel.value; renderQueue(); } },
+	const statusSel = el('select', { id: 'f-status', onchange: () => { filters.status = statusSel.value; redraw(renderQueue); } },
 		el('option', { value: 'open', text: t('queue.open') }), el('option', { value: '', text: t('queue.all') }),
 		STATUSES.map((x) => el('option', { value: x, text: t(`status.${x}`) })));
 	statusSel.value = filters.status;
@@ -365,7 +365,10 @@ const ROUTES = [
 	[/^/, renderQueue, 'queue'],
 ];
 
+// Each route is a new screen (newScreen): the one before is abandoned, so an answer it still awaited is never painted
+// and never reported, and the focus goes to the screen shown.
 async function route() {
+	const signal = newScreen();
 	stopIncidentRefresh();
 	if (!getCsrf() || !ui.role) { renderSignIn(); return; }
 	document.getElementById('nav').hidden = false;
@@ -378,10 +381,11 @@ async function route() {
 	try {
 		await fn(location.hash.match(re));
 	} catch (e) {
+		if (signal.aborted) return; // another screen is shown
 		if (e instanceof ApiError && e.status === 401) { setCsrf(''); renderSignIn(t('signin.expired')); return; }
 		showError(e);
 	}
-	main.focus({ preventScroll: true });
+	if (!signal.aborted) main.focus({ preventScroll: true });
 }
 
 document.getElementById('lang').addEventListener('change', async (ev) => {

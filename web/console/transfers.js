@@ -5,7 +5,7 @@
 // transfer of their data, queued, delivered, refused with the reason, or failed), and one transfer with its
 // deliveries. Read only: recipients are registered and transfers filed through the API.
 import { api } from './api.js';
-import { el, empty, fmtDate, fmtDay, fmtNum, kv, main, showError, t, table } from './ui.js';
+import { el, empty, fmtDate, fmtDay, fmtNum, kv, main, redraw, showError, t, table } from './ui.js';
 
 const OUTCOME_CLASS = { queued: '', delivered: 'ok', refused: 'warn', failed: 'bad' };
 const BATCH_CLASS = { queued: '', sent: 'ok', failed: 'bad' };
@@ -110,14 +110,14 @@ function transferTable(items) {
 
 export async function renderTransfers() {
 	const f = tfFilters;
-	const redraw = () => { location.hash === '#/transfers' ? renderTransfers() : (location.hash = '#/transfers'); };
+	const again = () => redraw(renderTransfers);
 	const select = (id, key, options) => {
-		const s = el('select', { id, onchange: () => { f[key] = s.value; redraw(); } },
+		const s = el('select', { id, onchange: () => { f[key] = s.value; again(); } },
 			el('option', { value: '', text: t('queue.all') }), options.map(([v, text]) => el('option', { value: v, text })));
 		s.value = f[key];
 		return s;
 	};
-	const day = (id, key) => el('input', { id, type: 'date', value: f[key], onchange: (ev) => { f[key] = ev.target.value; redraw(); } });
+	const day = (id, key) => el('input', { id, type: 'date', value: f[key], onchange: (ev) => { f[key] = ev.target.value; again(); } });
 	const recipients = await all('/v1/recipients');
 	if (f.recipient && !recipients.some((r) => r.id === f.recipient)) f.recipient = '';
 	const filtered = Object.values(f).some(Boolean);
@@ -132,7 +132,7 @@ export async function renderTransfers() {
 			el('label', { for: 'tf-since' }, t('tfl.since'), day('tf-since', 'since')),
 			el('label', { for: 'tf-until' }, t('tfl.until'), day('tf-until', 'until')),
 			filtered ? el('button.ghost', { type: 'button', id: 'tf-clear', text: t('tfl.clear'),
-				onclick: () => { for (const k of Object.keys(f)) f[k] = ''; redraw(); } }) : ''),
+				onclick: () => { for (const k of Object.keys(f)) f[k] = ''; again(); } }) : ''),
 	];
 	main.replaceChildren(...head, el('p.muted', { text: '…' }));
 	const q = transferQuery(f);

@@ -43,7 +43,30 @@ export function empty(title, hint) {
 	return el('div.empty.card', {}, el('strong', { text: title }), el('span', { text: hint }));
 }
 
+// ---- one screen at a time ----
+// Each navigation, and each time a screen draws itself again (its filters changed), starts a new screen. What the
+// screen before still awaits is abandoned: api() aborts its fetches and never hands on an answer that arrives after
+// the screen changed, so a late answer cannot paint over the screen shown now, whichever screen it was for.
+let screen = new AbortController();
+
+/** Starts a new screen, abandoning the one before; returns the new screen's signal (aborted when it is left). */
+export function newScreen() {
+	screen.abort();
+	screen = new AbortController();
+	return screen.signal;
+}
+
+/** The signal of the screen shown now: api() ties each call to it. */
+export const screenSignal = () => screen.signal;
+
+/** Draws the current screen again with render (a filter changed), as a new screen. */
+export function redraw(render) {
+	const signal = newScreen();
+	render().catch((e) => { if (!signal.aborted) showError(e); });
+}
+
 export function showError(e) {
+	if (e?.name === 'AbortError') return; // its screen was left: nothing to say on this one
 	main.querySelector('.error')?.remove();
 	main.prepend(el('p.error', { role: 'alert', text: t('error.generic', e.detail || e.message) }));
 }
