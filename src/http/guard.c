@@ -244,6 +244,7 @@ static void *sweeper_main(void *arg)
 	struct privd_http_guard *g = arg;
 	struct timespec ts;
 
+	pthread_setname_np(pthread_self(), "privd-guard");
 	pthread_mutex_lock(&g->lock);
 	while (!g->stop) {
 		uint64_t now = mono_ms();

@@ -46,6 +46,7 @@ static void *scheduler_main(void *arg)
 	struct privd_service *svc = arg;
 	unsigned tick = 0;
 
+	pthread_setname_np(pthread_self(), "privd-scheduler");
 	privd_erasure_sweep_stray_keys(svc);
 
 	pthread_mutex_lock(&svc->scheduler_lock);

@@ -322,8 +322,11 @@ static void *worker_main(void *arg)
 	const struct privd_queue_ops *ops = w->pool->ops;
 	bool counter = w == &w->pool->workers[0]; /* one of them counts the queue */
 	int64_t counted = 0;
-
+	char name[16];
 	bool busy;
+
+	snprintf(name, sizeof(name), "privd-%s", ops->name);
+	pthread_setname_np(pthread_self(), name);
 
 	while (!stopping(w)) {
 		int64_t now = privd_now_ms();

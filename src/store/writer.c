@@ -322,6 +322,8 @@ static void *checkpointer_main(void *arg)
 {
 	struct privd_writer *w = arg;
 
+	pthread_setname_np(pthread_self(), "privd-checkpt");
+
 	for (;;) {
 		bool due[2];
 
@@ -403,6 +405,8 @@ static void *writer_main(void *arg)
 {
 	struct privd_writer *w = arg;
 	struct batch_slot *slots = calloc(w->max_batch, sizeof(*slots));
+
+	pthread_setname_np(pthread_self(), "privd-writer");
 
 	if (slots == NULL)
 		abort(); /* start-up: cannot run without the batch array */
