@@ -472,6 +472,23 @@ void privd_http_consent_record(struct privd_http_req *r);
 void privd_http_consent_history(struct privd_http_req *r);
 void privd_http_consent_check(struct privd_http_req *r);
 void privd_http_consent_batch(struct privd_http_req *r);
+
+/* ---- batch_scan.c: the batch check's usual body read without a JSON tree ---- */
+
+#define PRIVD_BATCH_MAX 1000   /* checks in one call */
+#define PRIVD_BATCH_STR_MAX 64 /* bytes of a string the scanner takes; a longer one makes it decline */
+struct privd_batch_str {
+	const char *s; /* into the body, not NUL-terminated */
+	size_t len;
+};
+struct privd_batch_pair {
+	struct privd_batch_str subject_id, purpose;
+};
+/* True when body[0..len) is {"checks":[...]} of 1 to PRIVD_BATCH_MAX objects of exactly "subject_id" and
+ * "purpose", in the strict form batch_scan.c describes: pairs[0..*n) then say where each check's strings are.
+ * False (and *n meaningless) for any other body, valid or not: the caller then parses it with jansson. pairs has
+ * room for PRIVD_BATCH_MAX. Cannot fail otherwise. */
+bool privd_batch_scan(const char *body, size_t len, struct privd_batch_pair *pairs, size_t *n);
 void privd_http_audit_list(struct privd_http_req *r);
 void privd_http_audit_verify(struct privd_http_req *r);
 void privd_http_request_create(struct privd_http_req *r);

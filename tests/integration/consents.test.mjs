@@ -290,6 +290,38 @@ forEngines('consents', (engine) => {
 			for (const s of odd) assert.ok(!r.text.includes(JSON.stringify(s).slice(1, -1)), `not repeated: ${s.slice(0, 20)}`);
 		});
 
+		it('the same checks written in any JSON form get the same answer, and every odd body its own error', async () => {
+			const a = subjects[0].id, b = subjects[1].id;
+			const plain = `{"checks":[{"subject_id":"${a}","purpose":"processing"},{"subject_id":"${b}","purpose":"third_party_transfer"}]}`;
+			const forms = [
+				plain,
+				// whitespace of every kind between tokens, members in the other order
+				` \r\n{ "checks" :\t[ { "purpose" : "processing" , "subject_id" : "${a}" } ,\n{"purpose":"third_party_transfer","subject_id":"${b}"} ] }\n`,
+				// an escape in a string, a charset parameter: read the general way
+				`{"checks":[{"subject_id":"${a}","purpose":"\\u0070rocessing"},{"subject_id":"${b}","purpose":"third_party_transfer"}]}`,
+			];
+			const send = (body, type = 'application/json') => ctx.srv.req('POST', '/v1/consent-checks', {
+				as: 'app', body, headers: { 'content-type': type },
+			});
+			const want = assertJson(await send(plain), 200);
+			assert.equal(want.results.length, 2);
+			assert.equal(want.results[0].granted, true);
+			for (const f of forms) assert.deepEqual(assertJson(await send(f), 200), want, f);
+			assert.deepEqual(assertJson(await send(plain, 'application/json; charset=utf-8'), 200), want);
+			assertProblem(await send(plain, 'text/plain'), 415, 'unsupported-media-type');
+			const odd = [
+				[`{"checks":[{"subject_id":"${a}","purpose":"processing","purpose":"processing"}]}`, 400, 'malformed'],
+				[`{"checks":[{"subject_id":"${a}","subject_id":"${a}"}]}`, 400, 'malformed'],
+				[`{"checks":[{"subject_id":"${a}","purpose":"processing"}],"extra":1}`, 422, 'validation'],
+				[`{"checks":[{"subject_id":"${a}","purpose":"processing","sourse":"x"}]}`, 422, 'validation'],
+				[`{"checks":[{"subject_id":"${a}","purpose":1}]}`, 422, 'validation'],
+				[`{"checks":[{"subject_id":"${a}","purpose":"processing"},]}`, 400, 'malformed'],
+				[`{"checks":[{"subject_id":"${a}","purpose":"processing"}]} x`, 400, 'malformed'],
+				[`{"checks":[]}`, 422, 'validation'],
+			];
+			for (const [body, status, type] of odd) assertProblem(await send(body), status, type);
+		});
+
 		it('malformed JSON is 400', async () => {
 			assertProblem(await ctx.srv.req('POST', '/v1/consent-checks', {
 				as: 'app', body: '{"checks":[', headers: { 'content-type': 'application/json' },
