@@ -226,7 +226,8 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
                               struct reg_job *j)
 {
 	struct privd_subject *s = &j->subject;
-	struct privd_vault_sealing f[SUBJECT_FIELDS + REG_CONSENTS];
+	struct privd_vault_sealing f[SUBJECT_FIELDS + 1];
+	enum privd_rc rc;
 
 	memcpy(j->row.id, s->id, sizeof(j->row.id));
 	j->row.status = s->status;
@@ -251,7 +252,6 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
 			snprintf(cr->text_language, sizeof(cr->text_language), "%s", privd_lang_name(o->language));
 			memcpy(cr->text_sha256, texts->sha256[p][o->language], sizeof(cr->text_sha256));
 		}
-		f[SUBJECT_FIELDS + p] = privd_vault_text("consent.ip", s->ip, &cr->ip_ct);
 		ev = (struct privd_consent_event){cr->purpose,
 		                                  cr->granted,
 		                                  cr->created_at,
@@ -261,8 +261,14 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
 		                                  0 /* not appended yet */};
 		privd_consent_state_apply_event(&j->state, &ev);
 	}
-	/* one fresh key for all ten fields */
-	return privd_vault_create(svc->vault, s->id, s->created_at, f, SUBJECT_FIELDS + REG_CONSENTS, &j->key);
+	/* The address every consent record of the registration keeps is the same text under the same key and the same
+	 * associated data (subject id, "consent.ip"): sealed once, the ciphertext shared by the five records. */
+	f[SUBJECT_FIELDS] = privd_vault_text("consent.ip", s->ip, &j->consents[0].ip_ct);
+	/* one fresh key for all the fields */
+	rc = privd_vault_create(svc->vault, s->id, s->created_at, f, SUBJECT_FIELDS + 1, &j->key);
+	for (size_t p = 1; rc == PRIVD_OK && p < REG_CONSENTS; p++)
+		rc = privd_blob_copy(&j->consents[p].ip_ct, &j->consents[0].ip_ct);
+	return rc;
 }
 
 /* Everything up to the write: the registration rules (core/subject.h), then the crypto. On failure j is not

@@ -28,6 +28,20 @@ void privd_blob_clear(struct privd_blob *b)
 	b->len = 0;
 }
 
+enum privd_rc privd_blob_copy(struct privd_blob *dst, const struct privd_blob *src)
+{
+	dst->data = NULL;
+	dst->len = 0;
+	if (src->data == NULL)
+		return PRIVD_OK;
+	dst->data = malloc(src->len > 0 ? src->len : 1);
+	if (dst->data == NULL)
+		return PRIVD_ERR_NOMEM;
+	memcpy(dst->data, src->data, src->len);
+	dst->len = src->len;
+	return PRIVD_OK;
+}
+
 void privd_subject_row_clear(struct privd_subject_row *row)
 {
 	if (row == NULL)

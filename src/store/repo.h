@@ -39,6 +39,8 @@ struct privd_blob {
 	size_t len;
 };
 void privd_blob_clear(struct privd_blob *b);
+/* dst (overwritten, not freed) becomes a copy of src: no data for none. PRIVD_ERR_NOMEM leaves dst empty. */
+enum privd_rc privd_blob_copy(struct privd_blob *dst, const struct privd_blob *src);
 
 /* ---- keystore: data keys and the master keys wrapping them (repo_keys.c) ----
  * A data key's kid names the master key it is wrapped under; "" stands for the keys stored before master keys had

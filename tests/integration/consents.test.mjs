@@ -45,6 +45,14 @@ forEngines('consents', (engine) => {
 			assertCheck(await check(other.id, 'third_party_transfer'), 'third_party_transfer', false);
 		});
 
+		it('every record the registration made keeps the address it came from, readable in the history', async () => {
+			const p = newPerson({ ip: '203.0.113.77' });
+			const who = await ctx.srv.registerOk(p);
+			const h = assertJson(await ctx.srv.req('GET', `/v1/subjects/${who.id}/consents`, { as: 'operator' }), 200);
+			assert.equal(h.history.length, 5, 'one record per purpose');
+			for (const rec of h.history) assert.equal(rec.ip, '203.0.113.77', `${rec.purpose} keeps the address`);
+		});
+
 		it('operator and admin may check too', async () => {
 			assertCheck(await check(s.id, 'processing', 'operator'), 'processing', true);
 			assertCheck(await check(s.id, 'processing', 'admin'), 'processing', true);
