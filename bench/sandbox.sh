@@ -10,7 +10,8 @@
 # in the machine's load falls on both. Two figures, each sandboxed / not in the same run: the ratio of the median
 # throughputs, and the ratio of the median CPU time each server spent per request (utime + stime from
 # /proc/PID/stat over the run, divided by the requests wrk counted). On a loaded machine the throughput moves with
-# the other work; the CPU per request much less, so it is the overhead the exit status judges.
+# the other work; the CPU per request much less, so it is the overhead the exit status judges. Last, the price of
+# one system call with the filter and without (tests/tools/sandbox_cost, when built).
 # Knobs (environment): BENCH_DURATION (seconds per measurement, 10), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
 # BENCH_ROUNDS (5). Exit status: 0 when the CPU overhead is under 3%, 1 when not, 2 when the harness could not run.
 set -euo pipefail
@@ -106,5 +107,10 @@ cpu_ratio="$(ratio "$c_on" "$c_off")"
 overhead="$(awk -v r="$cpu_ratio" 'BEGIN { printf "%.1f", (r - 1) * 100 }')"
 echo "consent check, throughput: median $m_on req/s sandboxed, $m_off req/s not: ratio $rps_ratio"
 echo "consent check, CPU a request: median $c_on us sandboxed, $c_off us not: ratio $cpu_ratio (overhead $overhead%, target < 3%)"
+# the price of one filtered system call (tests/tools/sandbox_cost.c, built beside privd by make build)
+cost="$(dirname "$bin")/tests/sandbox_cost"
+if [ -x "$cost" ]; then
+	"$cost" 2>/dev/null | awk '{ printf "a system call, %s: %.1f ns CPU, %.1f ns with the filter (+%.1f ns)\n", $1, $2, $3, $3 - $2 }'
+fi
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v r="$cpu_ratio" -v t="$TARGET_OVERHEAD" 'BEGIN { exit (r - 1 < t) ? 0 : 1 }'
