@@ -6,7 +6,9 @@
  * service makes any; the allowlist is installed last, on every thread at once (TSYNC), once nothing needs more.
  * Only system calls the libraries privd serves with make are allowed (libc, libmicrohttpd and GnuTLS, SQLite,
  * libpq, libcurl, libsodium); any other gets EPERM rather than a kill, so that a call a library makes on a path
- * the tests never reach fails as an error the caller handles, and the server stays up.
+ * the tests never reach fails as an error the caller handles, and the server stays up; and ENOSYS where a C
+ * library falls back (clone3, and calls newer than libseccomp). Mode log installs the same list with the kernel's
+ * log action instead of the refusals, and no Landlock.
  */
 #include "service/sandbox.h"
 
