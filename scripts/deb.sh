@@ -92,6 +92,7 @@ unpacked() {
 	rm -rf "$root" "$scratch"
 	dpkg -x "$deb" "$root"
 	for f in usr/bin/privd lib/systemd/system/privd.service usr/share/privd/calendar-ru.json usr/share/privd/web/consent.js \
+		usr/share/privd/web/common/pdfjs/pdf.min.mjs usr/share/privd/web/common/pdfjs/wasm/openjpeg.wasm \
 		usr/share/man/man8/privd.8.gz usr/share/man/man5/privd.conf.5.gz usr/share/doc/privd/copyright; do
 		[ -e "$root/$f" ] || {
 			echo "deb: FAIL: the package has no /$f" >&2

@@ -15,6 +15,8 @@ test_pkgs=(libcmocka-dev postgresql nodejs npm sqlite3 curl clang-format chromiu
 test_pkgs+=(systemd mandoc)
 # readers that check the documents the tests generate are real files
 test_pkgs+=(qpdf libjpeg-turbo-progs pngcheck libtiff-tools)
+# opj_compress makes the JPEG 2000 image of the scan whose preview pdf.js draws with its WebAssembly decoder
+test_pkgs+=(libopenjp2-tools)
 # the HTTPS tests make a certificate and try old TLS versions with the openssl command
 test_pkgs+=(openssl)
 deb_pkgs=(debhelper dpkg-dev fakeroot lintian)

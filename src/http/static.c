@@ -6,7 +6,9 @@
  * They are a few small files read from [web] dir on each request, so an upgrade of the files needs no restart. Every
  * answer carries the strict Content-Security-Policy the pages are written for: scripts, styles and everything else from
  * privd's own origin only, no inline script, no framing by another page; pdf.js's worker (the PDF previews) from
- * privd's origin too (worker-src 'self'). Browsers revalidate them on each use (no-cache
+ * privd's origin too (worker-src 'self'); the console's and the portal's pages and pdf.js itself may also compile
+ * WebAssembly ('wasm-unsafe-eval', for pdf.js's decoders of JPEG 2000, JBIG2 and colour profiles: it allows
+ * WebAssembly.instantiate of bytes and nothing of eval or new Function). Browsers revalidate them on each use (no-cache
  * with an ETag of the bytes), so a new version is picked up at once and an unchanged one costs a 304. A path
  * is accepted only from a narrow alphabet, without "..", hidden names or empty segments: nothing outside the
  * four directories can be named.
@@ -18,10 +20,12 @@
 #include <string.h>
 
 #define STATIC_MAX (4u << 20) /* bytes; the pages are a few kilobytes, pdf.js and its worker 0.4 and 1.3 MB */
-#define CSP                                                                                                            \
-	"default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' blob: data:; "     \
-	"connect-src 'self'; object-src 'self'; frame-src 'self'; font-src 'self'; base-uri 'none'; "                  \
-	"form-action 'self'; frame-ancestors 'none'"
+#define CSP_REST                                                                                                       \
+	"worker-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; object-src 'self'; "     \
+	"frame-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+#define CSP "default-src 'none'; script-src 'self'; " CSP_REST
+/* The pages that preview PDFs, and pdf.js (its worker runs under its own script's policy): WebAssembly too. */
+#define CSP_WASM "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; " CSP_REST
 
 static const char *const dirs[] = {"/console/", "/portal/", "/common/", "/i18n/"};
 
@@ -38,7 +42,15 @@ static const struct {
     {".png", "image/png"},
     {".ico", "image/x-icon"},
     {".woff2", "font/woff2"},
+    {".wasm", "application/wasm"},
 };
+
+/* Whether the file at url (under one of dirs) may compile WebAssembly: the two pages and pdf.js. */
+static bool wasm_allowed(const char *url)
+{
+	return strncmp(url, "/console/", 9) == 0 || strncmp(url, "/portal/", 8) == 0 ||
+	       strncmp(url, "/common/pdfjs/", 14) == 0;
+}
 
 /* The content type of a file by its name; NULL for a kind not served. */
 static const char *type_of(const char *path)
@@ -156,7 +168,7 @@ bool privd_http_static_try(struct privd_http_req *r)
 	}
 	privd_http_reply_header(r, MHD_HTTP_HEADER_ETAG, etag);
 	privd_http_reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	privd_http_reply_header(r, "Content-Security-Policy", CSP);
+	privd_http_reply_header(r, "Content-Security-Policy", wasm_allowed(r->url) ? CSP_WASM : CSP);
 	privd_http_reply_header(r, "X-Content-Type-Options", "nosniff");
 	privd_http_reply_header(r, "Referrer-Policy", "no-referrer");
 	privd_http_reply_header(r, "X-Frame-Options", "DENY");

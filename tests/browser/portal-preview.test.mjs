@@ -2,16 +2,18 @@
 // The portal's preview of a scan before it is sent, in chromium: a PDF's first page drawn by pdf.js (bundled by make,
 // loaded with its worker from privd's own origin under the pages' CSP, no request anywhere else), with the number of
 // pages; an image shown as it is; a TIFF (which browsers cannot draw) named with a note; a file over the size limit
-// refused before upload. The PDF then goes up as it is. Screenshots of both previews in Russian and English at
+// refused before upload; a scan whose image is JPEG 2000 (JPXDecode) drawn by pdf.js's OpenJPEG decoder, WebAssembly
+// from privd's origin under the policy's 'wasm-unsafe-eval'. The PDF then goes up as it is. Screenshots of both previews in Russian and English at
 // 1280×800 and 390×844 in tests/browser/artifacts/.
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { assertJson, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
-import { makePdfPages, makePng, TIFF_LE } from '../integration/lib/documents.mjs';
+import { makeJpxPdf, makePdfPages, makePng, TIFF_LE } from '../integration/lib/documents.mjs';
 import { portalLink } from '../integration/lib/portal.mjs';
 import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
 
@@ -31,6 +33,13 @@ describe('the portal\'s preview of a scan, in chromium', { concurrency: 1 }, () 
 		await writeFile(path.join(dir, 'request.pdf'), makePdfPages(3));
 		await writeFile(path.join(dir, 'scan.png'), makePng(600, 800));
 		await writeFile(path.join(dir, 'scan.tif'), TIFF_LE);
+		// a scan in JPEG 2000: a red picture with a blue gradient across, made by OpenJPEG's opj_compress
+		const [w, h] = [160, 120];
+		const px = Buffer.alloc(w * h * 3);
+		for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px.set([210, 20, Math.round((x * 255) / w)], (y * w + x) * 3);
+		await writeFile(path.join(dir, 'scan.ppm'), Buffer.concat([Buffer.from(`P6\n${w} ${h}\n255\n`, 'latin1'), px]));
+		execFileSync('opj_compress', ['-i', path.join(dir, 'scan.ppm'), '-o', path.join(dir, 'scan.jp2')], { stdio: 'ignore' });
+		await writeFile(path.join(dir, 'jpx.pdf'), makeJpxPdf(await readFile(path.join(dir, 'scan.jp2')), w, h));
 	});
 	after(async () => {
 		if (browser) await browser.close();
@@ -89,6 +98,31 @@ describe('the portal\'s preview of a scan, in chromium', { concurrency: 1 }, () 
 			const q = list.items.find((x) => x.type === 'erase');
 			assert.equal(q.document.type, 'application/pdf');
 			assert.equal((await srv.req('GET', `/v1/requests/${q.id}/document`, { as: 'operator' })).status, 200);
+			assert.deepEqual(elsewhere, [], 'nothing fetched from another origin');
+			assert.deepEqual(errors, [], 'no script error and no CSP violation');
+		} finally {
+			await ctx.close();
+		}
+	});
+
+	it('a scan in JPEG 2000 (JPXDecode): its first page is drawn by pdf.js\'s OpenJPEG decoder, WebAssembly from this origin', async () => {
+		const { ctx, page, errors, elsewhere } = await opened(DESKTOP, 'en');
+		const loaded = [];
+		ctx.on('response', (r) => { if (r.url().includes('/common/pdfjs/')) loaded.push(new URL(r.url()).pathname); });
+		try {
+			await page.locator('#doc').setInputFiles(path.join(dir, 'jpx.pdf'));
+			await page.locator('canvas#doc-preview:not([hidden])').waitFor({ timeout: 30_000 });
+			await page.getByText('Pages in the document: 1.').waitFor();
+			const red = await page.locator('canvas#doc-preview').evaluate((c) => {
+				const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+				let n = 0;
+				for (let i = 0; i < d.length; i += 4) if (d[i] > 150 && d[i + 1] < 90) n++;
+				return n / (d.length / 4);
+			});
+			assert.ok(red > 0.5, `the JPEG 2000 image fills the page (${(red * 100).toFixed(1)}% of it red)`);
+			assert.ok(loaded.includes('/common/pdfjs/wasm/openjpeg.wasm'), `OpenJPEG's WebAssembly from privd: ${loaded.join(', ')}`);
+			assert.ok(!loaded.includes('/common/pdfjs/wasm/openjpeg_nowasm_fallback.js'), 'not its JavaScript fallback');
+			await page.screenshot({ path: path.join(ARTIFACTS, 'portal-preview-jpx-en-desktop.png'), fullPage: true });
 			assert.deepEqual(elsewhere, [], 'nothing fetched from another origin');
 			assert.deepEqual(errors, [], 'no script error and no CSP violation');
 		} finally {

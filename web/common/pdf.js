@@ -3,7 +3,8 @@
 // pdf.js (pdfjs-dist from npm) is bundled by `make` into /common/pdfjs/ and loaded from privd's own origin only when
 // a PDF is shown; its worker comes from there too (the pages' CSP allows workers from 'self' and nothing else). No
 // string is evaluated as code (isEvalSupported off), and the bytes never leave the browser: they are given to pdf.js
-// as they are, not fetched by it.
+// as they are, not fetched by it. Its WebAssembly decoders (OpenJPEG for a scan's JPEG 2000 images, JBIG2, QCMS)
+// come from /common/pdfjs/wasm/ (wasmUrl); the pages' policy lets them compile ('wasm-unsafe-eval').
 const BASE = '/common/pdfjs/';
 let lib = null;
 
@@ -20,7 +21,7 @@ async function pdfjs() {
 /** Opens the PDF in bytes (an ArrayBuffer or Uint8Array); resolves to the document (numPages, getPage, destroy). */
 export async function openPdf(bytes) {
 	const m = await pdfjs();
-	return m.getDocument({ data: bytes, isEvalSupported: false, enableXfa: false, disableFontFace: false }).promise;
+	return m.getDocument({ data: bytes, isEvalSupported: false, enableXfa: false, disableFontFace: false, wasmUrl: `${BASE}wasm/` }).promise;
 }
 
 /** Draws page n (from 1) of doc into canvas, width CSS pixels wide (sharp on dense screens). */

@@ -65,6 +65,34 @@ export function makePdfPages(n) {
 	return Buffer.from(out, 'latin1');
 }
 
+/** A one-page PDF whose page is one image, jpx (JPEG 2000 bytes, .jp2 or a codestream), width × height pixels,
+ *  stored as it is under /JPXDecode, filling a page of the same proportions. */
+export function makeJpxPdf(jpx, width, height) {
+	const w = 400;
+	const h = Math.round((w * height) / width);
+	const draw = `q ${w} 0 0 ${h} 0 0 cm /Im1 Do Q`;
+	const parts = [];
+	const offsets = [];
+	let at = 0;
+	const add = (b) => { const buf = Buffer.isBuffer(b) ? b : Buffer.from(b, 'latin1'); parts.push(buf); at += buf.length; };
+	const obj = (n, body, stream) => {
+		offsets[n - 1] = at;
+		add(`${n} 0 obj\n${body}\n`);
+		if (stream) { add('stream\n'); add(stream); add('\nendstream\n'); }
+		add('endobj\n');
+	};
+	add('%PDF-1.5\n%\xe2\xe3\xcf\xd3\n');
+	obj(1, '<< /Type /Catalog /Pages 2 0 R >>');
+	obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>');
+	obj(3, `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${w} ${h}] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>`);
+	obj(4, `<< /Length ${draw.length} >>`, draw);
+	obj(5, `<< /Type /XObject /Subtype /Image /Width ${width} /Height ${height} /Filter /JPXDecode /Length ${jpx.length} >>`, jpx);
+	const xref = at;
+	add(`xref\n0 6\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`);
+	add(`trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+	return Buffer.concat(parts);
+}
+
 const CRC_TABLE = (() => {
 	const t = new Uint32Array(256);
 	for (let n = 0; n < 256; n++) {
