@@ -84,6 +84,7 @@ struct record_job {
 	struct privd_principal who;
 	enum privd_purpose purpose;
 	enum privd_consent_effect effect; /* decided in the data part, on the status as stored */
+	enum privd_subject_status seen;   /* the status as cached when the job was made: the data part's guess */
 	struct privd_consent_row row;
 	char ip[PRIVD_IP_MAX]; /* normalised, for the answer */
 	privd_consent_done done;
@@ -100,11 +101,11 @@ static enum privd_rc record_data(struct privd_db *db, void *arg)
 
 	/* the status as stored now decides, not the one read before the job was queued */
 	j->effect = PRIVD_CONSENT_EFFECT_NONE;
-	rc = privd_repo_subject_status(db, j->row.subject_id, &status);
+	rc = privd_repo_subject_status_as(db, j->row.subject_id, j->seen, &status);
 	if (rc == PRIVD_OK)
 		rc = privd_consent_effect(status, j->purpose, j->row.granted, &j->effect, NULL);
 	if (rc == PRIVD_OK)
-		rc = privd_repo_consent_append(db, &j->row);
+		rc = privd_repo_consent_append_later(db, &j->row);
 	if (rc != PRIVD_OK)
 		return rc;
 	privd_jsonw_init(&w, detail, sizeof(detail));
@@ -250,6 +251,7 @@ static enum privd_rc record_prepare(struct privd_service *svc, const char *subje
 	if (privd_consent_effect((enum privd_subject_status)e.status, j->purpose, in->granted, &effect, NULL) ==
 	    PRIVD_ERR_CONFLICT)
 		return refuse_revoked(err);
+	j->seen = (enum privd_subject_status)e.status;
 	memcpy(j->row.subject_id, subject_id, 32);
 	snprintf(j->row.purpose, sizeof(j->row.purpose), "%s", privd_purpose_name(j->purpose));
 	j->row.granted = in->granted;

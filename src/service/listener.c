@@ -6,8 +6,12 @@
  * Several privd processes may serve one PostgreSQL database. Each keeps the consent states, API keys, the
  * current policy version and the current consent texts in memory, so a write by one must reach the others: the writer
  * sends a NOTIFY on a channel per cache (service_int.h names them) in the transaction that changes the row, and this
- * thread LISTENs and drops or reloads what changed. A notification is lost while the connection is down, so on every
- * (re)connection all the caches are dropped: anything may have changed meanwhile. The vault caches data keys only
+ * thread LISTENs and drops or reloads what changed. What this process's own writer sent is passed over (the driver
+ * tags every payload with the process's instance): each write updated this process's caches when it committed, and
+ * hearing it again dropped the consent state a change had just updated, to be read again by the next check. A
+ * notification is lost while the connection is down, so on every (re)connection all the caches are dropped: anything
+ * may have changed meanwhile. So they are when a COMMIT of this process failed: it may have committed all the same,
+ * and its notification would not be heard here. The vault caches data keys only
  * while this thread listens: an erasure elsewhere (a channel of its own, so that consent changes leave keys
  * cached) drops the subject's key, and while the connection is down the vault caches nothing. This is cache
  * invalidation, not scheduling, which is why it is a thread of its own beside the caches and not a job of the
@@ -37,12 +41,27 @@ static void on_notify(void *arg, const char *channel, const char *payload)
 		privd_cookie_config_load(svc, NULL);
 }
 
+/* Anything may have changed unheard: every cache is dropped or read again. */
+static void resync(struct privd_service *svc)
+{
+	privd_cache_invalidate_all(svc);
+	privd_keys_cleanup(svc);
+	privd_policy_load_current(svc);
+	privd_consent_texts_load_current(svc);
+	privd_cookie_config_load(svc, NULL);
+}
+
 static void *listener_main(void *arg)
 {
 	struct privd_service *svc = arg;
 	struct privd_db *db = NULL;
+	unsigned long long failed = privd_db_commits_failed();
 
 	while (!atomic_load(&svc->stopping)) {
+		if (failed != privd_db_commits_failed()) {
+			failed = privd_db_commits_failed();
+			resync(svc);
+		}
 		if (db == NULL) {
 			if (privd_db_open(&svc->target, PRIVD_DB_DATA, false, &db, NULL) != PRIVD_OK ||
 			    privd_db_listen(db, PRIVD_CHAN_CONSENT) != PRIVD_OK ||
@@ -56,12 +75,8 @@ static void *listener_main(void *arg)
 				sleep(1);
 				continue;
 			}
-			/* Anything may have changed while we were not listening. */
-			privd_cache_invalidate_all(svc);
-			privd_keys_cleanup(svc);
-			privd_policy_load_current(svc);
-			privd_consent_texts_load_current(svc);
-			privd_cookie_config_load(svc, NULL);
+			privd_db_listen_others(db);
+			resync(svc); /* anything may have changed while we were not listening */
 			privd_vault_cache_enable(svc->vault, true);
 		}
 		if (privd_db_wait_notify(db, 200, on_notify, svc) != PRIVD_OK) {

@@ -161,6 +161,27 @@ enum privd_rc privd_db_begin(struct privd_db *db)
 	return rc;
 }
 
+enum privd_rc privd_db_begin_pipelined(struct privd_db *db)
+{
+	enum privd_rc rc;
+
+	if (db->ops->pipe_begin == NULL)
+		return privd_db_begin(db);
+	rc = db->ops->pipe_begin(db);
+	txn_state_reset(db, rc == PRIVD_OK);
+	return rc;
+}
+
+enum privd_rc privd_db_sync(struct privd_db *db)
+{
+	return db->pipelined ? db->ops->pipe_sync(db) : PRIVD_OK;
+}
+
+bool privd_db_pipelined(const struct privd_db *db)
+{
+	return db->pipelined;
+}
+
 enum privd_rc privd_db_commit(struct privd_db *db)
 {
 	txn_state_reset(db, false);
@@ -295,6 +316,40 @@ bool privd_stmt_col_is_null(struct privd_stmt *st, int col)
 int64_t privd_stmt_changes(struct privd_stmt *st)
 {
 	return st->db->ops->changes(st);
+}
+
+enum privd_rc privd_stmt_run(struct privd_stmt *st, bool need_change, int64_t *first)
+{
+	int r;
+
+	if (st->db->pipelined)
+		return st->db->ops->defer(st, need_change, first, NULL);
+	r = st->db->ops->step(st);
+	if (first != NULL)
+		*first = r == PRIVD_DB_ROW ? st->db->ops->col_int64(st, 0) : 0;
+	while (r == PRIVD_DB_ROW)
+		r = st->db->ops->step(st);
+	if (r != PRIVD_DB_DONE)
+		return (enum privd_rc)r;
+	return need_change && st->db->ops->changes(st) == 0 ? PRIVD_ERR_NOT_FOUND : PRIVD_OK;
+}
+
+enum privd_rc privd_stmt_expect(struct privd_stmt *st, const char *value)
+{
+	const char *v;
+	int r;
+
+	if (value == NULL || strlen(value) > 31)
+		return PRIVD_ERR_INTERNAL;
+	if (st->db->pipelined)
+		return st->db->ops->defer(st, false, NULL, value);
+	r = st->db->ops->step(st);
+	if (r == PRIVD_DB_DONE)
+		return PRIVD_ERR_NOT_FOUND;
+	if (r != PRIVD_DB_ROW)
+		return (enum privd_rc)r;
+	v = st->db->ops->col_text(st, 0);
+	return v != NULL && strcmp(v, value) == 0 ? PRIVD_OK : PRIVD_ERR_CONFLICT;
 }
 
 enum privd_rc privd_db_notify(struct privd_db *db, const char *channel, const char *payload)

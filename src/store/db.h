@@ -61,6 +61,23 @@ enum privd_rc privd_db_savepoint(struct privd_db *db, const char *name);
 enum privd_rc privd_db_release(struct privd_db *db, const char *name);
 enum privd_rc privd_db_rollback_to(struct privd_db *db, const char *name);
 
+/* A transaction whose statements may be sent without waiting for each answer (PostgreSQL's pipeline mode; on SQLite
+ * plain privd_db_begin): the group commit's first, optimistic run, where a group of N jobs would otherwise wait for
+ * some 4N answers from the server one by one. Inside it, privd_stmt_run and privd_stmt_expect may only send their
+ * statement and return PRIVD_OK at once; their failures, and results that do not show what was asked of them, are
+ * returned by privd_db_sync. Any other step sends its statement and waits for it, and for everything sent before
+ * it: a failure among those fails that step with PRIVD_ERR_DB, as does every step after a failure. So nothing may be
+ * decided inside it on what only privd_db_sync can tell: the caller runs the transaction again without a pipeline
+ * when privd_db_sync fails. privd_db_sync (or a commit, a rollback, a savepoint command, which sync first) ends the
+ * pipeline; the transaction stays open. PRIVD_ERR_DB when the transaction cannot begin. */
+enum privd_rc privd_db_begin_pipelined(struct privd_db *db);
+/* Waits for everything sent in the pipeline: PRIVD_OK when all of it succeeded and showed what was asked, else the
+ * first failure (PRIVD_ERR_CONFLICT for a unique violation or a value other than expected, PRIVD_ERR_NOT_FOUND for
+ * no row changed where one had to be, PRIVD_ERR_DB). Leaves the pipeline; PRIVD_OK at once outside one. */
+enum privd_rc privd_db_sync(struct privd_db *db);
+/* Whether db is inside a pipelined transaction (before its privd_db_sync). Cannot fail. */
+bool privd_db_pipelined(const struct privd_db *db);
+
 /* Memory for what the layer above remembers within one transaction (the audit repository keeps the chain's head
  * there, so that a group commit reads, and on PostgreSQL locks, it once and not once per entry). Inside a
  * transaction begun with privd_db_begin, returns at least size bytes, zeroed at the first call and the same bytes
@@ -105,15 +122,35 @@ bool privd_stmt_col_is_null(struct privd_stmt *st, int col);
 /* Rows changed by the last INSERT/UPDATE/DELETE step of this statement. */
 int64_t privd_stmt_changes(struct privd_stmt *st);
 
+/* Runs st (bound, not yet stepped) to its end for its effect, its rows unread but for the first column of the first
+ * row, stored as an integer in *first when first is not NULL (0 when there is no row). With need_change, changing
+ * no row is PRIVD_ERR_NOT_FOUND. Failures as privd_stmt_step's. Inside a pipelined transaction st is only sent and
+ * PRIVD_OK returned: *first is written and the rest checked by privd_db_sync (first must stay valid until then). */
+enum privd_rc privd_stmt_run(struct privd_stmt *st, bool need_change, int64_t *first);
+/* Runs st (bound, not yet stepped) expecting its first row's first column to read value (at most 31 bytes):
+ * PRIVD_OK when it does, PRIVD_ERR_CONFLICT when it reads otherwise, PRIVD_ERR_NOT_FOUND when there is no row.
+ * Inside a pipelined transaction only sent, PRIVD_OK returned and the check left to privd_db_sync: for a value the
+ * caller already guessed (a subject's status as cached) and goes on from. */
+enum privd_rc privd_stmt_expect(struct privd_stmt *st, const char *value);
+
 /* PostgreSQL only (no-ops returning PRIVD_OK on SQLite): NOTIFY channel, payload inside the current transaction
  * (delivered on commit). */
 enum privd_rc privd_db_notify(struct privd_db *db, const char *channel, const char *payload);
 
-/* PostgreSQL only: LISTEN on channel, then wait up to timeout_ms for notifications and call cb for each.
- * Returns PRIVD_OK on timeout too; PRIVD_ERR_DB when the connection broke. On SQLite returns PRIVD_ERR_UNSUPPORTED. */
+/* PostgreSQL only: LISTEN on channel, then wait up to timeout_ms for notifications and call cb for each, with the
+ * payload as given to privd_db_notify. Returns PRIVD_OK on timeout too; PRIVD_ERR_DB when the connection broke. On
+ * SQLite returns PRIVD_ERR_UNSUPPORTED. */
 enum privd_rc privd_db_listen(struct privd_db *db, const char *channel);
 enum privd_rc privd_db_wait_notify(struct privd_db *db, int timeout_ms,
                                    void (*cb)(void *arg, const char *channel, const char *payload), void *arg);
+/* From now on privd_db_wait_notify on db passes over the notifications this process sent itself (through any of its
+ * connections) and calls cb only for other processes': a process that updates its own caches when its write commits
+ * need not hear of it again. A no-op on SQLite. Cannot fail. */
+void privd_db_listen_others(struct privd_db *db);
+/* How many COMMITs failed in this process on PostgreSQL since it started (0 on SQLite): each may have committed
+ * all the same, its notifications sent to the others but, per privd_db_listen_others, not to this process. A
+ * listener that sees the count move treats its caches as it does after a lost connection. Cannot fail. */
+unsigned long long privd_db_commits_failed(void);
 
 /* ---- backups (backup.c) ---- */
 

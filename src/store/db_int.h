@@ -40,6 +40,11 @@ struct privd_db_ops {
 	enum privd_rc (*purge)(struct privd_db *db);
 	enum privd_rc (*checkpoint)(struct privd_db *db); /* NULL: nothing to do */
 	bool (*checkpoint_due)(struct privd_db *db);      /* NULL: never */
+	/* A pipelined transaction (db.h, privd_db_begin_pipelined); all three NULL where the engine has none. begin
+	 * sets db->pipelined, sync clears it; defer is only called while it is set. */
+	enum privd_rc (*pipe_begin)(struct privd_db *db);
+	enum privd_rc (*pipe_sync)(struct privd_db *db);
+	enum privd_rc (*defer)(struct privd_stmt *st, bool need_change, int64_t *first, const char *expect);
 };
 
 /* The head of every driver connection. */
@@ -58,6 +63,7 @@ struct privd_db {
 	bool txn_open;
 	void *txn_state;
 	size_t txn_state_size;
+	bool pipelined; /* inside a pipelined transaction, until privd_db_sync; set and cleared by the driver */
 };
 
 /* The head of every driver statement. */

@@ -9,70 +9,39 @@
  * byte for byte and int8 needs no parsing. Engine errors are logged by SQLSTATE, constraint and, except for
  * data exceptions (whose messages quote the offending input), the primary message: never a DETAIL line, which
  * repeats row values. The keystore connection lives in its own schema, privd_keys.
+ *
+ * A writer's transaction may be sent as one stream (pg_pipe.c). A NOTIFY's payload starts with this process's
+ * instance id, so that a listener can leave aside what its own process sent (its caches were updated when that
+ * write committed) and still hear every other process on the database.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <libpq-fe.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "store/db_int.h"
+#include "store/pg_int.h"
 
-#define PG_CACHE_MAX 96
-#define PG_MAX_PARAMS 65535 /* the protocol's limit: a multi-row INSERT of a fan-out binds hundreds */
+/* The payload of a NOTIFY sent here: "<instance>|<payload>", the instance 16 hex digits made at the first NOTIFY or
+ * listen of the process. */
+#define INSTANCE_HEX 16
+static char instance[INSTANCE_HEX + 1];
+static pthread_once_t instance_once = PTHREAD_ONCE_INIT;
+static atomic_ullong commits_failed;
 
-/* type oids from pg_type.h (server headers are not a dependency) */
-#define OID_BOOL 16
-#define OID_BYTEA 17
-#define OID_INT8 20
-#define OID_INT2 21
-#define OID_INT4 23
-#define OID_OID 26
-
-struct pg_param {
-	char *heap;     /* text and blobs, malloc'd copy */
-	char small[24]; /* int64 as decimal */
-	int len;
-	int fmt; /* 0 text, 1 binary */
-	bool set;
-};
-
-struct pg_stmt {
-	struct privd_stmt base;
-	char *sql;     /* the rewritten SQL ($n) */
-	uint64_t hash; /* of the original SQL */
-	char name[16]; /* server-side name, "" for uncached handles */
-	bool cached;
-	bool in_use;
-	int nparams;
-	struct pg_param *params; /* nparams of them */
-	PGresult *res;
-	int row; /* -1 before the first step */
-	bool executed;
-	int64_t changes;
-	char scratch[32]; /* col_text of an integer column */
-};
-
-struct pg_db {
-	struct privd_db base;
-	PGconn *conn;
-	unsigned next_name;
-	size_t ncache;
-	struct pg_stmt *cache[PG_CACHE_MAX];
-	char *orig_sql[PG_CACHE_MAX]; /* the cache key: the SQL as given */
-};
-
-static struct pg_db *PDB(struct privd_db *db)
+static void instance_make(void)
 {
-	return (struct pg_db *)db;
-}
+	uint64_t v = 0;
 
-static struct pg_stmt *PST(struct privd_stmt *st)
-{
-	return (struct pg_stmt *)st;
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&v;
+	snprintf(instance, sizeof(instance), "%016" PRIx64, v);
 }
 
 static void log_pg_result(const PGresult *res, PGconn *conn, const char *sql)
@@ -91,14 +60,15 @@ static void log_pg_result(const PGresult *res, PGconn *conn, const char *sql)
 	privd_db_log_error("postgres", state != NULL ? state : "", msg, sql);
 }
 
-/* Checks a result; maps unique violations to PRIVD_ERR_CONFLICT and records the constraint. */
-static enum privd_rc check_result(struct pg_db *d, const PGresult *res, const char *sql)
+enum privd_rc pg_check_result(struct pg_db *d, const PGresult *res, const char *sql)
 {
 	ExecStatusType s = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	const char *state;
 
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY)
 		return PRIVD_OK;
+	if (s == PGRES_PIPELINE_ABORTED) /* skipped after an earlier failure of the pipeline, which was reported */
+		return PRIVD_ERR_DB;
 	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	if (state != NULL && strcmp(state, "23505") == 0) {
 		const char *c = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
@@ -188,23 +158,44 @@ static void pg_close(struct privd_db *db)
 		free(d->orig_sql[i]);
 	}
 	PQfinish(d->conn);
+	free(d->pending);
 	free(d);
 }
 
-/* Runs a parameterless command. */
+/* Runs a parameterless command. Inside a pipeline, what was sent is collected first; a ROLLBACK runs whatever that
+ * gave, anything else only when it all succeeded. A COMMIT that fails is counted (privd_db_commits_failed). */
 static enum privd_rc pg_exec(struct privd_db *db, const char *sql)
 {
 	struct pg_db *d = PDB(db);
-	PGresult *res = PQexec(d->conn, sql);
-	enum privd_rc rc = check_result(d, res, sql);
+	PGresult *res = NULL;
+	enum privd_rc rc = db->pipelined ? pg_pipe_sync(db) : PRIVD_OK;
 
+	if (rc != PRIVD_OK && strcmp(sql, "ROLLBACK") != 0)
+		return rc;
+	if (d->dead)
+		return PRIVD_ERR_DB;
+	res = PQexec(d->conn, sql);
+	rc = pg_check_result(d, res, sql);
 	PQclear(res);
+	if (rc != PRIVD_OK && strcmp(sql, "COMMIT") == 0)
+		atomic_fetch_add(&commits_failed, 1);
 	return rc;
+}
+
+unsigned long long privd_db_commits_failed(void)
+{
+	return atomic_load(&commits_failed);
 }
 
 static bool pg_in_txn(struct privd_db *db)
 {
-	PGTransactionStatusType s = PQtransactionStatus(PDB(db)->conn);
+	PGTransactionStatusType s;
+
+	if (db->pipelined)
+		return true;
+	if (PDB(db)->dead)
+		return false;
+	s = PQtransactionStatus(PDB(db)->conn);
 
 	return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
@@ -257,11 +248,14 @@ static enum privd_rc pg_prepare(struct privd_db *db, const char *sql, struct pri
 			goto out;
 		}
 		snprintf(s->name, sizeof(s->name), "privd_%u", ++d->next_name);
-		res = PQprepare(d->conn, s->name, s->sql, s->nparams, NULL);
-		rc = check_result(d, res, sql);
-		if (rc != PRIVD_OK) {
-			free(key);
-			goto out;
+		if (!db->pipelined) { /* else its Parse goes with its first run, in the pipeline */
+			res = d->dead ? NULL : PQprepare(d->conn, s->name, s->sql, s->nparams, NULL);
+			rc = pg_check_result(d, res, sql);
+			if (rc != PRIVD_OK) {
+				free(key);
+				goto out;
+			}
+			s->prepared = true;
 		}
 		s->cached = true;
 		d->orig_sql[d->ncache] = key;
@@ -357,44 +351,78 @@ static enum privd_rc pg_bind_null(struct privd_stmt *st, int idx)
 	return param_at(PST(st), idx) != NULL ? PRIVD_OK : PRIVD_ERR_INTERNAL;
 }
 
-static int pg_execute(struct pg_stmt *s)
+enum privd_rc pg_args_make(const struct pg_stmt *s, struct pg_args *a)
 {
-	struct pg_db *d = PDB(s->base.db);
 	size_t n = (size_t)(s->nparams > 0 ? s->nparams : 1);
-	const char **vals = calloc(n, sizeof(*vals));
-	int *lens = calloc(n, sizeof(*lens)), *fmts = calloc(n, sizeof(*fmts));
-	enum privd_rc rc;
-	int i;
 
-	if (vals == NULL || lens == NULL || fmts == NULL) {
-		free(vals);
-		free(lens);
-		free(fmts);
+	a->vals = calloc(n, sizeof(*a->vals));
+	a->lens = calloc(n, sizeof(*a->lens));
+	a->fmts = calloc(n, sizeof(*a->fmts));
+	if (a->vals == NULL || a->lens == NULL || a->fmts == NULL) {
+		pg_args_free(a);
 		return PRIVD_ERR_NOMEM;
 	}
-	for (i = 0; i < s->nparams; i++) {
-		struct pg_param *p = &s->params[i];
+	for (int i = 0; i < s->nparams; i++) {
+		const struct pg_param *p = &s->params[i];
 
-		vals[i] = !p->set ? NULL : p->heap != NULL ? p->heap : p->small;
-		lens[i] = p->len;
-		fmts[i] = p->fmt;
+		a->vals[i] = !p->set ? NULL : p->heap != NULL ? p->heap : p->small;
+		a->lens[i] = p->len;
+		a->fmts[i] = p->fmt;
 	}
-	if (s->cached)
-		s->res = PQexecPrepared(d->conn, s->name, s->nparams, vals, lens, fmts, 1);
-	else
-		s->res = PQexecParams(d->conn, s->sql, s->nparams, NULL, vals, lens, fmts, 1);
+	return PRIVD_OK;
+}
+
+void pg_args_free(struct pg_args *a)
+{
+	free(a->vals);
+	free(a->lens);
+	free(a->fmts);
+	a->vals = NULL;
+	a->lens = a->fmts = NULL;
+}
+
+enum privd_rc pg_finish(struct pg_stmt *s)
+{
+	enum privd_rc rc = pg_check_result(PDB(s->base.db), s->res, s->sql);
+
 	s->executed = true;
-	free(vals);
-	free(lens);
-	free(fmts);
-	rc = check_result(d, s->res, s->sql);
 	if (rc != PRIVD_OK) {
 		PQclear(s->res);
 		s->res = NULL;
-		return (int)rc;
+		return rc;
 	}
 	s->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
 	return PRIVD_OK;
+}
+
+static int pg_execute(struct pg_stmt *s)
+{
+	struct pg_db *d = PDB(s->base.db);
+	struct pg_args a = {0};
+	enum privd_rc rc;
+
+	if (d->dead)
+		return PRIVD_ERR_DB;
+	if (d->base.pipelined)
+		return (int)pg_pipe_read(s);
+	if (s->cached && !s->prepared) { /* its Parse went in a pipeline that failed */
+		PGresult *res = PQprepare(d->conn, s->name, s->sql, s->nparams, NULL);
+
+		rc = pg_check_result(d, res, s->sql);
+		PQclear(res);
+		if (rc != PRIVD_OK)
+			return (int)rc;
+		s->prepared = true;
+	}
+	rc = pg_args_make(s, &a);
+	if (rc != PRIVD_OK)
+		return (int)rc;
+	if (s->cached)
+		s->res = PQexecPrepared(d->conn, s->name, s->nparams, a.vals, a.lens, a.fmts, 1);
+	else
+		s->res = PQexecParams(d->conn, s->sql, s->nparams, NULL, a.vals, a.lens, a.fmts, 1);
+	pg_args_free(&a);
+	return (int)pg_finish(s);
 }
 
 static int pg_step(struct privd_stmt *st)
@@ -439,17 +467,16 @@ static int64_t be_int(const unsigned char *p, int len)
 	return (int64_t)v;
 }
 
-static int64_t pg_col_int64(struct privd_stmt *st, int col)
+int64_t pg_value_int64(const PGresult *res, int row, int col)
 {
-	struct pg_stmt *s = PST(st);
 	const unsigned char *v;
 	int len;
 
-	if (pg_col_is_null(st, col))
+	if (PQgetisnull(res, row, col))
 		return 0;
-	v = (const unsigned char *)PQgetvalue(s->res, s->row, col);
-	len = PQgetlength(s->res, s->row, col);
-	switch (PQftype(s->res, col)) {
+	v = (const unsigned char *)PQgetvalue(res, row, col);
+	len = PQgetlength(res, row, col);
+	switch (PQftype(res, col)) {
 	case OID_INT8:
 	case OID_INT4:
 	case OID_INT2:
@@ -460,6 +487,13 @@ static int64_t pg_col_int64(struct privd_stmt *st, int col)
 	default:
 		return strtoll((const char *)v, NULL, 10);
 	}
+}
+
+static int64_t pg_col_int64(struct privd_stmt *st, int col)
+{
+	struct pg_stmt *s = PST(st);
+
+	return pg_col_is_null(st, col) ? 0 : pg_value_int64(s->res, s->row, col);
 }
 
 static const char *pg_col_text(struct privd_stmt *st, int col)
@@ -494,24 +528,33 @@ static int64_t pg_changes(struct privd_stmt *st)
 	return PST(st)->changes;
 }
 
+/* Sent as "<instance>|<payload>" (see the top); inside a pipeline, only sent. */
 static enum privd_rc pg_notify(struct privd_db *db, const char *channel, const char *payload)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = pg_prepare(db, "SELECT pg_notify(?, ?)", &st);
-	int r;
+	enum privd_rc rc;
+	char *full = NULL;
 
-	if (rc != PRIVD_OK)
-		return rc;
-	rc = pg_bind_text(st, 1, channel);
+	pthread_once(&instance_once, instance_make);
+	if (asprintf(&full, "%s|%s", instance, payload) < 0)
+		return PRIVD_ERR_NOMEM;
+	rc = pg_prepare(db, "SELECT pg_notify(?, ?)", &st);
 	if (rc == PRIVD_OK)
-		rc = pg_bind_text(st, 2, payload);
-	if (rc == PRIVD_OK) {
-		r = pg_step(st);
-		if (r != PRIVD_DB_ROW && r != PRIVD_DB_DONE)
-			rc = (enum privd_rc)r;
-	}
-	pg_finalize(st);
+		rc = pg_bind_text(st, 1, channel);
+	if (rc == PRIVD_OK)
+		rc = pg_bind_text(st, 2, full);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_run(st, false, NULL);
+	if (st != NULL)
+		pg_finalize(st);
+	free(full);
 	return rc;
+}
+
+void privd_db_listen_others(struct privd_db *db)
+{
+	if (db->engine == PRIVD_DB_POSTGRES)
+		PDB(db)->others_only = true;
 }
 
 static enum privd_rc pg_listen(struct privd_db *db, const char *channel)
@@ -542,9 +585,15 @@ static int drain_notifies(struct pg_db *d, void (*cb)(void *arg, const char *cha
 	PGnotify *n;
 	int count = 0;
 
+	pthread_once(&instance_once, instance_make);
 	while ((n = PQnotifies(d->conn)) != NULL) {
-		if (cb != NULL)
-			cb(arg, n->relname, n->extra);
+		const char *payload = n->extra;
+		bool tagged = strlen(payload) > INSTANCE_HEX && payload[INSTANCE_HEX] == '|' &&
+		              strspn(payload, "0123456789abcdef") == INSTANCE_HEX;
+		bool own = tagged && strncmp(payload, instance, INSTANCE_HEX) == 0;
+
+		if (cb != NULL && !(own && d->others_only))
+			cb(arg, n->relname, tagged ? payload + INSTANCE_HEX + 1 : payload);
 		PQfreemem(n);
 		count++;
 	}
@@ -674,4 +723,7 @@ const struct privd_db_ops privd_db_postgres_ops = {
     .listen = pg_listen,
     .wait_notify = pg_wait_notify,
     .purge = pg_purge,
+    .pipe_begin = pg_pipe_begin,
+    .pipe_sync = pg_pipe_sync,
+    .defer = pg_pipe_defer,
 };

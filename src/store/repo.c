@@ -267,6 +267,22 @@ enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, enu
 	return rc == PRIVD_OK ? state_col(privd_subject_status_parse(name, status)) : rc;
 }
 
+enum privd_rc privd_repo_subject_status_as(struct privd_db *db, const char *id, enum privd_subject_status guess,
+                                           enum privd_subject_status *status)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc;
+
+	if (!privd_db_pipelined(db))
+		return privd_repo_subject_status(db, id, status);
+	*status = guess;
+	rc = prepare_one(db, "SELECT status FROM subjects WHERE subject_id = ?", &st, "t", id);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_expect(st, privd_subject_status_name(guess));
+	privd_stmt_finalize(st);
+	return rc;
+}
+
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33])
 {
 	const char *sql;
@@ -292,16 +308,17 @@ enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id,
 
 /* ---- consents ---- */
 
+#define CONSENT_INSERT                                                                                                 \
+	"INSERT INTO consents(subject_id, purpose, granted, policy_version, ip_ct, source, created_at, text_version,"  \
+	" text_language, text_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
 enum privd_rc privd_repo_consent_append(struct privd_db *db, struct privd_consent_row *row)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = query_one(db,
-	                             "INSERT INTO consents(subject_id, purpose, granted, policy_version, ip_ct,"
-	                             " source, created_at, text_version, text_language, text_sha256)"
-	                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-	                             &st, "ttitBtiTTT", row->subject_id, row->purpose, (int64_t)(row->granted ? 1 : 0),
-	                             row->policy_version, &row->ip_ct, row->source, row->created_at, row->text_version,
-	                             row->text_language, row->text_sha256);
+	enum privd_rc rc =
+	    query_one(db, CONSENT_INSERT " RETURNING seq", &st, "ttitBtiTTT", row->subject_id, row->purpose,
+	              (int64_t)(row->granted ? 1 : 0), row->policy_version, &row->ip_ct, row->source, row->created_at,
+	              row->text_version, row->text_language, row->text_sha256);
 	int r;
 
 	if (rc == PRIVD_ERR_NOT_FOUND)
@@ -313,6 +330,20 @@ enum privd_rc privd_repo_consent_append(struct privd_db *db, struct privd_consen
 	if (r != PRIVD_DB_DONE)
 		rc = r == PRIVD_DB_ROW ? PRIVD_ERR_INTERNAL : (enum privd_rc)r;
 out:
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+enum privd_rc privd_repo_consent_append_later(struct privd_db *db, struct privd_consent_row *row)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc =
+	    prepare_one(db, CONSENT_INSERT " RETURNING seq", &st, "ttitBtiTTT", row->subject_id, row->purpose,
+	                (int64_t)(row->granted ? 1 : 0), row->policy_version, &row->ip_ct, row->source, row->created_at,
+	                row->text_version, row->text_language, row->text_sha256);
+
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_run(st, true, &row->seq);
 	privd_stmt_finalize(st);
 	return rc;
 }
@@ -348,7 +379,7 @@ enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct pr
 		             row->created_at, row->text_version, row->text_language, row->text_sha256);
 	}
 	if (rc == PRIVD_OK)
-		rc = step_done(st);
+		rc = privd_stmt_run(st, false, NULL);
 	privd_stmt_finalize(st);
 	return rc;
 }
@@ -457,9 +488,7 @@ static enum privd_rc audit_head_read(struct privd_db *db, int64_t *seq, char has
 	enum privd_rc rc = PRIVD_OK;
 
 	if (privd_db_engine(db) == PRIVD_DB_POSTGRES) {
-		rc = query_one(db, AUDIT_HEAD_LOCK, &st, "");
-		privd_stmt_finalize(st);
-		st = NULL;
+		rc = exec_sql(db, AUDIT_HEAD_LOCK, ""); /* in a pipeline, sent along with the read below */
 		if (rc != PRIVD_OK)
 			return rc;
 	}

@@ -228,6 +228,11 @@ enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33]);
 /* Only the status; PRIVD_ERR_NOT_FOUND when absent, PRIVD_ERR_DB when the stored name is not one. */
 enum privd_rc privd_repo_subject_status(struct privd_db *db, const char *id, enum privd_subject_status *status);
+/* The status for a write job that already guessed it (read before the job was queued): inside a pipelined
+ * transaction *status is guess and the read only sent, privd_db_sync failing if the stored status is another (the
+ * writer then runs the job again, where this reads it); otherwise privd_repo_subject_status. */
+enum privd_rc privd_repo_subject_status_as(struct privd_db *db, const char *id, enum privd_subject_status guess,
+                                           enum privd_subject_status *status);
 /* PRIVD_ERR_NOT_FOUND when absent. */
 enum privd_rc privd_repo_subject_set_status(struct privd_db *db, const char *id, enum privd_subject_status status,
                                             int64_t now_ms);
@@ -247,6 +252,9 @@ struct privd_consent_row {
 	char text_sha256[65];  /* its SHA-256, hex; "" when none */
 };
 enum privd_rc privd_repo_consent_append(struct privd_db *db, struct privd_consent_row *row); /* sets seq */
+/* The same, but inside a pipelined transaction only sent: row->seq is set by privd_db_sync, so row must stay valid
+ * until the transaction ends (a write job's own memory, not the stack). */
+enum privd_rc privd_repo_consent_append_later(struct privd_db *db, struct privd_consent_row *row);
 /* Appends n records (at most PRIVD_CONSENT_BATCH_MAX) in one statement, in order; seq is not reported. Used at
  * registration, where one statement instead of one per purpose is what the group commit feels. */
 #define PRIVD_CONSENT_BATCH_MAX 8

@@ -197,16 +197,28 @@ static inline enum privd_rc prepare_va(struct privd_db *db, const char *sql, str
 	return rc;
 }
 
-/* Runs a statement that returns no rows; with one_row, PRIVD_ERR_NOT_FOUND when it changed none. */
+/* prepare_va with the arguments given here. */
+static inline enum privd_rc prepare_one(struct privd_db *db, const char *sql, struct privd_stmt **st, const char *types,
+                                        ...)
+{
+	va_list ap;
+	enum privd_rc rc;
+
+	va_start(ap, types);
+	rc = prepare_va(db, sql, st, types, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Runs a statement for its effect (privd_stmt_run: inside a writer's pipeline only sent, its failure reported at the
+ * sync); with one_row, PRIVD_ERR_NOT_FOUND when it changed none. */
 static inline enum privd_rc exec_va(struct privd_db *db, const char *sql, bool one_row, const char *types, va_list ap)
 {
 	struct privd_stmt *st = NULL;
 	enum privd_rc rc = prepare_va(db, sql, &st, types, ap);
 
 	if (rc == PRIVD_OK)
-		rc = step_done(st);
-	if (rc == PRIVD_OK && one_row && privd_stmt_changes(st) == 0)
-		rc = PRIVD_ERR_NOT_FOUND;
+		rc = privd_stmt_run(st, one_row, NULL);
 	privd_stmt_finalize(st);
 	return rc;
 }
@@ -314,7 +326,7 @@ static inline enum privd_rc insert_chunk(struct privd_db *db, const char *head, 
 	for (size_t i = 0; rc == PRIVD_OK && i < n; i++)
 		rc = bind(st, 1 + (int)i * params, from + i, arg);
 	if (rc == PRIVD_OK)
-		rc = step_done(st);
+		rc = privd_stmt_run(st, false, NULL); /* in a writer's pipeline, only sent */
 	privd_stmt_finalize(st);
 	return rc;
 }

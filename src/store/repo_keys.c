@@ -32,9 +32,7 @@ enum privd_rc privd_repo_key_put(struct privd_db *ks, const char *subject_id, co
 	if (rc == PRIVD_OK)
 		rc = bind_at(st, 1, "tbit", subject_id, (const void *)wrapped, len, now_ms, kid);
 	if (rc == PRIVD_OK)
-		rc = step_done(st);
-	if (rc == PRIVD_OK && privd_stmt_changes(st) == 0)
-		rc = PRIVD_ERR_NOT_FOUND;
+		rc = privd_stmt_run(st, true, NULL);
 	privd_stmt_finalize(st);
 	return rc;
 }

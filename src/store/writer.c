@@ -119,7 +119,8 @@ static enum attempt run_jobs(struct privd_db *db, struct batch_slot *s, size_t n
 {
 	size_t i;
 
-	if (privd_db_begin(db) != PRIVD_OK) {
+	/* the optimistic run is pipelined (PostgreSQL): a failure surfaces at the sync, and the batch runs again */
+	if ((each ? privd_db_begin(db) : privd_db_begin_pipelined(db)) != PRIVD_OK) {
 		privd_db_rollback(db);
 		return ABORTED;
 	}
@@ -140,6 +141,10 @@ static enum attempt run_jobs(struct privd_db *db, struct batch_slot *s, size_t n
 			privd_db_rollback(db);
 			return ABORTED;
 		}
+	}
+	if (!each && privd_db_sync(db) != PRIVD_OK) {
+		privd_db_rollback(db);
+		return JOB_FAILED;
 	}
 	if (privd_db_commit(db) == PRIVD_OK)
 		return COMMITTED;

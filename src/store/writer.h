@@ -19,6 +19,10 @@
  * A batch is first run without savepoints (the common case: every job succeeds); when a job fails, the whole
  * transaction is rolled back and the batch runs again with a savepoint per job. So a job's ks and data parts may
  * run twice, the first run rolled back: they must not keep state from a rolled-back run that changes the outcome.
+ * The first run is a pipelined transaction (db.h, privd_db_begin_pipelined): on PostgreSQL the statements a job only
+ * runs for their effect are sent without waiting for their answers, and any of them failing fails the first run at
+ * its end, so the batch runs again as above, where every statement answers at once. A job must therefore decide
+ * nothing on what privd_stmt_run and privd_stmt_expect cannot tell it before the sync.
  */
 #ifndef PRIVD_STORE_WRITER_H
 #define PRIVD_STORE_WRITER_H

@@ -66,6 +66,36 @@ describe('two processes on one PostgreSQL database', { skip: !engines().includes
 		await within(async () => (await check(a, 'processing')) === true, 'the grant on A');
 	});
 
+	it('consent changes on A: A answers them at once, B within 1 s, both having the old answer cached', async () => {
+		// A hears its own writes only when they commit, not again from the database: what it answers right after a
+		// 201 is the change. B hears A's writes through the database.
+		const s = await a.registerOk(newPerson());
+		b.pii.push(...a.pii);
+		const check = async (node, purpose) =>
+			assertJson(await node.req('GET', `/v1/subjects/${s.id}/consents/${purpose}`, { key: appKey }), 200).granted;
+		for (let round = 0; round < 3; round++) {
+			for (const purpose of ['cookies.analytics', 'cookies.marketing']) {
+				const before = await check(a, purpose);
+				assert.equal(await check(b, purpose), before, 'B agrees before the change');
+				const r = await a.req('POST', `/v1/subjects/${s.id}/consents`, {
+					key: appKey, json: { purpose, granted: !before, ip: '198.51.100.7' },
+				});
+				assert.equal(r.status, 201, r.text);
+				for (let i = 0; i < 5; i++) assert.equal(await check(a, purpose), !before, `A answers the change to ${purpose}`);
+				await within(async () => (await check(b, purpose)) === !before, `the change to ${purpose} on B`);
+				await sleep(50); // a notification of A's own arriving late would still find A right
+				assert.equal(await check(a, purpose), !before, `A still answers the change to ${purpose}`);
+			}
+		}
+		// and the other way round, B's change reaching A
+		const pref = await check(a, 'cookies.preferences');
+		const g = await b.req('POST', `/v1/subjects/${s.id}/consents`, {
+			key: appKey, json: { purpose: 'cookies.preferences', granted: !pref, ip: '198.51.100.8' },
+		});
+		assert.equal(g.status, 201, g.text);
+		await within(async () => (await check(a, 'cookies.preferences')) === !pref, 'B\'s change on A');
+	});
+
 	it('a key revoked on A stops working on B within 1 s', async () => {
 		const k = assertJson(await a.req('POST', '/v1/api-keys', { key: instA.adminKey, json: { name: 'short-lived', role: 'app' } }), 201);
 		for (let i = 0; i < 3; i++) assert.equal((await b.req('GET', '/v1/subjects?email=y%40example.org', { key: k.key })).status, 200);
