@@ -184,7 +184,7 @@ trap 'exit 143' TERM
 # field LINE NAME: the value of NAME=... in a "BENCH ..." line.
 field() {
 	local v
-	v="$(printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1)"
+	v="$(printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | sed -n 1p)"
 	printf '%s' "${v:-0}"
 }
 
@@ -322,18 +322,18 @@ prepare_privd() {
 		-H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
 		-d '{"name":"bench","role":"app"}')"
 	[ "$(printf '%s' "$resp" | tail -n 1)" = 201 ] || die "POST /v1/api-keys answered: $resp"
-	app_key="$(printf '%s' "$resp" | head -n 1 | sed -n 's/.*"key" *: *"\([^"]*\)".*/\1/p')"
+	app_key="$(printf '%s' "$resp" | sed -n 1p | sed -n 's/.*"key" *: *"\([^"]*\)".*/\1/p')"
 	[ -n "$app_key" ] || die "POST /v1/api-keys returned no key"
 	resp="$(curl -sS --max-time 10 -w '\n%{http_code}' -X POST "$base/v1/subjects" \
 		-H "Authorization: Bearer $app_key" -H 'Content-Type: application/json' \
 		--data-binary '{"name":"Мария Бенчмарк","email":"check@example.com","phone":"+79990000001","ip":"192.0.2.1","birth_date":"1985-03-08","residence_country":"RU","policy_version":"1","consents":{"processing":true,"third_party_transfer":false,"cookies":[],"texts":{"processing":"1"}}}')"
 	[ "$(printf '%s' "$resp" | tail -n 1)" = 201 ] || die "POST /v1/subjects answered: $resp"
-	subject="$(printf '%s' "$resp" | head -n 1 | sed -n 's/.*"id" *: *"\([0-9a-f]\{32\}\)".*/\1/p')"
+	subject="$(printf '%s' "$resp" | sed -n 1p | sed -n 's/.*"id" *: *"\([0-9a-f]\{32\}\)".*/\1/p')"
 	[ -n "$subject" ] || die "POST /v1/subjects returned no id"
 	check_url="$base/v1/subjects/$subject/consents/processing"
 	resp="$(curl -sS --max-time 10 -w '\n%{http_code}' -H "Authorization: Bearer $app_key" "$check_url")"
 	[ "$(printf '%s' "$resp" | tail -n 1)" = 200 ] || die "GET consents/processing answered: $resp"
-	printf '%s' "$resp" | head -n 1 | grep -q '"granted" *: *true' || die "the consent check did not answer granted:true: $resp"
+	printf '%s' "$resp" | sed -n 1p | grep -q '"granted" *: *true' || die "the consent check did not answer granted:true: $resp"
 	node "$here/people.mjs" "$base" "$app_key" "$PEOPLE" "$1" || die "bench/people.mjs could not register $PEOPLE people"
 }
 
