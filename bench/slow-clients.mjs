@@ -19,7 +19,8 @@
 // Knobs (environment): BENCH_SLOW_CLIENTS (2000), BENCH_SLOW_EVERY_MS (ms between two bytes a slow client
 // trickles, 1000), BENCH_SLOW_ROUNDS (wrk runs alone and under the attack, each figure their median: 3),
 // BENCH_SLOW_KINDS (a comma-separated choice of slowloris, slowpost, idle, stalled; all four), BENCH_DURATION
-// (seconds per wrk run, 10), BENCH_CONNECTIONS (64), BENCH_THREADS (2).
+// (seconds per wrk run, 10), BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_SLOW_LOG (a file to write privd's
+// log to).
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -166,5 +167,6 @@ try {
 	process.exitCode = 2;
 } finally {
 	if (srv) await srv.stop();
+	if (srv && env.BENCH_SLOW_LOG) await writeFile(env.BENCH_SLOW_LOG, srv.stderr);
 	if (inst) await removeInstance(inst);
 }

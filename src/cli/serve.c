@@ -187,6 +187,7 @@ static int start(struct server *s)
 	opts.header_timeout = s->cfg.header_timeout;
 	opts.request_timeout = s->cfg.request_timeout;
 	opts.body_memory = s->cfg.body_memory;
+	opts.body_memory_per_ip = s->cfg.body_memory_per_ip;
 	opts.metrics_listen = s->cfg.metrics_listen;
 	opts.metrics_require_key = s->cfg.metrics_require_key;
 	rc = privd_http_start(s->svc, &opts, &s->http, &err);

@@ -11,10 +11,14 @@
  * path without anyone noticing. So: the soft open-file limit is raised to the hard one at start; every connection
  * is registered with the deadline of its current request (the request line and headers within header_timeout of
  * its start, the whole request within request_timeout), and a thread of its own closes those past it; the bytes
- * of request bodies held at once have a bound (503 with Retry-After beyond it); the first call of the access
- * handler checks the framing before anything else (400, 501), and a request that must be refused while its body
- * is arriving (413 past the limit of a chunked body, 503 out of body memory) is answered on the socket at once and
- * closed after a short linger, because libmicrohttpd 0.9.75 refuses a response queued in the middle of a body.
+ * of request bodies held at once have a bound (503 with Retry-After beyond it; bodymem.c); the first call of the
+ * access handler checks the framing before anything else (400, 501), and a request that must be refused on it or
+ * while its body is arriving (413 past the limit of a chunked body, 503 out of body memory) is answered on the
+ * socket at once, because libmicrohttpd 0.9.75 refuses a response queued in the middle of a body and closes at
+ * once (resetting the connection under a client still sending) one queued on the first call. The connection is
+ * then suspended for a short linger, so that the client can read its answer before the close resets the
+ * connection, and so that nothing of the body is read: a refused 10 MiB upload used to be read and dropped during
+ * the linger, about 50 MB/s of copying under 2,000 greedy clients.
  * The number of connections of one client address is libmicrohttpd's own option (server.c). Nothing here runs on
  * a request's hot path but a few atomic operations.
  *
@@ -41,21 +45,24 @@
 #include "core/log.h"
 
 #define SWEEP_MS 250   /* how often deadlines are checked */
-#define LINGER_MS 2000 /* after an answer on the socket, how long the rest of a body is read and dropped */
+#define LINGER_MS 2000 /* after an answer on the socket, how long the connection stays open, unread */
 #define NR_OPEN_MAX 1048576
 
 enum conn_phase {
 	PHASE_HEADERS, /* the request line and headers are arriving (or the connection waits for its next request) */
 	PHASE_BODY,    /* the body is arriving */
 	PHASE_SERVING, /* the request is whole: handled, waiting on the writer, or its answer is being sent */
-	PHASE_LINGER,  /* answered on the socket; closed once LINGER_MS have passed */
+	PHASE_LINGER,  /* answered on the socket, suspended unread (once the library's thread got to it); closed once
+	                  LINGER_MS have passed */
 	PHASE_CLOSING  /* closed by the sweeper; the library has yet to notice */
 };
 
 struct privd_http_conn {
 	struct privd_http_conn *prev, *next;
+	struct MHD_Connection *c;
 	MHD_socket fd;
 	bool tls;
+	bool parked; /* suspended after an answer on the socket, until the sweeper resumes it; under g->lock */
 	atomic_int phase;
 	atomic_ullong since_ms; /* when the current phase's clock started (monotonic) */
 };
@@ -101,6 +108,7 @@ void privd_http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_
 		if (gc == NULL)
 			return; /* no deadline for this one: the library's idle timeout still applies */
 		info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		gc->c = c;
 		gc->fd = info != NULL ? info->connect_fd : MHD_INVALID_SOCKET;
 		info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 		gc->tls = info != NULL && info->tls_session != NULL;
@@ -234,8 +242,16 @@ static void sweep_one(struct privd_http_guard *g, struct privd_http_conn *gc, ui
 			atomic_fetch_add(&g->timed_out, 1);
 		}
 	} else if (phase == PHASE_LINGER && now - since > LINGER_MS) {
-		if (atomic_compare_exchange_strong(&gc->phase, &phase, PHASE_CLOSING))
+		if (atomic_compare_exchange_strong(&gc->phase, &phase, PHASE_CLOSING)) {
 			shutdown(gc->fd, SHUT_RDWR);
+			if (gc->parked) {
+				/* the library runs it again, sees it closing, and closes it (the unread body is dropped
+				 * with it)
+				 */
+				gc->parked = false;
+				MHD_resume_connection(gc->c);
+			}
+		}
 	}
 }
 
@@ -264,9 +280,11 @@ static void *sweeper_main(void *arg)
 }
 
 enum privd_rc privd_http_guard_start(struct privd_http_guard *g, unsigned header_s, unsigned request_s,
-                                     size_t body_memory, struct privd_err *err)
+                                     size_t body_memory, size_t body_memory_per_ip, struct privd_err *err)
 {
 	pthread_mutex_init(&g->lock, NULL);
+	pthread_mutex_init(&g->ip_lock, NULL);
+	g->body_memory_per_ip = body_memory_per_ip;
 	pthread_cond_init(&g->wake, NULL);
 	g->header_ms = (uint64_t)header_s * 1000u;
 	g->request_ms = (uint64_t)request_s * 1000u;
@@ -290,26 +308,8 @@ void privd_http_guard_cleanup(struct privd_http_guard *g)
 	g->running = false;
 	pthread_cond_destroy(&g->wake);
 	pthread_mutex_destroy(&g->lock);
-}
-
-/* ---- memory of bodies in flight ---- */
-
-bool privd_http_guard_take(struct privd_http *h, size_t n)
-{
-	struct privd_http_guard *g = &h->guard;
-
-	if (atomic_fetch_add(&g->body_bytes, n) + n > g->body_memory) {
-		atomic_fetch_sub(&g->body_bytes, n);
-		atomic_fetch_add(&g->refused_memory, 1);
-		return false;
-	}
-	return true;
-}
-
-void privd_http_guard_give(struct privd_http *h, size_t n)
-{
-	if (n > 0)
-		atomic_fetch_sub(&h->guard.body_bytes, n);
+	privd_http_guard_ip_cleanup(g);
+	pthread_mutex_destroy(&g->ip_lock);
 }
 
 /* ---- framing ---- */
@@ -434,6 +434,22 @@ refuse:
 
 /* ---- answering mid-body ---- */
 
+void privd_http_guard_park(struct privd_http_req *r)
+{
+	struct privd_http_guard *g = &r->h->guard;
+	bool resume;
+
+	MHD_suspend_connection(r->conn);
+	r->parked = true;
+	atomic_fetch_add(&r->h->suspended, 1); /* until its completion: privd_http_stop waits for it */
+	pthread_mutex_lock(&g->lock);
+	resume = atomic_load(&r->gc->phase) != PHASE_LINGER; /* the sweeper ended the linger already */
+	r->gc->parked = !resume;
+	pthread_mutex_unlock(&g->lock);
+	if (resume)
+		MHD_resume_connection(r->conn);
+}
+
 enum MHD_Result privd_http_abort(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
                                  const char *retry_after)
 {
@@ -451,5 +467,11 @@ enum MHD_Result privd_http_abort(struct privd_http_req *r, unsigned status, cons
 	if (n == 0 || !phase_move(r->gc, PHASE_BODY, PHASE_LINGER))
 		return MHD_NO; /* over TLS, or no room: closed without an answer */
 	send_now(r->gc->fd, buf, n);
+	privd_http_guard_park(r);
 	return MHD_YES;
+}
+
+bool privd_http_guard_closing(const struct privd_http_req *r)
+{
+	return r->gc != NULL && atomic_load(&r->gc->phase) == PHASE_CLOSING;
 }

@@ -42,6 +42,7 @@ struct privd_http_opts {
 	unsigned header_timeout;     /* seconds to send a request's line and headers; 0 = 10 */
 	unsigned request_timeout;    /* seconds to send a whole request; 0 = 120 */
 	size_t body_memory;          /* bytes of request bodies held at once, all requests together; 0 = 256 MiB */
+	size_t body_memory_per_ip;   /* of which the requests of one client address; 0 = no share */
 	/* GET /metrics */
 	const char *metrics_listen; /* served there instead of on listen; NULL or "" = on listen */
 	bool metrics_require_key;   /* only for admin, operator and auditor keys */

@@ -69,6 +69,9 @@ struct privd_http_conn;
 
 /* ---- guard.c: what one client may take of the server ---- */
 
+/* Buckets of the table of client addresses holding body memory (bodymem.c). */
+#define PRIVD_HTTP_IP_SLOTS 1024
+
 /* The connections open, each with the deadline of its current request, walked by a thread of its own that closes
  * those past it; and the memory of bodies in flight. */
 struct privd_http_guard {
@@ -78,8 +81,11 @@ struct privd_http_guard {
 	pthread_cond_t wake;
 	bool running, stop;
 	uint64_t header_ms, request_ms;
-	size_t body_memory;       /* the bound on body_bytes */
-	atomic_size_t body_bytes; /* bytes of request bodies held now */
+	size_t body_memory;        /* the bound on body_bytes */
+	atomic_size_t body_bytes;  /* bytes of request bodies held now */
+	size_t body_memory_per_ip; /* the bound on the bytes of one client address's bodies; 0: none */
+	pthread_mutex_t ip_lock;   /* over ip_slots (bodymem.c) */
+	struct privd_http_ipmem *ip_slots[PRIVD_HTTP_IP_SLOTS]; /* addresses holding body memory, by hash */
 	atomic_ullong timed_out, refused_memory, refused_framing;
 };
 
@@ -144,9 +150,14 @@ struct privd_http_req {
 	char *body;                /* request body, NUL-terminated, zeroed before free */
 	size_t body_len, body_cap; /* body_cap bytes are counted in the guard's body_bytes */
 	size_t body_limit;         /* of the matched route: h->body_limit or h->document_limit */
+	size_t declared;           /* its Content-Length; SIZE_MAX when none (or chunked) */
 	size_t dropped;            /* bytes of body read and dropped after an early refusal */
 	bool too_large;
 	bool over_budget; /* the bodies in flight had no room for this one */
+	bool parked;      /* answered on the socket and suspended unread until closed: counted in h->suspended */
+	bool ip_known;    /* ip and ip_len are filled (bodymem.c) */
+	unsigned char ip_len;
+	unsigned char ip[16]; /* the client address's bytes, for its share of the body memory */
 
 	struct MHD_Response *resp; /* the one response, queued by the server */
 	bool resp_shared;          /* resp is a prepared answer its owner keeps (consent.js): never destroyed here */
@@ -164,7 +175,7 @@ unsigned long privd_http_guard_nofile(void);
 /* Starts g's sweeper with the deadlines (seconds) and the bound on body memory (bytes). Stop it with
  * privd_http_guard_cleanup, which accepts a guard that never started. */
 enum privd_rc privd_http_guard_start(struct privd_http_guard *g, unsigned header_s, unsigned request_s,
-                                     size_t body_memory, struct privd_err *err);
+                                     size_t body_memory, size_t body_memory_per_ip, struct privd_err *err);
 void privd_http_guard_cleanup(struct privd_http_guard *g);
 /* MHD_OPTION_NOTIFY_CONNECTION, cls the struct privd_http: registers a connection and forgets it when it closes. */
 void privd_http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -178,9 +189,6 @@ void privd_http_guard_request_done(struct privd_http_req *r);
 bool privd_http_guard_can_answer(const struct privd_http_req *r);
 /* Whether the sweeper answered or closed r's connection (its deadline passed). */
 bool privd_http_guard_taken(const struct privd_http_req *r);
-/* Takes n bytes of the body memory (false, counted, when they do not fit), or gives them back. */
-bool privd_http_guard_take(struct privd_http *h, size_t n);
-void privd_http_guard_give(struct privd_http *h, size_t n);
 /* Whether a URI as sent holds %00. */
 bool privd_http_guard_uri_nul(const char *uri);
 /* The most query parameters a request may have: no route takes more than a few. */
@@ -197,11 +205,39 @@ bool privd_http_guard_query_cut(const char *uri);
 unsigned privd_http_guard_framing(struct privd_http_req *r, const char *method, const char *version, const char **slug,
                                   const char **detail);
 /* Answers r at once on its socket, on the first call or while its body is arriving (a problem of status, slug and
- * detail; retry_after may be NULL), drops the rest of the body and closes the connection after a short linger.
- * Returns what the access handler returns; where nothing can be written (TLS) the connection is closed without an
- * answer. */
+ * detail; retry_after may be NULL) and ends the sending half; the connection is then suspended, its body left
+ * unread, and closed after a short linger (time for the client to read the answer before the close resets the
+ * connection). Returns what the access handler returns; where nothing can be written (TLS) the connection is closed
+ * without an answer. */
 enum MHD_Result privd_http_abort(struct privd_http_req *r, unsigned status, const char *slug, const char *detail,
                                  const char *retry_after);
+/* Suspends r's connection, answered on its socket (in the linger phase), so that the library reads none of the rest
+ * of its body; the sweeper resumes it once the linger is over, and the library then closes it. Counted in
+ * h->suspended until r completes. On the library's thread. */
+void privd_http_guard_park(struct privd_http_req *r);
+/* Whether r's connection was answered by privd_http_abort and its linger is over: close it. */
+bool privd_http_guard_closing(const struct privd_http_req *r);
+
+/* ---- bodymem.c ---- */
+/* Takes n bytes of the body memory for r (false, counted, when they do not fit in the total or in r's address's
+ * share), or gives them back. */
+bool privd_http_guard_take(struct privd_http_req *r, size_t n);
+void privd_http_guard_give(struct privd_http_req *r, size_t n);
+/* Whether n more bytes would fit for r now, in the total and in its address's share (taking nothing; counted as
+ * refused when not). */
+bool privd_http_guard_fits(struct privd_http_req *r, size_t n);
+/* Frees the table of addresses (at stop, when no request is left). */
+void privd_http_guard_ip_cleanup(struct privd_http_guard *g);
+/* Makes the memory of large bodies go back to the system when they are freed (process-wide; at start). */
+void privd_http_body_alloc_init(void);
+/* Room for r's declared body of len bytes at once (at most 256 KiB of it: the rest is taken as the bytes arrive), so
+ * that a large document is not copied while it grows; out of body memory, r is over budget. Out of memory is not an
+ * error here: privd_http_body_append grows the buffer as the data arrives. */
+void privd_http_body_reserve(struct privd_http_req *r, size_t len);
+/* Appends n bytes to r's body, growing its buffer (never past the route's limit or the declared length): past the
+ * limit, r is too large; out of body memory, over budget (both true, the bytes dropped); false only when out of
+ * memory. */
+bool privd_http_body_append(struct privd_http_req *r, const char *data, size_t n);
 
 /* ---- router.c ---- */
 /* Matches method and path without allocating: sets r->route, r->path_idx and the path parameters. Returns 0

@@ -37,7 +37,6 @@
 #define DEFAULT_HEADER_TIMEOUT_S 10u
 #define DEFAULT_REQUEST_TIMEOUT_S 120u
 #define DEFAULT_BODY_MEMORY ((size_t)256 * 1024 * 1024)
-#define BODY_RESERVE_MAX ((size_t)256 * 1024) /* of a declared body, taken before its bytes arrive */
 #define METRICS_CONNECTIONS 64u
 #define BODY_MEMORY_RETRY "5" /* seconds, the Retry-After of a body that found no memory */
 
@@ -47,6 +46,16 @@ static const char internal_body[] =
 
 /* One static answer for when not even a problem could be allocated. */
 static struct MHD_Response *internal_resp;
+
+/* Set when the access handler closes a connection on purpose (an answered refusal's linger is over, a deadline
+ * passed): the library then logs that the application reported an error, which is no news then (at debug). */
+static _Thread_local bool closing_on_purpose;
+
+static enum MHD_Result close_on_purpose(void)
+{
+	closing_on_purpose = true;
+	return MHD_NO;
+}
 
 static uint64_t now_ns(void)
 {
@@ -75,72 +84,10 @@ static void req_free(struct privd_http_req *r)
 	if (r->body != NULL) {
 		explicit_bzero(r->body, r->body_cap);
 		free(r->body);
-		privd_http_guard_give(r->h, r->body_cap);
+		privd_http_guard_give(r, r->body_cap);
 	}
 	explicit_bzero(&r->who, sizeof(r->who));
 	free(r);
-}
-
-static bool body_append(struct privd_http_req *r, const char *data, size_t n)
-{
-	size_t need;
-
-	if (r->too_large)
-		return true;
-	if (n > r->body_limit - r->body_len) {
-		r->too_large = true;
-		return true;
-	}
-	need = r->body_len + n + 1;
-	if (need > r->body_cap) {
-		size_t ncap = r->body_cap ? r->body_cap : 1024;
-		char *nb;
-
-		while (ncap < need)
-			ncap *= 2;
-		if (ncap > r->body_limit + 1)
-			ncap = r->body_limit + 1;
-		if (!privd_http_guard_take(r->h, ncap - r->body_cap)) {
-			r->over_budget = true;
-			return true;
-		}
-		nb = malloc(ncap);
-		if (nb == NULL) {
-			privd_http_guard_give(r->h, ncap - r->body_cap);
-			return false;
-		}
-		if (r->body != NULL) {
-			memcpy(nb, r->body, r->body_len);
-			explicit_bzero(r->body, r->body_cap);
-			free(r->body);
-		}
-		r->body = nb;
-		r->body_cap = ncap;
-	}
-	memcpy(r->body + r->body_len, data, n);
-	r->body_len += n;
-	r->body[r->body_len] = '\0';
-	return true;
-}
-
-/* Room for a declared body at once, so a large document is not copied while it grows; out of body memory, the
- * request is over budget. Out of memory is not an error here: body_append grows the buffer as the data arrives. */
-static void body_reserve(struct privd_http_req *r, size_t len)
-{
-	if (len == 0 || r->body != NULL)
-		return;
-	/* what a client declares costs it nothing: past this much, the room is taken as the bytes arrive */
-	if (len > BODY_RESERVE_MAX)
-		len = BODY_RESERVE_MAX;
-	if (!privd_http_guard_take(r->h, len + 1)) {
-		r->over_budget = true;
-		return;
-	}
-	r->body = malloc(len + 1);
-	if (r->body != NULL)
-		r->body_cap = len + 1;
-	else
-		privd_http_guard_give(r->h, len + 1);
 }
 
 /* An answer on the first call, which closes the connection: the framing cannot be trusted, or the body is over its
@@ -212,8 +159,12 @@ static void first_call(struct privd_http_req *r, const char *method, const char 
 		v = strtoull(cl, &end, 10);
 		if (end != cl && (errno == ERANGE || v > r->body_limit))
 			r->too_large = true;
-		else if (errno == 0 && end != cl && *end == '\0')
-			body_reserve(r, (size_t)v);
+		else if (errno == 0 && end != cl && *end == '\0' && v > 0 && !privd_http_guard_fits(r, (size_t)v + 1))
+			r->over_budget = true; /* refused before a byte of it is read */
+		else if (errno == 0 && end != cl && *end == '\0') {
+			r->declared = (size_t)v;
+			privd_http_body_reserve(r, (size_t)v);
+		}
 	}
 	if (r->resp == NULL && r->over_budget)
 		reply_closing(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
@@ -273,6 +224,7 @@ static struct privd_http_req *req_new(struct privd_http *h, struct MHD_Connectio
 	r->route = -1;
 	r->path_idx = privd_http_path_count();
 	r->body_limit = h->body_limit;
+	r->declared = SIZE_MAX;
 	r->t0_ns = now_ns();
 	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	r->gc = info != NULL ? info->socket_context : NULL;
@@ -320,7 +272,7 @@ static enum MHD_Result first(struct privd_http_req *r, bool metrics_side, const 
 	r->method = privd_http_method_parse(method);
 	r->metrics_side = metrics_side;
 	if (!privd_http_guard_headers_done(r))
-		return MHD_NO; /* its header deadline passed: the connection is being closed */
+		return close_on_purpose(); /* its header deadline passed: the connection is being closed */
 	first_call(r, method, version);
 	if (r->resp == NULL && r->too_large) {
 		char detail[64];
@@ -339,7 +291,7 @@ static enum MHD_Result first(struct privd_http_req *r, bool metrics_side, const 
 		return MHD_YES;
 	/* Queued now, the answer would be sent and the connection closed at once, with the body the client is still
 	 * sending unread: the close resets the connection, and a client busy sending may lose the answer with it. So
-	 * it is written on the socket now and the body dropped for a moment (over TLS: queued). */
+	 * it is written on the socket now and the connection left open, unread, for a moment (over TLS: queued). */
 	if (privd_http_guard_can_answer(r))
 		return privd_http_abort(r, r->early_status, r->early_slug, r->early_detail,
 		                        r->early_status == MHD_HTTP_SERVICE_UNAVAILABLE ? BODY_MEMORY_RETRY : NULL);
@@ -358,7 +310,7 @@ static enum MHD_Result body_piece(struct privd_http_req *r, const char *data, si
 		if (r->dropped <= r->body_limit)
 			return MHD_YES;
 		r->too_large = true;
-	} else if (!body_append(r, data, n)) {
+	} else if (!privd_http_body_append(r, data, n)) {
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		return MHD_YES;
 	}
@@ -379,6 +331,7 @@ static enum MHD_Result handle(struct privd_http *h, bool metrics_side, struct MH
 {
 	struct privd_http_req *r = *con_cls;
 
+	closing_on_purpose = false;
 	if (r == NULL) {
 		r = req_new(h, conn);
 		if (r == NULL)
@@ -392,11 +345,14 @@ static enum MHD_Result handle(struct privd_http *h, bool metrics_side, struct MH
 		r->aborted = true; /* its request deadline passed and the sweeper answered it */
 		r->status = 408;
 		r->queued = true;
+		privd_http_guard_park(r);
+		*upload_data_size = 0;
+		return MHD_YES;
 	}
 	if (r->aborted) {
-		/* answered on the socket: drop the rest; once the body is all in, close */
-		if (*upload_data_size == 0)
-			return MHD_NO;
+		/* answered on the socket and left unread until its linger is over (or the body is all in): closed */
+		if (*upload_data_size == 0 || privd_http_guard_closing(r))
+			return close_on_purpose();
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -413,7 +369,8 @@ static enum MHD_Result handle(struct privd_http *h, bool metrics_side, struct MH
 	if (!r->started) {
 		r->started = true;
 		if (!privd_http_guard_body_done(r))
-			return MHD_NO; /* its request deadline passed as the body completed: answered already */
+			return close_on_purpose(); /* its request deadline passed as the body completed: answered
+			                              already */
 		if (r->resp == NULL && r->too_large)
 			reply_too_large(r);
 		else if (r->resp == NULL) {
@@ -453,6 +410,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r == NULL)
 		return;
 	*con_cls = NULL;
+	if (r->parked) /* the library ran it again to close it */
+		atomic_fetch_sub(&h->suspended, 1);
 	privd_http_guard_request_done(r);
 	dur = now_ns() - r->t0_ns;
 	if (r->queued) {
@@ -471,13 +430,16 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	char msg[256], esc[512];
 	size_t n;
 
+	enum privd_log_level level = closing_on_purpose ? PRIVD_LOG_DEBUG : PRIVD_LOG_WARN;
+
 	(void)cls;
+	closing_on_purpose = false;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
 	privd_json_escape(msg, esc, sizeof(esc));
-	privd_log(PRIVD_LOG_WARN, "http.server", "\"msg\":\"%s\"", esc);
+	privd_log(level, "http.server", "\"msg\":\"%s\"", esc);
 }
 
 /* "HOST:PORT", "[V6]:PORT" or ":PORT" into an address. */
@@ -663,6 +625,7 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 	if (rc != PRIVD_OK)
 		goto out;
 	privd_http_json_alloc_init();
+	privd_http_body_alloc_init();
 	if (!internal_resp_init()) {
 		rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
 		goto out;
@@ -673,7 +636,7 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 	conns = connection_limit(o->max_connections, nofile);
 	rc = privd_http_guard_start(&h->guard, header_s,
 	                            o->request_timeout ? o->request_timeout : DEFAULT_REQUEST_TIMEOUT_S,
-	                            o->body_memory ? o->body_memory : DEFAULT_BODY_MEMORY, err);
+	                            o->body_memory ? o->body_memory : DEFAULT_BODY_MEMORY, o->body_memory_per_ip, err);
 	if (rc != PRIVD_OK)
 		goto out;
 	if (o->metrics_listen != NULL && o->metrics_listen[0] != '\0') {
@@ -696,9 +659,9 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 	h->port = info != NULL ? info->port : 0;
 	privd_log(PRIVD_LOG_INFO, "http.limits",
 	          "\"open_files\":%lu,\"max_connections\":%u,\"connections_per_ip\":%u,\"header_timeout_s\":%llu,"
-	          "\"request_timeout_s\":%llu,\"body_memory\":%zu",
+	          "\"request_timeout_s\":%llu,\"body_memory\":%zu,\"body_memory_per_ip\":%zu",
 	          nofile, conns, o->connections_per_ip, (unsigned long long)(h->guard.header_ms / 1000),
-	          (unsigned long long)(h->guard.request_ms / 1000), h->guard.body_memory);
+	          (unsigned long long)(h->guard.request_ms / 1000), h->guard.body_memory, h->guard.body_memory_per_ip);
 	privd_log(PRIVD_LOG_DEBUG, "http.threads", "\"threads\":%u", threads);
 	*out = h;
 	h = NULL;

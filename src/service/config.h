@@ -30,6 +30,7 @@ struct privd_config {
 	unsigned header_timeout;     /* header_timeout = 10 (seconds to send a request's line and headers) */
 	unsigned request_timeout;    /* request_timeout = 120 (seconds to send a whole request, body included) */
 	size_t body_memory;          /* body_memory = 268435456 (bytes of request bodies held at once) */
+	size_t body_memory_per_ip;   /* body_memory_per_ip = 67108864 (of which one client address's; 0: no share) */
 	char user[64];               /* user = privd (the user a serving privd started as root drops to) */
 	char sandbox[4];             /* sandbox = on (Landlock, the drop from root, seccomp), log or off */
 	/* [metrics] */

@@ -49,6 +49,10 @@ const struct key privd_config_keys[] = {
 	NUM("server", "body_memory", T_SIZE, body_memory, 1048576, (size_t)64 * 1024 * 1024 * 1024, "268435456",
 	    "Bytes of request bodies held in memory at once, all requests together (1 MiB to\n"
 	    "64 GiB); a body that does not fit gets 503 with Retry-After."),
+	NUM("server", "body_memory_per_ip", T_SIZE, body_memory_per_ip, 0, (size_t)64 * 1024 * 1024 * 1024, "67108864",
+	    "Of body_memory, the most the requests from one client address hold at once\n"
+	    "(0 to 64 GiB; 0: no share, one address may take it all). Behind a reverse\n"
+	    "proxy every body comes from the proxy: raise it or set 0."),
 	STR("server", "user", T_STR, user, "privd",
 	    "The user `privd serve` started as root drops to once it listens (its group too);\n"
 	    "the data directory must be theirs. Empty, or a user that does not exist: it stays\n"

@@ -3,16 +3,82 @@
 // connections trickling headers or bodies, idle on keep-alive or stalling uploads (tests/abuse/slow.mjs), from 20
 // client addresses, while legitimate consent checks go on. Asserted: every legitimate request answered 200, the
 // trickling ones cut off at the header deadline (or refused once the body memory is full), privd's memory bounded
-// by [server] body_memory, privd alive. Deadlines short here so that the test is.
+// by [server] body_memory, privd alive; and that a greedy upload is refused cheaply: one that cannot fit in the body
+// memory left, or in its address's share of it ([server] body_memory_per_ip), gets 503 with Retry-After before a
+// byte of its body is read, and its connection is closed with the body unread. Deadlines short here so that the
+// test is.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { it } from 'node:test';
 import { forEngines, grant, newPerson, sleep, withServer } from './lib/privd.mjs';
-import { fileRequest } from './lib/requests.mjs';
+import { makePdf } from './lib/documents.mjs';
+import { responses } from './lib/net.mjs';
+import { attach, fileRequest } from './lib/requests.mjs';
 import { rssKiB, slowClients } from '../abuse/slow.mjs';
 
 const HEADER_TIMEOUT_S = 2;
 const BODY_MEMORY = 8 * 1024 * 1024;
+const BODY_MEMORY_PER_IP = 4 * 1024 * 1024;
+const MiB = 1024 * 1024;
+
+/** A document upload's request line and headers declaring `length` bytes. */
+function uploadHead(srv, requestId, length) {
+	return `PUT /v1/requests/${requestId}/document HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+		`Authorization: Bearer ${srv.keys.app}\r\nContent-Type: application/pdf\r\nContent-Length: ${length}\r\n\r\n`;
+}
+
+/** An upload that sends its headers and `sent` bytes of its body from localAddress, then stalls (resolves once the
+ *  bytes are written); .destroy() ends it. */
+function holder(port, localAddress, head, sent) {
+	return new Promise((resolve) => {
+		const c = net.connect({ host: '127.0.0.1', port, localAddress }, () => {
+			c.write(head);
+			c.write(Buffer.alloc(sent, 0x25), () => resolve(c));
+		});
+		c.on('error', () => {});
+	});
+}
+
+/**
+ * An upload that sends its headers and then its whole declared body as fast as the server takes it. Resolves when
+ * the server closes the connection (or after 15 s) to { answers, closed, unsent: bytes of the body still waiting
+ * to be taken by the connection just before it ended, data }.
+ */
+function greedy(port, localAddress, head, length) {
+	return new Promise((resolve) => {
+		const chunks = [];
+		let done = false;
+		const c = net.connect({ host: '127.0.0.1', port, localAddress });
+		let unsent = 0;
+		const sampler = setInterval(() => { unsent = c.writableLength; }, 20); // gone once the socket is closed
+		const finish = (closed) => {
+			if (done) return;
+			done = true;
+			clearTimeout(timer);
+			clearInterval(sampler);
+			c.destroy();
+			const data = Buffer.concat(chunks);
+			resolve({ answers: responses(data), closed, unsent, data: data.toString('latin1').slice(0, 400) });
+		};
+		const timer = setTimeout(() => finish(false), 15_000);
+		c.on('data', (d) => chunks.push(d));
+		c.on('error', () => {});
+		c.on('close', () => finish(true));
+		c.on('connect', () => { c.write(head); c.write(Buffer.alloc(length, 0x25)); });
+	});
+}
+
+/** The bytes of request bodies privd holds now (its metric). */
+async function heldBodies(srv) {
+	const r = await srv.req('GET', '/metrics');
+	return Number(/^privd_http_body_memory_bytes (\d+)$/m.exec(r.text)?.[1] ?? NaN);
+}
+
+/** Waits (at most 10 s) until privd holds no body memory, e.g. after an earlier test's clients are gone. */
+async function bodiesGone(srv) {
+	for (let i = 0; i < 50 && (await heldBodies(srv)) !== 0; i++) await sleep(200);
+	assert.equal(await heldBodies(srv), 0, 'no body memory held before the test');
+}
 
 forEngines('slow and greedy clients', (engine) => {
 	const ctx = withServer(engine, {
@@ -21,6 +87,7 @@ forEngines('slow and greedy clients', (engine) => {
 				PRIVD_SERVER_HEADER_TIMEOUT: String(HEADER_TIMEOUT_S),
 				PRIVD_SERVER_REQUEST_TIMEOUT: '4',
 				PRIVD_SERVER_BODY_MEMORY: String(BODY_MEMORY),
+				PRIVD_SERVER_BODY_MEMORY_PER_IP: String(BODY_MEMORY_PER_IP),
 			},
 		},
 	});
@@ -93,6 +160,67 @@ forEngines('slow and greedy clients', (engine) => {
 				assert.equal(r.status, 201, `a consent while the silent uploads hold their connections: ${r.status} ${r.text}`);
 			} finally {
 				for (const c of socks) c.destroy();
+			}
+		});
+
+	it('an upload that cannot fit in the body memory left gets 503 with Retry-After at once, its body unread, and is closed',
+		{ timeout: 60_000 }, async () => {
+			const srv = ctx.srv;
+			const s = await srv.registerOk(newPerson());
+			const q = await fileRequest(srv, s.id, 'access');
+			await bodiesGone(srv);
+			// six uploads from six addresses each hold about 1 MiB (900 KiB of a declared 1 MiB arrived): 6 of 8 MiB
+			const holders = [];
+			for (let i = 0; i < 6; i++) holders.push(await holder(srv.port, `127.0.3.${i + 1}`, uploadHead(srv, q.id, MiB - 1), 900 * 1024));
+			try {
+				for (let i = 0; i < 50 && (await heldBodies(srv)) < 6 * MiB; i++) await sleep(100);
+				assert.ok(await heldBodies(srv) >= 6 * MiB, 'the six stalled uploads hold their memory');
+				// 9 MiB declared (under the document limit) cannot fit in the 2 MiB left: refused before its body
+				const g = await greedy(srv.port, '127.0.3.100', uploadHead(srv, q.id, 9 * MiB), 9 * MiB);
+				const report = JSON.stringify({ ...g, answers: g.answers.map((a) => a.status) });
+				assert.equal(g.answers.length, 1, `one answer: ${report}`);
+				const [res] = g.answers;
+				assert.equal(res.status, 503, report);
+				assert.equal(JSON.parse(res.body).type, 'urn:privd:problem:unavailable');
+				assert.ok(Number(res.headers['retry-after']) > 0, `Retry-After: ${report}`);
+				assert.equal(res.headers.connection, 'close', report);
+				assert.ok(g.closed, `the connection is closed (not left to a deadline): ${report}`);
+				// privd read nothing of it: most of the 9 MiB never left the client (the buffers between the two
+				// hold a few MiB at most), where a server draining the body would have taken it all
+				assert.ok(g.unsent >= 2 * MiB, `the body was left unread: ${report}`);
+				// the holders still hold: refusing the greedy one took nothing from them
+				assert.ok(await heldBodies(srv) >= 6 * MiB, 'the stalled uploads keep their memory');
+			} finally {
+				for (const c of holders) c.destroy();
+			}
+			await bodiesGone(srv);
+			const ok = await attach(srv, q.id, { data: makePdf(['after the greedy ones']), as: 'operator' });
+			assert.equal(ok.document.type, 'application/pdf');
+		});
+
+	it('one client address cannot take more than [server] body_memory_per_ip; other addresses still upload',
+		{ timeout: 60_000 }, async () => {
+			const srv = ctx.srv;
+			const s = await srv.registerOk(newPerson());
+			const q = await fileRequest(srv, s.id, 'access');
+			await bodiesGone(srv);
+			// three uploads from one address hold about 3 of its 4 MiB
+			const holders = [];
+			for (let i = 0; i < 3; i++) holders.push(await holder(srv.port, '127.0.4.1', uploadHead(srv, q.id, MiB - 1), 900 * 1024));
+			try {
+				for (let i = 0; i < 50 && (await heldBodies(srv)) < 3 * MiB; i++) await sleep(100);
+				// a fourth from the same address declaring 2 MiB does not fit its share, though the total has room
+				const g = await greedy(srv.port, '127.0.4.1', uploadHead(srv, q.id, 2 * MiB), 2 * MiB);
+				const report = JSON.stringify({ ...g, answers: g.answers.map((a) => a.status) });
+				assert.deepEqual(g.answers.map((a) => a.status), [503], report);
+				assert.ok(Number(g.answers[0].headers['retry-after']) > 0, `Retry-After: ${report}`);
+				assert.ok(g.closed, report);
+				// another address is not held back by the first one's share
+				const r = await srv.req('PUT', `/v1/requests/${q.id}/document`, { as: 'operator',
+					body: makePdf(['from another address']), headers: { 'Content-Type': 'application/pdf' } });
+				assert.equal(r.status, 200, `an upload from another address: ${r.status} ${r.text}`);
+			} finally {
+				for (const c of holders) c.destroy();
 			}
 		});
 
