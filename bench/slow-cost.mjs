@@ -2,17 +2,16 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // bench/slow-cost.mjs - what each kind of slow client costs privd, without anything else running against it.
 //
-// Usage: node bench/slow-cost.mjs BINARY   (raise `ulimit -n` to 4,096 or more first; `make bench-slow` runs it
-// after the figure when BENCH_SLOW_COST=1)
+// Usage: node bench/slow-cost.mjs BINARY   (raise `ulimit -n` to 4,096 or more first, as `make bench-slow` does)
 //
 // One privd on SQLite with its default limits, one app key, one person, one rights request awaiting its scan. For
 // each kind of tests/abuse/slow.mjs in turn (and all four together), BENCH_SLOW_CLIENTS (2,000) clients of that
 // kind from 20 loopback addresses, reopened as privd cuts them; once they are open, BENCH_SLOW_COST_S (10) seconds
-// are measured: privd's CPU time (user and system, from /proc/<pid>/stat), the attacker's own CPU time, the bytes
-// privd read from its sockets (/proc/<pid>/io rchar) and, with BENCH_SLOW_STRACE=1, the system calls privd made
-// (strace -c -f over the same seconds; strace slows privd, so the CPU figures of that run are not comparable).
+// are measured: privd's CPU time (user and system, from /proc/<pid>/stat), the attacker's own CPU time, how often
+// the clients were cut and came back, and, with BENCH_SLOW_STRACE=1, the system calls privd made (strace -c -f over
+// the same seconds; strace slows privd, so the CPU figures of that run are not comparable).
 // Printed as a table; nothing is asserted (exit status 2 only when the harness could not run).
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,11 +34,10 @@ const STRACE = env.BENCH_SLOW_STRACE === '1';
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat (USER_HZ on Linux)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** privd's CPU seconds (user, system) and bytes read so far. */
+/** privd's CPU seconds (user, system) so far. */
 async function usage(pid) {
 	const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-	const io = await readFile(`/proc/${pid}/io`, 'utf8').catch(() => '');
-	return { user: Number(stat[11]) / TICK, sys: Number(stat[12]) / TICK, rchar: Number(/rchar: (\d+)/.exec(io)?.[1] || 0) };
+	return { user: Number(stat[11]) / TICK, sys: Number(stat[12]) / TICK };
 }
 
 /** strace -c -f on pid for `seconds`: the five commonest system calls. */
@@ -87,7 +85,6 @@ try {
 			kind: kinds.length > 1 ? 'all four' : kinds[0],
 			privd: `${(((a1.user - a0.user) + (a1.sys - a0.sys)) / SECONDS * 100).toFixed(0)}% ` +
 				`(user ${((a1.user - a0.user) / SECONDS * 100).toFixed(0)}%, sys ${((a1.sys - a0.sys) / SECONDS * 100).toFixed(0)}%)`,
-			read: `${((a1.rchar - a0.rchar) / SECONDS / 1048576).toFixed(1)} MiB/s`,
 			attacker: `${((c1.user + c1.system) / 1e6 / SECONDS * 100).toFixed(0)}%`,
 			reopened: `${((st.opened - opened0) / SECONDS).toFixed(0)}/s`,
 			answers: JSON.stringify(st.answers),
@@ -96,10 +93,10 @@ try {
 		await sleep(3000); // the cut connections' lingering ends
 	}
 	console.log('');
-	console.log(`${'kind'.padEnd(10)} ${'privd CPU (of one core)'.padEnd(28)} ${'read'.padStart(12)} ${'attacker'.padStart(9)} ` +
+	console.log(`${'kind'.padEnd(10)} ${'privd CPU (of one core)'.padEnd(28)} ${'attacker'.padStart(9)} ` +
 		`${'reopened'.padStart(9)}  answers${STRACE ? '; system calls' : ''}`);
 	for (const r of rows) {
-		console.log(`${r.kind.padEnd(10)} ${r.privd.padEnd(28)} ${r.read.padStart(12)} ${r.attacker.padStart(9)} ` +
+		console.log(`${r.kind.padEnd(10)} ${r.privd.padEnd(28)} ${r.attacker.padStart(9)} ` +
 			`${r.reopened.padStart(9)}  ${r.answers}${r.calls ? `; ${r.calls}` : ''}`);
 	}
 } catch (e) {

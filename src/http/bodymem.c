@@ -7,15 +7,16 @@
  * the same attack from one address then took the whole total, and every other client's upload got 503 for as long
  * as it lasted. So there are two bounds: the total is one atomic counter (no lock on the way of a body's bytes),
  * the share of an address a small table under a mutex, touched only when a body's buffer grows (a few times per
- * request; a GET never). An address is the connection's peer, as for [server] connections_per_ip: behind a reverse
- * proxy every body comes from the proxy, and the share is then to be raised or set to 0. Nothing here allocates a
- * body but through privd_http_body_reserve and privd_http_body_append, which take the room before they do;
- * server.c gives it back when it frees the body.
+ * request; a GET never). An address is the client's as the cookie limiter counts it (client.c): the connection's
+ * peer, or behind a proxy of [http] trusted_proxies the client it forwards for; an IPv6 one by its /64, the block
+ * one subscriber usually holds, so that an attacker cannot take a share per address of its block. Nothing here
+ * allocates a body but through privd_http_body_reserve and privd_http_body_append, which take the room before
+ * they do; server.c gives it back when it frees the body.
  */
 #include "http_int.h"
 
 #include <malloc.h>
-#include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,23 +38,17 @@ static size_t slot_of(const unsigned char *addr, unsigned char len)
 	return h % PRIVD_HTTP_IP_SLOTS;
 }
 
-/* r's client address, once: its bytes (4 or 16) in r->ip; none known (a Unix socket, no info) leaves ip_len 0. */
+/* r's client address, once, as the cookie limiter counts it (client.c): none known leaves ip_len 0. */
 static void learn_ip(struct privd_http_req *r)
 {
-	const union MHD_ConnectionInfo *info;
-	const struct sockaddr *sa;
+	uint8_t key[16];
 
 	if (r->ip_known)
 		return;
 	r->ip_known = true;
-	info = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	sa = info != NULL ? info->client_addr : NULL;
-	if (sa != NULL && sa->sa_family == AF_INET) {
-		memcpy(r->ip, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		r->ip_len = 4;
-	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		memcpy(r->ip, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-		r->ip_len = 16;
+	if (privd_http_client_key(r, key)) {
+		memcpy(r->ip, key, sizeof(key));
+		r->ip_len = sizeof(key);
 	}
 }
 

@@ -157,7 +157,7 @@ struct privd_http_req {
 	bool parked;      /* answered on the socket and suspended unread until closed: counted in h->suspended */
 	bool ip_known;    /* ip and ip_len are filled (bodymem.c) */
 	unsigned char ip_len;
-	unsigned char ip[16]; /* the client address's bytes, for its share of the body memory */
+	unsigned char ip[16]; /* the client's address (privd_http_client_key), for its share of the body memory */
 
 	struct MHD_Response *resp; /* the one response, queued by the server */
 	bool resp_shared;          /* resp is a prepared answer its owner keeps (consent.js): never destroyed here */

@@ -51,8 +51,8 @@ const struct key privd_config_keys[] = {
 	    "64 GiB); a body that does not fit gets 503 with Retry-After."),
 	NUM("server", "body_memory_per_ip", T_SIZE, body_memory_per_ip, 0, (size_t)64 * 1024 * 1024 * 1024, "67108864",
 	    "Of body_memory, the most the requests from one client address hold at once\n"
-	    "(0 to 64 GiB; 0: no share, one address may take it all). Behind a reverse\n"
-	    "proxy every body comes from the proxy: raise it or set 0."),
+	    "(0 to 64 GiB; 0: no share, one address may take it all); an IPv6 address\n"
+	    "counts by its /64. Behind a reverse proxy, list it in [http] trusted_proxies."),
 	STR("server", "user", T_STR, user, "privd",
 	    "The user `privd serve` started as root drops to once it listens (its group too);\n"
 	    "the data directory must be theirs. Empty, or a user that does not exist: it stays\n"
