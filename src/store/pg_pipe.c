@@ -82,7 +82,11 @@ static enum privd_rc meets(const struct pg_pending *p, PGresult *res)
 static void collect_one(struct pg_db *d, const struct pg_pending *p)
 {
 	PGresult *res = take_result(d);
-	enum privd_rc rc = pg_check_result(d, res, p->stmt != NULL ? p->stmt->sql : "BEGIN");
+	enum privd_rc rc = PRIVD_ERR_DB;
+
+	/* a connection lost in a failed pipeline answers nothing more: logged once, not once per command sent */
+	if (res != NULL || d->pipe_rc == PRIVD_OK)
+		rc = pg_check_result(d, res, p->stmt != NULL ? p->stmt->sql : "BEGIN");
 
 	if (p->prepare) {
 		p->stmt->prep_pending = false;
