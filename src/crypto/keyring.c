@@ -27,6 +27,8 @@
 
 #include <sodium.h>
 
+#include "crypto/random.h"
+
 /* One context per purpose, and a distinct subkey id as well, so no two subkeys can ever coincide. */
 #define CTX_WRAP "privwrap"
 #define CTX_BIDX "privbidx"
@@ -72,7 +74,7 @@ enum privd_rc privd_crypto_init(void)
 {
 	if (sodium_init() < 0)
 		return PRIVD_ERR_CRYPTO;
-	return PRIVD_OK;
+	return privd_random_install(); /* after sodium_init, whose own draws come from the kernel */
 }
 
 /* Writes all of buf to fd, retrying short writes. Returns 0 or -1 with errno set. */

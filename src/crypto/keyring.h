@@ -32,7 +32,9 @@
 
 struct privd_keyring;
 
-/* Call once at start-up, before anything else here. PRIVD_ERR_CRYPTO when libsodium cannot initialise. */
+/* Call once at start-up, before anything else here: libsodium initialised, its random numbers from a generator per
+ * thread (crypto/random.h). PRIVD_ERR_CRYPTO when libsodium cannot initialise or the generator cannot be installed.
+ * Later calls do nothing more. */
 enum privd_rc privd_crypto_init(void);
 
 /* Writes a new random master key to path with mode 0600, refusing to overwrite (O_EXCL). */
