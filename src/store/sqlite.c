@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "store/db_int.h"
+#include "store/sqlite_vfs.h"
 
 #define SQLITE_CACHE_MAX 96
 
@@ -321,6 +323,17 @@ static enum privd_rc sq_checkpoint(struct privd_db *db)
 	return r == SQLITE_OK || r == SQLITE_BUSY ? PRIVD_OK : PRIVD_ERR_DB;
 }
 
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+/* Before the first connection: SQLite's memory statistics (sqlite3_memory_used) take a global mutex around every
+ * allocation of every connection, and nothing of privd reads them. Refused (SQLITE_MISUSE, harmless) if SQLite was
+ * already initialised. */
+static void global_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	privd_sqlite_vfs();
+}
+
 static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_which which, bool read_only,
                              struct privd_db **out, struct privd_err *err)
 {
@@ -354,11 +367,14 @@ static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_whic
 		rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	pthread_once(&global_once, global_init);
 	d->base.ops = &privd_db_sqlite_ops;
 	d->base.engine = PRIVD_DB_SQLITE;
 	d->base.which = which;
 	d->base.read_only = read_only;
-	if (sqlite3_open_v2(path, &d->h, flags, NULL) != SQLITE_OK) {
+	/* the connections that write gather each commit's WAL frames into one write (sqlite_vfs.h): synchronous=FULL
+	 * below is that shim's condition */
+	if (sqlite3_open_v2(path, &d->h, flags, read_only ? NULL : privd_sqlite_vfs()) != SQLITE_OK) {
 		rc = privd_err_set(err, PRIVD_ERR_DB, "cannot open %s: %s", path,
 		                   d->h != NULL ? sqlite3_errmsg(d->h) : "out of memory");
 		goto out;

@@ -932,6 +932,37 @@ static void test_due_erasures_skip_locked(void **state)
 	privd_db_close(other);
 }
 
+/* SQLite: the scheduler's due-erasure query (every second) searches migration 18's partial index instead of reading
+ * the whole subjects table. */
+static void test_due_erasures_use_index(void **state)
+{
+	struct privd_stmt *st = NULL;
+	bool indexed = false;
+	int r;
+
+	(void)state;
+	if (is_pg()) {
+		skip();
+		return;
+	}
+	assert_int_equal(
+	    privd_db_prepare(g_db,
+	                     "EXPLAIN QUERY PLAN SELECT subject_id FROM subjects WHERE erase_after IS NOT NULL"
+	                     " AND erase_after <= 9000 AND legal_hold = 0 ORDER BY erase_after, subject_id"
+	                     " LIMIT 10",
+	                     &st),
+	    PRIVD_OK);
+	while ((r = privd_stmt_step(st)) == PRIVD_DB_ROW) {
+		const char *detail = privd_stmt_col_text(st, 3);
+
+		assert_null(strstr(detail, "SCAN subjects"));
+		indexed = indexed || strstr(detail, "subjects_erase_due") != NULL;
+	}
+	assert_int_equal(r, PRIVD_DB_DONE);
+	privd_stmt_finalize(st);
+	assert_true(indexed);
+}
+
 /* Consent to processing revoked and granted again: the status left is kept and returned to, the schedule set and
  * cleared, an erased subject neither revoked nor restored. */
 static void test_revoke_restore(void **state)
@@ -997,6 +1028,7 @@ int main(void)
 	    cmocka_unit_test(test_erase),
 	    cmocka_unit_test(test_schedule),
 	    cmocka_unit_test(test_due_erasures_skip_locked),
+	    cmocka_unit_test(test_due_erasures_use_index),
 	    cmocka_unit_test(test_revoke_restore),
 	};
 	STORE_RUN_BOTH_MIGRATED(tests);
