@@ -19,8 +19,10 @@
  * then suspended for a short linger, so that the client can read its answer before the close resets the
  * connection, and so that nothing of the body is read: a refused 10 MiB upload used to be read and dropped during
  * the linger, about 50 MB/s of copying under 2,000 greedy clients.
- * The number of connections of one client address is libmicrohttpd's own option (server.c). Nothing here runs on
- * a request's hot path but a few atomic operations.
+ * The number of connections of one client address is libmicrohttpd's own option (server.c). Every connection
+ * closed is counted by its cause (privd_http_connections_closed_total{reason}), so that a client's dropped
+ * connection can be told from the attacks the deadlines cut. Nothing here runs on a request's hot path but a few
+ * atomic operations.
  *
  * How a NUL is seen: libmicrohttpd parses the request line and headers in place and ends each piece with a NUL
  * where a separator was; a NUL the client sent ends a piece early and leaves the rest of its line in between. So
@@ -76,7 +78,32 @@ struct privd_http_conn {
 	bool tls;
 	bool parked;         /* suspended after an answer on the socket, until the sweeper resumes it; under g->lock */
 	atomic_ullong state; /* STATE(phase, when the current phase's clock started) */
+	atomic_int why;      /* enum privd_http_close + 1 once a cause of its closing is known; 0 before */
 };
+
+static const char *const close_names[PRIVD_HTTP_CLOSE_COUNT] = {
+    [PRIVD_HTTP_CLOSE_CLIENT] = "client",
+    [PRIVD_HTTP_CLOSE_HEADER_TIMEOUT] = "header_timeout",
+    [PRIVD_HTTP_CLOSE_REQUEST_TIMEOUT] = "request_timeout",
+    [PRIVD_HTTP_CLOSE_REFUSED] = "refused",
+    [PRIVD_HTTP_CLOSE_IDLE_TIMEOUT] = "idle_timeout",
+    [PRIVD_HTTP_CLOSE_ERROR] = "error",
+    [PRIVD_HTTP_CLOSE_SHUTDOWN] = "shutdown",
+};
+
+const char *privd_http_guard_close_name(enum privd_http_close why)
+{
+	return (unsigned)why < PRIVD_HTTP_CLOSE_COUNT ? close_names[why] : "client";
+}
+
+/* Records why gc is closing unless a cause is known already (the first one is the cause). */
+static void close_cause(struct privd_http_conn *gc, enum privd_http_close why)
+{
+	int none = 0;
+
+	if (gc != NULL)
+		atomic_compare_exchange_strong(&gc->why, &none, (int)why + 1);
+}
 
 static uint64_t mono_ms(void)
 {
@@ -135,6 +162,9 @@ void privd_http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_
 	}
 	if (gc == NULL)
 		return;
+	/* no cause recorded: the client closed it (or its last answer, as it asked) */
+	atomic_fetch_add(&g->closed[atomic_load(&gc->why) > 0 ? atomic_load(&gc->why) - 1 : PRIVD_HTTP_CLOSE_CLIENT],
+	                 1);
 	/* the library closes the socket after this returns: once out of the list, the sweeper cannot touch it */
 	pthread_mutex_lock(&g->lock);
 	if (gc->prev != NULL)
@@ -196,10 +226,23 @@ bool privd_http_guard_body_done(struct privd_http_req *r)
 	return phase_move(r->gc, PHASE_BODY, PHASE_SERVING);
 }
 
-void privd_http_guard_request_done(struct privd_http_req *r)
+void privd_http_guard_request_done(struct privd_http_req *r, enum MHD_RequestTerminationCode toe)
 {
 	/* the next request's headers are counted from now (a keep-alive connection waiting for it included) */
 	phase_move(r->gc, PHASE_SERVING, PHASE_HEADERS);
+	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
+		close_cause(r->gc, PRIVD_HTTP_CLOSE_IDLE_TIMEOUT);
+	else if (toe == MHD_REQUEST_TERMINATED_WITH_ERROR)
+		close_cause(r->gc, PRIVD_HTTP_CLOSE_ERROR);
+	else if (toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN)
+		close_cause(r->gc, PRIVD_HTTP_CLOSE_SHUTDOWN);
+	else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		close_cause(r->gc, PRIVD_HTTP_CLOSE_CLIENT); /* a read error, or closed mid-request */
+}
+
+void privd_http_guard_close_cause(struct privd_http_req *r, enum privd_http_close why)
+{
+	close_cause(r->gc, why);
 }
 
 static size_t raw_answer(char *buf, size_t cap, unsigned status, const char *body, const char *retry_after)
@@ -270,11 +313,13 @@ static void sweep_one(struct privd_http_guard *g, struct privd_http_conn *gc, ui
 	if (phase == PHASE_HEADERS && elapsed > g->header_ms) {
 		/* nothing is answered: the connection may be one waiting for its next request */
 		if (atomic_compare_exchange_strong(&gc->state, &s, STATE(PHASE_CLOSING, now))) {
+			close_cause(gc, PRIVD_HTTP_CLOSE_HEADER_TIMEOUT);
 			shutdown(gc->fd, SHUT_RDWR);
 			atomic_fetch_add(&g->timed_out, 1);
 		}
 	} else if (phase == PHASE_BODY && elapsed > g->request_ms) {
 		if (atomic_compare_exchange_strong(&gc->state, &s, STATE(PHASE_LINGER, now))) {
+			close_cause(gc, PRIVD_HTTP_CLOSE_REQUEST_TIMEOUT);
 			n = gc->tls ? 0 : raw_answer(buf, sizeof(buf), 408, late, NULL);
 			if (n > 0)
 				send_now(gc->fd, buf, n);
@@ -500,6 +545,7 @@ enum MHD_Result privd_http_abort(struct privd_http_req *r, unsigned status, cons
 
 	r->aborted = true;
 	r->status = status;
+	close_cause(r->gc, PRIVD_HTTP_CLOSE_REFUSED);
 	r->queued = true; /* answered: counted in the metrics and the request log as such */
 	if (r->gc != NULL && !r->gc->tls && body != NULL)
 		n = raw_answer(buf, sizeof(buf), status, body, retry_after);

@@ -72,6 +72,19 @@ struct privd_http_conn;
 /* Buckets of the table of client addresses holding body memory (bodymem.c). */
 #define PRIVD_HTTP_IP_SLOTS 1024
 
+/* Why a connection was closed, counted for /metrics (privd_http_connections_closed_total{reason}); the first cause
+ * found is the one counted. */
+enum privd_http_close {
+	PRIVD_HTTP_CLOSE_CLIENT,          /* the client closed it, or asked for its last answer to close it */
+	PRIVD_HTTP_CLOSE_HEADER_TIMEOUT,  /* a request's line and headers (or the next request) not in in time */
+	PRIVD_HTTP_CLOSE_REQUEST_TIMEOUT, /* a whole request not in in time: answered 408 */
+	PRIVD_HTTP_CLOSE_REFUSED,         /* answered with a refusal that closes it (framing, length, body memory) */
+	PRIVD_HTTP_CLOSE_IDLE_TIMEOUT,    /* the library's timeout: nothing sent or read for 30 s */
+	PRIVD_HTTP_CLOSE_ERROR,           /* the library ended it: a request it could not parse, a socket error */
+	PRIVD_HTTP_CLOSE_SHUTDOWN,        /* privd stopping */
+	PRIVD_HTTP_CLOSE_COUNT
+};
+
 /* The connections open, each with the deadline of its current request, walked by a thread of its own that closes
  * those past it; and the memory of bodies in flight. */
 struct privd_http_guard {
@@ -87,6 +100,7 @@ struct privd_http_guard {
 	pthread_mutex_t ip_lock;   /* over ip_slots (bodymem.c) */
 	struct privd_http_ipmem *ip_slots[PRIVD_HTTP_IP_SLOTS]; /* addresses holding body memory, by hash */
 	atomic_ullong timed_out, refused_memory, refused_framing;
+	atomic_ullong closed[PRIVD_HTTP_CLOSE_COUNT]; /* connections closed, by enum privd_http_close */
 };
 
 struct privd_http {
@@ -181,10 +195,15 @@ void privd_http_guard_cleanup(struct privd_http_guard *g);
 void privd_http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                              enum MHD_ConnectionNotificationCode code);
 /* A request's phases: its headers are in (false when its deadline closed the connection first: answer nothing);
- * its body is in (likewise); its answer is sent (the next request's clock starts). */
+ * its body is in (likewise); it is over (the completion callback's toe: its answer sent and the next request's
+ * clock started, or the connection closing, and why). */
 bool privd_http_guard_headers_done(struct privd_http_req *r);
 bool privd_http_guard_body_done(struct privd_http_req *r);
-void privd_http_guard_request_done(struct privd_http_req *r);
+void privd_http_guard_request_done(struct privd_http_req *r, enum MHD_RequestTerminationCode toe);
+/* Records why r's connection is being closed, unless a cause is recorded already. Cannot fail. */
+void privd_http_guard_close_cause(struct privd_http_req *r, enum privd_http_close why);
+/* The metric label of a cause (e.g. "header_timeout"); "client" for one out of range. Cannot fail. */
+const char *privd_http_guard_close_name(enum privd_http_close why);
 /* Whether r can be answered on its socket (privd_http_abort): a registered connection, not TLS. */
 bool privd_http_guard_can_answer(const struct privd_http_req *r);
 /* Whether the sweeper answered or closed r's connection (its deadline passed). */

@@ -150,6 +150,13 @@ void privd_http_metrics(struct privd_http_req *r)
 	counter(&t, "privd_http_timeouts_total",
 	        "Connections closed because a request's line and headers, or the whole request, were not sent in time.",
 	        atomic_load(&r->h->guard.timed_out));
+	privd_http_text_printf(&t,
+	                       "# HELP privd_http_connections_closed_total Connections closed, by the cause: the "
+	                       "client, a deadline of the server's, a refusal that closes, the library's idle "
+	                       "timeout, an error, or a stop.\n# TYPE privd_http_connections_closed_total counter\n");
+	for (unsigned i = 0; i < PRIVD_HTTP_CLOSE_COUNT; i++)
+		privd_http_text_printf(&t, "privd_http_connections_closed_total{reason=\"%s\"} %llu\n",
+		                       privd_http_guard_close_name(i), atomic_load(&r->h->guard.closed[i]));
 	counter(&t, "privd_http_framing_refused_total",
 	        "Requests refused for their framing: a NUL byte, a folded header, duplicate or conflicting lengths, a "
 	        "transfer coding other than chunked.",

@@ -96,6 +96,7 @@ static void reply_closing(struct privd_http_req *r, unsigned status, const char 
 {
 	privd_http_reply_problem(r, status, slug, detail, NULL);
 	privd_http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	privd_http_guard_close_cause(r, PRIVD_HTTP_CLOSE_REFUSED);
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		privd_http_reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, BODY_MEMORY_RETRY);
 	r->early_status = status;
@@ -178,6 +179,7 @@ static void reply_too_large(struct privd_http_req *r)
 	snprintf(detail, sizeof(detail), "the body exceeds %zu bytes", r->body_limit);
 	privd_http_reply_problem(r, MHD_HTTP_CONTENT_TOO_LARGE, "too-large", detail, NULL);
 	privd_http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	privd_http_guard_close_cause(r, PRIVD_HTTP_CLOSE_REFUSED);
 }
 
 static enum MHD_Result queue(struct privd_http_req *r)
@@ -286,6 +288,7 @@ static enum MHD_Result first(struct privd_http_req *r, bool metrics_side, const 
 		 */
 		r->early_status = r->status;
 		privd_http_reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+		privd_http_guard_close_cause(r, PRIVD_HTTP_CLOSE_REFUSED);
 	}
 	if (r->early_status == 0)
 		return MHD_YES;
@@ -412,7 +415,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 	if (r->parked) /* the library ran it again to close it */
 		atomic_fetch_sub(&h->suspended, 1);
-	privd_http_guard_request_done(r);
+	privd_http_guard_request_done(r, toe);
 	dur = now_ns() - r->t0_ns;
 	if (r->queued) {
 		privd_http_metrics_record(r->path_idx, r->method, r->status, dur);

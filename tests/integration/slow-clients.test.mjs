@@ -5,14 +5,16 @@
 // trickling ones cut off at the header deadline (or refused once the body memory is full), privd's memory bounded
 // by [server] body_memory, privd alive; and that a greedy upload is refused cheaply: one that cannot fit in the body
 // memory left, or in its address's share of it ([server] body_memory_per_ip), gets 503 with Retry-After before a
-// byte of its body is read, and its connection is closed with the body unread. Deadlines short here so that the
-// test is.
+// byte of its body is read, and its connection is closed with the body unread. And, as a regression test, that
+// keep-alive clients from their own address keep every connection while the deadlines cut the slow ones (the
+// sweeper once closed them between two requests), with /metrics counting each close by its cause. Deadlines short
+// here so that the test is.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { it } from 'node:test';
 import { forEngines, grant, newPerson, sleep, withServer } from './lib/privd.mjs';
 import { makePdf } from './lib/documents.mjs';
-import { responses } from './lib/net.mjs';
+import { keepAlive, rawRequest, responses } from './lib/net.mjs';
 import { attach, fileRequest } from './lib/requests.mjs';
 import { rssKiB, slowClients } from '../abuse/slow.mjs';
 
@@ -72,6 +74,14 @@ function greedy(port, localAddress, head, length) {
 async function heldBodies(srv) {
 	const r = await srv.req('GET', '/metrics');
 	return Number(/^privd_http_body_memory_bytes (\d+)$/m.exec(r.text)?.[1] ?? NaN);
+}
+
+/** privd_http_connections_closed_total by reason, from /metrics. */
+async function closedByCause(srv) {
+	const r = await srv.req('GET', '/metrics');
+	const out = {};
+	for (const m of r.text.matchAll(/^privd_http_connections_closed_total\{reason="(\w+)"\} (\d+)$/gm)) out[m[1]] = Number(m[2]);
+	return out;
 }
 
 /** Waits (at most 10 s) until privd holds no body memory, e.g. after an earlier test's clients are gone. */
@@ -138,6 +148,43 @@ forEngines('slow and greedy clients', (engine) => {
 				`VmRSS bounded by body_memory (and 64 MiB for the rest): ${report}`);
 			assert.equal(srv.exit, null, 'privd alive');
 		});
+	// The sweeper once took the clock of a connection stamped after its pass began for 2^64 ms gone, and closed
+	// keep-alive connections between two of their requests: wrk saw read errors, 14 to 64 connections at once.
+	it('regression: keep-alive clients keep every connection and get every answer while slowloris and stalled ' +
+		'uploads from other addresses are cut', { timeout: 120_000 }, async () => {
+		const srv = ctx.srv;
+		const s = await srv.registerOk(newPerson());
+		const q = await fileRequest(srv, s.id, 'access');
+		const closedBefore = await closedByCause(srv);
+		const check = rawRequest('GET', `/v1/subjects/${s.id}/consents/processing`,
+			[['Authorization', `Bearer ${srv.keys.app}`]]);
+		// the legitimate connections first, so that the sweeper (which walks the newest first) reaches them after
+		// the slow ones; for three header deadlines
+		const clients = Promise.all(Array.from({ length: 32 }, () =>
+			keepAlive(srv.port, check, { ms: HEADER_TIMEOUT_S * 3000 + 3000, localAddress: '127.0.0.1' })));
+		await sleep(200);
+		const attack = slowClients(srv.port, 1000, { subjectId: s.id, requestId: q.id, appKey: srv.keys.app },
+			{ every: 500, kinds: ['slowloris', 'stalled'] });
+		const legit = await clients;
+		const st = await attack.stop();
+		const closed = await closedByCause(srv);
+		const sent = legit.reduce((n, c) => n + c.sent, 0);
+		const ok = legit.reduce((n, c) => n + (c.statuses[200] || 0), 0);
+		const report = JSON.stringify({ sent, ok, lost: legit.filter((c) => c.closedEarly).length,
+			errors: legit.map((c) => c.error).filter(Boolean), attack: st, closedBefore, closed });
+		assert.ok(legit.every((c) => !c.closedEarly), `no legitimate connection closed under its client: ${report}`);
+		assert.equal(ok, sent, `every legitimate request answered 200: ${report}`);
+		assert.ok(sent >= 32 * 20, `the legitimate clients kept asking: ${report}`);
+		// the attack's own connections were still cut, and /metrics says why
+		assert.ok(st.cut.slowloris >= 250, `slowloris cut at the header deadline: ${report}`);
+		assert.ok(st.cut.stalled > 0 && (st.answers[503] > 0 || st.answers[408] > 0), `stalled uploads refused: ${report}`);
+		assert.ok(closed.header_timeout - closedBefore.header_timeout >= st.cut.slowloris * 0.9,
+			`header deadlines counted: ${report}`);
+		assert.ok(closed.refused + closed.request_timeout > closedBefore.refused + closedBefore.request_timeout,
+			`refusals counted: ${report}`);
+		assert.equal(srv.exit, null, 'privd alive');
+	});
+
 	it('uploads that declare 1 MiB and send nothing leave the body memory to others (they held all of it)',
 		{ timeout: 60_000 }, async () => {
 			const srv = ctx.srv;

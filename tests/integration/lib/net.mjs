@@ -88,3 +88,48 @@ export function trickle(port, text, { every = 300, localAddress } = {}) {
 	});
 	return { closed, received, stop: () => { clearInterval(timer); sock.destroy(); } };
 }
+
+/**
+ * A keep-alive client: one connection from localAddress (the default address when omitted) sending `request` (the
+ * bytes of one request), waiting for its whole answer, and sending it again, until `ms` have passed. Resolves to
+ * { sent, statuses: { status: count }, closedEarly: whether the server closed the connection (or it failed) while
+ * the client was still using it, error }: a legitimate client sees every request answered on the one connection.
+ */
+export function keepAlive(port, request, { ms = 5000, localAddress } = {}) {
+	return new Promise((resolve) => {
+		const t0 = Date.now();
+		const statuses = {};
+		let sent = 0;
+		let buf = '';
+		let done = false;
+		let error = null;
+		const sock = net.connect({ host: '127.0.0.1', port, localAddress });
+		const finish = (closedEarly) => {
+			if (done) return;
+			done = true;
+			sock.destroy();
+			resolve({ sent, statuses, closedEarly, error });
+		};
+		const next = () => {
+			if (Date.now() - t0 >= ms) return finish(false);
+			sent++;
+			sock.write(request);
+		};
+		sock.on('connect', next);
+		sock.on('error', (e) => { error = e.code || e.message; });
+		sock.on('close', () => finish(true));
+		sock.on('data', (d) => {
+			buf += d.toString('latin1');
+			for (;;) {
+				const end = buf.indexOf('\r\n\r\n');
+				if (end < 0) return;
+				const m = /^HTTP\/1\.[01] (\d{3})/.exec(buf);
+				const len = Number(/\r\ncontent-length: *(\d+)/i.exec(buf.slice(0, end + 2))?.[1] ?? 0);
+				if (!m || buf.length < end + 4 + len) return;
+				statuses[m[1]] = (statuses[m[1]] || 0) + 1;
+				buf = buf.slice(end + 4 + len);
+				next();
+			}
+		});
+	});
+}
