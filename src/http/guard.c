@@ -525,9 +525,12 @@ void privd_http_guard_park(struct privd_http_req *r)
 	struct privd_http_guard *g = &r->h->guard;
 	bool resume;
 
+	/* counted until its completion (privd_http_stop waits for it); once the stop's gate is closed, not parked: the
+	 * rest of its body is read and dropped until the linger ends (drain.c) */
+	if (!privd_http_gate_pass(r->h, &r->h->suspended))
+		return;
 	MHD_suspend_connection(r->conn);
 	r->parked = true;
-	atomic_fetch_add(&r->h->suspended, 1); /* until its completion: privd_http_stop waits for it */
 	pthread_mutex_lock(&g->lock);
 	resume = phase_of(r->gc) != PHASE_LINGER; /* the sweeper ended the linger already */
 	r->gc->parked = !resume;

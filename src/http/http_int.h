@@ -115,9 +115,11 @@ struct privd_http {
 	char keep_alive[24]; /* the Keep-Alive header of answers: "timeout=<header_timeout - 1>" */
 	struct privd_http_guard guard;
 	atomic_uint inflight;      /* requests with a context, from first call to completion */
-	atomic_uint async_pending; /* registrations whose done callback has not finished */
-	atomic_uint suspended;     /* connections suspended and not yet run again by the library */
+	atomic_uint async_pending; /* writes whose done callback has not finished; raised only through the gate */
+	atomic_uint suspended;     /* connections suspended and not yet run again; raised only through the gate */
 	atomic_bool stopping;
+	pthread_mutex_t gate_lock; /* over gate_closed and the raising of the two counts above (drain.c) */
+	bool gate_closed;          /* the stop's grace is over: no write starts and no connection is suspended */
 
 	/* [http]: HTTPS (tls.c) and the proxies whose forwarded header is believed (client.c) */
 	bool tls;                 /* served over TLS: Strict-Transport-Security on every answer */
@@ -232,7 +234,8 @@ enum MHD_Result privd_http_abort(struct privd_http_req *r, unsigned status, cons
                                  const char *retry_after);
 /* Suspends r's connection, answered on its socket (in the linger phase), so that the library reads none of the rest
  * of its body; the sweeper resumes it once the linger is over, and the library then closes it. Counted in
- * h->suspended until r completes. On the library's thread. */
+ * h->suspended until r completes (r->parked). Once the stop's gate is closed (drain.c), does nothing: the rest is read
+ * and dropped until the linger ends. On the library's thread. */
 void privd_http_guard_park(struct privd_http_req *r);
 /* Whether r's connection was answered by privd_http_abort and its linger is over: close it. */
 bool privd_http_guard_closing(const struct privd_http_req *r);
@@ -608,19 +611,36 @@ void privd_http_idem_settle(struct privd_http_req *r);
 void privd_http_idem_free(struct privd_http_idem *i);
 void privd_http_incident_scope_count(struct privd_http_req *r);
 
+/* ---- drain.c: the stop, and the gate every suspension passes ---- */
+/* The gate of h, open, and libmicrohttpd's panic callback set (privd_http_panic, for the whole process);
+ * privd_http_drain_cleanup when h is freed. Cannot fail. */
+void privd_http_drain_init(struct privd_http *h);
+void privd_http_drain_cleanup(struct privd_http *h);
+/* Adds one to *count (h->async_pending or h->suspended) and returns true while the gate is open; false, leaving it,
+ * once the stop has closed it: the caller then neither starts its write nor suspends its connection. */
+bool privd_http_gate_pass(struct privd_http *h, atomic_uint *count);
+/* The stop's waits, after the listener is closed: the requests in flight for up to 5 s; then, with the gate closed,
+ * every write handed to the writer and every suspended connection run again, however long it takes; then the
+ * requests still in flight for up to 1 s more. On return no connection is suspended and none will be, so that
+ * MHD_stop_daemon may be called. */
+void privd_http_drain(struct privd_http *h);
+/* libmicrohttpd's panic callback (MHD_set_panic_func): one log line saying what broke, then abort(). */
+void privd_http_panic(void *cls, const char *file, unsigned int line, const char *reason);
+
 /* ---- async.c: a request answered once the writer has committed (registration, a consent change, a cookie
  * choice) ---- */
 /* Renders the finished work's result into r, on the library's thread. */
 typedef void (*privd_http_async_render)(struct privd_http_req *r, void *result);
 /* Starts waiting for work on r's behalf: result (malloc'd) is where the done side puts the outcome, owned by the
  * wait from here on and freed with free_result when both sides are through; r->async is set. Returns the wait to
- * hand to the service as its done callback's argument, or NULL (result freed, a 500 reply left) when out of
- * memory. */
+ * hand to the service as its done callback's argument, or NULL (result freed, a reply left) when out of memory
+ * (500) or privd is stopping (503: the stop's gate is closed, drain.c). */
 struct privd_http_async *privd_http_async_begin(struct privd_http_req *r, void *result, privd_http_async_render render,
                                                 void (*free_result)(void *result));
 /* The result given to privd_http_async_begin. */
 void *privd_http_async_result(struct privd_http_async *a);
-/* Once the work is handed over: suspends r's connection unless the work is done already. */
+/* Once the work is handed over: suspends r's connection unless the work is done already; once the stop's gate is
+ * closed (drain.c), waits for the work on this thread instead. */
 void privd_http_async_wait(struct privd_http_req *r);
 /* The done side, once it has filled the result: resumes the connection and lets go of a. Call exactly once. */
 void privd_http_async_done(struct privd_http_async *a);

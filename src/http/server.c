@@ -11,7 +11,7 @@
  * document uploads of rights requests) and never logged; the per-request context is made by the URI log callback
  * (which sees the request target as sent) and freed by the completion callback, which also records metrics and the
  * one debug log line per request. What one client may take of the server (connections, time, body memory) and the
- * framing checks are guard.c's; this file wires them in.
+ * framing checks are guard.c's, what a stop waits for is drain.c's; this file wires them in.
  */
 #include "http_int.h"
 
@@ -31,7 +31,6 @@
  * fit (larger: 431); bodies are collected in buffers of our own. */
 #define CONNECTION_MEMORY (16 * 1024)
 #define CONNECTION_TIMEOUT_S 30u
-#define STOP_GRACE_NS 5000000000ull
 #define DEFAULT_BODY_LIMIT 65536u
 #define DEFAULT_DOCUMENT_LIMIT (10u * 1024u * 1024u)
 #define DEFAULT_HEADER_TIMEOUT_S 10u
@@ -63,14 +62,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 static void req_free(struct privd_http_req *r)
@@ -533,6 +524,7 @@ static void server_free(struct privd_http *h)
 	privd_http_limiter_free(h->limiter);
 	privd_http_web_cleanup(h);
 	privd_http_tls_cleanup(h);
+	privd_http_drain_cleanup(h);
 	free(h);
 }
 
@@ -544,6 +536,16 @@ static unsigned connection_limit(unsigned max_connections, unsigned long nofile)
 		return max_connections;
 	nofile = nofile > 128 ? nofile - 64 : 64;
 	return nofile > 60000 ? 60000u : (unsigned)nofile;
+}
+
+/* The library's threads: [server] threads, or one per core. */
+static unsigned thread_count(unsigned threads)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (threads > 0)
+		return threads;
+	return n > 0 ? (unsigned)n : 1u;
 }
 
 /* The static answer for when not even a problem could be allocated, made once. */
@@ -607,17 +609,13 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 		goto out;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_DUAL_STACK;
-	threads = o->threads;
-	if (threads == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		threads = n > 0 ? (unsigned)n : 1u;
-	}
+	threads = thread_count(o->threads);
 	h = calloc(1, sizeof(*h));
 	if (h == NULL) {
 		rc = privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	privd_http_drain_init(h);
 	h->svc = svc;
 	h->body_limit = o->body_limit ? o->body_limit : DEFAULT_BODY_LIMIT;
 	h->document_limit = o->document_limit ? o->document_limit : DEFAULT_DOCUMENT_LIMIT;
@@ -704,34 +702,12 @@ unsigned privd_http_metrics_port(const struct privd_http *h)
 void privd_http_stop(struct privd_http *h)
 {
 	MHD_socket ls;
-	uint64_t deadline;
-	unsigned waited = 0;
 
 	if (h == NULL)
 		return;
 	atomic_store(&h->stopping, true);
 	ls = MHD_quiesce_daemon(h->d);
-	deadline = now_ns() + STOP_GRACE_NS;
-	while (atomic_load(&h->inflight) > 0 && now_ns() < deadline)
-		sleep_ms(10);
-	/* a suspended registration must be resumed before the daemon stops, and its writer job finishes on its
-	 * own (the service outlives the server): wait for it however long it takes */
-	while (atomic_load(&h->async_pending) > 0) {
-		if (++waited % 500 == 0)
-			privd_log(PRIVD_LOG_WARN, "http.stop", "\"waiting_registrations\":%u",
-			          atomic_load(&h->async_pending));
-		sleep_ms(10);
-	}
-	/* a resumed connection is only resumed once the library's thread has run it again: stopping before that is
-	 * stopping with a suspended connection, which the library refuses (it aborts) */
-	while (atomic_load(&h->suspended) > 0) {
-		if (++waited % 500 == 0)
-			privd_log(PRIVD_LOG_WARN, "http.stop", "\"waiting_resumed\":%u", atomic_load(&h->suspended));
-		sleep_ms(10);
-	}
-	deadline = now_ns() + STOP_GRACE_NS / 5;
-	while (atomic_load(&h->inflight) > 0 && now_ns() < deadline)
-		sleep_ms(10);
+	privd_http_drain(h); /* on return nothing is suspended, and nothing will be */
 	MHD_stop_daemon(h->d);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
