@@ -6,9 +6,10 @@
 // waiting for its commit, or a refused upload parked unread — and the library aborted when asked to stop with it.
 // Here every kind of suspended connection is in flight when SIGTERM comes and arrives again on open connections
 // during the drain's grace and after it: registrations and consent changes (suspended until the writer commits),
-// uploads refused before their body (answered on the socket and parked unread), a stalled upload that keeps the
-// drain waiting its full grace, and a slowloris. Asserted what an operator sees: exit status 0, no abort in the log,
-// every write answered 201 there after a restart, and after the grace a write refused with 503 before it is stored.
+// uploads refused before their body (too large, or past the body memory: answered on the socket and parked unread),
+// a stalled upload that keeps the drain waiting its full grace, and a slowloris. Asserted what an operator sees: exit
+// status 0, no abort in the log, every write answered 201 there after a restart, and after the grace a write refused
+// with 503 before it is stored.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { it } from 'node:test';
@@ -16,7 +17,9 @@ import {
 	assertCleanLog, forEngines, newPerson, piiOf, removeInstance, serve, sleep, startPrivd,
 } from './lib/privd.mjs';
 import { rawRequest, responses, trickle } from './lib/net.mjs';
+import { fileRequest } from './lib/requests.mjs';
 
+const BODY_MEMORY = 1024 * 1024; // [server] body_memory, the least it may be
 const EARLY = 8;    // keep-alive connections used during the stop's grace, one every EARLY_MS from 2 s after SIGTERM
 const EARLY_MS = 250;
 const LATE = 48;    // and after it, one every STEP_MS from 5.15 s after SIGTERM
@@ -75,9 +78,10 @@ const json = (key, method, target, body) => {
 
 forEngines('SIGTERM with suspended connections in flight (the SIGABRT while draining)', (engine) => {
 	it('exits 0 without an abort, every write answered 201 durable', { timeout: 120_000 }, async () => {
-		const srv = await startPrivd(engine);
+		const srv = await startPrivd(engine, { serve: { env: { PRIVD_SERVER_BODY_MEMORY: String(BODY_MEMORY) } } });
 		const app = srv.keys.app;
 		const subject = await srv.registerOk(newPerson(), { as: 'admin' });
+		const request = await fileRequest(srv, subject.id, 'access');
 		const registered = []; // [person, id] answered 201
 		const consents = [];   // seq of each consent change answered 201
 		const note = (a, person) => {
@@ -95,9 +99,17 @@ forEngines('SIGTERM with suspended connections in flight (the SIGABRT while drai
 			return c.send(json(app, 'POST', `/v1/subjects/${subject.id}/consents`,
 				{ purpose: 'cookies.analytics', granted: flip, ip: '198.51.100.7' })).then((a) => (note(a), a));
 		};
-		// a JSON body declared over its limit: answered 413 on the socket before a byte is read, then parked unread
-		const refused = (c) => c.send(rawRequest('POST', '/v1/subjects', [['Authorization', `Bearer ${app}`],
-			['Content-Type', 'application/json'], ['Content-Length', String(4 * 1024 * 1024)]], '{"name":'));
+		// answered on the socket before a byte of the body is read, then parked unread: a JSON body declared over its
+		// limit (413), and a document that does not fit in the body memory (503)
+		let big = false;
+		const refused = (c) => {
+			big = !big;
+			return c.send(big
+				? rawRequest('POST', '/v1/subjects', [['Authorization', `Bearer ${app}`],
+					['Content-Type', 'application/json'], ['Content-Length', String(4 * 1024 * 1024)]], '{"name":')
+				: rawRequest('PUT', `/v1/requests/${request.id}/document`, [['Authorization', `Bearer ${app}`],
+					['Content-Type', 'application/pdf'], ['Content-Length', String(2 * BODY_MEMORY)]], '%PDF-1.4\n'));
+		};
 
 		const kept = Array.from({ length: EARLY + LATE + 1 }, () => new Kept(srv.port));
 		for (const c of kept) {
@@ -158,7 +170,7 @@ forEngines('SIGTERM with suspended connections in flight (the SIGABRT while drai
 		// few milliseconds this side's clock may be early), or its connection closed; an upload refused as always
 		const after = await Promise.all(late);
 		for (const [kind, status] of after) {
-			const allowed = kind === 0 ? [413, null] : [201, 503, null];
+			const allowed = kind === 0 ? [413, 503, null] : [201, 503, null];
 			assert.ok(allowed.includes(status), `a request after the grace: ${status}`);
 		}
 		assert.ok(after.some(([kind, status]) => kind !== 0 && status === 503), 'a write after the grace gets 503');
