@@ -369,6 +369,12 @@ void privd_http_reply_fields(struct privd_http_req *r, const struct privd_err *e
 void privd_http_free_zero(void *p);
 void privd_http_json_alloc_init(void);
 
+/* ---- subjects.c ---- */
+/* A subject's profile as the API answers it (GET, PATCH, registration): the JSON object json_dumps(JSON_COMPACT)
+ * made of it, written without a tree. malloc'd, NUL-terminated, its length in *len; the caller zeroes and frees it
+ * (it holds PII). NULL when out of memory. */
+char *privd_http_subject_text(const struct privd_subject *s, size_t *len);
+
 /* ---- static.c ---- */
 /* A strong ETag (quoted) of the bytes: their 64-bit FNV-1a and their length. */
 void privd_http_etag_of(const char *data, size_t len, char out[48]);
@@ -386,6 +392,12 @@ void privd_http_text_puts(struct privd_http_text *t, const char *s);
 void privd_http_text_printf(struct privd_http_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s escaped for HTML text and attribute values (& < > " '). */
 void privd_http_text_html(struct privd_http_text *t, const char *s);
+/* Writes s into out as jansson's json_dumps writes a string (quoted; the quote, the backslash and control
+ * characters escaped, \b \f \n \r \t in short, the others as \u00XX; UTF-8 as it is), NUL-terminated, or null
+ * when s is NULL, not valid UTF-8 (as json_string refuses it), or empty with empty_null. out must hold
+ * PRIVD_HTTP_JSON_QUOTED(strlen(s)) bytes. Returns the length written, without the NUL. Cannot fail. */
+#define PRIVD_HTTP_JSON_QUOTED(n) (6 * (n) + 5)
+size_t privd_http_json_quote(char *out, const char *s, bool empty_null);
 /* The text written, malloc'd and NUL-terminated (its length in *len when len is not NULL), for
  * privd_http_reply_owned; NULL when an append failed (the buffer is then zeroed and freed). Leaves t empty. */
 char *privd_http_text_take(struct privd_http_text *t, size_t *len);

@@ -35,36 +35,71 @@ static void reg_result_free(void *p)
 	free(res);
 }
 
-/* A JSON string, or null when s is not valid UTF-8. */
-static json_t *jstr(const char *s)
-{
-	json_t *j = json_string(s);
+/* A member of the profile: "key": and its value (a string quoted, or null). */
+struct member {
+	const char *key;
+	const char *str; /* NULL: a time */
+	bool empty_null;
+	int64_t time; /* 0: null */
+};
 
-	return j != NULL ? j : json_null();
-}
-
-static json_t *subject_json(const struct privd_subject *s)
+char *privd_http_subject_text(const struct privd_subject *s, size_t *len)
 {
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", s->id, "status",
-	                 privd_subject_status_name(s->status), "name", jstr(s->name), "email",
-	                 privd_http_json_str_or_null(s->email), "phone", privd_http_json_str_or_null(s->phone), "ip",
-	                 privd_http_json_str_or_null(s->ip), "birth_date", privd_http_json_str_or_null(s->birth_date),
-	                 "residence_country", privd_http_json_str_or_null(s->residence_country), "language",
-	                 privd_http_json_str_or_null(s->language), "policy_version",
-	                 privd_http_json_str_or_null(s->policy_version), "created_at",
-	                 privd_http_json_time(s->created_at), "updated_at", privd_http_json_time(s->updated_at),
-	                 "erase_after", privd_http_json_time(s->erase_after));
+	const struct member m[] = {
+	    {"id", s->id, false, 0},
+	    {"status", privd_subject_status_name(s->status), false, 0},
+	    {"name", s->name, false, 0},
+	    {"email", s->email, true, 0},
+	    {"phone", s->phone, true, 0},
+	    {"ip", s->ip, true, 0},
+	    {"birth_date", s->birth_date, true, 0},
+	    {"residence_country", s->residence_country, true, 0},
+	    {"language", s->language, true, 0},
+	    {"policy_version", s->policy_version, true, 0},
+	    {"created_at", NULL, false, s->created_at},
+	    {"updated_at", NULL, false, s->updated_at},
+	    {"erase_after", NULL, false, s->erase_after},
+	};
+	size_t cap = 2, o = 0;
+	char *text;
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		cap += strlen(m[i].key) + 4 + PRIVD_HTTP_JSON_QUOTED(m[i].str ? strlen(m[i].str) : PRIVD_TIME_LEN);
+	text = malloc(cap);
+	if (text == NULL)
+		return NULL;
+	text[o++] = '{';
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		char when[PRIVD_TIME_LEN];
+		const char *v = m[i].str;
+		size_t k = strlen(m[i].key);
+
+		if (v == NULL && m[i].time != 0) {
+			privd_time_format(m[i].time, when);
+			v = when;
+		}
+		if (i > 0)
+			text[o++] = ',';
+		text[o++] = '"';
+		memcpy(text + o, m[i].key, k);
+		o += k;
+		text[o++] = '"';
+		text[o++] = ':';
+		o += privd_http_json_quote(text + o, v, m[i].empty_null);
+	}
+	text[o++] = '}';
+	text[o] = '\0';
+	*len = o;
+	return text;
 }
 
 /* The profile as answered, malloc'd (the caller zeroes and frees it), with its ETag; NULL when out of memory. */
-static char *subject_text(const struct privd_subject *s, char etag[48])
+static char *subject_text(const struct privd_subject *s, char etag[48], size_t *len)
 {
-	json_t *j = subject_json(s);
-	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	char *text = privd_http_subject_text(s, len);
 
-	json_decref(j);
 	if (text != NULL)
-		privd_http_etag_of(text, strlen(text), etag);
+		privd_http_etag_of(text, *len, etag);
 	return text;
 }
 
@@ -72,13 +107,14 @@ static char *subject_text(const struct privd_subject *s, char etag[48])
 static void reply_subject(struct privd_http_req *r, unsigned status, const struct privd_subject *s)
 {
 	char etag[48];
-	char *text = subject_text(s, etag);
+	size_t len = 0;
+	char *text = subject_text(s, etag, &len);
 
 	if (text == NULL) {
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		return;
 	}
-	privd_http_reply_owned(r, status, "application/json", text, strlen(text));
+	privd_http_reply_owned(r, status, "application/json", text, len);
 	privd_http_reply_header(r, MHD_HTTP_HEADER_ETAG, etag);
 }
 
@@ -90,6 +126,7 @@ static bool if_match_holds(struct privd_http_req *r)
 	struct privd_subject cur;
 	struct privd_err e = {0};
 	char etag[48], *text = NULL;
+	size_t len = 0;
 	bool ok = false;
 	enum privd_rc rc;
 
@@ -101,7 +138,7 @@ static bool if_match_holds(struct privd_http_req *r)
 		privd_http_reply_rc(r, rc, &e);
 		goto out;
 	}
-	text = subject_text(&cur, etag);
+	text = subject_text(&cur, etag, &len);
 	if (text == NULL) {
 		privd_http_reply_rc(r, PRIVD_ERR_NOMEM, NULL);
 		goto out;

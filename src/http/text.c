@@ -215,3 +215,66 @@ void privd_http_reply_document(struct privd_http_req *r, bool html, char *text)
 	privd_http_reply_header(r, MHD_HTTP_HEADER_VARY,
 	                        "Accept"); /* no-store, nosniff and the page's policy: server */
 }
+
+/* ---- JSON strings as jansson writes them ---- */
+
+/* The length of the UTF-8 sequence at s (1 to 4) as jansson accepts it (no overlong form, no surrogate, nothing
+ * past U+10FFFF), or 0 when it is not valid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0], cp;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	cp = c & (n == 2 ? 0x1fu : n == 3 ? 0x0fu : 0x07u);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+size_t privd_http_json_quote(char *out, const char *s, bool empty_null)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	if (s == NULL || (empty_null && s[0] == '\0'))
+		goto null;
+	out[o++] = '"';
+	while (*p != '\0') {
+		size_t n = utf8_len(p);
+		char short_form = *p == '"' ? '"' : *p == '\\' ? '\\' : *p == '\b' ? 'b' : *p == '\f' ? 'f' :
+		                  *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : 0;
+
+		if (n == 0)
+			goto null;
+		if (short_form != 0) {
+			out[o++] = '\\';
+			out[o++] = short_form;
+		} else if (*p < 0x20) {
+			memcpy(out + o, "\\u00", 4);
+			out[o + 4] = hex[*p >> 4];
+			out[o + 5] = hex[*p & 0xf];
+			o += 6;
+		} else {
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return o;
+null:
+	memcpy(out, "null", 5);
+	return 4;
+}
