@@ -375,6 +375,14 @@ void privd_http_json_alloc_init(void);
  * (it holds PII). NULL when out of memory. */
 char *privd_http_subject_text(const struct privd_subject *s, size_t *len);
 
+/* Reads a registration's body as jansson and then parse_registration would, with no fault (which fields are in it
+ * is the service's to judge): reg filled, its strings copied into strs, NUL-terminated (strs holds at least len + 1
+ * bytes; it holds PII). False when the body is not in the plain shape reg_scan.c accepts (reg is then garbage):
+ * the caller parses it with jansson. Cannot fail otherwise. */
+bool privd_http_registration_scan(const char *body, size_t len, struct privd_registration *reg, char *strs);
+/* The registration in a body jansson parsed (an object): types and members only, every field at fault in e. */
+void privd_http_registration_parse(json_t *b, struct privd_registration *reg, struct privd_err *e);
+
 /* ---- static.c ---- */
 /* A strong ETag (quoted) of the bytes: their 64-bit FNV-1a and their length. */
 void privd_http_etag_of(const char *data, size_t len, char out[48]);
@@ -398,6 +406,9 @@ void privd_http_text_html(struct privd_http_text *t, const char *s);
  * PRIVD_HTTP_JSON_QUOTED(strlen(s)) bytes. Returns the length written, without the NUL. Cannot fail. */
 #define PRIVD_HTTP_JSON_QUOTED(n) (6 * (n) + 5)
 size_t privd_http_json_quote(char *out, const char *s, bool empty_null);
+/* The length (1 to 4) of the UTF-8 sequence at s, of at most avail bytes, as jansson accepts it (no overlong form,
+ * no surrogate, nothing past U+10FFFF); 0 when it is not one. Cannot fail. */
+size_t privd_http_utf8_len(const unsigned char *s, size_t avail);
 /* The text written, malloc'd and NUL-terminated (its length in *len when len is not NULL), for
  * privd_http_reply_owned; NULL when an append failed (the buffer is then zeroed and freed). Leaves t empty. */
 char *privd_http_text_take(struct privd_http_text *t, size_t *len);

@@ -19,7 +19,8 @@ struct reg_result {
 	enum privd_rc rc;
 	struct privd_subject subject;
 	struct privd_err err;
-	json_t *json; /* the parsed body: the registration's strings point into it */
+	json_t *json; /* the parsed body: the registration's strings point into it, or */
+	char *strs;   /* the strings reg_scan.c copied out of it */
 	struct privd_principal who;
 };
 
@@ -30,6 +31,7 @@ static void reg_result_free(void *p)
 	if (res == NULL)
 		return;
 	json_decref(res->json);
+	privd_http_free_zero(res->strs);
 	privd_subject_clear(&res->subject);
 	explicit_bzero(res, sizeof(*res));
 	free(res);
@@ -227,7 +229,7 @@ static void parse_consents(json_t *c, struct privd_registration *reg, struct pri
 }
 
 /* Types and members only; the service validates the values. */
-static void parse_registration(json_t *b, struct privd_registration *reg, struct privd_err *e)
+void privd_http_registration_parse(json_t *b, struct privd_registration *reg, struct privd_err *e)
 {
 	static const char *const allowed[] = {
 	    "name",           "email",    "phone",    "ip",         "birth_date", "residence_country",
@@ -286,6 +288,25 @@ static void render_registration(struct privd_http_req *r, void *result)
 	privd_subject_clear(&res->subject);
 	json_decref(res->json); /* the registration's strings are no longer needed */
 	res->json = NULL;
+	privd_http_free_zero(res->strs);
+	res->strs = NULL;
+}
+
+/* The usual body, read by reg_scan.c into reg with its strings in *strs (malloc'd); false, with nothing answered,
+ * when the body is not in that form or memory is short: the caller then parses it with jansson. */
+static bool registration_fast(struct privd_http_req *r, struct privd_registration *reg, char **strs)
+{
+	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+
+	*strs = NULL;
+	if ((ct != NULL && strcmp(ct, "application/json") != 0) || r->body_len == 0)
+		return false;
+	*strs = malloc(r->body_len + 1);
+	if (*strs != NULL && privd_http_registration_scan(r->body, r->body_len, reg, *strs))
+		return true;
+	privd_http_free_zero(*strs);
+	*strs = NULL;
+	return false;
 }
 
 void privd_http_subject_register(struct privd_http_req *r)
@@ -295,10 +316,13 @@ void privd_http_subject_register(struct privd_http_req *r)
 	struct privd_http_async *a = NULL;
 	struct reg_result *res = NULL;
 	json_t *body = NULL;
+	char *strs = NULL;
 
-	if (!privd_http_body_object(r, &body))
-		goto out;
-	parse_registration(body, &reg, &e);
+	if (!registration_fast(r, &reg, &strs)) {
+		if (!privd_http_body_object(r, &body))
+			goto out;
+		privd_http_registration_parse(body, &reg, &e);
+	}
 	if (e.nfields > 0) {
 		privd_http_reply_fields(r, &e);
 		goto out;
@@ -310,6 +334,8 @@ void privd_http_subject_register(struct privd_http_req *r)
 	}
 	res->json = body;
 	body = NULL;
+	res->strs = strs;
+	strs = NULL;
 	res->who = r->who;
 	a = privd_http_async_begin(r, res, render_registration, reg_result_free);
 	if (a == NULL)
@@ -317,6 +343,7 @@ void privd_http_subject_register(struct privd_http_req *r)
 	privd_service_subject_register_async(r->h->svc, &res->who, &reg, register_done, a);
 	privd_http_async_wait(r);
 out:
+	privd_http_free_zero(strs);
 	json_decref(body);
 }
 

@@ -218,18 +218,18 @@ void privd_http_reply_document(struct privd_http_req *r, bool html, char *text)
 
 /* ---- JSON strings as jansson writes them ---- */
 
-/* The length of the UTF-8 sequence at s (1 to 4) as jansson accepts it (no overlong form, no surrogate, nothing
- * past U+10FFFF), or 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *s)
+size_t privd_http_utf8_len(const unsigned char *s, size_t avail)
 {
 	unsigned c = s[0], cp;
 	size_t n;
 
 	if (c < 0x80)
-		return 1;
+		return avail > 0 ? 1 : 0;
 	if (c < 0xc2 || c > 0xf4)
 		return 0;
 	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (n > avail)
+		return 0;
 	cp = c & (n == 2 ? 0x1fu : n == 3 ? 0x0fu : 0x07u);
 	for (size_t i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
@@ -251,7 +251,7 @@ size_t privd_http_json_quote(char *out, const char *s, bool empty_null)
 		goto null;
 	out[o++] = '"';
 	while (*p != '\0') {
-		size_t n = utf8_len(p);
+		size_t n = privd_http_utf8_len(p, 4); /* a NUL ends a sequence before its 4 bytes are read */
 		char short_form = *p == '"' ? '"' : *p == '\\' ? '\\' : *p == '\b' ? 'b' : *p == '\f' ? 'f' :
 		                  *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : 0;
 
