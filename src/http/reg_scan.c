@@ -151,8 +151,7 @@ static bool cookies(struct scan *s, struct privd_registration *reg)
 	return take(s, ']');
 }
 
-static const char *const consent_names[] = {"processing", "third_party_transfer", "cookies", "texts", "language",
-                                            NULL};
+static const char *const consent_names[] = {"processing", "third_party_transfer", "cookies", "texts", "language", NULL};
 
 static bool consents_member(struct scan *s, size_t i, void *arg)
 {
@@ -174,16 +173,18 @@ static bool consents_member(struct scan *s, size_t i, void *arg)
 }
 
 /* The top level's members, in parse_registration's order of its allowed list. */
-static const char *const top_names[] = {"name",           "email",    "phone",    "ip",         "birth_date",
-                                        "residence_country", "policy_version", "language", "visitor_id", "consents",
-                                        NULL};
+static const char *const top_names[] = {
+    "name",           "email",    "phone",      "ip",       "birth_date", "residence_country",
+    "policy_version", "language", "visitor_id", "consents", NULL};
 
 static bool top_member(struct scan *s, size_t i, void *arg)
 {
 	struct privd_registration *reg = arg;
-	const char **strs[] = {&reg->name,           &reg->email,          &reg->phone,
-	                       &reg->ip,             &reg->birth_date,     &reg->residence_country,
-	                       &reg->policy_version, &reg->notice_language, &reg->visitor_id};
+	const char **strs[] = {&reg->name,           &reg->email,
+	                       &reg->phone,          &reg->ip,
+	                       &reg->birth_date,     &reg->residence_country,
+	                       &reg->policy_version, &reg->notice_language,
+	                       &reg->visitor_id};
 
 	if (i < sizeof(strs) / sizeof(strs[0]))
 		return string_or_null(s, strs[i]);

@@ -241,6 +241,29 @@ size_t privd_http_utf8_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
+/* The letter of c's two-character escape in a JSON string (\\n for a line feed), or 0 when it has none. */
+static char short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return '"';
+	case '\\':
+		return '\\';
+	case '\b':
+		return 'b';
+	case '\f':
+		return 'f';
+	case '\n':
+		return 'n';
+	case '\r':
+		return 'r';
+	case '\t':
+		return 't';
+	default:
+		return 0;
+	}
+}
+
 size_t privd_http_json_quote(char *out, const char *s, bool empty_null)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -252,8 +275,7 @@ size_t privd_http_json_quote(char *out, const char *s, bool empty_null)
 	out[o++] = '"';
 	while (*p != '\0') {
 		size_t n = privd_http_utf8_len(p, 4); /* a NUL ends a sequence before its 4 bytes are read */
-		char short_form = *p == '"' ? '"' : *p == '\\' ? '\\' : *p == '\b' ? 'b' : *p == '\f' ? 'f' :
-		                  *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : 0;
+		char short_form = short_escape(*p);
 
 		if (n == 0)
 			goto null;

@@ -68,7 +68,8 @@ static void test_shapes(void **state)
 	assert_string_equal(reg.notice_language, "en");
 	assert_string_equal(reg.visitor_id, "v");
 	assert_true(scan("{\"consents\":null}", &reg, strs));
-	assert_true(scan("{\"consents\":{\"texts\":{\"third_party_transfer\":\"2\",\"processing\":null}}}", &reg, strs));
+	assert_true(
+	    scan("{\"consents\":{\"texts\":{\"third_party_transfer\":\"2\",\"processing\":null}}}", &reg, strs));
 	assert_string_equal(reg.texts[PRIVD_PURPOSE_THIRD_PARTY_TRANSFER], "2");
 	assert_null(reg.texts[PRIVD_PURPOSE_PROCESSING]);
 }

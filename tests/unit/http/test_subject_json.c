@@ -43,9 +43,8 @@ static char *reference(const struct privd_subject *s)
 	                      ref_str(s->email, true), "phone", ref_str(s->phone, true), "ip", ref_str(s->ip, true),
 	                      "birth_date", ref_str(s->birth_date, true), "residence_country",
 	                      ref_str(s->residence_country, true), "language", ref_str(s->language, true),
-	                      "policy_version", ref_str(s->policy_version, true), "created_at",
-	                      ref_time(s->created_at), "updated_at", ref_time(s->updated_at), "erase_after",
-	                      ref_time(s->erase_after));
+	                      "policy_version", ref_str(s->policy_version, true), "created_at", ref_time(s->created_at),
+	                      "updated_at", ref_time(s->updated_at), "erase_after", ref_time(s->erase_after));
 	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 
 	json_decref(j);
@@ -117,12 +116,30 @@ static void test_every_byte(void **state)
 static void test_utf8(void **state)
 {
 	static const char *const cases[] = {
-	    "\xc3\xa9",         "\xe2\x82\xac",     "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", /* valid, 2 to 4 bytes */
-	    "\xc0\xaf",         "\xc1\xbf",         "\xe0\x80\xaf",     "\xf0\x80\x80\xaf", /* overlong */
-	    "\xed\xa0\x80",     "\xed\xbf\xbf",     "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", /* surrogate, too high */
-	    "\x80",             "\xbf",             "\xc3",             "\xe2\x82",         /* stray, cut short */
-	    "\xf0\x9f\x98",     "\xc3\x28",         "\xe2\x28\xac",     "\xff",
-	    "\xef\xbf\xbf",     "\xee\x80\x80",     "\xe0\xa0\x80",     "\xf0\x90\x80\x80", /* edges */
+	    "\xc3\xa9",
+	    "\xe2\x82\xac",
+	    "\xf0\x9f\x98\x80",
+	    "\xf4\x8f\xbf\xbf", /* valid, 2 to 4 bytes */
+	    "\xc0\xaf",
+	    "\xc1\xbf",
+	    "\xe0\x80\xaf",
+	    "\xf0\x80\x80\xaf", /* overlong */
+	    "\xed\xa0\x80",
+	    "\xed\xbf\xbf",
+	    "\xf4\x90\x80\x80",
+	    "\xf5\x80\x80\x80", /* surrogate, too high */
+	    "\x80",
+	    "\xbf",
+	    "\xc3",
+	    "\xe2\x82", /* stray, cut short */
+	    "\xf0\x9f\x98",
+	    "\xc3\x28",
+	    "\xe2\x28\xac",
+	    "\xff",
+	    "\xef\xbf\xbf",
+	    "\xee\x80\x80",
+	    "\xe0\xa0\x80",
+	    "\xf0\x90\x80\x80", /* edges */
 	    "\"\\\b\f\n\r\t/\x7f",
 	};
 
@@ -145,8 +162,10 @@ static void fill_random(char *out, size_t cap)
 		int r = rand() % 8;
 
 		/* mostly ASCII, some UTF-8 lead and continuation bytes, a few control characters */
-		out[i] = (char)(r < 4 ? 0x20 + rand() % 0x5f : r < 6 ? 0x80 + rand() % 0x40 : r < 7 ? 0xc2 + rand() % 0x33
-		                                                                                     : 1 + rand() % 0x1f);
+		out[i] = (char)(r < 4   ? 0x20 + rand() % 0x5f
+		                : r < 6 ? 0x80 + rand() % 0x40
+		                : r < 7 ? 0xc2 + rand() % 0x33
+		                        : 1 + rand() % 0x1f);
 	}
 	out[n] = '\0';
 }
