@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "names.h"
+#include "str.h"
 
 static const char *const purpose_names[PRIVD_PURPOSE_COUNT] = {
     [PRIVD_PURPOSE_PROCESSING] = "processing",
@@ -108,7 +109,7 @@ void privd_consent_state_apply(struct privd_consent_state *s, enum privd_purpose
 	ps->recorded = true;
 	ps->granted = granted;
 	ps->since_ms = at_ms;
-	snprintf(ps->policy_version, sizeof(ps->policy_version), "%s", policy_version ? policy_version : "");
+	privd_str_copy(ps->policy_version, sizeof(ps->policy_version), policy_version);
 	ps->text_version[0] = '\0';
 	ps->text_language = PRIVD_LANG_DEFAULT;
 }
@@ -125,7 +126,7 @@ void privd_consent_state_apply_event(struct privd_consent_state *s, const struct
 	/* a text in a language this version does not know is kept as none: it can ask for no reconsent */
 	if (e->text_version != NULL && e->text_version[0] != '\0' &&
 	    privd_lang_parse(e->text_language, &s->purpose[p].text_language) == PRIVD_OK)
-		snprintf(s->purpose[p].text_version, sizeof(s->purpose[p].text_version), "%s", e->text_version);
+		privd_str_copy(s->purpose[p].text_version, sizeof(s->purpose[p].text_version), e->text_version);
 }
 
 void privd_consent_state_answer(const struct privd_consent_state *s, enum privd_purpose p, const char *current_version,

@@ -16,6 +16,7 @@
 #include <cmark.h>
 
 #include "core/log.h"
+#include "core/str.h"
 #include "service/service_int.h"
 
 uint16_t privd_version_intern(struct privd_service *svc, const char *version)
@@ -53,7 +54,7 @@ uint16_t privd_version_intern(struct privd_service *svc, const char *version)
 void privd_version_name(struct privd_service *svc, uint16_t idx, char *out, size_t outlen)
 {
 	pthread_rwlock_rdlock(&svc->policy_lock);
-	snprintf(out, outlen, "%s", idx != 0 && idx < svc->nversions ? svc->versions[idx] : "");
+	privd_str_copy(out, outlen, idx != 0 && idx < svc->nversions ? svc->versions[idx] : "");
 	pthread_rwlock_unlock(&svc->policy_lock);
 }
 

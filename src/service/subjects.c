@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "core/log.h"
+#include "core/str.h"
 #include "core/subject.h"
 #include "service/service_int.h"
 
@@ -242,14 +243,14 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
 		struct privd_consent_event ev;
 
 		memcpy(cr->subject_id, s->id, sizeof(cr->subject_id));
-		snprintf(cr->purpose, sizeof(cr->purpose), "%s", privd_purpose_name((enum privd_purpose)p));
+		privd_str_copy(cr->purpose, sizeof(cr->purpose), privd_purpose_name((enum privd_purpose)p));
 		cr->granted = o->granted[p];
 		memcpy(cr->policy_version, s->policy_version, sizeof(cr->policy_version));
-		snprintf(cr->source, sizeof(cr->source), "%s", reg->source ? reg->source : "registration");
+		privd_str_copy(cr->source, sizeof(cr->source), reg->source ? reg->source : "registration");
 		cr->created_at = s->created_at;
 		if (o->text_version[p][0] != '\0') { /* the text shown: its version, language and SHA-256 */
 			memcpy(cr->text_version, o->text_version[p], sizeof(cr->text_version));
-			snprintf(cr->text_language, sizeof(cr->text_language), "%s", privd_lang_name(o->language));
+			privd_str_copy(cr->text_language, sizeof(cr->text_language), privd_lang_name(o->language));
 			memcpy(cr->text_sha256, texts->sha256[p][o->language], sizeof(cr->text_sha256));
 		}
 		ev = (struct privd_consent_event){cr->purpose,
@@ -313,7 +314,7 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 		subject_set_profile(s, &o.profile);
 		privd_time_id(now, s->id);
 		s->status = o.status;
-		snprintf(s->policy_version, sizeof(s->policy_version), "%s", current);
+		privd_str_copy(s->policy_version, sizeof(s->policy_version), current);
 		s->created_at = s->updated_at = now;
 		rc = reg_seal(svc, reg, &o, &texts, j);
 	}
