@@ -18,9 +18,9 @@
 struct reg_result {
 	enum privd_rc rc;
 	struct privd_subject subject;
-	struct privd_err err;
-	json_t *json; /* the parsed body: the registration's strings point into it, or */
-	char *strs;   /* the strings reg_scan.c copied out of it */
+	struct privd_err *err; /* malloc'd when the registration failed with detail (NULL when memory was short) */
+	json_t *json;          /* the parsed body: the registration's strings point into it, or */
+	char *strs;            /* the strings reg_scan.c copied out of it */
 	struct privd_principal who;
 };
 
@@ -32,6 +32,7 @@ static void reg_result_free(void *p)
 		return;
 	json_decref(res->json);
 	privd_http_free_zero(res->strs);
+	free(res->err);
 	privd_subject_clear(&res->subject);
 	explicit_bzero(res, sizeof(*res));
 	free(res);
@@ -259,25 +260,29 @@ static void register_done(void *arg, enum privd_rc rc, const struct privd_subjec
 	res->rc = rc;
 	if (rc == PRIVD_OK && out != NULL)
 		res->subject = *out;
-	if (err != NULL)
-		res->err = *err;
+	if (err != NULL) {
+		res->err = malloc(sizeof(*res->err));
+		if (res->err != NULL)
+			*res->err = *err;
+	}
 	privd_http_async_done(a);
 }
 
 static void render_registration(struct privd_http_req *r, void *result)
 {
 	struct reg_result *res = result;
+	const struct privd_err *err = res->err;
 	char loc[64];
 
-	if (res->rc == PRIVD_ERR_FORBIDDEN && res->err.problem[0] != '\0') {
-		privd_http_reply_rc(r, res->rc, &res->err); /* a rule that names itself: 152-FZ Art. 18 p.5 */
+	if (res->rc == PRIVD_ERR_FORBIDDEN && err != NULL && err->problem[0] != '\0') {
+		privd_http_reply_rc(r, res->rc, err); /* a rule that names itself: 152-FZ Art. 18 p.5 */
 	} else if (res->rc == PRIVD_ERR_FORBIDDEN) {
 		/* the other refusal registration has: an age rule (a role refusal never reaches the handler) */
-		privd_http_reply_problem(r, MHD_HTTP_FORBIDDEN, "age-restricted",
-		                         res->err.msg[0] ? res->err.msg : "registration is refused by an age rule",
-		                         NULL);
+		privd_http_reply_problem(
+		    r, MHD_HTTP_FORBIDDEN, "age-restricted",
+		    err != NULL && err->msg[0] ? err->msg : "registration is refused by an age rule", NULL);
 	} else if (res->rc != PRIVD_OK) {
-		privd_http_reply_rc(r, res->rc, &res->err);
+		privd_http_reply_rc(r, res->rc, err);
 	} else {
 		reply_subject(
 		    r, res->subject.status == PRIVD_SUBJECT_PENDING_GUARDIAN ? MHD_HTTP_ACCEPTED : MHD_HTTP_CREATED,
