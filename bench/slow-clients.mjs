@@ -13,7 +13,8 @@
 //                legitimate request refused (target: 0 errors, 0 non-2xx);
 //   3. memory    privd's VmRSS before, at its highest during the attack (sampled twice a second) and after it
 //                (target: the highest at most [server] body_memory (256 MiB) above the start).
-// The summary is printed and written to bench/results/slow-clients.txt. Exit status: 0 when every target is met,
+// The summary (with the connections privd closed during the attack, by cause: privd_http_connections_closed_total)
+// is printed and written to bench/results/slow-clients.txt. Exit status: 0 when every target is met,
 // 1 when one is missed, 2 when the harness itself could not run.
 //
 // Knobs (environment): BENCH_SLOW_CLIENTS (2000), BENCH_SLOW_EVERY_MS (ms between two bytes a slow client
@@ -83,6 +84,14 @@ async function medianRun(url, key, label) {
 	return med;
 }
 
+/** privd_http_connections_closed_total by reason ({} from a privd without it). */
+async function closedByCause(srv) {
+	const r = await srv.req('GET', '/metrics');
+	const out = {};
+	for (const m of r.text.matchAll(/^privd_http_connections_closed_total\{reason="(\w+)"\} (\d+)$/gm)) out[m[1]] = Number(m[2]);
+	return out;
+}
+
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const mib = (kib) => kib / 1024;
 
@@ -105,6 +114,7 @@ try {
 	const base = await medianRun(url, srv.keys.app, 'alone');
 
 	console.log(`2/3 under ${CLIENTS} slow clients`);
+	const closedBefore = await closedByCause(srv);
 	const attack = slowClients(srv.port, CLIENTS, { subjectId: subject.id, requestId: request.id, appKey: srv.keys.app },
 		{ every: EVERY, kinds: KINDS });
 	for (let i = 0; i < 100 && attack.stats.open < CLIENTS * 0.95; i++) await sleep(100);
@@ -121,6 +131,9 @@ try {
 	sampling = false;
 	await sampler;
 	const openAtEnd = attack.stats.open;
+	const closedAfter = await closedByCause(srv);
+	const closed = Object.entries(closedAfter).filter(([k, v]) => v - (closedBefore[k] || 0) > 0)
+		.map(([k, v]) => `${k} ${fmt(v - (closedBefore[k] || 0))}`).join(', ') || '(not counted by this privd)';
 	const st = await attack.stop();
 	console.log(`    slow clients open ${openAtStart} at the start, ${openAtEnd} at the end, ${st.opened} opened in all`);
 	console.log(`    cut by privd: ${JSON.stringify(st.cut)}, after at most ${JSON.stringify(st.cutMaxMs)} ms; ` +
@@ -147,6 +160,7 @@ try {
 	row('legitimate requests refused', `${under.errors + under.non2xx} of ${fmt(under.requests)}`, '0',
 		under.errors + under.non2xx === 0);
 	row('  of which wrk timeouts (no answer in 2 s)', `${under.timeouts}`, '-', null);
+	row('connections privd closed, by cause', closed, '-', null);
 	row('slow clients held at once', `${openAtStart} / ${openAtEnd}`, '-', null);
 	row('VmRSS before / highest / after', `${fmt(mib(rssBefore), 1)} / ${fmt(mib(rssMax), 1)} / ${fmt(mib(rssAfter), 1)} MiB`,
 		`<= +${BODY_MEMORY_MIB} MiB`, mib(rssMax - rssBefore) <= BODY_MEMORY_MIB);
