@@ -278,6 +278,11 @@ enum privd_rc privd_stmt_bind_blob(struct privd_stmt *st, int idx, const void *p
 	return st->db->ops->bind_blob(st, idx, p, len);
 }
 
+void privd_stmt_lend(struct privd_stmt *st)
+{
+	st->lent = true;
+}
+
 enum privd_rc privd_stmt_bind_null(struct privd_stmt *st, int idx)
 {
 	return st->db->ops->bind_null(st, idx);

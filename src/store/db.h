@@ -94,11 +94,16 @@ enum privd_rc privd_db_prepare(struct privd_db *db, const char *sql, struct priv
 void privd_stmt_finalize(struct privd_stmt *st);       /* accepts NULL */
 enum privd_rc privd_stmt_reset(struct privd_stmt *st); /* clears bindings too */
 
-/* Parameters are numbered from 1. Text and blobs are copied. */
+/* Parameters are numbered from 1. Text and blobs are copied, unless the statement was lent them (privd_stmt_lend). */
 enum privd_rc privd_stmt_bind_text(struct privd_stmt *st, int idx, const char *s); /* NULL binds NULL */
 enum privd_rc privd_stmt_bind_int64(struct privd_stmt *st, int idx, int64_t v);
 enum privd_rc privd_stmt_bind_blob(struct privd_stmt *st, int idx, const void *p, size_t len);
 enum privd_rc privd_stmt_bind_null(struct privd_stmt *st, int idx);
+
+/* From now until the statement's next reset or finalize, the text and blobs bound to it may be used where they are
+ * instead of copied (SQLite: one allocation and copy less a value): the caller keeps each unchanged and alive until
+ * then. For a statement bound, run and finalized in one function. Cannot fail. */
+void privd_stmt_lend(struct privd_stmt *st);
 
 /* Steps: PRIVD_DB_ROW when a row is available, PRIVD_DB_DONE when finished. A unique-constraint violation is
  * PRIVD_ERR_CONFLICT; any other failure PRIVD_ERR_DB (the driver logs the engine's message, which must not

@@ -69,6 +69,7 @@ struct privd_db {
 /* The head of every driver statement. */
 struct privd_stmt {
 	struct privd_db *db;
+	bool lent; /* privd_stmt_lend until the next reset or finalize; a driver may ignore it */
 };
 
 extern const struct privd_db_ops privd_db_sqlite_ops;

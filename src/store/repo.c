@@ -371,6 +371,8 @@ enum privd_rc privd_repo_consent_append_all(struct privd_db *db, const struct pr
 	}
 	sql[len] = '\0';
 	rc = privd_db_prepare(db, sql, &st);
+	if (rc == PRIVD_OK)
+		privd_stmt_lend(st); /* the rows outlive the statement's use of them */
 	for (size_t i = 0; rc == PRIVD_OK && i < n; i++) {
 		const struct privd_consent_row *row = &rows[i];
 

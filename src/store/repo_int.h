@@ -215,8 +215,13 @@ static inline enum privd_rc prepare_one(struct privd_db *db, const char *sql, st
 static inline enum privd_rc exec_va(struct privd_db *db, const char *sql, bool one_row, const char *types, va_list ap)
 {
 	struct privd_stmt *st = NULL;
-	enum privd_rc rc = prepare_va(db, sql, &st, types, ap);
+	enum privd_rc rc = privd_db_prepare(db, sql, &st);
 
+	/* bound, run and finalized here: the arguments outlive the statement's use of them */
+	if (rc == PRIVD_OK) {
+		privd_stmt_lend(st);
+		rc = bind_va(st, 1, types, ap);
+	}
 	if (rc == PRIVD_OK)
 		rc = privd_stmt_run(st, one_row, NULL);
 	privd_stmt_finalize(st);

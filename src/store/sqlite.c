@@ -140,6 +140,7 @@ static void sq_finalize(struct privd_stmt *st)
 	if (s->cached) {
 		sqlite3_reset(s->st);
 		sqlite3_clear_bindings(s->st);
+		s->base.lent = false;
 		s->in_use = false;
 		return;
 	}
@@ -153,6 +154,7 @@ static enum privd_rc sq_reset(struct privd_stmt *st)
 
 	sqlite3_reset(s->st);
 	sqlite3_clear_bindings(s->st);
+	s->base.lent = false;
 	s->changes = 0;
 	return PRIVD_OK;
 }
@@ -215,7 +217,7 @@ static enum privd_rc bind_rc(int r)
 
 static enum privd_rc sq_bind_text(struct privd_stmt *st, int idx, const char *s)
 {
-	return bind_rc(sqlite3_bind_text(SST(st)->st, idx, s, -1, SQLITE_TRANSIENT));
+	return bind_rc(sqlite3_bind_text(SST(st)->st, idx, s, -1, st->lent ? SQLITE_STATIC : SQLITE_TRANSIENT));
 }
 
 static enum privd_rc sq_bind_int64(struct privd_stmt *st, int idx, int64_t v)
@@ -226,7 +228,8 @@ static enum privd_rc sq_bind_int64(struct privd_stmt *st, int idx, int64_t v)
 static enum privd_rc sq_bind_blob(struct privd_stmt *st, int idx, const void *p, size_t len)
 {
 	/* a NULL pointer would bind SQL NULL; an empty blob stays an empty blob */
-	return bind_rc(sqlite3_bind_blob64(SST(st)->st, idx, p != NULL ? p : "", len, SQLITE_TRANSIENT));
+	return bind_rc(sqlite3_bind_blob64(SST(st)->st, idx, p != NULL ? p : "", len,
+	                                   st->lent ? SQLITE_STATIC : SQLITE_TRANSIENT));
 }
 
 static enum privd_rc sq_bind_null(struct privd_stmt *st, int idx)

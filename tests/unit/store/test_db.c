@@ -123,6 +123,48 @@ static void test_roundtrip(void **state)
 	privd_db_close(db);
 }
 
+/* A lent statement stores what its buffers held at the step; the loan ends with the finalize, so the same cached
+ * statement, prepared again, copies: a buffer changed after its bind no longer reaches the row. */
+static void test_lend(void **state)
+{
+	struct privd_db *db = open_db(PRIVD_DB_DATA);
+	struct privd_stmt *st = NULL;
+	char text[16] = "lent text";
+	uint8_t blob[4] = {1, 2, 3, 4};
+	const void *p;
+	size_t len;
+
+	(void)state;
+	assert_non_null(db);
+	assert_int_equal(privd_db_exec(db, "CREATE TABLE lend(id BIGINT PRIMARY KEY, t TEXT, b BLOB)", NULL), PRIVD_OK);
+	assert_int_equal(privd_db_prepare(db, "INSERT INTO lend(id, t, b) VALUES (?, ?, ?)", &st), PRIVD_OK);
+	privd_stmt_lend(st);
+	assert_int_equal(privd_stmt_bind_int64(st, 1, 1), PRIVD_OK);
+	assert_int_equal(privd_stmt_bind_text(st, 2, text), PRIVD_OK);
+	assert_int_equal(privd_stmt_bind_blob(st, 3, blob, sizeof(blob)), PRIVD_OK);
+	assert_int_equal(privd_stmt_step(st), PRIVD_DB_DONE);
+	privd_stmt_finalize(st);
+	assert_int_equal(privd_db_prepare(db, "INSERT INTO lend(id, t, b) VALUES (?, ?, ?)", &st), PRIVD_OK);
+	assert_int_equal(privd_stmt_bind_int64(st, 1, 2), PRIVD_OK);
+	assert_int_equal(privd_stmt_bind_text(st, 2, text), PRIVD_OK);
+	assert_int_equal(privd_stmt_bind_blob(st, 3, blob, sizeof(blob)), PRIVD_OK);
+	snprintf(text, sizeof(text), "changed");
+	blob[0] = 9;
+	assert_int_equal(privd_stmt_step(st), PRIVD_DB_DONE);
+	privd_stmt_finalize(st);
+	assert_int_equal(privd_db_prepare(db, "SELECT t, b FROM lend ORDER BY id", &st), PRIVD_OK);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(privd_stmt_step(st), PRIVD_DB_ROW);
+		assert_string_equal(privd_stmt_col_text(st, 0), "lent text");
+		p = privd_stmt_col_blob(st, 1, &len);
+		assert_int_equal(len, 4);
+		assert_memory_equal(p, "\x01\x02\x03\x04", 4);
+	}
+	assert_int_equal(privd_stmt_step(st), PRIVD_DB_DONE);
+	privd_stmt_finalize(st);
+	privd_db_close(db);
+}
+
 static void test_stmt_cache_nested(void **state)
 {
 	struct privd_db *db = open_db(PRIVD_DB_DATA);
@@ -416,11 +458,17 @@ out:
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_target_parse),         cmocka_unit_test(test_roundtrip),
-	    cmocka_unit_test(test_stmt_cache_nested),    cmocka_unit_test(test_conflict),
-	    cmocka_unit_test(test_savepoints),           cmocka_unit_test(test_txn_state),
-	    cmocka_unit_test(test_errors_log_no_values), cmocka_unit_test(test_read_only_and_purge),
-	    cmocka_unit_test(test_keystore_apart),       cmocka_unit_test(test_notify),
+	    cmocka_unit_test(test_target_parse),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_stmt_cache_nested),
+	    cmocka_unit_test(test_conflict),
+	    cmocka_unit_test(test_savepoints),
+	    cmocka_unit_test(test_txn_state),
+	    cmocka_unit_test(test_errors_log_no_values),
+	    cmocka_unit_test(test_read_only_and_purge),
+	    cmocka_unit_test(test_keystore_apart),
+	    cmocka_unit_test(test_notify),
+	    cmocka_unit_test(test_lend),
 	};
 
 	STORE_RUN_BOTH(tests);
