@@ -614,9 +614,14 @@ enum privd_rc privd_workers_reload(struct privd_workers *p, const struct privd_c
                                    struct privd_err *err);
 /* Wakes idle workers at once (something was queued). Accepts NULL. */
 void privd_workers_wake(struct privd_workers *p);
-/* One worker claiming batch items at a time, with [notify]'s lease, retries and attempts: the queues that send as
- * notices are sent (the transfers', the webhooks'). Cannot fail. */
-void privd_worker_config_notify(const struct privd_config *cfg, size_t batch, struct privd_worker_config *wc);
+/* privd_workers_start for a queue that sends as notices are sent (the transfers', the webhooks'): one worker claiming
+ * batch items at a time with [notify]'s lease, retries and attempts, the notice senders' libraries made ready
+ * first. The same errors. */
+enum privd_rc privd_workers_start_notify(struct privd_service *svc, const struct privd_queue_ops *ops, void *q,
+                                         size_t batch, struct privd_workers **out, struct privd_err *err);
+/* privd_workers_reload for such a queue, with next's [notify] settings. The same errors. */
+enum privd_rc privd_workers_reload_notify(struct privd_workers *p, const struct privd_config *next, size_t batch,
+                                          struct privd_err *err);
 /* The time one attempt may take: a third of the lease, at most a minute. Cannot fail. */
 int64_t privd_workers_timeout_ms(const struct privd_worker_config *c);
 /* The wait before attempt number attempt + 1: retry_seconds doubled per attempt made, capped at 6 hours, with

@@ -44,6 +44,9 @@ struct conn {
 	long timeout;
 };
 
+/* A few batches claimed at once by the one worker. */
+#define CLAIM_BATCH 4
+
 struct privd_transfers {
 	struct privd_service *svc;
 	struct privd_workers *workers;
@@ -396,25 +399,15 @@ static const struct privd_queue_ops batch_ops = {
     .recorded = q_recorded,
 };
 
-/* The workers' settings: [notify]'s retries and lease, a few deliveries claimed at once. */
-static void worker_config(const struct privd_config *cfg, struct privd_worker_config *wc)
-{
-	privd_worker_config_notify(cfg, 4, wc);
-}
-
 enum privd_rc privd_transfers_start(struct privd_service *svc, struct privd_err *err)
 {
 	struct privd_transfers *x = calloc(1, sizeof(*x));
-	struct privd_worker_config wc;
 	enum privd_rc rc;
 
 	if (x == NULL)
 		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
-	worker_config(&svc->cfg, &wc);
 	x->svc = svc;
-	rc = privd_notify_global_init();
-	if (rc == PRIVD_OK)
-		rc = privd_workers_start(svc, &batch_ops, x, &wc, &x->workers, err);
+	rc = privd_workers_start_notify(svc, &batch_ops, x, CLAIM_BATCH, &x->workers, err);
 	if (rc != PRIVD_OK) {
 		free(x);
 		return rc;
@@ -436,12 +429,9 @@ void privd_transfers_stop(struct privd_service *svc)
 
 enum privd_rc privd_transfers_reload(struct privd_service *svc, const struct privd_config *next, struct privd_err *err)
 {
-	struct privd_worker_config wc;
-
 	if (svc->transfers == NULL)
 		return PRIVD_OK;
-	worker_config(next, &wc);
-	return privd_workers_reload(svc->transfers->workers, next, &wc, NULL, NULL, err);
+	return privd_workers_reload_notify(svc->transfers->workers, next, CLAIM_BATCH, err);
 }
 
 void privd_transfers_wake(struct privd_service *svc)

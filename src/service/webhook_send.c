@@ -37,6 +37,9 @@ struct conn {
 	bool allow_http;
 };
 
+/* A few deliveries claimed at once by the one worker. */
+#define CLAIM_BATCH 8
+
 struct privd_webhooks {
 	struct privd_service *svc;
 	struct privd_workers *workers;
@@ -233,25 +236,15 @@ static const struct privd_queue_ops delivery_ops = {
     .clear = q_clear,
 };
 
-/* [notify]'s retries and lease, as for transfers; a few deliveries claimed at once. */
-static void worker_config(const struct privd_config *cfg, struct privd_worker_config *wc)
-{
-	privd_worker_config_notify(cfg, 8, wc);
-}
-
 enum privd_rc privd_webhooks_start(struct privd_service *svc, struct privd_err *err)
 {
 	struct privd_webhooks *x = calloc(1, sizeof(*x));
-	struct privd_worker_config wc;
 	enum privd_rc rc;
 
 	if (x == NULL)
 		return privd_err_set(err, PRIVD_ERR_NOMEM, "out of memory");
-	worker_config(&svc->cfg, &wc);
 	x->svc = svc;
-	rc = privd_notify_global_init();
-	if (rc == PRIVD_OK)
-		rc = privd_workers_start(svc, &delivery_ops, x, &wc, &x->workers, err);
+	rc = privd_workers_start_notify(svc, &delivery_ops, x, CLAIM_BATCH, &x->workers, err);
 	if (rc != PRIVD_OK) {
 		free(x);
 		return rc;
@@ -273,10 +266,7 @@ void privd_webhooks_stop(struct privd_service *svc)
 
 enum privd_rc privd_webhooks_reload(struct privd_service *svc, const struct privd_config *next, struct privd_err *err)
 {
-	struct privd_worker_config wc;
-
 	if (svc->webhooks == NULL)
 		return PRIVD_OK;
-	worker_config(next, &wc);
-	return privd_workers_reload(svc->webhooks->workers, next, &wc, NULL, NULL, err);
+	return privd_workers_reload_notify(svc->webhooks->workers, next, CLAIM_BATCH, err);
 }

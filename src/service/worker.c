@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "core/log.h"
+#include "notify/smtp.h"
 #include "service/service_int.h"
 
 #define IDLE_WAIT_MS 500
@@ -56,7 +57,7 @@ struct privd_workers {
 	atomic_ullong sent, failed, retried;
 };
 
-void privd_worker_config_notify(const struct privd_config *cfg, size_t batch, struct privd_worker_config *wc)
+static void worker_config_notify(const struct privd_config *cfg, size_t batch, struct privd_worker_config *wc)
 {
 	memset(wc, 0, sizeof(*wc));
 	wc->threads = 1;
@@ -556,4 +557,25 @@ enum privd_rc privd_workers_reload(struct privd_workers *p, const struct privd_c
 		p->nworkers = i + 1;
 	}
 	return PRIVD_OK;
+}
+
+enum privd_rc privd_workers_start_notify(struct privd_service *svc, const struct privd_queue_ops *ops, void *q,
+                                         size_t batch, struct privd_workers **out, struct privd_err *err)
+{
+	struct privd_worker_config wc;
+	enum privd_rc rc = privd_notify_global_init();
+
+	if (rc != PRIVD_OK)
+		return privd_err_set(err, rc, "the notice senders' libraries cannot start");
+	worker_config_notify(&svc->cfg, batch, &wc);
+	return privd_workers_start(svc, ops, q, &wc, out, err);
+}
+
+enum privd_rc privd_workers_reload_notify(struct privd_workers *p, const struct privd_config *next, size_t batch,
+                                          struct privd_err *err)
+{
+	struct privd_worker_config wc;
+
+	worker_config_notify(next, batch, &wc);
+	return privd_workers_reload(p, next, &wc, NULL, NULL, err);
 }
