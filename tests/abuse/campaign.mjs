@@ -122,8 +122,9 @@ export async function runCampaign(srv, ctx, { count, seed, concurrency = 8, maxM
 	const pid = srv.proc.pid;
 	const rep = {
 		seed, count: 0, concurrency, statuses: {}, outcomes: {}, kinds: {}, closedKinds: {}, failures: [], failed: 0,
-		echoes: 0, storedValuesReturned: 0, library500: 0, health: { checks: 0, failed: 0 }, slowest: [],
+		echoes: 0, storedValuesReturned: 0, library500: 0, health: { checks: 0, failed: 0, retried: 0 }, slowest: [], overBound: [],
 	};
+	const overBound = [];
 	const times = [];
 	const rawTimes = [];
 	const fail = (req, res, why) => {
@@ -136,19 +137,28 @@ export async function runCampaign(srv, ctx, { count, seed, concurrency = 8, maxM
 			});
 		}
 	};
-	// liveness: the process still there, /healthz answering, twice a second
+	// liveness: the process still there, /healthz answering, twice a second; a check that got no answer within
+	// maxMs is made once more at once (counted in retried), and fails when that one gets none either
 	let stop = false;
+	const healthz = async () => {
+		try {
+			const r = await fetch(`${srv.url}/healthz`, { signal: AbortSignal.timeout(maxMs) });
+			await r.arrayBuffer();
+			return r.status === 200 ? 'ok' : 'status';
+		} catch { return 'none'; }
+	};
 	const watch = (async () => {
 		while (!stop) {
 			rep.health.checks++;
 			let ok = srv.exit === null;
 			try { process.kill(pid, 0); } catch { ok = false; }
 			if (ok) {
-				try {
-					const r = await fetch(`${srv.url}/healthz`, { signal: AbortSignal.timeout(maxMs) });
-					ok = r.status === 200;
-					await r.arrayBuffer();
-				} catch { ok = false; }
+				let got = await healthz();
+				if (got === 'none' && srv.exit === null) {
+					rep.health.retried++;
+					got = await healthz();
+				}
+				ok = got === 'ok';
 			}
 			if (!ok) rep.health.failed++;
 			if (srv.exit !== null) break;
@@ -189,7 +199,7 @@ export async function runCampaign(srv, ctx, { count, seed, concurrency = 8, maxM
 			if (res.outcome === 'answer') rep.statuses[res.status] = (rep.statuses[res.status] || 0) + 1;
 			else rep.closedKinds[req.kind] = (rep.closedKinds[req.kind] || 0) + 1;
 			if (res.outcome === 'timeout') fail(req, res, `no answer and no close within ${timeout} ms`);
-			else if (res.ms > maxMs) fail(req, res, `answered in ${Math.round(res.ms)} ms (bound ${maxMs} ms)`);
+			else if (res.ms > maxMs) overBound.push({ req, res });
 			if (res.status === 500 && LIBRARY_500.test(res.data.toString('latin1'))) rep.library500++;
 			else if (res.status >= 500 && !namedFiveXX(req, res.status)) fail(req, res, `status ${res.status}`);
 			const text = res.data.toString('latin1').toLowerCase();
@@ -207,6 +217,18 @@ export async function runCampaign(srv, ctx, { count, seed, concurrency = 8, maxM
 		}
 	};
 	await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+	// an answer over the bound is sent again alone: slow again, it is privd's; within the bound, the moment's
+	// (a stall of the whole machine delays every answer of that moment, on every server it runs)
+	for (const { req, res } of overBound) {
+		if (srv.exit !== null) break;
+		const again = await send(srv.port, req.bytes, { head: req.head, timeout });
+		again.ms = Math.max(0, again.ms - clock.paused(again.start, again.end));
+		rep.overBound.push({ index: req.index, ms: Math.round(res.ms), again: Math.round(again.ms) });
+		if (again.outcome === 'timeout' || again.ms > maxMs) {
+			fail(req, res, `answered in ${Math.round(res.ms)} ms, and in ${Math.round(again.ms)} ms when sent ` +
+				`again alone (bound ${maxMs} ms)`);
+		}
+	}
 	stop = true;
 	await watch;
 	rep.seconds = (Date.now() - t0) / 1000;
@@ -240,10 +262,13 @@ export function summary(engine, rep, { failures = true } = {}) {
 			`${rep.under1s} of ${rep.count} within 1 s (the client's own pauses taken out; as measured: p99 ` +
 			`${rep.rawMs.p99}, max ${rep.rawMs.max}; the client's event-loop delay p99 ${rep.clientLagMs.p99}, max ` +
 			`${rep.clientLagMs.max})`,
+		`  over the bound, then sent again alone: ${rep.overBound.length || 'none'}${rep.overBound.length ? ` (${
+			rep.overBound.slice(0, 10).map((o) => `#${o.index} ${o.ms} then ${o.again} ms`).join('; ')}${
+			rep.overBound.length > 10 ? '; …' : ''})` : ''}`,
 		`  slowest: ${rep.slowest.map((s) => `#${s.index} ${s.kind} ${s.route} ${s.status} ${s.ms} ms`).join('; ')}`,
 		`  echoes: ${rep.echoes}; stored values returned by successful writes: ${rep.storedValuesReturned}; ` +
 			`libmicrohttpd's own 500 (a chunk line past the connection's memory): ${rep.library500}`,
-		`  liveness: ${rep.health.checks} checks, ${rep.health.failed} failed; privd ${rep.alive ? 'alive' : `exited ${JSON.stringify(rep.exit)}`}`,
+		`  liveness: ${rep.health.checks} checks, ${rep.health.failed} failed (${rep.health.retried} made again); privd ${rep.alive ? 'alive' : `exited ${JSON.stringify(rep.exit)}`}`,
 		`  failures: ${rep.failed}${rep.failures.length ? ` (replay one: PRIVD_ABUSE_SEED=${rep.seed} PRIVD_ABUSE_ONLY=<index>)` : ''}`,
 		...(failures ? rep.failures : []).map((f) => `    #${f.index} ${f.kind} ${f.route}: ${f.why} [${f.outcome} ${f.status} ${f.ms} ms]\n` +
 			`      request ${f.request}\n      answer  ${f.answer}`),

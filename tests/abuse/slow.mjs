@@ -63,8 +63,9 @@ export function slowClients(port, count, target, { every = 1000, addresses = 20,
 		sock.on('close', () => {
 			clearInterval(timer);
 			socks.delete(sock);
-			if (!connected) stats.refused++;
-			else {
+			if (!connected) {
+				if (running) stats.refused++; // one still connecting when stop() destroys it was not refused
+			} else {
 				stats.open--;
 				if (running) {
 					const ms = Date.now() - t0;
