@@ -16,35 +16,16 @@
  * jansson reads the same strings from it. tests/fuzz/fuzz_batch.c holds it to that against jansson.
  */
 #include "http_int.h"
+#include "scan.h"
 
 #include <string.h>
 
-struct scan {
-	const char *p, *end;
-};
-
-static void skip_ws(struct scan *s)
-{
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-		s->p++;
-}
-
-/* Consumes c after optional whitespace. */
-static bool take(struct scan *s, char c)
-{
-	skip_ws(s);
-	if (s->p == s->end || *s->p != c)
-		return false;
-	s->p++;
-	return true;
-}
-
 /* A string of printable ASCII without escapes, at most PRIVD_BATCH_STR_MAX bytes: its bytes in *str, *len. */
-static bool string(struct scan *s, const char **str, size_t *len)
+static bool string(struct privd_scan *s, const char **str, size_t *len)
 {
 	const char *q;
 
-	if (!take(s, '"'))
+	if (!privd_scan_take(s, '"'))
 		return false;
 	for (q = s->p; q < s->end && *q != '"'; q++)
 		if (*q < 0x20 || *q > 0x7e || *q == '\\' || q - s->p >= PRIVD_BATCH_STR_MAX)
@@ -58,12 +39,12 @@ static bool string(struct scan *s, const char **str, size_t *len)
 }
 
 /* "name": followed by a string; *which is 0 for subject_id, 1 for purpose. */
-static bool member(struct scan *s, int *which, struct privd_batch_str *out)
+static bool member(struct privd_scan *s, int *which, struct privd_batch_str *out)
 {
 	const char *name;
 	size_t n;
 
-	if (!string(s, &name, &n) || !take(s, ':'))
+	if (!string(s, &name, &n) || !privd_scan_take(s, ':'))
 		return false;
 	if (n == 10 && memcmp(name, "subject_id", 10) == 0)
 		*which = 0;
@@ -74,12 +55,13 @@ static bool member(struct scan *s, int *which, struct privd_batch_str *out)
 	return string(s, &out->s, &out->len);
 }
 
-static bool check(struct scan *s, struct privd_batch_pair *pair)
+static bool check(struct privd_scan *s, struct privd_batch_pair *pair)
 {
 	struct privd_batch_str v[2];
 	int a, b;
 
-	if (!take(s, '{') || !member(s, &a, &v[0]) || !take(s, ',') || !member(s, &b, &v[1]) || !take(s, '}') || a == b)
+	if (!privd_scan_take(s, '{') || !member(s, &a, &v[0]) || !privd_scan_take(s, ',') || !member(s, &b, &v[1]) ||
+	    !privd_scan_take(s, '}') || a == b)
 		return false;
 	pair->subject_id = v[a];
 	pair->purpose = v[b];
@@ -88,21 +70,21 @@ static bool check(struct scan *s, struct privd_batch_pair *pair)
 
 bool privd_batch_scan(const char *body, size_t len, struct privd_batch_pair *pairs, size_t *n)
 {
-	struct scan s = {body, body + len};
+	struct privd_scan s = {body, body + len, NULL};
 	const char *name;
 	size_t nlen;
 
 	*n = 0;
-	if (!take(&s, '{') || !string(&s, &name, &nlen) || nlen != 6 || memcmp(name, "checks", 6) != 0 ||
-	    !take(&s, ':') || !take(&s, '['))
+	if (!privd_scan_take(&s, '{') || !string(&s, &name, &nlen) || nlen != 6 || memcmp(name, "checks", 6) != 0 ||
+	    !privd_scan_take(&s, ':') || !privd_scan_take(&s, '['))
 		return false;
 	do {
 		if (*n == PRIVD_BATCH_MAX || !check(&s, &pairs[*n]))
 			return false;
 		(*n)++;
-	} while (take(&s, ','));
-	if (!take(&s, ']') || !take(&s, '}'))
+	} while (privd_scan_take(&s, ','));
+	if (!privd_scan_take(&s, ']') || !privd_scan_take(&s, '}'))
 		return false;
-	skip_ws(&s);
+	privd_scan_ws(&s);
 	return s.p == s.end;
 }

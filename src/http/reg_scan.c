@@ -17,35 +17,15 @@
  * struct privd_registration. tests/fuzz/fuzz_registration.c holds it to that against them.
  */
 #include "http_int.h"
+#include "scan.h"
 
 #include <stddef.h>
 #include <string.h>
 
-struct scan {
-	const char *p, *end;
-	char *strs; /* where the next string's copy goes */
-};
-
-static void skip_ws(struct scan *s)
-{
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-		s->p++;
-}
-
-/* Consumes c after optional whitespace. */
-static bool take(struct scan *s, char c)
-{
-	skip_ws(s);
-	if (s->p == s->end || *s->p != c)
-		return false;
-	s->p++;
-	return true;
-}
-
 /* Consumes the literal word (true, false, null) after optional whitespace. */
-static bool word(struct scan *s, const char *w, size_t n)
+static bool word(struct privd_scan *s, const char *w, size_t n)
 {
-	skip_ws(s);
+	privd_scan_ws(s);
 	if ((size_t)(s->end - s->p) < n || memcmp(s->p, w, n) != 0)
 		return false;
 	s->p += n;
@@ -53,12 +33,12 @@ static bool word(struct scan *s, const char *w, size_t n)
 }
 
 /* A string of UTF-8 without escapes or control characters, copied NUL-terminated into the strings' buffer. */
-static bool string(struct scan *s, const char **out)
+static bool string(struct privd_scan *s, const char **out)
 {
 	const unsigned char *q, *end = (const unsigned char *)s->end;
 	size_t len;
 
-	if (!take(s, '"'))
+	if (!privd_scan_take(s, '"'))
 		return false;
 	q = (const unsigned char *)s->p;
 	while (q < end && *q != '"') {
@@ -80,13 +60,13 @@ static bool string(struct scan *s, const char **out)
 }
 
 /* A string or null (*out NULL). */
-static bool string_or_null(struct scan *s, const char **out)
+static bool string_or_null(struct privd_scan *s, const char **out)
 {
 	*out = NULL;
 	return word(s, "null", 4) || string(s, out);
 }
 
-static bool flag(struct scan *s, int *out)
+static bool flag(struct privd_scan *s, int *out)
 {
 	if (word(s, "true", 4))
 		*out = 1;
@@ -99,19 +79,19 @@ static bool flag(struct scan *s, int *out)
 
 /* The members of an object, each name at most once, until its '}'; the '{' consumed. member() reads one value of
  * the name at index i of names. */
-static bool members(struct scan *s, const char *const *names, bool (*member)(struct scan *s, size_t i, void *arg),
-                    void *arg)
+static bool members(struct privd_scan *s, const char *const *names,
+                    bool (*member)(struct privd_scan *s, size_t i, void *arg), void *arg)
 {
 	unsigned seen = 0;
 
-	if (take(s, '}'))
+	if (privd_scan_take(s, '}'))
 		return true;
 	do {
 		const char *name;
 		char *mark = s->strs;
 		size_t i;
 
-		if (!string(s, &name) || !take(s, ':'))
+		if (!string(s, &name) || !privd_scan_take(s, ':'))
 			return false;
 		for (i = 0; names[i] != NULL && strcmp(names[i], name) != 0; i++)
 			;
@@ -119,24 +99,24 @@ static bool members(struct scan *s, const char *const *names, bool (*member)(str
 		if (names[i] == NULL || (seen & (1u << i)) || !member(s, i, arg))
 			return false;
 		seen |= 1u << i;
-	} while (take(s, ','));
-	return take(s, '}');
+	} while (privd_scan_take(s, ','));
+	return privd_scan_take(s, '}');
 }
 
-static bool texts_member(struct scan *s, size_t i, void *arg)
+static bool texts_member(struct privd_scan *s, size_t i, void *arg)
 {
 	struct privd_registration *reg = arg;
 
 	return string_or_null(s, &reg->texts[i == 0 ? PRIVD_PURPOSE_PROCESSING : PRIVD_PURPOSE_THIRD_PARTY_TRANSFER]);
 }
 
-static bool cookies(struct scan *s, struct privd_registration *reg)
+static bool cookies(struct privd_scan *s, struct privd_registration *reg)
 {
 	if (word(s, "null", 4))
 		return true;
-	if (!take(s, '['))
+	if (!privd_scan_take(s, '['))
 		return false;
-	if (take(s, ']'))
+	if (privd_scan_take(s, ']'))
 		return true;
 	do {
 		char *mark = s->strs;
@@ -147,13 +127,13 @@ static bool cookies(struct scan *s, struct privd_registration *reg)
 			return false;
 		s->strs = mark;
 		reg->cookies[p - PRIVD_PURPOSE_COOKIES_PREFERENCES] = true;
-	} while (take(s, ','));
-	return take(s, ']');
+	} while (privd_scan_take(s, ','));
+	return privd_scan_take(s, ']');
 }
 
 static const char *const consent_names[] = {"processing", "third_party_transfer", "cookies", "texts", "language", NULL};
 
-static bool consents_member(struct scan *s, size_t i, void *arg)
+static bool consents_member(struct privd_scan *s, size_t i, void *arg)
 {
 	static const char *const text_names[] = {"processing", "third_party_transfer", NULL};
 	struct privd_registration *reg = arg;
@@ -166,7 +146,7 @@ static bool consents_member(struct scan *s, size_t i, void *arg)
 	case 2:
 		return cookies(s, reg);
 	case 3:
-		return word(s, "null", 4) || (take(s, '{') && members(s, text_names, texts_member, reg));
+		return word(s, "null", 4) || (privd_scan_take(s, '{') && members(s, text_names, texts_member, reg));
 	default:
 		return string_or_null(s, &reg->language);
 	}
@@ -177,7 +157,7 @@ static const char *const top_names[] = {
     "name",           "email",    "phone",      "ip",       "birth_date", "residence_country",
     "policy_version", "language", "visitor_id", "consents", NULL};
 
-static bool top_member(struct scan *s, size_t i, void *arg)
+static bool top_member(struct privd_scan *s, size_t i, void *arg)
 {
 	struct privd_registration *reg = arg;
 	const char **strs[] = {&reg->name,           &reg->email,
@@ -188,18 +168,18 @@ static bool top_member(struct scan *s, size_t i, void *arg)
 
 	if (i < sizeof(strs) / sizeof(strs[0]))
 		return string_or_null(s, strs[i]);
-	return word(s, "null", 4) || (take(s, '{') && members(s, consent_names, consents_member, reg));
+	return word(s, "null", 4) || (privd_scan_take(s, '{') && members(s, consent_names, consents_member, reg));
 }
 
 bool privd_http_registration_scan(const char *body, size_t len, struct privd_registration *reg, char *strs)
 {
-	struct scan s = {body, body + len, strs};
+	struct privd_scan s = {body, body + len, strs};
 
 	memset(reg, 0, sizeof(*reg));
 	reg->processing = -1;
 	reg->third_party_transfer = -1;
-	if (!take(&s, '{') || !members(&s, top_names, top_member, reg))
+	if (!privd_scan_take(&s, '{') || !members(&s, top_names, top_member, reg))
 		return false;
-	skip_ws(&s);
+	privd_scan_ws(&s);
 	return s.p == s.end;
 }
