@@ -265,15 +265,14 @@ enum privd_rc privd_validate_ip(const char *in, char *out, size_t outlen, const 
 	return ok(reason);
 }
 
-/* Decodes one UTF-8 sequence at s (n bytes available). Returns its length and the code point in *cp, or 0 for
- * a truncated, overlong, surrogate or out-of-range sequence. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+size_t privd_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t len, i;
 	uint32_t c, min;
 
 	if (s[0] < 0x80) {
-		*cp = s[0];
+		if (cp != NULL)
+			*cp = s[0];
 		return 1;
 	}
 	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
@@ -300,7 +299,8 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	}
 	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
 		return 0;
-	*cp = c;
+	if (cp != NULL)
+		*cp = c;
 	return len;
 }
 
@@ -311,7 +311,7 @@ static enum privd_rc text_chars(const char *s, size_t n, bool lines, const char 
 
 	while (i < n) {
 		uint32_t cp = 0;
-		size_t len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
+		size_t len = privd_utf8_decode((const unsigned char *)s + i, n - i, &cp);
 
 		if (len == 0)
 			return refuse(reason, "is not valid UTF-8");

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rc.h"
 
@@ -26,6 +27,11 @@ struct privd_date {
 	int month; /* 1..12 */
 	int day;   /* 1..31 */
 };
+
+/* The length of the well-formed UTF-8 sequence at s (n bytes available: at least 1), its code point in *cp unless cp
+ * is NULL; 0 for a truncated, overlong, surrogate or out-of-range sequence. Reads no byte after the first that
+ * cannot continue it (a NUL ends a string's last sequence early). */
+size_t privd_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 /*
  * E-mail: trims surrounding white space, requires exactly one '@', a non-empty local part (at most 64 bytes,

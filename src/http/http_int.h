@@ -406,9 +406,6 @@ void privd_http_text_html(struct privd_http_text *t, const char *s);
  * PRIVD_HTTP_JSON_QUOTED(strlen(s)) bytes. Returns the length written, without the NUL. Cannot fail. */
 #define PRIVD_HTTP_JSON_QUOTED(n) (6 * (n) + 5)
 size_t privd_http_json_quote(char *out, const char *s, bool empty_null);
-/* The length (1 to 4) of the UTF-8 sequence at s, of at most avail bytes, as jansson accepts it (no overlong form,
- * no surrogate, nothing past U+10FFFF); 0 when it is not one. Cannot fail. */
-size_t privd_http_utf8_len(const unsigned char *s, size_t avail);
 /* The text written, malloc'd and NUL-terminated (its length in *len when len is not NULL), for
  * privd_http_reply_owned; NULL when an append failed (the buffer is then zeroed and freed). Leaves t empty. */
 char *privd_http_text_take(struct privd_http_text *t, size_t *len);

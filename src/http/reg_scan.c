@@ -16,6 +16,7 @@
  * parse_registration would decide otherwise: every body it accepts, they read without a fault into the same
  * struct privd_registration. tests/fuzz/fuzz_registration.c holds it to that against them.
  */
+#include "core/validate.h"
 #include "http_int.h"
 #include "scan.h"
 
@@ -42,7 +43,7 @@ static bool string(struct privd_scan *s, const char **out)
 		return false;
 	q = (const unsigned char *)s->p;
 	while (q < end && *q != '"') {
-		size_t n = *q < 0x80 ? 1 : privd_http_utf8_len(q, (size_t)(end - q));
+		size_t n = *q < 0x80 ? 1 : privd_utf8_decode(q, (size_t)(end - q), NULL);
 
 		if (*q < 0x20 || *q == '\\' || n == 0)
 			return false;

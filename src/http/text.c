@@ -11,6 +11,7 @@
  * writes its page straight through and checks once at the end. Everything from a person goes through the HTML
  * escaping here; no page writes its own.
  */
+#include "core/validate.h"
 #include "http_int.h"
 
 #include <stdarg.h>
@@ -218,29 +219,6 @@ void privd_http_reply_document(struct privd_http_req *r, bool html, char *text)
 
 /* ---- JSON strings as jansson writes them ---- */
 
-size_t privd_http_utf8_len(const unsigned char *s, size_t avail)
-{
-	unsigned c = s[0], cp;
-	size_t n;
-
-	if (c < 0x80)
-		return avail > 0 ? 1 : 0;
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-	if (n > avail)
-		return 0;
-	cp = c & (n == 2 ? 0x1fu : n == 3 ? 0x0fu : 0x07u);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 /* The letter of c's two-character escape in a JSON string (\\n for a line feed), or 0 when it has none. */
 static char short_escape(unsigned char c)
 {
@@ -274,7 +252,7 @@ size_t privd_http_json_quote(char *out, const char *s, bool empty_null)
 		goto null;
 	out[o++] = '"';
 	while (*p != '\0') {
-		size_t n = privd_http_utf8_len(p, 4); /* a NUL ends a sequence before its 4 bytes are read */
+		size_t n = privd_utf8_decode(p, 4, NULL); /* a NUL ends a sequence before its 4 bytes are read */
 		char short_form = short_escape(*p);
 
 		if (n == 0)
