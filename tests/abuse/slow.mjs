@@ -9,6 +9,11 @@
 // spread over many loopback addresses (127.0.1.x), so that the cap per client address is not what stops them.
 // Used by the functional test (tests/integration/slow-clients.test.mjs) and the figure (bench/slow-clients.mjs).
 import net from 'node:net';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+
+/** The stalled uploads' first megabyte, one buffer written by all of them: a thousand of their own, each held until
+ *  its socket ends, kept the client's event loop in garbage collection for seconds. */
+const STALLED_BODY = Buffer.alloc(1024 * 1024, 0x20);
 
 export const KINDS = ['slowloris', 'slowpost', 'idle', 'stalled'];
 
@@ -55,7 +60,7 @@ export function slowClients(port, count, target, { every = 1000, addresses = 20,
 			stats.opened++;
 			stats.open++;
 			sock.write(heads[kind]);
-			if (kind === 'stalled') sock.write(Buffer.alloc(1024 * 1024, 0x20));
+			if (kind === 'stalled') sock.write(STALLED_BODY);
 			if (kind !== 'idle') {
 				timer = setInterval(() => { if (!sock.destroyed) sock.write(kind === 'slowloris' ? 'X' : ' '); }, every);
 			}
@@ -99,4 +104,43 @@ export async function rssKiB(pid) {
 	} catch {
 		return 0;
 	}
+}
+
+/**
+ * slowClients on a thread of its own, so that its thousand sockets and their megabytes never hold up the caller's
+ * event loop: a legitimate client's there, kept waiting for seconds, would see its keep-alive connection cut at the
+ * header deadline as if it had gone quiet. Same arguments and result; stats is refreshed every 100 ms and final once
+ * stop() resolves.
+ */
+export function slowClientsApart(port, count, target, opts = {}) {
+	const worker = new Worker(new URL(import.meta.url), { workerData: { slowClients: [port, count, target, opts] } });
+	const stats = { opened: 0, open: 0, refused: 0, answers: {}, cut: {}, cutMaxMs: {}, cutMinMs: {} };
+	let stopped = null;
+	const ended = new Promise((resolve, reject) => {
+		worker.on('message', (m) => {
+			Object.assign(stats, m.stats);
+			if (m.stopped) resolve(stats);
+		});
+		worker.on('error', reject);
+		worker.on('exit', (code) => reject(new Error(`the slow clients' thread ended (exit ${code})`)));
+	});
+	return {
+		stats,
+		stop: () => {
+			if (!stopped) {
+				worker.postMessage('stop');
+				stopped = ended.finally(() => worker.terminate());
+			}
+			return stopped;
+		},
+	};
+}
+
+if (!isMainThread && workerData?.slowClients) {
+	const attack = slowClients(...workerData.slowClients);
+	const tick = setInterval(() => parentPort.postMessage({ stats: attack.stats }), 100);
+	parentPort.once('message', async () => {
+		clearInterval(tick);
+		parentPort.postMessage({ stats: await attack.stop(), stopped: true });
+	});
 }

@@ -16,7 +16,7 @@ import { forEngines, grant, newPerson, sleep, withServer } from './lib/privd.mjs
 import { makePdf } from './lib/documents.mjs';
 import { keepAlive, rawRequest, responses } from './lib/net.mjs';
 import { attach, fileRequest } from './lib/requests.mjs';
-import { rssKiB, slowClients } from '../abuse/slow.mjs';
+import { rssKiB, slowClientsApart } from '../abuse/slow.mjs';
 
 const HEADER_TIMEOUT_S = 2;
 const BODY_MEMORY = 8 * 1024 * 1024;
@@ -110,7 +110,7 @@ forEngines('slow and greedy clients', (engine) => {
 			const check = `/v1/subjects/${s.id}/consents/processing`;
 			assert.equal((await srv.req('GET', check, { as: 'app' })).status, 200);
 			const rssBefore = await rssKiB(srv.proc.pid);
-			const attack = slowClients(srv.port, 200, { subjectId: s.id, requestId: q.id, appKey: srv.keys.app },
+			const attack = slowClientsApart(srv.port, 200, { subjectId: s.id, requestId: q.id, appKey: srv.keys.app },
 				{ every: 500 });
 			let rssMax = 0;
 			const statuses = {};
@@ -163,7 +163,7 @@ forEngines('slow and greedy clients', (engine) => {
 		const clients = Promise.all(Array.from({ length: 32 }, () =>
 			keepAlive(srv.port, check, { ms: HEADER_TIMEOUT_S * 3000 + 3000, localAddress: '127.0.0.1' })));
 		await sleep(200);
-		const attack = slowClients(srv.port, 1000, { subjectId: s.id, requestId: q.id, appKey: srv.keys.app },
+		const attack = slowClientsApart(srv.port, 1000, { subjectId: s.id, requestId: q.id, appKey: srv.keys.app },
 			{ every: 500, kinds: ['slowloris', 'stalled'] });
 		const legit = await clients;
 		const st = await attack.stop();
