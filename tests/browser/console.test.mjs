@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { assertJson, birthDateForAge, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
 import { makePng } from '../integration/lib/documents.mjs';
-import { attach, fileRequest } from '../integration/lib/requests.mjs';
+import { attach, fileRequest, guardianDetails } from '../integration/lib/requests.mjs';
 import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
 
 const DESKTOP = { width: 1280, height: 800 };
@@ -37,7 +37,8 @@ describe('the operator console in chromium', { concurrency: 1 }, () => {
 		inquiry = assertJson(await srv.req('POST', `/v1/subjects/${asker.id}/requests`,
 			{ as: 'app', json: { type: 'inquiry', question } }), 201);
 		const minor = assertJson(await srv.register(newPerson({ birth_date: birthDateForAge(15), residence_country: 'DE' })), 202);
-		guardian = await fileRequest(srv, minor.id, 'guardian_consent');
+		guardian = await fileRequest(srv, minor.id, 'guardian_consent',
+			guardianDetails(srv, { consents: { processing: true, third_party_transfer: false, cookies: ['analytics'] } }));
 		await attach(srv, guardian.id, { as: 'operator' });
 		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 		await mkdir(ARTIFACTS, { recursive: true });
@@ -173,7 +174,15 @@ describe('the operator console in chromium', { concurrency: 1 }, () => {
 			assert.match(await card.innerText(), new RegExp(g.name));
 			assert.match(await card.innerText(), /mother/);
 			assert.match(await card.innerText(), /Processing of personal data/, 'the purpose in words');
+			const chosen = async (p) => card.locator(`li[data-purpose="${p}"]`).innerText();
+			assert.match(await chosen('processing'), /consents/);
+			assert.match(await chosen('third_party_transfer'), /refuses/);
+			assert.match(await chosen('cookies.analytics'), /consents[\s\S]*Cookies: analytics/, 'each cookie category on a line of its own');
+			assert.match(await chosen('cookies.marketing'), /refuses/);
+			assert.match(await chosen('cookies.preferences'), /refuses/);
+			assert.equal(await card.locator('li[data-purpose="cookies"]').count(), 0, 'no line for the list of categories itself');
 			assert.match(await page.locator('.side').innerText(), /awaiting a guardian/);
+			await page.locator('#scan canvas[data-page="1"]').waitFor({ timeout: 30_000 }); // the PDF scan drawn
 			await page.screenshot({ path: path.join(ARTIFACTS, 'console-guardian-en-desktop.png'), fullPage: true });
 		} finally {
 			await ctx.close();
@@ -187,6 +196,8 @@ describe('the operator console in chromium', { concurrency: 1 }, () => {
 				try {
 					await page.locator('#f-status').selectOption('');
 					await page.locator(`a[href="#/requests/${erase.id}"]`).waitFor();
+					const done = page.locator(`tr[data-id="${erase.id}"] td`);
+					assert.equal((await done.nth(3).innerText()).trim(), '—', 'a completed request has no working days left');
 					await page.screenshot({ path: path.join(ARTIFACTS, `console-queue-${lang}-${name}.png`), fullPage: true });
 					const open = page.locator('a[href^="#/requests/"]').last();
 					await open.click();
@@ -195,7 +206,8 @@ describe('the operator console in chromium', { concurrency: 1 }, () => {
 					// which a page that keeps fetching on a loaded machine may never do within the timeout
 					await page.waitForFunction(() => {
 						const scan = document.getElementById('scan');
-						return scan === null || scan.tagName !== 'IMG' || (scan.complete && scan.naturalWidth > 0);
+						if (scan === null) return true;
+						return scan.tagName === 'IMG' ? scan.complete && scan.naturalWidth > 0 : !scan.hasAttribute('aria-busy'); // a PDF drawn
 					}, null, { timeout: 30_000 });
 					await page.screenshot({ path: path.join(ARTIFACTS, `console-request-${lang}-${name}.png`), fullPage: true });
 					let overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -20,8 +20,11 @@ async function loadTexts() {
 const STATUS_CLASS = { awaiting_document: 'warn', received: '', accepted: '', rejected: 'bad', completed: 'ok' };
 const statusBadge = (s) => el(`span.badge${STATUS_CLASS[s] ? '.' + STATUS_CLASS[s] : ''}`, { text: t(`status.${s}`) });
 
+/** The working days left, for a request still running; a dash once it is decided for good (completed or rejected). */
 function leftCell(q) {
-	if (q.working_days_left === null || q.working_days_left === undefined) return el('span.muted', { text: '—' });
+	if (q.working_days_left === null || q.working_days_left === undefined || q.status === 'completed' || q.status === 'rejected') {
+		return el('span.muted', { text: '—' });
+	}
 	if (q.overdue) return el('span.overdue', { text: t('left.overdue', Math.abs(q.working_days_left)) });
 	return el('span', { text: t('left.days', q.working_days_left) });
 }
@@ -165,14 +168,21 @@ async function act(q, action) {
 	} catch (e) { showError(e); }
 }
 
-/** The guardian's details and the purposes they chose, beside the minor's registration. */
+const COOKIE_CATEGORIES = ['preferences', 'analytics', 'marketing'];
+
+/** The guardian's details and the purposes they chose, beside the minor's registration: each purpose granted or
+ *  refused, the cookies member (the categories granted) as one line per category. */
 function guardianCard(q) {
 	const g = q.details?.guardian || {};
 	const consents = q.details?.consents || {};
+	const chosen = Object.entries(consents).flatMap(([p, v]) => (p === 'cookies'
+		? COOKIE_CATEGORIES.map((c) => [`cookies.${c}`, Array.isArray(v) && v.includes(c)])
+		: [[p, v === true]]));
 	return el('section.card', { id: 'guardian' }, el('h2', { text: t('detail.guardian') }),
 		kv([['f.name', g.name], ['g.relation', g.relation], ['f.email', g.email || undefined], ['f.phone', g.phone || undefined],
-			['g.purposes', el('ul.purposes', {}, Object.entries(consents).map(([p, v]) =>
-				el('li', {}, el(`span.badge${v ? '.ok' : '.bad'}`, { text: t(v ? 'g.granted' : 'g.refused') }), ' ', label(`portal.purpose.${p}`, p))))]]));
+			['g.purposes', el('ul.purposes', {}, chosen.map(([p, v]) =>
+				el('li', { 'data-purpose': p }, el(`span.badge${v ? '.ok' : '.bad'}`, { text: t(v ? 'g.granted' : 'g.refused') }), ' ',
+					label(`portal.purpose.${p}`, p))))]]));
 }
 
 async function renderRequest(id, note) {
