@@ -24,7 +24,7 @@ test('ru and en hold the same keys, none empty, each with the same placeholders'
 	}
 });
 
-test('a text in both languages for every notice kind, purpose, request type and status of the API', async () => {
+test('a text in both languages for every notice kind, purpose, request type, status and destruction reason of the API', async () => {
 	const { doc } = await openapiRoutes();
 	const s = doc.components.schemas;
 	const kinds = [...s.Notification.properties.kind.description.matchAll(/`([a-z_.]+)`/g)].map((m) => m[1]);
@@ -39,6 +39,7 @@ test('a text in both languages for every notice kind, purpose, request type and 
 		...statuses.map((x) => `status.${x}`),
 		...s.Notification.properties.status.enum.map((x) => `portal.notice.${x}`),
 		...s.Notification.properties.channel.enum.map((x) => `portal.channel.${x}`),
+		...s.DestructionRecord.properties.reason.enum.map((x) => `dr.reason.${x}`),
 	];
 	for (const lang of LANGS) {
 		const c = await catalogue(lang);

@@ -143,6 +143,7 @@ async function drawPdf(url, box) {
 }
 
 function docView(q) {
+	if (ui.role !== 'operator') return el('p.muted', { id: 'scan-role', text: t('detail.doc.role') }); // operators' alone
 	if (!q.document) return el('p.muted', { text: t('detail.nodoc') });
 	const url = `/v1/requests/${q.id}/document`;
 	const pdf = q.document.type === 'application/pdf';
@@ -189,8 +190,14 @@ async function renderRequest(id, note) {
 	const q = await api('GET', `/v1/requests/${id}`);
 	let person = null;
 	const erased = q.type === 'erase' && q.status === 'completed';
+	let personNote = 'detail.erased';
 	if (!erased) {
-		try { person = await api('GET', `/v1/subjects/${q.subject_id}`); } catch (e) { if (!(e instanceof ApiError) || e.status !== 410) throw e; }
+		try {
+			person = await api('GET', `/v1/subjects/${q.subject_id}`);
+		} catch (e) {
+			if (!(e instanceof ApiError) || (e.status !== 410 && e.status !== 403)) throw e;
+			if (e.status === 403) personNote = 'detail.person.role'; // an auditor's key reads no person's data
+		}
 	}
 	const actions = [];
 	const EXTENDABLE = ['access', 'transfer_info', 'inquiry'];
@@ -219,7 +226,7 @@ async function renderRequest(id, note) {
 				el('section.card', {}, el('h2', { text: t('detail.person') }),
 					person ? kv([['f.name', person.name], ['f.email', person.email], ['f.phone', person.phone],
 						['f.birth_date', person.birth_date], ['f.residence_country', person.residence_country], ['f.status', t(`subject.${person.status}`)]])
-						: el('p.muted', { text: t('detail.erased') }),
+						: el('p.muted', { id: 'person-note', text: t(personNote) }),
 					el('p', {}, el('a', { href: `#/transfers/subject/${q.subject_id}`, id: 'disclosures', text: t('detail.disclosures') }))),
 				el('section.card', {}, el('h2', { text: t('detail.request') }),
 					kv([['f.id', el('code', { text: q.id })], ['f.filed', fmtDate(q.created_at)],
@@ -237,8 +244,8 @@ async function renderDestruction() {
 	if (!items.length) { main.replaceChildren(head, empty(t('dr.empty'), t('dr.empty.hint'))); return; }
 	main.replaceChildren(head, table([
 		{ key: 'when', label: t('dr.when'), sort: (d) => d.destroyed_at, cell: (d) => fmtDate(d.destroyed_at) },
-		{ key: 'subject', label: t('dr.subject'), cell: (d) => el('code', { title: d.subject_id, text: `…${d.subject_id.slice(-8)}` }) },
-		{ key: 'reason', label: t('dr.reason'), sort: (d) => d.reason, cell: (d) => d.reason },
+		{ key: 'subject', label: t('dr.subject'), narrow: true, cell: (d) => el('code', { title: d.subject_id, text: `…${d.subject_id.slice(-8)}` }) },
+		{ key: 'reason', label: t('dr.reason'), sort: (d) => d.reason, cell: (d) => label(`dr.reason.${d.reason}`, d.reason) },
 		{ key: 'print', label: '', cell: (d) => el('a', { href: `/v1/destruction-records/${d.id}?format=html`, target: '_blank', rel: 'noopener', text: t('dr.print') }) },
 	], items, { sortKey: 'when', dir: -1 }));
 }
@@ -256,19 +263,48 @@ async function renderNotices() {
 	], items, { sortKey: 'created', dir: -1 }));
 }
 
+const AUDIT_PAGE = 200;
+
+/** The audit log, newest first: the newest AUDIT_PAGE entries (the chain's seq runs from 1 without a gap, so the
+ *  verdict's count says where they start), or those up to the first entry that does not verify; "Older entries"
+ *  reads the page before. */
 async function renderAudit() {
-	const [v, page] = await Promise.all([api('GET', '/v1/audit/verify'), api('GET', '/v1/audit?limit=200')]);
+	const v = await api('GET', '/v1/audit/verify');
 	const verdict = v.ok ? el('p.badge.ok', { id: 'verify', text: t('audit.verify.ok', v.entries) })
 		: el('p.badge.bad', { id: 'verify', text: t('audit.verify.bad', v.first_bad) });
 	const head = [el('h1', { text: t('audit.title') }), verdict];
-	if (!page.items.length) { main.replaceChildren(...head, empty(t('audit.empty'), '')); return; }
-	main.replaceChildren(...head, table([
-		{ key: 'seq', label: '#', sort: (e) => e.seq, cell: (e) => String(e.seq) },
-		{ key: 'ts', label: t('a.ts'), sort: (e) => e.ts, cell: (e) => fmtDate(e.ts) },
-		{ key: 'actor', label: t('a.actor'), narrow: true, sort: (e) => e.actor, cell: (e) => el('code', { text: e.actor }) },
-		{ key: 'action', label: t('a.action'), sort: (e) => e.action, cell: (e) => e.action },
-		{ key: 'object', label: t('a.object'), narrow: true, cell: (e) => `${e.object_type} ${e.object_id.slice(0, 8)}` },
-	], page.items, { sortKey: 'seq', dir: -1 }));
+	const end = v.ok ? v.entries : Math.max(v.first_bad ?? 0, 1);
+	let from = Math.max(0, end - AUDIT_PAGE);
+	const first = await api('GET', `/v1/audit?after=${from}&limit=${AUDIT_PAGE}`);
+	if (!first.items.length) { main.replaceChildren(...head, empty(t('audit.empty'), '')); return; }
+	const items = [...first.items];
+	const box = el('div', { id: 'audit-list' });
+	const more = el('button.ghost', { type: 'button', id: 'audit-more', text: t('audit.more'), onclick: async () => {
+		more.disabled = true;
+		const after = Math.max(0, from - AUDIT_PAGE);
+		try {
+			const page = await api('GET', `/v1/audit?after=${after}&limit=${from - after}`);
+			items.push(...page.items);
+			from = after;
+			draw();
+		} catch (e) {
+			more.disabled = false;
+			showError(e);
+		}
+	} });
+	function draw() {
+		box.replaceChildren(table([
+			{ key: 'seq', label: '#', sort: (e) => e.seq, cell: (e) => String(e.seq) },
+			{ key: 'ts', label: t('a.ts'), sort: (e) => e.ts, cell: (e) => fmtDate(e.ts) },
+			{ key: 'actor', label: t('a.actor'), narrow: true, sort: (e) => e.actor, cell: (e) => el('code', { text: e.actor }) },
+			{ key: 'action', label: t('a.action'), sort: (e) => e.action, cell: (e) => e.action },
+			{ key: 'object', label: t('a.object'), narrow: true, cell: (e) => `${e.object_type} ${e.object_id.slice(0, 8)}` },
+		], items, { sortKey: 'seq', dir: -1, onRow: true }));
+		more.hidden = from === 0;
+		more.disabled = false;
+	}
+	draw();
+	main.replaceChildren(...head, box, el('div.row', {}, more));
 }
 
 // ---- the dashboard: charts drawn as SVG ----
@@ -387,13 +423,15 @@ async function route() {
 	const [re, fn, nav] = ROUTES.find(([r]) => r.test(location.hash));
 	for (const a of document.querySelectorAll('#nav a')) {
 		if (a.getAttribute('href') === `#/${nav}`) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+		a.hidden = Boolean(a.dataset.roles) && !a.dataset.roles.split(' ').includes(ui.role); // the pages the role may read
 	}
 	try {
 		await fn(location.hash.match(re));
 	} catch (e) {
 		if (signal.aborted) return; // another screen is shown
 		if (e instanceof ApiError && e.status === 401) { setCsrf(''); renderSignIn(t('signin.expired')); return; }
-		showError(e);
+		if (e instanceof ApiError && e.status === 403) main.replaceChildren(empty(t('forbidden'), t('forbidden.hint', t(`role.${ui.role}`))));
+		else showError(e);
 	}
 	if (!signal.aborted) main.focus({ preventScroll: true });
 }
