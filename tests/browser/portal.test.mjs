@@ -3,7 +3,8 @@
 // portal with an HttpOnly session cookie no script can read; the person sees their data, consents and requests;
 // files an erasure with a PNG scan chosen in the file picker (a preview of the image before sending), and a file of
 // the wrong kind is refused before upload; the request is then listed with its status and due date; another person's
-// data stays out of reach; the third party their data was delivered to is listed; after signing out the page says the session ended. Screenshots in Russian and English at
+// data stays out of reach; the third party their data was delivered to is listed; an access export is downloaded and a
+// consent text agreed to is opened from the history; after signing out the page says the session ended. Screenshots in Russian and English at
 // 1280×800 and 390×844 are kept in tests/browser/artifacts/. SQLite only: sessions are tested on both engines in
 // tests/integration/portal.test.mjs.
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { assertJson, newPerson, removeInstance, startPrivd } from '../integratio
 import { makePng } from '../integration/lib/documents.mjs';
 import { portalLink } from '../integration/lib/portal.mjs';
 import { startRecipient } from '../integration/lib/recipient.mjs';
-import { poll } from '../integration/lib/requests.mjs';
+import { carryOut, poll } from '../integration/lib/requests.mjs';
 import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
 
 const DESKTOP = { width: 1280, height: 800 };
@@ -208,6 +209,36 @@ describe('the person\'s portal in chromium', { concurrency: 1 }, () => {
 			}
 		});
 	}
+
+	it('an access export is downloaded once ready; a consent text agreed to opens from the history', async () => {
+		const person = newPerson();
+		const p = await srv.registerOk(person);
+		const q = await carryOut(srv, p.id, 'access');
+		const { ctx, page, errors } = await opened(p.id, DESKTOP, 'en');
+		try {
+			const link = page.locator(`tr[data-request="${q.id}"] a[href="/v1/requests/${q.id}/export?format=html"]`);
+			assert.equal(await link.innerText(), 'Download');
+			const fetched = (href) => page.evaluate(async (h) => {
+				const r = await fetch(h);
+				return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+			}, href);
+			const x = await fetched(await link.getAttribute('href'));
+			assert.equal(x.status, 200);
+			assert.match(x.type, /^text\/html/);
+			assert.ok(x.text.includes(person.email.split('@')[0]), 'the export holds the person\'s data');
+			await page.locator('summary', { hasText: 'History' }).click();
+			const text = page.locator('a[href^="/consent/processing?"]').first();
+			await text.waitFor();
+			assert.match(await text.getAttribute('href'), /^\/consent\/processing\?lang=(ru|en)&version=1$/);
+			assert.equal(await text.innerText(), 'v1');
+			const c = await fetched(await text.getAttribute('href'));
+			assert.equal(c.status, 200);
+			assert.match(c.type, /^text\/html/);
+			assert.deepEqual(errors, []);
+		} finally {
+			await ctx.close();
+		}
+	});
 
 	it('signing out ends the session; the page says so and the link does not open again', async () => {
 		const { ctx, page, link } = await opened(me.id, DESKTOP, 'en');

@@ -149,7 +149,7 @@ forEngines('console sessions', (engine) => {
 		assertProblem(r, 401, 'unauthorized');
 	});
 
-	it('/console/ is served with a strict Content-Security-Policy and revalidating cache headers', async () => {
+	it('/console/ and /portal/ are served with a strict Content-Security-Policy and revalidating cache headers', async () => {
 		const srv = ctx.srv;
 		let r = await request(srv.url, 'GET', '/console');
 		assert.equal(r.status, 200, 'fetch follows /console to /console/');
@@ -167,6 +167,11 @@ forEngines('console sessions', (engine) => {
 		}
 		assert.equal(r.headers.get('cache-control'), 'no-cache');
 		assert.ok(!/<script(?![^>]*\bsrc=)[^>]*>/.test(r.text), 'no inline script');
+		const portal = await request(srv.url, 'GET', '/portal/');
+		assert.equal(portal.status, 200);
+		assert.equal(portal.headers.get('content-security-policy'), csp, '/portal/ under the same policy');
+		assert.equal(portal.headers.get('cache-control'), 'no-cache');
+		assert.ok(!/<script(?![^>]*\bsrc=)[^>]*>/.test(portal.text), 'no inline script in the portal');
 		const etag = r.headers.get('etag');
 		r = await request(srv.url, 'GET', '/console/', { headers: { 'if-none-match': etag } });
 		assert.equal(r.status, 304);
