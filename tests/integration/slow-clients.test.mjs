@@ -138,7 +138,9 @@ forEngines('slow and greedy clients', (engine) => {
 			// cut at the header deadline: each once at least, and none held much longer than it
 			for (const kind of ['slowloris', 'idle']) {
 				assert.ok(st.cut[kind] >= 50, `the ${kind} clients were cut: ${report}`);
-				assert.ok(st.cutMaxMs[kind] <= HEADER_TIMEOUT_S * 1000 + 3000, `${kind} cut near the deadline: ${report}`);
+				// near it: within 5 s on a machine loaded by other suites (the library's own idle limit, 30 s, is what
+				// would cut them otherwise)
+				assert.ok(st.cutMaxMs[kind] <= HEADER_TIMEOUT_S * 1000 + 5000, `${kind} cut near the deadline: ${report}`);
 				assert.ok(st.cutMinMs[kind] >= HEADER_TIMEOUT_S * 1000 - 500, `${kind} not cut before it: ${report}`);
 			}
 			// the stalled uploads: refused (503) once the body memory is full, the rest at the request deadline (408)

@@ -123,6 +123,7 @@ export async function createDatabase() {
  * opts: engine, serverCountry, operatorName, extraArgs, env (environment of `privd init`, e.g. PRIVD_CONSENT_*).
  */
 export async function initInstance({ engine = 'sqlite', serverCountry, operatorName, extraArgs = [], env = {} } = {}) {
+	const createdMs = Date.now();
 	let dbUrl = null;
 	let dbName = null;
 	if (engine === 'postgres') {
@@ -132,7 +133,7 @@ export async function initInstance({ engine = 'sqlite', serverCountry, operatorN
 	}
 	const root = await mkdtemp(path.join(os.tmpdir(), 'privd-it-'));
 	try {
-		return await initIn(root, { engine, dbUrl, dbName, serverCountry, operatorName, extraArgs, env });
+		return { ...(await initIn(root, { engine, dbUrl, dbName, serverCountry, operatorName, extraArgs, env })), createdMs };
 	} catch (e) {
 		await rm(root, { recursive: true, force: true });
 		throw e;
@@ -550,12 +551,15 @@ function needlesOf(strings) {
 }
 
 /** Reads every file under dir; returns [{file, s, enc}] for each string found in a file's bytes. */
-export async function findInFiles(dir, strings) {
+export async function findInFiles(dir, strings, { since } = {}) {
 	const needles = needlesOf(strings);
 	const hits = [];
 	for await (const f of walk(dir)) {
 		let buf;
-		try { buf = await readFile(f); } catch { continue; }
+		try {
+			if (since !== undefined && (await stat(f)).mtimeMs < since) continue;
+			buf = await readFile(f);
+		} catch { continue; }
 		for (const n of needles) {
 			if (buf.indexOf(n.buf) >= 0) hits.push({ file: path.relative(dir, f), s: n.s, enc: n.enc });
 		}
@@ -592,7 +596,8 @@ export async function sqlite(file, sql) {
 /**
  * Where the strings occur in what the instance stored: every file of the data directory (SQLite: privd.db, its
  * WAL and shared memory, keystore.db, ...), or for PostgreSQL a pg_dump of its database (every schema) and,
- * when PRIVD_TEST_PG_DIR is set, every file of the cluster (heap and WAL). Resolves to a list of hits.
+ * when PRIVD_TEST_PG_DIR is set, every file of the cluster (heap and WAL) written since the instance was made.
+ * Resolves to a list of hits.
  */
 export async function findStored(inst, strings) {
 	const hits = (await findInFiles(inst.dataDir, strings)).map((h) => ({ where: `data dir: ${h.file}`, ...h }));
@@ -600,7 +605,11 @@ export async function findStored(inst, strings) {
 		const dump = await pgDump(inst.dbUrl);
 		hits.push(...findInBuffer(dump, strings).map((h) => ({ where: 'pg_dump', ...h })));
 		if (PG_DIR && existsSync(PG_DIR)) {
-			hits.push(...(await findInFiles(PG_DIR, strings)).map((h) => ({ where: `cluster: ${h.file}`, ...h })));
+			// only the files written since the instance was made (its database's, the WAL's since): the cluster is
+			// shared by every test, and reading all of it took minutes on a loaded machine
+			const since = inst.createdMs !== undefined ? inst.createdMs - 2000 : undefined;
+			hits.push(...(await findInFiles(PG_DIR, strings, { since }))
+				.map((h) => ({ where: `cluster: ${h.file}`, ...h })));
 		}
 	}
 	return hits;
