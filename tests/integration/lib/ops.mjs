@@ -59,6 +59,17 @@ export async function keyBytes(dir) {
 	return out;
 }
 
+/** A file's bytes, or none when it went between the listing and the read (privd writes some files, such as
+ *  audit.anchor, to a temporary name and renames it). */
+async function readIfThere(p) {
+	try {
+		return await readFile(p);
+	} catch (e) {
+		if (e.code === 'ENOENT') return Buffer.alloc(0);
+		throw e;
+	}
+}
+
 /** Files under dir (recursively) whose bytes contain needle, a Buffer (a master key, say). */
 export async function filesHolding(dir, needle) {
 	const hits = [];
@@ -67,7 +78,7 @@ export async function filesHolding(dir, needle) {
 	for (const e of entries) {
 		const p = path.join(dir, e.name);
 		if (e.isDirectory()) hits.push(...(await filesHolding(p, needle)));
-		else if (e.isFile() && (await readFile(p)).indexOf(needle) >= 0) hits.push(p);
+		else if (e.isFile() && (await readIfThere(p)).indexOf(needle) >= 0) hits.push(p);
 	}
 	return hits;
 }
