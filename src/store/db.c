@@ -387,9 +387,14 @@ bool privd_db_checkpoint_due(struct privd_db *db)
 	return db->ops->checkpoint_due != NULL && db->ops->checkpoint_due(db);
 }
 
-enum privd_rc privd_db_checkpoint(struct privd_db *db)
+enum privd_rc privd_db_checkpoint(struct privd_db *db, int *copied)
 {
-	return db->ops->checkpoint != NULL ? db->ops->checkpoint(db) : PRIVD_OK;
+	int none = 0;
+
+	if (copied == NULL)
+		copied = &none;
+	*copied = 0;
+	return db->ops->checkpoint != NULL ? db->ops->checkpoint(db, copied) : PRIVD_OK;
 }
 
 void privd_db_log_error(const char *engine, const char *code, const char *msg, const char *sql)

@@ -198,7 +198,10 @@ enum privd_rc privd_db_purge(struct privd_db *db);
 bool privd_db_checkpoint_due(struct privd_db *db);
 /* SQLite: copies the WAL into the database now, whichever connection wrote it (a PASSIVE checkpoint: it never waits
  * for a reader or a writer, and what a reader still uses stays for the next; another checkpoint running is no
- * failure). PostgreSQL: nothing. PRIVD_ERR_DB. */
-enum privd_rc privd_db_checkpoint(struct privd_db *db);
+ * failure). *copied (may be NULL): how many of the WAL's frames are in the database after it, counted from the WAL's
+ * beginning (a copy adds what was committed since the one before; SQLite starts the WAL again from its beginning at
+ * the first write that finds all of it copied); -1 when not known (another checkpoint was running). PostgreSQL:
+ * nothing, *copied 0. PRIVD_ERR_DB. */
+enum privd_rc privd_db_checkpoint(struct privd_db *db, int *copied);
 
 #endif

@@ -318,10 +318,13 @@ static bool sq_checkpoint_due(struct privd_db *db)
 	return true;
 }
 
-static enum privd_rc sq_checkpoint(struct privd_db *db)
+static enum privd_rc sq_checkpoint(struct privd_db *db, int *copied)
 {
-	int r = sqlite3_wal_checkpoint_v2(SDB(db)->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	int frames = -1;
+	int r = sqlite3_wal_checkpoint_v2(SDB(db)->h, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, copied);
 
+	if (r != SQLITE_OK)
+		*copied = -1;
 	/* busy: another connection checkpoints right now; the next commit's count brings this back */
 	return r == SQLITE_OK || r == SQLITE_BUSY ? PRIVD_OK : PRIVD_ERR_DB;
 }

@@ -9,6 +9,12 @@
  * other method of a WAL file hands the run over before it calls the default one, so SQLite never sees the file
  * without what it wrote, and the sync that makes a commit durable writes it first. A failed hand-over is the error
  * of the call that made it, so SQLite fails that commit as it would have failed the write.
+ *
+ * A database file gets a wrapper too, whose xWrite syncs the file after each DBSYNC_EVERY bytes written. In WAL mode
+ * only a checkpoint writes the database, and SQLite syncs it once, at the end of the copy: after a copy of 30 MB that
+ * one sync took 26-30 ms, and every commit's sync of the WAL waited behind it on the disk (registration's p99 went
+ * from 16 to 46 ms). Synced a megabyte at a time, a commit waits for one such piece at most. The early syncs change
+ * nothing SQLite relies on: it marks the frames copied only after its own sync.
  */
 #include "store/sqlite_vfs.h"
 
@@ -26,6 +32,7 @@
 /* The unix VFS writes at most 128 KiB - 1 bytes a call (seekAndWriteFd masks the count with 0x1ffff): a larger
  * write through it would come back short, as a full disk. */
 #define WALBUF_CHUNK (124 * 1024)
+#define DBSYNC_EVERY (1024 * 1024)
 
 struct walbuf_file {
 	sqlite3_file base;  /* pMethods: walbuf_methods */
@@ -35,14 +42,22 @@ struct walbuf_file {
 	sqlite3_int64 off; /* where buf[0] goes in the file */
 };
 
-#define REAL_OFFSET                                                                                                    \
-	((sizeof(struct walbuf_file) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
+struct dbsync_file {
+	sqlite3_file base;  /* pMethods: dbsync_methods */
+	sqlite3_file *real; /* the default VFS's file, in the same allocation after this struct */
+	size_t unsynced;    /* bytes written since the last sync */
+};
+
+#define WRAPPER_SIZE                                                                                                   \
+	(sizeof(struct walbuf_file) > sizeof(struct dbsync_file) ? sizeof(struct walbuf_file)                          \
+	                                                           : sizeof(struct dbsync_file))
+#define REAL_OFFSET ((WRAPPER_SIZE + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
 
 static sqlite3_vfs shim;
 static sqlite3_vfs *root;
 static const char *shim_name;
 static pthread_once_t shim_once = PTHREAD_ONCE_INIT;
-static atomic_uint_fast64_t writes_in, writes_out;
+static atomic_uint_fast64_t writes_in, writes_out, db_syncs;
 
 static struct walbuf_file *WB(sqlite3_file *f)
 {
@@ -217,12 +232,163 @@ static const sqlite3_io_methods walbuf_methods = {
     .xDeviceCharacteristics = wb_device_characteristics,
 };
 
+/* ---- a database file: synced a piece at a time while a checkpoint writes it ---- */
+
+static sqlite3_file *DS(sqlite3_file *f)
+{
+	return ((struct dbsync_file *)f)->real;
+}
+
+static int ds_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
+{
+	struct dbsync_file *d = (struct dbsync_file *)f;
+	int rc = d->real->pMethods->xWrite(d->real, p, amt, off);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	d->unsynced += (size_t)amt;
+	if (d->unsynced < DBSYNC_EVERY)
+		return SQLITE_OK;
+	d->unsynced = 0;
+	atomic_fetch_add_explicit(&db_syncs, 1, memory_order_relaxed);
+	return d->real->pMethods->xSync(d->real, SQLITE_SYNC_NORMAL | SQLITE_SYNC_DATAONLY);
+}
+
+static int ds_sync(sqlite3_file *f, int flags)
+{
+	struct dbsync_file *d = (struct dbsync_file *)f;
+
+	d->unsynced = 0;
+	return d->real->pMethods->xSync(d->real, flags);
+}
+
+static int ds_close(sqlite3_file *f)
+{
+	return DS(f)->pMethods->xClose(DS(f));
+}
+
+static int ds_read(sqlite3_file *f, void *p, int amt, sqlite3_int64 off)
+{
+	return DS(f)->pMethods->xRead(DS(f), p, amt, off);
+}
+
+static int ds_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	return DS(f)->pMethods->xTruncate(DS(f), size);
+}
+
+static int ds_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	return DS(f)->pMethods->xFileSize(DS(f), size);
+}
+
+static int ds_lock(sqlite3_file *f, int level)
+{
+	return DS(f)->pMethods->xLock(DS(f), level);
+}
+
+static int ds_unlock(sqlite3_file *f, int level)
+{
+	return DS(f)->pMethods->xUnlock(DS(f), level);
+}
+
+static int ds_check_reserved(sqlite3_file *f, int *out)
+{
+	return DS(f)->pMethods->xCheckReservedLock(DS(f), out);
+}
+
+static int ds_file_control(sqlite3_file *f, int op, void *arg)
+{
+	return DS(f)->pMethods->xFileControl(DS(f), op, arg);
+}
+
+static int ds_sector_size(sqlite3_file *f)
+{
+	return DS(f)->pMethods->xSectorSize(DS(f));
+}
+
+static int ds_device_characteristics(sqlite3_file *f)
+{
+	return DS(f)->pMethods->xDeviceCharacteristics(DS(f));
+}
+
+static int ds_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **p)
+{
+	return DS(f)->pMethods->xShmMap(DS(f), region, size, extend, p);
+}
+
+static int ds_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+	return DS(f)->pMethods->xShmLock(DS(f), offset, n, flags);
+}
+
+static void ds_shm_barrier(sqlite3_file *f)
+{
+	DS(f)->pMethods->xShmBarrier(DS(f));
+}
+
+static int ds_shm_unmap(sqlite3_file *f, int delete_flag)
+{
+	return DS(f)->pMethods->xShmUnmap(DS(f), delete_flag);
+}
+
+static int ds_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **pp)
+{
+	return DS(f)->pMethods->xFetch(DS(f), off, amt, pp);
+}
+
+static int ds_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+{
+	return DS(f)->pMethods->xUnfetch(DS(f), off, p);
+}
+
+/* Version 3, as the unix VFS's own (checked at open): a database file carries the wal-index and memory maps. */
+static const sqlite3_io_methods dbsync_methods = {
+    .iVersion = 3,
+    .xClose = ds_close,
+    .xRead = ds_read,
+    .xWrite = ds_write,
+    .xTruncate = ds_truncate,
+    .xSync = ds_sync,
+    .xFileSize = ds_file_size,
+    .xLock = ds_lock,
+    .xUnlock = ds_unlock,
+    .xCheckReservedLock = ds_check_reserved,
+    .xFileControl = ds_file_control,
+    .xSectorSize = ds_sector_size,
+    .xDeviceCharacteristics = ds_device_characteristics,
+    .xShmMap = ds_shm_map,
+    .xShmLock = ds_shm_lock,
+    .xShmBarrier = ds_shm_barrier,
+    .xShmUnmap = ds_shm_unmap,
+    .xFetch = ds_fetch,
+    .xUnfetch = ds_unfetch,
+};
+
 static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags, int *out_flags)
 {
 	struct walbuf_file *w = WB(f);
 	int rc;
 
 	(void)vfs;
+	if ((flags & SQLITE_OPEN_MAIN_DB) != 0) {
+		struct dbsync_file *d = (struct dbsync_file *)f;
+
+		memset(d, 0, sizeof(*d));
+		d->real = (sqlite3_file *)((unsigned char *)f + REAL_OFFSET);
+		rc = root->xOpen(root, name, d->real, flags, out_flags);
+		if (rc != SQLITE_OK) {
+			d->base.pMethods = NULL;
+			return rc;
+		}
+		if (d->real->pMethods->iVersion >= 3) {
+			d->base.pMethods = &dbsync_methods;
+			return SQLITE_OK;
+		}
+		/* an older default VFS: its file, unwrapped, in SQLite's memory */
+		d->real->pMethods->xClose(d->real);
+		return root->xOpen(root, name, f, flags, out_flags);
+	}
 	if ((flags & SQLITE_OPEN_WAL) == 0)
 		return root->xOpen(root, name, f, flags, out_flags);
 	memset(w, 0, sizeof(*w));
@@ -257,4 +423,5 @@ void privd_sqlite_vfs_stats(struct privd_sqlite_vfs_stats *out)
 {
 	out->writes_in = atomic_load_explicit(&writes_in, memory_order_relaxed);
 	out->writes_out = atomic_load_explicit(&writes_out, memory_order_relaxed);
+	out->db_syncs = atomic_load_explicit(&db_syncs, memory_order_relaxed);
 }

@@ -11,6 +11,10 @@
  * syncs the WAL before the wal-index publishes the commit's frames to the other connections; with NORMAL or OFF a
  * reader could be sent to a frame still in the buffer. Durability is the default VFS's: nothing is acknowledged
  * before the sync, and the sync writes the buffer first.
+ *
+ * A database file opened through the shim is synced after each megabyte written to it, so that the copy of a large
+ * WAL into the database (a checkpoint) reaches the disk a piece at a time and not in one sync at its end that every
+ * commit's sync would wait behind.
  */
 #ifndef PRIVD_STORE_SQLITE_VFS_H
 #define PRIVD_STORE_SQLITE_VFS_H
@@ -24,6 +28,7 @@ const char *privd_sqlite_vfs(void);
 struct privd_sqlite_vfs_stats {
 	uint64_t writes_in;  /* WAL writes SQLite asked for */
 	uint64_t writes_out; /* writes passed to the default VFS for them */
+	uint64_t db_syncs;   /* syncs of a database file the shim made while a checkpoint wrote it */
 };
 
 /* The counters since the process started (relaxed atomics: for tests and profiles). */

@@ -18,7 +18,12 @@
  *
  * On SQLite a second thread, on connections of its own, copies the WAL into
  * the database when it has grown (a checkpoint): done by the writer between batches, each copy held every commit
- * back for 30-190 ms under load, and that was registration's p99.
+ * back for 30-190 ms under load, and that was registration's p99. But SQLite starts a WAL again from its beginning
+ * only when a write finds all of it copied, and a copy running beside the writer never is: commits land while it
+ * copies. Left alone, the WAL grew past 230 MB under registrations, and the checkpointer, handed the WAL after every
+ * commit, copied the few pages each commit rewrites over and over (26 us of CPU a registration). So the checkpointer
+ * copies in passes until what is left is a commit or two, and the writer copies that rest itself between two
+ * batches, so that its next write starts the WAL again.
  */
 #include "store/writer.h"
 
@@ -29,6 +34,18 @@
 #include <string.h>
 
 #include "core/log.h"
+
+/* Where the copy of one WAL stands (writer.c's head comment). */
+enum ck_stage {
+	CK_IDLE,    /* nothing handed over */
+	CK_COPYING, /* the checkpointer copies it */
+	CK_REST,    /* copied but for the commits that landed meanwhile: the writer copies those */
+};
+
+/* The checkpointer hands the rest to the writer once a pass copied at most this many frames (a group of 32
+ * registrations writes about 125: what lands during so short a pass is less), or after CK_PASSES passes. */
+#define CK_REST_FRAMES 512
+#define CK_PASSES 8
 
 struct privd_writer {
 	pthread_mutex_t mu;
@@ -47,7 +64,7 @@ struct privd_writer {
 	pthread_t ck_thread;
 	pthread_cond_t ck_cv;
 	bool ck_started, ck_stopping;
-	bool ck_due[2];
+	enum ck_stage ck_stage[2];
 	struct privd_db *ck[2];
 };
 
@@ -302,24 +319,49 @@ static enum privd_rc reopen(struct privd_writer *w)
 	return rc;
 }
 
-/* After a batch's answers: a WAL grown past its bound is handed to the checkpointer, so that the next batch does not
- * wait for its copy; without a checkpointer, copied here. */
+static void checkpoint_failed(size_t i)
+{
+	privd_log(PRIVD_LOG_WARN, "writer.checkpoint_failed", "\"db\":\"%s\"", i ? "keystore" : "data");
+}
+
+/* After a batch's answers: the rest of a copy the checkpointer finished is copied here, and a WAL grown past its
+ * bound is handed to the checkpointer, so that the next batch does not wait for its copy; without a checkpointer,
+ * the whole copy is done here. */
 static void checkpoint_request(struct privd_writer *w)
 {
-	bool due[2] = {privd_db_checkpoint_due(w->db), privd_db_checkpoint_due(w->ks)};
+	struct privd_db *own[2] = {w->db, w->ks};
+	bool rest[2], due[2], wake = false;
+	size_t i;
 
-	if (!due[0] && !due[1])
-		return;
 	if (!w->ck_started) {
-		if ((due[1] && privd_db_checkpoint(w->ks) != PRIVD_OK) ||
-		    (due[0] && privd_db_checkpoint(w->db) != PRIVD_OK))
-			privd_log(PRIVD_LOG_WARN, "writer.checkpoint_failed", NULL);
+		for (i = 0; i < 2; i++)
+			if (privd_db_checkpoint_due(own[i]) && privd_db_checkpoint(own[i], NULL) != PRIVD_OK)
+				checkpoint_failed(i);
 		return;
 	}
 	pthread_mutex_lock(&w->mu);
-	w->ck_due[0] = w->ck_due[0] || due[0];
-	w->ck_due[1] = w->ck_due[1] || due[1];
-	pthread_cond_signal(&w->ck_cv);
+	for (i = 0; i < 2; i++) {
+		rest[i] = w->ck_stage[i] == CK_REST;
+		if (rest[i])
+			w->ck_stage[i] = CK_IDLE;
+	}
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < 2; i++) {
+		/* the WAL's count is the one before this copy until the next commit: not asked again now */
+		due[i] = !rest[i] && privd_db_checkpoint_due(own[i]);
+		if (rest[i] && privd_db_checkpoint(own[i], NULL) != PRIVD_OK)
+			checkpoint_failed(i);
+	}
+	if (!due[0] && !due[1])
+		return;
+	pthread_mutex_lock(&w->mu);
+	for (i = 0; i < 2; i++)
+		if (due[i] && w->ck_stage[i] == CK_IDLE) {
+			w->ck_stage[i] = CK_COPYING;
+			wake = true;
+		}
+	if (wake)
+		pthread_cond_signal(&w->ck_cv);
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -333,18 +375,31 @@ static void *checkpointer_main(void *arg)
 		bool due[2];
 
 		pthread_mutex_lock(&w->mu);
-		while (!w->ck_due[0] && !w->ck_due[1] && !w->ck_stopping)
+		while (w->ck_stage[0] != CK_COPYING && w->ck_stage[1] != CK_COPYING && !w->ck_stopping)
 			pthread_cond_wait(&w->ck_cv, &w->mu);
-		due[0] = w->ck_due[0];
-		due[1] = w->ck_due[1];
-		w->ck_due[0] = w->ck_due[1] = false;
+		due[0] = w->ck_stage[0] == CK_COPYING;
+		due[1] = w->ck_stage[1] == CK_COPYING;
 		pthread_mutex_unlock(&w->mu);
 		if (!due[0] && !due[1])
 			break; /* stopping, nothing left */
-		for (size_t i = 0; i < 2; i++)
-			if (due[i] && privd_db_checkpoint(w->ck[i]) != PRIVD_OK)
-				privd_log(PRIVD_LOG_WARN, "writer.checkpoint_failed", "\"db\":\"%s\"",
-				          i ? "keystore" : "data");
+		for (size_t i = 0; i < 2; i++) {
+			enum privd_rc rc = PRIVD_OK;
+			int before = 0, copied = 0;
+
+			/* each pass copies what was committed during the one before */
+			for (int pass = 0; due[i] && rc == PRIVD_OK && pass < CK_PASSES; pass++) {
+				rc = privd_db_checkpoint(w->ck[i], &copied);
+				if (copied < 0 || (pass > 0 && copied - before <= CK_REST_FRAMES))
+					break;
+				before = copied;
+			}
+			if (rc != PRIVD_OK)
+				checkpoint_failed(i);
+			pthread_mutex_lock(&w->mu);
+			if (due[i])
+				w->ck_stage[i] = CK_REST;
+			pthread_mutex_unlock(&w->mu);
+		}
 	}
 	return NULL;
 }
