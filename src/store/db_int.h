@@ -39,7 +39,7 @@ struct privd_db_ops {
 	                             void (*cb)(void *arg, const char *channel, const char *payload), void *arg);
 	enum privd_rc (*purge)(struct privd_db *db);
 	enum privd_rc (*checkpoint)(struct privd_db *db, int *copied); /* NULL: nothing to do */
-	bool (*checkpoint_due)(struct privd_db *db);      /* NULL: never */
+	bool (*checkpoint_due)(struct privd_db *db);                   /* NULL: never */
 	/* A pipelined transaction (db.h, privd_db_begin_pipelined); all three NULL where the engine has none. begin
 	 * sets db->pipelined, sync clears it; defer is only called while it is set. */
 	enum privd_rc (*pipe_begin)(struct privd_db *db);

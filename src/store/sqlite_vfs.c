@@ -50,7 +50,7 @@ struct dbsync_file {
 
 #define WRAPPER_SIZE                                                                                                   \
 	(sizeof(struct walbuf_file) > sizeof(struct dbsync_file) ? sizeof(struct walbuf_file)                          \
-	                                                           : sizeof(struct dbsync_file))
+	                                                         : sizeof(struct dbsync_file))
 #define REAL_OFFSET ((WRAPPER_SIZE + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
 
 static sqlite3_vfs shim;

@@ -471,9 +471,9 @@ static void test_writer_wal_begun_again(void **state)
 	assert_non_null(jobs);
 	db = open_db(PRIVD_DB_DATA);
 	assert_non_null(db);
-	assert_int_equal(privd_db_exec(db, "DROP TABLE IF EXISTS wbig; CREATE TABLE wbig(id BIGINT PRIMARY KEY, pad BLOB)",
-	                               NULL),
-	                 PRIVD_OK);
+	assert_int_equal(
+	    privd_db_exec(db, "DROP TABLE IF EXISTS wbig; CREATE TABLE wbig(id BIGINT PRIMARY KEY, pad BLOB)", NULL),
+	    PRIVD_OK);
 	memset(&ww, 0, sizeof(ww));
 	snprintf(ww.path, sizeof(ww.path), "%s/privd.db-wal", g_tmpdir);
 	assert_int_equal(pthread_create(&th, NULL, wal_watcher, &ww), 0);
