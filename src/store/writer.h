@@ -44,12 +44,14 @@ struct privd_write_job {
 	 * destroying keys, which must happen only once what the data side records about it is durable. A crash
 	 * before it leaves a key that nothing uses (the caller sweeps such keys); its failure does not change rc. */
 	enum privd_rc (*ks_after)(struct privd_db *ks, void *arg);
-	/* required: called from the writer thread once the job's fate is durable; rc is the job's result
-	 * (PRIVD_OK only after commit). Must not block. */
+	/* required: called once the job's fate is durable, from the writer's answering thread, one job after another
+	 * in the order they committed; rc is the job's result (PRIVD_OK only after commit). Must not block, nor wait
+	 * for another job. */
 	void (*done)(void *arg, enum privd_rc rc);
 	void *arg;
 
 	struct privd_write_job *next; /* the writer's; leave NULL */
+	enum privd_rc rc;             /* the writer's: the result done is given */
 	struct privd_write_tag *tag;  /* the writer's: set by privd_writer_submit from the thread's tag */
 };
 

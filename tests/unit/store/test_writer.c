@@ -5,7 +5,9 @@
  * keystore part undone, a record armed on a thread (a tag) commits with that thread's next job or not at all,
  * and a failed COMMIT (a deferred constraint here; a failed fsync or a lost server in life) is not retried,
  * keeps the keys of an outcome it cannot know, and the next job runs on connections opened again. On SQLite, under
- * an unbroken stream of commits the WAL is copied and begun again, so that it stays near its bound.
+ * an unbroken stream of commits the WAL is copied and begun again, so that it stays near its bound. The keystore's
+ * COMMIT runs beside the data transaction's statements: when it fails, no data of its jobs commits (a job's data is
+ * never durable without its key), and the jobs without a keystore part commit all the same.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -388,6 +390,83 @@ static enum privd_rc job_orphan(struct privd_db *db, void *arg)
 	return exec_id(db, "INSERT INTO wc(id, pid) VALUES (?, 999)", ((struct wjob *)arg)->id, NULL);
 }
 
+/* A key row whose parent does not exist, in the keystore: the deferred foreign key fails the keystore's COMMIT. */
+static enum privd_rc job_ks_orphan(struct privd_db *ks, void *arg)
+{
+	return exec_id(ks, "INSERT INTO wkc(id, pid) VALUES (?, 999)", ((struct wjob *)arg)->id, NULL);
+}
+
+#define KS_FAIL_JOBS 300
+
+static void test_writer_keystore_commit_fails(void **state)
+{
+	struct privd_writer *w = NULL;
+	struct wjob *jobs = calloc(KS_FAIL_JOBS, sizeof(*jobs));
+	struct privd_db *db, *ks = open_db(PRIVD_DB_KEYSTORE);
+	int i, failed = 0;
+
+	(void)state;
+	assert_non_null(jobs);
+	assert_non_null(ks);
+	assert_int_equal(setup_tables(), 0);
+	assert_int_equal(privd_db_exec(ks,
+	                               "DROP TABLE IF EXISTS wkc; DROP TABLE IF EXISTS wkp; CREATE TABLE wkp(id BIGINT "
+	                               "PRIMARY KEY); CREATE TABLE wkc(id BIGINT PRIMARY KEY, pid BIGINT REFERENCES "
+	                               "wkp(id) DEFERRABLE INITIALLY DEFERRED)",
+	                               NULL),
+	                 PRIVD_OK);
+	assert_int_equal(privd_writer_start(&g_target, 64, &w, NULL), PRIVD_OK);
+	atomic_store(&g_async_left, KS_FAIL_JOBS);
+	/* queued at once, so that the failing commit shares its batch with jobs of both kinds */
+	for (i = 0; i < KS_FAIL_JOBS; i++) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "k%d", i);
+		job_init(&jobs[i], i + 1, v);
+		if (i % 2 == 1)
+			jobs[i].job.ks = NULL;
+		if (i % 100 == 40)
+			jobs[i].job.ks = job_ks_orphan;
+		jobs[i].job.done = job_done;
+		assert_int_equal(privd_writer_submit(w, &jobs[i].job), PRIVD_OK);
+	}
+	while (atomic_load(&g_async_left) > 0)
+		usleep(1000);
+	privd_writer_stop(w);
+	db = open_db(PRIVD_DB_DATA);
+	assert_non_null(db);
+	for (i = 0; i < KS_FAIL_JOBS; i++) {
+		int64_t data = count(db, "SELECT COUNT(*) FROM wt WHERE id = ?", i + 1);
+
+		assert_int_equal(atomic_load(&jobs[i].done_calls), 1);
+		if (i % 2 == 1) {
+			/* no keystore part: it commits whatever the keystore's COMMIT did */
+			assert_int_equal(jobs[i].rc, PRIVD_OK);
+			assert_int_equal(data, 1);
+			continue;
+		}
+		if (i % 100 == 40)
+			assert_int_equal(jobs[i].rc, PRIVD_ERR_DB);
+		/* a job that shared the failed COMMIT failed with it; one that did not committed, its key with it */
+		if (jobs[i].rc == PRIVD_OK) {
+			assert_int_equal(data, 1);
+			assert_int_equal(count(ks, "SELECT COUNT(*) FROM wk WHERE id = ?", i + 1), 1);
+		} else {
+			assert_int_equal(jobs[i].rc, PRIVD_ERR_DB);
+			assert_int_equal(data, 0);
+			failed++;
+		}
+	}
+	/* three failed COMMITs, each with the jobs of its batch; the writer went on after each */
+	assert_true(failed >= 3);
+	assert_true(failed < KS_FAIL_JOBS / 2);
+	assert_int_equal(count(ks, "SELECT COUNT(*) FROM wkc", -1), 0);
+	assert_int_equal(privd_db_exec(ks, "DROP TABLE wkc; DROP TABLE wkp", NULL), PRIVD_OK);
+	privd_db_close(db);
+	privd_db_close(ks);
+	free(jobs);
+}
+
 static void test_writer_commit_fails(void **state)
 {
 	struct privd_writer *w = NULL;
@@ -517,6 +596,7 @@ int main(void)
 	    cmocka_unit_test(test_writer_data_txn_fails),
 	    cmocka_unit_test(test_writer_tag),
 	    cmocka_unit_test(test_writer_commit_fails),
+	    cmocka_unit_test(test_writer_keystore_commit_fails),
 	    cmocka_unit_test(test_writer_wal_begun_again),
 	};
 
