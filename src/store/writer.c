@@ -31,7 +31,7 @@
  * answering thread calls the done callbacks: the writer hands each batch's jobs over once their fate is durable and
  * goes on to the next batch (resuming 32 connections took 0.35-0.42 ms of each cycle).
  */
-#include "store/writer.h"
+#include "store/writer_int.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -40,54 +40,6 @@
 #include <string.h>
 
 #include "core/log.h"
-
-/* Where the copy of one WAL stands (writer.c's head comment). */
-enum ck_stage {
-	CK_IDLE,    /* nothing handed over */
-	CK_COPYING, /* the checkpointer copies it */
-	CK_REST,    /* copied but for the commits that landed meanwhile: the writer copies those */
-};
-
-/* The checkpointer hands the rest to the writer once a pass copied at most this many frames (a group of 32
- * registrations writes about 125: what lands during so short a pass is less), or after CK_PASSES passes. */
-#define CK_REST_FRAMES 512
-#define CK_PASSES 8
-
-/* How a transaction of a batch ended (run_jobs). */
-enum attempt { COMMITTED, EXECUTED, JOB_FAILED, ABORTED, COMMIT_FAILED };
-
-struct privd_writer {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	pthread_t thread;
-	bool started;
-	bool stopping;
-	struct privd_write_job *head, *tail;
-	size_t max_batch;
-	struct privd_db_target target;
-	struct privd_db *db, *ks;
-	bool poisoned; /* a BEGIN or COMMIT failed: reopen both connections before the next batch */
-	struct privd_writer_stats stats;
-	/* the checkpointer (SQLite): copies a grown WAL into its database on connections of its own ([0] data,
-	 * [1] keystore) while the writer goes on committing; guarded by mu */
-	pthread_t ck_thread;
-	pthread_cond_t ck_cv;
-	bool ck_started, ck_stopping;
-	enum ck_stage ck_stage[2];
-	struct privd_db *ck[2];
-	/* the keystore's committer: kc_pending while it commits the keystore transaction; guarded by kc_mu */
-	pthread_mutex_t kc_mu;
-	pthread_cond_t kc_cv;
-	pthread_t kc_thread;
-	bool kc_started, kc_stopping, kc_pending;
-	enum attempt kc_result;
-	/* the answering thread: the jobs whose done is due, in commit order; guarded by ans_mu */
-	pthread_mutex_t ans_mu;
-	pthread_cond_t ans_cv;
-	pthread_t ans_thread;
-	bool ans_started, ans_stopping;
-	struct privd_write_job *ans_head, *ans_tail;
-};
 
 /* What the writer knows about one job of a batch. */
 struct batch_slot {
@@ -152,7 +104,7 @@ static enum privd_rc run_in_savepoint(struct privd_db *db, enum privd_rc (*fn)(s
  * batch again with each true, every job in its own savepoint, so one failing job still fails alone (its rc set)
  * and the others commit. Jobs must therefore be safe to run twice when the first run was rolled back. ABORTED or
  * COMMIT_FAILED when the transaction itself failed: the handle is not to be trusted again (see the top). With
- * commit false, EXECUTED in place of COMMITTED: the transaction is left open for finish_txn. */
+ * commit false, EXECUTED in place of COMMITTED: the transaction is left open for privd_writer_commit_txn. */
 static enum attempt run_jobs(struct privd_db *db, struct batch_slot *s, size_t n, bool ks, bool each, bool commit)
 {
 	size_t i;
@@ -208,8 +160,8 @@ static void txn_failed(struct privd_writer *w, bool ks, enum attempt a, size_t n
 }
 
 /* Runs one transaction of the batch (the keystore's or the data's): optimistically, then job by job when a job
- * failed. With commit false it stops short of COMMIT (EXECUTED: finish_txn commits). Returns how it ended; on
- * anything but COMMITTED or EXECUTED the writer is poisoned. */
+ * failed. With commit false it stops short of COMMIT (EXECUTED: privd_writer_commit_txn commits). Returns how it ended;
+ * on anything but COMMITTED or EXECUTED the writer is poisoned. */
 static enum attempt run_txn(struct privd_writer *w, struct batch_slot *s, size_t n, bool ks, bool commit)
 {
 	struct privd_db *db = ks ? w->ks : w->db;
@@ -220,15 +172,6 @@ static enum attempt run_txn(struct privd_writer *w, struct batch_slot *s, size_t
 	if (a != COMMITTED && a != EXECUTED)
 		txn_failed(w, ks, a, n);
 	return a;
-}
-
-/* The COMMIT of a transaction run_txn left open. */
-static enum attempt finish_txn(struct privd_db *db)
-{
-	if (privd_db_commit(db) == PRIVD_OK)
-		return COMMITTED;
-	privd_db_rollback(db);
-	return COMMIT_FAILED;
 }
 
 static void keystore_failed(struct batch_slot *s, size_t n)
@@ -267,54 +210,6 @@ static void keystore_committed(struct privd_writer *w, struct batch_slot *s, siz
 	keystore_failed(s, n);
 	for (size_t i = 0; i < n; i++)
 		s[i].ks_done = false; /* its outcome unknown: not undone (an orphan key at worst) */
-}
-
-/* The keystore's COMMIT, on the committer thread when there is one: its sync overlaps the data transaction's
- * statements. The data transaction commits only after it (keys are durable before the data that uses them). */
-static void *committer_main(void *arg)
-{
-	struct privd_writer *w = arg;
-
-	pthread_setname_np(pthread_self(), "privd-kscommit");
-	pthread_mutex_lock(&w->kc_mu);
-	for (;;) {
-		while (!w->kc_pending && !w->kc_stopping)
-			pthread_cond_wait(&w->kc_cv, &w->kc_mu);
-		if (!w->kc_pending)
-			break;
-		pthread_mutex_unlock(&w->kc_mu);
-		enum attempt a = finish_txn(w->ks);
-		pthread_mutex_lock(&w->kc_mu);
-		w->kc_result = a;
-		w->kc_pending = false;
-		pthread_cond_broadcast(&w->kc_cv);
-	}
-	pthread_mutex_unlock(&w->kc_mu);
-	return NULL;
-}
-
-static void keystore_commit_start(struct privd_writer *w)
-{
-	if (!w->kc_started) {
-		w->kc_result = finish_txn(w->ks);
-		return;
-	}
-	pthread_mutex_lock(&w->kc_mu);
-	w->kc_pending = true;
-	pthread_cond_broadcast(&w->kc_cv);
-	pthread_mutex_unlock(&w->kc_mu);
-}
-
-static enum attempt keystore_commit_wait(struct privd_writer *w)
-{
-	enum attempt a;
-
-	pthread_mutex_lock(&w->kc_mu);
-	while (w->kc_pending)
-		pthread_cond_wait(&w->kc_cv, &w->kc_mu);
-	a = w->kc_result;
-	pthread_mutex_unlock(&w->kc_mu);
-	return a;
 }
 
 /* Returns true when the data transaction committed. */
@@ -423,161 +318,6 @@ static enum privd_rc reopen(struct privd_writer *w)
 	return rc;
 }
 
-static void checkpoint_failed(size_t i)
-{
-	privd_log(PRIVD_LOG_WARN, "writer.checkpoint_failed", "\"db\":\"%s\"", i ? "keystore" : "data");
-}
-
-/* After a batch's answers: the rest of a copy the checkpointer finished is copied here, and a WAL grown past its
- * bound is handed to the checkpointer, so that the next batch does not wait for its copy; without a checkpointer,
- * the whole copy is done here. */
-static void checkpoint_request(struct privd_writer *w)
-{
-	struct privd_db *own[2] = {w->db, w->ks};
-	bool rest[2], due[2], wake = false;
-	size_t i;
-
-	if (!w->ck_started) {
-		for (i = 0; i < 2; i++)
-			if (privd_db_checkpoint_due(own[i]) && privd_db_checkpoint(own[i], NULL) != PRIVD_OK)
-				checkpoint_failed(i);
-		return;
-	}
-	pthread_mutex_lock(&w->mu);
-	for (i = 0; i < 2; i++) {
-		rest[i] = w->ck_stage[i] == CK_REST;
-		if (rest[i])
-			w->ck_stage[i] = CK_IDLE;
-	}
-	pthread_mutex_unlock(&w->mu);
-	for (i = 0; i < 2; i++) {
-		/* the WAL's count is the one before this copy until the next commit: not asked again now */
-		due[i] = !rest[i] && privd_db_checkpoint_due(own[i]);
-		if (rest[i] && privd_db_checkpoint(own[i], NULL) != PRIVD_OK)
-			checkpoint_failed(i);
-	}
-	if (!due[0] && !due[1])
-		return;
-	pthread_mutex_lock(&w->mu);
-	for (i = 0; i < 2; i++)
-		if (due[i] && w->ck_stage[i] == CK_IDLE) {
-			w->ck_stage[i] = CK_COPYING;
-			wake = true;
-		}
-	if (wake)
-		pthread_cond_signal(&w->ck_cv);
-	pthread_mutex_unlock(&w->mu);
-}
-
-static void *checkpointer_main(void *arg)
-{
-	struct privd_writer *w = arg;
-
-	pthread_setname_np(pthread_self(), "privd-checkpt");
-
-	for (;;) {
-		bool due[2];
-
-		pthread_mutex_lock(&w->mu);
-		while (w->ck_stage[0] != CK_COPYING && w->ck_stage[1] != CK_COPYING && !w->ck_stopping)
-			pthread_cond_wait(&w->ck_cv, &w->mu);
-		due[0] = w->ck_stage[0] == CK_COPYING;
-		due[1] = w->ck_stage[1] == CK_COPYING;
-		pthread_mutex_unlock(&w->mu);
-		if (!due[0] && !due[1])
-			break; /* stopping, nothing left */
-		for (size_t i = 0; i < 2; i++) {
-			enum privd_rc rc = PRIVD_OK;
-			int before = 0, copied = 0;
-
-			/* each pass copies what was committed during the one before */
-			for (int pass = 0; due[i] && rc == PRIVD_OK && pass < CK_PASSES; pass++) {
-				rc = privd_db_checkpoint(w->ck[i], &copied);
-				if (copied < 0 || (pass > 0 && copied - before <= CK_REST_FRAMES))
-					break;
-				before = copied;
-			}
-			if (rc != PRIVD_OK)
-				checkpoint_failed(i);
-			pthread_mutex_lock(&w->mu);
-			if (due[i])
-				w->ck_stage[i] = CK_REST;
-			pthread_mutex_unlock(&w->mu);
-		}
-	}
-	return NULL;
-}
-
-/* The checkpointer's connections and thread, on SQLite; without them the writer checkpoints itself. */
-static void checkpointer_start(struct privd_writer *w, const struct privd_db_target *t)
-{
-	struct privd_err err = {0};
-
-	if (t->engine != PRIVD_DB_SQLITE)
-		return;
-	if (privd_db_open(t, PRIVD_DB_DATA, false, &w->ck[0], &err) == PRIVD_OK &&
-	    privd_db_open(t, PRIVD_DB_KEYSTORE, false, &w->ck[1], &err) == PRIVD_OK &&
-	    pthread_create(&w->ck_thread, NULL, checkpointer_main, w) == 0) {
-		w->ck_started = true;
-		return;
-	}
-	privd_log(PRIVD_LOG_WARN, "writer.checkpointer_unavailable", "\"reason\":\"%s\"",
-	          err.msg[0] ? "cannot open its connections" : "cannot start its thread");
-	privd_db_close(w->ck[1]);
-	privd_db_close(w->ck[0]);
-	w->ck[0] = w->ck[1] = NULL;
-}
-
-/* Calls the done of each job of the list from first, which it may free. */
-static void answer_list(struct privd_write_job *j)
-{
-	while (j != NULL) {
-		struct privd_write_job *next = j->next;
-
-		j->next = NULL;
-		j->done(j->arg, j->rc);
-		j = next;
-	}
-}
-
-/* Hands a batch's jobs (linked first to last) to the answering thread, or answers them here without one. */
-static void answer(struct privd_writer *w, struct privd_write_job *first, struct privd_write_job *last)
-{
-	if (!w->ans_started) {
-		answer_list(first);
-		return;
-	}
-	pthread_mutex_lock(&w->ans_mu);
-	if (w->ans_tail != NULL)
-		w->ans_tail->next = first;
-	else
-		w->ans_head = first;
-	w->ans_tail = last;
-	pthread_cond_signal(&w->ans_cv);
-	pthread_mutex_unlock(&w->ans_mu);
-}
-
-static void *answer_main(void *arg)
-{
-	struct privd_writer *w = arg;
-
-	pthread_setname_np(pthread_self(), "privd-answer");
-	for (;;) {
-		struct privd_write_job *list;
-
-		pthread_mutex_lock(&w->ans_mu);
-		while (w->ans_head == NULL && !w->ans_stopping)
-			pthread_cond_wait(&w->ans_cv, &w->ans_mu);
-		list = w->ans_head;
-		w->ans_head = w->ans_tail = NULL;
-		pthread_mutex_unlock(&w->ans_mu);
-		if (list == NULL)
-			break; /* stopping, every answer given */
-		answer_list(list);
-	}
-	return NULL;
-}
-
 static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 {
 	unsigned long long failed = 0;
@@ -592,10 +332,10 @@ static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 		enum attempt a;
 
 		if (ks_open)
-			keystore_commit_start(w);
+			privd_writer_ks_commit_start(w);
 		a = run_txn(w, s, n, false, false);
 		if (ks_open) {
-			enum attempt k = keystore_commit_wait(w);
+			enum attempt k = privd_writer_ks_commit_wait(w);
 
 			keystore_committed(w, s, n, k);
 			if (k != COMMITTED && a == EXECUTED) {
@@ -605,7 +345,7 @@ static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 			}
 		}
 		if (a == EXECUTED) {
-			a = finish_txn(w->db);
+			a = privd_writer_commit_txn(w->db);
 			if (a != COMMITTED)
 				txn_failed(w, false, a, n);
 		}
@@ -629,11 +369,11 @@ static void run_batch(struct privd_writer *w, struct batch_slot *s, size_t n)
 		if (j->tag != NULL && s[i].rc == PRIVD_OK)
 			atomic_store(&j->tag->state, PRIVD_TAG_COMMITTED);
 	}
-	answer(w, s[0].job, s[n - 1].job);
+	privd_writer_answer(w, s[0].job, s[n - 1].job);
 	/* after the answers are handed over: no commit waits for the copy of its WAL into the database */
 	if (w->poisoned)
 		return;
-	checkpoint_request(w);
+	privd_writer_checkpoint_request(w);
 }
 
 static void *writer_main(void *arg)
@@ -696,10 +436,7 @@ enum privd_rc privd_writer_start(const struct privd_db_target *t, size_t max_bat
 	rc = privd_db_open(t, PRIVD_DB_KEYSTORE, false, &w->ks, err);
 	if (rc != PRIVD_OK)
 		goto out;
-	checkpointer_start(w, t);
-	/* without them, the writer answers itself and commits its keystore transactions itself */
-	w->ans_started = pthread_create(&w->ans_thread, NULL, answer_main, w) == 0;
-	w->kc_started = pthread_create(&w->kc_thread, NULL, committer_main, w) == 0;
+	privd_writer_helpers_start(w, t);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		rc = privd_err_set(err, PRIVD_ERR_INTERNAL, "cannot start writer thread");
 		goto out;
@@ -826,26 +563,7 @@ void privd_writer_stop(struct privd_writer *w)
 	pthread_mutex_unlock(&w->mu);
 	if (w->started)
 		pthread_join(w->thread, NULL);
-	/* the writer is done: the answering thread gives the answers it was handed, then stops */
-	pthread_mutex_lock(&w->ans_mu);
-	w->ans_stopping = true;
-	pthread_cond_broadcast(&w->ans_cv);
-	pthread_mutex_unlock(&w->ans_mu);
-	if (w->ans_started)
-		pthread_join(w->ans_thread, NULL);
-	pthread_mutex_lock(&w->kc_mu);
-	w->kc_stopping = true;
-	pthread_cond_broadcast(&w->kc_cv);
-	pthread_mutex_unlock(&w->kc_mu);
-	if (w->kc_started)
-		pthread_join(w->kc_thread, NULL);
-	/* the checkpointer finishes what it was handed, then stops */
-	pthread_mutex_lock(&w->mu);
-	w->ck_stopping = true;
-	pthread_cond_broadcast(&w->ck_cv);
-	pthread_mutex_unlock(&w->mu);
-	if (w->ck_started)
-		pthread_join(w->ck_thread, NULL);
+	privd_writer_helpers_stop(w); /* the writer is done */
 	privd_db_close(w->ck[1]);
 	privd_db_close(w->ck[0]);
 	privd_db_close(w->ks);

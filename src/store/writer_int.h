@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * writer_int.h - what the writer (writer.c) and its helper threads (writer_threads.c) share: the writer's state and
+ * the functions of the helper threads. Included by those two files only.
+ */
+#ifndef PRIVD_STORE_WRITER_INT_H
+#define PRIVD_STORE_WRITER_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "store/writer.h"
+
+/* Where the copy of one WAL stands (writer.c's head comment). */
+enum ck_stage {
+	CK_IDLE,    /* nothing handed over */
+	CK_COPYING, /* the checkpointer copies it */
+	CK_REST,    /* copied but for the commits that landed meanwhile: the writer copies those */
+};
+
+/* The checkpointer hands the rest to the writer once a pass copied at most this many frames (a group of 32
+ * registrations writes about 125: what lands during so short a pass is less), or after CK_PASSES passes. */
+#define CK_REST_FRAMES 512
+#define CK_PASSES 8
+
+/* How a transaction of a batch ended (run_jobs). */
+enum attempt { COMMITTED, EXECUTED, JOB_FAILED, ABORTED, COMMIT_FAILED };
+
+struct privd_writer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool started;
+	bool stopping;
+	struct privd_write_job *head, *tail;
+	size_t max_batch;
+	struct privd_db_target target;
+	struct privd_db *db, *ks;
+	bool poisoned; /* a BEGIN or COMMIT failed: reopen both connections before the next batch */
+	struct privd_writer_stats stats;
+	/* the checkpointer (SQLite): copies a grown WAL into its database on connections of its own ([0] data,
+	 * [1] keystore) while the writer goes on committing; guarded by mu */
+	pthread_t ck_thread;
+	pthread_cond_t ck_cv;
+	bool ck_started, ck_stopping;
+	enum ck_stage ck_stage[2];
+	struct privd_db *ck[2];
+	/* the keystore's committer: kc_pending while it commits the keystore transaction; guarded by kc_mu */
+	pthread_mutex_t kc_mu;
+	pthread_cond_t kc_cv;
+	pthread_t kc_thread;
+	bool kc_started, kc_stopping, kc_pending;
+	enum attempt kc_result;
+	/* the answering thread: the jobs whose done is due, in commit order; guarded by ans_mu */
+	pthread_mutex_t ans_mu;
+	pthread_cond_t ans_cv;
+	pthread_t ans_thread;
+	bool ans_started, ans_stopping;
+	struct privd_write_job *ans_head, *ans_tail;
+};
+
+/* The COMMIT of a transaction run_jobs left open: COMMITTED, or COMMIT_FAILED after a rollback. */
+enum attempt privd_writer_commit_txn(struct privd_db *db);
+
+/* The committer, answering and checkpointer threads (writer_threads.c), started after the writer's connections are
+ * open; each that cannot start leaves its work to the writer. Stopped once the writer's thread has ended: each
+ * finishes what it was handed first. */
+void privd_writer_helpers_start(struct privd_writer *w, const struct privd_db_target *t);
+void privd_writer_helpers_stop(struct privd_writer *w);
+
+/* The keystore's COMMIT of the open keystore transaction, begun on the committer thread (or done here without it);
+ * the wait returns how it ended. */
+void privd_writer_ks_commit_start(struct privd_writer *w);
+enum attempt privd_writer_ks_commit_wait(struct privd_writer *w);
+
+/* Hands a batch's jobs, linked first to last with their rc set, to the answering thread (or answers them here). */
+void privd_writer_answer(struct privd_writer *w, struct privd_write_job *first, struct privd_write_job *last);
+
+/* After a batch's answers: the checkpoints of writer.c's head comment. */
+void privd_writer_checkpoint_request(struct privd_writer *w);
+
+#endif
