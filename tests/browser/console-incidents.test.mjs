@@ -7,52 +7,31 @@
 // list but no way to record. Screenshots of the form and of an incident in Russian and English, at 1280×800 and
 // 390×844, in tests/browser/artifacts/.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import { assertJson, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
+import { assertJson, newPerson } from '../integration/lib/privd.mjs';
 import { deliveryEnv, startSmtp } from '../integration/lib/mail.mjs';
-import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+import { privdSuite, DESKTOP, PHONE, signIn } from './lib/pages.mjs';
+import { ARTIFACTS } from './lib/site.mjs';
 
 describe('incidents in the console, in chromium', { concurrency: 1 }, () => {
-	let srv, smtp, browser;
+	let srv, smtp;
 	const people = [];
 
 	before(async () => {
 		smtp = await startSmtp();
-		srv = await startPrivd('sqlite', { serve: { env: deliveryEnv({ smtp }) } });
-		await srv.createRoleKeys();
+	});
+	const world = privdSuite(() => ({ serve: { env: deliveryEnv({ smtp }) } }));
+	before(async () => {
+		({ srv } = world);
 		for (const p of [newPerson(), newPerson(), newPerson({ residence_country: 'DE' })]) people.push(await srv.registerOk(p));
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-		await mkdir(ARTIFACTS, { recursive: true });
 	});
 	after(async () => {
-		if (browser) await browser.close();
-		if (srv) {
-			await srv.stop();
-			await removeInstance(srv.inst);
-		}
 		await smtp?.close();
 	});
 
-	async function signedIn(viewport, lang, key = 'operator') {
-		const ctx = await browser.newContext({ viewport });
-		await ctx.addInitScript((l) => { if (!localStorage.getItem('privd.lang')) localStorage.setItem('privd.lang', l); }, lang);
-		const page = await ctx.newPage();
-		const errors = [];
-		page.on('pageerror', (e) => errors.push(String(e)));
-		page.on('console', (m) => { if (m.type() === 'error' && !/status of 422/.test(m.text())) errors.push(m.text()); });
-		await page.goto(`${srv.url}/console/`);
-		await page.locator('#key').fill(srv.keys[key]);
-		await page.keyboard.press('Enter');
-		await page.locator('#nav:not([hidden])').waitFor({ timeout: 15_000 });
-		await page.locator('#main .empty, #main .table-wrap').first().waitFor({ timeout: 15_000 }); // the first page drawn
-		return { ctx, page, errors };
-	}
+	/** The 422s the scope's count meets while its list holds an unknown id are the test's; anything else is an error. */
+	const signedIn = (viewport, lang, key = 'operator') => signIn(world, { viewport, lang, role: key, expected: /status of 422/ });
 
 	const countIs = (page, n) => page.locator('#affected-count', { hasText: new RegExp(`^${n}$`) }).waitFor({ timeout: 15_000 });
 

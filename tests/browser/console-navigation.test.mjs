@@ -5,44 +5,24 @@
 // stay on screen, with no error shown. The same for a screen drawn again by its own filters: a slow first answer
 // does not replace the later one.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import { newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
+import { before, describe, it } from 'node:test';
+import { newPerson } from '../integration/lib/privd.mjs';
 import { attach, fileRequest } from '../integration/lib/requests.mjs';
-import { ARGS, CHROMIUM } from './lib/site.mjs';
+import { privdSuite, signIn } from './lib/pages.mjs';
 
 describe('the console under quick navigation, in chromium', { concurrency: 1 }, () => {
-	let srv, browser;
+	const world = privdSuite();
 
 	before(async () => {
-		srv = await startPrivd('sqlite');
+		const { srv } = world;
 		const me = await srv.registerOk(newPerson());
 		const q = await fileRequest(srv, me.id, 'access');
 		await attach(srv, q.id);
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-	});
-	after(async () => {
-		if (browser) await browser.close();
-		if (srv) {
-			await srv.stop();
-			await removeInstance(srv.inst);
-		}
 	});
 
-	/** A page signed in with the admin's key (every screen readable), in English, on the queue. */
-	async function signedIn() {
-		const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-		await ctx.addInitScript(() => localStorage.setItem('privd.lang', 'en'));
-		const page = await ctx.newPage();
-		const errors = [];
-		page.on('pageerror', (e) => errors.push(String(e)));
-		page.on('console', (m) => { if (m.type() === 'error' && !/ERR_ABORTED|aborted/i.test(m.text())) errors.push(m.text()); });
-		await page.goto(`${srv.url}/console/`);
-		await page.locator('#key').fill(srv.keys.admin);
-		await page.keyboard.press('Enter');
-		await page.locator('#main tr[data-id]').first().waitFor({ timeout: 15_000 });
-		return { ctx, page, errors };
-	}
+	/** A page signed in with the admin's key (every screen readable), in English, on the queue; the requests the page
+	 *  abandons are the test's. */
+	const signedIn = () => signIn(world, { role: 'admin', expected: /ERR_ABORTED|aborted/i, drawn: ['#main tr[data-id]'] });
 
 	/**
 	 * Holds back the answers to GET requests whose URL matches re until release() is called. held() resolves once one

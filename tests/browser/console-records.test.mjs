@@ -7,26 +7,25 @@
 // auditor opening a request is told the person's data and the scan are operators' alone. Screenshots in Russian and
 // English at 1280×800 and 390×844 are kept in tests/browser/artifacts/.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import { assertJson, newPerson, removeInstance, sqlite, startPrivd } from '../integration/lib/privd.mjs';
+import { assertJson, newPerson, sqlite } from '../integration/lib/privd.mjs';
 import { deliveryEnv, startSmtp, waitFor } from '../integration/lib/mail.mjs';
 import { attach, carryOut, fileRequest, getRequest } from '../integration/lib/requests.mjs';
-import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+import { privdSuite, DESKTOP, PHONE, signIn } from './lib/pages.mjs';
+import { ARTIFACTS } from './lib/site.mjs';
 
 describe('the console\'s reasons and records, in chromium', { concurrency: 1 }, () => {
-	let srv, smtp, browser;
+	let srv, smtp;
 	let toReject, toExtend, overdue, unreachable, erased;
 	const refused = new Set();
 
 	before(async () => {
 		smtp = await startSmtp({ onRcpt: (a) => (refused.has(a) ? { code: 550, message: 'mailbox unavailable' } : null) });
-		srv = await startPrivd('sqlite', { serve: { env: deliveryEnv({ smtp }) } });
+	});
+	const world = privdSuite(() => ({ serve: { env: deliveryEnv({ smtp }) } }));
+	before(async () => {
+		({ srv } = world);
 		const filed = async (type, person = newPerson()) => {
 			const s = await srv.registerOk(person);
 			const q = await fileRequest(srv, s.id, type);
@@ -45,33 +44,13 @@ describe('the console\'s reasons and records, in chromium', { concurrency: 1 }, 
 		unreachable = await filed('access', p);
 		const gone = await srv.registerOk(newPerson());
 		erased = await carryOut(srv, gone.id, 'erase');
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-		await mkdir(ARTIFACTS, { recursive: true });
 	});
 	after(async () => {
-		if (browser) await browser.close();
-		if (srv) {
-			await srv.stop();
-			await removeInstance(srv.inst);
-		}
 		await smtp?.close();
 	});
 
-	async function signedIn(viewport, lang, role = 'operator') {
-		const ctx = await browser.newContext({ viewport });
-		await ctx.addInitScript((l) => { if (!localStorage.getItem('privd.lang')) localStorage.setItem('privd.lang', l); }, lang);
-		const page = await ctx.newPage();
-		const errors = [];
-		page.on('pageerror', (e) => errors.push(String(e)));
-		// the 403s an operator's key meets on the audit log are the test's; anything else is an error
-		page.on('console', (m) => { if (m.type() === 'error' && !/status of 403/.test(m.text())) errors.push(m.text()); });
-		await page.goto(`${srv.url}/console/`);
-		await page.locator('#key').fill(srv.keys[role]);
-		await page.keyboard.press('Enter');
-		await page.locator('#nav:not([hidden])').waitFor({ timeout: 15_000 });
-		await page.locator('#main .empty, #main .table-wrap').first().waitFor({ timeout: 15_000 });
-		return { ctx, page, errors };
-	}
+	// the 403s an operator's key meets on the audit log are the test's; anything else is an error
+	const signedIn = (viewport, lang, role = 'operator') => signIn(world, { viewport, lang, role, expected: /status of 403/ });
 
 	const dialog = (page) => page.locator('dialog#confirm[open]');
 

@@ -4,56 +4,29 @@
 // a TIFF, which browsers cannot draw, offered for download. No request to another origin, no CSP violation.
 // Screenshots of a PDF request in Russian and English at 1280×800 and 390×844 in tests/browser/artifacts/.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import { newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
+import { before, describe, it } from 'node:test';
+import { newPerson } from '../integration/lib/privd.mjs';
 import { makePdfPages, TIFF_LE } from '../integration/lib/documents.mjs';
 import { attach, fileRequest } from '../integration/lib/requests.mjs';
-import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+import { privdSuite, DESKTOP, PHONE, signIn } from './lib/pages.mjs';
+import { ARTIFACTS } from './lib/site.mjs';
 
 describe('the scan inline in the console, in chromium', { concurrency: 1 }, () => {
-	let srv, browser, pdf, tiff;
+	const world = privdSuite();
+	let srv, pdf, tiff;
 
 	before(async () => {
-		srv = await startPrivd('sqlite');
-		await srv.createRoleKeys();
+		({ srv } = world);
 		const a = await srv.registerOk(newPerson());
 		pdf = await fileRequest(srv, a.id, 'erase');
 		await attach(srv, pdf.id, { data: makePdfPages(3), type: 'application/pdf' });
 		const b = await srv.registerOk(newPerson());
 		tiff = await fileRequest(srv, b.id, 'access');
 		await attach(srv, tiff.id, { data: TIFF_LE, type: 'image/tiff' });
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-		await mkdir(ARTIFACTS, { recursive: true });
-	});
-	after(async () => {
-		if (browser) await browser.close();
-		if (srv) {
-			await srv.stop();
-			await removeInstance(srv.inst);
-		}
 	});
 
-	async function signedIn(viewport, lang) {
-		const ctx = await browser.newContext({ viewport });
-		await ctx.addInitScript((l) => { if (!localStorage.getItem('privd.lang')) localStorage.setItem('privd.lang', l); }, lang);
-		const page = await ctx.newPage();
-		const errors = [];
-		const elsewhere = [];
-		page.on('pageerror', (e) => errors.push(String(e)));
-		page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-		page.on('request', (r) => { if (!r.url().startsWith(srv.url) && !/^(blob|data):/.test(r.url())) elsewhere.push(r.url()); });
-		await page.goto(`${srv.url}/console/`);
-		await page.locator('#key').fill(srv.keys.operator);
-		await page.keyboard.press('Enter');
-		await page.locator('#main .empty, #main .table-wrap').first().waitFor({ timeout: 15_000 });
-		return { ctx, page, errors, elsewhere };
-	}
+	const signedIn = (viewport, lang) => signIn(world, { viewport, lang });
 
 	it('a PDF scan\'s pages are drawn inline, each numbered; a TIFF is offered for download', async () => {
 		const { ctx, page, errors, elsewhere } = await signedIn(DESKTOP, 'en');

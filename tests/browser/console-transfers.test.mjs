@@ -6,24 +6,20 @@
 // with its counts and deliveries. Screenshots in Russian and English at 1280×800 and 390×844 in
 // tests/browser/artifacts/.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import { assertJson, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
+import { assertJson, newPerson } from '../integration/lib/privd.mjs';
 import { startRecipient } from '../integration/lib/recipient.mjs';
 import { attach, fileRequest, poll } from '../integration/lib/requests.mjs';
-import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+import { privdSuite, DESKTOP, PHONE, signIn } from './lib/pages.mjs';
+import { ARTIFACTS } from './lib/site.mjs';
 
 describe('recipients and the transfer log in the console, in chromium', { concurrency: 1 }, () => {
-	let srv, rec, browser, local, abroad, transfer, second, yes, no, request;
+	const world = privdSuite();
+	let srv, rec, local, abroad, transfer, second, yes, no, request;
 
 	before(async () => {
-		srv = await startPrivd('sqlite');
-		await srv.createRoleKeys();
+		({ srv } = world);
 		rec = await startRecipient();
 		const consent = (v) => ({ consents: { processing: true, third_party_transfer: v, cookies: [] } });
 		yes = await srv.registerOk(newPerson(consent(true)));
@@ -46,31 +42,12 @@ describe('recipients and the transfer log in the console, in chromium', { concur
 			await poll(async () => assertJson(await srv.req('GET', `/v1/transfers/${x.id}`, { as: 'auditor' }), 200).status === 'completed',
 				{ ms: 30_000 });
 		}
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-		await mkdir(ARTIFACTS, { recursive: true });
 	});
 	after(async () => {
-		if (browser) await browser.close();
-		if (srv) {
-			await srv.stop();
-			await removeInstance(srv.inst);
-		}
 		await rec?.close();
 	});
 
-	async function signedIn(viewport, lang) {
-		const ctx = await browser.newContext({ viewport });
-		await ctx.addInitScript((l) => { if (!localStorage.getItem('privd.lang')) localStorage.setItem('privd.lang', l); }, lang);
-		const page = await ctx.newPage();
-		const errors = [];
-		page.on('pageerror', (e) => errors.push(String(e)));
-		page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-		await page.goto(`${srv.url}/console/`);
-		await page.locator('#key').fill(srv.keys.operator);
-		await page.keyboard.press('Enter');
-		await page.locator('#main .empty, #main .table-wrap').first().waitFor({ timeout: 15_000 });
-		return { ctx, page, errors };
-	}
+	const signedIn = (viewport, lang) => signIn(world, { viewport, lang });
 
 	it('lists the recipients, the cross-border one marked; a recipient shows every version', async () => {
 		const { ctx, page, errors } = await signedIn(DESKTOP, 'en');

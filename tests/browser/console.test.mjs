@@ -7,25 +7,21 @@
 // kept in tests/browser/artifacts/. SQLite only: sessions are tested on both engines in
 // tests/integration/console.test.mjs.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import { assertJson, birthDateForAge, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
+import { before, describe, it } from 'node:test';
+import { assertJson, birthDateForAge, newPerson } from '../integration/lib/privd.mjs';
 import { makePng } from '../integration/lib/documents.mjs';
 import { attach, fileRequest, guardianDetails } from '../integration/lib/requests.mjs';
-import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+import { privdSuite, DESKTOP, PHONE, signIn } from './lib/pages.mjs';
+import { ARTIFACTS } from './lib/site.mjs';
 
 describe('the operator console in chromium', { concurrency: 1 }, () => {
-	let srv, browser, erase, person, inquiry, guardian;
+	const world = privdSuite();
+	let srv, erase, person, inquiry, guardian;
 	const question = 'Кому передавались мои данные в этом году?';
 
 	before(async () => {
-		srv = await startPrivd('sqlite');
-		await srv.createRoleKeys();
+		({ srv } = world);
 		person = newPerson();
 		const subj = await srv.registerOk(person);
 		erase = await fileRequest(srv, subj.id, 'erase');
@@ -40,31 +36,10 @@ describe('the operator console in chromium', { concurrency: 1 }, () => {
 		guardian = await fileRequest(srv, minor.id, 'guardian_consent',
 			guardianDetails(srv, { consents: { processing: true, third_party_transfer: false, cookies: ['analytics'] } }));
 		await attach(srv, guardian.id, { as: 'operator' });
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-		await mkdir(ARTIFACTS, { recursive: true });
-	});
-	after(async () => {
-		if (browser) await browser.close();
-		if (srv) {
-			await srv.stop();
-			await removeInstance(srv.inst);
-		}
 	});
 
-	async function signedIn(viewport, lang) {
-		const ctx = await browser.newContext({ viewport });
-		await ctx.addInitScript((l) => { if (!localStorage.getItem('privd.lang')) localStorage.setItem('privd.lang', l); }, lang);
-		const page = await ctx.newPage();
-		const errors = [];
-		page.on('pageerror', (e) => errors.push(String(e)));
-		page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-		await page.goto(`${srv.url}/console/`);
-		await page.locator('#key').fill(srv.keys.operator);
-		await page.keyboard.press('Enter');
-		await page.locator('#f-status').waitFor({ timeout: 15_000 });
-		await page.locator('a[href^="#/requests/"]').first().waitFor({ timeout: 15_000 });
-		return { ctx, page, errors };
-	}
+	/** The queue drawn: its status filter and a request's link. */
+	const signedIn = (viewport, lang) => signIn(world, { viewport, lang, drawn: ['#f-status', 'a[href^="#/requests/"]'] });
 
 	it('an operator signs in with the key; the page keeps no key, only an HttpOnly session cookie', async () => {
 		const { ctx, page, errors } = await signedIn(DESKTOP, 'en');

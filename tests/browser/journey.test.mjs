@@ -10,33 +10,24 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import { assertJson, assertProblem, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
+import { assertJson, assertProblem, newPerson } from '../integration/lib/privd.mjs';
 import { makePng } from '../integration/lib/documents.mjs';
 import { portalLink } from '../integration/lib/portal.mjs';
-import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
-
-const DESKTOP = { width: 1280, height: 800 };
+import { privdSuite, newPage } from './lib/pages.mjs';
+import { ARTIFACTS } from './lib/site.mjs';
 
 describe('an erasure from the portal to the console and back, in chromium', { concurrency: 1 }, () => {
-	let srv, browser, me, dir;
+	const world = privdSuite();
+	let srv, me, dir;
 
 	before(async () => {
-		srv = await startPrivd('sqlite');
-		await srv.createRoleKeys();
+		({ srv } = world);
 		me = await srv.registerOk(newPerson());
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-		await mkdir(ARTIFACTS, { recursive: true });
 		dir = path.join(os.tmpdir(), `privd-journey-${process.pid}`);
 		await mkdir(dir, { recursive: true });
 		await writeFile(path.join(dir, 'signed-request.png'), makePng(640, 420));
 	});
 	after(async () => {
-		if (browser) await browser.close();
-		if (srv) {
-			await srv.stop();
-			await removeInstance(srv.inst);
-		}
 		if (dir) await rm(dir, { recursive: true, force: true });
 	});
 
@@ -47,20 +38,9 @@ describe('an erasure from the portal to the console and back, in chromium', { co
 		return srv.url + u.pathname + u.search;
 	}
 
-	/** A browser context in lang that reports script errors and CSP violations into errors. */
-	async function context(lang) {
-		const ctx = await browser.newContext({ viewport: DESKTOP });
-		await ctx.addInitScript((l) => { if (!localStorage.getItem('privd.lang')) localStorage.setItem('privd.lang', l); }, lang);
-		const page = await ctx.newPage();
-		const errors = [];
-		page.on('pageerror', (e) => errors.push(String(e)));
-		page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-		return { ctx, page, errors };
-	}
-
 	it('the person files an erasure with a PNG scan; the operator sees it due, opens the scan and executes it; the portal stops working', async () => {
-		const person = await context('en');
-		const operator = await context('en');
+		const person = await newPage(world, { lang: 'en' });
+		const operator = await newPage(world, { lang: 'en' });
 		try {
 			// ---- the person, in the portal ----
 			const p = person.page;

@@ -10,24 +10,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import { assertJson, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
+import { before, describe, it } from 'node:test';
+import { assertJson, newPerson } from '../integration/lib/privd.mjs';
 import { makeJpxPdf, makePdfPages, makePng, TIFF_LE } from '../integration/lib/documents.mjs';
 import { portalLink } from '../integration/lib/portal.mjs';
-import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+import { DESKTOP, newPage, PHONE, privdSuite } from './lib/pages.mjs';
+import { ARTIFACTS } from './lib/site.mjs';
 
 describe('the portal\'s preview of a scan, in chromium', { concurrency: 1 }, () => {
-	let srv, browser, me, dir;
+	const world = privdSuite();
+	let srv, me, dir;
 
 	before(async () => {
-		srv = await startPrivd('sqlite');
+		({ srv } = world);
 		me = await srv.registerOk(newPerson());
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-		await mkdir(ARTIFACTS, { recursive: true });
 		dir = path.join(os.tmpdir(), `privd-preview-${process.pid}`);
 		await mkdir(dir, { recursive: true });
 		await writeFile(path.join(dir, 'request.pdf'), makePdfPages(3));
@@ -41,23 +37,9 @@ describe('the portal\'s preview of a scan, in chromium', { concurrency: 1 }, () 
 		execFileSync('opj_compress', ['-i', path.join(dir, 'scan.ppm'), '-o', path.join(dir, 'scan.jp2')], { stdio: 'ignore' });
 		await writeFile(path.join(dir, 'jpx.pdf'), makeJpxPdf(await readFile(path.join(dir, 'scan.jp2')), w, h));
 	});
-	after(async () => {
-		if (browser) await browser.close();
-		if (srv) {
-			await srv.stop();
-			await removeInstance(srv.inst);
-		}
-	});
 
 	async function opened(viewport, lang) {
-		const ctx = await browser.newContext({ viewport });
-		await ctx.addInitScript((l) => { if (!localStorage.getItem('privd.lang')) localStorage.setItem('privd.lang', l); }, lang);
-		const page = await ctx.newPage();
-		const errors = [];
-		const elsewhere = [];
-		page.on('pageerror', (e) => errors.push(String(e)));
-		page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-		page.on('request', (r) => { if (!r.url().startsWith(srv.url) && !/^(blob|data):/.test(r.url())) elsewhere.push(r.url()); });
+		const { ctx, page, errors, elsewhere } = await newPage(world, { viewport, lang });
 		const link = assertJson(await portalLink(srv, me.id), 201);
 		const u = new URL(link.url);
 		await page.goto(srv.url + u.pathname + u.search);

@@ -12,23 +12,20 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import { assertJson, newPerson, removeInstance, startPrivd } from '../integration/lib/privd.mjs';
+import { assertJson, newPerson } from '../integration/lib/privd.mjs';
 import { makePng } from '../integration/lib/documents.mjs';
 import { portalLink } from '../integration/lib/portal.mjs';
 import { startRecipient } from '../integration/lib/recipient.mjs';
 import { carryOut, poll } from '../integration/lib/requests.mjs';
-import { ARGS, ARTIFACTS, CHROMIUM } from './lib/site.mjs';
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+import { DESKTOP, newPage, PHONE, privdSuite } from './lib/pages.mjs';
+import { ARTIFACTS } from './lib/site.mjs';
 
 describe('the person\'s portal in chromium', { concurrency: 1 }, () => {
-	let srv, browser, me, other, dir, rec;
+	const world = privdSuite();
+	let srv, me, other, dir, rec;
 
 	before(async () => {
-		srv = await startPrivd('sqlite');
-		await srv.createRoleKeys();
+		({ srv } = world);
 		me = await srv.registerOk(newPerson({ consents: { processing: true, third_party_transfer: true, cookies: [] } }));
 		other = await srv.registerOk(newPerson());
 		// one transfer of the person's data, delivered to a recipient on loopback: the portal says who received it
@@ -40,30 +37,18 @@ describe('the person\'s portal in chromium', { concurrency: 1 }, () => {
 			subject_ids: [me.id], fields: ['name', 'phone'], legal_basis: 'consent' } }), 201);
 		await poll(async () => assertJson(await srv.req('GET', `/v1/transfers/${tr.id}`, { as: 'operator' }), 200).status === 'completed',
 			{ ms: 30_000 });
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-		await mkdir(ARTIFACTS, { recursive: true });
 		dir = path.join(os.tmpdir(), `privd-portal-${process.pid}`);
 		await mkdir(dir, { recursive: true });
 		await writeFile(path.join(dir, 'scan.png'), makePng(600, 400));
 		await writeFile(path.join(dir, 'notes.txt'), 'not a scan');
 	});
 	after(async () => {
-		if (browser) await browser.close();
-		if (srv) {
-			await srv.stop();
-			await removeInstance(srv.inst);
-		}
 		await rec?.close();
 	});
 
 	/** A fresh browser opening a new link of subject; resolves when the portal has rendered. */
 	async function opened(subjectId, viewport, lang) {
-		const ctx = await browser.newContext({ viewport });
-		await ctx.addInitScript((l) => { if (!localStorage.getItem('privd.lang')) localStorage.setItem('privd.lang', l); }, lang);
-		const page = await ctx.newPage();
-		const errors = [];
-		page.on('pageerror', (e) => errors.push(String(e)));
-		page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+		const { ctx, page, errors } = await newPage(world, { viewport, lang });
 		const link = assertJson(await portalLink(srv, subjectId), 201);
 		// the link is built on [server] public_url, which a test instance listening on port 0 does not have
 		const u = new URL(link.url);
