@@ -4,8 +4,8 @@
  * choice.
  *
  * Write-bound requests wait for a durable commit. Rather than hold a worker thread per waiting request, the handler
- * hands the work to the service and suspends the connection; the service's done callback (on the writer's thread)
- * fills the result and resumes it, and the next call of the access handler renders it. Many requests thus share
+ * hands the work to the service and suspends the connection; the service's done callback (on the writer's answering
+ * thread) fills the result and resumes it, and the next call of the access handler renders it. Many requests thus share
  * one group commit. Two sides hold the wait, the request and the done callback, and the last to let go frees it;
  * libmicrohttpd refuses to stop while a connection is suspended, so the server counts the writes not yet done and
  * the connections not yet run again, both through the stop's gate (drain.c).

@@ -77,7 +77,8 @@ enum privd_rc privd_service_consent_check(struct privd_service *svc, const char 
 	return e.status == PRIVD_SUBJECT_ERASED ? PRIVD_ERR_GONE : PRIVD_OK;
 }
 
-/* A consent record on its way through the writer: made on the request's thread, run and answered on the writer's. */
+/* A consent record on its way through the writer: made on the request's thread, run on the writer's, answered on its
+ * answering thread. */
 struct record_job {
 	struct privd_write_job job;
 	struct privd_service *svc;
@@ -291,9 +292,9 @@ static void record_answer(const struct record_job *j, struct privd_consent_recor
 	memcpy(out->text_sha256, j->row.text_sha256, sizeof(out->text_sha256));
 }
 
-/* On the writer's thread, once the record's fate is durable. A record that changed no status is applied to the
- * subject's cached state (by its seq: a state read after it committed already has it); one that did is dropped
- * from the cache, to be read again whole. */
+/* On the writer's answering thread, once the record's fate is durable. A record that changed no status is applied to
+ * the subject's cached state (by its seq: a state read after it committed already has it); one that did is dropped from
+ * the cache, to be read again whole. */
 static void record_done(void *arg, enum privd_rc rc)
 {
 	struct record_job *j = arg;

@@ -318,8 +318,8 @@ void privd_subject_clear(struct privd_subject *s); /* zeroes it (sodium_memzero)
  * and its consent records in one transaction. With a visitor_id (refused with PRIVD_ERR_INVALID naming it when it is
  * not one), the visitor's newest cookie choice, if it made one, gives the cookie purposes instead of reg->cookies
  * (source "banner"), and the visitor is linked to the subject. PRIVD_ERR_CONFLICT when the e-mail or phone is taken
- * (err names the field). The async form calls done from the writer thread (or at once on a validation failure) and must
- * be used by code that cannot block; out is valid during the call only. */
+ * (err names the field). The async form calls done from the writer's answering thread (or at once on a validation
+ * failure) and must be used by code that cannot block; out is valid during the call only. */
 enum privd_rc privd_service_subject_register(struct privd_service *svc, const struct privd_principal *who,
                                              const struct privd_registration *reg, struct privd_subject *out,
                                              struct privd_err *err);
@@ -382,8 +382,8 @@ struct privd_consent_input {
  * grant of processing returns the subject to the status it had and cancels the destruction, and a grant of any
  * other purpose is PRIVD_ERR_CONFLICT with err's problem "revoked". Each change of status is an audit entry of its
  * own. A pending_guardian subject's own grants are recorded and never effective (the check answers false).
- * Committed in a group; done is called once, from the writer's thread after the commit, or before returning when
- * refused early; out (valid during the call) only with PRIVD_OK. in and who are copied before returning. */
+ * Committed in a group; done is called once, from the writer's answering thread after the commit, or before returning
+ * when refused early; out (valid during the call) only with PRIVD_OK. in and who are copied before returning. */
 typedef void (*privd_consent_done)(void *arg, enum privd_rc rc, const struct privd_consent_record *out,
                                    const struct privd_err *err);
 void privd_service_consent_record_async(struct privd_service *svc, const struct privd_principal *who,
@@ -724,8 +724,8 @@ enum privd_rc privd_service_cookie_config_put(struct privd_service *svc, const s
                                               struct privd_err *err);
 
 /* Called once the choice is durable (rc PRIVD_OK, recorded: the choice as stored, valid during the call), from the
- * writer thread, or at once on a refusal (recorded NULL; err names the fields: visitor_id, policy_version). Must not
- * block. */
+ * writer's answering thread, or at once on a refusal (recorded NULL; err names the fields: visitor_id, policy_version).
+ * Must not block. */
 typedef void (*privd_cookie_done)(void *arg, enum privd_rc rc, const struct privd_cookie_choice *recorded,
                                   const struct privd_err *err);
 /* Records a visitor's choice c (its visitor_id, granted, policy_version, gpc, sec_gpc and origin; necessary is
