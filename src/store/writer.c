@@ -95,9 +95,6 @@ static enum privd_rc run_in_savepoint(struct privd_db *db, enum privd_rc (*fn)(s
 	return rc;
 }
 
-/* How a transaction ended. ABORTED: it failed before its COMMIT (a BEGIN or a savepoint command failed), so
- * nothing of it committed; COMMIT_FAILED: its COMMIT failed, so whether it committed is unknown. */
-
 /* Runs the batch's jobs (their ks or data parts) in one transaction. The common case first (each false): every
  * job succeeds, so they run without a savepoint each and commit once: COMMITTED (each ran job's rc is then
  * PRIVD_OK), or JOB_FAILED when a job failed, after rolling the whole transaction back. The caller then runs the
@@ -212,7 +209,6 @@ static void keystore_committed(struct privd_writer *w, struct batch_slot *s, siz
 		s[i].ks_done = false; /* its outcome unknown: not undone (an orphan key at worst) */
 }
 
-/* Returns true when the data transaction committed. */
 /* The data transaction ended with a: true when it committed; otherwise its jobs failed. */
 static bool data_finished(struct batch_slot *s, size_t n, enum attempt a)
 {
@@ -464,11 +460,7 @@ enum privd_rc privd_writer_submit(struct privd_writer *w, struct privd_write_job
 		pthread_mutex_unlock(&w->mu);
 		return PRIVD_ERR_BUSY;
 	}
-	if (w->tail != NULL)
-		w->tail->next = job;
-	else
-		w->head = job;
-	w->tail = job;
+	privd_writer_append(&w->head, &w->tail, job, job);
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	return PRIVD_OK;

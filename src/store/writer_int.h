@@ -23,7 +23,9 @@ enum ck_stage {
 #define CK_REST_FRAMES 512
 #define CK_PASSES 8
 
-/* How a transaction of a batch ended (run_jobs). */
+/* How a transaction of a batch ended (writer.c, run_jobs). EXECUTED: its statements ran and it is open, for
+ * privd_writer_commit_txn. ABORTED: it failed before its COMMIT (a BEGIN or a savepoint command failed), so nothing
+ * of it committed; COMMIT_FAILED: its COMMIT failed, so whether it committed is unknown. */
 enum attempt { COMMITTED, EXECUTED, JOB_FAILED, ABORTED, COMMIT_FAILED };
 
 struct privd_writer {
@@ -58,6 +60,17 @@ struct privd_writer {
 	bool ans_started, ans_stopping;
 	struct privd_write_job *ans_head, *ans_tail;
 };
+
+/* Appends the jobs linked first to last to the queue *head..*tail (the caller holds the queue's mutex). */
+static inline void privd_writer_append(struct privd_write_job **head, struct privd_write_job **tail,
+                                       struct privd_write_job *first, struct privd_write_job *last)
+{
+	if (*tail != NULL)
+		(*tail)->next = first;
+	else
+		*head = first;
+	*tail = last;
+}
 
 /* The COMMIT of a transaction run_jobs left open: COMMITTED, or COMMIT_FAILED after a rollback. */
 enum attempt privd_writer_commit_txn(struct privd_db *db);

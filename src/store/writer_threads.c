@@ -134,8 +134,10 @@ static void *checkpointer_main(void *arg)
 			enum privd_rc rc = PRIVD_OK;
 			int before = 0, copied = 0;
 
+			if (!due[i])
+				continue;
 			/* each pass copies what was committed during the one before */
-			for (int pass = 0; due[i] && rc == PRIVD_OK && pass < CK_PASSES; pass++) {
+			for (int pass = 0; rc == PRIVD_OK && pass < CK_PASSES; pass++) {
 				rc = privd_db_checkpoint(w->ck[i], &copied);
 				if (copied < 0 || (pass > 0 && copied - before <= CK_REST_FRAMES))
 					break;
@@ -144,8 +146,7 @@ static void *checkpointer_main(void *arg)
 			if (rc != PRIVD_OK)
 				checkpoint_failed(i);
 			pthread_mutex_lock(&w->mu);
-			if (due[i])
-				w->ck_stage[i] = CK_REST;
+			w->ck_stage[i] = CK_REST;
 			pthread_mutex_unlock(&w->mu);
 		}
 	}
@@ -192,11 +193,7 @@ void privd_writer_answer(struct privd_writer *w, struct privd_write_job *first, 
 		return;
 	}
 	pthread_mutex_lock(&w->ans_mu);
-	if (w->ans_tail != NULL)
-		w->ans_tail->next = first;
-	else
-		w->ans_head = first;
-	w->ans_tail = last;
+	privd_writer_append(&w->ans_head, &w->ans_tail, first, last);
 	pthread_cond_signal(&w->ans_cv);
 	pthread_mutex_unlock(&w->ans_mu);
 }
@@ -230,26 +227,20 @@ void privd_writer_helpers_start(struct privd_writer *w, const struct privd_db_ta
 	w->kc_started = pthread_create(&w->kc_thread, NULL, committer_main, w) == 0;
 }
 
+/* Tells a helper thread to stop once it has done what it was handed, and waits for it. */
+static void stop_helper(pthread_mutex_t *mu, pthread_cond_t *cv, bool *stopping, bool started, pthread_t thread)
+{
+	pthread_mutex_lock(mu);
+	*stopping = true;
+	pthread_cond_broadcast(cv);
+	pthread_mutex_unlock(mu);
+	if (started)
+		pthread_join(thread, NULL);
+}
+
 void privd_writer_helpers_stop(struct privd_writer *w)
 {
-	/* the answering thread gives the answers it was handed, then stops */
-	pthread_mutex_lock(&w->ans_mu);
-	w->ans_stopping = true;
-	pthread_cond_broadcast(&w->ans_cv);
-	pthread_mutex_unlock(&w->ans_mu);
-	if (w->ans_started)
-		pthread_join(w->ans_thread, NULL);
-	pthread_mutex_lock(&w->kc_mu);
-	w->kc_stopping = true;
-	pthread_cond_broadcast(&w->kc_cv);
-	pthread_mutex_unlock(&w->kc_mu);
-	if (w->kc_started)
-		pthread_join(w->kc_thread, NULL);
-	/* the checkpointer finishes what it was handed, then stops */
-	pthread_mutex_lock(&w->mu);
-	w->ck_stopping = true;
-	pthread_cond_broadcast(&w->ck_cv);
-	pthread_mutex_unlock(&w->mu);
-	if (w->ck_started)
-		pthread_join(w->ck_thread, NULL);
+	stop_helper(&w->ans_mu, &w->ans_cv, &w->ans_stopping, w->ans_started, w->ans_thread);
+	stop_helper(&w->kc_mu, &w->kc_cv, &w->kc_stopping, w->kc_started, w->kc_thread);
+	stop_helper(&w->mu, &w->ck_cv, &w->ck_stopping, w->ck_started, w->ck_thread);
 }
