@@ -150,6 +150,8 @@ describe('the console\'s reasons and records, in chromium', { concurrency: 1 }, 
 		const { ctx, page, errors } = await signedIn(DESKTOP, 'en');
 		try {
 			await page.locator('#nav a[href="#/notices"]').click();
+			// the queue's rows stay until the notices screen replaces them: its heading first
+			await page.locator('#main h1', { hasText: 'Notices that failed to deliver' }).waitFor({ timeout: 15_000 });
 			const row = page.locator('tbody tr').first();
 			await row.waitFor({ timeout: 15_000 });
 			const text = await row.innerText();
