@@ -40,7 +40,8 @@ struct sqlite_db {
 	sqlite3 *h;
 	size_t ncache;
 	struct sqlite_stmt *cache[SQLITE_CACHE_MAX];
-	int wal_pages; /* in the WAL after the last commit (the WAL hook's count) */
+	int wal_pages;  /* in the WAL after the last commit (the WAL hook's count) */
+	int ckpt_pages; /* the WAL's bound (privd_db_checkpoint_due) */
 };
 
 static struct sqlite_db *SDB(struct privd_db *db)
@@ -312,7 +313,7 @@ static bool sq_checkpoint_due(struct privd_db *db)
 {
 	struct sqlite_db *d = SDB(db);
 
-	if (d->wal_pages < PRIVD_DB_CHECKPOINT_PAGES)
+	if (d->wal_pages < d->ckpt_pages)
 		return false;
 	d->wal_pages = 0;
 	return true;
@@ -378,6 +379,7 @@ static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_whic
 	d->base.engine = PRIVD_DB_SQLITE;
 	d->base.which = which;
 	d->base.read_only = read_only;
+	d->ckpt_pages = t->checkpoint_pages > 0 ? t->checkpoint_pages : PRIVD_DB_CHECKPOINT_PAGES;
 	/* the connections that write gather each commit's WAL frames into one write (sqlite_vfs.h): synchronous=FULL
 	 * below is that shim's condition */
 	if (sqlite3_open_v2(path, &d->h, flags, read_only ? NULL : privd_sqlite_vfs()) != SQLITE_OK) {

@@ -501,7 +501,8 @@ static void test_writer_commit_fails(void **state)
 
 /* ---- the WAL under an unbroken stream of commits (SQLite) ---- */
 
-#define STREAM_JOBS 40000 /* a page each: about five times PRIVD_DB_CHECKPOINT_PAGES */
+#define STREAM_BOUND 8192  /* the WAL's bound for this test (pages): a smaller stream than privd's own bound needs */
+#define STREAM_JOBS 40000  /* a page each: about five times STREAM_BOUND */
 
 static enum privd_rc job_page(struct privd_db *db, void *arg)
 {
@@ -540,7 +541,7 @@ static void test_writer_wal_begun_again(void **state)
 	struct privd_db *db;
 	struct wal_watch ww;
 	pthread_t th;
-	const off_t frame = 24 + 4096, bound = (off_t)PRIVD_DB_CHECKPOINT_PAGES * frame;
+	const off_t frame = 24 + 4096, bound = (off_t)STREAM_BOUND * frame;
 	int i;
 
 	(void)state;
@@ -556,7 +557,9 @@ static void test_writer_wal_begun_again(void **state)
 	memset(&ww, 0, sizeof(ww));
 	snprintf(ww.path, sizeof(ww.path), "%s/privd.db-wal", g_tmpdir);
 	assert_int_equal(pthread_create(&th, NULL, wal_watcher, &ww), 0);
+	g_target.checkpoint_pages = STREAM_BOUND;
 	assert_int_equal(privd_writer_start(&g_target, 64, &w, NULL), PRIVD_OK);
+	g_target.checkpoint_pages = 0;
 	atomic_store(&g_async_left, STREAM_JOBS);
 	/* all queued at once: the writer never finds its queue empty */
 	for (i = 0; i < STREAM_JOBS; i++) {
