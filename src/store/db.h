@@ -25,8 +25,8 @@ enum privd_db_engine { PRIVD_DB_SQLITE, PRIVD_DB_POSTGRES };
 /* What a database is: "sqlite" (files under data_dir) or a libpq "postgresql://" / "postgres://" URI. */
 struct privd_db_target {
 	enum privd_db_engine engine;
-	char data_dir[1024]; /* SQLite: directory holding privd.db and keystore.db */
-	char url[1024];      /* PostgreSQL: the connection URI */
+	char data_dir[1024];  /* SQLite: directory holding privd.db and keystore.db */
+	char url[1024];       /* PostgreSQL: the connection URI */
 	int checkpoint_pages; /* SQLite: the WAL's bound (privd_db_checkpoint_due); 0: PRIVD_DB_CHECKPOINT_PAGES */
 };
 
@@ -191,15 +191,15 @@ enum privd_rc privd_db_restore(const struct privd_db_target *t, const char *data
 enum privd_rc privd_db_purge(struct privd_db *db);
 
 /* SQLite: true once the WAL written through this (writable) connection has grown past its bound (the target's
- * checkpoint_pages, PRIVD_DB_CHECKPOINT_PAGES unless a test set it) since the last time this said so. A writable SQLite connection never checkpoints by itself: its owner asks this
- * after its commits and has the WAL copied when nobody waits for it (the writer hands it to a thread of its own, so
- * that no batch waits for a copy: one after a fan-out of 100,000 notices copies 100 MB, and under a stream of
- * registrations each copy took 30-190 ms during which no commit could run). PostgreSQL: always false.
- * The bound: 32,768 pages (128 MiB of a WAL of 4 KiB pages). Each copy writes a page once however many commits
- * changed it since the copy before, so a larger bound copies less: under registrations the checkpointer's CPU fell
- * from 14 to 8-10 us a registration against 8,192 pages, and the rate rose by about 8% on a fresh data directory
- * and at a million people (bench/README.md). What it costs: a WAL of up to about 170 MB under a steady stream, read
- * once at the first open after a crash. */
+ * checkpoint_pages, PRIVD_DB_CHECKPOINT_PAGES unless a test set it) since the last time this said so. A writable SQLite
+ * connection never checkpoints by itself: its owner asks this after its commits and has the WAL copied when nobody
+ * waits for it (the writer hands it to a thread of its own, so that no batch waits for a copy: one after a fan-out of
+ * 100,000 notices copies 100 MB, and under a stream of registrations each copy took 30-190 ms during which no commit
+ * could run). PostgreSQL: always false. The bound: 32,768 pages (128 MiB of a WAL of 4 KiB pages). Each copy writes a
+ * page once however many commits changed it since the copy before, so a larger bound copies less: under registrations
+ * the checkpointer's CPU fell from 14 to 8-10 us a registration against 8,192 pages, and the rate rose by about 8% on a
+ * fresh data directory and at a million people (bench/README.md). What it costs: a WAL of up to about 170 MB under a
+ * steady stream, read once at the first open after a crash. */
 #define PRIVD_DB_CHECKPOINT_PAGES 32768
 bool privd_db_checkpoint_due(struct privd_db *db);
 /* SQLite: copies the WAL into the database now, whichever connection wrote it (a PASSIVE checkpoint: it never waits

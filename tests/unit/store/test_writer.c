@@ -501,8 +501,8 @@ static void test_writer_commit_fails(void **state)
 
 /* ---- the WAL under an unbroken stream of commits (SQLite) ---- */
 
-#define STREAM_BOUND 8192  /* the WAL's bound for this test (pages): a smaller stream than privd's own bound needs */
-#define STREAM_JOBS 40000  /* a page each: about five times STREAM_BOUND */
+#define STREAM_BOUND 8192 /* the WAL's bound for this test (pages): a smaller stream than privd's own bound needs */
+#define STREAM_JOBS 40000 /* a page each: about five times STREAM_BOUND */
 
 static enum privd_rc job_page(struct privd_db *db, void *arg)
 {
