@@ -197,9 +197,9 @@ enum privd_rc privd_db_purge(struct privd_db *db);
  * 100,000 notices copies 100 MB, and under a stream of registrations each copy took 30-190 ms during which no commit
  * could run). PostgreSQL: always false. The bound: 32,768 pages (128 MiB of a WAL of 4 KiB pages). Each copy writes a
  * page once however many commits changed it since the copy before, so a larger bound copies less: under registrations
- * the checkpointer's CPU fell from 14 to 8-10 us a registration against 8,192 pages, and the rate rose by about 8% on a
- * fresh data directory and at a million people (bench/README.md). What it costs: a WAL of up to about 170 MB under a
- * steady stream, read once at the first open after a crash. */
+ * the checkpointer's CPU fell from 14-15 to 8-10 us a registration against 8,192 pages, and the rate rose by 4% on a
+ * fresh data directory and 8% at a million people (alternated runs, bench/README.md). What it costs: a WAL of up to
+ * about 170 MB under a steady stream, read once at the first open after a crash. */
 #define PRIVD_DB_CHECKPOINT_PAGES 32768
 bool privd_db_checkpoint_due(struct privd_db *db);
 /* SQLite: copies the WAL into the database now, whichever connection wrote it (a PASSIVE checkpoint: it never waits
