@@ -198,6 +198,7 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 	svc->cfg = *cfg;
 	pthread_mutex_init(&svc->readers_lock, NULL);
 	pthread_rwlock_init(&svc->keys_lock, NULL);
+	privd_keys_init(svc);
 	pthread_mutex_init(&svc->misses_lock, NULL);
 	pthread_rwlock_init(&svc->policy_lock, NULL);
 	pthread_rwlock_init(&svc->texts_lock, NULL);

@@ -107,7 +107,8 @@ struct privd_service {
 
 	pthread_rwlock_t keys_lock;
 	struct privd_key_entry *keys;
-	uint64_t keys_gen; /* bumped by every invalidation */
+	_Atomic uint64_t
+	    keys_gen; /* bumped by every invalidation (under keys_lock); read without it by key_remembered */
 	/* unknown keys, so that a client sending a wrong one again and again is not a database read each time; a
 	 * fixed table (PRIVD_KEY_MISSES slots, one per hash prefix), allocated at the first miss, emptied whenever a
 	 * key is created or revoked anywhere */
@@ -368,6 +369,7 @@ enum privd_rc privd_templates_install(struct privd_service *svc, const struct pr
 
 /* ---- apikeys.c: the API key cache ---- */
 
+void privd_keys_init(struct privd_service *svc); /* at open: the key cache's first generation */
 /* Drops the cached key id (revoked) and every remembered unknown key (a key created or revoked: a key remembered as
  * unknown may be the new one). Cannot fail. */
 void privd_keys_invalidate_id(struct privd_service *svc, const char *id);
