@@ -8,9 +8,10 @@
  * which is how h2o's own server runs. Not a server to deploy: no TLS, no limits, no logs.
  *
  * Usage: privd_h2o_check DATA_DIR PORT THREADS [static] [burn=N]
- * (privd stopped: it opens the data directory itself). "static" answers the same body without calling privd's service
- * (no key checked, nothing looked up); "burn=N" spends N rounds of a multiply-add before each answer (about 1.15 ns
- * each on the machine of bench/README.md), to see what a little more CPU a request does to the tail.
+ * (privd stopped: it opens the data directory itself). "static" answers a body of the same shape and length without
+ * calling privd's service (no key checked, nothing looked up); "burn=N" spends N rounds of a multiply-add before each
+ * answer (about 1.15 ns each on the machine of bench/README.md), to see what a little more CPU a request does to the
+ * tail.
  */
 #include <h2o.h>
 #include <netinet/in.h>
@@ -63,16 +64,20 @@ static bool parse_path(h2o_iovec_t path, char id[33], char *purpose, size_t cap)
 	return true;
 }
 
-static size_t put_version(char *p, const char *v)
+/* A version as a JSON value (null, or quoted and escaped) at p, at most cap bytes; its length, or 0 if it does not fit.
+ */
+static size_t put_version(char *p, size_t cap, const char *v)
 {
 	size_t n;
 
-	if (v[0] == '\0') {
-		memcpy(p, "null", 4);
-		return 4;
-	}
+	if (v[0] == '\0')
+		return cap >= 4 ? (memcpy(p, "null", 4), 4) : 0;
+	if (cap < 3)
+		return 0;
+	n = privd_json_escape(v, p + 1, cap - 2);
+	if (n >= cap - 2)
+		return 0;
 	p[0] = '"';
-	n = privd_json_escape(v, p + 1, 200);
 	p[n + 1] = '"';
 	return n + 2;
 }
@@ -82,8 +87,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	struct privd_principal who;
 	struct privd_consent_check c;
 	enum privd_purpose p;
-	char id[33], purpose[64], key[256], body[640], since[PRIVD_TIME_LEN];
-	size_t n = 0;
+	char id[33], purpose[64], key[256], body[1024], since[PRIVD_TIME_LEN];
+	size_t n, v;
 	ssize_t h;
 
 	(void)self;
@@ -120,21 +125,23 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	}
 	c.policy_version[sizeof(c.policy_version) - 1] = '\0';
 	c.text_version[sizeof(c.text_version) - 1] = '\0';
-	n +=
-	    (size_t)snprintf(body, sizeof(body), "{\"purpose\":\"%s\",\"granted\":%s,\"since\":", privd_purpose_name(p),
-	                     c.granted ? "true" : "false");
-	if (c.since != 0) {
+	if (c.since != 0)
 		privd_time_format(c.since, since);
-		n += (size_t)snprintf(body + n, sizeof(body) - n, "\"%s\"", since);
-	} else {
-		n += (size_t)snprintf(body + n, sizeof(body) - n, "null");
-	}
-	n += (size_t)snprintf(body + n, sizeof(body) - n, ",\"policy_version\":");
-	n += put_version(body + n, c.policy_version);
+	n = (size_t)snprintf(body, sizeof(body),
+	                     "{\"purpose\":\"%s\",\"granted\":%s,\"since\":%s%s%s,\"policy_version\":",
+	                     privd_purpose_name(p), c.granted ? "true" : "false", c.since != 0 ? "\"" : "",
+	                     c.since != 0 ? since : "null", c.since != 0 ? "\"" : "");
+	if (n >= sizeof(body) || (v = put_version(body + n, sizeof(body) - n, c.policy_version)) == 0)
+		return reply(req, 500, "Internal Server Error", H2O_STRLIT("{\"title\":\"too long\"}"));
+	n += v;
 	n += (size_t)snprintf(body + n, sizeof(body) - n, ",\"text_version\":");
-	n += put_version(body + n, c.text_version);
+	if (n >= sizeof(body) || (v = put_version(body + n, sizeof(body) - n, c.text_version)) == 0)
+		return reply(req, 500, "Internal Server Error", H2O_STRLIT("{\"title\":\"too long\"}"));
+	n += v;
 	n += (size_t)snprintf(body + n, sizeof(body) - n, ",\"reconsent_required\":%s}",
 	                      c.reconsent_required ? "true" : "false");
+	if (n >= sizeof(body))
+		return reply(req, 500, "Internal Server Error", H2O_STRLIT("{\"title\":\"too long\"}"));
 	return reply(req, 200, "OK", body, n);
 }
 

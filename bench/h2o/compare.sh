@@ -24,8 +24,10 @@ h2o="$root/build-h2o/privd_h2o_check"
 tmp="$(mktemp -d)"
 data="$tmp/data"
 pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+pv_pid=""
+h2_pid=""
+cleanup() { # nginx, and privd or the h2o check if a round stopped half-way
+	for p in "${pids[@]}" $pv_pid $h2_pid; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -rf "$tmp"
 }
