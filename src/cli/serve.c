@@ -175,6 +175,7 @@ static int start(struct server *s)
 	opts.body_limit = s->cfg.body_limit;
 	opts.document_limit = s->cfg.document_limit;
 	opts.threads = s->cfg.threads;
+	opts.yield_us = s->cfg.yield_us;
 	opts.cookie_origins = s->cfg.cookie_origins;
 	opts.cookie_rate = s->cfg.cookie_rate;
 	opts.cookie_burst = s->cfg.cookie_burst;

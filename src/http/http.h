@@ -26,6 +26,7 @@ struct privd_http_opts {
 	size_t document_limit; /* bytes of a raw document upload (PUT /v1/requests/{id}/document); larger
 	                        * bodies get 413; 0 = 10 MiB */
 	unsigned threads;      /* worker threads; 0 = one per core */
+	unsigned yield_us;     /* a worker lets others on its core go first once this many us have passed; 0 = never */
 	/* the cookie banner ([cookies]): origins allowed to record and read choices (comma-separated; NULL or "":
 	 * none), choices per client address a minute (0: no limit) and at once */
 	const char *cookie_origins;

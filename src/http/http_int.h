@@ -113,6 +113,7 @@ struct privd_http {
 	unsigned metrics_port;
 	bool metrics_require_key;
 	char keep_alive[24]; /* the Keep-Alive header of answers: "timeout=<header_timeout - 1>" */
+	uint64_t yield_ns;   /* [server] yield_us in nanoseconds: privd_http_yield_due; 0 = never */
 	struct privd_http_guard guard;
 	atomic_uint inflight;      /* requests with a context, from first call to completion */
 	atomic_uint async_pending; /* writes whose done callback has not finished; raised only through the gate */
@@ -183,6 +184,14 @@ struct privd_http_req {
 	struct privd_http_async *async; /* a write waiting on the writer (async.c); NULL otherwise */
 	struct privd_http_idem *idem;   /* a POST's Idempotency-Key being honoured (idempotency.c); NULL otherwise */
 };
+
+/* ---- server.c ---- */
+/* Whether a worker that finishes a request at now (ns, monotonic) lets the others on its core go first: once
+ * every_ns have passed since *last, its last time (then set to now). every_ns 0: never. Under load a worker thread
+ * always finds another connection ready and never sleeps, so without this it keeps its core until the kernel's tick
+ * ends its turn (4 ms at 250 Hz), and the processes sharing the core (the application calling privd, privd's own
+ * writer) wait that long: the consent check's p99 was two ticks. */
+bool privd_http_yield_due(uint64_t now, uint64_t *last, uint64_t every_ns);
 
 /* ---- guard.c ---- */
 /* Raises the soft open-file limit to the hard one (as far as the kernel allows); returns the soft limit then in

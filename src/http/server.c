@@ -12,11 +12,17 @@
  * (which sees the request target as sent) and freed by the completion callback, which also records metrics and the
  * one debug log line per request. What one client may take of the server (connections, time, body memory) and the
  * framing checks are guard.c's, what a stop waits for is drain.c's; this file wires them in.
+ *
+ * The completion callback is also where a worker gives up its core now and then ([server] yield_us): a worker under
+ * load never sleeps, so the kernel would let it run a whole tick before the client sharing its core got a turn. On
+ * two cores shared with the load generator that made the check's p99 two ticks (7.9 ms); yielding every 0.5 ms made
+ * it 1.6-2.0 ms at the same rate (bench/README.md).
  */
 #include "http_int.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,11 +400,20 @@ static enum MHD_Result on_metrics_request(void *cls, struct MHD_Connection *conn
 	return handle(cls, true, conn, url, method, version, upload_data, upload_data_size, con_cls);
 }
 
+bool privd_http_yield_due(uint64_t now, uint64_t *last, uint64_t every_ns)
+{
+	if (every_ns == 0 || now - *last < every_ns)
+		return false;
+	*last = now;
+	return true;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
+	static _Thread_local uint64_t yielded_at;
 	struct privd_http *h = cls;
 	struct privd_http_req *r = *con_cls;
-	uint64_t dur;
+	uint64_t end, dur;
 
 	(void)conn;
 	if (r == NULL)
@@ -407,7 +422,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->parked) /* the library ran it again to close it */
 		atomic_fetch_sub(&h->suspended, 1);
 	privd_http_guard_request_done(r, toe);
-	dur = now_ns() - r->t0_ns;
+	end = now_ns();
+	dur = end - r->t0_ns;
 	if (r->queued) {
 		privd_http_metrics_record(r->path_idx, r->method, r->status, dur);
 		privd_log(PRIVD_LOG_DEBUG, "http.request",
@@ -417,6 +433,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	req_free(r);
 	atomic_fetch_sub_explicit(&h->inflight, 1, memory_order_relaxed);
+	/* its answer is sent: only the connections still waiting on this thread wait for the others' turn */
+	if (privd_http_yield_due(end, &yielded_at, h->yield_ns))
+		sched_yield();
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -633,6 +652,7 @@ enum privd_rc privd_http_start(struct privd_service *svc, const struct privd_htt
 	}
 	header_s = o->header_timeout ? o->header_timeout : DEFAULT_HEADER_TIMEOUT_S;
 	snprintf(h->keep_alive, sizeof(h->keep_alive), "timeout=%u", header_s > 1 ? header_s - 1 : 1u);
+	h->yield_ns = (uint64_t)o->yield_us * 1000u;
 	nofile = privd_http_guard_nofile();
 	conns = connection_limit(o->max_connections, nofile);
 	rc = privd_http_guard_start(&h->guard, header_s,

@@ -24,6 +24,7 @@ struct privd_config {
 	char listen[128];            /* listen = 127.0.0.1:8080 */
 	size_t body_limit;           /* body_limit = 65536 (bytes) */
 	unsigned threads;            /* threads = 0 (0: one per core) */
+	unsigned yield_us;           /* yield_us = 500 (an HTTP thread's turn on a shared core; 0: never yields) */
 	char public_url[256];        /* public_url = "" (derived from listen when empty) */
 	unsigned max_connections;    /* max_connections = 0 (0: the open-file limit less 64) */
 	unsigned connections_per_ip; /* connections_per_ip = 256 (0: no limit) */

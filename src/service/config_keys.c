@@ -32,6 +32,11 @@ const struct key privd_config_keys[] = {
 	    "document has its own limit, [requests] document_limit."),
 	NUM("server", "threads", T_UINT, threads, 0, 256, "0",
 	    "Worker threads for HTTP requests (0 to 256); 0 means one per CPU core."),
+	NUM("server", "yield_us", T_UINT, yield_us, 0, 1000000, "500",
+	    "Microseconds (0 to 1000000) after which an HTTP thread, as it finishes a request,\n"
+	    "lets other runnable threads on its core go first (sched_yield), so that under\n"
+	    "load the processes sharing its cores wait about this long, not the kernel's tick;\n"
+	    "0: never."),
 	STR("server", "public_url", T_STR, public_url, "",
 	    "URL by which users and applications reach privd, used in links in e-mails.\n"
 	    "Empty: derived from listen."),
