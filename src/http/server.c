@@ -16,7 +16,7 @@
  * The completion callback is also where a worker gives up its core now and then ([server] yield_us): a worker under
  * load never sleeps, so the kernel would let it run a whole tick before the client sharing its core got a turn. On
  * two cores shared with the load generator that made the check's p99 two ticks (7.9 ms); yielding every 0.5 ms made
- * it 1.6-2.0 ms at the same rate (bench/README.md).
+ * it 1.6-2.9 ms for at most 7% of the rate (bench/README.md).
  */
 #include "http_int.h"
 
