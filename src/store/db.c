@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "store/bidx.h"
 
 enum privd_rc privd_db_target_parse(const char *url, const char *data_dir, struct privd_db_target *out,
                                     struct privd_err *err)
@@ -149,15 +150,27 @@ static void txn_state_reset(struct privd_db *db, bool open)
 		memset(db->txn_state, 0, db->txn_state_size);
 }
 
+/* A handle that writes builds the set again before a transaction when a COMMIT failed since it was built. */
+static enum privd_rc bidx_fresh(struct privd_db *db)
+{
+	if (db->bidx_log == NULL || !privd_bidx_stale(db->bidx) || db->ops->in_txn(db))
+		return PRIVD_OK;
+	return db->ops->bidx_rebuild(db);
+}
+
 enum privd_rc privd_db_begin(struct privd_db *db)
 {
-	enum privd_rc rc;
+	enum privd_rc rc = bidx_fresh(db);
 
+	if (rc != PRIVD_OK)
+		return rc;
 	if (db->engine == PRIVD_DB_SQLITE && !db->read_only)
 		rc = db->ops->exec(db, "BEGIN IMMEDIATE");
 	else
 		rc = db->ops->exec(db, "BEGIN");
 	txn_state_reset(db, rc == PRIVD_OK);
+	if (db->bidx_log != NULL)
+		privd_bidx_log_clear(db->bidx_log);
 	return rc;
 }
 
@@ -184,16 +197,66 @@ bool privd_db_pipelined(const struct privd_db *db)
 
 enum privd_rc privd_db_commit(struct privd_db *db)
 {
+	struct privd_bidx_log *log = db->bidx_log;
+	enum privd_rc rc;
+
 	txn_state_reset(db, false);
-	return db->ops->exec(db, "COMMIT");
+	/* room for the set's new entries first: once committed, they must fit */
+	if (log != NULL && (rc = privd_bidx_reserve(db->bidx, log)) != PRIVD_OK)
+		return rc;
+	rc = db->ops->exec(db, "COMMIT");
+	if (log == NULL)
+		return rc;
+	if (rc == PRIVD_OK) {
+		privd_bidx_log_apply(db->bidx, log);
+	} else {
+		privd_bidx_unreserve(db->bidx, log);
+		privd_bidx_mark_stale(db->bidx);
+	}
+	return rc;
 }
 
 enum privd_rc privd_db_rollback(struct privd_db *db)
 {
+	enum privd_rc rc = PRIVD_OK;
+
 	txn_state_reset(db, false);
-	if (!db->ops->in_txn(db))
+	if (db->bidx_log != NULL)
+		privd_bidx_log_clear(db->bidx_log);
+	if (db->ops->in_txn(db))
+		rc = db->ops->exec(db, "ROLLBACK");
+	return rc;
+}
+
+bool privd_db_in_txn(const struct privd_db *db)
+{
+	return db->txn_open;
+}
+
+bool privd_db_bidx(const struct privd_db *db)
+{
+	return db->bidx != NULL;
+}
+
+size_t privd_db_bidx_find(struct privd_db *db, const char *kind, const char *bidx, int64_t *out, size_t max)
+{
+	if (db->bidx == NULL)
+		return 0;
+	return privd_bidx_find(db->bidx, db->txn_open ? db->bidx_log : NULL, privd_bidx_kind(kind), bidx, out, max);
+}
+
+enum privd_rc privd_db_bidx_note(struct privd_db *db, const char *kind, const char *bidx, int64_t rowid, bool add)
+{
+	int k = privd_bidx_kind(kind);
+
+	if (db->bidx == NULL)
 		return PRIVD_OK;
-	return db->ops->exec(db, "ROLLBACK");
+	if (k < 0)
+		return PRIVD_ERR_INVALID;
+	if (db->bidx_log == NULL || !db->txn_open)
+		return PRIVD_ERR_INTERNAL;
+	return add ? privd_bidx_log_add(db->bidx_log, k, bidx, rowid)
+	           : privd_bidx_log_remove(db->bidx_log, k, bidx, rowid);
 }
 
 void *privd_db_txn_state(struct privd_db *db, size_t size)
@@ -225,18 +288,31 @@ static enum privd_rc savepoint_cmd(struct privd_db *db, const char *verb, const 
 
 enum privd_rc privd_db_savepoint(struct privd_db *db, const char *name)
 {
-	return savepoint_cmd(db, "SAVEPOINT", name);
+	enum privd_rc rc = savepoint_cmd(db, "SAVEPOINT", name);
+
+	if (rc == PRIVD_OK && db->bidx_log != NULL && db->txn_open)
+		rc = privd_bidx_log_savepoint(db->bidx_log, name);
+	return rc;
 }
 
 enum privd_rc privd_db_release(struct privd_db *db, const char *name)
 {
-	return savepoint_cmd(db, "RELEASE SAVEPOINT", name);
+	enum privd_rc rc = savepoint_cmd(db, "RELEASE SAVEPOINT", name);
+
+	if (rc == PRIVD_OK && db->bidx_log != NULL)
+		privd_bidx_log_release(db->bidx_log, name);
+	return rc;
 }
 
 enum privd_rc privd_db_rollback_to(struct privd_db *db, const char *name)
 {
+	enum privd_rc rc;
+
 	txn_state_reset(db, db->txn_open);
-	return savepoint_cmd(db, "ROLLBACK TO SAVEPOINT", name);
+	rc = savepoint_cmd(db, "ROLLBACK TO SAVEPOINT", name);
+	if (rc == PRIVD_OK && db->bidx_log != NULL)
+		privd_bidx_log_rollback_to(db->bidx_log, name);
+	return rc;
 }
 
 enum privd_rc privd_db_prepare(struct privd_db *db, const char *sql, struct privd_stmt **out)

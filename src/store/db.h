@@ -89,6 +89,20 @@ bool privd_db_pipelined(const struct privd_db *db);
  * meaning "nothing known": a call with a larger size than the last one starts again from zero. */
 void *privd_db_txn_state(struct privd_db *db, size_t size);
 
+/* The blind indexes held in memory (store/bidx.h): present on SQLite's data database only, where privd_db_bidx is
+ * true; on PostgreSQL the engine's unique indexes do the same work. */
+bool privd_db_bidx(const struct privd_db *db);
+/* The rowids that may hold bidx of kind ("email" or "phone"), this transaction's changes included: at most max in
+ * out, the count returned (0 when the handle has no set). The caller reads each row to be sure. */
+size_t privd_db_bidx_find(struct privd_db *db, const char *kind, const char *bidx, int64_t *out, size_t max);
+/* Notes that the row rowid now holds (add) or no longer holds bidx of kind, inside the transaction open on a
+ * handle that writes (privd_db_begin): the set changes at its COMMIT, not at all at its ROLLBACK, and back to
+ * the savepoint at ROLLBACK TO. PRIVD_OK and nothing done where the handle has no set; PRIVD_ERR_INTERNAL outside
+ * a transaction. */
+enum privd_rc privd_db_bidx_note(struct privd_db *db, const char *kind, const char *bidx, int64_t rowid, bool add);
+/* Is a transaction begun with privd_db_begin open? Cannot fail. */
+bool privd_db_in_txn(const struct privd_db *db);
+
 /* Prepares sql. Drivers may cache prepared statements by sql text; the caller still finalizes each handle it
  * gets. On failure *out is NULL. */
 enum privd_rc privd_db_prepare(struct privd_db *db, const char *sql, struct privd_stmt **out);

@@ -45,6 +45,9 @@ struct privd_db_ops {
 	enum privd_rc (*pipe_begin)(struct privd_db *db);
 	enum privd_rc (*pipe_sync)(struct privd_db *db);
 	enum privd_rc (*defer)(struct privd_stmt *st, bool need_change, int64_t *first, const char *expect);
+	/* Fills db->bidx again from the table, outside a transaction (after a failed COMMIT: privd_bidx_stale).
+	 * NULL where the engine keeps no set. */
+	enum privd_rc (*bidx_rebuild)(struct privd_db *db);
 };
 
 /* The head of every driver connection. */
@@ -64,6 +67,11 @@ struct privd_db {
 	void *txn_state;
 	size_t txn_state_size;
 	bool pipelined; /* inside a pipelined transaction, until privd_db_sync; set and cleared by the driver */
+	/* SQLite's data database: the process's blind-index set (store/bidx.h), and on a handle that writes the log of
+	 * its open transaction; both NULL elsewhere. The driver sets and frees them; db.c keeps the log in step with
+	 * the transaction. */
+	struct privd_bidx *bidx;
+	struct privd_bidx_log *bidx_log;
 };
 
 /* The head of every driver statement. */

@@ -208,7 +208,33 @@ static const struct migration migrations[] = {
     /* the scheduler's due erasures (every second): without it each sweep read the whole subjects table, at a million
      * people half a gigabyte a second; partial, so that registrations (erase_after NULL) never touch it */
     {18, "CREATE INDEX subjects_erase_due ON subjects(erase_after, subject_id) WHERE erase_after IS NOT NULL;", NULL},
+    /* SQLite: the blind indexes' uniqueness and look-ups move to a set in memory (store/bidx.h), so the table is
+     * built again without its two unique indexes, each row keeping its rowid (the set's value). PostgreSQL keeps
+     * them: several nodes write there. */
+    {19,
+     "CREATE TABLE subjects_v19(subject_id TEXT PRIMARY KEY, status TEXT NOT NULL, residence_country TEXT NOT NULL,"
+     " email_bidx TEXT, phone_bidx TEXT, name_ct BLOB, email_ct BLOB, phone_ct BLOB, ip_ct BLOB, birth_date_ct BLOB,"
+     " policy_version TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, erase_after BIGINT,"
+     " legal_hold INTEGER NOT NULL DEFAULT 0, legal_hold_reason TEXT, revoked_from TEXT, language TEXT,"
+     " legal_hold_reason_ct BLOB);"
+     "INSERT INTO subjects_v19(rowid, subject_id, status, residence_country, email_bidx, phone_bidx, name_ct,"
+     " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, created_at, updated_at, erase_after, legal_hold,"
+     " legal_hold_reason, revoked_from, language, legal_hold_reason_ct)"
+     " SELECT rowid, subject_id, status, residence_country, email_bidx, phone_bidx, name_ct, email_ct, phone_ct,"
+     " ip_ct, birth_date_ct, policy_version, created_at, updated_at, erase_after, legal_hold, legal_hold_reason,"
+     " revoked_from, language, legal_hold_reason_ct FROM subjects ORDER BY rowid;"
+     "DROP TABLE subjects;"
+     "ALTER TABLE subjects_v19 RENAME TO subjects;"
+     "CREATE INDEX subjects_erased ON subjects(updated_at) WHERE status = 'erased';"
+     "CREATE INDEX subjects_erase_due ON subjects(erase_after, subject_id) WHERE erase_after IS NOT NULL;",
+     NULL},
 };
+
+/* Migrations recorded on PostgreSQL without running their text there. */
+static bool sqlite_only(int version)
+{
+	return version == 19;
+}
 
 #define MIGRATE_LOCK_DATA "SELECT pg_advisory_lock(7022656107000001)"
 #define MIGRATE_UNLOCK_DATA "SELECT pg_advisory_unlock(7022656107000001)"
@@ -255,7 +281,7 @@ static enum privd_rc apply_one(struct privd_db *db, const struct migration *m, e
 	rc = applied(db, m->version, &done);
 	if (rc != PRIVD_OK || done)
 		goto out;
-	if (sql != NULL) {
+	if (sql != NULL && !(sqlite_only(m->version) && privd_db_engine(db) == PRIVD_DB_POSTGRES)) {
 		rc = privd_db_exec(db, sql, err);
 		if (rc != PRIVD_OK)
 			goto out;

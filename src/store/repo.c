@@ -175,30 +175,122 @@ static const char *conflict_from_engine(struct privd_db *db)
 	    &(r)->name_ct, &(r)->email_ct, &(r)->phone_ct, &(r)->ip_ct, &(r)->birth_date_ct, (r)->policy_version,      \
 	    (r)->updated_at, (r)->language
 
-enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_subject_row *row,
-                                        const char **conflict_field)
+enum privd_rc privd_repo_bidx_read(struct privd_db *db, const char *id, struct privd_stored_bidx *out)
 {
-	/* Insert first: the unique indexes decide. Only on a conflict is it worth a look at which value is taken. */
-	enum privd_rc rc = exec_sql(db,
-	                            "INSERT INTO subjects(status, residence_country, email_bidx, phone_bidx, name_ct,"
-	                            " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, updated_at, language,"
-	                            " subject_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                            SUBJECT_SET_TYPES "ti", SUBJECT_SET_ARGS(row), row->id, row->created_at);
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc =
+	    query_one(db, "SELECT rowid, email_bidx, phone_bidx FROM subjects WHERE subject_id = ?", &st, "t", id);
 
-	if (conflict_field != NULL) /* the engine names the index: email_bidx or phone_bidx */
-		*conflict_field = rc == PRIVD_ERR_CONFLICT ? conflict_from_engine(db) : NULL;
+	memset(out, 0, sizeof(*out));
+	if (rc == PRIVD_OK) {
+		out->rowid = privd_stmt_col_int64(st, 0);
+		copy_col(st, 1, out->email, sizeof(out->email));
+		copy_col(st, 2, out->phone, sizeof(out->phone));
+	}
+	privd_stmt_finalize(st);
 	return rc;
 }
 
-enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_subject_row *row,
-                                        int64_t expect_updated_at, const char **conflict_field)
+enum privd_rc privd_repo_bidx_note(struct privd_db *db, int64_t rowid, const struct privd_stored_bidx *was,
+                                   const char *email, const char *phone)
+{
+	enum privd_rc rc = PRIVD_OK;
+
+	if (was != NULL) {
+		rc = privd_db_bidx_note(db, "email", was->email, rowid, false);
+		if (rc == PRIVD_OK)
+			rc = privd_db_bidx_note(db, "phone", was->phone, rowid, false);
+	}
+	if (rc == PRIVD_OK && email != NULL)
+		rc = privd_db_bidx_note(db, "email", email, rowid, true);
+	if (rc == PRIVD_OK && phone != NULL)
+		rc = privd_db_bidx_note(db, "phone", phone, rowid, true);
+	return rc;
+}
+
+enum privd_rc privd_repo_bidx_txn_begin(struct privd_db *db, bool *own)
+{
+	*own = privd_db_bidx(db) && !privd_db_in_txn(db);
+	return *own ? privd_db_begin(db) : PRIVD_OK;
+}
+
+enum privd_rc privd_repo_bidx_txn_end(struct privd_db *db, bool own, enum privd_rc rc)
+{
+	if (!own)
+		return rc;
+	if (rc == PRIVD_OK) {
+		rc = privd_db_commit(db);
+		if (rc == PRIVD_OK)
+			return rc;
+	}
+	privd_db_rollback(db);
+	return rc;
+}
+
+static enum privd_rc subject_insert(struct privd_db *db, const struct privd_subject_row *row,
+                                    const char **conflict_field)
+{
+	struct privd_stored_bidx now;
+	enum privd_rc rc;
+
+	/* SQLite keeps no unique index on the blind indexes: the set answers first */
+	if (privd_db_bidx(db)) {
+		const char *field = NULL;
+
+		rc = check_conflicts(db, row, NULL, &field);
+		if (rc != PRIVD_OK) {
+			if (conflict_field != NULL)
+				*conflict_field = field;
+			return rc;
+		}
+	}
+	/* Insert first: the unique indexes decide. Only on a conflict is it worth a look at which value is taken. */
+	rc = exec_sql(db,
+	              "INSERT INTO subjects(status, residence_country, email_bidx, phone_bidx, name_ct,"
+	              " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, updated_at, language,"
+	              " subject_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	              SUBJECT_SET_TYPES "ti", SUBJECT_SET_ARGS(row), row->id, row->created_at);
+
+	if (conflict_field != NULL) /* the engine names the index: email_bidx or phone_bidx */
+		*conflict_field = rc == PRIVD_ERR_CONFLICT ? conflict_from_engine(db) : NULL;
+	if (rc == PRIVD_OK && privd_db_bidx(db)) {
+		rc = privd_repo_bidx_read(db, row->id, &now);
+		if (rc == PRIVD_OK)
+			rc = privd_repo_bidx_note(db, now.rowid, NULL, now.email, now.phone);
+	}
+	return rc;
+}
+
+enum privd_rc privd_repo_subject_insert(struct privd_db *db, const struct privd_subject_row *row,
+                                        const char **conflict_field)
+{
+	bool own;
+	enum privd_rc rc = privd_repo_bidx_txn_begin(db, &own);
+
+	if (conflict_field != NULL)
+		*conflict_field = NULL;
+	if (rc == PRIVD_OK)
+		rc = subject_insert(db, row, conflict_field);
+	return privd_repo_bidx_txn_end(db, own, rc);
+}
+
+static enum privd_rc subject_update(struct privd_db *db, const struct privd_subject_row *row, int64_t expect_updated_at,
+                                    const char **conflict_field)
 {
 	const char *field = NULL;
+	struct privd_stored_bidx was;
+	bool noted = false;
 	enum privd_subject_status status;
 	enum privd_rc rc = check_conflicts(db, row, row->id, &field);
 
 	if (rc != PRIVD_OK)
 		goto out;
+	if (privd_db_bidx(db)) {
+		rc = privd_repo_bidx_read(db, row->id, &was);
+		noted = rc == PRIVD_OK;
+		if (rc != PRIVD_OK && rc != PRIVD_ERR_NOT_FOUND) /* none: the UPDATE finds nothing either */
+			goto out;
+	}
 	/* status and policy_version are not the caller's to write; a row changed (or erased) since the caller read
 	 * it is left alone */
 	rc =
@@ -213,10 +305,25 @@ enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_
 		field = conflict_from_engine(db);
 	else if (rc == PRIVD_ERR_NOT_FOUND && privd_repo_subject_status(db, row->id, &status) == PRIVD_OK)
 		rc = PRIVD_ERR_CONFLICT; /* it exists: changed meanwhile; field stays NULL */
+	else if (rc == PRIVD_OK && noted)
+		rc = privd_repo_bidx_note(db, was.rowid, &was, row->email_bidx, row->phone_bidx);
 out:
 	if (conflict_field != NULL)
 		*conflict_field = rc == PRIVD_ERR_CONFLICT ? field : NULL;
 	return rc;
+}
+
+enum privd_rc privd_repo_subject_update(struct privd_db *db, const struct privd_subject_row *row,
+                                        int64_t expect_updated_at, const char **conflict_field)
+{
+	bool own;
+	enum privd_rc rc = privd_repo_bidx_txn_begin(db, &own);
+
+	if (conflict_field != NULL)
+		*conflict_field = NULL;
+	if (rc == PRIVD_OK)
+		rc = subject_update(db, row, expect_updated_at, conflict_field);
+	return privd_repo_bidx_txn_end(db, own, rc);
 }
 
 enum privd_rc privd_repo_subject_get(struct privd_db *db, const char *id, struct privd_subject_row *out)
@@ -283,6 +390,29 @@ enum privd_rc privd_repo_subject_status_as(struct privd_db *db, const char *id, 
 	return rc;
 }
 
+/* On SQLite: the rows the set names (bidx.h), each read by rowid to be sure it holds the value. */
+static enum privd_rc subject_by_bidx_set(struct privd_db *db, const char *kind, const char *bidx, char id[33])
+{
+	const char *sql = strcmp(kind, "email") == 0
+	                      ? "SELECT subject_id FROM subjects WHERE rowid = ? AND email_bidx = ?"
+	                      : "SELECT subject_id FROM subjects WHERE rowid = ? AND phone_bidx = ?";
+	int64_t rowids[4];
+	size_t n = privd_db_bidx_find(db, kind, bidx, rowids, sizeof(rowids) / sizeof(rowids[0]));
+	enum privd_rc rc = PRIVD_ERR_NOT_FOUND;
+
+	if (n > sizeof(rowids) / sizeof(rowids[0]))
+		return PRIVD_ERR_INTERNAL; /* four rows sharing 64 bits of a keyed hash: the set is not the table's */
+	for (size_t i = 0; i < n && rc == PRIVD_ERR_NOT_FOUND; i++) {
+		struct privd_stmt *st = NULL;
+
+		rc = query_one(db, sql, &st, "it", rowids[i], bidx);
+		if (rc == PRIVD_OK)
+			copy_col(st, 0, id, 33);
+		privd_stmt_finalize(st);
+	}
+	return rc;
+}
+
 enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, const char *bidx, char id[33])
 {
 	const char *sql;
@@ -296,6 +426,8 @@ enum privd_rc privd_repo_subject_by_bidx(struct privd_db *db, const char *kind, 
 		return PRIVD_ERR_INVALID;
 	if (bidx == NULL || bidx[0] == '\0')
 		return PRIVD_ERR_NOT_FOUND;
+	if (privd_db_bidx(db))
+		return subject_by_bidx_set(db, kind, bidx, id);
 	return query_text(db, sql, bidx, id, 33);
 }
 

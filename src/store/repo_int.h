@@ -22,6 +22,25 @@
 #include "store/repo.h"
 #include "store/repo_webhooks.h"
 
+/* A subject's blind indexes as stored, and its rowid: what SQLite's set (store/bidx.h) is told a change removed. */
+struct privd_stored_bidx {
+	int64_t rowid;
+	char email[sizeof(((struct privd_subject_row *)0)->email_bidx)];
+	char phone[sizeof(((struct privd_subject_row *)0)->phone_bidx)];
+};
+
+/* Reads them for subject id: PRIVD_ERR_NOT_FOUND when there is no such row. */
+enum privd_rc privd_repo_bidx_read(struct privd_db *db, const char *id, struct privd_stored_bidx *out);
+/* Notes in the set's log (privd_db_bidx_note) that row rowid no longer holds was's values (was may be NULL) and
+ * now holds email and phone (each may be NULL or ""). PRIVD_OK and nothing done where there is no set. */
+enum privd_rc privd_repo_bidx_note(struct privd_db *db, int64_t rowid, const struct privd_stored_bidx *was,
+                                   const char *email, const char *phone);
+/* A change of the subjects table runs in a transaction where there is a set, so that the set changes with it:
+ * the caller's, or one begun here (*own true), which privd_repo_bidx_txn_end commits when rc is PRIVD_OK and
+ * rolls back otherwise; it returns rc, or the COMMIT's failure. */
+enum privd_rc privd_repo_bidx_txn_begin(struct privd_db *db, bool *own);
+enum privd_rc privd_repo_bidx_txn_end(struct privd_db *db, bool own, enum privd_rc rc);
+
 static inline void copy_col(struct privd_stmt *st, int col, char *dst, size_t size)
 {
 	const char *s = privd_stmt_col_text(st, col);

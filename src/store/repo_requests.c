@@ -228,19 +228,32 @@ enum privd_rc privd_repo_subject_erase(struct privd_db *db, const char *subject_
 	    ("UPDATE notifications SET recipient_ct = NULL, body_ct = NULL,"
 	     " status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END WHERE subject_id = ?"),
 	};
-	enum privd_rc rc = exec_update(db,
-	                               "UPDATE subjects SET status = 'erased', residence_country = '',"
-	                               " email_bidx = NULL, phone_bidx = NULL, name_ct = NULL, email_ct = NULL,"
-	                               " phone_ct = NULL, ip_ct = NULL, birth_date_ct = NULL, erase_after = NULL,"
-	                               " revoked_from = NULL,"
-	                               " legal_hold_reason = NULL, legal_hold_reason_ct = NULL, language = NULL,"
-	                               " updated_at = ?"
-	                               " WHERE subject_id = ?",
-	                               "it", now_ms, subject_id);
+	struct privd_stored_bidx was;
+	bool own, noted = false;
+	enum privd_rc rc = privd_repo_bidx_txn_begin(db, &own);
 
+	if (rc == PRIVD_OK && privd_db_bidx(db)) {
+		rc = privd_repo_bidx_read(db, subject_id, &was);
+		noted = rc == PRIVD_OK;
+		if (rc == PRIVD_ERR_NOT_FOUND) /* the UPDATE says so */
+			rc = PRIVD_OK;
+	}
+	if (rc != PRIVD_OK)
+		return privd_repo_bidx_txn_end(db, own, rc);
+	rc = exec_update(db,
+	                 "UPDATE subjects SET status = 'erased', residence_country = '',"
+	                 " email_bidx = NULL, phone_bidx = NULL, name_ct = NULL, email_ct = NULL,"
+	                 " phone_ct = NULL, ip_ct = NULL, birth_date_ct = NULL, erase_after = NULL,"
+	                 " revoked_from = NULL,"
+	                 " legal_hold_reason = NULL, legal_hold_reason_ct = NULL, language = NULL,"
+	                 " updated_at = ?"
+	                 " WHERE subject_id = ?",
+	                 "it", now_ms, subject_id);
+	if (rc == PRIVD_OK && noted)
+		rc = privd_repo_bidx_note(db, was.rowid, &was, NULL, NULL);
 	for (size_t i = 0; rc == PRIVD_OK && i < sizeof(rest) / sizeof(rest[0]); i++)
 		rc = exec_sql(db, rest[i], "t", subject_id);
-	return rc;
+	return privd_repo_bidx_txn_end(db, own, rc);
 }
 
 enum privd_rc privd_repo_subject_schedule_erasure(struct privd_db *db, const char *subject_id, int64_t erase_after)

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/bidx.h"
 #include "store/db_int.h"
 #include "store/sqlite_vfs.h"
 
@@ -79,6 +81,127 @@ static enum privd_rc map_error(struct sqlite_db *d, const char *sql)
 	return PRIVD_ERR_DB;
 }
 
+/* ---- the blind indexes in memory (bidx.h): one set per data database file in the process ---- */
+
+struct bidx_entry {
+	struct bidx_entry *next;
+	char path[PATH_MAX];
+	int refs;
+	struct privd_bidx *set;
+};
+
+static pthread_mutex_t bidx_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct bidx_entry *bidx_sets;
+
+/* Fills b from the subjects table, read outside any transaction (privd_bidx_rebuild's load). A database not yet
+ * migrated has no table: an empty set. */
+static enum privd_rc bidx_load(void *arg, struct privd_bidx *b)
+{
+	static const char sql[] = "SELECT rowid, email_bidx, phone_bidx FROM subjects"
+	                          " WHERE email_bidx IS NOT NULL OR phone_bidx IS NOT NULL";
+	sqlite3 *h = arg;
+	sqlite3_stmt *st = NULL;
+	enum privd_rc rc = PRIVD_OK;
+	int r;
+
+	r = sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subjects'", -1, &st,
+	                       NULL);
+	if (r == SQLITE_OK)
+		r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r == SQLITE_DONE)
+		return PRIVD_OK;
+	if (r != SQLITE_ROW || sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_sqlite(h, sql);
+		sqlite3_finalize(st);
+		return PRIVD_ERR_DB;
+	}
+	while (rc == PRIVD_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t rowid = sqlite3_column_int64(st, 0);
+		const char *email = (const char *)sqlite3_column_text(st, 1);
+		const char *phone = (const char *)sqlite3_column_text(st, 2);
+
+		if (email != NULL)
+			rc = privd_bidx_put_locked(b, PRIVD_BIDX_EMAIL, email, rowid);
+		if (rc == PRIVD_OK && phone != NULL)
+			rc = privd_bidx_put_locked(b, PRIVD_BIDX_PHONE, phone, rowid);
+	}
+	if (rc == PRIVD_OK && r != SQLITE_DONE) {
+		log_sqlite(h, sql);
+		rc = PRIVD_ERR_DB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Gives the connection the set of its file, built from the table by the first connection to open it; a
+ * connection that writes gets a log for its transactions. */
+static enum privd_rc bidx_attach(struct sqlite_db *d, const char *path)
+{
+	char real[PATH_MAX];
+	struct bidx_entry *e;
+	enum privd_rc rc = PRIVD_OK;
+
+	if (realpath(path, real) == NULL)
+		snprintf(real, sizeof(real), "%s", path);
+	if (!d->base.read_only && (d->base.bidx_log = privd_bidx_log_new()) == NULL)
+		return PRIVD_ERR_NOMEM;
+	pthread_mutex_lock(&bidx_mu);
+	for (e = bidx_sets; e != NULL && strcmp(e->path, real) != 0; e = e->next)
+		;
+	if (e == NULL) {
+		e = calloc(1, sizeof(*e));
+		if (e == NULL || (e->set = privd_bidx_new()) == NULL) {
+			free(e);
+			rc = PRIVD_ERR_NOMEM;
+			goto out;
+		}
+		snprintf(e->path, sizeof(e->path), "%s", real);
+		rc = privd_bidx_rebuild(e->set, bidx_load, d->h);
+		if (rc != PRIVD_OK) {
+			privd_bidx_free(e->set);
+			free(e);
+			goto out;
+		}
+		e->next = bidx_sets;
+		bidx_sets = e;
+	}
+	e->refs++;
+	d->base.bidx = e->set;
+out:
+	pthread_mutex_unlock(&bidx_mu);
+	return rc;
+}
+
+/* The last connection to a file frees its set. */
+static void bidx_detach(struct sqlite_db *d)
+{
+	struct bidx_entry **p;
+
+	privd_bidx_log_free(d->base.bidx_log);
+	d->base.bidx_log = NULL;
+	if (d->base.bidx == NULL)
+		return;
+	pthread_mutex_lock(&bidx_mu);
+	for (p = &bidx_sets; *p != NULL && (*p)->set != d->base.bidx; p = &(*p)->next)
+		;
+	if (*p != NULL && --(*p)->refs == 0) {
+		struct bidx_entry *e = *p;
+
+		*p = e->next;
+		privd_bidx_free(e->set);
+		free(e);
+	}
+	pthread_mutex_unlock(&bidx_mu);
+	d->base.bidx = NULL;
+}
+
+static enum privd_rc sq_bidx_rebuild(struct privd_db *db)
+{
+	return db->bidx != NULL ? privd_bidx_rebuild(db->bidx, bidx_load, SDB(db)->h) : PRIVD_OK;
+}
+
 static void sq_close(struct privd_db *db)
 {
 	struct sqlite_db *d = SDB(db);
@@ -89,6 +212,7 @@ static void sq_close(struct privd_db *db)
 		free(d->cache[i]->sql);
 		free(d->cache[i]);
 	}
+	bidx_detach(d);
 	sqlite3_close_v2(d->h);
 	free(d);
 }
@@ -406,12 +530,17 @@ static enum privd_rc sq_open(const struct privd_db_target *t, enum privd_db_whic
 	}
 	if (!read_only)
 		sqlite3_wal_hook(d->h, sq_wal_hook, d);
+	if (which == PRIVD_DB_DATA && (rc = bidx_attach(d, path)) != PRIVD_OK) {
+		privd_err_set(err, rc, "cannot read the blind indexes of %s", path);
+		goto out;
+	}
 	*out = &d->base;
 	d = NULL;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (d != NULL) {
+		bidx_detach(d);
 		sqlite3_close_v2(d->h);
 		free(d);
 	}
@@ -443,4 +572,5 @@ const struct privd_db_ops privd_db_sqlite_ops = {
     .purge = sq_purge,
     .checkpoint = sq_checkpoint,
     .checkpoint_due = sq_checkpoint_due,
+    .bidx_rebuild = sq_bidx_rebuild,
 };
