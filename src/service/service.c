@@ -131,11 +131,13 @@ static enum privd_rc open_storage(struct privd_service *svc, struct privd_err *e
 		rc = privd_db_open(&svc->target, PRIVD_DB_KEYSTORE, false, &ks, err);
 	if (rc == PRIVD_OK)
 		rc = privd_repo_migrate(ks, PRIVD_DB_KEYSTORE, err);
+	/* the data handle stays open until the writer has its own: on SQLite they share the blind indexes built at
+	 * the first open (store/bidx.h), which the last handle closed would drop */
+	if (rc == PRIVD_OK)
+		rc = privd_writer_start(&svc->target, cfg->write_batch, &svc->writer, err);
 	privd_db_close(db);
 	privd_db_close(ks);
-	if (rc != PRIVD_OK)
-		return rc;
-	return privd_writer_start(&svc->target, cfg->write_batch, &svc->writer, err);
+	return rc;
 }
 
 /* Which master key is current, as the keystore says (the data directory's master.key on a first start). */

@@ -56,18 +56,22 @@ static int hex_digit(char c)
 	return -1;
 }
 
-/* The key of (kind, bidx), never KEY_EMPTY or KEY_GONE: for a blind index as privd writes it (64 lowercase hex
- * digits of a keyed hash, uniform already) its first 16 digits; for any other text, 64-bit FNV-1a of all of it.
- * The kinds are told apart. */
+/* The key of (kind, bidx), never KEY_EMPTY or KEY_GONE: for a blind index as privd writes it (64 hex digits of a
+ * keyed hash, uniform already) its first 16 digits; for any other text, 64-bit FNV-1a of all of it. The kinds are
+ * told apart. */
 static uint64_t key_of(int kind, const char *bidx)
 {
 	uint64_t k = 0;
 	size_t i;
 
-	for (i = 0; i < 64 && hex_digit(bidx[i]) >= 0; i++)
-		if (i < 16)
-			k = k << 4 | (uint64_t)hex_digit(bidx[i]);
-	if (i != 64 || bidx[64] != '\0') {
+	for (i = 0; i < 16; i++) {
+		int v = hex_digit(bidx[i]);
+
+		if (v < 0)
+			break;
+		k = k << 4 | (uint64_t)v;
+	}
+	if (i < 16 || strnlen(bidx + 16, 49) != 48) {
 		k = UINT64_C(0xcbf29ce484222325);
 		for (i = 0; bidx[i] != '\0'; i++)
 			k = (k ^ (unsigned char)bidx[i]) * UINT64_C(0x100000001b3);
@@ -196,6 +200,37 @@ enum privd_rc privd_bidx_put_locked(struct privd_bidx *b, int kind, const char *
 	rc = make_room(b, 1);
 	if (rc == PRIVD_OK)
 		set_add(b, key_of(kind, bidx), rowid);
+	return rc;
+}
+
+enum privd_rc privd_bidx_presize_locked(struct privd_bidx *b, size_t entries)
+{
+	return entries > b->live ? make_room(b, entries - b->live) : PRIVD_OK;
+}
+
+enum privd_rc privd_bidx_put_many_locked(struct privd_bidx *b, const int *kind, const char *const *bidx,
+                                         const int64_t *rowid, size_t n)
+{
+	uint64_t keys[64];
+	enum privd_rc rc = PRIVD_OK;
+
+	for (size_t at = 0; at < n && rc == PRIVD_OK; at += 64) {
+		size_t m = n - at < 64 ? n - at : 64, live = 0;
+
+		for (size_t i = 0; i < m; i++) {
+			if (kind[at + i] < 0 || bidx[at + i] == NULL)
+				return PRIVD_ERR_INVALID;
+			live += bidx[at + i][0] != '\0';
+		}
+		rc = make_room(b, live);
+		for (size_t i = 0; i < m && rc == PRIVD_OK; i++) {
+			keys[i] = key_of(kind[at + i], bidx[at + i]);
+			__builtin_prefetch(&b->slots[home(keys[i], b->cap)], 1);
+		}
+		for (size_t i = 0; i < m && rc == PRIVD_OK; i++)
+			if (bidx[at + i][0] != '\0')
+				set_add(b, keys[i], rowid[at + i]);
+	}
 	return rc;
 }
 

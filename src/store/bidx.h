@@ -75,7 +75,14 @@ bool privd_bidx_stale(struct privd_bidx *b);
  * privd_bidx_put_locked for each entry, still under that lock. */
 enum privd_rc privd_bidx_rebuild(struct privd_bidx *b, enum privd_rc (*load)(void *arg, struct privd_bidx *b),
                                  void *arg);
+/* Room for entries in all, for a load run by privd_bidx_rebuild (the lock already held), so that it never grows
+ * the table on the way. */
+enum privd_rc privd_bidx_presize_locked(struct privd_bidx *b, size_t entries);
 /* privd_bidx_put for a load run by privd_bidx_rebuild (the lock already held). */
 enum privd_rc privd_bidx_put_locked(struct privd_bidx *b, int kind, const char *bidx, int64_t rowid);
+/* The same for n entries at once (kind[i], bidx[i], rowid[i]), their slots fetched into the cache together: a
+ * load's inserts land all over a table of tens of megabytes. */
+enum privd_rc privd_bidx_put_many_locked(struct privd_bidx *b, const int *kind, const char *const *bidx,
+                                         const int64_t *rowid, size_t n);
 
 #endif

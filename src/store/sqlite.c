@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "store/bidx.h"
 #include "store/db_int.h"
 #include "store/sqlite_vfs.h"
@@ -90,6 +92,8 @@ struct bidx_entry {
 	struct privd_bidx *set;
 };
 
+#define BIDX_LOAD_BATCH 64
+
 static pthread_mutex_t bidx_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct bidx_entry *bidx_sets;
 
@@ -112,21 +116,45 @@ static enum privd_rc bidx_load(void *arg, struct privd_bidx *b)
 	st = NULL;
 	if (r == SQLITE_DONE)
 		return PRIVD_OK;
+	/* rowids are given in order, so the last is about the number of rows, each with an e-mail, a phone or both */
+	if (r == SQLITE_ROW && sqlite3_prepare_v2(h, "SELECT max(rowid) FROM subjects", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		int64_t last = sqlite3_column_int64(st, 0);
+
+		if (last > 0 && last < INT64_C(1) << 32)
+			rc = privd_bidx_presize_locked(b, 2 * (size_t)last);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != PRIVD_OK)
+		return rc;
 	if (r != SQLITE_ROW || sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
 		log_sqlite(h, sql);
 		sqlite3_finalize(st);
 		return PRIVD_ERR_DB;
 	}
-	while (rc == PRIVD_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t rowid = sqlite3_column_int64(st, 0);
-		const char *email = (const char *)sqlite3_column_text(st, 1);
-		const char *phone = (const char *)sqlite3_column_text(st, 2);
+	/* a batch of rows at a time, their text copied out of SQLite's pages: their slots are fetched together */
+	do {
+		char text[BIDX_LOAD_BATCH][65];
+		const char *v[BIDX_LOAD_BATCH];
+		int kind[BIDX_LOAD_BATCH];
+		int64_t rowid[BIDX_LOAD_BATCH];
+		size_t n = 0;
 
-		if (email != NULL)
-			rc = privd_bidx_put_locked(b, PRIVD_BIDX_EMAIL, email, rowid);
-		if (rc == PRIVD_OK && phone != NULL)
-			rc = privd_bidx_put_locked(b, PRIVD_BIDX_PHONE, phone, rowid);
-	}
+		while (n + 2 <= BIDX_LOAD_BATCH && (r = sqlite3_step(st)) == SQLITE_ROW)
+			for (int col = 1; col <= 2; col++) {
+				const char *t = (const char *)sqlite3_column_text(st, col);
+
+				if (t == NULL)
+					continue;
+				snprintf(text[n], sizeof(text[n]), "%s", t);
+				v[n] = text[n];
+				kind[n] = col == 1 ? PRIVD_BIDX_EMAIL : PRIVD_BIDX_PHONE;
+				rowid[n] = sqlite3_column_int64(st, 0);
+				n++;
+			}
+		rc = privd_bidx_put_many_locked(b, kind, v, rowid, n);
+	} while (rc == PRIVD_OK && r == SQLITE_ROW);
 	if (rc == PRIVD_OK && r != SQLITE_DONE) {
 		log_sqlite(h, sql);
 		rc = PRIVD_ERR_DB;
@@ -141,6 +169,7 @@ static enum privd_rc bidx_attach(struct sqlite_db *d, const char *path)
 {
 	char real[PATH_MAX];
 	struct bidx_entry *e;
+	struct timespec t0, t1;
 	enum privd_rc rc = PRIVD_OK;
 
 	if (realpath(path, real) == NULL)
@@ -158,12 +187,16 @@ static enum privd_rc bidx_attach(struct sqlite_db *d, const char *path)
 			goto out;
 		}
 		snprintf(e->path, sizeof(e->path), "%s", real);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = privd_bidx_rebuild(e->set, bidx_load, d->h);
 		if (rc != PRIVD_OK) {
 			privd_bidx_free(e->set);
 			free(e);
 			goto out;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		privd_log(PRIVD_LOG_INFO, "store.bidx_built", "\"entries\":%zu,\"ms\":%lld", privd_bidx_count(e->set),
+		          (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 		e->next = bidx_sets;
 		bidx_sets = e;
 	}
