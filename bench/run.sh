@@ -423,10 +423,11 @@ measure_consents() {
 	fi
 }
 
-# wait_ready URL PID SECONDS: seconds until URL answers 200 (fractional), or empty when it did not in time.
+# wait_ready URL PID SECONDS [T0]: seconds from T0 (date +%s.%N; now when not given) until URL answers 200
+# (fractional), or empty when it did not in time.
 wait_ready() {
 	local t0 i
-	t0="$(date +%s.%N)"
+	t0="${4:-$(date +%s.%N)}"
 	for ((i = 0; i < $3 * 50; i++)); do
 		kill -0 "$2" 2>/dev/null || return 0
 		if [ "$(curl -s -o /dev/null --max-time 1 -w '%{http_code}' "$1" || true)" = 200 ]; then
@@ -793,9 +794,11 @@ if [ "$ceiling_only" -eq 0 ]; then
 	row "SIGTERM drain" "$drain_note" "exit 0" "" "$drain"
 
 	if [ "$scale" -eq 1 ]; then
-		# A restart over the whole population: from exec to /readyz 200 (the consent cache and the rest loaded).
+		# A restart over the whole population: from exec to /readyz 200 (the consent cache and the rest loaded;
+		# on SQLite the blind indexes are built before privd listens, so the clock starts before start_privd).
+		restart_t0="$(date +%s.%N)"
 		start_privd "$data" "$tmp/privd-restart.log"
-		restart_s="$(wait_ready "$base/readyz" "$privd_pid" 120)"
+		restart_s="$(wait_ready "$base/readyz" "$privd_pid" 120 "$restart_t0")"
 		restart_s="$(calc "${restart_s:-999} + 0")"
 		stop_pid "$privd_pid" privd
 		wait "$privd_pid" 2>/dev/null || true
