@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// The process: what init creates and refuses, the master key's permissions, SIGTERM, configuration precedence
-// (privd.conf < environment < flags), and readiness when the database goes away.
+// The process: what init creates and refuses, the master key's permissions, SIGTERM, what a restart keeps (e-mails and
+// phones still taken and found), configuration precedence (privd.conf < environment < flags), and readiness when the
+// database goes away.
 import assert from 'node:assert/strict';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -138,6 +139,43 @@ forEngines('lifecycle', (engine) => {
 					assert.equal(g.status, 200, 'a 201 registration survives the restart');
 					assert.equal(g.json.name, p.name);
 				}
+			} finally {
+				assert.equal((await again.stop()).code, 0);
+			}
+		});
+	});
+
+	describe('a restart', () => {
+		let inst;
+		before(async () => { inst = await initInstance({ engine }); });
+		after(async () => { if (inst) await removeInstance(inst); });
+
+		// On SQLite the blind indexes live in memory and are built again from the rows at every start.
+		it('keeps every e-mail and phone taken and found: a duplicate is 409 after it, a look-up finds the person', async () => {
+			const first = newPerson();
+			const second = newPerson();
+			const srv = await serve(inst);
+			let a;
+			let b;
+			try {
+				a = await srv.registerOk(first, { as: 'admin' });
+				b = await srv.registerOk(second, { as: 'admin' });
+			} finally {
+				assert.equal((await srv.stop()).code, 0);
+			}
+			const again = await serve(inst);
+			try {
+				assertProblem(await again.register(newPerson({ email: first.email }), { as: 'admin' }), 409, 'conflict',
+					{ fields: ['email'] });
+				assertProblem(await again.register(newPerson({ phone: second.phone }), { as: 'admin' }), 409, 'conflict',
+					{ fields: ['phone'] });
+				const byEmail = await again.req('GET', `/v1/subjects?email=${encodeURIComponent(first.email)}`,
+					{ key: inst.adminKey });
+				assert.deepEqual(assertJson(byEmail, 200).items.map((i) => i.id), [a.id]);
+				const byPhone = await again.req('GET', `/v1/subjects?phone=${encodeURIComponent(second.phone)}`,
+					{ key: inst.adminKey });
+				assert.deepEqual(assertJson(byPhone, 200).items.map((i) => i.id), [b.id]);
+				await again.registerOk(newPerson(), { as: 'admin' });
 			} finally {
 				assert.equal((await again.stop()).code, 0);
 			}
