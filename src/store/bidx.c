@@ -189,20 +189,6 @@ static void set_remove(struct privd_bidx *b, uint64_t key, int64_t rowid)
 		}
 }
 
-enum privd_rc privd_bidx_put_locked(struct privd_bidx *b, int kind, const char *bidx, int64_t rowid)
-{
-	enum privd_rc rc;
-
-	if (kind < 0 || bidx == NULL)
-		return PRIVD_ERR_INVALID;
-	if (bidx[0] == '\0')
-		return PRIVD_OK;
-	rc = make_room(b, 1);
-	if (rc == PRIVD_OK)
-		set_add(b, key_of(kind, bidx), rowid);
-	return rc;
-}
-
 enum privd_rc privd_bidx_presize_locked(struct privd_bidx *b, size_t entries)
 {
 	return entries > b->live ? make_room(b, entries - b->live) : PRIVD_OK;
@@ -239,7 +225,7 @@ enum privd_rc privd_bidx_put(struct privd_bidx *b, int kind, const char *bidx, i
 	enum privd_rc rc;
 
 	pthread_rwlock_wrlock(&b->lock);
-	rc = privd_bidx_put_locked(b, kind, bidx, rowid);
+	rc = privd_bidx_put_many_locked(b, &kind, &bidx, &rowid, 1);
 	pthread_rwlock_unlock(&b->lock);
 	return rc;
 }

@@ -38,7 +38,7 @@ size_t privd_bidx_count(struct privd_bidx *b);
 /* The kind named "email" or "phone"; -1 for any other name. */
 int privd_bidx_kind(const char *name);
 
-/* Adds (kind, bidx) -> rowid to the committed set (the build from the table). An empty bidx is ignored. */
+/* Adds (kind, bidx) -> rowid to the committed set, under the write lock. An empty bidx is ignored. */
 enum privd_rc privd_bidx_put(struct privd_bidx *b, int kind, const char *bidx, int64_t rowid);
 
 /* The rowids that may hold bidx of kind: the committed set, with log's changes over it (log may be NULL). Writes
@@ -72,14 +72,12 @@ void privd_bidx_log_apply(struct privd_bidx *b, struct privd_bidx_log *log);
 void privd_bidx_mark_stale(struct privd_bidx *b);
 bool privd_bidx_stale(struct privd_bidx *b);
 /* The set as the table says, again: emptied under the write lock, then filled by load(arg), which calls
- * privd_bidx_put_locked for each entry, still under that lock. */
+ * privd_bidx_put_many_locked for the entries, still under that lock. */
 enum privd_rc privd_bidx_rebuild(struct privd_bidx *b, enum privd_rc (*load)(void *arg, struct privd_bidx *b),
                                  void *arg);
 /* Room for entries in all, for a load run by privd_bidx_rebuild (the lock already held), so that it never grows
  * the table on the way. */
 enum privd_rc privd_bidx_presize_locked(struct privd_bidx *b, size_t entries);
-/* privd_bidx_put for a load run by privd_bidx_rebuild (the lock already held). */
-enum privd_rc privd_bidx_put_locked(struct privd_bidx *b, int kind, const char *bidx, int64_t rowid);
 /* The same for n entries at once (kind[i], bidx[i], rowid[i]), their slots fetched into the cache together: a
  * load's inserts land all over a table of tens of megabytes. */
 enum privd_rc privd_bidx_put_many_locked(struct privd_bidx *b, const int *kind, const char *const *bidx,

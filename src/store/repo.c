@@ -227,37 +227,40 @@ enum privd_rc privd_repo_bidx_txn_end(struct privd_db *db, bool own, enum privd_
 	return rc;
 }
 
+#define SUBJECT_INSERT                                                                                                 \
+	"INSERT INTO subjects(status, residence_country, email_bidx, phone_bidx, name_ct, email_ct, phone_ct, ip_ct,"  \
+	" birth_date_ct, policy_version, updated_at, language, subject_id, created_at)"                                \
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
 static enum privd_rc subject_insert(struct privd_db *db, const struct privd_subject_row *row,
                                     const char **conflict_field)
 {
-	struct privd_stored_bidx now;
+	struct privd_stmt *st = NULL;
+	const char *field = NULL;
 	enum privd_rc rc;
 
-	/* SQLite keeps no unique index on the blind indexes: the set answers first */
-	if (privd_db_bidx(db)) {
-		const char *field = NULL;
-
-		rc = check_conflicts(db, row, NULL, &field);
-		if (rc != PRIVD_OK) {
-			if (conflict_field != NULL)
-				*conflict_field = field;
-			return rc;
-		}
+	if (!privd_db_bidx(db)) {
+		/* Insert first: the unique indexes decide. Only on a conflict is it worth a look at which value is
+		 * taken. */
+		rc = exec_sql(db, SUBJECT_INSERT, SUBJECT_SET_TYPES "ti", SUBJECT_SET_ARGS(row), row->id,
+		              row->created_at);
+		if (conflict_field != NULL) /* the engine names the index: email_bidx or phone_bidx */
+			*conflict_field = rc == PRIVD_ERR_CONFLICT ? conflict_from_engine(db) : NULL;
+		return rc;
 	}
-	/* Insert first: the unique indexes decide. Only on a conflict is it worth a look at which value is taken. */
-	rc = exec_sql(db,
-	              "INSERT INTO subjects(status, residence_country, email_bidx, phone_bidx, name_ct,"
-	              " email_ct, phone_ct, ip_ct, birth_date_ct, policy_version, updated_at, language,"
-	              " subject_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	              SUBJECT_SET_TYPES "ti", SUBJECT_SET_ARGS(row), row->id, row->created_at);
-
-	if (conflict_field != NULL) /* the engine names the index: email_bidx or phone_bidx */
-		*conflict_field = rc == PRIVD_ERR_CONFLICT ? conflict_from_engine(db) : NULL;
-	if (rc == PRIVD_OK && privd_db_bidx(db)) {
-		rc = privd_repo_bidx_read(db, row->id, &now);
-		if (rc == PRIVD_OK)
-			rc = privd_repo_bidx_note(db, now.rowid, NULL, now.email, now.phone);
+	/* SQLite keeps no unique index on the blind indexes: the set answers first, and is told the new row's */
+	rc = check_conflicts(db, row, NULL, &field);
+	if (rc == PRIVD_OK) {
+		rc = query_one(db, SUBJECT_INSERT " RETURNING rowid", &st, SUBJECT_SET_TYPES "ti",
+		               SUBJECT_SET_ARGS(row), row->id, row->created_at);
+		if (rc == PRIVD_ERR_CONFLICT)
+			field = conflict_from_engine(db); /* the subject id */
 	}
+	if (rc == PRIVD_OK)
+		rc = privd_repo_bidx_note(db, privd_stmt_col_int64(st, 0), NULL, row->email_bidx, row->phone_bidx);
+	privd_stmt_finalize(st);
+	if (conflict_field != NULL)
+		*conflict_field = rc == PRIVD_ERR_CONFLICT ? field : NULL;
 	return rc;
 }
 
