@@ -12,8 +12,13 @@
 
 #include "store/db_int.h"
 
-#define PG_CACHE_MAX 96
+#define PG_CACHE_MAX 160
 #define PG_MAX_PARAMS 65535 /* the protocol's limit: a multi-row INSERT of a fan-out binds hundreds */
+
+/* Runs of one INSERT held back in a pipeline to go as one statement (pg_pipe.c): at most 2^PG_MERGE_LOG2 runs in
+ * one, of at most PG_MERGE_SLOTS different INSERTs held at once */
+#define PG_MERGE_LOG2 6
+#define PG_MERGE_SLOTS 4
 
 /* type oids from pg_type.h (server headers are not a dependency) */
 #define OID_BOOL 16
@@ -40,6 +45,11 @@ struct pg_stmt {
 	bool prepared;     /* cached, and the server holds it under name */
 	bool prep_pending; /* cached, its Parse sent in a pipeline and not yet answered */
 	bool in_use;
+	const char *orig; /* cached: the SQL as given (the cache's key) */
+	/* a plain INSERT … VALUES of placeholders only: its runs in a pipeline may go as one statement (pg_pipe.c);
+	 * merged[k] is the cached statement of 2^(k+1) runs, NULL until first needed */
+	bool mergeable;
+	struct pg_stmt *merged[PG_MERGE_LOG2];
 	int nparams;
 	struct pg_param *params; /* nparams of them */
 	PGresult *res;
@@ -47,6 +57,13 @@ struct pg_stmt {
 	bool executed;
 	int64_t changes;
 	char scratch[32]; /* col_text of an integer column */
+};
+
+/* The runs of one INSERT held back (pg_pipe.c): their parameters, taken over from the statement at each run. */
+struct pg_merge {
+	struct pg_stmt *stmt;    /* NULL: the slot is free */
+	struct pg_param *params; /* nrows × stmt->nparams */
+	size_t nrows, cap;
 };
 
 /* A command sent in a pipeline whose result is read later (pg_pipe.c), with what that result must show. */
@@ -71,6 +88,9 @@ struct pg_db {
 	struct pg_pending *pending;
 	size_t npending, cap_pending;
 	enum privd_rc pipe_rc;
+	/* the INSERTs held back, in the order they first came */
+	struct pg_merge merge[PG_MERGE_SLOTS];
+	size_t nmerge;
 };
 
 static inline struct pg_db *PDB(struct privd_db *db)
@@ -97,6 +117,7 @@ struct pg_args {
 	int *lens, *fmts;
 };
 enum privd_rc pg_args_make(const struct pg_stmt *s, struct pg_args *a);
+enum privd_rc pg_args_from(const struct pg_param *params, int n, struct pg_args *a);
 void pg_args_free(struct pg_args *a);
 
 /* s->res checked after an execution: s->changes set, or s->res cleared and the failure returned. */
@@ -112,6 +133,10 @@ enum privd_rc pg_pipe_sync(struct privd_db *db);
 /* Sends st with what its result must show, to be checked by a later read or the sync (see db.h, privd_stmt_run).
  * PRIVD_ERR_DB when the pipeline already failed or the connection would not take it. */
 enum privd_rc pg_pipe_defer(struct privd_stmt *st, bool need_change, int64_t *first, const char *expect);
+/* Frees what d holds back; for a connection being closed. */
+void pg_pipe_free(struct pg_db *d);
+/* Whether an INSERT's SQL (as given) may be merged: `INSERT INTO t(…) VALUES ` then tuples of placeholders only. */
+bool pg_pipe_mergeable(const char *sql);
 /* Runs s inside the pipeline for its rows now: sends it, collects everything sent before it, reads its result into
  * s->res (pg_finish). PRIVD_ERR_DB when an earlier command of the pipeline failed. */
 enum privd_rc pg_pipe_read(struct pg_stmt *s);

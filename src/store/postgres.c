@@ -153,6 +153,7 @@ static void pg_close(struct privd_db *db)
 	struct pg_db *d = PDB(db);
 	size_t i;
 
+	pg_pipe_free(d); /* before the statements whose runs it may hold */
 	for (i = 0; i < d->ncache; i++) {
 		free_stmt(d->cache[i]);
 		free(d->orig_sql[i]);
@@ -258,6 +259,8 @@ static enum privd_rc pg_prepare(struct privd_db *db, const char *sql, struct pri
 			s->prepared = true;
 		}
 		s->cached = true;
+		s->orig = key;
+		s->mergeable = pg_pipe_mergeable(sql);
 		d->orig_sql[d->ncache] = key;
 		d->cache[d->ncache++] = s;
 	}
@@ -351,25 +354,30 @@ static enum privd_rc pg_bind_null(struct privd_stmt *st, int idx)
 	return param_at(PST(st), idx) != NULL ? PRIVD_OK : PRIVD_ERR_INTERNAL;
 }
 
-enum privd_rc pg_args_make(const struct pg_stmt *s, struct pg_args *a)
+enum privd_rc pg_args_from(const struct pg_param *params, int n, struct pg_args *a)
 {
-	size_t n = (size_t)(s->nparams > 0 ? s->nparams : 1);
+	size_t cap = (size_t)(n > 0 ? n : 1);
 
-	a->vals = calloc(n, sizeof(*a->vals));
-	a->lens = calloc(n, sizeof(*a->lens));
-	a->fmts = calloc(n, sizeof(*a->fmts));
+	a->vals = calloc(cap, sizeof(*a->vals));
+	a->lens = calloc(cap, sizeof(*a->lens));
+	a->fmts = calloc(cap, sizeof(*a->fmts));
 	if (a->vals == NULL || a->lens == NULL || a->fmts == NULL) {
 		pg_args_free(a);
 		return PRIVD_ERR_NOMEM;
 	}
-	for (int i = 0; i < s->nparams; i++) {
-		const struct pg_param *p = &s->params[i];
+	for (int i = 0; i < n; i++) {
+		const struct pg_param *p = &params[i];
 
 		a->vals[i] = !p->set ? NULL : p->heap != NULL ? p->heap : p->small;
 		a->lens[i] = p->len;
 		a->fmts[i] = p->fmt;
 	}
 	return PRIVD_OK;
+}
+
+enum privd_rc pg_args_make(const struct pg_stmt *s, struct pg_args *a)
+{
+	return pg_args_from(s->params, s->nparams, a);
 }
 
 void pg_args_free(struct pg_args *a)

@@ -596,16 +596,13 @@ enum privd_rc privd_repo_consent_state(struct privd_db *db, const char *subject_
  * savepoint, which is exactly when the head may have changed behind this cache (a savepoint rolled back takes its
  * appends with it), and otherwise knows nothing of it. Outside a transaction nothing is cached: a reader asking
  * for the head always reads it. Zeroed means unknown. */
-struct audit_head_cache {
-	bool known;
-	int64_t seq;
-	char hash[65];
-};
-
-/* The current transaction's cache, NULL outside one (or out of memory: then every append reads the head). */
+/* The current transaction's cache (struct repo_txn_state), NULL outside one (or out of memory: then every append
+ * reads the head). */
 static struct audit_head_cache *audit_head_cache(struct privd_db *db)
 {
-	return privd_db_txn_state(db, sizeof(struct audit_head_cache));
+	struct repo_txn_state *t = repo_txn(db);
+
+	return t != NULL ? &t->audit : NULL;
 }
 
 static void audit_head_remember(struct audit_head_cache *c, bool known, int64_t seq, const char *hash)

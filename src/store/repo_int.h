@@ -503,6 +503,25 @@ enum privd_rc queue_outcome(struct privd_db *db, const struct queue_table *q, co
 /* Releases every lease of q: at start on SQLite, where this process is the only one. */
 enum privd_rc queue_release_all(struct privd_db *db, const struct queue_table *q);
 
+/* What the repositories remember for one transaction, in the memory the handle lends for it (privd_db_txn_state:
+ * zeroed at every begin, commit, rollback and rollback to a savepoint; zeroed means nothing known). One struct for all
+ * of them, since the handle lends one block. */
+struct audit_head_cache {
+	bool known;
+	int64_t seq;
+	char hash[65];
+};
+struct repo_txn_state {
+	struct audit_head_cache audit; /* the audit chain's head as this transaction left it (repo.c) */
+	char key_held[PRIVD_KID_HEX];  /* the master key this transaction checked current and holds, "" none
+	                                  (repo_keys.c) */
+};
+
+static inline struct repo_txn_state *repo_txn(struct privd_db *db)
+{
+	return privd_db_txn_state(db, sizeof(struct repo_txn_state));
+}
+
 /* The reader of a row whose first column is an id (a key's, a subject's): to->fn.id gets it. */
 static inline enum privd_rc id_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
 {

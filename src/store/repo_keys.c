@@ -15,25 +15,47 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "store/repo.h"
 #include "store/repo_int.h"
 
-#define KEY_PUT_SQL                                                                                                    \
-	"INSERT INTO data_keys(subject_id, wrapped, created_at, kid) SELECT ?, ?, ?, kid FROM master_keys"             \
-	" WHERE kid = ? AND state = 'current'"
+#define HOLD_SQL "SELECT state FROM master_keys WHERE kid = ?"
+
+/* Checks that master key kid is current and holds it so until the transaction ends (on PostgreSQL a share lock on its
+ * row, which a rotation's UPDATE waits for; on SQLite the writing transaction holds the whole database): once per
+ * transaction, not once per key put. PRIVD_ERR_NOT_FOUND when it is not current. Inside a writer's pipeline the
+ * answer is judged at the sync (a key no longer current fails the group, which then runs job by job and lands
+ * here unpipelined). */
+static enum privd_rc hold_current(struct privd_db *ks, const char *kid)
+{
+	struct repo_txn_state *t = repo_txn(ks);
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc;
+
+	if (t != NULL && t->key_held[0] != '\0' && strcmp(t->key_held, kid) == 0)
+		return PRIVD_OK;
+	rc = privd_db_prepare(ks, privd_db_engine(ks) == PRIVD_DB_POSTGRES ? HOLD_SQL " FOR SHARE" : HOLD_SQL, &st);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 1, kid);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_expect(st, "current");
+	privd_stmt_finalize(st);
+	if (rc == PRIVD_ERR_CONFLICT)
+		rc = PRIVD_ERR_NOT_FOUND; /* retiring or retired */
+	if (rc == PRIVD_OK && t != NULL)
+		privd_str_copy(t->key_held, sizeof(t->key_held), kid);
+	return rc;
+}
 
 enum privd_rc privd_repo_key_put(struct privd_db *ks, const char *subject_id, const uint8_t *wrapped, size_t len,
                                  int64_t now_ms, const char *kid)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc = privd_db_prepare(
-	    ks, privd_db_engine(ks) == PRIVD_DB_POSTGRES ? KEY_PUT_SQL " FOR SHARE" : KEY_PUT_SQL, &st);
+	enum privd_rc rc = hold_current(ks, kid);
 
+	/* a plain insert: in a writer's pipeline the group's inserts go as one statement (pg_pipe.c) */
 	if (rc == PRIVD_OK)
-		rc = bind_at(st, 1, "tbit", subject_id, (const void *)wrapped, len, now_ms, kid);
-	if (rc == PRIVD_OK)
-		rc = privd_stmt_run(st, true, NULL);
-	privd_stmt_finalize(st);
+		rc = exec_sql(ks, "INSERT INTO data_keys(subject_id, wrapped, created_at, kid) VALUES (?, ?, ?, ?)",
+		              "tbit", subject_id, (const void *)wrapped, len, now_ms, kid);
 	return rc;
 }
 
@@ -195,16 +217,9 @@ enum privd_rc privd_repo_master_key_switch(struct privd_db *ks, const char *from
 	return rc;
 }
 
-#define HOLD_SQL "SELECT 1 FROM master_keys WHERE kid = ? AND state = 'current'"
-
 enum privd_rc privd_repo_master_key_hold(struct privd_db *ks, const char *kid)
 {
-	struct privd_stmt *st = NULL;
-	enum privd_rc rc =
-	    query_one(ks, privd_db_engine(ks) == PRIVD_DB_POSTGRES ? HOLD_SQL " FOR SHARE" : HOLD_SQL, &st, "t", kid);
-
-	privd_stmt_finalize(st);
-	return rc;
+	return hold_current(ks, kid);
 }
 
 enum privd_rc privd_repo_master_key_retire(struct privd_db *ks, const char *kid, int64_t now_ms)

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -227,6 +228,92 @@ static void test_pipeline_rollback(void **state)
 	assert_int_equal(expect_v("a", "1"), PRIVD_OK);
 }
 
+/* INSERT of (k, v) with the columns the other way round: another statement, held beside put's. */
+static enum privd_rc put_vk(const char *k, const char *v)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = privd_db_prepare(g_pdb, "INSERT INTO pt(v, k) VALUES (?, ?)", &st);
+
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 1, v);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_bind_text(st, 2, k);
+	if (rc == PRIVD_OK)
+		rc = privd_stmt_run(st, false, NULL);
+	privd_stmt_finalize(st);
+	return rc;
+}
+
+/* How many statements of many tuples of pt's insert the connection has prepared (PostgreSQL). */
+static int64_t merged_prepared(void)
+{
+	struct privd_stmt *st = NULL;
+	int64_t n = -1;
+
+	if (privd_db_prepare(g_pdb,
+	                     "SELECT COUNT(*) FROM pg_prepared_statements"
+	                     " WHERE statement LIKE 'INSERT INTO pt(k, v) VALUES ($1, $2),($3, $4)%'",
+	                     &st) == PRIVD_OK &&
+	    privd_stmt_step(st) == PRIVD_DB_ROW)
+		n = privd_stmt_col_int64(st, 0);
+	privd_stmt_finalize(st);
+	return n;
+}
+
+/* The inserts of a pipeline that nothing waits for go as statements of many rows (PostgreSQL): every row lands, in
+ * the order sent, a read in the middle sees those sent before it, and a duplicate among them fails the lot by the
+ * sync. */
+static void test_pipeline_merges(void **state)
+{
+	char k[16], v[32];
+	struct privd_stmt *st = NULL;
+	int64_t before = count_rows(), i = 0;
+
+	(void)state;
+	assert_int_equal(privd_db_begin_pipelined(g_pdb), PRIVD_OK);
+	for (int n = 0; n < 70; n++) {
+		snprintf(k, sizeof(k), "m%03d", n);
+		assert_int_equal(put(k, "m", NULL), PRIVD_OK);
+		if (n % 10 == 9) { /* two statements held side by side */
+			snprintf(k, sizeof(k), "w%03d", n);
+			assert_int_equal(put_vk(k, "w"), PRIVD_OK);
+		}
+	}
+	assert_int_equal(get("m069", v, sizeof(v)), PRIVD_OK);
+	assert_string_equal(v, "m");
+	assert_int_equal(get("w069", v, sizeof(v)), PRIVD_OK);
+	for (int n = 70; n < 141; n++) { /* 71 more: sent as 64, 4, 2 and 1 */
+		snprintf(k, sizeof(k), "m%03d", n);
+		assert_int_equal(put(k, "m", NULL), PRIVD_OK);
+	}
+	assert_int_equal(privd_db_sync(g_pdb), PRIVD_OK);
+	assert_int_equal(privd_db_commit(g_pdb), PRIVD_OK);
+	assert_int_equal(count_rows(), before + 148);
+	/* the m rows in the order they were put */
+	assert_int_equal(privd_db_prepare(g_pdb, "SELECT k FROM pt WHERE v = 'm' ORDER BY seq", &st), PRIVD_OK);
+	while (privd_stmt_step(st) == PRIVD_DB_ROW) {
+		snprintf(k, sizeof(k), "m%03d", (int)i++);
+		assert_string_equal(privd_stmt_col_text(st, 0), k);
+	}
+	privd_stmt_finalize(st);
+	assert_int_equal(i, 141);
+	if (is_pg())
+		assert_true(merged_prepared() > 0);
+	/* a duplicate among held rows: the whole pipeline fails by the sync, nothing of it stays */
+	assert_int_equal(privd_db_begin_pipelined(g_pdb), PRIVD_OK);
+	assert_int_equal(put("n1", "n", NULL), PRIVD_OK);
+	if (is_pg()) {
+		assert_int_equal(put("m005", "again", NULL), PRIVD_OK);
+		assert_int_equal(put("n2", "n", NULL), PRIVD_OK);
+		assert_int_equal(privd_db_sync(g_pdb), PRIVD_ERR_CONFLICT);
+	} else {
+		assert_int_equal(put("m005", "again", NULL), PRIVD_ERR_CONFLICT);
+	}
+	assert_int_equal(privd_db_rollback(g_pdb), PRIVD_OK);
+	assert_int_equal(get("n1", v, sizeof(v)), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(count_rows(), before + 148);
+}
+
 struct notes {
 	int n;
 	char payload[64];
@@ -274,6 +361,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pipeline_commits, setup_table, teardown_table),
 	    cmocka_unit_test_setup_teardown(test_pipeline_failures, open_only, teardown_table),
 	    cmocka_unit_test_setup_teardown(test_pipeline_rollback, open_only, teardown_table),
+	    cmocka_unit_test_setup_teardown(test_pipeline_merges, open_only, teardown_table),
 	    cmocka_unit_test_setup_teardown(test_listen_others, setup_table, teardown_table),
 	};
 
