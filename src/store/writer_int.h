@@ -23,6 +23,14 @@ enum ck_stage {
 #define CK_REST_FRAMES 512
 #define CK_PASSES 8
 
+/* What the writer knows about one job of a batch. */
+struct batch_slot {
+	struct privd_write_job *job;
+	enum privd_rc rc;
+	bool ks_done; /* its keystore part is committed */
+	bool unknown; /* its data part ran in a transaction whose COMMIT failed: the outcome is unknown */
+};
+
 /* How a transaction of a batch ended (writer.c, run_jobs). EXECUTED: its statements ran and it is open, for
  * privd_writer_commit_txn. ABORTED: it failed before its COMMIT (a BEGIN or a savepoint command failed), so nothing
  * of it committed; COMMIT_FAILED: its COMMIT failed, so whether it committed is unknown. */
@@ -47,11 +55,14 @@ struct privd_writer {
 	bool ck_started, ck_stopping;
 	enum ck_stage ck_stage[2];
 	struct privd_db *ck[2];
-	/* the keystore's committer: kc_pending while it commits the keystore transaction; guarded by kc_mu */
+	/* the keystore's thread: kc_pending while it runs and commits a batch's keystore transaction, on kc_slots (its
+	 * own copy of the batch's slots, kc_n of them); guarded by kc_mu */
 	pthread_mutex_t kc_mu;
 	pthread_cond_t kc_cv;
 	pthread_t kc_thread;
 	bool kc_started, kc_stopping, kc_pending;
+	struct batch_slot *kc_slots;
+	size_t kc_n;
 	enum attempt kc_result;
 	/* the answering thread: the jobs whose done is due, in commit order; guarded by ans_mu */
 	pthread_mutex_t ans_mu;
@@ -81,10 +92,14 @@ enum attempt privd_writer_commit_txn(struct privd_db *db);
 void privd_writer_helpers_start(struct privd_writer *w, const struct privd_db_target *t);
 void privd_writer_helpers_stop(struct privd_writer *w);
 
-/* The keystore's COMMIT of the open keystore transaction, begun on the committer thread (or done here without it);
+/* A batch's keystore transaction, run and committed on w->ks: COMMITTED, or how it failed (writer.c). Touches only
+ * the slots given and w->ks, so it runs beside the data transaction. */
+enum attempt privd_writer_ks_txn(struct privd_writer *w, struct batch_slot *s, size_t n);
+
+/* privd_writer_ks_txn on w->kc_slots (w->kc_n of them), begun on the keystore's thread (or done here without it);
  * the wait returns how it ended. */
-void privd_writer_ks_commit_start(struct privd_writer *w);
-enum attempt privd_writer_ks_commit_wait(struct privd_writer *w);
+void privd_writer_ks_start(struct privd_writer *w);
+enum attempt privd_writer_ks_wait(struct privd_writer *w);
 
 /* Hands a batch's jobs, linked first to last with their rc set, to the answering thread (or answers them here). */
 void privd_writer_answer(struct privd_writer *w, struct privd_write_job *first, struct privd_write_job *last);

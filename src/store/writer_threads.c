@@ -19,13 +19,13 @@ enum attempt privd_writer_commit_txn(struct privd_db *db)
 	return COMMIT_FAILED;
 }
 
-/* The keystore's COMMIT, on the committer thread when there is one: its sync overlaps the data transaction's
- * statements. The data transaction commits only after it (keys are durable before the data that uses them). */
+/* The keystore's transaction, on its own thread when there is one: its statements and its sync overlap the data
+ * transaction's. The data transaction commits only after it (keys are durable before the data that uses them). */
 static void *committer_main(void *arg)
 {
 	struct privd_writer *w = arg;
 
-	pthread_setname_np(pthread_self(), "privd-kscommit");
+	pthread_setname_np(pthread_self(), "privd-keystore");
 	pthread_mutex_lock(&w->kc_mu);
 	for (;;) {
 		while (!w->kc_pending && !w->kc_stopping)
@@ -33,7 +33,7 @@ static void *committer_main(void *arg)
 		if (!w->kc_pending)
 			break;
 		pthread_mutex_unlock(&w->kc_mu);
-		enum attempt a = privd_writer_commit_txn(w->ks);
+		enum attempt a = privd_writer_ks_txn(w, w->kc_slots, w->kc_n);
 		pthread_mutex_lock(&w->kc_mu);
 		w->kc_result = a;
 		w->kc_pending = false;
@@ -43,10 +43,10 @@ static void *committer_main(void *arg)
 	return NULL;
 }
 
-void privd_writer_ks_commit_start(struct privd_writer *w)
+void privd_writer_ks_start(struct privd_writer *w)
 {
 	if (!w->kc_started) {
-		w->kc_result = privd_writer_commit_txn(w->ks);
+		w->kc_result = privd_writer_ks_txn(w, w->kc_slots, w->kc_n);
 		return;
 	}
 	pthread_mutex_lock(&w->kc_mu);
@@ -55,7 +55,7 @@ void privd_writer_ks_commit_start(struct privd_writer *w)
 	pthread_mutex_unlock(&w->kc_mu);
 }
 
-enum attempt privd_writer_ks_commit_wait(struct privd_writer *w)
+enum attempt privd_writer_ks_wait(struct privd_writer *w)
 {
 	enum attempt a;
 
