@@ -24,7 +24,7 @@
 #   cookies      POST /v1/cookie-consents, a new visitor per request (bench/cookies.lua): >= 10,000/s;
 #   consent.js   GET /consent.js from memory: whole, gzipped, and the 304 (>= 90% of the check);
 #   memory       registrations continue until BENCH_SUBJECTS (100,000) exist; then privd's VmRSS (< 100 MiB);
-#   aggregate    GET /v1/exports/aggregate over them, the median of three (< 1 s);
+#   aggregate    GET /v1/exports/aggregate over them, the median of three (< 1 s per 100,000 subjects);
 #   drain        SIGTERM exits 0;
 #   postgresql   a PostgreSQL server of the run's own (scripts/pg-test.sh, made durable: fsync and
 #                synchronous_commit on) and a privd on it: registration and consent change >= 0.5 of the SQLite
@@ -774,8 +774,13 @@ if [ "$ceiling_only" -eq 0 ]; then
 	agg_cpu_med="$(printf '%s\n' "${agg_cpu[@]}" | sort -n | sed -n 2p)"
 	echo "    $(printf '%.3f' "$agg_med") s (runs: ${agg_s[*]}), privd CPU $(f2 "$agg_cpu_med") s" >&2
 	if [ "$scale" -eq 0 ]; then
-		row "aggregate over $(fmt_int "$registered") subjects" "$(printf '%.3f s' "$agg_med")" "< $TARGET_AGGREGATE_S s" "" \
-			"$(verdict "$agg_med < $TARGET_AGGREGATE_S")"
+		# The target is for 100,000 subjects, and the export walks them all: a faster registration run leaves more
+		# (its 10 s alone register over 100,000 on a fast disk), so the verdict is on the time per 100,000.
+		agg_per="$(calc "$agg_med * 100000 / $registered")"
+		[ "$registered" -gt 100000 ] || agg_per="$agg_med"
+		row "aggregate over $(fmt_int "$registered") subjects" "$(printf '%.3f s' "$agg_med")" "-" "" "-"
+		row "  per 100,000 subjects" "$(printf '%.3f s' "$agg_per")" "< $TARGET_AGGREGATE_S s" "" \
+			"$(verdict "$agg_per < $TARGET_AGGREGATE_S")"
 	else # the target is for 100,000 subjects: at scale the figure is printed for what it is
 		row "aggregate over $(fmt_int "$registered") subjects" "$(printf '%.3f s' "$agg_med")" "(< 1 s at 100,000)" "" "-"
 	fi
