@@ -448,11 +448,18 @@ load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "privd bench: wrk -t$THREADS -c$CONNS -d${DURATION}s over loopback; $(nproc) cores; temporary files in $tmp"
 
 # ---- the disk: fdatasync per second where the data directories go ----
+# measure_disk: the rate into fsync_rate (bench/fsync.mjs), printed.
+measure_disk() {
+	local fs
+	fs="$(node "$here/fsync.mjs" "$tmp" "$FSYNC_SECONDS")" || die "bench/fsync.mjs failed"
+	fsync_rate="$(printf '%s' "$fs" | sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p')"
+	[ -n "$fsync_rate" ] && [ "$(cond "$fsync_rate > 0")" = 1 ] || die "bench/fsync.mjs printed no rate: $fs"
+	echo "    $(fmt_int "$fsync_rate") fdatasync/s ($fs)" >&2
+}
+
 step "disk: fdatasync of 4 KiB writes to a small file under $tmp, ${FSYNC_SECONDS} s"
-fs="$(node "$here/fsync.mjs" "$tmp" "$FSYNC_SECONDS")" || die "bench/fsync.mjs failed"
-fsync_rate="$(printf '%s' "$fs" | sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p')"
-[ -n "$fsync_rate" ] && [ "$(cond "$fsync_rate > 0")" = 1 ] || die "bench/fsync.mjs printed no rate: $fs"
-echo "    $(fmt_int "$fsync_rate") fdatasync/s ($fs)" >&2
+measure_disk
+fsync_first="$fsync_rate"
 row "disk fdatasync (4 KiB, 1 thread)" "$(fmt_int "$fsync_rate") /s" "-" "" "-"
 
 # ---- ceiling: nginx, return 204 ----
@@ -621,6 +628,12 @@ if [ "$ceiling_only" -eq 0 ]; then
 
 	# ---- registration ----
 	step "registration: POST /v1/subjects, unique people"
+	# The disk again, right before: a disk still writing back what ran before the bench syncs at half its rate for a
+	# while (p50 379 us against 140 once). The yardstick is the higher of the two rates, the stricter target.
+	echo "    the disk again, right before:" >&2
+	measure_disk
+	fsync_rate="$(calc "(($fsync_rate > $fsync_first) ? $fsync_rate : $fsync_first)")"
+	row "  again, before registration; the higher" "$(fmt_int "$fsync_rate") /s" "-" "" "-"
 	measure_register register 0 0 "$DURATION"
 	reg_rps="$f_wps"
 	reg_p99="$f_p99"
