@@ -61,6 +61,7 @@ struct privd_writer {
 	pthread_cond_t kc_cv;
 	pthread_t kc_thread;
 	bool kc_started, kc_stopping, kc_pending;
+	bool kc_run; /* its statements too (PostgreSQL), not only its COMMIT (SQLite: the writer ran them) */
 	struct batch_slot *kc_slots;
 	size_t kc_n;
 	enum attempt kc_result;
