@@ -19,13 +19,13 @@
  *
  * The inserts of a group are many runs of a few statements (a registration: a subject, its consents, an audit
  * entry). Each run sent on its own cost the server a Bind and an Execute, an executor started and ended, its locks
- * taken again, a result sent back: a sixth of its time under registrations (bench/README.md). So the runs of a plain
- * INSERT … VALUES whose result nothing waits for are held back, their parameters taken over, and sent as one INSERT
- * of many tuples (of 2, 4, … 64 runs, each such statement prepared once per connection) before anything else is
- * sent: a read, another kind of statement, the sync. Only inserts that follow one another are held together, so the
- * server sees every other statement in the order the jobs ran it; what changes is only the order among those inserts
- * (no table here has a trigger or a foreign key, and each table's rows keep their order). A failing row fails its
- * whole statement, which fails the group at the sync as before: the writer then runs it job by job, unpipelined.
+ * taken again, a result sent back: about a fifth of its time under registrations (bench/README.md). So the runs of
+ * a plain INSERT … VALUES whose result nothing waits for are held back, their parameters taken over, and sent as one
+ * INSERT of many tuples (of 2, 4, … 64 runs, each such statement prepared once per connection) before anything else
+ * is sent: a read, another kind of statement, the sync. Only inserts that follow one another are held together, so
+ * the server sees every other statement in the order the jobs ran it; what changes is only the order among those
+ * inserts (no table here has a trigger or a foreign key, and each table's rows keep their order). A failing row fails
+ * its whole statement, which fails the group at the sync as before: the writer then runs it job by job, unpipelined.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,8 @@
 
 #define PIPE_MAX_PENDING 512
 
-/* Held runs are sent once a slot holds this many, so the server works on a group while the writer still runs it. */
+/* Held runs are sent once a slot holds this many, the most one statement takes (sending them sooner, at 8 or 16, so
+ * that the server starts on a group while the writer still runs it, measured no faster). */
 #define MERGE_SEND_AT (1u << PG_MERGE_LOG2)
 
 static void pipe_fail(struct pg_db *d, enum privd_rc rc)
