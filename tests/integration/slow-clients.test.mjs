@@ -231,7 +231,12 @@ forEngines('slow and greedy clients', (engine) => {
 				for (let i = 0; i < 50 && (await heldBodies(srv)) < 6 * MiB; i++) await sleep(100);
 				assert.ok(await heldBodies(srv) >= 6 * MiB, 'the six stalled uploads hold their memory');
 				// 9 MiB declared (under the document limit) cannot fit in the 2 MiB left: refused before its body
-				const g = await greedy(srv.port, '127.0.3.100', uploadHead(srv, q.id, 9 * MiB), 9 * MiB);
+				let g = await greedy(srv.port, '127.0.3.100', uploadHead(srv, q.id, 9 * MiB), 9 * MiB);
+				// privd lingers a bounded time for the answer to be read (250 ms once acknowledged) before it closes a
+				// socket whose body it left unread, and that close resets away an answer the client has not read yet:
+				// on a loaded machine the client's loop can be that late (once in CI: no answer, closed). Once more.
+				if (g.answers.length === 0 && g.closed)
+					g = await greedy(srv.port, '127.0.3.101', uploadHead(srv, q.id, 9 * MiB), 9 * MiB);
 				const report = JSON.stringify({ ...g, answers: g.answers.map((a) => a.status) });
 				assert.equal(g.answers.length, 1, `one answer: ${report}`);
 				const [res] = g.answers;
