@@ -206,8 +206,14 @@ enum privd_rc privd_repo_master_key_adopt(struct privd_db *ks, const char *kid, 
 
 enum privd_rc privd_repo_master_key_switch(struct privd_db *ks, const char *from, const char *next, int64_t now_ms)
 {
+	struct repo_txn_state *t = repo_txn(ks);
 	enum privd_rc rc =
 	    exec_update(ks, "UPDATE master_keys SET state = 'retiring' WHERE kid = ? AND state = 'current'", "t", from);
+
+	/* the key this transaction checked current may be current no more: a later put checks again (a writer's group
+	 * can hold a switch between two registrations) */
+	if (t != NULL)
+		t->key_held[0] = '\0';
 
 	if (rc == PRIVD_ERR_NOT_FOUND)
 		return PRIVD_ERR_CONFLICT;

@@ -145,6 +145,14 @@ static void test_master_keys(void **state)
 	assert_int_equal(privd_repo_master_key_retire(g_ks, "aaaaaaaaaaaaaaaa", 800), PRIVD_OK);
 	assert_int_equal(privd_repo_master_key_retire(g_ks, "aaaaaaaaaaaaaaaa", 900), PRIVD_ERR_CONFLICT);
 
+	/* inside one transaction the current key is checked once, and again after a switch (rolled back here) */
+	assert_int_equal(privd_db_begin(g_ks), PRIVD_OK);
+	assert_int_equal(privd_repo_key_put(g_ks, "k4", w, sizeof(w), 1, "bbbbbbbbbbbbbbbb"), PRIVD_OK);
+	assert_int_equal(privd_repo_master_key_switch(g_ks, "bbbbbbbbbbbbbbbb", "cccccccccccccccc", 900), PRIVD_OK);
+	assert_int_equal(privd_repo_key_put(g_ks, "k5", w, sizeof(w), 1, "bbbbbbbbbbbbbbbb"), PRIVD_ERR_NOT_FOUND);
+	assert_int_equal(privd_repo_key_put(g_ks, "k5", w, sizeof(w), 1, "cccccccccccccccc"), PRIVD_OK);
+	assert_int_equal(privd_db_rollback(g_ks), PRIVD_OK);
+
 	m.n = 0;
 	assert_int_equal(privd_repo_master_key_list(g_ks, master_row, &m), PRIVD_OK);
 	assert_int_equal(m.n, 2);
