@@ -176,6 +176,7 @@ static int start(struct server *s)
 	opts.document_limit = s->cfg.document_limit;
 	opts.threads = s->cfg.threads;
 	opts.yield_us = s->cfg.yield_us;
+	opts.slice_us = s->cfg.slice_us;
 	opts.cookie_origins = s->cfg.cookie_origins;
 	opts.cookie_rate = s->cfg.cookie_rate;
 	opts.cookie_burst = s->cfg.cookie_burst;

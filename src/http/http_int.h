@@ -185,13 +185,18 @@ struct privd_http_req {
 	struct privd_http_idem *idem;   /* a POST's Idempotency-Key being honoured (idempotency.c); NULL otherwise */
 };
 
-/* ---- server.c ---- */
+/* ---- sched.c ---- */
 /* Whether a worker that finishes a request at now (ns, monotonic) lets the others on its core go first: once
  * every_ns have passed since *last, its last time (then set to now). every_ns 0: never. Under load a worker thread
  * always finds another connection ready and never sleeps, so without this it keeps its core until the kernel's tick
  * ends its turn (4 ms at 250 Hz), and the processes sharing the core (the application calling privd, privd's own
  * writer) wait that long: the consent check's p99 was two ticks. */
 bool privd_http_yield_due(uint64_t now, uint64_t *last, uint64_t every_ns);
+
+/* The workers inherit the time slice of the thread that starts them (sched.c): this thread's is slice_us (0: left
+ * alone; a refusal logged as http.slice_unavailable) until privd_http_workers_slice_end(the returned value). */
+uint64_t privd_http_workers_slice(unsigned slice_us);
+void privd_http_workers_slice_end(uint64_t was);
 
 /* ---- guard.c ---- */
 /* Raises the soft open-file limit to the hard one (as far as the kernel allows); returns the soft limit then in

@@ -37,6 +37,10 @@ const struct key privd_config_keys[] = {
 	    "lets other runnable threads on its core go first (sched_yield), so that under\n"
 	    "load the processes sharing its cores wait about this long, not the kernel's tick;\n"
 	    "0: never."),
+	NUM("server", "slice_us", T_UINT, slice_us, 0, 100000, "100",
+	    "Microseconds (0 to 100000) of the time slice each HTTP thread asks the kernel\n"
+	    "for (Linux 6.12 and later; the kernel raises less than 100 to 100): a thread woken\n"
+	    "by a request goes before threads that have had their turn; 0: the kernel's own."),
 	STR("server", "public_url", T_STR, public_url, "",
 	    "URL by which users and applications reach privd, used in links in e-mails.\n"
 	    "Empty: derived from listen."),

@@ -3,10 +3,11 @@
 // `dump-config` shows the configuration in effect with its secrets redacted; `init` writes no installation path,
 // and `--config` keeps the file elsewhere; SIGHUP applies a good file's live keys (a body limit, the log level,
 // the SMTP server) and names the keys that need a restart, while a broken file changes nothing and privd serves
-// throughout; SIGUSR1 reopens the log file; systemd hears READY, RELOADING, STOPPING and STATUS.
+// throughout; SIGUSR1 reopens the log file; systemd hears READY, RELOADING, STOPPING and STATUS; the HTTP workers
+// run with the time slice of [server] slice_us.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFile, chmod, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
@@ -57,6 +58,20 @@ function hammer(srv) {
 		return seen;
 	})();
 	return { stop: async () => { on = false; return done; } };
+}
+
+/** Each thread of the process pid: its name and its time slice in ns (`se.slice` of its sched file), or null when
+ * the kernel does not show it. */
+async function threadSlices(pid) {
+	const out = [];
+	for (const tid of await readdir(`/proc/${pid}/task`)) {
+		const dir = `/proc/${pid}/task/${tid}`;
+		const comm = (await readFile(`${dir}/comm`, 'utf8')).trim();
+		const m = /^se\.slice\s*:\s*(\d+)/m.exec(await readFile(`${dir}/sched`, 'utf8').catch(() => ''));
+		if (!m) return null;
+		out.push({ tid: Number(tid), comm, slice: Number(m[1]) });
+	}
+	return out;
 }
 
 /** A JSON body of n bytes: too large for a 1024-byte limit, fine for the default 64 KiB. */
@@ -289,6 +304,37 @@ forEngines('the daemon: configuration, signals, systemd', (engine) => {
 		} finally {
 			await srv?.stop();
 			sink.kill('SIGKILL');
+			await removeInstance(inst);
+		}
+	});
+
+	it('[server] slice_us: the HTTP workers run with that time slice, every other thread with the kernel\'s', async (t) => {
+		const inst = await initInstance({ engine });
+		let srv;
+		try {
+			for (const [slice, want] of [[undefined, 100_000], ['250', 250_000], ['0', null]]) {
+				const env = { PRIVD_SERVER_THREADS: '2', ...(slice === undefined ? {} : { PRIVD_SERVER_SLICE_US: slice }) };
+				srv = await serve(inst, { env });
+				assert.equal((await fetch(`${srv.url}/healthz`)).status, 200);
+				const threads = await threadSlices(srv.proc.pid);
+				if (threads === null) {
+					t.skip('this kernel shows no se.slice in /proc/<pid>/task/<tid>/sched');
+					return;
+				}
+				const main = threads.find((x) => x.tid === srv.proc.pid);
+				const workers = threads.filter((x) => x.comm === 'MHD-worker');
+				assert.equal(workers.length, 2, JSON.stringify(threads));
+				assert.notEqual(main.slice, want, 'the thread that started the workers has its own slice back');
+				for (const w of workers) assert.equal(w.slice, want ?? main.slice, `slice_us ${slice}: ${JSON.stringify(w)}`);
+				for (const o of threads.filter((x) => !x.comm.startsWith('MHD-'))) {
+					assert.equal(o.slice, main.slice, `a thread other than the workers: ${JSON.stringify(o)}`);
+				}
+				assert.doesNotMatch(srv.stderr, /http\.slice_unavailable/);
+				assert.deepEqual(await srv.stop(), { code: 0, signal: null });
+				srv = null;
+			}
+		} finally {
+			await srv?.stop();
 			await removeInstance(inst);
 		}
 	});
