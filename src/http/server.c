@@ -20,7 +20,7 @@
  * slice_us), inherited from the thread that starts them: a thread that has had less than its slice is chosen before
  * one that has had more (Linux 6.12's EEVDF scheduler reads sched_runtime as a fair thread's slice), so a worker woken
  * by a request goes before the load generator's thread that has had its turn. With both, the check's p99 was at most
- * nginx's in 18 of 24 rounds, against 6 of 15 with the yield alone (bench/README.md).
+ * nginx's in 26 of 33 rounds, against 10 of 24 with the yield alone (bench/README.md).
  */
 #include "http_int.h"
 
