@@ -27,7 +27,7 @@ struct privd_http_opts {
 	                        * bodies get 413; 0 = 10 MiB */
 	unsigned threads;      /* worker threads; 0 = one per core */
 	unsigned yield_us;     /* a worker lets others on its core go first once this many us have passed; 0 = never */
-	unsigned slice_us;     /* each worker's time slice asked of the kernel (sched_setattr); 0 = the kernel's */
+	unsigned slice_us;     /* the workers' time slice, set as they start (sched.c); 0 = the kernel's */
 	/* the cookie banner ([cookies]): origins allowed to record and read choices (comma-separated; NULL or "":
 	 * none), choices per client address a minute (0: no limit) and at once */
 	const char *cookie_origins;

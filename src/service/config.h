@@ -25,7 +25,7 @@ struct privd_config {
 	size_t body_limit;           /* body_limit = 65536 (bytes) */
 	unsigned threads;            /* threads = 0 (0: one per core) */
 	unsigned yield_us;           /* yield_us = 500 (an HTTP thread's turn on a shared core; 0: never yields) */
-	unsigned slice_us;           /* slice_us = 100 (an HTTP thread's time slice asked of the kernel; 0: its own) */
+	unsigned slice_us;           /* slice_us = 100 (the HTTP threads' time slice; 0: the kernel's) */
 	char public_url[256];        /* public_url = "" (derived from listen when empty) */
 	unsigned max_connections;    /* max_connections = 0 (0: the open-file limit less 64) */
 	unsigned connections_per_ip; /* connections_per_ip = 256 (0: no limit) */

@@ -38,9 +38,9 @@ const struct key privd_config_keys[] = {
 	    "load the processes sharing its cores wait about this long, not the kernel's tick;\n"
 	    "0: never."),
 	NUM("server", "slice_us", T_UINT, slice_us, 0, 100000, "100",
-	    "Microseconds (0 to 100000) of the time slice each HTTP thread asks the kernel\n"
-	    "for (Linux 6.12 and later; the kernel raises less than 100 to 100): a thread woken\n"
-	    "by a request goes before threads that have had their turn; 0: the kernel's own."),
+	    "Microseconds (0 to 100000) of the time slice the HTTP threads run with, set as\n"
+	    "they start (Linux 6.12 and later; the kernel raises less than 100 to 100): a thread\n"
+	    "woken by a request goes before threads that have had their turn; 0: the kernel's."),
 	STR("server", "public_url", T_STR, public_url, "",
 	    "URL by which users and applications reach privd, used in links in e-mails.\n"
 	    "Empty: derived from listen."),
