@@ -61,7 +61,6 @@ void privd_db_close(struct privd_db *db)
 	if (db == NULL)
 		return;
 	free(db->txn_state);
-	free(db->carry);
 	db->ops->close(db);
 }
 
@@ -151,13 +150,6 @@ static void txn_state_reset(struct privd_db *db, bool open)
 		memset(db->txn_state, 0, db->txn_state_size);
 }
 
-/* What a transaction's undoing may have made untrue: what the layer above carried across transactions. */
-static void carry_reset(struct privd_db *db)
-{
-	if (db->carry != NULL)
-		memset(db->carry, 0, db->carry_size);
-}
-
 /* A handle that writes builds the set again before a transaction when a COMMIT failed since it was built. */
 static enum privd_rc bidx_fresh(struct privd_db *db)
 {
@@ -210,13 +202,9 @@ enum privd_rc privd_db_commit(struct privd_db *db)
 
 	txn_state_reset(db, false);
 	/* room for the set's new entries first: once committed, they must fit */
-	if (log != NULL && (rc = privd_bidx_reserve(db->bidx, log)) != PRIVD_OK) {
-		carry_reset(db);
+	if (log != NULL && (rc = privd_bidx_reserve(db->bidx, log)) != PRIVD_OK)
 		return rc;
-	}
 	rc = db->ops->exec(db, "COMMIT");
-	if (rc != PRIVD_OK)
-		carry_reset(db);
 	if (log == NULL)
 		return rc;
 	if (rc == PRIVD_OK) {
@@ -233,7 +221,6 @@ enum privd_rc privd_db_rollback(struct privd_db *db)
 	enum privd_rc rc = PRIVD_OK;
 
 	txn_state_reset(db, false);
-	carry_reset(db);
 	if (db->bidx_log != NULL)
 		privd_bidx_log_clear(db->bidx_log);
 	if (db->ops->in_txn(db))
@@ -272,27 +259,16 @@ enum privd_rc privd_db_bidx_note(struct privd_db *db, const char *kind, const ch
 	           : privd_bidx_log_remove(db->bidx_log, k, bidx, rowid);
 }
 
-/* At least size bytes of the memory *mem (*have bytes), zeroed when first made: inside a transaction only. */
-static void *layer_memory(const struct privd_db *db, void **mem, size_t *have, size_t size)
+void *privd_db_txn_state(struct privd_db *db, size_t size)
 {
 	if (!db->txn_open || size == 0)
 		return NULL;
-	if (*mem != NULL && *have >= size)
-		return *mem;
-	free(*mem);
-	*mem = calloc(1, size);
-	*have = *mem != NULL ? size : 0;
-	return *mem;
-}
-
-void *privd_db_txn_state(struct privd_db *db, size_t size)
-{
-	return layer_memory(db, &db->txn_state, &db->txn_state_size, size);
-}
-
-void *privd_db_carry(struct privd_db *db, size_t size)
-{
-	return layer_memory(db, &db->carry, &db->carry_size, size);
+	if (db->txn_state != NULL && db->txn_state_size >= size)
+		return db->txn_state;
+	free(db->txn_state);
+	db->txn_state = calloc(1, size);
+	db->txn_state_size = db->txn_state != NULL ? size : 0;
+	return db->txn_state;
 }
 
 /* Runs "<verb> <name>" for a savepoint name of letters, digits and underscores. */
@@ -333,7 +309,6 @@ enum privd_rc privd_db_rollback_to(struct privd_db *db, const char *name)
 	enum privd_rc rc;
 
 	txn_state_reset(db, db->txn_open);
-	carry_reset(db);
 	rc = savepoint_cmd(db, "ROLLBACK TO SAVEPOINT", name);
 	if (rc == PRIVD_OK && db->bidx_log != NULL)
 		privd_bidx_log_rollback_to(db->bidx_log, name);

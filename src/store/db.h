@@ -88,13 +88,6 @@ bool privd_db_pipelined(const struct privd_db *db);
  * frees them in privd_db_close; it never looks inside. What is kept there must be a cache, with all bytes zero
  * meaning "nothing known": a call with a larger size than the last one starts again from zero. */
 void *privd_db_txn_state(struct privd_db *db, size_t size);
-/* Memory for what the layer above remembers across this handle's transactions (on PostgreSQL the audit repository
- * keeps there the chain's head as the handle's own transactions left it, so that a writer's next group need not wait
- * to read it). Inside a transaction, returns at least size bytes, zeroed at the first call; outside one, or when out
- * of memory, NULL. What a transaction that committed left there stays; the handle zeroes the bytes at every
- * privd_db_rollback, privd_db_rollback_to and privd_db_commit that failed (whatever those undid is forgotten), and
- * frees them in privd_db_close. As with privd_db_txn_state, all bytes zero must mean "nothing known". */
-void *privd_db_carry(struct privd_db *db, size_t size);
 
 /* The blind indexes held in memory (store/bidx.h): present on SQLite's data database only, where privd_db_bidx is
  * true; on PostgreSQL the engine's unique indexes do the same work. */

@@ -66,10 +66,6 @@ struct privd_db {
 	bool txn_open;
 	void *txn_state;
 	size_t txn_state_size;
-	/* The layer above's memory across transactions (privd_db_carry), zeroed by db.c at every rollback, rollback
-	 * to a savepoint and failed commit; the drivers do not touch it either. */
-	void *carry;
-	size_t carry_size;
 	bool pipelined; /* inside a pipelined transaction, until privd_db_sync; set and cleared by the driver */
 	/* SQLite's data database: the process's blind-index set (store/bidx.h), and on a handle that writes the log of
 	 * its open transaction; both NULL elsewhere. The driver sets and frees them; db.c keeps the log in step with

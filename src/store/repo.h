@@ -281,10 +281,7 @@ struct privd_audit_row {
 	bool malformed; /* read back: a stored value is longer than its field or holds a NUL byte */
 };
 /* The last entry's seq and hash (0 and "" when empty). On PostgreSQL first takes a transaction-level advisory
- * lock so that concurrent processes append one at a time. Inside a transaction the head is read once and then
- * remembered; on PostgreSQL, inside a pipelined transaction, the head the handle's own transactions last left is
- * given without reading it, and the sync fails the transaction (PRIVD_ERR_CONFLICT) when it is no longer the
- * chain's head. */
+ * lock so that concurrent processes append one at a time. */
 enum privd_rc privd_repo_audit_head(struct privd_db *db, int64_t *seq, char hash[65]);
 enum privd_rc privd_repo_audit_insert(struct privd_db *db, const struct privd_audit_row *row);
 /* Entries with seq > after, ascending, at most limit (0 = no limit). */

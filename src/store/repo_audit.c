@@ -5,7 +5,7 @@
  *
  * What shaped it is the group commit: every job of a group appends an entry, and each entry needs the one before it.
  * So the head is read (on PostgreSQL under the chain's lock, which orders the appends of every node on one database)
- * once per transaction and then remembered, and on PostgreSQL carried from one of a handle's transactions to its next.
+ * once per transaction and then remembered.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,51 +33,13 @@ static struct audit_head_cache *audit_head_cache(struct privd_db *db)
 	return t != NULL ? &t->audit : NULL;
 }
 
-/* On PostgreSQL the head is also carried across the handle's transactions (privd_db_carry): a writer's group then
- * need not wait for the head to be read before its first entry, a round trip of each group (bench/README.md). The
- * carried head is only taken inside a pipeline, where the group is judged at the sync: a statement sent after the
- * lock checks that it is still the chain's head (another node, or another connection of this one, may have
- * appended since), and if not the group fails and runs again, unpipelined, reading the head. */
-static struct audit_head_cache *audit_head_carry(struct privd_db *db)
+static void audit_head_remember(struct audit_head_cache *c, bool known, int64_t seq, const char *hash)
 {
-	struct repo_carry *c = privd_db_engine(db) == PRIVD_DB_POSTGRES ? repo_carry(db) : NULL;
-
-	return c != NULL ? &c->audit : NULL;
-}
-
-static void audit_head_remember(struct privd_db *db, bool known, int64_t seq, const char *hash)
-{
-	struct audit_head_cache *c[2] = {audit_head_cache(db), audit_head_carry(db)};
-
-	for (size_t i = 0; i < 2; i++) {
-		if (c[i] == NULL)
-			continue;
-		c[i]->known = known;
-		c[i]->seq = seq;
-		memcpy(c[i]->hash, hash, sizeof(c[i]->hash));
-	}
-}
-
-/* In a pipeline on PostgreSQL, with the chain's lock sent: the carried head into seq and hash, and a read of the
- * chain's head sent that the sync will find equal to it (its seq and the start of its hash). False when none is
- * carried. */
-static bool audit_head_carried(struct privd_db *db, int64_t *seq, char hash[65], enum privd_rc *rc)
-{
-	struct audit_head_cache *c = privd_db_pipelined(db) ? audit_head_carry(db) : NULL;
-	struct privd_stmt *st = NULL;
-	char expect[32];
-
-	if (c == NULL || !c->known || c->seq <= 0)
-		return false;
-	*seq = c->seq;
-	memcpy(hash, c->hash, 65);
-	snprintf(expect, sizeof(expect), "%lld:%.8s", (long long)c->seq, c->hash);
-	*rc = prepare_one(db, "SELECT seq::text || ':' || substr(hash, 1, 8) FROM audit ORDER BY seq DESC LIMIT 1", &st,
-	                  "");
-	if (*rc == PRIVD_OK)
-		*rc = privd_stmt_expect(st, expect);
-	privd_stmt_finalize(st);
-	return true;
+	if (c == NULL)
+		return;
+	c->known = known;
+	c->seq = seq;
+	memcpy(c->hash, hash, sizeof(c->hash));
 }
 
 /* Takes the chain's lock (PostgreSQL only: on SQLite a writing transaction, begun IMMEDIATE, holds the whole
@@ -89,7 +51,7 @@ static enum privd_rc audit_head_read(struct privd_db *db, int64_t *seq, char has
 
 	if (privd_db_engine(db) == PRIVD_DB_POSTGRES) {
 		rc = exec_sql(db, AUDIT_HEAD_LOCK, ""); /* in a pipeline, sent along with the read below */
-		if (rc != PRIVD_OK || audit_head_carried(db, seq, hash, &rc))
+		if (rc != PRIVD_OK)
 			return rc;
 	}
 	rc = query_one(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &st, "");
@@ -118,7 +80,7 @@ enum privd_rc privd_repo_audit_head(struct privd_db *db, int64_t *seq, char hash
 	}
 	rc = audit_head_read(db, seq, hash);
 	if (rc == PRIVD_OK)
-		audit_head_remember(db, true, *seq, hash);
+		audit_head_remember(c, true, *seq, hash);
 	return rc;
 }
 
@@ -131,7 +93,7 @@ enum privd_rc privd_repo_audit_insert(struct privd_db *db, const struct privd_au
 	                            row->object_id, row->detail, row->prev_hash, row->hash);
 
 	/* the new head, or unknown after a failure */
-	audit_head_remember(db, rc == PRIVD_OK, row->seq, row->hash);
+	audit_head_remember(audit_head_cache(db), rc == PRIVD_OK, row->seq, row->hash);
 	return rc;
 }
 

@@ -522,17 +522,6 @@ static inline struct repo_txn_state *repo_txn(struct privd_db *db)
 	return privd_db_txn_state(db, sizeof(struct repo_txn_state));
 }
 
-/* What the repositories remember across a handle's transactions (privd_db_carry: zeroed at every rollback, rollback
- * to a savepoint and failed commit; zeroed means nothing known). */
-struct repo_carry {
-	struct audit_head_cache audit; /* the chain's head as this handle's transactions left it (PostgreSQL; repo.c) */
-};
-
-static inline struct repo_carry *repo_carry(struct privd_db *db)
-{
-	return privd_db_carry(db, sizeof(struct repo_carry));
-}
-
 /* The reader of a row whose first column is an id (a key's, a subject's): to->fn.id gets it. */
 static inline enum privd_rc id_row(struct privd_stmt *st, const struct walk_cb *to, bool *stop)
 {

@@ -682,65 +682,6 @@ static void test_audit_head_read_once_per_transaction(void **state)
 	assert_int_equal(seq, 6);
 }
 
-/* Appends entry seq after the head the repository gives, in the transaction open on db. */
-static void append_after_head(struct privd_db *db, int64_t want_head)
-{
-	struct privd_audit_row r;
-	char hash[65];
-	int64_t seq = -1;
-
-	assert_int_equal(privd_repo_audit_head(db, &seq, hash), PRIVD_OK);
-	assert_int_equal(seq, want_head);
-	audit_init(&r, seq + 1, hash);
-	assert_int_equal(privd_repo_audit_insert(db, &r), PRIVD_OK);
-}
-
-/* A pipelined transaction on g_db that appends after head want_head, syncs, and commits or rolls back. */
-static void pipelined_append(int64_t want_head, bool commit)
-{
-	assert_int_equal(privd_db_begin_pipelined(g_db), PRIVD_OK);
-	append_after_head(g_db, want_head);
-	assert_int_equal(privd_db_sync(g_db), PRIVD_OK);
-	assert_int_equal(commit ? privd_db_commit(g_db) : privd_db_rollback(g_db), PRIVD_OK);
-}
-
-/* On PostgreSQL a handle carries the head its own transactions left into its next pipelined one, without reading
- * it there; the sync checks that it is still the chain's head. An entry appended behind the handle's back fails that
- * transaction at the sync, and a rollback forgets what was carried, so the next transaction reads the head. On
- * SQLite the head is read in every transaction. */
-static void test_audit_head_carried(void **state)
-{
-	struct privd_db *other = open_db(PRIVD_DB_DATA);
-	char hash[65];
-	int64_t seq = -1;
-
-	(void)state;
-	assert_non_null(other);
-	assert_int_equal(privd_db_begin(g_db), PRIVD_OK);
-	append_after_head(g_db, 6);
-	assert_int_equal(privd_db_commit(g_db), PRIVD_OK);
-	/* the next pipelined transaction goes on from entry 7, and commits */
-	pipelined_append(7, true);
-	/* another connection appends entry 9 */
-	assert_int_equal(privd_db_begin(other), PRIVD_OK);
-	append_after_head(other, 8);
-	assert_int_equal(privd_db_commit(other), PRIVD_OK);
-	/* this handle's next pipelined transaction takes the head it carried (8) on PostgreSQL, and its sync fails
-	 * although nothing was appended on it yet; after the rollback the head is read again */
-	assert_int_equal(privd_db_begin_pipelined(g_db), PRIVD_OK);
-	assert_int_equal(privd_repo_audit_head(g_db, &seq, hash), PRIVD_OK);
-	assert_int_equal(seq, is_pg() ? 8 : 9);
-	assert_int_equal(privd_db_sync(g_db), is_pg() ? PRIVD_ERR_CONFLICT : PRIVD_OK);
-	assert_int_equal(privd_db_rollback(g_db), PRIVD_OK);
-	pipelined_append(9, true);
-	/* entry 11 appended and rolled back is not carried: the next transaction goes on from 10 */
-	pipelined_append(10, false);
-	pipelined_append(10, true);
-	assert_int_equal(privd_repo_audit_head(other, &seq, hash), PRIVD_OK);
-	assert_int_equal(seq, 11);
-	privd_db_close(other);
-}
-
 static void test_audit_canonical(void **state)
 {
 	struct privd_audit_row r, r2;
@@ -787,7 +728,6 @@ int main(void)
 	    cmocka_unit_test(test_consents),
 	    cmocka_unit_test(test_audit),
 	    cmocka_unit_test(test_audit_head_read_once_per_transaction),
-	    cmocka_unit_test(test_audit_head_carried),
 	    cmocka_unit_test(test_audit_canonical),
 	};
 	STORE_RUN_BOTH_MIGRATED(tests);
