@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-	assertCleanLog, assertJson, engines, newPerson, sleep, withTwoNodes,
+	assertCleanLog, assertJson, engines, newPerson, privd, sleep, withTwoNodes,
 } from './lib/privd.mjs';
 
 const WINDOW_MS = 1000;
@@ -107,6 +107,20 @@ describe('two processes on one PostgreSQL database', { skip: !engines().includes
 	it('a policy published on A is current on B', async () => {
 		assert.equal((await a.req('POST', '/v1/policies', { key: instA.adminKey, json: { version: 'node-2', text: '# v\n\nx' } })).status, 201);
 		await within(async () => (await b.req('GET', '/v1/policies/current')).json?.version === 'node-2', 'the new policy on B');
+	});
+
+	it('registrations on both nodes at once: every one answered 201, one audit chain that verifies', async () => {
+		// Both writers append to one chain: each group takes the chain's lock and reads its head, so the entries
+		// of the two nodes interleave without a fork or a gap.
+		for (let wave = 0; wave < 4; wave++) {
+			const people = Array.from({ length: 48 }, () => newPerson({ policy_version: 'node-2' }));
+			const answers = await Promise.all(people.map((p, i) => (i % 2 ? b : a).register(p)));
+			for (const r of answers) assert.equal(r.status, 201, r.text);
+		}
+		for (const inst of [instA, nodes.instB]) {
+			const v = await privd(['audit', 'verify', '--data-dir', inst.dataDir, '--database', inst.dbUrl]);
+			assert.equal(v.code, 0, `privd audit verify: ${v.stdout}${v.stderr}`);
+		}
 	});
 
 	it('both nodes exit 0 on SIGTERM; their logs hold no personal data', async () => {
