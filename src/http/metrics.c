@@ -139,6 +139,30 @@ static void gauge(struct privd_http_text *t, const char *name, const char *help,
 	privd_http_text_printf(t, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name, v);
 }
 
+/* What the HTTP layer's guard counted: connections closed and requests refused. */
+static void render_guard(struct privd_http_text *t, struct privd_http_req *r)
+{
+	counter(t, "privd_http_timeouts_total",
+	        "Connections closed because a request's line and headers, or the whole request, were not sent in time.",
+	        atomic_load(&r->h->guard.timed_out));
+	privd_http_text_printf(t,
+	                       "# HELP privd_http_connections_closed_total Connections closed, by the cause: the "
+	                       "client, a deadline of the server's, a refusal that closes, the library's idle "
+	                       "timeout, an error, or a stop.\n# TYPE privd_http_connections_closed_total counter\n");
+	for (unsigned i = 0; i < PRIVD_HTTP_CLOSE_COUNT; i++)
+		privd_http_text_printf(t, "privd_http_connections_closed_total{reason=\"%s\"} %llu\n",
+		                       privd_http_guard_close_name(i), atomic_load(&r->h->guard.closed[i]));
+	counter(t, "privd_http_framing_refused_total",
+	        "Requests refused for their framing: a NUL byte, a folded header, duplicate or conflicting lengths, a "
+	        "transfer coding other than chunked.",
+	        atomic_load(&r->h->guard.refused_framing));
+	counter(t, "privd_http_body_memory_refused_total",
+	        "Request bodies refused with 503 because the bodies in flight filled [server] body_memory.",
+	        atomic_load(&r->h->guard.refused_memory));
+	gauge(t, "privd_http_body_memory_bytes", "Bytes of request bodies held in memory now.",
+	      atomic_load(&r->h->guard.body_bytes));
+}
+
 void privd_http_metrics(struct privd_http_req *r)
 {
 	struct privd_service_stats st = {0};
@@ -147,25 +171,7 @@ void privd_http_metrics(struct privd_http_req *r)
 	char *body;
 
 	render_http(&t);
-	counter(&t, "privd_http_timeouts_total",
-	        "Connections closed because a request's line and headers, or the whole request, were not sent in time.",
-	        atomic_load(&r->h->guard.timed_out));
-	privd_http_text_printf(&t,
-	                       "# HELP privd_http_connections_closed_total Connections closed, by the cause: the "
-	                       "client, a deadline of the server's, a refusal that closes, the library's idle "
-	                       "timeout, an error, or a stop.\n# TYPE privd_http_connections_closed_total counter\n");
-	for (unsigned i = 0; i < PRIVD_HTTP_CLOSE_COUNT; i++)
-		privd_http_text_printf(&t, "privd_http_connections_closed_total{reason=\"%s\"} %llu\n",
-		                       privd_http_guard_close_name(i), atomic_load(&r->h->guard.closed[i]));
-	counter(&t, "privd_http_framing_refused_total",
-	        "Requests refused for their framing: a NUL byte, a folded header, duplicate or conflicting lengths, a "
-	        "transfer coding other than chunked.",
-	        atomic_load(&r->h->guard.refused_framing));
-	counter(&t, "privd_http_body_memory_refused_total",
-	        "Request bodies refused with 503 because the bodies in flight filled [server] body_memory.",
-	        atomic_load(&r->h->guard.refused_memory));
-	gauge(&t, "privd_http_body_memory_bytes", "Bytes of request bodies held in memory now.",
-	      atomic_load(&r->h->guard.body_bytes));
+	render_guard(&t, r);
 	privd_service_stats(r->h->svc, &st);
 	counter(&t, "privd_db_commits_total", "Database transactions committed by the writer.", st.commits);
 	counter(&t, "privd_write_jobs_total", "Write jobs run by the writer.", st.write_jobs);
@@ -173,6 +179,9 @@ void privd_http_metrics(struct privd_http_req *r)
 	counter(&t, "privd_consent_cache_hits_total", "Consent checks answered from the cache.", st.cache_hits);
 	counter(&t, "privd_consent_cache_misses_total", "Consent checks that had to load state.", st.cache_misses);
 	counter(&t, "privd_subjects_registered_total", "Subjects registered by this process.", st.subjects_registered);
+	counter(&t, "privd_key_reserve_taken_total",
+	        "Registrations whose data key was committed to the keystore ahead of them, under load.",
+	        st.keys_reserved_taken);
 	counter(&t, "privd_apikey_lookups_total", "API keys looked up in the database (not known in memory).",
 	        st.apikey_lookups);
 	counter(&t, "privd_apikey_unknown_cached_total",

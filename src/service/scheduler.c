@@ -57,6 +57,7 @@ static void *scheduler_main(void *arg)
 		privd_erasure_sweep_due(svc);
 		privd_idem_sweep(svc);
 		privd_keys_refresh(svc);
+		privd_reserve_tick(svc);
 		privd_audit_anchor_update(svc);
 		if (tick % EVIDENCE_EVERY == 0)
 			privd_evidence_sweep(svc);

@@ -216,6 +216,8 @@ enum privd_rc privd_service_open(const struct privd_config *cfg, struct privd_se
 	if (rc == PRIVD_OK)
 		rc = privd_vault_new(svc, svc->master, svc->target.engine != PRIVD_DB_POSTGRES, &svc->vault);
 	if (rc == PRIVD_OK)
+		rc = privd_reserve_new(&svc->reserve);
+	if (rc == PRIVD_OK)
 		rc = open_master_keys(svc, err);
 	if (rc != PRIVD_OK)
 		goto fail;
@@ -254,10 +256,12 @@ void privd_service_close(struct privd_service *svc)
 	privd_webhooks_stop(svc);
 	privd_calendar_free(svc->calendar);
 	svc->calendar = NULL;
+	privd_reserve_close(svc); /* its keys destroyed through the writer */
 	/* readers first: the last connection to close checkpoints the WAL into the database file, and only a
 	 * writable one (the writer's) can */
 	privd_reader_pool_close(svc);
 	privd_writer_stop(svc->writer);
+	privd_reserve_free(svc->reserve);
 	privd_vault_free(svc->vault);
 	privd_keyset_free(svc->master);
 	privd_cache_cleanup(svc);
@@ -308,6 +312,7 @@ void privd_service_stats(struct privd_service *svc, struct privd_service_stats *
 	out->cache_hits = atomic_load(&svc->cache_hits);
 	out->cache_misses = atomic_load(&svc->cache_misses);
 	out->subjects_registered = atomic_load(&svc->registered);
+	out->keys_reserved_taken = privd_reserve_taken(svc);
 	out->apikey_lookups = atomic_load(&svc->key_lookups);
 	out->apikey_misses_cached = atomic_load(&svc->key_misses_remembered);
 	out->requests_overdue = atomic_load(&svc->requests_overdue);

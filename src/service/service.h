@@ -764,6 +764,7 @@ struct privd_service_stats {
 	unsigned long long commits, write_jobs, write_failed;
 	unsigned long long cache_hits, cache_misses;
 	unsigned long long subjects_registered;
+	unsigned long long keys_reserved_taken;    /* registrations whose data key was committed ahead of them */
 	unsigned long long apikey_lookups;         /* API keys looked up in the database (not found in memory) */
 	unsigned long long apikey_misses_cached;   /* unknown API keys answered from memory */
 	unsigned long long requests_overdue;       /* open requests past their due date, counted at the last sweep */

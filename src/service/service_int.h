@@ -97,6 +97,7 @@ struct privd_service {
 	struct privd_keyset *master; /* the master keys, by id (keyset.c) */
 	struct privd_vault *vault;   /* every data and message key (vault.c) */
 	struct privd_writer *writer;
+	struct privd_reserve *reserve; /* data keys committed ahead of registrations under load (reserve.c) */
 	struct privd_age_policy age;
 	struct privd_country_age *age_table;
 
@@ -191,6 +192,27 @@ void privd_id_batch_pick(struct privd_service *svc, struct privd_id_batch *b,
                          enum privd_rc (*walk)(struct privd_db *db, int64_t at, size_t limit,
                                                int (*cb)(void *arg, const char *subject_id), void *arg),
                          int64_t at);
+
+/* ---- reserve.c: data keys committed ahead of the registrations that take them ---- */
+
+struct privd_reserve;
+enum privd_rc privd_reserve_new(struct privd_reserve **out);
+/* Accepts NULL; after privd_reserve_close. */
+void privd_reserve_free(struct privd_reserve *r);
+/* A registration begins and ends (every end, whatever its outcome): how many are in flight tells load. */
+void privd_reserve_enter(struct privd_service *svc);
+void privd_reserve_leave(struct privd_service *svc);
+/* A key made and committed to the keystore for a new subject, its id in out->id, wrapped under the current master
+ * key: true when one was waiting. Starts a refill when few are left and registrations are many. Cannot fail. */
+bool privd_reserve_take(struct privd_service *svc, int64_t now, struct privd_wrapped_key *out);
+/* The registration that took id's key surely stored nothing under it: the key is destroyed later. */
+void privd_reserve_unused(struct privd_service *svc, const char *id);
+/* The scheduler's: destroys the keys that waited too long. */
+void privd_reserve_tick(struct privd_service *svc);
+/* Destroys every key still waiting, through the writer (still running), and waits for it. */
+void privd_reserve_close(struct privd_service *svc);
+/* Registrations that took a key from the reserve, since the start. */
+unsigned long long privd_reserve_taken(struct privd_service *svc);
 
 /* ---- audit.c: the audit trail and its anchor ---- */
 

@@ -117,6 +117,7 @@ struct reg_job {
 	struct privd_consent_state state;
 	struct privd_wrapped_key key;
 	const char *conflict_field;
+	bool reserved;            /* key is the reserve's, already in the keystore (reserve.c): no keystore part */
 	bool localisation_warned; /* taken against 152-FZ Art. 18 p.5, as [law] ru_localisation = warn says */
 	char visitor_id[33];      /* the cookie banner's visitor registering; "" when none */
 	privd_register_done done;
@@ -200,6 +201,10 @@ static void reg_done(void *arg, enum privd_rc rc)
 	struct privd_err err;
 
 	memset(&err, 0, sizeof(err));
+	privd_reserve_leave(j->svc);
+	/* refused, so nothing was stored under the reserve's key; other failures may have committed (unknown) */
+	if (j->reserved && rc == PRIVD_ERR_CONFLICT)
+		privd_reserve_unused(j->svc, j->subject.id);
 	if (rc == PRIVD_OK) {
 		privd_cache_put_state(j->svc, j->subject.id, &j->state);
 		atomic_fetch_add_explicit(&j->svc->registered, 1, memory_order_relaxed);
@@ -265,8 +270,11 @@ static enum privd_rc reg_seal(struct privd_service *svc, const struct privd_regi
 	/* The address every consent record of the registration keeps is the same text under the same key and the same
 	 * associated data (subject id, "consent.ip"): sealed once, the ciphertext shared by the five records. */
 	f[SUBJECT_FIELDS] = privd_vault_text("consent.ip", s->ip, &j->consents[0].ip_ct);
-	/* one fresh key for all the fields */
-	rc = privd_vault_create(svc->vault, s->id, s->created_at, f, SUBJECT_FIELDS + 1, &j->key);
+	/* one key for all the fields: the reserve's, or a fresh one */
+	if (j->reserved)
+		rc = privd_vault_seal_with(svc->vault, &j->key, f, SUBJECT_FIELDS + 1);
+	else
+		rc = privd_vault_create(svc->vault, s->id, s->created_at, f, SUBJECT_FIELDS + 1, &j->key);
 	for (size_t p = 1; rc == PRIVD_OK && p < REG_CONSENTS; p++)
 		rc = privd_blob_copy(&j->consents[p].ip_ct, &j->consents[0].ip_ct);
 	return rc;
@@ -312,7 +320,11 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 		memcpy(j->visitor_id, reg->visitor_id, sizeof(j->visitor_id));
 	if (rc == PRIVD_OK) {
 		subject_set_profile(s, &o.profile);
-		privd_time_id(now, s->id);
+		j->reserved = privd_reserve_take(svc, now, &j->key);
+		if (j->reserved)
+			privd_str_copy(s->id, sizeof(s->id), j->key.id);
+		else
+			privd_time_id(now, s->id);
 		s->status = o.status;
 		privd_str_copy(s->policy_version, sizeof(s->policy_version), current);
 		s->created_at = s->updated_at = now;
@@ -320,6 +332,15 @@ static enum privd_rc reg_prepare(struct privd_service *svc, const struct privd_r
 	}
 	sodium_memzero(&o, sizeof(o));
 	return rc;
+}
+
+/* A registration that never reached the writer: the reserve's key it took is unused. */
+static void reg_unsent(struct privd_service *svc, struct reg_job *j)
+{
+	if (j->reserved)
+		privd_reserve_unused(svc, j->key.id);
+	privd_reserve_leave(svc);
+	reg_job_free(j);
 }
 
 void privd_service_subject_register_async(struct privd_service *svc, const struct privd_principal *who,
@@ -335,9 +356,10 @@ void privd_service_subject_register_async(struct privd_service *svc, const struc
 		done(arg, PRIVD_ERR_NOMEM, NULL, &err);
 		return;
 	}
+	privd_reserve_enter(svc);
 	rc = reg_prepare(svc, reg, j, &err);
 	if (rc != PRIVD_OK) {
-		reg_job_free(j);
+		reg_unsent(svc, j);
 		done(arg, rc, NULL, &err);
 		return;
 	}
@@ -345,14 +367,14 @@ void privd_service_subject_register_async(struct privd_service *svc, const struc
 	j->who = *who;
 	j->done = done;
 	j->arg = arg;
-	j->job.ks = reg_ks;
+	j->job.ks = j->reserved ? NULL : reg_ks;
 	j->job.data = reg_data;
-	j->job.ks_undo = reg_ks_undo;
+	j->job.ks_undo = j->reserved ? NULL : reg_ks_undo;
 	j->job.done = reg_done;
 	j->job.arg = j;
 	rc = privd_writer_submit(svc->writer, &j->job);
 	if (rc != PRIVD_OK) {
-		reg_job_free(j);
+		reg_unsent(svc, j);
 		privd_err_set(&err, rc, "the service is shutting down");
 		done(arg, rc, NULL, &err);
 	}

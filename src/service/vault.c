@@ -468,6 +468,19 @@ enum privd_rc privd_vault_create(struct privd_vault *v, const char *id, int64_t 
 	return rc;
 }
 
+enum privd_rc privd_vault_seal_with(struct privd_vault *v, const struct privd_wrapped_key *k,
+                                    const struct privd_vault_sealing *fields, size_t n)
+{
+	uint8_t *key = privd_secmem_key();
+	enum privd_rc rc = key != NULL ? privd_keyset_unwrap(v->keys, k->kid, k->id, k->bytes, sizeof(k->bytes), key)
+	                               : PRIVD_ERR_NOMEM;
+
+	if (rc == PRIVD_OK)
+		rc = seal_all(key, k->id, fields, n);
+	privd_secmem_release(key);
+	return rc;
+}
+
 enum privd_rc privd_vault_lend(struct privd_vault *v, struct privd_reader *r, const char *subject_id,
                                enum privd_rc (*fn)(const struct privd_vault_lent *k, void *arg), void *arg)
 {

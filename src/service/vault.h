@@ -89,6 +89,12 @@ struct privd_wrapped_key {
 enum privd_rc privd_vault_create(struct privd_vault *v, const char *id, int64_t created_at,
                                  const struct privd_vault_sealing *fields, size_t n, struct privd_wrapped_key *out);
 
+/* Seals the n fields under the key k holds: a key made by privd_vault_create without fields and stored since (the
+ * reserve's, reserve.c). PRIVD_ERR_CRYPTO when it does not open, PRIVD_ERR_NOMEM; the blobs already sealed are then
+ * the caller's to clear. */
+enum privd_rc privd_vault_seal_with(struct privd_vault *v, const struct privd_wrapped_key *k,
+                                    const struct privd_vault_sealing *fields, size_t n);
+
 /* ---- the keys' rows in the keystore: write-job parts, run in the caller's keystore transaction ---- */
 
 /* Puts k into the keystore. When a rotation made another master key current since k was wrapped, k is wrapped again
