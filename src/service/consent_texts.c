@@ -162,6 +162,7 @@ enum privd_rc privd_service_consent_text_publish(struct privd_service *svc, cons
 {
 	struct publish_job j;
 	struct privd_write_job job = {.ks = privd_outbox_bulk_job_ks,
+	                              .ks_many = true,
 	                              .data = publish_data,
 	                              .ks_undo = privd_outbox_bulk_job_ks_undo,
 	                              .ks_after = privd_outbox_bulk_job_after,

@@ -349,6 +349,7 @@ enum privd_rc privd_service_incident_create(struct privd_service *svc, const str
 	struct privd_err local = {0};
 	struct create_job j = {0};
 	struct privd_write_job job = {.ks = privd_outbox_bulk_job_ks,
+	                              .ks_many = true,
 	                              .data = create_data,
 	                              .ks_undo = privd_outbox_bulk_job_ks_undo,
 	                              .ks_after = privd_outbox_bulk_job_after,

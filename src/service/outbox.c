@@ -555,7 +555,7 @@ static int bulk_erased(void *arg, const char *id)
 
 enum privd_rc privd_outbox_bulk_insert(struct privd_db *db, struct privd_outbox_bulk *b)
 {
-	struct privd_notification_row *rows;
+	const struct privd_notification_row **rows;
 	enum privd_rc rc;
 
 	if (b == NULL || b->n == 0)
@@ -564,8 +564,8 @@ enum privd_rc privd_outbox_bulk_insert(struct privd_db *db, struct privd_outbox_
 	if (rows == NULL)
 		return PRIVD_ERR_NOMEM;
 	for (size_t i = 0; i < b->n; i++)
-		rows[i] = b->notices[i].row; /* shallow: the blobs stay the notices' */
-	rc = privd_repo_notification_insert_many(db, rows, b->n);
+		rows[i] = &b->notices[i].row;
+	rc = privd_repo_notification_insert_each(db, rows, b->n);
 	free(rows);
 	/* a person erased after the fan-out was prepared is not told: those notices are cancelled at once */
 	b->ncancelled = 0;

@@ -155,6 +155,7 @@ enum privd_rc privd_service_policy_publish(struct privd_service *svc, const stru
 {
 	struct publish_job j;
 	struct privd_write_job job = {.ks = privd_outbox_bulk_job_ks,
+	                              .ks_many = true,
 	                              .data = publish_data,
 	                              .ks_undo = privd_outbox_bulk_job_ks_undo,
 	                              .ks_after = privd_outbox_bulk_job_after,

@@ -386,6 +386,9 @@ enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct p
 /* Inserts n rows in statements of many rows each (a fan-out: one round trip per hundreds of notices). */
 enum privd_rc privd_repo_notification_insert_many(struct privd_db *db, const struct privd_notification_row *rows,
                                                   size_t n);
+/* The same for rows held elsewhere (a fan-out's notices): rows[0..n-1] point to them. */
+enum privd_rc privd_repo_notification_insert_each(struct privd_db *db, const struct privd_notification_row *const *rows,
+                                                  size_t n);
 /* Only the status of one notification; PRIVD_ERR_NOT_FOUND when there is none, PRIVD_ERR_DB when the stored name
  * is not one. */
 enum privd_rc privd_repo_notification_status(struct privd_db *db, const char *id, enum privd_notice_status *status);

@@ -36,6 +36,10 @@
 struct privd_write_job {
 	/* optional: runs in the keystore transaction, before any data part of the batch */
 	enum privd_rc (*ks)(struct privd_db *ks, void *arg);
+	/* ks writes many rows (a fan-out's keys): on SQLite too the batch's keystore parts then run on the keystore's
+	 * thread, beside the data parts, as they always do on PostgreSQL (where they wait for the server); otherwise
+	 * the writer runs them itself on SQLite, where for a few rows a second thread costs more than it saves */
+	bool ks_many;
 	/* required: runs in the data transaction */
 	enum privd_rc (*data)(struct privd_db *db, void *arg);
 	/* optional: undoes ks when data failed or the data transaction did not commit */
