@@ -5,10 +5,10 @@
  *
  * Shaped by the fan-out. An incident over every subject must have its 100,000 notices queued within two seconds,
  * each with a message key of its own (outbox.c), so the persons are read in one ordered walk, each one's address
- * opened under her data key on a reader the walk holds, and everything is written by one job: keys and rows many
- * to a statement, the incident and its audit entry in the same transaction. A notice holds only its variables
- * (the incident's id and the person's language): the operator's words are read from the incident when the notice
- * is sent, so they are stored once, not 100,000 times.
+ * opened under her data key on a reader the walk holds, and everything is written by one job: keys and rows (many
+ * to a statement on PostgreSQL), the incident and its audit entry in the same transaction. A notice holds only its
+ * variables (the incident's id and the person's language): the operator's words are read from the incident when the
+ * notice is sent, so they are stored once, not 100,000 times.
  *
  * Whom to tell: everyone in the scope whose data still exists — active, pending a guardian's consent, or revoked
  * and awaiting destruction, since the data that leaked is still held and the policy promises the notice to "the

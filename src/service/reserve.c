@@ -140,6 +140,20 @@ static enum privd_rc refill_data(struct privd_db *db, void *arg)
 	return PRIVD_OK;
 }
 
+/* The reserve's job is done (or was never queued): the next may start, and a close waiting for it goes on. */
+static void done_idle(struct privd_reserve *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->busy = false;
+	pthread_cond_broadcast(&r->idle);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct privd_wrapped_key *)a)->id, ((const struct privd_wrapped_key *)b)->id);
+}
+
 static void refill_done(void *arg, enum privd_rc rc)
 {
 	struct refill *f = arg;
@@ -157,9 +171,8 @@ static void refill_done(void *arg, enum privd_rc rc)
 		dead_add(r, f->dead[i]);
 	if (rc != PRIVD_OK)
 		privd_log(PRIVD_LOG_WARN, "reserve.refill_failed", "\"rc\":\"%s\"", privd_rc_str(rc));
-	r->busy = false;
-	pthread_cond_broadcast(&r->idle);
 	pthread_mutex_unlock(&r->mu);
+	done_idle(r);
 	free(f->dead);
 	sodium_memzero(f, sizeof(*f));
 	free(f);
@@ -171,33 +184,34 @@ static void refill(struct privd_service *svc, int64_t now, size_t nkeys)
 {
 	struct privd_reserve *r = svc->reserve;
 	struct refill *f = calloc(1, sizeof(*f));
-	enum privd_rc rc = f != NULL ? PRIVD_OK : PRIVD_ERR_NOMEM;
+	enum privd_rc rc = PRIVD_OK;
 
-	for (size_t i = 0; rc == PRIVD_OK && i < nkeys; i++) {
+	if (f == NULL) {
+		done_idle(r);
+		return;
+	}
+	f->svc = svc;
+	for (; rc == PRIVD_OK && f->n < nkeys; f->n++) {
 		char id[PRIVD_ID_HEX];
 
 		privd_time_id(now, id);
-		rc = privd_vault_create(svc->vault, id, now, NULL, 0, &f->keys[i]);
-		f->ptr[i] = &f->keys[i];
-		f->n = i + 1;
+		rc = privd_vault_create(svc->vault, id, now, NULL, 0, &f->keys[f->n]);
 	}
-	if (f == NULL || rc != PRIVD_OK) {
-		pthread_mutex_lock(&r->mu);
-		r->busy = false;
-		pthread_cond_broadcast(&r->idle);
-		pthread_mutex_unlock(&r->mu);
-		if (f != NULL)
-			sodium_memzero(f, sizeof(*f));
-		free(f);
+	if (rc != PRIVD_OK) {
+		f->n = 0; /* nothing stored: dropped */
+		refill_done(f, rc);
 		return;
 	}
+	/* handed out, and stored, in the order of their ids: each B-tree they go into is written at its end */
+	qsort(f->keys, f->n, sizeof(f->keys[0]), by_id);
+	for (size_t i = 0; i < f->n; i++)
+		f->ptr[i] = &f->keys[i];
 	pthread_mutex_lock(&r->mu);
 	f->dead = r->dead;
 	f->ndead = r->ndead;
 	r->dead = NULL;
 	r->ndead = r->dead_cap = 0;
 	pthread_mutex_unlock(&r->mu);
-	f->svc = svc;
 	f->job = (struct privd_write_job){.ks = refill_ks, .data = refill_data, .done = refill_done, .arg = f};
 	rc = privd_writer_submit(svc->writer, &f->job);
 	if (rc != PRIVD_OK)

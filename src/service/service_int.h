@@ -451,10 +451,10 @@ enum privd_rc privd_notice_insert(struct privd_db *db, const struct privd_notice
 
 /* ---- outbox.c: notices in bulk ----
  * One notice to each person a selection names (a new policy to everyone with an e-mail, an incident to those it
- * concerns), queued in one transaction with statements of many rows each, not one round trip per person. Prepared
- * outside the writer (each person's address opened, a message key made and the notice sealed), then written by
- * the caller's write job through the parts below, or by privd_outbox_queue_bulk as a job of its own. A person
- * erased between the two is not told: their notice is cancelled in the same transaction. */
+ * concerns), queued in one transaction (on PostgreSQL with statements of many rows each), not one round trip per
+ * person. Prepared outside the writer (each person's address opened, a message key made and the notice sealed), then
+ * written by the caller's write job through the parts below, or by privd_outbox_queue_bulk as a job of its own. A
+ * person erased between the two is not told: their notice is cancelled in the same transaction. */
 enum privd_outbox_channels {
 	PRIVD_OUTBOX_EMAIL_ONLY,     /* people without an e-mail are left out */
 	PRIVD_OUTBOX_EMAIL_ELSE_SMS, /* e-mail where they have one, otherwise SMS */

@@ -202,8 +202,9 @@ static void reg_done(void *arg, enum privd_rc rc)
 
 	memset(&err, 0, sizeof(err));
 	privd_reserve_leave(j->svc);
-	/* refused, so nothing was stored under the reserve's key; other failures may have committed (unknown) */
-	if (j->reserved && rc == PRIVD_ERR_CONFLICT)
+	/* refused by its own part (a 409, a 410: rolled back to its savepoint), nothing stored under the reserve's key;
+	 * PRIVD_ERR_DB is the writer's, whose transaction may have committed (a failed COMMIT): that key is left */
+	if (j->reserved && rc != PRIVD_OK && rc != PRIVD_ERR_DB)
 		privd_reserve_unused(j->svc, j->subject.id);
 	if (rc == PRIVD_OK) {
 		privd_cache_put_state(j->svc, j->subject.id, &j->state);

@@ -101,7 +101,8 @@ enum privd_rc privd_vault_seal_with(struct privd_vault *v, const struct privd_wr
  * under that one (and this process learns it is current) before it is stored: a key is never stored under a master
  * key that is not current (see store/repo_keys.c). */
 enum privd_rc privd_vault_store(struct privd_db *ks, const struct privd_wrapped_key *k);
-/* Puts the n keys keys[0..n-1] into the keystore, many to a statement (a fan-out's message keys), all with the
+/* Puts the n keys keys[0..n-1] into the keystore (a fan-out's message keys; insert_rows: many to a statement on
+ * PostgreSQL), all with the
  * created_at of the first; when a rotation made another master key current since they were wrapped, one by one as
  * privd_vault_store does. PRIVD_ERR_NOMEM. */
 enum privd_rc privd_vault_store_many(struct privd_db *ks, const struct privd_wrapped_key *const *keys, size_t n);

@@ -324,10 +324,10 @@ static inline enum privd_rc query_text(struct privd_db *db, const char *sql, con
 /* ---- many rows in one INSERT ----
  *
  * A fan-out (an incident over every subject) writes hundreds of thousands of rows in one transaction; one statement
- * per row would be one round trip per row on PostgreSQL. These write them INSERT_ROWS_MAX to a statement: head
+ * per row would be one round trip per row on PostgreSQL. There these write them INSERT_ROWS_MAX to a statement: head
  * ("INSERT INTO t(a, b) VALUES "), then the placeholders of one row ("(?, ?)") once per row, each row bound by
  * bind(st, its first parameter, its index, arg). The statement's text is the same for every full chunk, so the
- * drivers' caches prepare it once. */
+ * drivers' caches prepare it once. SQLite takes one row a statement (insert_rows says why). */
 #define INSERT_ROWS_MAX 64
 #define INSERT_SQL_MAX 8192
 

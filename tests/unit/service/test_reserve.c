@@ -111,7 +111,7 @@ static void test_keys_made_under_load_are_stored_and_open(void **state)
 	assert_int_equal(privd_vault_open(g_svc->vault, NULL, k.id, &o, 1), PRIVD_OK);
 	assert_string_equal(name, "Анна");
 	assert_true(privd_reserve_take(g_svc, privd_now_ms(), &again));
-	assert_string_not_equal(again.id, k.id);
+	assert_true(strcmp(again.id, k.id) > 0); /* handed out in the order of their ids */
 	assert_int_equal(privd_reserve_taken(g_svc), 2);
 	privd_blob_clear(&ct);
 	unload(BUSY);
