@@ -519,12 +519,16 @@ struct privd_population_row {
 	int64_t created_at;
 	struct privd_blob birth_date_ct; /* points into the statement: valid during the call only */
 };
-/* For each subject, cb once with its row and the consent state of the purposes in purposes (npurposes of them; the
- * others stay as privd_consent_state_init left them), derived from its records in order. Non-zero stops. */
-enum privd_rc privd_repo_population(struct privd_db *db, const enum privd_purpose *purposes, size_t npurposes,
-                                    int (*cb)(void *arg, const struct privd_population_row *row,
-                                              const struct privd_consent_state *state),
-                                    void *arg);
+/* For each subject not erased whose id is in [from, until) (a NULL bound: none), in id order, cb once with its row and
+ * the consent state of the purposes in purposes (npurposes of them; the others stay as privd_consent_state_init left
+ * them), derived from its records in order. Non-zero stops. */
+enum privd_rc privd_repo_population(
+    struct privd_db *db, const enum privd_purpose *purposes, size_t npurposes, const char *from, const char *until,
+    int (*cb)(void *arg, const struct privd_population_row *row, const struct privd_consent_state *state), void *arg);
+
+/* Ids that cut the subjects (erased ones included) into up to k ranges of about as many each, and of at least
+ * min_each: up to k - 1 of them, in ascending order, into cut; *ncut says how many (none for few subjects). */
+enum privd_rc privd_repo_subject_cuts(struct privd_db *db, size_t k, size_t min_each, char (*cut)[33], size_t *ncut);
 
 /* Erasure: deletes every row holding the subject's PII — consents, request documents, the sealed columns of
  * its requests (details_ct, reason_ct, answer_ct set NULL) and of every notification (queued ones become

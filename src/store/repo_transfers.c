@@ -528,10 +528,9 @@ static enum privd_rc population_row(struct privd_stmt *st, const struct walk_cb 
 	return PRIVD_OK;
 }
 
-enum privd_rc privd_repo_population(struct privd_db *db, const enum privd_purpose *purposes, size_t npurposes,
-                                    int (*cb)(void *arg, const struct privd_population_row *row,
-                                              const struct privd_consent_state *state),
-                                    void *arg)
+enum privd_rc privd_repo_population(
+    struct privd_db *db, const enum privd_purpose *purposes, size_t npurposes, const char *from, const char *until,
+    int (*cb)(void *arg, const struct privd_population_row *row, const struct privd_consent_state *state), void *arg)
 {
 	struct population p = {.cb = cb, .arg = arg};
 	const struct walk_cb to = {.arg = &p};
@@ -549,12 +548,45 @@ enum privd_rc privd_repo_population(struct privd_db *db, const enum privd_purpos
 	                     " FROM subjects s LEFT JOIN consents c ON c.subject_id = s.subject_id AND c.purpose IN (");
 	for (size_t i = 0; i < npurposes; i++)
 		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s?", i > 0 ? ", " : "");
-	snprintf(sql + at, sizeof(sql) - at, ") WHERE s.status <> 'erased' ORDER BY s.subject_id, c.seq");
+	snprintf(sql + at, sizeof(sql) - at, ") WHERE s.status <> 'erased'%s%s ORDER BY s.subject_id, c.seq",
+	         from != NULL ? " AND s.subject_id >= ?" : "", until != NULL ? " AND s.subject_id < ?" : "");
 	rc = privd_db_prepare(db, sql, &st);
 	for (size_t i = 0; rc == PRIVD_OK && i < npurposes; i++)
 		rc = privd_stmt_bind_text(st, (int)i + 1, privd_purpose_name(purposes[i]));
+	if (rc == PRIVD_OK && from != NULL)
+		rc = privd_stmt_bind_text(st, (int)npurposes + 1, from);
+	if (rc == PRIVD_OK && until != NULL)
+		rc = privd_stmt_bind_text(st, (int)npurposes + (from != NULL ? 2 : 1), until);
 	rc = walk_stmt(st, rc, population_row, &to);
 	if (rc == PRIVD_OK)
 		population_flush(&p);
+	return rc;
+}
+
+enum privd_rc privd_repo_subject_cuts(struct privd_db *db, size_t k, size_t min_each, char (*cut)[33], size_t *ncut)
+{
+	struct privd_stmt *st = NULL;
+	enum privd_rc rc = query_one(db, "SELECT COUNT(*) FROM subjects", &st, "");
+	int64_t n = rc == PRIVD_OK ? privd_stmt_col_int64(st, 0) : 0;
+
+	privd_stmt_finalize(st);
+	*ncut = 0;
+	while (k > 1 && n / (int64_t)k < (int64_t)min_each)
+		k--;
+	for (size_t i = 1; rc == PRIVD_OK && i < k; i++) {
+		st = NULL;
+		rc = query_one(db, "SELECT subject_id FROM subjects ORDER BY subject_id LIMIT 1 OFFSET ?", &st, "i",
+		               n * (int64_t)i / (int64_t)k);
+		if (rc == PRIVD_OK) {
+			copy_col(st, 0, cut[*ncut], sizeof(cut[0]));
+			/* equal cuts (a table that changed between the statements) would make an empty range: skipped
+			 */
+			if (cut[*ncut][0] != '\0' && (*ncut == 0 || strcmp(cut[*ncut - 1], cut[*ncut]) < 0))
+				*ncut += 1;
+		}
+		privd_stmt_finalize(st);
+		if (rc == PRIVD_ERR_NOT_FOUND) /* fewer subjects than when counted */
+			rc = PRIVD_OK;
+	}
 	return rc;
 }

@@ -257,9 +257,9 @@ static void test_disclosures(void **state)
 }
 
 struct population {
-	char ids[8][33];
-	bool processing[8], marketing[8];
-	size_t birth_len[8];
+	char ids[16][33];
+	bool processing[16], marketing[16];
+	size_t birth_len[16];
 	size_t n;
 };
 
@@ -316,7 +316,7 @@ static void test_population(void **state)
 	consent("p2", "cookies.marketing", true, 4001);
 	consent("p2", "cookies.marketing", false, 4002); /* the newest record wins */
 	consent("p2", "cookies.analytics", true, 4003);  /* a purpose not asked for is not read */
-	assert_int_equal(privd_repo_population(g_db, purposes, 2, see_member, &p), PRIVD_OK);
+	assert_int_equal(privd_repo_population(g_db, purposes, 2, NULL, NULL, see_member, &p), PRIVD_OK);
 	assert_int_equal(p.n, 2); /* p3 is erased */
 	assert_string_equal(p.ids[0], "p1");
 	assert_true(p.processing[0] && p.marketing[0]);
@@ -327,13 +327,80 @@ static void test_population(void **state)
 	assert_int_equal(p.birth_len[1], 0);
 }
 
+/* The ranges of cuts: each subject read once, in id order, whatever the cuts. */
+static size_t read_in_ranges(const char (*cut)[33], size_t ncut, struct population *all)
+{
+	static const enum privd_purpose purposes[] = {PRIVD_PURPOSE_PROCESSING};
+	struct population p;
+
+	memset(all, 0, sizeof(*all));
+	for (size_t i = 0; i <= ncut; i++) {
+		memset(&p, 0, sizeof(p));
+		assert_int_equal(privd_repo_population(g_db, purposes, 1, i > 0 ? cut[i - 1] : NULL,
+		                                       i < ncut ? cut[i] : NULL, see_member, &p),
+		                 PRIVD_OK);
+		assert_true(p.n > 0); /* no empty range */
+		for (size_t j = 0; j < p.n; j++) {
+			assert_true(all->n < 16);
+			assert_true(all->n == 0 || strcmp(all->ids[all->n - 1], p.ids[j]) < 0);
+			snprintf(all->ids[all->n++], 33, "%s", p.ids[j]);
+		}
+	}
+	return all->n;
+}
+
+/* A range of ids reads the subjects in it only; the cuts split the subjects into ranges of about as many each, and
+ * into none for few subjects. */
+static void test_population_ranges(void **state)
+{
+	static const enum privd_purpose purposes[] = {PRIVD_PURPOSE_PROCESSING};
+	char cut[3][33];
+	size_t ncut = 9, whole;
+	struct privd_subject_row r;
+	struct population p, all;
+
+	(void)state;
+	for (int i = 0; i < 10; i++) {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.id, sizeof(r.id), "s%02d", i);
+		r.status = i == 4 ? PRIVD_SUBJECT_ERASED : PRIVD_SUBJECT_ACTIVE;
+		snprintf(r.residence_country, sizeof(r.residence_country), "RU");
+		r.created_at = r.updated_at = 4000;
+		assert_int_equal(privd_repo_subject_insert(g_db, &r, NULL), PRIVD_OK);
+		consent(r.id, "processing", true, 4000);
+	}
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(privd_repo_population(g_db, purposes, 1, "s03", "s06", see_member, &p), PRIVD_OK);
+	assert_int_equal(p.n, 2); /* s03 and s05: s04 is erased */
+	assert_string_equal(p.ids[0], "s03");
+	assert_string_equal(p.ids[1], "s05");
+	assert_true(p.processing[0] && p.processing[1]);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(privd_repo_population(g_db, purposes, 1, "s06", NULL, see_member, &p), PRIVD_OK);
+	assert_int_equal(p.n, 4);
+	assert_string_equal(p.ids[0], "s06");
+	assert_string_equal(p.ids[3], "s09");
+
+	whole = read_in_ranges(NULL, 0, &all);
+	assert_true(whole >= 9 && whole < 16); /* with the subjects of the tests before */
+	assert_int_equal(privd_repo_subject_cuts(g_db, 4, 1000, cut, &ncut), PRIVD_OK);
+	assert_int_equal(ncut, 0); /* too few for two ranges */
+	assert_int_equal(privd_repo_subject_cuts(g_db, 2, 1, cut, &ncut), PRIVD_OK);
+	assert_int_equal(ncut, 1);
+	assert_int_equal(read_in_ranges((const char(*)[33])cut, ncut, &p), whole);
+	assert_int_equal(privd_repo_subject_cuts(g_db, 4, 3, cut, &ncut), PRIVD_OK);
+	assert_int_equal(ncut, 3); /* with test_population's three, 13 subjects: four ranges of at least 3 */
+	assert_true(strcmp(cut[0], cut[1]) < 0 && strcmp(cut[1], cut[2]) < 0);
+	assert_int_equal(read_in_ranges((const char(*)[33])cut, ncut, &p), whole);
+	assert_memory_equal(p.ids, all.ids, whole * sizeof(all.ids[0]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_recipients),
-	    cmocka_unit_test(test_batches),
-	    cmocka_unit_test(test_disclosures),
-	    cmocka_unit_test(test_population),
+	    cmocka_unit_test(test_recipients),        cmocka_unit_test(test_batches),
+	    cmocka_unit_test(test_disclosures),       cmocka_unit_test(test_population),
+	    cmocka_unit_test(test_population_ranges),
 	};
 	STORE_RUN_BOTH_MIGRATED(tests);
 }
