@@ -19,11 +19,9 @@
  * that differ from the whole population's by fewer than k people (but some) are suppressed too, or subtracting one
  * export from the other would show those few people's choice.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -184,7 +182,6 @@ static void *part_run(void *arg)
 	return NULL;
 }
 
-#define PARTS_MAX 4
 #define PART_MIN 1024 /* subjects: fewer are not worth a thread */
 
 /* The population, in id order, into all: read in up to one range a core (this thread's included), the ranges cut
@@ -192,28 +189,22 @@ static void *part_run(void *arg)
 static enum privd_rc population(struct privd_service *svc, const struct privd_aggregate_query *q,
                                 const enum privd_purpose *purposes, struct collect *all)
 {
-	struct part p[PARTS_MAX];
-	pthread_t th[PARTS_MAX];
-	bool started[PARTS_MAX] = {false};
-	char cut[PARTS_MAX - 1][33];
+	struct part p[PRIVD_PARTS_MAX];
+	char cut[PRIVD_PARTS_MAX - 1][33];
 	size_t ncut = 0, n = 0;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	struct privd_reader *r = NULL;
 	struct privd_date today;
 	enum privd_rc rc = privd_reader_get(svc, &r);
 
 	if (rc == PRIVD_OK) {
-		rc = privd_repo_subject_cuts(r->db,
-		                             cores < 1           ? 1
-		                             : cores > PARTS_MAX ? PARTS_MAX
-		                                                 : (size_t)cores,
-		                             PART_MIN, cut, &ncut);
+		/* as many ranges as the cores take, counted by the store, which knows how many subjects there are */
+		rc = privd_repo_subject_cuts(r->db, privd_parts_for(SIZE_MAX, 1), PART_MIN, cut, &ncut);
 		privd_reader_put(svc, r, rc == PRIVD_ERR_DB);
 	}
 	if (rc != PRIVD_OK)
 		return rc;
 	privd_age_today(privd_now_ms(), &today); /* one day for every part: the bands of one table */
-	for (size_t i = 0; i <= ncut; i++) {
+	for (size_t i = 0; i <= ncut; i++)
 		p[i] = (struct part){svc,
 		                     purposes,
 		                     q->nrequire + 1,
@@ -221,15 +212,8 @@ static enum privd_rc population(struct privd_service *svc, const struct privd_ag
 		                     i < ncut ? cut[i] : NULL,
 		                     {.q = q, .today = today},
 		                     PRIVD_OK};
-		if (i > 0)
-			started[i] = pthread_create(&th[i], NULL, part_run, &p[i]) == 0;
-	}
-	part_run(&p[0]);
+	privd_parts_run(part_run, p, sizeof(p[0]), ncut + 1);
 	for (size_t i = 0; i <= ncut; i++) {
-		if (i > 0 && started[i])
-			pthread_join(th[i], NULL);
-		else if (i > 0)
-			part_run(&p[i]); /* no thread to be had: here, then */
 		if (rc == PRIVD_OK)
 			rc = p[i].rc;
 		n += p[i].c.n;

@@ -377,35 +377,20 @@ static void *bulk_slice_run(void *arg)
 	return NULL;
 }
 
-#define BULK_THREADS_MAX 4
 #define BULK_PER_THREAD_MIN 1024 /* fewer are not worth a thread */
 
 /* Makes the notices of targets [0, n) on up to one thread per core, this one included; made[i] says which. */
 static enum privd_rc bulk_seal(struct privd_outbox_bulk *b, const struct bulk_target *t, bool *made, size_t n)
 {
-	struct bulk_slice s[BULK_THREADS_MAX];
-	pthread_t th[BULK_THREADS_MAX];
-	bool started[BULK_THREADS_MAX] = {false};
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t k = cores < 1 ? 1 : cores > BULK_THREADS_MAX ? BULK_THREADS_MAX : (size_t)cores;
+	struct bulk_slice s[PRIVD_PARTS_MAX];
+	size_t k = privd_parts_for(n, BULK_PER_THREAD_MIN);
 	enum privd_rc rc = PRIVD_OK;
 
-	while (k > 1 && n / k < BULK_PER_THREAD_MIN)
-		k--;
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0; i < k; i++)
 		s[i] = (struct bulk_slice){b, t, made, n * i / k, n * (i + 1) / k, PRIVD_OK};
-		if (i > 0)
-			started[i] = pthread_create(&th[i], NULL, bulk_slice_run, &s[i]) == 0;
-	}
-	bulk_slice_run(&s[0]);
-	for (size_t i = 0; i < k; i++) {
-		if (i > 0 && started[i])
-			pthread_join(th[i], NULL);
-		else if (i > 0)
-			bulk_slice_run(&s[i]); /* no thread to be had: here, then */
-		if (rc == PRIVD_OK)
-			rc = s[i].rc;
-	}
+	privd_parts_run(bulk_slice_run, s, sizeof(s[0]), k);
+	for (size_t i = 0; i < k && rc == PRIVD_OK; i++)
+		rc = s[i].rc;
 	return rc;
 }
 

@@ -10,9 +10,11 @@
  * calendar day deadlines are counted from. These lived in service.c, which made every use case call back into the
  * file that opens the service; they depend on nothing but the service struct.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "service/service_int.h"
 
@@ -94,6 +96,36 @@ void privd_reader_pool_close(struct privd_service *svc)
 	while ((r = svc->readers) != NULL) {
 		svc->readers = r->next;
 		reader_free(r);
+	}
+}
+
+size_t privd_parts_for(size_t n, size_t min_each)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t k = cores < 1 ? 1 : cores > PRIVD_PARTS_MAX ? PRIVD_PARTS_MAX : (size_t)cores;
+
+	while (k > 1 && n / k < min_each)
+		k--;
+	return k;
+}
+
+void privd_parts_run(void *(*fn)(void *), void *parts, size_t size, size_t nparts)
+{
+	pthread_t th[PRIVD_PARTS_MAX];
+	bool started[PRIVD_PARTS_MAX] = {false};
+	char *part = parts;
+
+	if (nparts > PRIVD_PARTS_MAX)
+		nparts = PRIVD_PARTS_MAX;
+	for (size_t i = 1; i < nparts; i++)
+		started[i] = pthread_create(&th[i], NULL, fn, part + i * size) == 0;
+	if (nparts > 0)
+		fn(part);
+	for (size_t i = 1; i < nparts; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			fn(part + i * size); /* no thread to be had: here, then */
 	}
 }
 

@@ -179,6 +179,14 @@ void privd_reader_put(struct privd_service *svc, struct privd_reader *r, bool br
 /* Closes every pooled reader (at close, before the writer). Cannot fail. */
 void privd_reader_pool_close(struct privd_service *svc);
 
+/* Work spread over the cores (a fan-out's sealing, an aggregate's population): at most PRIVD_PARTS_MAX parts, each
+ * of at least min_each items, one a core, for n items; never less than 1. */
+#define PRIVD_PARTS_MAX 4
+size_t privd_parts_for(size_t n, size_t min_each);
+/* Runs fn on each of the nparts parts (of size bytes each, from parts) at once and returns when all are done: part 0
+ * on this thread, the others on threads of their own (a part whose thread cannot be made runs here after part 0). */
+void privd_parts_run(void *(*fn)(void *), void *parts, size_t size, size_t nparts);
+
 /* The subjects a background sweep works through, one write job each: at most PRIVD_ID_BATCH per tick. */
 #define PRIVD_ID_BATCH 16
 struct privd_id_batch {

@@ -383,10 +383,8 @@ struct privd_notification_row {
 };
 void privd_notification_row_clear(struct privd_notification_row *row);
 enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct privd_notification_row *row);
-/* Inserts n rows in statements of many rows each (a fan-out: one round trip per hundreds of notices). */
-enum privd_rc privd_repo_notification_insert_many(struct privd_db *db, const struct privd_notification_row *rows,
-                                                  size_t n);
-/* The same for rows held elsewhere (a fan-out's notices): rows[0..n-1] point to them. */
+/* Inserts the n rows rows[0..n-1] point to (a fan-out's notices, held in place): on PostgreSQL many to a statement,
+ * one round trip per hundreds of notices. */
 enum privd_rc privd_repo_notification_insert_each(struct privd_db *db, const struct privd_notification_row *const *rows,
                                                   size_t n);
 /* Only the status of one notification; PRIVD_ERR_NOT_FOUND when there is none, PRIVD_ERR_DB when the stored name

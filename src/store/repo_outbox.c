@@ -42,23 +42,10 @@ static enum privd_rc bind_row(struct privd_stmt *st, int first, const struct pri
 
 enum privd_rc privd_repo_notification_insert(struct privd_db *db, const struct privd_notification_row *row)
 {
-	return privd_repo_notification_insert_many(db, row, 1);
+	return privd_repo_notification_insert_each(db, &row, 1);
 }
 
-static enum privd_rc bind_nth(struct privd_stmt *st, int first, size_t i, const void *arg)
-{
-	const struct privd_notification_row *rows = arg;
-
-	return bind_row(st, first, &rows[i]);
-}
-
-/* 64 rows x 14 parameters a statement (insert_rows), well under every engine's limit */
-enum privd_rc privd_repo_notification_insert_many(struct privd_db *db, const struct privd_notification_row *rows,
-                                                  size_t n)
-{
-	return insert_rows(db, INSERT_COLS, INSERT_ONE, INSERT_PARAMS, n, bind_nth, rows);
-}
-
+/* 64 rows x 14 parameters a statement on PostgreSQL (insert_rows), well under every engine's limit */
 static enum privd_rc bind_pointed(struct privd_stmt *st, int first, size_t i, const void *arg)
 {
 	const struct privd_notification_row *const *rows = arg;

@@ -579,8 +579,7 @@ enum privd_rc privd_repo_subject_cuts(struct privd_db *db, size_t k, size_t min_
 		               n * (int64_t)i / (int64_t)k);
 		if (rc == PRIVD_OK) {
 			copy_col(st, 0, cut[*ncut], sizeof(cut[0]));
-			/* equal cuts (a table that changed between the statements) would make an empty range: skipped
-			 */
+			/* a cut equal to the one before (the table changed in between) would make an empty range */
 			if (cut[*ncut][0] != '\0' && (*ncut == 0 || strcmp(cut[*ncut - 1], cut[*ncut]) < 0))
 				*ncut += 1;
 		}

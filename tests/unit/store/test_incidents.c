@@ -220,10 +220,11 @@ static int key_seen(void *arg, const char *id, const uint8_t *wrapped, size_t le
 	return 0;
 }
 
-/* A fan-out's 300 notices and keys, 64 to a statement; the keys read back 100 to a statement. */
+/* A fan-out's 300 notices and keys, 64 to a statement on PostgreSQL; the keys read back 100 to a statement. */
 static void test_fanout_rows(void **state)
 {
 	struct privd_notification_row *rows = calloc(300, sizeof(*rows));
+	const struct privd_notification_row *row_p[300];
 	const char *key_ids_p[300];
 	const uint8_t *key_bytes[300];
 	char key_ids[300][40], sid[33];
@@ -249,7 +250,9 @@ static void test_fanout_rows(void **state)
 		key_ids_p[i] = key_ids[i];
 		key_bytes[i] = wrapped;
 	}
-	assert_int_equal(privd_repo_notification_insert_many(g_db, rows, 300), PRIVD_OK);
+	for (int i = 0; i < 300; i++)
+		row_p[i] = &rows[i];
+	assert_int_equal(privd_repo_notification_insert_each(g_db, row_p, 300), PRIVD_OK);
 	assert_int_equal(
 	    privd_repo_key_put_many(g_ks, key_ids_p, key_bytes, sizeof(wrapped), 300, 400, "aaaaaaaaaaaaaaaa"),
 	    PRIVD_OK);
@@ -321,7 +324,7 @@ static void test_tally_and_cancel(void **state)
 	row.recipient_ct = row.body_ct = (struct privd_blob){ct, sizeof(ct)};
 	row.created_at = 950;
 	snprintf(row.ref, sizeof(row.ref), "incident:x");
-	assert_int_equal(privd_repo_notification_insert_many(g_db, &row, 1), PRIVD_OK);
+	assert_int_equal(privd_repo_notification_insert(g_db, &row), PRIVD_OK);
 	assert_int_equal(privd_repo_notification_erased(g_db, "incident:x", 901, count_id, &ids), PRIVD_OK);
 	assert_int_equal(ids, 0); /* erased before since: not this fan-out's business */
 	assert_int_equal(privd_repo_notification_erased(g_db, "incident:x", 800, count_id, &ids), PRIVD_OK);
