@@ -27,8 +27,9 @@
 #   aggregate    GET /v1/exports/aggregate over them, the median of three (< 1 s per 100,000 subjects);
 #   drain        SIGTERM exits 0;
 #   postgresql   a PostgreSQL server of the run's own (scripts/pg-test.sh, made durable: fsync and
-#                synchronous_commit on) and a privd on it: registration and consent change >= 0.5 of the SQLite
-#                figures, the check >= 0.9 of SQLite's (answered from memory: the same ratio to the ceiling);
+#                synchronous_commit on) and a privd on it: registration and consent change >= 0.5 of SQLite's,
+#                the check >= 0.9 of SQLite's (answered from memory: the same ratio to the ceiling), each in rounds
+#                alternated with SQLite's privd started again on its data;
 #   delivery, incident, transfer  bench/delivery.mjs and bench/transfers.mjs, each a privd of its own.
 # With --scale N (or BENCH_SUBJECTS of 1,000,000 or more) the run fills N subjects and adds the scale figures: the
 # registration rate over the last ~100,000 against the first (within 20%), the check again beside nginx's rounds (its
@@ -39,7 +40,8 @@
 # 1 when one is missed, 2 when the harness itself could not run.
 #
 # A figure and what its target compares it with are measured in alternated rounds where both are read-only (the check
-# and the ceiling, consent.js's 304 and the check, PostgreSQL's check and SQLite's), so that the machine's drift
+# and the ceiling, consent.js's 304 and the check, PostgreSQL's check and SQLite's) and for PostgreSQL's writes
+# against SQLite's (each round on fresh people or the same 1,000), so that the machine's drift
 # over the run (its HTTP rate moves by a fifth on a shared machine) falls on both sides alike: BENCH_ROUNDS rounds
 # of BENCH_ROUND_SECONDS each, the medians printed and the target judged on the median of the rounds' ratios.
 # Knobs (environment): BENCH_DURATION (seconds per measurement, 10), BENCH_ROUNDS (3), BENCH_ROUND_SECONDS (5),
@@ -295,16 +297,27 @@ steps=10
 step_no=0
 # settle: waits (at most 120 s) until privd has used under 5% of a core for a whole second, so that a timed run
 # does not share the machine with what the one before it left behind (the checkpointer copying a fill's WAL into the
-# database); prints how long it waited.
-settle() { # [PID]: privd_pid's unless given
-	local t0=$SECONDS c0 c1 pid="${1:-$privd_pid}"
+# database); prints how long it waited. Given several PIDs, their CPU and their children's is counted together (a
+# PostgreSQL server's: its autovacuum after a round of writes).
+settle() { # [PID...]: privd_pid's unless given
+	local t0=$SECONDS c0 c1 pids=("$@")
+	[ "${#pids[@]}" -gt 0 ] || pids=("$privd_pid")
 	while [ $((SECONDS - t0)) -lt 120 ]; do
-		c0="$(awk '{ print $14 + $15 }' "/proc/$pid/stat")"
+		c0="$(tree_cpu "${pids[@]}")"
 		sleep 1
-		c1="$(awk '{ print $14 + $15 }' "/proc/$pid/stat")"
+		c1="$(tree_cpu "${pids[@]}")"
 		[ $((c1 - c0)) -ge 5 ] || break
 	done
 	echo "    privd idle after $((SECONDS - t0)) s" >&2
+}
+
+# tree_cpu PID...: the CPU ticks used so far by the PIDs and their children.
+tree_cpu() {
+	local p q t=0
+	for p in "$@" $(for q in "$@"; do pgrep -P "$q"; done); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
 }
 
 step() { # the progress line of the next step
@@ -464,6 +477,60 @@ measure_consents() {
 	if [ "$(writes_failed)" = 1 ]; then
 		echo "    ERROR: $((f_responses - f_created)) of $f_responses consent changes were not answered 201 ($f_other)" >&2
 	fi
+}
+
+# write_round KIND NAME URL KEY START: one round of ROUND_SECONDS of writes on the privd at URL (any path under it)
+# into f_*: KIND register (new people, run 0, each thread's counter from START) or consents (consent changes for the
+# people of START, an ids file).
+write_round() {
+	local base_url="${3%%/v1/*}"
+	flush_disk
+	if [ "$1" = register ]; then
+		wrk_read "$(run_wrk "$tmp/wrk-$2.txt" -t"$THREADS" -c"$CONNS" -d"${ROUND_SECONDS}s" --latency \
+			-s "$here/register.lua" "$base_url/v1/subjects" -- 0 0 "$4" "$5")"
+	else
+		wrk_read "$(run_wrk "$tmp/wrk-$2.txt" -t"$THREADS" -c"$CONNS" -d"${ROUND_SECONDS}s" --latency \
+			-s "$here/consents.lua" "$base_url/" -- "$5" "$4")"
+	fi
+}
+
+# write_rounds KIND SQ_URL SQ_KEY SQ_PID PG_URL PG_KEY PG_PID: KIND's writes (see write_round) in ROUNDS alternated
+# rounds, SQLite's privd then PostgreSQL's, after a round of each not counted, each round with the other privd (and
+# the PostgreSQL server, pg_postmaster) idle. Sets pw_rps (PostgreSQL's median), pw_sq_rps (SQLite's), pw_p99
+# (PostgreSQL's median p99), pw_ratio (the median of each round's PostgreSQL against the SQLite round just before it)
+# and pw_verdict (against TARGET_PG_WRITE_RATIO; FAIL too when a round's answers went wrong).
+write_rounds() {
+	local kind="$1" r sq_rps sq_start pg_start warm_sq warm_pg rps=() p99=() ratio=() sq=() bad=0
+	if [ "$kind" = register ]; then
+		# people of their own: run 0 as the steps before, with counters past theirs (under 10,000,000: a phone's 7 digits)
+		warm_sq=9500000 warm_pg=9500000
+	else
+		warm_sq="$tmp/ids.txt" warm_pg="$tmp/ids-pg.txt"
+	fi
+	write_round "$kind" "$kind-sqlite-warm" "$2" "$3" "$warm_sq"
+	write_round "$kind" "$kind-pg-warm" "$5" "$6" "$warm_pg"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		sq_start="$warm_sq" pg_start="$warm_pg"
+		[ "$kind" != register ] || { sq_start=$((7500000 + r * 500000)) pg_start=$((r * 500000)); }
+		settle "$7" "$pg_postmaster" >/dev/null 2>&1
+		write_round "$kind" "$kind-sqlite-$r" "$2" "$3" "$sq_start"
+		sq_rps="$f_wps"
+		sq+=("$f_wps")
+		[ "$(writes_failed)" = 0 ] || bad=1
+		settle "$4" >/dev/null 2>&1
+		write_round "$kind" "$kind-pg-$r" "$5" "$6" "$pg_start"
+		[ "$(writes_failed)" = 0 ] || bad=1
+		rps+=("$f_wps")
+		p99+=("$f_p99")
+		ratio+=("$(calc "$f_wps / $sq_rps")")
+		echo "    round $r: SQLite $(fmt_int "$sq_rps") /s; PostgreSQL $(fmt_int "$f_wps") /s (201s: $f_created of $f_responses; other: $f_other), p99 $(f2 "$f_p99") ms = $(f2 "${ratio[r - 1]}") of SQLite's" >&2
+	done
+	pw_rps="$(median "${rps[@]}")"
+	pw_sq_rps="$(median "${sq[@]}")"
+	pw_p99="$(median "${p99[@]}")"
+	pw_ratio="$(median "${ratio[@]}")"
+	pw_verdict="$(verdict "$pw_ratio >= $TARGET_PG_WRITE_RATIO")"
+	[ "$bad" = 0 ] || pw_verdict=FAIL
 }
 
 # wait_ready URL PID SECONDS [T0]: seconds from T0 (date +%s.%N; now when not given) until URL answers 200
@@ -920,9 +987,6 @@ if [ "$ceiling_only" -eq 0 ]; then
 			pc_bad=$((pc_bad + f_bad))
 			echo "    round $r: SQLite $(fmt_int "$sq_rps") req/s; PostgreSQL $(fmt_int "$f_rps") req/s, p99 $(f2 "$f_p99") ms = $(f2 "${pc_ratio[r - 1]}") of SQLite's" >&2
 		done
-		stop_pid "$privd2_pid" privd
-		wait "$privd2_pid" 2>/dev/null || true
-		privd2_pid=""
 		pg_check_rps="$(median "${pc_rps[@]}")"
 		pg_check_ratio="$(median "${pc_ratio[@]}")"
 		f_n="$pc_n"
@@ -931,17 +995,23 @@ if [ "$ceiling_only" -eq 0 ]; then
 		[ "$(reads_failed)" = 0 ] || v=FAIL
 		row "PostgreSQL: consent check" "$(fmt_int "$pg_check_rps") req/s" ">= $TARGET_PG_CHECK_RATIO of SQLite's" "$(f2 "$pg_check_ratio")" "$v"
 		row "  against the ceiling" "$(f2 "$(calc "$pg_check_rps / $ceil_rps")")" "-" "" "-"
-		measure_register register-pg 0 0 "$DURATION"
-		pg_reg="$f_wps"
-		v="$(verdict "$f_wps >= $TARGET_PG_WRITE_RATIO * $reg_rps")"
-		[ "$(writes_failed)" = 0 ] || v=FAIL
-		row "PostgreSQL: registration" "$(fmt_int "$f_wps") /s" ">= $TARGET_PG_WRITE_RATIO of SQLite's" "$(f2 "$(calc "$f_wps / $reg_rps")")" "$v"
-		row "  p99" "$(f2 "$f_p99") ms" "-" "" "-"
-		measure_consents consents-pg "$tmp/ids-pg.txt"
-		v="$(verdict "$f_wps >= $TARGET_PG_WRITE_RATIO * $chg_rps")"
-		[ "$(writes_failed)" = 0 ] || v=FAIL
-		row "PostgreSQL: consent change" "$(fmt_int "$f_wps") /s" ">= $TARGET_PG_WRITE_RATIO of SQLite's" "$(f2 "$(calc "$f_wps / $chg_rps")")" "$v"
-		row "  p99; against PG registration" "$(f2 "$f_p99") ms" "-" "$(f2 "$(calc "$f_wps / $pg_reg")")" "-"
+		# The writes the same way: alternated rounds on SQLite's privd (its data as the steps before left it) and
+		# PostgreSQL's, so that a slower spell of the machine (its disk's syncs, a neighbour's load: one run's
+		# figure moved by a third between runs of the same binary) weighs on both engines alike.
+		pg_postmaster="$(head -n 1 "$pg_dir/data/postmaster.pid")"
+		write_rounds register "$sq_check_url" "$sq_app_key" "$privd2_pid" "$check_url" "$app_key" "$pg_pid"
+		pg_reg="$pw_rps"
+		row "PostgreSQL: registration" "$(fmt_int "$pw_rps") /s" ">= $TARGET_PG_WRITE_RATIO of SQLite's" "$(f2 "$pw_ratio")" "$pw_verdict"
+		row "  p99; against step 5's SQLite figure" "$(f2 "$pw_p99") ms" "-" "$(f2 "$(calc "$pw_rps / $reg_rps")")" "-"
+		row "  SQLite's rounds (privd restarted)" "$(fmt_int "$pw_sq_rps") /s" "-" "$(f2 "$(calc "$pw_sq_rps / $reg_rps")")" "-"
+		write_rounds consents "$sq_check_url" "$sq_app_key" "$privd2_pid" "$check_url" "$app_key" "$pg_pid"
+		row "PostgreSQL: consent change" "$(fmt_int "$pw_rps") /s" ">= $TARGET_PG_WRITE_RATIO of SQLite's" "$(f2 "$pw_ratio")" "$pw_verdict"
+		row "  p99; against step 6's SQLite figure" "$(f2 "$pw_p99") ms" "-" "$(f2 "$(calc "$pw_rps / $chg_rps")")" "-"
+		row "  SQLite's rounds (privd restarted)" "$(fmt_int "$pw_sq_rps") /s" "-" "$(f2 "$(calc "$pw_sq_rps / $chg_rps")")" "-"
+		row "  against PG registration" "$(f2 "$(calc "$pw_rps / $pg_reg")")" "-" "" "-"
+		stop_pid "$privd2_pid" privd
+		wait "$privd2_pid" 2>/dev/null || true
+		privd2_pid=""
 		stop_pid "$privd_pid" privd
 		wait "$privd_pid" 2>/dev/null || true
 		privd_pid=""
