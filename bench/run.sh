@@ -44,7 +44,7 @@
 # against SQLite's (each round on fresh people or the same 1,000), so that the machine's drift
 # over the run (its HTTP rate moves by a fifth on a shared machine) falls on both sides alike: BENCH_ROUNDS rounds
 # of BENCH_ROUND_SECONDS each, the medians printed and the target judged on the median of the rounds' ratios.
-# Knobs (environment): BENCH_DURATION (seconds per measurement, 10), BENCH_ROUNDS (3), BENCH_ROUND_SECONDS (5),
+# Knobs (environment): BENCH_DURATION (seconds per measurement, 10), BENCH_ROUNDS (5), BENCH_ROUND_SECONDS (5),
 # BENCH_CONNECTIONS (64), BENCH_THREADS (2),
 # BENCH_SUBJECTS (100000), BENCH_FILL_TIMEOUT (seconds allowed to reach BENCH_SUBJECTS, 900; 3600 at scale),
 # BENCH_PEOPLE (the people of the consent-change and batch figures, 1000), BENCH_POSTGRES (1; 0 leaves PostgreSQL
@@ -56,7 +56,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 
 DURATION="${BENCH_DURATION:-10}"
-ROUNDS="${BENCH_ROUNDS:-3}"
+ROUNDS="${BENCH_ROUNDS:-5}"
 ROUND_SECONDS="${BENCH_ROUND_SECONDS:-5}"
 CONNS="${BENCH_CONNECTIONS:-64}"
 THREADS="${BENCH_THREADS:-2}"
