@@ -182,8 +182,8 @@ void privd_http_body_alloc_init(void)
 	/* That also fixes the threshold past which a thread's arena gives the free memory at its top back to the system
 	 * at glibc's 128 KiB. Each such return is an madvise, and each flushes the address translations of every core
 	 * running privd (on a virtual machine a call into the hypervisor): where the arenas' long-lived blocks happened
-	 * to leave the tops free, as after a restart on 150,000 people, registration ran at half its rate (7,078-8,633 a
-	 * second against 13,246-14,581 before the restart; 9% of the samples in TLB flushes). Up to 1 MiB stays. */
+	 * to leave the tops free, as after a restart on 150,000 people, registration ran at half its rate (7,078-8,633
+	 * a second against 13,246-14,581 before the restart; 9% of the samples in TLB flushes). Up to 1 MiB stays. */
 	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 }
 
