@@ -311,6 +311,10 @@ settle() { # [PID...]: privd_pid's unless given
 	echo "    privd idle after $((SECONDS - t0)) s" >&2
 }
 
+# cpu_per_request PID T0 N: microseconds of PID's CPU per request over N requests since its ticks were T0 (tree_cpu).
+cpu_per_request() { calc "($(tree_cpu "$1") - $2) * 1000000 / $CLK_TCK / $3"; }
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+
 # tree_cpu PID...: the CPU ticks used so far by the PIDs and their children.
 tree_cpu() {
 	local p q t=0
@@ -407,19 +411,21 @@ prepare_privd() {
 # measure_check_at_scale: the check again in rounds beside nginx's, as at the start, and its verdict: its median ratio
 # to nginx's rate against the ratio at the start (the machine's drift over the minutes between falls on both alike).
 measure_check_at_scale() {
-	local r ng sc_n=0 sc_bad=0 sc_ratio=() sc_rps=() sc_p99=() ratio v
+	local r ng t0 sc_n=0 sc_bad=0 sc_ratio=() sc_rps=() sc_p99=() sc_cpu=() ratio v
 	warm_up "$ceil_url"
 	warm_up "$check_url" -H "Authorization: Bearer $app_key"
 	for ((r = 1; r <= ROUNDS; r++)); do
 		read_round "nginx-scale-$r" "$ceil_url"
 		ng="$f_rps"
+		t0="$(tree_cpu "$privd_pid")"
 		read_round "check-scale-$r" "$check_url" -H "Authorization: Bearer $app_key"
+		sc_cpu+=("$(cpu_per_request "$privd_pid" "$t0" "$f_n")")
 		sc_rps+=("$f_rps")
 		sc_p99+=("$f_p99")
 		sc_ratio+=("$(calc "$f_rps / $ng")")
 		sc_n=$((sc_n + f_n))
 		sc_bad=$((sc_bad + f_bad))
-		echo "    round $r: nginx $(fmt_int "$ng") req/s; check $(fmt_int "$f_rps") req/s = $(f2 "${sc_ratio[r - 1]}"), p99 $(f2 "$f_p99") ms" >&2
+		echo "    round $r: nginx $(fmt_int "$ng") req/s; check $(fmt_int "$f_rps") req/s = $(f2 "${sc_ratio[r - 1]}"), p99 $(f2 "$f_p99") ms, privd $(f2 "${sc_cpu[r - 1]}") µs of CPU a check" >&2
 	done
 	stop_pid "$nginx_pid" nginx
 	wait "$nginx_pid" 2>/dev/null || true
@@ -436,6 +442,9 @@ measure_check_at_scale() {
 	row "consent check at scale" "$(fmt_int "$(median "${sc_rps[@]}")") req/s" "within 10% of the first" \
 		"$(f2 "$(calc "$ratio / $check_ratio")")" "$v"
 	row "  of the ceiling (first: $(f2 "$check_ratio")); p99" "$(f2 "$ratio"); $(f2 "$(median "${sc_p99[@]}")") ms" "-" "" "-"
+	# what one check costs privd does not move with the machine's HTTP rate as the shares of nginx's do
+	row "  privd CPU a check (first: $(f2 "$check_cpu"))" "$(f2 "$(median "${sc_cpu[@]}")") µs" "-" \
+		"$(f2 "$(calc "$(median "${sc_cpu[@]}") / $check_cpu")")" "-"
 }
 
 # flush_disk: writes back what the steps before left in the page cache (sync), so that the durable writes measured
@@ -668,6 +677,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	warm_up "$check_url" -H "Authorization: Bearer $app_key"
 	warm_up "$base/consent.js" -H "If-None-Match: $etag"
 	ck_rps=()
+	ck_cpu=()
 	ck_p99=()
 	ck_ratio=()
 	ck_p99_ratio=()
@@ -679,7 +689,9 @@ if [ "$ceiling_only" -eq 0 ]; then
 	js_bad=0
 	for ((r = 1; r <= ROUNDS; r++)); do
 		ceiling_round "$r"
+		t0="$(tree_cpu "$privd_pid")"
 		read_round "check-$r" "$check_url" -H "Authorization: Bearer $app_key"
+		ck_cpu+=("$(cpu_per_request "$privd_pid" "$t0" "$f_n")")
 		ck_rps+=("$f_rps")
 		ck_p99+=("$f_p99")
 		ck_ratio+=("$(calc "$f_rps / ${ng_rps[r - 1]}")")
@@ -693,7 +705,8 @@ if [ "$ceiling_only" -eq 0 ]; then
 		js_n=$((js_n + f_n))
 		js_bad=$((js_bad + $(socket_errors "$f_line")))
 		echo "    round $r: nginx $(fmt_int "${ng_rps[r - 1]}") req/s, p99 $(f2 "${ng_p99[r - 1]}") ms;" \
-			"check $(fmt_int "${ck_rps[r - 1]}") req/s = $(f2 "${ck_ratio[r - 1]}"), p99 $(f2 "${ck_p99[r - 1]}") ms = $(f2 "${ck_p99_ratio[r - 1]}") of nginx's;" \
+			"check $(fmt_int "${ck_rps[r - 1]}") req/s = $(f2 "${ck_ratio[r - 1]}"), p99 $(f2 "${ck_p99[r - 1]}") ms = $(f2 "${ck_p99_ratio[r - 1]}") of nginx's," \
+			"privd $(f2 "${ck_cpu[r - 1]}") µs of CPU a check;" \
 			"304 $(fmt_int "$f_rps") req/s = $(f2 "${js_ratio[r - 1]}") of the check" >&2
 	done
 	if [ "$scale" -eq 0 ]; then # at scale it serves again beside the check at scale
@@ -706,6 +719,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	check_p99="$(median "${ck_p99[@]}")"
 	check_ratio="$(median "${ck_ratio[@]}")"
 	check_p99_ratio="$(median "${ck_p99_ratio[@]}")"
+	check_cpu="$(median "${ck_cpu[@]}")"
 	echo "    medians: nginx $(fmt_int "$ceil_rps") req/s, p99 $(f2 "$ceil_p99") ms; check $(fmt_int "$check_rps") req/s, p99 $(f2 "$check_p99") ms; errors $ck_bad of $ck_n" >&2
 	f_n="$ck_n"
 	f_bad="$ck_bad"
@@ -719,6 +733,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 	row "consent check" "$(fmt_int "$check_rps") req/s" ">= $TARGET_CHECK_RATIO of ceiling" "$(f2 "$check_ratio")" "$v_ratio"
 	row "consent check p99" "$(f2 "$check_p99") ms" "< $TARGET_CHECK_P99_MS ms or <= nginx" \
 		"$(f2 "$check_p99_ratio")" "$v_p99"
+	row "  privd CPU a check" "$(f2 "$check_cpu") µs" "-" "" "-"
 
 	# ---- batch consent check ----
 	step "batch consent check: POST /v1/consent-checks, $BATCH_PAIRS pairs a call over $(fmt_int "$PEOPLE") people"
