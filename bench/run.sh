@@ -145,6 +145,11 @@ for n in "$DURATION" "$CONNS" "$THREADS" "$SUBJECTS" "$FILL_TIMEOUT" "$DELIVERY_
 	[[ "$n" =~ ^[1-9][0-9]*$ ]] || die "BENCH_* settings must be positive integers"
 done
 [ "$THREADS" -le 10 ] || die "BENCH_THREADS must be at most 10 (register.lua numbers phones by thread)"
+# PostgreSQL's registration rounds (write_rounds): each thread's people of a round, at most 20,000 a second, numbered
+# from 8,000,000 on and under 10,000,000
+WRITE_STRIDE=$((ROUND_SECONDS * 20000))
+[ $(((ROUNDS + 1) * WRITE_STRIDE)) -le 2000000 ] ||
+	die "BENCH_ROUNDS + 1 times BENCH_ROUND_SECONDS must be at most 100 (register.lua's phones have 7 digits)"
 [ "$CONNS" -ge "$THREADS" ] || die "BENCH_CONNECTIONS must be at least BENCH_THREADS"
 if [ "$ceiling_only" -eq 0 ]; then
 	[ -x "$bin" ] || die "cannot run $bin (build privd first: make)"
@@ -511,8 +516,9 @@ write_round() {
 write_rounds() {
 	local kind="$1" r sq_rps sq_start pg_start warm_sq warm_pg rps=() p99=() ratio=() sq=() bad=0
 	if [ "$kind" = register ]; then
-		# people of their own: run 0 as the steps before, with counters past theirs (under 10,000,000: a phone's 7 digits)
-		warm_sq=9500000 warm_pg=9500000
+		# people of their own: run 0 as the steps before, each thread's counter from 8,000,000 on (past the steps'
+		# and under 10,000,000: a phone's 7 digits), WRITE_STRIDE apart from round to round (the warm-up's first)
+		warm_sq=8000000 warm_pg=8000000
 	else
 		warm_sq="$tmp/ids.txt" warm_pg="$tmp/ids-pg.txt"
 	fi
@@ -520,7 +526,7 @@ write_rounds() {
 	write_round "$kind" "$kind-pg-warm" "$5" "$6" "$warm_pg"
 	for ((r = 1; r <= ROUNDS; r++)); do
 		sq_start="$warm_sq" pg_start="$warm_pg"
-		[ "$kind" != register ] || { sq_start=$((7500000 + r * 500000)) pg_start=$((r * 500000)); }
+		[ "$kind" != register ] || { sq_start=$((8000000 + r * WRITE_STRIDE)) pg_start="$sq_start"; }
 		settle "$7" "$pg_postmaster" >/dev/null 2>&1
 		write_round "$kind" "$kind-sqlite-$r" "$2" "$3" "$sq_start"
 		sq_rps="$f_wps"
