@@ -265,7 +265,7 @@ bool privd_http_guard_fits(struct privd_http_req *r, size_t n);
 /* Frees the table of addresses (at stop, when no request is left). */
 void privd_http_guard_ip_cleanup(struct privd_http_guard *g);
 /* Makes the memory of large bodies go back to the system when they are freed, and the small blocks' memory stay
- * (up to 1 MiB a thread) instead of going back and forth (process-wide; at start). */
+ * (up to 1 MiB an arena) instead of going back and forth (process-wide; at start). */
 void privd_http_body_alloc_init(void);
 /* Room for r's declared body of len bytes at once (at most 256 KiB of it: the rest is taken as the bytes arrive), so
  * that a large document is not copied while it grows; out of body memory, r is over budget. Out of memory is not an
