@@ -468,11 +468,9 @@ flush_disk() {
 # reads have (their counter from START + 2,500,000, so the people differ); warm_created is how many those registered.
 measure_register() {
 	flush_disk
-	wrk_read "$(run_wrk "$tmp/wrk-$1-warm.txt" -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" \
-		-s "$here/register.lua" "$base/v1/subjects" -- "$2" 0 "$app_key" "$(($3 + 2500000))")"
+	write_wrk register "$1-warm" "$base" "$app_key" "$WARMUP" "$2" "$(($3 + 2500000))"
 	warm_created="$f_created"
-	wrk_read "$(run_wrk "$tmp/wrk-$1.txt" -t"$THREADS" -c"$CONNS" -d"${4}s" --latency \
-		-s "$here/register.lua" "$base/v1/subjects" -- "$2" 0 "$app_key" "$3")"
+	write_wrk register "$1" "$base" "$app_key" "$4" "$2" "$3"
 	echo "    $(fmt_int "$f_wps") registrations/s (201s: $f_created of $f_responses answers; other: $f_other), p99 $(f2 "$f_p99") ms" >&2
 	if [ "$(writes_failed)" = 1 ]; then
 		echo "    ERROR: $((f_responses - f_created)) of $f_responses registrations were not answered 201 ($f_other); privd's log ends:" >&2
@@ -483,29 +481,32 @@ measure_register() {
 # measure_consents NAME IDS_FILE: consent changes for the people of IDS_FILE into f_*.
 measure_consents() {
 	flush_disk
-	run_wrk "$tmp/wrk-$1-warm.txt" -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -s "$here/consents.lua" "$base/" -- "$2" \
-		"$app_key" >/dev/null
-	wrk_read "$(run_wrk "$tmp/wrk-$1.txt" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
-		-s "$here/consents.lua" "$base/" -- "$2" "$app_key")"
+	write_wrk consents "$1-warm" "$base" "$app_key" "$WARMUP" 0 "$2"
+	write_wrk consents "$1" "$base" "$app_key" "$DURATION" 0 "$2"
 	echo "    $(fmt_int "$f_wps") consent changes/s (201s: $f_created of $f_responses answers; other: $f_other), p99 $(f2 "$f_p99") ms" >&2
 	if [ "$(writes_failed)" = 1 ]; then
 		echo "    ERROR: $((f_responses - f_created)) of $f_responses consent changes were not answered 201 ($f_other)" >&2
 	fi
 }
 
-# write_round KIND NAME URL KEY START: one round of ROUND_SECONDS of writes on the privd at URL (any path under it)
-# into f_*: KIND register (new people, run 0, each thread's counter from START) or consents (consent changes for the
-# people of START, an ids file).
-write_round() {
-	local base_url="${3%%/v1/*}"
-	flush_disk
+# write_wrk KIND NAME BASE KEY SECONDS RUN START: SECONDS of writes on the privd at BASE into f_*: KIND register (new
+# people of register.lua's RUN, each thread's counter from START) or consents (consent changes for the people of the
+# ids file START; RUN unused).
+write_wrk() {
 	if [ "$1" = register ]; then
-		wrk_read "$(run_wrk "$tmp/wrk-$2.txt" -t"$THREADS" -c"$CONNS" -d"${ROUND_SECONDS}s" --latency \
-			-s "$here/register.lua" "$base_url/v1/subjects" -- 0 0 "$4" "$5")"
+		wrk_read "$(run_wrk "$tmp/wrk-$2.txt" -t"$THREADS" -c"$CONNS" -d"${5}s" --latency \
+			-s "$here/register.lua" "$3/v1/subjects" -- "$6" 0 "$4" "$7")"
 	else
-		wrk_read "$(run_wrk "$tmp/wrk-$2.txt" -t"$THREADS" -c"$CONNS" -d"${ROUND_SECONDS}s" --latency \
-			-s "$here/consents.lua" "$base_url/" -- "$5" "$4")"
+		wrk_read "$(run_wrk "$tmp/wrk-$2.txt" -t"$THREADS" -c"$CONNS" -d"${5}s" --latency \
+			-s "$here/consents.lua" "$3/" -- "$7" "$4")"
 	fi
+}
+
+# write_round KIND NAME URL KEY START: one round of ROUND_SECONDS of write_wrk's writes (run 0) on the privd at URL
+# (any path under it), after the page cache is written back.
+write_round() {
+	flush_disk
+	write_wrk "$1" "$2" "${3%%/v1/*}" "$4" "$ROUND_SECONDS" 0 "$5"
 }
 
 # write_rounds KIND SQ_URL SQ_KEY SQ_PID PG_URL PG_KEY PG_PID: KIND's writes (see write_round) in ROUNDS alternated
