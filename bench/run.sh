@@ -441,7 +441,7 @@ stop_fresh() {
 # its first ones between runs, its CPU a registration 98 to 134 us), which a figure from the run's start cannot tell
 # from a slowdown of privd's. The figures against the start are printed too.
 measure_scale() {
-	local v r ng t0 sc_rps=() sc_p99=() sc_cpu=() sc_ng=() fr_rps=() fr_cpu=() ratio=() n=0 bad=0
+	local v r ng t0 sc_rps=() sc_p99=() sc_cpu=() sc_ng=() fr_cpu=() ratio=() n=0 bad=0
 	# registration: rounds on a fresh privd and on this one, people numbered from 5,000,000 on (past the first
 	# step's and its warm-up's, under the PostgreSQL step's 8,000,000)
 	fresh_privd fresh-reg
@@ -476,7 +476,6 @@ measure_scale() {
 		t0="$(tree_cpu "$privd2_pid")"
 		read_round "check-fresh-$r" "$fr_check_url" -H "Authorization: Bearer $fr_key"
 		fr_cpu+=("$(cpu_per_request "$privd2_pid" "$t0" "$f_n")")
-		fr_rps+=("$f_rps")
 		ratio+=("$(calc "${sc_rps[r - 1]} / $f_rps")")
 		n=$((n + f_n))
 		bad=$((bad + f_bad))
