@@ -2,6 +2,12 @@
 /*
  * bidx.c - the blind indexes in memory (bidx.h): an open-addressing table of (key, rowid), probed linearly, with
  * tombstones for removals, and a transaction's log of changes.
+ *
+ * The table grows without stopping the writer: a larger one is allocated and becomes the table new entries go
+ * into, and the smaller one is drained into it a few slots for every entry added afterwards (each drained slot
+ * left a tombstone, so that the chains through it hold), while look-ups probe both. Rehashing it all at once held
+ * the write lock, and so every registration and every look-up, for the whole copy: 37 ms at 200,000 entries,
+ * 130 ms at 800,000, 230 ms at 1.6 million on a 2-core machine.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,6 +18,8 @@
 #define KEY_EMPTY 0u
 #define KEY_GONE 1u
 #define MIN_CAP 1024u
+#define DRAIN_PER_ADD 4u /* old slots drained per entry added: done before the new table needs to grow */
+#define DRAIN_MIN 1024u  /* ... and at least this many per change applied while a drain is on */
 #define SAVEPOINTS_MAX 16
 #define SAVEPOINT_NAME_MAX 64
 
@@ -24,10 +32,14 @@ struct privd_bidx {
 	pthread_rwlock_t lock;
 	struct slot *slots;
 	size_t cap;      /* a power of two, or 0 before the first entry */
-	size_t live;     /* entries */
-	size_t used;     /* entries and tombstones */
+	size_t live;     /* entries, in both tables */
+	size_t used;     /* entries and tombstones in slots */
 	size_t reserved; /* entries logs will add at their COMMIT (privd_bidx_reserve) */
 	bool stale;      /* a COMMIT failed since the last build */
+	/* the smaller table being drained into slots (NULL when none): its slots before old_pos are drained (no entry
+	 * left), old_left entries remain at or after it */
+	struct slot *old;
+	size_t old_cap, old_pos, old_left;
 };
 
 struct log_op {
@@ -104,6 +116,7 @@ void privd_bidx_free(struct privd_bidx *b)
 		return;
 	pthread_rwlock_destroy(&b->lock);
 	free(b->slots);
+	free(b->old);
 	free(b);
 }
 
@@ -136,29 +149,72 @@ static void insert_slot(struct slot *slots, size_t cap, uint64_t key, int64_t ro
 	slots[i].rowid = rowid;
 }
 
-/* Room for extra more entries with the table at most three quarters used; rehashed (which drops tombstones)
- * into a larger table when needed. The caller holds the write lock. */
+/* Moves up to n of the old table's slots into the new one; frees the old table once it is empty. The caller holds
+ * the write lock. */
+static void drain(struct privd_bidx *b, size_t n)
+{
+	if (b->old == NULL)
+		return;
+	for (; n > 0 && b->old_left > 0 && b->old_pos < b->old_cap; n--, b->old_pos++) {
+		struct slot *o = &b->old[b->old_pos];
+
+		if (o->key > KEY_GONE) {
+			insert_slot(b->slots, b->cap, o->key, o->rowid);
+			o->key = KEY_GONE;
+			b->used++;
+			b->old_left--;
+		}
+	}
+	if (b->old_left == 0 || b->old_pos == b->old_cap) {
+		free(b->old);
+		b->old = NULL;
+		b->old_cap = b->old_pos = b->old_left = 0;
+	}
+}
+
+/* Room for extra more entries with the table at most three quarters used, counting what the old table still holds:
+ * when there is not, a larger table (half full once everything is in it) takes the place of this one, which is
+ * drained into it from then on. The caller holds the write lock. */
 static enum privd_rc make_room(struct privd_bidx *b, size_t extra)
 {
 	size_t cap = b->cap != 0 ? b->cap : MIN_CAP;
 	struct slot *slots;
 
 	extra += b->reserved;
-	if (b->cap != 0 && (b->used + extra) * 4 <= b->cap * 3)
+	if (b->cap != 0 && (b->used + b->old_left + extra) * 4 <= b->cap * 3)
 		return PRIVD_OK;
-	while ((b->live + extra) * 2 > cap) /* half full after the rehash, so that it is rare */
+	while ((b->live + extra) * 2 > cap)
 		cap *= 2;
 	slots = calloc(cap, sizeof(*slots));
 	if (slots == NULL)
 		return PRIVD_ERR_NOMEM;
-	for (size_t i = 0; i < b->cap; i++)
-		if (b->slots[i].key > KEY_GONE)
-			insert_slot(slots, cap, b->slots[i].key, b->slots[i].rowid);
-	free(b->slots);
+	drain(b, SIZE_MAX); /* the drain before fell behind (a load larger than the table): finished now */
+	b->old = b->slots;
+	b->old_cap = b->cap;
+	b->old_pos = 0;
+	b->old_left = b->live;
 	b->slots = slots;
 	b->cap = cap;
-	b->used = b->live;
+	b->used = 0;
+	if (b->old_left == 0)
+		drain(b, 0);
 	return PRIVD_OK;
+}
+
+/* Whether (key, rowid) is in the old table still; if so, and drop is set, it is removed from it. */
+static bool old_has(struct privd_bidx *b, uint64_t key, int64_t rowid, bool drop)
+{
+	if (b->old == NULL)
+		return false;
+	for (size_t i = home(key, b->old_cap); b->old[i].key != KEY_EMPTY; i = (i + 1) & (b->old_cap - 1))
+		if (b->old[i].key == key && b->old[i].rowid == rowid) {
+			if (drop) {
+				b->old[i].key = KEY_GONE;
+				b->old_left--;
+			}
+			return true;
+		}
+	return false;
 }
 
 /* The caller holds the write lock and has made room. */
@@ -166,6 +222,8 @@ static void set_add(struct privd_bidx *b, uint64_t key, int64_t rowid)
 {
 	size_t i = home(key, b->cap);
 
+	if (old_has(b, key, rowid, false))
+		return; /* there already, to be drained */
 	while (b->slots[i].key != KEY_EMPTY) {
 		if (b->slots[i].key == key && b->slots[i].rowid == rowid)
 			return; /* there already */
@@ -187,6 +245,15 @@ static void set_remove(struct privd_bidx *b, uint64_t key, int64_t rowid)
 			b->live--;
 			return;
 		}
+	if (old_has(b, key, rowid, true))
+		b->live--;
+}
+
+/* The share of the drain that goes with adds entries added. The caller holds the write lock. */
+static void drain_for(struct privd_bidx *b, size_t adds)
+{
+	if (b->old != NULL)
+		drain(b, adds * DRAIN_PER_ADD > DRAIN_MIN ? adds * DRAIN_PER_ADD : DRAIN_MIN);
 }
 
 enum privd_rc privd_bidx_presize_locked(struct privd_bidx *b, size_t entries)
@@ -216,6 +283,8 @@ enum privd_rc privd_bidx_put_many_locked(struct privd_bidx *b, const int *kind, 
 		for (size_t i = 0; i < m && rc == PRIVD_OK; i++)
 			if (bidx[at + i][0] != '\0')
 				set_add(b, keys[i], rowid[at + i]);
+		if (rc == PRIVD_OK)
+			drain_for(b, live);
 	}
 	return rc;
 }
@@ -238,6 +307,9 @@ enum privd_rc privd_bidx_rebuild(struct privd_bidx *b, enum privd_rc (*load)(voi
 	pthread_rwlock_wrlock(&b->lock);
 	if (b->cap != 0)
 		memset(b->slots, 0, b->cap * sizeof(*b->slots));
+	free(b->old);
+	b->old = NULL;
+	b->old_cap = b->old_pos = b->old_left = 0;
 	b->live = 0;
 	b->used = 0;
 	rc = load(arg, b);
@@ -299,6 +371,10 @@ size_t privd_bidx_find(struct privd_bidx *b, const struct privd_bidx_log *log, i
 		for (size_t i = home(key, b->cap); b->slots[i].key != KEY_EMPTY; i = (i + 1) & (b->cap - 1))
 			if (b->slots[i].key == key)
 				n = list_add(out, n, max, b->slots[i].rowid);
+	if (b->old != NULL)
+		for (size_t i = home(key, b->old_cap); b->old[i].key != KEY_EMPTY; i = (i + 1) & (b->old_cap - 1))
+			if (b->old[i].key == key)
+				n = list_add(out, n, max, b->old[i].rowid);
 	pthread_rwlock_unlock(&b->lock);
 	for (size_t i = 0; log != NULL && i < log->n; i++)
 		if (log->ops[i].key == key)
@@ -433,6 +509,7 @@ void privd_bidx_log_apply(struct privd_bidx *b, struct privd_bidx_log *log)
 				set_add(b, log->ops[i].key, log->ops[i].rowid);
 			else
 				set_remove(b, log->ops[i].key, log->ops[i].rowid);
+		drain_for(b, log->adds);
 		pthread_rwlock_unlock(&b->lock);
 	}
 	privd_bidx_log_clear(log);

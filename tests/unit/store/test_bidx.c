@@ -2,7 +2,8 @@
 /*
  * test_bidx.c - SQLite's blind indexes in memory (store/bidx.h). The set alone: entries found by kind and value, a
  * transaction's log seen by its own look-ups only, kept at COMMIT, dropped at ROLLBACK and back to a savepoint at
- * ROLLBACK TO, a hundred thousand entries added and half removed with every one still found or gone. Then through
+ * ROLLBACK TO, a hundred thousand entries added and half removed with every one still found or gone, a set grown
+ * transaction by transaction with every entry found (or gone) after each while its old table drains. Then through
  * the store on a SQLite data directory: a reader does not see a registration before its COMMIT and never after
  * its ROLLBACK or a ROLLBACK TO its savepoint, and an erasure rolled back to a savepoint leaves the value taken; two
  * registrations in one transaction cannot share an e-mail; an erasure and a correction free their values; the set is
@@ -158,6 +159,50 @@ static void test_many(void **state)
 		assert_int_equal(find1(b, NULL, PRIVD_BIDX_PHONE, v, &r), want);
 		if (want)
 			assert_int_equal(r, (int64_t)i + 1);
+	}
+	privd_bidx_log_free(log);
+	privd_bidx_free(b);
+}
+
+/* A set grown as registrations grow it, a transaction of 64 entries at a time, a few of the one before removed and
+ * one of them put again (it may still be in the table being drained): after each transaction every entry is found
+ * or gone as it should be, and the count agrees, through every growth and the drain after it. */
+static void test_grow(void **state)
+{
+	enum { TXN = 64, N = 190 * TXN }; /* 12,160 entries: the table grows four times */
+	struct privd_bidx *b = privd_bidx_new();
+	struct privd_bidx_log *log = privd_bidx_log_new();
+	static bool gone[N];
+	size_t live = 0;
+	char v[65];
+	int64_t r = 0;
+
+	(void)state;
+	for (unsigned at = 0; at < N; at += TXN) {
+		for (unsigned i = at; i < at + TXN; i++) {
+			hex_of(i, 3, v);
+			assert_int_equal(privd_bidx_log_add(log, PRIVD_BIDX_EMAIL, v, (int64_t)i + 1), PRIVD_OK);
+			live++;
+		}
+		for (unsigned i = at >= TXN ? at - TXN : N; i < at; i += 5) {
+			hex_of(i, 3, v);
+			assert_int_equal(privd_bidx_log_remove(log, PRIVD_BIDX_EMAIL, v, (int64_t)i + 1), PRIVD_OK);
+			gone[i] = true;
+			live--;
+		}
+		assert_int_equal(privd_bidx_reserve(b, log), PRIVD_OK);
+		privd_bidx_log_apply(b, log);
+		if (at >= TXN) { /* again, with the same rowid: nothing changes */
+			hex_of(at - 1, 3, v);
+			assert_int_equal(privd_bidx_put(b, PRIVD_BIDX_EMAIL, v, (int64_t)at), PRIVD_OK);
+		}
+		assert_int_equal(privd_bidx_count(b), live);
+		for (unsigned i = 0; i < at + TXN; i++) {
+			hex_of(i, 3, v);
+			assert_int_equal(find1(b, NULL, PRIVD_BIDX_EMAIL, v, &r), gone[i] ? 0 : 1);
+			if (!gone[i])
+				assert_int_equal(r, (int64_t)i + 1);
+		}
 	}
 	privd_bidx_log_free(log);
 	privd_bidx_free(b);
@@ -328,6 +373,7 @@ int main(void)
 	    cmocka_unit_test(test_set_and_kinds),
 	    cmocka_unit_test(test_log),
 	    cmocka_unit_test(test_many),
+	    cmocka_unit_test(test_grow),
 	    cmocka_unit_test_setup_teardown(test_store_transactions, setup_dir, teardown_dir),
 	    cmocka_unit_test_setup_teardown(test_store_update_and_reload, setup_dir, teardown_dir),
 	};
