@@ -132,6 +132,29 @@ forEngines('delivery of notices by e-mail and SMS', (engine) => {
 		}
 	});
 
+	it('the answer to an inquiry arrives whole by e-mail, however long (10,000 bytes), lines of a lone dot kept', async () => {
+		// A message of some 30 KiB in its three encodings goes to the server in several pieces; the end of data is
+		// a lone dot on a line, so a line of the answer that is one must reach the person as written.
+		const p = newPerson();
+		const s = await srv.registerOk(p);
+		const addr = p.email.split('@')[0] + '@example.org';
+		const line = 'Ответ оператора: данные хранятся в Москве, третьим лицам не передавались.';
+		let reply = '';
+		for (let i = 0; Buffer.byteLength(reply) < 9_500; i++) reply += `${i % 7 === 3 ? '.' : `${i}. ${line}`}\n`;
+		reply += 'конец';
+		srv.pii.push(reply);
+		const q = assertJson(await srv.req('POST', `/v1/subjects/${s.id}/requests`,
+			{ as: 'app', json: { type: 'inquiry', question: 'Где хранятся мои данные?' } }), 201);
+		assertJson(await srv.req('POST', `/v1/requests/${q.id}/answer`, { as: 'operator', json: { text: reply } }), 200);
+		const got = (await mailsTo(addr, 2)).filter((m) => m.parsed.text.includes(q.id) && m.parsed.text.includes('конец'));
+		assert.equal(got.length, 1, 'the answer arrived once');
+		const m = got[0];
+		assert.ok(m.raw.length > 16384, `a message larger than one upload buffer: ${m.raw.length} bytes`);
+		assert.ok(m.parsed.text.includes(reply), 'the text part holds the whole answer as written');
+		const count = (text) => text.split('третьим лицам').length - 1;
+		assert.equal(count(m.parsed.html), 2 * count(reply), 'the HTML part holds all of it, in Russian and in English');
+	});
+
 	it('the connection is reused across messages: six notices take at most one connection per delivery worker', async () => {
 		// privd delivers over [notify] connections (2) at once, each worker keeping its own connection open.
 		const c0 = smtp.connections;
