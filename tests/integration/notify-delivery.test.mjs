@@ -132,9 +132,10 @@ forEngines('delivery of notices by e-mail and SMS', (engine) => {
 		}
 	});
 
-	it('the answer to an inquiry arrives whole by e-mail, however long (10,000 bytes), lines of a lone dot kept', async () => {
-		// A message of some 30 KiB in its three encodings goes to the server in several pieces; the end of data is
-		// a lone dot on a line, so a line of the answer that is one must reach the person as written.
+	it('the answer to an inquiry near its 10,000-byte limit arrives whole by e-mail, lines of a lone dot kept', async () => {
+		// The answer in both languages, in a text and an HTML part, each base64: a message of some 30 KiB, which
+		// goes to the server in several pieces of the upload buffer (16 KiB). A line of the answer that is a lone
+		// dot (what ends the data in SMTP) must reach the person as written.
 		const p = newPerson();
 		const s = await srv.registerOk(p);
 		const addr = p.email.split('@')[0] + '@example.org';
