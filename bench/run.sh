@@ -27,7 +27,8 @@
 #   aggregate    GET /v1/exports/aggregate over them, the median of three (< 1 s per 100,000 subjects);
 #   drain        SIGTERM exits 0;
 #   postgresql   a PostgreSQL server of the run's own (scripts/pg-test.sh, made durable: fsync and
-#                synchronous_commit on) and a privd on it: registration and consent change >= 0.5 of SQLite's,
+#                synchronous_commit on; its WAL segments made in advance, as a running server has them: pg_wal_pool)
+#                and a privd on it: registration and consent change >= 0.5 of SQLite's,
 #                the check >= 0.9 of SQLite's (answered from memory: the same ratio to the ceiling), each in rounds
 #                alternated with SQLite's privd started again on its data;
 #   delivery, incident, transfer  bench/delivery.mjs and bench/transfers.mjs, each a privd of its own.
@@ -512,6 +513,22 @@ flush_disk() {
 	sync
 	[ "${dirty:-0}" -lt 64 ] ||
 		echo "    written back first: $(fmt_int "$dirty") MiB the steps before left dirty, in $(f2 "$(calc "$(date +%s.%N) - $t0")") s" >&2
+}
+
+# pg_wal_pool URL: gives the run's new PostgreSQL server the WAL segments a server that has been running has. Such a
+# server takes each new 16 MiB segment from those its checkpoints recycled; a new cluster has one, and makes every
+# other: 16 MiB of zeros written and synced while it holds the WAL's write lock, so every commit waits (registration's
+# p99 went from 13 to 58 ms, and it lost a fifth, bench/README.md). Here about 2 GB of segments (more than this step
+# writes, the pool kept by min_wal_size and max_wal_size) are written once by a throwaway table and recycled by a
+# checkpoint, before privd starts. PostgreSQL's durability is untouched.
+pg_wal_pool() {
+	local t0
+	t0="$(date +%s.%N)"
+	psql -q -v ON_ERROR_STOP=1 "$1" -c "ALTER SYSTEM SET min_wal_size = '2GB'" -c "ALTER SYSTEM SET max_wal_size = '2GB'" \
+		-c 'SELECT pg_reload_conf()' \
+		-c "CREATE TABLE wal_pool AS SELECT repeat('x', 900) AS x FROM generate_series(1, 2000000)" \
+		-c 'DROP TABLE wal_pool' -c 'CHECKPOINT' >/dev/null || die "cannot prepare PostgreSQL's WAL segments"
+	echo "    WAL segments ready: $(find "$pg_dir/data/pg_wal" -maxdepth 1 -type f -name '0*' | wc -l) of 16 MiB, in $(f2 "$(calc "$(date +%s.%N) - $t0")") s" >&2
 }
 
 # measure_register NAME RUN START SECONDS: registrations for SECONDS into f_*, after WARMUP seconds of them like the
@@ -1024,6 +1041,7 @@ if [ "$ceiling_only" -eq 0 ]; then
 			die "cannot start PostgreSQL (scripts/install-deps.sh --test installs it; BENCH_POSTGRES=0 leaves it out)"
 		}
 		psql -q -v ON_ERROR_STOP=1 "$pg_url" -c 'CREATE DATABASE privd_bench' >/dev/null || die "cannot create the database"
+		pg_wal_pool "$pg_url"
 		pg_db="${pg_url%/*}/privd_bench"
 		echo "    $(psql -At "$pg_db" -c "SELECT 'synchronous_commit=' || current_setting('synchronous_commit') || ' fsync=' || current_setting('fsync')")" >&2
 		sq_app_key="$app_key"
